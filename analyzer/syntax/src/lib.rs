@@ -1,0 +1,350 @@
+//! Starlark syntax: file kinds, error-tolerant parsing with tree-sitter-starlark, text ranges,
+//! line/column conversion and small helpers to read literals out of syntax nodes.
+//!
+//! This crate knows nothing of Bazel semantics, files on disk or editors. A parse never fails:
+//! tree-sitter always produces a tree, and problems come back as [`SyntaxError`] values.
+
+mod line_index;
+mod literal;
+
+use std::cell::Cell;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+pub use line_index::{LineCol, LineIndex};
+pub use literal::{string_value, StringValue};
+pub use tree_sitter::{Node, Tree, TreeCursor};
+
+/// A half-open byte range `[start, end)` in a file's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TextRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl TextRange {
+    pub fn new(start: u32, end: u32) -> TextRange {
+        TextRange {
+            start,
+            end: end.max(start),
+        }
+    }
+    pub fn of(node: Node<'_>) -> TextRange {
+        TextRange::new(node.start_byte() as u32, node.end_byte() as u32)
+    }
+    pub fn len(self) -> u32 {
+        self.end - self.start
+    }
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+    pub fn contains(self, offset: u32) -> bool {
+        self.start <= offset && offset < self.end
+    }
+    pub fn contains_inclusive(self, offset: u32) -> bool {
+        self.start <= offset && offset <= self.end
+    }
+    pub fn cover(self, other: TextRange) -> TextRange {
+        TextRange::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// What kind of Bazel file a path is, decided from its file name alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    /// `BUILD`, `BUILD.bazel`.
+    Build,
+    /// `*.bzl`, `*.star`.
+    Bzl,
+    /// `MODULE.bazel`.
+    Module,
+    /// `WORKSPACE`, `WORKSPACE.bazel`, `WORKSPACE.bzlmod`.
+    Workspace,
+    /// `REPO.bazel`.
+    Repo,
+    /// `.bazelrc` and files it imports.
+    Bazelrc,
+}
+
+impl FileKind {
+    /// The kind of a file from its base name, or `None` when toolcheck does not read it.
+    pub fn from_file_name(name: &str) -> Option<FileKind> {
+        Some(match name {
+            "BUILD" | "BUILD.bazel" => FileKind::Build,
+            "MODULE.bazel" => FileKind::Module,
+            "WORKSPACE" | "WORKSPACE.bazel" | "WORKSPACE.bzlmod" => FileKind::Workspace,
+            "REPO.bazel" => FileKind::Repo,
+            ".bazelrc" => FileKind::Bazelrc,
+            _ if name.ends_with(".bzl") || name.ends_with(".star") => FileKind::Bzl,
+            _ if name.ends_with(".bazelrc") => FileKind::Bazelrc,
+            _ => return None,
+        })
+    }
+
+    /// Whether the file is Starlark (as opposed to a `.bazelrc`).
+    pub fn is_starlark(self) -> bool {
+        self != FileKind::Bazelrc
+    }
+}
+
+/// A syntax problem found while parsing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: TextRange,
+    pub message: String,
+}
+
+/// Limits that keep parsing bounded on hostile input.
+#[derive(Clone, Copy, Debug)]
+pub struct ParseLimits {
+    /// Wall-clock budget for one parse; past it the parse is abandoned and the file is
+    /// reported as too complex rather than hanging the whole run.
+    pub time_budget: Duration,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            time_budget: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The result of parsing one file. `tree` is `None` only when the parse was abandoned
+/// because it exceeded its budget.
+pub struct Parse {
+    pub tree: Option<Tree>,
+    pub errors: Vec<SyntaxError>,
+}
+
+thread_local! {
+    static PARSER: std::cell::RefCell<Option<tree_sitter::Parser>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Parses Starlark text. Never fails; errors are reported in [`Parse::errors`].
+pub fn parse(text: &str) -> Parse {
+    parse_with(text, None, ParseLimits::default())
+}
+
+/// Parses Starlark text, reusing `old` (already edited with `Tree::edit`) when given.
+pub fn parse_with(text: &str, old: Option<&Tree>, limits: ParseLimits) -> Parse {
+    let started = Instant::now();
+    let timed_out = Cell::new(false);
+    let tree = PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let parser = slot.get_or_insert_with(|| {
+            let mut p = tree_sitter::Parser::new();
+            p.set_language(&tree_sitter_starlark::LANGUAGE.into())
+                .expect("tree-sitter-starlark is ABI compatible with the tree-sitter core");
+            p
+        });
+        let bytes = text.as_bytes();
+        let mut progress = |_: &tree_sitter::ParseState| {
+            if started.elapsed() > limits.time_budget {
+                timed_out.set(true);
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        let tree = parser.parse_with_options(
+            &mut |offset, _| {
+                if offset < bytes.len() {
+                    &bytes[offset..]
+                } else {
+                    &[] as &[u8]
+                }
+            },
+            old,
+            Some(options),
+        );
+        if tree.is_none() {
+            parser.reset();
+        }
+        tree
+    });
+    let mut errors = Vec::new();
+    match &tree {
+        Some(tree) => collect_errors(tree.root_node(), text, &mut errors),
+        None => errors.push(SyntaxError {
+            range: TextRange::new(0, 0),
+            message: if timed_out.get() {
+                format!(
+                    "file is too complex to parse within {} s; it was not analysed",
+                    limits.time_budget.as_secs()
+                )
+            } else {
+                "the parser gave up on this file; it was not analysed".to_string()
+            },
+        }),
+    }
+    Parse { tree, errors }
+}
+
+/// Node kinds the Python-derived grammar accepts but Starlark does not have.
+fn non_starlark_construct(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "while_statement" => "`while` loops are not Starlark",
+        "with_statement" => "`with` statements are not Starlark",
+        "delete_statement" => "`del` is not Starlark",
+        "decorated_definition" => "decorators are not Starlark",
+        "print_statement" => "`print` statements are not Starlark; call `print(...)`",
+        "exec_statement" => "`exec` is not Starlark",
+        "named_expression" => "the walrus operator `:=` is not Starlark",
+        "ellipsis" => "`...` is not Starlark",
+        "interpolation" => "f-strings are not Starlark",
+        "lambda" => return None,
+        _ => return None,
+    })
+}
+
+/// Walks the tree without recursion (trees of hostile input can be very deep) and records
+/// ERROR and MISSING nodes plus Python-only constructs.
+fn collect_errors(root: Node<'_>, text: &str, out: &mut Vec<SyntaxError>) {
+    const MAX_ERRORS: usize = 100;
+    if !root.has_error() && !may_contain_python_only(text) {
+        return;
+    }
+    let mut cursor = root.walk();
+    let mut descend = true;
+    loop {
+        let node = cursor.node();
+        if descend {
+            let kind = node.kind();
+            if node.is_error() {
+                out.push(SyntaxError {
+                    range: TextRange::of(node),
+                    message: error_message(node, text),
+                });
+                descend = false;
+            } else if node.is_missing() {
+                out.push(SyntaxError {
+                    range: TextRange::of(node),
+                    message: format!("expected `{kind}`"),
+                });
+            } else if let Some(message) = non_starlark_construct(kind) {
+                if kind != "interpolation" || is_fstring(node, text) {
+                    out.push(SyntaxError {
+                        range: TextRange::of(node),
+                        message: message.to_string(),
+                    });
+                }
+            }
+            if out.len() >= MAX_ERRORS {
+                return;
+            }
+            // Only subtrees that contain errors or Python-only constructs need visiting, but the
+            // latter are not flagged by `has_error`, so walk everything below statements.
+            if descend && cursor.goto_first_child() {
+                continue;
+            }
+        }
+        if cursor.goto_next_sibling() {
+            descend = true;
+            continue;
+        }
+        if !cursor.goto_parent() {
+            return;
+        }
+        descend = false;
+    }
+}
+
+/// A cheap textual prefilter: files without any of these tokens cannot hold a Python-only
+/// construct, so clean files skip the full tree walk.
+fn may_contain_python_only(text: &str) -> bool {
+    const TOKENS: [&str; 10] = [
+        "while", "with", "del ", "@", ":=", "...", "print ", "exec", "f\"", "f'",
+    ];
+    TOKENS.iter().any(|t| text.contains(t))
+}
+
+fn is_fstring(node: Node<'_>, text: &str) -> bool {
+    let Some(string) = node.parent() else {
+        return false;
+    };
+    text.get(string.start_byte()..string.end_byte())
+        .map(|s| {
+            s.trim_start_matches(['r', 'R', 'b', 'B'])
+                .starts_with(['f', 'F'])
+                || s.starts_with(['f', 'F'])
+        })
+        .unwrap_or(false)
+}
+
+fn error_message(node: Node<'_>, text: &str) -> String {
+    let snippet: String = text
+        .get(node.start_byte()..node.end_byte())
+        .unwrap_or("")
+        .chars()
+        .take(30)
+        .collect();
+    let first_line = snippet.lines().next().unwrap_or("").trim();
+    if first_line.is_empty() {
+        "syntax error".to_string()
+    } else {
+        format!("syntax error near `{first_line}`")
+    }
+}
+
+/// The text of `node` in `text`, or `""` when the range is not valid UTF-8 boundaries.
+pub fn node_text<'a>(node: Node<'_>, text: &'a str) -> &'a str {
+    text.get(node.start_byte()..node.end_byte()).unwrap_or("")
+}
+
+/// Iterates over the named children of `node` without holding a cursor borrow.
+pub fn named_children(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    (0..node.named_child_count() as u32).filter_map(move |i| node.named_child(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_kinds() {
+        assert_eq!(
+            FileKind::from_file_name("BUILD.bazel"),
+            Some(FileKind::Build)
+        );
+        assert_eq!(FileKind::from_file_name("defs.bzl"), Some(FileKind::Bzl));
+        assert_eq!(
+            FileKind::from_file_name("WORKSPACE.bzlmod"),
+            Some(FileKind::Workspace)
+        );
+        assert_eq!(
+            FileKind::from_file_name("user.bazelrc"),
+            Some(FileKind::Bazelrc)
+        );
+        assert_eq!(FileKind::from_file_name("BUILD.release.bazel"), None);
+        assert_eq!(FileKind::from_file_name("README.md"), None);
+    }
+
+    #[test]
+    fn errors_are_reported_and_tree_kept() {
+        let p = parse("x = [1, 2\ntoolchain(name = 'a')\n");
+        assert!(p.tree.is_some());
+        assert!(!p.errors.is_empty());
+    }
+
+    #[test]
+    fn clean_file_has_no_errors() {
+        let p = parse("load(':a.bzl', 'b')\nb(name = 'x', srcs = glob(['*.cc']))\n");
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+    }
+
+    #[test]
+    fn python_only_constructs_are_errors() {
+        let p = parse("while True:\n    pass\n");
+        assert!(p.errors.iter().any(|e| e.message.contains("while")));
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let depth = 10_000;
+        let text = format!("x = {}{}\n", "[".repeat(depth), "]".repeat(depth));
+        let p = parse(&text);
+        assert!(p.tree.is_some());
+    }
+}

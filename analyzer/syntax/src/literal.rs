@@ -1,0 +1,77 @@
+//! Decoding of Starlark string literals (quotes, prefixes, escapes, implicit concatenation).
+
+use tree_sitter::Node;
+
+/// A decoded string literal and whether it was decoded exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringValue {
+    pub value: String,
+}
+
+/// Decodes a `string` or `concatenated_string` node. Returns `None` for anything else, and for
+/// strings with interpolation (f-strings), whose value is not static.
+pub fn string_value(node: Node<'_>, text: &str) -> Option<StringValue> {
+    match node.kind() {
+        "string" => decode_one(node, text).map(|value| StringValue { value }),
+        "concatenated_string" => {
+            let mut value = String::new();
+            for i in 0..node.named_child_count() as u32 {
+                let part = node.named_child(i)?;
+                value.push_str(&decode_one(part, text)?);
+            }
+            Some(StringValue { value })
+        }
+        _ => None,
+    }
+}
+
+fn decode_one(node: Node<'_>, text: &str) -> Option<String> {
+    let raw = text.get(node.start_byte()..node.end_byte())?;
+    let prefix_len = raw.find(['"', '\'']).unwrap_or(raw.len());
+    let prefix = raw[..prefix_len].to_ascii_lowercase();
+    if prefix.contains('f') {
+        return None;
+    }
+    let is_raw = prefix.contains('r');
+    let body = &raw[prefix_len..];
+    let quote = if body.starts_with("\"\"\"") || body.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    if body.len() < 2 * quote {
+        return None;
+    }
+    let inner = &body[quote..body.len() - quote];
+    if is_raw {
+        return Some(inner.to_string());
+    }
+    Some(unescape(inner))
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('\\') => out.push('\\'),
+            Some('\'') => out.push('\''),
+            Some('"') => out.push('"'),
+            Some('\n') => {}
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
