@@ -1,4 +1,8 @@
-//! Bazel facts from Starlark files: labels, per-file summaries (`FileFacts`), `.bazelrc`
-//! flags, and the workspace index that merges them.
+//! Bazel facts from Starlark files: labels, per-file summaries ([`facts::FileFacts`]),
+//! `.bazelrc` flags, the evaluation of module-level values across `load()`, and the workspace
+//! index that merges everything into declarations and registrations.
 
+pub mod bazelrc;
+pub mod expr;
+pub mod facts;
 pub mod label;

@@ -1,0 +1,375 @@
+//! `.bazelrc` files: a small parser (commands, `build:NAME` configs, `import`/`try-import`,
+//! shell-like quoting, line continuations) and the extraction of the options toolchain
+//! resolution depends on, as Bazel would apply them to a `bazel build`.
+
+use std::collections::BTreeMap;
+
+use toolcheck_syntax::TextRange;
+
+/// One parsed rc file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RcFile {
+    pub entries: Vec<RcEntry>,
+    pub imports: Vec<RcImport>,
+    /// Lines that could not be parsed (unterminated quotes).
+    pub errors: Vec<(TextRange, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RcEntry {
+    pub command: String,
+    pub config: Option<String>,
+    pub args: Vec<(String, TextRange)>,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RcImport {
+    /// The path as written; `%workspace%` is left for the loader to substitute.
+    pub path: String,
+    pub optional: bool,
+    pub range: TextRange,
+}
+
+/// Parses one rc file's text.
+pub fn parse_rc(text: &str) -> RcFile {
+    let mut file = RcFile::default();
+    // Join continuation lines while keeping byte offsets of each token.
+    let mut tokens: Vec<(String, TextRange)> = Vec::new();
+    let mut line_start = 0u32;
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    let mut cur = String::new();
+    let mut cur_start: Option<usize> = None;
+    let mut quote: Option<u8> = None;
+    let flush_line =
+        |tokens: &mut Vec<(String, TextRange)>, file: &mut RcFile, start: u32, end: u32| {
+            if tokens.is_empty() {
+                return;
+            }
+            let range = TextRange::new(start, end);
+            let (first, _) = tokens[0].clone();
+            if first == "import" || first == "try-import" {
+                let path = tokens[1..]
+                    .iter()
+                    .map(|t| t.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                file.imports.push(RcImport {
+                    path,
+                    optional: first == "try-import",
+                    range,
+                });
+            } else {
+                let (command, config) = match first.split_once(':') {
+                    Some((c, n)) => (c.to_string(), Some(n.to_string())),
+                    None => (first, None),
+                };
+                file.entries.push(RcEntry {
+                    command,
+                    config,
+                    args: tokens[1..].to_vec(),
+                    range,
+                });
+            }
+            tokens.clear();
+        };
+    while i <= bytes.len() {
+        let b = if i < bytes.len() { bytes[i] } else { b'\n' };
+        if quote.is_none() && b == b'#' && cur.is_empty() && cur_start.is_none() {
+            // A comment runs to the end of the line.
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if b == b'\\'
+            && i + 1 < bytes.len()
+            && (bytes[i + 1] == b'\n'
+                || (bytes[i + 1] == b'\r' && bytes.get(i + 2) == Some(&b'\n')))
+        {
+            i += if bytes[i + 1] == b'\r' { 3 } else { 2 };
+            continue;
+        }
+        match quote {
+            Some(q) => {
+                if b == q {
+                    quote = None;
+                } else if b == b'\n' {
+                    file.errors.push((
+                        TextRange::new(line_start, i as u32),
+                        "unterminated quote".to_string(),
+                    ));
+                    quote = None;
+                    cur.clear();
+                    cur_start = None;
+                    tokens.clear();
+                    line_start = i as u32 + 1;
+                } else {
+                    push_byte(&mut cur, text, &mut i);
+                    continue;
+                }
+            }
+            None => {
+                if b == b'"' || b == b'\'' {
+                    quote = Some(b);
+                    cur_start.get_or_insert(i);
+                } else if b == b'\n' || b == b' ' || b == b'\t' || b == b'\r' {
+                    if let Some(s) = cur_start.take() {
+                        tokens.push((std::mem::take(&mut cur), TextRange::new(s as u32, i as u32)));
+                    }
+                    if b == b'\n' {
+                        flush_line(
+                            &mut tokens,
+                            &mut file,
+                            line_start,
+                            i.min(bytes.len()) as u32,
+                        );
+                        line_start = i as u32 + 1;
+                    }
+                } else if b == b'\\' && i + 1 < bytes.len() {
+                    cur_start.get_or_insert(i);
+                    i += 1;
+                    push_byte(&mut cur, text, &mut i);
+                    continue;
+                } else {
+                    cur_start.get_or_insert(i);
+                    push_byte(&mut cur, text, &mut i);
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    file
+}
+
+fn push_byte(cur: &mut String, text: &str, i: &mut usize) {
+    // Push the whole UTF-8 character at `i`.
+    let ch = text[*i..].chars().next().unwrap_or('\u{FFFD}');
+    cur.push(ch);
+    *i += ch.len_utf8().max(1);
+}
+
+/// Where an option value came from: rc file index (in the order given) and range, or the
+/// command line (`file == None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlagValue {
+    pub value: String,
+    pub file: Option<usize>,
+    pub range: TextRange,
+}
+
+/// The options of a `bazel build` that toolchain resolution depends on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildFlags {
+    /// Every occurrence, in order (a value may hold a comma-separated list).
+    pub extra_toolchains: Vec<FlagValue>,
+    pub extra_execution_platforms: Vec<FlagValue>,
+    pub platforms: Option<FlagValue>,
+    pub host_platform: Option<FlagValue>,
+    /// Native options relevant to `config_setting(values = ...)`, e.g. `compilation_mode`.
+    pub options: BTreeMap<String, FlagValue>,
+    pub defines: BTreeMap<String, FlagValue>,
+    /// `--//pkg:flag=value` / `--@repo//pkg:flag=value`, keyed by the label text.
+    pub starlark_flags: BTreeMap<String, FlagValue>,
+    pub enable_bzlmod: Option<bool>,
+    pub enable_workspace: Option<bool>,
+    pub ignore_dev_dependency: Option<bool>,
+    pub auto_exec_groups: Option<bool>,
+    /// `--config=NAME` values that name no `build:NAME` lines.
+    pub unknown_configs: Vec<FlagValue>,
+}
+
+/// Commands whose rc lines apply to `bazel build`.
+fn applies_to_build(command: &str) -> bool {
+    matches!(command, "common" | "always" | "build")
+}
+
+/// Collects build options from rc files (already in Bazel's reading order, imports inlined by
+/// the caller) followed by command-line arguments.
+pub fn build_flags(files: &[RcFile], command_line: &[String]) -> BuildFlags {
+    let mut args: Vec<FlagValue> = Vec::new();
+    // First the unconditional lines, then `--config` expansions in place.
+    for (fi, f) in files.iter().enumerate() {
+        for e in &f.entries {
+            if e.config.is_none() && applies_to_build(&e.command) {
+                args.extend(e.args.iter().map(|(v, r)| FlagValue {
+                    value: v.clone(),
+                    file: Some(fi),
+                    range: *r,
+                }));
+            }
+        }
+    }
+    args.extend(command_line.iter().map(|v| FlagValue {
+        value: v.clone(),
+        file: None,
+        range: TextRange::default(),
+    }));
+    let mut flags = BuildFlags::default();
+    let mut stack: Vec<String> = Vec::new();
+    apply_args(&args, files, &mut flags, &mut stack);
+    flags
+}
+
+fn config_args(files: &[RcFile], name: &str) -> Option<Vec<FlagValue>> {
+    let mut found = false;
+    let mut out = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        for e in &f.entries {
+            if e.config.as_deref() == Some(name) && applies_to_build(&e.command) {
+                found = true;
+                out.extend(e.args.iter().map(|(v, r)| FlagValue {
+                    value: v.clone(),
+                    file: Some(fi),
+                    range: *r,
+                }));
+            }
+        }
+    }
+    found.then_some(out)
+}
+
+fn apply_args(
+    args: &[FlagValue],
+    files: &[RcFile],
+    flags: &mut BuildFlags,
+    stack: &mut Vec<String>,
+) {
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        let text = arg.value.as_str();
+        let (name, inline_value) = match text.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (text, None),
+        };
+        // Options that take a value may take it from the next argument.
+        let takes_value = matches!(
+            name,
+            "--extra_toolchains"
+                | "--extra_execution_platforms"
+                | "--platforms"
+                | "--host_platform"
+                | "-c"
+                | "--compilation_mode"
+                | "--define"
+                | "--config"
+                | "--cpu"
+                | "--host_cpu"
+                | "--crosstool_top"
+                | "--java_runtime_version"
+                | "--java_language_version"
+                | "--tool_java_runtime_version"
+        );
+        let (value, consumed) = match inline_value {
+            Some(v) => (Some(v), 1),
+            None if takes_value && i + 1 < args.len() => (Some(args[i + 1].value.clone()), 2),
+            None => (None, 1),
+        };
+        let fv = |v: String| FlagValue {
+            value: v,
+            file: arg.file,
+            range: arg.range,
+        };
+        match (name, value) {
+            ("--extra_toolchains", Some(v)) => flags.extra_toolchains.push(fv(v)),
+            ("--extra_execution_platforms", Some(v)) => flags.extra_execution_platforms.push(fv(v)),
+            ("--platforms", Some(v)) => flags.platforms = Some(fv(v)),
+            ("--host_platform", Some(v)) => flags.host_platform = Some(fv(v)),
+            ("-c" | "--compilation_mode", Some(v)) => {
+                flags.options.insert("compilation_mode".to_string(), fv(v));
+            }
+            ("--define", Some(v)) => {
+                if let Some((k, val)) = v.split_once('=') {
+                    flags.defines.insert(k.to_string(), fv(val.to_string()));
+                }
+            }
+            ("--config", Some(v)) => {
+                if stack.len() < 32 && !stack.contains(&v) {
+                    match config_args(files, &v) {
+                        Some(expanded) => {
+                            stack.push(v);
+                            apply_args(&expanded, files, flags, stack);
+                            stack.pop();
+                        }
+                        None => flags.unknown_configs.push(fv(v)),
+                    }
+                }
+            }
+            ("--enable_bzlmod", None) => flags.enable_bzlmod = Some(true),
+            ("--noenable_bzlmod", None) => flags.enable_bzlmod = Some(false),
+            ("--enable_bzlmod", Some(v)) => flags.enable_bzlmod = parse_bool(&v),
+            ("--enable_workspace", None) => flags.enable_workspace = Some(true),
+            ("--noenable_workspace", None) => flags.enable_workspace = Some(false),
+            ("--enable_workspace", Some(v)) => flags.enable_workspace = parse_bool(&v),
+            ("--ignore_dev_dependency", None) => flags.ignore_dev_dependency = Some(true),
+            ("--noignore_dev_dependency", None) => flags.ignore_dev_dependency = Some(false),
+            ("--incompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(true),
+            ("--noincompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(false),
+            (n, v) if n.starts_with("--//") || n.starts_with("--@") => {
+                let label = n.trim_start_matches("--").to_string();
+                flags
+                    .starlark_flags
+                    .insert(label, fv(v.unwrap_or_else(|| "true".to_string())));
+            }
+            (n, Some(v)) if n.starts_with("--") && takes_value => {
+                flags
+                    .options
+                    .insert(n.trim_start_matches("--").to_string(), fv(v));
+            }
+            _ => {}
+        }
+        i += consumed;
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lines_configs_and_imports() {
+        let rc = parse_rc(
+            "# comment\nbuild --extra_toolchains=//a:b \\\n  --platforms //p:linux\nimport %workspace%/x.bazelrc\ntry-import user.bazelrc\nbuild:ci --define=k=v -c opt\ncommon --'//flag:x'=1\n",
+        );
+        assert_eq!(rc.imports.len(), 2);
+        assert!(rc.imports[1].optional);
+        assert_eq!(rc.entries.len(), 3);
+        assert_eq!(rc.entries[0].args.len(), 3);
+        let flags = build_flags(&[rc.clone()], &[]);
+        assert_eq!(flags.extra_toolchains[0].value, "//a:b");
+        assert_eq!(flags.platforms.as_ref().unwrap().value, "//p:linux");
+        assert!(flags.defines.is_empty());
+        assert_eq!(flags.starlark_flags.get("//flag:x").unwrap().value, "1");
+        let with_ci = build_flags(&[rc], &["--config=ci".to_string()]);
+        assert_eq!(with_ci.defines.get("k").unwrap().value, "v");
+        assert_eq!(
+            with_ci.options.get("compilation_mode").unwrap().value,
+            "opt"
+        );
+    }
+
+    #[test]
+    fn config_cycles_terminate() {
+        let rc = parse_rc("build:a --config=b\nbuild:b --config=a\nbuild --config=a\n");
+        let flags = build_flags(&[rc], &[]);
+        assert!(flags.extra_toolchains.is_empty());
+    }
+
+    #[test]
+    fn unterminated_quote_is_an_error() {
+        let rc = parse_rc("build --define='x\nbuild -c opt\n");
+        assert_eq!(rc.errors.len(), 1);
+        assert_eq!(rc.entries.len(), 1);
+    }
+}

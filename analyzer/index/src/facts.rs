@@ -1,0 +1,348 @@
+//! Lowering of one parsed Starlark file into [`FileFacts`]: its loads, module-level bindings,
+//! function summaries, top-level calls and suppression comments, with source ranges.
+//!
+//! `FileFacts` is the only per-file state kept for files that are not open in an editor; it is
+//! small, independent of the syntax tree, and the same for edits that do not change facts.
+
+use toolcheck_syntax::{
+    named_children, node_text, string_value, FileKind, Node, SyntaxError, TextRange, Tree,
+};
+
+use crate::expr::{lower_call, lower_expr, Call, Expr};
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FileFacts {
+    pub syntax_errors: Vec<SyntaxError>,
+    pub loads: Vec<Load>,
+    pub bindings: Vec<Binding>,
+    pub functions: Vec<FuncDef>,
+    /// Top-level call statements in source order (targets in BUILD files, directives in
+    /// MODULE.bazel and WORKSPACE).
+    pub calls: Vec<TopCall>,
+    /// Ranges of top-level statements, for scoping suppression comments.
+    pub statements: Vec<TextRange>,
+    pub suppressions: Vec<Suppression>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Load {
+    pub module: String,
+    pub module_range: TextRange,
+    /// `(local name, exported name, range of the binding)`.
+    pub symbols: Vec<(String, String, TextRange)>,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Binding {
+    pub name: String,
+    pub name_range: TextRange,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FuncDef {
+    pub name: String,
+    pub name_range: TextRange,
+    /// Parameters with their default values (`None` for required ones).
+    pub params: Vec<(String, Option<Expr>)>,
+    /// Values of `return` statements directly in the body, with the names assigned before
+    /// them in straight-line code, so simple helpers that build and return a list evaluate.
+    pub returns: Vec<Expr>,
+    pub locals: Vec<Binding>,
+    /// True when the body has control flow toolcheck does not follow (loops, conditionals),
+    /// in which case `returns` is not the whole story.
+    pub complex: bool,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopCall {
+    pub call: Call,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// Check names, as written.
+    pub checks: Vec<(String, TextRange)>,
+    /// Whether this is a `disable-file=` comment.
+    pub file_wide: bool,
+    /// The range the suppression covers (the comment's line, or the statement it sits in or
+    /// directly above).
+    pub scope: TextRange,
+    pub comment: TextRange,
+}
+
+/// Lowers a parsed file. `errors` are the parse's syntax errors, kept with the facts.
+pub fn lower_file(
+    tree: Option<&Tree>,
+    text: &str,
+    kind: FileKind,
+    errors: Vec<SyntaxError>,
+) -> FileFacts {
+    let mut facts = FileFacts {
+        syntax_errors: errors,
+        ..FileFacts::default()
+    };
+    let Some(tree) = tree else { return facts };
+    let root = tree.root_node();
+    for stmt in named_children(root) {
+        lower_statement(stmt, text, kind, &mut facts);
+    }
+    if text.contains("toolcheck:") {
+        collect_suppressions(root, text, &mut facts);
+    }
+    facts
+}
+
+fn lower_statement(stmt: Node<'_>, text: &str, kind: FileKind, facts: &mut FileFacts) {
+    if stmt.kind() == "comment" {
+        return;
+    }
+    facts.statements.push(TextRange::of(stmt));
+    match stmt.kind() {
+        "expression_statement" => {
+            for child in named_children(stmt) {
+                match child.kind() {
+                    "call" => lower_top_call(child, stmt, text, facts),
+                    "assignment" => lower_assignment(child, text, &mut facts.bindings),
+                    _ => {}
+                }
+            }
+        }
+        "function_definition" => {
+            if let Some(f) = lower_function(stmt, text) {
+                facts.functions.push(f);
+            }
+        }
+        _ => {
+            let _ = kind;
+        }
+    }
+}
+
+fn lower_top_call(call: Node<'_>, stmt: Node<'_>, text: &str, facts: &mut FileFacts) {
+    let Some(lowered) = lower_call(call, text, 0) else {
+        return;
+    };
+    if lowered.func.dotted_name().as_deref() == Some("load") {
+        if let Some(load) = lower_load(&lowered, TextRange::of(stmt)) {
+            facts.loads.push(load);
+        }
+        return;
+    }
+    facts.calls.push(TopCall {
+        call: lowered,
+        range: TextRange::of(stmt),
+    });
+}
+
+fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
+    let first = call.args.first()?;
+    let module = first.as_str()?.to_string();
+    let mut symbols = Vec::new();
+    for arg in &call.args[1..] {
+        if let Some(s) = arg.as_str() {
+            symbols.push((s.to_string(), s.to_string(), arg.range));
+        }
+    }
+    for kw in &call.kwargs {
+        if let Some(s) = kw.value.as_str() {
+            symbols.push((
+                kw.name.clone(),
+                s.to_string(),
+                kw.name_range.cover(kw.value.range),
+            ));
+        }
+    }
+    Some(Load {
+        module,
+        module_range: first.range,
+        symbols,
+        range,
+    })
+}
+
+fn lower_assignment(node: Node<'_>, text: &str, out: &mut Vec<Binding>) {
+    let (Some(left), Some(right)) = (
+        node.child_by_field_name("left"),
+        node.child_by_field_name("right"),
+    ) else {
+        return;
+    };
+    if left.kind() != "identifier" {
+        return;
+    }
+    let value = if right.kind() == "assignment" {
+        Expr::unknown(TextRange::of(right))
+    } else {
+        lower_expr(right, text)
+    };
+    out.push(Binding {
+        name: node_text(left, text).to_string(),
+        name_range: TextRange::of(left),
+        value,
+    });
+}
+
+fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
+    let name = node.child_by_field_name("name")?;
+    let mut params = Vec::new();
+    if let Some(ps) = node.child_by_field_name("parameters") {
+        for p in named_children(ps) {
+            match p.kind() {
+                "identifier" => params.push((node_text(p, text).to_string(), None)),
+                "default_parameter" | "typed_default_parameter" => {
+                    if let (Some(n), Some(v)) = (
+                        p.child_by_field_name("name"),
+                        p.child_by_field_name("value"),
+                    ) {
+                        params.push((node_text(n, text).to_string(), Some(lower_expr(v, text))));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut f = FuncDef {
+        name: node_text(name, text).to_string(),
+        name_range: TextRange::of(name),
+        params,
+        returns: Vec::new(),
+        locals: Vec::new(),
+        complex: false,
+        range: TextRange::of(node),
+    };
+    if let Some(body) = node.child_by_field_name("body") {
+        for stmt in named_children(body) {
+            match stmt.kind() {
+                "return_statement" => match named_children(stmt).next() {
+                    Some(e) => f.returns.push(lower_expr(e, text)),
+                    None => f.returns.push(Expr {
+                        kind: crate::expr::ExprKind::None,
+                        range: TextRange::of(stmt),
+                    }),
+                },
+                "expression_statement" => {
+                    for child in named_children(stmt) {
+                        if child.kind() == "assignment" {
+                            lower_assignment(child, text, &mut f.locals);
+                        } else if child.kind() == "augmented_assignment" {
+                            f.complex = true;
+                        }
+                    }
+                }
+                "comment" | "pass_statement" => {}
+                _ => f.complex = true,
+            }
+        }
+    }
+    Some(f)
+}
+
+/// Finds `# toolcheck: disable=...` comments. Only called for files that mention
+/// `toolcheck:`, so the full walk is rare.
+fn collect_suppressions(root: Node<'_>, text: &str, facts: &mut FileFacts) {
+    let mut cursor = root.walk();
+    let mut comments = Vec::new();
+    'walk: loop {
+        let node = cursor.node();
+        if node.kind() == "comment" {
+            comments.push(node);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    for c in comments {
+        let raw = node_text(c, text);
+        let body = raw.trim_start_matches('#').trim();
+        let Some(rest) = body.strip_prefix("toolcheck:") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let (file_wide, list) = if let Some(l) = rest.strip_prefix("disable-file=") {
+            (true, l)
+        } else if let Some(l) = rest.strip_prefix("disable=") {
+            (false, l)
+        } else {
+            continue;
+        };
+        let list_start = c.start_byte() as u32
+            + (raw.len() - raw.trim_start_matches('#').trim_start().len()) as u32
+            + (body.len() - list.len()) as u32;
+        let mut checks = Vec::new();
+        let mut offset = list_start;
+        for part in list.split(',') {
+            let trimmed = part.trim();
+            let name: String = trimmed
+                .chars()
+                .take_while(|ch| !ch.is_whitespace())
+                .collect();
+            let lead = (part.len() - part.trim_start().len()) as u32;
+            if !name.is_empty() {
+                checks.push((
+                    name.clone(),
+                    TextRange::new(offset + lead, offset + lead + name.len() as u32),
+                ));
+            }
+            offset += part.len() as u32 + 1;
+            if trimmed.len() != name.len() {
+                break;
+            }
+        }
+        let comment = TextRange::of(c);
+        let scope = suppression_scope(comment, text, &facts.statements);
+        facts.suppressions.push(Suppression {
+            checks,
+            file_wide,
+            scope,
+            comment,
+        });
+    }
+}
+
+/// A suppression covers its own line, the statement it sits in, or the statement that starts
+/// on the next line when the comment stands alone on its line.
+fn suppression_scope(comment: TextRange, text: &str, statements: &[TextRange]) -> TextRange {
+    let line_start = text[..comment.start as usize]
+        .rfind('\n')
+        .map(|i| i as u32 + 1)
+        .unwrap_or(0);
+    let line_end = text[comment.end as usize..]
+        .find('\n')
+        .map(|i| comment.end + i as u32)
+        .unwrap_or(text.len() as u32);
+    let mut scope = TextRange::new(line_start, line_end);
+    if let Some(stmt) = statements
+        .iter()
+        .find(|s| s.start <= comment.start && comment.start < s.end)
+    {
+        scope = scope.cover(*stmt);
+    } else if text[line_start as usize..comment.start as usize]
+        .trim()
+        .is_empty()
+    {
+        if let Some(next) = statements.iter().find(|s| s.start > comment.end) {
+            let between = &text[comment.end as usize..next.start as usize];
+            if between.chars().filter(|&ch| ch == '\n').count() <= 1 && between.trim().is_empty() {
+                scope = scope.cover(*next);
+            }
+        }
+    }
+    scope
+}
+
+/// Decodes a string node (helper for other lowering modules).
+pub fn string_of(node: Node<'_>, text: &str) -> Option<String> {
+    string_value(node, text).map(|s| s.value)
+}

@@ -1,0 +1,225 @@
+//! The simulator's input: the Bazel facts resolution depends on, as plain data built by the
+//! index layer (or by hand in tests), plus the configuration and the request.
+//!
+//! Everything a workspace could not tell statically is [`Known::Unknown`]; the simulator never
+//! guesses it and reports "cannot decide" instead.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use toolcheck_index::label::{Label, PackageId, TargetPattern};
+
+/// A value the workspace either states or leaves unknowable statically (a `select()`, a
+/// value computed by a macro or a repository rule, a load from an unreadable repository).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Known<T> {
+    Known(T),
+    Unknown,
+}
+
+impl<T> Known<T> {
+    pub fn as_known(&self) -> Option<&T> {
+        match self {
+            Known::Known(v) => Some(v),
+            Known::Unknown => None,
+        }
+    }
+}
+
+/// The Bazel version whose semantics are simulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BazelVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl BazelVersion {
+    pub const NEWEST: BazelVersion = BazelVersion { major: 8, minor: 4, patch: 0 };
+    pub fn new(major: u32, minor: u32, patch: u32) -> BazelVersion {
+        BazelVersion { major, minor, patch }
+    }
+    /// Parses `7`, `7.1`, `7.1.2`, `8.0.0rc1`, `4.2.3-ds`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<BazelVersion> {
+        let mut parts = text.trim().split('.');
+        let num = |s: Option<&str>| -> Option<u32> {
+            match s {
+                None => Some(0),
+                Some(s) => {
+                    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+                    digits.parse().ok()
+                }
+            }
+        };
+        let major = num(parts.next())?;
+        let minor = num(parts.next())?;
+        let patch = num(parts.next())?;
+        Some(BazelVersion { major, minor, patch })
+    }
+}
+
+impl std::fmt::Display for BazelVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// What kind of target a label names, as far as resolution cares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    ConstraintSetting,
+    ConstraintValue,
+    Platform,
+    ToolchainType,
+    Toolchain,
+    ConfigSetting,
+    /// `alias(actual = ...)`; `Unknown` when `actual` is a `select()` or computed.
+    Alias(Known<Label>),
+    /// Any other rule (the string is the rule kind, e.g. `filegroup`).
+    Other(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConstraintSetting {
+    /// `default_constraint_value`.
+    pub default: Option<Label>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConstraintValue {
+    pub setting: Label,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Platform {
+    /// `constraint_values` as written (before alias resolution).
+    pub constraint_values: Known<Vec<Label>>,
+    /// `parents` as written (Bazel allows at most one).
+    pub parents: Known<Vec<Label>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Toolchain {
+    pub toolchain_type: Known<Label>,
+    /// The `toolchain` attribute: the implementation target.
+    pub implementation: Known<Label>,
+    pub exec_compatible_with: Known<Vec<Label>>,
+    pub target_compatible_with: Known<Vec<Label>>,
+    pub target_settings: Known<Vec<Label>>,
+    pub use_target_platform_constraints: Known<bool>,
+}
+
+/// A `config_setting`, reduced to what can be matched statically.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ConfigSetting {
+    /// `values = {"compilation_mode": "opt", "define": "a=b", ...}`.
+    pub values: Known<Vec<(String, String)>>,
+    /// `define_values = {"a": "b"}`.
+    pub define_values: Known<Vec<(String, String)>>,
+    /// `flag_values = {"//flag:x": "v"}`.
+    pub flag_values: Known<Vec<(Label, String)>>,
+    /// `constraint_values`: matched against the target platform.
+    pub constraint_values: Known<Vec<Label>>,
+}
+
+/// Every target resolution may look at, keyed by label, plus the package contents that
+/// wildcard patterns expand over.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub targets: FxHashMap<Label, TargetKind>,
+    pub settings: FxHashMap<Label, ConstraintSetting>,
+    pub values: FxHashMap<Label, ConstraintValue>,
+    pub platforms: FxHashMap<Label, Platform>,
+    pub toolchains: FxHashMap<Label, Toolchain>,
+    pub config_settings: FxHashMap<Label, ConfigSetting>,
+    /// Target names per package (any order; the simulator sorts as Bazel does).
+    pub packages: BTreeMap<PackageId, Vec<String>>,
+    /// Packages whose target list is incomplete (a macro or an unreadable file could add
+    /// targets): wildcard expansion over them is marked as possibly incomplete.
+    pub open_packages: Vec<PackageId>,
+    /// Repositories toolcheck cannot see: labels in them are unknown, not missing.
+    pub invisible_repos: Vec<toolcheck_index::label::RepoName>,
+}
+
+/// Where a registration came from; decides its priority together with the Bazel version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `--extra_toolchains` / `--extra_execution_platforms`, in the order the flag values
+    /// were given (`.bazelrc` values first, then the command line).
+    Flag,
+    /// `register_*` in the root module's MODULE.bazel.
+    RootModule { dev_dependency: bool },
+    /// `register_*` in the user WORKSPACE (or WORKSPACE.bzlmod).
+    Workspace,
+    /// `register_*` in a non-root module; `bfs_index` is its position in BFS order (root = 0).
+    Module { name: String, bfs_index: usize, dev_dependency: bool },
+    /// Bazel's built-in WORKSPACE suffix.
+    WorkspaceSuffix,
+}
+
+/// One registered pattern, in source order within its origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    pub pattern: TargetPattern,
+    /// `-//foo` in a flag value.
+    pub negative: bool,
+    pub origin: Origin,
+    /// An opaque handle the caller uses to point diagnostics back at the source (an index into
+    /// its own table); the simulator only copies it into results.
+    pub source: usize,
+}
+
+/// The configuration resolution runs in: flags that decide `target_settings`, plus the mode.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub version: BazelVersion,
+    /// Whether bzlmod (MODULE.bazel) is in effect.
+    pub bzlmod: bool,
+    /// Whether WORKSPACE registrations are in effect.
+    pub workspace: bool,
+    /// Whether `WORKSPACE.bzlmod` replaced WORKSPACE (no suffix then).
+    pub workspace_bzlmod_file: bool,
+    /// `--ignore_dev_dependency`.
+    pub ignore_dev_dependency: bool,
+    /// The host platform (appended last to the exec platforms).
+    pub host_platform: Label,
+    /// Option values known for the target configuration, e.g. `compilation_mode` -> `opt`.
+    /// Options that are absent take Bazel's default when [`Config::option_default`] knows
+    /// it, and are otherwise unknown.
+    pub options: BTreeMap<String, String>,
+    /// `--define` values.
+    pub defines: BTreeMap<String, String>,
+    /// Starlark flag values (`--//flag:x=v`).
+    pub flags: BTreeMap<Label, String>,
+}
+
+impl Config {
+    /// Bazel's default for an option the user did not set, when it does not depend on the
+    /// host machine.
+    pub fn option_default(option: &str) -> Option<&'static str> {
+        Some(match option {
+            "compilation_mode" => "fastbuild",
+            "stamp" => "false",
+            "collect_code_coverage" => "false",
+            _ => return None,
+        })
+    }
+}
+
+/// One requested toolchain type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeRequest {
+    pub toolchain_type: Label,
+    /// `Unknown` when `mandatory` was computed at runtime.
+    pub mandatory: Known<bool>,
+}
+
+/// What one exec group (the default group of a rule, or a named group) asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecGroupRequest {
+    /// `None` for the default exec group.
+    pub name: Option<String>,
+    pub types: Vec<TypeRequest>,
+    /// The rule's/group's `exec_compatible_with` plus the target's.
+    pub exec_compatible_with: Known<Vec<Label>>,
+}
