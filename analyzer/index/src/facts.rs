@@ -22,6 +22,9 @@ pub struct FileFacts {
     /// Ranges of top-level statements, for scoping suppression comments.
     pub statements: Vec<TextRange>,
     pub suppressions: Vec<Suppression>,
+    /// Top-level code that can create targets toolcheck does not list (comprehensions,
+    /// loops, conditionals): the package's target set is then open.
+    pub has_dynamic_statements: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -107,7 +110,8 @@ fn lower_statement(stmt: Node<'_>, text: &str, kind: FileKind, facts: &mut FileF
                 match child.kind() {
                     "call" => lower_top_call(child, stmt, text, facts),
                     "assignment" => lower_assignment(child, text, &mut facts.bindings),
-                    _ => {}
+                    "string" | "concatenated_string" | "comment" => {}
+                    _ => facts.has_dynamic_statements = true,
                 }
             }
         }
@@ -116,9 +120,12 @@ fn lower_statement(stmt: Node<'_>, text: &str, kind: FileKind, facts: &mut FileF
                 facts.functions.push(f);
             }
         }
-        _ => {
-            let _ = kind;
+        "for_statement" | "if_statement" | "while_statement" | "with_statement" => {
+            if kind != FileKind::Bzl {
+                facts.has_dynamic_statements = true;
+            }
         }
+        _ => {}
     }
 }
 

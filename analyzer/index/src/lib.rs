@@ -3,6 +3,9 @@
 //! index that merges everything into declarations and registrations.
 
 pub mod bazelrc;
+pub mod eval;
 pub mod expr;
 pub mod facts;
+pub mod index;
 pub mod label;
+pub mod workspace;

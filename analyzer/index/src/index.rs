@@ -1,0 +1,1059 @@
+//! The workspace index: every file's facts merged into packages, targets with typed
+//! declarations, `rule()`/`aspect()` toolchain requests, the bzlmod module graph with
+//! repository mappings, and every registration with its origin and source location.
+//!
+//! Labels here are resolved ([`Label`]); whatever could not be known statically is
+//! [`Known::Unknown`]-like (`None` fields or [`RefList::Unknown`]), never guessed.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use toolcheck_syntax::{FileKind, TextRange};
+
+use crate::bazelrc::{build_flags, parse_rc, BuildFlags, RcFile};
+use crate::eval::{Env, FileContext, Loc, Val, V};
+use crate::expr::{Call, Expr};
+use crate::facts::FileFacts;
+use crate::label::{
+    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, TargetPattern,
+};
+use crate::workspace::{FileId, Workspace};
+
+/// A label as referenced somewhere, with where it was written and how it resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelRef {
+    pub text: String,
+    pub label: Result<Label, LabelError>,
+    pub loc: Loc,
+}
+
+/// A list of label references that may be unknown as a whole.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RefList {
+    Known(Vec<LabelRef>),
+    /// The value is computed (`select()`, a macro argument, an unresolvable load).
+    Unknown(Loc),
+}
+
+impl RefList {
+    pub fn known(&self) -> Option<&[LabelRef]> {
+        match self {
+            RefList::Known(v) => Some(v),
+            RefList::Unknown(_) => None,
+        }
+    }
+    pub fn empty() -> RefList {
+        RefList::Known(Vec::new())
+    }
+}
+
+/// A single-label attribute: absent, known or unknown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RefOne {
+    Absent,
+    Known(LabelRef),
+    Unknown(Loc),
+}
+
+impl RefOne {
+    pub fn known(&self) -> Option<&LabelRef> {
+        match self {
+            RefOne::Known(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// The typed facts of a target that matters to toolchain resolution.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decl {
+    ConstraintSetting {
+        default: RefOne,
+    },
+    ConstraintValue {
+        setting: RefOne,
+    },
+    Platform {
+        constraint_values: RefList,
+        parents: RefList,
+    },
+    ToolchainType,
+    Toolchain {
+        toolchain_type: RefOne,
+        toolchain: RefOne,
+        exec_compatible_with: RefList,
+        target_compatible_with: RefList,
+        target_settings: RefList,
+        use_target_platform_constraints: Option<bool>,
+    },
+    Alias {
+        actual: RefOne,
+    },
+    ConfigSetting {
+        values: Option<Vec<(String, String)>>,
+        define_values: Option<Vec<(String, String)>>,
+        flag_values: Option<Vec<(LabelRef, String)>>,
+        constraint_values: RefList,
+    },
+    /// Another native rule.
+    OtherNative,
+    /// A Starlark rule defined by `rule()` (its exported name).
+    StarlarkRule(String),
+    /// A macro or unknown callee: the target `name` probably exists, its kind is unknown.
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub label: Label,
+    /// The rule kind as written (`toolchain`, `platform`, `cc_library`, `my_macro`).
+    pub kind: String,
+    pub file: FileId,
+    /// The whole call statement.
+    pub range: TextRange,
+    /// The callee identifier.
+    pub callee_range: TextRange,
+    /// The `name = "..."` string.
+    pub name_range: TextRange,
+    pub decl: Decl,
+    /// Index into the file's `FileFacts::calls`.
+    pub call_index: usize,
+}
+
+/// A package and what toolcheck knows of its targets.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Package {
+    pub build_file: Option<FileId>,
+    /// Target names, in declaration order.
+    pub targets: Vec<String>,
+    /// Whether macros or dynamic code may create targets toolcheck does not list.
+    pub open: bool,
+}
+
+/// One requested toolchain type in a `rule()`/`aspect()`/`exec_group()`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeRequest {
+    pub toolchain_type: LabelRef,
+    /// `None` when `mandatory` is computed at runtime.
+    pub mandatory: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecGroupDecl {
+    pub name: String,
+    pub toolchains: Option<Vec<TypeRequest>>,
+    pub exec_compatible_with: RefList,
+}
+
+/// A `rule()` or `aspect()` bound at the top level of a .bzl file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleDecl {
+    pub name: String,
+    pub is_aspect: bool,
+    pub file: FileId,
+    pub name_range: TextRange,
+    /// `None` when the list is computed in a way toolcheck cannot follow.
+    pub toolchains: Option<Vec<TypeRequest>>,
+    pub exec_compatible_with: RefList,
+    pub exec_groups: Option<Vec<ExecGroupDecl>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationKind {
+    Toolchain,
+    ExecutionPlatform,
+}
+
+/// Where a registration came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistrationOrigin {
+    /// `--extra_toolchains` / `--extra_execution_platforms` (rc files first, then the command line).
+    Flag,
+    RootModule {
+        dev_dependency: bool,
+    },
+    Workspace,
+    /// A non-root module at `bfs_index` in the module graph's BFS order.
+    Module {
+        name: String,
+        bfs_index: usize,
+        dev_dependency: bool,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Registration {
+    pub kind: RegistrationKind,
+    pub text: String,
+    pub pattern: Result<TargetPattern, LabelError>,
+    pub negative: bool,
+    pub origin: RegistrationOrigin,
+    /// Where it is written; `None` for command-line flags.
+    pub loc: Option<Loc>,
+}
+
+/// A module of the resolved bzlmod graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Module {
+    pub name: String,
+    pub repo: RepoName,
+    /// The MODULE.bazel file, when visible.
+    pub file: Option<FileId>,
+    pub bfs_index: usize,
+}
+
+/// Which registration mechanisms are active.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Modes {
+    pub bzlmod: bool,
+    pub workspace: bool,
+    pub workspace_bzlmod_file: bool,
+}
+
+/// The merged workspace.
+pub struct WorkspaceIndex {
+    pub targets: FxHashMap<Label, Target>,
+    pub packages: BTreeMap<PackageId, Package>,
+    pub rules: Vec<RuleDecl>,
+    pub registrations: Vec<Registration>,
+    pub modules: Vec<Module>,
+    pub mappings: FxHashMap<RepoName, RepoMapping>,
+    pub contexts: Vec<FileContext>,
+    pub file_by_path: FxHashMap<(RepoName, String), FileId>,
+    pub flags: BuildFlags,
+    pub rc_files: Vec<RcFile>,
+    pub modes: Modes,
+    /// Repositories referenced but not readable.
+    pub invisible_repos: FxHashSet<RepoName>,
+    pub has_optional_toolchains: bool,
+}
+
+/// Native rules whose attributes toolcheck types.
+const NATIVE_KINDS: &[&str] = &[
+    "constraint_setting",
+    "constraint_value",
+    "platform",
+    "toolchain_type",
+    "toolchain",
+    "alias",
+    "config_setting",
+];
+
+impl WorkspaceIndex {
+    /// Merges per-file facts (indexed like `ws.files`) into the workspace index.
+    /// `major_version` is the simulated Bazel major version (it decides the active modes).
+    pub fn build(ws: &Workspace, facts: &[Arc<FileFacts>], major_version: u32) -> WorkspaceIndex {
+        let mut file_by_path = FxHashMap::default();
+        let mut build_dirs: FxHashSet<(RepoName, String)> = FxHashSet::default();
+        for id in ws.file_ids() {
+            let f = ws.file(id);
+            file_by_path.insert((f.repo.clone(), f.path.clone()), id);
+            if f.kind == FileKind::Build {
+                build_dirs.insert((f.repo.clone(), f.dir().to_string()));
+            }
+        }
+        let contexts: Vec<FileContext> = ws
+            .file_ids()
+            .map(|id| {
+                let f = ws.file(id);
+                let mut dir = f.dir().to_string();
+                let package = loop {
+                    if build_dirs.contains(&(f.repo.clone(), dir.clone())) || dir.is_empty() {
+                        break dir;
+                    }
+                    dir = dir
+                        .rfind('/')
+                        .map(|i| dir[..i].to_string())
+                        .unwrap_or_default();
+                };
+                FileContext {
+                    repo: f.repo.clone(),
+                    package,
+                }
+            })
+            .collect();
+
+        // rc flags.
+        let rc_files: Vec<RcFile> = ws
+            .rc_files
+            .iter()
+            .map(|(_, id)| parse_rc(&ws.file(*id).text))
+            .collect();
+        let flags = build_flags(&rc_files, &ws.settings.command_line_flags);
+
+        let root_module = file_by_path
+            .get(&(RepoName::main(), "MODULE.bazel".to_string()))
+            .copied();
+        let workspace_bzlmod = file_by_path
+            .get(&(RepoName::main(), "WORKSPACE.bzlmod".to_string()))
+            .copied();
+        let workspace_file = workspace_bzlmod.or_else(|| {
+            ["WORKSPACE.bazel", "WORKSPACE"].iter().find_map(|n| {
+                file_by_path
+                    .get(&(RepoName::main(), n.to_string()))
+                    .copied()
+            })
+        });
+        let bzlmod = root_module.is_some()
+            && flags.enable_bzlmod.unwrap_or(major_version >= 7)
+            && major_version >= 5;
+        let workspace_on = workspace_file.is_some()
+            && major_version < 9
+            && (major_version < 7
+                || !bzlmod
+                || flags.enable_workspace.unwrap_or(major_version < 8));
+        let modes = Modes {
+            bzlmod,
+            workspace: workspace_on,
+            workspace_bzlmod_file: workspace_bzlmod.is_some() && bzlmod,
+        };
+
+        let mut index = WorkspaceIndex {
+            targets: FxHashMap::default(),
+            packages: BTreeMap::new(),
+            rules: Vec::new(),
+            registrations: Vec::new(),
+            modules: Vec::new(),
+            mappings: FxHashMap::default(),
+            contexts,
+            file_by_path,
+            flags,
+            rc_files,
+            modes,
+            invisible_repos: FxHashSet::default(),
+            has_optional_toolchains: major_version >= 6,
+        };
+        index.build_module_graph(ws, facts, root_module);
+        index.collect_registrations(ws, facts, root_module, workspace_file);
+        index.collect_targets(ws, facts);
+        index.collect_rules(ws, facts);
+        index
+    }
+
+    pub fn env<'a>(&'a self, ws: &'a Workspace, facts: &'a [Arc<FileFacts>]) -> Env<'a> {
+        Env {
+            ws,
+            facts,
+            file_by_path: &self.file_by_path,
+            contexts: &self.contexts,
+            mappings: &self.mappings,
+            has_optional_toolchains: self.has_optional_toolchains,
+        }
+    }
+
+    /// Whether labels in `repo` can be checked (its files are visible).
+    pub fn repo_visible(&self, ws: &Workspace, repo: &RepoName) -> bool {
+        ws.repo(repo).is_some()
+    }
+
+    fn build_module_graph(
+        &mut self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        root_module: Option<FileId>,
+    ) {
+        let ignore_dev = self.flags.ignore_dev_dependency.unwrap_or(false);
+        let mut main_mapping = RepoMapping::default();
+        if self.modes.workspace || !self.modes.bzlmod {
+            main_mapping.identity_fallback = true;
+        }
+        // Every repository is visible to itself by name in WORKSPACE mode and for repos that
+        // are not modules (their own mapping is unknown, so fall back to identity).
+        for r in &ws.repos {
+            if !r.name.is_main() && r.module_name.is_none() {
+                let mut m = RepoMapping::default();
+                m.identity_fallback = true;
+                m.insert(r.name.as_str(), r.name.clone());
+                self.mappings.insert(r.name.clone(), m);
+            }
+        }
+        main_mapping.insert("bazel_tools", RepoName::new("bazel_tools"));
+        if !self.modes.bzlmod {
+            self.mappings.insert(RepoName::main(), main_mapping);
+            return;
+        }
+        let find_module_repo = |name: &str| -> RepoName {
+            ws.repos
+                .iter()
+                .find(|r| r.module_name.as_deref() == Some(name))
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| RepoName::new(name))
+        };
+        let find_ext_repo = |name: &str| -> RepoName {
+            ws.repos
+                .iter()
+                .find(|r| r.name.as_str() == name)
+                .or_else(|| {
+                    ws.repos.iter().find(|r| {
+                        let n = r.name.as_str();
+                        n.len() > name.len()
+                            && n.ends_with(name)
+                            && matches!(n.as_bytes()[n.len() - name.len() - 1], b'~' | b'+')
+                    })
+                })
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| RepoName::new(name))
+        };
+        let mut queue: VecDeque<(String, RepoName, Option<FileId>, bool)> = VecDeque::new();
+        let mut seen: FxHashSet<String> = FxHashSet::default();
+        let root_name = root_module
+            .and_then(|f| module_name(&facts[f.0 as usize]))
+            .unwrap_or_default();
+        queue.push_back((root_name.clone(), RepoName::main(), root_module, true));
+        seen.insert(root_name);
+        while let Some((name, repo, file, is_root)) = queue.pop_front() {
+            let bfs_index = self.modules.len();
+            self.modules.push(Module {
+                name: name.clone(),
+                repo: repo.clone(),
+                file,
+                bfs_index,
+            });
+            let mut mapping = if is_root {
+                main_mapping.clone()
+            } else {
+                RepoMapping::default()
+            };
+            mapping.insert("bazel_tools", RepoName::new("bazel_tools"));
+            let Some(file) = file else {
+                self.mappings.entry(repo).or_insert(mapping);
+                continue;
+            };
+            let f = &facts[file.0 as usize];
+            for call in &f.calls {
+                let Some(callee) = call.call.func.dotted_name() else {
+                    continue;
+                };
+                let kw_str = |n: &str| {
+                    call.call
+                        .kwarg(n)
+                        .and_then(|k| k.value.as_str())
+                        .map(str::to_string)
+                };
+                let dev = matches!(
+                    call.call.kwarg("dev_dependency").map(|k| &k.value.kind),
+                    Some(crate::expr::ExprKind::Bool(true))
+                );
+                match callee.as_str() {
+                    "module" => {
+                        if let Some(n) = kw_str("name") {
+                            mapping.insert(n, repo.clone());
+                        }
+                        if let Some(n) = kw_str("repo_name") {
+                            mapping.insert(n, repo.clone());
+                        }
+                    }
+                    "bazel_dep" => {
+                        let Some(dep) = kw_str("name") else { continue };
+                        if dev && (!is_root || ignore_dev) {
+                            continue;
+                        }
+                        let dep_repo = find_module_repo(&dep);
+                        let apparent = match call.call.kwarg("repo_name").map(|k| &k.value) {
+                            Some(Expr {
+                                kind: crate::expr::ExprKind::None,
+                                ..
+                            }) => None,
+                            Some(e) => e.as_str().map(str::to_string),
+                            None => Some(dep.clone()),
+                        };
+                        if let Some(a) = apparent {
+                            mapping.insert(a, dep_repo.clone());
+                        }
+                        if ws.repo(&dep_repo).is_none() {
+                            self.invisible_repos.insert(dep_repo.clone());
+                        }
+                        if seen.insert(dep.clone()) {
+                            let dep_file = self
+                                .file_by_path
+                                .get(&(dep_repo.clone(), "MODULE.bazel".to_string()))
+                                .copied();
+                            queue.push_back((dep, dep_repo, dep_file, false));
+                        }
+                    }
+                    "use_repo" => {
+                        if dev && (!is_root || ignore_dev) {
+                            continue;
+                        }
+                        for a in call.call.args.iter().skip(1) {
+                            if let Some(n) = a.as_str() {
+                                let r = find_ext_repo(n);
+                                if ws.repo(&r).is_none() {
+                                    self.invisible_repos.insert(r.clone());
+                                }
+                                mapping.insert(n, r);
+                            }
+                        }
+                        for k in &call.call.kwargs {
+                            if let Some(n) = k.value.as_str() {
+                                let r = find_ext_repo(n);
+                                if ws.repo(&r).is_none() {
+                                    self.invisible_repos.insert(r.clone());
+                                }
+                                mapping.insert(k.name.clone(), r);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            self.mappings.insert(repo, mapping);
+        }
+    }
+
+    fn collect_registrations(
+        &mut self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        root_module: Option<FileId>,
+        workspace_file: Option<FileId>,
+    ) {
+        // Flags (rc files first, then the command line), parsed in the main repository.
+        let main_mapping = self
+            .mappings
+            .get(&RepoName::main())
+            .cloned()
+            .unwrap_or_default();
+        let main_ctx = LabelContext::main_root(&main_mapping);
+        let flag_sets = [
+            (
+                RegistrationKind::Toolchain,
+                self.flags.extra_toolchains.clone(),
+            ),
+            (
+                RegistrationKind::ExecutionPlatform,
+                self.flags.extra_execution_platforms.clone(),
+            ),
+        ];
+        for (kind, values) in flag_sets {
+            for fv in values {
+                let mut offset = 0u32;
+                for part in fv.value.split(',') {
+                    let loc = fv.file.map(|fi| {
+                        let file = ws.rc_files[fi].1;
+                        let start = fv.range.start
+                            + (fv.range.len().saturating_sub(fv.value.len() as u32))
+                            + offset;
+                        Loc {
+                            file,
+                            range: TextRange::new(start, start + part.len() as u32),
+                        }
+                    });
+                    offset += part.len() as u32 + 1;
+                    if part.is_empty() {
+                        continue;
+                    }
+                    let (negative, text) = match part.strip_prefix('-') {
+                        Some(t) => (true, t),
+                        None => (false, part),
+                    };
+                    self.registrations.push(Registration {
+                        kind,
+                        text: part.to_string(),
+                        pattern: TargetPattern::parse(text, &main_ctx),
+                        negative,
+                        origin: RegistrationOrigin::Flag,
+                        loc,
+                    });
+                }
+            }
+        }
+        if self.modes.bzlmod {
+            for m in self.modules.clone() {
+                let Some(file) = m.file else { continue };
+                let is_root = Some(file) == root_module;
+                let mapping = self.mappings.get(&m.repo).cloned().unwrap_or_default();
+                let ctx = LabelContext {
+                    repo: &m.repo,
+                    package: "",
+                    mapping: &mapping,
+                };
+                for call in &facts[file.0 as usize].calls {
+                    let dev = matches!(
+                        call.call.kwarg("dev_dependency").map(|k| &k.value.kind),
+                        Some(crate::expr::ExprKind::Bool(true))
+                    );
+                    let origin = if is_root {
+                        RegistrationOrigin::RootModule {
+                            dev_dependency: dev,
+                        }
+                    } else {
+                        RegistrationOrigin::Module {
+                            name: m.name.clone(),
+                            bfs_index: m.bfs_index,
+                            dev_dependency: dev,
+                        }
+                    };
+                    self.push_register_call(file, &call.call, &ctx, origin, |_| None);
+                }
+            }
+        }
+        if self.modes.workspace {
+            if let Some(file) = workspace_file {
+                let env = self.env(ws, facts);
+                // WORKSPACE register calls may use constants loaded from .bzl files.
+                let mut evaluated: Vec<(Call, Vec<Val>)> = Vec::new();
+                for call in &facts[file.0 as usize].calls {
+                    let args = call.call.args.iter().map(|a| env.eval(file, a)).collect();
+                    evaluated.push((call.call.clone(), args));
+                }
+                drop(env);
+                let ctx = LabelContext::main_root(&main_mapping);
+                for (call, args) in evaluated {
+                    self.push_register_call(
+                        file,
+                        &call,
+                        &ctx,
+                        RegistrationOrigin::Workspace,
+                        |i| args.get(i).cloned(),
+                    );
+                }
+            }
+        }
+    }
+
+    fn push_register_call(
+        &mut self,
+        file: FileId,
+        call: &Call,
+        ctx: &LabelContext<'_>,
+        origin: RegistrationOrigin,
+        evaluated: impl Fn(usize) -> Option<Val>,
+    ) {
+        let kind = match call.func.dotted_name().as_deref() {
+            Some("register_toolchains" | "native.register_toolchains") => {
+                RegistrationKind::Toolchain
+            }
+            Some("register_execution_platforms" | "native.register_execution_platforms") => {
+                RegistrationKind::ExecutionPlatform
+            }
+            _ => return,
+        };
+        for (i, arg) in call.args.iter().enumerate() {
+            let mut strings = Vec::new();
+            match (arg.as_str(), evaluated(i)) {
+                (Some(s), _) => strings.push((s.to_string(), arg.range)),
+                (None, Some(v)) => collect_strings(&v, file, arg.range, &mut strings),
+                _ => {}
+            }
+            for (s, range) in strings {
+                self.registrations.push(Registration {
+                    kind,
+                    pattern: TargetPattern::parse(&s, ctx),
+                    text: s,
+                    negative: false,
+                    origin: origin.clone(),
+                    loc: Some(Loc { file, range }),
+                });
+            }
+        }
+    }
+
+    fn collect_targets(&mut self, ws: &Workspace, facts: &[Arc<FileFacts>]) {
+        let mut targets = Vec::new();
+        let mut packages = Vec::new();
+        {
+            let env = self.env(ws, facts);
+            for id in ws.file_ids() {
+                let f = ws.file(id);
+                if f.kind != FileKind::Build {
+                    continue;
+                }
+                let pkg = ws.package_of_build_file(id);
+                let ff = &facts[id.0 as usize];
+                let mut package = Package {
+                    build_file: Some(id),
+                    targets: Vec::new(),
+                    open: ff.has_dynamic_statements,
+                };
+                for (ci, call) in ff.calls.iter().enumerate() {
+                    let Some(callee) = call.call.func.dotted_name() else {
+                        package.open = true;
+                        continue;
+                    };
+                    let bound = is_bound(ff, callee.split('.').next().unwrap_or(""));
+                    let (kind, native) = match callee.strip_prefix("native.") {
+                        Some(k) => (k.to_string(), true),
+                        None => (callee.clone(), !bound && !callee.contains('.')),
+                    };
+                    let name = call
+                        .call
+                        .kwarg("name")
+                        .map(|k| (env.eval(id, &k.value), k.value.range));
+                    let decl = if native {
+                        if kind == "exports_files"
+                            || kind == "package"
+                            || kind == "licenses"
+                            || kind == "package_group"
+                        {
+                            if kind == "package_group" {
+                                // package_group creates a target too.
+                            } else {
+                                continue;
+                            }
+                        }
+                        if NATIVE_KINDS.contains(&kind.as_str()) {
+                            lower_decl(&env, id, &kind, &call.call)
+                        } else {
+                            Decl::OtherNative
+                        }
+                    } else {
+                        match env.eval(id, &call.call.func).v {
+                            V::Rule(rf, bi) => {
+                                let b = &facts[rf.0 as usize].bindings[bi];
+                                Decl::StarlarkRule(b.name.clone())
+                            }
+                            _ => {
+                                package.open = true;
+                                Decl::Unknown
+                            }
+                        }
+                    };
+                    let Some((
+                        Val {
+                            v: V::Str(name), ..
+                        },
+                        name_range,
+                    )) = name
+                    else {
+                        if call.call.kwarg("name").is_some() {
+                            package.open = true;
+                        }
+                        continue;
+                    };
+                    package.targets.push(name.clone());
+                    targets.push(Target {
+                        label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+                        kind,
+                        file: id,
+                        range: call.range,
+                        callee_range: call.call.func.range,
+                        name_range,
+                        decl,
+                        call_index: ci,
+                    });
+                }
+                packages.push((pkg, package));
+            }
+        }
+        self.packages.extend(packages);
+        for t in targets {
+            self.targets.entry(t.label.clone()).or_insert(t);
+        }
+    }
+
+    fn collect_rules(&mut self, ws: &Workspace, facts: &[Arc<FileFacts>]) {
+        let mut rules = Vec::new();
+        {
+            let env = self.env(ws, facts);
+            for id in ws.file_ids() {
+                if ws.file(id).kind != FileKind::Bzl {
+                    continue;
+                }
+                for b in &facts[id.0 as usize].bindings {
+                    let Some(call) = b.value.as_call() else {
+                        continue;
+                    };
+                    let is_aspect = match call.func.dotted_name().as_deref() {
+                        Some("rule") => false,
+                        Some("aspect") => true,
+                        _ => continue,
+                    };
+                    let toolchains = match call.kwarg("toolchains") {
+                        None => Some(Vec::new()),
+                        Some(k) => type_requests(&env, id, &env.eval(id, &k.value)),
+                    };
+                    let exec_compatible_with = match call.kwarg("exec_compatible_with") {
+                        None => RefList::empty(),
+                        Some(k) => ref_list(&env, id, &env.eval(id, &k.value), k.value.range),
+                    };
+                    let exec_groups = match call.kwarg("exec_groups") {
+                        None => Some(Vec::new()),
+                        Some(k) => exec_groups(&env, id, &env.eval(id, &k.value)),
+                    };
+                    rules.push(RuleDecl {
+                        name: b.name.clone(),
+                        is_aspect,
+                        file: id,
+                        name_range: b.name_range,
+                        toolchains,
+                        exec_compatible_with,
+                        exec_groups,
+                    });
+                }
+            }
+        }
+        self.rules = rules;
+    }
+
+    /// Resolves aliases (bounded; cycles and unknown `actual`s give `None`).
+    pub fn resolve_alias(&self, label: &Label) -> Option<Label> {
+        let mut cur = label.clone();
+        for _ in 0..64 {
+            match self.targets.get(&cur).map(|t| &t.decl) {
+                Some(Decl::Alias { actual }) => {
+                    match actual.known().and_then(|r| r.label.as_ref().ok()) {
+                        Some(next) => cur = next.clone(),
+                        None => return None,
+                    }
+                }
+                _ => return Some(cur),
+            }
+        }
+        None
+    }
+}
+
+fn module_name(f: &FileFacts) -> Option<String> {
+    f.calls.iter().find_map(|c| {
+        (c.call.func.dotted_name().as_deref() == Some("module"))
+            .then(|| {
+                c.call
+                    .kwarg("name")
+                    .and_then(|k| k.value.as_str())
+                    .map(str::to_string)
+            })
+            .flatten()
+    })
+}
+
+fn is_bound(f: &FileFacts, name: &str) -> bool {
+    f.bindings.iter().any(|b| b.name == name)
+        || f.functions.iter().any(|d| d.name == name)
+        || f.loads
+            .iter()
+            .any(|l| l.symbols.iter().any(|(local, _, _)| local == name))
+}
+
+fn collect_strings(v: &Val, file: FileId, fallback: TextRange, out: &mut Vec<(String, TextRange)>) {
+    let range_of = |val: &Val| {
+        if val.loc.file == file {
+            val.loc.range
+        } else {
+            fallback
+        }
+    };
+    match &v.v {
+        V::Str(s) => out.push((s.clone(), range_of(v))),
+        V::List(items) => {
+            for i in items {
+                if let V::Str(s) = &i.v {
+                    out.push((s.clone(), range_of(i)));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The location to report a value at: where it was written when that is in `file`, else the
+/// use site.
+fn loc_in(val: &Val, file: FileId, use_site: TextRange) -> Loc {
+    if val.loc.file == file {
+        val.loc
+    } else {
+        Loc {
+            file,
+            range: use_site,
+        }
+    }
+}
+
+fn label_ref(env: &Env<'_>, file: FileId, val: &Val, use_site: TextRange) -> Option<LabelRef> {
+    let loc = loc_in(val, file, use_site);
+    match &val.v {
+        V::Str(s) => Some(LabelRef {
+            text: s.clone(),
+            label: env.label_context(file).resolve(s),
+            loc,
+        }),
+        V::Label(l) => Some(LabelRef {
+            text: l.to_string(),
+            label: Ok(l.clone()),
+            loc,
+        }),
+        _ => None,
+    }
+}
+
+fn ref_one(env: &Env<'_>, file: FileId, call: &Call, attr: &str) -> RefOne {
+    match call.kwarg(attr) {
+        None => RefOne::Absent,
+        Some(k) => {
+            let v = env.eval(file, &k.value);
+            if matches!(v.v, V::None) {
+                return RefOne::Absent;
+            }
+            match label_ref(env, file, &v, k.value.range) {
+                Some(r) => RefOne::Known(r),
+                None => RefOne::Unknown(Loc {
+                    file,
+                    range: k.value.range,
+                }),
+            }
+        }
+    }
+}
+
+fn ref_list(env: &Env<'_>, file: FileId, v: &Val, use_site: TextRange) -> RefList {
+    match &v.v {
+        V::List(items) => {
+            let mut out = Vec::new();
+            for i in items {
+                match label_ref(env, file, i, use_site) {
+                    Some(r) => out.push(r),
+                    None => {
+                        return RefList::Unknown(Loc {
+                            file,
+                            range: use_site,
+                        })
+                    }
+                }
+            }
+            RefList::Known(out)
+        }
+        V::None => RefList::empty(),
+        _ => RefList::Unknown(Loc {
+            file,
+            range: use_site,
+        }),
+    }
+}
+
+fn ref_list_attr(env: &Env<'_>, file: FileId, call: &Call, attr: &str) -> RefList {
+    match call.kwarg(attr) {
+        None => RefList::empty(),
+        Some(k) => ref_list(env, file, &env.eval(file, &k.value), k.value.range),
+    }
+}
+
+fn string_pairs(v: &Val) -> Option<Vec<(String, String)>> {
+    match &v.v {
+        V::Dict(pairs) => pairs
+            .iter()
+            .map(|(k, v)| match (&k.v, &v.v) {
+                (V::Str(a), V::Str(b)) => Some((a.clone(), b.clone())),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Call) -> Decl {
+    match kind {
+        "constraint_setting" => Decl::ConstraintSetting {
+            default: ref_one(env, file, call, "default_constraint_value"),
+        },
+        "constraint_value" => Decl::ConstraintValue {
+            setting: ref_one(env, file, call, "constraint_setting"),
+        },
+        "platform" => Decl::Platform {
+            constraint_values: ref_list_attr(env, file, call, "constraint_values"),
+            parents: ref_list_attr(env, file, call, "parents"),
+        },
+        "toolchain_type" => Decl::ToolchainType,
+        "toolchain" => Decl::Toolchain {
+            toolchain_type: ref_one(env, file, call, "toolchain_type"),
+            toolchain: ref_one(env, file, call, "toolchain"),
+            exec_compatible_with: ref_list_attr(env, file, call, "exec_compatible_with"),
+            target_compatible_with: ref_list_attr(env, file, call, "target_compatible_with"),
+            target_settings: ref_list_attr(env, file, call, "target_settings"),
+            use_target_platform_constraints: match call.kwarg("use_target_platform_constraints") {
+                None => Some(false),
+                Some(k) => match env.eval(file, &k.value).v {
+                    V::Bool(b) => Some(b),
+                    _ => None,
+                },
+            },
+        },
+        "alias" => Decl::Alias {
+            actual: ref_one(env, file, call, "actual"),
+        },
+        "config_setting" => {
+            let pairs = |attr: &str| match call.kwarg(attr) {
+                None => Some(Vec::new()),
+                Some(k) => string_pairs(&env.eval(file, &k.value)),
+            };
+            let flag_values = match call.kwarg("flag_values") {
+                None => Some(Vec::new()),
+                Some(k) => match env.eval(file, &k.value).v {
+                    V::Dict(pairs) => pairs
+                        .iter()
+                        .map(
+                            |(k2, v2)| match (label_ref(env, file, k2, k.value.range), &v2.v) {
+                                (Some(r), V::Str(s)) => Some((r, s.clone())),
+                                _ => None,
+                            },
+                        )
+                        .collect(),
+                    _ => None,
+                },
+            };
+            Decl::ConfigSetting {
+                values: pairs("values"),
+                define_values: pairs("define_values"),
+                flag_values,
+                constraint_values: ref_list_attr(env, file, call, "constraint_values"),
+            }
+        }
+        _ => Decl::OtherNative,
+    }
+}
+
+fn type_requests(env: &Env<'_>, file: FileId, v: &Val) -> Option<Vec<TypeRequest>> {
+    let V::List(items) = &v.v else { return None };
+    let mut out = Vec::new();
+    for item in items {
+        match &item.v {
+            V::ToolchainReq {
+                toolchain_type,
+                mandatory,
+            } => {
+                let r = label_ref(env, item.loc.file, toolchain_type, toolchain_type.loc.range)?;
+                out.push(TypeRequest {
+                    toolchain_type: r,
+                    mandatory: *mandatory,
+                });
+            }
+            V::Str(_) | V::Label(_) => {
+                // Strings in `rule(toolchains = ...)` resolve in the .bzl that defines the
+                // rule; a string from a loaded constant keeps its own location but resolves
+                // in the defining file's context.
+                let mut r = label_ref(env, file, item, item.loc.range)?;
+                r.loc = item.loc;
+                out.push(TypeRequest {
+                    toolchain_type: r,
+                    mandatory: Some(true),
+                });
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn exec_groups(env: &Env<'_>, file: FileId, v: &Val) -> Option<Vec<ExecGroupDecl>> {
+    let V::Dict(pairs) = &v.v else { return None };
+    let mut out = Vec::new();
+    for (k, g) in pairs {
+        let V::Str(name) = &k.v else { return None };
+        let V::Struct(fields) = &g.v else { return None };
+        let field = |n: &str| fields.iter().find(|(f, _)| f == n).map(|(_, v)| v);
+        let toolchains = match field("toolchains") {
+            None => Some(Vec::new()),
+            Some(v) => type_requests(env, file, v),
+        };
+        let exec_compatible_with = match field("exec_compatible_with") {
+            None => RefList::empty(),
+            Some(v) => ref_list(env, file, v, v.loc.range),
+        };
+        out.push(ExecGroupDecl {
+            name: name.clone(),
+            toolchains,
+            exec_compatible_with,
+        });
+    }
+    Some(out)
+}

@@ -1,0 +1,146 @@
+//! The workspace as analysis input: repositories, files (identified by [`FileId`], with their
+//! repository and repository-relative path), `.bazelrc` files and command-line settings.
+//!
+//! This is plain data filled by a loader (the server's disk loader, or tests); nothing here
+//! does I/O.
+
+use std::sync::Arc;
+
+use toolcheck_syntax::FileKind;
+
+use crate::label::{PackageId, RepoName};
+
+/// An opaque file handle. Paths are looked up through the [`Workspace`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// How toolcheck learned about a repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RepoOrigin {
+    Main,
+    /// `local_path_override(module_name = ...)` in MODULE.bazel.
+    LocalPathOverride,
+    /// `local_repository` / `new_local_repository` in WORKSPACE.
+    LocalRepository,
+    /// `--repo NAME=DIR` on the command line.
+    Explicit,
+    /// A directory under the output base's `external/`.
+    OutputBase,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepoInfo {
+    /// The canonical name toolcheck uses (the main repository is `""`).
+    pub name: RepoName,
+    /// Where the repository lives, for display (an absolute or workspace-relative path).
+    pub root_display: String,
+    /// Workspace-relative prefix of this repository's files when it lives inside the main
+    /// workspace (used to print paths relative to the workspace root).
+    pub display_prefix: String,
+    pub origin: RepoOrigin,
+    /// The module this repository holds, when it is a bzlmod module.
+    pub module_name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub repo: RepoName,
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    pub kind: FileKind,
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    /// The directory of this file inside its repository (`""` for the root).
+    pub fn dir(&self) -> &str {
+        self.path.rfind('/').map(|i| &self.path[..i]).unwrap_or("")
+    }
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// A problem the loader met reading the workspace (turned into diagnostics by the analysis).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadProblem {
+    /// Display path (workspace-relative where possible).
+    pub path: String,
+    /// The file the problem is about, when it was still added to the workspace.
+    pub file: Option<FileId>,
+    pub message: String,
+    pub severity_error: bool,
+}
+
+/// Analysis settings that come from the command line or the editor, not from files.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// `--bazel-version`; `None` means `.bazelversion`, else the newest supported.
+    pub bazel_version: Option<String>,
+    /// Extra Bazel flags, as if given on the command line after the rc files.
+    pub command_line_flags: Vec<String>,
+    /// Target platforms of interest, from the configuration file.
+    pub target_platforms: Vec<String>,
+    /// The host platform's label, overriding the rc files and autodetection.
+    pub host_platform: Option<String>,
+}
+
+/// Everything the analysis reads.
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    pub repos: Vec<RepoInfo>,
+    pub files: Vec<SourceFile>,
+    /// Repositories named by the workspace that toolcheck could not read (no directory known).
+    pub invisible_repos: Vec<String>,
+    /// `.bazelrc` files in Bazel's reading order (imports inlined), as `(display path, text)`.
+    pub rc_files: Vec<(String, FileId)>,
+    /// `.bazelversion` contents, if present.
+    pub bazel_version_file: Option<String>,
+    pub problems: Vec<LoadProblem>,
+    pub settings: Settings,
+}
+
+impl Workspace {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+    pub fn file_ids(&self) -> impl Iterator<Item = FileId> {
+        (0..self.files.len() as u32).map(FileId)
+    }
+    pub fn repo(&self, name: &RepoName) -> Option<&RepoInfo> {
+        self.repos.iter().find(|r| &r.name == name)
+    }
+    /// Adds a file and returns its id.
+    pub fn add_file(
+        &mut self,
+        repo: RepoName,
+        path: impl Into<String>,
+        kind: FileKind,
+        text: Arc<str>,
+    ) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile {
+            repo,
+            path: path.into(),
+            kind,
+            text,
+        });
+        id
+    }
+    /// The path of a file relative to the workspace root when its repository lives inside
+    /// the workspace, else `@repo//path`.
+    pub fn display_path(&self, id: FileId) -> String {
+        let f = self.file(id);
+        match self.repo(&f.repo) {
+            Some(r) if r.name.is_main() => f.path.clone(),
+            Some(r) if !r.display_prefix.is_empty() => format!("{}/{}", r.display_prefix, f.path),
+            Some(r) => format!("{}/{}", r.root_display.trim_end_matches('/'), f.path),
+            None => format!("@{}//{}", f.repo.as_str(), f.path),
+        }
+    }
+    /// The package a BUILD file defines.
+    pub fn package_of_build_file(&self, id: FileId) -> PackageId {
+        let f = self.file(id);
+        PackageId::new(f.repo.clone(), f.dir())
+    }
+}
