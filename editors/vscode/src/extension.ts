@@ -1,0 +1,166 @@
+// VS Code client for the toolcheck language server.
+//
+// It contributes the `starlark` language (see package.json), starts `toolcheck lsp` over
+// stdio for Starlark documents, forwards the `toolcheck.*` settings as initialization
+// options and configuration changes, and implements the "Show toolchain resolution"
+// command on top of the custom `toolcheck/resolve` request.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import {
+  Executable,
+  LanguageClient,
+  LanguageClientOptions,
+  RequestType,
+  ServerOptions,
+  TextDocumentIdentifier,
+  Position,
+  TransportKind,
+} from 'vscode-languageclient/node';
+
+/** Parameters of the custom `toolcheck/resolve` request (see server/src/lsp/ext.rs). */
+interface ResolveParams {
+  textDocument: TextDocumentIdentifier;
+  position: Position | null;
+}
+
+/** Result of `toolcheck/resolve`: a human-readable explanation in Markdown. */
+interface ResolveResult {
+  markdown: string;
+}
+
+const resolveRequest = new RequestType<ResolveParams, ResolveResult | null, void>('toolcheck/resolve');
+const RESOLUTION_SCHEME = 'toolcheck-resolution';
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel | undefined;
+
+/** The server executable: the setting, then $TOOLCHECK_SERVER_PATH, then `toolcheck` on PATH. */
+function serverPath(context: vscode.ExtensionContext, cfg: vscode.WorkspaceConfiguration): string {
+  const configured = cfg.get<string>('server.path', '').trim();
+  if (configured !== '') {
+    return configured.replace(/^~(?=$|\/)/, process.env.HOME ?? '~');
+  }
+  const fromEnv = process.env.TOOLCHECK_SERVER_PATH;
+  if (fromEnv && fromEnv !== '') {
+    return fromEnv;
+  }
+  const bundled = context.asAbsolutePath(path.join('server', 'toolcheck'));
+  if (fs.existsSync(bundled)) {
+    return bundled;
+  }
+  return 'toolcheck';
+}
+
+/** The settings the server reads, both at initialize and on workspace/didChangeConfiguration. */
+function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<string, unknown> {
+  return {
+    checks: {
+      enable: cfg.get<string[]>('checks.enable', []),
+      disable: cfg.get<string[]>('checks.disable', []),
+    },
+    bazelVersion: cfg.get<string>('bazelVersion', ''),
+  };
+}
+
+function createClient(context: vscode.ExtensionContext): LanguageClient {
+  const cfg = vscode.workspace.getConfiguration('toolcheck');
+  const run: Executable = {
+    command: serverPath(context, cfg),
+    args: ['lsp', ...cfg.get<string[]>('server.extraArgs', [])],
+    transport: TransportKind.stdio,
+    options: { env: { ...process.env, ...cfg.get<Record<string, string>>('server.extraEnv', {}) } },
+  };
+  const serverOptions: ServerOptions = { run, debug: run };
+  output ??= vscode.window.createOutputChannel('toolcheck');
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'starlark' },
+      { scheme: 'untitled', language: 'starlark' },
+    ],
+    initializationOptions: serverSettings(cfg),
+    outputChannel: output,
+    middleware: {
+      workspace: {
+        // Answer the server's workspace/configuration pulls with the same shape as
+        // initializationOptions instead of the raw settings tree.
+        configuration: (params, token, next) => {
+          const items = params.items.map((item) =>
+            item.section === 'toolcheck' ? serverSettings(vscode.workspace.getConfiguration('toolcheck')) : null,
+          );
+          return items.some((x) => x === null) ? next(params, token) : items;
+        },
+      },
+    },
+  };
+  return new LanguageClient('toolcheck', 'toolcheck', serverOptions, clientOptions);
+}
+
+/** Serves the read-only documents that "Show toolchain resolution" opens. */
+class ResolutionProvider implements vscode.TextDocumentContentProvider {
+  private readonly contents = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  set(uri: vscode.Uri, text: string): void {
+    this.contents.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.contents.get(uri.toString()) ?? '';
+  }
+}
+
+async function showResolution(provider: ResolutionProvider): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!client || !editor || editor.document.languageId !== 'starlark') {
+    void vscode.window.showInformationMessage('toolcheck: open a Starlark file to show toolchain resolution.');
+    return;
+  }
+  const doc = editor.document;
+  const params: ResolveParams = {
+    textDocument: client.code2ProtocolConverter.asTextDocumentIdentifier(doc),
+    position: client.code2ProtocolConverter.asPosition(editor.selection.active),
+  };
+  const result = await client.sendRequest(resolveRequest, params);
+  if (!result) {
+    void vscode.window.showInformationMessage('toolcheck: nothing to resolve here.');
+    return;
+  }
+  const name = path.basename(doc.uri.path);
+  const uri = vscode.Uri.from({ scheme: RESOLUTION_SCHEME, path: `/${name} resolution.md` });
+  provider.set(uri, result.markdown);
+  const shown = await vscode.workspace.openTextDocument(uri);
+  await vscode.languages.setTextDocumentLanguage(shown, 'markdown');
+  await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const provider = new ResolutionProvider();
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(RESOLUTION_SCHEME, provider),
+    vscode.commands.registerCommand('toolcheck.showResolution', () => showResolution(provider)),
+    vscode.commands.registerCommand('toolcheck.restartServer', async () => {
+      await client?.stop();
+      client = createClient(context);
+      await client.start();
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration('toolcheck.server') && client) {
+        await vscode.commands.executeCommand('toolcheck.restartServer');
+      } else if (e.affectsConfiguration('toolcheck') && client) {
+        await client.sendNotification('workspace/didChangeConfiguration', {
+          settings: { toolcheck: serverSettings(vscode.workspace.getConfiguration('toolcheck')) },
+        });
+      }
+    }),
+  );
+  client = createClient(context);
+  await client.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
