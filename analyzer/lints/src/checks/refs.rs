@@ -1,0 +1,191 @@
+//! Every label reference in the workspace whose target must be of a given kind (a
+//! `toolchain_type =` must name a `toolchain_type`, a `parents` entry a `platform`, ...), and
+//! the lookup that says whether a label exists, is missing, or cannot be known.
+
+use toolcheck_index::index::{Decl, LabelRef, RefList, RefOne, RegistrationKind};
+use toolcheck_index::label::{Label, TargetPattern};
+
+use crate::context::LintContext;
+
+/// The kind of target a reference must name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expected {
+    ToolchainType,
+    ConstraintValue,
+    ConstraintSetting,
+    Platform,
+    ConfigSetting,
+    Toolchain,
+}
+
+impl Expected {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Expected::ToolchainType => "a `toolchain_type`",
+            Expected::ConstraintValue => "a `constraint_value`",
+            Expected::ConstraintSetting => "a `constraint_setting`",
+            Expected::Platform => "a `platform`",
+            Expected::ConfigSetting => "a `config_setting`",
+            Expected::Toolchain => "a `toolchain`",
+        }
+    }
+}
+
+pub(crate) struct Reference<'a> {
+    pub(crate) r: &'a LabelRef,
+    pub(crate) expected: Expected,
+    /// What the reference is, for messages ("toolchain type of `//tc:linux`").
+    pub(crate) role: String,
+}
+
+/// Collects every typed reference: attributes of toolchains, platforms, constraints and
+/// config settings, `rule()` toolchain requests, and explicitly named registrations.
+pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
+    let mut out = Vec::new();
+    let push_one = |out: &mut Vec<Reference<'a>>, r: &'a RefOne, expected, role: String| {
+        if let RefOne::Known(r) = r {
+            out.push(Reference { r, expected, role });
+        }
+    };
+    let push_list = |out: &mut Vec<Reference<'a>>, l: &'a RefList, expected, role: &str| {
+        if let RefList::Known(items) = l {
+            for r in items {
+                out.push(Reference { r, expected, role: role.to_string() });
+            }
+        }
+    };
+    let mut targets: Vec<_> = ctx.index.targets.values().collect();
+    targets.sort_by_key(|t| (t.file, t.range.start));
+    for t in targets {
+        let l = &t.label;
+        match &t.decl {
+            Decl::ConstraintSetting { default } => {
+                push_one(&mut out, default, Expected::ConstraintValue, format!("default value of `{l}`"))
+            }
+            Decl::ConstraintValue { setting } => {
+                push_one(&mut out, setting, Expected::ConstraintSetting, format!("setting of `{l}`"))
+            }
+            Decl::Platform { constraint_values, parents } => {
+                push_list(&mut out, constraint_values, Expected::ConstraintValue, &format!("constraint value of platform `{l}`"));
+                push_list(&mut out, parents, Expected::Platform, &format!("parent of platform `{l}`"));
+            }
+            Decl::Toolchain { toolchain_type, exec_compatible_with, target_compatible_with, target_settings, .. } => {
+                push_one(&mut out, toolchain_type, Expected::ToolchainType, format!("toolchain type of `{l}`"));
+                push_list(&mut out, exec_compatible_with, Expected::ConstraintValue, &format!("exec constraint of `{l}`"));
+                push_list(&mut out, target_compatible_with, Expected::ConstraintValue, &format!("target constraint of `{l}`"));
+                push_list(&mut out, target_settings, Expected::ConfigSetting, &format!("target setting of `{l}`"));
+            }
+            Decl::ConfigSetting { constraint_values, .. } => {
+                push_list(&mut out, constraint_values, Expected::ConstraintValue, &format!("constraint value of `{l}`"))
+            }
+            _ => {}
+        }
+    }
+    for rule in &ctx.index.rules {
+        let what = if rule.is_aspect { "aspect" } else { "rule" };
+        for req in rule.toolchains.iter().flatten() {
+            out.push(Reference {
+                r: &req.toolchain_type,
+                expected: Expected::ToolchainType,
+                role: format!("toolchain type requested by {what} `{}`", rule.name),
+            });
+        }
+        push_list(&mut out, &rule.exec_compatible_with, Expected::ConstraintValue, &format!("exec constraint of {what} `{}`", rule.name));
+        for g in rule.exec_groups.iter().flatten() {
+            for req in g.toolchains.iter().flatten() {
+                out.push(Reference {
+                    r: &req.toolchain_type,
+                    expected: Expected::ToolchainType,
+                    role: format!("toolchain type requested by exec group `{}` of `{}`", g.name, rule.name),
+                });
+            }
+            push_list(&mut out, &g.exec_compatible_with, Expected::ConstraintValue, &format!("exec constraint of exec group `{}`", g.name));
+        }
+    }
+    out
+}
+
+/// Explicitly named registrations, with the kind they must name.
+pub(crate) fn registered_labels<'a>(ctx: &LintContext<'a>) -> Vec<(&'a toolcheck_index::index::Registration, &'a Label, Expected)> {
+    ctx.index
+        .registrations
+        .iter()
+        .filter_map(|r| match &r.pattern {
+            Ok(TargetPattern::Single(l)) if !r.negative => Some((
+                r,
+                l,
+                match r.kind {
+                    RegistrationKind::Toolchain => Expected::Toolchain,
+                    RegistrationKind::ExecutionPlatform => Expected::Platform,
+                },
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a label names a target toolcheck can see.
+pub(crate) enum Lookup {
+    Found,
+    /// The target cannot exist; the string says why.
+    Missing(String),
+    /// toolcheck cannot tell (an unreadable repository, a package with macros).
+    Unknown { invisible_repo: Option<String> },
+}
+
+/// Repositories Bazel provides itself; their contents are never reported.
+pub(crate) fn is_builtin_repo(repo: &str) -> bool {
+    matches!(repo, "bazel_tools" | "local_config_platform" | "local_config_cc" | "local_config_sh" | "local_jdk")
+}
+
+pub(crate) fn lookup(ctx: &LintContext<'_>, label: &Label) -> Lookup {
+    if ctx.index.targets.contains_key(label) {
+        return Lookup::Found;
+    }
+    if !label.repo.is_main() && ctx.ws.repo(&label.repo).is_none() {
+        return Lookup::Unknown {
+            invisible_repo: (!is_builtin_repo(label.repo.as_str())).then(|| label.repo.as_str().to_string()),
+        };
+    }
+    match ctx.index.packages.get(&label.package_id()) {
+        None => {
+            // A directory without a BUILD file is not a package; but a file loaded from a
+            // subpackage could be anywhere, so check the label names no known file either.
+            Lookup::Missing(format!("no such package '{}'", label.package_id()))
+        }
+        Some(p) if p.open => Lookup::Unknown { invisible_repo: None },
+        Some(_) => Lookup::Missing(format!(
+            "target '{}' is not declared in package '{}'",
+            label.name,
+            label.package_id()
+        )),
+    }
+}
+
+/// Follows aliases from `label` to the target they end at (bounded; `None` when a chain is
+/// unknown, cyclic or leaves the visible workspace).
+pub(crate) fn resolve_target<'a>(ctx: &LintContext<'a>, label: &Label) -> Option<&'a toolcheck_index::index::Target> {
+    let mut cur = label.clone();
+    for _ in 0..64 {
+        let t = ctx.index.targets.get(&cur)?;
+        match &t.decl {
+            Decl::Alias { actual } => cur = actual.known()?.label.as_ref().ok()?.clone(),
+            _ => return Some(t),
+        }
+    }
+    None
+}
+
+/// Whether a target's declaration satisfies an expected kind; `None` when unknown.
+pub(crate) fn kind_matches(decl: &Decl, expected: Expected) -> Option<bool> {
+    Some(match (decl, expected) {
+        (Decl::Unknown | Decl::StarlarkRule(_) | Decl::Alias { .. }, _) => return None,
+        (Decl::ToolchainType, Expected::ToolchainType)
+        | (Decl::ConstraintValue { .. }, Expected::ConstraintValue)
+        | (Decl::ConstraintSetting { .. }, Expected::ConstraintSetting)
+        | (Decl::Platform { .. }, Expected::Platform)
+        | (Decl::ConfigSetting { .. }, Expected::ConfigSetting)
+        | (Decl::Toolchain { .. }, Expected::Toolchain) => true,
+        _ => false,
+    })
+}

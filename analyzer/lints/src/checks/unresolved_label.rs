@@ -1,0 +1,117 @@
+//! `unresolved-label`: a label that must name a toolchain type, constraint, platform, config
+//! setting or registered target, but names nothing in the repositories toolcheck can read.
+//! References into repositories toolcheck cannot read are summarised once per repository.
+
+use rustc_hash::FxHashSet;
+
+use crate::checks::refs::{lookup, references, registered_labels, Lookup};
+use crate::context::LintContext;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::registry::CheckMeta;
+
+pub(crate) static CHECK: CheckMeta = CheckMeta {
+    name: "unresolved-label",
+    default_severity: Severity::Error,
+    summary: "a toolchain, platform or constraint label that names no target",
+    docs: "## What it does
+Checks every label that toolchain resolution depends on: `toolchain_type`, `exec_compatible_with`,
+`target_compatible_with` and `target_settings` of `toolchain()`, `constraint_values` and `parents` of
+`platform()`, `constraint_setting` and `default_constraint_value`, the types a `rule()` or `aspect()`
+requests, and every explicitly named `register_toolchains` / `register_execution_platforms` /
+`--extra_toolchains` / `--platforms` label. A label that names no target in a repository toolcheck
+can read is an error. A label into a repository toolcheck cannot read is reported once per
+repository, as `info`.
+
+## Why it matters
+Bazel reports these only when a target that needs resolution is analysed, often on another
+developer's machine or in CI for a platform nobody builds locally.
+
+## Example
+```starlark
+toolchain(
+    name = \"linux_cc\",
+    exec_compatible_with = [\"@platforms//os:linux\"],
+    toolchain = \":cc_impl\",
+    toolchain_type = \"//toolchains:cc_toolchain_typ\",
+)
+```
+
+## What to do
+Fix the label (here: `//toolchains:cc_toolchain_type`). For an external repository toolcheck cannot
+read, pass `--output-base` (after one `bazel fetch`) or `--repo NAME=DIR`.
+",
+    run,
+};
+
+fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let mut invisible_reported: FxHashSet<String> = FxHashSet::default();
+    let mut check = |label: Result<&toolcheck_index::label::Label, &toolcheck_index::label::LabelError>,
+                     text: &str,
+                     file,
+                     range,
+                     role: &str,
+                     acc: &mut Vec<Diagnostic>| {
+        let label = match label {
+            Ok(l) => l,
+            Err(e) => {
+                acc.push(Diagnostic::new(CHECK.name, Severity::Error, file, range, format!("invalid label '{text}' ({role}): {e}")));
+                return;
+            }
+        };
+        match lookup(ctx, label) {
+            Lookup::Found => {}
+            Lookup::Missing(why) => acc.push(Diagnostic::new(
+                CHECK.name,
+                Severity::Error,
+                file,
+                range,
+                format!("'{label}' ({role}) does not exist: {why}"),
+            )),
+            Lookup::Unknown { invisible_repo: Some(repo) } => {
+                if invisible_reported.insert(repo.clone()) {
+                    acc.push(Diagnostic::new(
+                        CHECK.name,
+                        Severity::Info,
+                        file,
+                        range,
+                        format!(
+                            "toolcheck cannot read repository '@{repo}', so '{label}' and other labels in it are not checked; pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR"
+                        ),
+                    ));
+                }
+            }
+            Lookup::Unknown { invisible_repo: None } => {}
+        }
+    };
+    for r in references(ctx) {
+        check(r.r.label.as_ref(), &r.r.text, r.r.loc.file, r.r.loc.range, &r.role, acc);
+    }
+    for (reg, label, _) in registered_labels(ctx) {
+        let Some(loc) = reg.loc else { continue };
+        check(Ok(label), &reg.text, loc.file, loc.range, "registered target", acc);
+    }
+    // Patterns that do not even parse.
+    for reg in &ctx.index.registrations {
+        if let (Err(e), Some(loc)) = (&reg.pattern, reg.loc) {
+            acc.push(Diagnostic::new(
+                CHECK.name,
+                Severity::Error,
+                loc.file,
+                loc.range,
+                format!("invalid registration pattern '{}': {e}", reg.text),
+            ));
+        }
+    }
+    // `--platforms` / `--host_platform` in rc files.
+    for fv in [&ctx.index.flags.platforms, &ctx.index.flags.host_platform].into_iter().flatten() {
+        let Some(fi) = fv.file else { continue };
+        let file = ctx.ws.rc_files[fi].1;
+        let main = ctx.index.mappings.get(&toolcheck_index::label::RepoName::main()).cloned().unwrap_or_default();
+        let lctx = toolcheck_index::label::LabelContext::main_root(&main);
+        let first = fv.value.split(',').next().unwrap_or("");
+        let start = fv.range.end.saturating_sub(fv.value.len() as u32);
+        let range = toolcheck_syntax::TextRange::new(start, start + first.len() as u32);
+        let parsed = lctx.resolve(first);
+        check(parsed.as_ref(), first, file, range, "platform flag", acc);
+    }
+}

@@ -1,0 +1,60 @@
+//! The check registry: the one list of every check, and the driver that runs the enabled
+//! ones, applies configuration and suppression comments, and orders the results.
+
+use crate::checks;
+use crate::context::{LintConfig, LintContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::suppress;
+
+/// What the registry knows of a check. The name is the check's only ID: it appears in
+/// suppression comments, the docs, SARIF `ruleId` and LSP `code`.
+pub struct CheckMeta {
+    pub name: &'static str,
+    pub default_severity: Severity,
+    /// One line for listings.
+    pub summary: &'static str,
+    /// Markdown documentation: what it does, why it matters, an example, what to do.
+    pub docs: &'static str,
+    pub run: fn(&LintContext<'_>, &mut Vec<Diagnostic>),
+}
+
+/// Every check, in documentation order.
+pub static ALL: &[&CheckMeta] = &[
+    &checks::syntax_error::CHECK,
+    &checks::unreadable_file::CHECK,
+    &checks::unresolved_label::CHECK,
+    &checks::wrong_target_kind::CHECK,
+    &checks::conflicting_constraint_values::CHECK,
+    &checks::platform_parent_cycle::CHECK,
+    &checks::empty_registration_pattern::CHECK,
+    &suppress::UNUSED_SUPPRESSION,
+];
+
+pub fn check_by_name(name: &str) -> Option<&'static CheckMeta> {
+    ALL.iter().copied().find(|c| c.name == name)
+}
+
+/// Runs every enabled check over the workspace and returns the diagnostics that survive
+/// configuration and suppression comments, ordered by file and position.
+pub fn run_checks(ctx: &LintContext<'_>, config: &LintConfig) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for check in ALL {
+        if check.name == suppress::UNUSED_SUPPRESSION.name {
+            continue;
+        }
+        if config.severity_of(check.name, check.default_severity).is_none() {
+            continue;
+        }
+        let start = out.len();
+        (check.run)(ctx, &mut out);
+        if let Some(Some(sev)) = config.severities.get(check.name) {
+            for d in &mut out[start..] {
+                d.severity = *sev;
+            }
+        }
+    }
+    suppress::apply(ctx, config, &mut out);
+    out.sort_by(|a, b| (a.file, a.range.start, a.range.end, a.check).cmp(&(b.file, b.range.start, b.range.end, b.check)));
+    out.dedup_by(|a, b| a.file == b.file && a.range == b.range && a.check == b.check && a.message == b.message);
+    out
+}

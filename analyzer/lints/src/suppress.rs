@@ -1,0 +1,97 @@
+//! Suppression comments: `# toolcheck: disable=CHECK[,CHECK]` covers its line, the statement
+//! it sits in, or the statement right below it; `# toolcheck: disable-file=CHECK` covers the
+//! file. A suppression that suppresses nothing is itself reported (`unused-suppression`).
+
+use crate::context::{LintConfig, LintContext};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity, TextEdit};
+use crate::registry::{check_by_name, CheckMeta};
+
+pub static UNUSED_SUPPRESSION: CheckMeta = CheckMeta {
+    name: "unused-suppression",
+    default_severity: Severity::Warning,
+    summary: "a `# toolcheck: disable=` comment that suppresses nothing",
+    docs: "## What it does
+Reports a `# toolcheck: disable=CHECK` or `# toolcheck: disable-file=CHECK` comment that did not
+suppress any diagnostic of `CHECK`, or that names a check that does not exist.
+
+## Why it matters
+Stale suppressions hide future problems: when the code they were written for changes, they keep
+silencing whatever appears in their scope.
+
+## Example
+```starlark
+toolchain(
+    name = \"linux\",  # toolcheck: disable=unresolved-label
+    toolchain = \":impl\",
+    toolchain_type = \":type\",
+)
+```
+(when every label resolves)
+
+## What to do
+Delete the comment, or the unused check name from it. The quick fix does that.
+",
+    run: |_, _| {},
+};
+
+pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<Diagnostic>) {
+    let report_unused =
+        config.severity_of(UNUSED_SUPPRESSION.name, UNUSED_SUPPRESSION.default_severity);
+    let mut unused = Vec::new();
+    for file in ctx.ws.file_ids() {
+        let facts = &ctx.facts[file.0 as usize];
+        for s in &facts.suppressions {
+            for (check, range) in &s.checks {
+                let before = diags.len();
+                diags.retain(|d| {
+                    !(d.file == file
+                        && d.check == check.as_str()
+                        && (s.file_wide || (s.scope.start <= d.range.start && d.range.start <= s.scope.end)))
+                });
+                let used = diags.len() != before;
+                if used {
+                    continue;
+                }
+                let known = check_by_name(check).is_some();
+                // A suppression of a disabled check is not stale: the check may be enabled elsewhere.
+                let disabled = known
+                    && check_by_name(check)
+                        .map(|c| config.severity_of(c.name, c.default_severity).is_none())
+                        .unwrap_or(false);
+                if disabled {
+                    continue;
+                }
+                let message = if known {
+                    format!("suppression of `{check}` is unused: nothing here triggers it")
+                } else {
+                    format!("`{check}` is not a toolcheck check")
+                };
+                let fix = if s.checks.len() == 1 {
+                    Fix {
+                        title: "Remove the suppression comment".to_string(),
+                        applicability: Applicability::Safe,
+                        edits: vec![TextEdit { file, range: s.comment, new_text: String::new() }],
+                    }
+                } else {
+                    let remaining: Vec<&str> =
+                        s.checks.iter().filter(|(c, _)| c != check).map(|(c, _)| c.as_str()).collect();
+                    let first = s.checks.first().map(|(_, r)| r.start).unwrap_or(range.start);
+                    let last = s.checks.last().map(|(_, r)| r.end).unwrap_or(range.end);
+                    Fix {
+                        title: format!("Remove `{check}` from the suppression"),
+                        applicability: Applicability::Safe,
+                        edits: vec![TextEdit {
+                            file,
+                            range: toolcheck_syntax::TextRange::new(first, last),
+                            new_text: remaining.join(","),
+                        }],
+                    }
+                };
+                if let Some(sev) = report_unused {
+                    unused.push(Diagnostic::new(UNUSED_SUPPRESSION.name, sev, file, *range, message).with_fix(fix));
+                }
+            }
+        }
+    }
+    diags.extend(unused);
+}
