@@ -1,1 +1,173 @@
-//! placeholder
+//! The analysis API shared by the CLI and the language server: an [`AnalysisHost`] that owns
+//! the workspace and its per-file facts and takes changes, and cheap [`Analysis`] snapshots
+//! whose methods return plain data (byte ranges, file ids, strings) — never protocol types.
+//!
+//! Per-file facts are cached by content hash: a change re-lowers only the changed file, and
+//! the workspace index (a linear merge of the facts) is rebuilt from the cached facts.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use toolcheck_index::facts::{lower_file, FileFacts};
+use toolcheck_index::index::WorkspaceIndex;
+use toolcheck_syntax::{FileKind, LineIndex, ParseLimits};
+
+pub use toolcheck_index::label::{Label, RepoName};
+pub use toolcheck_index::workspace::{FileId, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile, Workspace};
+pub use toolcheck_lints::{
+    check_by_name, Applicability, CheckMeta, Diagnostic, Fix, LintConfig, Related, Severity, TextEdit, ALL as ALL_CHECKS,
+};
+pub use toolcheck_resolve::model::BazelVersion;
+pub use toolcheck_syntax::TextRange;
+
+/// The newest Bazel version whose semantics toolcheck simulates (the default).
+pub const NEWEST_BAZEL: BazelVersion = BazelVersion::NEWEST;
+
+/// Lowers one file's text into facts (parse, then lower). `.bazelrc` files have no Starlark
+/// facts; the index parses them itself.
+pub fn lower(kind: FileKind, text: &str) -> FileFacts {
+    if !kind.is_starlark() {
+        return FileFacts::default();
+    }
+    let parse = toolcheck_syntax::parse_with(text, None, ParseLimits::default());
+    lower_file(parse.tree.as_ref(), text, kind, parse.errors)
+}
+
+fn content_hash(text: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// Owns the workspace and takes changes; hands out immutable snapshots.
+pub struct AnalysisHost {
+    ws: Arc<Workspace>,
+    facts: Vec<Arc<FileFacts>>,
+    hashes: Vec<u64>,
+    snapshot: Option<Analysis>,
+}
+
+impl AnalysisHost {
+    /// Builds facts for every file in parallel.
+    pub fn new(ws: Workspace) -> AnalysisHost {
+        let (facts, hashes): (Vec<_>, Vec<_>) = ws
+            .files
+            .par_iter()
+            .map(|f| (Arc::new(lower(f.kind, &f.text)), content_hash(&f.text)))
+            .unzip();
+        AnalysisHost { ws: Arc::new(ws), facts, hashes, snapshot: None }
+    }
+
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// Replaces a file's text. Facts are recomputed only when the content changed.
+    pub fn set_file_text(&mut self, file: FileId, text: Arc<str>) {
+        let i = file.0 as usize;
+        let hash = content_hash(&text);
+        let ws = Arc::make_mut(&mut self.ws);
+        let kind = ws.files[i].kind;
+        ws.files[i].text = text;
+        if self.hashes[i] != hash {
+            self.facts[i] = Arc::new(lower(kind, &ws.files[i].text));
+            self.hashes[i] = hash;
+        }
+        self.snapshot = None;
+    }
+
+    /// Adds a file (created on disk or opened in an editor) and returns its id.
+    pub fn add_file(&mut self, repo: RepoName, path: String, kind: FileKind, text: Arc<str>) -> FileId {
+        self.facts.push(Arc::new(lower(kind, &text)));
+        self.hashes.push(content_hash(&text));
+        let id = Arc::make_mut(&mut self.ws).add_file(repo, path, kind, text);
+        self.snapshot = None;
+        id
+    }
+
+    /// Finds a file by repository and repository-relative path.
+    pub fn file_id(&self, repo: &RepoName, path: &str) -> Option<FileId> {
+        self.ws.file_ids().find(|&id| {
+            let f = self.ws.file(id);
+            &f.repo == repo && f.path == path
+        })
+    }
+
+    /// A consistent snapshot of the current state (the index is built once per state).
+    pub fn analysis(&mut self) -> Analysis {
+        if let Some(s) = &self.snapshot {
+            return s.clone();
+        }
+        let version = bazel_version(&self.ws);
+        let index = WorkspaceIndex::build(&self.ws, &self.facts, version.major);
+        let snapshot = Analysis {
+            inner: Arc::new(Snapshot { ws: self.ws.clone(), facts: self.facts.clone(), index, version }),
+        };
+        self.snapshot = Some(snapshot.clone());
+        snapshot
+    }
+}
+
+/// The Bazel version analysed: `--bazel-version`, else `.bazelversion`, else the newest.
+pub fn bazel_version(ws: &Workspace) -> BazelVersion {
+    ws.settings
+        .bazel_version
+        .as_deref()
+        .or(ws.bazel_version_file.as_deref())
+        .and_then(BazelVersion::parse)
+        .unwrap_or(NEWEST_BAZEL)
+}
+
+struct Snapshot {
+    ws: Arc<Workspace>,
+    facts: Vec<Arc<FileFacts>>,
+    index: WorkspaceIndex,
+    version: BazelVersion,
+}
+
+/// An immutable view of the workspace; cheap to clone and `Send + Sync`.
+#[derive(Clone)]
+pub struct Analysis {
+    inner: Arc<Snapshot>,
+}
+
+impl Analysis {
+    pub fn workspace(&self) -> &Workspace {
+        &self.inner.ws
+    }
+    pub fn index(&self) -> &WorkspaceIndex {
+        &self.inner.index
+    }
+    pub fn facts(&self) -> &[Arc<FileFacts>] {
+        &self.inner.facts
+    }
+    pub fn bazel_version(&self) -> BazelVersion {
+        self.inner.version
+    }
+    pub fn file_text(&self, file: FileId) -> &str {
+        &self.inner.ws.file(file).text
+    }
+    pub fn line_index(&self, file: FileId) -> LineIndex {
+        LineIndex::new(self.file_text(file))
+    }
+    pub fn display_path(&self, file: FileId) -> String {
+        self.inner.ws.display_path(file)
+    }
+
+    /// Every diagnostic in the workspace, ordered by file and position.
+    pub fn diagnostics(&self, config: &LintConfig) -> Vec<Diagnostic> {
+        let ctx = toolcheck_lints::LintContext { ws: &self.inner.ws, facts: &self.inner.facts, index: &self.inner.index };
+        toolcheck_lints::run_checks(&ctx, config)
+    }
+
+    /// Diagnostics reported in one file.
+    pub fn file_diagnostics(&self, file: FileId, config: &LintConfig) -> Vec<Diagnostic> {
+        self.diagnostics(config).into_iter().filter(|d| d.file == file).collect()
+    }
+
+    /// Problems the loader met that belong to no file (unreadable directories, loops).
+    pub fn path_problems(&self) -> impl Iterator<Item = &LoadProblem> {
+        self.inner.ws.problems.iter().filter(|p| p.file.is_none())
+    }
+}
