@@ -24,6 +24,18 @@ impl<T> Known<T> {
             Known::Unknown => None,
         }
     }
+    /// Whether the value is stated.
+    pub fn is_known(&self) -> bool {
+        matches!(self, Known::Known(_))
+    }
+}
+
+/// A stated default value (an empty list for list attributes): attributes that are not
+/// written are known to have their default.
+impl<T: Default> Default for Known<T> {
+    fn default() -> Known<T> {
+        Known::Known(T::default())
+    }
 }
 
 /// The Bazel version whose semantics are simulated.
@@ -35,9 +47,17 @@ pub struct BazelVersion {
 }
 
 impl BazelVersion {
-    pub const NEWEST: BazelVersion = BazelVersion { major: 8, minor: 4, patch: 0 };
+    pub const NEWEST: BazelVersion = BazelVersion {
+        major: 8,
+        minor: 4,
+        patch: 0,
+    };
     pub fn new(major: u32, minor: u32, patch: u32) -> BazelVersion {
-        BazelVersion { major, minor, patch }
+        BazelVersion {
+            major,
+            minor,
+            patch,
+        }
     }
     /// Parses `7`, `7.1`, `7.1.2`, `8.0.0rc1`, `4.2.3-ds`; `None` for anything else.
     pub fn parse(text: &str) -> Option<BazelVersion> {
@@ -54,7 +74,11 @@ impl BazelVersion {
         let major = num(parts.next())?;
         let minor = num(parts.next())?;
         let patch = num(parts.next())?;
-        Some(BazelVersion { major, minor, patch })
+        Some(BazelVersion {
+            major,
+            minor,
+            patch,
+        })
     }
 }
 
@@ -96,6 +120,24 @@ pub struct Platform {
     pub constraint_values: Known<Vec<Label>>,
     /// `parents` as written (Bazel allows at most one).
     pub parents: Known<Vec<Label>>,
+    /// `required_settings`: `config_setting`s the *target* configuration must match for this
+    /// platform to be usable as an exec platform (applied for Bazel 8.0+; not inherited).
+    pub required_settings: Known<Vec<Label>>,
+    /// `allowed_toolchain_types` when `check_toolchain_types = True`, else `None` (HEAD /
+    /// Bazel 9+ only: such an exec platform may only carry the listed types).
+    pub allowed_toolchain_types: Option<Vec<Label>>,
+}
+
+impl Default for Platform {
+    /// A platform with nothing set: no constraint values, no parent.
+    fn default() -> Platform {
+        Platform {
+            constraint_values: Known::Known(Vec::new()),
+            parents: Known::Known(Vec::new()),
+            required_settings: Known::Known(Vec::new()),
+            allowed_toolchain_types: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +149,21 @@ pub struct Toolchain {
     pub target_compatible_with: Known<Vec<Label>>,
     pub target_settings: Known<Vec<Label>>,
     pub use_target_platform_constraints: Known<bool>,
+}
+
+impl Toolchain {
+    /// A toolchain of `toolchain_type` implemented by `implementation`, with no constraints,
+    /// no `target_settings` and `use_target_platform_constraints = False`.
+    pub fn new(toolchain_type: Label, implementation: Label) -> Toolchain {
+        Toolchain {
+            toolchain_type: Known::Known(toolchain_type),
+            implementation: Known::Known(implementation),
+            exec_compatible_with: Known::Known(Vec::new()),
+            target_compatible_with: Known::Known(Vec::new()),
+            target_settings: Known::Known(Vec::new()),
+            use_target_platform_constraints: Known::Known(false),
+        }
+    }
 }
 
 /// A `config_setting`, reduced to what can be matched statically.
@@ -139,6 +196,10 @@ pub struct Model {
     pub open_packages: Vec<PackageId>,
     /// Repositories toolcheck cannot see: labels in them are unknown, not missing.
     pub invisible_repos: Vec<toolcheck_index::label::RepoName>,
+    /// `build_setting_default` of Starlark flags, used by `config_setting.flag_values` when the
+    /// configuration does not set the flag. A flag missing here (and from
+    /// [`Config::flags`]) has an unknown value.
+    pub build_setting_defaults: FxHashMap<Label, Known<String>>,
 }
 
 /// Where a registration came from; decides its priority together with the Bazel version.
@@ -152,7 +213,11 @@ pub enum Origin {
     /// `register_*` in the user WORKSPACE (or WORKSPACE.bzlmod).
     Workspace,
     /// `register_*` in a non-root module; `bfs_index` is its position in BFS order (root = 0).
-    Module { name: String, bfs_index: usize, dev_dependency: bool },
+    Module {
+        name: String,
+        bfs_index: usize,
+        dev_dependency: bool,
+    },
     /// Bazel's built-in WORKSPACE suffix.
     WorkspaceSuffix,
 }
@@ -167,6 +232,11 @@ pub struct Registration {
     /// An opaque handle the caller uses to point diagnostics back at the source (an index into
     /// its own table); the simulator only copies it into results.
     pub source: usize,
+    /// For [`Origin::Flag`]: which occurrence of the flag the value came from, counting from 0
+    /// in the order Bazel sees them (`.bazelrc` occurrences first, then the command line).
+    /// `--extra_execution_platforms=a,b` is one occurrence with two values. Bazel 7.0+ keeps
+    /// only the last occurrence of `--extra_execution_platforms`. Ignored for other origins.
+    pub occurrence: usize,
 }
 
 /// The configuration resolution runs in: flags that decide `target_settings`, plus the mode.

@@ -1,0 +1,1315 @@
+//! Toolchain resolution proper (spec §4.1 and §4.2): exec groups (with automatic exec groups
+//! when enabled), exec platform filtering (predicate A), per-type per-platform first match
+//! (predicate B), the missing-mandatory error, and the choice of the exec platform
+//! ([`ExecSelection::FirstSuitable`] before 7.0, [`ExecSelection::MaxResolved`] from 7.0).
+//!
+//! A [`Resolver`] is built once from the model, the configuration and the registrations; it
+//! precomputes every exec platform's constraint collection, the registered toolchains per type
+//! and their configuration-only `target_settings` verdicts, then answers many [`Request`]s
+//! cheaply (`&self`, thread-safe; target platforms are cached on first use).
+//!
+//! Unknown facts are never guessed: a toolchain whose applicability cannot be decided makes the
+//! exec platforms it could claim "undecidable" for its type, and whatever depends on them (the
+//! exec platform choice, the selected toolchain, the missing-type error) is reported in
+//! [`GroupResolution::undecidable`] instead of being answered.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use toolcheck_index::label::Label;
+
+use crate::config::{match_all, PreparedSetting, SettingMatch};
+use crate::model::{
+    BazelVersion, Config, ExecGroupRequest, Known, Model, Registration, TargetKind, TypeRequest,
+};
+use crate::platforms::{
+    has_all, resolve_alias, target_kind, toolchain_matches, AliasOutcome, ConstraintSet, Defaults,
+    Match, PlatformConstraints, ValueList,
+};
+use crate::registration::{registered_exec_platforms, registered_toolchains, Registered};
+use crate::trace::{ExecChoice, ToolchainRef, TraceEvent, UnknownCause};
+
+/// How the exec platform is chosen among the suitable ones (spec §4.2 step 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecSelection {
+    /// The first platform on which every mandatory type resolved (Bazel < 7.0; observed 4.2.3).
+    FirstSuitable,
+    /// The platform on which the most requested types resolved, ties to the earlier one
+    /// (Bazel 7.0+, "most toolchains").
+    MaxResolved,
+}
+
+impl ExecSelection {
+    pub fn for_version(version: BazelVersion) -> ExecSelection {
+        if version.major >= 7 {
+            ExecSelection::MaxResolved
+        } else {
+            ExecSelection::FirstSuitable
+        }
+    }
+}
+
+/// One resolution request: a target platform and the exec groups of one target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub target_platform: Label,
+    pub exec_groups: Vec<ExecGroupRequest>,
+    /// The consumer's exec platform when resolving a toolchain's own toolchains (spec §4.5).
+    pub forced_exec_platform: Option<Label>,
+    /// `--incompatible_auto_exec_groups` (or the rule's `_use_auto_exec_groups`): the types of
+    /// the default group each get their own group.
+    pub auto_exec_groups: bool,
+    /// With automatic exec groups: `exec_group_compatible_with` keyed by a type label.
+    pub auto_exec_group_constraints: Vec<(Label, Known<Vec<Label>>)>,
+    /// Overrides the version's [`ExecSelection`].
+    pub selection: Option<ExecSelection>,
+}
+
+impl Request {
+    /// A request for the default exec group only.
+    pub fn new(target_platform: Label, types: Vec<TypeRequest>) -> Request {
+        Request {
+            target_platform,
+            exec_groups: vec![ExecGroupRequest {
+                name: None,
+                types,
+                exec_compatible_with: Known::Known(Vec::new()),
+            }],
+            forced_exec_platform: None,
+            auto_exec_groups: false,
+            auto_exec_group_constraints: Vec::new(),
+            selection: None,
+        }
+    }
+}
+
+/// Everything [`resolve`] needs in one value.
+#[derive(Clone, Debug)]
+pub struct ResolveInput {
+    pub config: Config,
+    pub toolchain_registrations: Vec<Registration>,
+    pub exec_platform_registrations: Vec<Registration>,
+    pub request: Request,
+}
+
+/// The result for one target: one entry per exec group (automatic groups after the default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    pub target_platform: Label,
+    pub groups: Vec<GroupResolution>,
+}
+
+/// Which exec group a result belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupName {
+    Default,
+    Named(String),
+    /// An automatic exec group, named after its type.
+    Automatic(Label),
+}
+
+/// The resolution of one exec group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupResolution {
+    pub group: GroupName,
+    /// `None` on error or when undecidable.
+    pub exec_platform: Option<Label>,
+    /// Why the exec platform won.
+    pub exec_choice: Option<ExecChoice>,
+    /// The selected toolchain per type, in request order; unresolved optional types are absent.
+    pub toolchains: Vec<SelectedToolchain>,
+    pub error: Option<ResolveError>,
+    /// Questions the simulator could not answer, and why.
+    pub undecidable: Vec<Undecidable>,
+    pub trace: Vec<TraceEvent>,
+}
+
+/// One resolved type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectedToolchain {
+    /// The type after alias resolution.
+    pub toolchain_type: Label,
+    /// The type label as requested (may be an alias).
+    pub requested: Label,
+    /// The `toolchain()` target.
+    pub toolchain: Label,
+    /// Its `toolchain` attribute; `None` when not statically known.
+    pub implementation: Option<Label>,
+}
+
+/// A question left open, with the unknown fact it depends on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undecidable {
+    pub question: Question,
+    pub cause: UnknownCause,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// Which label a requested type names.
+    ToolchainType { requested: Label },
+    /// Whether a requested type is resolved on any exec platform.
+    TypeResolves { toolchain_type: Label },
+    /// Which toolchain a type gets on the chosen exec platform.
+    Toolchain {
+        toolchain_type: Label,
+        exec_platform: Label,
+    },
+    /// The implementation label of the selected toolchain.
+    Implementation { toolchain: Label },
+    /// Which exec platform is chosen.
+    ExecPlatform,
+}
+
+/// A resolution failure with Bazel's message for the version (spec §4.4), without the
+/// target-level `While resolving toolchains for target …: ` prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResolveError {
+    NoMatchingToolchains {
+        types: Vec<Label>,
+        message: String,
+    },
+    NoMatchingExecPlatform {
+        types: Vec<Label>,
+        target_platform: Label,
+        available: Vec<Label>,
+        message: String,
+    },
+    InvalidTargetPlatform {
+        platform: Label,
+        message: String,
+    },
+    InvalidToolchainType {
+        requested: Label,
+        message: String,
+    },
+    /// A registration error (invalid registered toolchain or exec platform) fails resolution.
+    InvalidRegistration {
+        message: String,
+    },
+}
+
+impl ResolveError {
+    /// A stable snake_case kind for machine output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ResolveError::NoMatchingToolchains { .. } => "no_matching_toolchains",
+            ResolveError::NoMatchingExecPlatform { .. } => "no_matching_exec_platform",
+            ResolveError::InvalidTargetPlatform { .. } => "invalid_target_platform",
+            ResolveError::InvalidToolchainType { .. } => "invalid_toolchain_type",
+            ResolveError::InvalidRegistration { .. } => "invalid_registration",
+        }
+    }
+    /// Bazel's message.
+    pub fn message(&self) -> &str {
+        match self {
+            ResolveError::NoMatchingToolchains { message, .. }
+            | ResolveError::NoMatchingExecPlatform { message, .. }
+            | ResolveError::InvalidTargetPlatform { message, .. }
+            | ResolveError::InvalidToolchainType { message, .. }
+            | ResolveError::InvalidRegistration { message } => message,
+        }
+    }
+    /// The types the error is about (empty for other kinds).
+    pub fn types(&self) -> &[Label] {
+        match self {
+            ResolveError::NoMatchingToolchains { types, .. }
+            | ResolveError::NoMatchingExecPlatform { types, .. } => types,
+            _ => &[],
+        }
+    }
+}
+
+/// Bazel's "missing mandatory toolchain" message for `version` (spec §4.4; 4.x as observed).
+pub fn no_matching_toolchains_message(version: BazelVersion, types: &[Label]) -> String {
+    let list = join(types, ", ");
+    match version.major {
+        0..=4 => format!("no matching toolchains found for types {list}"),
+        5 | 6 => format!(
+            "No matching toolchains found for types {list}. Maybe --incompatible_use_cc_configure_from_rules_cc has been flipped and there is no default C++ toolchain added in the WORKSPACE file? See https://github.com/bazelbuild/bazel/issues/10134 for details and migration instructions."
+        ),
+        7 | 8 => format!(
+            "No matching toolchains found for types {list}.\nTo debug, rerun with --toolchain_resolution_debug='{}'\nIf platforms or toolchains are a new concept for you, we'd encourage reading https://bazel.build/concepts/platforms-intro.",
+            join(types, "|")
+        ),
+        _ => format!(
+            "No matching toolchains found for types {list}.\nTo debug, rerun with --toolchain_resolution_debug='{}'\nFor more information on platforms or toolchains see https://bazel.build/concepts/platforms-intro.",
+            join(types, "|")
+        ),
+    }
+}
+
+/// Bazel's "no exec platform" message (`NoMatchingPlatformData.formatError`).
+pub fn no_matching_exec_platform_message(
+    types: &[Label],
+    target_platform: &Label,
+    available: &[Label],
+) -> String {
+    if types.is_empty() {
+        format!(
+            "Unable to find an execution platform for target platform {target_platform} from available execution platforms [{}]",
+            join(available, ", ")
+        )
+    } else {
+        format!(
+            "Unable to find an execution platform for toolchains [{}] and target platform {target_platform} from available execution platforms [{}]",
+            join(types, ", "),
+            join(available, ", ")
+        )
+    }
+}
+
+fn join(labels: &[Label], sep: &str) -> String {
+    labels
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// Resolves one request from scratch. To answer many requests, build a [`Resolver`] once.
+pub fn resolve(model: &Model, input: &ResolveInput) -> Resolution {
+    Resolver::new(
+        model,
+        &input.config,
+        &input.toolchain_registrations,
+        &input.exec_platform_registrations,
+    )
+    .resolve(&input.request)
+}
+
+/// A registered toolchain prepared for matching.
+#[derive(Debug)]
+struct PreparedToolchain {
+    r: ToolchainRef,
+    /// Why the whole toolchain is opaque (not modelled, placeholder), if it is.
+    opaque: Option<UnknownCause>,
+    settings: Vec<PreparedSetting>,
+    settings_unknown: Option<UnknownCause>,
+    exec: ConstraintSet,
+    target: ConstraintSet,
+    use_target: Known<bool>,
+    type_unknown: Option<UnknownCause>,
+}
+
+/// A registered exec platform prepared for matching.
+#[derive(Debug)]
+struct PreparedExec {
+    label: Label,
+    constraints: Arc<PlatformConstraints>,
+    unknown: Option<UnknownCause>,
+    required: Known<Vec<PreparedSetting>>,
+    allowed_types: Option<Vec<Label>>,
+}
+
+/// Answers resolution requests against fixed registrations and configuration.
+pub struct Resolver<'m> {
+    model: &'m Model,
+    config: Config,
+    defaults: Defaults,
+    toolchains: Registered,
+    exec_platforms: Registered,
+    prepared: Vec<PreparedToolchain>,
+    by_type: FxHashMap<Label, Vec<usize>>,
+    any_type: Vec<usize>,
+    exec: Vec<PreparedExec>,
+    platform_cache: RwLock<FxHashMap<Label, Arc<PlatformConstraints>>>,
+}
+
+/// Membership of an exec platform in the filtered list.
+#[derive(Clone, Debug)]
+enum Member {
+    Yes,
+    Maybe(UnknownCause),
+}
+
+/// One available exec platform of a group.
+struct Avail<'r> {
+    exec: &'r PreparedExec,
+    member: Member,
+}
+
+/// The per-(type, exec platform) result.
+#[derive(Clone, Debug)]
+enum Cell {
+    Empty,
+    Selected(usize),
+    /// The first toolchain (if any) whose applicability is unknown.
+    Undecidable(Option<usize>, UnknownCause),
+}
+
+/// A requested type after alias resolution.
+struct TypeState {
+    requested: Label,
+    label: Label,
+    mandatory: Known<bool>,
+    unknown: Option<UnknownCause>,
+    cells: Vec<Cell>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tri {
+    Yes,
+    No,
+    Maybe,
+}
+
+/// An exec group as resolved: types and exec constraints already combined.
+struct GroupSpec {
+    name: GroupName,
+    types: Vec<TypeRequest>,
+    exec_constraints: Known<Vec<Label>>,
+}
+
+impl<'m> Resolver<'m> {
+    /// Computes the registered lists and prepares everything request-independent.
+    pub fn new(
+        model: &'m Model,
+        config: &Config,
+        toolchain_registrations: &[Registration],
+        exec_platform_registrations: &[Registration],
+    ) -> Resolver<'m> {
+        let toolchains = registered_toolchains(model, toolchain_registrations, config);
+        let exec_platforms = registered_exec_platforms(model, exec_platform_registrations, config);
+        Resolver::from_registered(model, config, toolchains, exec_platforms)
+    }
+
+    /// Like [`Resolver::new`], from registered lists computed by the caller.
+    pub fn from_registered(
+        model: &'m Model,
+        config: &Config,
+        toolchains: Registered,
+        exec_platforms: Registered,
+    ) -> Resolver<'m> {
+        let defaults = Defaults::new(model);
+        let mut cache: FxHashMap<Label, Arc<PlatformConstraints>> = FxHashMap::default();
+        let mut platform = |label: &Label| -> Arc<PlatformConstraints> {
+            cache
+                .entry(label.clone())
+                .or_insert_with(|| Arc::new(PlatformConstraints::compute(model, label)))
+                .clone()
+        };
+
+        let mut exec = Vec::new();
+        for e in &exec_platforms.entries {
+            let label = e
+                .label
+                .clone()
+                .unwrap_or_else(|| config.host_platform.clone());
+            let p = model.platforms.get(&label);
+            let required = match p.map(|p| &p.required_settings) {
+                Some(Known::Known(list)) => Known::Known(
+                    list.iter()
+                        .map(|s| PreparedSetting::new(model, config, s))
+                        .collect(),
+                ),
+                Some(Known::Unknown) => Known::Unknown,
+                None => Known::Known(Vec::new()),
+            };
+            let allowed_types = p.and_then(|p| p.allowed_toolchain_types.as_ref()).map(|l| {
+                l.iter()
+                    .map(|t| match resolve_alias(model, t) {
+                        AliasOutcome::Target(x) => x,
+                        _ => t.clone(),
+                    })
+                    .collect()
+            });
+            exec.push(PreparedExec {
+                constraints: match &e.unknown {
+                    Some(c) if e.label.is_none() => {
+                        Arc::new(PlatformConstraints::unknown(label.clone(), c.clone()))
+                    }
+                    _ => platform(&label),
+                },
+                label,
+                unknown: e.unknown.clone(),
+                required,
+                allowed_types,
+            });
+        }
+
+        let mut prepared = Vec::new();
+        let mut by_type: FxHashMap<Label, Vec<usize>> = FxHashMap::default();
+        let mut any_type = Vec::new();
+        for (index, e) in toolchains.entries.iter().enumerate() {
+            let tc = e.label.as_ref().and_then(|l| model.toolchains.get(l));
+            let (p, type_label) = match (tc, &e.unknown, &e.label) {
+                (Some(tc), None, Some(label)) => prepare_toolchain(model, config, label, tc),
+                (_, unknown, label) => {
+                    let cause = unknown
+                        .clone()
+                        .unwrap_or_else(|| UnknownCause::NotModelled {
+                            label: label
+                                .clone()
+                                .unwrap_or_else(|| config.host_platform.clone()),
+                        });
+                    (
+                        PreparedToolchain {
+                            r: ToolchainRef {
+                                toolchain: label.clone(),
+                                implementation: None,
+                            },
+                            opaque: Some(cause.clone()),
+                            settings: Vec::new(),
+                            settings_unknown: None,
+                            exec: ConstraintSet::default(),
+                            target: ConstraintSet::default(),
+                            use_target: Known::Known(false),
+                            type_unknown: Some(cause),
+                        },
+                        None,
+                    )
+                }
+            };
+            match type_label {
+                Some(t) => by_type.entry(t).or_default().push(index),
+                None => any_type.push(index),
+            }
+            prepared.push(p);
+        }
+
+        Resolver {
+            model,
+            config: config.clone(),
+            defaults,
+            toolchains,
+            exec_platforms,
+            prepared,
+            by_type,
+            any_type,
+            exec,
+            platform_cache: RwLock::new(cache),
+        }
+    }
+
+    /// The registered toolchains (before `target_settings`), highest priority first.
+    pub fn registered_toolchains(&self) -> &Registered {
+        &self.toolchains
+    }
+
+    /// The registered exec platforms, host last.
+    pub fn registered_exec_platforms(&self) -> &Registered {
+        &self.exec_platforms
+    }
+
+    /// The exec selection rule in effect for this resolver's Bazel version.
+    pub fn selection(&self) -> ExecSelection {
+        ExecSelection::for_version(self.config.version)
+    }
+
+    fn platform(&self, label: &Label) -> Arc<PlatformConstraints> {
+        if let Ok(cache) = self.platform_cache.read() {
+            if let Some(p) = cache.get(label) {
+                return p.clone();
+            }
+        }
+        let p = Arc::new(PlatformConstraints::compute(self.model, label));
+        if let Ok(mut cache) = self.platform_cache.write() {
+            cache.insert(label.clone(), p.clone());
+        }
+        p
+    }
+
+    /// Resolves every exec group of `request`.
+    pub fn resolve(&self, request: &Request) -> Resolution {
+        let mut groups = Vec::new();
+        for g in &request.exec_groups {
+            let name = match &g.name {
+                None => GroupName::Default,
+                Some(n) => GroupName::Named(n.clone()),
+            };
+            if request.auto_exec_groups && g.name.is_none() {
+                groups.push(GroupSpec {
+                    name,
+                    types: Vec::new(),
+                    exec_constraints: g.exec_compatible_with.clone(),
+                });
+                for t in &g.types {
+                    let extra = request
+                        .auto_exec_group_constraints
+                        .iter()
+                        .find(|(k, _)| *k == t.toolchain_type)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or(Known::Known(Vec::new()));
+                    let exec_constraints = match (&g.exec_compatible_with, extra) {
+                        (Known::Known(a), Known::Known(b)) => {
+                            Known::Known(a.iter().chain(b.iter()).cloned().collect())
+                        }
+                        _ => Known::Unknown,
+                    };
+                    groups.push(GroupSpec {
+                        name: GroupName::Automatic(t.toolchain_type.clone()),
+                        types: vec![t.clone()],
+                        exec_constraints,
+                    });
+                }
+            } else {
+                groups.push(GroupSpec {
+                    name,
+                    types: g.types.clone(),
+                    exec_constraints: g.exec_compatible_with.clone(),
+                });
+            }
+        }
+        let selection = request
+            .selection
+            .unwrap_or_else(|| ExecSelection::for_version(self.config.version));
+        let groups = groups
+            .into_iter()
+            .map(|g| self.resolve_group(request, &g, selection))
+            .collect();
+        Resolution {
+            target_platform: request.target_platform.clone(),
+            groups,
+        }
+    }
+
+    fn resolve_group(
+        &self,
+        request: &Request,
+        group: &GroupSpec,
+        selection: ExecSelection,
+    ) -> GroupResolution {
+        let mut out = GroupResolution {
+            group: group.name.clone(),
+            exec_platform: None,
+            exec_choice: None,
+            toolchains: Vec::new(),
+            error: None,
+            undecidable: Vec::new(),
+            trace: Vec::new(),
+        };
+        let version = self.config.version;
+
+        // Registration errors fail resolution as in Bazel (the registered lists are shared).
+        let reg_error = self.exec_platforms.errors.first().or_else(|| {
+            if group.types.is_empty() {
+                None
+            } else {
+                self.toolchains.errors.first()
+            }
+        });
+        if let Some(e) = reg_error {
+            out.error = Some(ResolveError::InvalidRegistration {
+                message: e.message.clone(),
+            });
+            return out;
+        }
+
+        // The target platform.
+        let target_label = &request.target_platform;
+        match resolve_alias(self.model, target_label) {
+            AliasOutcome::Target(l) => {
+                if !matches!(target_kind(self.model, &l), Some(TargetKind::Platform)) {
+                    out.error = Some(ResolveError::InvalidTargetPlatform {
+                        platform: target_label.clone(),
+                        message: format!(
+                            "Target {l} was referenced as a platform, but does not provide PlatformInfo"
+                        ),
+                    });
+                    return out;
+                }
+            }
+            AliasOutcome::Missing(m) => {
+                out.error = Some(ResolveError::InvalidTargetPlatform {
+                    platform: target_label.clone(),
+                    message: m.message(),
+                });
+                return out;
+            }
+            AliasOutcome::Unknown(_) | AliasOutcome::Cycle(_) => {}
+        }
+        let target = self.platform(target_label);
+        let defaults = &self.defaults;
+
+        // 1. Available exec platforms (predicate A on the group's exec constraints).
+        let constraints = ValueList::resolve(
+            self.model,
+            &group.exec_constraints,
+            None,
+            "exec_compatible_with",
+        );
+        let mut avail: Vec<Avail<'_>> = Vec::new();
+        let mut seen: FxHashSet<&Label> = FxHashSet::default();
+        for e in &self.exec {
+            if !seen.insert(&e.label) {
+                out.trace.push(TraceEvent::ExecPlatformDuplicate {
+                    platform: e.label.clone(),
+                });
+                continue;
+            }
+            let mut maybe: Option<UnknownCause> = e.unknown.clone();
+            if version.major >= 8 {
+                match &e.required {
+                    Known::Known(settings) => match match_all(settings, &target, defaults) {
+                        SettingMatch::Match => {}
+                        SettingMatch::NoMatch(settings) => {
+                            out.trace.push(TraceEvent::ExecPlatformRejectedSettings {
+                                platform: e.label.clone(),
+                                settings,
+                            });
+                            continue;
+                        }
+                        SettingMatch::Unknown(c) => {
+                            maybe.get_or_insert(c);
+                        }
+                    },
+                    Known::Unknown => {
+                        maybe.get_or_insert(UnknownCause::Attribute {
+                            target: Some(e.label.clone()),
+                            attribute: "required_settings",
+                        });
+                    }
+                }
+            }
+            match has_all(&e.constraints, &constraints, defaults) {
+                Match::No(missing) => {
+                    out.trace.push(TraceEvent::ExecPlatformRemoved {
+                        platform: e.label.clone(),
+                        missing,
+                    });
+                    continue;
+                }
+                Match::Unknown(c) => {
+                    maybe.get_or_insert(c);
+                }
+                Match::Yes => {}
+            }
+            let member = match maybe {
+                None => {
+                    out.trace.push(TraceEvent::ExecPlatformKept {
+                        platform: e.label.clone(),
+                    });
+                    Member::Yes
+                }
+                Some(cause) => {
+                    out.trace.push(TraceEvent::ExecPlatformUndecidable {
+                        platform: e.label.clone(),
+                        cause: cause.clone(),
+                    });
+                    Member::Maybe(cause)
+                }
+            };
+            avail.push(Avail { exec: e, member });
+        }
+        let check_types = version.major >= 9;
+
+        // 2–3. Per type, per platform, the first matching toolchain.
+        let mut types: Vec<TypeState> = Vec::new();
+        let mut seen_types: FxHashSet<Label> = FxHashSet::default();
+        for t in &group.types {
+            let (label, unknown) = match resolve_alias(self.model, &t.toolchain_type) {
+                AliasOutcome::Target(l) => {
+                    if matches!(target_kind(self.model, &l), Some(TargetKind::ToolchainType)) {
+                        (l, None)
+                    } else if t.mandatory == Known::Known(false) {
+                        // genrule `toolchains`: labels that are no types are silently ignored.
+                        out.trace.push(TraceEvent::TypeIgnored {
+                            requested: t.toolchain_type.clone(),
+                            reason: format!("{l} is not a toolchain_type"),
+                        });
+                        continue;
+                    } else {
+                        out.error = Some(ResolveError::InvalidToolchainType {
+                            requested: t.toolchain_type.clone(),
+                            message: format!(
+                                "Target {l} was referenced as a toolchain type, but does not provide ToolchainTypeInfo"
+                            ),
+                        });
+                        return out;
+                    }
+                }
+                AliasOutcome::Missing(m) => {
+                    out.error = Some(ResolveError::InvalidToolchainType {
+                        requested: t.toolchain_type.clone(),
+                        message: m.message(),
+                    });
+                    return out;
+                }
+                AliasOutcome::Unknown(c) => (t.toolchain_type.clone(), Some(c)),
+                AliasOutcome::Cycle(c) => {
+                    out.error = Some(ResolveError::InvalidToolchainType {
+                        requested: t.toolchain_type.clone(),
+                        message: crate::platforms::cycle_message(&c),
+                    });
+                    return out;
+                }
+            };
+            if !seen_types.insert(label.clone()) {
+                continue;
+            }
+            if let Some(c) = &unknown {
+                out.undecidable.push(Undecidable {
+                    question: Question::ToolchainType {
+                        requested: t.toolchain_type.clone(),
+                    },
+                    cause: c.clone(),
+                });
+            }
+            let mut state = TypeState {
+                requested: t.toolchain_type.clone(),
+                label,
+                mandatory: t.mandatory.clone(),
+                unknown,
+                cells: vec![Cell::Empty; avail.len()],
+            };
+            self.resolve_type(&mut state, &avail, &target, check_types, &mut out.trace);
+            types.push(state);
+        }
+
+        // 4. Mandatory types with no toolchain on any available platform.
+        let mut missing = Vec::new();
+        for t in &types {
+            let definite = avail
+                .iter()
+                .zip(&t.cells)
+                .any(|(a, c)| matches!(a.member, Member::Yes) && matches!(c, Cell::Selected(_)));
+            let possible = t.cells.iter().any(|c| !matches!(c, Cell::Empty));
+            if definite {
+                continue;
+            }
+            let cause = t.cells.iter().find_map(|c| match c {
+                Cell::Undecidable(_, cause) => Some(cause.clone()),
+                _ => None,
+            });
+            let cause = cause.or_else(|| {
+                avail.iter().find_map(|a| match &a.member {
+                    Member::Maybe(c) => Some(c.clone()),
+                    Member::Yes => None,
+                })
+            });
+            match (&t.mandatory, possible, cause) {
+                (Known::Known(true), false, _) => missing.push(t.label.clone()),
+                (Known::Unknown, false, _) => out.undecidable.push(Undecidable {
+                    question: Question::TypeResolves {
+                        toolchain_type: t.label.clone(),
+                    },
+                    cause: UnknownCause::Mandatory {
+                        toolchain_type: t.label.clone(),
+                    },
+                }),
+                (Known::Known(true) | Known::Unknown, true, Some(cause)) => {
+                    out.undecidable.push(Undecidable {
+                        question: Question::TypeResolves {
+                            toolchain_type: t.label.clone(),
+                        },
+                        cause,
+                    })
+                }
+                _ => {}
+            }
+        }
+        if !missing.is_empty() {
+            out.error = Some(ResolveError::NoMatchingToolchains {
+                message: no_matching_toolchains_message(version, &missing),
+                types: missing,
+            });
+            return out;
+        }
+
+        // 5. Choose the exec platform.
+        let n_types = types.len();
+        let mut suit = Vec::with_capacity(avail.len());
+        let mut lo = Vec::with_capacity(avail.len());
+        let mut hi = Vec::with_capacity(avail.len());
+        for (i, a) in avail.iter().enumerate() {
+            let mut s = match a.member {
+                Member::Yes => Tri::Yes,
+                Member::Maybe(_) => Tri::Maybe,
+            };
+            if types.is_empty() && check_types && a.exec.allowed_types.is_some() {
+                out.trace.push(TraceEvent::ExecPlatformTypeNotAllowed {
+                    platform: a.exec.label.clone(),
+                    toolchain_type: None,
+                });
+                s = Tri::No;
+            }
+            let (mut l, mut h) = (0, 0);
+            for t in &types {
+                let has = match &t.cells[i] {
+                    Cell::Selected(_) => {
+                        l += 1;
+                        h += 1;
+                        Tri::Yes
+                    }
+                    Cell::Undecidable(..) => {
+                        h += 1;
+                        Tri::Maybe
+                    }
+                    Cell::Empty => Tri::No,
+                };
+                let need = match (&t.mandatory, has) {
+                    (Known::Known(false), _) | (_, Tri::Yes) => Tri::Yes,
+                    (Known::Known(true), other) => other,
+                    (Known::Unknown, _) => Tri::Maybe,
+                };
+                s = and(s, need);
+            }
+            suit.push(s);
+            lo.push(l);
+            hi.push(h);
+        }
+
+        let mut winner: Option<(usize, ExecChoice)> = None;
+        if let Some(forced) = &request.forced_exec_platform {
+            let forced = match resolve_alias(self.model, forced) {
+                AliasOutcome::Target(l) => l,
+                _ => forced.clone(),
+            };
+            match avail.iter().position(|a| a.exec.label == forced) {
+                Some(i) if suit[i] == Tri::Yes => winner = Some((i, ExecChoice::Forced)),
+                Some(i) if suit[i] == Tri::Maybe => {
+                    out.undecidable.push(Undecidable {
+                        question: Question::ExecPlatform,
+                        cause: self.maybe_cause(&avail[i], &types, i),
+                    });
+                    return out;
+                }
+                Some(_) => out.trace.push(TraceEvent::ForcedExecPlatformIgnored {
+                    platform: forced,
+                    reason: "a mandatory toolchain type does not resolve on it".into(),
+                }),
+                None => out.trace.push(TraceEvent::ForcedExecPlatformIgnored {
+                    platform: forced,
+                    reason: "it is not an available execution platform".into(),
+                }),
+            }
+        }
+        if winner.is_none() {
+            let candidates: Vec<usize> = (0..avail.len()).filter(|&i| suit[i] != Tri::No).collect();
+            if candidates.is_empty() {
+                let available: Vec<Label> = avail.iter().map(|a| a.exec.label.clone()).collect();
+                let type_labels: Vec<Label> = types.iter().map(|t| t.label.clone()).collect();
+                out.error = Some(ResolveError::NoMatchingExecPlatform {
+                    message: no_matching_exec_platform_message(
+                        &type_labels,
+                        target_label,
+                        &available,
+                    ),
+                    types: type_labels,
+                    target_platform: target_label.clone(),
+                    available,
+                });
+                return out;
+            }
+            let first = candidates[0];
+            let chosen = match selection {
+                ExecSelection::FirstSuitable => (suit[first] == Tri::Yes).then_some(first),
+                ExecSelection::MaxResolved => candidates.iter().copied().find(|&w| {
+                    suit[w] == Tri::Yes
+                        && candidates.iter().all(|&e| {
+                            e == w || (e < w && hi[e] < lo[w]) || (e > w && hi[e] <= lo[w])
+                        })
+                }),
+            };
+            match chosen {
+                Some(w) => {
+                    let reason = if w == first {
+                        ExecChoice::FirstSuitable {
+                            resolved: lo[w],
+                            requested: n_types,
+                        }
+                    } else {
+                        ExecChoice::MostResolved {
+                            resolved: lo[w],
+                            requested: n_types,
+                            passed_over: candidates
+                                .iter()
+                                .filter(|&&e| e < w)
+                                .map(|&e| (avail[e].exec.label.clone(), hi[e]))
+                                .collect(),
+                        }
+                    };
+                    winner = Some((w, reason));
+                }
+                None => {
+                    let blocking = candidates
+                        .iter()
+                        .copied()
+                        .find(|&e| suit[e] == Tri::Maybe || lo[e] != hi[e])
+                        .unwrap_or(first);
+                    out.undecidable.push(Undecidable {
+                        question: Question::ExecPlatform,
+                        cause: self.maybe_cause(&avail[blocking], &types, blocking),
+                    });
+                    return out;
+                }
+            }
+        }
+        let Some((w, reason)) = winner else {
+            return out;
+        };
+        let platform = avail[w].exec.label.clone();
+        out.trace.push(TraceEvent::ExecPlatformChosen {
+            platform: platform.clone(),
+            reason: reason.clone(),
+        });
+        out.exec_platform = Some(platform.clone());
+        out.exec_choice = Some(reason);
+
+        // 6. The toolchains on the chosen platform.
+        for t in &types {
+            match &t.cells[w] {
+                Cell::Selected(idx) => {
+                    let p = &self.prepared[*idx];
+                    let Some(toolchain) = p.r.toolchain.clone() else {
+                        continue;
+                    };
+                    if p.r.implementation.is_none() {
+                        out.undecidable.push(Undecidable {
+                            question: Question::Implementation {
+                                toolchain: toolchain.clone(),
+                            },
+                            cause: UnknownCause::Attribute {
+                                target: Some(toolchain.clone()),
+                                attribute: "toolchain",
+                            },
+                        });
+                    }
+                    out.toolchains.push(SelectedToolchain {
+                        toolchain_type: t.label.clone(),
+                        requested: t.requested.clone(),
+                        toolchain,
+                        implementation: p.r.implementation.clone(),
+                    });
+                }
+                Cell::Undecidable(_, cause) => out.undecidable.push(Undecidable {
+                    question: Question::Toolchain {
+                        toolchain_type: t.label.clone(),
+                        exec_platform: platform.clone(),
+                    },
+                    cause: cause.clone(),
+                }),
+                Cell::Empty => {}
+            }
+        }
+        out
+    }
+
+    /// The unknown fact that keeps platform `i` from being decided.
+    fn maybe_cause(&self, a: &Avail<'_>, types: &[TypeState], i: usize) -> UnknownCause {
+        if let Member::Maybe(c) = &a.member {
+            return c.clone();
+        }
+        for t in types {
+            if let Cell::Undecidable(_, c) = &t.cells[i] {
+                return c.clone();
+            }
+            if t.mandatory == Known::Unknown {
+                return UnknownCause::Mandatory {
+                    toolchain_type: t.label.clone(),
+                };
+            }
+        }
+        UnknownCause::NotModelled {
+            label: a.exec.label.clone(),
+        }
+    }
+
+    /// The candidate toolchains of `type_label` in priority order: those of that type plus
+    /// those whose type is unknown.
+    fn candidates(&self, type_label: &Label) -> Vec<usize> {
+        let typed = self
+            .by_type
+            .get(type_label)
+            .map_or(&[][..], |v| v.as_slice());
+        let mut out = Vec::with_capacity(typed.len() + self.any_type.len());
+        let (mut i, mut j) = (0, 0);
+        while i < typed.len() || j < self.any_type.len() {
+            let take_typed =
+                j >= self.any_type.len() || (i < typed.len() && typed[i] < self.any_type[j]);
+            if take_typed {
+                out.push(typed[i]);
+                i += 1;
+            } else {
+                out.push(self.any_type[j]);
+                j += 1;
+            }
+        }
+        out
+    }
+
+    /// Bazel's loop for one type: toolchains outside, exec platforms inside; the first match
+    /// claims a platform.
+    fn resolve_type(
+        &self,
+        t: &mut TypeState,
+        avail: &[Avail<'_>],
+        target: &PlatformConstraints,
+        check_types: bool,
+        trace: &mut Vec<TraceEvent>,
+    ) {
+        let ty = t.label.clone();
+        trace.push(TraceEvent::TypeStart {
+            toolchain_type: ty.clone(),
+            requested: t.requested.clone(),
+            mandatory: t.mandatory.as_known().copied(),
+        });
+        let mut eligible = vec![true; avail.len()];
+        for (i, a) in avail.iter().enumerate() {
+            if let (true, Some(allowed)) = (check_types, &a.exec.allowed_types) {
+                if !allowed.contains(&ty) {
+                    eligible[i] = false;
+                    trace.push(TraceEvent::ExecPlatformTypeNotAllowed {
+                        platform: a.exec.label.clone(),
+                        toolchain_type: Some(ty.clone()),
+                    });
+                }
+            }
+        }
+        let mut remaining = eligible.iter().filter(|e| **e).count();
+        if let Some(cause) = &t.unknown {
+            // The type itself is unknown: nothing about it can be decided.
+            for (i, cell) in t.cells.iter_mut().enumerate() {
+                if eligible[i] {
+                    *cell = Cell::Undecidable(None, cause.clone());
+                }
+            }
+            return;
+        }
+        let mut assigned: Vec<(usize, usize)> = Vec::new();
+        for idx in self.candidates(&ty) {
+            if remaining == 0 {
+                break;
+            }
+            let tc = &self.prepared[idx];
+            let r = &tc.r;
+            let mut cond: Option<UnknownCause> = tc.opaque.clone().or(tc.type_unknown.clone());
+            if cond.is_none() {
+                match match_all(&tc.settings, target, &self.defaults) {
+                    SettingMatch::NoMatch(settings) => {
+                        trace.push(TraceEvent::ToolchainRejectedSettings {
+                            toolchain_type: ty.clone(),
+                            toolchain: r.clone(),
+                            settings,
+                        });
+                        continue;
+                    }
+                    SettingMatch::Unknown(c) => cond = Some(c),
+                    SettingMatch::Match => cond = tc.settings_unknown.clone(),
+                }
+            }
+            let target_set: Option<ConstraintSet> = match (&tc.use_target, &tc.opaque) {
+                (_, Some(_)) => None,
+                (Known::Known(true), _) => Some(target.as_constraint_set()),
+                (Known::Known(false), _) => Some(tc.target.clone()),
+                (Known::Unknown, _) => {
+                    cond.get_or_insert(UnknownCause::Attribute {
+                        target: r.toolchain.clone(),
+                        attribute: "use_target_platform_constraints",
+                    });
+                    None
+                }
+            };
+            if let Some(set) = &target_set {
+                match toolchain_matches(set, target, &self.defaults) {
+                    Match::No(mismatching) => {
+                        trace.push(TraceEvent::ToolchainRejectedTarget {
+                            toolchain_type: ty.clone(),
+                            toolchain: r.clone(),
+                            mismatching,
+                        });
+                        continue;
+                    }
+                    Match::Unknown(c) => {
+                        cond.get_or_insert(c);
+                    }
+                    Match::Yes => {}
+                }
+            }
+            match &cond {
+                None => trace.push(TraceEvent::ToolchainCompatibleWithTarget {
+                    toolchain_type: ty.clone(),
+                    toolchain: r.clone(),
+                }),
+                Some(c) => trace.push(TraceEvent::ToolchainUndecidable {
+                    toolchain_type: ty.clone(),
+                    toolchain: r.clone(),
+                    exec_platform: None,
+                    cause: c.clone(),
+                }),
+            }
+            for (i, a) in avail.iter().enumerate() {
+                if !eligible[i] {
+                    continue;
+                }
+                let platform = &a.exec.label;
+                match &t.cells[i] {
+                    Cell::Selected(s) | Cell::Undecidable(Some(s), _) => {
+                        trace.push(TraceEvent::ToolchainSkipped {
+                            toolchain_type: ty.clone(),
+                            toolchain: r.clone(),
+                            exec_platform: platform.clone(),
+                            selected: self.prepared[*s].r.clone(),
+                        });
+                        continue;
+                    }
+                    Cell::Undecidable(None, _) => continue,
+                    Cell::Empty => {}
+                }
+                let exec_match = if tc.opaque.is_some() {
+                    Match::Unknown(cond.clone().unwrap_or(UnknownCause::NotModelled {
+                        label: platform.clone(),
+                    }))
+                } else {
+                    match &tc.use_target {
+                        Known::Known(true) => toolchain_matches(
+                            &target.as_constraint_set(),
+                            &a.exec.constraints,
+                            &self.defaults,
+                        ),
+                        Known::Known(false) => {
+                            toolchain_matches(&tc.exec, &a.exec.constraints, &self.defaults)
+                        }
+                        Known::Unknown => {
+                            Match::Unknown(cond.clone().unwrap_or(UnknownCause::Attribute {
+                                target: r.toolchain.clone(),
+                                attribute: "use_target_platform_constraints",
+                            }))
+                        }
+                    }
+                };
+                match (exec_match, &cond) {
+                    (Match::No(mismatching), _) => trace.push(TraceEvent::ToolchainRejectedExec {
+                        toolchain_type: ty.clone(),
+                        toolchain: r.clone(),
+                        exec_platform: platform.clone(),
+                        mismatching,
+                    }),
+                    (Match::Yes, None) => {
+                        t.cells[i] = Cell::Selected(idx);
+                        remaining -= 1;
+                        assigned.push((i, idx));
+                        trace.push(TraceEvent::ToolchainSelected {
+                            toolchain_type: ty.clone(),
+                            toolchain: r.clone(),
+                            exec_platform: platform.clone(),
+                        });
+                    }
+                    (m, _) => {
+                        // The toolchain's own unknown (settings, target side) is the better
+                        // explanation; otherwise the exec side's.
+                        let c = match (cond.clone(), m) {
+                            (Some(c), _) => c,
+                            (None, Match::Unknown(c)) => c,
+                            (None, _) => UnknownCause::NotModelled {
+                                label: platform.clone(),
+                            },
+                        };
+                        t.cells[i] = Cell::Undecidable(Some(idx), c.clone());
+                        remaining -= 1;
+                        trace.push(TraceEvent::ToolchainUndecidable {
+                            toolchain_type: ty.clone(),
+                            toolchain: r.clone(),
+                            exec_platform: Some(platform.clone()),
+                            cause: c,
+                        });
+                    }
+                }
+            }
+            if remaining == 0 {
+                trace.push(TraceEvent::AllExecPlatformsAssigned {
+                    toolchain_type: ty.clone(),
+                });
+            }
+        }
+        if assigned.is_empty() {
+            trace.push(TraceEvent::NoToolchainFound { toolchain_type: ty });
+        } else {
+            trace.push(TraceEvent::TypeRecap {
+                toolchain_type: ty,
+                selected: assigned
+                    .iter()
+                    .map(|(i, idx)| (avail[*i].exec.label.clone(), self.prepared[*idx].r.clone()))
+                    .collect(),
+            });
+        }
+    }
+}
+
+fn and(a: Tri, b: Tri) -> Tri {
+    match (a, b) {
+        (Tri::No, _) | (_, Tri::No) => Tri::No,
+        (Tri::Yes, Tri::Yes) => Tri::Yes,
+        _ => Tri::Maybe,
+    }
+}
+
+/// Prepares one modelled toolchain; returns it with its type label (`None` when unknown).
+fn prepare_toolchain(
+    model: &Model,
+    config: &Config,
+    label: &Label,
+    tc: &crate::model::Toolchain,
+) -> (PreparedToolchain, Option<Label>) {
+    let (type_label, type_unknown) = match &tc.toolchain_type {
+        Known::Known(t) => match resolve_alias(model, t) {
+            AliasOutcome::Target(l) => (Some(l), None),
+            AliasOutcome::Unknown(c) => (None, Some(c)),
+            AliasOutcome::Missing(m) => (
+                None,
+                Some(UnknownCause::Invalid {
+                    target: label.clone(),
+                    message: m.message(),
+                }),
+            ),
+            AliasOutcome::Cycle(c) => (
+                None,
+                Some(UnknownCause::Invalid {
+                    target: label.clone(),
+                    message: crate::platforms::cycle_message(&c),
+                }),
+            ),
+        },
+        Known::Unknown => (
+            None,
+            Some(UnknownCause::Attribute {
+                target: Some(label.clone()),
+                attribute: "toolchain_type",
+            }),
+        ),
+    };
+    let (settings, settings_unknown) = match &tc.target_settings {
+        Known::Known(list) => (
+            list.iter()
+                .map(|s| PreparedSetting::new(model, config, s))
+                .collect(),
+            None,
+        ),
+        Known::Unknown => (
+            Vec::new(),
+            Some(UnknownCause::Attribute {
+                target: Some(label.clone()),
+                attribute: "target_settings",
+            }),
+        ),
+    };
+    let set = |list: &Known<Vec<Label>>, attr| {
+        ConstraintSet::from_list(&ValueList::resolve(model, list, Some(label), attr), label)
+    };
+    let prepared = PreparedToolchain {
+        r: ToolchainRef {
+            toolchain: Some(label.clone()),
+            implementation: tc.implementation.as_known().cloned(),
+        },
+        opaque: None,
+        settings,
+        settings_unknown,
+        exec: set(&tc.exec_compatible_with, "exec_compatible_with"),
+        target: set(&tc.target_compatible_with, "target_compatible_with"),
+        use_target: tc.use_target_platform_constraints.clone(),
+        // A toolchain whose type is unknown is a candidate for every type, undecidably.
+        type_unknown: type_unknown.clone(),
+    };
+    (prepared, type_label)
+}
+
+/// Groups the selected toolchains of a resolution by type (convenience for callers).
+pub fn selected_by_type(group: &GroupResolution) -> BTreeMap<&Label, &SelectedToolchain> {
+    group
+        .toolchains
+        .iter()
+        .map(|t| (&t.toolchain_type, t))
+        .collect()
+}
