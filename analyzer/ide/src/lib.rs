@@ -21,6 +21,9 @@ pub use toolcheck_lints::{
 pub use toolcheck_resolve::model::BazelVersion;
 pub use toolcheck_syntax::TextRange;
 
+mod navigation;
+pub use navigation::{Completion, CompletionKind, FileRange, HoverResult, NavTarget, Symbol, SymbolKind};
+
 /// The newest Bazel version whose semantics toolcheck simulates (the default).
 pub const NEWEST_BAZEL: BazelVersion = BazelVersion::NEWEST;
 

@@ -1,0 +1,566 @@
+//! Editor navigation over a snapshot: hover, go to definition, references, document symbols,
+//! label completion and a toolchain-resolution report. Plain data in, plain data out.
+//!
+//! Everything is built on the label references the index records (attributes of toolchains,
+//! platforms, constraints, aliases and config settings, `rule()` toolchain requests,
+//! registrations) and on the targets it declares; nothing is evaluated beyond that.
+
+use toolcheck_index::index::{Decl, LabelRef, RefList, RefOne, RegistrationKind, Target};
+use toolcheck_index::label::{Label, TargetPattern};
+
+use crate::{Analysis, FileId, TextRange};
+
+/// Markdown shown on hover, and the range it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoverResult {
+    pub range: TextRange,
+    pub markdown: String,
+}
+
+/// A place to navigate to: the whole declaration and the part to select (its name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NavTarget {
+    pub file: FileId,
+    pub range: TextRange,
+    pub focus: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileRange {
+    pub file: FileId,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    Target,
+    ToolchainType,
+    Toolchain,
+    Platform,
+    ConstraintSetting,
+    ConstraintValue,
+    Function,
+    Variable,
+    Load,
+}
+
+/// A top-level symbol of a file, in source order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    pub name: String,
+    /// The rule kind or other short context.
+    pub detail: Option<String>,
+    pub kind: SymbolKind,
+    pub range: TextRange,
+    pub focus_range: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionKind {
+    Label,
+    Package,
+    Repository,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// The text to insert over `replace`.
+    pub label: String,
+    pub detail: Option<String>,
+    pub kind: CompletionKind,
+    pub replace: TextRange,
+}
+
+/// What is under the cursor.
+enum Subject<'a> {
+    /// A label written in an attribute or a registration.
+    Ref(&'a LabelRef),
+    /// The callee or `name` of a target declaration.
+    Decl(&'a Target),
+}
+
+const MAX_COMPLETIONS: usize = 500;
+
+impl Analysis {
+    /// Every label reference the index knows, with the file it is written in.
+    fn label_refs(&self) -> Vec<&LabelRef> {
+        let index = self.index();
+        let mut out: Vec<&LabelRef> = Vec::new();
+        for t in index.targets.values() {
+            collect_decl_refs(&t.decl, &mut out);
+        }
+        for rule in &index.rules {
+            for req in rule.toolchains.iter().flatten() {
+                out.push(&req.toolchain_type);
+            }
+            push_list(&rule.exec_compatible_with, &mut out);
+            for g in rule.exec_groups.iter().flatten() {
+                for req in g.toolchains.iter().flatten() {
+                    out.push(&req.toolchain_type);
+                }
+                push_list(&g.exec_compatible_with, &mut out);
+            }
+        }
+        out
+    }
+
+    fn subject_at(&self, file: FileId, offset: u32) -> Option<Subject<'_>> {
+        if let Some(r) = self
+            .label_refs()
+            .into_iter()
+            .filter(|r| r.loc.file == file && r.loc.range.contains_inclusive(offset))
+            .min_by_key(|r| r.loc.range.len())
+        {
+            return Some(Subject::Ref(r));
+        }
+        self.index()
+            .targets
+            .values()
+            .filter(|t| t.file == file)
+            .find(|t| t.callee_range.contains_inclusive(offset) || t.name_range.contains_inclusive(offset))
+            .map(Subject::Decl)
+    }
+
+    /// Registrations written at `offset` (their patterns are not label references).
+    fn registration_at(&self, file: FileId, offset: u32) -> Option<(&toolcheck_index::index::Registration, TextRange)> {
+        self.index().registrations.iter().find_map(|r| {
+            let loc = r.loc?;
+            (loc.file == file && loc.range.contains_inclusive(offset)).then_some((r, loc.range))
+        })
+    }
+
+    /// Hover: what a label names, or what a declaration declares.
+    pub fn hover(&self, file: FileId, offset: u32) -> Option<HoverResult> {
+        match self.subject_at(file, offset) {
+            Some(Subject::Ref(r)) => {
+                let markdown = match &r.label {
+                    Ok(label) => match self.index().targets.get(label) {
+                        Some(t) => self.describe_target(t),
+                        None => format!("`{label}`\n\nNo such target in the repositories toolcheck can read."),
+                    },
+                    Err(e) => format!("`{}`\n\nInvalid label: {e}", r.text),
+                };
+                Some(HoverResult { range: r.loc.range, markdown })
+            }
+            Some(Subject::Decl(t)) => {
+                let range = if t.callee_range.contains_inclusive(offset) { t.callee_range } else { t.name_range };
+                Some(HoverResult { range, markdown: self.describe_target(t) })
+            }
+            None => {
+                let (reg, range) = self.registration_at(file, offset)?;
+                let what = match reg.kind {
+                    RegistrationKind::Toolchain => "toolchains",
+                    RegistrationKind::ExecutionPlatform => "execution platforms",
+                };
+                let matched: Vec<String> = match &reg.pattern {
+                    Ok(p) => self.registered_matches(p).into_iter().map(|t| format!("- `{}`", t.label)).collect(),
+                    Err(e) => return Some(HoverResult { range, markdown: format!("Invalid pattern `{}`: {e}", reg.text) }),
+                };
+                let list = if matched.is_empty() { "(no matching targets found)".to_owned() } else { matched.join("\n") };
+                Some(HoverResult {
+                    range,
+                    markdown: format!("Registers {what} matching `{}`:\n\n{list}", reg.text),
+                })
+            }
+        }
+    }
+
+    fn registered_matches(&self, pattern: &TargetPattern) -> Vec<&Target> {
+        let mut out: Vec<&Target> = match pattern {
+            TargetPattern::Single(l) => self.index().targets.get(l).into_iter().collect(),
+            _ => self
+                .index()
+                .targets
+                .values()
+                .filter(|t| pattern.matches_package(&t.label.package_id()))
+                .filter(|t| matches!(t.decl, Decl::Toolchain { .. } | Decl::Platform { .. }))
+                .collect(),
+        };
+        out.sort_by(|a, b| a.label.cmp(&b.label));
+        out
+    }
+
+    /// Markdown describing a declared target.
+    fn describe_target(&self, t: &Target) -> String {
+        let mut s = format!("**{}** `{}`\n\n", t.kind, t.label);
+        let list = |l: &RefList| match l {
+            RefList::Known(v) if v.is_empty() => "(none)".to_owned(),
+            RefList::Known(v) => v.iter().map(|r| format!("`{}`", r.text)).collect::<Vec<_>>().join(", "),
+            RefList::Unknown(_) => "(computed)".to_owned(),
+        };
+        let one = |r: &RefOne| match r {
+            RefOne::Known(r) => format!("`{}`", r.text),
+            RefOne::Absent => "(not set)".to_owned(),
+            RefOne::Unknown(_) => "(computed)".to_owned(),
+        };
+        match &t.decl {
+            Decl::ToolchainType => {
+                let impls: Vec<String> = self
+                    .index()
+                    .targets
+                    .values()
+                    .filter(|c| {
+                        matches!(&c.decl, Decl::Toolchain { toolchain_type: RefOne::Known(r), .. }
+                            if r.label.as_ref().ok() == Some(&t.label))
+                    })
+                    .map(|c| format!("- `{}`", c.label))
+                    .collect();
+                if impls.is_empty() {
+                    s.push_str("No `toolchain()` declares this type.");
+                } else {
+                    s.push_str(&format!("Toolchains of this type:\n{}", sorted_lines(impls)));
+                }
+            }
+            Decl::Toolchain { toolchain_type, toolchain, exec_compatible_with, target_compatible_with, target_settings, .. } => {
+                s.push_str(&format!(
+                    "- type: {}\n- implementation: {}\n- exec_compatible_with: {}\n- target_compatible_with: {}\n- target_settings: {}",
+                    one(toolchain_type),
+                    one(toolchain),
+                    list(exec_compatible_with),
+                    list(target_compatible_with),
+                    list(target_settings)
+                ));
+            }
+            Decl::Platform { constraint_values, parents } => {
+                s.push_str(&format!("- constraint_values: {}\n- parents: {}", list(constraint_values), list(parents)));
+            }
+            Decl::ConstraintSetting { default } => s.push_str(&format!("- default_constraint_value: {}", one(default))),
+            Decl::ConstraintValue { setting } => s.push_str(&format!("- constraint_setting: {}", one(setting))),
+            Decl::Alias { actual } => s.push_str(&format!("- actual: {}", one(actual))),
+            Decl::ConfigSetting { constraint_values, .. } => {
+                s.push_str(&format!("- constraint_values: {}", list(constraint_values)))
+            }
+            Decl::StarlarkRule(rule) => s.push_str(&format!("Starlark rule `{rule}`")),
+            Decl::OtherNative | Decl::Unknown => {}
+        }
+        s.push_str(&format!("\n\nDeclared in `{}`", self.display_path(t.file)));
+        s.trim_end().to_owned()
+    }
+
+    /// Go to definition: the declaration a label names.
+    pub fn goto_definition(&self, file: FileId, offset: u32) -> Vec<NavTarget> {
+        let label = match self.subject_at(file, offset) {
+            Some(Subject::Ref(r)) => r.label.as_ref().ok().cloned(),
+            Some(Subject::Decl(_)) | None => match self.registration_at(file, offset) {
+                Some((reg, _)) => match &reg.pattern {
+                    Ok(TargetPattern::Single(l)) => Some(l.clone()),
+                    Ok(p) => {
+                        return self
+                            .registered_matches(p)
+                            .into_iter()
+                            .map(|t| NavTarget { file: t.file, range: t.range, focus: t.name_range })
+                            .collect()
+                    }
+                    Err(_) => None,
+                },
+                None => None,
+            },
+        };
+        label
+            .and_then(|l| self.index().targets.get(&l))
+            .map(|t| vec![NavTarget { file: t.file, range: t.range, focus: t.name_range }])
+            .unwrap_or_default()
+    }
+
+    /// References to the label under the cursor (a reference or a declaration's name).
+    pub fn references(&self, file: FileId, offset: u32, include_declaration: bool) -> Vec<FileRange> {
+        let label: Label = match self.subject_at(file, offset) {
+            Some(Subject::Ref(r)) => match &r.label {
+                Ok(l) => l.clone(),
+                Err(_) => return Vec::new(),
+            },
+            Some(Subject::Decl(t)) => t.label.clone(),
+            None => return Vec::new(),
+        };
+        let mut out: Vec<FileRange> = self
+            .label_refs()
+            .into_iter()
+            .filter(|r| r.label.as_ref().ok() == Some(&label))
+            .map(|r| FileRange { file: r.loc.file, range: r.loc.range })
+            .collect();
+        for reg in &self.index().registrations {
+            if let (Ok(TargetPattern::Single(l)), Some(loc)) = (&reg.pattern, reg.loc) {
+                if l == &label {
+                    out.push(FileRange { file: loc.file, range: loc.range });
+                }
+            }
+        }
+        if include_declaration {
+            if let Some(t) = self.index().targets.get(&label) {
+                out.push(FileRange { file: t.file, range: t.name_range });
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Targets, functions, top-level variables and loads of a file, in source order.
+    pub fn document_symbols(&self, file: FileId) -> Vec<Symbol> {
+        let mut out: Vec<Symbol> = self
+            .index()
+            .targets
+            .values()
+            .filter(|t| t.file == file)
+            .map(|t| Symbol {
+                name: t.label.name.clone(),
+                detail: Some(t.kind.clone()),
+                kind: match t.decl {
+                    Decl::ToolchainType => SymbolKind::ToolchainType,
+                    Decl::Toolchain { .. } => SymbolKind::Toolchain,
+                    Decl::Platform { .. } => SymbolKind::Platform,
+                    Decl::ConstraintSetting { .. } => SymbolKind::ConstraintSetting,
+                    Decl::ConstraintValue { .. } => SymbolKind::ConstraintValue,
+                    _ => SymbolKind::Target,
+                },
+                range: t.range,
+                focus_range: t.name_range,
+            })
+            .collect();
+        if let Some(facts) = self.facts().get(file.0 as usize) {
+            for f in &facts.functions {
+                out.push(Symbol {
+                    name: f.name.clone(),
+                    detail: Some("def".to_owned()),
+                    kind: SymbolKind::Function,
+                    range: f.range,
+                    focus_range: f.name_range,
+                });
+            }
+            for b in &facts.bindings {
+                out.push(Symbol {
+                    name: b.name.clone(),
+                    detail: None,
+                    kind: SymbolKind::Variable,
+                    range: b.name_range.cover(b.value.range),
+                    focus_range: b.name_range,
+                });
+            }
+            for l in &facts.loads {
+                out.push(Symbol {
+                    name: l.module.clone(),
+                    detail: Some("load".to_owned()),
+                    kind: SymbolKind::Load,
+                    range: l.range,
+                    focus_range: l.module_range,
+                });
+            }
+        }
+        out.sort_by_key(|s| (s.range.start, s.range.end));
+        out
+    }
+
+    /// Label completions inside the string literal at `offset`.
+    pub fn completions(&self, file: FileId, offset: u32) -> Vec<Completion> {
+        let text = self.file_text(file);
+        let Some((start, prefix)) = string_prefix(text, offset as usize) else { return Vec::new() };
+        if !(prefix.is_empty() || prefix.starts_with(':') || prefix.starts_with("//") || prefix.starts_with('@')) {
+            return Vec::new();
+        }
+        let replace = TextRange::new(start as u32, offset);
+        let here = self.workspace().file(file);
+        let (here_repo, here_pkg) = (here.repo.clone(), here.dir().to_owned());
+        let mut items: Vec<Completion> = Vec::new();
+        let mut targets: Vec<&Target> = self.index().targets.values().collect();
+        targets.sort_by(|a, b| a.label.cmp(&b.label));
+        for t in targets {
+            let l = &t.label;
+            let repo = if l.repo.is_main() { String::new() } else { format!("@{}", l.repo.as_str()) };
+            let absolute = format!("{repo}//{}:{}", l.package, l.name);
+            let mut candidates = vec![absolute];
+            if l.repo == here_repo && l.package == here_pkg {
+                candidates.insert(0, format!(":{}", l.name));
+            }
+            for c in candidates {
+                if c.starts_with(prefix) {
+                    items.push(Completion {
+                        label: c,
+                        detail: Some(t.kind.clone()),
+                        kind: CompletionKind::Label,
+                        replace,
+                    });
+                }
+            }
+            if items.len() >= MAX_COMPLETIONS {
+                break;
+            }
+        }
+        items
+    }
+
+    /// A Markdown report of toolchain registration for the subject at `offset` (or for every
+    /// toolchain type the file declares or uses, when `offset` is `None` or on nothing).
+    pub fn resolution_report(&self, file: FileId, offset: Option<u32>) -> Option<String> {
+        let index = self.index();
+        let types: Vec<Label> = match offset.and_then(|o| self.subject_at(file, o)) {
+            Some(Subject::Ref(r)) => match (&r.label, r.label.as_ref().ok().and_then(|l| index.targets.get(l))) {
+                (_, Some(t)) => type_of(t).into_iter().collect(),
+                (Ok(l), None) => vec![l.clone()],
+                _ => Vec::new(),
+            },
+            Some(Subject::Decl(t)) => type_of(t).into_iter().collect(),
+            None => {
+                let mut v: Vec<Label> = index.targets.values().filter(|t| t.file == file).filter_map(type_of).collect();
+                v.sort();
+                v.dedup();
+                v
+            }
+        };
+        if types.is_empty() {
+            return None;
+        }
+        let mut out = format!("# Toolchain resolution (Bazel {})\n", self.bazel_version());
+        for ty in types {
+            out.push_str(&format!("\n## `{ty}`\n\n"));
+            match index.targets.get(&ty) {
+                Some(t) if matches!(t.decl, Decl::ToolchainType) => {
+                    out.push_str(&format!("Declared in `{}`.\n\n", self.display_path(t.file)))
+                }
+                Some(t) => out.push_str(&format!("**Not a toolchain type**: `{ty}` is a `{}`.\n\n", t.kind)),
+                None => out.push_str("**No such target**: nothing can resolve for this type.\n\n"),
+            }
+            let mut candidates: Vec<&Target> = index
+                .targets
+                .values()
+                .filter(|c| {
+                    matches!(&c.decl, Decl::Toolchain { toolchain_type: RefOne::Known(r), .. }
+                        if r.label.as_ref().ok() == Some(&ty))
+                })
+                .collect();
+            candidates.sort_by(|a, b| a.label.cmp(&b.label));
+            if candidates.is_empty() {
+                out.push_str("No `toolchain()` of this type is declared.\n");
+                continue;
+            }
+            out.push_str("Candidates, in registration order (Bazel picks the first whose constraints match):\n\n");
+            let mut ranked: Vec<(Option<usize>, &Target)> = candidates
+                .into_iter()
+                .map(|c| {
+                    let rank = index.registrations.iter().position(|r| {
+                        r.kind == RegistrationKind::Toolchain
+                            && !r.negative
+                            && match &r.pattern {
+                                Ok(TargetPattern::Single(l)) => l == &c.label,
+                                Ok(p) => p.matches_package(&c.label.package_id()),
+                                Err(_) => false,
+                            }
+                    });
+                    (rank, c)
+                })
+                .collect();
+            ranked.sort_by_key(|(rank, c)| (rank.is_none(), *rank, c.label.clone()));
+            for (i, (rank, c)) in ranked.iter().enumerate() {
+                let reg = match rank {
+                    Some(r) => format!("registered by `{}`", index.registrations[*r].text),
+                    None => "**not registered**: never considered".to_owned(),
+                };
+                let (exec, target) = match &c.decl {
+                    Decl::Toolchain { exec_compatible_with, target_compatible_with, .. } => {
+                        (refs_text(exec_compatible_with), refs_text(target_compatible_with))
+                    }
+                    _ => (String::new(), String::new()),
+                };
+                out.push_str(&format!(
+                    "{}. `{}`: {reg}; exec: {exec}; target: {target}\n",
+                    i + 1,
+                    c.label
+                ));
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The toolchain type a target is about: itself for a `toolchain_type`, its type for a
+/// `toolchain`.
+fn type_of(t: &Target) -> Option<Label> {
+    match &t.decl {
+        Decl::ToolchainType => Some(t.label.clone()),
+        Decl::Toolchain { toolchain_type: RefOne::Known(r), .. } => r.label.as_ref().ok().cloned(),
+        _ => None,
+    }
+}
+
+fn refs_text(l: &RefList) -> String {
+    match l {
+        RefList::Known(v) if v.is_empty() => "any".to_owned(),
+        RefList::Known(v) => v.iter().map(|r| format!("`{}`", r.text)).collect::<Vec<_>>().join(", "),
+        RefList::Unknown(_) => "(computed)".to_owned(),
+    }
+}
+
+fn sorted_lines(mut v: Vec<String>) -> String {
+    v.sort();
+    v.join("\n")
+}
+
+fn push_list<'a>(l: &'a RefList, out: &mut Vec<&'a LabelRef>) {
+    if let RefList::Known(v) = l {
+        out.extend(v.iter());
+    }
+}
+
+fn push_one<'a>(r: &'a RefOne, out: &mut Vec<&'a LabelRef>) {
+    if let RefOne::Known(r) = r {
+        out.push(r);
+    }
+}
+
+fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
+    match decl {
+        Decl::ConstraintSetting { default } => push_one(default, out),
+        Decl::ConstraintValue { setting } => push_one(setting, out),
+        Decl::Platform { constraint_values, parents } => {
+            push_list(constraint_values, out);
+            push_list(parents, out);
+        }
+        Decl::Toolchain { toolchain_type, toolchain, exec_compatible_with, target_compatible_with, target_settings, .. } => {
+            push_one(toolchain_type, out);
+            push_one(toolchain, out);
+            push_list(exec_compatible_with, out);
+            push_list(target_compatible_with, out);
+            push_list(target_settings, out);
+        }
+        Decl::Alias { actual } => push_one(actual, out),
+        Decl::ConfigSetting { constraint_values, flag_values, .. } => {
+            push_list(constraint_values, out);
+            for (r, _) in flag_values.iter().flatten() {
+                out.push(r);
+            }
+        }
+        Decl::ToolchainType | Decl::OtherNative | Decl::StarlarkRule(_) | Decl::Unknown => {}
+    }
+}
+
+/// When `offset` is inside a string literal on its line, the literal's content start and the
+/// text typed so far.
+fn string_prefix(text: &str, offset: usize) -> Option<(usize, &str)> {
+    if offset > text.len() || !text.is_char_boundary(offset) {
+        return None;
+    }
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let mut open: Option<(usize, char)> = None;
+    for (i, c) in text[line_start..offset].char_indices() {
+        match open {
+            None if c == '"' || c == '\'' => open = Some((line_start + i + 1, c)),
+            Some((_, q)) if c == q => open = None,
+            None if c == '#' => return None,
+            _ => {}
+        }
+    }
+    let (start, _) = open?;
+    Some((start, &text[start..offset]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_prefix;
+
+    #[test]
+    fn string_prefix_finds_the_open_literal() {
+        let t = "x = [\":a\", \"//pk";
+        assert_eq!(string_prefix(t, t.len()), Some((12, "//pk")));
+        assert_eq!(string_prefix("x = 1 # \"a", 10), None);
+        assert_eq!(string_prefix("f(\"a\")", 6), None);
+    }
+}
