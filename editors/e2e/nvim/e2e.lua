@@ -1,0 +1,215 @@
+-- Headless Neovim end-to-end test of `toolcheck lsp` through the editors/nvim plugin.
+--
+-- Run (run.sh does this):
+--   TOOLCHECK=/path/to/toolcheck PLUGIN=editors/nvim TARGET=<ws>/toolchains/BUILD.bazel \
+--   SPEC=<case.json> OUT=result.json nvim --headless --clean -c 'luafile e2e.lua'
+-- SPEC (JSON): { "code": check name, "message": substring, "line": 0-based line of the
+--   diagnostic, "hover": {"line", "col", "expect"}, "fix": {"line", "col", "text"} }.
+-- Exit status: 0 = all assertions held; 1 = an assertion failed; 2 = error or timeout.
+-- It runs from `-c luafile` rather than `-u` so that filetype detection is already on.
+local function env(k, d)
+  local v = os.getenv(k)
+  if v == nil or v == '' then
+    return d
+  end
+  return v
+end
+
+local function read_json(path)
+  local f = assert(io.open(path, 'r'))
+  local s = f:read('*a')
+  f:close()
+  return vim.fn.json_decode(s)
+end
+
+local spec = read_json(env('SPEC', 'case.json'))
+local target = env('TARGET', '')
+local out = env('OUT', 'result.json')
+local wait_ms = tonumber(env('WAIT_MS', '20000'))
+local t0 = vim.loop.hrtime()
+local result = { nvim = ('%d.%d.%d'):format(vim.version().major, vim.version().minor, vim.version().patch), steps = {} }
+local server_exit = nil
+local finished = false
+
+local function log(msg)
+  io.stderr:write(('[nvim-e2e %.2fs] %s\n'):format((vim.loop.hrtime() - t0) / 1e9, msg))
+end
+
+local function step(name, value)
+  result.steps[#result.steps + 1] = { name = name, t = (vim.loop.hrtime() - t0) / 1e9, value = value }
+  log(name .. (value ~= nil and (': ' .. vim.inspect(value, { newline = ' ', indent = '' })) or ''))
+end
+
+result.notifications = {}
+vim.notify = function(msg, level)
+  table.insert(result.notifications, { level = level, msg = msg })
+  log('notify(' .. tostring(level) .. '): ' .. tostring(msg))
+end
+
+local function finish(code, why)
+  if finished then
+    return
+  end
+  finished = true
+  local get = vim.lsp.get_clients or vim.lsp.get_active_clients
+  local active = get()
+  for _, c in pairs(active) do
+    vim.lsp.stop_client(c.id)
+  end
+  if next(active) then
+    vim.wait(5000, function()
+      return server_exit ~= nil
+    end, 20)
+  end
+  result.server_exit = server_exit
+  if code == 0 and not (server_exit and server_exit.code == 0 and server_exit.signal == 0) then
+    code, why = 1, 'server did not exit cleanly after shutdown/exit: ' .. vim.inspect(server_exit)
+  end
+  result.status = code == 0 and 'ok' or 'fail'
+  result.reason = why
+  result.seconds = (vim.loop.hrtime() - t0) / 1e9
+  local f = assert(io.open(out, 'w'))
+  f:write(vim.fn.json_encode(result))
+  f:close()
+  log(('finish %d %s'):format(code, why or ''))
+  vim.cmd(code == 0 and 'qall!' or ('cquit ' .. code))
+end
+
+vim.defer_fn(function()
+  finish(2, 'watchdog timeout')
+end, wait_ms * 4)
+
+-- The plugin under test.
+vim.opt.runtimepath:prepend(env('PLUGIN', '.'))
+vim.cmd('runtime! plugin/toolcheck.lua')
+require('toolcheck').setup({
+  cmd = { env('TOOLCHECK', 'toolcheck'), 'lsp' },
+  on_attach = function(client)
+    step('attached', client.name)
+  end,
+})
+-- Record the server's exit status (0.7 calls on_exit with (code, signal, client_id)).
+local orig_start_client = vim.lsp.start_client
+vim.lsp.start_client = function(cfg)
+  local user_on_exit = cfg.on_exit
+  cfg.on_exit = function(code, signal, id)
+    server_exit = { code = code, signal = signal }
+    if user_on_exit then
+      user_on_exit(code, signal, id)
+    end
+  end
+  return orig_start_client(cfg)
+end
+
+local ok, err = pcall(vim.cmd, 'edit ' .. vim.fn.fnameescape(target))
+if not ok then
+  return finish(2, 'edit failed: ' .. tostring(err))
+end
+local bufnr = vim.api.nvim_get_current_buf()
+result.filetype = vim.bo[bufnr].filetype
+step('filetype', result.filetype)
+if result.filetype ~= 'bzl' then
+  return finish(1, 'filetype is ' .. result.filetype)
+end
+
+local function our_diagnostics()
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    local code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)
+    if code == spec.code then
+      table.insert(found, d)
+    end
+  end
+  return found
+end
+
+-- 1. The diagnostic arrives, on the right line, with the check name as its code.
+local got = vim.wait(wait_ms, function()
+  return #our_diagnostics() > 0
+end, 20)
+result.diagnostics = {}
+for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+  table.insert(result.diagnostics, {
+    lnum = d.lnum, col = d.col, end_lnum = d.end_lnum, end_col = d.end_col, severity = d.severity,
+    message = d.message, source = d.source,
+    code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code),
+  })
+end
+if not got then
+  return finish(1, 'no ' .. spec.code .. ' diagnostic within ' .. wait_ms .. ' ms')
+end
+local d = our_diagnostics()[1]
+step('diagnostic', { lnum = d.lnum, col = d.col, message = d.message })
+if d.lnum ~= spec.line then
+  return finish(1, ('diagnostic on line %d, expected %d'):format(d.lnum, spec.line))
+end
+if not string.find(d.message, spec.message, 1, true) then
+  return finish(1, 'diagnostic message lacks ' .. spec.message)
+end
+if d.source ~= 'toolcheck' then
+  return finish(1, 'diagnostic source is ' .. tostring(d.source))
+end
+
+-- 2. Hover: synchronous request, then the real UI path (floating window).
+vim.api.nvim_win_set_cursor(0, { spec.hover.line + 1, spec.hover.col })
+local params = vim.lsp.util.make_position_params()
+local responses, herr = vim.lsp.buf_request_sync(bufnr, 'textDocument/hover', params, wait_ms)
+if not responses then
+  return finish(1, 'hover failed: ' .. tostring(herr))
+end
+for _, r in pairs(responses) do
+  if r.error then
+    return finish(1, 'hover error: ' .. vim.inspect(r.error))
+  end
+  if r.result and r.result.contents then
+    result.hover = table.concat(vim.lsp.util.convert_input_to_markdown_lines(r.result.contents), '\n')
+  end
+end
+step('hover', result.hover)
+if not result.hover or not string.find(result.hover, spec.hover.expect, 1, true) then
+  return finish(1, 'hover does not contain ' .. spec.hover.expect)
+end
+vim.lsp.buf.hover()
+local function float_text()
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(w).relative ~= '' then
+      return table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(w), 0, -1, false), '\n')
+    end
+  end
+  return nil
+end
+vim.wait(wait_ms, function()
+  return float_text() ~= nil
+end, 20)
+result.hover_float = float_text()
+step('hover float', result.hover_float and #result.hover_float or nil)
+if not result.hover_float or not string.find(result.hover_float, spec.hover.expect, 1, true) then
+  return finish(1, 'hover float does not show ' .. spec.hover.expect)
+end
+for _, w in ipairs(vim.api.nvim_list_wins()) do
+  if vim.api.nvim_win_get_config(w).relative ~= '' then
+    vim.api.nvim_win_close(w, true)
+  end
+end
+
+-- 3. An edit that fixes the problem (sent as an incremental didChange) clears the diagnostic.
+local fix = spec.fix
+vim.api.nvim_buf_set_text(bufnr, fix.line, fix.col, fix.line, fix.col, vim.split(fix.text, '\n', { plain = true }))
+result.cleared_after_fix = vim.wait(wait_ms, function()
+  return #our_diagnostics() == 0
+end, 20)
+step('cleared after fix', result.cleared_after_fix)
+if not result.cleared_after_fix then
+  return finish(1, 'diagnostic not cleared after the fix')
+end
+
+-- 4. Undo the fix: the diagnostic comes back (edits are applied in order, nothing stale).
+vim.cmd('silent undo')
+result.back_after_undo = vim.wait(wait_ms, function()
+  return #our_diagnostics() > 0
+end, 20)
+step('back after undo', result.back_after_undo)
+if not result.back_after_undo then
+  return finish(1, 'diagnostic did not come back after undo')
+end
+finish(0)

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# End-to-end tests of `toolcheck lsp` with real LSP clients, on the fixture workspace in
+# editors/e2e/fixture (a toolchain whose `toolchain_type` label names nothing):
+#
+#   nvim    Neovim (Debian package), headless, through the editors/nvim plugin
+#   pytest  pytest-lsp (PyPI), replaying Neovim's and VS Code's recorded capabilities
+#   vscode  the packaged editors/vscode .vsix installed into code-server (npm), driven in
+#           Debian's Chromium with playwright-core
+#
+# Usage: editors/e2e/run.sh [nvim] [pytest] [vscode]      (default: all three)
+# Installs what it needs, idempotently: apt-get (neovim, chromium, build tools for
+# code-server's native modules), npm ci, a Python venv with pinned pytest-lsp.
+# Environment:
+#   TOOLCHECK_BIN        use this binary instead of building target/debug/toolcheck
+#   E2E_SKIP_INSTALL=1   do not install anything (fail if something is missing)
+#   TOOLCHECK_E2E_CACHE  where code-server is installed (default: target/e2e-cache)
+# Artifacts (results, screenshots, logs): editors/e2e/artifacts/ (gitignored).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+ART=$HERE/artifacts
+CACHE=${TOOLCHECK_E2E_CACHE:-$REPO/target/e2e-cache}
+SUITES=("$@")
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(nvim pytest vscode)
+T_START=$(date +%s.%N)
+
+say() { printf '\n=== %s\n' "$*"; }
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(date +%s.%N)"; }
+want() { local s; for s in "${SUITES[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+# ---------------------------------------------------------------------------- install
+apt_install() {
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "${E2E_SKIP_INSTALL:-}" = 1 ]; then echo "missing Debian packages: ${missing[*]}" >&2; return 1; fi
+  local sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q >/dev/null
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# npm ci only when package-lock.json changed since the last install.
+npm_ci() {
+  local dir=$1 stamp=$1/node_modules/.toolcheck-lock-sha
+  local sha; sha=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then return 0; fi
+  [ "${E2E_SKIP_INSTALL:-}" = 1 ] && { echo "node_modules missing in $dir" >&2; return 1; }
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$sha" > "$stamp"
+}
+
+PKGS=(curl ca-certificates python3 python3-venv)
+want nvim && PKGS+=(neovim)
+want vscode && PKGS+=(chromium fonts-dejavu-core build-essential pkg-config libkrb5-dev ripgrep nodejs)
+apt_install "${PKGS[@]}"
+command -v npm >/dev/null || { want vscode && apt_install npm; }
+
+# ---------------------------------------------------------------------------- server
+if [ -n "${TOOLCHECK_BIN:-}" ]; then
+  BIN=$TOOLCHECK_BIN
+else
+  say "cargo build -p toolcheck"
+  (cd "$REPO" && cargo build -q -p toolcheck --bin toolcheck)
+  BIN=$REPO/target/debug/toolcheck
+fi
+[ -x "$BIN" ] || { echo "no toolcheck binary at $BIN" >&2; exit 2; }
+
+rm -rf "$ART"
+mkdir -p "$ART"
+# Each suite gets a fresh copy of the fixture: clients may edit or save files.
+fresh_ws() {
+  local ws=$ART/$1/ws
+  mkdir -p "$ws"
+  cp -R "$HERE/fixture/." "$ws/"
+  rm -f "$ws/case.json"
+  echo "$ws"
+}
+SPEC=$HERE/fixture/case.json
+OPEN_FILE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["file"])' "$SPEC")
+
+declare -A STATUS TIME
+run_suite() {
+  local name=$1; shift
+  local t0; t0=$(date +%s.%N)
+  say "$name"
+  if "$@"; then STATUS[$name]=pass; else STATUS[$name]=FAIL; fi
+  TIME[$name]=$(elapsed "$t0")
+  echo "--- $name: ${STATUS[$name]} (${TIME[$name]} s)"
+}
+
+suite_nvim() {
+  local ws; ws=$(fresh_ws nvim)
+  XDG_CACHE_HOME=$ART/nvim/cache XDG_STATE_HOME=$ART/nvim/state XDG_CONFIG_HOME=$ART/nvim/config \
+  XDG_DATA_HOME=$ART/nvim/data \
+  TOOLCHECK="$BIN" PLUGIN="$REPO/editors/nvim" TARGET="$ws/$OPEN_FILE" SPEC="$SPEC" \
+  OUT="$ART/nvim/result.json" \
+    timeout 180 nvim --headless --clean -c "luafile $HERE/nvim/e2e.lua" 2> >(tee "$ART/nvim/stderr.log" >&2)
+  local rc=$?
+  # Neovim copies the server's stderr into lsp.log as [ERROR]: the server must stay quiet.
+  local lsplog; lsplog=$(find "$ART/nvim" -name 'lsp.log' 2>/dev/null | head -1)
+  if [ -n "$lsplog" ] && grep -q 'stderr' "$lsplog"; then
+    echo "server wrote to stderr (see $lsplog)" >&2; return 1
+  fi
+  return $rc
+}
+
+suite_pytest() {
+  local venv=$HERE/.venv
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  if ! "$venv/bin/python" -c 'import pytest_lsp' 2>/dev/null \
+     || ! cmp -s "$HERE/pytest/requirements.txt" "$venv/.toolcheck-requirements"; then
+    [ "${E2E_SKIP_INSTALL:-}" = 1 ] && { echo "pytest-lsp venv missing" >&2; return 1; }
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$HERE/pytest/requirements.txt"
+    cp "$HERE/pytest/requirements.txt" "$venv/.toolcheck-requirements"
+  fi
+  local ws; ws=$(fresh_ws pytest)
+  (cd "$HERE/pytest" && TOOLCHECK="$BIN" E2E_WS="$ws" SPEC="$SPEC" \
+    timeout 300 "$venv/bin/python" -m pytest -q -ra --junitxml="$ART/pytest/junit.xml")
+}
+
+suite_vscode() {
+  "$HERE/install-code-server.sh" "$CACHE/code-server" > "$ART/code-server-install.log" 2>&1 \
+    || { tail -30 "$ART/code-server-install.log" >&2; return 1; }
+  npm_ci "$REPO/editors/vscode"
+  (cd "$REPO/editors/vscode" && npm run -s lint && npm run -s package >/dev/null)
+  npm_ci "$HERE/vscode"
+  local ws; ws=$(fresh_ws vscode)
+  CODE_SERVER="$CACHE/code-server/node_modules/.bin/code-server" \
+    "$HERE/vscode/run.sh" "$BIN" "$ws" "$SPEC" "$OPEN_FILE" "$ART/vscode"
+}
+
+for s in "${SUITES[@]}"; do
+  case $s in
+    nvim) run_suite nvim suite_nvim ;;
+    pytest) run_suite pytest suite_pytest ;;
+    vscode) run_suite vscode suite_vscode ;;
+    *) echo "unknown suite $s (nvim, pytest, vscode)" >&2; exit 2 ;;
+  esac
+done
+
+say "summary (artifacts in $ART)"
+rc=0
+for s in "${SUITES[@]}"; do
+  printf '%-8s %-5s %6s s\n' "$s" "${STATUS[$s]}" "${TIME[$s]}"
+  [ "${STATUS[$s]}" = pass ] || rc=1
+done
+echo "total $(elapsed "$T_START") s"
+exit $rc

@@ -1,0 +1,95 @@
+//! The diagnostics task: waits for changes, debounces them, computes diagnostics on a
+//! snapshot off the async runtime, and publishes them per file.
+//!
+//! Never stale: a result is published only if no input changed while it was computed (the
+//! state's revision is unchanged); otherwise the next round, already queued, replaces it.
+//! Open documents' diagnostics carry the document version they were computed for.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types::{self as lsp, Uri};
+use tower_lsp_server::Client;
+
+use super::log::log;
+use super::state::State;
+use super::to_proto;
+
+pub(crate) async fn run(client: Client, state: Arc<State>, mut changed: mpsc::UnboundedReceiver<()>) {
+    // URIs that currently show diagnostics, to clear them when they have none.
+    let mut shown: HashSet<Uri> = HashSet::new();
+    while changed.recv().await.is_some() {
+        // Debounce: wait until the inputs have been quiet for a moment.
+        loop {
+            match tokio::time::timeout(state.config().debounce(), changed.recv()).await {
+                Ok(Some(())) => continue,
+                Ok(None) => return,
+                Err(_elapsed) => break,
+            }
+        }
+        let revision = state.revision();
+        let snap = state.snapshot();
+        let versions: HashMap<Uri, i32> = state
+            .docs
+            .iter()
+            .map(|e| (e.key().clone(), e.value().version))
+            .collect();
+        let computed = tokio::task::spawn_blocking(move || {
+            let diags = snap.analysis.diagnostics(&snap.lint_config);
+            let mut by_file: HashMap<toolcheck_ide::FileId, Vec<_>> = HashMap::new();
+            for d in &diags {
+                by_file.entry(d.file).or_default().push(d);
+            }
+            let mut ropes = HashMap::new();
+            let mut out: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
+            for (file, diags) in by_file {
+                let Some(uri) = snap.uri(file) else { continue };
+                let rope = snap.rope(file);
+                let converted = diags
+                    .into_iter()
+                    .map(|d| {
+                        to_proto::diagnostic(d, &rope, snap.encoding, |f| {
+                            let rope = ropes.entry(f).or_insert_with(|| snap.rope(f)).clone();
+                            Some((snap.uri(f)?, rope))
+                        })
+                    })
+                    .collect();
+                out.insert(uri, converted);
+            }
+            out
+        })
+        .await;
+        let computed = match computed {
+            Ok(c) => c,
+            Err(e) => {
+                log!(Error, "computing diagnostics failed: {e}");
+                continue;
+            }
+        };
+        if state.revision() != revision {
+            log!(Debug, "diagnostics for revision {revision} are stale; recomputing");
+            continue;
+        }
+        let mut now_shown = HashSet::new();
+        for (uri, diags) in computed {
+            let version = versions.get(&uri).copied();
+            if !diags.is_empty() {
+                now_shown.insert(uri.clone());
+            }
+            client.publish_diagnostics(uri, diags, version).await;
+        }
+        for uri in shown.difference(&now_shown) {
+            let version = versions.get(uri).copied();
+            client.publish_diagnostics(uri.clone(), Vec::new(), version).await;
+        }
+        // Open documents without diagnostics get an explicit empty list once, so that a
+        // client waiting for the first publication is not left waiting.
+        for (uri, version) in &versions {
+            if !now_shown.contains(uri) && !shown.contains(uri) {
+                client.publish_diagnostics(uri.clone(), Vec::new(), Some(*version)).await;
+            }
+        }
+        shown = now_shown;
+    }
+}

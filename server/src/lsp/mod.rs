@@ -1,0 +1,95 @@
+//! `toolcheck lsp`: the language server, over stdio.
+//!
+//! # Framework: tower-lsp-server =0.23.0
+//!
+//! We use `tower-lsp-server`, the maintained community fork of `tower-lsp` (whose last
+//! release, 0.20, is from 2023 and is stuck on lsp-types 0.94 and dashmap 5), pinned to
+//! 0.23.0 because 0.24 is still a release candidate that replaces the protocol types crate.
+//! The alternatives were `lsp-server` (synchronous; we would write the main loop and the
+//! ordering would be ours by construction) and `async-lsp` (older protocol types). We kept
+//! the tower-lsp lineage because it gives us cancellation (`$/cancelRequest` aborts the
+//! request's future), the initialize/shutdown/exit state machine and a typed client for
+//! server→client requests, and because its one known hazard is easy to contain:
+//!
+//! * **Ordering.** The framework runs handlers concurrently (`buffer_unordered`), so two
+//!   notifications may interleave at `.await` points (tower-lsp#284). Every handler that
+//!   changes state (`didOpen`, `didChange`, `didClose`, watched files, configuration) applies
+//!   its change synchronously before its first `.await`; handlers start in arrival order, so
+//!   changes apply in order. Readers work on immutable snapshots.
+//!
+//! Only this module imports `tower_lsp_server`; the analysis (`toolcheck-ide`) sees plain
+//! data, converted in [`to_proto`] and [`from_proto`].
+//!
+//! # Behaviour
+//!
+//! * Text in [`ropey`] ropes, full and incremental sync, positions in UTF-16 unless the
+//!   client offers UTF-8 (`general.positionEncodings`). Any `languageId` is accepted.
+//! * Background indexing of the workspace with `$/progress`, file watching through
+//!   `workspace/didChangeWatchedFiles` (registered dynamically when the client can).
+//! * Diagnostics are debounced, computed off the runtime, published with the document
+//!   version, and dropped if any input changed meanwhile (never stale); `code` is the check
+//!   name, `codeDescription` links to its documentation.
+//! * Hover, go to definition, references, document symbols, label completion, code actions
+//!   (the checks' fixes and "suppress on this line"), and the custom `toolcheck/resolve`.
+//! * A panic while answering a request becomes an `InternalError` response; the server goes
+//!   on. Exit status: 0 after `shutdown` then `exit`, 1 otherwise.
+//! * Nothing is written to stderr unless `TOOLCHECK_LOG` is set (see [`log`]).
+
+mod config;
+mod diagnostics;
+mod document;
+mod ext;
+mod from_proto;
+pub(crate) mod log;
+mod server;
+mod state;
+mod to_proto;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tower_lsp_server::{LspService, Server};
+
+use self::server::Backend;
+use self::state::State;
+
+/// Runs the language server on stdin/stdout until the client sends `exit` or closes stdin.
+pub(crate) fn run() -> anyhow::Result<()> {
+    quiet_panics();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let clean_exit = runtime.block_on(async {
+        let (changed_tx, changed_rx) = tokio::sync::mpsc::unbounded_channel();
+        let state = Arc::new(State::new(changed_tx));
+        let (service, socket) = LspService::build(|client| {
+            tokio::spawn(diagnostics::run(client.clone(), state.clone(), changed_rx));
+            Backend::new(client, state.clone())
+        })
+        .custom_method(ext::RESOLVE_METHOD, Backend::resolve)
+        .finish();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+        state.shutdown_requested.load(Ordering::SeqCst)
+    });
+    // Do not wait for blocking analysis work still running: the client has gone.
+    runtime.shutdown_background();
+    if !clean_exit {
+        // LSP: exit without a preceding shutdown request ends with status 1.
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Panics are caught per request; keep the default hook from printing them to stderr
+/// unless logging was asked for.
+fn quiet_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if log::enabled(log::Level::Error) {
+            default(info);
+        }
+    }));
+}

@@ -1,0 +1,552 @@
+//! The `LanguageServer` implementation: lifecycle, document sync, background indexing, file
+//! watching, and the requests, each answered from a snapshot on a blocking thread.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+
+use futures::FutureExt;
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use toolcheck_ide::FileId;
+
+use super::config::Config;
+use super::ext::{ResolveParams, ResolveResult};
+use super::log::log;
+use super::state::{is_bazel_file, Snap, State};
+use super::{from_proto, to_proto};
+
+/// What the client told us it can do, as far as the server cares.
+#[derive(Clone, Debug, Default)]
+struct ClientCaps {
+    work_done_progress: bool,
+    watch_files_dynamic: bool,
+    configuration_pull: bool,
+    markdown_hover: bool,
+    hierarchical_symbols: bool,
+}
+
+pub(crate) struct Backend {
+    client: Client,
+    state: Arc<State>,
+    caps: OnceLock<ClientCaps>,
+}
+
+impl Backend {
+    pub(crate) fn new(client: Client, state: Arc<State>) -> Backend {
+        Backend {
+            client,
+            state,
+            caps: OnceLock::new(),
+        }
+    }
+
+    fn caps(&self) -> ClientCaps {
+        self.caps.get().cloned().unwrap_or_default()
+    }
+
+    /// Runs `f` on a snapshot on the blocking pool. A panic in the analysis becomes an
+    /// `InternalError` response instead of taking the server down.
+    async fn with_snapshot<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(Snap) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let snap = self.state.snapshot();
+        match tokio::task::spawn_blocking(move || f(snap)).await {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_panic() => {
+                let msg = panic_message(e.into_panic());
+                log!(Error, "request panicked: {msg}");
+                Err(internal_error(&msg))
+            }
+            Err(_) => Err(Error::request_cancelled()),
+        }
+    }
+
+    /// The file and byte offset of a position in an open or indexed document.
+    fn locate(&self, doc: &TextDocumentIdentifier, pos: Option<Position>) -> Option<(FileId, Option<u32>)> {
+        let file = self.state.file_id(&doc.uri)?;
+        let enc = self.state.encoding();
+        let offset = pos.map(|pos| match self.state.docs.get(&doc.uri) {
+            Some(d) => from_proto::offset(&d.rope, pos, enc),
+            None => {
+                let snap = self.state.snapshot();
+                from_proto::offset(&snap.rope(file), pos, enc)
+            }
+        });
+        Some((file, offset))
+    }
+
+    async fn register_watchers(&self) {
+        let watchers = [
+            "**/{BUILD,BUILD.bazel,MODULE.bazel,REPO.bazel,WORKSPACE,WORKSPACE.bazel,WORKSPACE.bzlmod}",
+            "**/*.{bzl,star,BUILD}",
+            "**/{.bazelrc,*.bazelrc,.bazelversion,.bazelignore,toolcheck.toml}",
+        ]
+        .into_iter()
+        .map(|glob| FileSystemWatcher {
+            glob_pattern: GlobPattern::String(glob.to_owned()),
+            kind: None,
+        })
+        .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "toolcheck-watch".to_owned(),
+            method: "workspace/didChangeWatchedFiles".to_owned(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        if let Err(e) = self.client.register_capability(vec![registration]).await {
+            log!(Warn, "could not register file watchers: {e}");
+        }
+    }
+
+    /// Loads the workspace from disk in the background, reporting `$/progress`.
+    fn spawn_indexing(&self) {
+        let Some(root) = self.state.root() else { return };
+        let client = self.client.clone();
+        let state = self.state.clone();
+        let progress = self.caps().work_done_progress;
+        tokio::spawn(async move {
+            let token = NumberOrString::String(format!("toolcheck/index/{}", state.revision()));
+            let ongoing = if progress && client.create_work_done_progress(token.clone()).await.is_ok() {
+                Some(
+                    client
+                        .progress(token, "toolcheck: indexing")
+                        .with_message(root.display().to_string())
+                        .begin()
+                        .await,
+                )
+            } else {
+                None
+            };
+            let bazel_version = state.config().bazel_version;
+            let load_root = root.clone();
+            let loaded = tokio::task::spawn_blocking(move || {
+                let args = crate::WorkspaceArgs {
+                    bazel_version: (!bazel_version.is_empty()).then_some(bazel_version),
+                    config: None,
+                    repos: Vec::new(),
+                    output_base: None,
+                };
+                crate::load(&load_root, &args, Vec::new())
+            })
+            .await;
+            let message = match loaded {
+                Ok(Ok(loaded)) => {
+                    let files = loaded.host.workspace().files.len();
+                    state.set_file_config(loaded.config.lint_config());
+                    state.install_workspace(loaded.host, loaded.root);
+                    format!("{files} files")
+                }
+                Ok(Err(e)) => {
+                    log!(Warn, "indexing {} failed: {e:#}", root.display());
+                    client
+                        .log_message(MessageType::WARNING, format!("toolcheck: indexing failed: {e:#}"))
+                        .await;
+                    "failed".to_owned()
+                }
+                Err(e) => {
+                    log!(Error, "indexing panicked: {e}");
+                    "failed".to_owned()
+                }
+            };
+            if let Some(p) = ongoing {
+                p.finish_with_message(message).await;
+            }
+        });
+    }
+
+    async fn pull_configuration(&self) {
+        if !self.caps().configuration_pull {
+            return;
+        }
+        let item = ConfigurationItem {
+            scope_uri: None,
+            section: Some("toolcheck".to_owned()),
+        };
+        if let Ok(values) = self.client.configuration(vec![item]).await {
+            if let Some(v) = values.into_iter().next().filter(|v| !v.is_null()) {
+                self.apply_config(Config::from_json(&v));
+            }
+        }
+    }
+
+    fn apply_config(&self, config: Config) {
+        if self.state.config() == config {
+            return;
+        }
+        if self.state.set_config(config) {
+            self.spawn_indexing();
+        }
+    }
+}
+
+fn internal_error(msg: &str) -> Error {
+    Error {
+        code: ErrorCode::InternalError,
+        message: format!("toolcheck: internal error: {msg}").into(),
+        data: None,
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+/// Runs a request handler, turning a panic into an `InternalError` response.
+async fn guarded<T>(fut: impl Future<Output = Result<T>>) -> Result<T> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = panic_message(payload);
+            log!(Error, "request handler panicked: {msg}");
+            Err(internal_error(&msg))
+        }
+    }
+}
+
+/// Runs a notification handler, swallowing (and logging) a panic.
+async fn guarded_notification(fut: impl Future<Output = ()>) {
+    if let Err(payload) = AssertUnwindSafe(fut).catch_unwind().await {
+        log!(Error, "notification handler panicked: {}", panic_message(payload));
+    }
+}
+
+fn negotiate_encoding(params: &InitializeParams) -> super::document::PositionEncoding {
+    use super::document::PositionEncoding;
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref());
+    match offered {
+        Some(list) if list.contains(&PositionEncodingKind::UTF8) => PositionEncoding::Utf8,
+        _ => PositionEncoding::Utf16,
+    }
+}
+
+fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
+    let from_folders = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .and_then(|f| from_proto::file_path(&f.uri));
+    #[allow(deprecated)]
+    let from_root_uri = || params.root_uri.as_ref().and_then(from_proto::file_path);
+    let dir = from_folders.or_else(from_root_uri)?;
+    // Prefer the Bazel workspace root at or above the editor's folder.
+    Some(crate::vfs::find_root(&dir).unwrap_or(dir))
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        guarded(async {
+            let enc = negotiate_encoding(&params);
+            self.state.set_encoding(enc);
+            let c = &params.capabilities;
+            let caps = ClientCaps {
+                work_done_progress: c
+                    .window
+                    .as_ref()
+                    .and_then(|w| w.work_done_progress)
+                    .unwrap_or(false),
+                watch_files_dynamic: c
+                    .workspace
+                    .as_ref()
+                    .and_then(|w| w.did_change_watched_files.as_ref())
+                    .and_then(|w| w.dynamic_registration)
+                    .unwrap_or(false),
+                configuration_pull: c
+                    .workspace
+                    .as_ref()
+                    .and_then(|w| w.configuration)
+                    .unwrap_or(false),
+                markdown_hover: c
+                    .text_document
+                    .as_ref()
+                    .and_then(|t| t.hover.as_ref())
+                    .and_then(|h| h.content_format.as_ref())
+                    .is_none_or(|f| f.contains(&MarkupKind::Markdown)),
+                hierarchical_symbols: c
+                    .text_document
+                    .as_ref()
+                    .and_then(|t| t.document_symbol.as_ref())
+                    .and_then(|s| s.hierarchical_document_symbol_support)
+                    .unwrap_or(false),
+            };
+            let _ = self.caps.set(caps);
+            if let Some(opts) = &params.initialization_options {
+                self.state.set_config(Config::from_json(opts));
+            }
+            self.state.set_root(workspace_root(&params));
+            log!(Info, "initialize: encoding {enc:?}, root {:?}", self.state.root());
+            Ok(InitializeResult {
+                capabilities: ServerCapabilities {
+                    position_encoding: Some(to_proto::encoding_kind(enc)),
+                    text_document_sync: Some(TextDocumentSyncCapability::Options(
+                        TextDocumentSyncOptions {
+                            open_close: Some(true),
+                            change: Some(TextDocumentSyncKind::INCREMENTAL),
+                            will_save: None,
+                            will_save_wait_until: None,
+                            save: None,
+                        },
+                    )),
+                    hover_provider: Some(HoverProviderCapability::Simple(true)),
+                    definition_provider: Some(OneOf::Left(true)),
+                    references_provider: Some(OneOf::Left(true)),
+                    document_symbol_provider: Some(OneOf::Left(true)),
+                    completion_provider: Some(CompletionOptions {
+                        trigger_characters: Some(vec![
+                            "\"".to_owned(),
+                            ":".to_owned(),
+                            "/".to_owned(),
+                            "@".to_owned(),
+                        ]),
+                        ..CompletionOptions::default()
+                    }),
+                    code_action_provider: Some(CodeActionProviderCapability::Options(
+                        CodeActionOptions {
+                            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                            ..CodeActionOptions::default()
+                        },
+                    )),
+                    ..ServerCapabilities::default()
+                },
+                server_info: Some(ServerInfo {
+                    name: "toolcheck".to_owned(),
+                    version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+                }),
+                offset_encoding: None,
+            })
+        })
+        .await
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        guarded_notification(async {
+            if self.caps().watch_files_dynamic {
+                self.register_watchers().await;
+            }
+            self.spawn_indexing();
+            self.pull_configuration().await;
+        })
+        .await
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state.shutdown_requested.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    // Document sync: every handler applies its change before its first `.await`.
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let d = params.text_document;
+        self.state.open(d.uri, d.text, d.version, d.language_id);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let changes: Vec<_> = params
+            .content_changes
+            .into_iter()
+            .map(from_proto::text_change)
+            .collect();
+        let doc = params.text_document;
+        self.state.change(&doc.uri, doc.version, &changes);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.state.close(&params.text_document.uri);
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut reload_config = false;
+        for change in params.changes {
+            let Some(path) = from_proto::file_path(&change.uri) else { continue };
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if matches!(name.as_str(), "toolcheck.toml" | ".bazelignore" | ".bazelversion")
+                || name.ends_with("bazelrc")
+                || (change.typ == FileChangeType::CREATED && name == "MODULE.bazel")
+            {
+                reload_config = true;
+            } else if is_bazel_file(&path) {
+                self.state.disk_changed(&path);
+            }
+        }
+        if reload_config {
+            self.spawn_indexing();
+        }
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        if params.settings.is_null() || params.settings == Value::Object(Default::default()) {
+            self.pull_configuration().await;
+        } else {
+            self.apply_config(Config::from_json(&params.settings));
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        guarded(async {
+            let pos = params.text_document_position_params;
+            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position)) else {
+                return Ok(None);
+            };
+            let markdown = self.caps().markdown_hover;
+            self.with_snapshot(move |snap| {
+                let hover = snap.analysis.hover(file, offset)?;
+                let rope = snap.rope(file);
+                Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: if markdown { MarkupKind::Markdown } else { MarkupKind::PlainText },
+                        value: hover.markdown,
+                    }),
+                    range: Some(to_proto::range(&rope, hover.range, snap.encoding)),
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        guarded(async {
+            let pos = params.text_document_position_params;
+            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position)) else {
+                return Ok(None);
+            };
+            self.with_snapshot(move |snap| {
+                let targets: Vec<Location> = snap
+                    .analysis
+                    .goto_definition(file, offset)
+                    .into_iter()
+                    .filter_map(|t| {
+                        let rope = snap.rope(t.file);
+                        Some(Location::new(snap.uri(t.file)?, to_proto::range(&rope, t.focus, snap.encoding)))
+                    })
+                    .collect();
+                (!targets.is_empty()).then_some(GotoDefinitionResponse::Array(targets))
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        guarded(async {
+            let pos = params.text_document_position;
+            let include_decl = params.context.include_declaration;
+            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position)) else {
+                return Ok(None);
+            };
+            self.with_snapshot(move |snap| {
+                let refs: Vec<Location> = snap
+                    .analysis
+                    .references(file, offset, include_decl)
+                    .into_iter()
+                    .filter_map(|r| {
+                        let rope = snap.rope(r.file);
+                        Some(Location::new(snap.uri(r.file)?, to_proto::range(&rope, r.range, snap.encoding)))
+                    })
+                    .collect();
+                Some(refs)
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        guarded(async {
+            let Some((file, _)) = self.locate(&params.text_document, None) else {
+                return Ok(None);
+            };
+            let uri = params.text_document.uri;
+            let hierarchical = self.caps().hierarchical_symbols;
+            self.with_snapshot(move |snap| {
+                let rope = snap.rope(file);
+                let symbols = snap.analysis.document_symbols(file);
+                Some(to_proto::document_symbols(symbols, &rope, snap.encoding, &uri, hierarchical))
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        guarded(async {
+            let pos = params.text_document_position;
+            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position)) else {
+                return Ok(None);
+            };
+            self.with_snapshot(move |snap| {
+                let rope = snap.rope(file);
+                let items: Vec<CompletionItem> = snap
+                    .analysis
+                    .completions(file, offset)
+                    .into_iter()
+                    .map(|c| to_proto::completion_item(c, &rope, snap.encoding))
+                    .collect();
+                (!items.is_empty()).then_some(CompletionResponse::Array(items))
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        guarded(async {
+            let Some((file, _)) = self.locate(&params.text_document, None) else {
+                return Ok(None);
+            };
+            let uri = params.text_document.uri;
+            let range = params.range;
+            let only = params.context.only;
+            if only.as_ref().is_some_and(|o| !o.iter().any(|k| k.as_str().starts_with("quickfix"))) {
+                return Ok(None);
+            }
+            self.with_snapshot(move |snap| {
+                let rope = snap.rope(file);
+                let (start, end) = from_proto::byte_range(&rope, range, snap.encoding);
+                let diags: Vec<_> = snap
+                    .analysis
+                    .diagnostics(&snap.lint_config)
+                    .into_iter()
+                    .filter(|d| d.file == file && d.range.start <= end && start <= d.range.end)
+                    .collect();
+                let actions = to_proto::code_actions(&snap, &uri, &rope, &diags);
+                (!actions.is_empty()).then_some(actions)
+            })
+            .await
+        })
+        .await
+    }
+}
+
+impl Backend {
+    /// `toolcheck/resolve`.
+    pub(crate) async fn resolve(&self, params: ResolveParams) -> Result<Option<ResolveResult>> {
+        guarded(async {
+            let Some((file, offset)) = self.locate(&params.text_document, params.position) else {
+                return Ok(None);
+            };
+            self.with_snapshot(move |snap| {
+                let markdown = snap.analysis.resolution_report(file, offset)?;
+                Some(ResolveResult { markdown })
+            })
+            .await
+        })
+        .await
+    }
+}
