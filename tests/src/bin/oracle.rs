@@ -7,7 +7,7 @@
 //! question and compares the answers. See `tests/oracle/README.md`.
 //!
 //! Usage: `oracle [--cases N] [--seed S] [--only I] [--keep DIR] [--against toolcheck|model|both]
-//! [--max-reports N] [--cache DIR] [--print-case]`.
+//! [--max-reports N] [--cache DIR] [--print-case] [--keep-server]`.
 //!
 //! `--against model` compares Bazel with a small reference model of Bazel 4.2.3's resolution
 //! written inside this harness; it validates the generator and the output parser while the real
@@ -138,10 +138,7 @@ struct World {
     types: Vec<TypeDef>,
     configs: Vec<ConfigDef>,
     toolchains: Vec<ToolchainDef>,
-    /// Toolchain patterns from flags, in flag order (first = highest priority in 4.x).
-    flag_toolchains: Vec<String>,
     ws_toolchains: Vec<Vec<String>>,
-    flag_exec: Vec<String>,
     ws_exec: Vec<Vec<String>>,
     host: String,
     host_in_rc: bool,
@@ -376,16 +373,16 @@ fn generate(seed: u64) -> World {
             tc_items.push(label(pkg_of(&tc.label), "all"));
         }
     }
-    if rng.chance(0.15) {
-        tc_items.push("//...".to_string());
-    }
-    if rng.chance(0.15) {
-        let p = pick_pkg(rng);
-        tc_items.push(if p.is_empty() {
-            "//...".to_string()
-        } else {
-            format!("//{p}/...")
-        });
+    // Bazel 4.2.3 orders sibling packages of a `/...` pattern in hash order (subpackages still come
+    // before their parent): use such patterns only where the matched packages form one chain.
+    let tc_pkgs: BTreeSet<&str> = toolchains.iter().map(|t| pkg_of(&t.label)).collect();
+    for _ in 0..2 {
+        if rng.chance(0.15) {
+            let p = pick_pkg(rng);
+            if is_chain(tc_pkgs.iter().copied().filter(|q| under(q, &p))) {
+                tc_items.push(recursive_pattern(&p));
+            }
+        }
     }
     dedup_keep_first(&mut tc_items);
     rng.shuffle(&mut tc_items);
@@ -410,17 +407,16 @@ fn generate(seed: u64) -> World {
             ex_items.push(label(pkg, "all"));
         }
     }
-    if rng.chance(0.1) {
+    if rng.chance(0.15) {
         let p = pick_pkg(rng);
-        let clean = !non_platform_alias_pkgs
+        let clean = !non_platform_alias_pkgs.iter().any(|q| under(q, &p));
+        let matched = platforms
             .iter()
-            .any(|q| p.is_empty() || q == &p || q.starts_with(&format!("{p}/")));
-        if clean {
-            ex_items.push(if p.is_empty() {
-                "//...".to_string()
-            } else {
-                format!("//{p}/...")
-            });
+            .map(|x| pkg_of(&x.label))
+            .chain(aliases.keys().map(|a| pkg_of(a)))
+            .filter(|q| under(q, &p));
+        if clean && is_chain(matched) {
+            ex_items.push(recursive_pattern(&p));
         }
     }
     dedup_keep_first(&mut ex_items);
@@ -452,8 +448,8 @@ fn generate(seed: u64) -> World {
         }
         (flags, ws)
     };
-    let (flag_toolchains, ws_toolchains) = split(rng, tc_items, "extra_toolchains", &mut rc);
-    let (flag_exec, ws_exec) = split(rng, ex_items, "extra_execution_platforms", &mut rc);
+    let (_, ws_toolchains) = split(rng, tc_items, "extra_toolchains", &mut rc);
+    let (_, ws_exec) = split(rng, ex_items, "extra_execution_platforms", &mut rc);
 
     let platform_refs: Vec<String> = platforms
         .iter()
@@ -535,9 +531,7 @@ fn generate(seed: u64) -> World {
         types,
         configs,
         toolchains,
-        flag_toolchains,
         ws_toolchains,
-        flag_exec,
         ws_exec,
         host,
         host_in_rc,
@@ -549,6 +543,26 @@ fn generate(seed: u64) -> World {
         rule_exec,
         requested,
         aliases,
+    }
+}
+
+/// Whether package `pkg` is matched by the pattern `//prefix/...`.
+fn under(pkg: &str, prefix: &str) -> bool {
+    prefix.is_empty() || pkg == prefix || pkg.starts_with(&format!("{prefix}/"))
+}
+
+/// Whether every two of the packages are nested one inside the other.
+fn is_chain<'a>(pkgs: impl Iterator<Item = &'a str>) -> bool {
+    let pkgs: BTreeSet<&str> = pkgs.collect();
+    pkgs.iter()
+        .all(|a| pkgs.iter().all(|b| under(a, b) || under(b, a)))
+}
+
+fn recursive_pattern(pkg: &str) -> String {
+    if pkg.is_empty() {
+        "//...".to_string()
+    } else {
+        format!("//{pkg}/...")
     }
 }
 
@@ -1034,9 +1048,18 @@ fn model(w: &World, requested: &str) -> Answer {
         Cond::Define { key, value, .. } => defines.get(*key).map(String::as_str) == Some(*value),
     };
 
+    // Flag values in .bazelrc order (the rc lines were shuffled after generation).
+    let flag_values = |flag: &str| -> Vec<String> {
+        let prefix = format!("--{flag}=");
+        w.rc.iter()
+            .flat_map(|l| l.args.iter())
+            .filter_map(|a| a.strip_prefix(&prefix))
+            .flat_map(|v| v.split(','))
+            .map(str::to_string)
+            .collect()
+    };
     let mut tc_labels: Vec<String> = Vec::new();
-    for pat in w
-        .flag_toolchains
+    for pat in flag_values("extra_toolchains")
         .iter()
         .chain(w.ws_toolchains.iter().flatten())
     {
@@ -1050,7 +1073,10 @@ fn model(w: &World, requested: &str) -> Answer {
         .collect();
 
     let mut exec_labels: Vec<String> = Vec::new();
-    for pat in w.flag_exec.iter().chain(w.ws_exec.iter().flatten()) {
+    for pat in flag_values("extra_execution_platforms")
+        .iter()
+        .chain(w.ws_exec.iter().flatten())
+    {
         exec_labels.extend(expand(w, pat, false));
     }
     exec_labels.push(w.resolve_alias(&w.host).to_string());
@@ -1494,6 +1520,7 @@ struct Options {
     max_reports: usize,
     cache: PathBuf,
     print_case: bool,
+    keep_server: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -1510,6 +1537,7 @@ fn parse_options() -> Result<Options, String> {
                 .unwrap_or_else(|_| "/tmp/toolcheck-oracle".into()),
         ),
         print_case: false,
+        keep_server: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -1532,6 +1560,7 @@ fn parse_options() -> Result<Options, String> {
             "--max-reports" => o.max_reports = num(value()?)? as usize,
             "--cache" => o.cache = PathBuf::from(value()?),
             "--print-case" => o.print_case = true,
+            "--keep-server" => o.keep_server = true,
             "--against" => match value()?.as_str() {
                 "toolcheck" => (o.against_toolcheck, o.against_model) = (true, false),
                 "model" => (o.against_toolcheck, o.against_model) = (false, true),
@@ -1540,7 +1569,7 @@ fn parse_options() -> Result<Options, String> {
             },
             "-h" | "--help" => {
                 println!(
-                    "oracle [--cases N] [--seed S] [--only I] [--keep DIR] [--against toolcheck|model|both] [--max-reports N] [--cache DIR] [--print-case]"
+                    "oracle [--cases N] [--seed S] [--only I] [--keep DIR] [--against toolcheck|model|both] [--max-reports N] [--cache DIR] [--print-case] [--keep-server]"
                 );
                 std::process::exit(0);
             }
@@ -1584,6 +1613,21 @@ fn main() -> ExitCode {
         eprintln!("oracle: {} failed", setup.display());
         return ExitCode::from(2);
     }
+    // One harness per cache dir at a time: the Bazel workspace and server are shared.
+    let lock = std::fs::File::create(opts.cache.join("lock")).and_then(|f| {
+        if f.try_lock().is_err() {
+            eprintln!(
+                "oracle: waiting for another oracle run that uses {}",
+                opts.cache.display()
+            );
+            f.lock()?;
+        }
+        Ok(f)
+    });
+    if let Err(e) = &lock {
+        eprintln!("oracle: cannot lock {}: {e}", opts.cache.display());
+        return ExitCode::from(2);
+    }
     let toolcheck = if opts.against_toolcheck {
         Some(Toolcheck::locate(&root))
     } else {
@@ -1605,6 +1649,7 @@ fn main() -> ExitCode {
     };
     let (mut agree, mut disagree, mut errors, mut reports) = (0usize, 0usize, 0usize, 0usize);
     let (mut t_bazel, mut t_tool) = (Duration::ZERO, Duration::ZERO);
+    let mut kinds = [0usize; 3];
     let start = Instant::now();
     for &i in &indices {
         let seed = case_seed(opts.seed, i);
@@ -1629,6 +1674,13 @@ fn main() -> ExitCode {
                 problems.push(format!("Bazel side failed: {e}"));
             }
             Ok(b) => {
+                for a in b.values() {
+                    kinds[match a {
+                        Answer::Resolved { .. } => 0,
+                        Answer::NoMatchingToolchains(_) => 1,
+                        Answer::NoMatchingExecPlatform(_) => 2,
+                    }] += 1;
+                }
                 let expected: Vec<&Answer> =
                     w.requested.iter().map(|p| &b[w.resolve_alias(p)]).collect();
                 if opts.print_case {
@@ -1709,7 +1761,9 @@ fn main() -> ExitCode {
         }
         reports += 1;
     }
-    bazel.shutdown();
+    if !opts.keep_server {
+        bazel.shutdown();
+    }
     let n = indices.len();
     println!(
         "oracle: {n} cases, {agree} agree, {disagree} disagree, {errors} harness errors (seed {}, {:.1}s: bazel {:.1}s, toolcheck {:.1}s)",
@@ -1717,6 +1771,10 @@ fn main() -> ExitCode {
         start.elapsed().as_secs_f64(),
         t_bazel.as_secs_f64(),
         t_tool.as_secs_f64()
+    );
+    println!(
+        "oracle: Bazel's answers: {} resolved, {} no matching toolchains, {} no matching execution platform",
+        kinds[0], kinds[1], kinds[2]
     );
     if disagree + errors > 0 {
         ExitCode::FAILURE
