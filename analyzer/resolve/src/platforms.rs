@@ -53,10 +53,19 @@ impl MissingTarget {
             )
         } else {
             format!(
-                "no such package '{}': BUILD file not found in any of the following directories",
-                l.package_id()
+                "no such package '{}': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package.",
+                package_display(&l.package_id())
             )
         }
+    }
+}
+
+/// Bazel's `PackageIdentifier` display: `pkg` in the main repository, `@repo//pkg` elsewhere.
+pub fn package_display(pkg: &toolcheck_index::label::PackageId) -> String {
+    if pkg.repo.is_main() {
+        pkg.path.clone()
+    } else {
+        pkg.to_string()
     }
 }
 

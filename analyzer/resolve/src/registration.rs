@@ -432,7 +432,10 @@ fn expand(
                 if !model.packages.contains_key(pkg) && !model.open_packages.contains(pkg) {
                     error(
                         RegistrationErrorKind::NoSuchPackage,
-                        format!("no such package '{pkg}': BUILD file not found"),
+                        format!(
+                        "no such package '{}': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package.",
+                        crate::platforms::package_display(pkg)
+                    ),
                     );
                     break 'done;
                 }

@@ -42,7 +42,10 @@ pub struct World {
 }
 
 pub fn l(text: &str) -> Label {
-    match Label::parse_main(text) {
+    // WORKSPACE-style mapping: every `@name` is the repository `name`.
+    let mut mapping = RepoMapping::default();
+    mapping.identity_fallback = true;
+    match LabelContext::main_root(&mapping).resolve(text) {
         Ok(l) => l,
         Err(e) => panic!("bad label {text}: {e}"),
     }
