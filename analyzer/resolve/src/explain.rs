@@ -15,7 +15,7 @@ use std::fmt::Write;
 use toolcheck_index::label::Label;
 
 use crate::registration::{Registered, RegistrationNote};
-use crate::resolve::{GroupName, GroupResolution, Question, Resolution};
+use crate::resolve::{GroupName, GroupResolution, Resolution};
 use crate::trace::{ExecChoice, TraceEvent};
 
 fn names(values: &[Label]) -> String {
@@ -241,21 +241,7 @@ fn explain_group(out: &mut String, p: &Label, g: &GroupResolution) {
         let _ = writeln!(out, "Error ({}): {}", err.kind(), err.message());
     }
     for u in &g.undecidable {
-        let q = match &u.question {
-            Question::ToolchainType { requested } => format!("what type {requested} names"),
-            Question::TypeResolves { toolchain_type } => {
-                format!("whether {toolchain_type} resolves")
-            }
-            Question::Toolchain {
-                toolchain_type,
-                exec_platform,
-            } => format!("which {toolchain_type} toolchain runs on {exec_platform}"),
-            Question::Implementation { toolchain } => {
-                format!("the implementation of {toolchain}")
-            }
-            Question::ExecPlatform => "which execution platform is chosen".to_string(),
-        };
-        let _ = writeln!(out, "Cannot decide {q}: {}", u.cause);
+        let _ = writeln!(out, "Cannot decide {}: {}", u.question, u.cause);
     }
 }
 
@@ -317,7 +303,7 @@ pub fn summary(res: &Resolution) -> String {
             let _ = write!(out, "undecided");
         }
         for u in &g.undecidable {
-            let _ = write!(out, "; undecidable {:?}: {}", u.question, u.cause);
+            let _ = write!(out, "; cannot decide {}: {}", u.question, u.cause);
         }
         out.push('\n');
     }

@@ -162,6 +162,28 @@ pub enum Question {
     ExecPlatform,
 }
 
+impl std::fmt::Display for Question {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Question::ToolchainType { requested } => write!(f, "what type {requested} names"),
+            Question::TypeResolves { toolchain_type } => {
+                write!(f, "whether {toolchain_type} resolves")
+            }
+            Question::Toolchain {
+                toolchain_type,
+                exec_platform,
+            } => write!(
+                f,
+                "which {toolchain_type} toolchain runs on {exec_platform}"
+            ),
+            Question::Implementation { toolchain } => {
+                write!(f, "the implementation of {toolchain}")
+            }
+            Question::ExecPlatform => f.write_str("which execution platform is chosen"),
+        }
+    }
+}
+
 /// A resolution failure with Bazel's message for the version (spec §4.4), without the
 /// target-level `While resolving toolchains for target …: ` prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -335,8 +357,14 @@ struct Avail<'r> {
 enum Cell {
     Empty,
     Selected(usize),
-    /// The first toolchain (if any) whose applicability is unknown.
-    Undecidable(Option<usize>, UnknownCause),
+    /// `first` is the first toolchain (if any) whose applicability is unknown; `fallback` is
+    /// whether a later toolchain definitely matches, so that the platform certainly gets
+    /// *some* toolchain of the type.
+    Undecidable {
+        first: Option<usize>,
+        cause: UnknownCause,
+        fallback: bool,
+    },
 }
 
 /// A requested type after alias resolution.
@@ -761,16 +789,19 @@ impl<'m> Resolver<'m> {
         // 4. Mandatory types with no toolchain on any available platform.
         let mut missing = Vec::new();
         for t in &types {
-            let definite = avail
-                .iter()
-                .zip(&t.cells)
-                .any(|(a, c)| matches!(a.member, Member::Yes) && matches!(c, Cell::Selected(_)));
+            let definite = avail.iter().zip(&t.cells).any(|(a, c)| {
+                matches!(a.member, Member::Yes)
+                    && matches!(
+                        c,
+                        Cell::Selected(_) | Cell::Undecidable { fallback: true, .. }
+                    )
+            });
             let possible = t.cells.iter().any(|c| !matches!(c, Cell::Empty));
             if definite {
                 continue;
             }
             let cause = t.cells.iter().find_map(|c| match c {
-                Cell::Undecidable(_, cause) => Some(cause.clone()),
+                Cell::Undecidable { cause, .. } => Some(cause.clone()),
                 _ => None,
             });
             let cause = cause.or_else(|| {
@@ -833,7 +864,12 @@ impl<'m> Resolver<'m> {
                         h += 1;
                         Tri::Yes
                     }
-                    Cell::Undecidable(..) => {
+                    Cell::Undecidable { fallback: true, .. } => {
+                        l += 1;
+                        h += 1;
+                        Tri::Yes
+                    }
+                    Cell::Undecidable { .. } => {
                         h += 1;
                         Tri::Maybe
                     }
@@ -974,7 +1010,7 @@ impl<'m> Resolver<'m> {
                         implementation: p.r.implementation.clone(),
                     });
                 }
-                Cell::Undecidable(_, cause) => out.undecidable.push(Undecidable {
+                Cell::Undecidable { cause, .. } => out.undecidable.push(Undecidable {
                     question: Question::Toolchain {
                         toolchain_type: t.label.clone(),
                         exec_platform: platform.clone(),
@@ -993,7 +1029,7 @@ impl<'m> Resolver<'m> {
             return c.clone();
         }
         for t in types {
-            if let Cell::Undecidable(_, c) = &t.cells[i] {
+            if let Cell::Undecidable { cause: c, .. } = &t.cells[i] {
                 return c.clone();
             }
             if t.mandatory == Known::Unknown {
@@ -1063,14 +1099,31 @@ impl<'m> Resolver<'m> {
             // The type itself is unknown: nothing about it can be decided.
             for (i, cell) in t.cells.iter_mut().enumerate() {
                 if eligible[i] {
-                    *cell = Cell::Undecidable(None, cause.clone());
+                    *cell = Cell::Undecidable {
+                        first: None,
+                        cause: cause.clone(),
+                        fallback: false,
+                    };
                 }
             }
             return;
         }
         let mut assigned: Vec<(usize, usize)> = Vec::new();
+        let mut announced = false;
         for idx in self.candidates(&ty) {
-            if remaining == 0 {
+            // Bazel stops once every platform is assigned; the simulator keeps looking for a
+            // definite fallback behind undecidable assignments.
+            let pending = t.cells.iter().any(|c| {
+                matches!(
+                    c,
+                    Cell::Undecidable {
+                        first: Some(_),
+                        fallback: false,
+                        ..
+                    }
+                )
+            });
+            if remaining == 0 && !pending {
                 break;
             }
             let tc = &self.prepared[idx];
@@ -1135,19 +1188,6 @@ impl<'m> Resolver<'m> {
                     continue;
                 }
                 let platform = &a.exec.label;
-                match &t.cells[i] {
-                    Cell::Selected(s) | Cell::Undecidable(Some(s), _) => {
-                        trace.push(TraceEvent::ToolchainSkipped {
-                            toolchain_type: ty.clone(),
-                            toolchain: r.clone(),
-                            exec_platform: platform.clone(),
-                            selected: self.prepared[*s].r.clone(),
-                        });
-                        continue;
-                    }
-                    Cell::Undecidable(None, _) => continue,
-                    Cell::Empty => {}
-                }
                 let exec_match = if tc.opaque.is_some() {
                     Match::Unknown(cond.clone().unwrap_or(UnknownCause::NotModelled {
                         label: platform.clone(),
@@ -1170,6 +1210,37 @@ impl<'m> Resolver<'m> {
                         }
                     }
                 };
+                match &mut t.cells[i] {
+                    Cell::Selected(sel) => {
+                        let sel = *sel;
+                        trace.push(TraceEvent::ToolchainSkipped {
+                            toolchain_type: ty.clone(),
+                            toolchain: r.clone(),
+                            exec_platform: platform.clone(),
+                            selected: self.prepared[sel].r.clone(),
+                        });
+                        continue;
+                    }
+                    Cell::Undecidable {
+                        first: Some(sel),
+                        fallback,
+                        ..
+                    } => {
+                        let sel = *sel;
+                        if cond.is_none() && exec_match == Match::Yes {
+                            *fallback = true;
+                        }
+                        trace.push(TraceEvent::ToolchainSkipped {
+                            toolchain_type: ty.clone(),
+                            toolchain: r.clone(),
+                            exec_platform: platform.clone(),
+                            selected: self.prepared[sel].r.clone(),
+                        });
+                        continue;
+                    }
+                    Cell::Undecidable { first: None, .. } => continue,
+                    Cell::Empty => {}
+                }
                 match (exec_match, &cond) {
                     (Match::No(mismatching), _) => trace.push(TraceEvent::ToolchainRejectedExec {
                         toolchain_type: ty.clone(),
@@ -1197,7 +1268,11 @@ impl<'m> Resolver<'m> {
                                 label: platform.clone(),
                             },
                         };
-                        t.cells[i] = Cell::Undecidable(Some(idx), c.clone());
+                        t.cells[i] = Cell::Undecidable {
+                            first: Some(idx),
+                            cause: c.clone(),
+                            fallback: false,
+                        };
                         remaining -= 1;
                         trace.push(TraceEvent::ToolchainUndecidable {
                             toolchain_type: ty.clone(),
@@ -1208,7 +1283,8 @@ impl<'m> Resolver<'m> {
                     }
                 }
             }
-            if remaining == 0 {
+            if remaining == 0 && !announced {
+                announced = true;
                 trace.push(TraceEvent::AllExecPlatformsAssigned {
                     toolchain_type: ty.clone(),
                 });
