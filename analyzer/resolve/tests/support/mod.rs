@@ -61,10 +61,12 @@ fn list(text: &str) -> Known<Vec<Label>> {
 
 fn add_target(model: &mut Model, label: &Label, kind: TargetKind) {
     model.targets.insert(label.clone(), kind);
-    let names = model.packages.entry(label.package_id()).or_default();
-    if !names.contains(&label.name) {
-        names.push(label.name.clone());
-    }
+    // Duplicates are harmless: the simulator sorts and deduplicates package contents.
+    model
+        .packages
+        .entry(label.package_id())
+        .or_default()
+        .push(label.name.clone());
 }
 
 fn pattern(text: &str) -> TargetPattern {
