@@ -115,8 +115,8 @@ suite_pytest() {
     "$venv/bin/pip" install -q --disable-pip-version-check -r "$HERE/pytest/requirements.txt"
     cp "$HERE/pytest/requirements.txt" "$venv/.toolcheck-requirements"
   fi
-  local ws; ws=$(fresh_ws pytest)
-  (cd "$HERE/pytest" && TOOLCHECK="$BIN" E2E_WS="$ws" SPEC="$SPEC" \
+
+  (cd "$HERE/pytest" && TOOLCHECK="$BIN" E2E_WS="$ART/pytest/workspaces" SPEC="$SPEC" \
     timeout 300 "$venv/bin/python" -m pytest -q -ra --junitxml="$ART/pytest/junit.xml")
 }
 

@@ -46,6 +46,9 @@ mod tests {
         assert_eq!(c, Config::from_json(&nested));
         assert_eq!(c.checks.disable, ["unresolved-label"]);
         assert_eq!(c.bazel_version, "8.2.1");
-        assert_eq!(Config::from_json(&serde_json::json!({"checks": 3})), Config::default());
+        assert_eq!(
+            Config::from_json(&serde_json::json!({"checks": 3})),
+            Config::default()
+        );
     }
 }

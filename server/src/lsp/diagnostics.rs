@@ -16,7 +16,11 @@ use super::log::log;
 use super::state::State;
 use super::to_proto;
 
-pub(crate) async fn run(client: Client, state: Arc<State>, mut changed: mpsc::UnboundedReceiver<()>) {
+pub(crate) async fn run(
+    client: Client,
+    state: Arc<State>,
+    mut changed: mpsc::UnboundedReceiver<()>,
+) {
     // URIs that currently show diagnostics, to clear them when they have none.
     let mut shown: HashSet<Uri> = HashSet::new();
     while changed.recv().await.is_some() {
@@ -68,7 +72,10 @@ pub(crate) async fn run(client: Client, state: Arc<State>, mut changed: mpsc::Un
             }
         };
         if state.revision() != revision {
-            log!(Debug, "diagnostics for revision {revision} are stale; recomputing");
+            log!(
+                Debug,
+                "diagnostics for revision {revision} are stale; recomputing"
+            );
             continue;
         }
         let mut now_shown = HashSet::new();
@@ -81,13 +88,17 @@ pub(crate) async fn run(client: Client, state: Arc<State>, mut changed: mpsc::Un
         }
         for uri in shown.difference(&now_shown) {
             let version = versions.get(uri).copied();
-            client.publish_diagnostics(uri.clone(), Vec::new(), version).await;
+            client
+                .publish_diagnostics(uri.clone(), Vec::new(), version)
+                .await;
         }
         // Open documents without diagnostics get an explicit empty list once, so that a
         // client waiting for the first publication is not left waiting.
         for (uri, version) in &versions {
             if !now_shown.contains(uri) && !shown.contains(uri) {
-                client.publish_diagnostics(uri.clone(), Vec::new(), Some(*version)).await;
+                client
+                    .publish_diagnostics(uri.clone(), Vec::new(), Some(*version))
+                    .await;
             }
         }
         shown = now_shown;

@@ -35,15 +35,13 @@ pub(crate) struct TextChange {
 pub(crate) struct Document {
     pub(crate) rope: Rope,
     pub(crate) version: i32,
-    pub(crate) language_id: String,
 }
 
 impl Document {
-    pub(crate) fn new(text: &str, version: i32, language_id: String) -> Document {
+    pub(crate) fn new(text: &str, version: i32) -> Document {
         Document {
             rope: Rope::from_str(text),
             version,
-            language_id,
         }
     }
 
@@ -70,16 +68,6 @@ impl Document {
 
     pub(crate) fn text(&self) -> String {
         self.rope.to_string()
-    }
-
-    /// The byte offset of an LSP position (clamped into the document).
-    pub(crate) fn offset(&self, pos: LineCol, enc: PositionEncoding) -> u32 {
-        offset_of(&self.rope, pos, enc)
-    }
-
-    /// The LSP position of a byte offset (clamped; inside a character it rounds down).
-    pub(crate) fn position(&self, offset: u32, enc: PositionEncoding) -> LineCol {
-        position_of(&self.rope, offset, enc)
     }
 }
 
@@ -165,7 +153,7 @@ mod tests {
     #[test]
     fn incremental_edits_in_utf16_and_utf8() {
         // "é" is 2 UTF-8 bytes / 1 UTF-16 unit; "𝄞" is 4 bytes / 2 units.
-        let mut doc = Document::new("a = \"é𝄞\"\nb = 1\n", 1, "bzl".into());
+        let mut doc = Document::new("a = \"é𝄞\"\nb = 1\n", 1);
         edit(&mut doc, lc(0, 8), lc(0, 8), "x", PositionEncoding::Utf16);
         assert_eq!(doc.text(), "a = \"é𝄞x\"\nb = 1\n");
         edit(&mut doc, lc(0, 11), lc(0, 12), "", PositionEncoding::Utf8);
@@ -177,7 +165,7 @@ mod tests {
 
     #[test]
     fn positions_are_clamped() {
-        let mut doc = Document::new("ab\r\ncd", 1, "starlark".into());
+        let mut doc = Document::new("ab\r\ncd", 1);
         // Past the end of line 0 means before "\r\n".
         edit(&mut doc, lc(0, 99), lc(0, 99), "!", PositionEncoding::Utf16);
         assert_eq!(doc.text(), "ab!\r\ncd");
@@ -191,7 +179,7 @@ mod tests {
 
     #[test]
     fn full_replacement_then_range() {
-        let mut doc = Document::new("old", 1, "bzl".into());
+        let mut doc = Document::new("old", 1);
         let changes = [
             TextChange {
                 range: None,
@@ -209,18 +197,30 @@ mod tests {
 
     #[test]
     fn offsets_and_positions_round_trip() {
-        let doc = Document::new("x = \"𝄞\"\ny\n", 1, "bzl".into());
+        let doc = Document::new("x = \"𝄞\"\ny\n", 1);
         let text = doc.text();
         let y = text.find('y').unwrap() as u32;
-        assert_eq!(doc.position(y, PositionEncoding::Utf16), lc(1, 0));
+        assert_eq!(position_of(&doc.rope, y, PositionEncoding::Utf16), lc(1, 0));
         let quote = text.rfind('"').unwrap() as u32;
-        assert_eq!(doc.position(quote, PositionEncoding::Utf16), lc(0, 7));
-        assert_eq!(doc.position(quote, PositionEncoding::Utf8), lc(0, 9));
-        assert_eq!(doc.offset(lc(0, 7), PositionEncoding::Utf16), quote);
-        assert_eq!(doc.offset(lc(0, 9), PositionEncoding::Utf8), quote);
+        assert_eq!(
+            position_of(&doc.rope, quote, PositionEncoding::Utf16),
+            lc(0, 7)
+        );
+        assert_eq!(
+            position_of(&doc.rope, quote, PositionEncoding::Utf8),
+            lc(0, 9)
+        );
+        assert_eq!(
+            offset_of(&doc.rope, lc(0, 7), PositionEncoding::Utf16),
+            quote
+        );
+        assert_eq!(
+            offset_of(&doc.rope, lc(0, 9), PositionEncoding::Utf8),
+            quote
+        );
         // Past the end clamps to the end.
         assert_eq!(
-            doc.position(1000, PositionEncoding::Utf16),
+            position_of(&doc.rope, 1000, PositionEncoding::Utf16),
             lc(2, 0),
             "end of text"
         );

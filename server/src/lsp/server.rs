@@ -70,7 +70,11 @@ impl Backend {
     }
 
     /// The file and byte offset of a position in an open or indexed document.
-    fn locate(&self, doc: &TextDocumentIdentifier, pos: Option<Position>) -> Option<(FileId, Option<u32>)> {
+    fn locate(
+        &self,
+        doc: &TextDocumentIdentifier,
+        pos: Option<Position>,
+    ) -> Option<(FileId, Option<u32>)> {
         let file = self.state.file_id(&doc.uri)?;
         let enc = self.state.encoding();
         let offset = pos.map(|pos| match self.state.docs.get(&doc.uri) {
@@ -108,13 +112,20 @@ impl Backend {
 
     /// Loads the workspace from disk in the background, reporting `$/progress`.
     fn spawn_indexing(&self) {
-        let Some(root) = self.state.root() else { return };
+        let Some(root) = self.state.root() else {
+            return;
+        };
         let client = self.client.clone();
         let state = self.state.clone();
         let progress = self.caps().work_done_progress;
         tokio::spawn(async move {
             let token = NumberOrString::String(format!("toolcheck/index/{}", state.revision()));
-            let ongoing = if progress && client.create_work_done_progress(token.clone()).await.is_ok() {
+            let ongoing = if progress
+                && client
+                    .create_work_done_progress(token.clone())
+                    .await
+                    .is_ok()
+            {
                 Some(
                     client
                         .progress(token, "toolcheck: indexing")
@@ -147,7 +158,10 @@ impl Backend {
                 Ok(Err(e)) => {
                     log!(Warn, "indexing {} failed: {e:#}", root.display());
                     client
-                        .log_message(MessageType::WARNING, format!("toolcheck: indexing failed: {e:#}"))
+                        .log_message(
+                            MessageType::WARNING,
+                            format!("toolcheck: indexing failed: {e:#}"),
+                        )
                         .await;
                     "failed".to_owned()
                 }
@@ -218,7 +232,11 @@ async fn guarded<T>(fut: impl Future<Output = Result<T>>) -> Result<T> {
 /// Runs a notification handler, swallowing (and logging) a panic.
 async fn guarded_notification(fut: impl Future<Output = ()>) {
     if let Err(payload) = AssertUnwindSafe(fut).catch_unwind().await {
-        log!(Error, "notification handler panicked: {}", panic_message(payload));
+        log!(
+            Error,
+            "notification handler panicked: {}",
+            panic_message(payload)
+        );
     }
 }
 
@@ -289,7 +307,11 @@ impl LanguageServer for Backend {
                 self.state.set_config(Config::from_json(opts));
             }
             self.state.set_root(workspace_root(&params));
-            log!(Info, "initialize: encoding {enc:?}, root {:?}", self.state.root());
+            log!(
+                Info,
+                "initialize: encoding {enc:?}, root {:?}",
+                self.state.root()
+            );
             Ok(InitializeResult {
                 capabilities: ServerCapabilities {
                     position_encoding: Some(to_proto::encoding_kind(enc)),
@@ -373,10 +395,17 @@ impl LanguageServer for Backend {
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut reload_config = false;
         for change in params.changes {
-            let Some(path) = from_proto::file_path(&change.uri) else { continue };
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if matches!(name.as_str(), "toolcheck.toml" | ".bazelignore" | ".bazelversion")
-                || name.ends_with("bazelrc")
+            let Some(path) = from_proto::file_path(&change.uri) else {
+                continue;
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if matches!(
+                name.as_str(),
+                "toolcheck.toml" | ".bazelignore" | ".bazelversion"
+            ) || name.ends_with("bazelrc")
                 || (change.typ == FileChangeType::CREATED && name == "MODULE.bazel")
             {
                 reload_config = true;
@@ -400,7 +429,8 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         guarded(async {
             let pos = params.text_document_position_params;
-            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position)) else {
+            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position))
+            else {
                 return Ok(None);
             };
             let markdown = self.caps().markdown_hover;
@@ -409,7 +439,11 @@ impl LanguageServer for Backend {
                 let rope = snap.rope(file);
                 Some(Hover {
                     contents: HoverContents::Markup(MarkupContent {
-                        kind: if markdown { MarkupKind::Markdown } else { MarkupKind::PlainText },
+                        kind: if markdown {
+                            MarkupKind::Markdown
+                        } else {
+                            MarkupKind::PlainText
+                        },
                         value: hover.markdown,
                     }),
                     range: Some(to_proto::range(&rope, hover.range, snap.encoding)),
@@ -420,10 +454,14 @@ impl LanguageServer for Backend {
         .await
     }
 
-    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
         guarded(async {
             let pos = params.text_document_position_params;
-            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position)) else {
+            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position))
+            else {
                 return Ok(None);
             };
             self.with_snapshot(move |snap| {
@@ -433,7 +471,10 @@ impl LanguageServer for Backend {
                     .into_iter()
                     .filter_map(|t| {
                         let rope = snap.rope(t.file);
-                        Some(Location::new(snap.uri(t.file)?, to_proto::range(&rope, t.focus, snap.encoding)))
+                        Some(Location::new(
+                            snap.uri(t.file)?,
+                            to_proto::range(&rope, t.focus, snap.encoding),
+                        ))
                     })
                     .collect();
                 (!targets.is_empty()).then_some(GotoDefinitionResponse::Array(targets))
@@ -447,7 +488,8 @@ impl LanguageServer for Backend {
         guarded(async {
             let pos = params.text_document_position;
             let include_decl = params.context.include_declaration;
-            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position)) else {
+            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position))
+            else {
                 return Ok(None);
             };
             self.with_snapshot(move |snap| {
@@ -457,7 +499,10 @@ impl LanguageServer for Backend {
                     .into_iter()
                     .filter_map(|r| {
                         let rope = snap.rope(r.file);
-                        Some(Location::new(snap.uri(r.file)?, to_proto::range(&rope, r.range, snap.encoding)))
+                        Some(Location::new(
+                            snap.uri(r.file)?,
+                            to_proto::range(&rope, r.range, snap.encoding),
+                        ))
                     })
                     .collect();
                 Some(refs)
@@ -467,7 +512,10 @@ impl LanguageServer for Backend {
         .await
     }
 
-    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
         guarded(async {
             let Some((file, _)) = self.locate(&params.text_document, None) else {
                 return Ok(None);
@@ -477,7 +525,13 @@ impl LanguageServer for Backend {
             self.with_snapshot(move |snap| {
                 let rope = snap.rope(file);
                 let symbols = snap.analysis.document_symbols(file);
-                Some(to_proto::document_symbols(symbols, &rope, snap.encoding, &uri, hierarchical))
+                Some(to_proto::document_symbols(
+                    symbols,
+                    &rope,
+                    snap.encoding,
+                    &uri,
+                    hierarchical,
+                ))
             })
             .await
         })
@@ -487,7 +541,8 @@ impl LanguageServer for Backend {
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         guarded(async {
             let pos = params.text_document_position;
-            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position)) else {
+            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position))
+            else {
                 return Ok(None);
             };
             self.with_snapshot(move |snap| {
@@ -513,7 +568,10 @@ impl LanguageServer for Backend {
             let uri = params.text_document.uri;
             let range = params.range;
             let only = params.context.only;
-            if only.as_ref().is_some_and(|o| !o.iter().any(|k| k.as_str().starts_with("quickfix"))) {
+            if only
+                .as_ref()
+                .is_some_and(|o| !o.iter().any(|k| k.as_str().starts_with("quickfix")))
+            {
                 return Ok(None);
             }
             self.with_snapshot(move |snap| {

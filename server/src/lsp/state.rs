@@ -19,7 +19,6 @@ use toolcheck_ide::{
     Analysis, AnalysisHost, FileId, FileKind, LintConfig, RepoInfo, RepoName, RepoOrigin, Workspace,
 };
 
-
 use super::config::Config;
 use super::document::{Document, PositionEncoding, TextChange};
 
@@ -49,7 +48,10 @@ impl World {
     }
 
     fn empty(root: Option<PathBuf>, bazel_version: &str) -> World {
-        World::new(AnalysisHost::new(empty_workspace(root.as_deref(), bazel_version)), root)
+        World::new(
+            AnalysisHost::new(empty_workspace(root.as_deref(), bazel_version)),
+            root,
+        )
     }
 
     pub(crate) fn file_id(&self, path: &Path) -> Option<FileId> {
@@ -102,7 +104,10 @@ fn file_paths(ws: &Workspace, root: Option<&Path>) -> Vec<PathBuf> {
 /// The kind of a file toolcheck may not recognise by name (any `languageId` is accepted):
 /// unknown names are treated as `.bzl`, `*.BUILD` (external build files) as BUILD files.
 pub(crate) fn file_kind(path: &Path) -> FileKind {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     FileKind::from_file_name(&name).unwrap_or(if name.ends_with(".BUILD") {
         FileKind::Build
     } else {
@@ -189,7 +194,10 @@ impl State {
     }
 
     pub(crate) fn config(&self) -> Config {
-        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Stores new settings; returns whether the workspace must be re-indexed.
@@ -227,7 +235,11 @@ impl State {
 
     pub(crate) fn snapshot(&self) -> Snap {
         let config = self.config();
-        let base = self.file_lint.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let base = self
+            .file_lint
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut world = self.world();
         let analysis = world.host.analysis();
         Snap {
@@ -246,7 +258,13 @@ impl State {
 
     /// `textDocument/didOpen`.
     pub(crate) fn open(&self, uri: Uri, text: String, version: i32, language_id: String) {
-        let doc = Document::new(&text, version, language_id);
+        // Any language id is fine: the file name decides how toolcheck reads the file.
+        super::log::log!(
+            Debug,
+            "didOpen {} ({language_id}, version {version})",
+            uri.as_str()
+        );
+        let doc = Document::new(&text, version);
         if let Some(path) = super::from_proto::file_path(&uri) {
             let mut world = self.world();
             let id = world.file_id_or_add(&path, &text);
@@ -333,7 +351,10 @@ impl State {
 
 /// Whether toolcheck reads this file (by name).
 pub(crate) fn is_bazel_file(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     FileKind::from_file_name(&name).is_some() || name == ".bazelversion"
 }
 

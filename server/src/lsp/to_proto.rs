@@ -11,7 +11,8 @@ use toolcheck_ide::{Diagnostic, Severity, TextRange};
 use super::document::{position_of, PositionEncoding};
 
 /// Where each check's documentation lives; the check name is the anchor.
-pub(crate) const CHECK_DOCS_URL: &str = "https://github.com/toolcheck/toolcheck/blob/main/RULES.md#";
+pub(crate) const CHECK_DOCS_URL: &str =
+    "https://github.com/toolcheck/toolcheck/blob/main/RULES.md#";
 
 /// The `source` of every diagnostic.
 pub(crate) const SOURCE: &str = "toolcheck";
@@ -172,9 +173,12 @@ pub(crate) fn code_actions(
     for d in diags {
         let proto = diagnostic(d, rope, enc, |f| Some((snap.uri(f)?, snap.rope(f))));
         for fix in &d.fixes {
-            let mut changes: std::collections::HashMap<Uri, Vec<lsp::TextEdit>> = Default::default();
+            let mut changes: std::collections::HashMap<Uri, Vec<lsp::TextEdit>> =
+                Default::default();
             for e in &fix.edits {
-                let Some(target) = snap.uri(e.file) else { continue };
+                let Some(target) = snap.uri(e.file) else {
+                    continue;
+                };
                 let r = ropes.entry(e.file).or_insert_with(|| snap.rope(e.file));
                 changes.entry(target).or_default().push(lsp::TextEdit {
                     range: range(r, e.range, enc),
@@ -203,7 +207,9 @@ pub(crate) fn code_actions(
         if !seen.insert((d.check, line)) {
             continue;
         }
-        let Some(edit) = suppress_edit(rope, line, d.check, enc) else { continue };
+        let Some(edit) = suppress_edit(rope, line, d.check, enc) else {
+            continue;
+        };
         let proto = diagnostic(d, rope, enc, |_| None);
         let mut changes = std::collections::HashMap::new();
         changes.insert(uri.clone(), vec![edit]);
@@ -222,7 +228,12 @@ pub(crate) fn code_actions(
 }
 
 /// The edit that adds `check` to the line's `# toolcheck: disable=` comment, or appends one.
-pub(crate) fn suppress_edit(rope: &Rope, line: usize, check: &str, enc: PositionEncoding) -> Option<lsp::TextEdit> {
+pub(crate) fn suppress_edit(
+    rope: &Rope,
+    line: usize,
+    check: &str,
+    enc: PositionEncoding,
+) -> Option<lsp::TextEdit> {
     const MARKER: &str = "# toolcheck: disable=";
     let line_text: String = rope.get_line(line)?.to_string();
     let content = line_text.trim_end_matches(['\n', '\r']);
