@@ -337,14 +337,33 @@ fn generate(seed: u64) -> World {
 
     // Toolchains.
     let mut toolchains = Vec::new();
-    for _ in 0..rng.range(1, 7) {
+    // Some cases constrain mostly the exec side: that is where "no execution platform" errors
+    // and the dummy-toolchain hazard live.
+    let (exec_p, target_p) = if rng.chance(0.35) {
+        (0.7, 0.1)
+    } else {
+        (0.35, 0.25)
+    };
+    // With two types, sometimes give each a plain toolchain for another value of the first
+    // setting on the exec side: no exec platform may then have both.
+    let split_exec = types.len() >= 2 && rng.chance(0.3);
+    for i in 0..rng.range(2, 9) {
         let pkg = pick_pkg(rng);
         let name = unique_name(rng, "tc", &mut used);
-        let ty = rng.below(types.len());
-        let exec = pick_cons(rng, &settings, 0.35);
-        let target = pick_cons(rng, &settings, 0.35);
+        // Every type gets at least one toolchain.
+        let ty = if i < types.len() {
+            i
+        } else {
+            rng.below(types.len())
+        };
+        let mut exec = pick_cons(rng, &settings, exec_p);
+        let mut target = pick_cons(rng, &settings, target_p);
+        if split_exec && i < 2 {
+            exec = vec![(0, i)];
+            target.clear();
+        }
         let mut tsettings = Vec::new();
-        if !configs.is_empty() && rng.chance(0.3) {
+        if !configs.is_empty() && !(split_exec && i < 2) && rng.chance(0.25) {
             tsettings.push(rng.below(configs.len()));
             if rng.chance(0.2) {
                 let c = rng.below(configs.len());
@@ -369,7 +388,7 @@ fn generate(seed: u64) -> World {
         let r = rng.below(10);
         if r < 5 {
             tc_items.push(tc.label.clone());
-        } else if r < 8 {
+        } else if r < 9 {
             tc_items.push(label(pkg_of(&tc.label), "all"));
         }
     }
