@@ -1,1 +1,319 @@
-fn main() {}
+//! The `toolcheck` binary: `check` (CI linter), `explain` (check docs), `resolve` (what Bazel
+//! will pick and why) and `lsp` (the language server), all over one analysis API.
+
+mod cli;
+mod config;
+mod lsp;
+mod vfs;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use toolcheck_ide::{AnalysisHost, Severity, ALL_CHECKS};
+
+#[derive(Parser)]
+#[command(
+    name = "toolcheck",
+    version,
+    about = "Static checks for Bazel toolchains and platforms"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(clap::Args, Clone)]
+struct WorkspaceArgs {
+    /// Bazel version whose semantics to simulate (default: .bazelversion, else the newest).
+    #[arg(long, value_name = "V")]
+    bazel_version: Option<String>,
+    /// Configuration file (default: toolcheck.toml at the workspace root).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// An external repository's directory, as NAME=DIR (repeatable).
+    #[arg(long = "repo", value_name = "NAME=DIR")]
+    repos: Vec<String>,
+    /// Bazel's output base, whose external/ holds fetched and generated repositories.
+    #[arg(long, value_name = "DIR")]
+    output_base: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a workspace and report findings.
+    Check {
+        /// Files or directories to report on (default: the current directory's workspace).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+        #[command(flatten)]
+        ws: WorkspaceArgs,
+        /// Only run these checks (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
+        select: Vec<String>,
+        /// Do not run these checks (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
+        ignore: Vec<String>,
+        /// Exit with 1 when a finding at or above this severity is reported.
+        #[arg(long, value_enum, default_value = "warning")]
+        fail_on: FailOn,
+    },
+    /// Print a check's documentation.
+    Explain {
+        /// The check's name; omit with --list to list every check.
+        check: Option<String>,
+        #[arg(long)]
+        list: bool,
+    },
+    /// Run the language server on stdin/stdout.
+    Lsp,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Check {
+            paths,
+            format,
+            ws,
+            select,
+            ignore,
+            fail_on,
+        } => run_check(paths, format, ws, select, ignore, fail_on),
+        Command::Explain { check, list } => run_explain(check, list),
+        Command::Lsp => lsp::run().map(|_| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("toolcheck: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_explain(check: Option<String>, list: bool) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    if list || check.is_none() {
+        for c in ALL_CHECKS {
+            writeln!(
+                out,
+                "{:<32} {:<8} {}",
+                c.name,
+                c.default_severity.as_str(),
+                c.summary
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = check.unwrap_or_default();
+    let Some(c) = toolcheck_ide::check_by_name(&name) else {
+        anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)");
+    };
+    writeln!(
+        out,
+        "# {}\n\nDefault severity: {}\n\n{}",
+        c.name,
+        c.default_severity.as_str(),
+        c.docs.trim_end()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Everything `check` and `resolve` share: the workspace root, its configuration, and the
+/// loaded analysis.
+pub(crate) struct Loaded {
+    pub root: PathBuf,
+    pub config: config::ConfigFile,
+    pub host: AnalysisHost,
+}
+
+pub(crate) fn load(
+    start: &Path,
+    args: &WorkspaceArgs,
+    extra_flags: Vec<String>,
+) -> anyhow::Result<Loaded> {
+    let root = vfs::find_root(start).with_context(|| {
+        format!(
+            "no Bazel workspace at or above {} (looked for MODULE.bazel, REPO.bazel, WORKSPACE.bazel, WORKSPACE)",
+            start.display()
+        )
+    })?;
+    let config_path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| root.join("toolcheck.toml"));
+    let config = if args.config.is_some() || config_path.is_file() {
+        config::ConfigFile::load(&config_path)?
+    } else {
+        config::ConfigFile::default()
+    };
+    let mut repos = Vec::new();
+    for r in &args.repos {
+        let (name, dir) = r
+            .split_once('=')
+            .with_context(|| format!("--repo expects NAME=DIR, got '{r}'"))?;
+        let name = name.trim_start_matches('@');
+        if name.is_empty() || dir.is_empty() {
+            anyhow::bail!("--repo expects NAME=DIR, got '{r}'");
+        }
+        if !Path::new(dir).is_dir() {
+            anyhow::bail!("--repo {name}: '{dir}' is not a directory");
+        }
+        repos.push((name.to_string(), PathBuf::from(dir)));
+    }
+    if let Some(ob) = &args.output_base {
+        if !ob.is_dir() {
+            anyhow::bail!("--output-base '{}' is not a directory", ob.display());
+        }
+    }
+    let settings = toolcheck_ide::Settings {
+        bazel_version: args
+            .bazel_version
+            .clone()
+            .or_else(|| config.bazel_version.clone()),
+        command_line_flags: extra_flags,
+        target_platforms: config.target_platforms.clone(),
+        host_platform: config.host_platform.clone(),
+    };
+    if let Some(v) = &settings.bazel_version {
+        if toolcheck_ide::BazelVersion::parse(v).is_none() {
+            anyhow::bail!("invalid Bazel version '{v}' (expected e.g. 7.4.1)");
+        }
+    }
+    let opts = vfs::LoadOptions {
+        repos,
+        output_base: args.output_base.clone(),
+        ignore: config.ignore_paths.clone(),
+        max_file_size: vfs::DEFAULT_MAX_FILE_SIZE,
+        settings,
+    };
+    let ws = vfs::load_workspace(&root, opts)?;
+    Ok(Loaded {
+        root,
+        config,
+        host: AnalysisHost::new(ws),
+    })
+}
+
+fn run_check(
+    paths: Vec<PathBuf>,
+    format: FormatArg,
+    args: WorkspaceArgs,
+    select: Vec<String>,
+    ignore: Vec<String>,
+    fail_on: FailOn,
+) -> anyhow::Result<ExitCode> {
+    for name in select.iter().chain(&ignore) {
+        if toolcheck_ide::check_by_name(name).is_none() {
+            anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)");
+        }
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let start = paths.first().cloned().unwrap_or_else(|| cwd.clone());
+    if !start.exists() {
+        anyhow::bail!("{} does not exist", start.display());
+    }
+    let mut loaded = load(&start, &args, Vec::new())?;
+    let mut lint = loaded.config.lint_config();
+    if !select.is_empty() {
+        lint.select = select;
+    }
+    lint.ignore.extend(ignore);
+    let analysis = loaded.host.analysis();
+    // Only report on the requested paths (everything is still analysed).
+    let filters: Vec<String> = paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .filter_map(|p| {
+            p.strip_prefix(&loaded.root)
+                .ok()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+        })
+        .collect();
+    let in_scope = |path: &str| {
+        filters.is_empty()
+            || filters
+                .iter()
+                .any(|f| f.is_empty() || path == f || path.starts_with(&format!("{f}/")))
+    };
+    let diagnostics: Vec<_> = analysis
+        .diagnostics(&lint)
+        .into_iter()
+        .filter(|d| in_scope(&analysis.display_path(d.file)))
+        .collect();
+    let problems: Vec<cli::PathProblem> = analysis
+        .path_problems()
+        .filter(|p| in_scope(&p.path))
+        .filter(|_| {
+            lint.severity_of("unreadable-file", Severity::Warning)
+                .is_some()
+        })
+        .map(|p| cli::PathProblem {
+            path: p.path.clone(),
+            message: p.message.clone(),
+            severity: if p.severity_error {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            check: "unreadable-file",
+        })
+        .collect();
+    let threshold = match fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failing = threshold.is_some_and(|t| {
+        diagnostics
+            .iter()
+            .map(|d| d.severity)
+            .chain(problems.iter().map(|p| p.severity))
+            .any(|s| s >= t)
+    });
+    let fmt = match format {
+        FormatArg::Human => cli::Format::Human,
+        FormatArg::Json => cli::Format::Json,
+        FormatArg::Sarif => cli::Format::Sarif,
+        FormatArg::Github => cli::Format::Github,
+    };
+    let color = matches!(format, FormatArg::Human)
+        && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    let mut out = std::io::stdout().lock();
+    cli::render(fmt, &analysis, &diagnostics, &problems, &mut out, color)
+        .context("cannot write the report")?;
+    out.flush().ok();
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -11,18 +11,24 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use toolcheck_index::facts::{lower_file, FileFacts};
 use toolcheck_index::index::WorkspaceIndex;
-use toolcheck_syntax::{FileKind, LineIndex, ParseLimits};
+use toolcheck_syntax::{LineIndex, ParseLimits};
 
 pub use toolcheck_index::label::{Label, RepoName};
-pub use toolcheck_index::workspace::{FileId, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile, Workspace};
+pub use toolcheck_index::workspace::{
+    FileId, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
+};
+pub use toolcheck_index::{bazelrc, expr};
 pub use toolcheck_lints::{
-    check_by_name, Applicability, CheckMeta, Diagnostic, Fix, LintConfig, Related, Severity, TextEdit, ALL as ALL_CHECKS,
+    check_by_name, Applicability, CheckMeta, Diagnostic, Fix, LintConfig, Related, Severity,
+    TextEdit, ALL as ALL_CHECKS,
 };
 pub use toolcheck_resolve::model::BazelVersion;
-pub use toolcheck_syntax::TextRange;
+pub use toolcheck_syntax::{FileKind, TextRange};
 
 mod navigation;
-pub use navigation::{Completion, CompletionKind, FileRange, HoverResult, NavTarget, Symbol, SymbolKind};
+pub use navigation::{
+    Completion, CompletionKind, FileRange, HoverResult, NavTarget, Symbol, SymbolKind,
+};
 
 /// The newest Bazel version whose semantics toolcheck simulates (the default).
 pub const NEWEST_BAZEL: BazelVersion = BazelVersion::NEWEST;
@@ -59,7 +65,12 @@ impl AnalysisHost {
             .par_iter()
             .map(|f| (Arc::new(lower(f.kind, &f.text)), content_hash(&f.text)))
             .unzip();
-        AnalysisHost { ws: Arc::new(ws), facts, hashes, snapshot: None }
+        AnalysisHost {
+            ws: Arc::new(ws),
+            facts,
+            hashes,
+            snapshot: None,
+        }
     }
 
     pub fn workspace(&self) -> &Workspace {
@@ -81,7 +92,13 @@ impl AnalysisHost {
     }
 
     /// Adds a file (created on disk or opened in an editor) and returns its id.
-    pub fn add_file(&mut self, repo: RepoName, path: String, kind: FileKind, text: Arc<str>) -> FileId {
+    pub fn add_file(
+        &mut self,
+        repo: RepoName,
+        path: String,
+        kind: FileKind,
+        text: Arc<str>,
+    ) -> FileId {
         self.facts.push(Arc::new(lower(kind, &text)));
         self.hashes.push(content_hash(&text));
         let id = Arc::make_mut(&mut self.ws).add_file(repo, path, kind, text);
@@ -105,7 +122,12 @@ impl AnalysisHost {
         let version = bazel_version(&self.ws);
         let index = WorkspaceIndex::build(&self.ws, &self.facts, version.major);
         let snapshot = Analysis {
-            inner: Arc::new(Snapshot { ws: self.ws.clone(), facts: self.facts.clone(), index, version }),
+            inner: Arc::new(Snapshot {
+                ws: self.ws.clone(),
+                facts: self.facts.clone(),
+                index,
+                version,
+            }),
         };
         self.snapshot = Some(snapshot.clone());
         snapshot
@@ -160,13 +182,20 @@ impl Analysis {
 
     /// Every diagnostic in the workspace, ordered by file and position.
     pub fn diagnostics(&self, config: &LintConfig) -> Vec<Diagnostic> {
-        let ctx = toolcheck_lints::LintContext { ws: &self.inner.ws, facts: &self.inner.facts, index: &self.inner.index };
+        let ctx = toolcheck_lints::LintContext {
+            ws: &self.inner.ws,
+            facts: &self.inner.facts,
+            index: &self.inner.index,
+        };
         toolcheck_lints::run_checks(&ctx, config)
     }
 
     /// Diagnostics reported in one file.
     pub fn file_diagnostics(&self, file: FileId, config: &LintConfig) -> Vec<Diagnostic> {
-        self.diagnostics(config).into_iter().filter(|d| d.file == file).collect()
+        self.diagnostics(config)
+            .into_iter()
+            .filter(|d| d.file == file)
+            .collect()
     }
 
     /// Problems the loader met that belong to no file (unreadable directories, loops).

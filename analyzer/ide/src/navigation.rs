@@ -117,12 +117,18 @@ impl Analysis {
             .targets
             .values()
             .filter(|t| t.file == file)
-            .find(|t| t.callee_range.contains_inclusive(offset) || t.name_range.contains_inclusive(offset))
+            .find(|t| {
+                t.callee_range.contains_inclusive(offset) || t.name_range.contains_inclusive(offset)
+            })
             .map(Subject::Decl)
     }
 
     /// Registrations written at `offset` (their patterns are not label references).
-    fn registration_at(&self, file: FileId, offset: u32) -> Option<(&toolcheck_index::index::Registration, TextRange)> {
+    fn registration_at(
+        &self,
+        file: FileId,
+        offset: u32,
+    ) -> Option<(&toolcheck_index::index::Registration, TextRange)> {
         self.index().registrations.iter().find_map(|r| {
             let loc = r.loc?;
             (loc.file == file && loc.range.contains_inclusive(offset)).then_some((r, loc.range))
@@ -136,15 +142,27 @@ impl Analysis {
                 let markdown = match &r.label {
                     Ok(label) => match self.index().targets.get(label) {
                         Some(t) => self.describe_target(t),
-                        None => format!("`{label}`\n\nNo such target in the repositories toolcheck can read."),
+                        None => format!(
+                            "`{label}`\n\nNo such target in the repositories toolcheck can read."
+                        ),
                     },
                     Err(e) => format!("`{}`\n\nInvalid label: {e}", r.text),
                 };
-                Some(HoverResult { range: r.loc.range, markdown })
+                Some(HoverResult {
+                    range: r.loc.range,
+                    markdown,
+                })
             }
             Some(Subject::Decl(t)) => {
-                let range = if t.callee_range.contains_inclusive(offset) { t.callee_range } else { t.name_range };
-                Some(HoverResult { range, markdown: self.describe_target(t) })
+                let range = if t.callee_range.contains_inclusive(offset) {
+                    t.callee_range
+                } else {
+                    t.name_range
+                };
+                Some(HoverResult {
+                    range,
+                    markdown: self.describe_target(t),
+                })
             }
             None => {
                 let (reg, range) = self.registration_at(file, offset)?;
@@ -153,10 +171,23 @@ impl Analysis {
                     RegistrationKind::ExecutionPlatform => "execution platforms",
                 };
                 let matched: Vec<String> = match &reg.pattern {
-                    Ok(p) => self.registered_matches(p).into_iter().map(|t| format!("- `{}`", t.label)).collect(),
-                    Err(e) => return Some(HoverResult { range, markdown: format!("Invalid pattern `{}`: {e}", reg.text) }),
+                    Ok(p) => self
+                        .registered_matches(p)
+                        .into_iter()
+                        .map(|t| format!("- `{}`", t.label))
+                        .collect(),
+                    Err(e) => {
+                        return Some(HoverResult {
+                            range,
+                            markdown: format!("Invalid pattern `{}`: {e}", reg.text),
+                        })
+                    }
                 };
-                let list = if matched.is_empty() { "(no matching targets found)".to_owned() } else { matched.join("\n") };
+                let list = if matched.is_empty() {
+                    "(no matching targets found)".to_owned()
+                } else {
+                    matched.join("\n")
+                };
                 Some(HoverResult {
                     range,
                     markdown: format!("Registers {what} matching `{}`:\n\n{list}", reg.text),
@@ -185,7 +216,11 @@ impl Analysis {
         let mut s = format!("**{}** `{}`\n\n", t.kind, t.label);
         let list = |l: &RefList| match l {
             RefList::Known(v) if v.is_empty() => "(none)".to_owned(),
-            RefList::Known(v) => v.iter().map(|r| format!("`{}`", r.text)).collect::<Vec<_>>().join(", "),
+            RefList::Known(v) => v
+                .iter()
+                .map(|r| format!("`{}`", r.text))
+                .collect::<Vec<_>>()
+                .join(", "),
             RefList::Unknown(_) => "(computed)".to_owned(),
         };
         let one = |r: &RefOne| match r {
@@ -208,10 +243,20 @@ impl Analysis {
                 if impls.is_empty() {
                     s.push_str("No `toolchain()` declares this type.");
                 } else {
-                    s.push_str(&format!("Toolchains of this type:\n{}", sorted_lines(impls)));
+                    s.push_str(&format!(
+                        "Toolchains of this type:\n{}",
+                        sorted_lines(impls)
+                    ));
                 }
             }
-            Decl::Toolchain { toolchain_type, toolchain, exec_compatible_with, target_compatible_with, target_settings, .. } => {
+            Decl::Toolchain {
+                toolchain_type,
+                toolchain,
+                exec_compatible_with,
+                target_compatible_with,
+                target_settings,
+                ..
+            } => {
                 s.push_str(&format!(
                     "- type: {}\n- implementation: {}\n- exec_compatible_with: {}\n- target_compatible_with: {}\n- target_settings: {}",
                     one(toolchain_type),
@@ -221,15 +266,26 @@ impl Analysis {
                     list(target_settings)
                 ));
             }
-            Decl::Platform { constraint_values, parents } => {
-                s.push_str(&format!("- constraint_values: {}\n- parents: {}", list(constraint_values), list(parents)));
+            Decl::Platform {
+                constraint_values,
+                parents,
+            } => {
+                s.push_str(&format!(
+                    "- constraint_values: {}\n- parents: {}",
+                    list(constraint_values),
+                    list(parents)
+                ));
             }
-            Decl::ConstraintSetting { default } => s.push_str(&format!("- default_constraint_value: {}", one(default))),
-            Decl::ConstraintValue { setting } => s.push_str(&format!("- constraint_setting: {}", one(setting))),
+            Decl::ConstraintSetting { default } => {
+                s.push_str(&format!("- default_constraint_value: {}", one(default)))
+            }
+            Decl::ConstraintValue { setting } => {
+                s.push_str(&format!("- constraint_setting: {}", one(setting)))
+            }
             Decl::Alias { actual } => s.push_str(&format!("- actual: {}", one(actual))),
-            Decl::ConfigSetting { constraint_values, .. } => {
-                s.push_str(&format!("- constraint_values: {}", list(constraint_values)))
-            }
+            Decl::ConfigSetting {
+                constraint_values, ..
+            } => s.push_str(&format!("- constraint_values: {}", list(constraint_values))),
             Decl::StarlarkRule(rule) => s.push_str(&format!("Starlark rule `{rule}`")),
             Decl::OtherNative | Decl::Unknown => {}
         }
@@ -248,7 +304,11 @@ impl Analysis {
                         return self
                             .registered_matches(p)
                             .into_iter()
-                            .map(|t| NavTarget { file: t.file, range: t.range, focus: t.name_range })
+                            .map(|t| NavTarget {
+                                file: t.file,
+                                range: t.range,
+                                focus: t.name_range,
+                            })
                             .collect()
                     }
                     Err(_) => None,
@@ -258,12 +318,23 @@ impl Analysis {
         };
         label
             .and_then(|l| self.index().targets.get(&l))
-            .map(|t| vec![NavTarget { file: t.file, range: t.range, focus: t.name_range }])
+            .map(|t| {
+                vec![NavTarget {
+                    file: t.file,
+                    range: t.range,
+                    focus: t.name_range,
+                }]
+            })
             .unwrap_or_default()
     }
 
     /// References to the label under the cursor (a reference or a declaration's name).
-    pub fn references(&self, file: FileId, offset: u32, include_declaration: bool) -> Vec<FileRange> {
+    pub fn references(
+        &self,
+        file: FileId,
+        offset: u32,
+        include_declaration: bool,
+    ) -> Vec<FileRange> {
         let label: Label = match self.subject_at(file, offset) {
             Some(Subject::Ref(r)) => match &r.label {
                 Ok(l) => l.clone(),
@@ -276,18 +347,27 @@ impl Analysis {
             .label_refs()
             .into_iter()
             .filter(|r| r.label.as_ref().ok() == Some(&label))
-            .map(|r| FileRange { file: r.loc.file, range: r.loc.range })
+            .map(|r| FileRange {
+                file: r.loc.file,
+                range: r.loc.range,
+            })
             .collect();
         for reg in &self.index().registrations {
             if let (Ok(TargetPattern::Single(l)), Some(loc)) = (&reg.pattern, reg.loc) {
                 if l == &label {
-                    out.push(FileRange { file: loc.file, range: loc.range });
+                    out.push(FileRange {
+                        file: loc.file,
+                        range: loc.range,
+                    });
                 }
             }
         }
         if include_declaration {
             if let Some(t) = self.index().targets.get(&label) {
-                out.push(FileRange { file: t.file, range: t.name_range });
+                out.push(FileRange {
+                    file: t.file,
+                    range: t.name_range,
+                });
             }
         }
         out.sort();
@@ -353,8 +433,14 @@ impl Analysis {
     /// Label completions inside the string literal at `offset`.
     pub fn completions(&self, file: FileId, offset: u32) -> Vec<Completion> {
         let text = self.file_text(file);
-        let Some((start, prefix)) = string_prefix(text, offset as usize) else { return Vec::new() };
-        if !(prefix.is_empty() || prefix.starts_with(':') || prefix.starts_with("//") || prefix.starts_with('@')) {
+        let Some((start, prefix)) = string_prefix(text, offset as usize) else {
+            return Vec::new();
+        };
+        if !(prefix.is_empty()
+            || prefix.starts_with(':')
+            || prefix.starts_with("//")
+            || prefix.starts_with('@'))
+        {
             return Vec::new();
         }
         let replace = TextRange::new(start as u32, offset);
@@ -365,7 +451,11 @@ impl Analysis {
         targets.sort_by(|a, b| a.label.cmp(&b.label));
         for t in targets {
             let l = &t.label;
-            let repo = if l.repo.is_main() { String::new() } else { format!("@{}", l.repo.as_str()) };
+            let repo = if l.repo.is_main() {
+                String::new()
+            } else {
+                format!("@{}", l.repo.as_str())
+            };
             let absolute = format!("{repo}//{}:{}", l.package, l.name);
             let mut candidates = vec![absolute];
             if l.repo == here_repo && l.package == here_pkg {
@@ -393,14 +483,22 @@ impl Analysis {
     pub fn resolution_report(&self, file: FileId, offset: Option<u32>) -> Option<String> {
         let index = self.index();
         let types: Vec<Label> = match offset.and_then(|o| self.subject_at(file, o)) {
-            Some(Subject::Ref(r)) => match (&r.label, r.label.as_ref().ok().and_then(|l| index.targets.get(l))) {
+            Some(Subject::Ref(r)) => match (
+                &r.label,
+                r.label.as_ref().ok().and_then(|l| index.targets.get(l)),
+            ) {
                 (_, Some(t)) => type_of(t).into_iter().collect(),
                 (Ok(l), None) => vec![l.clone()],
                 _ => Vec::new(),
             },
             Some(Subject::Decl(t)) => type_of(t).into_iter().collect(),
             None => {
-                let mut v: Vec<Label> = index.targets.values().filter(|t| t.file == file).filter_map(type_of).collect();
+                let mut v: Vec<Label> = index
+                    .targets
+                    .values()
+                    .filter(|t| t.file == file)
+                    .filter_map(type_of)
+                    .collect();
                 v.sort();
                 v.dedup();
                 v
@@ -416,7 +514,10 @@ impl Analysis {
                 Some(t) if matches!(t.decl, Decl::ToolchainType) => {
                     out.push_str(&format!("Declared in `{}`.\n\n", self.display_path(t.file)))
                 }
-                Some(t) => out.push_str(&format!("**Not a toolchain type**: `{ty}` is a `{}`.\n\n", t.kind)),
+                Some(t) => out.push_str(&format!(
+                    "**Not a toolchain type**: `{ty}` is a `{}`.\n\n",
+                    t.kind
+                )),
                 None => out.push_str("**No such target**: nothing can resolve for this type.\n\n"),
             }
             let mut candidates: Vec<&Target> = index
@@ -455,9 +556,14 @@ impl Analysis {
                     None => "**not registered**: never considered".to_owned(),
                 };
                 let (exec, target) = match &c.decl {
-                    Decl::Toolchain { exec_compatible_with, target_compatible_with, .. } => {
-                        (refs_text(exec_compatible_with), refs_text(target_compatible_with))
-                    }
+                    Decl::Toolchain {
+                        exec_compatible_with,
+                        target_compatible_with,
+                        ..
+                    } => (
+                        refs_text(exec_compatible_with),
+                        refs_text(target_compatible_with),
+                    ),
                     _ => (String::new(), String::new()),
                 };
                 out.push_str(&format!(
@@ -476,7 +582,10 @@ impl Analysis {
 fn type_of(t: &Target) -> Option<Label> {
     match &t.decl {
         Decl::ToolchainType => Some(t.label.clone()),
-        Decl::Toolchain { toolchain_type: RefOne::Known(r), .. } => r.label.as_ref().ok().cloned(),
+        Decl::Toolchain {
+            toolchain_type: RefOne::Known(r),
+            ..
+        } => r.label.as_ref().ok().cloned(),
         _ => None,
     }
 }
@@ -484,7 +593,11 @@ fn type_of(t: &Target) -> Option<Label> {
 fn refs_text(l: &RefList) -> String {
     match l {
         RefList::Known(v) if v.is_empty() => "any".to_owned(),
-        RefList::Known(v) => v.iter().map(|r| format!("`{}`", r.text)).collect::<Vec<_>>().join(", "),
+        RefList::Known(v) => v
+            .iter()
+            .map(|r| format!("`{}`", r.text))
+            .collect::<Vec<_>>()
+            .join(", "),
         RefList::Unknown(_) => "(computed)".to_owned(),
     }
 }
@@ -510,11 +623,21 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
     match decl {
         Decl::ConstraintSetting { default } => push_one(default, out),
         Decl::ConstraintValue { setting } => push_one(setting, out),
-        Decl::Platform { constraint_values, parents } => {
+        Decl::Platform {
+            constraint_values,
+            parents,
+        } => {
             push_list(constraint_values, out);
             push_list(parents, out);
         }
-        Decl::Toolchain { toolchain_type, toolchain, exec_compatible_with, target_compatible_with, target_settings, .. } => {
+        Decl::Toolchain {
+            toolchain_type,
+            toolchain,
+            exec_compatible_with,
+            target_compatible_with,
+            target_settings,
+            ..
+        } => {
             push_one(toolchain_type, out);
             push_one(toolchain, out);
             push_list(exec_compatible_with, out);
@@ -522,7 +645,11 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
             push_list(target_settings, out);
         }
         Decl::Alias { actual } => push_one(actual, out),
-        Decl::ConfigSetting { constraint_values, flag_values, .. } => {
+        Decl::ConfigSetting {
+            constraint_values,
+            flag_values,
+            ..
+        } => {
             push_list(constraint_values, out);
             for (r, _) in flag_values.iter().flatten() {
                 out.push(r);

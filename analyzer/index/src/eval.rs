@@ -7,6 +7,8 @@
 //! straight-line code ending in one `return`. Everything else is [`V::Unknown`], never a
 //! guess. Recursion through names, loads and calls is bounded, so cycles terminate.
 
+use std::cell::{Cell, RefCell};
+
 use rustc_hash::FxHashMap;
 use toolcheck_syntax::TextRange;
 
@@ -93,9 +95,16 @@ pub struct Env<'a> {
     pub mappings: &'a FxHashMap<RepoName, RepoMapping>,
     /// Whether `hasattr(config_common, "toolchain_type")` holds (Bazel 6+).
     pub has_optional_toolchains: bool,
+    /// Evaluation steps left for the current top-level evaluation; hostile code (constants
+    /// that double in size at each level, deep call chains) runs out and yields unknown.
+    pub steps: Cell<u32>,
+    /// Values of top-level names, computed once per index build.
+    pub globals: RefCell<FxHashMap<(FileId, String), Val>>,
 }
 
 const MAX_DEPTH: u32 = 40;
+/// Steps allowed for one top-level evaluation.
+pub const STEP_BUDGET: u32 = 20_000;
 
 /// Local names bound while evaluating a function body.
 type Scope = Vec<(String, Val)>;
@@ -138,11 +147,13 @@ impl<'a> Env<'a> {
 
     /// Evaluates an expression written in `file`.
     pub fn eval(&self, file: FileId, expr: &Expr) -> Val {
+        self.steps.set(STEP_BUDGET);
         self.eval_in(file, expr, &Vec::new(), 0)
     }
 
     /// The value a top-level name has in `file` (bindings, functions, loads).
     pub fn global(&self, file: FileId, name: &str, range: TextRange) -> Val {
+        self.steps.set(STEP_BUDGET);
         self.lookup_global(file, name, Loc { file, range }, 0)
     }
 
@@ -150,6 +161,23 @@ impl<'a> Env<'a> {
         if depth > MAX_DEPTH {
             return Val::unknown(loc);
         }
+        let key = (file, name.to_string());
+        if let Some(v) = self.globals.borrow().get(&key) {
+            return match v.v {
+                // Builtins and unknowns carry the use site, not the definition.
+                V::Builtin(_) | V::Unknown(_) => Val {
+                    v: v.v.clone(),
+                    loc,
+                },
+                _ => v.clone(),
+            };
+        }
+        let v = self.lookup_global_uncached(file, name, loc, depth);
+        self.globals.borrow_mut().insert(key, v.clone());
+        v
+    }
+
+    fn lookup_global_uncached(&self, file: FileId, name: &str, loc: Loc, depth: u32) -> Val {
         let facts = &self.facts[file.0 as usize];
         if let Some((i, b)) = facts
             .bindings

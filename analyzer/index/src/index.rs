@@ -227,6 +227,8 @@ pub struct WorkspaceIndex {
     /// Repositories referenced but not readable.
     pub invisible_repos: FxHashSet<RepoName>,
     pub has_optional_toolchains: bool,
+    /// `--platforms` and `--host_platform` values written in `.bazelrc` files.
+    pub flag_platforms: Vec<LabelRef>,
 }
 
 /// Native rules whose attributes toolcheck types.
@@ -323,6 +325,7 @@ impl WorkspaceIndex {
             modes,
             invisible_repos: FxHashSet::default(),
             has_optional_toolchains: major_version >= 6,
+            flag_platforms: Vec::new(),
         };
         index.build_module_graph(ws, facts, root_module);
         index.collect_registrations(ws, facts, root_module, workspace_file);
@@ -339,6 +342,8 @@ impl WorkspaceIndex {
             contexts: &self.contexts,
             mappings: &self.mappings,
             has_optional_toolchains: self.has_optional_toolchains,
+            steps: std::cell::Cell::new(crate::eval::STEP_BUDGET),
+            globals: Default::default(),
         }
     }
 
@@ -516,6 +521,28 @@ impl WorkspaceIndex {
             .cloned()
             .unwrap_or_default();
         let main_ctx = LabelContext::main_root(&main_mapping);
+        for fv in [&self.flags.platforms, &self.flags.host_platform]
+            .into_iter()
+            .flatten()
+        {
+            let Some(fi) = fv.file else { continue };
+            let file = ws.rc_files[fi].1;
+            let mut offset = fv.range.end.saturating_sub(fv.value.len() as u32);
+            // `--platforms` takes a list; every entry must be a platform.
+            for part in fv.value.split(',') {
+                if !part.is_empty() {
+                    self.flag_platforms.push(LabelRef {
+                        text: part.to_string(),
+                        label: main_ctx.resolve(part),
+                        loc: Loc {
+                            file,
+                            range: TextRange::new(offset, offset + part.len() as u32),
+                        },
+                    });
+                }
+                offset += part.len() as u32 + 1;
+            }
+        }
         let flag_sets = [
             (
                 RegistrationKind::Toolchain,
@@ -861,7 +888,14 @@ fn loc_in(val: &Val, file: FileId, use_site: TextRange) -> Loc {
 }
 
 fn label_ref(env: &Env<'_>, file: FileId, val: &Val, use_site: TextRange) -> Option<LabelRef> {
-    let loc = loc_in(val, file, use_site);
+    // An absolute label written in another file (a constant in a .bzl) means the same from
+    // anywhere, so point at the literal itself: that is where a typo is fixed.
+    let absolute = matches!(&val.v, V::Str(s) if s.starts_with("//") || s.starts_with('@'));
+    let loc = if absolute {
+        val.loc
+    } else {
+        loc_in(val, file, use_site)
+    };
     match &val.v {
         V::Str(s) => Some(LabelRef {
             text: s.clone(),

@@ -70,11 +70,34 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(check: &'static str, severity: Severity, file: FileId, range: TextRange, message: impl Into<String>) -> Self {
-        Diagnostic { check, severity, file, range, message: message.into(), related: Vec::new(), fixes: Vec::new() }
+    pub fn new(
+        check: &'static str,
+        severity: Severity,
+        file: FileId,
+        range: TextRange,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            check,
+            severity,
+            file,
+            range,
+            message: message.into(),
+            related: Vec::new(),
+            fixes: Vec::new(),
+        }
     }
-    pub fn with_related(mut self, file: FileId, range: TextRange, message: impl Into<String>) -> Self {
-        self.related.push(Related { file, range, message: message.into() });
+    pub fn with_related(
+        mut self,
+        file: FileId,
+        range: TextRange,
+        message: impl Into<String>,
+    ) -> Self {
+        self.related.push(Related {
+            file,
+            range,
+            message: message.into(),
+        });
         self
     }
     pub fn with_fix(mut self, fix: Fix) -> Self {

@@ -42,7 +42,10 @@ pub fn run_checks(ctx: &LintContext<'_>, config: &LintConfig) -> Vec<Diagnostic>
         if check.name == suppress::UNUSED_SUPPRESSION.name {
             continue;
         }
-        if config.severity_of(check.name, check.default_severity).is_none() {
+        if config
+            .severity_of(check.name, check.default_severity)
+            .is_none()
+        {
             continue;
         }
         let start = out.len();
@@ -54,7 +57,15 @@ pub fn run_checks(ctx: &LintContext<'_>, config: &LintConfig) -> Vec<Diagnostic>
         }
     }
     suppress::apply(ctx, config, &mut out);
-    out.sort_by(|a, b| (a.file, a.range.start, a.range.end, a.check).cmp(&(b.file, b.range.start, b.range.end, b.check)));
-    out.dedup_by(|a, b| a.file == b.file && a.range == b.range && a.check == b.check && a.message == b.message);
+    out.sort_by(|a, b| {
+        (a.file, a.range.start, a.range.end, a.check).cmp(&(
+            b.file,
+            b.range.start,
+            b.range.end,
+            b.check,
+        ))
+    });
+    // One finding per place: a constant used by many targets is reported once, at the constant.
+    out.dedup_by(|a, b| a.file == b.file && a.range == b.range && a.check == b.check);
     out
 }

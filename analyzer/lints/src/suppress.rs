@@ -46,7 +46,8 @@ pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<
                 diags.retain(|d| {
                     !(d.file == file
                         && d.check == check.as_str()
-                        && (s.file_wide || (s.scope.start <= d.range.start && d.range.start <= s.scope.end)))
+                        && (s.file_wide
+                            || (s.scope.start <= d.range.start && d.range.start <= s.scope.end)))
                 });
                 let used = diags.len() != before;
                 if used {
@@ -70,12 +71,24 @@ pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<
                     Fix {
                         title: "Remove the suppression comment".to_string(),
                         applicability: Applicability::Safe,
-                        edits: vec![TextEdit { file, range: s.comment, new_text: String::new() }],
+                        edits: vec![TextEdit {
+                            file,
+                            range: s.comment,
+                            new_text: String::new(),
+                        }],
                     }
                 } else {
-                    let remaining: Vec<&str> =
-                        s.checks.iter().filter(|(c, _)| c != check).map(|(c, _)| c.as_str()).collect();
-                    let first = s.checks.first().map(|(_, r)| r.start).unwrap_or(range.start);
+                    let remaining: Vec<&str> = s
+                        .checks
+                        .iter()
+                        .filter(|(c, _)| c != check)
+                        .map(|(c, _)| c.as_str())
+                        .collect();
+                    let first = s
+                        .checks
+                        .first()
+                        .map(|(_, r)| r.start)
+                        .unwrap_or(range.start);
                     let last = s.checks.last().map(|(_, r)| r.end).unwrap_or(range.end);
                     Fix {
                         title: format!("Remove `{check}` from the suppression"),
@@ -88,7 +101,10 @@ pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<
                     }
                 };
                 if let Some(sev) = report_unused {
-                    unused.push(Diagnostic::new(UNUSED_SUPPRESSION.name, sev, file, *range, message).with_fix(fix));
+                    unused.push(
+                        Diagnostic::new(UNUSED_SUPPRESSION.name, sev, file, *range, message)
+                            .with_fix(fix),
+                    );
                 }
             }
         }

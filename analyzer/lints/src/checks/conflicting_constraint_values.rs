@@ -47,19 +47,29 @@ fn setting_of<'a>(ctx: &LintContext<'a>, value: &Label) -> Option<(Label, Label)
     match &target.decl {
         Decl::ConstraintValue { setting } => {
             let s = setting.known()?.label.as_ref().ok()?;
-            let s = resolve_target(ctx, s).map(|t| t.label.clone()).unwrap_or_else(|| s.clone());
+            let s = resolve_target(ctx, s)
+                .map(|t| t.label.clone())
+                .unwrap_or_else(|| s.clone());
             Some((s, target.label.clone()))
         }
         _ => None,
     }
 }
 
-fn check_list(ctx: &LintContext<'_>, list: &RefList, owner: &Label, what: &str, acc: &mut Vec<Diagnostic>) {
+fn check_list(
+    ctx: &LintContext<'_>,
+    list: &RefList,
+    owner: &Label,
+    what: &str,
+    acc: &mut Vec<Diagnostic>,
+) {
     let Some(items) = list.known() else { return };
     let mut seen: FxHashMap<Label, (&LabelRef, Label)> = FxHashMap::default();
     for r in items {
         let Ok(l) = &r.label else { continue };
-        let Some((setting, value)) = setting_of(ctx, l) else { continue };
+        let Some((setting, value)) = setting_of(ctx, l) else {
+            continue;
+        };
         match seen.get(&setting) {
             Some((first, first_value)) if *first_value != value => acc.push(
                 Diagnostic::new(
@@ -86,12 +96,28 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     targets.sort_by_key(|t| (t.file, t.range.start));
     for t in targets {
         match &t.decl {
-            Decl::Platform { constraint_values, .. } => {
-                check_list(ctx, constraint_values, &t.label, "constraint_values", acc)
-            }
-            Decl::Toolchain { exec_compatible_with, target_compatible_with, .. } => {
-                check_list(ctx, exec_compatible_with, &t.label, "exec_compatible_with", acc);
-                check_list(ctx, target_compatible_with, &t.label, "target_compatible_with", acc);
+            Decl::Platform {
+                constraint_values, ..
+            } => check_list(ctx, constraint_values, &t.label, "constraint_values", acc),
+            Decl::Toolchain {
+                exec_compatible_with,
+                target_compatible_with,
+                ..
+            } => {
+                check_list(
+                    ctx,
+                    exec_compatible_with,
+                    &t.label,
+                    "exec_compatible_with",
+                    acc,
+                );
+                check_list(
+                    ctx,
+                    target_compatible_with,
+                    &t.label,
+                    "target_compatible_with",
+                    acc,
+                );
             }
             _ => {}
         }

@@ -37,7 +37,9 @@ Fix the pattern, or name the alias explicitly (`register_toolchains(\"//toolchai
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     for reg in &ctx.index.registrations {
-        let (Ok(pattern), Some(loc)) = (&reg.pattern, reg.loc) else { continue };
+        let (Ok(pattern), Some(loc)) = (&reg.pattern, reg.loc) else {
+            continue;
+        };
         if reg.negative || matches!(pattern, TargetPattern::Single(_)) {
             continue;
         }
@@ -58,11 +60,20 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             matched_packages += 1;
             open |= pkg.open;
             found |= pkg.targets.iter().any(|name| {
-                let label = toolcheck_index::label::Label::new(id.repo.clone(), id.path.clone(), name.clone());
-                ctx.index.targets.get(&label).is_some_and(|t| match reg.kind {
-                    RegistrationKind::Toolchain => matches!(t.decl, Decl::Toolchain { .. }),
-                    RegistrationKind::ExecutionPlatform => matches!(t.decl, Decl::Platform { .. }),
-                })
+                let label = toolcheck_index::label::Label::new(
+                    id.repo.clone(),
+                    id.path.clone(),
+                    name.clone(),
+                );
+                ctx.index
+                    .targets
+                    .get(&label)
+                    .is_some_and(|t| match reg.kind {
+                        RegistrationKind::Toolchain => matches!(t.decl, Decl::Toolchain { .. }),
+                        RegistrationKind::ExecutionPlatform => {
+                            matches!(t.decl, Decl::Platform { .. })
+                        }
+                    })
             });
             if found {
                 break;
@@ -78,8 +89,17 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let message = if matched_packages == 0 {
             format!("'{}' matches no package, so it registers nothing", reg.text)
         } else {
-            format!("'{}' matches no {what} target (wildcards skip aliases), so it registers nothing", reg.text)
+            format!(
+                "'{}' matches no {what} target (wildcards skip aliases), so it registers nothing",
+                reg.text
+            )
         };
-        acc.push(Diagnostic::new(CHECK.name, Severity::Warning, loc.file, loc.range, message));
+        acc.push(Diagnostic::new(
+            CHECK.name,
+            Severity::Warning,
+            loc.file,
+            loc.range,
+            message,
+        ));
     }
 }

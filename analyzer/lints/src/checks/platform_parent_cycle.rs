@@ -33,9 +33,14 @@ Break the cycle: one platform of the chain must not have a parent from the chain
     run,
 };
 
-fn parent_of<'a>(ctx: &LintContext<'a>, label: &Label) -> Option<(&'a toolcheck_index::index::LabelRef, Label)> {
+fn parent_of<'a>(
+    ctx: &LintContext<'a>,
+    label: &Label,
+) -> Option<(&'a toolcheck_index::index::LabelRef, Label)> {
     let t = resolve_target(ctx, label)?;
-    let Decl::Platform { parents, .. } = &t.decl else { return None };
+    let Decl::Platform { parents, .. } = &t.decl else {
+        return None;
+    };
     let first = parents.known()?.first()?;
     let parent = first.label.as_ref().ok()?;
     let parent = resolve_target(ctx, parent).map(|p| p.label.clone())?;
@@ -43,8 +48,12 @@ fn parent_of<'a>(ctx: &LintContext<'a>, label: &Label) -> Option<(&'a toolcheck_
 }
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut platforms: Vec<_> =
-        ctx.index.targets.values().filter(|t| matches!(t.decl, Decl::Platform { .. })).collect();
+    let mut platforms: Vec<_> = ctx
+        .index
+        .targets
+        .values()
+        .filter(|t| matches!(t.decl, Decl::Platform { .. }))
+        .collect();
     platforms.sort_by_key(|t| (t.file, t.range.start));
     for t in platforms {
         let mut chain = vec![t.label.clone()];
@@ -54,14 +63,21 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         // Bounded: a chain longer than the number of platforms must contain a cycle.
         while let Some((_, parent)) = parent_of(ctx, &cur) {
             if parent == t.label {
-                let Some((r, _)) = parent_of(ctx, &t.label) else { break };
+                let Some((r, _)) = parent_of(ctx, &t.label) else {
+                    break;
+                };
                 let path: Vec<String> = chain.iter().map(|l| format!("'{l}'")).collect();
                 acc.push(Diagnostic::new(
                     CHECK.name,
                     Severity::Error,
                     r.loc.file,
                     r.loc.range,
-                    format!("platform '{}' is its own ancestor: {} -> '{}'", t.label, path.join(" -> "), t.label),
+                    format!(
+                        "platform '{}' is its own ancestor: {} -> '{}'",
+                        t.label,
+                        path.join(" -> "),
+                        t.label
+                    ),
                 ));
                 break;
             }

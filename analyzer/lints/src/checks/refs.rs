@@ -50,7 +50,11 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
     let push_list = |out: &mut Vec<Reference<'a>>, l: &'a RefList, expected, role: &str| {
         if let RefList::Known(items) = l {
             for r in items {
-                out.push(Reference { r, expected, role: role.to_string() });
+                out.push(Reference {
+                    r,
+                    expected,
+                    role: role.to_string(),
+                });
             }
         }
     };
@@ -59,27 +63,84 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
     for t in targets {
         let l = &t.label;
         match &t.decl {
-            Decl::ConstraintSetting { default } => {
-                push_one(&mut out, default, Expected::ConstraintValue, format!("default value of `{l}`"))
+            Decl::ConstraintSetting { default } => push_one(
+                &mut out,
+                default,
+                Expected::ConstraintValue,
+                format!("default value of `{l}`"),
+            ),
+            Decl::ConstraintValue { setting } => push_one(
+                &mut out,
+                setting,
+                Expected::ConstraintSetting,
+                format!("setting of `{l}`"),
+            ),
+            Decl::Platform {
+                constraint_values,
+                parents,
+            } => {
+                push_list(
+                    &mut out,
+                    constraint_values,
+                    Expected::ConstraintValue,
+                    &format!("constraint value of platform `{l}`"),
+                );
+                push_list(
+                    &mut out,
+                    parents,
+                    Expected::Platform,
+                    &format!("parent of platform `{l}`"),
+                );
             }
-            Decl::ConstraintValue { setting } => {
-                push_one(&mut out, setting, Expected::ConstraintSetting, format!("setting of `{l}`"))
+            Decl::Toolchain {
+                toolchain_type,
+                exec_compatible_with,
+                target_compatible_with,
+                target_settings,
+                ..
+            } => {
+                push_one(
+                    &mut out,
+                    toolchain_type,
+                    Expected::ToolchainType,
+                    format!("toolchain type of `{l}`"),
+                );
+                push_list(
+                    &mut out,
+                    exec_compatible_with,
+                    Expected::ConstraintValue,
+                    &format!("exec constraint of `{l}`"),
+                );
+                push_list(
+                    &mut out,
+                    target_compatible_with,
+                    Expected::ConstraintValue,
+                    &format!("target constraint of `{l}`"),
+                );
+                push_list(
+                    &mut out,
+                    target_settings,
+                    Expected::ConfigSetting,
+                    &format!("target setting of `{l}`"),
+                );
             }
-            Decl::Platform { constraint_values, parents } => {
-                push_list(&mut out, constraint_values, Expected::ConstraintValue, &format!("constraint value of platform `{l}`"));
-                push_list(&mut out, parents, Expected::Platform, &format!("parent of platform `{l}`"));
-            }
-            Decl::Toolchain { toolchain_type, exec_compatible_with, target_compatible_with, target_settings, .. } => {
-                push_one(&mut out, toolchain_type, Expected::ToolchainType, format!("toolchain type of `{l}`"));
-                push_list(&mut out, exec_compatible_with, Expected::ConstraintValue, &format!("exec constraint of `{l}`"));
-                push_list(&mut out, target_compatible_with, Expected::ConstraintValue, &format!("target constraint of `{l}`"));
-                push_list(&mut out, target_settings, Expected::ConfigSetting, &format!("target setting of `{l}`"));
-            }
-            Decl::ConfigSetting { constraint_values, .. } => {
-                push_list(&mut out, constraint_values, Expected::ConstraintValue, &format!("constraint value of `{l}`"))
-            }
+            Decl::ConfigSetting {
+                constraint_values, ..
+            } => push_list(
+                &mut out,
+                constraint_values,
+                Expected::ConstraintValue,
+                &format!("constraint value of `{l}`"),
+            ),
             _ => {}
         }
+    }
+    for r in &ctx.index.flag_platforms {
+        out.push(Reference {
+            r,
+            expected: Expected::Platform,
+            role: "platform flag".to_string(),
+        });
     }
     for rule in &ctx.index.rules {
         let what = if rule.is_aspect { "aspect" } else { "rule" };
@@ -90,23 +151,42 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                 role: format!("toolchain type requested by {what} `{}`", rule.name),
             });
         }
-        push_list(&mut out, &rule.exec_compatible_with, Expected::ConstraintValue, &format!("exec constraint of {what} `{}`", rule.name));
+        push_list(
+            &mut out,
+            &rule.exec_compatible_with,
+            Expected::ConstraintValue,
+            &format!("exec constraint of {what} `{}`", rule.name),
+        );
         for g in rule.exec_groups.iter().flatten() {
             for req in g.toolchains.iter().flatten() {
                 out.push(Reference {
                     r: &req.toolchain_type,
                     expected: Expected::ToolchainType,
-                    role: format!("toolchain type requested by exec group `{}` of `{}`", g.name, rule.name),
+                    role: format!(
+                        "toolchain type requested by exec group `{}` of `{}`",
+                        g.name, rule.name
+                    ),
                 });
             }
-            push_list(&mut out, &g.exec_compatible_with, Expected::ConstraintValue, &format!("exec constraint of exec group `{}`", g.name));
+            push_list(
+                &mut out,
+                &g.exec_compatible_with,
+                Expected::ConstraintValue,
+                &format!("exec constraint of exec group `{}`", g.name),
+            );
         }
     }
     out
 }
 
 /// Explicitly named registrations, with the kind they must name.
-pub(crate) fn registered_labels<'a>(ctx: &LintContext<'a>) -> Vec<(&'a toolcheck_index::index::Registration, &'a Label, Expected)> {
+pub(crate) fn registered_labels<'a>(
+    ctx: &LintContext<'a>,
+) -> Vec<(
+    &'a toolcheck_index::index::Registration,
+    &'a Label,
+    Expected,
+)> {
     ctx.index
         .registrations
         .iter()
@@ -130,12 +210,21 @@ pub(crate) enum Lookup {
     /// The target cannot exist; the string says why.
     Missing(String),
     /// toolcheck cannot tell (an unreadable repository, a package with macros).
-    Unknown { invisible_repo: Option<String> },
+    Unknown {
+        invisible_repo: Option<String>,
+    },
 }
 
 /// Repositories Bazel provides itself; their contents are never reported.
 pub(crate) fn is_builtin_repo(repo: &str) -> bool {
-    matches!(repo, "bazel_tools" | "local_config_platform" | "local_config_cc" | "local_config_sh" | "local_jdk")
+    matches!(
+        repo,
+        "bazel_tools"
+            | "local_config_platform"
+            | "local_config_cc"
+            | "local_config_sh"
+            | "local_jdk"
+    )
 }
 
 pub(crate) fn lookup(ctx: &LintContext<'_>, label: &Label) -> Lookup {
@@ -144,7 +233,8 @@ pub(crate) fn lookup(ctx: &LintContext<'_>, label: &Label) -> Lookup {
     }
     if !label.repo.is_main() && ctx.ws.repo(&label.repo).is_none() {
         return Lookup::Unknown {
-            invisible_repo: (!is_builtin_repo(label.repo.as_str())).then(|| label.repo.as_str().to_string()),
+            invisible_repo: (!is_builtin_repo(label.repo.as_str()))
+                .then(|| label.repo.as_str().to_string()),
         };
     }
     match ctx.index.packages.get(&label.package_id()) {
@@ -153,7 +243,9 @@ pub(crate) fn lookup(ctx: &LintContext<'_>, label: &Label) -> Lookup {
             // subpackage could be anywhere, so check the label names no known file either.
             Lookup::Missing(format!("no such package '{}'", label.package_id()))
         }
-        Some(p) if p.open => Lookup::Unknown { invisible_repo: None },
+        Some(p) if p.open => Lookup::Unknown {
+            invisible_repo: None,
+        },
         Some(_) => Lookup::Missing(format!(
             "target '{}' is not declared in package '{}'",
             label.name,
@@ -164,7 +256,10 @@ pub(crate) fn lookup(ctx: &LintContext<'_>, label: &Label) -> Lookup {
 
 /// Follows aliases from `label` to the target they end at (bounded; `None` when a chain is
 /// unknown, cyclic or leaves the visible workspace).
-pub(crate) fn resolve_target<'a>(ctx: &LintContext<'a>, label: &Label) -> Option<&'a toolcheck_index::index::Target> {
+pub(crate) fn resolve_target<'a>(
+    ctx: &LintContext<'a>,
+    label: &Label,
+) -> Option<&'a toolcheck_index::index::Target> {
     let mut cur = label.clone();
     for _ in 0..64 {
         let t = ctx.index.targets.get(&cur)?;

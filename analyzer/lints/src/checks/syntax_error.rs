@@ -42,16 +42,31 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         for e in &ctx.facts[file.0 as usize].syntax_errors {
             // Point at the first line of the erroneous region: multi-line squiggles hide code.
             let mut range = e.range;
-            if let Some(nl) = text.get(range.start as usize..range.end as usize).and_then(|s| s.find('\n')) {
+            if let Some(nl) = text
+                .get(range.start as usize..range.end as usize)
+                .and_then(|s| s.find('\n'))
+            {
                 range.end = range.start + nl as u32;
             }
-            acc.push(Diagnostic::new(CHECK.name, Severity::Error, file, range, e.message.clone()));
+            acc.push(Diagnostic::new(
+                CHECK.name,
+                Severity::Error,
+                file,
+                range,
+                e.message.clone(),
+            ));
         }
     }
     for ((_, file), rc) in ctx.ws.rc_files.iter().zip(&ctx.index.rc_files) {
         debug_assert_eq!(ctx.ws.file(*file).kind, FileKind::Bazelrc);
         for (range, message) in &rc.errors {
-            acc.push(Diagnostic::new(CHECK.name, Severity::Error, *file, *range, message.clone()));
+            acc.push(Diagnostic::new(
+                CHECK.name,
+                Severity::Error,
+                *file,
+                *range,
+                message.clone(),
+            ));
         }
     }
 }

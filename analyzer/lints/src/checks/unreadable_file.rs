@@ -29,7 +29,17 @@ Fix the file's encoding or permissions, or list the path in `.bazelignore` if Ba
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     for p in &ctx.ws.problems {
         let Some(file) = p.file else { continue };
-        let sev = if p.severity_error { Severity::Error } else { Severity::Warning };
-        acc.push(Diagnostic::new(CHECK.name, sev, file, TextRange::new(0, 0), p.message.clone()));
+        let sev = if p.severity_error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        acc.push(Diagnostic::new(
+            CHECK.name,
+            sev,
+            file,
+            TextRange::new(0, 0),
+            p.message.clone(),
+        ));
     }
 }

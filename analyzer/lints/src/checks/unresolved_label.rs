@@ -45,7 +45,10 @@ read, pass `--output-base` (after one `bazel fetch`) or `--repo NAME=DIR`.
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut invisible_reported: FxHashSet<String> = FxHashSet::default();
-    let mut check = |label: Result<&toolcheck_index::label::Label, &toolcheck_index::label::LabelError>,
+    let mut check = |label: Result<
+        &toolcheck_index::label::Label,
+        &toolcheck_index::label::LabelError,
+    >,
                      text: &str,
                      file,
                      range,
@@ -54,7 +57,13 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let label = match label {
             Ok(l) => l,
             Err(e) => {
-                acc.push(Diagnostic::new(CHECK.name, Severity::Error, file, range, format!("invalid label '{text}' ({role}): {e}")));
+                acc.push(Diagnostic::new(
+                    CHECK.name,
+                    Severity::Error,
+                    file,
+                    range,
+                    format!("invalid label '{text}' ({role}): {e}"),
+                ));
                 return;
             }
         };
@@ -65,9 +74,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 Severity::Error,
                 file,
                 range,
-                format!("'{label}' ({role}) does not exist: {why}"),
+                format!("'{text}' ({role}) does not exist: {why}"),
             )),
-            Lookup::Unknown { invisible_repo: Some(repo) } => {
+            Lookup::Unknown {
+                invisible_repo: Some(repo),
+            } => {
                 if invisible_reported.insert(repo.clone()) {
                     acc.push(Diagnostic::new(
                         CHECK.name,
@@ -80,15 +91,31 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                     ));
                 }
             }
-            Lookup::Unknown { invisible_repo: None } => {}
+            Lookup::Unknown {
+                invisible_repo: None,
+            } => {}
         }
     };
     for r in references(ctx) {
-        check(r.r.label.as_ref(), &r.r.text, r.r.loc.file, r.r.loc.range, &r.role, acc);
+        check(
+            r.r.label.as_ref(),
+            &r.r.text,
+            r.r.loc.file,
+            r.r.loc.range,
+            &r.role,
+            acc,
+        );
     }
     for (reg, label, _) in registered_labels(ctx) {
         let Some(loc) = reg.loc else { continue };
-        check(Ok(label), &reg.text, loc.file, loc.range, "registered target", acc);
+        check(
+            Ok(label),
+            &reg.text,
+            loc.file,
+            loc.range,
+            "registered target",
+            acc,
+        );
     }
     // Patterns that do not even parse.
     for reg in &ctx.index.registrations {
@@ -101,17 +128,5 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 format!("invalid registration pattern '{}': {e}", reg.text),
             ));
         }
-    }
-    // `--platforms` / `--host_platform` in rc files.
-    for fv in [&ctx.index.flags.platforms, &ctx.index.flags.host_platform].into_iter().flatten() {
-        let Some(fi) = fv.file else { continue };
-        let file = ctx.ws.rc_files[fi].1;
-        let main = ctx.index.mappings.get(&toolcheck_index::label::RepoName::main()).cloned().unwrap_or_default();
-        let lctx = toolcheck_index::label::LabelContext::main_root(&main);
-        let first = fv.value.split(',').next().unwrap_or("");
-        let start = fv.range.end.saturating_sub(fv.value.len() as u32);
-        let range = toolcheck_syntax::TextRange::new(start, start + first.len() as u32);
-        let parsed = lctx.resolve(first);
-        check(parsed.as_ref(), first, file, range, "platform flag", acc);
     }
 }

@@ -39,12 +39,23 @@ Name a target of the expected kind (here: `\":linux\"`, the value, not its setti
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let check = |label: &toolcheck_index::label::Label, expected: Expected, file, range, role: &str, acc: &mut Vec<Diagnostic>| {
-        let Some(target) = resolve_target(ctx, label) else { return };
+    let check = |label: &toolcheck_index::label::Label,
+                 expected: Expected,
+                 file,
+                 range,
+                 role: &str,
+                 acc: &mut Vec<Diagnostic>| {
+        let Some(target) = resolve_target(ctx, label) else {
+            return;
+        };
         if kind_matches(&target.decl, expected) != Some(false) {
             return;
         }
-        let via = if &target.label != label { format!(" (through alias to '{}')", target.label) } else { String::new() };
+        let via = if &target.label != label {
+            format!(" (through alias to '{}')", target.label)
+        } else {
+            String::new()
+        };
         acc.push(
             Diagnostic::new(
                 CHECK.name,
@@ -57,7 +68,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                     expected.describe()
                 ),
             )
-            .with_related(target.file, target.callee_range, format!("'{}' is declared here", target.label)),
+            .with_related(
+                target.file,
+                target.callee_range,
+                format!("'{}' is declared here", target.label),
+            ),
         );
     };
     for r in references(ctx) {
@@ -67,6 +82,13 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     for (reg, label, expected) in registered_labels(ctx) {
         let Some(loc) = reg.loc else { continue };
-        check(label, expected, loc.file, loc.range, "registered target", acc);
+        check(
+            label,
+            expected,
+            loc.file,
+            loc.range,
+            "registered target",
+            acc,
+        );
     }
 }

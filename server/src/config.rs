@@ -1,0 +1,123 @@
+//! `toolcheck.toml`: the project configuration (checks on/off and severities, ignored paths,
+//! target platforms of interest, Bazel version, host platform). Unknown keys are errors, so a
+//! typo never silently does nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toolcheck_ide::{check_by_name, LintConfig, Severity};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: unknown check '{check}' (see `toolcheck explain --list`)")]
+    UnknownCheck { path: String, check: String },
+    #[error(
+        "{path}: invalid severity '{value}' for '{check}' (expected error, warning, info or off)"
+    )]
+    BadSeverity {
+        path: String,
+        check: String,
+        value: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Bazel version whose semantics to simulate.
+    pub bazel_version: Option<String>,
+    /// The host platform's label.
+    pub host_platform: Option<String>,
+    /// Target platforms checks consider.
+    #[serde(default)]
+    pub target_platforms: Vec<String>,
+    /// Glob patterns of workspace paths toolcheck does not read.
+    #[serde(default)]
+    pub ignore_paths: Vec<String>,
+    #[serde(default)]
+    pub checks: ChecksSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSection {
+    /// Only these checks run.
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// These checks never run.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Per-check severity: `error`, `warning`, `info` or `off`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: display.clone(),
+            source,
+        })?;
+        let config: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: display.clone(),
+            message: e.to_string(),
+        })?;
+        config.validate(&display)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        let names = self
+            .checks
+            .select
+            .iter()
+            .chain(&self.checks.disable)
+            .chain(self.checks.severity.keys());
+        for name in names {
+            if check_by_name(name).is_none() {
+                return Err(ConfigError::UnknownCheck {
+                    path: path.to_string(),
+                    check: name.clone(),
+                });
+            }
+        }
+        for (check, value) in &self.checks.severity {
+            if value != "off" && Severity::parse(value).is_none() {
+                return Err(ConfigError::BadSeverity {
+                    path: path.to_string(),
+                    check: check.clone(),
+                    value: value.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The lint configuration this file describes.
+    pub fn lint_config(&self) -> LintConfig {
+        LintConfig {
+            select: self.checks.select.clone(),
+            ignore: self.checks.disable.clone(),
+            severities: self
+                .checks
+                .severity
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        if v == "off" { None } else { Severity::parse(v) },
+                    )
+                })
+                .collect(),
+        }
+    }
+}

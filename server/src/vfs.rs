@@ -1,0 +1,578 @@
+//! The disk loader: the only place toolcheck reads files. It finds the workspace root, walks
+//! the main repository and every repository it can locate (`local_path_override`,
+//! `local_repository`, `new_local_repository`, `--repo`, an output base's `external/`), reads
+//! `.bazelrc` files with their imports, and fills a [`Workspace`] for the analysis.
+//!
+//! Guarantees: it never runs Bazel or workspace code, never writes, skips `bazel-*`
+//! convenience symlinks and `.bazelignore`d paths, does not follow symlinks out of the
+//! repository being walked, bounds file sizes, and turns every I/O problem into a
+//! [`LoadProblem`] instead of failing.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use toolcheck_ide::expr::{Call, ExprKind};
+use toolcheck_ide::{
+    lower, FileId, FileKind, LoadProblem, RepoInfo, RepoName, RepoOrigin, Settings, Workspace,
+};
+
+/// Files larger than this are not parsed (they are reported instead).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+const ROOT_MARKERS: [&str; 4] = ["MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE"];
+
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `--repo NAME=DIR`.
+    pub repos: Vec<(String, PathBuf)>,
+    /// `--output-base DIR`.
+    pub output_base: Option<PathBuf>,
+    /// Glob patterns (relative to the root) of paths not to read.
+    pub ignore: Vec<String>,
+    pub max_file_size: u64,
+    pub settings: Settings,
+}
+
+/// The nearest directory at or above `start` that holds a workspace root marker.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    let start = fs::canonicalize(start).ok()?;
+    let mut dir: &Path = if start.is_file() {
+        start.parent()?
+    } else {
+        &start
+    };
+    loop {
+        if ROOT_MARKERS.iter().any(|m| dir.join(m).is_file()) {
+            return Some(dir.to_path_buf());
+        }
+        dir = dir.parent()?;
+    }
+}
+
+struct Loader {
+    ws: Workspace,
+    opts: LoadOptions,
+    root: PathBuf,
+    ignore: globset::GlobSet,
+}
+
+/// Loads the workspace rooted at `root`.
+pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspace> {
+    let root = fs::canonicalize(root)
+        .map_err(|e| anyhow::format_err!("cannot read workspace root {}: {e}", root.display()))?;
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in &opts.ignore {
+        let glob = globset::Glob::new(pattern)
+            .map_err(|e| anyhow::format_err!("invalid ignore pattern '{pattern}': {e}"))?;
+        builder.add(glob);
+    }
+    let ignore = builder.build()?;
+    let mut loader = Loader {
+        ws: Workspace {
+            settings: opts.settings.clone(),
+            ..Workspace::default()
+        },
+        opts,
+        root: root.clone(),
+        ignore,
+    };
+    loader.ws.repos.push(RepoInfo {
+        name: RepoName::main(),
+        root_display: root.display().to_string(),
+        display_prefix: String::new(),
+        origin: RepoOrigin::Main,
+        module_name: None,
+    });
+    let bazelignore = read_bazelignore(&root);
+    loader.walk_repo(&RepoName::main(), &root, &bazelignore);
+    loader.ws.bazel_version_file = fs::read_to_string(root.join(".bazelversion"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    loader.load_rc_files();
+    loader.load_declared_repos();
+    let explicit = loader.opts.repos.clone();
+    for (name, dir) in explicit {
+        loader.add_repo(&name, &dir, RepoOrigin::Explicit, None);
+    }
+    loader.load_output_base();
+    Ok(loader.ws)
+}
+
+fn read_bazelignore(root: &Path) -> Vec<String> {
+    fs::read_to_string(root.join(".bazelignore"))
+        .map(|s| {
+            s.lines()
+                .map(|l| l.trim().trim_end_matches('/').to_string())
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn rel_path(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl Loader {
+    fn display(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.root) {
+            Ok(p) => rel_path(p, Path::new("")),
+            Err(_) => path.display().to_string(),
+        }
+    }
+
+    fn problem(&mut self, path: &Path, file: Option<FileId>, message: String, error: bool) {
+        let path = self.display(path);
+        self.ws.problems.push(LoadProblem {
+            path,
+            file,
+            message,
+            severity_error: error,
+        });
+    }
+
+    /// Walks one repository directory and adds its Starlark files.
+    fn walk_repo(&mut self, repo: &RepoName, dir: &Path, bazelignore: &[String]) {
+        let mut found: Vec<(PathBuf, String, FileKind)> = Vec::new();
+        let mut problems: Vec<(PathBuf, String)> = Vec::new();
+        let canonical_dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let is_main = repo.is_main();
+        let walker = walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                if e.depth() == 0 {
+                    return true;
+                }
+                let name = e.file_name().to_string_lossy();
+                let rel = rel_path(e.path(), dir);
+                if e.file_type().is_dir() {
+                    if e.depth() == 1 && (name.starts_with("bazel-") || name == ".git") {
+                        return false;
+                    }
+                    if name == ".git"
+                        || bazelignore
+                            .iter()
+                            .any(|i| rel == *i || rel.starts_with(&format!("{i}/")))
+                    {
+                        return false;
+                    }
+                    // A nested workspace is a separate root, not part of this repository.
+                    if ROOT_MARKERS.iter().any(|m| e.path().join(m).is_file()) {
+                        return false;
+                    }
+                }
+                !(is_main && self.ignore.is_match(&rel))
+            });
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let path = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| dir.to_path_buf());
+                    let msg = if e.loop_ancestor().is_some() {
+                        "symlink loop; not followed".to_string()
+                    } else {
+                        format!(
+                            "cannot read: {}",
+                            e.io_error()
+                                .map(|i| i.to_string())
+                                .unwrap_or_else(|| e.to_string())
+                        )
+                    };
+                    problems.push((path, msg));
+                    continue;
+                }
+            };
+            if entry.path_is_symlink() {
+                match fs::canonicalize(entry.path()) {
+                    Ok(target) if target.starts_with(&canonical_dir) => {}
+                    Ok(_) => {
+                        problems.push((
+                            entry.path().to_path_buf(),
+                            "symlink points outside the repository; not read".to_string(),
+                        ));
+                        continue;
+                    }
+                    Err(e) => {
+                        problems.push((
+                            entry.path().to_path_buf(),
+                            format!("cannot resolve symlink: {e}"),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy();
+            let Some(kind) = FileKind::from_file_name(&name) else {
+                continue;
+            };
+            if kind == FileKind::Bazelrc {
+                continue;
+            }
+            found.push((
+                entry.path().to_path_buf(),
+                rel_path(entry.path(), dir),
+                kind,
+            ));
+        }
+        for (path, msg) in problems {
+            self.problem(&path, None, msg, false);
+        }
+        let max = if self.opts.max_file_size == 0 {
+            DEFAULT_MAX_FILE_SIZE
+        } else {
+            self.opts.max_file_size
+        };
+        let read: Vec<_> = found
+            .par_iter()
+            .map(|(path, _, _)| read_source(path, max))
+            .collect();
+        for ((path, rel, kind), result) in found.into_iter().zip(read) {
+            match result {
+                Ok((text, problem)) => {
+                    let id = self.ws.add_file(repo.clone(), rel, kind, text.into());
+                    if let Some((msg, error)) = problem {
+                        self.problem(&path, Some(id), msg, error);
+                    }
+                }
+                Err(e) => self.problem(&path, None, format!("cannot read: {e}"), false),
+            }
+        }
+    }
+
+    fn add_repo(&mut self, name: &str, dir: &Path, origin: RepoOrigin, module: Option<String>) {
+        let repo = RepoName::new(name);
+        if self.ws.repo(&repo).is_some() {
+            return;
+        }
+        let Ok(canonical) = fs::canonicalize(dir) else {
+            self.problem(
+                dir,
+                None,
+                format!("repository '@{name}' points at a directory that cannot be read"),
+                false,
+            );
+            return;
+        };
+        let module_name = module.or_else(|| module_name_of(&canonical));
+        let display_prefix = canonical
+            .strip_prefix(&self.root)
+            .map(|p| rel_path(p, Path::new("")))
+            .unwrap_or_default();
+        self.ws.repos.push(RepoInfo {
+            name: repo.clone(),
+            root_display: canonical.display().to_string(),
+            display_prefix,
+            origin,
+            module_name,
+        });
+        let ignore = read_bazelignore(&canonical);
+        self.walk_repo(&repo, &canonical, &ignore);
+    }
+
+    /// Repositories declared in the root MODULE.bazel and WORKSPACE with a local path.
+    fn load_declared_repos(&mut self) {
+        let mut declared: Vec<(String, PathBuf, RepoOrigin, Option<String>, Option<String>)> =
+            Vec::new();
+        for marker in [
+            "MODULE.bazel",
+            "WORKSPACE.bzlmod",
+            "WORKSPACE.bazel",
+            "WORKSPACE",
+        ] {
+            let Some(id) = self.ws.file_ids().find(|&id| {
+                let f = self.ws.file(id);
+                f.repo.is_main() && f.path == marker
+            }) else {
+                continue;
+            };
+            let kind = self.ws.file(id).kind;
+            let facts = lower(kind, &self.ws.file(id).text);
+            for c in &facts.calls {
+                let s = |k: &str| kwarg_str(&c.call, k);
+                match c.call.func.dotted_name().as_deref() {
+                    Some("local_path_override") => {
+                        if let (Some(m), Some(p)) = (s("module_name"), s("path")) {
+                            declared.push((
+                                m.clone(),
+                                self.root.join(p),
+                                RepoOrigin::LocalPathOverride,
+                                Some(m),
+                                None,
+                            ));
+                        }
+                    }
+                    Some("local_repository") => {
+                        if let (Some(n), Some(p)) = (s("name"), s("path")) {
+                            declared.push((
+                                n,
+                                self.root.join(p),
+                                RepoOrigin::LocalRepository,
+                                None,
+                                None,
+                            ));
+                        }
+                    }
+                    Some("new_local_repository") => {
+                        if let (Some(n), Some(p)) = (s("name"), s("path")) {
+                            let build = s("build_file_content").or_else(|| {
+                                s("build_file").and_then(|l| {
+                                    let rel = l
+                                        .trim_start_matches('@')
+                                        .trim_start_matches("//")
+                                        .replace(':', "/");
+                                    fs::read_to_string(self.root.join(rel)).ok()
+                                })
+                            });
+                            declared.push((
+                                n,
+                                self.root.join(p),
+                                RepoOrigin::LocalRepository,
+                                None,
+                                build,
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (name, dir, origin, module, build) in declared {
+            let had = self.ws.repo(&RepoName::new(&name)).is_some();
+            self.add_repo(&name, &dir, origin, module);
+            if let (false, Some(build)) = (had, build) {
+                let repo = RepoName::new(&name);
+                if !self
+                    .ws
+                    .files
+                    .iter()
+                    .any(|f| f.repo == repo && f.path == "BUILD.bazel")
+                {
+                    self.ws.add_file(
+                        repo,
+                        "BUILD.bazel".to_string(),
+                        FileKind::Build,
+                        build.into(),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The output base: given, or found through the `bazel-<name>` / `bazel-out` symlinks.
+    fn load_output_base(&mut self) {
+        let base = self.opts.output_base.clone().or_else(|| {
+            let ws_name = self.root.file_name()?.to_string_lossy().into_owned();
+            let exec_root = fs::read_link(self.root.join(format!("bazel-{ws_name}")))
+                .ok()
+                .or_else(|| {
+                    fs::read_link(self.root.join("bazel-out"))
+                        .ok()
+                        .and_then(|p| p.parent().map(Path::to_path_buf))
+                })?;
+            // <output_base>/execroot/<ws>
+            exec_root.parent()?.parent().map(Path::to_path_buf)
+        });
+        let Some(base) = base else { return };
+        let external = base.join("external");
+        let Ok(entries) = fs::read_dir(&external) else {
+            if self.opts.output_base.is_some() {
+                self.problem(
+                    &external,
+                    None,
+                    "output base has no readable external/ directory".to_string(),
+                    false,
+                );
+            }
+            return;
+        };
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.is_empty() || name.starts_with('@') || name.starts_with('.') {
+                continue;
+            }
+            self.add_repo(&name, &dir, RepoOrigin::OutputBase, None);
+        }
+    }
+
+    /// `.bazelrc` at the workspace root and everything it imports, depth first.
+    fn load_rc_files(&mut self) {
+        let mut seen = HashSet::new();
+        let root_rc = self.root.join(".bazelrc");
+        if root_rc.is_file() {
+            self.load_rc(&root_rc, &mut seen, 0);
+        }
+    }
+
+    fn load_rc(&mut self, path: &Path, seen: &mut HashSet<PathBuf>, depth: u32) {
+        let Ok(canonical) = fs::canonicalize(path) else {
+            return;
+        };
+        if depth > 16 || !seen.insert(canonical.clone()) {
+            self.problem(
+                path,
+                None,
+                ".bazelrc import cycle; not read again".to_string(),
+                false,
+            );
+            return;
+        }
+        if !canonical.starts_with(&self.root) {
+            self.problem(
+                path,
+                None,
+                "imported .bazelrc lies outside the workspace; not read".to_string(),
+                false,
+            );
+            return;
+        }
+        let text = match read_source(&canonical, DEFAULT_MAX_FILE_SIZE) {
+            Ok((t, _)) => t,
+            Err(e) => {
+                self.problem(path, None, format!("cannot read: {e}"), false);
+                return;
+            }
+        };
+        let rel = rel_path(&canonical, &self.root);
+        let rc = toolcheck_ide::bazelrc::parse_rc(&text);
+        let id = self.ws.add_file(
+            RepoName::main(),
+            rel.clone(),
+            FileKind::Bazelrc,
+            text.into(),
+        );
+        self.ws.rc_files.push((rel, id));
+        for import in rc.imports {
+            let p = import
+                .path
+                .replace("%workspace%", &self.root.to_string_lossy());
+            let p = if Path::new(&p).is_absolute() {
+                PathBuf::from(p)
+            } else {
+                self.root.join(p)
+            };
+            if !p.is_file() {
+                if !import.optional {
+                    self.problem(
+                        &p,
+                        Some(id),
+                        format!("imported file '{}' does not exist", import.path),
+                        true,
+                    );
+                }
+                continue;
+            }
+            self.load_rc(&p, seen, depth + 1);
+        }
+    }
+}
+
+fn kwarg_str(call: &Call, name: &str) -> Option<String> {
+    call.kwarg(name).and_then(|k| match &k.value.kind {
+        ExprKind::Str(s) => Some(s.clone()),
+        _ => None,
+    })
+}
+
+fn module_name_of(dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(dir.join("MODULE.bazel")).ok()?;
+    let facts = lower(FileKind::Module, &text);
+    facts.calls.iter().find_map(|c| {
+        (c.call.func.dotted_name().as_deref() == Some("module"))
+            .then(|| kwarg_str(&c.call, "name"))
+            .flatten()
+    })
+}
+
+/// Reads a source file: bounded size, binary detection, lossy UTF-8 with a BOM stripped.
+/// Returns the text and, if something was off, a problem message and whether it is an error.
+fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String, bool)>)> {
+    let meta = fs::metadata(path)?;
+    if meta.len() > max {
+        return Ok((
+            String::new(),
+            Some((
+                format!(
+                    "file is {} MB, over the {} MB limit; not analysed",
+                    meta.len() / (1 << 20),
+                    max / (1 << 20)
+                ),
+                false,
+            )),
+        ));
+    }
+    let bytes = fs::read(path)?;
+    if let Some(text) = utf16_text(&bytes) {
+        return Ok((
+            text,
+            Some((
+                "file is UTF-16 encoded; Bazel reads files as UTF-8".to_string(),
+                true,
+            )),
+        ));
+    }
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Ok((
+            String::new(),
+            Some((
+                "file is binary (contains NUL bytes); not analysed".to_string(),
+                true,
+            )),
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match String::from_utf8(bytes.to_vec()) {
+        Ok(s) => Ok((s, None)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            Ok((
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some((format!("file is not valid UTF-8 (first bad byte at offset {at}); invalid bytes were replaced"), false)),
+            ))
+        }
+    }
+}
+
+/// Decodes UTF-16 text that starts with a byte order mark.
+fn utf16_text(bytes: &[u8]) -> Option<String> {
+    let (le, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    let units: Vec<u16> = body
+        .chunks_exact(2)
+        .map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    Some(String::from_utf16_lossy(&units))
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite: the README's test command, and what CI runs (.ci/run calls it).
+# It installs what it needs on a fresh Debian machine (Debian packages, npm and PyPI tools),
+# then runs, in order: formatting, clippy, the Rust test suite (unit, corpus, CLI end to end,
+# protocol tests), the differential tests against a real Bazel 4.2.3, and the editor
+# end-to-end tests (Neovim, VS Code in code-server + Chromium, pytest-lsp).
+#
+# Environment: ORACLE_CASES (default 300), ORACLE_SEED, SKIP_EDITORS=1 / SKIP_ORACLE=1 to
+# leave out the slow parts locally (CI never sets them).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace --quiet
+
+if [ "${SKIP_ORACLE:-}" != 1 ]; then
+  step "differential tests against Bazel 4.2.3 (${ORACLE_CASES:-300} cases)"
+  bash tests/oracle/run.sh
+fi
+
+if [ "${SKIP_EDITORS:-}" != 1 ] && [ -x editors/e2e/run.sh ]; then
+  step "editor end-to-end tests (Neovim, VS Code, pytest-lsp)"
+  bash editors/e2e/run.sh
+fi
+
+step "all tests passed"
