@@ -239,16 +239,25 @@ fn match_flag(
     if flag.package == "command_line_option" {
         return match_option(config, &flag.name, expected);
     }
+    // The value set in the configuration, or the flag's default; both are keyed by the label
+    // as written and, failing that, by the label an alias names.
+    let lookup = |flag: &Label| -> Option<Result<bool, UnknownCause>> {
+        if let Some(v) = config.flags.get(flag) {
+            return Some(Ok(option_values_equal(v, expected)));
+        }
+        match model.build_setting_defaults.get(flag) {
+            Some(Known::Known(v)) => Some(Ok(option_values_equal(v, expected))),
+            Some(Known::Unknown) => Some(Err(UnknownCause::Flag { flag: flag.clone() })),
+            None => None,
+        }
+    };
+    if let Some(r) = lookup(flag) {
+        return r;
+    }
     let flag = match resolve_alias(model, flag) {
         AliasOutcome::Target(l) => l,
         AliasOutcome::Unknown(c) => return Err(c),
         _ => return Err(UnknownCause::Flag { flag: flag.clone() }),
     };
-    if let Some(v) = config.flags.get(&flag) {
-        return Ok(option_values_equal(v, expected));
-    }
-    match model.build_setting_defaults.get(&flag) {
-        Some(Known::Known(v)) => Ok(option_values_equal(v, expected)),
-        _ => Err(UnknownCause::Flag { flag }),
-    }
+    lookup(&flag).unwrap_or(Err(UnknownCause::Flag { flag }))
 }

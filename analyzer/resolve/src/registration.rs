@@ -333,12 +333,11 @@ fn collect(
         let (label, unknown) = match resolve_alias(model, host) {
             AliasOutcome::Target(l) => (l, None),
             AliasOutcome::Unknown(c) => (host.clone(), Some(c)),
+            // Host platforms live in generated repositories (`@local_config_platform`,
+            // `@platforms//host`) whose constraints are detected at run time (spec §2.6).
             AliasOutcome::Missing(m) => (
-                host.clone(),
-                Some(UnknownCause::Invalid {
-                    target: host.clone(),
-                    message: m.message(),
-                }),
+                m.label.clone(),
+                Some(UnknownCause::NotModelled { label: m.label }),
             ),
             AliasOutcome::Cycle(c) => (
                 host.clone(),

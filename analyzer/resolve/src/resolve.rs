@@ -445,10 +445,8 @@ impl<'m> Resolver<'m> {
             });
             exec.push(PreparedExec {
                 constraints: match &e.unknown {
-                    Some(c) if e.label.is_none() => {
-                        Arc::new(PlatformConstraints::unknown(label.clone(), c.clone()))
-                    }
-                    _ => platform(&label),
+                    Some(c) => Arc::new(PlatformConstraints::unknown(label.clone(), c.clone())),
+                    None => platform(&label),
                 },
                 label,
                 unknown: e.unknown.clone(),
@@ -667,7 +665,14 @@ impl<'m> Resolver<'m> {
                 });
                 continue;
             }
-            let mut maybe: Option<UnknownCause> = e.unknown.clone();
+            // Whether the entry is a platform at all is unknown for placeholders and
+            // unresolvable aliases; a known platform with unknown facts is still registered.
+            let mut maybe: Option<UnknownCause> = match &e.unknown {
+                Some(UnknownCause::NotModelled { .. })
+                | Some(UnknownCause::Invalid { .. })
+                | None => None,
+                Some(other) => Some(other.clone()),
+            };
             if version.major >= 8 {
                 match &e.required {
                     Known::Known(settings) => match match_all(settings, &target, defaults) {
@@ -1290,9 +1295,13 @@ impl<'m> Resolver<'m> {
                 });
             }
         }
-        if assigned.is_empty() {
+        let undecided = t
+            .cells
+            .iter()
+            .any(|c| matches!(c, Cell::Undecidable { .. }));
+        if assigned.is_empty() && !undecided {
             trace.push(TraceEvent::NoToolchainFound { toolchain_type: ty });
-        } else {
+        } else if !assigned.is_empty() {
             trace.push(TraceEvent::TypeRecap {
                 toolchain_type: ty,
                 selected: assigned
