@@ -363,7 +363,8 @@ fn generate(seed: u64) -> World {
             target.clear();
         }
         let mut tsettings = Vec::new();
-        if !configs.is_empty() && !(split_exec && i < 2) && rng.chance(0.25) {
+        let plain = split_exec && i < 2;
+        if !configs.is_empty() && !plain && rng.chance(0.25) {
             tsettings.push(rng.below(configs.len()));
             if rng.chance(0.2) {
                 let c = rng.below(configs.len());
