@@ -1,0 +1,316 @@
+//! Hostile input against the real binary: every case must end in bounded time with a
+//! diagnostic or a clear error — never a panic, hang or stack overflow — and the rest of the
+//! workspace must still be checked (each workspace has a control file with a known finding).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use toolcheck_tests::{scratch_dir, toolcheck_bin, write_files};
+
+/// A control package whose unresolved label must be reported whatever else is broken.
+const CONTROL: (&str, &str) = (
+    "control/BUILD.bazel",
+    "toolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \"//control:missing_type\",\n)\n",
+);
+
+struct Run {
+    code: i32,
+    json: serde_json::Value,
+    stderr: String,
+}
+
+fn check(dir: &Path) -> Run {
+    let start = Instant::now();
+    let out = Command::new(toolcheck_bin())
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("toolcheck runs");
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(120),
+        "toolcheck took {elapsed:?}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "toolcheck panicked: {stderr}");
+    let code = out.status.code().unwrap_or(-1);
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    Run { code, json, stderr }
+}
+
+fn diagnostics(run: &Run) -> Vec<(String, String, String)> {
+    run.json["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            (
+                d["check"].as_str().unwrap_or_default().to_string(),
+                d["path"].as_str().unwrap_or_default().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assert_control_reported(run: &Run) {
+    assert_eq!(run.code, 1, "expected findings; stderr: {}", run.stderr);
+    let diags = diagnostics(run);
+    assert!(
+        diags.iter().any(|(c, p, m)| c == "unresolved-label"
+            && p == "control/BUILD.bazel"
+            && m.contains("missing_type")),
+        "the control finding is missing: {diags:#?}"
+    );
+}
+
+fn has(run: &Run, check: &str, path: &str, needle: &str) -> bool {
+    diagnostics(run)
+        .iter()
+        .any(|(c, p, m)| c == check && p == path && m.contains(needle))
+}
+
+#[test]
+fn syntax_errors_keep_the_rest_of_the_file() {
+    let dir = scratch_dir("hostile-syntax");
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            ("broken/BUILD.bazel", "toolchain_type(name = \"t\")\nx = [1, 2\nplatform(name = \"p\", parents = [\":nope\"])\n"),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+    assert!(
+        has(&run, "syntax-error", "broken/BUILD.bazel", ""),
+        "{:#?}",
+        diagnostics(&run)
+    );
+}
+
+#[test]
+fn non_utf8_binary_and_utf16_files() {
+    let dir = scratch_dir("hostile-bytes");
+    write_files(&dir, &[("WORKSPACE", ""), CONTROL]);
+    std::fs::create_dir_all(dir.join("latin1")).unwrap();
+    std::fs::write(
+        dir.join("latin1/BUILD"),
+        b"# caf\xe9\ntoolchain_type(name = \"t\")\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::write(
+        dir.join("bin/BUILD"),
+        [0u8, 1, 2, 0xff, 0xfe, 0, 0, 7].repeat(1000),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("wide")).unwrap();
+    let mut utf16 = vec![0xff, 0xfe];
+    for u in "toolchain_type(name = \"t\")\n".encode_utf16() {
+        utf16.extend(u.to_le_bytes());
+    }
+    std::fs::write(dir.join("wide/BUILD"), utf16).unwrap();
+    std::fs::create_dir_all(dir.join("bom")).unwrap();
+    std::fs::write(
+        dir.join("bom/BUILD.bazel"),
+        b"\xef\xbb\xbftoolchain_type(name = \"t\")\r\n",
+    )
+    .unwrap();
+    let run = check(&dir);
+    assert_control_reported(&run);
+    assert!(
+        has(&run, "unreadable-file", "latin1/BUILD", "UTF-8"),
+        "{:#?}",
+        diagnostics(&run)
+    );
+    assert!(
+        has(&run, "unreadable-file", "bin/BUILD", "binary"),
+        "{:#?}",
+        diagnostics(&run)
+    );
+    assert!(
+        has(&run, "unreadable-file", "wide/BUILD", "UTF-16"),
+        "{:#?}",
+        diagnostics(&run)
+    );
+    assert!(
+        !diagnostics(&run)
+            .iter()
+            .any(|(_, p, _)| p == "bom/BUILD.bazel"),
+        "{:#?}",
+        diagnostics(&run)
+    );
+}
+
+#[test]
+fn ten_megabyte_bzl_file() {
+    let dir = scratch_dir("hostile-large");
+    let mut big = String::with_capacity(11 << 20);
+    let mut i = 0;
+    while big.len() < 10 << 20 {
+        big.push_str(&format!(
+            "CONSTANT_{i} = [\"//pkg:target_{i}\", \"value\", {i}]\n"
+        ));
+        i += 1;
+    }
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            ("defs/big.bzl", &big),
+            ("defs/BUILD", ""),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+}
+
+#[test]
+fn very_deep_nesting() {
+    let dir = scratch_dir("hostile-deep");
+    let depth = 10_000;
+    let lists = format!("X = {}{}\n", "[".repeat(depth), "]".repeat(depth));
+    let calls = format!("Y = {}1{}\n", "f(".repeat(depth), ")".repeat(depth));
+    let parens = format!(
+        "toolchain_type(name = {}\"t\"{})\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            ("deep/lists.bzl", &lists),
+            ("deep/calls.bzl", &calls),
+            ("deep/BUILD", &parens),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+}
+
+#[test]
+fn load_cycles_and_exploding_constants() {
+    let dir = scratch_dir("hostile-loads");
+    let mut doubling = String::from("A0 = [\"x\"]\n");
+    for i in 1..64 {
+        doubling.push_str(&format!("A{i} = A{} + A{}\n", i - 1, i - 1));
+    }
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            ("cyc/a.bzl", "load(\":b.bzl\", \"B\")\nA = B + [\"//x:y\"]\n"),
+            ("cyc/b.bzl", "load(\":a.bzl\", \"A\")\nB = A\n"),
+            ("cyc/big.bzl", &doubling),
+            (
+                "cyc/BUILD",
+                "load(\":a.bzl\", \"A\")\nload(\":big.bzl\", \"A63\")\nplatform(name = \"p\", constraint_values = A)\nplatform(name = \"q\", constraint_values = A63)\n",
+            ),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_outside_links_and_dangling_links() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch_dir("hostile-links");
+    let outside = scratch_dir("hostile-links-outside");
+    write_files(
+        &outside,
+        &[("BUILD", "toolchain_type(name = \"secret\")\n")],
+    );
+    write_files(&dir, &[("WORKSPACE", ""), CONTROL]);
+    std::fs::create_dir_all(dir.join("loop")).unwrap();
+    symlink("..", dir.join("loop/up")).unwrap();
+    symlink(&outside, dir.join("escape")).unwrap();
+    std::fs::create_dir_all(dir.join("dangling")).unwrap();
+    symlink("does-not-exist", dir.join("dangling/BUILD")).unwrap();
+    let run = check(&dir);
+    assert_control_reported(&run);
+    let diags = diagnostics(&run);
+    assert!(
+        diags
+            .iter()
+            .any(|(c, p, m)| c == "unreadable-file" && p.contains("loop") && m.contains("loop")),
+        "{diags:#?}"
+    );
+    assert!(
+        diags
+            .iter()
+            .any(|(c, p, m)| c == "unreadable-file" && p == "escape" && m.contains("outside")),
+        "{diags:#?}"
+    );
+    assert!(
+        !diags.iter().any(|(_, p, _)| p.contains("secret")),
+        "read outside the workspace: {diags:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch_dir("hostile-perms");
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            ("locked/BUILD", "toolchain_type(name = \"t\")\n"),
+        ],
+    );
+    std::fs::set_permissions(dir.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let run = check(&dir);
+    std::fs::set_permissions(dir.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Root can read the directory anyway; either way the rest is checked and nothing panics.
+    assert_control_reported(&run);
+}
+
+#[test]
+fn bazelrc_import_cycle_and_missing_import() {
+    let dir = scratch_dir("hostile-rc");
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            (".bazelrc", "import %workspace%/a.bazelrc\ntry-import %workspace%/optional.bazelrc\nimport %workspace%/missing.bazelrc\n"),
+            ("a.bazelrc", "import %workspace%/.bazelrc\nbuild --define=x=1\n"),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+    assert!(
+        has(&run, "unreadable-file", ".bazelrc", "missing.bazelrc"),
+        "{:#?}",
+        diagnostics(&run)
+    );
+}
+
+#[test]
+fn not_a_workspace_is_a_usage_error() {
+    let dir = scratch_dir("hostile-noroot");
+    let out = Command::new(toolcheck_bin())
+        .args(["check"])
+        .arg(dir.join("nope"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one-line reason expected: {stderr}"
+    );
+}
