@@ -126,14 +126,16 @@ group types=//tc:type"
     );
     expect![[r#"
         [default exec group] exec //p:host (first suitable, 1/1); //tc:type -> //tc:c
-    "#]].assert_eq(&summarize(&more));
+    "#]]
+    .assert_eq(&summarize(&more));
     expect![[r#"
         [default exec group] exec //p:host (first suitable, 1/1); //tc:type -> //tc:a
     "#]]
     .assert_eq(&summarize(&format!("{more}\ndefine mode=fast")));
     expect![[r#"
         [default exec group] exec //p:host (first suitable, 1/1); //tc:type -> //tc:b
-    "#]].assert_eq(&summarize(&format!("{more}\nflag //f:x=on")));
+    "#]]
+    .assert_eq(&summarize(&format!("{more}\nflag //f:x=on")));
 }
 
 /// §2.5: `setting` defaults to `value_a`; rows are the toolchain's constraints, columns the
