@@ -1,0 +1,71 @@
+//! The output side of `toolcheck check`: one report, four formats (`human`, `json`, `sarif`,
+//! `github`).
+//!
+//! Every format renders the same [`report::Report`]: the diagnostics and path problems with
+//! their positions already converted from byte ranges to 1-based lines and columns counted in
+//! Unicode scalar values, sorted by path and position so the output does not depend on the
+//! order in which files were loaded.
+
+mod github;
+mod human;
+mod json;
+mod report;
+mod sarif;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::Write;
+
+use toolcheck_ide::{Analysis, Diagnostic, Severity};
+
+/// Where each check's documentation lives; the check name is the anchor.
+pub(crate) const CHECK_DOCS_URL: &str =
+    "https://github.com/toolcheck/toolcheck/blob/main/RULES.md#";
+
+/// The project's home page (SARIF `informationUri`).
+pub(crate) const INFORMATION_URI: &str = "https://github.com/toolcheck/toolcheck";
+
+/// The output format of `toolcheck check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Annotated source snippets and a summary line, for people.
+    Human,
+    /// One JSON document in toolcheck's own stable schema.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`).
+    Github,
+}
+
+/// A diagnostic-like problem with only a path (an unreadable directory): rendered at line 1,
+/// column 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathProblem {
+    pub path: String,
+    pub message: String,
+    pub severity: Severity,
+    pub check: &'static str,
+}
+
+/// Writes the report of `diagnostics` and `problems` in `format` to `out`.
+///
+/// `color` applies to the human format only: the caller decides it from the terminal and
+/// `NO_COLOR`.
+pub fn render(
+    format: Format,
+    analysis: &Analysis,
+    diagnostics: &[Diagnostic],
+    problems: &[PathProblem],
+    out: &mut dyn Write,
+    color: bool,
+) -> std::io::Result<()> {
+    let report = report::Report::new(analysis, diagnostics, problems);
+    match format {
+        Format::Human => human::write(&report, out, color),
+        Format::Json => json::write(&report, out),
+        Format::Sarif => sarif::write(&report, analysis, out),
+        Format::Github => github::write(&report, out),
+    }
+}

@@ -1,0 +1,507 @@
+//! Unit tests of every output format, on a hand-built workspace and hand-made diagnostics
+//! (independent of what the checks report).
+
+use std::sync::Arc;
+
+use toolcheck_ide::{
+    Analysis, AnalysisHost, Applicability, Diagnostic, FileId, FileKind, Fix, RepoInfo, RepoName,
+    RepoOrigin, Severity, TextEdit, TextRange, Workspace,
+};
+
+use super::{render, Format, PathProblem};
+
+const BUILD_A: &str = "load(\"//:defs.bzl\", \"x\")\n# é ü\ntoolchain(name = \"tc\", toolchain_type = \"//:missing\")\n";
+const BUILD_Z: &str = "platform(\n    name = \"p\",\n    constraint_values = [\"//c:v\"],\n)\n";
+
+/// A workspace rooted at `/ws` with `z/BUILD` (file 0) and `a/BUILD` (file 1): ids in the
+/// opposite of path order, so sorting is visible.
+fn analysis() -> (Analysis, FileId, FileId) {
+    let mut ws = Workspace::default();
+    ws.repos.push(RepoInfo {
+        name: RepoName::main(),
+        root_display: "/ws".into(),
+        display_prefix: String::new(),
+        origin: RepoOrigin::Main,
+        module_name: None,
+    });
+    let z = ws.add_file(
+        RepoName::main(),
+        "z/BUILD",
+        FileKind::Build,
+        Arc::from(BUILD_Z),
+    );
+    let a = ws.add_file(
+        RepoName::main(),
+        "a/BUILD",
+        FileKind::Build,
+        Arc::from(BUILD_A),
+    );
+    (AnalysisHost::new(ws).analysis(), a, z)
+}
+
+fn range_of(text: &str, needle: &str) -> TextRange {
+    let start = text.find(needle).expect("needle") as u32;
+    TextRange {
+        start,
+        end: start + needle.len() as u32,
+    }
+}
+
+/// An error in `a/BUILD` after non-ASCII text on its line, with a related span in `z/BUILD`
+/// and a fix; a warning spanning three lines of `z/BUILD`; an info with an empty range.
+fn diagnostics(a: FileId, z: FileId) -> Vec<Diagnostic> {
+    let label = range_of(BUILD_A, "\"//:missing\"");
+    let with_unicode = TextRange {
+        start: BUILD_A.find("# é").unwrap() as u32 + 2,
+        end: label.end,
+    };
+    vec![
+        Diagnostic::new(
+            "wrong-target-kind",
+            Severity::Warning,
+            z,
+            range_of(BUILD_Z, "\"p\",\n    constraint_values = [\"//c:v\"],\n)"),
+            "a multi-line span",
+        ),
+        Diagnostic::new(
+            "unresolved-label",
+            Severity::Error,
+            a,
+            label,
+            "no target '//:missing' (toolchain_type)",
+        )
+        .with_related(
+            z,
+            range_of(BUILD_Z, "\"//c:v\""),
+            "the nearest, 50% similar, match",
+        )
+        .with_fix(Fix {
+            title: "Replace with '//c:v'".into(),
+            applicability: Applicability::Unsafe,
+            edits: vec![TextEdit {
+                file: a,
+                range: label,
+                new_text: "\"//c:v\"".into(),
+            }],
+        }),
+        Diagnostic::new(
+            "syntax-error",
+            Severity::Info,
+            a,
+            TextRange { start: 0, end: 0 },
+            "empty range at the start",
+        ),
+        Diagnostic::new(
+            "syntax-error",
+            Severity::Info,
+            a,
+            with_unicode,
+            "from é to the end of the label",
+        ),
+    ]
+}
+
+fn problems() -> Vec<PathProblem> {
+    vec![PathProblem {
+        path: "b/secret dir".into(),
+        message: "directory cannot be read: permission denied".into(),
+        severity: Severity::Warning,
+        check: "unreadable-file",
+    }]
+}
+
+fn output(format: Format, color: bool) -> String {
+    let (analysis, a, z) = analysis();
+    let mut out = Vec::new();
+    render(
+        format,
+        &analysis,
+        &diagnostics(a, z),
+        &problems(),
+        &mut out,
+        color,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[test]
+fn json_is_the_exact_contract() {
+    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[{"check":"syntax-error","severity":"info","path":"a/BUILD","line":1,"column":1,"end_line":1,"end_column":1,"message":"empty range at the start","related":[]},{"check":"syntax-error","severity":"info","path":"a/BUILD","line":2,"column":3,"end_line":3,"end_column":53,"message":"from é to the end of the label","related":[]},{"check":"unresolved-label","severity":"error","path":"a/BUILD","line":3,"column":41,"end_line":3,"end_column":53,"message":"no target '//:missing' (toolchain_type)","related":[{"path":"z/BUILD","line":3,"column":26,"message":"the nearest, 50% similar, match"}]},{"check":"unreadable-file","severity":"warning","path":"b/secret dir","line":1,"column":1,"end_line":1,"end_column":1,"message":"directory cannot be read: permission denied","related":[]},{"check":"wrong-target-kind","severity":"warning","path":"z/BUILD","line":2,"column":12,"end_line":4,"end_column":2,"message":"a multi-line span","related":[]}]}
+"#;
+    assert_eq!(
+        output(Format::Json, false),
+        expected.replace("VERSION", VERSION)
+    );
+}
+
+#[test]
+fn json_columns_count_unicode_scalar_values() {
+    // `é` is two bytes and `🦀` four (two UTF-16 units): columns count each as one.
+    let text = "x = \"é🦀\" + \"//:bad\"\n";
+    let mut ws = Workspace::default();
+    ws.repos.push(RepoInfo {
+        name: RepoName::main(),
+        root_display: "/ws".into(),
+        display_prefix: String::new(),
+        origin: RepoOrigin::Main,
+        module_name: None,
+    });
+    let f = ws.add_file(
+        RepoName::main(),
+        "BUILD.bazel",
+        FileKind::Build,
+        Arc::from(text),
+    );
+    let analysis = AnalysisHost::new(ws).analysis();
+    let d = Diagnostic::new(
+        "unresolved-label",
+        Severity::Error,
+        f,
+        range_of(text, "\"//:bad\""),
+        "m",
+    );
+    let mut out = Vec::new();
+    render(Format::Json, &analysis, &[d], &[], &mut out, false).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(12))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(1), Some(20))
+    );
+}
+
+#[test]
+fn json_without_problems() {
+    let (analysis, ..) = analysis();
+    let mut out = Vec::new();
+    render(Format::Json, &analysis, &[], &[], &mut out, false).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        format!("{{\"tool\":\"toolcheck\",\"version\":\"{VERSION}\",\"diagnostics\":[]}}\n")
+    );
+}
+
+#[test]
+fn ranges_out_of_bounds_or_inside_a_character_are_clamped() {
+    let (analysis, a, _) = analysis();
+    let inside_e = BUILD_A.find('é').unwrap() as u32 + 1;
+    let diags = vec![
+        Diagnostic::new(
+            "syntax-error",
+            Severity::Error,
+            a,
+            TextRange {
+                start: inside_e,
+                end: inside_e + 1,
+            },
+            "inside",
+        ),
+        Diagnostic::new(
+            "syntax-error",
+            Severity::Error,
+            a,
+            TextRange {
+                start: 10_000,
+                end: 20_000,
+            },
+            "past the end",
+        ),
+    ];
+    for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
+        let mut out = Vec::new();
+        render(format, &analysis, &diags, &[], &mut out, false).unwrap();
+    }
+    let mut out = Vec::new();
+    render(Format::Json, &analysis, &diags, &[], &mut out, false).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let pos = |i: usize| {
+        let d = &v["diagnostics"][i];
+        [&d["line"], &d["column"], &d["end_line"], &d["end_column"]].map(|x| x.as_u64().unwrap())
+    };
+    assert_eq!(pos(0), [2, 3, 2, 4]);
+    assert_eq!(pos(1), [4, 1, 4, 1]);
+}
+
+#[test]
+fn github_workflow_commands() {
+    let expected = "\
+::notice file=a/BUILD,line=1,col=1,endLine=1,endColumn=1,title=syntax-error::empty range at the start
+::notice file=a/BUILD,line=2,col=3,endLine=3,endColumn=53,title=syntax-error::from é to the end of the label
+::error file=a/BUILD,line=3,col=41,endLine=3,endColumn=53,title=unresolved-label::no target '//:missing' (toolchain_type)%0Az/BUILD:3:26: the nearest, 50%25 similar, match%0Ahelp: Replace with '//c:v'
+::warning file=b/secret dir,line=1,col=1,title=unreadable-file::directory cannot be read: permission denied
+::warning file=z/BUILD,line=2,col=12,endLine=4,endColumn=2,title=wrong-target-kind::a multi-line span
+";
+    assert_eq!(output(Format::Github, false), expected);
+}
+
+#[test]
+fn github_escaping() {
+    use super::github::{escape_data, escape_property};
+    assert_eq!(escape_data("50% a:b, c\r\nd"), "50%25 a:b, c%0D%0Ad");
+    assert_eq!(
+        escape_property("50% a:b, c\r\nd"),
+        "50%25 a%3Ab%2C c%0D%0Ad"
+    );
+    let problem = PathProblem {
+        path: "dir:with,odd%chars".into(),
+        message: "line one\nline two".into(),
+        severity: Severity::Error,
+        check: "unreadable-file",
+    };
+    let (analysis, ..) = analysis();
+    let mut out = Vec::new();
+    render(Format::Github, &analysis, &[], &[problem], &mut out, false).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "::error file=dir%3Awith%2Codd%25chars,line=1,col=1,title=unreadable-file::line one%0Aline two\n"
+    );
+}
+
+#[test]
+fn human_plain() {
+    let expected = r#"info[syntax-error]: empty range at the start
+ --> a/BUILD:1:1
+  |
+1 | load("//:defs.bzl", "x")
+  | -
+  |
+
+info[syntax-error]: from é to the end of the label
+ --> a/BUILD:2:3
+  |
+2 |   # é ü
+  |  ___-
+3 | | toolchain(name = "tc", toolchain_type = "//:missing")
+  | |____________________________________________________-
+  |
+
+error[unresolved-label]: no target '//:missing' (toolchain_type)
+ --> a/BUILD:3:41
+  |
+3 | toolchain(name = "tc", toolchain_type = "//:missing")
+  |                                         ^^^^^^^^^^^^
+  |
+ ::: z/BUILD:3:26
+  |
+3 |     constraint_values = ["//c:v"],
+  |                          ------- note: the nearest, 50% similar, match
+  |
+  = help: Replace with '//c:v'
+
+warning[unreadable-file]: directory cannot be read: permission denied
+ = note: b/secret dir
+
+warning[wrong-target-kind]: a multi-line span
+ --> z/BUILD:2:12
+  |
+2 |       name = "p",
+  |  ____________-
+3 | |     constraint_values = ["//c:v"],
+4 | | )
+  | |_-
+  |
+
+1 error, 2 warnings, 2 infos
+"#;
+    assert_eq!(output(Format::Human, false), expected);
+}
+
+#[test]
+fn human_color_only_when_asked() {
+    assert!(!output(Format::Human, false).contains('\x1b'));
+    let colored = output(Format::Human, true);
+    assert!(colored.contains("\x1b["), "{colored}");
+    assert!(colored.contains("1 error, 2 warnings, 2 infos"));
+}
+
+#[test]
+fn human_same_file_related_and_tabs() {
+    let text = "platform(\n\tname = \"p\",\n\tparents = [\":p\"],\n)\n";
+    let mut ws = Workspace::default();
+    ws.repos.push(RepoInfo {
+        name: RepoName::main(),
+        root_display: "/ws".into(),
+        display_prefix: String::new(),
+        origin: RepoOrigin::Main,
+        module_name: None,
+    });
+    let f = ws.add_file(RepoName::main(), "BUILD", FileKind::Build, Arc::from(text));
+    let analysis = AnalysisHost::new(ws).analysis();
+    let d = Diagnostic::new(
+        "platform-parent-cycle",
+        Severity::Error,
+        f,
+        range_of(text, "\":p\""),
+        "'//:p' is its own parent",
+    )
+    .with_related(f, range_of(text, "\"p\""), "declared here");
+    let mut out = Vec::new();
+    render(Format::Human, &analysis, &[d], &[], &mut out, false).unwrap();
+    let expected = r#"error[platform-parent-cycle]: '//:p' is its own parent
+ --> BUILD:3:13
+  |
+2 |  name = "p",
+  |         --- note: declared here
+3 |  parents = [":p"],
+  |             ^^^^
+  |
+
+1 error, 0 warnings, 0 infos
+"#;
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+}
+
+#[test]
+fn human_without_problems() {
+    let (analysis, ..) = analysis();
+    let mut out = Vec::new();
+    render(Format::Human, &analysis, &[], &[], &mut out, false).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "0 errors, 0 warnings, 0 infos\n"
+    );
+}
+
+#[test]
+fn sarif_structure() {
+    let v: serde_json::Value = serde_json::from_str(&output(Format::Sarif, false)).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["$schema"]
+        .as_str()
+        .unwrap()
+        .contains("sarif-schema-2.1.0"));
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    assert_eq!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///ws/");
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "toolcheck");
+    assert_eq!(driver["version"], VERSION);
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), toolcheck_ide::ALL_CHECKS.len());
+    for (rule, check) in rules.iter().zip(toolcheck_ide::ALL_CHECKS) {
+        assert_eq!(rule["id"], check.name);
+        assert_eq!(
+            rule["helpUri"],
+            format!(
+                "https://github.com/toolcheck/toolcheck/blob/main/RULES.md#{}",
+                check.name
+            )
+        );
+        assert_eq!(rule["help"]["markdown"], check.docs);
+        assert!(rule["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(check.summary));
+        assert!(!rule["fullDescription"]["text"].as_str().unwrap().is_empty());
+        let level = match check.default_severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        };
+        assert_eq!(rule["defaultConfiguration"]["level"], level);
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+    }
+    let levels: Vec<&str> = results
+        .iter()
+        .map(|r| r["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["note", "note", "error", "warning", "warning"]);
+
+    let error = &results[2];
+    assert_eq!(
+        error["message"]["text"],
+        "no target '//:missing' (toolchain_type)."
+    );
+    let loc = &error["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"],
+        serde_json::json!({"uri": "a/BUILD", "uriBaseId": "%SRCROOT%"})
+    );
+    assert_eq!(
+        loc["region"],
+        serde_json::json!({"startLine": 3, "startColumn": 41, "endLine": 3, "endColumn": 53, "snippet": {"text": "\"//:missing\""}})
+    );
+    assert_eq!(loc["contextRegion"]["startLine"], 2);
+    assert_eq!(loc["contextRegion"]["endLine"], 3);
+    let related = &error["relatedLocations"][0];
+    assert_eq!(related["id"], 0);
+    assert_eq!(
+        related["message"]["text"],
+        "the nearest, 50% similar, match."
+    );
+    assert_eq!(
+        related["physicalLocation"]["artifactLocation"]["uri"],
+        "z/BUILD"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startColumn"], 26);
+    let fix = &error["fixes"][0];
+    assert_eq!(fix["description"]["text"], "Replace with '//c:v'.");
+    assert_eq!(
+        fix["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "\"//c:v\""
+    );
+
+    // Non-ASCII text before the start on the same line: columns count code points.
+    assert_eq!(
+        results[1]["locations"][0]["physicalLocation"]["region"]["startColumn"],
+        3
+    );
+    // A path problem: the path (percent-encoded) and line 1, column 1.
+    let problem = &results[3]["locations"][0]["physicalLocation"];
+    assert_eq!(problem["artifactLocation"]["uri"], "b/secret%20dir");
+    assert_eq!(
+        problem["region"],
+        serde_json::json!({"startLine": 1, "startColumn": 1})
+    );
+}
+
+#[test]
+fn sarif_without_problems_has_an_empty_results_array() {
+    let (analysis, ..) = analysis();
+    let mut out = Vec::new();
+    render(Format::Sarif, &analysis, &[], &[], &mut out, false).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn sarif_uris() {
+    use super::sarif::{artifact_location, file_uri};
+    assert_eq!(
+        artifact_location("a b/BUILD#1?é")["uri"],
+        "a%20b/BUILD%231%3F%C3%A9"
+    );
+    assert_eq!(artifact_location("x:y/BUILD")["uri"], "x%3Ay/BUILD");
+    assert_eq!(
+        artifact_location("@repo//pkg/BUILD")["uri"],
+        "@repo//pkg/BUILD"
+    );
+    assert_eq!(
+        artifact_location("../other/BUILD")["uriBaseId"],
+        "%SRCROOT%"
+    );
+    assert_eq!(
+        artifact_location("/abs/x y/BUILD"),
+        serde_json::json!({"uri": "file:///abs/x%20y/BUILD"})
+    );
+    assert_eq!(
+        artifact_location("C:\\src\\BUILD"),
+        serde_json::json!({"uri": "file:///C:/src/BUILD"})
+    );
+    assert_eq!(file_uri("/home/me/ws", true), "file:///home/me/ws/");
+    assert_eq!(file_uri("/home/me/ws/", true), "file:///home/me/ws/");
+}
