@@ -18,7 +18,8 @@ pub(crate) static CHECK: CheckMeta = CheckMeta {
     docs: "## What it does
 Reports a platform's `constraint_values`, or a toolchain's `exec_compatible_with` or
 `target_compatible_with`, that lists two different values of the same `constraint_setting`
-(after following aliases, so `@platforms//os:macos` and `@platforms//os:osx` are the same value).
+(after following aliases, so `@platforms//os:macos` and `@platforms//os:osx` are the same value),
+or the same value twice (directly or through an alias), which Bazel also rejects.
 A child platform that overrides a value inherited from its parent is not a conflict.
 
 ## Why it matters
@@ -83,7 +84,18 @@ fn check_list(
                 )
                 .with_related(first.loc.file, first.loc.range, format!("'{first_value}' is listed here")),
             ),
-            Some(_) => {}
+            Some((first, first_value)) => acc.push(
+                Diagnostic::new(
+                    CHECK.name,
+                    Severity::Error,
+                    r.loc.file,
+                    r.loc.range,
+                    format!(
+                        "{what} of `{owner}` lists constraint value '{first_value}' twice (of setting '{setting}'); Bazel rejects duplicate constraint values"
+                    ),
+                )
+                .with_related(first.loc.file, first.loc.range, format!("'{first_value}' is already listed here")),
+            ),
             None => {
                 seen.insert(setting, (r, value));
             }
