@@ -1,0 +1,208 @@
+//! The workspace model end to end: root discovery, nested workspaces, bzlmod
+//! `local_path_override` modules with repository mapping, WORKSPACE local repositories,
+//! `.bazelignore`, `bazel-*` symlinks, an output base found through them, `--repo`, and
+//! `.bazelrc` flags. Each scenario asserts which labels resolve through `toolcheck check`.
+
+use std::path::Path;
+use std::process::Command;
+
+use toolcheck_tests::{scratch_dir, toolcheck_bin, write_files};
+
+fn run(args: &[&str], dir: &Path) -> (i32, Vec<(String, String, String)>) {
+    let out = Command::new(toolcheck_bin())
+        .args(["check", "--format", "json"])
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("toolcheck runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let diags = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["check"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), diags)
+}
+
+const TOOLCHAIN_TYPE_PKG: &str = "toolchain_type(name = \"type\")\nconstraint_setting(name = \"os\")\nconstraint_value(name = \"linux\", constraint_setting = \":os\")\n";
+
+#[test]
+fn bzlmod_local_path_override_with_repo_name() {
+    let dir = scratch_dir("ws-bzlmod");
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"app\")\nbazel_dep(name = \"rules_x\", version = \"1.0\", repo_name = \"x\")\nlocal_path_override(module_name = \"rules_x\", path = \"third_party/rules_x\")\nregister_toolchains(\"@x//tc:all\")\n",
+            ),
+            (
+                "BUILD.bazel",
+                "toolchain(\n    name = \"mine\",\n    exec_compatible_with = [\"@x//tc:linux\"],\n    toolchain = \":impl\",\n    toolchain_type = \"@x//tc:type\",\n)\ntoolchain(\n    name = \"bad\",\n    toolchain = \":impl\",\n    toolchain_type = \"@x//tc:nope\",\n)\n",
+            ),
+            ("third_party/rules_x/MODULE.bazel", "module(name = \"rules_x\")\nregister_toolchains(\"//tc:all\")\n"),
+            (
+                "third_party/rules_x/tc/BUILD.bazel",
+                &format!("{TOOLCHAIN_TYPE_PKG}toolchain(name = \"t\", toolchain = \":i\", toolchain_type = \"//tc:type\")\n"),
+            ),
+        ],
+    );
+    let (code, diags) = run(&[], &dir);
+    assert_eq!(code, 1);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert!(diags[0].2.contains("@x//tc:nope"), "{diags:#?}");
+}
+
+#[test]
+fn workspace_mode_local_repositories() {
+    let dir = scratch_dir("ws-workspace");
+    let ext = scratch_dir("ws-workspace-ext");
+    write_files(&ext, &[("WORKSPACE", ""), ("tc/BUILD", TOOLCHAIN_TYPE_PKG)]);
+    write_files(
+        &dir,
+        &[
+            (
+                "WORKSPACE",
+                &format!(
+                    "local_repository(name = \"ext\", path = \"{}\")\nnew_local_repository(name = \"gen\", path = \"gen_src\", build_file_content = \"toolchain_type(name = 'gt')\")\nregister_toolchains(\"//:all\")\n",
+                    ext.display()
+                ),
+            ),
+            ("gen_src/README", "not a BUILD file"),
+            (
+                "BUILD",
+                "toolchain(name = \"a\", toolchain = \":i\", toolchain_type = \"@ext//tc:type\", exec_compatible_with = [\"@ext//tc:linux\"])\ntoolchain(name = \"b\", toolchain = \":i\", toolchain_type = \"@gen//:gt\")\ntoolchain(name = \"c\", toolchain = \":i\", toolchain_type = \"@ext//tc:missing\")\n",
+            ),
+        ],
+    );
+    let (_, diags) = run(&[], &dir);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert!(diags[0].2.contains("@ext//tc:missing"), "{diags:#?}");
+}
+
+#[test]
+fn nested_workspaces_are_separate_roots() {
+    let dir = scratch_dir("ws-nested");
+    write_files(
+        &dir,
+        &[
+            ("MODULE.bazel", "module(name = \"outer\")\n"),
+            ("BUILD.bazel", "toolchain_type(name = \"outer_type\")\n"),
+            ("inner/MODULE.bazel", "module(name = \"inner\")\n"),
+            (
+                "inner/BUILD.bazel",
+                "toolchain(name = \"t\", toolchain = \":i\", toolchain_type = \"//:outer_type\")\n",
+            ),
+        ],
+    );
+    // From the outer root, the inner workspace is not part of the main repository.
+    let (code, diags) = run(&[], &dir);
+    assert_eq!((code, diags.len()), (0, 0), "{diags:#?}");
+    // From inside, `//` means the inner root, where `outer_type` does not exist.
+    let (code, diags) = run(&[], &dir.join("inner"));
+    assert_eq!(code, 1);
+    assert!(
+        diags.iter().any(|(c, p, m)| c == "unresolved-label"
+            && p == "BUILD.bazel"
+            && m.contains("outer_type")),
+        "{diags:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn bazelignore_convenience_symlinks_and_output_base() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch_dir("ws-outputbase");
+    let ob = scratch_dir("ws-outputbase-ob");
+    // A fake output base with a fetched repository and an exec root.
+    write_files(
+        &ob,
+        &[
+            ("external/fetched/WORKSPACE", ""),
+            ("external/fetched/tc/BUILD", TOOLCHAIN_TYPE_PKG),
+        ],
+    );
+    std::fs::create_dir_all(ob.join("execroot/ws-outputbase/bazel-out")).unwrap();
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            (".bazelignore", "ignored\n"),
+            ("ignored/BUILD", "toolchain(name = \"x\", toolchain = \":i\", toolchain_type = \"//nope:nope\")\n"),
+            ("BUILD", "toolchain(name = \"t\", toolchain = \":i\", toolchain_type = \"@fetched//tc:type\")\n"),
+        ],
+    );
+    symlink(
+        ob.join("execroot/ws-outputbase"),
+        dir.join("bazel-ws-outputbase"),
+    )
+    .unwrap();
+    symlink(
+        ob.join("execroot/ws-outputbase/bazel-out"),
+        dir.join("bazel-out"),
+    )
+    .unwrap();
+    let (code, diags) = run(&[], &dir);
+    assert_eq!((code, diags.len()), (0, 0), "{diags:#?}");
+    // Without the symlinks the repository is invisible: one info, exit 0 at --fail-on warning.
+    std::fs::remove_file(dir.join("bazel-ws-outputbase")).unwrap();
+    std::fs::remove_file(dir.join("bazel-out")).unwrap();
+    let (code, diags) = run(&[], &dir);
+    assert_eq!(code, 0);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert!(
+        diags[0].2.contains("cannot read repository '@fetched'"),
+        "{diags:#?}"
+    );
+    // `--output-base` and `--repo` make it visible again.
+    let (_, diags) = run(&["--output-base", ob.to_str().unwrap()], &dir);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let repo = format!("fetched={}", ob.join("external/fetched").display());
+    let (_, diags) = run(&["--repo", &repo], &dir);
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
+#[test]
+fn bazelrc_flags_are_indexed() {
+    let dir = scratch_dir("ws-bazelrc");
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            (".bazelrc", "build --extra_toolchains=//tc:real,//tc:missing\nbuild:ci --platforms=//tc:not_a_platform\nimport %workspace%/more.bazelrc\n"),
+            ("more.bazelrc", "common --extra_execution_platforms=//plat/...\n"),
+            ("tc/BUILD", "toolchain_type(name = \"type\")\ntoolchain(name = \"real\", toolchain = \":i\", toolchain_type = \":type\")\n"),
+        ],
+    );
+    let (_, diags) = run(&[], &dir);
+    let summary: Vec<(String, String)> = diags
+        .iter()
+        .map(|(c, p, _)| (c.clone(), p.clone()))
+        .collect();
+    assert!(
+        diags.iter().any(|(c, p, m)| c == "unresolved-label"
+            && p == ".bazelrc"
+            && m.contains("//tc:missing")),
+        "{summary:?}"
+    );
+    assert!(
+        diags
+            .iter()
+            .any(|(c, p, _)| c == "empty-registration-pattern" && p == "more.bazelrc"),
+        "{summary:?}"
+    );
+    // `build:ci` lines only apply with --config=ci, which a plain check does not assume.
+    assert!(
+        !diags.iter().any(|(_, _, m)| m.contains("not_a_platform")),
+        "{diags:#?}"
+    );
+}
