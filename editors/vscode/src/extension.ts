@@ -15,7 +15,6 @@ import {
   ServerOptions,
   TextDocumentIdentifier,
   Position,
-  TransportKind,
 } from 'vscode-languageclient/node';
 
 /** Parameters of the custom `toolcheck/resolve` request (see server/src/lsp/ext.rs). */
@@ -67,8 +66,8 @@ function createClient(context: vscode.ExtensionContext): LanguageClient {
   const cfg = vscode.workspace.getConfiguration('toolcheck');
   const run: Executable = {
     command: serverPath(context, cfg),
+    // No `transport`: vscode-languageclient would append `--stdio`; stdio is the default.
     args: ['lsp', ...cfg.get<string[]>('server.extraArgs', [])],
-    transport: TransportKind.stdio,
     options: { env: { ...process.env, ...cfg.get<Record<string, string>>('server.extraEnv', {}) } },
   };
   const serverOptions: ServerOptions = { run, debug: run };
