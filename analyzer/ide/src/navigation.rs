@@ -286,7 +286,7 @@ impl Analysis {
             Decl::ConfigSetting {
                 constraint_values, ..
             } => s.push_str(&format!("- constraint_values: {}", list(constraint_values))),
-            Decl::StarlarkRule(rule) => s.push_str(&format!("Starlark rule `{rule}`")),
+            Decl::StarlarkRule { .. } => s.push_str(&format!("Starlark rule `{}`", t.kind)),
             Decl::OtherNative | Decl::Unknown => {}
         }
         s.push_str(&format!("\n\nDeclared in `{}`", self.display_path(t.file)));
@@ -655,7 +655,7 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
                 out.push(r);
             }
         }
-        Decl::ToolchainType | Decl::OtherNative | Decl::StarlarkRule(_) | Decl::Unknown => {}
+        Decl::ToolchainType | Decl::OtherNative | Decl::StarlarkRule { .. } | Decl::Unknown => {}
     }
 }
 
