@@ -12,6 +12,7 @@
 //! [`UnknownCause`], never guessed. Alias chains and parent chains are followed iteratively with
 //! a visited set, so cycles and very long chains terminate.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashSet;
@@ -114,6 +115,13 @@ pub fn absent(model: &Model, label: &Label) -> Result<UnknownCause, MissingTarge
 ///
 /// Iterative with a visited set: a cycle is reported, never looped on, whatever its length.
 pub fn resolve_alias(model: &Model, label: &Label) -> AliasOutcome {
+    // Fast path: most labels are not aliases.
+    match model.targets.get(label) {
+        Some(TargetKind::Alias(_)) => {}
+        Some(_) => return AliasOutcome::Target(label.clone()),
+        None if target_kind(model, label).is_some() => return AliasOutcome::Target(label.clone()),
+        None => {}
+    }
     let mut seen: FxHashSet<&Label> = FxHashSet::default();
     let mut chain: Vec<&Label> = Vec::new();
     let mut current = label;
@@ -294,11 +302,20 @@ impl ConstraintSet {
     }
 }
 
-/// The answer of `value(platform, setting)`.
+/// The answer of `value(platform, setting)`. Borrowed: lookups run in the resolver's inner
+/// loop and must not allocate.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Lookup {
-    Value(Label),
+pub enum Lookup<'a> {
+    Value(&'a Label),
     /// The platform sets nothing and the setting has no default.
+    NoValue,
+    Unknown(Cow<'a, UnknownCause>),
+}
+
+/// A setting's default, resolved once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum DefaultValue {
+    Value(Label),
     NoValue,
     Unknown(UnknownCause),
 }
@@ -430,15 +447,17 @@ impl PlatformConstraints {
     }
 
     /// `value(platform, setting)` of spec §2, with `default` the setting's default lookup.
-    pub fn lookup(&self, setting: &Label, defaults: &Defaults) -> Lookup {
+    pub fn lookup<'s>(&'s self, setting: &Label, defaults: &'s Defaults) -> Lookup<'s> {
         if let Some(cause) = &self.invalid {
-            return Lookup::Unknown(cause.clone());
+            return Lookup::Unknown(Cow::Borrowed(cause));
         }
         match self.entries.get(setting) {
-            Some((value, true)) => Lookup::Value(value.clone()),
-            Some((_, false)) => Lookup::Unknown(self.open_cause()),
-            None if self.open.is_some() => Lookup::Unknown(self.open_cause()),
-            None => defaults.get(setting),
+            Some((value, true)) => Lookup::Value(value),
+            Some((_, false)) => Lookup::Unknown(Cow::Owned(self.open_cause())),
+            None => match &self.open {
+                Some(cause) => Lookup::Unknown(Cow::Borrowed(cause)),
+                None => defaults.get(setting),
+            },
         }
     }
 
@@ -492,7 +511,7 @@ fn outcome_cause(label: &Label, outcome: AliasOutcome) -> UnknownCause {
 /// The default value of every constraint setting, resolved once.
 #[derive(Clone, Debug, Default)]
 pub struct Defaults {
-    map: rustc_hash::FxHashMap<Label, Lookup>,
+    map: rustc_hash::FxHashMap<Label, DefaultValue>,
     invisible: Vec<toolcheck_index::label::RepoName>,
 }
 
@@ -503,10 +522,10 @@ impl Defaults {
             .iter()
             .map(|(label, setting)| {
                 let lookup = match &setting.default {
-                    None => Lookup::NoValue,
+                    None => DefaultValue::NoValue,
                     Some(d) => match resolve_or_cause(model, d) {
-                        Ok(v) => Lookup::Value(v),
-                        Err(c) => Lookup::Unknown(c),
+                        Ok(v) => DefaultValue::Value(v),
+                        Err(c) => DefaultValue::Unknown(c),
                     },
                 };
                 (label.clone(), lookup)
@@ -519,17 +538,19 @@ impl Defaults {
     }
 
     /// The default of `setting`; unknown when the setting itself is not modelled.
-    pub fn get(&self, setting: &Label) -> Lookup {
+    pub fn get(&self, setting: &Label) -> Lookup<'_> {
         match self.map.get(setting) {
-            Some(l) => l.clone(),
+            Some(DefaultValue::Value(v)) => Lookup::Value(v),
+            Some(DefaultValue::NoValue) => Lookup::NoValue,
+            Some(DefaultValue::Unknown(c)) => Lookup::Unknown(Cow::Borrowed(c)),
             None if self.invisible.contains(&setting.repo) => {
-                Lookup::Unknown(UnknownCause::InvisibleRepo {
+                Lookup::Unknown(Cow::Owned(UnknownCause::InvisibleRepo {
                     label: setting.clone(),
-                })
+                }))
             }
-            None => Lookup::Unknown(UnknownCause::NotModelled {
+            None => Lookup::Unknown(Cow::Owned(UnknownCause::NotModelled {
                 label: setting.clone(),
-            }),
+            })),
         }
     }
 }
@@ -551,10 +572,12 @@ pub fn has_all(platform: &PlatformConstraints, values: &ValueList, defaults: &De
     let mut unknown = values.unknown.clone();
     for v in &values.values {
         match platform.lookup(&v.setting, defaults) {
-            Lookup::Value(x) if x == v.value => {}
+            Lookup::Value(x) if *x == v.value => {}
             Lookup::Value(_) | Lookup::NoValue => missing.push(v.written.clone()),
             Lookup::Unknown(c) => {
-                unknown.get_or_insert(c);
+                if unknown.is_none() {
+                    unknown = Some(c.into_owned());
+                }
             }
         }
     }
@@ -573,10 +596,12 @@ pub fn toolchain_matches(
     let mut unknown = toolchain.unknown.clone();
     for (setting, value) in &toolchain.values {
         match platform.lookup(setting, defaults) {
-            Lookup::Value(x) if x == *value => {}
+            Lookup::Value(x) if x == value => {}
             Lookup::Value(_) | Lookup::NoValue => mismatching.push(value.clone()),
             Lookup::Unknown(c) => {
-                unknown.get_or_insert(c);
+                if unknown.is_none() {
+                    unknown = Some(c.into_owned());
+                }
             }
         }
     }

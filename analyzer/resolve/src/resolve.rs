@@ -30,6 +30,16 @@ use crate::platforms::{
 use crate::registration::{registered_exec_platforms, registered_toolchains, Registered};
 use crate::trace::{ExecChoice, ToolchainRef, TraceEvent, UnknownCause};
 
+/// Records a trace event only when tracing is on: building events allocates, and callers
+/// that resolve every target of a workspace (lints) do not need them.
+macro_rules! emit {
+    ($on:expr, $trace:expr, $event:expr) => {
+        if $on {
+            $trace.push($event);
+        }
+    };
+}
+
 /// How the exec platform is chosen among the suitable ones (spec §4.2 step 5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExecSelection {
@@ -64,6 +74,9 @@ pub struct Request {
     pub auto_exec_group_constraints: Vec<(Label, Known<Vec<Label>>)>,
     /// Overrides the version's [`ExecSelection`].
     pub selection: Option<ExecSelection>,
+    /// Whether to record [`GroupResolution::trace`] (on by default; turn it off when only
+    /// the outcome matters, e.g. when linting every target).
+    pub trace: bool,
 }
 
 impl Request {
@@ -80,6 +93,7 @@ impl Request {
             auto_exec_groups: false,
             auto_exec_group_constraints: Vec::new(),
             selection: None,
+            trace: true,
         }
     }
 }
@@ -337,6 +351,24 @@ pub struct Resolver<'m> {
     any_type: Vec<usize>,
     exec: Vec<PreparedExec>,
     platform_cache: RwLock<FxHashMap<Label, Arc<PlatformConstraints>>>,
+    /// Per toolchain (not `use_target_platform_constraints`), per exec platform: predicate B on
+    /// the exec side, which no request changes.
+    exec_matrix: Vec<Vec<Match>>,
+    /// Per target platform: everything that depends on it, computed on first use.
+    target_caches: RwLock<FxHashMap<Label, Arc<TargetCache>>>,
+}
+
+/// Request-independent facts for one target platform.
+struct TargetCache {
+    /// Per prepared toolchain: its `target_settings` verdict.
+    settings: Vec<SettingMatch>,
+    /// Per prepared toolchain: predicate B on the target side (`None` when not applicable).
+    target: Vec<Option<Match>>,
+    /// Per prepared toolchain with `use_target_platform_constraints`: predicate B of the target
+    /// platform's constraints against each exec platform (empty for other toolchains).
+    utpc_exec: Vec<Vec<Match>>,
+    /// Per exec platform: its `required_settings` verdict.
+    required: Vec<SettingMatch>,
 }
 
 /// Membership of an exec platform in the filtered list.
@@ -348,6 +380,8 @@ enum Member {
 
 /// One available exec platform of a group.
 struct Avail<'r> {
+    /// Index into the resolver's exec platforms (and the precomputed matrices).
+    index: usize,
     exec: &'r PreparedExec,
     member: Member,
 }
@@ -495,6 +529,16 @@ impl<'m> Resolver<'m> {
             prepared.push(p);
         }
 
+        let exec_matrix = prepared
+            .iter()
+            .map(|tc| match (&tc.opaque, &tc.use_target) {
+                (None, Known::Known(false)) => exec
+                    .iter()
+                    .map(|e| toolchain_matches(&tc.exec, &e.constraints, &defaults))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
         Resolver {
             model,
             config: config.clone(),
@@ -506,6 +550,8 @@ impl<'m> Resolver<'m> {
             any_type,
             exec,
             platform_cache: RwLock::new(cache),
+            exec_matrix,
+            target_caches: RwLock::new(FxHashMap::default()),
         }
     }
 
@@ -535,6 +581,53 @@ impl<'m> Resolver<'m> {
             cache.insert(label.clone(), p.clone());
         }
         p
+    }
+
+    fn target_cache(&self, label: &Label) -> Arc<TargetCache> {
+        if let Ok(cache) = self.target_caches.read() {
+            if let Some(c) = cache.get(label) {
+                return c.clone();
+            }
+        }
+        let target = self.platform(label);
+        let defaults = &self.defaults;
+        let mut c = TargetCache {
+            settings: Vec::with_capacity(self.prepared.len()),
+            target: Vec::with_capacity(self.prepared.len()),
+            utpc_exec: Vec::with_capacity(self.prepared.len()),
+            required: self
+                .exec
+                .iter()
+                .map(|e| match &e.required {
+                    Known::Known(settings) => match_all(settings, &target, defaults),
+                    Known::Unknown => SettingMatch::Match,
+                })
+                .collect(),
+        };
+        let target_set = target.as_constraint_set();
+        for tc in &self.prepared {
+            c.settings.push(match_all(&tc.settings, &target, defaults));
+            let set = match (&tc.opaque, &tc.use_target) {
+                (None, Known::Known(true)) => Some(&target_set),
+                (None, Known::Known(false)) => Some(&tc.target),
+                _ => None,
+            };
+            c.target
+                .push(set.map(|set| toolchain_matches(set, &target, defaults)));
+            c.utpc_exec.push(match (&tc.opaque, &tc.use_target) {
+                (None, Known::Known(true)) => self
+                    .exec
+                    .iter()
+                    .map(|e| toolchain_matches(&target_set, &e.constraints, defaults))
+                    .collect(),
+                _ => Vec::new(),
+            });
+        }
+        let c = Arc::new(c);
+        if let Ok(mut cache) = self.target_caches.write() {
+            cache.insert(label.clone(), c.clone());
+        }
+        c
     }
 
     /// Resolves every exec group of `request`.
@@ -607,6 +700,7 @@ impl<'m> Resolver<'m> {
             trace: Vec::new(),
         };
         let version = self.config.version;
+        let on = request.trace;
 
         // Registration errors fail resolution as in Bazel (the registered lists are shared).
         let reg_error = self.exec_platforms.errors.first().or_else(|| {
@@ -646,7 +740,7 @@ impl<'m> Resolver<'m> {
             }
             AliasOutcome::Unknown(_) | AliasOutcome::Cycle(_) => {}
         }
-        let target = self.platform(target_label);
+        let tcache = self.target_cache(target_label);
         let defaults = &self.defaults;
 
         // 1. Available exec platforms (predicate A on the group's exec constraints).
@@ -658,11 +752,15 @@ impl<'m> Resolver<'m> {
         );
         let mut avail: Vec<Avail<'_>> = Vec::new();
         let mut seen: FxHashSet<&Label> = FxHashSet::default();
-        for e in &self.exec {
+        for (index, e) in self.exec.iter().enumerate() {
             if !seen.insert(&e.label) {
-                out.trace.push(TraceEvent::ExecPlatformDuplicate {
-                    platform: e.label.clone(),
-                });
+                emit!(
+                    on,
+                    out.trace,
+                    TraceEvent::ExecPlatformDuplicate {
+                        platform: e.label.clone(),
+                    }
+                );
                 continue;
             }
             // Whether the entry is a platform at all is unknown for placeholders and
@@ -675,17 +773,21 @@ impl<'m> Resolver<'m> {
             };
             if version.major >= 8 {
                 match &e.required {
-                    Known::Known(settings) => match match_all(settings, &target, defaults) {
+                    Known::Known(_) => match &tcache.required[index] {
                         SettingMatch::Match => {}
                         SettingMatch::NoMatch(settings) => {
-                            out.trace.push(TraceEvent::ExecPlatformRejectedSettings {
-                                platform: e.label.clone(),
-                                settings,
-                            });
+                            emit!(
+                                on,
+                                out.trace,
+                                TraceEvent::ExecPlatformRejectedSettings {
+                                    platform: e.label.clone(),
+                                    settings: settings.clone(),
+                                }
+                            );
                             continue;
                         }
                         SettingMatch::Unknown(c) => {
-                            maybe.get_or_insert(c);
+                            maybe.get_or_insert(c.clone());
                         }
                     },
                     Known::Unknown => {
@@ -698,10 +800,14 @@ impl<'m> Resolver<'m> {
             }
             match has_all(&e.constraints, &constraints, defaults) {
                 Match::No(missing) => {
-                    out.trace.push(TraceEvent::ExecPlatformRemoved {
-                        platform: e.label.clone(),
-                        missing,
-                    });
+                    emit!(
+                        on,
+                        out.trace,
+                        TraceEvent::ExecPlatformRemoved {
+                            platform: e.label.clone(),
+                            missing,
+                        }
+                    );
                     continue;
                 }
                 Match::Unknown(c) => {
@@ -711,20 +817,32 @@ impl<'m> Resolver<'m> {
             }
             let member = match maybe {
                 None => {
-                    out.trace.push(TraceEvent::ExecPlatformKept {
-                        platform: e.label.clone(),
-                    });
+                    emit!(
+                        on,
+                        out.trace,
+                        TraceEvent::ExecPlatformKept {
+                            platform: e.label.clone(),
+                        }
+                    );
                     Member::Yes
                 }
                 Some(cause) => {
-                    out.trace.push(TraceEvent::ExecPlatformUndecidable {
-                        platform: e.label.clone(),
-                        cause: cause.clone(),
-                    });
+                    emit!(
+                        on,
+                        out.trace,
+                        TraceEvent::ExecPlatformUndecidable {
+                            platform: e.label.clone(),
+                            cause: cause.clone(),
+                        }
+                    );
                     Member::Maybe(cause)
                 }
             };
-            avail.push(Avail { exec: e, member });
+            avail.push(Avail {
+                index,
+                exec: e,
+                member,
+            });
         }
         let check_types = version.major >= 9;
 
@@ -738,10 +856,14 @@ impl<'m> Resolver<'m> {
                         (l, None)
                     } else if t.mandatory == Known::Known(false) {
                         // genrule `toolchains`: labels that are no types are silently ignored.
-                        out.trace.push(TraceEvent::TypeIgnored {
-                            requested: t.toolchain_type.clone(),
-                            reason: format!("{l} is not a toolchain_type"),
-                        });
+                        emit!(
+                            on,
+                            out.trace,
+                            TraceEvent::TypeIgnored {
+                                requested: t.toolchain_type.clone(),
+                                reason: format!("{l} is not a toolchain_type"),
+                            }
+                        );
                         continue;
                     } else {
                         out.error = Some(ResolveError::InvalidToolchainType {
@@ -787,7 +909,7 @@ impl<'m> Resolver<'m> {
                 unknown,
                 cells: vec![Cell::Empty; avail.len()],
             };
-            self.resolve_type(&mut state, &avail, &target, check_types, &mut out.trace);
+            self.resolve_type(&mut state, &avail, &tcache, check_types, on, &mut out.trace);
             types.push(state);
         }
 
@@ -855,10 +977,14 @@ impl<'m> Resolver<'m> {
                 Member::Maybe(_) => Tri::Maybe,
             };
             if types.is_empty() && check_types && a.exec.allowed_types.is_some() {
-                out.trace.push(TraceEvent::ExecPlatformTypeNotAllowed {
-                    platform: a.exec.label.clone(),
-                    toolchain_type: None,
-                });
+                emit!(
+                    on,
+                    out.trace,
+                    TraceEvent::ExecPlatformTypeNotAllowed {
+                        platform: a.exec.label.clone(),
+                        toolchain_type: None,
+                    }
+                );
                 s = Tri::No;
             }
             let (mut l, mut h) = (0, 0);
@@ -907,14 +1033,22 @@ impl<'m> Resolver<'m> {
                     });
                     return out;
                 }
-                Some(_) => out.trace.push(TraceEvent::ForcedExecPlatformIgnored {
-                    platform: forced,
-                    reason: "a mandatory toolchain type does not resolve on it".into(),
-                }),
-                None => out.trace.push(TraceEvent::ForcedExecPlatformIgnored {
-                    platform: forced,
-                    reason: "it is not an available execution platform".into(),
-                }),
+                Some(_) => emit!(
+                    on,
+                    out.trace,
+                    TraceEvent::ForcedExecPlatformIgnored {
+                        platform: forced,
+                        reason: "a mandatory toolchain type does not resolve on it".into(),
+                    }
+                ),
+                None => emit!(
+                    on,
+                    out.trace,
+                    TraceEvent::ForcedExecPlatformIgnored {
+                        platform: forced,
+                        reason: "it is not an available execution platform".into(),
+                    }
+                ),
             }
         }
         if winner.is_none() {
@@ -982,10 +1116,14 @@ impl<'m> Resolver<'m> {
             return out;
         };
         let platform = avail[w].exec.label.clone();
-        out.trace.push(TraceEvent::ExecPlatformChosen {
-            platform: platform.clone(),
-            reason: reason.clone(),
-        });
+        emit!(
+            on,
+            out.trace,
+            TraceEvent::ExecPlatformChosen {
+                platform: platform.clone(),
+                reason: reason.clone(),
+            }
+        );
         out.exec_platform = Some(platform.clone());
         out.exec_choice = Some(reason);
 
@@ -1077,25 +1215,34 @@ impl<'m> Resolver<'m> {
         &self,
         t: &mut TypeState,
         avail: &[Avail<'_>],
-        target: &PlatformConstraints,
+        tcache: &TargetCache,
         check_types: bool,
+        on: bool,
         trace: &mut Vec<TraceEvent>,
     ) {
         let ty = t.label.clone();
-        trace.push(TraceEvent::TypeStart {
-            toolchain_type: ty.clone(),
-            requested: t.requested.clone(),
-            mandatory: t.mandatory.as_known().copied(),
-        });
+        emit!(
+            on,
+            trace,
+            TraceEvent::TypeStart {
+                toolchain_type: ty.clone(),
+                requested: t.requested.clone(),
+                mandatory: t.mandatory.as_known().copied(),
+            }
+        );
         let mut eligible = vec![true; avail.len()];
         for (i, a) in avail.iter().enumerate() {
             if let (true, Some(allowed)) = (check_types, &a.exec.allowed_types) {
                 if !allowed.contains(&ty) {
                     eligible[i] = false;
-                    trace.push(TraceEvent::ExecPlatformTypeNotAllowed {
-                        platform: a.exec.label.clone(),
-                        toolchain_type: Some(ty.clone()),
-                    });
+                    emit!(
+                        on,
+                        trace,
+                        TraceEvent::ExecPlatformTypeNotAllowed {
+                            platform: a.exec.label.clone(),
+                            toolchain_type: Some(ty.clone()),
+                        }
+                    );
                 }
             }
         }
@@ -1135,95 +1282,105 @@ impl<'m> Resolver<'m> {
             let r = &tc.r;
             let mut cond: Option<UnknownCause> = tc.opaque.clone().or(tc.type_unknown.clone());
             if cond.is_none() {
-                match match_all(&tc.settings, target, &self.defaults) {
+                match &tcache.settings[idx] {
                     SettingMatch::NoMatch(settings) => {
-                        trace.push(TraceEvent::ToolchainRejectedSettings {
-                            toolchain_type: ty.clone(),
-                            toolchain: r.clone(),
-                            settings,
-                        });
+                        emit!(
+                            on,
+                            trace,
+                            TraceEvent::ToolchainRejectedSettings {
+                                toolchain_type: ty.clone(),
+                                toolchain: r.clone(),
+                                settings: settings.clone(),
+                            }
+                        );
                         continue;
                     }
-                    SettingMatch::Unknown(c) => cond = Some(c),
+                    SettingMatch::Unknown(c) => cond = Some(c.clone()),
                     SettingMatch::Match => cond = tc.settings_unknown.clone(),
                 }
             }
-            let target_set: Option<ConstraintSet> = match (&tc.use_target, &tc.opaque) {
-                (_, Some(_)) => None,
-                (Known::Known(true), _) => Some(target.as_constraint_set()),
-                (Known::Known(false), _) => Some(tc.target.clone()),
-                (Known::Unknown, _) => {
-                    cond.get_or_insert(UnknownCause::Attribute {
-                        target: r.toolchain.clone(),
-                        attribute: "use_target_platform_constraints",
-                    });
-                    None
-                }
-            };
-            if let Some(set) = &target_set {
-                match toolchain_matches(set, target, &self.defaults) {
-                    Match::No(mismatching) => {
-                        trace.push(TraceEvent::ToolchainRejectedTarget {
+            if tc.opaque.is_none() && tc.use_target == Known::Unknown {
+                cond.get_or_insert(UnknownCause::Attribute {
+                    target: r.toolchain.clone(),
+                    attribute: "use_target_platform_constraints",
+                });
+            }
+            match &tcache.target[idx] {
+                Some(Match::No(mismatching)) => {
+                    emit!(
+                        on,
+                        trace,
+                        TraceEvent::ToolchainRejectedTarget {
                             toolchain_type: ty.clone(),
                             toolchain: r.clone(),
-                            mismatching,
-                        });
-                        continue;
-                    }
-                    Match::Unknown(c) => {
-                        cond.get_or_insert(c);
-                    }
-                    Match::Yes => {}
+                            mismatching: mismatching.clone(),
+                        }
+                    );
+                    continue;
                 }
+                Some(Match::Unknown(c)) => {
+                    cond.get_or_insert(c.clone());
+                }
+                Some(Match::Yes) | None => {}
             }
             match &cond {
-                None => trace.push(TraceEvent::ToolchainCompatibleWithTarget {
-                    toolchain_type: ty.clone(),
-                    toolchain: r.clone(),
-                }),
-                Some(c) => trace.push(TraceEvent::ToolchainUndecidable {
-                    toolchain_type: ty.clone(),
-                    toolchain: r.clone(),
-                    exec_platform: None,
-                    cause: c.clone(),
-                }),
+                None => emit!(
+                    on,
+                    trace,
+                    TraceEvent::ToolchainCompatibleWithTarget {
+                        toolchain_type: ty.clone(),
+                        toolchain: r.clone(),
+                    }
+                ),
+                Some(c) => emit!(
+                    on,
+                    trace,
+                    TraceEvent::ToolchainUndecidable {
+                        toolchain_type: ty.clone(),
+                        toolchain: r.clone(),
+                        exec_platform: None,
+                        cause: c.clone(),
+                    }
+                ),
             }
             for (i, a) in avail.iter().enumerate() {
                 if !eligible[i] {
                     continue;
                 }
                 let platform = &a.exec.label;
-                let exec_match = if tc.opaque.is_some() {
-                    Match::Unknown(cond.clone().unwrap_or(UnknownCause::NotModelled {
+                // Exec-side verdicts are precomputed: per toolchain and exec platform, or per
+                // target platform for `use_target_platform_constraints`.
+                let unknown_exec = |c: Option<&UnknownCause>| {
+                    Match::Unknown(c.cloned().unwrap_or(UnknownCause::NotModelled {
                         label: platform.clone(),
                     }))
-                } else {
-                    match &tc.use_target {
-                        Known::Known(true) => toolchain_matches(
-                            &target.as_constraint_set(),
-                            &a.exec.constraints,
-                            &self.defaults,
-                        ),
-                        Known::Known(false) => {
-                            toolchain_matches(&tc.exec, &a.exec.constraints, &self.defaults)
-                        }
-                        Known::Unknown => {
-                            Match::Unknown(cond.clone().unwrap_or(UnknownCause::Attribute {
-                                target: r.toolchain.clone(),
-                                attribute: "use_target_platform_constraints",
-                            }))
-                        }
+                };
+                let exec_match: std::borrow::Cow<'_, Match> = match (&tc.opaque, &tc.use_target) {
+                    (Some(_), _) | (None, Known::Unknown) => {
+                        std::borrow::Cow::Owned(unknown_exec(cond.as_ref()))
                     }
+                    (None, Known::Known(true)) => tcache.utpc_exec[idx].get(a.index).map_or_else(
+                        || std::borrow::Cow::Owned(unknown_exec(None)),
+                        std::borrow::Cow::Borrowed,
+                    ),
+                    (None, Known::Known(false)) => self.exec_matrix[idx].get(a.index).map_or_else(
+                        || std::borrow::Cow::Owned(unknown_exec(None)),
+                        std::borrow::Cow::Borrowed,
+                    ),
                 };
                 match &mut t.cells[i] {
                     Cell::Selected(sel) => {
                         let sel = *sel;
-                        trace.push(TraceEvent::ToolchainSkipped {
-                            toolchain_type: ty.clone(),
-                            toolchain: r.clone(),
-                            exec_platform: platform.clone(),
-                            selected: self.prepared[sel].r.clone(),
-                        });
+                        emit!(
+                            on,
+                            trace,
+                            TraceEvent::ToolchainSkipped {
+                                toolchain_type: ty.clone(),
+                                toolchain: r.clone(),
+                                exec_platform: platform.clone(),
+                                selected: self.prepared[sel].r.clone(),
+                            }
+                        );
                         continue;
                     }
                     Cell::Undecidable {
@@ -1232,36 +1389,48 @@ impl<'m> Resolver<'m> {
                         ..
                     } => {
                         let sel = *sel;
-                        if cond.is_none() && exec_match == Match::Yes {
+                        if cond.is_none() && *exec_match == Match::Yes {
                             *fallback = true;
                         }
-                        trace.push(TraceEvent::ToolchainSkipped {
-                            toolchain_type: ty.clone(),
-                            toolchain: r.clone(),
-                            exec_platform: platform.clone(),
-                            selected: self.prepared[sel].r.clone(),
-                        });
+                        emit!(
+                            on,
+                            trace,
+                            TraceEvent::ToolchainSkipped {
+                                toolchain_type: ty.clone(),
+                                toolchain: r.clone(),
+                                exec_platform: platform.clone(),
+                                selected: self.prepared[sel].r.clone(),
+                            }
+                        );
                         continue;
                     }
                     Cell::Undecidable { first: None, .. } => continue,
                     Cell::Empty => {}
                 }
-                match (exec_match, &cond) {
-                    (Match::No(mismatching), _) => trace.push(TraceEvent::ToolchainRejectedExec {
-                        toolchain_type: ty.clone(),
-                        toolchain: r.clone(),
-                        exec_platform: platform.clone(),
-                        mismatching,
-                    }),
+                match (exec_match.into_owned(), &cond) {
+                    (Match::No(mismatching), _) => emit!(
+                        on,
+                        trace,
+                        TraceEvent::ToolchainRejectedExec {
+                            toolchain_type: ty.clone(),
+                            toolchain: r.clone(),
+                            exec_platform: platform.clone(),
+                            mismatching,
+                        }
+                    ),
                     (Match::Yes, None) => {
                         t.cells[i] = Cell::Selected(idx);
                         remaining -= 1;
                         assigned.push((i, idx));
-                        trace.push(TraceEvent::ToolchainSelected {
-                            toolchain_type: ty.clone(),
-                            toolchain: r.clone(),
-                            exec_platform: platform.clone(),
-                        });
+                        emit!(
+                            on,
+                            trace,
+                            TraceEvent::ToolchainSelected {
+                                toolchain_type: ty.clone(),
+                                toolchain: r.clone(),
+                                exec_platform: platform.clone(),
+                            }
+                        );
                     }
                     (m, _) => {
                         // The toolchain's own unknown (settings, target side) is the better
@@ -1279,20 +1448,28 @@ impl<'m> Resolver<'m> {
                             fallback: false,
                         };
                         remaining -= 1;
-                        trace.push(TraceEvent::ToolchainUndecidable {
-                            toolchain_type: ty.clone(),
-                            toolchain: r.clone(),
-                            exec_platform: Some(platform.clone()),
-                            cause: c,
-                        });
+                        emit!(
+                            on,
+                            trace,
+                            TraceEvent::ToolchainUndecidable {
+                                toolchain_type: ty.clone(),
+                                toolchain: r.clone(),
+                                exec_platform: Some(platform.clone()),
+                                cause: c,
+                            }
+                        );
                     }
                 }
             }
             if remaining == 0 && !announced {
                 announced = true;
-                trace.push(TraceEvent::AllExecPlatformsAssigned {
-                    toolchain_type: ty.clone(),
-                });
+                emit!(
+                    on,
+                    trace,
+                    TraceEvent::AllExecPlatformsAssigned {
+                        toolchain_type: ty.clone(),
+                    }
+                );
             }
         }
         let undecided = t
@@ -1300,15 +1477,26 @@ impl<'m> Resolver<'m> {
             .iter()
             .any(|c| matches!(c, Cell::Undecidable { .. }));
         if assigned.is_empty() && !undecided {
-            trace.push(TraceEvent::NoToolchainFound { toolchain_type: ty });
+            emit!(
+                on,
+                trace,
+                TraceEvent::NoToolchainFound { toolchain_type: ty }
+            );
         } else if !assigned.is_empty() {
-            trace.push(TraceEvent::TypeRecap {
-                toolchain_type: ty,
-                selected: assigned
-                    .iter()
-                    .map(|(i, idx)| (avail[*i].exec.label.clone(), self.prepared[*idx].r.clone()))
-                    .collect(),
-            });
+            emit!(
+                on,
+                trace,
+                TraceEvent::TypeRecap {
+                    toolchain_type: ty,
+                    selected: assigned
+                        .iter()
+                        .map(|(i, idx)| (
+                            avail[*i].exec.label.clone(),
+                            self.prepared[*idx].r.clone()
+                        ))
+                        .collect(),
+                }
+            );
         }
     }
 }
