@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod lsp;
+mod resolve_cmd;
 mod vfs;
 
 use std::io::Write;
@@ -84,6 +85,8 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Explain which execution platform and toolchains Bazel will pick, and why.
+    Resolve(Box<resolve_cmd::ResolveArgs>),
     /// Run the language server on stdin/stdout.
     Lsp,
 }
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
             fail_on,
         } => run_check(paths, format, ws, select, ignore, fail_on),
         Command::Explain { check, list } => run_explain(check, list),
+        Command::Resolve(args) => resolve_cmd::run(*args),
         Command::Lsp => lsp::run().map(|_| ExitCode::SUCCESS),
     };
     match result {
@@ -158,6 +162,7 @@ pub(crate) fn load(
     start: &Path,
     args: &WorkspaceArgs,
     extra_flags: Vec<String>,
+    host_platform: Option<String>,
 ) -> anyhow::Result<Loaded> {
     let root = vfs::find_root(start).with_context(|| {
         format!(
@@ -200,7 +205,7 @@ pub(crate) fn load(
             .or_else(|| config.bazel_version.clone()),
         command_line_flags: extra_flags,
         target_platforms: config.target_platforms.clone(),
-        host_platform: config.host_platform.clone(),
+        host_platform: host_platform.or_else(|| config.host_platform.clone()),
     };
     if let Some(v) = &settings.bazel_version {
         if toolcheck_ide::BazelVersion::parse(v).is_none() {
@@ -240,7 +245,7 @@ fn run_check(
     if !start.exists() {
         anyhow::bail!("{} does not exist", start.display());
     }
-    let mut loaded = load(&start, &args, Vec::new())?;
+    let mut loaded = load(&start, &args, Vec::new(), None)?;
     let mut lint = loaded.config.lint_config();
     if !select.is_empty() {
         lint.select = select;

@@ -5,6 +5,8 @@
 //! Per-file facts are cached by content hash: a change re-lowers only the changed file, and
 //! the workspace index (a linear merge of the facts) is rebuilt from the cached facts.
 
+mod resolve;
+
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use toolcheck_index::facts::{lower_file, FileFacts};
 use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_syntax::{LineIndex, ParseLimits};
 
+pub use resolve::{GroupOutcome, PlatformOutcome, ResolveFailure, ResolveQuery, ToolchainChoice};
 pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{
     FileId, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,

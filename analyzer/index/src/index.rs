@@ -98,8 +98,11 @@ pub enum Decl {
     },
     /// Another native rule.
     OtherNative,
-    /// A Starlark rule defined by `rule()` (its exported name).
-    StarlarkRule(String),
+    /// A Starlark rule defined by `rule()`: its name where it is defined, and that file.
+    StarlarkRule {
+        name: String,
+        file: FileId,
+    },
     /// A macro or unknown callee: the target `name` probably exists, its kind is unknown.
     Unknown,
 }
@@ -191,6 +194,8 @@ pub struct Registration {
     pub origin: RegistrationOrigin,
     /// Where it is written; `None` for command-line flags.
     pub loc: Option<Loc>,
+    /// For flags: which occurrence of the flag (in Bazel's reading order) holds this value.
+    pub occurrence: usize,
 }
 
 /// A module of the resolved bzlmod graph.
@@ -554,7 +559,7 @@ impl WorkspaceIndex {
             ),
         ];
         for (kind, values) in flag_sets {
-            for fv in values {
+            for (occurrence, fv) in values.into_iter().enumerate() {
                 let mut offset = 0u32;
                 for part in fv.value.split(',') {
                     let loc = fv.file.map(|fi| {
@@ -582,6 +587,7 @@ impl WorkspaceIndex {
                         negative,
                         origin: RegistrationOrigin::Flag,
                         loc,
+                        occurrence,
                     });
                 }
             }
@@ -672,6 +678,7 @@ impl WorkspaceIndex {
                     negative: false,
                     origin: origin.clone(),
                     loc: Some(Loc { file, range }),
+                    occurrence: 0,
                 });
             }
         }
@@ -729,7 +736,10 @@ impl WorkspaceIndex {
                         match env.eval(id, &call.call.func).v {
                             V::Rule(rf, bi) => {
                                 let b = &facts[rf.0 as usize].bindings[bi];
-                                Decl::StarlarkRule(b.name.clone())
+                                Decl::StarlarkRule {
+                                    name: b.name.clone(),
+                                    file: rf,
+                                }
                             }
                             _ => {
                                 package.open = true;
@@ -812,6 +822,36 @@ impl WorkspaceIndex {
             }
         }
         self.rules = rules;
+    }
+
+    /// A label-list attribute of a target (e.g. its `exec_compatible_with`), evaluated in its
+    /// BUILD file.
+    pub fn target_label_list(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        target: &Target,
+        attr: &str,
+    ) -> RefList {
+        let Some(call) = facts[target.file.0 as usize].calls.get(target.call_index) else {
+            return RefList::Unknown(Loc {
+                file: target.file,
+                range: target.range,
+            });
+        };
+        let env = self.env(ws, facts);
+        ref_list_attr(&env, target.file, &call.call, attr)
+    }
+
+    /// The `rule()` a Starlark-rule target instantiates.
+    pub fn rule_of(&self, target: &Target) -> Option<&RuleDecl> {
+        match &target.decl {
+            Decl::StarlarkRule { name, file } => self
+                .rules
+                .iter()
+                .find(|r| &r.name == name && r.file == *file),
+            _ => None,
+        }
     }
 
     /// Resolves aliases (bounded; cycles and unknown `actual`s give `None`).

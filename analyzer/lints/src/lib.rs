@@ -8,6 +8,7 @@ mod checks;
 mod context;
 mod diagnostic;
 mod registry;
+pub mod simulation;
 mod suppress;
 
 pub use context::{LintConfig, LintContext};

@@ -145,7 +145,7 @@ impl Backend {
                     repos: Vec::new(),
                     output_base: None,
                 };
-                crate::load(&load_root, &args, Vec::new())
+                crate::load(&load_root, &args, Vec::new(), None)
             })
             .await;
             let message = match loaded {
@@ -606,5 +606,20 @@ impl Backend {
             .await
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_an_internal_error() {
+        let r: Result<()> = guarded(async { panic!("boom") }).await;
+        let e = r.unwrap_err();
+        assert_eq!(e.code, ErrorCode::InternalError);
+        assert!(e.message.contains("boom"));
+        let ok: Result<u32> = guarded(async { Ok(7) }).await;
+        assert_eq!(ok.unwrap(), 7);
     }
 }

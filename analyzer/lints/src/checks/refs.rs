@@ -274,7 +274,7 @@ pub(crate) fn resolve_target<'a>(
 /// Whether a target's declaration satisfies an expected kind; `None` when unknown.
 pub(crate) fn kind_matches(decl: &Decl, expected: Expected) -> Option<bool> {
     Some(match (decl, expected) {
-        (Decl::Unknown | Decl::StarlarkRule(_) | Decl::Alias { .. }, _) => return None,
+        (Decl::Unknown | Decl::StarlarkRule { .. } | Decl::Alias { .. }, _) => return None,
         (Decl::ToolchainType, Expected::ToolchainType)
         | (Decl::ConstraintValue { .. }, Expected::ConstraintValue)
         | (Decl::ConstraintSetting { .. }, Expected::ConstraintSetting)

@@ -1,0 +1,184 @@
+//! Resolution queries for front ends: "what will Bazel pick for these types (or this target)
+//! on these target platforms, and why", answered as plain data shared by `toolcheck resolve`
+//! and the language server's `toolcheck/resolve` request.
+
+use toolcheck_index::label::{Label, LabelContext, RepoName};
+use toolcheck_lints::simulation::{target_exec_groups, Simulation};
+use toolcheck_resolve::model::{ExecGroupRequest, Known, TypeRequest};
+use toolcheck_resolve::{explain, GroupName, Request, Resolution};
+
+use crate::Analysis;
+
+/// What to resolve. Labels are written as on Bazel's command line (main repository).
+#[derive(Clone, Debug, Default)]
+pub struct ResolveQuery {
+    /// Empty: the configured target platforms, else `.bazelrc --platforms`, else the host.
+    pub target_platforms: Vec<String>,
+    pub types: Vec<String>,
+    pub optional_types: Vec<String>,
+    /// A target whose rule's requests to resolve (instead of `types`).
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolchainChoice {
+    pub toolchain_type: String,
+    /// The `toolchain()` target.
+    pub toolchain: String,
+    /// Its `toolchain` attribute (the implementation), when known.
+    pub implementation: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveFailure {
+    /// `no_matching_toolchains`, `no_matching_exec_platform`, ...
+    pub kind: &'static str,
+    pub types: Vec<String>,
+    /// Bazel's message for the simulated version.
+    pub message: String,
+}
+
+/// The outcome for one exec group on one target platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupOutcome {
+    /// `None` for the default exec group.
+    pub name: Option<String>,
+    pub exec_platform: Option<String>,
+    pub toolchains: Vec<ToolchainChoice>,
+    pub error: Option<ResolveFailure>,
+    /// Questions toolcheck could not decide statically, with the reason.
+    pub undecidable: Vec<String>,
+    /// The decision trace as sentences.
+    pub trace: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformOutcome {
+    pub target_platform: String,
+    pub groups: Vec<GroupOutcome>,
+    /// The whole explanation as text.
+    pub explanation: String,
+}
+
+fn group_outcome(target_platform: &Label, res: &Resolution, i: usize) -> GroupOutcome {
+    let g = &res.groups[i];
+    let single = Resolution {
+        target_platform: target_platform.clone(),
+        groups: vec![g.clone()],
+    };
+    GroupOutcome {
+        name: match &g.group {
+            GroupName::Default => None,
+            GroupName::Named(n) => Some(n.clone()),
+            GroupName::Automatic(t) => Some(t.to_string()),
+        },
+        exec_platform: g.exec_platform.as_ref().map(Label::to_string),
+        toolchains: g
+            .toolchains
+            .iter()
+            .map(|t| ToolchainChoice {
+                toolchain_type: t.toolchain_type.to_string(),
+                toolchain: t.toolchain.to_string(),
+                implementation: t.implementation.as_ref().map(Label::to_string),
+            })
+            .collect(),
+        error: g.error.as_ref().map(|e| ResolveFailure {
+            kind: e.kind(),
+            types: e.types().iter().map(Label::to_string).collect(),
+            message: e.message().to_string(),
+        }),
+        undecidable: g
+            .undecidable
+            .iter()
+            .map(|u| format!("{}: {}", u.question, u.cause))
+            .collect(),
+        trace: explain::explain(&single)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+impl Analysis {
+    /// Resolves a query. Errors are usage errors (a label that does not parse, a target that
+    /// does not exist or resolves nothing).
+    pub fn resolve(&self, query: &ResolveQuery) -> Result<Vec<PlatformOutcome>, String> {
+        let index = self.index();
+        let sim = Simulation::build(self.workspace(), index, self.bazel_version());
+        let main = index
+            .mappings
+            .get(&RepoName::main())
+            .cloned()
+            .unwrap_or_default();
+        let ctx = LabelContext::main_root(&main);
+        let parse = |text: &str, what: &str| {
+            ctx.resolve(text)
+                .map_err(|e| format!("invalid {what} '{text}': {e}"))
+        };
+        let platform_texts: Vec<String> = if !query.target_platforms.is_empty() {
+            query.target_platforms.clone()
+        } else if !self.workspace().settings.target_platforms.is_empty() {
+            self.workspace().settings.target_platforms.clone()
+        } else if let Some(p) = &index.flags.platforms {
+            p.value
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut platforms = platform_texts
+            .iter()
+            .map(|t| parse(t, "target platform"))
+            .collect::<Result<Vec<_>, _>>()?;
+        if platforms.is_empty() {
+            // Bazel 7+: with no --platforms, the target platform is the host platform.
+            platforms.push(sim.config.host_platform.clone());
+        }
+        let groups: Vec<ExecGroupRequest> = match &query.target {
+            Some(t) => {
+                let label = parse(t, "target")?;
+                let target = index.targets.get(&label).ok_or_else(|| {
+                    format!("no target '{label}' in the repositories toolcheck can read")
+                })?;
+                target_exec_groups(self.workspace(), self.facts(), index, target)
+                    .map_err(|e| format!("cannot resolve '{label}': {e}"))?
+            }
+            None => {
+                let mut types = Vec::new();
+                for (texts, mandatory) in [(&query.types, true), (&query.optional_types, false)] {
+                    for t in texts {
+                        types.push(TypeRequest {
+                            toolchain_type: parse(t, "toolchain type")?,
+                            mandatory: Known::Known(mandatory),
+                        });
+                    }
+                }
+                vec![ExecGroupRequest {
+                    name: None,
+                    types,
+                    exec_compatible_with: Known::Known(Vec::new()),
+                }]
+            }
+        };
+        let resolver = sim.resolver();
+        Ok(platforms
+            .into_iter()
+            .map(|p| {
+                let request = Request {
+                    exec_groups: groups.clone(),
+                    ..Request::new(p.clone(), Vec::new())
+                };
+                let res = resolver.resolve(&request);
+                PlatformOutcome {
+                    target_platform: p.to_string(),
+                    groups: (0..res.groups.len())
+                        .map(|i| group_outcome(&p, &res, i))
+                        .collect(),
+                    explanation: explain::explain(&res),
+                }
+            })
+            .collect())
+    }
+}

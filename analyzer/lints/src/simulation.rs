@@ -1,0 +1,419 @@
+//! The bridge from the workspace index to the resolution simulator: builds the simulator's
+//! [`Model`], [`Config`] and registrations from the index once, and turns rules and targets
+//! into resolution requests. Checks, `toolcheck resolve` and hover all resolve through this.
+
+use rustc_hash::FxHashSet;
+use toolcheck_index::index::{
+    Decl, RefList, RefOne, RegistrationKind, RegistrationOrigin, RuleDecl, Target,
+    TypeRequest as IndexTypeRequest, WorkspaceIndex,
+};
+use toolcheck_index::label::{Label, LabelContext, RepoName};
+use toolcheck_index::workspace::Workspace;
+use toolcheck_resolve::model::{
+    BazelVersion, Config, ConfigSetting, ConstraintSetting, ConstraintValue, ExecGroupRequest,
+    Known, Model, Origin, Platform, Registration, TargetKind, Toolchain, TypeRequest,
+};
+use toolcheck_resolve::Resolver;
+
+/// Everything the simulator needs, built once per analysis.
+pub struct Simulation {
+    pub model: Model,
+    pub config: Config,
+    pub toolchain_registrations: Vec<Registration>,
+    pub exec_platform_registrations: Vec<Registration>,
+}
+
+fn list(l: &RefList, seen: &mut FxHashSet<RepoName>) -> Known<Vec<Label>> {
+    match l {
+        RefList::Known(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for r in items {
+                match &r.label {
+                    Ok(label) => {
+                        seen.insert(label.repo.clone());
+                        out.push(label.clone());
+                    }
+                    Err(_) => return Known::Unknown,
+                }
+            }
+            Known::Known(out)
+        }
+        RefList::Unknown(_) => Known::Unknown,
+    }
+}
+
+fn one(r: &RefOne, seen: &mut FxHashSet<RepoName>) -> Option<Known<Label>> {
+    match r {
+        RefOne::Absent => None,
+        RefOne::Known(r) => Some(match &r.label {
+            Ok(l) => {
+                seen.insert(l.repo.clone());
+                Known::Known(l.clone())
+            }
+            Err(_) => Known::Unknown,
+        }),
+        RefOne::Unknown(_) => Some(Known::Unknown),
+    }
+}
+
+/// The host platform Bazel uses by default for a version.
+pub fn default_host_platform(version: BazelVersion) -> Label {
+    if version.major >= 7 {
+        Label::new(RepoName::new("platforms"), "host", "host")
+    } else {
+        Label::new(RepoName::new("local_config_platform"), "", "host")
+    }
+}
+
+impl Simulation {
+    pub fn build(ws: &Workspace, index: &WorkspaceIndex, version: BazelVersion) -> Simulation {
+        let mut model = Model::default();
+        let mut seen_repos: FxHashSet<RepoName> = FxHashSet::default();
+        for (label, t) in &index.targets {
+            let kind = match &t.decl {
+                Decl::ConstraintSetting { default } => {
+                    let default = one(default, &mut seen_repos).and_then(|k| k.as_known().cloned());
+                    model
+                        .settings
+                        .insert(label.clone(), ConstraintSetting { default });
+                    TargetKind::ConstraintSetting
+                }
+                Decl::ConstraintValue { setting } => {
+                    if let Some(Known::Known(s)) = one(setting, &mut seen_repos) {
+                        model
+                            .values
+                            .insert(label.clone(), ConstraintValue { setting: s });
+                        TargetKind::ConstraintValue
+                    } else {
+                        // A value without a known setting cannot be matched; leave it out so
+                        // that resolution treats it as not modelled.
+                        continue;
+                    }
+                }
+                Decl::Platform {
+                    constraint_values,
+                    parents,
+                } => {
+                    model.platforms.insert(
+                        label.clone(),
+                        Platform {
+                            constraint_values: list(constraint_values, &mut seen_repos),
+                            parents: list(parents, &mut seen_repos),
+                            ..Platform::default()
+                        },
+                    );
+                    TargetKind::Platform
+                }
+                Decl::ToolchainType => TargetKind::ToolchainType,
+                Decl::Toolchain {
+                    toolchain_type,
+                    toolchain,
+                    exec_compatible_with,
+                    target_compatible_with,
+                    target_settings,
+                    use_target_platform_constraints,
+                } => {
+                    model.toolchains.insert(
+                        label.clone(),
+                        Toolchain {
+                            toolchain_type: one(toolchain_type, &mut seen_repos)
+                                .unwrap_or(Known::Unknown),
+                            implementation: one(toolchain, &mut seen_repos)
+                                .unwrap_or(Known::Unknown),
+                            exec_compatible_with: list(exec_compatible_with, &mut seen_repos),
+                            target_compatible_with: list(target_compatible_with, &mut seen_repos),
+                            target_settings: list(target_settings, &mut seen_repos),
+                            use_target_platform_constraints: match use_target_platform_constraints {
+                                Some(b) => Known::Known(*b),
+                                None => Known::Unknown,
+                            },
+                        },
+                    );
+                    TargetKind::Toolchain
+                }
+                Decl::Alias { actual } => {
+                    TargetKind::Alias(one(actual, &mut seen_repos).unwrap_or(Known::Unknown))
+                }
+                Decl::ConfigSetting {
+                    values,
+                    define_values,
+                    flag_values,
+                    constraint_values,
+                } => {
+                    let known = |v: &Option<Vec<(String, String)>>| match v {
+                        Some(v) => Known::Known(v.clone()),
+                        None => Known::Unknown,
+                    };
+                    model.config_settings.insert(
+                        label.clone(),
+                        ConfigSetting {
+                            values: known(values),
+                            define_values: known(define_values),
+                            flag_values: match flag_values {
+                                Some(fv) => fv
+                                    .iter()
+                                    .map(|(r, v)| r.label.clone().ok().map(|l| (l, v.clone())))
+                                    .collect::<Option<Vec<_>>>()
+                                    .map(Known::Known)
+                                    .unwrap_or(Known::Unknown),
+                                None => Known::Unknown,
+                            },
+                            constraint_values: list(constraint_values, &mut seen_repos),
+                        },
+                    );
+                    TargetKind::ConfigSetting
+                }
+                Decl::OtherNative => TargetKind::Other(t.kind.clone()),
+                Decl::StarlarkRule { name, .. } => TargetKind::Other(name.clone()),
+                // A macro call: the target probably exists but its kind is unknown; its
+                // package is open, so resolution treats its labels as unknown.
+                Decl::Unknown => continue,
+            };
+            model.targets.insert(label.clone(), kind);
+        }
+        for (id, pkg) in &index.packages {
+            model.packages.insert(id.clone(), pkg.targets.clone());
+            if pkg.open {
+                model.open_packages.push(id.clone());
+            }
+        }
+        // Registrations.
+        let mut toolchain_registrations = Vec::new();
+        let mut exec_platform_registrations = Vec::new();
+        for (i, r) in index.registrations.iter().enumerate() {
+            let Ok(pattern) = &r.pattern else { continue };
+            let origin = match &r.origin {
+                RegistrationOrigin::Flag => Origin::Flag,
+                RegistrationOrigin::RootModule { dev_dependency } => Origin::RootModule {
+                    dev_dependency: *dev_dependency,
+                },
+                RegistrationOrigin::Workspace => Origin::Workspace,
+                RegistrationOrigin::Module {
+                    name,
+                    bfs_index,
+                    dev_dependency,
+                } => Origin::Module {
+                    name: name.clone(),
+                    bfs_index: *bfs_index,
+                    dev_dependency: *dev_dependency,
+                },
+            };
+            let reg = Registration {
+                pattern: pattern.clone(),
+                negative: r.negative,
+                origin,
+                source: i,
+                occurrence: r.occurrence,
+            };
+            match r.kind {
+                RegistrationKind::Toolchain => toolchain_registrations.push(reg),
+                RegistrationKind::ExecutionPlatform => exec_platform_registrations.push(reg),
+            }
+        }
+        // Configuration.
+        let main_mapping = index
+            .mappings
+            .get(&RepoName::main())
+            .cloned()
+            .unwrap_or_default();
+        let main_ctx = LabelContext::main_root(&main_mapping);
+        let host_platform = ws
+            .settings
+            .host_platform
+            .as_deref()
+            .or(index.flags.host_platform.as_ref().map(|f| f.value.as_str()))
+            .and_then(|t| main_ctx.resolve(t).ok())
+            .unwrap_or_else(|| default_host_platform(version));
+        seen_repos.insert(host_platform.repo.clone());
+        let config = Config {
+            version,
+            bzlmod: index.modes.bzlmod,
+            workspace: index.modes.workspace,
+            workspace_bzlmod_file: index.modes.workspace_bzlmod_file,
+            ignore_dev_dependency: index.flags.ignore_dev_dependency.unwrap_or(false),
+            host_platform,
+            options: index
+                .flags
+                .options
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+            defines: index
+                .flags
+                .defines
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+            flags: index
+                .flags
+                .starlark_flags
+                .iter()
+                .filter_map(|(k, v)| main_ctx.resolve(k).ok().map(|l| (l, v.value.clone())))
+                .collect(),
+        };
+        for r in index.registrations.iter() {
+            if let Ok(p) = &r.pattern {
+                match p {
+                    toolcheck_index::label::TargetPattern::Single(l) => {
+                        seen_repos.insert(l.repo.clone())
+                    }
+                    toolcheck_index::label::TargetPattern::AllInPackage(p)
+                    | toolcheck_index::label::TargetPattern::Recursive(p) => {
+                        seen_repos.insert(p.repo.clone())
+                    }
+                };
+            }
+        }
+        let mut invisible: Vec<RepoName> = seen_repos
+            .into_iter()
+            .filter(|r| !r.is_main() && ws.repo(r).is_none())
+            .collect();
+        invisible.extend(
+            index
+                .invisible_repos
+                .iter()
+                .filter(|r| ws.repo(r).is_none())
+                .cloned(),
+        );
+        invisible.sort();
+        invisible.dedup();
+        model.invisible_repos = invisible;
+        Simulation {
+            model,
+            config,
+            toolchain_registrations,
+            exec_platform_registrations,
+        }
+    }
+
+    pub fn resolver(&self) -> Resolver<'_> {
+        Resolver::new(
+            &self.model,
+            &self.config,
+            &self.toolchain_registrations,
+            &self.exec_platform_registrations,
+        )
+    }
+}
+
+fn type_requests(reqs: &[IndexTypeRequest]) -> Option<Vec<TypeRequest>> {
+    reqs.iter()
+        .map(|r| {
+            r.toolchain_type.label.as_ref().ok().map(|l| TypeRequest {
+                toolchain_type: l.clone(),
+                mandatory: match r.mandatory {
+                    Some(m) => Known::Known(m),
+                    None => Known::Unknown,
+                },
+            })
+        })
+        .collect()
+}
+
+/// The exec groups a rule asks to resolve (default group first). `None` when the rule's
+/// requests are not statically known.
+pub fn rule_exec_groups(
+    rule: &RuleDecl,
+    target_exec: Known<Vec<Label>>,
+) -> Option<Vec<ExecGroupRequest>> {
+    let types = type_requests(rule.toolchains.as_ref()?)?;
+    let rule_exec = match rule.exec_compatible_with.known() {
+        Some(items) => items
+            .iter()
+            .map(|r| r.label.clone().ok())
+            .collect::<Option<Vec<_>>>(),
+        None => None,
+    };
+    let default_exec = match (rule_exec, target_exec) {
+        (Some(mut a), Known::Known(b)) => {
+            a.extend(b);
+            Known::Known(a)
+        }
+        _ => Known::Unknown,
+    };
+    let mut groups = vec![ExecGroupRequest {
+        name: None,
+        types,
+        exec_compatible_with: default_exec,
+    }];
+    for g in rule.exec_groups.as_ref()? {
+        let types = type_requests(g.toolchains.as_ref()?)?;
+        let exec = match g.exec_compatible_with.known() {
+            Some(items) => match items
+                .iter()
+                .map(|r| r.label.clone().ok())
+                .collect::<Option<Vec<_>>>()
+            {
+                Some(v) => Known::Known(v),
+                None => Known::Unknown,
+            },
+            None => Known::Unknown,
+        };
+        groups.push(ExecGroupRequest {
+            name: Some(g.name.clone()),
+            types,
+            exec_compatible_with: exec,
+        });
+    }
+    Some(groups)
+}
+
+/// The exec groups a target asks to resolve: its rule's requests plus its own
+/// `exec_compatible_with` (and, for `genrule`, its `toolchains` as optional types).
+pub fn target_exec_groups(
+    ws: &Workspace,
+    facts: &[std::sync::Arc<toolcheck_index::facts::FileFacts>],
+    index: &WorkspaceIndex,
+    target: &Target,
+) -> Result<Vec<ExecGroupRequest>, String> {
+    let target_exec = match index.target_label_list(ws, facts, target, "exec_compatible_with") {
+        RefList::Known(items) => match items
+            .iter()
+            .map(|r| r.label.clone().ok())
+            .collect::<Option<Vec<_>>>()
+        {
+            Some(v) => Known::Known(v),
+            None => Known::Unknown,
+        },
+        RefList::Unknown(_) => Known::Unknown,
+    };
+    if let Some(rule) = index.rule_of(target) {
+        return rule_exec_groups(rule, target_exec).ok_or_else(|| {
+            format!(
+                "the toolchains requested by rule `{}` are not statically known",
+                rule.name
+            )
+        });
+    }
+    match &target.decl {
+        Decl::OtherNative => {
+            let mut types = Vec::new();
+            if target.kind == "genrule" {
+                if let RefList::Known(items) =
+                    index.target_label_list(ws, facts, target, "toolchains")
+                {
+                    for r in items {
+                        if let Ok(l) = &r.label {
+                            types.push(TypeRequest {
+                                toolchain_type: l.clone(),
+                                mandatory: Known::Known(false),
+                            });
+                        }
+                    }
+                }
+            }
+            Ok(vec![ExecGroupRequest {
+                name: None,
+                types,
+                exec_compatible_with: target_exec,
+            }])
+        }
+        Decl::StarlarkRule { name, .. } => {
+            Err(format!("the definition of rule `{name}` was not found"))
+        }
+        _ => Err(format!(
+            "'{}' is a `{}`, which does not resolve toolchains",
+            target.label, target.kind
+        )),
+    }
+}

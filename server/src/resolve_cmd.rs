@@ -1,0 +1,118 @@
+//! `toolcheck resolve`: what Bazel will pick for a set of toolchain types or a target, per
+//! target platform, and why — as sentences (`human`) or as the JSON contract (`json`).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde_json::{json, Value};
+use toolcheck_ide::{GroupOutcome, PlatformOutcome, ResolveQuery};
+
+#[derive(clap::Args)]
+pub struct ResolveArgs {
+    /// The workspace (default: the current directory's).
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// Target platforms to resolve for (default: the config's target_platforms, else
+    /// .bazelrc --platforms, else the host platform).
+    #[arg(long = "target-platform", value_name = "LABEL", num_args = 1.., value_delimiter = ',')]
+    target_platforms: Vec<String>,
+    /// Mandatory toolchain types to resolve.
+    #[arg(long = "type", value_name = "LABEL", num_args = 1.., value_delimiter = ',', conflicts_with = "target")]
+    types: Vec<String>,
+    /// Optional toolchain types (as `config_common.toolchain_type(T, mandatory = False)`).
+    #[arg(long = "optional-type", value_name = "LABEL", num_args = 1.., value_delimiter = ',', conflicts_with = "target")]
+    optional_types: Vec<String>,
+    /// A target whose rule's requests (and `exec_compatible_with`) to resolve.
+    #[arg(long, value_name = "LABEL")]
+    target: Option<String>,
+    /// The host platform, appended last to the execution platforms (default: .bazelrc
+    /// --host_platform, else Bazel's autodetected host for the version).
+    #[arg(long = "host-platform", value_name = "LABEL")]
+    host_platform: Option<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    #[command(flatten)]
+    ws: crate::WorkspaceArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+pub fn run(args: ResolveArgs) -> anyhow::Result<ExitCode> {
+    if args.types.is_empty() && args.optional_types.is_empty() && args.target.is_none() {
+        anyhow::bail!(
+            "give the toolchain types to resolve (--type LABEL) or a target (--target LABEL)"
+        );
+    }
+    let start = match &args.workspace {
+        Some(w) => w.clone(),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let mut loaded = crate::load(&start, &args.ws, Vec::new(), args.host_platform.clone())?;
+    let analysis = loaded.host.analysis();
+    let query = ResolveQuery {
+        target_platforms: args.target_platforms.clone(),
+        types: args.types.clone(),
+        optional_types: args.optional_types.clone(),
+        target: args.target.clone(),
+    };
+    let outcomes = analysis
+        .resolve(&query)
+        .map_err(|e| anyhow::format_err!("{e}"))?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            let resolutions: Vec<Value> = outcomes.iter().map(platform_json).collect();
+            serde_json::to_writer(&mut out, &json!({ "resolutions": resolutions }))?;
+            writeln!(out)?;
+        }
+        Format::Human => {
+            for o in &outcomes {
+                writeln!(out, "Target platform {}:", o.target_platform)?;
+                for line in o.explanation.lines() {
+                    writeln!(out, "  {line}")?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn group_json(target_platform: &str, g: &GroupOutcome) -> Value {
+    let mut v = json!({
+        "target_platform": target_platform,
+        "exec_platform": g.exec_platform,
+        "toolchains": g.toolchains.iter().map(|t| json!({
+            "type": t.toolchain_type,
+            "toolchain": t.toolchain,
+            "implementation": t.implementation,
+        })).collect::<Vec<_>>(),
+        "error": g.error.as_ref().map(|e| json!({"kind": e.kind, "types": e.types, "message": e.message})),
+        "undecidable": g.undecidable,
+        "trace": g.trace,
+    });
+    if let Some(name) = &g.name {
+        v["name"] = json!(name);
+    }
+    v
+}
+
+/// One entry per target platform: the default exec group's result, with named exec groups
+/// under `exec_groups`.
+fn platform_json(o: &PlatformOutcome) -> Value {
+    let mut groups = o.groups.iter();
+    let Some(default) = groups.next() else {
+        return json!({"target_platform": o.target_platform, "exec_platform": null, "toolchains": [], "error": null, "trace": []});
+    };
+    let mut v = group_json(&o.target_platform, default);
+    let named: Vec<Value> = groups.map(|g| group_json(&o.target_platform, g)).collect();
+    if !named.is_empty() {
+        v["exec_groups"] = json!(named);
+    }
+    v
+}
