@@ -151,6 +151,14 @@ impl<'a> Env<'a> {
         self.eval_in(file, expr, &Vec::new(), 0)
     }
 
+    /// Evaluates an expression written in `file` inside a function, with the values of
+    /// local names known to the caller (a name bound to an unknown value shadows a global).
+    pub fn eval_with(&self, file: FileId, expr: &Expr, locals: &[(String, Val)]) -> Val {
+        self.steps.set(STEP_BUDGET);
+        let scope: Scope = locals.to_vec();
+        self.eval_in(file, expr, &scope, 0)
+    }
+
     /// The value a top-level name has in `file` (bindings, functions, loads).
     pub fn global(&self, file: FileId, name: &str, range: TextRange) -> Val {
         self.steps.set(STEP_BUDGET);

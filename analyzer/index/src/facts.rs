@@ -56,6 +56,8 @@ pub struct FuncDef {
     /// True when the body has control flow toolcheck does not follow (loops, conditionals),
     /// in which case `returns` is not the whole story.
     pub complex: bool,
+    /// The whole body as statements, for flow-sensitive checks.
+    pub body: crate::body::Body,
     pub range: TextRange,
 }
 
@@ -219,6 +221,7 @@ fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
         returns: Vec::new(),
         locals: Vec::new(),
         complex: false,
+        body: crate::body::lower_body(node, text),
         range: TextRange::of(node),
     };
     if let Some(body) = node.child_by_field_name("body") {

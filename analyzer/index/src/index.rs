@@ -160,6 +160,9 @@ pub struct RuleDecl {
     pub toolchains: Option<Vec<TypeRequest>>,
     pub exec_compatible_with: RefList,
     pub exec_groups: Option<Vec<ExecGroupDecl>>,
+    /// The `implementation` function (file, index into `FileFacts::functions`), when it
+    /// resolves statically (through `load()` included).
+    pub implementation: Option<(FileId, usize)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -809,7 +812,14 @@ impl WorkspaceIndex {
                         None => Some(Vec::new()),
                         Some(k) => exec_groups(&env, id, &env.eval(id, &k.value)),
                     };
+                    let implementation =
+                        call.kwarg("implementation")
+                            .and_then(|k| match env.eval(id, &k.value).v {
+                                V::Func(f, i) => Some((f, i)),
+                                _ => None,
+                            });
                     rules.push(RuleDecl {
+                        implementation,
                         name: b.name.clone(),
                         is_aspect,
                         file: id,

@@ -3,6 +3,7 @@
 //! index that merges everything into declarations and registrations.
 
 pub mod bazelrc;
+pub mod body;
 pub mod eval;
 pub mod expr;
 pub mod facts;

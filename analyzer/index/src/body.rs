@@ -1,0 +1,278 @@
+//! A compact statement form of function bodies, kept after the syntax tree is dropped so that
+//! flow-sensitive checks (optional toolchains) can follow values through assignments,
+//! branches, loops and returns.
+//!
+//! Only what such an analysis needs is kept: assignments to names and tuples of names,
+//! expression statements, `if`/`elif`/`else` (an `elif` becomes a nested `If` marked
+//! `elif`), `for` loops, `return`, `break`/`continue`. Everything else becomes
+//! [`StmtKind::Opaque`]. Nesting deeper than [`MAX_STMT_DEPTH`] and statements past
+//! [`MAX_STMTS`] per function are dropped and mark the body as truncated, so hostile input
+//! costs time proportional to its size and never deep recursion.
+
+use toolcheck_syntax::{named_children, node_text, Node, TextRange};
+
+use crate::expr::{lower_expr, Expr};
+
+/// Statement nesting lowered inside one function.
+pub const MAX_STMT_DEPTH: u32 = 24;
+/// Statements lowered per function.
+pub const MAX_STMTS: u32 = 20_000;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Body {
+    pub stmts: Vec<Stmt>,
+    /// The function takes `*args` or `**kwargs`: argument binding is not fully known.
+    pub has_varargs: bool,
+    /// Part of the body was dropped by a bound: analyses must treat the function as unknown.
+    pub truncated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    Name(String),
+    Tuple(Vec<Target>),
+    /// `obj.attr = ...` / `obj[key] = ...`: the expression assigned into.
+    Other(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    Assign {
+        target: Target,
+        value: Expr,
+    },
+    /// `x += value` and the other augmented assignments.
+    AugAssign {
+        target: Target,
+        value: Expr,
+    },
+    Expr(Expr),
+    Return(Option<Expr>),
+    If {
+        cond: Expr,
+        then: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+        /// This `If` is an `elif` clause (its condition cannot be preceded by a statement).
+        elif: bool,
+    },
+    For {
+        target: Target,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
+    Break,
+    Continue,
+    /// A nested `def` binding this name (its body is not followed).
+    Def(String),
+    /// Anything else (`pass` included).
+    Opaque,
+}
+
+struct Lowerer<'t> {
+    text: &'t str,
+    count: u32,
+    truncated: bool,
+}
+
+/// Lowers the `body` block of a function definition.
+pub fn lower_body(function: Node<'_>, text: &str) -> Body {
+    let mut body = Body::default();
+    if let Some(ps) = function.child_by_field_name("parameters") {
+        body.has_varargs = named_children(ps).any(|p| {
+            matches!(
+                p.kind(),
+                "list_splat_pattern" | "dictionary_splat_pattern" | "typed_parameter"
+            ) && node_text(p, text).starts_with('*')
+        });
+    }
+    let Some(block) = function.child_by_field_name("body") else {
+        return body;
+    };
+    let mut l = Lowerer {
+        text,
+        count: 0,
+        truncated: false,
+    };
+    body.stmts = l.block(block, 0);
+    body.truncated = l.truncated;
+    body
+}
+
+impl Lowerer<'_> {
+    fn block(&mut self, block: Node<'_>, depth: u32) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        if depth > MAX_STMT_DEPTH {
+            self.truncated = true;
+            return out;
+        }
+        for stmt in named_children(block) {
+            if stmt.kind() == "comment" {
+                continue;
+            }
+            self.count += 1;
+            if self.count > MAX_STMTS {
+                self.truncated = true;
+                return out;
+            }
+            self.statement(stmt, depth, &mut out);
+        }
+        out
+    }
+
+    fn target(&self, node: Node<'_>) -> Target {
+        match node.kind() {
+            "identifier" => Target::Name(node_text(node, self.text).to_string()),
+            "pattern_list" | "tuple_pattern" | "list_pattern" => Target::Tuple(
+                named_children(node)
+                    .filter(|c| c.kind() != "comment")
+                    .map(|c| self.target(c))
+                    .collect(),
+            ),
+            "parenthesized_expression" if node.named_child_count() == 1 => {
+                match node.named_child(0) {
+                    Some(inner) => self.target(inner),
+                    None => Target::Other(Expr::unknown(TextRange::of(node))),
+                }
+            }
+            _ => Target::Other(lower_expr(node, self.text)),
+        }
+    }
+
+    fn statement(&mut self, stmt: Node<'_>, depth: u32, out: &mut Vec<Stmt>) {
+        let range = TextRange::of(stmt);
+        let text = self.text;
+        let kind = match stmt.kind() {
+            "expression_statement" => {
+                for child in named_children(stmt) {
+                    let kind = match child.kind() {
+                        "assignment" | "augmented_assignment" => {
+                            let (Some(left), Some(right)) = (
+                                child.child_by_field_name("left"),
+                                child.child_by_field_name("right"),
+                            ) else {
+                                continue;
+                            };
+                            let target = self.target(left);
+                            let value =
+                                if matches!(right.kind(), "assignment" | "augmented_assignment") {
+                                    Expr::unknown(TextRange::of(right))
+                                } else {
+                                    lower_expr(right, text)
+                                };
+                            if child.kind() == "assignment" {
+                                StmtKind::Assign { target, value }
+                            } else {
+                                StmtKind::AugAssign { target, value }
+                            }
+                        }
+                        "comment" => continue,
+                        _ => StmtKind::Expr(lower_expr(child, text)),
+                    };
+                    out.push(Stmt { kind, range });
+                }
+                return;
+            }
+            "return_statement" => {
+                StmtKind::Return(named_children(stmt).next().map(|e| lower_expr(e, text)))
+            }
+            "if_statement" => self.if_statement(stmt, depth),
+            "for_statement" => {
+                let target = match stmt.child_by_field_name("left") {
+                    Some(l) => self.target(l),
+                    None => Target::Other(Expr::unknown(range)),
+                };
+                let iter = match stmt.child_by_field_name("right") {
+                    Some(r) => lower_expr(r, text),
+                    None => Expr::unknown(range),
+                };
+                let body = match stmt.child_by_field_name("body") {
+                    Some(b) => self.block(b, depth + 1),
+                    None => Vec::new(),
+                };
+                StmtKind::For { target, iter, body }
+            }
+            "break_statement" => StmtKind::Break,
+            "continue_statement" => StmtKind::Continue,
+            "function_definition" => match stmt.child_by_field_name("name") {
+                Some(n) => StmtKind::Def(node_text(n, text).to_string()),
+                None => StmtKind::Opaque,
+            },
+            _ => StmtKind::Opaque,
+        };
+        out.push(Stmt { kind, range });
+    }
+
+    /// `if`/`elif`/`else`: the elif clauses become nested `If`s in `orelse`, built from the
+    /// last clause backwards (no recursion on long elif chains).
+    fn if_statement(&mut self, stmt: Node<'_>, depth: u32) -> StmtKind {
+        let range = TextRange::of(stmt);
+        let cond = match stmt.child_by_field_name("condition") {
+            Some(c) => lower_expr(c, self.text),
+            None => Expr::unknown(range),
+        };
+        let then = match stmt.child_by_field_name("consequence") {
+            Some(b) => self.block(b, depth + 1),
+            None => Vec::new(),
+        };
+        let mut clauses: Vec<Node<'_>> = Vec::new();
+        let mut cursor = stmt.walk();
+        for c in stmt.children_by_field_name("alternative", &mut cursor) {
+            clauses.push(c);
+        }
+        // Lower clauses in source order (so statement counting follows the source), then
+        // nest them from the last one.
+        let mut lowered: Vec<(Option<(Expr, TextRange)>, Vec<Stmt>)> = Vec::new();
+        for c in clauses {
+            match c.kind() {
+                "elif_clause" => {
+                    let cond = match c.child_by_field_name("condition") {
+                        Some(e) => lower_expr(e, self.text),
+                        None => Expr::unknown(TextRange::of(c)),
+                    };
+                    let body = match c.child_by_field_name("consequence") {
+                        Some(b) => self.block(b, depth + 1),
+                        None => Vec::new(),
+                    };
+                    lowered.push((Some((cond, TextRange::of(c))), body));
+                }
+                "else_clause" => {
+                    let body = match c.child_by_field_name("body") {
+                        Some(b) => self.block(b, depth + 1),
+                        None => Vec::new(),
+                    };
+                    lowered.push((None, body));
+                }
+                _ => {}
+            }
+        }
+        let mut orelse: Vec<Stmt> = Vec::new();
+        for (cond, body) in lowered.into_iter().rev() {
+            match cond {
+                Some((cond, r)) => {
+                    orelse = vec![Stmt {
+                        kind: StmtKind::If {
+                            cond,
+                            then: body,
+                            orelse,
+                            elif: true,
+                        },
+                        range: r,
+                    }];
+                }
+                None => orelse = body,
+            }
+        }
+        StmtKind::If {
+            cond,
+            then,
+            orelse,
+            elif: false,
+        }
+    }
+}
