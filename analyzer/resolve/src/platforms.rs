@@ -288,10 +288,12 @@ impl ConstraintSet {
             unknown: list.unknown.clone(),
         };
         if let Some(message) = duplicate_values(&list.values) {
+            // Bazel rejects the target: no entry of it can be trusted.
             set.unknown = Some(UnknownCause::Invalid {
                 target: owner.clone(),
                 message,
             });
+            return set;
         }
         for v in &list.values {
             set.values
@@ -615,5 +617,118 @@ fn finish(mismatch: Vec<Label>, unknown: Option<UnknownCause>) -> Match {
         Match::Unknown(c)
     } else {
         Match::Yes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ConstraintSetting, ConstraintValue, Platform};
+
+    fn l(s: &str) -> Label {
+        Label::new(toolcheck_index::label::RepoName::main(), "c", s)
+    }
+
+    /// `os` (no default) with linux/mac, `cpu` defaulting to x86 with x86/arm; a parent
+    /// platform {linux, arm} and a child overriding cpu to x86.
+    fn model() -> Model {
+        let mut m = Model::default();
+        m.settings
+            .insert(l("os"), ConstraintSetting { default: None });
+        m.settings.insert(
+            l("cpu"),
+            ConstraintSetting {
+                default: Some(l("x86")),
+            },
+        );
+        for (v, s) in [
+            ("linux", "os"),
+            ("mac", "os"),
+            ("x86", "cpu"),
+            ("arm", "cpu"),
+        ] {
+            m.values.insert(l(v), ConstraintValue { setting: l(s) });
+        }
+        let platform = |values: &[&str], parent: Option<&str>| Platform {
+            constraint_values: Known::Known(values.iter().map(|v| l(v)).collect()),
+            parents: Known::Known(parent.map(l).into_iter().collect()),
+            ..Default::default()
+        };
+        m.platforms
+            .insert(l("parent"), platform(&["linux", "arm"], None));
+        m.platforms
+            .insert(l("child"), platform(&["x86"], Some("parent")));
+        m.platforms.insert(l("empty"), platform(&[], None));
+        m
+    }
+
+    fn list(m: &Model, values: &[&str]) -> ValueList {
+        let labels = Known::Known(values.iter().map(|v| l(v)).collect());
+        ValueList::resolve(m, &labels, None, "test")
+    }
+
+    #[test]
+    fn value_lookup_follows_parents_then_defaults() {
+        let m = model();
+        let d = Defaults::new(&m);
+        let child = PlatformConstraints::compute(&m, &l("child"));
+        assert_eq!(child.lookup(&l("cpu"), &d), Lookup::Value(&l("x86")));
+        assert_eq!(child.lookup(&l("os"), &d), Lookup::Value(&l("linux")));
+        let empty = PlatformConstraints::compute(&m, &l("empty"));
+        assert_eq!(empty.lookup(&l("cpu"), &d), Lookup::Value(&l("x86")));
+        assert_eq!(empty.lookup(&l("os"), &d), Lookup::NoValue);
+    }
+
+    #[test]
+    fn predicate_a_lists_required_values_the_platform_lacks() {
+        let m = model();
+        let d = Defaults::new(&m);
+        let child = PlatformConstraints::compute(&m, &l("child"));
+        assert_eq!(has_all(&child, &list(&m, &["linux"]), &d), Match::Yes);
+        assert_eq!(
+            has_all(&child, &list(&m, &["linux", "arm"]), &d),
+            Match::No(vec![l("arm")])
+        );
+        // Two values of one setting can never both hold.
+        assert_eq!(
+            has_all(&child, &list(&m, &["x86", "arm"]), &d),
+            Match::No(vec![l("arm")])
+        );
+    }
+
+    #[test]
+    fn predicate_b_only_checks_settings_the_toolchain_names() {
+        let m = model();
+        let d = Defaults::new(&m);
+        let parent = PlatformConstraints::compute(&m, &l("parent"));
+        // A toolchain naming nothing matches a platform with a non-default cpu (#8778).
+        assert_eq!(
+            toolchain_matches(&ConstraintSet::default(), &parent, &d),
+            Match::Yes
+        );
+        let x86 = ConstraintSet::from_list(&list(&m, &["x86"]), &l("tc"));
+        assert_eq!(
+            toolchain_matches(&x86, &parent, &d),
+            Match::No(vec![l("x86")])
+        );
+        // A duplicate makes the toolchain invalid: unknown, not guessed.
+        let dup = ConstraintSet::from_list(&list(&m, &["x86", "arm"]), &l("tc"));
+        assert!(matches!(
+            toolchain_matches(&dup, &parent, &d),
+            Match::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn alias_cycles_are_reported() {
+        let mut m = model();
+        m.targets
+            .insert(l("a"), TargetKind::Alias(Known::Known(l("b"))));
+        m.targets
+            .insert(l("b"), TargetKind::Alias(Known::Known(l("a"))));
+        assert_eq!(
+            resolve_alias(&m, &l("a")),
+            AliasOutcome::Cycle(vec![l("a"), l("b")])
+        );
     }
 }

@@ -438,16 +438,7 @@ fn expand(
                     );
                     break 'done;
                 }
-                expand_package(
-                    model,
-                    kind,
-                    p,
-                    pkg,
-                    &pattern_text,
-                    entries,
-                    &mut wildcard_errors,
-                    &entry,
-                );
+                expand_package(model, kind, p, pkg, entries, &mut wildcard_errors, &entry);
             }
             TargetPattern::Recursive(root) => {
                 if model.invisible_repos.contains(&root.repo) {
@@ -478,16 +469,7 @@ fn expand(
                     });
                 }
                 for pkg in packages {
-                    expand_package(
-                        model,
-                        kind,
-                        p,
-                        pkg,
-                        &pattern_text,
-                        entries,
-                        &mut wildcard_errors,
-                        &entry,
-                    );
+                    expand_package(model, kind, p, pkg, entries, &mut wildcard_errors, &entry);
                 }
             }
         }
@@ -518,13 +500,12 @@ fn expand_package(
     kind: RegistrationKind,
     p: &Planned<'_>,
     pkg: &PackageId,
-    pattern_text: &str,
     entries: &mut Vec<RegisteredEntry>,
     errors: &mut Vec<RegistrationError>,
     entry: &dyn Fn(Option<Label>, Option<UnknownCause>) -> RegisteredEntry,
 ) {
     if model.open_packages.contains(pkg) {
-        entries.push(entry(None, Some(incomplete(pattern_text))));
+        entries.push(entry(None, Some(incomplete(&p.reg.pattern.to_string()))));
     }
     let Some(names) = model.packages.get(pkg) else {
         return;
@@ -534,11 +515,11 @@ fn expand_package(
     names.dedup();
     for name in names {
         let label = Label::new(pkg.repo.clone(), pkg.path.clone(), name.clone());
-        let wanted = match (kind, target_kind(model, &label)) {
-            (RegistrationKind::Toolchains, Some(TargetKind::Toolchain)) => true,
-            (RegistrationKind::ExecPlatforms, Some(TargetKind::Platform)) => true,
-            _ => false,
-        };
+        let wanted = matches!(
+            (kind, target_kind(model, &label)),
+            (RegistrationKind::Toolchains, Some(TargetKind::Toolchain))
+                | (RegistrationKind::ExecPlatforms, Some(TargetKind::Platform))
+        );
         if !wanted || excluded(p, &label, &label) {
             continue;
         }
@@ -652,4 +633,39 @@ fn toolchain_problem(model: &Model, label: &Label, tc: &crate::model::Toolchain)
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted(order: RecursiveOrder, paths: &[&str]) -> Vec<String> {
+        let mut v: Vec<&str> = paths.to_vec();
+        v.sort_by(|a, b| compare_packages(order, a, b));
+        v.into_iter().map(|p| format!("//{p}")).collect()
+    }
+
+    #[test]
+    fn recursive_orders() {
+        let paths = ["", "c", "a", "b", "a/b"];
+        // Observed with Bazel 4.2.3.
+        assert_eq!(
+            sorted(RecursiveOrder::PostOrder, &paths),
+            ["//a/b", "//a", "//b", "//c", "//"]
+        );
+        assert_eq!(
+            sorted(RecursiveOrder::LabelString, &paths),
+            ["//a/b", "//a", "//b", "//c", "//"]
+        );
+        // They differ when a name has a character below '/'.
+        let paths = ["a", "a/b", "a-c"];
+        assert_eq!(
+            sorted(RecursiveOrder::PostOrder, &paths),
+            ["//a/b", "//a", "//a-c"]
+        );
+        assert_eq!(
+            sorted(RecursiveOrder::LabelString, &paths),
+            ["//a-c", "//a/b", "//a"]
+        );
+    }
 }
