@@ -14,7 +14,7 @@ set -euo pipefail
 DEST=${1:?usage: install-code-server.sh DEST_DIR}
 # 4.100.3 (VS Code 1.100.3) is the last code-server release whose engines.node is 20.
 CS_VERSION=${CS_VERSION:-4.100.3}
-STAMP="$DEST/.installed-$CS_VERSION"
+STAMP="$DEST/.installed-$CS_VERSION-node$(node -v)"
 if [ -f "$STAMP" ] && [ -x "$DEST/node_modules/.bin/code-server" ]; then
   exit 0
 fi

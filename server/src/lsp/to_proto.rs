@@ -258,3 +258,64 @@ pub(crate) fn suppress_edit(
         new_text,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(text: &str, edit: &lsp::TextEdit) -> String {
+        let rope = Rope::from_str(text);
+        let at = super::super::from_proto::offset(&rope, edit.range.start, PositionEncoding::Utf16);
+        let mut s = text.to_owned();
+        s.insert_str(at as usize, &edit.new_text);
+        s
+    }
+
+    #[test]
+    fn suppress_appends_or_extends_the_comment() {
+        let text = "toolchain(\n    toolchain_type = \"//x:y\",\n)\n";
+        let rope = Rope::from_str(text);
+        let e = suppress_edit(&rope, 1, "unresolved-label", PositionEncoding::Utf16).unwrap();
+        let once = apply(text, &e);
+        assert_eq!(
+            once.lines().nth(1).unwrap(),
+            "    toolchain_type = \"//x:y\",  # toolcheck: disable=unresolved-label"
+        );
+        let rope = Rope::from_str(&once);
+        let e = suppress_edit(&rope, 1, "wrong-target-kind", PositionEncoding::Utf16).unwrap();
+        assert!(
+            apply(&once, &e).contains("# toolcheck: disable=unresolved-label,wrong-target-kind\n")
+        );
+        // Already suppressed: no action.
+        assert!(suppress_edit(&rope, 1, "unresolved-label", PositionEncoding::Utf16).is_none());
+    }
+
+    #[test]
+    fn diagnostics_carry_check_name_and_docs_link() {
+        let text = "x = \"é\" + y\n";
+        let rope = Rope::from_str(text);
+        let start = text.find('y').unwrap() as u32;
+        let d = Diagnostic::new(
+            "unresolved-label",
+            Severity::Warning,
+            toolcheck_ide::FileId(0),
+            TextRange::new(start, start + 1),
+            "m",
+        );
+        let p = diagnostic(&d, &rope, PositionEncoding::Utf16, |_| None);
+        assert_eq!(
+            p.code,
+            Some(NumberOrString::String("unresolved-label".into()))
+        );
+        assert!(p
+            .code_description
+            .unwrap()
+            .href
+            .as_str()
+            .ends_with("#unresolved-label"));
+        assert_eq!(p.range.start, Position::new(0, 10));
+        let p8 = diagnostic(&d, &rope, PositionEncoding::Utf8, |_| None);
+        assert_eq!(p8.range.start, Position::new(0, 11));
+        assert_eq!(p.severity, Some(DiagnosticSeverity::WARNING));
+    }
+}
