@@ -185,11 +185,12 @@ impl Analysis {
 
     /// Every diagnostic in the workspace, ordered by file and position.
     pub fn diagnostics(&self, config: &LintConfig) -> Vec<Diagnostic> {
-        let ctx = toolcheck_lints::LintContext {
-            ws: &self.inner.ws,
-            facts: &self.inner.facts,
-            index: &self.inner.index,
-        };
+        let ctx = toolcheck_lints::LintContext::new(
+            &self.inner.ws,
+            &self.inner.facts,
+            &self.inner.index,
+            self.inner.version,
+        );
         toolcheck_lints::run_checks(&ctx, config)
     }
 

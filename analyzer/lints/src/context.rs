@@ -5,7 +5,14 @@ use std::sync::Arc;
 
 use toolcheck_index::facts::FileFacts;
 use toolcheck_index::index::WorkspaceIndex;
+use std::sync::OnceLock;
+
+use toolcheck_index::index::Decl;
+use toolcheck_index::label::{Label, LabelContext, RepoName};
 use toolcheck_index::workspace::Workspace;
+use toolcheck_resolve::model::BazelVersion;
+
+use crate::simulation::Simulation;
 
 use crate::diagnostic::Severity;
 
@@ -40,4 +47,42 @@ pub struct LintContext<'a> {
     pub ws: &'a Workspace,
     pub facts: &'a [Arc<FileFacts>],
     pub index: &'a WorkspaceIndex,
+    pub version: BazelVersion,
+    simulation: OnceLock<Simulation>,
+}
+
+impl<'a> LintContext<'a> {
+    pub fn new(ws: &'a Workspace, facts: &'a [Arc<FileFacts>], index: &'a WorkspaceIndex, version: BazelVersion) -> Self {
+        LintContext { ws, facts, index, version, simulation: OnceLock::new() }
+    }
+
+    /// The resolution simulator's view of the workspace, built on first use.
+    pub fn simulation(&self) -> &Simulation {
+        self.simulation.get_or_init(|| Simulation::build(self.ws, self.index, self.version))
+    }
+
+    /// Target platforms checks consider: the configured ones, else `--platforms` from
+    /// `.bazelrc`, else every `platform()` declared in the main repository.
+    pub fn target_platforms(&self) -> Vec<Label> {
+        let main = self.index.mappings.get(&RepoName::main()).cloned().unwrap_or_default();
+        let ctx = LabelContext::main_root(&main);
+        let configured: Vec<Label> =
+            self.ws.settings.target_platforms.iter().filter_map(|t| ctx.resolve(t).ok()).collect();
+        if !configured.is_empty() {
+            return configured;
+        }
+        let mut out: Vec<Label> = self
+            .index
+            .targets
+            .values()
+            .filter(|t| t.label.repo.is_main() && matches!(t.decl, Decl::Platform { .. }))
+            .map(|t| t.label.clone())
+            .collect();
+        if let Some(fv) = &self.index.flags.platforms {
+            out.extend(fv.value.split(',').filter_map(|t| ctx.resolve(t).ok()));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
 }

@@ -13,7 +13,7 @@ use toolcheck_resolve::model::{
     BazelVersion, Config, ConfigSetting, ConstraintSetting, ConstraintValue, ExecGroupRequest,
     Known, Model, Origin, Platform, Registration, TargetKind, Toolchain, TypeRequest,
 };
-use toolcheck_resolve::Resolver;
+use toolcheck_resolve::{registered_exec_platforms, registered_toolchains, Registered, Resolver};
 
 /// Everything the simulator needs, built once per analysis.
 pub struct Simulation {
@@ -21,6 +21,10 @@ pub struct Simulation {
     pub config: Config,
     pub toolchain_registrations: Vec<Registration>,
     pub exec_platform_registrations: Vec<Registration>,
+    /// The registered toolchains in priority order.
+    pub toolchains: Registered,
+    /// The registered exec platforms in priority order, host last.
+    pub exec_platforms: Registered,
 }
 
 fn list(l: &RefList, seen: &mut FxHashSet<RepoName>) -> Known<Vec<Label>> {
@@ -278,21 +282,38 @@ impl Simulation {
         invisible.sort();
         invisible.dedup();
         model.invisible_repos = invisible;
-        Simulation {
-            model,
-            config,
-            toolchain_registrations,
-            exec_platform_registrations,
-        }
+        let toolchains = registered_toolchains(&model, &toolchain_registrations, &config);
+        let exec_platforms = registered_exec_platforms(&model, &exec_platform_registrations, &config);
+        Simulation { model, config, toolchain_registrations, exec_platform_registrations, toolchains, exec_platforms }
     }
 
     pub fn resolver(&self) -> Resolver<'_> {
-        Resolver::new(
-            &self.model,
-            &self.config,
-            &self.toolchain_registrations,
-            &self.exec_platform_registrations,
-        )
+        Resolver::from_registered(&self.model, &self.config, self.toolchains.clone(), self.exec_platforms.clone())
+    }
+
+    /// A resolver for the same workspace without one registered toolchain (to ask "what
+    /// would Bazel pick if this toolchain were not there").
+    pub fn resolver_without(&self, toolchain: &Label) -> Resolver<'_> {
+        let mut toolchains = self.toolchains.clone();
+        toolchains.entries.retain(|e| e.label.as_ref() != Some(toolchain));
+        Resolver::from_registered(&self.model, &self.config, toolchains, self.exec_platforms.clone())
+    }
+
+    /// Registered toolchains with known labels, first occurrence only, in priority order.
+    pub fn registered_toolchain_labels(&self) -> Vec<(&Label, Option<usize>)> {
+        let mut seen = FxHashSet::default();
+        self.toolchains
+            .entries
+            .iter()
+            .filter(|e| e.unknown.is_none())
+            .filter_map(|e| e.label.as_ref().map(|l| (l, e.source)))
+            .filter(|(l, _)| seen.insert(*l))
+            .collect()
+    }
+
+    /// Follows aliases in the model (bounded; `None` when unknown or cyclic).
+    pub fn actual(&self, label: &Label) -> Option<Label> {
+        toolcheck_resolve::platforms::resolve_or_cause(&self.model, label).ok()
     }
 }
 

@@ -2,9 +2,13 @@
 //! target kind Bazel constrains.
 
 pub(crate) mod conflicting_constraint_values;
+pub(crate) mod dummy_toolchain_precedence;
 pub(crate) mod empty_registration_pattern;
+pub(crate) mod missing_exec_compatible_with;
+pub(crate) mod no_matching_toolchain;
 pub(crate) mod platform_parent_cycle;
 pub(crate) mod refs;
+pub(crate) mod shadowed_toolchain;
 pub(crate) mod syntax_error;
 pub(crate) mod unreadable_file;
 pub(crate) mod unresolved_label;

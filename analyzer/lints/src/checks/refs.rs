@@ -284,3 +284,27 @@ pub(crate) fn kind_matches(decl: &Decl, expected: Expected) -> Option<bool> {
         _ => false,
     })
 }
+
+/// Where to report a finding about a registered toolchain or platform: the registration that
+/// names it explicitly (that is what the user edits to change priority), else its
+/// declaration's `name`.
+pub(crate) fn registered_site(
+    ctx: &LintContext<'_>,
+    label: &Label,
+    source: Option<usize>,
+) -> Option<(toolcheck_index::workspace::FileId, toolcheck_syntax::TextRange)> {
+    if let Some(reg) = source.and_then(|s| ctx.index.registrations.get(s)) {
+        if let (Ok(TargetPattern::Single(_)), Some(loc)) = (&reg.pattern, reg.loc) {
+            return Some((loc.file, loc.range));
+        }
+    }
+    ctx.index.targets.get(label).map(|t| (t.file, t.name_range))
+}
+
+/// The declaration of a target, for related spans.
+pub(crate) fn declaration(
+    ctx: &LintContext<'_>,
+    label: &Label,
+) -> Option<(toolcheck_index::workspace::FileId, toolcheck_syntax::TextRange)> {
+    ctx.index.targets.get(label).map(|t| (t.file, t.name_range))
+}

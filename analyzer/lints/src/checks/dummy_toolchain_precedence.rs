@@ -1,0 +1,174 @@
+//! `dummy-toolchain-precedence`: a catch-all toolchain (no `exec_compatible_with`) that
+//! changes which execution platform or toolchain Bazel picks. Decided by simulation: resolve
+//! each toolchain type on each target platform with and without the catch-all, and report
+//! when the outcome differs and the catch-all is what Bazel would select.
+
+use toolcheck_index::label::Label;
+use toolcheck_resolve::model::{Known, TypeRequest};
+use toolcheck_resolve::{GroupResolution, Request};
+
+use crate::checks::refs::{declaration, registered_site};
+use crate::context::LintContext;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::registry::CheckMeta;
+
+pub(crate) static CHECK: CheckMeta = CheckMeta {
+    name: "dummy-toolchain-precedence",
+    default_severity: Severity::Warning,
+    summary: "a catch-all toolchain that changes the execution platform or toolchain Bazel picks",
+    docs: "## What it does
+Finds registered toolchains that match every execution platform (no `exec_compatible_with`, and
+not `use_target_platform_constraints = True`) and simulates Bazel's toolchain resolution for each
+target platform the workspace declares (or `target_platforms` in `toolcheck.toml`), once with and
+once without the catch-all. When the catch-all makes Bazel choose a different execution platform or
+toolchain — and the catch-all is what gets selected — it reports which target platform, what Bazel
+picks, and which real toolchain loses. The finding is an error when the catch-all's implementation
+looks like a failing or empty stand-in (`fail`, `dummy`, `noop`, `unavailable`, `stub`, ...).
+
+## Why it matters
+Bazel selects the first registered toolchain that matches an execution platform, and picks the
+first execution platform on which every mandatory toolchain type resolved (since Bazel 7, the one
+on which the most types resolved). A toolchain that matches everywhere makes every execution
+platform look usable: Bazel may then pick a remote macOS pool for a Linux build, or select the
+dummy and fail at analysis — or worse, silently run the wrong binary.
+
+## Example
+```starlark
+# MODULE.bazel
+register_execution_platforms(\"//platforms:darwin\", \"//platforms:linux\")
+register_toolchains(
+    \"//toolchains:linux\",     # exec_compatible_with = [\"@platforms//os:linux\"]
+    \"//toolchains:dummy\",     # no constraints; its implementation fails
+)
+```
+For target platform `//platforms:linux`, Bazel picks execution platform `//platforms:darwin` with
+`//toolchains:dummy`; without the dummy it would pick `//platforms:linux` with
+`//toolchains:linux`.
+
+## What to do
+Give the catch-all the `exec_compatible_with` its binary actually needs, register it last (and
+only where no real toolchain exists), or delete it and declare the toolchain type optional
+(`config_common.toolchain_type(T, mandatory = False)`) in the rules that can do without it.
+",
+    run,
+};
+
+/// Implementation names that mark a stand-in which fails or does nothing when used.
+const STAND_IN_WORDS: &[&str] =
+    &["fail", "error", "dummy", "noop", "no_op", "unavailable", "missing", "empty", "stub", "placeholder", "unsupported", "nonexistent"];
+
+fn looks_like_stand_in(ctx: &LintContext<'_>, implementation: &Label) -> bool {
+    let kind = ctx.index.targets.get(implementation).map(|t| t.kind.to_ascii_lowercase()).unwrap_or_default();
+    let name = implementation.name.to_ascii_lowercase();
+    STAND_IN_WORDS.iter().any(|w| name.contains(w) || kind.contains(w))
+}
+
+fn selected<'a>(g: &'a GroupResolution, ty: &Label) -> Option<&'a Label> {
+    g.toolchains.iter().find(|t| &t.toolchain_type == ty).map(|t| &t.toolchain)
+}
+
+struct Hazard {
+    platform: Label,
+    exec_with: Option<Label>,
+    exec_without: Option<Label>,
+    lost: Option<Label>,
+    optional: bool,
+}
+
+fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let platforms = ctx.target_platforms();
+    if platforms.is_empty() {
+        return;
+    }
+    let sim = ctx.simulation();
+    let with = sim.resolver();
+    for (label, source) in sim.registered_toolchain_labels() {
+        let Some(tc) = sim.model.toolchains.get(label) else { continue };
+        let catch_all = matches!(&tc.exec_compatible_with, Known::Known(v) if v.is_empty())
+            && matches!(tc.use_target_platform_constraints, Known::Known(false))
+            && matches!(&tc.target_settings, Known::Known(v) if v.is_empty());
+        if !catch_all {
+            continue;
+        }
+        let Known::Known(ty) = &tc.toolchain_type else { continue };
+        let Some(ty) = sim.actual(ty) else { continue };
+        let optional_somewhere = ctx.index.rules.iter().any(|r| {
+            r.toolchains.iter().flatten().any(|req| {
+                req.mandatory == Some(false) && req.toolchain_type.label.as_ref().ok().and_then(|l| sim.actual(l)).as_ref() == Some(&ty)
+            })
+        });
+        let without = sim.resolver_without(label);
+        let mut hazards: Vec<Hazard> = Vec::new();
+        for platform in &platforms {
+            for mandatory in [true, false] {
+                if !mandatory && !optional_somewhere {
+                    continue;
+                }
+                let request = Request {
+                    trace: false,
+                    ..Request::new(
+                        platform.clone(),
+                        vec![TypeRequest { toolchain_type: ty.clone(), mandatory: Known::Known(mandatory) }],
+                    )
+                };
+                let (r1, r2) = (with.resolve(&request), without.resolve(&request));
+                let (Some(g1), Some(g2)) = (r1.groups.first(), r2.groups.first()) else { continue };
+                if g1.error.is_some() || g2.error.is_some() || !g1.undecidable.is_empty() || !g2.undecidable.is_empty() {
+                    continue;
+                }
+                let (s1, s2) = (selected(g1, &ty), selected(g2, &ty));
+                // Without the catch-all an optional type may resolve to nothing: only a real
+                // toolchain losing (or an exec platform change) is a hazard.
+                if s1 != Some(label) || s2.is_none() {
+                    continue;
+                }
+                if (g1.exec_platform.as_ref(), s1) != (g2.exec_platform.as_ref(), s2) {
+                    hazards.push(Hazard {
+                        platform: platform.clone(),
+                        exec_with: g1.exec_platform.clone(),
+                        exec_without: g2.exec_platform.clone(),
+                        lost: s2.cloned(),
+                        optional: !mandatory,
+                    });
+                    break;
+                }
+            }
+        }
+        let Some(first) = hazards.first() else { continue };
+        let Some((file, range)) = registered_site(ctx, label, source) else { continue };
+        let stand_in = matches!(&tc.implementation, Known::Known(i) if looks_like_stand_in(ctx, i));
+        let show = |l: &Option<Label>| l.as_ref().map(Label::to_string).unwrap_or_else(|| "no platform".to_string());
+        let lost = first.lost.as_ref().map(Label::to_string).unwrap_or_default();
+        let more = if hazards.len() > 1 {
+            format!(" (and on {} more target platform(s))", hazards.len() - 1)
+        } else {
+            String::new()
+        };
+        let request = if first.optional { "optional " } else { "" };
+        let message = format!(
+            "catch-all toolchain '{label}' (no exec_compatible_with) changes what Bazel picks for {request}{ty} on target platform {}{more}: execution platform {} with '{label}', where without it Bazel would pick {} with '{lost}'",
+            first.platform,
+            show(&first.exec_with),
+            show(&first.exec_without),
+        );
+        let severity = if stand_in { Severity::Error } else { Severity::Warning };
+        let mut d = Diagnostic::new(CHECK.name, severity, file, range, message);
+        if let Some((f, r)) = declaration(ctx, label) {
+            if (f, r) != (file, range) {
+                let what = if stand_in { "declared here; its implementation is a failing stand-in" } else { "declared here without exec_compatible_with" };
+                d = d.with_related(f, r, format!("'{label}' {what}"));
+            }
+        }
+        if let Some(lost) = &first.lost {
+            if let Some((f, r)) = sim
+                .registered_toolchain_labels()
+                .into_iter()
+                .find(|(l, _)| *l == lost)
+                .and_then(|(l, s)| registered_site(ctx, l, s))
+            {
+                d = d.with_related(f, r, format!("'{lost}' would be selected without the catch-all"));
+            }
+        }
+        acc.push(d);
+    }
+}

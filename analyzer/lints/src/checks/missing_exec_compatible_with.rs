@@ -1,0 +1,102 @@
+//! `missing-exec-compatible-with`: a registered toolchain with no execution constraints in a
+//! workspace whose execution platforms differ, so Bazel may run its tool on any of them.
+
+use toolcheck_index::label::Label;
+use toolcheck_resolve::model::Known;
+use toolcheck_resolve::platforms::PlatformConstraints;
+
+use crate::checks::refs::{declaration, registered_site};
+use crate::context::LintContext;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::registry::CheckMeta;
+
+pub(crate) static CHECK: CheckMeta = CheckMeta {
+    name: "missing-exec-compatible-with",
+    default_severity: Severity::Warning,
+    summary: "a registered toolchain without exec constraints where execution platforms differ",
+    docs: "## What it does
+Reports a registered toolchain (from the main repository or any module or repository it uses)
+that has no `exec_compatible_with` and does not set `use_target_platform_constraints = True`, when
+the workspace has at least two execution platforms with different constraints (the registered
+ones and the host platform, when its constraints are known). Toolchains of types whose name says
+they are runtimes (consumed on the target side) are reported as `info`.
+
+## Why it matters
+Without execution constraints, Bazel considers the toolchain's binary runnable on every execution
+platform. When a Linux-only compiler is registered this way, a build whose first available
+execution platform is a macOS or ARM machine runs a binary that cannot execute there, or picks
+that platform for the whole target.
+
+## Example
+```starlark
+toolchain(
+    name = \"protoc_linux\",
+    target_compatible_with = [\"@platforms//os:linux\"],
+    toolchain = \":protoc_linux_impl\",
+    toolchain_type = \"//proto:toolchain_type\",
+)
+```
+
+## What to do
+Add `exec_compatible_with` with the OS and CPU the toolchain's binaries run on (often what was
+put in `target_compatible_with`). For a toolchain that is only used on the target side (a
+runtime), `use_target_platform_constraints = True` (Bazel 8.2+) states that explicitly.
+",
+    run,
+};
+
+fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let sim = ctx.simulation();
+    // Distinct known constraint sets among the execution platforms.
+    let mut distinct: Vec<(Label, Vec<(Label, Label)>)> = Vec::new();
+    for e in &sim.exec_platforms.entries {
+        let Some(label) = &e.label else { continue };
+        if e.unknown.is_some() {
+            continue;
+        }
+        let set = PlatformConstraints::compute(&sim.model, label).as_constraint_set();
+        if set.unknown.is_some() {
+            continue;
+        }
+        let set: Vec<(Label, Label)> = set.values.into_iter().collect();
+        if !distinct.iter().any(|(_, s)| *s == set) {
+            distinct.push((label.clone(), set));
+        }
+    }
+    if distinct.len() < 2 {
+        return;
+    }
+    let names: Vec<String> = distinct.iter().take(3).map(|(l, _)| l.to_string()).collect();
+    for (label, source) in sim.registered_toolchain_labels() {
+        let Some(tc) = sim.model.toolchains.get(label) else { continue };
+        if !matches!(&tc.exec_compatible_with, Known::Known(v) if v.is_empty())
+            || !matches!(tc.use_target_platform_constraints, Known::Known(false))
+        {
+            continue;
+        }
+        let Known::Known(ty) = &tc.toolchain_type else { continue };
+        let runtime = ty.name.contains("runtime") || ty.package.contains("runtime");
+        let severity = if runtime { Severity::Info } else { Severity::Warning };
+        let Some((file, range)) = declaration(ctx, label).or_else(|| registered_site(ctx, label, source)) else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            CHECK.name,
+            severity,
+            file,
+            range,
+            format!(
+                "toolchain '{label}' of type {ty} has no exec_compatible_with, so Bazel may run it on any of the {} distinct execution platforms ({}{})",
+                distinct.len(),
+                names.join(", "),
+                if distinct.len() > 3 { ", ..." } else { "" }
+            ),
+        );
+        if let Some((f, r)) = registered_site(ctx, label, source) {
+            if (f, r) != (file, range) {
+                d = d.with_related(f, r, "registered here");
+            }
+        }
+        acc.push(d);
+    }
+}

@@ -1,0 +1,107 @@
+//! `no-matching-toolchain`: a target platform the workspace declares (or the configuration
+//! lists) on which a mandatory toolchain type requested by a rule of the workspace can never
+//! resolve — Bazel's "No matching toolchains found" for every target of that rule.
+
+use std::collections::BTreeMap;
+
+use toolcheck_index::label::Label;
+use toolcheck_resolve::model::Known;
+use toolcheck_resolve::{Request, ResolveError};
+
+use crate::context::LintContext;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::registry::CheckMeta;
+use crate::simulation::rule_exec_groups;
+
+pub(crate) static CHECK: CheckMeta = CheckMeta {
+    name: "no-matching-toolchain",
+    default_severity: Severity::Warning,
+    summary: "a mandatory toolchain type that cannot resolve on a declared target platform",
+    docs: "## What it does
+For every `rule()` and `aspect()` in the main repository and every target platform of interest
+(`target_platforms` in `toolcheck.toml`, else the `platform()`s the main repository declares and
+`--platforms`), simulates toolchain resolution of the rule's requests and reports each mandatory
+toolchain type that resolves on no execution platform. The finding sits on the type in the rule's
+`toolchains` list and names the target platforms.
+
+## Why it matters
+Bazel reports \"No matching toolchains found for types ...\" only when someone builds a target of
+that rule for that platform — typically the first time CI or a colleague targets it.
+
+## Example
+```starlark
+my_rule = rule(
+    implementation = _impl,
+    toolchains = [\"//tools:formatter_type\"],  # only a Linux formatter is registered
+)
+```
+with a `platform()` for macOS declared in the workspace.
+
+## What to do
+Register a toolchain for the missing platforms, constrain which platforms the rule's targets
+build for (`target_compatible_with`), or request the type as optional
+(`config_common.toolchain_type(T, mandatory = False)`) and handle its absence.
+",
+    run,
+};
+
+fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let platforms = ctx.target_platforms();
+    if platforms.is_empty() {
+        return;
+    }
+    let sim = ctx.simulation();
+    let resolver = sim.resolver();
+    for rule in &ctx.index.rules {
+        if !ctx.ws.file(rule.file).repo.is_main() {
+            continue;
+        }
+        let Some(groups) = rule_exec_groups(rule, Known::Known(Vec::new())) else { continue };
+        if groups.iter().all(|g| g.types.is_empty()) {
+            continue;
+        }
+        // Missing type -> target platforms where it cannot resolve.
+        let mut missing: BTreeMap<Label, Vec<Label>> = BTreeMap::new();
+        for p in &platforms {
+            let request = Request { exec_groups: groups.clone(), trace: false, ..Request::new(p.clone(), Vec::new()) };
+            for g in resolver.resolve(&request).groups {
+                if !g.undecidable.is_empty() {
+                    continue;
+                }
+                if let Some(ResolveError::NoMatchingToolchains { types, .. }) = &g.error {
+                    for t in types {
+                        missing.entry(t.clone()).or_default().push(p.clone());
+                    }
+                }
+            }
+        }
+        for (ty, on) in missing {
+            let req = rule
+                .toolchains
+                .iter()
+                .flatten()
+                .chain(rule.exec_groups.iter().flatten().flat_map(|g| g.toolchains.iter().flatten()))
+                .find(|r| r.toolchain_type.label.as_ref().ok().and_then(|l| sim.actual(l)).as_ref() == Some(&ty));
+            let (file, range) = match req {
+                Some(r) => (r.toolchain_type.loc.file, r.toolchain_type.loc.range),
+                None => (rule.file, rule.name_range),
+            };
+            let mut list: Vec<String> = on.iter().take(4).map(Label::to_string).collect();
+            if on.len() > 4 {
+                list.push(format!("and {} more", on.len() - 4));
+            }
+            let what = if rule.is_aspect { "aspect" } else { "rule" };
+            acc.push(Diagnostic::new(
+                CHECK.name,
+                Severity::Warning,
+                file,
+                range,
+                format!(
+                    "no registered toolchain of mandatory type {ty} (requested by {what} `{}`) matches target platform {}: Bazel fails with \"No matching toolchains found\"",
+                    rule.name,
+                    list.join(", ")
+                ),
+            ));
+        }
+    }
+}
