@@ -1,0 +1,796 @@
+//! End-to-end tests of `toolcheck check` and `toolcheck explain`: the real binary on small
+//! workspaces written to disk. Covers exit codes (`--fail-on`, usage and I/O errors), every
+//! output format, JSON positions (1-based, Unicode scalar value columns), and SARIF output
+//! validated by the real SARIF Multitool (installed with npm into `target/tools` on first use).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use toolcheck_tests::{repo_root, scratch_dir, toolcheck_bin, write_files};
+
+const MODULE: (&str, &str) = ("MODULE.bazel", "module(name = \"demo\")\n");
+
+/// The line of `pkg/BUILD.bazel` with the unresolved label: non-ASCII text (2-, 3- and 4-byte
+/// UTF-8; the crab is two UTF-16 units) precedes the label on the same line.
+const PKG_LINE: &str =
+    "toolchain(name = \"tc\", tags = [\"ü→🦀\"], toolchain = \":impl\", toolchain_type = \"//:missing\")";
+
+/// A workspace with exactly one finding: an error (`unresolved-label`) in `pkg/BUILD.bazel`.
+fn error_workspace(name: &str) -> PathBuf {
+    let dir = scratch_dir(&format!("cli-{name}"));
+    let pkg = format!("{PKG_LINE}\n");
+    write_files(
+        &dir,
+        &[
+            MODULE,
+            ("BUILD.bazel", "toolchain_type(name = \"tt\")\n"),
+            ("pkg/BUILD.bazel", &pkg),
+        ],
+    );
+    dir
+}
+
+/// A workspace with exactly one finding: a warning (`empty-registration-pattern`).
+fn warning_workspace(name: &str) -> PathBuf {
+    let dir = scratch_dir(&format!("cli-{name}"));
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nregister_toolchains(\"//empty:all\")\n",
+            ),
+            ("BUILD.bazel", "toolchain_type(name = \"tt\")\n"),
+            ("empty/BUILD.bazel", "filegroup(name = \"nothing\")\n"),
+        ],
+    );
+    dir
+}
+
+/// A workspace without findings.
+fn clean_workspace(name: &str) -> PathBuf {
+    let dir = scratch_dir(&format!("cli-{name}"));
+    write_files(
+        &dir,
+        &[
+            MODULE,
+            (
+                "BUILD.bazel",
+                "toolchain_type(name = \"tt\")\n\ntoolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \":tt\",\n)\n\nfilegroup(name = \"impl\")\n",
+            ),
+        ],
+    );
+    dir
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(toolcheck_bin());
+    cmd.args(args).current_dir(dir);
+    // Colour is decided from the environment: start from a neutral one.
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(envs.iter().copied());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the toolcheck binary runs");
+    let run = Run {
+        code: status.code().expect("toolcheck exited normally"),
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "toolcheck panicked: {}",
+        run.stderr
+    );
+    run
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    run_in(dir, args, &[])
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", run.stdout))
+}
+
+/// `(check, severity, path)` of every JSON diagnostic.
+fn findings(v: &Value) -> Vec<(String, String, String)> {
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            (s("check"), s("severity"), s("path"))
+        })
+        .collect()
+}
+
+/// The 1-based column of `needle` in `line`, counted in Unicode scalar values.
+fn char_column(line: &str, needle: &str) -> u64 {
+    line[..line.find(needle).expect("needle in line")]
+        .chars()
+        .count() as u64
+        + 1
+}
+
+// ---------------------------------------------------------------------------------------
+// Exit codes
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let error = error_workspace("exit-error");
+    let warning = warning_workspace("exit-warning");
+    let clean = clean_workspace("exit-clean");
+    let cases: &[(&Path, &[&str], i32)] = &[
+        (&error, &[], 1),
+        (&error, &["--fail-on", "error"], 1),
+        (&error, &["--fail-on", "warning"], 1),
+        (&error, &["--fail-on", "info"], 1),
+        (&error, &["--fail-on", "never"], 0),
+        (&warning, &[], 1),
+        (&warning, &["--fail-on", "error"], 0),
+        (&warning, &["--fail-on", "warning"], 1),
+        (&warning, &["--fail-on", "info"], 1),
+        (&warning, &["--fail-on", "never"], 0),
+        (&clean, &[], 0),
+        (&clean, &["--fail-on", "info"], 0),
+    ];
+    for (dir, extra, expected) in cases {
+        for format in ["human", "json", "sarif", "github"] {
+            let mut args = vec!["check", "--format", format];
+            args.extend_from_slice(extra);
+            let r = run(dir, &args);
+            assert_eq!(
+                r.code,
+                *expected,
+                "toolcheck {} in {}\nstdout: {}\nstderr: {}",
+                args.join(" "),
+                dir.display(),
+                r.stdout,
+                r.stderr
+            );
+            assert!(r.stderr.is_empty(), "unexpected stderr: {}", r.stderr);
+        }
+    }
+    // The warning workspace really has just the one warning.
+    let v = json(&run(&warning, &["check", "--format", "json"]));
+    assert_eq!(
+        findings(&v),
+        [(
+            "empty-registration-pattern".into(),
+            "warning".into(),
+            "MODULE.bazel".into()
+        )]
+    );
+}
+
+#[test]
+fn errors_exit_2_with_a_one_line_reason() {
+    let ws = error_workspace("usage");
+    let no_ws =
+        std::env::temp_dir().join(format!("toolcheck-cli-no-workspace-{}", std::process::id()));
+    std::fs::create_dir_all(&no_ws).unwrap();
+    let missing = ws.join("does-not-exist");
+    let missing = missing.to_str().unwrap();
+    let not_a_dir = ws.join("BUILD.bazel");
+    let repo_not_a_dir = format!("foo={}", not_a_dir.display());
+    let output_base_not_a_dir = not_a_dir.to_str().unwrap();
+    let cases: &[(&Path, &[&str])] = &[
+        (&ws, &["check", "--select", "no-such-check"]),
+        (
+            &ws,
+            &["check", "--ignore", "unresolved-label,no-such-check"],
+        ),
+        (&ws, &["check", missing]),
+        (&no_ws, &["check"]),
+        (&ws, &["check", "--bazel-version", "not-a-version"]),
+        (&ws, &["check", "--config", missing]),
+        (&ws, &["check", "--repo", "no-equals-sign"]),
+        (&ws, &["check", "--repo", &repo_not_a_dir]),
+        (&ws, &["check", "--output-base", output_base_not_a_dir]),
+        (&ws, &["explain", "no-such-check"]),
+    ];
+    for (dir, args) in cases {
+        let r = run(dir, args);
+        assert_eq!(
+            r.code,
+            2,
+            "toolcheck {}\nstdout: {}\nstderr: {}",
+            args.join(" "),
+            r.stdout,
+            r.stderr
+        );
+        assert!(
+            r.stdout.is_empty(),
+            "toolcheck {}: stdout {:?}",
+            args.join(" "),
+            r.stdout
+        );
+        assert_eq!(
+            r.stderr.trim_end().lines().count(),
+            1,
+            "toolcheck {}: stderr should be one line: {:?}",
+            args.join(" "),
+            r.stderr
+        );
+    }
+    // Command-line syntax errors (clap) also exit 2, with a usage hint.
+    for args in [
+        &["check", "--format", "xml"][..],
+        &["check", "--fail-on", "sometimes"],
+        &["no-such-command"],
+    ] {
+        let r = run(&ws, args);
+        assert_eq!(r.code, 2, "toolcheck {}: {}", args.join(" "), r.stderr);
+        assert!(!r.stderr.is_empty());
+    }
+    let _ = std::fs::remove_dir_all(&no_ws);
+}
+
+#[test]
+fn explain_prints_the_docs_of_every_check() {
+    let dir = clean_workspace("explain");
+    for check in toolcheck_ide::ALL_CHECKS {
+        let r = run(&dir, &["explain", check.name]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains(check.name));
+        assert!(
+            r.stdout.contains(check.docs.trim_end()),
+            "explain {}: {}",
+            check.name,
+            r.stdout
+        );
+    }
+    let r = run(&dir, &["explain", "--list"]);
+    assert_eq!(r.code, 0);
+    for check in toolcheck_ide::ALL_CHECKS {
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with(check.name)),
+            "--list lacks {}",
+            check.name
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Formats
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn json_contract_and_unicode_columns() {
+    let dir = error_workspace("json");
+    let r = run(&dir, &["check", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout.trim_end().lines().count(), 1, "one document");
+    let v = json(&r);
+    let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(top.len(), 3);
+    for key in ["tool", "version", "diagnostics"] {
+        assert!(top.contains(&key), "missing {key}");
+    }
+    assert_eq!(v["tool"], "toolcheck");
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{}", r.stdout);
+    let d = diags[0].as_object().unwrap();
+    let mut keys: Vec<&str> = d.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "check",
+            "column",
+            "end_column",
+            "end_line",
+            "line",
+            "message",
+            "path",
+            "related",
+            "severity"
+        ]
+    );
+    assert_eq!(d["check"], "unresolved-label");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["path"], "pkg/BUILD.bazel");
+    assert!(d["message"].as_str().unwrap().contains("//:missing"));
+    assert_eq!(d["related"], serde_json::json!([]));
+
+    let column = char_column(PKG_LINE, "\"//:missing\"");
+    let bytes = PKG_LINE.find("\"//:missing\"").unwrap() as u64 + 1;
+    assert_ne!(
+        column, bytes,
+        "the test line must have multi-byte characters before the label"
+    );
+    assert_eq!(d["line"], 1);
+    assert_eq!(d["column"], column);
+    assert_eq!(d["end_line"], 1);
+    // End exclusive: the 12-character label ends one past its last character.
+    assert_eq!(
+        d["end_column"],
+        column + "\"//:missing\"".chars().count() as u64
+    );
+}
+
+#[test]
+fn json_is_empty_and_paths_are_filtered() {
+    let clean = clean_workspace("json-clean");
+    let r = run(&clean, &["check", "--format", "json"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout.trim_end(),
+        format!(
+            "{{\"tool\":\"toolcheck\",\"version\":\"{}\",\"diagnostics\":[]}}",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+
+    // Reporting is limited to the given paths; the workspace is found from the first one.
+    let dir = error_workspace("json-paths");
+    write_files(
+        &dir,
+        &[(
+            "other/BUILD.bazel",
+            "toolchain(name = \"o\", toolchain = \":i\", toolchain_type = \"//:gone\")\n",
+        )],
+    );
+    let all = json(&run(&dir, &["check", "--format", "json"]));
+    let paths: Vec<String> = findings(&all).into_iter().map(|f| f.2).collect();
+    assert_eq!(
+        paths,
+        ["other/BUILD.bazel", "pkg/BUILD.bazel"],
+        "sorted by path"
+    );
+    let only_other = json(&run(&dir, &["check", "--format", "json", "other"]));
+    assert_eq!(
+        findings(&only_other),
+        [(
+            "unresolved-label".into(),
+            "error".into(),
+            "other/BUILD.bazel".into()
+        )]
+    );
+    let from_outside = json(&run(
+        &repo_root(),
+        &[
+            "check",
+            "--format",
+            "json",
+            dir.join("pkg").to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(
+        findings(&from_outside),
+        [(
+            "unresolved-label".into(),
+            "error".into(),
+            "pkg/BUILD.bazel".into()
+        )]
+    );
+}
+
+#[test]
+fn select_and_ignore() {
+    let dir = error_workspace("select");
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nregister_toolchains(\"//empty:all\")\n",
+            ),
+            ("empty/BUILD.bazel", ""),
+        ],
+    );
+    let checks = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", "--format", "json", "--fail-on", "never"];
+        all.extend_from_slice(args);
+        findings(&json(&run(&dir, &all)))
+            .into_iter()
+            .map(|f| f.0)
+            .collect()
+    };
+    assert_eq!(
+        checks(&[]),
+        ["empty-registration-pattern", "unresolved-label"]
+    );
+    assert_eq!(
+        checks(&["--select", "unresolved-label"]),
+        ["unresolved-label"]
+    );
+    assert_eq!(
+        checks(&["--ignore", "unresolved-label"]),
+        ["empty-registration-pattern"]
+    );
+    assert!(checks(&["--ignore", "unresolved-label,empty-registration-pattern"]).is_empty());
+    let r = run(
+        &dir,
+        &[
+            "check",
+            "--ignore",
+            "unresolved-label,empty-registration-pattern",
+        ],
+    );
+    assert_eq!(r.code, 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn path_problems_render_at_line_1_column_1() {
+    let dir = clean_workspace("path-problem");
+    let outside = scratch_dir("cli-path-problem-outside");
+    write_files(&outside, &[("BUILD.bazel", "")]);
+    std::os::unix::fs::symlink(&outside, dir.join("link")).unwrap();
+    let r = run(&dir, &["check", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v = json(&r);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["check"], "unreadable-file");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["path"], "link");
+    for key in ["line", "column", "end_line", "end_column"] {
+        assert_eq!(d[key], 1, "{key}");
+    }
+    let r = run(&dir, &["check", "--format", "github"]);
+    assert!(
+        r.stdout
+            .starts_with("::warning file=link,line=1,col=1,title=unreadable-file::"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&dir, &["check", "--format", "human"]);
+    assert!(
+        r.stdout.contains("warning[unreadable-file]"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("link"), "{}", r.stdout);
+    let sarif: Value =
+        serde_json::from_str(&run(&dir, &["check", "--format", "sarif"]).stdout).unwrap();
+    let loc = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "link");
+    assert_eq!(loc["region"]["startLine"], 1);
+    assert_eq!(loc["region"]["startColumn"], 1);
+}
+
+#[test]
+fn human_output() {
+    let dir = error_workspace("human");
+    let r = run(&dir, &["check"]);
+    assert_eq!(r.code, 1);
+    let column = char_column(PKG_LINE, "\"//:missing\"");
+    assert!(
+        r.stdout.starts_with("error[unresolved-label]: "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(&format!(" --> pkg/BUILD.bazel:1:{column}\n")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&format!("1 | {PKG_LINE}\n")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&"^".repeat("\"//:missing\"".len())),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with("1 error, 0 warnings, 0 infos\n"),
+        "{}",
+        r.stdout
+    );
+    // stdout is a pipe: no colour unless forced; NO_COLOR wins over forcing.
+    assert!(!r.stdout.contains('\x1b'));
+    let forced = run_in(&dir, &["check"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.stdout.contains("\x1b["), "{}", forced.stdout);
+    let no_color = run_in(
+        &dir,
+        &["check"],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+    );
+    assert!(!no_color.stdout.contains('\x1b'), "{}", no_color.stdout);
+    // Colour never leaks into machine formats.
+    for format in ["json", "sarif", "github"] {
+        let r = run_in(
+            &dir,
+            &["check", "--format", format],
+            &[("CLICOLOR_FORCE", "1")],
+        );
+        assert!(!r.stdout.contains('\x1b'), "{format}: {}", r.stdout);
+    }
+
+    let clean = run(&clean_workspace("human-clean"), &["check"]);
+    assert_eq!(
+        (clean.code, clean.stdout.as_str()),
+        (0, "0 errors, 0 warnings, 0 infos\n")
+    );
+}
+
+#[test]
+fn github_output() {
+    let dir = error_workspace("github");
+    let r = run(&dir, &["check", "--format", "github"]);
+    assert_eq!(r.code, 1);
+    let column = char_column(PKG_LINE, "\"//:missing\"");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", r.stdout);
+    let prefix = format!(
+        "::error file=pkg/BUILD.bazel,line=1,col={column},endLine=1,endColumn={},title=unresolved-label::",
+        column + 12
+    );
+    assert!(
+        lines[0].starts_with(&prefix),
+        "{}\nexpected prefix {prefix}",
+        lines[0]
+    );
+    assert!(lines[0].contains("//:missing"));
+
+    let warning = run(
+        &warning_workspace("github-warning"),
+        &["check", "--format", "github"],
+    );
+    assert!(
+        warning
+            .stdout
+            .starts_with("::warning file=MODULE.bazel,line=3,"),
+        "{}",
+        warning.stdout
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// SARIF, validated by the SARIF Multitool
+// ---------------------------------------------------------------------------------------
+
+const MULTITOOL: &str = "@microsoft/sarif-multitool@5.7.0";
+
+/// Installs the SARIF Multitool with npm under `target/tools/sarif-multitool` unless it is
+/// there already; returns that directory. The install goes to a temporary directory that is
+/// renamed into place, so an interrupted install is never mistaken for a complete one.
+fn sarif_multitool() -> PathBuf {
+    let dir = repo_root()
+        .join("target")
+        .join("tools")
+        .join("sarif-multitool");
+    let installed = |dir: &Path| {
+        dir.join("node_modules/@microsoft/sarif-multitool/package.json")
+            .is_file()
+    };
+    if !installed(&dir) {
+        let tmp = dir.with_extension(format!("tmp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
+        std::fs::write(tmp.join("package.json"), "{\"private\": true}\n").unwrap();
+        let out = Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                MULTITOOL,
+            ])
+            .current_dir(&tmp)
+            .output()
+            .unwrap_or_else(|e| panic!("npm is needed to install the SARIF Multitool: {e}"));
+        assert!(
+            out.status.success(),
+            "npm install {MULTITOOL} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if std::fs::rename(&tmp, &dir).is_err() {
+            // Another test process won the race; use its copy.
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        assert!(
+            installed(&dir),
+            "the SARIF Multitool is not in {}",
+            dir.display()
+        );
+    }
+    // npm may skip the package's postinstall step that makes the native binary executable.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let platform = match std::env::consts::OS {
+            "macos" => "darwin",
+            os => os,
+        };
+        let exe = dir.join(format!(
+            "node_modules/@microsoft/sarif-multitool-{platform}/Sarif.Multitool"
+        ));
+        if let Ok(meta) = std::fs::metadata(&exe) {
+            let mut perms = meta.permissions();
+            if perms.mode() & 0o100 == 0 {
+                perms.set_mode(perms.mode() | 0o755);
+                std::fs::set_permissions(&exe, perms).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+/// Runs `npx sarif-multitool validate` on `file` (in `work`) and returns the validator's own
+/// findings as `(level, rule id, message)`, read from the SARIF log it writes.
+fn validate(tool: &Path, work: &Path, file: &str) -> Vec<(String, String, String)> {
+    let log = work.join("validation.sarif");
+    let _ = std::fs::remove_file(&log);
+    // npx runs the tool through a shell: pass only plain relative names, from `work`.
+    let out = Command::new("npx")
+        .args(["--no", "--prefix"])
+        .arg(tool)
+        .args([
+            "sarif-multitool",
+            "validate",
+            "--level",
+            "\"Error;Warning;Note\"",
+            "-o",
+            "validation.sarif",
+            file,
+        ])
+        .current_dir(work)
+        // The .NET runtime otherwise needs libicu, which a fresh machine may lack.
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .output()
+        .expect("npx runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "sarif-multitool validate failed ({}):\n{stdout}{stderr}",
+        out.status
+    );
+    assert!(
+        stdout.contains("Analysis completed successfully"),
+        "{stdout}{stderr}"
+    );
+    let text = std::fs::read_to_string(&log)
+        .unwrap_or_else(|e| panic!("no validation log ({e}):\n{stdout}{stderr}"));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            (
+                r["level"].as_str().unwrap_or("warning").to_string(),
+                r["ruleId"].as_str().unwrap_or_default().to_string(),
+                r["message"].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sarif_passes_the_sarif_multitool() {
+    let tool = sarif_multitool();
+    let dir = error_workspace("sarif");
+    // A warning too (another rule, another level) and a path with a space (URI encoding).
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nregister_toolchains(\"//empty:all\")\n",
+            ),
+            ("empty/BUILD.bazel", ""),
+            (
+                "with space/BUILD.bazel",
+                "platform(name = \"p\", constraint_values = [\"//:nope\"])\n",
+            ),
+        ],
+    );
+    let r = run(&dir, &["check", "--format", "sarif"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let work = scratch_dir("cli-sarif-validation");
+    std::fs::write(work.join("toolcheck.sarif"), &r.stdout).unwrap();
+
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let run0 = &v["runs"][0];
+    assert_eq!(run0["columnKind"], "unicodeCodePoints");
+    let root_uri = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root_uri.starts_with("file:///") && root_uri.ends_with('/'),
+        "{root_uri}"
+    );
+    let results = run0["results"].as_array().unwrap();
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            "MODULE.bazel",
+            "pkg/BUILD.bazel",
+            "with%20space/BUILD.bazel"
+        ]
+    );
+    let pkg = &results[1];
+    assert_eq!(pkg["ruleId"], "unresolved-label");
+    let region = &pkg["locations"][0]["physicalLocation"]["region"];
+    let column = char_column(PKG_LINE, "\"//:missing\"");
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(1), Some(column))
+    );
+    assert_eq!(region["endColumn"].as_u64(), Some(column + 12));
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), toolcheck_ide::ALL_CHECKS.len());
+    for r in results {
+        assert_eq!(
+            rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"],
+            r["ruleId"]
+        );
+    }
+
+    let findings = validate(&tool, &work, "toolcheck.sarif");
+    let serious: Vec<_> = findings
+        .iter()
+        .filter(|(level, ..)| level == "error" || level == "warning")
+        .collect();
+    assert!(
+        serious.is_empty(),
+        "the SARIF Multitool found problems: {serious:#?}"
+    );
+
+    // The validation is not vacuous: a broken log is rejected.
+    let mut broken = v.clone();
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["endLine"] =
+        0.into();
+    broken["runs"][0]["results"][0]["ruleIndex"] = 999.into();
+    std::fs::write(
+        work.join("broken.sarif"),
+        serde_json::to_string(&broken).unwrap(),
+    )
+    .unwrap();
+    let findings = validate(&tool, &work, "broken.sarif");
+    let rules: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.0 == "error")
+        .map(|f| f.1.as_str())
+        .collect();
+    assert!(
+        rules.contains(&"SARIF1007") && rules.contains(&"SARIF1009"),
+        "{findings:#?}"
+    );
+
+    // A clean workspace still produces a valid log (with an empty results array).
+    let clean = run(
+        &clean_workspace("sarif-clean"),
+        &["check", "--format", "sarif"],
+    );
+    assert_eq!(clean.code, 0);
+    std::fs::write(work.join("clean.sarif"), &clean.stdout).unwrap();
+    let findings = validate(&tool, &work, "clean.sarif");
+    assert!(
+        findings.iter().all(|(level, ..)| level == "note"),
+        "{findings:#?}"
+    );
+}
