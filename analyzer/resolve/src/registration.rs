@@ -438,7 +438,16 @@ fn expand(
                     );
                     break 'done;
                 }
-                expand_package(model, kind, p, pkg, entries, &mut wildcard_errors, &entry);
+                expand_package(
+                    model,
+                    config.version.major,
+                    kind,
+                    p,
+                    pkg,
+                    entries,
+                    &mut wildcard_errors,
+                    &entry,
+                );
             }
             TargetPattern::Recursive(root) => {
                 if model.invisible_repos.contains(&root.repo) {
@@ -469,7 +478,16 @@ fn expand(
                     });
                 }
                 for pkg in packages {
-                    expand_package(model, kind, p, pkg, entries, &mut wildcard_errors, &entry);
+                    expand_package(
+                        model,
+                        config.version.major,
+                        kind,
+                        p,
+                        pkg,
+                        entries,
+                        &mut wildcard_errors,
+                        &entry,
+                    );
                 }
             }
         }
@@ -492,11 +510,13 @@ fn missing_kind(m: &MissingTarget) -> RegistrationErrorKind {
     }
 }
 
-/// Expands one package for a wildcard: only `toolchain` / `platform` rule instances (aliases
-/// are skipped), in byte order of target name. An open package gets a placeholder first: a
+/// Expands one package for a wildcard: `toolchain` rule instances (aliases skipped), or
+/// platforms and aliases to platforms, in byte order of target name. An open package gets a placeholder first: a
 /// target toolcheck cannot see could sort before any of the known ones.
+#[allow(clippy::too_many_arguments)]
 fn expand_package(
     model: &Model,
+    version_major: u32,
     kind: RegistrationKind,
     p: &Planned<'_>,
     pkg: &PackageId,
@@ -515,6 +535,39 @@ fn expand_package(
     names.dedup();
     for name in names {
         let label = Label::new(pkg.repo.clone(), pkg.path.clone(), name.clone());
+        // Exec-platform wildcards keep every target that provides PlatformInfo, and an alias
+        // forwards its actual's providers: an alias to a platform is registered (Bazel 4.2.3
+        // observed; the spec's §3.1 filter says the same for later versions). Bazel 4.x
+        // fails on an alias to anything else; later versions filter it out.
+        if kind == RegistrationKind::ExecPlatforms {
+            if let Some(TargetKind::Alias(_)) = target_kind(model, &label) {
+                if excluded(p, &label, &label) {
+                    continue;
+                }
+                match resolve_alias(model, &label) {
+                    AliasOutcome::Target(actual) => match target_kind(model, &actual) {
+                        Some(TargetKind::Platform) => entries.push(entry(Some(actual), None)),
+                        Some(_) if version_major < 5 => errors.push(RegistrationError {
+                            registration: p.index,
+                            source: p.reg.source,
+                            kind: RegistrationErrorKind::NotAPlatform,
+                            message: format!(
+                                "invalid registered {} '{label}': target does not provide PlatformInfo",
+                                kind.noun()
+                            ),
+                        }),
+                        Some(_) => {}
+                        None => entries.push(entry(
+                            Some(actual.clone()),
+                            Some(UnknownCause::NotModelled { label: actual }),
+                        )),
+                    },
+                    AliasOutcome::Unknown(c) => entries.push(entry(Some(label), Some(c))),
+                    AliasOutcome::Missing(_) | AliasOutcome::Cycle(_) => {}
+                }
+                continue;
+            }
+        }
         let wanted = matches!(
             (kind, target_kind(model, &label)),
             (RegistrationKind::Toolchains, Some(TargetKind::Toolchain))

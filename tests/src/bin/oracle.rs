@@ -1302,7 +1302,7 @@ impl Bazel {
             if result.contains_key(&actual) {
                 continue;
             }
-            let a = parse_bazel(&text, &actual)
+            let a = parse_bazel(&text, &actual, &req.to_string())
                 .map_err(|e| format!("{e}\n--- bazel output ---\n{}", tail(&text, 80)))?;
             result.insert(actual, norm_answer(w, a));
         }
@@ -1337,7 +1337,9 @@ fn tail(text: &str, n: usize) -> String {
 const DEBUG: &str = "INFO: ToolchainResolution: ";
 
 /// Extracts Bazel's decision for target platform `p` from `--toolchain_resolution_debug` output.
-fn parse_bazel(text: &str, p: &str) -> Result<Answer, String> {
+/// `written` is the label as requested: Bazel 4.2.3's "Unable to find an execution platform"
+/// error names the target platform by the (possibly alias) label it was given.
+fn parse_bazel(text: &str, p: &str, written: &str) -> Result<Answer, String> {
     let selected_prefix = format!("Target platform {p}: Selected execution platform ");
     let mut selected: Option<Answer> = None;
     let mut no_toolchains = BTreeSet::new();
@@ -1389,10 +1391,13 @@ fn parse_bazel(text: &str, p: &str) -> Result<Answer, String> {
             no_toolchains.into_iter().collect(),
         ));
     }
-    let needle = format!("] and target platform {p} from available execution platforms");
+    let needles = [
+        format!("] and target platform {p} from available execution platforms"),
+        format!("] and target platform {written} from available execution platforms"),
+    ];
     for line in text.lines() {
         if let Some(i) = line.find("Unable to find an execution platform for toolchains [") {
-            if line.contains(&needle) {
+            if needles.iter().any(|n| line.contains(n)) {
                 let rest =
                     &line[i + "Unable to find an execution platform for toolchains [".len()..];
                 let types = rest.split(']').next().unwrap_or("");
