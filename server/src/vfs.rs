@@ -287,8 +287,7 @@ impl Loader {
 
     /// Repositories declared in the root MODULE.bazel and WORKSPACE with a local path.
     fn load_declared_repos(&mut self) {
-        let mut declared: Vec<(String, PathBuf, RepoOrigin, Option<String>, Option<String>)> =
-            Vec::new();
+        let mut declared: Vec<DeclaredRepo> = Vec::new();
         for marker in [
             "MODULE.bazel",
             "WORKSPACE.bzlmod",
@@ -490,6 +489,10 @@ impl Loader {
         }
     }
 }
+
+/// A repository declared with a local path: name, directory, origin, module name, and
+/// `build_file_content` / `build_file` text for `new_local_repository`.
+type DeclaredRepo = (String, PathBuf, RepoOrigin, Option<String>, Option<String>);
 
 fn kwarg_str(call: &Call, name: &str) -> Option<String> {
     call.kwarg(name).and_then(|k| match &k.value.kind {

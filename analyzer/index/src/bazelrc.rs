@@ -286,16 +286,14 @@ fn apply_args(
                     flags.defines.insert(k.to_string(), fv(val.to_string()));
                 }
             }
-            ("--config", Some(v)) => {
-                if stack.len() < 32 && !stack.contains(&v) {
-                    match config_args(files, &v) {
-                        Some(expanded) => {
-                            stack.push(v);
-                            apply_args(&expanded, files, flags, stack);
-                            stack.pop();
-                        }
-                        None => flags.unknown_configs.push(fv(v)),
+            ("--config", Some(v)) if stack.len() < 32 && !stack.contains(&v) => {
+                match config_args(files, &v) {
+                    Some(expanded) => {
+                        stack.push(v);
+                        apply_args(&expanded, files, flags, stack);
+                        stack.pop();
                     }
+                    None => flags.unknown_configs.push(fv(v)),
                 }
             }
             ("--enable_bzlmod", None) => flags.enable_bzlmod = Some(true),
@@ -346,7 +344,7 @@ mod tests {
         assert!(rc.imports[1].optional);
         assert_eq!(rc.entries.len(), 3);
         assert_eq!(rc.entries[0].args.len(), 3);
-        let flags = build_flags(&[rc.clone()], &[]);
+        let flags = build_flags(std::slice::from_ref(&rc), &[]);
         assert_eq!(flags.extra_toolchains[0].value, "//a:b");
         assert_eq!(flags.platforms.as_ref().unwrap().value, "//p:linux");
         assert!(flags.defines.is_empty());

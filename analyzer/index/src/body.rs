@@ -227,7 +227,7 @@ impl Lowerer<'_> {
         }
         // Lower clauses in source order (so statement counting follows the source), then
         // nest them from the last one.
-        let mut lowered: Vec<(Option<(Expr, TextRange)>, Vec<Stmt>)> = Vec::new();
+        let mut lowered: Vec<Clause> = Vec::new();
         for c in clauses {
             match c.kind() {
                 "elif_clause" => {
@@ -276,3 +276,6 @@ impl Lowerer<'_> {
         }
     }
 }
+
+/// One `if`/`elif`/`else` clause: its condition (none for `else`) and its body.
+type Clause = (Option<(Expr, TextRange)>, Vec<Stmt>);

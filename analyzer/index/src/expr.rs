@@ -252,7 +252,7 @@ fn lower_comparison(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKind> 
         return None;
     }
     let mut op = None;
-    for i in 0..node.child_count() as u32 {
+    for i in 0..node.child_count() {
         let c = node.child(i)?;
         if !c.is_named() {
             op = Some(node_text(c, text).to_string());

@@ -122,10 +122,10 @@ fn lower_statement(stmt: Node<'_>, text: &str, kind: FileKind, facts: &mut FileF
                 facts.functions.push(f);
             }
         }
-        "for_statement" | "if_statement" | "while_statement" | "with_statement" => {
-            if kind != FileKind::Bzl {
-                facts.has_dynamic_statements = true;
-            }
+        "for_statement" | "if_statement" | "while_statement" | "with_statement"
+            if kind != FileKind::Bzl =>
+        {
+            facts.has_dynamic_statements = true;
         }
         _ => {}
     }

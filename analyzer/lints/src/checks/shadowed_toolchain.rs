@@ -49,40 +49,59 @@ fn values(sim: &Simulation, list: &Known<Vec<Label>>) -> Option<Vec<Label>> {
     }
 }
 
-/// The constraint sets of a toolchain, alias-resolved; `None` when anything is unknown or the
-/// toolchain copies the target platform's constraints.
-fn requirements(sim: &Simulation, tc: &Toolchain) -> Option<(Label, Vec<Label>, Vec<Label>, Vec<Label>)> {
+/// What a toolchain requires, alias-resolved.
+struct Requirements {
+    toolchain_type: Label,
+    exec: Vec<Label>,
+    target: Vec<Label>,
+    settings: Vec<Label>,
+}
+
+impl Requirements {
+    /// Whether every platform pair and configuration `later` matches is matched by `self`.
+    fn covers(&self, later: &Requirements) -> bool {
+        self.toolchain_type == later.toolchain_type
+            && self.exec.iter().all(|v| later.exec.contains(v))
+            && self.target.iter().all(|v| later.target.contains(v))
+            && self.settings.iter().all(|s| later.settings.contains(s))
+    }
+}
+
+/// The requirements of a toolchain; `None` when anything is unknown or the toolchain copies
+/// the target platform's constraints.
+fn requirements(sim: &Simulation, tc: &Toolchain) -> Option<Requirements> {
     if !matches!(tc.use_target_platform_constraints, Known::Known(false)) {
         return None;
     }
-    let ty = sim.actual(tc.toolchain_type.as_known()?)?;
-    Some((
-        ty,
-        values(sim, &tc.exec_compatible_with)?,
-        values(sim, &tc.target_compatible_with)?,
-        values(sim, &tc.target_settings)?,
-    ))
+    Some(Requirements {
+        toolchain_type: sim.actual(tc.toolchain_type.as_known()?)?,
+        exec: values(sim, &tc.exec_compatible_with)?,
+        target: values(sim, &tc.target_compatible_with)?,
+        settings: values(sim, &tc.target_settings)?,
+    })
 }
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     let sim = ctx.simulation();
     let registered = sim.registered_toolchain_labels();
-    let reqs: Vec<_> =
-        registered.iter().map(|(l, _)| sim.model.toolchains.get(*l).and_then(|tc| requirements(sim, tc))).collect();
+    let reqs: Vec<_> = registered
+        .iter()
+        .map(|(l, _)| {
+            sim.model
+                .toolchains
+                .get(*l)
+                .and_then(|tc| requirements(sim, tc))
+        })
+        .collect();
     for (i, (label, source)) in registered.iter().enumerate() {
-        let Some((ty, exec, target, settings)) = &reqs[i] else { continue };
-        let shadow = (0..i).find(|&j| match &reqs[j] {
-            Some((ty2, exec2, target2, settings2)) => {
-                ty2 == ty
-                    && exec2.iter().all(|v| exec.contains(v))
-                    && target2.iter().all(|v| target.contains(v))
-                    && settings2.iter().all(|s| settings.contains(s))
-            }
-            None => false,
-        });
+        let Some(req) = &reqs[i] else { continue };
+        let ty = &req.toolchain_type;
+        let shadow = (0..i).find(|&j| reqs[j].as_ref().is_some_and(|earlier| earlier.covers(req)));
         let Some(j) = shadow else { continue };
         let (earlier, earlier_source) = registered[j];
-        let Some((file, range)) = registered_site(ctx, label, *source) else { continue };
+        let Some((file, range)) = registered_site(ctx, label, *source) else {
+            continue;
+        };
         let mut d = Diagnostic::new(
             CHECK.name,
             Severity::Warning,
@@ -93,7 +112,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             ),
         );
         if let Some((f, r)) = registered_site(ctx, earlier, earlier_source) {
-            d = d.with_related(f, r, format!("'{earlier}' is registered here, with higher priority"));
+            d = d.with_related(
+                f,
+                r,
+                format!("'{earlier}' is registered here, with higher priority"),
+            );
         }
         acc.push(d);
     }
