@@ -192,6 +192,9 @@ async def test_background_index_progress_and_watched_files(session):
     p = await rec.wait(uri, lambda p: ours(p.diagnostics), "diagnostic from indexing")
     assert p.version is None
     caps = client.capabilities
+    watched = caps.workspace and caps.workspace.did_change_watched_files
+    if watched and watched.dynamic_registration:
+        assert any(r.method == "workspace/didChangeWatchedFiles" for r in client.registrations)
     if caps.window and caps.window.work_done_progress:
         assert any(
             isinstance(r, types.WorkDoneProgressEnd) for reports in client.progress_reports.values() for r in reports

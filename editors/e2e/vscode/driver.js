@@ -122,7 +122,36 @@ async function problemsText(page) {
     await page.keyboard.press('Escape');
     await page.mouse.move(5, 5);
 
-    // 4. Quick fix menu: "suppress on this line" removes the problem.
+    // 4. The "Show toolchain resolution" command (custom request toolcheck/resolve) opens a
+    //    report beside the editor; the cursor is at the start of the file (a toolchain_type).
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('Control+Shift+P');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
+    await page.keyboard.type('toolcheck: Show toolchain resolution', { delay: 5 });
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: T });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.monaco-editor .view-lines')]
+        .some((e) => e.innerText.replace(/\u00a0/g, ' ').includes('Toolchain resolution')),
+      null,
+      { timeout: T },
+    );
+    result.resolution = await page.evaluate(() => {
+      // Monaco renders spaces as U+00A0.
+      const texts = [...document.querySelectorAll('.monaco-editor .view-lines')].map((x) => x.innerText.replace(/\u00a0/g, ' '));
+      return texts.find((t) => t.includes('Toolchain resolution')) || null;
+    });
+    step('resolution report', result.resolution.split('\n').slice(0, 4));
+    await page.screenshot({ path: path.join(OUT, 'resolution.png') });
+    // Back to the BUILD file (the report opened beside it).
+    await page.keyboard.press('Control+W');
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
+    await page.keyboard.type(FILE, { delay: 10 });
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: T });
+    await page.keyboard.press('Enter');
+
+    // 5. Quick fix menu: "suppress on this line" removes the problem.
     if (SPEC.suppress) {
       const flagged = page.locator('.monaco-editor .view-line').nth(SPEC.line);
       await flagged.waitFor({ timeout: T });
@@ -132,8 +161,25 @@ async function problemsText(page) {
       await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
       await page.keyboard.type(String(SPEC.line + 1) + ':' + String((SPEC.col || 0) + 1));
       await page.keyboard.press('Enter');
-      await page.keyboard.press('Control+.');
+      // Wait until the cursor is really there (the status bar says so) before asking.
+      const where = `Ln ${SPEC.line + 1}, Col ${(SPEC.col || 0) + 1}`;
+      await page.waitForFunction(
+        (w) => { const e = document.querySelector('#status\\.editor\\.selection'); return e && e.innerText.includes(w); },
+        where,
+        { timeout: T },
+      );
       const item = page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row').filter({ hasText: SPEC.suppress }).first();
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press('Control+.');
+        try {
+          await item.waitFor({ state: 'visible', timeout: 5000 });
+          break;
+        } catch (e) {
+          if (attempt >= 4) throw e;
+          step('code action menu not shown yet; retrying', attempt);
+          await page.keyboard.press('Escape');
+        }
+      }
       await item.waitFor({ state: 'visible', timeout: T });
       result.codeActions = await page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row').allInnerTexts();
       step('code actions', result.codeActions);

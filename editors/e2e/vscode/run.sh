@@ -31,6 +31,7 @@ cat > "$RUN/user-data/User/settings.json" <<JSON
   "extensions.autoUpdate": false,
   "extensions.ignoreRecommendations": true,
   "git.enabled": false,
+  "toolcheck.trace.server": "messages",
   "editor.hover.delay": 100,
   "editor.lightbulb.enabled": "off",
   "chat.disableAIFeatures": true,

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use futures::FutureExt;
@@ -119,7 +119,9 @@ impl Backend {
         let state = self.state.clone();
         let progress = self.caps().work_done_progress;
         tokio::spawn(async move {
-            let token = NumberOrString::String(format!("toolcheck/index/{}", state.revision()));
+            static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
+            let n = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+            let token = NumberOrString::String(format!("toolcheck/index/{n}"));
             let ongoing = if progress
                 && client
                     .create_work_done_progress(token.clone())
