@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use std::sync::OnceLock;
 use toolcheck_index::facts::FileFacts;
 use toolcheck_index::index::WorkspaceIndex;
-use std::sync::OnceLock;
 
 use toolcheck_index::index::Decl;
 use toolcheck_index::label::{Label, LabelContext, RepoName};
@@ -52,22 +52,44 @@ pub struct LintContext<'a> {
 }
 
 impl<'a> LintContext<'a> {
-    pub fn new(ws: &'a Workspace, facts: &'a [Arc<FileFacts>], index: &'a WorkspaceIndex, version: BazelVersion) -> Self {
-        LintContext { ws, facts, index, version, simulation: OnceLock::new() }
+    pub fn new(
+        ws: &'a Workspace,
+        facts: &'a [Arc<FileFacts>],
+        index: &'a WorkspaceIndex,
+        version: BazelVersion,
+    ) -> Self {
+        LintContext {
+            ws,
+            facts,
+            index,
+            version,
+            simulation: OnceLock::new(),
+        }
     }
 
     /// The resolution simulator's view of the workspace, built on first use.
     pub fn simulation(&self) -> &Simulation {
-        self.simulation.get_or_init(|| Simulation::build(self.ws, self.index, self.version))
+        self.simulation
+            .get_or_init(|| Simulation::build(self.ws, self.index, self.version))
     }
 
     /// Target platforms checks consider: the configured ones, else `--platforms` from
     /// `.bazelrc`, else every `platform()` declared in the main repository.
     pub fn target_platforms(&self) -> Vec<Label> {
-        let main = self.index.mappings.get(&RepoName::main()).cloned().unwrap_or_default();
+        let main = self
+            .index
+            .mappings
+            .get(&RepoName::main())
+            .cloned()
+            .unwrap_or_default();
         let ctx = LabelContext::main_root(&main);
-        let configured: Vec<Label> =
-            self.ws.settings.target_platforms.iter().filter_map(|t| ctx.resolve(t).ok()).collect();
+        let configured: Vec<Label> = self
+            .ws
+            .settings
+            .target_platforms
+            .iter()
+            .filter_map(|t| ctx.resolve(t).ok())
+            .collect();
         if !configured.is_empty() {
             return configured;
         }

@@ -283,20 +283,40 @@ impl Simulation {
         invisible.dedup();
         model.invisible_repos = invisible;
         let toolchains = registered_toolchains(&model, &toolchain_registrations, &config);
-        let exec_platforms = registered_exec_platforms(&model, &exec_platform_registrations, &config);
-        Simulation { model, config, toolchain_registrations, exec_platform_registrations, toolchains, exec_platforms }
+        let exec_platforms =
+            registered_exec_platforms(&model, &exec_platform_registrations, &config);
+        Simulation {
+            model,
+            config,
+            toolchain_registrations,
+            exec_platform_registrations,
+            toolchains,
+            exec_platforms,
+        }
     }
 
     pub fn resolver(&self) -> Resolver<'_> {
-        Resolver::from_registered(&self.model, &self.config, self.toolchains.clone(), self.exec_platforms.clone())
+        Resolver::from_registered(
+            &self.model,
+            &self.config,
+            self.toolchains.clone(),
+            self.exec_platforms.clone(),
+        )
     }
 
     /// A resolver for the same workspace without one registered toolchain (to ask "what
     /// would Bazel pick if this toolchain were not there").
     pub fn resolver_without(&self, toolchain: &Label) -> Resolver<'_> {
         let mut toolchains = self.toolchains.clone();
-        toolchains.entries.retain(|e| e.label.as_ref() != Some(toolchain));
-        Resolver::from_registered(&self.model, &self.config, toolchains, self.exec_platforms.clone())
+        toolchains
+            .entries
+            .retain(|e| e.label.as_ref() != Some(toolchain));
+        Resolver::from_registered(
+            &self.model,
+            &self.config,
+            toolchains,
+            self.exec_platforms.clone(),
+        )
     }
 
     /// Registered toolchains with known labels, first occurrence only, in priority order.

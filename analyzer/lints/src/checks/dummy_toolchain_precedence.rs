@@ -54,17 +54,39 @@ only where no real toolchain exists), or delete it and declare the toolchain typ
 };
 
 /// Implementation names that mark a stand-in which fails or does nothing when used.
-const STAND_IN_WORDS: &[&str] =
-    &["fail", "error", "dummy", "noop", "no_op", "unavailable", "missing", "empty", "stub", "placeholder", "unsupported", "nonexistent"];
+const STAND_IN_WORDS: &[&str] = &[
+    "fail",
+    "error",
+    "dummy",
+    "noop",
+    "no_op",
+    "unavailable",
+    "missing",
+    "empty",
+    "stub",
+    "placeholder",
+    "unsupported",
+    "nonexistent",
+];
 
 fn looks_like_stand_in(ctx: &LintContext<'_>, implementation: &Label) -> bool {
-    let kind = ctx.index.targets.get(implementation).map(|t| t.kind.to_ascii_lowercase()).unwrap_or_default();
+    let kind = ctx
+        .index
+        .targets
+        .get(implementation)
+        .map(|t| t.kind.to_ascii_lowercase())
+        .unwrap_or_default();
     let name = implementation.name.to_ascii_lowercase();
-    STAND_IN_WORDS.iter().any(|w| name.contains(w) || kind.contains(w))
+    STAND_IN_WORDS
+        .iter()
+        .any(|w| name.contains(w) || kind.contains(w))
 }
 
 fn selected<'a>(g: &'a GroupResolution, ty: &Label) -> Option<&'a Label> {
-    g.toolchains.iter().find(|t| &t.toolchain_type == ty).map(|t| &t.toolchain)
+    g.toolchains
+        .iter()
+        .find(|t| &t.toolchain_type == ty)
+        .map(|t| &t.toolchain)
 }
 
 struct Hazard {
@@ -83,18 +105,30 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     let sim = ctx.simulation();
     let with = sim.resolver();
     for (label, source) in sim.registered_toolchain_labels() {
-        let Some(tc) = sim.model.toolchains.get(label) else { continue };
+        let Some(tc) = sim.model.toolchains.get(label) else {
+            continue;
+        };
         let catch_all = matches!(&tc.exec_compatible_with, Known::Known(v) if v.is_empty())
             && matches!(tc.use_target_platform_constraints, Known::Known(false))
             && matches!(&tc.target_settings, Known::Known(v) if v.is_empty());
         if !catch_all {
             continue;
         }
-        let Known::Known(ty) = &tc.toolchain_type else { continue };
+        let Known::Known(ty) = &tc.toolchain_type else {
+            continue;
+        };
         let Some(ty) = sim.actual(ty) else { continue };
         let optional_somewhere = ctx.index.rules.iter().any(|r| {
             r.toolchains.iter().flatten().any(|req| {
-                req.mandatory == Some(false) && req.toolchain_type.label.as_ref().ok().and_then(|l| sim.actual(l)).as_ref() == Some(&ty)
+                req.mandatory == Some(false)
+                    && req
+                        .toolchain_type
+                        .label
+                        .as_ref()
+                        .ok()
+                        .and_then(|l| sim.actual(l))
+                        .as_ref()
+                        == Some(&ty)
             })
         });
         let without = sim.resolver_without(label);
@@ -108,12 +142,21 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                     trace: false,
                     ..Request::new(
                         platform.clone(),
-                        vec![TypeRequest { toolchain_type: ty.clone(), mandatory: Known::Known(mandatory) }],
+                        vec![TypeRequest {
+                            toolchain_type: ty.clone(),
+                            mandatory: Known::Known(mandatory),
+                        }],
                     )
                 };
                 let (r1, r2) = (with.resolve(&request), without.resolve(&request));
-                let (Some(g1), Some(g2)) = (r1.groups.first(), r2.groups.first()) else { continue };
-                if g1.error.is_some() || g2.error.is_some() || !g1.undecidable.is_empty() || !g2.undecidable.is_empty() {
+                let (Some(g1), Some(g2)) = (r1.groups.first(), r2.groups.first()) else {
+                    continue;
+                };
+                if g1.error.is_some()
+                    || g2.error.is_some()
+                    || !g1.undecidable.is_empty()
+                    || !g2.undecidable.is_empty()
+                {
                     continue;
                 }
                 let (s1, s2) = (selected(g1, &ty), selected(g2, &ty));
@@ -134,11 +177,23 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        let Some(first) = hazards.first() else { continue };
-        let Some((file, range)) = registered_site(ctx, label, source) else { continue };
+        let Some(first) = hazards.first() else {
+            continue;
+        };
+        let Some((file, range)) = registered_site(ctx, label, source) else {
+            continue;
+        };
         let stand_in = matches!(&tc.implementation, Known::Known(i) if looks_like_stand_in(ctx, i));
-        let show = |l: &Option<Label>| l.as_ref().map(Label::to_string).unwrap_or_else(|| "no platform".to_string());
-        let lost = first.lost.as_ref().map(Label::to_string).unwrap_or_default();
+        let show = |l: &Option<Label>| {
+            l.as_ref()
+                .map(Label::to_string)
+                .unwrap_or_else(|| "no platform".to_string())
+        };
+        let lost = first
+            .lost
+            .as_ref()
+            .map(Label::to_string)
+            .unwrap_or_default();
         let more = if hazards.len() > 1 {
             format!(" (and on {} more target platform(s))", hazards.len() - 1)
         } else {
@@ -151,11 +206,19 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             show(&first.exec_with),
             show(&first.exec_without),
         );
-        let severity = if stand_in { Severity::Error } else { Severity::Warning };
+        let severity = if stand_in {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         let mut d = Diagnostic::new(CHECK.name, severity, file, range, message);
         if let Some((f, r)) = declaration(ctx, label) {
             if (f, r) != (file, range) {
-                let what = if stand_in { "declared here; its implementation is a failing stand-in" } else { "declared here without exec_compatible_with" };
+                let what = if stand_in {
+                    "declared here; its implementation is a failing stand-in"
+                } else {
+                    "declared here without exec_compatible_with"
+                };
                 d = d.with_related(f, r, format!("'{label}' {what}"));
             }
         }
@@ -166,7 +229,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 .find(|(l, _)| *l == lost)
                 .and_then(|(l, s)| registered_site(ctx, l, s))
             {
-                d = d.with_related(f, r, format!("'{lost}' would be selected without the catch-all"));
+                d = d.with_related(
+                    f,
+                    r,
+                    format!("'{lost}' would be selected without the catch-all"),
+                );
             }
         }
         acc.push(d);

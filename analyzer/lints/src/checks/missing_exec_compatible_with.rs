@@ -66,18 +66,32 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     if distinct.len() < 2 {
         return;
     }
-    let names: Vec<String> = distinct.iter().take(3).map(|(l, _)| l.to_string()).collect();
+    let names: Vec<String> = distinct
+        .iter()
+        .take(3)
+        .map(|(l, _)| l.to_string())
+        .collect();
     for (label, source) in sim.registered_toolchain_labels() {
-        let Some(tc) = sim.model.toolchains.get(label) else { continue };
+        let Some(tc) = sim.model.toolchains.get(label) else {
+            continue;
+        };
         if !matches!(&tc.exec_compatible_with, Known::Known(v) if v.is_empty())
             || !matches!(tc.use_target_platform_constraints, Known::Known(false))
         {
             continue;
         }
-        let Known::Known(ty) = &tc.toolchain_type else { continue };
+        let Known::Known(ty) = &tc.toolchain_type else {
+            continue;
+        };
         let runtime = ty.name.contains("runtime") || ty.package.contains("runtime");
-        let severity = if runtime { Severity::Info } else { Severity::Warning };
-        let Some((file, range)) = declaration(ctx, label).or_else(|| registered_site(ctx, label, source)) else {
+        let severity = if runtime {
+            Severity::Info
+        } else {
+            Severity::Warning
+        };
+        let Some((file, range)) =
+            declaration(ctx, label).or_else(|| registered_site(ctx, label, source))
+        else {
             continue;
         };
         let mut d = Diagnostic::new(

@@ -56,14 +56,20 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !ctx.ws.file(rule.file).repo.is_main() {
             continue;
         }
-        let Some(groups) = rule_exec_groups(rule, Known::Known(Vec::new())) else { continue };
+        let Some(groups) = rule_exec_groups(rule, Known::Known(Vec::new())) else {
+            continue;
+        };
         if groups.iter().all(|g| g.types.is_empty()) {
             continue;
         }
         // Missing type -> target platforms where it cannot resolve.
         let mut missing: BTreeMap<Label, Vec<Label>> = BTreeMap::new();
         for p in &platforms {
-            let request = Request { exec_groups: groups.clone(), trace: false, ..Request::new(p.clone(), Vec::new()) };
+            let request = Request {
+                exec_groups: groups.clone(),
+                trace: false,
+                ..Request::new(p.clone(), Vec::new())
+            };
             for g in resolver.resolve(&request).groups {
                 if !g.undecidable.is_empty() {
                     continue;
@@ -80,8 +86,21 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 .toolchains
                 .iter()
                 .flatten()
-                .chain(rule.exec_groups.iter().flatten().flat_map(|g| g.toolchains.iter().flatten()))
-                .find(|r| r.toolchain_type.label.as_ref().ok().and_then(|l| sim.actual(l)).as_ref() == Some(&ty));
+                .chain(
+                    rule.exec_groups
+                        .iter()
+                        .flatten()
+                        .flat_map(|g| g.toolchains.iter().flatten()),
+                )
+                .find(|r| {
+                    r.toolchain_type
+                        .label
+                        .as_ref()
+                        .ok()
+                        .and_then(|l| sim.actual(l))
+                        .as_ref()
+                        == Some(&ty)
+                });
             let (file, range) = match req {
                 Some(r) => (r.toolchain_type.loc.file, r.toolchain_type.loc.range),
                 None => (rule.file, rule.name_range),

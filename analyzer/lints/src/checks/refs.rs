@@ -292,7 +292,10 @@ pub(crate) fn registered_site(
     ctx: &LintContext<'_>,
     label: &Label,
     source: Option<usize>,
-) -> Option<(toolcheck_index::workspace::FileId, toolcheck_syntax::TextRange)> {
+) -> Option<(
+    toolcheck_index::workspace::FileId,
+    toolcheck_syntax::TextRange,
+)> {
     if let Some(reg) = source.and_then(|s| ctx.index.registrations.get(s)) {
         if let (Ok(TargetPattern::Single(_)), Some(loc)) = (&reg.pattern, reg.loc) {
             return Some((loc.file, loc.range));
@@ -305,6 +308,9 @@ pub(crate) fn registered_site(
 pub(crate) fn declaration(
     ctx: &LintContext<'_>,
     label: &Label,
-) -> Option<(toolcheck_index::workspace::FileId, toolcheck_syntax::TextRange)> {
+) -> Option<(
+    toolcheck_index::workspace::FileId,
+    toolcheck_syntax::TextRange,
+)> {
     ctx.index.targets.get(label).map(|t| (t.file, t.name_range))
 }
