@@ -3,6 +3,8 @@
 //! each toolchain type on each target platform with and without the catch-all, and report
 //! when the outcome differs and the catch-all is what Bazel would select.
 
+use toolcheck_index::body::{Stmt, StmtKind};
+use toolcheck_index::expr::ExprKind;
 use toolcheck_index::label::Label;
 use toolcheck_resolve::model::{Known, TypeRequest};
 use toolcheck_resolve::{GroupResolution, Request};
@@ -23,7 +25,8 @@ target platform the workspace declares (or `target_platforms` in `toolcheck.toml
 once without the catch-all. When the catch-all makes Bazel choose a different execution platform or
 toolchain — and the catch-all is what gets selected — it reports which target platform, what Bazel
 picks, and which real toolchain loses. The finding is an error when the catch-all's implementation
-looks like a failing or empty stand-in (`fail`, `dummy`, `noop`, `unavailable`, `stub`, ...).
+is a failing or empty stand-in: a rule whose implementation starts with `fail()`, or a target whose
+name or rule says so (`fail`, `dummy`, `noop`, `unavailable`, `stub`, ...).
 
 ## Why it matters
 Bazel selects the first registered toolchain that matches an execution platform, and picks the
@@ -70,16 +73,34 @@ const STAND_IN_WORDS: &[&str] = &[
 ];
 
 fn looks_like_stand_in(ctx: &LintContext<'_>, implementation: &Label) -> bool {
-    let kind = ctx
-        .index
-        .targets
-        .get(implementation)
+    let target = ctx.index.targets.get(implementation);
+    let kind = target
         .map(|t| t.kind.to_ascii_lowercase())
         .unwrap_or_default();
     let name = implementation.name.to_ascii_lowercase();
-    STAND_IN_WORDS
+    if STAND_IN_WORDS
         .iter()
         .any(|w| name.contains(w) || kind.contains(w))
+    {
+        return true;
+    }
+    // A rule whose implementation starts by calling `fail()` fails whenever it is used.
+    let Some(rule) = target.and_then(|t| ctx.index.rule_of(t)) else {
+        return false;
+    };
+    let Some((file, index)) = rule.implementation else {
+        return false;
+    };
+    let Some(function) = ctx.facts[file.0 as usize].functions.get(index) else {
+        return false;
+    };
+    let first = function
+        .body
+        .stmts
+        .iter()
+        .find(|s| !matches!(&s.kind, StmtKind::Expr(e) if matches!(e.kind, ExprKind::Str(_))));
+    matches!(first, Some(Stmt { kind: StmtKind::Expr(e), .. })
+        if e.as_call().and_then(|c| c.func.dotted_name()).as_deref() == Some("fail"))
 }
 
 fn selected<'a>(g: &'a GroupResolution, ty: &Label) -> Option<&'a Label> {
