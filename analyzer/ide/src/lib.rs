@@ -5,6 +5,7 @@
 //! Per-file facts are cached by content hash: a change re-lowers only the changed file, and
 //! the workspace index (a linear merge of the facts) is rebuilt from the cached facts.
 
+mod describe;
 mod resolve;
 
 use std::hash::{Hash, Hasher};
@@ -130,6 +131,7 @@ impl AnalysisHost {
                 facts: self.facts.clone(),
                 index,
                 version,
+                simulation: std::sync::OnceLock::new(),
             }),
         };
         self.snapshot = Some(snapshot.clone());
@@ -152,6 +154,8 @@ struct Snapshot {
     facts: Vec<Arc<FileFacts>>,
     index: WorkspaceIndex,
     version: BazelVersion,
+    /// The resolution simulator's view, built on first use.
+    simulation: std::sync::OnceLock<toolcheck_lints::simulation::Simulation>,
 }
 
 /// An immutable view of the workspace; cheap to clone and `Send + Sync`.
@@ -181,6 +185,27 @@ impl Analysis {
     }
     pub fn display_path(&self, file: FileId) -> String {
         self.inner.ws.display_path(file)
+    }
+
+    /// The resolution simulator's view of this snapshot (built once).
+    pub(crate) fn simulation(&self) -> &toolcheck_lints::simulation::Simulation {
+        self.inner.simulation.get_or_init(|| {
+            toolcheck_lints::simulation::Simulation::build(
+                &self.inner.ws,
+                &self.inner.index,
+                self.inner.version,
+            )
+        })
+    }
+
+    /// A lint context over this snapshot (for queries that share the checks' view).
+    pub(crate) fn lint_context(&self) -> toolcheck_lints::LintContext<'_> {
+        toolcheck_lints::LintContext::new(
+            &self.inner.ws,
+            &self.inner.facts,
+            &self.inner.index,
+            self.inner.version,
+        )
     }
 
     /// Every diagnostic in the workspace, ordered by file and position.

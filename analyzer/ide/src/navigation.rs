@@ -213,6 +213,22 @@ impl Analysis {
 
     /// Markdown describing a declared target.
     fn describe_target(&self, t: &Target) -> String {
+        let rich = match &t.decl {
+            Decl::ToolchainType => self.describe_toolchain_type(t),
+            Decl::Toolchain { .. } => self.describe_toolchain(t),
+            Decl::Platform { .. } => self.describe_platform(t),
+            Decl::ConstraintValue { .. } | Decl::ConstraintSetting { .. } => {
+                self.describe_constraint(t)
+            }
+            _ => String::new(),
+        };
+        if !rich.is_empty() {
+            return format!(
+                "{}\n\nDeclared in `{}`",
+                rich.trim_end(),
+                self.display_path(t.file)
+            );
+        }
         let mut s = format!("**{}** `{}`\n\n", t.kind, t.label);
         let list = |l: &RefList| match l {
             RefList::Known(v) if v.is_empty() => "(none)".to_owned(),

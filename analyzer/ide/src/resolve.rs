@@ -3,7 +3,7 @@
 //! and the language server's `toolcheck/resolve` request.
 
 use toolcheck_index::label::{Label, LabelContext, RepoName};
-use toolcheck_lints::simulation::{target_exec_groups, Simulation};
+use toolcheck_lints::simulation::target_exec_groups;
 use toolcheck_resolve::model::{ExecGroupRequest, Known, TypeRequest};
 use toolcheck_resolve::{explain, GroupName, Request, Resolution};
 
@@ -104,7 +104,7 @@ impl Analysis {
     /// does not exist or resolves nothing).
     pub fn resolve(&self, query: &ResolveQuery) -> Result<Vec<PlatformOutcome>, String> {
         let index = self.index();
-        let sim = Simulation::build(self.workspace(), index, self.bazel_version());
+        let sim = self.simulation();
         let main = index
             .mappings
             .get(&RepoName::main())

@@ -1,0 +1,412 @@
+//! Rich descriptions of toolchain facts for hover: a toolchain type's toolchains in priority
+//! order with their constraints, where each is registered, and what Bazel picks per target
+//! platform; a toolchain's rank and whether it can ever be selected; a platform's full
+//! constraint set with inherited and default values; a constraint value's setting and default.
+//! Output is Markdown (plain data); the language server only wraps it.
+
+use std::fmt::Write;
+
+use toolcheck_index::index::{Decl, RefList, RefOne, RegistrationOrigin, Target};
+use toolcheck_index::label::Label;
+use toolcheck_resolve::model::{Known, TypeRequest};
+use toolcheck_resolve::Request;
+
+use crate::Analysis;
+
+fn list(l: &RefList) -> String {
+    match l {
+        RefList::Known(v) if v.is_empty() => "none".to_string(),
+        RefList::Known(v) => v
+            .iter()
+            .map(|r| format!("`{}`", r.text))
+            .collect::<Vec<_>>()
+            .join(", "),
+        RefList::Unknown(_) => "computed (not known statically)".to_string(),
+    }
+}
+
+fn one(r: &RefOne) -> String {
+    match r {
+        RefOne::Known(r) => format!("`{}`", r.text),
+        RefOne::Absent => "not set".to_string(),
+        RefOne::Unknown(_) => "computed (not known statically)".to_string(),
+    }
+}
+
+/// Comment lines directly above a declaration, as its documentation.
+fn doc_comment(text: &str, start: u32) -> Option<String> {
+    let before = text.get(..start as usize)?;
+    let mut lines: Vec<&str> = Vec::new();
+    for line in before.lines().rev().skip(1) {
+        let t = line.trim();
+        match t.strip_prefix('#') {
+            Some(c) if !c.trim_start().starts_with("toolcheck:") => lines.push(c.trim()),
+            _ => break,
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    lines.reverse();
+    Some(lines.join("\n"))
+}
+
+impl Analysis {
+    fn origin_text(&self, source: Option<usize>) -> String {
+        let Some(reg) = source.and_then(|s| self.index().registrations.get(s)) else {
+            return "registered".to_string();
+        };
+        let how = match &reg.origin {
+            RegistrationOrigin::Flag => "by `--extra_toolchains`".to_string(),
+            RegistrationOrigin::RootModule { .. } => "in the root module".to_string(),
+            RegistrationOrigin::Workspace => "in WORKSPACE".to_string(),
+            RegistrationOrigin::Module { name, .. } => format!("by module `{name}`"),
+        };
+        match reg.loc {
+            Some(loc) => {
+                let line = self.line_index(loc.file).line_of(loc.range.start) + 1;
+                format!(
+                    "registered {how} as `{}` ({}:{line})",
+                    reg.text,
+                    self.display_path(loc.file)
+                )
+            }
+            None => format!("registered {how} as `{}`", reg.text),
+        }
+    }
+
+    /// Markdown for a `toolchain_type`.
+    pub fn describe_toolchain_type(&self, t: &Target) -> String {
+        let mut s = format!("**toolchain_type** `{}`\n", t.label);
+        if let Some(doc) = doc_comment(self.file_text(t.file), t.range.start) {
+            let _ = write!(s, "\n{doc}\n");
+        }
+        let sim = self.simulation();
+        let ty = &t.label;
+        let _ = write!(
+            s,
+            "\n**Registered toolchains** (priority order, Bazel {}):\n",
+            self.bazel_version()
+        );
+        let mut rank = 0;
+        let mut registered = Vec::new();
+        for (label, source) in sim.registered_toolchain_labels() {
+            let Some(tc) = sim.model.toolchains.get(label) else {
+                continue;
+            };
+            let Known::Known(tt) = &tc.toolchain_type else {
+                continue;
+            };
+            if sim.actual(tt).as_ref() != Some(ty) {
+                continue;
+            }
+            rank += 1;
+            registered.push(label.clone());
+            let (exec, target) = match self.index().targets.get(label).map(|t| &t.decl) {
+                Some(Decl::Toolchain {
+                    exec_compatible_with,
+                    target_compatible_with,
+                    ..
+                }) => (list(exec_compatible_with), list(target_compatible_with)),
+                _ => ("?".to_string(), "?".to_string()),
+            };
+            let _ = writeln!(
+                s,
+                "{rank}. `{label}` — exec: {exec}; target: {target} — {}",
+                self.origin_text(source)
+            );
+        }
+        if rank == 0 {
+            s.push_str("none\n");
+        }
+        let unregistered: Vec<String> = {
+            let mut v: Vec<String> = self
+                .index()
+                .targets
+                .values()
+                .filter(|c| {
+                    matches!(&c.decl, Decl::Toolchain { toolchain_type: RefOne::Known(r), .. }
+                        if r.label.as_ref().ok().and_then(|l| sim.actual(l)).as_ref() == Some(ty))
+                        && !registered.contains(&c.label)
+                })
+                .map(|c| format!("`{}`", c.label))
+                .collect();
+            v.sort();
+            v
+        };
+        if !unregistered.is_empty() {
+            let _ = write!(
+                s,
+                "\nDeclared but not registered: {}\n",
+                unregistered.join(", ")
+            );
+        }
+        let platforms = self.lint_context().target_platforms();
+        if !platforms.is_empty() {
+            s.push_str("\n**What Bazel picks** (as a mandatory type):\n");
+            let resolver = sim.resolver();
+            for p in platforms.iter().take(12) {
+                let request = Request {
+                    trace: false,
+                    ..Request::new(
+                        p.clone(),
+                        vec![TypeRequest {
+                            toolchain_type: ty.clone(),
+                            mandatory: Known::Known(true),
+                        }],
+                    )
+                };
+                let res = resolver.resolve(&request);
+                let Some(g) = res.groups.first() else {
+                    continue;
+                };
+                let outcome = if let Some(e) = &g.error {
+                    format!("fails: {}", e.message().lines().next().unwrap_or(""))
+                } else if !g.undecidable.is_empty() {
+                    format!("cannot decide: {}", g.undecidable[0].cause)
+                } else {
+                    let tc = g
+                        .toolchains
+                        .first()
+                        .map(|t| t.toolchain.to_string())
+                        .unwrap_or_default();
+                    format!(
+                        "exec `{}` with `{tc}`",
+                        g.exec_platform
+                            .as_ref()
+                            .map(Label::to_string)
+                            .unwrap_or_default()
+                    )
+                };
+                let _ = writeln!(s, "- target `{p}`: {outcome}");
+            }
+        }
+        s
+    }
+
+    /// Markdown for a `toolchain()`.
+    pub fn describe_toolchain(&self, t: &Target) -> String {
+        let mut s = format!("**toolchain** `{}`\n\n", t.label);
+        if let Decl::Toolchain {
+            toolchain_type,
+            toolchain,
+            exec_compatible_with,
+            target_compatible_with,
+            target_settings,
+            use_target_platform_constraints,
+        } = &t.decl
+        {
+            let _ = writeln!(s, "- type: {}", one(toolchain_type));
+            let _ = writeln!(s, "- implementation: {}", one(toolchain));
+            if *use_target_platform_constraints == Some(true) {
+                s.push_str(
+                    "- constraints: the target platform's (`use_target_platform_constraints`)\n",
+                );
+            } else {
+                let _ = writeln!(s, "- exec_compatible_with: {}", list(exec_compatible_with));
+                let _ = writeln!(
+                    s,
+                    "- target_compatible_with: {}",
+                    list(target_compatible_with)
+                );
+            }
+            let _ = writeln!(s, "- target_settings: {}", list(target_settings));
+        }
+        let sim = self.simulation();
+        let registered = sim.registered_toolchain_labels();
+        match registered.iter().position(|(l, _)| *l == &t.label) {
+            None => s.push_str("\nNot registered: Bazel never considers it.\n"),
+            Some(i) => {
+                let ty = sim
+                    .model
+                    .toolchains
+                    .get(&t.label)
+                    .and_then(|tc| tc.toolchain_type.as_known().cloned());
+                let ty = ty.and_then(|l| sim.actual(&l));
+                let rank = registered[..=i]
+                    .iter()
+                    .filter(|(l, _)| {
+                        sim.model
+                            .toolchains
+                            .get(*l)
+                            .and_then(|tc| tc.toolchain_type.as_known())
+                            .and_then(|l| sim.actual(l))
+                            == ty
+                    })
+                    .count();
+                let _ = write!(
+                    s,
+                    "\nRank {rank} among the toolchains of its type; {}.\n",
+                    self.origin_text(registered[i].1)
+                );
+                if let Some(ty) = ty {
+                    let resolver = sim.resolver();
+                    let platforms = self.lint_context().target_platforms();
+                    let selected_on: Vec<String> = platforms
+                        .iter()
+                        .filter(|p| {
+                            let request = Request {
+                                trace: false,
+                                ..Request::new(
+                                    (*p).clone(),
+                                    vec![TypeRequest {
+                                        toolchain_type: ty.clone(),
+                                        mandatory: Known::Known(true),
+                                    }],
+                                )
+                            };
+                            resolver.resolve(&request).groups.first().is_some_and(|g| {
+                                g.toolchains.iter().any(|c| c.toolchain == t.label)
+                            })
+                        })
+                        .map(|p| format!("`{p}`"))
+                        .collect();
+                    if selected_on.is_empty() && !platforms.is_empty() {
+                        s.push_str("Bazel selects it for none of the declared target platforms.\n");
+                    } else if !selected_on.is_empty() {
+                        let _ = writeln!(
+                            s,
+                            "Bazel selects it for target platform(s) {}.",
+                            selected_on.join(", ")
+                        );
+                    }
+                }
+            }
+        }
+        s
+    }
+
+    /// Markdown for a `platform()`: every constraint setting with its value and where the
+    /// value comes from (the platform itself, a parent, or the setting's default).
+    pub fn describe_platform(&self, t: &Target) -> String {
+        let mut s = format!("**platform** `{}`\n\n", t.label);
+        let sim = self.simulation();
+        // Walk the parent chain (bounded), collecting own values first.
+        let mut values: Vec<(Label, Label, String)> = Vec::new();
+        let mut current = Some(t.label.clone());
+        let mut seen = Vec::new();
+        let mut open = false;
+        while let Some(label) = current.take() {
+            if seen.contains(&label) || seen.len() > 64 {
+                break;
+            }
+            seen.push(label.clone());
+            let Some(Decl::Platform {
+                constraint_values,
+                parents,
+            }) = self.index().targets.get(&label).map(|t| &t.decl)
+            else {
+                open = true;
+                break;
+            };
+            let source = if label == t.label {
+                "set here".to_string()
+            } else {
+                format!("inherited from `{label}`")
+            };
+            match constraint_values {
+                RefList::Known(items) => {
+                    for r in items {
+                        let Some(v) = r.label.as_ref().ok().and_then(|l| sim.actual(l)) else {
+                            continue;
+                        };
+                        let Some(setting) = sim.model.values.get(&v).map(|cv| cv.setting.clone())
+                        else {
+                            continue;
+                        };
+                        let setting = sim.actual(&setting).unwrap_or(setting);
+                        if !values.iter().any(|(s2, _, _)| *s2 == setting) {
+                            values.push((setting, v, source.clone()));
+                        }
+                    }
+                }
+                RefList::Unknown(_) => open = true,
+            }
+            current = match parents {
+                RefList::Known(p) => p
+                    .first()
+                    .and_then(|r| r.label.as_ref().ok())
+                    .and_then(|l| sim.actual(l)),
+                RefList::Unknown(_) => {
+                    open = true;
+                    None
+                }
+            };
+        }
+        let mut settings: Vec<(&Label, &toolcheck_resolve::model::ConstraintSetting)> =
+            sim.model.settings.iter().collect();
+        settings.sort_by(|a, b| a.0.cmp(b.0));
+        for (setting, decl) in settings {
+            if values.iter().any(|(s2, _, _)| s2 == setting) {
+                continue;
+            }
+            if let Some(d) = &decl.default {
+                values.push((
+                    setting.clone(),
+                    d.clone(),
+                    "default of the setting".to_string(),
+                ));
+            }
+        }
+        values.sort_by(|a, b| a.0.cmp(&b.0));
+        if values.is_empty() {
+            s.push_str("No constraint values.\n");
+        }
+        for (setting, value, source) in values {
+            let _ = writeln!(s, "- `{setting}`: `{value}` ({source})");
+        }
+        if open {
+            s.push_str("\nSome values are computed or come from targets toolcheck cannot see.\n");
+        }
+        s
+    }
+
+    /// Markdown for a `constraint_value` or `constraint_setting`.
+    pub fn describe_constraint(&self, t: &Target) -> String {
+        match &t.decl {
+            Decl::ConstraintValue { setting } => {
+                let mut s = format!(
+                    "**constraint_value** `{}`\n\n- setting: {}\n",
+                    t.label,
+                    one(setting)
+                );
+                let default = setting
+                    .known()
+                    .and_then(|r| r.label.as_ref().ok())
+                    .and_then(|l| self.index().targets.get(l))
+                    .and_then(|st| match &st.decl {
+                        Decl::ConstraintSetting { default } => Some(one(default)),
+                        _ => None,
+                    });
+                if let Some(d) = default {
+                    let _ = writeln!(s, "- the setting's default: {d}");
+                }
+                s
+            }
+            Decl::ConstraintSetting { default } => {
+                let values: Vec<String> = {
+                    let mut v: Vec<String> = self
+                        .index()
+                        .targets
+                        .values()
+                        .filter(|c| matches!(&c.decl, Decl::ConstraintValue { setting: RefOne::Known(r) } if r.label.as_ref().ok() == Some(&t.label)))
+                        .map(|c| format!("`{}`", c.label))
+                        .collect();
+                    v.sort();
+                    v
+                };
+                format!(
+                    "**constraint_setting** `{}`\n\n- default: {}\n- values: {}\n",
+                    t.label,
+                    one(default),
+                    if values.is_empty() {
+                        "none declared".to_string()
+                    } else {
+                        values.join(", ")
+                    }
+                )
+            }
+            _ => String::new(),
+        }
+    }
+}
