@@ -31,10 +31,12 @@ struct ClientCaps {
     hierarchical_symbols: bool,
 }
 
+/// Cheap to clone: tasks that talk to the client run detached with their own copy.
+#[derive(Clone)]
 pub(crate) struct Backend {
     client: Client,
     state: Arc<State>,
-    caps: OnceLock<ClientCaps>,
+    caps: Arc<OnceLock<ClientCaps>>,
 }
 
 impl Backend {
@@ -42,7 +44,7 @@ impl Backend {
         Backend {
             client,
             state,
-            caps: OnceLock::new(),
+            caps: Arc::new(OnceLock::new()),
         }
     }
 
@@ -358,14 +360,16 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        guarded_notification(async {
-            if self.caps().watch_files_dynamic {
-                self.register_watchers().await;
+        self.spawn_indexing();
+        // Requests to the client run detached: a handler that awaited a reply could never
+        // finish once `exit` stops the reading loop, and the server would not exit.
+        let this = self.clone();
+        tokio::spawn(guarded_notification(async move {
+            if this.caps().watch_files_dynamic {
+                this.register_watchers().await;
             }
-            self.spawn_indexing();
-            self.pull_configuration().await;
-        })
-        .await
+            this.pull_configuration().await;
+        }));
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -422,7 +426,8 @@ impl LanguageServer for Backend {
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         if params.settings.is_null() || params.settings == Value::Object(Default::default()) {
-            self.pull_configuration().await;
+            let this = self.clone();
+            tokio::spawn(async move { this.pull_configuration().await });
         } else {
             self.apply_config(Config::from_json(&params.settings));
         }
