@@ -170,6 +170,21 @@ async def test_code_actions(session):
     p = await rec.wait(uri, lambda p: p.version == 2, "diagnostics for version 2")
     assert ours(p.diagnostics) == []
 
+    # Now fix the label: the suppression is unused, and that check's own fix removes it.
+    fix = SPEC["fix"]
+    edit(client, uri, 3, fix["line"], fix["col"], fix["col"], fix["text"])
+    p = await rec.wait(uri, lambda p: p.version == 3, "diagnostics for version 3")
+    unused = [d for d in p.diagnostics if d.code == "unused-suppression"]
+    assert len(unused) == 1, p.diagnostics
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=unused[0].range,
+            context=types.CodeActionContext(diagnostics=unused),
+        )
+    )
+    fixes = [a for a in actions if a.kind == types.CodeActionKind.QuickFix and "suppress" not in a.title.lower()[:8]]
+    assert any(a.edit and a.edit.changes and a.edit.changes.get(uri) for a in fixes), [a.title for a in actions]
+
 
 async def test_any_language_id_and_close(session):
     client, ws, rec = session, session.ws, session.rec
@@ -179,6 +194,15 @@ async def test_any_language_id_and_close(session):
     uri = open_doc(client, path, language_id="plaintext", text=text)
     p = await rec.wait(uri, lambda p: ours(p.diagnostics), "diagnostic in an unsaved file")
     assert p.version == 1
+    # A full-document change (no range) replaces the text.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text.replace("//nope:type", "//nope:other"))],
+        )
+    )
+    p = await rec.wait(uri, lambda p: p.version == 2, "diagnostics for version 2")
+    assert any("//nope:other" in d.message for d in ours(p.diagnostics))
     # Closing it: the file does not exist on disk, so its diagnostics go away.
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     await rec.wait(uri, lambda p: not ours(p.diagnostics), "diagnostics cleared on close")
