@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod facts_cmd;
 mod lsp;
 mod resolve_cmd;
 mod vfs;
@@ -89,6 +90,9 @@ enum Command {
     Resolve(Box<resolve_cmd::ResolveArgs>),
     /// Run the language server on stdin/stdout.
     Lsp,
+    /// Internal: print the declaration facts toolcheck derived (macro-evaluation coverage).
+    #[command(name = "__facts", hide = true)]
+    Facts(Box<facts_cmd::FactsArgs>),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +116,7 @@ fn main() -> ExitCode {
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
         Command::Lsp => lsp::run().map(|_| ExitCode::SUCCESS),
+        Command::Facts(args) => facts_cmd::run(*args).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@
 //! the workspace index (a linear merge of the facts) is rebuilt from the cached facts.
 
 mod describe;
+mod debug;
 mod resolve;
 
 use std::hash::{Hash, Hasher};

@@ -25,6 +25,9 @@ pub struct Body {
     pub has_varargs: bool,
     /// Part of the body was dropped by a bound: analyses must treat the function as unknown.
     pub truncated: bool,
+    /// The operators of augmented assignments other than `+=`, by statement range
+    /// (`AugAssign` does not carry its operator).
+    pub aug_ops: Vec<(TextRange, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +81,7 @@ struct Lowerer<'t> {
     text: &'t str,
     count: u32,
     truncated: bool,
+    aug_ops: Vec<(TextRange, String)>,
 }
 
 /// Lowers the `body` block of a function definition.
@@ -98,9 +102,11 @@ pub fn lower_body(function: Node<'_>, text: &str) -> Body {
         text,
         count: 0,
         truncated: false,
+        aug_ops: Vec::new(),
     };
     body.stmts = l.block(block, 0);
     body.truncated = l.truncated;
+    body.aug_ops = l.aug_ops;
     body
 }
 
@@ -168,6 +174,11 @@ impl Lowerer<'_> {
                             if child.kind() == "assignment" {
                                 StmtKind::Assign { target, value }
                             } else {
+                                if let Some(op) = child.child_by_field_name("operator") {
+                                    if op.kind() != "+=" {
+                                        self.aug_ops.push((range, op.kind().to_string()));
+                                    }
+                                }
                                 StmtKind::AugAssign { target, value }
                             }
                         }

@@ -100,14 +100,19 @@ pub struct Env<'a> {
     pub steps: Cell<u32>,
     /// Values of top-level names, computed once per index build.
     pub globals: RefCell<FxHashMap<(FileId, String), Val>>,
+    /// The macro evaluation under way, if any (see [`crate::macros`]): function bodies are
+    /// then executed in full and native rule calls are recorded.
+    pub run: RefCell<Option<crate::macros::Run>>,
+    /// Values of top-level names computed during macro runs (with full function bodies).
+    pub run_globals: RefCell<FxHashMap<(FileId, String), Val>>,
 }
 
-const MAX_DEPTH: u32 = 40;
+pub(crate) const MAX_DEPTH: u32 = 40;
 /// Steps allowed for one top-level evaluation.
 pub const STEP_BUDGET: u32 = 20_000;
 
 /// Local names bound while evaluating a function body.
-type Scope = Vec<(String, Val)>;
+pub(crate) type Scope = Vec<(String, Val)>;
 
 static EMPTY_MAPPING: std::sync::LazyLock<RepoMapping> =
     std::sync::LazyLock::new(RepoMapping::default);
@@ -165,11 +170,14 @@ impl<'a> Env<'a> {
         self.lookup_global(file, name, Loc { file, range }, 0)
     }
 
-    fn lookup_global(&self, file: FileId, name: &str, loc: Loc, depth: u32) -> Val {
-        if depth > MAX_DEPTH {
+    pub(crate) fn lookup_global(&self, file: FileId, name: &str, loc: Loc, depth: u32) -> Val {
+        if depth > self.max_depth() {
             return Val::unknown(loc);
         }
         let key = (file, name.to_string());
+        if self.running() {
+            return self.lookup_global_in_run(key, loc, depth);
+        }
         if let Some(v) = self.globals.borrow().get(&key) {
             return match v.v {
                 // Builtins and unknowns carry the use site, not the definition.
@@ -185,7 +193,13 @@ impl<'a> Env<'a> {
         v
     }
 
-    fn lookup_global_uncached(&self, file: FileId, name: &str, loc: Loc, depth: u32) -> Val {
+    pub(crate) fn lookup_global_uncached(
+        &self,
+        file: FileId,
+        name: &str,
+        loc: Loc,
+        depth: u32,
+    ) -> Val {
         let facts = &self.facts[file.0 as usize];
         if let Some((i, b)) = facts
             .bindings
@@ -253,6 +267,10 @@ impl<'a> Env<'a> {
                 v: V::Builtin(name.to_string()),
                 loc,
             },
+            _ if crate::macros::is_builtin(name) => Val {
+                v: V::Builtin(name.to_string()),
+                loc,
+            },
             "True" => Val {
                 v: V::Bool(true),
                 loc,
@@ -269,12 +287,12 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn eval_in(&self, file: FileId, expr: &Expr, scope: &Scope, depth: u32) -> Val {
+    pub(crate) fn eval_in(&self, file: FileId, expr: &Expr, scope: &Scope, depth: u32) -> Val {
         let loc = Loc {
             file,
             range: expr.range,
         };
-        if depth > MAX_DEPTH {
+        if depth > self.max_depth() || !self.charge(1, loc) {
             return Val::unknown(loc);
         }
         let v = match &expr.kind {
@@ -301,12 +319,18 @@ impl<'a> Env<'a> {
             ),
             ExprKind::Name(n) => {
                 if let Some((_, v)) = scope.iter().rev().find(|(name, _)| name == n) {
+                    if self.running() && !self.charge_value(v, loc) {
+                        return Val::unknown(loc);
+                    }
                     return v.clone();
                 }
                 return self.lookup_global(file, n, loc, depth + 1);
             }
             ExprKind::Attr(obj, attr) => {
                 let o = self.eval_in(file, obj, scope, depth + 1);
+                if let Some(v) = crate::macros::value_attr(&o, attr) {
+                    return Val { v, loc };
+                }
                 match o.v {
                     V::Builtin(b) if b == "native" || b == "config_common" => {
                         V::Builtin(format!("{b}.{attr}"))
@@ -334,6 +358,14 @@ impl<'a> Env<'a> {
                         Some((_, v)) => return v,
                         None => V::Unknown(Unknown::Dynamic),
                     },
+                    (V::Str(s), V::Int(n)) => {
+                        let chars: Vec<char> = s.chars().collect();
+                        let n = if n < 0 { chars.len() as i64 + n } else { n };
+                        match usize::try_from(n).ok().and_then(|n| chars.get(n)) {
+                            Some(c) => V::Str(c.to_string()),
+                            None => V::Unknown(Unknown::Dynamic),
+                        }
+                    }
                     _ => V::Unknown(Unknown::Dynamic),
                 }
             }
@@ -346,6 +378,10 @@ impl<'a> Env<'a> {
                         V::List(a)
                     }
                     (V::Str(a), V::Str(b)) => V::Str(a + &b),
+                    (V::Int(a), V::Int(b)) => match a.checked_add(b) {
+                        Some(n) => V::Int(n),
+                        None => V::Unknown(Unknown::Dynamic),
+                    },
                     (V::Select, _) | (_, V::Select) => V::Select,
                     (V::Unknown(u), _) | (_, V::Unknown(u)) => V::Unknown(u),
                     _ => V::Unknown(Unknown::Dynamic),
@@ -396,14 +432,43 @@ impl<'a> Env<'a> {
                     V::Bool((l.v == r.v) == *eq)
                 }
             }
-            ExprKind::In(..) | ExprKind::Unknown => V::Unknown(Unknown::Dynamic),
+            ExprKind::In(item, container) => {
+                let i = self.eval_in(file, item, scope, depth + 1);
+                let c = self.eval_in(file, container, scope, depth + 1);
+                match crate::macros::contains(&c.v, &i.v) {
+                    Some(b) => V::Bool(b),
+                    None => V::Unknown(Unknown::Dynamic),
+                }
+            }
+            ExprKind::Ext(e) => return self.eval_ext(file, e, loc, scope, depth + 1),
+            ExprKind::Unknown => V::Unknown(Unknown::Dynamic),
             ExprKind::Call(call) => return self.eval_call(file, call, loc, scope, depth + 1),
         };
-        Val { v, loc }
+        let val = Val { v, loc };
+        if self.running() && !self.check_size(&val) {
+            return Val::unknown(loc);
+        }
+        val
     }
 
     fn eval_call(&self, file: FileId, call: &Call, loc: Loc, scope: &Scope, depth: u32) -> Val {
+        if self.running() {
+            return self.eval_call_in_run(file, call, loc, scope, depth);
+        }
         let callee = self.eval_in(file, &call.func, scope, depth + 1);
+        self.eval_call_basic(file, call, loc, scope, depth, callee)
+    }
+
+    /// Calls `callee` (already evaluated) with the builtins every evaluation knows.
+    pub(crate) fn eval_call_basic(
+        &self,
+        file: FileId,
+        call: &Call,
+        loc: Loc,
+        scope: &Scope,
+        depth: u32,
+        callee: Val,
+    ) -> Val {
         let arg = |i: usize| {
             call.args
                 .get(i)

@@ -54,7 +54,49 @@ pub enum ExprKind {
     },
     /// `x in y`.
     In(Box<Expr>, Box<Expr>),
+    /// Forms only the macro evaluator needs (comprehensions, other operators, slices,
+    /// lambdas), kept in one variant so analyses that do not care treat them as unknown.
+    Ext(Box<ExtExpr>),
     Unknown,
+}
+
+/// Expressions beyond the common core (see [`ExprKind::Ext`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExtExpr {
+    /// `left op right` for every binary operator but `+` (`-`, `*`, `/`, `//`, `%`, `|`, ...).
+    BinOp { op: String, left: Expr, right: Expr },
+    /// `-x`, `+x`, `~x`.
+    Unary { op: String, operand: Expr },
+    /// `<`, `<=`, `>`, `>=`, `not in`.
+    Compare { op: String, left: Expr, right: Expr },
+    /// `[elt for ...]` (`value: None`) or `{key: value for ...}`.
+    Comp {
+        key: Expr,
+        value: Option<Expr>,
+        clauses: Vec<CompClause>,
+    },
+    /// `object[start:end:step]`.
+    Slice {
+        object: Expr,
+        start: Option<Expr>,
+        end: Option<Expr>,
+        step: Option<Expr>,
+    },
+    /// `lambda params: body`.
+    Lambda {
+        params: Vec<(String, Option<Expr>)>,
+        body: Expr,
+    },
+}
+
+/// One `for`/`if` clause of a comprehension, in source order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CompClause {
+    For {
+        target: crate::body::Target,
+        iter: Expr,
+    },
+    If(Expr),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +106,10 @@ pub struct Call {
     pub kwargs: Vec<Kwarg>,
     /// `*args` / `**kwargs` present: the argument list is not fully known.
     pub has_splat: bool,
+    /// The `*args` expression, when present.
+    pub star_args: Option<Box<Expr>>,
+    /// The `**kwargs` expression, when present.
+    pub star_kwargs: Option<Box<Expr>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -190,6 +236,35 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
                 None => ExprKind::Unknown,
             }
         }
+        "subscript"
+            if node
+                .child_by_field_name("subscript")
+                .is_some_and(|s| s.kind() == "slice") =>
+        {
+            let object = *boxed(node.child_by_field_name("value"), text, depth, range);
+            let slice = node.child_by_field_name("subscript").expect("checked");
+            let mut parts: [Option<Expr>; 3] = [None, None, None];
+            let mut part = 0;
+            for i in 0..slice.child_count() {
+                let Some(c) = slice.child(i) else { continue };
+                if !c.is_named() {
+                    if node_text(c, text) == ":" {
+                        part = (part + 1).min(2);
+                    }
+                    continue;
+                }
+                if c.kind() != "comment" {
+                    parts[part] = Some(lower_at(c, text, depth + 1));
+                }
+            }
+            let [start, end, step] = parts;
+            ExprKind::Ext(Box::new(ExtExpr::Slice {
+                object,
+                start,
+                end,
+                step,
+            }))
+        }
         "subscript" => {
             let value = boxed(node.child_by_field_name("value"), text, depth, range);
             let index = boxed(node.child_by_field_name("subscript"), text, depth, range);
@@ -201,14 +276,53 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
         },
         "binary_operator" => {
             let op = node.child_by_field_name("operator").map(|o| o.kind());
-            if op == Some("+") {
-                ExprKind::Add(
-                    boxed(node.child_by_field_name("left"), text, depth, range),
-                    boxed(node.child_by_field_name("right"), text, depth, range),
-                )
-            } else {
-                ExprKind::Unknown
+            let left = boxed(node.child_by_field_name("left"), text, depth, range);
+            let right = boxed(node.child_by_field_name("right"), text, depth, range);
+            match op {
+                Some("+") => ExprKind::Add(left, right),
+                Some(op) => ExprKind::Ext(Box::new(ExtExpr::BinOp {
+                    op: op.to_string(),
+                    left: *left,
+                    right: *right,
+                })),
+                None => ExprKind::Unknown,
             }
+        }
+        "unary_operator" => match node.child_by_field_name("operator") {
+            Some(op) => ExprKind::Ext(Box::new(ExtExpr::Unary {
+                op: op.kind().to_string(),
+                operand: *boxed(node.child_by_field_name("argument"), text, depth, range),
+            })),
+            None => ExprKind::Unknown,
+        },
+        "list_comprehension" | "dictionary_comprehension" => {
+            lower_comprehension(node, text, depth).unwrap_or(ExprKind::Unknown)
+        }
+        "lambda" => {
+            let mut params = Vec::new();
+            if let Some(ps) = node.child_by_field_name("parameters") {
+                for p in named_children(ps) {
+                    match p.kind() {
+                        "identifier" => params.push((node_text(p, text).to_string(), None)),
+                        "default_parameter" => {
+                            if let (Some(n), Some(v)) = (
+                                p.child_by_field_name("name"),
+                                p.child_by_field_name("value"),
+                            ) {
+                                params.push((
+                                    node_text(n, text).to_string(),
+                                    Some(lower_at(v, text, depth + 1)),
+                                ));
+                            }
+                        }
+                        _ => params.push((String::new(), None)),
+                    }
+                }
+            }
+            ExprKind::Ext(Box::new(ExtExpr::Lambda {
+                params,
+                body: *boxed(node.child_by_field_name("body"), text, depth, range),
+            }))
         }
         "conditional_expression" => {
             let parts: Vec<Node<'_>> = named_children(node)
@@ -273,8 +387,82 @@ fn lower_comparison(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKind> 
             right,
         }),
         "in" => Some(ExprKind::In(left, right)),
+        op @ ("<" | "<=" | ">" | ">=" | "not in") => {
+            Some(ExprKind::Ext(Box::new(ExtExpr::Compare {
+                op: op.to_string(),
+                left: *left,
+                right: *right,
+            })))
+        }
         _ => None,
     }
+}
+
+/// Lowers a comprehension target (`x`, `k, v`, `(a, (b, c))`).
+fn lower_target(node: Node<'_>, text: &str, depth: u32) -> crate::body::Target {
+    use crate::body::Target;
+    match node.kind() {
+        "identifier" => Target::Name(node_text(node, text).to_string()),
+        "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "expression_list"
+            if depth <= MAX_EXPR_DEPTH =>
+        {
+            Target::Tuple(
+                named_children(node)
+                    .filter(|c| c.kind() != "comment")
+                    .map(|c| lower_target(c, text, depth + 1))
+                    .collect(),
+            )
+        }
+        "parenthesized_expression" if node.named_child_count() == 1 => match node.named_child(0) {
+            Some(inner) => lower_target(inner, text, depth + 1),
+            None => Target::Other(Expr::unknown(TextRange::of(node))),
+        },
+        _ => Target::Other(lower_at(node, text, depth + 1)),
+    }
+}
+
+fn lower_comprehension(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKind> {
+    let body = node.child_by_field_name("body")?;
+    let (key, value) = if node.kind() == "dictionary_comprehension" {
+        (
+            lower_at(body.child_by_field_name("key")?, text, depth + 1),
+            Some(lower_at(
+                body.child_by_field_name("value")?,
+                text,
+                depth + 1,
+            )),
+        )
+    } else {
+        (lower_at(body, text, depth + 1), None)
+    };
+    let mut clauses = Vec::new();
+    for c in named_children(node) {
+        match c.kind() {
+            "for_in_clause" => {
+                let target = lower_target(c.child_by_field_name("left")?, text, depth + 1);
+                let mut cursor = c.walk();
+                let rights: Vec<Node<'_>> = c
+                    .children_by_field_name("right", &mut cursor)
+                    .filter(|n| n.is_named() && n.kind() != "comment")
+                    .collect();
+                let iter = match rights.as_slice() {
+                    [one] => lower_at(*one, text, depth + 1),
+                    _ => Expr::unknown(TextRange::of(c)),
+                };
+                clauses.push(CompClause::For { target, iter });
+            }
+            "if_clause" => {
+                let cond = named_children(c).find(|n| n.kind() != "comment")?;
+                clauses.push(CompClause::If(lower_at(cond, text, depth + 1)));
+            }
+            _ => {}
+        }
+    }
+    Some(ExprKind::Ext(Box::new(ExtExpr::Comp {
+        key,
+        value,
+        clauses,
+    })))
 }
 
 /// Lowers a `call` node.
@@ -285,6 +473,8 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
         args: Vec::new(),
         kwargs: Vec::new(),
         has_splat: false,
+        star_args: None,
+        star_kwargs: None,
     };
     let Some(arguments) = node.child_by_field_name("arguments") else {
         return Some(call);
@@ -304,7 +494,19 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
                     value: lower_at(value, text, depth + 1),
                 });
             }
-            "list_splat" | "dictionary_splat" => call.has_splat = true,
+            "list_splat" | "dictionary_splat" => {
+                call.has_splat = true;
+                let inner = named_children(arg).find(|c| c.kind() != "comment");
+                let e = Box::new(match inner {
+                    Some(n) => lower_at(n, text, depth + 1),
+                    None => Expr::unknown(TextRange::of(arg)),
+                });
+                if arg.kind() == "list_splat" {
+                    call.star_args = Some(e);
+                } else {
+                    call.star_kwargs = Some(e);
+                }
+            }
             "comment" => {}
             _ => call.args.push(lower_at(arg, text, depth + 1)),
         }

@@ -49,6 +49,10 @@ pub struct FuncDef {
     pub name_range: TextRange,
     /// Parameters with their default values (`None` for required ones).
     pub params: Vec<(String, Option<Expr>)>,
+    /// The names of the `*args` and `**kwargs` parameters, when present.
+    pub star_params: (Option<String>, Option<String>),
+    /// How many of `params` come before a `*` / `*args` (the rest are keyword-only).
+    pub positional_params: usize,
     /// Values of `return` statements directly in the body, with the names assigned before
     /// them in straight-line code, so simple helpers that build and return a list evaluate.
     pub returns: Vec<Expr>,
@@ -198,9 +202,22 @@ fn lower_assignment(node: Node<'_>, text: &str, out: &mut Vec<Binding>) {
 fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
     let name = node.child_by_field_name("name")?;
     let mut params = Vec::new();
+    let mut star_params = (None, None);
+    let mut positional_params = None;
     if let Some(ps) = node.child_by_field_name("parameters") {
         for p in named_children(ps) {
             match p.kind() {
+                "list_splat_pattern" | "keyword_separator" => {
+                    positional_params.get_or_insert(params.len());
+                    if let Some(n) = named_children(p).find(|c| c.kind() == "identifier") {
+                        star_params.0 = Some(node_text(n, text).to_string());
+                    }
+                }
+                "dictionary_splat_pattern" => {
+                    if let Some(n) = named_children(p).find(|c| c.kind() == "identifier") {
+                        star_params.1 = Some(node_text(n, text).to_string());
+                    }
+                }
                 "identifier" => params.push((node_text(p, text).to_string(), None)),
                 "default_parameter" | "typed_default_parameter" => {
                     if let (Some(n), Some(v)) = (
@@ -214,10 +231,13 @@ fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
             }
         }
     }
+    let positional_params = positional_params.unwrap_or(params.len());
     let mut f = FuncDef {
         name: node_text(name, text).to_string(),
         name_range: TextRange::of(name),
         params,
+        star_params,
+        positional_params,
         returns: Vec::new(),
         locals: Vec::new(),
         complex: false,

@@ -122,6 +122,12 @@ pub struct Target {
     pub decl: Decl,
     /// Index into the file's `FileFacts::calls`.
     pub call_index: usize,
+    /// For a target created by a macro: the native rule (or rule) call inside the macro
+    /// that declared it. `range`, `callee_range` and `name_range` are the macro call in the
+    /// BUILD file (what the user edits).
+    pub macro_decl: Option<Loc>,
+    /// For a target created by a macro: what the macro passed to the rule.
+    pub macro_attrs: Option<Arc<crate::macros::Emitted>>,
 }
 
 /// A package and what toolcheck knows of its targets.
@@ -237,6 +243,10 @@ pub struct WorkspaceIndex {
     pub has_optional_toolchains: bool,
     /// `--platforms` and `--host_platform` values written in `.bazelrc` files.
     pub flag_platforms: Vec<LabelRef>,
+    /// Macro calls whose evaluation was stopped by a bound.
+    pub eval_limits: Vec<crate::macros::MacroLimit>,
+    /// Macro calls whose targets may be incomplete: the call, and why (where in the macro).
+    pub macro_gaps: Vec<(Loc, crate::macros::Gap)>,
 }
 
 /// Native rules whose attributes toolcheck types.
@@ -334,6 +344,8 @@ impl WorkspaceIndex {
             invisible_repos: FxHashSet::default(),
             has_optional_toolchains: major_version >= 6,
             flag_platforms: Vec::new(),
+            eval_limits: Vec::new(),
+            macro_gaps: Vec::new(),
         };
         index.build_module_graph(ws, facts, root_module);
         index.collect_registrations(ws, facts, root_module, workspace_file);
@@ -352,6 +364,8 @@ impl WorkspaceIndex {
             has_optional_toolchains: self.has_optional_toolchains,
             steps: std::cell::Cell::new(crate::eval::STEP_BUDGET),
             globals: Default::default(),
+            run: Default::default(),
+            run_globals: Default::default(),
         }
     }
 
@@ -690,6 +704,8 @@ impl WorkspaceIndex {
     fn collect_targets(&mut self, ws: &Workspace, facts: &[Arc<FileFacts>]) {
         let mut targets = Vec::new();
         let mut packages = Vec::new();
+        let mut limits = Vec::new();
+        let mut gaps = Vec::new();
         {
             let env = self.env(ws, facts);
             for id in ws.file_ids() {
@@ -731,11 +747,38 @@ impl WorkspaceIndex {
                             }
                         }
                         if NATIVE_KINDS.contains(&kind.as_str()) {
-                            lower_decl(&env, id, &kind, &call.call)
+                            lower_decl(&env, id, &kind, &Attrs::Call(&call.call))
                         } else {
                             Decl::OtherNative
                         }
                     } else {
+                        if crate::macros::is_macro_call(&env, id, &call.call) {
+                            let outcome = env.run_macro(id, &call.call, call.range);
+                            let mut last_gap = outcome.incomplete.clone().map(|g| {
+                                (
+                                    Loc {
+                                        file: id,
+                                        range: call.range,
+                                    },
+                                    g,
+                                )
+                            });
+                            macro_targets(
+                                &env,
+                                id,
+                                ci,
+                                call,
+                                &pkg,
+                                outcome,
+                                &mut package,
+                                &mut targets,
+                                &mut limits,
+                            );
+                            if let Some(g) = last_gap.take() {
+                                gaps.push(g);
+                            }
+                            continue;
+                        }
                         match env.eval(id, &call.call.func).v {
                             V::Rule(rf, bi) => {
                                 let b = &facts[rf.0 as usize].bindings[bi];
@@ -772,12 +815,16 @@ impl WorkspaceIndex {
                         name_range,
                         decl,
                         call_index: ci,
+                        macro_decl: None,
+                        macro_attrs: None,
                     });
                 }
                 packages.push((pkg, package));
             }
         }
         self.packages.extend(packages);
+        self.eval_limits.extend(limits);
+        self.macro_gaps.extend(gaps);
         for t in targets {
             self.targets.entry(t.label.clone()).or_insert(t);
         }
@@ -850,7 +897,18 @@ impl WorkspaceIndex {
             });
         };
         let env = self.env(ws, facts);
-        ref_list_attr(&env, target.file, &call.call, attr)
+        if let Some(attrs) = &target.macro_attrs {
+            return ref_list_attr(
+                &env,
+                target.file,
+                &Attrs::Macro {
+                    emitted: attrs,
+                    use_site: target.range,
+                },
+                attr,
+            );
+        }
+        ref_list_attr(&env, target.file, &Attrs::Call(&call.call), attr)
     }
 
     /// The `rule()` a Starlark-rule target instantiates.
@@ -961,20 +1019,46 @@ fn label_ref(env: &Env<'_>, file: FileId, val: &Val, use_site: TextRange) -> Opt
     }
 }
 
-fn ref_one(env: &Env<'_>, file: FileId, call: &Call, attr: &str) -> RefOne {
-    match call.kwarg(attr) {
+/// Where a target's attribute values come from: a call written in its BUILD file, or the
+/// values a macro passed to the native rule it called.
+enum Attrs<'c> {
+    Call(&'c Call),
+    Macro {
+        emitted: &'c crate::macros::Emitted,
+        /// The macro call in the BUILD file.
+        use_site: TextRange,
+    },
+}
+
+impl Attrs<'_> {
+    /// The value of an attribute and the range to report it at; `None` when absent.
+    fn get(&self, env: &Env<'_>, file: FileId, attr: &str) -> Option<(Val, TextRange)> {
+        match self {
+            Attrs::Call(call) => call
+                .kwarg(attr)
+                .map(|k| (env.eval(file, &k.value), k.value.range)),
+            Attrs::Macro { emitted, use_site } => emitted.attr(attr).map(|v| {
+                let range = if v.loc.file == file {
+                    v.loc.range
+                } else {
+                    *use_site
+                };
+                (v, range)
+            }),
+        }
+    }
+}
+
+fn ref_one(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> RefOne {
+    match call.get(env, file, attr) {
         None => RefOne::Absent,
-        Some(k) => {
-            let v = env.eval(file, &k.value);
+        Some((v, range)) => {
             if matches!(v.v, V::None) {
                 return RefOne::Absent;
             }
-            match label_ref(env, file, &v, k.value.range) {
+            match label_ref(env, file, &v, range) {
                 Some(r) => RefOne::Known(r),
-                None => RefOne::Unknown(Loc {
-                    file,
-                    range: k.value.range,
-                }),
+                None => RefOne::Unknown(Loc { file, range }),
             }
         }
     }
@@ -1005,10 +1089,10 @@ fn ref_list(env: &Env<'_>, file: FileId, v: &Val, use_site: TextRange) -> RefLis
     }
 }
 
-fn ref_list_attr(env: &Env<'_>, file: FileId, call: &Call, attr: &str) -> RefList {
-    match call.kwarg(attr) {
+fn ref_list_attr(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> RefList {
+    match call.get(env, file, attr) {
         None => RefList::empty(),
-        Some(k) => ref_list(env, file, &env.eval(file, &k.value), k.value.range),
+        Some((v, range)) => ref_list(env, file, &v, range),
     }
 }
 
@@ -1025,7 +1109,7 @@ fn string_pairs(v: &Val) -> Option<Vec<(String, String)>> {
     }
 }
 
-fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Call) -> Decl {
+fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl {
     match kind {
         "constraint_setting" => Decl::ConstraintSetting {
             default: ref_one(env, file, call, "default_constraint_value"),
@@ -1044,9 +1128,13 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Call) -> Decl {
             exec_compatible_with: ref_list_attr(env, file, call, "exec_compatible_with"),
             target_compatible_with: ref_list_attr(env, file, call, "target_compatible_with"),
             target_settings: ref_list_attr(env, file, call, "target_settings"),
-            use_target_platform_constraints: match call.kwarg("use_target_platform_constraints") {
+            use_target_platform_constraints: match call.get(
+                env,
+                file,
+                "use_target_platform_constraints",
+            ) {
                 None => Some(false),
-                Some(k) => match env.eval(file, &k.value).v {
+                Some((v, _)) => match v.v {
                     V::Bool(b) => Some(b),
                     _ => None,
                 },
@@ -1056,21 +1144,19 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Call) -> Decl {
             actual: ref_one(env, file, call, "actual"),
         },
         "config_setting" => {
-            let pairs = |attr: &str| match call.kwarg(attr) {
+            let pairs = |attr: &str| match call.get(env, file, attr) {
                 None => Some(Vec::new()),
-                Some(k) => string_pairs(&env.eval(file, &k.value)),
+                Some((v, _)) => string_pairs(&v),
             };
-            let flag_values = match call.kwarg("flag_values") {
+            let flag_values = match call.get(env, file, "flag_values") {
                 None => Some(Vec::new()),
-                Some(k) => match env.eval(file, &k.value).v {
+                Some((v, range)) => match v.v {
                     V::Dict(pairs) => pairs
                         .iter()
-                        .map(
-                            |(k2, v2)| match (label_ref(env, file, k2, k.value.range), &v2.v) {
-                                (Some(r), V::Str(s)) => Some((r, s.clone())),
-                                _ => None,
-                            },
-                        )
+                        .map(|(k2, v2)| match (label_ref(env, file, k2, range), &v2.v) {
+                            (Some(r), V::Str(s)) => Some((r, s.clone())),
+                            _ => None,
+                        })
                         .collect(),
                     _ => None,
                 },
@@ -1140,4 +1226,102 @@ fn exec_groups(env: &Env<'_>, file: FileId, v: &Val) -> Option<Vec<ExecGroupDecl
         });
     }
     Some(out)
+}
+
+/// Adds the targets a macro call created to its package.
+#[allow(clippy::too_many_arguments)]
+fn macro_targets(
+    env: &Env<'_>,
+    id: FileId,
+    ci: usize,
+    call: &crate::facts::TopCall,
+    pkg: &PackageId,
+    outcome: crate::macros::MacroOutcome,
+    package: &mut Package,
+    targets: &mut Vec<Target>,
+    limits: &mut Vec<crate::macros::MacroLimit>,
+) {
+    let callee = call.call.func.dotted_name().unwrap_or_default();
+    if outcome.incomplete.is_some() || outcome.limit.is_some() {
+        package.open = true;
+    }
+    if let Some(hit) = outcome.limit {
+        limits.push(crate::macros::MacroLimit {
+            call: Loc {
+                file: id,
+                range: call.range,
+            },
+            callee: callee.clone(),
+            hit,
+        });
+    }
+    let name_kwarg = call.call.kwarg("name").map(|k| k.value.range);
+    let mut created_name = false;
+    for e in outcome.emitted {
+        let Some(name) = e.name().map(str::to_string) else {
+            continue;
+        };
+        if matches!(
+            e.kind.as_str(),
+            "register_toolchains" | "register_execution_platforms"
+        ) {
+            continue;
+        }
+        let written_name = match call.call.kwarg("name") {
+            Some(k) => matches!(env.eval(id, &k.value).v, V::Str(ref n) if *n == name),
+            None => false,
+        };
+        created_name |= written_name;
+        let decl = match e.rule {
+            Some((rf, bi)) => Decl::StarlarkRule {
+                name: env.facts[rf.0 as usize].bindings[bi].name.clone(),
+                file: rf,
+            },
+            None if NATIVE_KINDS.contains(&e.kind.as_str()) => lower_decl(
+                env,
+                id,
+                &e.kind,
+                &Attrs::Macro {
+                    emitted: &e,
+                    use_site: call.range,
+                },
+            ),
+            None => Decl::OtherNative,
+        };
+        package.targets.push(name.clone());
+        targets.push(Target {
+            label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+            kind: e.kind.clone(),
+            file: id,
+            range: call.range,
+            callee_range: call.call.func.range,
+            name_range: name_kwarg.unwrap_or(call.call.func.range),
+            decl,
+            call_index: ci,
+            macro_decl: Some(e.loc),
+            macro_attrs: Some(Arc::new(e)),
+        });
+    }
+    // A macro that could not be followed to the end probably still creates `name`.
+    if !created_name && package.open {
+        if let Some(k) = call.call.kwarg("name") {
+            if let V::Str(name) = env.eval(id, &k.value).v {
+                if !package.targets.contains(&name) {
+                    package.targets.push(name.clone());
+                    targets.push(Target {
+                        label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+                        kind: callee,
+                        file: id,
+                        range: call.range,
+                        callee_range: call.call.func.range,
+                        name_range: k.value.range,
+                        decl: Decl::Unknown,
+                        call_index: ci,
+                        macro_decl: None,
+                        macro_attrs: None,
+                    });
+                }
+            }
+        }
+    }
 }

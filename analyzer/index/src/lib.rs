@@ -9,4 +9,5 @@ pub mod expr;
 pub mod facts;
 pub mod index;
 pub mod label;
+pub mod macros;
 pub mod workspace;

@@ -33,13 +33,16 @@ pub(crate) async fn run(
             }
         }
         let revision = state.revision();
-        let snap = state.snapshot();
         let versions: HashMap<Uri, i32> = state
             .docs
             .iter()
             .map(|e| (e.key().clone(), e.value().version))
             .collect();
+        let snap_state = state.clone();
         let computed = tokio::task::spawn_blocking(move || {
+            // Built off the runtime; if an edit slipped in after `revision` was read, the
+            // revision check below drops the result.
+            let snap = snap_state.snapshot();
             let diags = snap.analysis.diagnostics(&snap.lint_config);
             let mut by_file: HashMap<toolcheck_ide::FileId, Vec<_>> = HashMap::new();
             for d in &diags {

@@ -59,8 +59,9 @@ impl Backend {
         F: FnOnce(Snap) -> T + Send + 'static,
         T: Send + 'static,
     {
-        let snap = self.state.snapshot();
-        match tokio::task::spawn_blocking(move || f(snap)).await {
+        // Taking the snapshot may build the workspace index: do it off the async runtime.
+        let state = self.state.clone();
+        match tokio::task::spawn_blocking(move || f(state.snapshot())).await {
             Ok(v) => Ok(v),
             Err(e) if e.is_panic() => {
                 let msg = panic_message(e.into_panic());
@@ -71,22 +72,9 @@ impl Backend {
         }
     }
 
-    /// The file and byte offset of a position in an open or indexed document.
-    fn locate(
-        &self,
-        doc: &TextDocumentIdentifier,
-        pos: Option<Position>,
-    ) -> Option<(FileId, Option<u32>)> {
-        let file = self.state.file_id(&doc.uri)?;
-        let enc = self.state.encoding();
-        let offset = pos.map(|pos| match self.state.docs.get(&doc.uri) {
-            Some(d) => from_proto::offset(&d.rope, pos, enc),
-            None => {
-                let snap = self.state.snapshot();
-                from_proto::offset(&snap.rope(file), pos, enc)
-            }
-        });
-        Some((file, offset))
+    /// The file of an open or indexed document.
+    fn locate(&self, doc: &TextDocumentIdentifier) -> Option<FileId> {
+        self.state.file_id(&doc.uri)
     }
 
     async fn register_watchers(&self) {
@@ -436,12 +424,13 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         guarded(async {
             let pos = params.text_document_position_params;
-            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position))
-            else {
+            let position = pos.position;
+            let Some(file) = self.locate(&pos.text_document) else {
                 return Ok(None);
             };
             let markdown = self.caps().markdown_hover;
             self.with_snapshot(move |snap| {
+                let offset = from_proto::offset(&snap.rope(file), position, snap.encoding);
                 let hover = snap.analysis.hover(file, offset)?;
                 let rope = snap.rope(file);
                 Some(Hover {
@@ -467,11 +456,12 @@ impl LanguageServer for Backend {
     ) -> Result<Option<GotoDefinitionResponse>> {
         guarded(async {
             let pos = params.text_document_position_params;
-            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position))
-            else {
+            let position = pos.position;
+            let Some(file) = self.locate(&pos.text_document) else {
                 return Ok(None);
             };
             self.with_snapshot(move |snap| {
+                let offset = from_proto::offset(&snap.rope(file), position, snap.encoding);
                 let targets: Vec<Location> = snap
                     .analysis
                     .goto_definition(file, offset)
@@ -495,11 +485,12 @@ impl LanguageServer for Backend {
         guarded(async {
             let pos = params.text_document_position;
             let include_decl = params.context.include_declaration;
-            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position))
-            else {
+            let position = pos.position;
+            let Some(file) = self.locate(&pos.text_document) else {
                 return Ok(None);
             };
             self.with_snapshot(move |snap| {
+                let offset = from_proto::offset(&snap.rope(file), position, snap.encoding);
                 let refs: Vec<Location> = snap
                     .analysis
                     .references(file, offset, include_decl)
@@ -524,7 +515,7 @@ impl LanguageServer for Backend {
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
         guarded(async {
-            let Some((file, _)) = self.locate(&params.text_document, None) else {
+            let Some(file) = self.locate(&params.text_document) else {
                 return Ok(None);
             };
             let uri = params.text_document.uri;
@@ -548,11 +539,12 @@ impl LanguageServer for Backend {
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         guarded(async {
             let pos = params.text_document_position;
-            let Some((file, Some(offset))) = self.locate(&pos.text_document, Some(pos.position))
-            else {
+            let position = pos.position;
+            let Some(file) = self.locate(&pos.text_document) else {
                 return Ok(None);
             };
             self.with_snapshot(move |snap| {
+                let offset = from_proto::offset(&snap.rope(file), position, snap.encoding);
                 let rope = snap.rope(file);
                 let items: Vec<CompletionItem> = snap
                     .analysis
@@ -569,7 +561,7 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         guarded(async {
-            let Some((file, _)) = self.locate(&params.text_document, None) else {
+            let Some(file) = self.locate(&params.text_document) else {
                 return Ok(None);
             };
             let uri = params.text_document.uri;
@@ -603,10 +595,13 @@ impl Backend {
     /// `toolcheck/resolve`.
     pub(crate) async fn resolve(&self, params: ResolveParams) -> Result<Option<ResolveResult>> {
         guarded(async {
-            let Some((file, offset)) = self.locate(&params.text_document, params.position) else {
+            let position = params.position;
+            let Some(file) = self.locate(&params.text_document) else {
                 return Ok(None);
             };
             self.with_snapshot(move |snap| {
+                let offset =
+                    position.map(|p| from_proto::offset(&snap.rope(file), p, snap.encoding));
                 let markdown = snap.analysis.resolution_report(file, offset)?;
                 Some(ResolveResult { markdown })
             })

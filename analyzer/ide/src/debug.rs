@@ -1,0 +1,113 @@
+//! A plain-text dump of the declaration facts toolcheck derived (targets with their origin,
+//! open packages, macro gaps and evaluation limits), for the hidden `toolcheck __facts`
+//! subcommand used to measure macro-evaluation coverage on real rulesets.
+
+use std::fmt::Write as _;
+
+use toolcheck_index::index::{Decl, RefList, RefOne};
+
+use crate::{Analysis, FileId};
+
+impl Analysis {
+    fn debug_loc(&self, file: FileId, offset: u32) -> String {
+        let lc = self.line_index(file).line_col_utf8(offset);
+        format!("{}:{}", self.display_path(file), lc.line + 1)
+    }
+
+    /// One line per toolchain-relevant target (toolchain, platform, constraint, type, alias,
+    /// config setting), then open packages, macro gaps and evaluation limits. Sorted, so two
+    /// runs can be diffed.
+    pub fn debug_facts(&self) -> String {
+        let index = self.index();
+        let one = |r: &RefOne| match r {
+            RefOne::Known(r) => r.text.clone(),
+            RefOne::Absent => "-".into(),
+            RefOne::Unknown(_) => "?".into(),
+        };
+        let list = |l: &RefList| match l {
+            RefList::Known(v) => format!(
+                "[{}]",
+                v.iter()
+                    .map(|r| r.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            RefList::Unknown(_) => "?".into(),
+        };
+        let mut lines: Vec<String> = Vec::new();
+        for t in index.targets.values() {
+            let detail = match &t.decl {
+                Decl::Toolchain {
+                    toolchain_type,
+                    toolchain,
+                    exec_compatible_with,
+                    target_compatible_with,
+                    target_settings,
+                    ..
+                } => format!(
+                    "type={} impl={} exec={} target={} settings={}",
+                    one(toolchain_type),
+                    one(toolchain),
+                    list(exec_compatible_with),
+                    list(target_compatible_with),
+                    list(target_settings)
+                ),
+                Decl::Platform {
+                    constraint_values,
+                    parents,
+                } => format!(
+                    "constraints={} parents={}",
+                    list(constraint_values),
+                    list(parents)
+                ),
+                Decl::ConstraintValue { setting } => format!("setting={}", one(setting)),
+                Decl::ConstraintSetting { default } => format!("default={}", one(default)),
+                Decl::Alias { actual } => format!("actual={}", one(actual)),
+                Decl::ConfigSetting {
+                    constraint_values, ..
+                } => format!("constraints={}", list(constraint_values)),
+                Decl::ToolchainType => String::new(),
+                _ => continue,
+            };
+            let origin = match t.macro_decl {
+                Some(d) => format!("macro@{}", self.debug_loc(d.file, d.range.start)),
+                None => "literal".into(),
+            };
+            lines.push(format!(
+                "target {} {} {} {} {}",
+                t.label,
+                t.kind,
+                self.debug_loc(t.file, t.range.start),
+                origin,
+                detail
+            ));
+        }
+        for (id, p) in &index.packages {
+            if p.open {
+                lines.push(format!("open {id}"));
+            }
+        }
+        for (call, gap) in &index.macro_gaps {
+            lines.push(format!(
+                "gap {}: {} (at {})",
+                self.debug_loc(call.file, call.range.start),
+                gap.why,
+                self.debug_loc(gap.loc.file, gap.loc.range.start)
+            ));
+        }
+        for l in &index.eval_limits {
+            lines.push(format!(
+                "limit {}: {} (at {})",
+                self.debug_loc(l.call.file, l.call.range.start),
+                l.hit.what,
+                self.debug_loc(l.hit.loc.file, l.hit.loc.range.start)
+            ));
+        }
+        lines.sort();
+        let mut out = String::new();
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
+        out
+    }
+}
