@@ -266,3 +266,88 @@ def test_exit_without_shutdown_is_status_1():
     proc.stdin.close()
     assert proc.wait(timeout=TIMEOUT) == 1
     assert proc.stderr.read() == b"", "the server must be quiet on stderr"
+
+
+# The dummy-toolchain hazard (SPEC["hazard"]): MODULE.bazel registers exec platforms linux
+# then darwin, constrained compilers for both, and an unconstrained catch-all last.
+
+HAZARD = SPEC["hazard"]
+
+
+def hazards(diags):
+    return [d for d in diags if d.code == HAZARD["code"]]
+
+
+def plain(markdown: str) -> str:
+    """Hover text as a reader sees it: without Markdown's code and emphasis marks."""
+    return markdown.replace("`", "").replace("*", "")
+
+
+async def test_hazard_diagnostic_hover_and_fix(session):
+    client, ws, rec = session, session.ws, session.rec
+    uri = open_doc(client, ws / HAZARD["file"])
+    p = await rec.wait(uri, lambda p: hazards(p.diagnostics), "the dummy-toolchain diagnostic")
+    assert p.version == 1
+    (d,) = hazards(p.diagnostics)
+    assert d.range.start == pos(HAZARD["line"], HAZARD["col"])
+    assert HAZARD["message"] in d.message
+    assert d.severity == types.DiagnosticSeverity.Warning
+    assert d.code_description is not None and d.code_description.href.endswith("#" + HAZARD["code"])
+    related = " | ".join(r.message for r in d.related_information or [])
+    assert "'//compiler:darwin_compiler' would be selected without the catch-all" in related, related
+
+    # Hover on the toolchain_type declaration, and on a `toolchain_type = ` label.
+    h = HAZARD["hover"]
+    build = ws / h["file"]
+    build_uri = open_doc(client, build)
+    for line, col in [(h["line"], h["col"]), _type_label_position(build)]:
+        hover = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=build_uri), position=pos(line, col))
+        )
+        assert hover is not None, (line, col)
+        text = plain(hover.contents.value)
+        for expect in h["expect"]:
+            assert expect in text, f"hover at {line}:{col} lacks {expect!r}:\n{text}"
+        # Priority order: the catch-all is listed last, the picks per target platform follow.
+        assert text.index("//compiler:linux_compiler —") < text.index("//compiler:fallback_compiler —")
+        assert text.index("Registered toolchains") < text.index("What Bazel picks")
+
+    # Comment out the catch-all's registration: the hazard is gone.
+    fix = HAZARD["fix"]
+    edit(client, uri, 2, fix["line"], fix["col"], fix["col"], fix["text"])
+    p = await rec.wait(uri, lambda p: p.version == 2, "diagnostics for version 2")
+    assert hazards(p.diagnostics) == []
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=build_uri), position=pos(h["line"], h["col"]))
+    )
+    assert "target //platforms:darwin: exec //platforms:darwin with //compiler:darwin_compiler" in plain(hover.contents.value)
+
+
+def _type_label_position(build):
+    lines = build.read_text().splitlines()
+    line = next(i for i, l in enumerate(lines) if 'toolchain_type = ":' in l)
+    return line, lines[line].index('":') + 2
+
+
+async def test_hazard_fixed_in_the_toolchain_build_file(session):
+    """Constraining the catch-all's exec side (in another file) clears the MODULE.bazel finding."""
+    client, ws, rec = session, session.ws, session.rec
+    module_uri = (ws / HAZARD["file"]).as_uri()
+    await rec.wait(module_uri, lambda p: hazards(p.diagnostics), "the dummy-toolchain diagnostic (indexing)")
+    build = ws / HAZARD["hover"]["file"]
+    uri = open_doc(client, build)
+    lines = build.read_text().splitlines()
+    name = next(i for i, l in enumerate(lines) if 'name = "fallback_compiler"' in l)
+    end = len(lines[name])
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=pos(name, end), end=pos(name, end)),
+                    text='\n    exec_compatible_with = ["//platforms:linux_os"],',
+                )
+            ],
+        )
+    )
+    await rec.wait(module_uri, lambda p: not hazards(p.diagnostics), "the finding cleared in MODULE.bazel")
