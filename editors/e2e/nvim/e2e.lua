@@ -4,7 +4,8 @@
 --   TOOLCHECK=/path/to/toolcheck PLUGIN=editors/nvim TARGET=<ws>/toolchains/BUILD.bazel \
 --   SPEC=<case.json> OUT=result.json nvim --headless --clean -c 'luafile e2e.lua'
 -- SPEC (JSON): { "code": check name, "message": substring, "line": 0-based line of the
---   diagnostic, "hover": {"line", "col", "expect"}, "fix": {"line", "col", "text"} }.
+--   diagnostic, "hover": {"line", "col", "expect"}, "fix": {"line", "col", "text"},
+--   "hazard": the same for a second case in other files (hover.expect is a list) }.
 -- Exit status: 0 = all assertions held; 1 = an assertion failed; 2 = error or timeout.
 -- It runs from `-c luafile` rather than `-u` so that filetype detection is already on.
 local function env(k, d)
@@ -211,5 +212,88 @@ end, 20)
 step('back after undo', result.back_after_undo)
 if not result.back_after_undo then
   return finish(1, 'diagnostic did not come back after undo')
+end
+
+-- 5. The dummy-toolchain hazard (spec.hazard): MODULE.bazel registers a catch-all toolchain
+--    after the constrained ones. The finding names Bazel's wrong exec platform choice; the
+--    hover on the toolchain type lists the toolchains with their constraints and what Bazel
+--    picks per target platform; commenting out the catch-all's registration clears it.
+local hz = spec.hazard
+if hz then
+  local root = target:sub(1, #target - #spec.file)
+  local function plain(s)
+    return (s or ''):gsub('[`*]', '')
+  end
+  local function buf_diags(buf, code)
+    local found = {}
+    for _, dd in ipairs(vim.diagnostic.get(buf)) do
+      local c = dd.code or (dd.user_data and dd.user_data.lsp and dd.user_data.lsp.code)
+      if c == code then
+        table.insert(found, dd)
+      end
+    end
+    return found
+  end
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. hz.file))
+  local mbuf = vim.api.nvim_get_current_buf()
+  if not vim.wait(wait_ms, function()
+    return #buf_diags(mbuf, hz.code) > 0
+  end, 20) then
+    return finish(1, 'no ' .. hz.code .. ' diagnostic in ' .. hz.file)
+  end
+  local hd = buf_diags(mbuf, hz.code)[1]
+  result.hazard = { lnum = hd.lnum, col = hd.col, message = hd.message }
+  step('hazard diagnostic', result.hazard)
+  if hd.lnum ~= hz.line or hd.col ~= hz.col then
+    return finish(1, ('hazard at %d:%d, expected %d:%d'):format(hd.lnum, hd.col, hz.line, hz.col))
+  end
+  if not string.find(hd.message, hz.message, 1, true) then
+    return finish(1, 'hazard message lacks ' .. hz.message)
+  end
+
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. hz.hover.file))
+  local tbuf = vim.api.nvim_get_current_buf()
+  vim.wait(wait_ms, function()
+    return next(vim.lsp.buf_get_clients(tbuf)) ~= nil
+  end, 20)
+  vim.api.nvim_win_set_cursor(0, { hz.hover.line + 1, hz.hover.col })
+  local hresp = vim.lsp.buf_request_sync(tbuf, 'textDocument/hover', vim.lsp.util.make_position_params(), wait_ms)
+  for _, r in pairs(hresp or {}) do
+    if r.result and r.result.contents then
+      result.hazard_hover = table.concat(vim.lsp.util.convert_input_to_markdown_lines(r.result.contents), '\n')
+    end
+  end
+  step('hazard hover', result.hazard_hover)
+  for _, want in ipairs(hz.hover.expect) do
+    if not string.find(plain(result.hazard_hover), want, 1, true) then
+      return finish(1, 'hazard hover lacks ' .. want)
+    end
+  end
+  vim.lsp.buf.hover()
+  vim.wait(wait_ms, function()
+    return float_text() ~= nil
+  end, 20)
+  result.hazard_float = float_text()
+  step('hazard hover float', result.hazard_float and #result.hazard_float or nil)
+  for _, want in ipairs(hz.hover.expect) do
+    if not string.find(plain(result.hazard_float), want, 1, true) then
+      return finish(1, 'hazard hover float lacks ' .. want)
+    end
+  end
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(w).relative ~= '' then
+      vim.api.nvim_win_close(w, true)
+    end
+  end
+
+  vim.cmd('buffer ' .. mbuf)
+  vim.api.nvim_buf_set_text(mbuf, hz.fix.line, hz.fix.col, hz.fix.line, hz.fix.col, { hz.fix.text })
+  result.hazard_cleared = vim.wait(wait_ms, function()
+    return #buf_diags(mbuf, hz.code) == 0
+  end, 20)
+  step('hazard cleared after fix', result.hazard_cleared)
+  if not result.hazard_cleared then
+    return finish(1, 'hazard not cleared after commenting out the catch-all registration')
+  end
 end
 finish(0)
