@@ -1,6 +1,8 @@
 //! The `toolcheck` binary: `check` (CI linter), `explain` (check docs), `resolve` (what Bazel
 //! will pick and why) and `lsp` (the language server), all over one analysis API.
 
+mod bench;
+mod cache;
 mod cli;
 mod config;
 mod facts_cmd;
@@ -78,6 +80,8 @@ enum Command {
         /// Exit with 1 when a finding at or above this severity is reported.
         #[arg(long, value_enum, default_value = "warning")]
         fail_on: FailOn,
+        #[command(flatten)]
+        cache: cache::CacheArgs,
     },
     /// Print a check's documentation.
     Explain {
@@ -90,6 +94,9 @@ enum Command {
     Resolve(Box<resolve_cmd::ResolveArgs>),
     /// Run the language server on stdin/stdout.
     Lsp,
+    /// Internal: time the analysis phases and incremental updates (for the benchmarks).
+    #[command(name = "__bench", hide = true)]
+    Bench(bench::BenchArgs),
     /// Internal: print the declaration facts toolcheck derived (macro-evaluation coverage).
     #[command(name = "__facts", hide = true)]
     Facts(Box<facts_cmd::FactsArgs>),
@@ -112,10 +119,15 @@ fn main() -> ExitCode {
             select,
             ignore,
             fail_on,
-        } => run_check(paths, format, ws, select, ignore, fail_on),
+            cache,
+        } => {
+            cache::configure(cache);
+            run_check(paths, format, ws, select, ignore, fail_on)
+        }
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
         Command::Lsp => lsp::run().map(|_| ExitCode::SUCCESS),
+        Command::Bench(args) => bench::run(args).map(|_| ExitCode::SUCCESS),
         Command::Facts(args) => facts_cmd::run(*args).map(|_| ExitCode::SUCCESS),
     };
     match result {
@@ -225,11 +237,12 @@ pub(crate) fn load(
         settings,
     };
     let ws = vfs::load_workspace(&root, opts)?;
-    Ok(Loaded {
-        root,
-        config,
-        host: AnalysisHost::new(ws),
-    })
+    // Facts depend only on file contents and toolcheck's build; the configuration is part of
+    // the key all the same so a changed toolcheck.toml can never reuse stale facts.
+    let config_key = std::fs::read_to_string(&config_path).unwrap_or_default();
+    let cache_dir = cache::configured_dir();
+    let (host, _) = cache::load_host(ws, cache_dir.as_deref(), &root, &config_key);
+    Ok(Loaded { root, config, host })
 }
 
 fn run_check(

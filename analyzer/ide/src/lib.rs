@@ -22,13 +22,13 @@ pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{
     FileId, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
 };
-pub use toolcheck_index::{bazelrc, expr};
+pub use toolcheck_index::{bazelrc, body, expr, facts};
 pub use toolcheck_lints::{
     check_by_name, Applicability, CheckMeta, Diagnostic, Fix, LintConfig, Related, Severity,
     TextEdit, ALL as ALL_CHECKS,
 };
 pub use toolcheck_resolve::model::BazelVersion;
-pub use toolcheck_syntax::{FileKind, TextRange};
+pub use toolcheck_syntax::{FileKind, SyntaxError, TextRange};
 
 mod navigation;
 pub use navigation::{
@@ -76,6 +76,35 @@ impl AnalysisHost {
             hashes,
             snapshot: None,
         }
+    }
+
+    /// Builds facts for every file, reusing precomputed ones (from a persistent cache keyed by
+    /// content): `cached[i]`, when present, must be the facts of `ws.files[i]`'s text. The
+    /// missing ones are lowered in parallel.
+    pub fn with_cached_facts(ws: Workspace, cached: Vec<Option<Arc<FileFacts>>>) -> AnalysisHost {
+        let (facts, hashes): (Vec<_>, Vec<_>) = ws
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let facts = match cached.get(i) {
+                    Some(Some(facts)) => facts.clone(),
+                    _ => Arc::new(lower(f.kind, &f.text)),
+                };
+                (facts, content_hash(&f.text))
+            })
+            .unzip();
+        AnalysisHost {
+            ws: Arc::new(ws),
+            facts,
+            hashes,
+            snapshot: None,
+        }
+    }
+
+    /// Every file's facts, indexed like the workspace's files.
+    pub fn file_facts(&self) -> &[Arc<FileFacts>] {
+        &self.facts
     }
 
     pub fn workspace(&self) -> &Workspace {

@@ -159,11 +159,9 @@ impl Gen {
         self.write(&format!("{base}/BUILD.bazel"), "")?;
         self.write(
             &format!("{base}/{lang}/BUILD.bazel"),
-            &format!(
-                "toolchain_type(\n    name = \"toolchain_type\",\n    visibility = [\"//visibility:public\"],\n)\n\n\
+            "toolchain_type(\n    name = \"toolchain_type\",\n    visibility = [\"//visibility:public\"],\n)\n\n\
                  toolchain_type(\n    name = \"runtime_type\",\n    visibility = [\"//visibility:public\"],\n)\n\n\
-                 exports_files([\n    \"defs.bzl\",\n    \"toolchain.bzl\",\n])\n"
-            ),
+                 exports_files([\n    \"defs.bzl\",\n    \"toolchain.bzl\",\n])\n",
         )?;
         let up = lang.to_uppercase();
         self.write(

@@ -1,0 +1,1080 @@
+//! The persistent facts cache: per-file [`FileFacts`] stored on disk keyed by a 128-bit hash of
+//! the file's content and kind, so a re-run over unchanged files costs about reading and
+//! hashing them.
+//!
+//! - **Location**: `--cache-dir DIR`, else `$XDG_CACHE_HOME/toolcheck`, else
+//!   `$HOME/.cache/toolcheck`; `--no-cache` turns it off. One file per workspace root
+//!   (`facts-<hash of the root>.bin`), so a workspace's cache never grows past its files.
+//! - **Invalidation**: the header holds toolcheck's version, the executable's size and
+//!   modification time (a rebuilt toolcheck is a new toolcheck), the format version and a hash
+//!   of the configuration; any difference ignores the whole file.
+//! - **Safety**: the file is written to a unique temporary name and renamed into place, so
+//!   concurrent runs never see a partial file (the last writer wins). A trailing checksum
+//!   covers every byte; a corrupt, truncated or foreign file is ignored and replaced. Decoding
+//!   is bounds-checked and depth-limited and never panics. Facts of a parse that ran out of
+//!   its time budget are never stored (that outcome depends on the machine's load).
+//! - **Encoding**: a compact hand-written binary form (LEB128 integers, length-prefixed
+//!   strings). Expression or statement forms this encoder does not know make the file
+//!   uncacheable (it is then lowered on every run) rather than being stored wrongly.
+//!
+//! This is the only place toolcheck writes files. The analysis stays free of I/O: it only
+//! gets facts through [`AnalysisHost::with_cached_facts`].
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use toolcheck_ide::body::{Body, Stmt, StmtKind, Target};
+use toolcheck_ide::expr::{Call, Expr, ExprKind, Kwarg};
+use toolcheck_ide::facts::{Binding, FileFacts, FuncDef, Load, Suppression, TopCall};
+use toolcheck_ide::{AnalysisHost, FileKind, SyntaxError, TextRange, Workspace};
+
+const MAGIC: &[u8; 8] = b"TCFACTS\x01";
+/// Bump when the encoding changes.
+const FORMAT: u32 = 2;
+/// Decoding gives up below this nesting (lowering itself stops at 48).
+const MAX_DEPTH: u32 = 256;
+
+/// The cache flags of `toolcheck check`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct CacheArgs {
+    /// Where to keep the per-file facts cache (default: $XDG_CACHE_HOME/toolcheck).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the facts cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+static CONFIGURED: OnceLock<CacheArgs> = OnceLock::new();
+
+/// Sets the cache flags for this process (before the workspace is loaded).
+pub fn configure(args: CacheArgs) {
+    let _ = CONFIGURED.set(args);
+}
+
+/// The cache directory for this process: the flags given to [`configure`], else the default.
+pub fn configured_dir() -> Option<PathBuf> {
+    let args = CONFIGURED.get().cloned().unwrap_or_default();
+    cache_dir(args.cache_dir.as_deref(), args.no_cache)
+}
+
+/// Where the cache lives, or `None` when it is off.
+pub fn cache_dir(explicit: Option<&Path>, disabled: bool) -> Option<PathBuf> {
+    if disabled {
+        return None;
+    }
+    if let Some(d) = explicit {
+        return Some(d.to_path_buf());
+    }
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x).join("toolcheck"));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".cache").join("toolcheck"))
+}
+
+/// What a cache file must match to be used: toolcheck's build and the configuration.
+fn header(config_key: &str) -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| fs::metadata(p).ok())
+        .map(|m| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            format!("{}:{mtime}", m.len())
+        })
+        .unwrap_or_default();
+    format!(
+        "toolcheck {} format {FORMAT} exe {exe} config {:032x}",
+        env!("CARGO_PKG_VERSION"),
+        hash128(config_key.as_bytes())
+    )
+}
+
+/// Statistics of one load, for `--verbose`-style reporting and the benchmarks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CacheStats {
+    pub hits: usize,
+    pub misses: usize,
+    pub written: bool,
+}
+
+/// Builds the analysis host for `ws`, reusing cached facts from `dir` and storing the new ones.
+/// `root` names the workspace (one cache file per root); `config_key` is everything besides
+/// file contents that facts could depend on.
+pub fn load_host(
+    ws: Workspace,
+    dir: Option<&Path>,
+    root: &Path,
+    config_key: &str,
+) -> (AnalysisHost, CacheStats) {
+    let Some(dir) = dir else {
+        return (AnalysisHost::new(ws), CacheStats::default());
+    };
+    let path = dir.join(format!(
+        "facts-{:032x}.bin",
+        hash128(root.to_string_lossy().as_bytes())
+    ));
+    let header = header(config_key);
+    let keys: Vec<Key> = ws
+        .files
+        .par_iter()
+        .map(|f| Key {
+            hash: hash128(f.text.as_bytes()),
+            kind: kind_tag(f.kind),
+        })
+        .collect();
+    let old = fs::read(&path).ok();
+    let table = old
+        .as_deref()
+        .and_then(|bytes| CacheFile::parse(bytes, &header));
+    let cached: Vec<Option<Arc<FileFacts>>> = match &table {
+        Some(t) => keys
+            .par_iter()
+            .map(|k| t.get(k).and_then(decode_facts).map(Arc::new))
+            .collect(),
+        None => vec![None; keys.len()],
+    };
+    let hits = cached.iter().filter(|c| c.is_some()).count();
+    let misses = keys.len() - hits;
+    let stale = table.as_ref().map(|t| t.entries.len()).unwrap_or(0) > hits;
+    let host = AnalysisHost::with_cached_facts(ws, cached);
+    let mut stats = CacheStats {
+        hits,
+        misses,
+        written: false,
+    };
+    if misses > 0 || stale || table.is_none() {
+        stats.written = write_cache(&path, &header, &keys, host.file_facts()).is_ok();
+    }
+    (host, stats)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    hash: u128,
+    kind: u8,
+}
+
+fn kind_tag(kind: FileKind) -> u8 {
+    match kind {
+        FileKind::Build => 1,
+        FileKind::Bzl => 2,
+        FileKind::Module => 3,
+        FileKind::Workspace => 4,
+        FileKind::Repo => 5,
+        FileKind::Bazelrc => 6,
+    }
+}
+
+/// A parsed cache file: the entry table over the file's bytes.
+struct CacheFile<'a> {
+    entries: HashMap<Key, &'a [u8]>,
+}
+
+impl<'a> CacheFile<'a> {
+    fn parse(bytes: &'a [u8], header: &str) -> Option<CacheFile<'a>> {
+        let body_len = bytes.len().checked_sub(16)?;
+        let (body, sum) = bytes.split_at(body_len);
+        if u128::from_le_bytes(sum.try_into().ok()?) != hash128(body) {
+            return None;
+        }
+        let mut r = Reader::new(body);
+        if r.take(8)? != MAGIC || r.str()? != header {
+            return None;
+        }
+        let count = r.len()?;
+        let mut entries = HashMap::new();
+        entries.reserve(count.min(body.len() / 8));
+        for _ in 0..count {
+            let hash = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
+            let kind = r.u8()?;
+            let len = r.len()?;
+            entries.insert(Key { hash, kind }, r.take(len)?);
+        }
+        Some(CacheFile { entries })
+    }
+
+    fn get(&self, key: &Key) -> Option<&'a [u8]> {
+        self.entries.get(key).copied()
+    }
+}
+
+fn write_cache(
+    path: &Path,
+    header: &str,
+    keys: &[Key],
+    facts: &[Arc<FileFacts>],
+) -> std::io::Result<()> {
+    let encoded: Vec<Option<Vec<u8>>> = keys
+        .par_iter()
+        .zip(facts.par_iter())
+        .map(|(_, f)| encode_facts(f))
+        .collect();
+    let mut seen = HashSet::new();
+    let mut w = Writer::default();
+    w.buf.extend_from_slice(MAGIC);
+    w.str(header);
+    let entries: Vec<(&Key, &Vec<u8>)> = keys
+        .iter()
+        .zip(&encoded)
+        .filter_map(|(k, e)| Some((k, e.as_ref()?)))
+        .filter(|(k, _)| seen.insert(**k))
+        .collect();
+    w.len(entries.len());
+    for (k, e) in entries {
+        w.buf.extend_from_slice(&k.hash.to_le_bytes());
+        w.u8(k.kind);
+        w.len(e.len());
+        w.buf.extend_from_slice(e);
+    }
+    let sum = hash128(&w.buf);
+    w.buf.extend_from_slice(&sum.to_le_bytes());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!(
+        ".{}.{}.{nanos}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("facts"),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&w.buf)?;
+        drop(f);
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashing.
+
+const P0: u64 = 0xa076_1d64_78bd_642f;
+const P1: u64 = 0xe703_7ed1_a0b4_28db;
+const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
+const P3: u64 = 0x5899_65cc_7537_4cc3;
+
+fn fold(a: u64, b: u64) -> u64 {
+    let r = (a as u128).wrapping_mul(b as u128);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+/// A fast 128-bit non-cryptographic hash (two folded-multiply lanes over 16-byte blocks).
+pub fn hash128(bytes: &[u8]) -> u128 {
+    let len = bytes.len() as u64;
+    let mut h1 = P0 ^ len;
+    let mut h2 = P1.wrapping_add(len.rotate_left(32));
+    let mut chunks = bytes.chunks_exact(16);
+    for c in &mut chunks {
+        let a = u64::from_le_bytes(c[..8].try_into().unwrap_or_default());
+        let b = u64::from_le_bytes(c[8..].try_into().unwrap_or_default());
+        h1 = fold(a ^ P2 ^ h1, b ^ P3);
+        h2 = fold(b ^ P0 ^ h2, a.rotate_left(29) ^ P1).wrapping_add(h1);
+    }
+    let rest = chunks.remainder();
+    let mut tail = [0u8; 16];
+    tail[..rest.len()].copy_from_slice(rest);
+    let a = u64::from_le_bytes(tail[..8].try_into().unwrap_or_default());
+    let b = u64::from_le_bytes(tail[8..].try_into().unwrap_or_default());
+    h1 = fold(a ^ P2 ^ h1, b ^ P3 ^ rest.len() as u64);
+    h2 = fold(b ^ P0 ^ h2, a.rotate_left(29) ^ P1).wrapping_add(h1);
+    let lo = fold(h1 ^ P3, h2 ^ P0);
+    let hi = fold(h2 ^ P2, h1 ^ P1 ^ lo);
+    ((hi as u128) << 64) | lo as u128
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding.
+
+#[derive(Default)]
+struct Writer {
+    buf: Vec<u8>,
+}
+
+/// A value this encoder does not know how to store.
+struct Uncacheable;
+
+type Enc = Result<(), Uncacheable>;
+
+impl Writer {
+    fn u8(&mut self, v: u8) {
+        self.buf.push(v);
+    }
+    fn u64(&mut self, mut v: u64) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.buf.push(byte);
+                return;
+            }
+            self.buf.push(byte | 0x80);
+        }
+    }
+    fn len(&mut self, v: usize) {
+        self.u64(v as u64);
+    }
+    fn bool(&mut self, v: bool) {
+        self.u8(v as u8);
+    }
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+    fn range(&mut self, r: TextRange) {
+        self.u64(r.start as u64);
+        self.u64(r.end as u64);
+    }
+    fn seq<T>(&mut self, items: &[T], mut f: impl FnMut(&mut Self, &T) -> Enc) -> Enc {
+        self.len(items.len());
+        for i in items {
+            f(self, i)?;
+        }
+        Ok(())
+    }
+}
+
+fn encode_facts(f: &FileFacts) -> Option<Vec<u8>> {
+    if f.syntax_errors
+        .iter()
+        .any(|e| e.message.contains("too complex to parse"))
+    {
+        return None;
+    }
+    let mut w = Writer::default();
+    enc_facts(&mut w, f).ok()?;
+    Some(w.buf)
+}
+
+fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
+    let FileFacts {
+        syntax_errors,
+        loads,
+        bindings,
+        functions,
+        calls,
+        statements,
+        suppressions,
+        has_dynamic_statements,
+    } = f;
+    w.seq(syntax_errors, |w, e| {
+        let SyntaxError { range, message } = e;
+        w.range(*range);
+        w.str(message);
+        Ok(())
+    })?;
+    w.seq(loads, |w, l| {
+        let Load {
+            module,
+            module_range,
+            symbols,
+            range,
+        } = l;
+        w.str(module);
+        w.range(*module_range);
+        w.seq(symbols, |w, (local, exported, r)| {
+            w.str(local);
+            w.str(exported);
+            w.range(*r);
+            Ok(())
+        })?;
+        w.range(*range);
+        Ok(())
+    })?;
+    w.seq(bindings, enc_binding)?;
+    w.seq(functions, |w, fd| {
+        let FuncDef {
+            name,
+            name_range,
+            params,
+            returns,
+            locals,
+            complex,
+            body,
+            range,
+        } = fd;
+        w.str(name);
+        w.range(*name_range);
+        w.seq(params, |w, (n, default)| {
+            w.str(n);
+            enc_opt_expr(w, default.as_ref())
+        })?;
+        w.seq(returns, enc_expr)?;
+        w.seq(locals, enc_binding)?;
+        w.bool(*complex);
+        let Body {
+            stmts,
+            has_varargs,
+            truncated,
+        } = body;
+        w.seq(stmts, enc_stmt)?;
+        w.bool(*has_varargs);
+        w.bool(*truncated);
+        w.range(*range);
+        Ok(())
+    })?;
+    w.seq(calls, |w, c| {
+        let TopCall { call, range } = c;
+        enc_call(w, call)?;
+        w.range(*range);
+        Ok(())
+    })?;
+    w.seq(statements, |w, r| {
+        w.range(*r);
+        Ok(())
+    })?;
+    w.seq(suppressions, |w, s| {
+        let Suppression {
+            checks,
+            file_wide,
+            scope,
+            comment,
+        } = s;
+        w.seq(checks, |w, (n, r)| {
+            w.str(n);
+            w.range(*r);
+            Ok(())
+        })?;
+        w.bool(*file_wide);
+        w.range(*scope);
+        w.range(*comment);
+        Ok(())
+    })?;
+    w.bool(*has_dynamic_statements);
+    Ok(())
+}
+
+fn enc_binding(w: &mut Writer, b: &Binding) -> Enc {
+    let Binding {
+        name,
+        name_range,
+        value,
+    } = b;
+    w.str(name);
+    w.range(*name_range);
+    enc_expr(w, value)
+}
+
+fn enc_opt_expr(w: &mut Writer, e: Option<&Expr>) -> Enc {
+    match e {
+        None => {
+            w.u8(0);
+            Ok(())
+        }
+        Some(e) => {
+            w.u8(1);
+            enc_expr(w, e)
+        }
+    }
+}
+
+fn enc_call(w: &mut Writer, c: &Call) -> Enc {
+    let Call {
+        func,
+        args,
+        kwargs,
+        has_splat,
+    } = c;
+    enc_expr(w, func)?;
+    w.seq(args, enc_expr)?;
+    w.seq(kwargs, |w, k| {
+        let Kwarg {
+            name,
+            name_range,
+            value,
+        } = k;
+        w.str(name);
+        w.range(*name_range);
+        enc_expr(w, value)
+    })?;
+    w.bool(*has_splat);
+    Ok(())
+}
+
+#[allow(unreachable_patterns)]
+fn enc_expr(w: &mut Writer, e: &Expr) -> Enc {
+    let Expr { kind, range } = e;
+    match kind {
+        ExprKind::Str(s) => {
+            w.u8(1);
+            w.str(s);
+        }
+        ExprKind::Int(i) => {
+            w.u8(2);
+            w.u64(*i as u64);
+        }
+        ExprKind::Bool(b) => {
+            w.u8(3);
+            w.bool(*b);
+        }
+        ExprKind::None => w.u8(4),
+        ExprKind::List(items) => {
+            w.u8(5);
+            w.seq(items, enc_expr)?;
+        }
+        ExprKind::Tuple(items) => {
+            w.u8(6);
+            w.seq(items, enc_expr)?;
+        }
+        ExprKind::Dict(pairs) => {
+            w.u8(7);
+            w.seq(pairs, |w, (k, v)| {
+                enc_expr(w, k)?;
+                enc_expr(w, v)
+            })?;
+        }
+        ExprKind::Name(n) => {
+            w.u8(8);
+            w.str(n);
+        }
+        ExprKind::Attr(obj, attr) => {
+            w.u8(9);
+            enc_expr(w, obj)?;
+            w.str(attr);
+        }
+        ExprKind::Index(a, b) => {
+            w.u8(10);
+            enc_expr(w, a)?;
+            enc_expr(w, b)?;
+        }
+        ExprKind::Call(c) => {
+            w.u8(11);
+            enc_call(w, c)?;
+        }
+        ExprKind::Add(a, b) => {
+            w.u8(12);
+            enc_expr(w, a)?;
+            enc_expr(w, b)?;
+        }
+        ExprKind::Cond {
+            then,
+            cond,
+            otherwise,
+        } => {
+            w.u8(13);
+            enc_expr(w, then)?;
+            enc_expr(w, cond)?;
+            enc_expr(w, otherwise)?;
+        }
+        ExprKind::Not(a) => {
+            w.u8(14);
+            enc_expr(w, a)?;
+        }
+        ExprKind::BoolOp { and, left, right } => {
+            w.u8(15);
+            w.bool(*and);
+            enc_expr(w, left)?;
+            enc_expr(w, right)?;
+        }
+        ExprKind::Eq { eq, left, right } => {
+            w.u8(16);
+            w.bool(*eq);
+            enc_expr(w, left)?;
+            enc_expr(w, right)?;
+        }
+        ExprKind::In(a, b) => {
+            w.u8(17);
+            enc_expr(w, a)?;
+            enc_expr(w, b)?;
+        }
+        ExprKind::Unknown => w.u8(18),
+        // Forms added after this encoder was written: do not cache the file.
+        _ => return Err(Uncacheable),
+    }
+    w.range(*range);
+    Ok(())
+}
+
+fn enc_target(w: &mut Writer, t: &Target) -> Enc {
+    match t {
+        Target::Name(n) => {
+            w.u8(1);
+            w.str(n);
+            Ok(())
+        }
+        Target::Tuple(items) => {
+            w.u8(2);
+            w.seq(items, enc_target)
+        }
+        Target::Other(e) => {
+            w.u8(3);
+            enc_expr(w, e)
+        }
+    }
+}
+
+#[allow(unreachable_patterns)]
+fn enc_stmt(w: &mut Writer, s: &Stmt) -> Enc {
+    let Stmt { kind, range } = s;
+    match kind {
+        StmtKind::Assign { target, value } => {
+            w.u8(1);
+            enc_target(w, target)?;
+            enc_expr(w, value)?;
+        }
+        StmtKind::AugAssign { target, value } => {
+            w.u8(2);
+            enc_target(w, target)?;
+            enc_expr(w, value)?;
+        }
+        StmtKind::Expr(e) => {
+            w.u8(3);
+            enc_expr(w, e)?;
+        }
+        StmtKind::Return(e) => {
+            w.u8(4);
+            enc_opt_expr(w, e.as_ref())?;
+        }
+        StmtKind::If {
+            cond,
+            then,
+            orelse,
+            elif,
+        } => {
+            w.u8(5);
+            enc_expr(w, cond)?;
+            w.seq(then, enc_stmt)?;
+            w.seq(orelse, enc_stmt)?;
+            w.bool(*elif);
+        }
+        StmtKind::For { target, iter, body } => {
+            w.u8(6);
+            enc_target(w, target)?;
+            enc_expr(w, iter)?;
+            w.seq(body, enc_stmt)?;
+        }
+        StmtKind::Break => w.u8(7),
+        StmtKind::Continue => w.u8(8),
+        StmtKind::Def(n) => {
+            w.u8(9);
+            w.str(n);
+        }
+        StmtKind::Opaque => w.u8(10),
+        _ => return Err(Uncacheable),
+    }
+    w.range(*range);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding: every read is bounds-checked; `None` means "not usable", never a panic.
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    depth: u32,
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader {
+            bytes,
+            pos: 0,
+            depth: 0,
+        }
+    }
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(n)?;
+        let s = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(s)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            v |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    fn u32(&mut self) -> Option<u32> {
+        u32::try_from(self.u64()?).ok()
+    }
+    /// A length, which can never exceed the bytes left (every element takes at least one).
+    fn len(&mut self) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n <= self.bytes.len() - self.pos).then_some(n)
+    }
+    fn bool(&mut self) -> Option<bool> {
+        match self.u8()? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = self.len()?;
+        std::str::from_utf8(self.take(n)?).ok().map(str::to_string)
+    }
+    fn range(&mut self) -> Option<TextRange> {
+        Some(TextRange {
+            start: self.u32()?,
+            end: self.u32()?,
+        })
+    }
+    fn seq<T>(&mut self, mut f: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(f(self)?);
+        }
+        Some(out)
+    }
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let v = f(self);
+        self.depth -= 1;
+        v
+    }
+}
+
+fn decode_facts(bytes: &[u8]) -> Option<FileFacts> {
+    let mut r = Reader::new(bytes);
+    let f = dec_facts(&mut r)?;
+    (r.pos == bytes.len()).then_some(f)
+}
+
+fn dec_facts(r: &mut Reader<'_>) -> Option<FileFacts> {
+    Some(FileFacts {
+        syntax_errors: r.seq(|r| {
+            Some(SyntaxError {
+                range: r.range()?,
+                message: r.str()?,
+            })
+        })?,
+        loads: r.seq(|r| {
+            Some(Load {
+                module: r.str()?,
+                module_range: r.range()?,
+                symbols: r.seq(|r| Some((r.str()?, r.str()?, r.range()?)))?,
+                range: r.range()?,
+            })
+        })?,
+        bindings: r.seq(dec_binding)?,
+        functions: r.seq(|r| {
+            Some(FuncDef {
+                name: r.str()?,
+                name_range: r.range()?,
+                params: r.seq(|r| Some((r.str()?, dec_opt_expr(r)?)))?,
+                returns: r.seq(dec_expr)?,
+                locals: r.seq(dec_binding)?,
+                complex: r.bool()?,
+                body: Body {
+                    stmts: r.seq(dec_stmt)?,
+                    has_varargs: r.bool()?,
+                    truncated: r.bool()?,
+                },
+                range: r.range()?,
+            })
+        })?,
+        calls: r.seq(|r| {
+            Some(TopCall {
+                call: dec_call(r)?,
+                range: r.range()?,
+            })
+        })?,
+        statements: r.seq(Reader::range)?,
+        suppressions: r.seq(|r| {
+            Some(Suppression {
+                checks: r.seq(|r| Some((r.str()?, r.range()?)))?,
+                file_wide: r.bool()?,
+                scope: r.range()?,
+                comment: r.range()?,
+            })
+        })?,
+        has_dynamic_statements: r.bool()?,
+    })
+}
+
+fn dec_binding(r: &mut Reader<'_>) -> Option<Binding> {
+    Some(Binding {
+        name: r.str()?,
+        name_range: r.range()?,
+        value: dec_expr(r)?,
+    })
+}
+
+fn dec_opt_expr(r: &mut Reader<'_>) -> Option<Option<Expr>> {
+    match r.u8()? {
+        0 => Some(None),
+        1 => Some(Some(dec_expr(r)?)),
+        _ => None,
+    }
+}
+
+fn dec_call(r: &mut Reader<'_>) -> Option<Call> {
+    Some(Call {
+        func: dec_expr(r)?,
+        args: r.seq(dec_expr)?,
+        kwargs: r.seq(|r| {
+            Some(Kwarg {
+                name: r.str()?,
+                name_range: r.range()?,
+                value: dec_expr(r)?,
+            })
+        })?,
+        has_splat: r.bool()?,
+    })
+}
+
+fn dec_box(r: &mut Reader<'_>) -> Option<Box<Expr>> {
+    dec_expr(r).map(Box::new)
+}
+
+fn dec_expr(r: &mut Reader<'_>) -> Option<Expr> {
+    r.nested(|r| {
+        let kind = match r.u8()? {
+            1 => ExprKind::Str(r.str()?),
+            2 => ExprKind::Int(r.u64()? as i64),
+            3 => ExprKind::Bool(r.bool()?),
+            4 => ExprKind::None,
+            5 => ExprKind::List(r.seq(dec_expr)?),
+            6 => ExprKind::Tuple(r.seq(dec_expr)?),
+            7 => ExprKind::Dict(r.seq(|r| Some((dec_expr(r)?, dec_expr(r)?)))?),
+            8 => ExprKind::Name(r.str()?),
+            9 => ExprKind::Attr(dec_box(r)?, r.str()?),
+            10 => ExprKind::Index(dec_box(r)?, dec_box(r)?),
+            11 => ExprKind::Call(Box::new(dec_call(r)?)),
+            12 => ExprKind::Add(dec_box(r)?, dec_box(r)?),
+            13 => ExprKind::Cond {
+                then: dec_box(r)?,
+                cond: dec_box(r)?,
+                otherwise: dec_box(r)?,
+            },
+            14 => ExprKind::Not(dec_box(r)?),
+            15 => ExprKind::BoolOp {
+                and: r.bool()?,
+                left: dec_box(r)?,
+                right: dec_box(r)?,
+            },
+            16 => ExprKind::Eq {
+                eq: r.bool()?,
+                left: dec_box(r)?,
+                right: dec_box(r)?,
+            },
+            17 => ExprKind::In(dec_box(r)?, dec_box(r)?),
+            18 => ExprKind::Unknown,
+            _ => return None,
+        };
+        Some(Expr {
+            kind,
+            range: r.range()?,
+        })
+    })
+}
+
+fn dec_target(r: &mut Reader<'_>) -> Option<Target> {
+    r.nested(|r| match r.u8()? {
+        1 => Some(Target::Name(r.str()?)),
+        2 => Some(Target::Tuple(r.seq(dec_target)?)),
+        3 => Some(Target::Other(dec_expr(r)?)),
+        _ => None,
+    })
+}
+
+fn dec_stmt(r: &mut Reader<'_>) -> Option<Stmt> {
+    r.nested(|r| {
+        let kind = match r.u8()? {
+            1 => StmtKind::Assign {
+                target: dec_target(r)?,
+                value: dec_expr(r)?,
+            },
+            2 => StmtKind::AugAssign {
+                target: dec_target(r)?,
+                value: dec_expr(r)?,
+            },
+            3 => StmtKind::Expr(dec_expr(r)?),
+            4 => StmtKind::Return(dec_opt_expr(r)?),
+            5 => StmtKind::If {
+                cond: dec_expr(r)?,
+                then: r.seq(dec_stmt)?,
+                orelse: r.seq(dec_stmt)?,
+                elif: r.bool()?,
+            },
+            6 => StmtKind::For {
+                target: dec_target(r)?,
+                iter: dec_expr(r)?,
+                body: r.seq(dec_stmt)?,
+            },
+            7 => StmtKind::Break,
+            8 => StmtKind::Continue,
+            9 => StmtKind::Def(r.str()?),
+            10 => StmtKind::Opaque,
+            _ => return None,
+        };
+        Some(Stmt {
+            kind,
+            range: r.range()?,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts_of(kind: FileKind, text: &str) -> FileFacts {
+        toolcheck_ide::lower(kind, text)
+    }
+
+    const SAMPLE: &str = r#"load("//a:b.bzl", "x", y = "z")
+# toolcheck: disable=unresolved-label
+X = [1, -2, "s", None, True, {"k": (1, 2)}, a.b[0], f(*a, **k), 1 + 2, "a" if c else "b"]
+Y = not (a and b or (c == d) or (e != f) or (g in h))
+
+def m(name, deps = [], *args):
+    v = [d for d in deps]
+    if name:
+        native.filegroup(name = name)
+    elif deps:
+        pass
+    else:
+        return None
+    for a, b in deps:
+        x.y = 1
+        x += [b]
+        break
+    return [name]
+
+toolchain(name = "t", toolchain_type = ":tt", exec_compatible_with = X)
+def broken(:
+"#;
+
+    #[test]
+    fn round_trips_facts() {
+        for kind in [FileKind::Bzl, FileKind::Build, FileKind::Module] {
+            let facts = facts_of(kind, SAMPLE);
+            let Some(bytes) = encode_facts(&facts) else {
+                // A form this encoder does not know yet: the file is simply not cached.
+                continue;
+            };
+            assert_eq!(decode_facts(&bytes).as_ref(), Some(&facts));
+        }
+    }
+
+    #[test]
+    fn corrupt_and_truncated_entries_are_rejected_without_panicking() {
+        let facts = facts_of(
+            FileKind::Build,
+            "toolchain(name = \"t\", toolchain = \":x\")\n",
+        );
+        let bytes = encode_facts(&facts).expect("encodable");
+        for cut in 0..bytes.len() {
+            assert!(decode_facts(&bytes[..cut]).is_none());
+        }
+        for i in 0..bytes.len() {
+            for v in [0u8, 0x7f, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] = v;
+                let _ = decode_facts(&b);
+            }
+        }
+        // Deep nesting from a hostile file is refused, not a stack overflow.
+        let deep: Vec<u8> = std::iter::repeat_n(14u8, 100_000).collect();
+        assert!(dec_expr(&mut Reader::new(&deep)).is_none());
+    }
+
+    fn workspace(files: &[(&str, &str)]) -> Workspace {
+        let mut ws = Workspace::default();
+        for (path, text) in files {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let kind = FileKind::from_file_name(name).expect("starlark file");
+            ws.add_file(
+                toolcheck_ide::RepoName::main(),
+                path.to_string(),
+                kind,
+                Arc::from(*text),
+            );
+        }
+        ws
+    }
+
+    #[test]
+    fn cache_file_is_reused_invalidated_and_survives_corruption() {
+        let dir = std::env::temp_dir().join(format!(
+            "toolcheck-cache-test-{}-{}",
+            std::process::id(),
+            hash128(b"x") as u32
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        let files = [
+            ("MODULE.bazel", "module(name = \"m\")\n"),
+            (
+                "a/BUILD.bazel",
+                "toolchain(name = \"t\", toolchain = \":x\")\n",
+            ),
+        ];
+        let root = Path::new("/ws");
+        let (host, s) = load_host(workspace(&files), Some(&dir), root, "cfg");
+        assert_eq!((s.hits, s.misses, s.written), (0, 2, true));
+        let fresh: Vec<FileFacts> = host.file_facts().iter().map(|f| (**f).clone()).collect();
+
+        let (host, s) = load_host(workspace(&files), Some(&dir), root, "cfg");
+        assert_eq!((s.hits, s.misses, s.written), (2, 0, false));
+        let cached: Vec<FileFacts> = host.file_facts().iter().map(|f| (**f).clone()).collect();
+        assert_eq!(fresh, cached);
+
+        // Another configuration ignores the file.
+        let (_, s) = load_host(workspace(&files), Some(&dir), root, "other");
+        assert_eq!((s.hits, s.misses), (0, 2));
+
+        // A changed file misses; the unchanged one hits.
+        let changed = [files[0], ("a/BUILD.bazel", "platform(name = \"p\")\n")];
+        let (_, s) = load_host(workspace(&changed), Some(&dir), root, "other");
+        assert_eq!((s.hits, s.misses), (1, 1));
+
+        // Corrupt every cache file: ignored and rewritten.
+        for e in fs::read_dir(&dir).expect("cache dir").flatten() {
+            let mut b = fs::read(e.path()).expect("cache file");
+            let mid = b.len() / 2;
+            b[mid] ^= 0x55;
+            fs::write(e.path(), &b).expect("write");
+        }
+        let (_, s) = load_host(workspace(&changed), Some(&dir), root, "other");
+        assert_eq!((s.hits, s.misses, s.written), (0, 2, true));
+        let (_, s) = load_host(workspace(&changed), Some(&dir), root, "other");
+        assert_eq!(s.hits, 2);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn hash_distinguishes_small_changes() {
+        let mut seen = HashSet::new();
+        for n in 0..64usize {
+            let s = "a".repeat(n);
+            assert!(seen.insert(hash128(s.as_bytes())));
+            let mut t = s.clone().into_bytes();
+            if let Some(b) = t.last_mut() {
+                *b = b'b';
+                assert!(seen.insert(hash128(&t)));
+            }
+        }
+    }
+}
