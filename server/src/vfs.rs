@@ -269,6 +269,12 @@ impl Loader {
             );
             return;
         };
+        // `local_repository(name = "x", path = ".")` names the main repository itself: an
+        // alias, not a second copy of every file.
+        if canonical == self.root {
+            self.ws.main_aliases.push(name.to_string());
+            return;
+        }
         let module_name = module.or_else(|| module_name_of(&canonical));
         let display_prefix = canonical
             .strip_prefix(&self.root)

@@ -396,6 +396,9 @@ impl WorkspaceIndex {
             }
         }
         main_mapping.insert("bazel_tools", RepoName::new("bazel_tools"));
+        for alias in &ws.main_aliases {
+            main_mapping.insert(alias.clone(), RepoName::main());
+        }
         if !self.modes.bzlmod {
             self.mappings.insert(RepoName::main(), main_mapping);
             return;
@@ -526,6 +529,17 @@ impl WorkspaceIndex {
                 }
             }
             self.mappings.insert(repo, mapping);
+        }
+        // Repositories outside the resolved module graph (a module directory nobody depends
+        // on, a WORKSPACE repository in bzlmod mode): their mapping is unknown, so names
+        // resolve to repositories of the same name.
+        for r in &ws.repos {
+            self.mappings.entry(r.name.clone()).or_insert_with(|| {
+                let mut m = RepoMapping::default();
+                m.identity_fallback = true;
+                m.insert(r.name.as_str(), r.name.clone());
+                m
+            });
         }
     }
 

@@ -98,6 +98,9 @@ pub struct Workspace {
     pub bazel_version_file: Option<String>,
     pub problems: Vec<LoadProblem>,
     pub settings: Settings,
+    /// Repository names that designate the main repository itself (a `local_repository`
+    /// whose path is the workspace root).
+    pub main_aliases: Vec<String>,
 }
 
 impl Workspace {
