@@ -206,3 +206,23 @@ fn bazelrc_flags_are_indexed() {
         "{diags:#?}"
     );
 }
+
+#[test]
+fn local_repository_at_the_root_is_the_main_repository() {
+    let dir = scratch_dir("ws-self-alias");
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", "local_repository(name = \"myself\", path = \".\")\nregister_toolchains(\"@myself//tc:all\")\n"),
+            (
+                "tc/BUILD",
+                "toolchain_type(name = \"type\")\ntoolchain(name = \"t\", toolchain = \":i\", toolchain_type = \"@myself//tc:type\")\ntoolchain(name = \"u\", toolchain = \":i\", toolchain_type = \"@myself//tc:typo\")\n",
+            ),
+        ],
+    );
+    let (_, diags) = run(&[], &dir);
+    // One finding, reported once (the workspace is not read a second time as `@myself`).
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].1, "tc/BUILD");
+    assert!(diags[0].2.contains("@myself//tc:typo"), "{diags:#?}");
+}

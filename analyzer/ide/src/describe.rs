@@ -146,6 +146,9 @@ impl Analysis {
             s.push_str("\n**What Bazel picks** (as a mandatory type):\n");
             let resolver = sim.resolver();
             for p in platforms.iter().take(12) {
+                if self.is_cancelled() {
+                    break;
+                }
                 let request = Request {
                     trace: false,
                     ..Request::new(

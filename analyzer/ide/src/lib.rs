@@ -5,6 +5,7 @@
 //! Per-file facts are cached by content hash: a change re-lowers only the changed file, and
 //! the workspace index (a linear merge of the facts) is rebuilt from the cached facts.
 
+mod cancel;
 mod describe;
 mod debug;
 mod resolve;
@@ -17,6 +18,7 @@ use toolcheck_index::facts::{lower_file, FileFacts};
 use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_syntax::{LineIndex, ParseLimits};
 
+pub use cancel::{Cancellable, Cancelled};
 pub use resolve::{GroupOutcome, PlatformOutcome, ResolveFailure, ResolveQuery, ToolchainChoice};
 pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{
@@ -60,6 +62,8 @@ pub struct AnalysisHost {
     facts: Vec<Arc<FileFacts>>,
     hashes: Vec<u64>,
     snapshot: Option<Analysis>,
+    /// Bumped by every change; snapshots taken before it are cancelled.
+    revision: cancel::Revision,
 }
 
 impl AnalysisHost {
@@ -75,6 +79,7 @@ impl AnalysisHost {
             facts,
             hashes,
             snapshot: None,
+            revision: Default::default(),
         }
     }
 
@@ -99,6 +104,7 @@ impl AnalysisHost {
             facts,
             hashes,
             snapshot: None,
+            revision: Default::default(),
         }
     }
 
@@ -122,7 +128,7 @@ impl AnalysisHost {
             self.facts[i] = Arc::new(lower(kind, &ws.files[i].text));
             self.hashes[i] = hash;
         }
-        self.snapshot = None;
+        self.invalidate();
     }
 
     /// Adds a file (created on disk or opened in an editor) and returns its id.
@@ -136,8 +142,43 @@ impl AnalysisHost {
         self.facts.push(Arc::new(lower(kind, &text)));
         self.hashes.push(content_hash(&text));
         let id = Arc::make_mut(&mut self.ws).add_file(repo, path, kind, text);
-        self.snapshot = None;
+        self.invalidate();
         id
+    }
+
+    /// Removes a file (deleted on disk): its package, targets, registrations and every other
+    /// fact it contributed leave the index. Files after it are renumbered (`FileId`s above
+    /// `file` move down by one); snapshots taken before keep their own numbering.
+    pub fn remove_file(&mut self, file: FileId) {
+        let i = file.0 as usize;
+        if i >= self.facts.len() {
+            return;
+        }
+        self.facts.remove(i);
+        self.hashes.remove(i);
+        let ws = Arc::make_mut(&mut self.ws);
+        ws.files.remove(i);
+        let shift = |id: FileId| FileId(if id.0 > file.0 { id.0 - 1 } else { id.0 });
+        ws.rc_files.retain(|(_, id)| *id != file);
+        for (_, id) in &mut ws.rc_files {
+            *id = shift(*id);
+        }
+        ws.problems.retain(|p| p.file != Some(file));
+        for p in &mut ws.problems {
+            p.file = p.file.map(shift);
+        }
+        self.invalidate();
+    }
+
+    /// Cancels every snapshot handed out so far (for changes the host does not see, such as
+    /// the lint configuration).
+    pub fn request_cancellation(&self) {
+        self.revision.bump();
+    }
+
+    fn invalidate(&mut self) {
+        self.snapshot = None;
+        self.revision.bump();
     }
 
     /// Finds a file by repository and repository-relative path.
@@ -163,6 +204,7 @@ impl AnalysisHost {
                 version,
                 simulation: std::sync::OnceLock::new(),
             }),
+            cancel: self.revision.token(),
         };
         self.snapshot = Some(snapshot.clone());
         snapshot
@@ -192,6 +234,7 @@ struct Snapshot {
 #[derive(Clone)]
 pub struct Analysis {
     inner: Arc<Snapshot>,
+    cancel: cancel::Token,
 }
 
 impl Analysis {

@@ -41,8 +41,20 @@ pub fn check_by_name(name: &str) -> Option<&'static CheckMeta> {
 /// Runs every enabled check over the workspace and returns the diagnostics that survive
 /// configuration and suppression comments, ordered by file and position.
 pub fn run_checks(ctx: &LintContext<'_>, config: &LintConfig) -> Vec<Diagnostic> {
+    run_checks_until(ctx, config, &|| false).unwrap_or_default()
+}
+
+/// [`run_checks`], polling `cancelled` between checks; `None` once it returns true.
+pub fn run_checks_until(
+    ctx: &LintContext<'_>,
+    config: &LintConfig,
+    cancelled: &dyn Fn() -> bool,
+) -> Option<Vec<Diagnostic>> {
     let mut out = Vec::new();
     for check in ALL {
+        if cancelled() {
+            return None;
+        }
         if check.name == suppress::UNUSED_SUPPRESSION.name {
             continue;
         }
@@ -71,5 +83,5 @@ pub fn run_checks(ctx: &LintContext<'_>, config: &LintConfig) -> Vec<Diagnostic>
     });
     // One finding per place: a constant used by many targets is reported once, at the constant.
     out.dedup_by(|a, b| a.file == b.file && a.range == b.range && a.check == b.check);
-    out
+    (!cancelled()).then_some(out)
 }

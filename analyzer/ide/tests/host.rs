@@ -1,0 +1,176 @@
+//! `AnalysisHost` changes seen through snapshots: removing files (their package, targets and
+//! registrations leave the index; later files are renumbered) and cancellation of snapshots
+//! taken before a change.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use toolcheck_ide::{
+    AnalysisHost, Cancelled, FileId, FileKind, LintConfig, RepoInfo, RepoName, RepoOrigin,
+    Workspace,
+};
+
+const TYPE_BUILD: &str = "toolchain_type(name = \"t\")\n";
+const TC_BUILD: &str = "toolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \"//pkg:t\",\n)\n\nfilegroup(name = \"impl\")\n";
+const MODULE: &str = "module(name = \"m\")\n\nregister_toolchains(\"//other:tc\")\n";
+
+fn host() -> (AnalysisHost, FileId, FileId, FileId) {
+    let mut ws = Workspace::default();
+    ws.repos.push(RepoInfo {
+        name: RepoName::main(),
+        root_display: String::new(),
+        display_prefix: String::new(),
+        origin: RepoOrigin::Main,
+        module_name: None,
+    });
+    let mut host = AnalysisHost::new(ws);
+    let module = host.add_file(
+        RepoName::main(),
+        "MODULE.bazel".into(),
+        FileKind::Module,
+        MODULE.into(),
+    );
+    let ty = host.add_file(
+        RepoName::main(),
+        "pkg/BUILD.bazel".into(),
+        FileKind::Build,
+        TYPE_BUILD.into(),
+    );
+    let tc = host.add_file(
+        RepoName::main(),
+        "other/BUILD.bazel".into(),
+        FileKind::Build,
+        TC_BUILD.into(),
+    );
+    (host, module, ty, tc)
+}
+
+fn codes(host: &mut AnalysisHost) -> Vec<(String, &'static str)> {
+    let a = host.analysis();
+    a.diagnostics(&LintConfig::default())
+        .into_iter()
+        .map(|d| (a.workspace().file(d.file).path.clone(), d.check))
+        .collect()
+}
+
+#[test]
+fn a_removed_file_leaves_the_index() {
+    let (mut host, module, ty, tc) = host();
+    let a = host.analysis();
+    assert!(a.index().targets.keys().any(|l| l.to_string() == "//pkg:t"));
+    assert_eq!(a.index().registrations.len(), 1);
+    assert!(!codes(&mut host)
+        .iter()
+        .any(|(_, c)| *c == "unresolved-label"));
+
+    // The type's package goes: the toolchain now names a missing package.
+    host.remove_file(ty);
+    let a = host.analysis();
+    assert_eq!(a.workspace().files.len(), 2);
+    assert!(!a.index().targets.keys().any(|l| l.to_string() == "//pkg:t"));
+    assert!(!a
+        .index()
+        .packages
+        .keys()
+        .any(|p| format!("{p:?}").contains("pkg")));
+    // Files after it moved down by one.
+    let moved = FileId(tc.0 - 1);
+    assert_eq!(a.workspace().file(moved).path, "other/BUILD.bazel");
+    assert_eq!(
+        host.file_id(&RepoName::main(), "other/BUILD.bazel"),
+        Some(moved)
+    );
+    assert_eq!(host.file_id(&RepoName::main(), "pkg/BUILD.bazel"), None);
+    let found = codes(&mut host);
+    assert!(
+        found.contains(&("other/BUILD.bazel".to_string(), "unresolved-label")),
+        "{found:?}"
+    );
+
+    // The registrations go with MODULE.bazel.
+    host.remove_file(module);
+    assert!(host.analysis().index().registrations.is_empty());
+
+    // Created again: everything is back.
+    host.add_file(
+        RepoName::main(),
+        "pkg/BUILD.bazel".into(),
+        FileKind::Build,
+        TYPE_BUILD.into(),
+    );
+    host.add_file(
+        RepoName::main(),
+        "MODULE.bazel".into(),
+        FileKind::Module,
+        MODULE.into(),
+    );
+    let a = host.analysis();
+    assert!(a.index().targets.keys().any(|l| l.to_string() == "//pkg:t"));
+    assert_eq!(a.index().registrations.len(), 1);
+    assert!(!codes(&mut host)
+        .iter()
+        .any(|(_, c)| *c == "unresolved-label"));
+}
+
+#[test]
+fn removing_an_unknown_file_is_a_no_op() {
+    let (mut host, ..) = host();
+    let before = host.analysis();
+    host.remove_file(FileId(99));
+    assert_eq!(host.analysis().workspace().files.len(), 3);
+    assert!(!before.is_cancelled());
+}
+
+#[test]
+fn a_change_cancels_older_snapshots() {
+    let (mut host, _, ty, _) = host();
+    let old = host.analysis();
+    assert!(!old.is_cancelled());
+    assert!(old.try_diagnostics(&LintConfig::default()).is_ok());
+    // The same state hands out the same (uncancelled) snapshot.
+    assert!(!host.analysis().is_cancelled());
+
+    host.set_file_text(ty, "toolchain_type(name = \"u\")\n".into());
+    assert!(old.is_cancelled());
+    assert_eq!(old.try_diagnostics(&LintConfig::default()), Err(Cancelled));
+    assert_eq!(old.try_hover(ty, 3), Err(Cancelled));
+    assert_eq!(
+        old.try_resolution_report(ty, Some(3)).map(|_| ()),
+        Err(Cancelled)
+    );
+    // The plain queries still answer, about the old state (for the CLI, which never cancels).
+    assert!(!old
+        .diagnostics(&LintConfig::default())
+        .iter()
+        .any(|d| d.check == "unresolved-label"));
+
+    let new = host.analysis();
+    assert!(!new.is_cancelled());
+    let found = new.try_diagnostics(&LintConfig::default()).unwrap();
+    assert!(found.iter().any(|d| d.check == "unresolved-label"));
+
+    host.request_cancellation();
+    assert!(new.is_cancelled());
+    let (mut host2, ..) = self::host();
+    let a = host2.analysis();
+    host2.remove_file(FileId(0));
+    assert!(a.is_cancelled());
+}
+
+#[test]
+fn a_request_flag_cancels_one_view_only() {
+    let (mut host, _, ty, _) = host();
+    let a = host.analysis();
+    let flag = Arc::new(AtomicBool::new(false));
+    let req = a.with_cancel_flag(flag.clone());
+    let hover = req
+        .try_hover(ty, 3)
+        .unwrap()
+        .expect("hover on toolchain_type");
+    assert!(hover.markdown.contains("//pkg:t"));
+    flag.store(true, Ordering::SeqCst);
+    assert!(req.is_cancelled());
+    assert_eq!(req.try_hover(ty, 3), Err(Cancelled));
+    assert!(req.try_diagnostics(&LintConfig::default()).is_err());
+    assert!(!a.is_cancelled(), "the snapshot itself is not cancelled");
+}
