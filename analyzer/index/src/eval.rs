@@ -292,7 +292,13 @@ impl<'a> Env<'a> {
             file,
             range: expr.range,
         };
-        if depth > self.max_depth() || !self.charge(1, loc) {
+        if depth > self.max_depth() {
+            if self.running() {
+                self.hit_limit(loc, "expressions and calls nested too deeply".to_string());
+            }
+            return Val::unknown(loc);
+        }
+        if !self.charge(1, loc) {
             return Val::unknown(loc);
         }
         let v = match &expr.kind {
@@ -426,10 +432,9 @@ impl<'a> Env<'a> {
             ExprKind::Eq { eq, left, right } => {
                 let l = self.eval_in(file, left, scope, depth + 1);
                 let r = self.eval_in(file, right, scope, depth + 1);
-                if l.is_unknown() || r.is_unknown() {
-                    V::Unknown(Unknown::Dynamic)
-                } else {
-                    V::Bool((l.v == r.v) == *eq)
+                match crate::macros::veq(&l.v, &r.v) {
+                    Some(same) => V::Bool(same == *eq),
+                    None => V::Unknown(Unknown::Dynamic),
                 }
             }
             ExprKind::In(item, container) => {

@@ -1263,7 +1263,7 @@ fn macro_targets(
         limits.push(crate::macros::MacroLimit {
             call: Loc {
                 file: id,
-                range: call.range,
+                range: call.call.func.range,
             },
             callee: callee.clone(),
             hit,

@@ -100,7 +100,7 @@ pub struct Run {
 /// A macro call (in a BUILD or WORKSPACE file) stopped by a bound.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MacroLimit {
-    /// The call statement in the BUILD or WORKSPACE file.
+    /// The callee of the call in the BUILD or WORKSPACE file.
     pub call: Loc,
     /// The callee as written.
     pub callee: String,
@@ -615,7 +615,7 @@ impl<'a> Env<'a> {
     }
 
     /// Records that the run stopped at a bound (the first one wins).
-    fn hit_limit(&self, loc: Loc, what: String) {
+    pub(crate) fn hit_limit(&self, loc: Loc, what: String) {
         if let Some(run) = self.run.borrow_mut().as_mut() {
             if run.limit.is_none() {
                 run.limit = Some(LimitHit { loc, what });
@@ -1729,14 +1729,19 @@ impl<'a> Env<'a> {
             }
             return false;
         };
-        let Some(cur) = get_var(scope, var).cloned() else {
+        if get_var(scope, var).is_none() {
             return false;
-        };
+        }
         let loc = Loc {
             file,
             range: e.range,
         };
         let args = self.eval_args(file, call, scope, depth);
+        // Take the value out of its slot: mutating in place keeps appends linear.
+        let Some(slot) = scope.iter_mut().rev().find(|(n, _)| n == var) else {
+            return false;
+        };
+        let cur = std::mem::replace(&mut slot.1, Val::unknown(loc));
         let new = match (cur.v, m.as_str()) {
             (V::List(mut items), "append") if args.pos.len() == 1 => {
                 items.push(args.pos[0].clone());
@@ -2017,10 +2022,11 @@ impl<'a> Env<'a> {
                         forget_target(target, loc, scope);
                         continue;
                     };
-                    let cur = get_var(scope, n)
-                        .cloned()
-                        .unwrap_or_else(|| self.lookup_global(file, n, loc, depth + 1));
                     let r = self.eval_in(file, value, scope, depth + 1);
+                    let cur = match scope.iter_mut().rev().find(|(name, _)| name == n) {
+                        Some(slot) => std::mem::replace(&mut slot.1, Val::unknown(loc)),
+                        None => self.lookup_global(file, n, loc, depth + 1),
+                    };
                     let v = if op == "+" {
                         match (cur.v, r.v) {
                             (V::List(mut a), V::List(b)) => {
@@ -2405,3 +2411,7 @@ fn forget_target(t: &AssignTarget, loc: Loc, scope: &mut Scope) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "macros_tests.rs"]
+mod tests;

@@ -27,6 +27,7 @@ pub static ALL: &[&CheckMeta] = &[
     &checks::conflicting_constraint_values::CHECK,
     &checks::platform_parent_cycle::CHECK,
     &checks::empty_registration_pattern::CHECK,
+    &checks::evaluation_limit::CHECK,
     &checks::dummy_toolchain_precedence::CHECK,
     &checks::shadowed_toolchain::CHECK,
     &checks::missing_exec_compatible_with::CHECK,

@@ -4,6 +4,7 @@
 pub(crate) mod conflicting_constraint_values;
 pub(crate) mod dummy_toolchain_precedence;
 pub(crate) mod empty_registration_pattern;
+pub(crate) mod evaluation_limit;
 pub(crate) mod missing_exec_compatible_with;
 pub(crate) mod no_matching_toolchain;
 pub(crate) mod platform_parent_cycle;

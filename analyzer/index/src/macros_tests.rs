@@ -1,0 +1,299 @@
+//! Tests of macro evaluation: targets created by loops, comprehensions, formatting and
+//! wrapper macros; label contexts; unknowns; and hostile macros stopped by the bounds (run
+//! on a small thread stack, as the language server's worker threads have).
+
+use std::sync::Arc;
+
+use toolcheck_syntax::{parse, FileKind};
+
+use crate::facts::{lower_file, FileFacts};
+use crate::index::{Decl, RefList, RefOne, WorkspaceIndex};
+use crate::label::{Label, RepoName};
+use crate::workspace::{RepoInfo, RepoOrigin, Workspace};
+
+fn build(files: &[(&str, &str)]) -> (Workspace, WorkspaceIndex) {
+    let mut ws = Workspace::default();
+    ws.repos.push(RepoInfo {
+        name: RepoName::main(),
+        root_display: ".".into(),
+        display_prefix: String::new(),
+        origin: RepoOrigin::Main,
+        module_name: None,
+    });
+    for (path, text) in files {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let kind = FileKind::from_file_name(name).unwrap_or(FileKind::Bzl);
+        ws.add_file(RepoName::main(), *path, kind, Arc::from(*text));
+    }
+    let facts: Vec<Arc<FileFacts>> = ws
+        .files
+        .iter()
+        .map(|f| {
+            let p = parse(&f.text);
+            Arc::new(lower_file(p.tree.as_ref(), &f.text, f.kind, p.errors))
+        })
+        .collect();
+    let index = WorkspaceIndex::build(&ws, &facts, 8);
+    (ws, index)
+}
+
+fn label(s: &str) -> Label {
+    let (pkg, name) = s.trim_start_matches("//").split_once(':').unwrap();
+    Label::new(RepoName::main(), pkg, name)
+}
+
+fn texts(l: &RefList) -> Option<Vec<String>> {
+    l.known()
+        .map(|v| v.iter().map(|r| r.text.clone()).collect())
+}
+
+#[test]
+fn loops_comprehensions_and_formatting_create_targets() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "p/defs.bzl",
+            r#"
+PAIRS = [(os, cpu) for os in ["linux", "macos"] for cpu in ["x86_64", "arm64"] if (os, cpu) != ("macos", "x86_64")]
+
+def platforms(prefix = "p"):
+    for os, cpu in PAIRS:
+        native.platform(
+            name = "{prefix}_{}_{}".format(os, cpu, prefix = prefix),
+            constraint_values = ["@platforms//os:%s" % os, "@platforms//cpu:" + cpu],
+        )
+    native.alias(name = "default", actual = ":%s_linux_x86_64" % prefix)
+"#,
+        ),
+        (
+            "p/BUILD",
+            "load(\":defs.bzl\", \"platforms\")\nplatforms()\n",
+        ),
+    ]);
+    let names: Vec<String> = index
+        .packages
+        .values()
+        .flat_map(|p| p.targets.clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "p_linux_x86_64",
+            "p_linux_arm64",
+            "p_macos_arm64",
+            "default"
+        ]
+    );
+    let t = &index.targets[&label("//p:p_macos_arm64")];
+    assert!(t.macro_decl.is_some());
+    let Decl::Platform {
+        constraint_values, ..
+    } = &t.decl
+    else {
+        panic!("{:?}", t.decl)
+    };
+    assert_eq!(
+        texts(constraint_values).unwrap(),
+        ["@platforms//os:macos", "@platforms//cpu:arm64"]
+    );
+    assert!(!index.packages.values().any(|p| p.open));
+}
+
+#[test]
+fn wrapper_defaults_and_label_contexts() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "rules/defs.bzl",
+            r#"
+def my_toolchain(name, impl, exec_compatible_with = None, **kwargs):
+    native.toolchain(
+        name = name,
+        toolchain = impl,
+        toolchain_type = Label("//rules:type"),
+        exec_compatible_with = exec_compatible_with or [],
+        **kwargs
+    )
+"#,
+        ),
+        ("rules/BUILD", "toolchain_type(name = \"type\")\n"),
+        (
+            "app/BUILD",
+            "load(\"//rules:defs.bzl\", \"my_toolchain\")\nmy_toolchain(name = \"any\", impl = \":x\", target_settings = [\":s\"])\n",
+        ),
+    ]);
+    let t = &index.targets[&label("//app:any")];
+    let Decl::Toolchain {
+        toolchain_type,
+        toolchain,
+        exec_compatible_with,
+        target_settings,
+        target_compatible_with,
+        ..
+    } = &t.decl
+    else {
+        panic!("{:?}", t.decl)
+    };
+    // `Label()` resolves in the .bzl's package, plain strings in the BUILD file's.
+    assert_eq!(
+        toolchain_type.known().unwrap().label.as_ref().unwrap(),
+        &label("//rules:type")
+    );
+    assert_eq!(
+        toolchain.known().unwrap().label.as_ref().unwrap(),
+        &label("//app:x")
+    );
+    assert_eq!(texts(exec_compatible_with).unwrap(), Vec::<String>::new());
+    assert_eq!(texts(target_settings).unwrap(), [":s"]);
+    assert_eq!(texts(target_compatible_with).unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn unknown_values_stay_unknown_and_open_the_package() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "a/defs.bzl",
+            r#"
+load("@invisible//:x.bzl", "helper")
+
+def tcs(name, flag):
+    native.toolchain(
+        name = name,
+        toolchain = ":impl",
+        toolchain_type = "//a:type",
+        exec_compatible_with = select({"//c:x": ["//c:y"], "//conditions:default": []}),
+        target_compatible_with = helper(),
+    )
+    if flag:
+        native.toolchain(name = name + "_2", toolchain = ":impl", toolchain_type = "//a:type")
+"#,
+        ),
+        (
+            "a/BUILD",
+            "load(\":defs.bzl\", \"tcs\")\ntcs(name = \"t\", flag = glob([\"x\"]))\n",
+        ),
+    ]);
+    let t = &index.targets[&label("//a:t")];
+    let Decl::Toolchain {
+        exec_compatible_with,
+        target_compatible_with,
+        toolchain,
+        ..
+    } = &t.decl
+    else {
+        panic!()
+    };
+    assert!(matches!(exec_compatible_with, RefList::Unknown(_)));
+    assert!(matches!(target_compatible_with, RefList::Unknown(_)));
+    assert!(matches!(toolchain, RefOne::Known(_)));
+    assert!(
+        index
+            .packages
+            .values()
+            .find(|p| p.targets.contains(&"t".to_string()))
+            .unwrap()
+            .open
+    );
+    assert!(!index.targets.contains_key(&label("//a:t_2")));
+}
+
+#[test]
+fn symbolic_macros_run_their_implementation() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "m/defs.bzl",
+            r#"
+def _impl(name, visibility, oses, exec):
+    for os in oses:
+        native.toolchain(
+            name = name + "_" + os,
+            toolchain = ":impl",
+            toolchain_type = "//m:type",
+            exec_compatible_with = exec,
+        )
+
+toolchains = macro(
+    implementation = _impl,
+    attrs = {
+        "oses": attr.string_list(default = ["linux"]),
+        "exec": attr.label_list(),
+    },
+)
+"#,
+        ),
+        (
+            "m/BUILD",
+            "load(\":defs.bzl\", \"toolchains\")\ntoolchains(name = \"tc\", oses = [\"linux\", \"windows\"])\n",
+        ),
+    ]);
+    assert!(index.targets.contains_key(&label("//m:tc_windows")));
+    let Decl::Toolchain {
+        exec_compatible_with,
+        ..
+    } = &index.targets[&label("//m:tc_linux")].decl
+    else {
+        panic!()
+    };
+    assert_eq!(texts(exec_compatible_with).unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn hostile_macros_stop_on_a_small_stack() {
+    let hostile = r#"
+def _r(n):
+    return _r(n + 1)
+
+def rec(name):
+    native.toolchain(name = name + str(_r(0)), toolchain = ":i", toolchain_type = ":t")
+
+def big(name):
+    for i in range(10000000000):
+        pass
+
+def strings(name):
+    s = "ab"
+    for i in range(100):
+        s += s
+    native.filegroup(name = name)
+
+def nest(name):
+    v = []
+    for i in range(1000):
+        v = [v]
+
+def doubling(name):
+    v = [1]
+    for i in range(1000):
+        v = [v, v]
+
+def deep_expr(name):
+    x = ((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))
+    native.filegroup(name = name + str(x))
+"#;
+    let handle = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let (_, index) = build(&[
+                ("WORKSPACE", ""),
+                ("h/defs.bzl", hostile),
+                (
+                    "h/BUILD",
+                    "load(\":defs.bzl\", \"rec\", \"big\", \"strings\", \"nest\", \"deep_expr\", \"doubling\")\nrec(name = \"a\")\nbig(name = \"b\")\nstrings(name = \"c\")\nnest(name = \"d\")\ndeep_expr(name = \"e\")\ndoubling(name = \"f\")\n",
+                ),
+            ]);
+            let mut whats: Vec<String> = index.eval_limits.iter().map(|l| l.hit.what.clone()).collect();
+            whats.sort();
+            (whats, index.targets.contains_key(&label("//h:e1")))
+        })
+        .unwrap();
+    let (whats, deep_ok) = handle.join().expect("no stack overflow");
+    assert_eq!(whats.len(), 5, "{whats:?}");
+    assert!(whats.iter().any(|w| w.contains("steps")));
+    assert!(whats.iter().any(|w| w.contains("calls itself")));
+    assert!(whats.iter().any(|w| w.contains("range()")));
+    assert!(whats.iter().any(|w| w.contains("string grew")));
+    assert!(whats.iter().any(|w| w.contains("nested")));
+    assert!(deep_ok);
+}

@@ -1,0 +1,58 @@
+//! `evaluation-limit`: a macro call whose evaluation toolcheck stopped at one of its bounds
+//! (step budget, call depth, recursion, string/list size, value nesting).
+
+use crate::context::LintContext;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::registry::CheckMeta;
+
+pub(crate) static CHECK: CheckMeta = CheckMeta {
+    name: "evaluation-limit",
+    default_severity: Severity::Warning,
+    summary: "a macro toolcheck stopped evaluating at one of its limits",
+    docs: "## What it does
+toolcheck evaluates the macros that BUILD and WORKSPACE files call, to learn the toolchains,
+platforms and constraints they create. Evaluation is bounded: a budget of steps per macro call,
+at most 24 nested function calls, no recursion (Starlark forbids it), strings up to 1 MiB,
+lists and `range()` up to 100,000 elements, values nested up to 32 levels. This check reports a
+macro call that hit one of these bounds, with where evaluation stopped.
+
+## Why it matters
+The targets the macro would have created after that point are unknown to toolcheck: its package
+is treated as open, so checks stay silent about it, and resolution may be undecidable. A macro that
+needs that much work is also slow for Bazel to load.
+
+## Example
+```starlark
+# defs.bzl
+def many_toolchains(name):
+    for i in range(1000000000):
+        native.toolchain(name = \"%s_%d\" % (name, i), ...)
+```
+`many_toolchains(name = \"tc\")` in a BUILD file is reported: `range()` is far over the limit.
+
+## What to do
+Make the macro create what it needs without huge loops or recursion. If the macro is correct and
+toolcheck's limit is too small for it, suppress the finding on the call
+(`# toolcheck: disable=evaluation-limit`) and report the case.
+",
+    run,
+};
+
+fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
+    for l in &ctx.index.eval_limits {
+        let mut d = Diagnostic::new(
+            CHECK.name,
+            Severity::Warning,
+            l.call.file,
+            l.call.range,
+            format!(
+                "toolcheck stopped evaluating `{}`: {}; the targets it creates after that point are unknown",
+                l.callee, l.hit.what
+            ),
+        );
+        if l.hit.loc.file != l.call.file || !l.call.range.contains(l.hit.loc.range.start) {
+            d = d.with_related(l.hit.loc.file, l.hit.loc.range, "evaluation stopped here");
+        }
+        acc.push(d);
+    }
+}
