@@ -5,7 +5,9 @@
 //   1. the status bar's language mode is Starlark,
 //   2. a squiggle appears, and the Problems panel lists the check's message and code,
 //   3. hovering the word in spec.hover shows the server's hover text,
-//   4. the "suppress on this line" code action (Ctrl+.) removes the problem.
+//   4. the "suppress on this line" code action (Ctrl+.) removes the problem,
+//   5. (SPEC.hazard) the dummy-toolchain finding in MODULE.bazel, the toolchain type's hover
+//      (toolchains, constraints, picks per target platform), and a fix that clears it.
 // Writes $OUT/result.json plus screenshots; exit 0 = pass, 1 = fail.
 'use strict';
 const { chromium } = require('playwright-core');
@@ -30,6 +32,83 @@ async function problemsText(page) {
     const el = document.querySelector('.markers-panel');
     return el ? el.innerText : '';
   });
+}
+
+// Opens a workspace file with Quick Open, like a user, and waits for its editor.
+async function openFile(page, file) {
+  await page.keyboard.press('Escape');
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } }).catch(() => {});
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: T });
+  await page.keyboard.type(file, { delay: 10 });
+  // Keystrokes typed before the widget had focus are lost: make sure the query is there.
+  if ((await input.inputValue()) !== file) await input.fill(file);
+  await page.waitForFunction(
+    (name) => {
+      const row = document.querySelector('.quick-input-list .monaco-list-row');
+      return row && (row.getAttribute('aria-label') || row.innerText).includes(name);
+    },
+    file.split('/').pop(),
+    { timeout: T },
+  );
+  await page.keyboard.press('Enter');
+  // The breadcrumbs name the file's folders (tabs alone cannot tell two BUILD.bazel apart).
+  await page.waitForFunction(
+    (segments) => {
+      const crumbs = document.querySelector('.editor-group-container.active .breadcrumbs-control');
+      const tab = document.querySelector('.editor-group-container.active .tab.active');
+      const text = ((crumbs && crumbs.innerText) || '').replace(/\u00a0/g, ' ');
+      let at = 0;
+      for (const s of segments) {
+        at = text.indexOf(s, at);
+        if (at < 0) return !crumbs && tab && tab.innerText.includes(segments[segments.length - 1]);
+        at += s.length;
+      }
+      return true;
+    },
+    file.split('/'),
+    { timeout: T },
+  );
+  await page.waitForSelector('.monaco-editor .view-lines', { timeout: T });
+}
+
+// Moves the cursor with Go to Line (Ctrl+G) and waits until the status bar shows it there.
+async function gotoLine(page, line, col) {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+G');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
+  await page.keyboard.type(`${line}:${col}`);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(
+    (w) => { const e = document.querySelector('#status\\.editor\\.selection'); return e && e.innerText.includes(w); },
+    `Ln ${line}, Col ${col}`,
+    { timeout: T },
+  );
+}
+
+// Hovers the first token that is exactly `word` in the active editor; returns the hover
+// widget's text once it contains `hasText` (falls back to Ctrl+K Ctrl+I).
+async function hoverOn(page, word, hasText) {
+  const token = page
+    .locator('.editor-instance .monaco-editor .view-line span span', { hasText: new RegExp(`^${word}$`) })
+    .first();
+  const box = await token.boundingBox({ timeout: T });
+  if (!box) throw new Error(`no token span for ${word}`);
+  const x = box.x + Math.min(box.width / 2, 12);
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x - 40, y + 80);
+  await page.mouse.move(x, y, { steps: 4 });
+  const hover = page.locator('.monaco-hover-content, .monaco-hover .hover-contents').filter({ hasText }).first();
+  try {
+    await hover.waitFor({ state: 'visible', timeout: 10000 });
+  } catch (e) {
+    await page.mouse.click(x, y);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    await hover.waitFor({ state: 'visible', timeout: T });
+  }
+  return hover.innerText();
 }
 
 (async () => {
@@ -205,6 +284,64 @@ async function problemsText(page) {
       );
       step('problem gone after suppress');
       await page.screenshot({ path: path.join(OUT, 'after-suppress.png') });
+    }
+
+    // 6. The dummy-toolchain hazard (SPEC.hazard): the finding in MODULE.bazel (squiggle and
+    //    Problems entry naming the wrong exec platform choice), the hover on the toolchain type
+    //    (toolchains with constraints, what Bazel picks per target platform), and commenting
+    //    out the catch-all's registration clears it.
+    const HZ = SPEC.hazard;
+    if (HZ) {
+      await openFile(page, HZ.file);
+      await page.waitForSelector(squiggle, { timeout: T });
+      await page.waitForFunction(
+        ([msg, code]) => {
+          const el = document.querySelector('.markers-panel');
+          return el && el.innerText.includes(msg) && el.innerText.includes(code);
+        },
+        [HZ.problem, HZ.code],
+        { timeout: T },
+      );
+      result.hazardProblems = (await problemsText(page)).slice(0, 4000);
+      step('hazard in problems panel', result.hazardProblems.split('\n').filter((l) => l.includes(HZ.problem) || l.includes(HZ.code) || l.startsWith('[Ln')));
+      if (!result.hazardProblems.includes(`[Ln ${HZ.line + 1}, Col ${HZ.col + 1}]`)) {
+        throw new Error(`Problems panel lacks [Ln ${HZ.line + 1}, Col ${HZ.col + 1}]`);
+      }
+      await page.screenshot({ path: path.join(OUT, 'hazard-problems.png') });
+
+      await openFile(page, HZ.hover.file);
+      const text = await hoverOn(page, HZ.hover.word, 'What Bazel picks');
+      result.hazardHover = text;
+      step('hazard hover', text);
+      const plain = text.replace(/\u00a0/g, ' ').replace(/[`*]/g, '');
+      for (const want of HZ.hover.expect) {
+        if (!plain.includes(want)) throw new Error(`hazard hover lacks ${JSON.stringify(want)}`);
+      }
+      await page.screenshot({ path: path.join(OUT, 'hazard-hover.png') });
+      // The widget scrolls: show its "What Bazel picks" part in a second screenshot.
+      const widget = await page.locator('.monaco-hover').filter({ hasText: 'What Bazel picks' }).first().boundingBox().catch(() => null);
+      if (widget) {
+        await page.mouse.move(widget.x + widget.width / 2, widget.y + widget.height / 2, { steps: 4 });
+        await page.mouse.wheel(0, 400);
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: path.join(OUT, 'hazard-hover-picks.png') });
+      }
+      await page.keyboard.press('Escape');
+      await page.mouse.move(5, 5);
+
+      await openFile(page, HZ.file);
+      await gotoLine(page, HZ.fix.line + 1, HZ.fix.col + 1);
+      await page.keyboard.type(HZ.fix.text);
+      await page.waitForFunction(
+        (code) => {
+          const el = document.querySelector('.markers-panel');
+          return el && !el.innerText.includes(code);
+        },
+        HZ.code,
+        { timeout: T },
+      );
+      step('hazard gone after commenting out the catch-all registration');
+      await page.screenshot({ path: path.join(OUT, 'hazard-fixed.png') });
     }
     result.ok = true;
   } catch (e) {
