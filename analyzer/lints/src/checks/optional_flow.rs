@@ -888,6 +888,8 @@ impl<'a> Analyzer<'a> {
             return AV::Unknown;
         }
         match &e.kind {
+            // Comprehensions and other operators (only macro evaluation reads them).
+            ExprKind::Ext(_) => AV::Unknown,
             ExprKind::Str(_)
             | ExprKind::Int(_)
             | ExprKind::Bool(_)
