@@ -117,9 +117,11 @@ impl Analysis {
             .targets
             .values()
             .filter(|t| t.file == file)
-            .find(|t| {
+            .filter(|t| {
                 t.callee_range.contains_inclusive(offset) || t.name_range.contains_inclusive(offset)
             })
+            // A macro call declares several targets: take the first by label, deterministically.
+            .min_by(|a, b| a.label.cmp(&b.label))
             .map(Subject::Decl)
     }
 
@@ -159,10 +161,12 @@ impl Analysis {
                 } else {
                     t.name_range
                 };
-                Some(HoverResult {
-                    range,
-                    markdown: self.describe_target(t),
-                })
+                let markdown = if t.macro_decl.is_some() {
+                    self.describe_macro_call(t)
+                } else {
+                    self.describe_target(t)
+                };
+                Some(HoverResult { range, markdown })
             }
             None => {
                 let (reg, range) = self.registration_at(file, offset)?;
@@ -223,11 +227,7 @@ impl Analysis {
             _ => String::new(),
         };
         if !rich.is_empty() {
-            return format!(
-                "{}\n\nDeclared in `{}`",
-                rich.trim_end(),
-                self.display_path(t.file)
-            );
+            return format!("{}\n\n{}", rich.trim_end(), self.declared_in(t));
         }
         let mut s = format!("**{}** `{}`\n\n", t.kind, t.label);
         let list = |l: &RefList| match l {
@@ -305,7 +305,52 @@ impl Analysis {
             Decl::StarlarkRule { .. } => s.push_str(&format!("Starlark rule `{}`", t.kind)),
             Decl::OtherNative | Decl::Unknown => {}
         }
-        s.push_str(&format!("\n\nDeclared in `{}`", self.display_path(t.file)));
+        s.push_str(&format!("\n\n{}", self.declared_in(t)));
+        s.trim_end().to_owned()
+    }
+
+    /// "Declared in `path`", naming the macro's declaration for targets a macro created.
+    fn declared_in(&self, t: &Target) -> String {
+        match t.macro_decl {
+            Some(d) => {
+                let line = self.line_index(d.file).line_col_utf8(d.range.start).line + 1;
+                format!(
+                    "Declared in `{}` by a macro call (the macro declares it at `{}:{line}`)",
+                    self.display_path(t.file),
+                    self.display_path(d.file)
+                )
+            }
+            None => format!("Declared in `{}`", self.display_path(t.file)),
+        }
+    }
+
+    /// Hover on a macro call: every toolchain-relevant target it declares.
+    fn describe_macro_call(&self, call: &Target) -> String {
+        const MAX_SHOWN: usize = 20;
+        let mut created: Vec<&Target> = self
+            .index()
+            .targets
+            .values()
+            .filter(|t| t.file == call.file && t.range == call.range && t.macro_decl.is_some())
+            .collect();
+        created.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut s = format!(
+            "Macro call declaring {} target(s) (evaluated by toolcheck):\n",
+            created.len()
+        );
+        for t in created.iter().take(MAX_SHOWN) {
+            s.push_str(&format!("- `{}` ({})\n", t.label, t.kind));
+        }
+        if created.len() > MAX_SHOWN {
+            s.push_str(&format!("- ... and {} more\n", created.len() - MAX_SHOWN));
+        }
+        if let Some(first) = created
+            .iter()
+            .find(|t| !matches!(t.decl, Decl::OtherNative | Decl::StarlarkRule { .. }))
+        {
+            s.push_str("\n---\n\n");
+            s.push_str(&self.describe_target(first));
+        }
         s.trim_end().to_owned()
     }
 
@@ -320,11 +365,7 @@ impl Analysis {
                         return self
                             .registered_matches(p)
                             .into_iter()
-                            .map(|t| NavTarget {
-                                file: t.file,
-                                range: t.range,
-                                focus: t.name_range,
-                            })
+                            .flat_map(nav_targets)
                             .collect()
                     }
                     Err(_) => None,
@@ -334,13 +375,7 @@ impl Analysis {
         };
         label
             .and_then(|l| self.index().targets.get(&l))
-            .map(|t| {
-                vec![NavTarget {
-                    file: t.file,
-                    range: t.range,
-                    focus: t.name_range,
-                }]
-            })
+            .map(nav_targets)
             .unwrap_or_default()
     }
 
@@ -706,4 +741,22 @@ mod tests {
         assert_eq!(string_prefix("x = 1 # \"a", 10), None);
         assert_eq!(string_prefix("f(\"a\")", 6), None);
     }
+}
+
+/// Where a target is declared: its call in the BUILD file, then (for a target a macro
+/// created) the native rule call inside the macro.
+fn nav_targets(t: &Target) -> Vec<NavTarget> {
+    let mut out = vec![NavTarget {
+        file: t.file,
+        range: t.range,
+        focus: t.name_range,
+    }];
+    if let Some(d) = t.macro_decl {
+        out.push(NavTarget {
+            file: d.file,
+            range: d.range,
+            focus: d.range,
+        });
+    }
+    out
 }

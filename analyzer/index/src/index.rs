@@ -1071,7 +1071,14 @@ fn ref_one(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> RefOne 
                 return RefOne::Absent;
             }
             match label_ref(env, file, &v, range) {
-                Some(r) => RefOne::Known(r),
+                Some(mut r) => {
+                    // Labels a macro passed point at where they are written (in the macro or
+                    // in the BUILD file's arguments), not at the whole macro call.
+                    if matches!(call, Attrs::Macro { .. }) {
+                        r.loc = v.loc;
+                    }
+                    RefOne::Known(r)
+                }
                 None => RefOne::Unknown(Loc { file, range }),
             }
         }
@@ -1106,7 +1113,17 @@ fn ref_list(env: &Env<'_>, file: FileId, v: &Val, use_site: TextRange) -> RefLis
 fn ref_list_attr(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> RefList {
     match call.get(env, file, attr) {
         None => RefList::empty(),
-        Some((v, range)) => ref_list(env, file, &v, range),
+        Some((v, range)) => {
+            let mut out = ref_list(env, file, &v, range);
+            if let (Attrs::Macro { .. }, RefList::Known(refs), V::List(items)) =
+                (call, &mut out, &v.v)
+            {
+                for (r, item) in refs.iter_mut().zip(items) {
+                    r.loc = item.loc;
+                }
+            }
+            out
+        }
     }
 }
 
