@@ -23,7 +23,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 use toolcheck_index::body::{Stmt, StmtKind, Target};
 use toolcheck_index::eval::{truthiness, Env, Loc, Val, V};
-use toolcheck_index::expr::{Call, Expr, ExprKind};
+use toolcheck_index::expr::{Call, CompClause, Expr, ExprKind, ExtExpr};
 use toolcheck_index::facts::FuncDef;
 use toolcheck_index::index::{RuleDecl, TypeRequest};
 use toolcheck_index::label::Label;
@@ -34,6 +34,7 @@ use crate::context::LintContext;
 
 /// Whether a toolchain value may be `None` on the current path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(clippy::enum_variant_names)]
 pub(crate) enum Null {
     /// Requested as optional and not tested on this path.
     Maybe,
@@ -888,8 +889,6 @@ impl<'a> Analyzer<'a> {
             return AV::Unknown;
         }
         match &e.kind {
-            // Comprehensions and other operators (only macro evaluation reads them).
-            ExprKind::Ext(_) => AV::Unknown,
             ExprKind::Str(_)
             | ExprKind::Int(_)
             | ExprKind::Bool(_)
@@ -1096,7 +1095,77 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::Call(call) => self.eval_call(fr, e, call, st),
+            ExprKind::Ext(x) => self.eval_ext(fr, x, st),
         }
+    }
+
+    /// Operators, comparisons, comprehensions, slices and lambdas.
+    fn eval_ext(&mut self, fr: &mut Frame, x: &ExtExpr, st: &mut State) -> AV {
+        match x {
+            ExtExpr::BinOp { op, left, right } => {
+                let a = self.eval(fr, left, st);
+                self.deref(fr, left, &a, st);
+                let b = self.eval(fr, right, st);
+                // `"%s" % None` formats; every other operator fails on None.
+                if op != "%" {
+                    self.deref(fr, right, &b, st);
+                }
+            }
+            ExtExpr::Unary { operand, .. } => {
+                let a = self.eval(fr, operand, st);
+                self.deref(fr, operand, &a, st);
+            }
+            ExtExpr::Compare { op, left, right } => {
+                let a = self.eval(fr, left, st);
+                let b = self.eval(fr, right, st);
+                if op == "not in" {
+                    self.deref(fr, right, &b, st);
+                } else {
+                    self.deref(fr, left, &a, st);
+                    self.deref(fr, right, &b, st);
+                }
+            }
+            ExtExpr::Comp {
+                key,
+                value,
+                clauses,
+            } => {
+                // The comprehension's own scope: its variables do not leak, and what it
+                // learns (a dereference, a filter) holds only inside.
+                let mut inner = st.clone();
+                for c in clauses {
+                    match c {
+                        CompClause::For { target, iter } => {
+                            let it = self.eval(fr, iter, &mut inner);
+                            self.deref(fr, iter, &it, &mut inner);
+                            self.bind(fr, target, AV::Unknown, &mut inner);
+                        }
+                        CompClause::If(cond) => {
+                            self.eval(fr, cond, &mut inner);
+                            inner = self.assume(fr, cond, true, inner, 0);
+                        }
+                    }
+                }
+                self.eval(fr, key, &mut inner);
+                if let Some(v) = value {
+                    self.eval(fr, v, &mut inner);
+                }
+            }
+            ExtExpr::Slice {
+                object,
+                start,
+                end,
+                step,
+            } => {
+                let o = self.eval(fr, object, st);
+                self.deref(fr, object, &o, st);
+                for e in [start, end, step].into_iter().flatten() {
+                    self.eval(fr, e, st);
+                }
+            }
+            ExtExpr::Lambda { .. } => {}
+        }
+        AV::Unknown
     }
 
     /// `ctx.toolchains[key]`: a slot read (or an undeclared access).
