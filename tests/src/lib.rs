@@ -1,6 +1,8 @@
 //! Shared support for toolcheck's end-to-end tests: locating (and building once) the real
 //! `toolcheck` binary, and materialising fixture workspaces on disk.
 
+pub mod lsp;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -36,6 +36,7 @@
 //! * Nothing is written to stderr unless `TOOLCHECK_LOG` is set (see [`log`]).
 
 mod config;
+mod debug;
 mod diagnostics;
 mod document;
 mod ext;
@@ -44,6 +45,7 @@ pub(crate) mod log;
 mod server;
 mod state;
 mod to_proto;
+mod transport;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -60,20 +62,7 @@ pub(crate) fn run() -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let clean_exit = runtime.block_on(async {
-        let (changed_tx, changed_rx) = tokio::sync::mpsc::unbounded_channel();
-        let state = Arc::new(State::new(changed_tx));
-        let (service, socket) = LspService::build(|client| {
-            tokio::spawn(diagnostics::run(client.clone(), state.clone(), changed_rx));
-            Backend::new(client, state.clone())
-        })
-        .custom_method(ext::RESOLVE_METHOD, Backend::resolve)
-        .finish();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
-        state.shutdown_requested.load(Ordering::SeqCst)
-    });
+    let clean_exit = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
     // Do not wait for blocking analysis work still running: the client has gone.
     runtime.shutdown_background();
     if !clean_exit {
@@ -81,6 +70,45 @@ pub(crate) fn run() -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Serves one client over `input`/`output` until it sends `exit` or closes `input`; returns
+/// whether `shutdown` came first. Also the in-process entry point of the protocol fuzzer
+/// (`server/src/fuzz_lsp.rs`).
+pub(crate) async fn serve<I, O>(input: I, output: O) -> bool
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite,
+{
+    let (changed_tx, changed_rx) = tokio::sync::mpsc::unbounded_channel();
+    let state = Arc::new(State::new(changed_tx));
+    let (service, socket) = LspService::build(|client| {
+        tokio::spawn(diagnostics::run(client.clone(), state.clone(), changed_rx));
+        Backend::new(client, state.clone())
+    })
+    .custom_method(ext::RESOLVE_METHOD, Backend::resolve)
+    .custom_method(debug::DOCUMENT_TEXT_METHOD, Backend::debug_document_text)
+    .finish();
+    // The framework sees only well-formed messages; see `transport`.
+    let (to_server, server_in) = tokio::io::duplex(1 << 16);
+    let (server_out, from_server) = tokio::io::duplex(1 << 16);
+    let (errors_tx, errors_rx) = tokio::sync::mpsc::channel(64);
+    let filter = async {
+        transport::filter_input(input, to_server, errors_tx).await;
+        // End of input: the framework sees it (`to_server` was dropped) and finishes.
+        std::future::pending::<()>().await
+    };
+    let serve = async {
+        tokio::join!(
+            Server::new(server_in, server_out, socket).serve(service),
+            transport::merge_output(from_server, errors_rx, output),
+        )
+    };
+    tokio::select! {
+        _ = serve => {}
+        _ = filter => {}
+    }
+    state.shutdown_requested.load(Ordering::SeqCst)
 }
 
 /// Panics are caught per request; keep the default hook from printing them to stderr

@@ -48,6 +48,10 @@ impl Backend {
         }
     }
 
+    pub(super) fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
     fn caps(&self) -> ClientCaps {
         self.caps.get().cloned().unwrap_or_default()
     }
