@@ -93,7 +93,11 @@ enum Command {
     /// Explain which execution platform and toolchains Bazel will pick, and why.
     Resolve(Box<resolve_cmd::ResolveArgs>),
     /// Run the language server on stdin/stdout.
-    Lsp,
+    Lsp {
+        /// Accepted for clients that pass it (vscode-languageclient); stdio is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Internal: time the analysis phases and incremental updates (for the benchmarks).
     #[command(name = "__bench", hide = true)]
     Bench(bench::BenchArgs),
@@ -126,7 +130,7 @@ fn main() -> ExitCode {
         }
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
-        Command::Lsp => lsp::run().map(|_| ExitCode::SUCCESS),
+        Command::Lsp { stdio: _ } => lsp::run().map(|_| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args).map(|_| ExitCode::SUCCESS),
         Command::Facts(args) => facts_cmd::run(*args).map(|_| ExitCode::SUCCESS),
     };

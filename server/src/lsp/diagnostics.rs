@@ -3,7 +3,10 @@
 //!
 //! Never stale: a result is published only if no input changed while it was computed (the
 //! state's revision is unchanged); otherwise the next round, already queued, replaces it.
-//! Open documents' diagnostics carry the document version they were computed for.
+//! A change also cancels the computation in flight: the analysis polls for cancellation
+//! between checks and the conversion between files, so a superseded round stops early
+//! instead of finishing work nobody will see. Open documents' diagnostics carry the document
+//! version they were computed for. Every workspace folder's diagnostics are published.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -12,9 +15,42 @@ use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 use tower_lsp_server::Client;
 
+use toolcheck_ide::{Analysis, Cancellable, Cancelled};
+
 use super::log::log;
-use super::state::State;
+use super::state::{Snap, State};
 use super::to_proto;
+
+/// Computes one world's diagnostics (on `analysis`, the snapshot with the round's
+/// cancellation flag) and converts them per file into `out`.
+fn convert(
+    snap: &Snap,
+    analysis: &Analysis,
+    out: &mut HashMap<Uri, Vec<lsp::Diagnostic>>,
+) -> Cancellable<()> {
+    let diags = analysis.try_diagnostics(&snap.lint_config)?;
+    let mut by_file: HashMap<toolcheck_ide::FileId, Vec<_>> = HashMap::new();
+    for d in &diags {
+        by_file.entry(d.file).or_default().push(d);
+    }
+    let mut ropes = HashMap::new();
+    for (file, diags) in by_file {
+        analysis.check_cancelled()?;
+        let Some(uri) = snap.uri(file) else { continue };
+        let rope = snap.rope(file);
+        let converted = diags
+            .into_iter()
+            .map(|d| {
+                to_proto::diagnostic(d, &rope, snap.encoding, |f| {
+                    let rope = ropes.entry(f).or_insert_with(|| snap.rope(f)).clone();
+                    Some((snap.uri(f)?, rope))
+                })
+            })
+            .collect();
+        out.insert(uri, converted);
+    }
+    Ok(())
+}
 
 pub(crate) async fn run(
     client: Client,
@@ -32,6 +68,7 @@ pub(crate) async fn run(
                 Err(_elapsed) => break,
             }
         }
+        let superseded = state.diagnostics_round();
         let revision = state.revision();
         let versions: HashMap<Uri, i32> = state
             .docs
@@ -39,36 +76,29 @@ pub(crate) async fn run(
             .map(|e| (e.key().clone(), e.value().version))
             .collect();
         let snap_state = state.clone();
+        let started = std::time::Instant::now();
+        log!(Debug, "diagnostics for revision {revision}: computing");
         let computed = tokio::task::spawn_blocking(move || {
             // Built off the runtime; if an edit slipped in after `revision` was read, the
             // revision check below drops the result.
-            let snap = snap_state.snapshot();
-            let diags = snap.analysis.diagnostics(&snap.lint_config);
-            let mut by_file: HashMap<toolcheck_ide::FileId, Vec<_>> = HashMap::new();
-            for d in &diags {
-                by_file.entry(d.file).or_default().push(d);
-            }
-            let mut ropes = HashMap::new();
             let mut out: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
-            for (file, diags) in by_file {
-                let Some(uri) = snap.uri(file) else { continue };
-                let rope = snap.rope(file);
-                let converted = diags
-                    .into_iter()
-                    .map(|d| {
-                        to_proto::diagnostic(d, &rope, snap.encoding, |f| {
-                            let rope = ropes.entry(f).or_insert_with(|| snap.rope(f)).clone();
-                            Some((snap.uri(f)?, rope))
-                        })
-                    })
-                    .collect();
-                out.insert(uri, converted);
+            for snap in snap_state.snapshots() {
+                let analysis = snap.analysis.with_cancel_flag(superseded.clone());
+                convert(&snap, &analysis, &mut out)?;
             }
-            out
+            Ok::<_, Cancelled>(out)
         })
         .await;
         let computed = match computed {
-            Ok(c) => c,
+            Ok(Ok(c)) => c,
+            Ok(Err(Cancelled)) => {
+                log!(
+                    Debug,
+                    "diagnostics for revision {revision} superseded; abandoned after {} ms",
+                    started.elapsed().as_millis()
+                );
+                continue;
+            }
             Err(e) => {
                 log!(Error, "computing diagnostics failed: {e}");
                 continue;

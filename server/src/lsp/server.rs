@@ -3,8 +3,8 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use futures::FutureExt;
@@ -13,7 +13,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use toolcheck_ide::FileId;
+use toolcheck_ide::{Cancellable, Cancelled, FileId};
 
 use super::config::Config;
 use super::ext::{ResolveParams, ResolveResult};
@@ -56,17 +56,38 @@ impl Backend {
         self.caps.get().cloned().unwrap_or_default()
     }
 
-    /// Runs `f` on a snapshot on the blocking pool. A panic in the analysis becomes an
+    /// Runs `f` on the blocking pool, on a snapshot of the world of `doc` and the document's
+    /// file in it (`None` when the document is unknown). A panic in the analysis becomes an
     /// `InternalError` response instead of taking the server down.
-    async fn with_snapshot<T, F>(&self, f: F) -> Result<T>
+    ///
+    /// Cancellation: an edit to the snapshot's workspace cancels the analysis, answered with
+    /// `ContentModified`; `$/cancelRequest` drops this future (the framework answers
+    /// `RequestCancelled`) and the guard's flag stops the analysis still running.
+    async fn with_file<T, F>(&self, doc: &TextDocumentIdentifier, f: F) -> Result<Option<T>>
     where
-        F: FnOnce(Snap) -> T + Send + 'static,
+        F: FnOnce(&Snap, FileId) -> Cancellable<Option<T>> + Send + 'static,
         T: Send + 'static,
     {
-        // Taking the snapshot may build the workspace index: do it off the async runtime.
         let state = self.state.clone();
-        match tokio::task::spawn_blocking(move || f(state.snapshot())).await {
-            Ok(v) => Ok(v),
+        let uri = doc.uri.clone();
+        let flag = Arc::new(AtomicBool::new(false));
+        let _cancel_on_drop = CancelOnDrop(flag.clone());
+        // Taking the snapshot may build the workspace index: do it off the async runtime.
+        let task = tokio::task::spawn_blocking(move || {
+            let Some((mut snap, file)) = state.snapshot_for(&uri) else {
+                return Ok(None);
+            };
+            log!(Debug, "request on {}: snapshot taken", uri.as_str());
+            snap.analysis = snap.analysis.with_cancel_flag(flag);
+            let answer = f(&snap, file);
+            if answer.is_err() {
+                log!(Debug, "request on {}: analysis cancelled", uri.as_str());
+            }
+            answer
+        });
+        match task.await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(Cancelled)) => Err(content_modified()),
             Err(e) if e.is_panic() => {
                 let msg = panic_message(e.into_panic());
                 log!(Error, "request panicked: {msg}");
@@ -74,11 +95,6 @@ impl Backend {
             }
             Err(_) => Err(Error::request_cancelled()),
         }
-    }
-
-    /// The file of an open or indexed document.
-    fn locate(&self, doc: &TextDocumentIdentifier) -> Option<FileId> {
-        self.state.file_id(&doc.uri)
     }
 
     async fn register_watchers(&self) {
@@ -104,11 +120,15 @@ impl Backend {
         }
     }
 
-    /// Loads the workspace from disk in the background, reporting `$/progress`.
-    fn spawn_indexing(&self) {
-        let Some(root) = self.state.root() else {
-            return;
-        };
+    /// Loads every workspace folder from disk in the background.
+    fn spawn_indexing_all(&self) {
+        for root in self.state.roots() {
+            self.spawn_indexing(root);
+        }
+    }
+
+    /// Loads one workspace folder from disk in the background, reporting `$/progress`.
+    fn spawn_indexing(&self, root: PathBuf) {
         let client = self.client.clone();
         let state = self.state.clone();
         let progress = self.caps().work_done_progress;
@@ -148,7 +168,8 @@ impl Backend {
                 Ok(Ok(loaded)) => {
                     let files = loaded.host.workspace().files.len();
                     state.set_file_config(loaded.config.lint_config());
-                    state.install_workspace(loaded.host, loaded.root);
+                    state.install_workspace(loaded.host, &root, loaded.root);
+                    log!(Info, "indexed {}: {files} files", root.display());
                     format!("{files} files")
                 }
                 Ok(Err(e)) => {
@@ -192,8 +213,26 @@ impl Backend {
             return;
         }
         if self.state.set_config(config) {
-            self.spawn_indexing();
+            self.spawn_indexing_all();
         }
+    }
+}
+
+/// Sets its flag when dropped: a request future dropped by `$/cancelRequest` stops the
+/// analysis it started.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+fn content_modified() -> Error {
+    Error {
+        code: ErrorCode::ContentModified,
+        message: "toolcheck: the document changed; the answer would be stale".into(),
+        data: None,
     }
 }
 
@@ -249,17 +288,31 @@ fn negotiate_encoding(params: &InitializeParams) -> super::document::PositionEnc
     }
 }
 
-fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
-    let from_folders = params
+/// Every workspace folder (else `rootUri`), each its own Bazel workspace.
+fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = params
         .workspace_folders
-        .as_ref()
-        .and_then(|f| f.first())
-        .and_then(|f| from_proto::file_path(&f.uri));
+        .iter()
+        .flatten()
+        .filter_map(|f| from_proto::file_path(&f.uri))
+        .collect();
     #[allow(deprecated)]
-    let from_root_uri = || params.root_uri.as_ref().and_then(from_proto::file_path);
-    let dir = from_folders.or_else(from_root_uri)?;
-    // Prefer the Bazel workspace root at or above the editor's folder.
-    Some(crate::vfs::find_root(&dir).unwrap_or(dir))
+    if dirs.is_empty() {
+        dirs.extend(params.root_uri.as_ref().and_then(from_proto::file_path));
+    }
+    let mut roots = Vec::new();
+    for dir in dirs {
+        let root = bazel_root(&dir);
+        if !roots.contains(&root) {
+            roots.push(root);
+        }
+    }
+    roots
+}
+
+/// The Bazel workspace root at or above an editor folder (else the folder itself).
+fn bazel_root(dir: &Path) -> PathBuf {
+    crate::vfs::find_root(dir).unwrap_or_else(|| dir.to_owned())
 }
 
 impl LanguageServer for Backend {
@@ -302,11 +355,11 @@ impl LanguageServer for Backend {
             if let Some(opts) = &params.initialization_options {
                 self.state.set_config(Config::from_json(opts));
             }
-            self.state.set_root(workspace_root(&params));
+            self.state.set_roots(workspace_roots(&params));
             log!(
                 Info,
-                "initialize: encoding {enc:?}, root {:?}",
-                self.state.root()
+                "initialize: encoding {enc:?}, roots {:?}",
+                self.state.roots()
             );
             Ok(InitializeResult {
                 capabilities: ServerCapabilities {
@@ -339,6 +392,13 @@ impl LanguageServer for Backend {
                             ..CodeActionOptions::default()
                         },
                     )),
+                    workspace: Some(WorkspaceServerCapabilities {
+                        workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                            supported: Some(true),
+                            change_notifications: Some(OneOf::Left(true)),
+                        }),
+                        file_operations: None,
+                    }),
                     ..ServerCapabilities::default()
                 },
                 server_info: Some(ServerInfo {
@@ -352,7 +412,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        self.spawn_indexing();
+        self.spawn_indexing_all();
         // Requests to the client run detached: a handler that awaited a reply could never
         // finish once `exit` stops the reading loop, and the server would not exit.
         let this = self.clone();
@@ -391,7 +451,8 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let mut reload_config = false;
+        // Workspace roots whose configuration changed: re-indexed from disk.
+        let mut reload: Vec<PathBuf> = Vec::new();
         for change in params.changes {
             let Some(path) = from_proto::file_path(&change.uri) else {
                 continue;
@@ -406,13 +467,33 @@ impl LanguageServer for Backend {
             ) || name.ends_with("bazelrc")
                 || (change.typ == FileChangeType::CREATED && name == "MODULE.bazel")
             {
-                reload_config = true;
-            } else if is_bazel_file(&path) {
+                if let Some(root) = self.state.root_of(&path) {
+                    if !reload.contains(&root) {
+                        reload.push(root);
+                    }
+                }
+            } else if is_bazel_file(&path) || change.typ == FileChangeType::DELETED {
                 self.state.disk_changed(&path);
             }
         }
-        if reload_config {
-            self.spawn_indexing();
+        for root in reload {
+            self.spawn_indexing(root);
+        }
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        for folder in &params.event.removed {
+            if let Some(dir) = from_proto::file_path(&folder.uri) {
+                self.state.remove_root(&bazel_root(&dir));
+            }
+        }
+        for folder in &params.event.added {
+            if let Some(dir) = from_proto::file_path(&folder.uri) {
+                let root = bazel_root(&dir);
+                if self.state.add_root(root.clone()) {
+                    self.spawn_indexing(root);
+                }
+            }
         }
     }
 
@@ -429,15 +510,14 @@ impl LanguageServer for Backend {
         guarded(async {
             let pos = params.text_document_position_params;
             let position = pos.position;
-            let Some(file) = self.locate(&pos.text_document) else {
-                return Ok(None);
-            };
             let markdown = self.caps().markdown_hover;
-            self.with_snapshot(move |snap| {
+            self.with_file(&pos.text_document, move |snap, file| {
                 let offset = from_proto::offset(&snap.rope(file), position, snap.encoding);
-                let hover = snap.analysis.hover(file, offset)?;
+                let Some(hover) = snap.analysis.try_hover(file, offset)? else {
+                    return Ok(None);
+                };
                 let rope = snap.rope(file);
-                Some(Hover {
+                Ok(Some(Hover {
                     contents: HoverContents::Markup(MarkupContent {
                         kind: if markdown {
                             MarkupKind::Markdown
@@ -447,7 +527,7 @@ impl LanguageServer for Backend {
                         value: hover.markdown,
                     }),
                     range: Some(to_proto::range(&rope, hover.range, snap.encoding)),
-                })
+                }))
             })
             .await
         })
@@ -461,10 +541,7 @@ impl LanguageServer for Backend {
         guarded(async {
             let pos = params.text_document_position_params;
             let position = pos.position;
-            let Some(file) = self.locate(&pos.text_document) else {
-                return Ok(None);
-            };
-            self.with_snapshot(move |snap| {
+            self.with_file(&pos.text_document, move |snap, file| {
                 let offset = from_proto::offset(&snap.rope(file), position, snap.encoding);
                 let targets: Vec<Location> = snap
                     .analysis
@@ -478,7 +555,7 @@ impl LanguageServer for Backend {
                         ))
                     })
                     .collect();
-                (!targets.is_empty()).then_some(GotoDefinitionResponse::Array(targets))
+                Ok((!targets.is_empty()).then_some(GotoDefinitionResponse::Array(targets)))
             })
             .await
         })
@@ -490,10 +567,7 @@ impl LanguageServer for Backend {
             let pos = params.text_document_position;
             let include_decl = params.context.include_declaration;
             let position = pos.position;
-            let Some(file) = self.locate(&pos.text_document) else {
-                return Ok(None);
-            };
-            self.with_snapshot(move |snap| {
+            self.with_file(&pos.text_document, move |snap, file| {
                 let offset = from_proto::offset(&snap.rope(file), position, snap.encoding);
                 let refs: Vec<Location> = snap
                     .analysis
@@ -507,7 +581,7 @@ impl LanguageServer for Backend {
                         ))
                     })
                     .collect();
-                Some(refs)
+                Ok(Some(refs))
             })
             .await
         })
@@ -519,21 +593,18 @@ impl LanguageServer for Backend {
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
         guarded(async {
-            let Some(file) = self.locate(&params.text_document) else {
-                return Ok(None);
-            };
-            let uri = params.text_document.uri;
+            let uri = params.text_document.uri.clone();
             let hierarchical = self.caps().hierarchical_symbols;
-            self.with_snapshot(move |snap| {
+            self.with_file(&params.text_document, move |snap, file| {
                 let rope = snap.rope(file);
                 let symbols = snap.analysis.document_symbols(file);
-                Some(to_proto::document_symbols(
+                Ok(Some(to_proto::document_symbols(
                     symbols,
                     &rope,
                     snap.encoding,
                     &uri,
                     hierarchical,
-                ))
+                )))
             })
             .await
         })
@@ -544,10 +615,7 @@ impl LanguageServer for Backend {
         guarded(async {
             let pos = params.text_document_position;
             let position = pos.position;
-            let Some(file) = self.locate(&pos.text_document) else {
-                return Ok(None);
-            };
-            self.with_snapshot(move |snap| {
+            self.with_file(&pos.text_document, move |snap, file| {
                 let offset = from_proto::offset(&snap.rope(file), position, snap.encoding);
                 let rope = snap.rope(file);
                 let items: Vec<CompletionItem> = snap
@@ -556,7 +624,7 @@ impl LanguageServer for Backend {
                     .into_iter()
                     .map(|c| to_proto::completion_item(c, &rope, snap.encoding))
                     .collect();
-                (!items.is_empty()).then_some(CompletionResponse::Array(items))
+                Ok((!items.is_empty()).then_some(CompletionResponse::Array(items)))
             })
             .await
         })
@@ -565,10 +633,7 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         guarded(async {
-            let Some(file) = self.locate(&params.text_document) else {
-                return Ok(None);
-            };
-            let uri = params.text_document.uri;
+            let uri = params.text_document.uri.clone();
             let range = params.range;
             let only = params.context.only;
             if only
@@ -577,17 +642,17 @@ impl LanguageServer for Backend {
             {
                 return Ok(None);
             }
-            self.with_snapshot(move |snap| {
+            self.with_file(&params.text_document, move |snap, file| {
                 let rope = snap.rope(file);
                 let (start, end) = from_proto::byte_range(&rope, range, snap.encoding);
                 let diags: Vec<_> = snap
                     .analysis
-                    .diagnostics(&snap.lint_config)
+                    .try_diagnostics(&snap.lint_config)?
                     .into_iter()
                     .filter(|d| d.file == file && d.range.start <= end && start <= d.range.end)
                     .collect();
-                let actions = to_proto::code_actions(&snap, &uri, &rope, &diags);
-                (!actions.is_empty()).then_some(actions)
+                let actions = to_proto::code_actions(snap, &uri, &rope, &diags);
+                Ok((!actions.is_empty()).then_some(actions))
             })
             .await
         })
@@ -600,14 +665,11 @@ impl Backend {
     pub(crate) async fn resolve(&self, params: ResolveParams) -> Result<Option<ResolveResult>> {
         guarded(async {
             let position = params.position;
-            let Some(file) = self.locate(&params.text_document) else {
-                return Ok(None);
-            };
-            self.with_snapshot(move |snap| {
+            self.with_file(&params.text_document, move |snap, file| {
                 let offset =
                     position.map(|p| from_proto::offset(&snap.rope(file), p, snap.encoding));
-                let markdown = snap.analysis.resolution_report(file, offset)?;
-                Some(ResolveResult { markdown })
+                let report = snap.analysis.try_resolution_report(file, offset)?;
+                Ok(report.map(|markdown| ResolveResult { markdown }))
             })
             .await
         })

@@ -1,9 +1,13 @@
-//! Shared server state: open documents, the analysis host with its file ↔ path maps, the
-//! negotiated position encoding and the settings.
+//! Shared server state: open documents, one analysis host (a [`World`]) per workspace folder
+//! with its file ↔ path maps, the negotiated position encoding and the settings.
 //!
 //! Architecture invariant: every mutation (`open`, `change`, `close`, disk events) happens
 //! synchronously in the notification handler, before its first `.await`, and bumps
 //! `revision`. Nothing here is held across an `.await`: readers take a [`Snap`] and let go.
+//!
+//! Multi-root: every workspace folder is its own Bazel workspace, indexed on its own. A file
+//! belongs to the world whose root is the longest prefix of its path; a file outside every
+//! root joins the first world.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -83,6 +87,58 @@ impl World {
     }
 }
 
+impl World {
+    /// Forgets the file at `path` (deleted on disk, or an unsaved document closed): the host
+    /// drops it from the index and renumbers the files after it. Returns whether it was known.
+    pub(crate) fn remove(&mut self, path: &Path) -> bool {
+        let Some(id) = self.by_path.remove(path) else {
+            return false;
+        };
+        self.host.remove_file(id);
+        Arc::make_mut(&mut self.paths).remove(id.0 as usize);
+        for other in self.by_path.values_mut() {
+            if other.0 > id.0 {
+                other.0 -= 1;
+            }
+        }
+        true
+    }
+
+    /// Forgets every file under the directory `dir` (a deleted folder); returns how many.
+    fn remove_under(&mut self, dir: &Path) -> usize {
+        let gone: Vec<PathBuf> = self
+            .paths
+            .iter()
+            .filter(|p| p.starts_with(dir) && p.as_path() != dir)
+            .cloned()
+            .collect();
+        gone.iter().filter(|p| self.remove(p)).count()
+    }
+
+    fn contains(&self, path: &Path) -> bool {
+        self.root.as_deref().is_some_and(|r| path.starts_with(r))
+    }
+
+    fn snap(&mut self, lint_config: Arc<LintConfig>, encoding: PositionEncoding) -> Snap {
+        Snap {
+            analysis: self.host.analysis(),
+            paths: self.paths.clone(),
+            lint_config,
+            encoding,
+        }
+    }
+}
+
+/// The world `path` belongs to: the one with the longest root that contains it, else the first.
+fn world_index(worlds: &[World], path: &Path) -> usize {
+    worlds
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.contains(path))
+        .max_by_key(|(_, w)| w.root.as_ref().map_or(0, |r| r.as_os_str().len()))
+        .map_or(0, |(i, _)| i)
+}
+
 /// The absolute path of every file of `ws`, indexed by file id.
 fn file_paths(ws: &Workspace, root: Option<&Path>) -> Vec<PathBuf> {
     ws.file_ids()
@@ -152,7 +208,8 @@ impl Snap {
 
 pub(crate) struct State {
     pub(crate) docs: DashMap<Uri, Document>,
-    world: Mutex<World>,
+    /// One world per workspace folder; never empty.
+    worlds: Mutex<Vec<World>>,
     encoding: RwLock<PositionEncoding>,
     config: RwLock<Config>,
     /// The check configuration of the workspace's `toolcheck.toml`, under the editor's.
@@ -161,6 +218,8 @@ pub(crate) struct State {
     /// dropped instead of published.
     revision: AtomicU64,
     pub(crate) shutdown_requested: AtomicBool,
+    /// Set by the next change: cancels the diagnostics computation in flight.
+    superseded: Mutex<Arc<AtomicBool>>,
     /// Wakes the diagnostics task.
     changed: mpsc::UnboundedSender<()>,
 }
@@ -169,20 +228,28 @@ impl State {
     pub(crate) fn new(changed: mpsc::UnboundedSender<()>) -> State {
         State {
             docs: DashMap::new(),
-            world: Mutex::new(World::empty(None, "")),
+            worlds: Mutex::new(vec![World::empty(None, "")]),
             encoding: RwLock::new(PositionEncoding::Utf16),
             config: RwLock::new(Config::default()),
             file_lint: RwLock::new(LintConfig::default()),
             revision: AtomicU64::new(0),
             shutdown_requested: AtomicBool::new(false),
+            superseded: Mutex::new(Arc::new(AtomicBool::new(false))),
             changed,
         }
     }
 
-    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+    pub(crate) fn worlds(&self) -> MutexGuard<'_, Vec<World>> {
         // A panic while the lock was held leaves consistent data (every mutation is a
         // single host call), so a poisoned lock is recovered rather than propagated.
-        self.world.lock().unwrap_or_else(|e| e.into_inner())
+        self.worlds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the world `path` belongs to.
+    fn with_world<R>(&self, path: &Path, f: impl FnOnce(&mut World) -> R) -> R {
+        let mut worlds = self.worlds();
+        let i = world_index(&worlds, path);
+        f(&mut worlds[i])
     }
 
     pub(crate) fn encoding(&self) -> PositionEncoding {
@@ -218,42 +285,102 @@ impl State {
         self.revision.load(Ordering::SeqCst)
     }
 
-    /// Records that an input changed and wakes the diagnostics task.
+    /// Records that an input changed, cancels the diagnostics in flight and wakes the
+    /// diagnostics task.
     pub(crate) fn bump(&self) {
         self.revision.fetch_add(1, Ordering::SeqCst);
+        self.superseded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .store(true, Ordering::SeqCst);
         let _ = self.changed.send(());
     }
 
-    pub(crate) fn set_root(&self, root: Option<PathBuf>) {
+    /// A flag for one diagnostics computation: the next change sets it.
+    pub(crate) fn diagnostics_round(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        *self.superseded.lock().unwrap_or_else(|e| e.into_inner()) = flag.clone();
+        flag
+    }
+
+    /// One (empty) world per workspace folder; a single rootless world when there is none.
+    pub(crate) fn set_roots(&self, roots: Vec<PathBuf>) {
         let version = self.config().bazel_version;
-        *self.world() = World::empty(root, &version);
+        let mut worlds: Vec<World> = roots
+            .into_iter()
+            .map(|r| World::empty(Some(r), &version))
+            .collect();
+        if worlds.is_empty() {
+            worlds.push(World::empty(None, &version));
+        }
+        *self.worlds() = worlds;
     }
 
-    pub(crate) fn root(&self) -> Option<PathBuf> {
-        self.world().root.clone()
+    /// Adds an (empty) world for a new workspace folder; false if it is there already.
+    pub(crate) fn add_root(&self, root: PathBuf) -> bool {
+        let version = self.config().bazel_version;
+        let mut worlds = self.worlds();
+        if worlds.iter().any(|w| w.root.as_ref() == Some(&root)) {
+            return false;
+        }
+        worlds.retain(|w| w.root.is_some() || w.host.workspace().files.is_empty());
+        worlds.push(World::empty(Some(root), &version));
+        true
     }
 
-    pub(crate) fn snapshot(&self) -> Snap {
+    /// Drops the world of a removed workspace folder.
+    pub(crate) fn remove_root(&self, root: &Path) {
+        let version = self.config().bazel_version;
+        let mut worlds = self.worlds();
+        worlds.retain(|w| w.root.as_deref() != Some(root));
+        if worlds.is_empty() {
+            worlds.push(World::empty(None, &version));
+        }
+        drop(worlds);
+        self.bump();
+    }
+
+    pub(crate) fn roots(&self) -> Vec<PathBuf> {
+        self.worlds()
+            .iter()
+            .filter_map(|w| w.root.clone())
+            .collect()
+    }
+
+    /// The workspace root `path` belongs to.
+    pub(crate) fn root_of(&self, path: &Path) -> Option<PathBuf> {
+        let worlds = self.worlds();
+        worlds[world_index(&worlds, path)].root.clone()
+    }
+
+    fn lint_config(&self) -> Arc<LintConfig> {
         let config = self.config();
         let base = self
             .file_lint
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let mut world = self.world();
-        let analysis = world.host.analysis();
-        Snap {
-            analysis,
-            paths: world.paths.clone(),
-            lint_config: Arc::new(lint_config(base, &config)),
-            encoding: self.encoding(),
-        }
+        Arc::new(lint_config(base, &config))
     }
 
-    /// The file id of an open or indexed document.
-    pub(crate) fn file_id(&self, uri: &Uri) -> Option<FileId> {
+    /// A snapshot of every world.
+    pub(crate) fn snapshots(&self) -> Vec<Snap> {
+        let (lint, enc) = (self.lint_config(), self.encoding());
+        self.worlds()
+            .iter_mut()
+            .map(|w| w.snap(lint.clone(), enc))
+            .collect()
+    }
+
+    /// A snapshot of the world of an open or indexed document, with the document's id in it
+    /// (taken together, so a renumbering in between cannot mix them up).
+    pub(crate) fn snapshot_for(&self, uri: &Uri) -> Option<(Snap, FileId)> {
         let path = super::from_proto::file_path(uri)?;
-        self.world().file_id(&path)
+        let (lint, enc) = (self.lint_config(), self.encoding());
+        self.with_world(&path, |w| {
+            let id = w.file_id(&path)?;
+            Some((w.snap(lint, enc), id))
+        })
     }
 
     /// `textDocument/didOpen`.
@@ -266,9 +393,10 @@ impl State {
         );
         let doc = Document::new(&text, version);
         if let Some(path) = super::from_proto::file_path(&uri) {
-            let mut world = self.world();
-            let id = world.file_id_or_add(&path, &text);
-            world.host.set_file_text(id, Arc::from(text));
+            self.with_world(&path, |world| {
+                let id = world.file_id_or_add(&path, &text);
+                world.host.set_file_text(id, Arc::from(text));
+            });
         }
         self.docs.insert(uri, doc);
         self.bump();
@@ -286,22 +414,27 @@ impl State {
             doc.text()
         };
         if let Some(path) = super::from_proto::file_path(uri) {
-            let mut world = self.world();
-            let id = world.file_id_or_add(&path, &text);
-            world.host.set_file_text(id, Arc::from(text));
+            self.with_world(&path, |world| {
+                let id = world.file_id_or_add(&path, &text);
+                world.host.set_file_text(id, Arc::from(text));
+            });
         }
         self.bump();
     }
 
-    /// `textDocument/didClose`: the disk contents become the truth again.
+    /// `textDocument/didClose`: the disk contents become the truth again; a document that
+    /// is not on disk (never saved) leaves the workspace.
     pub(crate) fn close(&self, uri: &Uri) {
         self.docs.remove(uri);
         if let Some(path) = super::from_proto::file_path(uri) {
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            let mut world = self.world();
-            if let Some(id) = world.file_id(&path) {
-                world.host.set_file_text(id, Arc::from(text));
-            }
+            let text = std::fs::read_to_string(&path).ok();
+            self.with_world(&path, |world| match (world.file_id(&path), text) {
+                (Some(id), Some(text)) => world.host.set_file_text(id, Arc::from(text)),
+                (Some(_), None) => {
+                    world.remove(&path);
+                }
+                (None, _) => {}
+            });
         }
         self.bump();
     }
@@ -314,37 +447,55 @@ impl State {
                 return;
             }
         }
-        if !is_bazel_file(path) {
+        // A deleted directory takes the files under it along.
+        if !is_bazel_file(path) && path.exists() {
             return;
         }
         let text = std::fs::read_to_string(path).ok();
-        let mut world = self.world();
-        match (world.file_id(path), text) {
-            (Some(id), Some(text)) => world.host.set_file_text(id, Arc::from(text)),
-            // The host has no removal: an empty file declares nothing.
-            (Some(id), None) => world.host.set_file_text(id, Arc::from("")),
-            (None, Some(text)) if world.root.as_deref().is_some_and(|r| path.starts_with(r)) => {
-                world.file_id_or_add(path, &text);
+        let changed = self.with_world(path, |world| match (world.file_id(path), text) {
+            (Some(id), Some(text)) => {
+                world.host.set_file_text(id, Arc::from(text));
+                true
             }
-            (None, _) => return,
+            // Deleted: its package, targets and registrations leave the index. Created again
+            // later, it is added afresh below.
+            (Some(_), None) => world.remove(path),
+            (None, Some(text)) if world.contains(path) => {
+                world.file_id_or_add(path, &text);
+                true
+            }
+            (None, None) => world.remove_under(path) > 0,
+            (None, _) => false,
+        });
+        if changed {
+            self.bump();
         }
-        drop(world);
-        self.bump();
     }
 
-    /// Replaces the workspace with a freshly loaded one, keeping open documents' text.
-    pub(crate) fn install_workspace(&self, host: AnalysisHost, root: PathBuf) {
+    /// Replaces the world of `folder` (a workspace folder; `root` is the Bazel workspace
+    /// root found for it) with a freshly loaded one, keeping open documents' text.
+    pub(crate) fn install_workspace(&self, host: AnalysisHost, folder: &Path, root: PathBuf) {
+        let mut worlds = self.worlds();
+        let Some(i) = worlds
+            .iter()
+            .position(|w| w.root.as_deref() == Some(folder))
+        else {
+            // The folder was removed while it was being indexed.
+            return;
+        };
+        worlds[i] = World::new(host, Some(root));
         let open: Vec<(PathBuf, String)> = self
             .docs
             .iter()
             .filter_map(|e| Some((super::from_proto::file_path(e.key())?, e.value().text())))
+            .filter(|(path, _)| world_index(&worlds, path) == i)
             .collect();
-        let mut world = World::new(host, Some(root));
+        let world = &mut worlds[i];
         for (path, text) in open {
             let id = world.file_id_or_add(&path, &text);
             world.host.set_file_text(id, Arc::from(text));
         }
-        *self.world() = world;
+        drop(worlds);
         self.bump();
     }
 }

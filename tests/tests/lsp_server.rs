@@ -1,0 +1,521 @@
+//! Protocol tests of the real `toolcheck lsp` binary: cancellation (a superseded diagnostics
+//! computation is abandoned; `$/cancelRequest` answers `RequestCancelled` and stops the
+//! analysis; an edit answers a running request with `ContentModified`), files deleted and
+//! created again on disk, and multi-root workspaces (each folder its own Bazel workspace).
+//!
+//! The server runs with `TOOLCHECK_LOG=debug`; its stderr lines ("diagnostics for revision N:
+//! computing", "request on URI: snapshot taken", "... analysis cancelled", "... superseded;
+//! abandoned") let a test send the interrupting message while the work is known to be running.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use toolcheck_tests::{scratch_dir, toolcheck_bin, write_files};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    /// Everything received so far, in order (notifications and responses).
+    seen: Vec<Value>,
+    stderr: Arc<Mutex<Vec<String>>>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(toolcheck_bin())
+            .args(["lsp", "--stdio"])
+            .env("TOOLCHECK_LOG", "debug")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("toolcheck lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, messages) = channel();
+        std::thread::spawn(move || loop {
+            let mut len = None;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    len = v.parse::<usize>().ok();
+                }
+            }
+            let mut body = vec![0; len.expect("Content-Length header")];
+            if stdout.read_exact(&mut body).is_err() {
+                return;
+            }
+            if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                return;
+            }
+        });
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let lines = stderr.clone();
+        let err = BufReader::new(child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        Server {
+            child,
+            stdin,
+            messages,
+            seen: Vec::new(),
+            stderr,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request_async(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        id
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.request_async(method, params);
+        self.response(id)
+    }
+
+    /// The response to request `id` (answering the server's own requests meanwhile).
+    fn response(&mut self, id: i64) -> Value {
+        self.wait(&format!("the response to request {id}"), |m| {
+            m["id"] == json!(id) && m.get("method").is_none()
+        })
+    }
+
+    /// Waits for a message matching `pred` (looking at those already seen first).
+    fn wait(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(m) = self.seen.iter().find(|m| pred(m)) {
+            return m.clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.messages.recv_timeout(left) {
+                Ok(m) => {
+                    if m.get("method").is_some() && m.get("id").is_some() {
+                        // A server → client request (registerCapability, progress): accept it.
+                        let id = m["id"].clone();
+                        self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                    }
+                    self.seen.push(m.clone());
+                    if pred(&m) {
+                        return m;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!("timed out waiting for {what}"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "server closed stdout waiting for {what}; stderr:\n{}",
+                        self.log()
+                    )
+                }
+            }
+        }
+    }
+
+    /// The latest diagnostics published for `uri` once they satisfy `pred`.
+    fn diagnostics(&mut self, uri: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let latest = self
+                .seen
+                .iter()
+                .rev()
+                .find(|m| is_publish(m, uri))
+                .map(|m| m["params"].clone());
+            if let Some(p) = latest.filter(|p| pred(p)) {
+                return p;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            let _ = self.wait_briefly();
+        }
+    }
+
+    fn wait_briefly(&mut self) -> Option<Value> {
+        let m = self.messages.recv_timeout(Duration::from_millis(50)).ok()?;
+        if m.get("method").is_some() && m.get("id").is_some() {
+            let id = m["id"].clone();
+            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+        }
+        self.seen.push(m.clone());
+        Some(m)
+    }
+
+    /// Waits until the server's stderr has a line containing `needle`, after `from` lines.
+    fn wait_log(&mut self, from: usize, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(l) = self.stderr.lock().unwrap()[from.min(usize::MAX)..]
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return l.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {needle:?}; stderr:\n{}",
+                self.log()
+            );
+            // Keep draining stdout so the server never blocks on a full pipe.
+            let _ = self.messages.try_recv().map(|m| self.seen.push(m));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn log_len(&self) -> usize {
+        self.stderr.lock().unwrap().len()
+    }
+
+    fn log(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+
+    fn initialize(&mut self, folders: &[&Path], options: Value) -> Value {
+        let folders: Vec<Value> = folders
+            .iter()
+            .enumerate()
+            .map(|(i, f)| json!({"uri": uri(f), "name": format!("ws{i}")}))
+            .collect();
+        let caps = json!({
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}, "workspaceFolders": true},
+            "textDocument": {"hover": {"contentFormat": ["markdown"]}},
+        });
+        let r = self.request(
+            "initialize",
+            json!({"capabilities": caps, "workspaceFolders": folders, "initializationOptions": options}),
+        );
+        self.notify("initialized", json!({}));
+        r
+    }
+
+    fn open(&mut self, path: &Path, version: i64) -> String {
+        let u = uri(path);
+        let text = std::fs::read_to_string(path).unwrap();
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": u, "languageId": "starlark", "version": version, "text": text}}),
+        );
+        u
+    }
+
+    fn replace(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    fn shutdown(mut self) {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r.get("error").is_none(), "{r}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "exit status {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+fn is_publish(m: &Value, uri: &str) -> bool {
+    m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+}
+
+fn codes(p: &Value) -> Vec<String> {
+    p["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A workspace whose full check takes long enough (hundreds of milliseconds in a debug
+/// build) to interrupt: `packages` BUILD files of toolchains plus one file to edit.
+fn big_workspace(name: &str, packages: usize) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "MODULE.bazel".into(),
+            "module(name = \"big\")\n\nregister_toolchains(\"//...\")\n".into(),
+        ),
+        (
+            "edit/BUILD.bazel".into(),
+            "toolchain_type(name = \"t\")\n".into(),
+        ),
+    ];
+    for i in 0..packages {
+        let mut b = String::new();
+        b.push_str("constraint_setting(name = \"s\")\n\n");
+        b.push_str("constraint_value(name = \"v\", constraint_setting = \":s\")\n\n");
+        b.push_str("platform(name = \"p\", constraint_values = [\":v\"])\n\n");
+        for j in 0..4 {
+            b.push_str(&format!(
+                "toolchain(\n    name = \"tc{j}\",\n    exec_compatible_with = [\":v\"],\n    target_compatible_with = [\"//p{}:v\"],\n    toolchain = \":impl\",\n    toolchain_type = \"//edit:t\",\n)\n\n",
+                (i + j) % packages
+            ));
+        }
+        b.push_str("filegroup(name = \"impl\")\n");
+        files.push((format!("p{i}/BUILD.bazel"), b));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    write_files(&dir, &refs);
+    dir
+}
+
+#[test]
+fn a_newer_edit_abandons_the_diagnostics_in_flight() {
+    let ws = big_workspace("lsp-cancel-diagnostics", 200);
+    let mut s = Server::start();
+    s.initialize(&[&ws], json!({"debounceMs": 10}));
+    let file = ws.join("edit/BUILD.bazel");
+    let u = s.open(&file, 1);
+    s.wait_log(0, "indexed");
+
+    // Version 2 starts a round (or finds the round after indexing running); version 3
+    // arrives while it runs.
+    let from = s.log_len();
+    s.replace(&u, 2, "toolchain_type(name = \"t\")\n# 2\n");
+    s.wait_log(from, ": computing");
+    let t0 = Instant::now();
+    s.replace(&u, 3, "toolchain_type(name = \"t\")\n# 3\n");
+    let abandoned = s.wait_log(from, "superseded; abandoned");
+    let p = s.diagnostics(&u, "diagnostics for version 3", |p| p["version"] == 3);
+    let latency = t0.elapsed();
+    assert!(codes(&p).is_empty(), "{p}");
+    // Version 2's result was never published.
+    assert!(
+        !s.seen
+            .iter()
+            .any(|m| is_publish(m, &u) && m["params"]["version"] == 2),
+        "a superseded round was published"
+    );
+    eprintln!("{abandoned}; version 3 published {latency:?} after its edit");
+    s.shutdown();
+}
+
+#[test]
+fn cancelled_and_outdated_requests_get_the_protocol_errors() {
+    let ws = big_workspace("lsp-cancel-requests", 200);
+    let mut s = Server::start();
+    // No diagnostics round during the test: each request below does the checks itself, on a
+    // snapshot no one has analysed yet (after an edit).
+    s.initialize(&[&ws], json!({"debounceMs": 5000}));
+    let file = ws.join("edit/BUILD.bazel");
+    let u = s.open(&file, 1);
+    s.wait_log(0, "indexed");
+    let action = json!({
+        "textDocument": {"uri": u},
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 5}},
+        "context": {"diagnostics": []},
+    });
+
+    // $/cancelRequest while the code action runs every check: RequestCancelled, and the
+    // analysis behind it stops.
+    s.replace(&u, 2, "toolchain_type(name = \"t\")\n# 2\n");
+    let from = s.log_len();
+    let id = s.request_async("textDocument/codeAction", action.clone());
+    s.wait_log(from, "snapshot taken");
+    s.notify("$/cancelRequest", json!({"id": id}));
+    let r = s.response(id);
+    assert_eq!(r["error"]["code"], -32800, "{r}");
+    s.wait_log(from, "analysis cancelled");
+
+    // An edit while it runs: ContentModified.
+    s.replace(&u, 3, "toolchain_type(name = \"t\")\n# 3\n");
+    let from = s.log_len();
+    let id = s.request_async("textDocument/codeAction", action.clone());
+    s.wait_log(from, "snapshot taken");
+    s.replace(&u, 4, "toolchain_type(name = \"t\")\n# 4\n");
+    let r = s.response(id);
+    assert_eq!(r["error"]["code"], -32801, "{r}");
+
+    // Undisturbed, the same request answers.
+    let r = s.request("textDocument/codeAction", action);
+    assert!(r.get("error").is_none(), "{r}");
+    s.shutdown();
+}
+
+const TYPE_BUILD: &str = "toolchain_type(name = \"t\")\n";
+const TC_BUILD: &str = "toolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \"//pkg:t\",\n)\n\nfilegroup(name = \"impl\")\n";
+
+#[test]
+fn a_deleted_file_leaves_the_index_and_comes_back_when_created_again() {
+    let ws = scratch_dir("lsp-deleted-file");
+    write_files(
+        &ws,
+        &[
+            ("MODULE.bazel", "module(name = \"m\")\n"),
+            ("pkg/BUILD.bazel", TYPE_BUILD),
+            ("other/BUILD.bazel", TC_BUILD),
+        ],
+    );
+    let mut s = Server::start();
+    s.initialize(&[&ws], json!({"debounceMs": 10}));
+    let pkg = ws.join("pkg/BUILD.bazel");
+    let other = s.open(&ws.join("other/BUILD.bazel"), 1);
+    // Once the workspace is indexed, //pkg:t resolves.
+    s.wait_log(0, "indexed");
+    s.diagnostics(&other, "no finding before the deletion", |p| {
+        !codes(p).contains(&"unresolved-label".into())
+    });
+
+    std::fs::remove_file(&pkg).unwrap();
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&pkg), "type": 3}]}),
+    );
+    let p = s.diagnostics(&other, "unresolved-label after the deletion", |p| {
+        codes(p).contains(&"unresolved-label".into())
+    });
+    let msg = p["diagnostics"][0]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("//pkg:t"), "{msg}");
+    // Hover on the label no longer finds a declaration.
+    let r = s.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": other}, "position": {"line": 3, "character": 24}}),
+    );
+    let hover = r["result"].to_string();
+    assert!(!hover.contains("toolchain_type**"), "{hover}");
+
+    std::fs::write(&pkg, TYPE_BUILD).unwrap();
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&pkg), "type": 1}]}),
+    );
+    s.diagnostics(&other, "the finding cleared once created again", |p| {
+        !codes(p).contains(&"unresolved-label".into())
+    });
+
+    // A deleted directory takes its files along.
+    std::fs::remove_dir_all(ws.join("pkg")).unwrap();
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&ws.join("pkg")), "type": 3}]}),
+    );
+    s.diagnostics(
+        &other,
+        "unresolved-label after deleting the directory",
+        |p| codes(p).contains(&"unresolved-label".into()),
+    );
+    s.shutdown();
+}
+
+#[test]
+fn every_workspace_folder_is_its_own_workspace() {
+    let a = scratch_dir("lsp-multi-root-a");
+    let b = scratch_dir("lsp-multi-root-b");
+    let c = scratch_dir("lsp-multi-root-c");
+    write_files(
+        &a,
+        &[
+            ("MODULE.bazel", "module(name = \"a\")\n"),
+            ("pkg/BUILD.bazel", TYPE_BUILD),
+            ("other/BUILD.bazel", TC_BUILD),
+        ],
+    );
+    // b has the toolchain but not the type: //pkg:t means b's own package.
+    write_files(
+        &b,
+        &[
+            ("MODULE.bazel", "module(name = \"b\")\n"),
+            ("other/BUILD.bazel", TC_BUILD),
+        ],
+    );
+    write_files(
+        &c,
+        &[
+            ("MODULE.bazel", "module(name = \"c\")\n"),
+            ("other/BUILD.bazel", TC_BUILD),
+        ],
+    );
+    let mut s = Server::start();
+    let init = s.initialize(&[&a, &b], json!({"debounceMs": 10}));
+    assert_eq!(
+        init["result"]["capabilities"]["workspace"]["workspaceFolders"]["changeNotifications"],
+        true
+    );
+    let b_other = uri(&b.join("other/BUILD.bazel"));
+    let a_other = uri(&a.join("other/BUILD.bazel"));
+    // b's finding arrives from indexing (b is not the first folder).
+    let p = s.diagnostics(&b_other, "b's unresolved-label", |p| {
+        codes(p).contains(&"unresolved-label".into())
+    });
+    assert_eq!(p["version"], Value::Null);
+    // a resolves //pkg:t in a: no finding; go to definition stays in a.
+    assert!(!s.seen.iter().any(
+        |m| is_publish(m, &a_other) && codes(&m["params"]).contains(&"unresolved-label".into())
+    ));
+    let u = s.open(&a.join("other/BUILD.bazel"), 1);
+    let r = s.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": u}, "position": {"line": 3, "character": 24}}),
+    );
+    let target = r["result"][0]["uri"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(target, uri(&a.join("pkg/BUILD.bazel")), "{r}");
+    // Editing in b updates b only.
+    let ub = s.open(&b.join("other/BUILD.bazel"), 1);
+    s.replace(&ub, 2, &TC_BUILD.replace("//pkg:t", "//other:impl"));
+    s.diagnostics(&ub, "b's version 2", |p| p["version"] == 2);
+
+    // A folder added later is indexed too.
+    s.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(&c), "name": "c"}], "removed": []}}),
+    );
+    s.diagnostics(&uri(&c.join("other/BUILD.bazel")), "c's finding", |p| {
+        codes(p).contains(&"unresolved-label".into())
+    });
+    s.shutdown();
+}
