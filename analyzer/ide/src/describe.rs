@@ -36,8 +36,10 @@ fn one(r: &RefOne) -> String {
 /// Comment lines directly above a declaration, as its documentation.
 fn doc_comment(text: &str, start: u32) -> Option<String> {
     let before = text.get(..start as usize)?;
+    // Whole lines only: the declaration's own line (up to `start`) is not documentation.
+    let before = &before[..before.rfind('\n').map_or(0, |i| i + 1)];
     let mut lines: Vec<&str> = Vec::new();
-    for line in before.lines().rev().skip(1) {
+    for line in before.lines().rev() {
         let t = line.trim();
         match t.strip_prefix('#') {
             Some(c) if !c.trim_start().starts_with("toolcheck:") => lines.push(c.trim()),

@@ -174,3 +174,18 @@ fn a_request_flag_cancels_one_view_only() {
     assert!(req.try_diagnostics(&LintConfig::default()).is_err());
     assert!(!a.is_cancelled(), "the snapshot itself is not cancelled");
 }
+
+#[test]
+fn hover_on_a_type_shows_the_comment_above_it() {
+    let (mut host, _, ty, _) = host();
+    host.set_file_text(
+        ty,
+        "# The compiler.\n# Second line.\ntoolchain_type(name = \"t\")\n".into(),
+    );
+    let hover = host.analysis().hover(ty, 33).expect("hover");
+    assert!(
+        hover.markdown.contains("The compiler.\nSecond line."),
+        "{}",
+        hover.markdown
+    );
+}

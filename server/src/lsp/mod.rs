@@ -24,8 +24,14 @@
 //!
 //! * Text in [`ropey`] ropes, full and incremental sync, positions in UTF-16 unless the
 //!   client offers UTF-8 (`general.positionEncodings`). Any `languageId` is accepted.
-//! * Background indexing of the workspace with `$/progress`, file watching through
-//!   `workspace/didChangeWatchedFiles` (registered dynamically when the client can).
+//! * Background indexing with `$/progress` of every workspace folder, each its own Bazel
+//!   workspace (`workspace/didChangeWorkspaceFolders` adds and drops them); file watching
+//!   through `workspace/didChangeWatchedFiles` (registered dynamically when the client can):
+//!   a deleted file (or directory) leaves the index, a created one joins it.
+//! * Cancellation: any change cancels the diagnostics computation in flight (the analysis
+//!   polls between checks); a request whose snapshot an edit outdates answers
+//!   `ContentModified`, and `$/cancelRequest` (answered `RequestCancelled` by the framework)
+//!   also stops the analysis behind it.
 //! * Diagnostics are debounced, computed off the runtime, published with the document
 //!   version, and dropped if any input changed meanwhile (never stale); `code` is the check
 //!   name, `codeDescription` links to its documentation.
