@@ -120,6 +120,11 @@ impl AnalysisHost {
     /// Replaces a file's text. Facts are recomputed only when the content changed.
     pub fn set_file_text(&mut self, file: FileId, text: Arc<str>) {
         let i = file.0 as usize;
+        if self.ws.files[i].text == text {
+            // Nothing changed (an editor opening a file as it is on disk): snapshots stay
+            // valid and the work they feed is not cancelled.
+            return;
+        }
         let hash = content_hash(&text);
         let ws = Arc::make_mut(&mut self.ws);
         let kind = ws.files[i].kind;

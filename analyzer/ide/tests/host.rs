@@ -189,3 +189,13 @@ fn hover_on_a_type_shows_the_comment_above_it() {
         hover.markdown
     );
 }
+
+#[test]
+fn setting_the_same_text_cancels_nothing() {
+    let (mut host, _, ty, _) = host();
+    let a = host.analysis();
+    host.set_file_text(ty, TYPE_BUILD.into());
+    assert!(!a.is_cancelled());
+    host.set_file_text(ty, "toolchain_type(name = \"u\")\n".into());
+    assert!(a.is_cancelled());
+}
