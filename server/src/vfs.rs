@@ -87,8 +87,7 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
     });
     let bazelignore = read_bazelignore(&root);
     loader.walk_repo(&RepoName::main(), &root, &bazelignore);
-    loader.ws.bazel_version_file = fs::read_to_string(root.join(".bazelversion"))
-        .ok()
+    loader.ws.bazel_version_file = read_small(&root.join(".bazelversion"), &root)
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     loader.load_rc_files();
@@ -102,7 +101,7 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
 }
 
 fn read_bazelignore(root: &Path) -> Vec<String> {
-    fs::read_to_string(root.join(".bazelignore"))
+    read_small(&root.join(".bazelignore"), root)
         .map(|s| {
             s.lines()
                 .map(|l| l.trim().trim_end_matches('/').to_string())
@@ -341,7 +340,7 @@ impl Loader {
                                         .trim_start_matches('@')
                                         .trim_start_matches("//")
                                         .replace(':', "/");
-                                    fs::read_to_string(self.root.join(rel)).ok()
+                                    read_small(&self.root.join(rel), &self.root)
                                 })
                             });
                             declared.push((
@@ -508,7 +507,7 @@ fn kwarg_str(call: &Call, name: &str) -> Option<String> {
 }
 
 fn module_name_of(dir: &Path) -> Option<String> {
-    let text = fs::read_to_string(dir.join("MODULE.bazel")).ok()?;
+    let text = read_small(&dir.join("MODULE.bazel"), dir)?;
     let facts = lower(FileKind::Module, &text);
     facts.calls.iter().find_map(|c| {
         (c.call.func.dotted_name().as_deref() == Some("module"))
@@ -517,10 +516,47 @@ fn module_name_of(dir: &Path) -> Option<String> {
     })
 }
 
+/// The most bytes read from a small configuration file (`.bazelversion`, `.bazelignore`, a
+/// repository's `MODULE.bazel` read for its name, a `build_file`).
+const MAX_SMALL_FILE: u64 = 1 << 20;
+
+/// Reads a small file that must lie inside `base` once symlinks and `..` are resolved and be a
+/// regular file (not a FIFO or device, which could block or never end); at most
+/// [`MAX_SMALL_FILE`] bytes, lossy UTF-8. `None` when any of that fails.
+fn read_small(path: &Path, base: &Path) -> Option<String> {
+    let canonical = fs::canonicalize(path).ok()?;
+    let base = fs::canonicalize(base).ok()?;
+    if !canonical.starts_with(&base) {
+        return None;
+    }
+    let bytes = read_bounded(&canonical, MAX_SMALL_FILE).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Reads at most `max` bytes of a regular file (the length is checked while reading, so a
+/// file that grows after it was measured cannot make the read unbounded).
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    // Opening a FIFO would block until a writer comes: look before opening.
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let file = fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(max).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Reads a source file: bounded size, binary detection, lossy UTF-8 with a BOM stripped.
 /// Returns the text and, if something was off, a problem message and whether it is an error.
 fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String, bool)>)> {
     let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     if meta.len() > max {
         return Ok((
             String::new(),
@@ -534,7 +570,19 @@ fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String
             )),
         ));
     }
-    let bytes = fs::read(path)?;
+    let bytes = read_bounded(path, max + 1)?;
+    if bytes.len() as u64 > max {
+        return Ok((
+            String::new(),
+            Some((
+                format!(
+                    "file grew over the {} MB limit while it was read; not analysed",
+                    max / (1 << 20)
+                ),
+                false,
+            )),
+        ));
+    }
     if let Some(text) = utf16_text(&bytes) {
         return Ok((
             text,
