@@ -34,7 +34,7 @@ use toolcheck_ide::{AnalysisHost, FileKind, SyntaxError, TextRange, Workspace};
 
 const MAGIC: &[u8; 8] = b"TCFACTS\x01";
 /// Bump when the encoding changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// Decoding gives up below this nesting (lowering itself stops at 48).
 const MAX_DEPTH: u32 = 256;
 
@@ -403,6 +403,8 @@ fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
             name,
             name_range,
             params,
+            star_params,
+            positional_params,
             returns,
             locals,
             complex,
@@ -415,6 +417,16 @@ fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
             w.str(n);
             enc_opt_expr(w, default.as_ref())
         })?;
+        for p in [&star_params.0, &star_params.1] {
+            match p {
+                None => w.u8(0),
+                Some(n) => {
+                    w.u8(1);
+                    w.str(n);
+                }
+            }
+        }
+        w.u64(*positional_params as u64);
         w.seq(returns, enc_expr)?;
         w.seq(locals, enc_binding)?;
         w.bool(*complex);
@@ -422,10 +434,16 @@ fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
             stmts,
             has_varargs,
             truncated,
+            aug_ops,
         } = body;
         w.seq(stmts, enc_stmt)?;
         w.bool(*has_varargs);
         w.bool(*truncated);
+        w.seq(aug_ops, |w, (r, op)| {
+            w.range(*r);
+            w.str(op);
+            Ok(())
+        })?;
         w.range(*range);
         Ok(())
     })?;
@@ -490,6 +508,8 @@ fn enc_call(w: &mut Writer, c: &Call) -> Enc {
         args,
         kwargs,
         has_splat,
+        star_args,
+        star_kwargs,
     } = c;
     enc_expr(w, func)?;
     w.seq(args, enc_expr)?;
@@ -504,6 +524,8 @@ fn enc_call(w: &mut Writer, c: &Call) -> Enc {
         enc_expr(w, value)
     })?;
     w.bool(*has_splat);
+    enc_opt_expr(w, star_args.as_deref())?;
+    enc_opt_expr(w, star_kwargs.as_deref())?;
     Ok(())
 }
 
@@ -783,6 +805,8 @@ fn dec_facts(r: &mut Reader<'_>) -> Option<FileFacts> {
                 name: r.str()?,
                 name_range: r.range()?,
                 params: r.seq(|r| Some((r.str()?, dec_opt_expr(r)?)))?,
+                star_params: (dec_opt_str(r)?, dec_opt_str(r)?),
+                positional_params: r.u64()? as usize,
                 returns: r.seq(dec_expr)?,
                 locals: r.seq(dec_binding)?,
                 complex: r.bool()?,
@@ -790,6 +814,7 @@ fn dec_facts(r: &mut Reader<'_>) -> Option<FileFacts> {
                     stmts: r.seq(dec_stmt)?,
                     has_varargs: r.bool()?,
                     truncated: r.bool()?,
+                    aug_ops: r.seq(|r| Some((r.range()?, r.str()?)))?,
                 },
                 range: r.range()?,
             })
@@ -841,7 +866,17 @@ fn dec_call(r: &mut Reader<'_>) -> Option<Call> {
             })
         })?,
         has_splat: r.bool()?,
+        star_args: dec_opt_expr(r)?.map(Box::new),
+        star_kwargs: dec_opt_expr(r)?.map(Box::new),
     })
+}
+
+fn dec_opt_str(r: &mut Reader<'_>) -> Option<Option<String>> {
+    match r.u8()? {
+        0 => Some(None),
+        1 => Some(Some(r.str()?)),
+        _ => None,
+    }
 }
 
 fn dec_box(r: &mut Reader<'_>) -> Option<Box<Expr>> {

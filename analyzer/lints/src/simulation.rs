@@ -178,7 +178,7 @@ impl Simulation {
         for (id, pkg) in &index.packages {
             model.packages.insert(id.clone(), pkg.targets.clone());
             if pkg.open {
-                model.open_packages.push(id.clone());
+                model.open_packages.insert(id.clone());
             }
         }
         // Registrations.

@@ -4,7 +4,7 @@
 //! Everything a workspace could not tell statically is [`Known::Unknown`]; the simulator never
 //! guesses it and reports "cannot decide" instead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
 use toolcheck_index::label::{Label, PackageId, TargetPattern};
@@ -193,7 +193,8 @@ pub struct Model {
     pub packages: BTreeMap<PackageId, Vec<String>>,
     /// Packages whose target list is incomplete (a macro or an unreadable file could add
     /// targets): wildcard expansion over them is marked as possibly incomplete.
-    pub open_packages: Vec<PackageId>,
+    /// A set: looked up once per missing label, so a list would make checks quadratic.
+    pub open_packages: BTreeSet<PackageId>,
     /// Repositories toolcheck cannot see: labels in them are unknown, not missing.
     pub invisible_repos: Vec<toolcheck_index::label::RepoName>,
     /// `build_setting_default` of Starlark flags, used by `config_setting.flag_values` when the

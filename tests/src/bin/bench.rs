@@ -311,6 +311,8 @@ fn floor_run(mode: &str, dir: &Path, reps: usize) -> Result<Value, String> {
 
 /// Measures one workspace; `generated` enables the incremental scenarios on known files.
 fn measure(o: &Opts, name: &str, dir: &Path, generated: bool) -> Result<Value, String> {
+    // Tools that walk directories (buildifier -r) do not follow a symlinked root.
+    let dir = &std::fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     eprintln!("bench: {name}: {}", dir.display());
     let tc = o.toolcheck.to_string_lossy().into_owned();
     let d = dir.to_string_lossy().into_owned();

@@ -287,7 +287,7 @@ pub fn world(text: &str) -> World {
             ),
             "open" => {
                 let probe = l(&format!("{}:x", words[1]));
-                model.open_packages.push(probe.package_id());
+                model.open_packages.insert(probe.package_id());
             }
             "package" => {
                 let probe = l(&format!("{}:x", words[1]));
