@@ -71,35 +71,31 @@ fn check_list(
         let Some((setting, value)) = setting_of(ctx, l) else {
             continue;
         };
-        match seen.get(&setting) {
-            Some((first, first_value)) if *first_value != value => acc.push(
-                Diagnostic::new(
-                    CHECK.name,
-                    Severity::Error,
-                    r.loc.file,
-                    r.loc.range,
-                    format!(
-                        "{what} of `{owner}` lists two values of constraint setting '{setting}': '{first_value}' and '{value}'"
-                    ),
-                )
-                .with_related(first.loc.file, first.loc.range, format!("'{first_value}' is listed here")),
-            ),
-            Some((first, first_value)) => acc.push(
-                Diagnostic::new(
-                    CHECK.name,
-                    Severity::Error,
-                    r.loc.file,
-                    r.loc.range,
-                    format!(
-                        "{what} of `{owner}` lists constraint value '{first_value}' twice (of setting '{setting}'); Bazel rejects duplicate constraint values"
-                    ),
-                )
-                .with_related(first.loc.file, first.loc.range, format!("'{first_value}' is already listed here")),
-            ),
-            None => {
-                seen.insert(setting, (r, value));
-            }
-        }
+        let Some((first, first_value)) = seen.get(&setting) else {
+            seen.insert(setting, (r, value));
+            continue;
+        };
+        let (message, related) = if *first_value != value {
+            (
+                format!("{what} of `{owner}` lists two values of constraint setting '{setting}': '{first_value}' and '{value}'"),
+                format!("'{first_value}' is listed here"),
+            )
+        } else {
+            (
+                format!("{what} of `{owner}` lists constraint value '{first_value}' twice (of setting '{setting}'); Bazel rejects duplicate constraint values"),
+                format!("'{first_value}' is already listed here"),
+            )
+        };
+        acc.push(
+            Diagnostic::new(
+                CHECK.name,
+                Severity::Error,
+                r.loc.file,
+                r.loc.range,
+                message,
+            )
+            .with_related(first.loc.file, first.loc.range, related),
+        );
     }
 }
 
