@@ -37,7 +37,9 @@ async function problemsText(page) {
 // Opens a workspace file with Quick Open, like a user, and waits for its editor.
 async function openFile(page, file) {
   await page.keyboard.press('Escape');
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } }).catch(() => {});
+  // Focus the editor if it can be clicked right now (an overlay may be up: then Escape did it).
+  await page.locator('.editor-instance .monaco-editor .view-lines').first()
+    .click({ position: { x: 5, y: 5 }, timeout: 2000 }).catch(() => {});
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: T });
