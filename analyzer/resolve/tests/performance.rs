@@ -1,10 +1,11 @@
-//! Resolution of every (target platform × requesting rule) pair of a 10,000-package workspace
-//! must be cheap: one [`Resolver`] is built, then each request reuses its precomputed
-//! constraint maps and per-type toolchain lists.
+//! Resolution of every (target platform × requesting rule) pair of a 10,000-package workspace:
+//! one [`Resolver`] is built, then each request reuses its precomputed constraint maps and
+//! per-type toolchain lists. The test checks the results; the time it prints is a benchmark
+//! recorded in BENCHMARKS.md, never asserted.
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use support::{l, world};
 use toolcheck_resolve::model::{ExecGroupRequest, Known, TypeRequest};
@@ -77,11 +78,7 @@ fn ten_thousand_packages() {
     }
     let elapsed = start.elapsed();
     assert!(resolved > 0);
-    // Unoptimised test builds are several times slower than release builds; the bound
-    // still catches accidental quadratic behaviour.
-    assert!(
-        elapsed < Duration::from_secs(10),
-        "20,000 resolutions took {elapsed:?}"
-    );
+    // Timing is measured, not asserted (BENCHMARKS.md records it): run
+    // `cargo test --release -p toolcheck-resolve --test performance -- --nocapture`.
     eprintln!("20,000 resolutions: {elapsed:?}, {resolved} resolved");
 }
