@@ -34,7 +34,7 @@ use toolcheck_ide::{AnalysisHost, FileKind, SyntaxError, TextRange, Workspace};
 
 const MAGIC: &[u8; 8] = b"TCFACTS\x01";
 /// Bump when the encoding changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// Decoding gives up below this nesting (lowering itself stops at 48).
 const MAX_DEPTH: u32 = 256;
 
@@ -372,6 +372,7 @@ fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
         statements,
         suppressions,
         has_dynamic_statements,
+        top_level,
     } = f;
     w.seq(syntax_errors, |w, e| {
         let SyntaxError { range, message } = e;
@@ -475,6 +476,22 @@ fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
         Ok(())
     })?;
     w.bool(*has_dynamic_statements);
+    {
+        let Body {
+            stmts,
+            has_varargs,
+            truncated,
+            aug_ops,
+        } = top_level;
+        w.seq(stmts, enc_stmt)?;
+        w.bool(*has_varargs);
+        w.bool(*truncated);
+        w.seq(aug_ops, |w, (r, op)| {
+            w.range(*r);
+            w.str(op);
+            Ok(())
+        })?;
+    }
     Ok(())
 }
 
@@ -835,6 +852,12 @@ fn dec_facts(r: &mut Reader<'_>) -> Option<FileFacts> {
             })
         })?,
         has_dynamic_statements: r.bool()?,
+        top_level: Body {
+            stmts: r.seq(dec_stmt)?,
+            has_varargs: r.bool()?,
+            truncated: r.bool()?,
+            aug_ops: r.seq(|r| Some((r.range()?, r.str()?)))?,
+        },
     })
 }
 

@@ -730,19 +730,6 @@ fn string_prefix(text: &str, offset: usize) -> Option<(usize, &str)> {
     Some((start, &text[start..offset]))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::string_prefix;
-
-    #[test]
-    fn string_prefix_finds_the_open_literal() {
-        let t = "x = [\":a\", \"//pk";
-        assert_eq!(string_prefix(t, t.len()), Some((12, "//pk")));
-        assert_eq!(string_prefix("x = 1 # \"a", 10), None);
-        assert_eq!(string_prefix("f(\"a\")", 6), None);
-    }
-}
-
 /// Where a target is declared: its call in the BUILD file, then (for a target a macro
 /// created) the native rule call inside the macro.
 fn nav_targets(t: &Target) -> Vec<NavTarget> {
@@ -759,4 +746,17 @@ fn nav_targets(t: &Target) -> Vec<NavTarget> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_prefix;
+
+    #[test]
+    fn string_prefix_finds_the_open_literal() {
+        let t = "x = [\":a\", \"//pk";
+        assert_eq!(string_prefix(t, t.len()), Some((12, "//pk")));
+        assert_eq!(string_prefix("x = 1 # \"a", 10), None);
+        assert_eq!(string_prefix("f(\"a\")", 6), None);
+    }
 }

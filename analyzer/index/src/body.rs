@@ -84,6 +84,40 @@ struct Lowerer<'t> {
     aug_ops: Vec<(TextRange, String)>,
 }
 
+/// Lowers top-level statements of a BUILD or WORKSPACE file that are not plain calls
+/// (comprehensions, loops) so that macro evaluation can run them. A statement this IR cannot
+/// hold marks the body as truncated.
+pub fn lower_top_level(stmts: &[Node<'_>], text: &str) -> Body {
+    let mut l = Lowerer {
+        text,
+        count: 0,
+        truncated: false,
+        aug_ops: Vec::new(),
+    };
+    let mut out = Vec::new();
+    for &s in stmts {
+        if !matches!(
+            s.kind(),
+            "expression_statement" | "for_statement" | "if_statement"
+        ) {
+            l.truncated = true;
+            continue;
+        }
+        l.count += 1;
+        if l.count > MAX_STMTS {
+            l.truncated = true;
+            break;
+        }
+        l.statement(s, 0, &mut out);
+    }
+    Body {
+        stmts: out,
+        has_varargs: false,
+        truncated: l.truncated,
+        aug_ops: l.aug_ops,
+    }
+}
+
 /// Lowers the `body` block of a function definition.
 pub fn lower_body(function: Node<'_>, text: &str) -> Body {
     let mut body = Body::default();

@@ -365,14 +365,10 @@ fn lower_comparison(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKind> 
     if operands.len() != 2 {
         return None;
     }
-    let mut op = None;
-    for i in 0..node.child_count() {
-        let c = node.child(i)?;
-        if !c.is_named() {
-            op = Some(node_text(c, text).to_string());
-            break;
-        }
-    }
+    // The operator is the text between the operands (`not in` may be two tokens).
+    let between = text.get(operands[0].end_byte()..operands[1].start_byte())?;
+    let op = Some(between.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|o| !o.is_empty() && !o.contains('#'));
     let left = Box::new(lower_at(operands[0], text, depth + 1));
     let right = Box::new(lower_at(operands[1], text, depth + 1));
     match op.as_deref()? {

@@ -25,6 +25,9 @@ pub struct FileFacts {
     /// Top-level code that can create targets toolcheck does not list (comprehensions,
     /// loops, conditionals): the package's target set is then open.
     pub has_dynamic_statements: bool,
+    /// Those dynamic top-level statements of a BUILD or WORKSPACE file, for macro
+    /// evaluation (`truncated` when one could not be lowered).
+    pub top_level: crate::body::Body,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -96,8 +99,17 @@ pub fn lower_file(
     };
     let Some(tree) = tree else { return facts };
     let root = tree.root_node();
+    let mut dynamic = Vec::new();
     for stmt in named_children(root) {
+        let before = facts.has_dynamic_statements;
         lower_statement(stmt, text, kind, &mut facts);
+        if facts.has_dynamic_statements && !before || is_dynamic(stmt, kind) {
+            dynamic.push(stmt);
+        }
+    }
+    if !dynamic.is_empty() {
+        dynamic.dedup_by_key(|n| n.id());
+        facts.top_level = crate::body::lower_top_level(&dynamic, text);
     }
     if text.contains("toolcheck:") {
         collect_suppressions(root, text, &mut facts);
@@ -132,6 +144,22 @@ fn lower_statement(stmt: Node<'_>, text: &str, kind: FileKind, facts: &mut FileF
             facts.has_dynamic_statements = true;
         }
         _ => {}
+    }
+}
+
+/// Whether a top-level statement is one `lower_statement` counts as dynamic.
+fn is_dynamic(stmt: Node<'_>, kind: FileKind) -> bool {
+    match stmt.kind() {
+        "expression_statement" => named_children(stmt).any(|c| {
+            !matches!(
+                c.kind(),
+                "call" | "assignment" | "string" | "concatenated_string" | "comment"
+            )
+        }),
+        "for_statement" | "if_statement" | "while_statement" | "with_statement" => {
+            kind != FileKind::Bzl
+        }
+        _ => false,
     }
 }
 

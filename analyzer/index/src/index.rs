@@ -732,7 +732,9 @@ impl WorkspaceIndex {
                 let mut package = Package {
                     build_file: Some(id),
                     targets: Vec::new(),
-                    open: ff.has_dynamic_statements,
+                    // Dynamic statements are evaluated below; the package stays open when
+                    // one cannot be followed.
+                    open: ff.has_dynamic_statements && ff.top_level.truncated,
                 };
                 for (ci, call) in ff.calls.iter().enumerate() {
                     let Some(callee) = call.call.func.dotted_name() else {
@@ -832,6 +834,37 @@ impl WorkspaceIndex {
                         macro_decl: None,
                         macro_attrs: None,
                     });
+                }
+                // Comprehensions (and loops) at the top level, in statement order after the
+                // plain calls (the order only matters for duplicate names).
+                for si in 0..ff.top_level.stmts.len() {
+                    let outcome = env.run_top_level_statement(id, si);
+                    let range = ff.top_level.stmts[si].range;
+                    if let Some(g) = outcome.incomplete.clone() {
+                        gaps.push((Loc { file: id, range }, g));
+                    }
+                    let stmt = crate::facts::TopCall {
+                        call: Call {
+                            func: Expr::unknown(TextRange::new(range.start, range.start + 1)),
+                            args: Vec::new(),
+                            kwargs: Vec::new(),
+                            has_splat: false,
+                            star_args: None,
+                            star_kwargs: None,
+                        },
+                        range,
+                    };
+                    macro_targets(
+                        &env,
+                        id,
+                        usize::MAX,
+                        &stmt,
+                        &pkg,
+                        outcome,
+                        &mut package,
+                        &mut targets,
+                        &mut limits,
+                    );
                 }
                 packages.push((pkg, package));
             }

@@ -531,8 +531,10 @@ fn assigned_names(stmts: &[Stmt], out: &mut Vec<String>) {
             StmtKind::Expr(e) => {
                 if let ExprKind::Call(c) = &e.kind {
                     if let ExprKind::Attr(obj, _) = &c.func.kind {
-                        if let Some(n) = root_name(obj) {
-                            out.push(n.to_string());
+                        if popped_key(e).is_none() {
+                            if let Some(n) = root_name(obj) {
+                                out.push(n.to_string());
+                            }
                         }
                     }
                 }
@@ -548,6 +550,36 @@ fn assigned_names(stmts: &[Stmt], out: &mut Vec<String>) {
                 assigned_names(body, out);
             }
             StmtKind::Def(n) => out.push(n.clone()),
+            _ => {}
+        }
+    }
+}
+
+/// `var.pop("key", ...)` written as a statement: `(var, key)`.
+fn popped_key(e: &Expr) -> Option<(&str, &str)> {
+    let ExprKind::Call(c) = &e.kind else {
+        return None;
+    };
+    let ExprKind::Attr(obj, m) = &c.func.kind else {
+        return None;
+    };
+    let ExprKind::Name(var) = &obj.kind else {
+        return None;
+    };
+    (m == "pop").then_some(())?;
+    Some((var, c.args.first()?.as_str()?))
+}
+
+/// `(var, key)` of every `var.pop("key")` statement in a block (nested blocks included).
+fn popped_keys<'s>(stmts: &'s [Stmt], out: &mut Vec<(&'s str, &'s str)>) {
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Expr(e) => out.extend(popped_key(e)),
+            StmtKind::If { then, orelse, .. } => {
+                popped_keys(then, out);
+                popped_keys(orelse, out);
+            }
+            StmtKind::For { body, .. } => popped_keys(body, out),
             _ => {}
         }
     }
@@ -745,6 +777,18 @@ impl<'a> Env<'a> {
                 run.limit.is_some()
             }
             None => true,
+        };
+        // In BUILD and WORKSPACE files, rule names are native functions.
+        let v = match v.v {
+            V::Unknown(Unknown::BrokenLoad)
+                if self.ws.file(key.0).kind != toolcheck_syntax::FileKind::Bzl =>
+            {
+                Val {
+                    v: V::Builtin(format!("native.{}", key.1)),
+                    loc,
+                }
+            }
+            _ => v,
         };
         if !limited {
             self.run_globals.borrow_mut().insert(key, v.clone());
@@ -2098,6 +2142,26 @@ impl<'a> Env<'a> {
                             for n in names {
                                 set_var(scope, &n, Val::unknown(loc));
                             }
+                            // A key that may have been popped: its value (and whether it
+                            // is there at all) is unknown; the rest of the dict is kept.
+                            let mut popped = Vec::new();
+                            popped_keys(then, &mut popped);
+                            popped_keys(orelse, &mut popped);
+                            for (var, key) in popped {
+                                if let Some((
+                                    _,
+                                    Val {
+                                        v: V::Dict(pairs), ..
+                                    },
+                                )) = scope.iter_mut().rev().find(|(n, _)| n == var)
+                                {
+                                    for (k, v) in pairs.iter_mut() {
+                                        if matches!(&k.v, V::Str(s) if s == key) {
+                                            *v = Val::unknown(loc);
+                                        }
+                                    }
+                                }
+                            }
                             continue;
                         }
                     };
@@ -2341,6 +2405,38 @@ impl<'a> Env<'a> {
             complete: true,
         };
         self.call_full(ffile, idx, args, loc, depth + 1)
+    }
+
+    /// Runs one dynamic top-level statement of `build_file` (a list comprehension of rule or
+    /// macro calls, say) and returns what it created.
+    pub fn run_top_level_statement(&self, build_file: FileId, index: usize) -> MacroOutcome {
+        let previous = self.run.replace(Some(Run {
+            build_file,
+            emitted: Vec::new(),
+            incomplete: None,
+            limit: None,
+            stack: Vec::new(),
+            steps: RUN_STEP_BUDGET,
+            in_global: 0,
+        }));
+        let body = &self.facts[build_file.0 as usize].top_level;
+        let stmt = &body.stmts[index];
+        let loc = Loc {
+            file: build_file,
+            range: stmt.range,
+        };
+        let mut scope: Scope = Vec::new();
+        let flow = self.exec_block(build_file, body, std::slice::from_ref(stmt), &mut scope, 0);
+        if matches!(flow, Flow::Abort) {
+            self.gap(loc, "evaluation of the statement stopped");
+        }
+        let run = self.run.replace(previous).expect("run in progress");
+        MacroOutcome {
+            emitted: run.emitted,
+            incomplete: run.incomplete,
+            limit: run.limit,
+            value: Val { v: V::None, loc },
+        }
     }
 
     /// Evaluates the top-level call `call` of `build_file` (a BUILD or WORKSPACE file) as a
