@@ -6,8 +6,8 @@
 //! the workspace index (a linear merge of the facts) is rebuilt from the cached facts.
 
 mod cancel;
-mod describe;
 mod debug;
+mod describe;
 mod resolve;
 
 use std::hash::{Hash, Hasher};
