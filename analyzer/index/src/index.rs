@@ -659,6 +659,32 @@ impl WorkspaceIndex {
                 // WORKSPACE register calls may use constants loaded from .bzl files.
                 let mut evaluated: Vec<(Call, Vec<Val>)> = Vec::new();
                 for call in &facts[file.0 as usize].calls {
+                    // Macros (`rules_x_register_toolchains()`) register through
+                    // `native.register_*`; their registrations take the call's place.
+                    if crate::macros::is_macro_call(&env, file, &call.call) {
+                        let outcome = env.run_macro(file, &call.call, call.range);
+                        for e in outcome.emitted {
+                            if !matches!(
+                                e.kind.as_str(),
+                                "register_toolchains" | "register_execution_platforms"
+                            ) {
+                                continue;
+                            }
+                            let synthetic = Call {
+                                func: Expr {
+                                    kind: crate::expr::ExprKind::Name(e.kind.clone()),
+                                    range: call.call.func.range,
+                                },
+                                args: vec![Expr::unknown(call.range); e.args.len()],
+                                kwargs: Vec::new(),
+                                has_splat: false,
+                                star_args: None,
+                                star_kwargs: None,
+                            };
+                            evaluated.push((synthetic, e.args));
+                        }
+                        continue;
+                    }
                     let args = call.call.args.iter().map(|a| env.eval(file, a)).collect();
                     evaluated.push((call.call.clone(), args));
                 }
