@@ -64,7 +64,10 @@ fn offset(text: &str, line: u64, col: u64) -> usize {
     let mut off = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i as u64 + 1 == line {
-            return off + l.char_indices().nth(col as usize - 1).map_or(l.len(), |c| c.0);
+            return off
+                + l.char_indices()
+                    .nth(col as usize - 1)
+                    .map_or(l.len(), |c| c.0);
         }
         off += l.len();
     }
@@ -78,7 +81,10 @@ fn guard_fix_parses_and_silences_the_check() {
         &dir,
         &[
             ("WORKSPACE", ""),
-            ("tools/BUILD.bazel", "toolchain_type(name = \"lint_type\")\n"),
+            (
+                "tools/BUILD.bazel",
+                "toolchain_type(name = \"lint_type\")\n",
+            ),
             ("tools/rules.bzl", RULES),
         ],
     );
@@ -101,17 +107,23 @@ fn guard_fix_parses_and_silences_the_check() {
             region["startColumn"].as_u64().unwrap(),
         );
         let text = rep["insertedContent"]["text"].as_str().unwrap().to_string();
-        assert!(text.contains("== None:") && text.contains("fail("), "{text}");
+        assert!(
+            text.contains("== None:") && text.contains("fail("),
+            "{text}"
+        );
         edits.push((at, text));
     }
-    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut fixed = RULES.to_string();
     for (at, text) in edits {
         fixed.insert_str(at, &text);
     }
     write_files(&dir, &[("tools/rules.bzl", &fixed)]);
     let after = run(&dir);
-    assert!(results(&after, "syntax-error").is_empty(), "{fixed}\n{after:#}");
+    assert!(
+        results(&after, "syntax-error").is_empty(),
+        "{fixed}\n{after:#}"
+    );
     assert!(
         results(&after, "unguarded-optional-toolchain").is_empty(),
         "{fixed}\n{after:#}"
