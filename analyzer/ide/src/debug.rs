@@ -55,6 +55,7 @@ impl Analysis {
                 Decl::Platform {
                     constraint_values,
                     parents,
+                    ..
                 } => format!(
                     "constraints={} parents={}",
                     list(constraint_values),

@@ -285,6 +285,7 @@ impl Analysis {
             Decl::Platform {
                 constraint_values,
                 parents,
+                ..
             } => {
                 s.push_str(&format!(
                     "- constraint_values: {}\n- parents: {}",
@@ -677,6 +678,7 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
         Decl::Platform {
             constraint_values,
             parents,
+            ..
         } => {
             push_list(constraint_values, out);
             push_list(parents, out);

@@ -77,6 +77,8 @@ pub enum Decl {
     Platform {
         constraint_values: RefList,
         parents: RefList,
+        /// `exec_properties` (own keys only; `None` when computed).
+        exec_properties: Option<Vec<(String, String)>>,
     },
     ToolchainType,
     Toolchain {
@@ -1210,6 +1212,10 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
         "platform" => Decl::Platform {
             constraint_values: ref_list_attr(env, file, call, "constraint_values"),
             parents: ref_list_attr(env, file, call, "parents"),
+            exec_properties: match call.get(env, file, "exec_properties") {
+                None => Some(Vec::new()),
+                Some((v, _)) => string_pairs(&v),
+            },
         },
         "toolchain_type" => Decl::ToolchainType,
         "toolchain" => Decl::Toolchain {

@@ -97,6 +97,7 @@ impl Simulation {
                 Decl::Platform {
                     constraint_values,
                     parents,
+                    ..
                 } => {
                     model.platforms.insert(
                         label.clone(),

@@ -78,6 +78,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
             Decl::Platform {
                 constraint_values,
                 parents,
+                ..
             } => {
                 push_list(
                     &mut out,

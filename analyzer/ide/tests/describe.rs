@@ -1,0 +1,134 @@
+//! Hover descriptions built from the index and the resolution simulator: a platform's full
+//! constraint set (own, inherited, default) and merged `exec_properties`; a toolchain type's
+//! registered toolchains in priority order and what Bazel picks per declared target platform.
+
+use toolcheck_ide::{AnalysisHost, FileKind, RepoInfo, RepoName, RepoOrigin, Workspace};
+
+const PLATFORMS: &str = r#"constraint_setting(name = "os")
+constraint_value(name = "linux", constraint_setting = ":os")
+constraint_value(name = "mac", constraint_setting = ":os")
+constraint_setting(name = "cpu", default_constraint_value = ":x86")
+constraint_value(name = "x86", constraint_setting = ":cpu")
+constraint_setting(name = "gpu")
+constraint_value(name = "cuda", constraint_setting = ":gpu")
+
+platform(
+    name = "base",
+    constraint_values = [":linux", ":cuda"],
+    exec_properties = {"pool": "default", "OSFamily": "Linux", "dockerImage": "img"},
+)
+
+platform(
+    name = "child",
+    parents = [":base"],
+    constraint_values = [":mac"],
+    exec_properties = {"pool": "big", "dockerImage": ""},
+)
+"#;
+
+const TOOLCHAINS: &str = r#"toolchain_type(name = "type")
+
+toolchain(
+    name = "linux_tc",
+    exec_compatible_with = ["//plat:linux"],
+    target_compatible_with = ["//plat:linux"],
+    toolchain = ":impl",
+    toolchain_type = ":type",
+)
+
+toolchain(
+    name = "mac_tc",
+    exec_compatible_with = ["//plat:mac"],
+    toolchain = ":impl",
+    toolchain_type = ":type",
+)
+
+filegroup(name = "impl")
+"#;
+
+const MODULE: &str = "module(name = \"m\")\nregister_execution_platforms(\"//plat:base\")\nregister_toolchains(\"//tc:linux_tc\", \"//tc:mac_tc\")\n";
+
+fn analysis() -> (
+    toolcheck_ide::Analysis,
+    toolcheck_ide::FileId,
+    toolcheck_ide::FileId,
+) {
+    let mut ws = Workspace::default();
+    ws.repos.push(RepoInfo {
+        name: RepoName::main(),
+        root_display: String::new(),
+        display_prefix: String::new(),
+        origin: RepoOrigin::Main,
+        module_name: None,
+    });
+    let mut host = AnalysisHost::new(ws);
+    host.add_file(
+        RepoName::main(),
+        "MODULE.bazel".into(),
+        FileKind::Module,
+        MODULE.into(),
+    );
+    let plat = host.add_file(
+        RepoName::main(),
+        "plat/BUILD.bazel".into(),
+        FileKind::Build,
+        PLATFORMS.into(),
+    );
+    let tc = host.add_file(
+        RepoName::main(),
+        "tc/BUILD.bazel".into(),
+        FileKind::Build,
+        TOOLCHAINS.into(),
+    );
+    (host.analysis(), plat, tc)
+}
+
+#[test]
+fn platform_hover_shows_inherited_default_and_merged_properties() {
+    let (analysis, plat, _) = analysis();
+    let offset = PLATFORMS.find("\"child\"").unwrap() as u32 + 2;
+    let hover = analysis
+        .hover(plat, offset)
+        .expect("hover on the platform's name")
+        .markdown;
+    assert!(
+        hover.contains("`//plat:os`: `//plat:mac` (set here)"),
+        "{hover}"
+    );
+    assert!(
+        hover.contains("`//plat:gpu`: `//plat:cuda` (inherited from `//plat:base`)"),
+        "{hover}"
+    );
+    assert!(
+        hover.contains("`//plat:cpu`: `//plat:x86` (default of the setting)"),
+        "{hover}"
+    );
+    // The child's `pool` wins, its empty `dockerImage` deletes the parent's, `OSFamily` is inherited.
+    assert!(
+        hover.contains("exec_properties: `OSFamily=Linux`, `pool=big`"),
+        "{hover}"
+    );
+}
+
+#[test]
+fn toolchain_type_hover_lists_toolchains_in_priority_order_and_picks() {
+    let (analysis, _, tc) = analysis();
+    let offset = TOOLCHAINS.find("\"type\"").unwrap() as u32 + 2;
+    let hover = analysis
+        .hover(tc, offset)
+        .expect("hover on the type's name")
+        .markdown;
+    let linux = hover.find("1. `//tc:linux_tc`").expect(&hover);
+    let mac = hover.find("2. `//tc:mac_tc`").expect(&hover);
+    assert!(linux < mac, "{hover}");
+    assert!(
+        hover.contains("exec: `//plat:linux`; target: `//plat:linux`"),
+        "{hover}"
+    );
+    assert!(hover.contains("What Bazel picks"), "{hover}");
+    // Target platform base (linux): exec base has linux, so linux_tc on exec base.
+    assert!(
+        hover.contains("- target `//plat:base`: exec `//plat:base` with `//tc:linux_tc`"),
+        "{hover}"
+    );
+}
