@@ -175,8 +175,12 @@ impl Server {
     fn wait_log(&mut self, from: usize, needle: &str) -> String {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            if let Some(l) = self.stderr.lock().unwrap()[from.min(usize::MAX)..]
+            if let Some(l) = self
+                .stderr
+                .lock()
+                .unwrap()
                 .iter()
+                .skip(from)
                 .find(|l| l.contains(needle))
             {
                 return l.clone();
