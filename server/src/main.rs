@@ -1,10 +1,17 @@
 //! The `toolcheck` binary: `check` (CI linter), `explain` (check docs), `resolve` (what Bazel
 //! will pick and why) and `lsp` (the language server), all over one analysis API.
 
+// Built by `cargo fuzz` as the protocol fuzzer (tests/fuzz, target `lsp`): libFuzzer owns
+// `main`, and the harness is `fuzz_lsp`.
+#![cfg_attr(fuzzing, no_main)]
+#![cfg_attr(fuzzing, allow(dead_code, unused_imports))]
+
 mod bench;
 mod cache;
 mod cli;
 mod config;
+#[cfg(fuzzing)]
+mod fuzz_lsp;
 mod facts_cmd;
 mod lsp;
 mod resolve_cmd;

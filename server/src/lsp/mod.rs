@@ -88,8 +88,13 @@ where
 {
     let (changed_tx, changed_rx) = tokio::sync::mpsc::unbounded_channel();
     let state = Arc::new(State::new(changed_tx));
+    let mut diagnostics_task = None;
     let (service, socket) = LspService::build(|client| {
-        tokio::spawn(diagnostics::run(client.clone(), state.clone(), changed_rx));
+        diagnostics_task = Some(tokio::spawn(diagnostics::run(
+            client.clone(),
+            state.clone(),
+            changed_rx,
+        )));
         Backend::new(client, state.clone())
     })
     .custom_method(ext::RESOLVE_METHOD, Backend::resolve)
@@ -113,6 +118,11 @@ where
     tokio::select! {
         _ = serve => {}
         _ = filter => {}
+    }
+    // The diagnostics task holds the state (and so its own channel's sender): end it, or a
+    // process serving several sessions (the protocol fuzzer) would keep every one.
+    if let Some(task) = diagnostics_task {
+        task.abort();
     }
     state.shutdown_requested.load(Ordering::SeqCst)
 }

@@ -1,0 +1,1 @@
+toolchain_type(name = "t")
