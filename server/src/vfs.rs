@@ -516,6 +516,15 @@ fn module_name_of(dir: &Path) -> Option<String> {
     })
 }
 
+/// Reads a file the editor names (a document it closed, a watched-file event): a regular file
+/// within the source size limit, BOM stripped, lossy UTF-8 (empty when binary or too large);
+/// `None` when it cannot be read. Never blocks on a FIFO, never reads without bound.
+pub(crate) fn read_text_file(path: &Path) -> Option<String> {
+    read_source(path, DEFAULT_MAX_FILE_SIZE)
+        .ok()
+        .map(|(text, _)| text)
+}
+
 /// The most bytes read from a small configuration file (`.bazelversion`, `.bazelignore`, a
 /// repository's `MODULE.bazel` read for its name, a `build_file`).
 const MAX_SMALL_FILE: u64 = 1 << 20;

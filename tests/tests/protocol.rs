@@ -588,3 +588,33 @@ fn memory_returns_to_baseline_after_a_soak() {
     );
     assert_eq!(c.shutdown(), Some(0));
 }
+
+#[test]
+fn closing_endless_or_blocking_files_does_not_hang() {
+    // didClose makes the disk contents the truth again: the server must not read /dev/zero
+    // forever or block on a FIFO.
+    let (mut c, _uri, dir) = server("protocol-close-devices");
+    let fifo = dir.join("pkg/fifo.bzl");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "mkfifo");
+    for uri in ["file:///dev/zero".to_string(), file_uri(&fifo)] {
+        open(&mut c, &uri, "x = 1\n", 1);
+        c.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        c.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri, "type": 2}]}),
+        );
+    }
+    let r = c.request("toolcheck/noSuchMethod", json!({}));
+    assert_eq!(error_code(&r), Some(METHOD_NOT_FOUND), "{r}");
+    let (rss, _) = memory_kib(c.pid()).unwrap();
+    assert!(rss < 1 << 20, "resident memory {rss} KiB");
+    assert_eq!(c.shutdown(), Some(0));
+}

@@ -427,7 +427,7 @@ impl State {
     pub(crate) fn close(&self, uri: &Uri) {
         self.docs.remove(uri);
         if let Some(path) = super::from_proto::file_path(uri) {
-            let text = std::fs::read_to_string(&path).ok();
+            let text = crate::vfs::read_text_file(&path);
             self.with_world(&path, |world| match (world.file_id(&path), text) {
                 (Some(id), Some(text)) => world.host.set_file_text(id, Arc::from(text)),
                 (Some(_), None) => {
@@ -451,7 +451,7 @@ impl State {
         if !is_bazel_file(path) && path.exists() {
             return;
         }
-        let text = std::fs::read_to_string(path).ok();
+        let text = crate::vfs::read_text_file(path);
         let changed = self.with_world(path, |world| match (world.file_id(path), text) {
             (Some(id), Some(text)) => {
                 world.host.set_file_text(id, Arc::from(text));
