@@ -40,6 +40,9 @@ fn server(name: &str) -> (LspClient, String, std::path::PathBuf) {
     (c, uri, dir)
 }
 
+/// An edit's range as (start line, start column, end line, end column); `None` replaces all.
+type EditRange = Option<(u32, u32, u32, u32)>;
+
 /// LSP's line breaks: `\n`, `\r\n` and `\r` — nothing else.
 fn line_starts(text: &str) -> Vec<usize> {
     let b = text.as_bytes();
@@ -68,10 +71,7 @@ fn model_offset(text: &str, line: u32, col: u32) -> usize {
     let Some(&start) = starts.get(line as usize) else {
         return text.len();
     };
-    let end = starts
-        .get(line as usize + 1)
-        .map(|&s| s)
-        .unwrap_or(text.len());
+    let end = starts.get(line as usize + 1).copied().unwrap_or(text.len());
     let content = text[start..end].trim_end_matches(['\n', '\r']);
     let mut units = 0u32;
     for (i, ch) in content.char_indices() {
@@ -318,7 +318,7 @@ fn invalid_edit_ranges_keep_documents_in_sync() {
     let (mut c, uri, _dir) = server("protocol-edits");
     let mut model = String::from("a = 1\r\nb = \"\u{1F600}x\"\rc = 3\n\u{e9}\u{e9}\n");
     open(&mut c, &uri, &model, 1);
-    let cases: Vec<(Option<(u32, u32, u32, u32)>, &str)> = vec![
+    let cases: Vec<(EditRange, &str)> = vec![
         (Some((0, 0, 0, 0)), "# start\n"),
         (Some((1, 100, 1, 200)), "!"),         // past the line's end
         (Some((100, 0, 200, 0)), "tail\n"),    // past the document's end
