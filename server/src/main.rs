@@ -10,9 +10,9 @@ mod bench;
 mod cache;
 mod cli;
 mod config;
+mod facts_cmd;
 #[cfg(fuzzing)]
 mod fuzz_lsp;
-mod facts_cmd;
 mod lsp;
 mod resolve_cmd;
 mod vfs;
@@ -105,12 +105,12 @@ enum Command {
         #[arg(long, hide = true)]
         stdio: bool,
     },
-    /// Internal: time the analysis phases and incremental updates (for the benchmarks).
-    #[command(name = "__bench", hide = true)]
-    Bench(bench::BenchArgs),
     /// Internal: print the declaration facts toolcheck derived (macro-evaluation coverage).
     #[command(name = "__facts", hide = true)]
     Facts(Box<facts_cmd::FactsArgs>),
+    /// Internal: time the analysis phases and incremental updates (for the benchmarks).
+    #[command(name = "__bench", hide = true)]
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -138,8 +138,8 @@ fn main() -> ExitCode {
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
         Command::Lsp { stdio: _ } => lsp::run().map(|_| ExitCode::SUCCESS),
-        Command::Bench(args) => bench::run(args).map(|_| ExitCode::SUCCESS),
         Command::Facts(args) => facts_cmd::run(*args).map(|_| ExitCode::SUCCESS),
+        Command::Bench(args) => bench::run(args).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -78,13 +78,10 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
         root: root.clone(),
         ignore,
     };
-    loader.ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: root.display().to_string(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
+    loader
+        .ws
+        .repos
+        .push(RepoInfo::main(root.display().to_string()));
     let bazelignore = read_bazelignore(&root);
     loader.walk_repo(&RepoName::main(), &root, &bazelignore);
     loader.ws.bazel_version_file = read_small(&root.join(".bazelversion"), &root)

@@ -2,7 +2,7 @@
 //! constraint set (own, inherited, default) and merged `exec_properties`; a toolchain type's
 //! registered toolchains in priority order and what Bazel picks per declared target platform.
 
-use toolcheck_ide::{AnalysisHost, FileKind, RepoInfo, RepoName, RepoOrigin, Workspace};
+use toolcheck_ide::{AnalysisHost, FileKind, RepoName, Workspace};
 
 const PLATFORMS: &str = r#"constraint_setting(name = "os")
 constraint_value(name = "linux", constraint_setting = ":os")
@@ -53,14 +53,7 @@ fn analysis() -> (
     toolcheck_ide::FileId,
     toolcheck_ide::FileId,
 ) {
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: String::new(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
+    let ws = Workspace::with_main_repo("");
     let mut host = AnalysisHost::new(ws);
     host.add_file(
         RepoName::main(),

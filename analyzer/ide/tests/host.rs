@@ -5,24 +5,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use toolcheck_ide::{
-    AnalysisHost, Cancelled, FileId, FileKind, LintConfig, RepoInfo, RepoName, RepoOrigin,
-    Workspace,
-};
+use toolcheck_ide::{AnalysisHost, Cancelled, FileId, FileKind, LintConfig, RepoName, Workspace};
 
 const TYPE_BUILD: &str = "toolchain_type(name = \"t\")\n";
 const TC_BUILD: &str = "toolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \"//pkg:t\",\n)\n\nfilegroup(name = \"impl\")\n";
 const MODULE: &str = "module(name = \"m\")\n\nregister_toolchains(\"//other:tc\")\n";
 
 fn host() -> (AnalysisHost, FileId, FileId, FileId) {
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: String::new(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
+    let ws = Workspace::with_main_repo("");
     let mut host = AnalysisHost::new(ws);
     let module = host.add_file(
         RepoName::main(),

@@ -2,7 +2,7 @@
 //! the BUILD file and, second, on the native rule call inside the macro; hover on the macro
 //! call lists what it declares.
 
-use toolcheck_ide::{AnalysisHost, FileKind, RepoInfo, RepoName, RepoOrigin, Workspace};
+use toolcheck_ide::{AnalysisHost, FileKind, RepoName, Workspace};
 
 const MODULE: &str = "module(name = \"m\")\n\nregister_toolchains(\"//tc:linux_tc\")\n";
 const DEFS: &str = "def per_os(oses):\n    for os in oses:\n        native.toolchain(\n            name = os + \"_tc\",\n            toolchain = \":impl\",\n            toolchain_type = \":type\",\n        )\n";
@@ -10,14 +10,7 @@ const BUILD: &str = "load(\":defs.bzl\", \"per_os\")\n\ntoolchain_type(name = \"
 
 #[test]
 fn definition_has_call_site_then_macro_declaration() {
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: String::new(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
+    let ws = Workspace::with_main_repo("");
     let mut host = AnalysisHost::new(ws);
     let module = host.add_file(
         RepoName::main(),

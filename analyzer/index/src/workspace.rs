@@ -103,7 +103,28 @@ pub struct Workspace {
     pub main_aliases: Vec<String>,
 }
 
+impl RepoInfo {
+    /// The main repository, rooted at `root_display`.
+    pub fn main(root_display: impl Into<String>) -> RepoInfo {
+        RepoInfo {
+            name: RepoName::main(),
+            root_display: root_display.into(),
+            display_prefix: String::new(),
+            origin: RepoOrigin::Main,
+            module_name: None,
+        }
+    }
+}
+
 impl Workspace {
+    /// A workspace holding only its (empty) main repository, rooted at `root_display`.
+    pub fn with_main_repo(root_display: impl Into<String>) -> Workspace {
+        Workspace {
+            repos: vec![RepoInfo::main(root_display)],
+            ..Workspace::default()
+        }
+    }
+
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

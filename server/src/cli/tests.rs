@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use toolcheck_ide::{
-    Analysis, AnalysisHost, Applicability, Diagnostic, FileId, FileKind, Fix, RepoInfo, RepoName,
-    RepoOrigin, Severity, TextEdit, TextRange, Workspace,
+    Analysis, AnalysisHost, Applicability, Diagnostic, FileId, FileKind, Fix, RepoName, Severity,
+    TextEdit, TextRange, Workspace,
 };
 
 use super::{render, Format, PathProblem};
@@ -16,14 +16,7 @@ const BUILD_Z: &str = "platform(\n    name = \"p\",\n    constraint_values = [\"
 /// A workspace rooted at `/ws` with `z/BUILD` (file 0) and `a/BUILD` (file 1): ids in the
 /// opposite of path order, so sorting is visible.
 fn analysis() -> (Analysis, FileId, FileId) {
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: "/ws".into(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
+    let mut ws = Workspace::with_main_repo("/ws");
     let z = ws.add_file(
         RepoName::main(),
         "z/BUILD",
@@ -141,14 +134,7 @@ fn json_is_the_exact_contract() {
 fn json_columns_count_unicode_scalar_values() {
     // `é` is two bytes and `🦀` four (two UTF-16 units): columns count each as one.
     let text = "x = \"é🦀\" + \"//:bad\"\n";
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: "/ws".into(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
+    let mut ws = Workspace::with_main_repo("/ws");
     let f = ws.add_file(
         RepoName::main(),
         "BUILD.bazel",
@@ -324,14 +310,7 @@ fn human_color_only_when_asked() {
 #[test]
 fn human_same_file_related_and_tabs() {
     let text = "platform(\n\tname = \"p\",\n\tparents = [\":p\"],\n)\n";
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: "/ws".into(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
+    let mut ws = Workspace::with_main_repo("/ws");
     let f = ws.add_file(RepoName::main(), "BUILD", FileKind::Build, Arc::from(text));
     let analysis = AnalysisHost::new(ws).analysis();
     let d = Diagnostic::new(

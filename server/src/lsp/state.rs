@@ -19,9 +19,7 @@ use ropey::Rope;
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::Uri;
 
-use toolcheck_ide::{
-    Analysis, AnalysisHost, FileId, FileKind, LintConfig, RepoInfo, RepoName, RepoOrigin, Workspace,
-};
+use toolcheck_ide::{Analysis, AnalysisHost, FileId, FileKind, LintConfig, RepoName, Workspace};
 
 use super::config::Config;
 use super::document::{Document, PositionEncoding, TextChange};
@@ -172,14 +170,8 @@ pub(crate) fn file_kind(path: &Path) -> FileKind {
 }
 
 pub(crate) fn empty_workspace(root: Option<&Path>, bazel_version: &str) -> Workspace {
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: root.map(|r| r.display().to_string()).unwrap_or_default(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
+    let mut ws =
+        Workspace::with_main_repo(root.map(|r| r.display().to_string()).unwrap_or_default());
     if !bazel_version.is_empty() {
         ws.settings.bazel_version = Some(bazel_version.to_owned());
     }
