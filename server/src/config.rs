@@ -8,6 +8,9 @@ use std::path::Path;
 use serde::Deserialize;
 use toolcheck_ide::{check_by_name, LintConfig, Severity};
 
+/// The largest `toolcheck.toml` toolcheck reads.
+const MAX_CONFIG_SIZE: u64 = 1 << 20;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
@@ -63,10 +66,20 @@ pub struct ChecksSection {
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let read_error = |source| ConfigError::Read {
             path: display.clone(),
             source,
-        })?;
+        };
+        // A configuration file is small and regular: a FIFO or a device would block or never
+        // end, so only regular files under a bound are read.
+        let meta = std::fs::metadata(path).map_err(read_error)?;
+        if !meta.is_file() || meta.len() > MAX_CONFIG_SIZE {
+            return Err(read_error(std::io::Error::other(format!(
+                "not a regular file of at most {} KB",
+                MAX_CONFIG_SIZE / 1024
+            ))));
+        }
+        let text = std::fs::read_to_string(path).map_err(read_error)?;
         let config: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: display.clone(),
             message: e.to_string(),

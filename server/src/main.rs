@@ -250,7 +250,7 @@ pub(crate) fn load(
     let ws = vfs::load_workspace(&root, opts)?;
     // Facts depend only on file contents and toolcheck's build; the configuration is part of
     // the key all the same so a changed toolcheck.toml can never reuse stale facts.
-    let config_key = std::fs::read_to_string(&config_path).unwrap_or_default();
+    let config_key = vfs::read_text_file(&config_path).unwrap_or_default();
     let cache_dir = cache::configured_dir();
     let (host, _) = cache::load_host(ws, cache_dir.as_deref(), &root, &config_key);
     Ok(Loaded { root, config, host })
