@@ -90,7 +90,7 @@ if [ -n "${TOOLCHECK_BIN:-}" ]; then
 else
   say "cargo build -p toolcheck"
   (cd "$REPO" && cargo build -q -p toolcheck --bin toolcheck)
-  BIN=$REPO/target/debug/toolcheck
+  BIN=${CARGO_TARGET_DIR:-$REPO/target}/debug/toolcheck
 fi
 [ -x "$BIN" ] || { echo "no toolcheck binary at $BIN" >&2; exit 2; }
 

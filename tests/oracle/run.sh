@@ -8,5 +8,6 @@ root="$(cd "$here/../.." && pwd)"
 bash "$here/setup.sh" >/dev/null
 cd "$root"
 cargo build -q -p toolcheck -p toolcheck-tests --bin toolcheck --bin oracle
-export TOOLCHECK_BIN="${TOOLCHECK_BIN:-$root/target/debug/toolcheck}"
-exec "$root/target/debug/oracle" --cases "${ORACLE_CASES:-300}" --seed "${ORACLE_SEED:-1}" "$@"
+target="${CARGO_TARGET_DIR:-$root/target}"
+export TOOLCHECK_BIN="${TOOLCHECK_BIN:-$target/debug/toolcheck}"
+exec "$target/debug/oracle" --cases "${ORACLE_CASES:-300}" --seed "${ORACLE_SEED:-1}" "$@"
