@@ -1,6 +1,7 @@
 //! Shared support for toolcheck's end-to-end tests: locating (and building once) the real
 //! `toolcheck` binary, and materialising fixture workspaces on disk.
 
+pub mod hostile;
 pub mod lsp;
 
 use std::path::{Path, PathBuf};

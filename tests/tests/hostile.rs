@@ -4,72 +4,17 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
+use toolcheck_tests::hostile::{assert_control, has, run_check, Run, CONTROL};
 use toolcheck_tests::{scratch_dir, toolcheck_bin, write_files};
 
-/// A control package whose unresolved label must be reported whatever else is broken.
-const CONTROL: (&str, &str) = (
-    "control/BUILD.bazel",
-    "toolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \"//control:missing_type\",\n)\n",
-);
-
-struct Run {
-    code: i32,
-    json: serde_json::Value,
-    stderr: String,
-}
-
 fn check(dir: &Path) -> Run {
-    let start = Instant::now();
-    let out = Command::new(toolcheck_bin())
-        .args(["check", "--format", "json"])
-        .arg(dir)
-        .output()
-        .expect("toolcheck runs");
-    let elapsed = start.elapsed();
-    assert!(
-        elapsed < Duration::from_secs(120),
-        "toolcheck took {elapsed:?}"
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "toolcheck panicked: {stderr}");
-    let code = out.status.code().unwrap_or(-1);
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    Run { code, json, stderr }
+    run_check(dir, &[])
 }
 
-fn diagnostics(run: &Run) -> Vec<(String, String, String)> {
-    run.json["diagnostics"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|d| {
-            (
-                d["check"].as_str().unwrap_or_default().to_string(),
-                d["path"].as_str().unwrap_or_default().to_string(),
-                d["message"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
+/// Findings make the exit code 1 here (`--fail-on` defaults to warning).
 fn assert_control_reported(run: &Run) {
-    assert_eq!(run.code, 1, "expected findings; stderr: {}", run.stderr);
-    let diags = diagnostics(run);
-    assert!(
-        diags.iter().any(|(c, p, m)| c == "unresolved-label"
-            && p == "control/BUILD.bazel"
-            && m.contains("missing_type")),
-        "the control finding is missing: {diags:#?}"
-    );
-}
-
-fn has(run: &Run, check: &str, path: &str, needle: &str) -> bool {
-    diagnostics(run)
-        .iter()
-        .any(|(c, p, m)| c == check && p == path && m.contains(needle))
+    assert_control(run, 1)
 }
 
 #[test]
@@ -88,7 +33,7 @@ fn syntax_errors_keep_the_rest_of_the_file() {
     assert!(
         has(&run, "syntax-error", "broken/BUILD.bazel", ""),
         "{:#?}",
-        diagnostics(&run)
+        run.diags
     );
 }
 
@@ -125,24 +70,22 @@ fn non_utf8_binary_and_utf16_files() {
     assert!(
         has(&run, "unreadable-file", "latin1/BUILD", "UTF-8"),
         "{:#?}",
-        diagnostics(&run)
+        run.diags
     );
     assert!(
         has(&run, "unreadable-file", "bin/BUILD", "binary"),
         "{:#?}",
-        diagnostics(&run)
+        run.diags
     );
     assert!(
         has(&run, "unreadable-file", "wide/BUILD", "UTF-16"),
         "{:#?}",
-        diagnostics(&run)
+        run.diags
     );
     assert!(
-        !diagnostics(&run)
-            .iter()
-            .any(|(_, p, _)| p == "bom/BUILD.bazel"),
+        !run.diags.iter().any(|(_, p, _)| p == "bom/BUILD.bazel"),
         "{:#?}",
-        diagnostics(&run)
+        run.diags
     );
 }
 
@@ -238,7 +181,7 @@ fn symlink_loops_outside_links_and_dangling_links() {
     symlink("does-not-exist", dir.join("dangling/BUILD")).unwrap();
     let run = check(&dir);
     assert_control_reported(&run);
-    let diags = diagnostics(&run);
+    let diags = &run.diags;
     assert!(
         diags
             .iter()
@@ -294,7 +237,7 @@ fn bazelrc_import_cycle_and_missing_import() {
     assert!(
         has(&run, "unreadable-file", ".bazelrc", "missing.bazelrc"),
         "{:#?}",
-        diagnostics(&run)
+        run.diags
     );
 }
 

@@ -7,99 +7,18 @@
 //! control package whose finding must still be reported.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::json;
+use toolcheck_tests::hostile::{self, has, run_check, Run, CONTROL, MAX_PEAK_KIB};
 use toolcheck_tests::lsp::{file_uri, memory_kib, LspClient};
-use toolcheck_tests::{scratch_dir, toolcheck_bin, write_files};
+use toolcheck_tests::{scratch_dir, write_files};
 
-const CONTROL: (&str, &str) = (
-    "control/BUILD.bazel",
-    "toolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \"//control:missing_type\",\n)\n",
-);
-
-/// Generous bounds every run must stay under.
-const MAX_TIME: Duration = Duration::from_secs(120);
-const MAX_PEAK_KIB: u64 = 2 << 20; // 2 GiB
-
-struct Run {
-    code: i32,
-    diags: Vec<(String, String, String)>,
-    stderr: String,
-    peak_kib: u64,
-}
-
+/// Every run here ignores the exit code for findings (`--fail-on never`).
 fn check_args(dir: &Path, extra: &[&str]) -> Run {
-    let start = Instant::now();
-    let mut child = Command::new(toolcheck_bin())
-        .args(["check", "--format", "json", "--fail-on", "never"])
-        .args(extra)
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("toolcheck runs");
-    let pid = child.id();
-    let out_reader = {
-        let mut so = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut so, &mut v).ok();
-            v
-        })
-    };
-    let err_reader = {
-        let mut se = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut se, &mut v).ok();
-            v
-        })
-    };
-    let mut peak = 0;
-    let status = loop {
-        if let Some((_, hwm)) = memory_kib(pid) {
-            peak = peak.max(hwm);
-        }
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > MAX_TIME {
-            let _ = child.kill();
-            panic!("toolcheck took over {MAX_TIME:?} on {}", dir.display());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let stdout = out_reader.join().unwrap();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
-    assert!(!stderr.contains("panicked"), "toolcheck panicked: {stderr}");
-    assert!(
-        peak < MAX_PEAK_KIB,
-        "peak memory {peak} KiB on {}",
-        dir.display()
-    );
-    let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap_or_default();
-    let diags = json["diagnostics"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|d| {
-            (
-                d["check"].as_str().unwrap_or_default().to_string(),
-                d["path"].as_str().unwrap_or_default().to_string(),
-                d["message"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    eprintln!("{}: {:?}, peak {peak} KiB", dir.display(), start.elapsed());
-    Run {
-        code: status.code().unwrap_or(-1),
-        diags,
-        stderr,
-        peak_kib: peak,
-    }
+    let mut args = vec!["--fail-on", "never"];
+    args.extend_from_slice(extra);
+    run_check(dir, &args)
 }
 
 fn check(dir: &Path) -> Run {
@@ -107,20 +26,7 @@ fn check(dir: &Path) -> Run {
 }
 
 fn assert_control(run: &Run) {
-    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    assert!(
-        run.diags.iter().any(|(c, p, m)| c == "unresolved-label"
-            && p == "control/BUILD.bazel"
-            && m.contains("missing_type")),
-        "the control finding is missing: {:#?}",
-        run.diags
-    );
-}
-
-fn has(run: &Run, check: &str, path: &str, needle: &str) -> bool {
-    run.diags
-        .iter()
-        .any(|(c, p, m)| c == check && p == path && m.contains(needle))
+    hostile::assert_control(run, 0)
 }
 
 fn mkfifo(path: &Path) {
