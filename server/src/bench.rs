@@ -130,6 +130,21 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let diagnostics = analysis.diagnostics(&config);
     phases.mark("checks");
     let total_ms = total_wall.elapsed().as_secs_f64() * 1000.0;
+    // Each check alone on the same snapshot (the simulation it may build is shared, so the
+    // first check that needs it pays for it).
+    let mut per_check = serde_json::Map::new();
+    for check in toolcheck_ide::ALL_CHECKS {
+        let only = LintConfig {
+            select: vec![check.name.to_string()],
+            ..LintConfig::default()
+        };
+        let t = Instant::now();
+        std::hint::black_box(analysis.diagnostics(&only));
+        per_check.insert(
+            check.name.to_string(),
+            json!(round(t.elapsed().as_secs_f64() * 1000.0)),
+        );
+    }
     drop(analysis);
 
     let mut incremental = serde_json::Map::new();
@@ -196,6 +211,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "diagnostics": diagnostics.len(),
         "cold_total_wall_ms": round(total_ms),
         "phases": Value::Object(phases.out.into_iter().collect()),
+        "per_check_wall_ms": Value::Object(per_check),
         "incremental": Value::Object(incremental),
         "peak_rss_kib": peak_rss_kib(),
         "cache": {

@@ -52,7 +52,12 @@ fn read_message(r: &mut impl BufRead) -> Option<Value> {
 impl LspClient {
     /// Starts the server in `cwd` (no `initialize` is sent).
     pub fn spawn(cwd: &std::path::Path) -> LspClient {
-        let mut child = Command::new(toolcheck_bin())
+        LspClient::spawn_binary(&toolcheck_bin(), cwd)
+    }
+
+    /// Starts a given `toolcheck` binary's server in `cwd`.
+    pub fn spawn_binary(bin: &std::path::Path, cwd: &std::path::Path) -> LspClient {
+        let mut child = Command::new(bin)
             .arg("lsp")
             .current_dir(cwd)
             .stdin(Stdio::piped())

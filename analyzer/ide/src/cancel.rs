@@ -93,6 +93,16 @@ impl Analysis {
         toolcheck_lints::run_checks_until(&ctx, config, &|| self.is_cancelled()).ok_or(Cancelled)
     }
 
+    /// [`file_diagnostics`](Self::file_diagnostics), polling for cancellation between checks.
+    pub fn try_file_diagnostics(
+        &self,
+        file: FileId,
+        config: &LintConfig,
+    ) -> Cancellable<Vec<Diagnostic>> {
+        let ctx = self.lint_context().scoped_to(file);
+        toolcheck_lints::run_checks_until(&ctx, config, &|| self.is_cancelled()).ok_or(Cancelled)
+    }
+
     /// [`hover`](Self::hover), or `Cancelled` if the snapshot was cancelled meanwhile (the
     /// toolchain type description stops early then).
     pub fn try_hover(&self, file: FileId, offset: u32) -> Cancellable<Option<HoverResult>> {

@@ -83,12 +83,12 @@ impl Analysis {
                 detail
             ));
         }
-        for (id, p) in &index.packages {
+        for (id, p) in index.packages() {
             if p.open {
                 lines.push(format!("open {id}"));
             }
         }
-        for (call, gap) in &index.macro_gaps {
+        for (call, gap) in index.macro_gaps() {
             lines.push(format!(
                 "gap {}: {} (at {})",
                 self.debug_loc(call.file, call.range.start),
@@ -96,7 +96,7 @@ impl Analysis {
                 self.debug_loc(gap.loc.file, gap.loc.range.start)
             ));
         }
-        for l in &index.eval_limits {
+        for l in index.eval_limits() {
             lines.push(format!(
                 "limit {}: {} (at {})",
                 self.debug_loc(l.call.file, l.call.range.start),

@@ -2,8 +2,12 @@
 //! the workspace and its per-file facts and takes changes, and cheap [`Analysis`] snapshots
 //! whose methods return plain data (byte ranges, file ids, strings) — never protocol types.
 //!
-//! Per-file facts are cached by content hash: a change re-lowers only the changed file, and
-//! the workspace index (a linear merge of the facts) is rebuilt from the cached facts.
+//! Per-file facts are cached by content hash: a change re-lowers only the changed file. The
+//! next snapshot's index is updated from the previous one when only BUILD and `.bzl` texts
+//! changed (re-evaluating the changed BUILD files and those that load a changed `.bzl` file),
+//! and rebuilt otherwise. The resolution simulation is carried over when the re-evaluated
+//! packages look the same to it. [`Analysis::file_diagnostics`] runs the checks scoped to one
+//! file, so the cost of an edit follows what the edit can affect.
 
 mod cancel;
 mod debug;
@@ -62,6 +66,12 @@ pub struct AnalysisHost {
     facts: Vec<Arc<FileFacts>>,
     hashes: Vec<u64>,
     snapshot: Option<Analysis>,
+    /// The last state an index was built for, to update the next one from.
+    base: Option<Arc<Snapshot>>,
+    /// Files whose text changed since `base`.
+    dirty: Vec<FileId>,
+    /// Files were added or removed since `base`: the next index is built from scratch.
+    structural: bool,
     /// Bumped by every change; snapshots taken before it are cancelled.
     revision: cancel::Revision,
 }
@@ -79,6 +89,9 @@ impl AnalysisHost {
             facts,
             hashes,
             snapshot: None,
+            base: None,
+            dirty: Vec::new(),
+            structural: false,
             revision: Default::default(),
         }
     }
@@ -104,6 +117,9 @@ impl AnalysisHost {
             facts,
             hashes,
             snapshot: None,
+            base: None,
+            dirty: Vec::new(),
+            structural: false,
             revision: Default::default(),
         }
     }
@@ -133,6 +149,9 @@ impl AnalysisHost {
             self.facts[i] = Arc::new(lower(kind, &ws.files[i].text));
             self.hashes[i] = hash;
         }
+        if !self.dirty.contains(&file) {
+            self.dirty.push(file);
+        }
         self.invalidate();
     }
 
@@ -147,6 +166,7 @@ impl AnalysisHost {
         self.facts.push(Arc::new(lower(kind, &text)));
         self.hashes.push(content_hash(&text));
         let id = Arc::make_mut(&mut self.ws).add_file(repo, path, kind, text);
+        self.structural = true;
         self.invalidate();
         id
     }
@@ -172,6 +192,7 @@ impl AnalysisHost {
         for p in &mut ws.problems {
             p.file = p.file.map(shift);
         }
+        self.structural = true;
         self.invalidate();
     }
 
@@ -200,15 +221,44 @@ impl AnalysisHost {
             return s.clone();
         }
         let version = bazel_version(&self.ws);
-        let index = WorkspaceIndex::build(&self.ws, &self.facts, version.major);
+        let simulation = std::sync::OnceLock::new();
+        let update = match &self.base {
+            Some(base) if !self.structural && base.version == version => base
+                .index
+                .update(&self.ws, &self.facts, &self.dirty, version.major)
+                .map(|u| (base, u)),
+            _ => None,
+        };
+        let index = match update {
+            Some((base, update)) => {
+                // The simulation models packages' target names and the resolution-relevant
+                // declarations; when the re-evaluated packages look the same, it still holds.
+                let same = update.replaced.iter().all(|(file, old)| {
+                    update.index.targets.unit(*file).is_some_and(|new| {
+                        toolcheck_lints::simulation::same_for_resolution(old, new)
+                    })
+                });
+                if same {
+                    if let Some(sim) = base.simulation.get() {
+                        let _ = simulation.set(sim.clone());
+                    }
+                }
+                update.index
+            }
+            None => WorkspaceIndex::build(&self.ws, &self.facts, version.major),
+        };
+        let inner = Arc::new(Snapshot {
+            ws: self.ws.clone(),
+            facts: self.facts.clone(),
+            index,
+            version,
+            simulation,
+        });
+        self.base = Some(inner.clone());
+        self.dirty.clear();
+        self.structural = false;
         let snapshot = Analysis {
-            inner: Arc::new(Snapshot {
-                ws: self.ws.clone(),
-                facts: self.facts.clone(),
-                index,
-                version,
-                simulation: std::sync::OnceLock::new(),
-            }),
+            inner,
             cancel: self.revision.token(),
         };
         self.snapshot = Some(snapshot.clone());
@@ -231,8 +281,9 @@ struct Snapshot {
     facts: Vec<Arc<FileFacts>>,
     index: WorkspaceIndex,
     version: BazelVersion,
-    /// The resolution simulator's view, built on first use.
-    simulation: std::sync::OnceLock<toolcheck_lints::simulation::Simulation>,
+    /// The resolution simulator's view, built on first use (or carried over from the
+    /// previous state).
+    simulation: std::sync::OnceLock<Arc<toolcheck_lints::simulation::Simulation>>,
 }
 
 /// An immutable view of the workspace; cheap to clone and `Send + Sync`.
@@ -268,11 +319,11 @@ impl Analysis {
     /// The resolution simulator's view of this snapshot (built once).
     pub(crate) fn simulation(&self) -> &toolcheck_lints::simulation::Simulation {
         self.inner.simulation.get_or_init(|| {
-            toolcheck_lints::simulation::Simulation::build(
+            Arc::new(toolcheck_lints::simulation::Simulation::build(
                 &self.inner.ws,
                 &self.inner.index,
                 self.inner.version,
-            )
+            ))
         })
     }
 
@@ -284,25 +335,18 @@ impl Analysis {
             &self.inner.index,
             self.inner.version,
         )
+        .with_shared_simulation(&self.inner.simulation)
     }
 
     /// Every diagnostic in the workspace, ordered by file and position.
     pub fn diagnostics(&self, config: &LintConfig) -> Vec<Diagnostic> {
-        let ctx = toolcheck_lints::LintContext::new(
-            &self.inner.ws,
-            &self.inner.facts,
-            &self.inner.index,
-            self.inner.version,
-        );
-        toolcheck_lints::run_checks(&ctx, config)
+        toolcheck_lints::run_checks(&self.lint_context(), config)
     }
 
-    /// Diagnostics reported in one file.
+    /// Diagnostics reported in one file: the same as [`diagnostics`](Self::diagnostics)
+    /// filtered to `file`, but the checks skip work that can only report elsewhere.
     pub fn file_diagnostics(&self, file: FileId, config: &LintConfig) -> Vec<Diagnostic> {
-        self.diagnostics(config)
-            .into_iter()
-            .filter(|d| d.file == file)
-            .collect()
+        toolcheck_lints::run_checks(&self.lint_context().scoped_to(file), config)
     }
 
     /// Problems the loader met that belong to no file (unreadable directories, loops).

@@ -60,9 +60,8 @@ fn a_removed_file_leaves_the_index() {
     assert!(!a.index().targets.keys().any(|l| l.to_string() == "//pkg:t"));
     assert!(!a
         .index()
-        .packages
-        .keys()
-        .any(|p| format!("{p:?}").contains("pkg")));
+        .packages()
+        .any(|(p, _)| format!("{p:?}").contains("pkg")));
     // Files after it moved down by one.
     let moved = FileId(tc.0 - 1);
     assert_eq!(a.workspace().file(moved).path, "other/BUILD.bazel");

@@ -5,9 +5,10 @@
 //! Labels here are resolved ([`Label`]); whatever could not be known statically is
 //! [`Known::Unknown`]-like (`None` fields or [`RefList::Unknown`]), never guessed.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use toolcheck_syntax::{FileKind, TextRange};
 
@@ -18,6 +19,7 @@ use crate::facts::FileFacts;
 use crate::label::{
     Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, TargetPattern,
 };
+use crate::targets::{PackageUnit, Targets};
 use crate::workspace::{FileId, Workspace};
 
 /// A label as referenced somewhere, with where it was written and how it resolved.
@@ -229,14 +231,14 @@ pub struct Modes {
 
 /// The merged workspace.
 pub struct WorkspaceIndex {
-    pub targets: FxHashMap<Label, Target>,
-    pub packages: BTreeMap<PackageId, Package>,
+    /// Every package and target, by BUILD file (see [`Targets`]).
+    pub targets: Targets,
     pub rules: Vec<RuleDecl>,
     pub registrations: Vec<Registration>,
     pub modules: Vec<Module>,
     pub mappings: FxHashMap<RepoName, RepoMapping>,
-    pub contexts: Vec<FileContext>,
-    pub file_by_path: FxHashMap<(RepoName, String), FileId>,
+    pub contexts: Arc<Vec<FileContext>>,
+    pub file_by_path: Arc<FxHashMap<(RepoName, String), FileId>>,
     pub flags: BuildFlags,
     pub rc_files: Vec<RcFile>,
     pub modes: Modes,
@@ -245,10 +247,21 @@ pub struct WorkspaceIndex {
     pub has_optional_toolchains: bool,
     /// `--platforms` and `--host_platform` values written in `.bazelrc` files.
     pub flag_platforms: Vec<LabelRef>,
-    /// Macro calls whose evaluation was stopped by a bound.
-    pub eval_limits: Vec<crate::macros::MacroLimit>,
-    /// Macro calls whose targets may be incomplete: the call, and why (where in the macro).
-    pub macro_gaps: Vec<(Loc, crate::macros::Gap)>,
+    /// Every Starlark file's `load()`s that resolve to a file, indexed by `FileId`: what an
+    /// edit to a `.bzl` file can affect.
+    pub load_edges: Arc<Vec<Box<[FileId]>>>,
+    /// The Bazel major version the index was built for.
+    major_version: u32,
+}
+
+/// The outcome of [`WorkspaceIndex::update`].
+pub struct Update {
+    pub index: WorkspaceIndex,
+    /// BUILD files whose units were re-evaluated (the changed ones and those loading a
+    /// changed `.bzl` file), with their previous units.
+    pub replaced: Vec<(FileId, Arc<PackageUnit>)>,
+    /// `.bzl` files whose `rule()`s were re-read.
+    pub rule_files: Vec<FileId>,
 }
 
 /// Native rules whose attributes toolcheck types.
@@ -332,28 +345,211 @@ impl WorkspaceIndex {
         };
 
         let mut index = WorkspaceIndex {
-            targets: FxHashMap::default(),
-            packages: BTreeMap::new(),
+            targets: Targets::default(),
             rules: Vec::new(),
             registrations: Vec::new(),
             modules: Vec::new(),
             mappings: FxHashMap::default(),
-            contexts,
-            file_by_path,
+            contexts: Arc::new(contexts),
+            file_by_path: Arc::new(file_by_path),
             flags,
             rc_files,
             modes,
             invisible_repos: FxHashSet::default(),
             has_optional_toolchains: major_version >= 6,
             flag_platforms: Vec::new(),
-            eval_limits: Vec::new(),
-            macro_gaps: Vec::new(),
+            load_edges: Arc::default(),
+            major_version,
         };
         index.build_module_graph(ws, facts, root_module);
         index.collect_registrations(ws, facts, root_module, workspace_file);
-        index.collect_targets(ws, facts);
-        index.collect_rules(ws, facts);
+        index.load_edges = Arc::new(
+            ws.file_ids()
+                .map(|id| index.file_load_edges(ws, facts, id))
+                .collect(),
+        );
+        let units: Vec<Option<Arc<PackageUnit>>> = ws
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (f.kind == FileKind::Build)
+                    .then(|| Arc::new(index.package_unit(ws, facts, FileId(i as u32))))
+            })
+            .collect();
+        index.targets = Targets::new(units);
+        let rules: Vec<Vec<RuleDecl>> = ws
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if f.kind == FileKind::Bzl {
+                    index.file_rules(ws, facts, FileId(i as u32))
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        index.rules = rules.into_iter().flatten().collect();
         index
+    }
+
+    /// The index after `changed` files' texts (and so their facts) changed, when that can be
+    /// computed from `self` by re-evaluating only what the changes can affect: BUILD and
+    /// `.bzl` files in an unchanged set of files. `None` means "rebuild": a MODULE.bazel,
+    /// WORKSPACE or rc file changed, files were added or removed, or a changed `.bzl` file
+    /// feeds the WORKSPACE registrations.
+    pub fn update(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        changed: &[FileId],
+        major_version: u32,
+    ) -> Option<Update> {
+        if major_version != self.major_version
+            || ws.files.len() != self.contexts.len()
+            || facts.len() != ws.files.len()
+        {
+            return None;
+        }
+        let mut changed_bzl = Vec::new();
+        let mut changed_build = Vec::new();
+        for &id in changed {
+            match ws.files.get(id.0 as usize)?.kind {
+                FileKind::Build => changed_build.push(id),
+                FileKind::Bzl => changed_bzl.push(id),
+                _ => return None,
+            }
+        }
+        // Loads may have changed in the edited files.
+        let mut load_edges = self.load_edges.clone();
+        for &id in changed {
+            let edges = self.file_load_edges(ws, facts, id);
+            if *edges != *load_edges[id.0 as usize] {
+                Arc::make_mut(&mut load_edges)[id.0 as usize] = edges;
+            }
+        }
+        // Everything that loads a changed .bzl file, directly or not.
+        let mut affected = vec![false; ws.files.len()];
+        for &id in &changed_bzl {
+            affected[id.0 as usize] = true;
+        }
+        if !changed_bzl.is_empty() {
+            let mut dependents: Vec<Vec<FileId>> = vec![Vec::new(); ws.files.len()];
+            for (from, tos) in load_edges.iter().enumerate() {
+                for to in tos.iter() {
+                    dependents[to.0 as usize].push(FileId(from as u32));
+                }
+            }
+            let mut stack = changed_bzl.clone();
+            while let Some(f) = stack.pop() {
+                for &d in &dependents[f.0 as usize] {
+                    if !affected[d.0 as usize] {
+                        affected[d.0 as usize] = true;
+                        stack.push(d);
+                    }
+                }
+            }
+        }
+        for &id in &changed_build {
+            affected[id.0 as usize] = true;
+        }
+        let kind_affected = |k: FileKind| {
+            ws.file_ids()
+                .filter(|id| affected[id.0 as usize] && ws.file(*id).kind == k)
+                .collect::<Vec<_>>()
+        };
+        // WORKSPACE registrations run macros from .bzl files.
+        if self.modes.workspace && !kind_affected(FileKind::Workspace).is_empty() {
+            return None;
+        }
+        let builds = kind_affected(FileKind::Build);
+        let bzls = kind_affected(FileKind::Bzl);
+        let mut index = WorkspaceIndex {
+            targets: Targets::default(),
+            rules: Vec::new(),
+            registrations: self.registrations.clone(),
+            modules: self.modules.clone(),
+            mappings: self.mappings.clone(),
+            contexts: self.contexts.clone(),
+            file_by_path: self.file_by_path.clone(),
+            flags: self.flags.clone(),
+            rc_files: self.rc_files.clone(),
+            modes: self.modes,
+            invisible_repos: self.invisible_repos.clone(),
+            has_optional_toolchains: self.has_optional_toolchains,
+            flag_platforms: self.flag_platforms.clone(),
+            load_edges,
+            major_version,
+        };
+        let mut replaced = Vec::new();
+        let mut new_units = Vec::new();
+        for &id in &builds {
+            let old = self.targets.unit(id)?.clone();
+            let unit = Arc::new(index.package_unit(ws, facts, id));
+            if unit.id != old.id {
+                return None;
+            }
+            replaced.push((id, old));
+            new_units.push((id, unit));
+        }
+        index.targets = self.targets.with_units(new_units);
+        let mut rules: Vec<RuleDecl> = self
+            .rules
+            .iter()
+            .filter(|r| !affected[r.file.0 as usize])
+            .cloned()
+            .collect();
+        for &id in &bzls {
+            rules.extend(index.file_rules(ws, facts, id));
+        }
+        rules.sort_by_key(|r| r.file);
+        index.rules = rules;
+        Some(Update {
+            index,
+            replaced,
+            rule_files: bzls,
+        })
+    }
+
+    /// The files `id`'s `load()`s resolve to.
+    fn file_load_edges(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        id: FileId,
+    ) -> Box<[FileId]> {
+        if !ws.file(id).kind.is_starlark() {
+            return Box::default();
+        }
+        let env = self.env(ws, facts);
+        let mut out: Vec<FileId> = facts[id.0 as usize]
+            .loads
+            .iter()
+            .filter_map(|l| env.resolve_load(id, &l.module).ok())
+            .collect();
+        out.sort();
+        out.dedup();
+        out.into_boxed_slice()
+    }
+
+    /// Every package, ordered by id.
+    pub fn packages(&self) -> impl Iterator<Item = (&PackageId, &Package)> {
+        self.targets.packages()
+    }
+
+    pub fn package(&self, id: &PackageId) -> Option<&Package> {
+        self.targets.package(id)
+    }
+
+    /// Macro calls whose evaluation was stopped by a bound.
+    pub fn eval_limits(&self) -> impl Iterator<Item = &crate::macros::MacroLimit> {
+        self.targets.units().flat_map(|u| &u.eval_limits)
+    }
+
+    /// Macro calls whose targets may be incomplete: the call, and why (where in the macro).
+    pub fn macro_gaps(&self) -> impl Iterator<Item = &(Loc, crate::macros::Gap)> {
+        self.targets.units().flat_map(|u| &u.macro_gaps)
     }
 
     pub fn env<'a>(&'a self, ws: &'a Workspace, facts: &'a [Arc<FileFacts>]) -> Env<'a> {
@@ -743,18 +939,15 @@ impl WorkspaceIndex {
         }
     }
 
-    fn collect_targets(&mut self, ws: &Workspace, facts: &[Arc<FileFacts>]) {
+    /// What one BUILD file declares, evaluated on its own (a fresh evaluation environment,
+    /// so the result depends only on the files it loads, never on what was evaluated before).
+    fn package_unit(&self, ws: &Workspace, facts: &[Arc<FileFacts>], id: FileId) -> PackageUnit {
         let mut targets = Vec::new();
-        let mut packages = Vec::new();
         let mut limits = Vec::new();
         let mut gaps = Vec::new();
-        {
-            let env = self.env(ws, facts);
-            for id in ws.file_ids() {
-                let f = ws.file(id);
-                if f.kind != FileKind::Build {
-                    continue;
-                }
+        let env = self.env(ws, facts);
+        let (pkg, package) = {
+            {
                 let pkg = ws.package_of_build_file(id);
                 let ff = &facts[id.0 as usize];
                 let mut package = Package {
@@ -894,25 +1087,18 @@ impl WorkspaceIndex {
                         &mut limits,
                     );
                 }
-                packages.push((pkg, package));
+                (pkg, package)
             }
-        }
-        self.packages.extend(packages);
-        self.eval_limits.extend(limits);
-        self.macro_gaps.extend(gaps);
-        for t in targets {
-            self.targets.entry(t.label.clone()).or_insert(t);
-        }
+        };
+        PackageUnit::new(pkg, package, targets, limits, gaps)
     }
 
-    fn collect_rules(&mut self, ws: &Workspace, facts: &[Arc<FileFacts>]) {
+    /// The `rule()`s and `aspect()`s bound at the top level of a `.bzl` file.
+    fn file_rules(&self, ws: &Workspace, facts: &[Arc<FileFacts>], id: FileId) -> Vec<RuleDecl> {
         let mut rules = Vec::new();
         {
             let env = self.env(ws, facts);
-            for id in ws.file_ids() {
-                if ws.file(id).kind != FileKind::Bzl {
-                    continue;
-                }
+            {
                 for b in &facts[id.0 as usize].bindings {
                     let Some(call) = b.value.as_call() else {
                         continue;
@@ -953,7 +1139,7 @@ impl WorkspaceIndex {
                 }
             }
         }
-        self.rules = rules;
+        rules
     }
 
     /// A label-list attribute of a target (e.g. its `exec_compatible_with`), evaluated in its

@@ -10,4 +10,5 @@ pub mod facts;
 pub mod index;
 pub mod label;
 pub mod macros;
+pub mod targets;
 pub mod workspace;

@@ -71,9 +71,8 @@ def platforms(prefix = "p"):
         ),
     ]);
     let names: Vec<String> = index
-        .packages
-        .values()
-        .flat_map(|p| p.targets.clone())
+        .packages()
+        .flat_map(|(_, p)| p.targets.clone())
         .collect();
     assert_eq!(
         names,
@@ -96,7 +95,7 @@ def platforms(prefix = "p"):
         texts(constraint_values).unwrap(),
         ["@platforms//os:macos", "@platforms//cpu:arm64"]
     );
-    assert!(!index.packages.values().any(|p| p.open));
+    assert!(!index.packages().any(|(_, p)| p.open));
 }
 
 #[test]
@@ -189,8 +188,8 @@ def tcs(name, flag):
     assert!(matches!(toolchain, RefOne::Known(_)));
     assert!(
         index
-            .packages
-            .values()
+            .packages()
+            .map(|(_, p)| p)
             .find(|p| p.targets.contains(&"t".to_string()))
             .unwrap()
             .open
@@ -283,7 +282,7 @@ def deep_expr(name):
                     "load(\":defs.bzl\", \"rec\", \"big\", \"strings\", \"nest\", \"deep_expr\", \"doubling\")\nrec(name = \"a\")\nbig(name = \"b\")\nstrings(name = \"c\")\nnest(name = \"d\")\ndeep_expr(name = \"e\")\ndoubling(name = \"f\")\n",
                 ),
             ]);
-            let mut whats: Vec<String> = index.eval_limits.iter().map(|l| l.hit.what.clone()).collect();
+            let mut whats: Vec<String> = index.eval_limits().map(|l| l.hit.what.clone()).collect();
             whats.sort();
             (whats, index.targets.contains_key(&label("//h:e1")))
         })

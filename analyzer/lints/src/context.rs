@@ -9,7 +9,7 @@ use toolcheck_index::index::WorkspaceIndex;
 
 use toolcheck_index::index::Decl;
 use toolcheck_index::label::{Label, LabelContext, RepoName};
-use toolcheck_index::workspace::Workspace;
+use toolcheck_index::workspace::{FileId, Workspace};
 use toolcheck_resolve::model::BazelVersion;
 
 use crate::simulation::Simulation;
@@ -48,7 +48,17 @@ pub struct LintContext<'a> {
     pub facts: &'a [Arc<FileFacts>],
     pub index: &'a WorkspaceIndex,
     pub version: BazelVersion,
-    simulation: OnceLock<Simulation>,
+    simulation: SimulationCell<'a>,
+    /// When set, only diagnostics in this file are wanted: checks may skip work that can
+    /// only report elsewhere (the registry drops anything outside it regardless).
+    scope: Option<FileId>,
+}
+
+/// The simulation a context uses: its own, or one shared with other contexts over the same
+/// analysis state (an editor snapshot computes it once for every request).
+enum SimulationCell<'a> {
+    Own(OnceLock<Arc<Simulation>>),
+    Shared(&'a OnceLock<Arc<Simulation>>),
 }
 
 impl<'a> LintContext<'a> {
@@ -63,14 +73,57 @@ impl<'a> LintContext<'a> {
             facts,
             index,
             version,
-            simulation: OnceLock::new(),
+            simulation: SimulationCell::Own(OnceLock::new()),
+            scope: None,
         }
+    }
+
+    /// Uses (and fills, on first use) a simulation shared with other contexts over the same
+    /// state.
+    pub fn with_shared_simulation(mut self, cell: &'a OnceLock<Arc<Simulation>>) -> Self {
+        self.simulation = SimulationCell::Shared(cell);
+        self
+    }
+
+    /// Restricts the wanted diagnostics to one file.
+    pub fn scoped_to(mut self, file: FileId) -> Self {
+        self.scope = Some(file);
+        self
+    }
+
+    pub fn scope(&self) -> Option<FileId> {
+        self.scope
+    }
+
+    /// Whether diagnostics in `file` are wanted.
+    pub fn in_scope(&self, file: FileId) -> bool {
+        self.scope.is_none_or(|s| s == file)
     }
 
     /// The resolution simulator's view of the workspace, built on first use.
     pub fn simulation(&self) -> &Simulation {
-        self.simulation
-            .get_or_init(|| Simulation::build(self.ws, self.index, self.version))
+        let cell = match &self.simulation {
+            SimulationCell::Own(c) => c,
+            SimulationCell::Shared(c) => c,
+        };
+        cell.get_or_init(|| Arc::new(Simulation::build(self.ws, self.index, self.version)))
+    }
+
+    /// Whether checks that report at registrations and at registered toolchains' declarations
+    /// can report in the scope: it holds a registration or a `toolchain()` target.
+    pub fn scope_has_toolchain_sites(&self) -> bool {
+        let Some(scope) = self.scope else {
+            return true;
+        };
+        self.index
+            .registrations
+            .iter()
+            .any(|r| r.loc.is_some_and(|l| l.file == scope))
+            || self.index.targets.unit(scope).is_some_and(|u| {
+                u.targets
+                    .iter()
+                    .any(|t| matches!(t.decl, Decl::Toolchain { .. }))
+            })
     }
 
     /// Target platforms checks consider: the configured ones, else `--platforms` from

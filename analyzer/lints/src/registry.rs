@@ -71,6 +71,10 @@ pub fn run_checks_until(
         }
         let start = out.len();
         (check.run)(ctx, &mut out);
+        if let Some(scope) = ctx.scope() {
+            let kept: Vec<Diagnostic> = out.drain(start..).filter(|d| d.file == scope).collect();
+            out.extend(kept);
+        }
         if let Some(Some(sev)) = config.severities.get(check.name) {
             for d in &mut out[start..] {
                 d.severity = *sev;

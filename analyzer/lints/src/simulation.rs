@@ -8,6 +8,7 @@ use toolcheck_index::index::{
     TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
 use toolcheck_index::label::{Label, LabelContext, RepoName};
+use toolcheck_index::targets::PackageUnit;
 use toolcheck_index::workspace::Workspace;
 use toolcheck_resolve::model::{
     BazelVersion, Config, ConfigSetting, ConstraintSetting, ConstraintValue, ExecGroupRequest,
@@ -69,114 +70,158 @@ pub fn default_host_platform(version: BazelVersion) -> Label {
     }
 }
 
+/// What the simulator's model holds for one target, besides its kind.
+#[derive(PartialEq)]
+enum Entry {
+    Setting(ConstraintSetting),
+    Value(ConstraintValue),
+    Platform(Platform),
+    Toolchain(Toolchain),
+    ConfigSetting(ConfigSetting),
+    Plain,
+}
+
+/// A target as the simulator models it (`None`: not modelled); records the repositories its
+/// labels name in `seen_repos`.
+fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(TargetKind, Entry)> {
+    Some(match &t.decl {
+        Decl::ConstraintSetting { default } => {
+            let default = one(default, seen_repos).and_then(|k| k.as_known().cloned());
+            (
+                TargetKind::ConstraintSetting,
+                Entry::Setting(ConstraintSetting { default }),
+            )
+        }
+        Decl::ConstraintValue { setting } => {
+            if let Some(Known::Known(s)) = one(setting, seen_repos) {
+                (
+                    TargetKind::ConstraintValue,
+                    Entry::Value(ConstraintValue { setting: s }),
+                )
+            } else {
+                // A value without a known setting cannot be matched; leave it out so
+                // that resolution treats it as not modelled.
+                return None;
+            }
+        }
+        Decl::Platform {
+            constraint_values,
+            parents,
+            ..
+        } => (
+            TargetKind::Platform,
+            Entry::Platform(Platform {
+                constraint_values: list(constraint_values, seen_repos),
+                parents: list(parents, seen_repos),
+                ..Platform::default()
+            }),
+        ),
+        Decl::ToolchainType => (TargetKind::ToolchainType, Entry::Plain),
+        Decl::Toolchain {
+            toolchain_type,
+            toolchain,
+            exec_compatible_with,
+            target_compatible_with,
+            target_settings,
+            use_target_platform_constraints,
+        } => (
+            TargetKind::Toolchain,
+            Entry::Toolchain(Toolchain {
+                toolchain_type: one(toolchain_type, seen_repos).unwrap_or(Known::Unknown),
+                implementation: one(toolchain, seen_repos).unwrap_or(Known::Unknown),
+                exec_compatible_with: list(exec_compatible_with, seen_repos),
+                target_compatible_with: list(target_compatible_with, seen_repos),
+                target_settings: list(target_settings, seen_repos),
+                use_target_platform_constraints: match use_target_platform_constraints {
+                    Some(b) => Known::Known(*b),
+                    None => Known::Unknown,
+                },
+            }),
+        ),
+        Decl::Alias { actual } => (
+            TargetKind::Alias(one(actual, seen_repos).unwrap_or(Known::Unknown)),
+            Entry::Plain,
+        ),
+        Decl::ConfigSetting {
+            values,
+            define_values,
+            flag_values,
+            constraint_values,
+        } => {
+            let known = |v: &Option<Vec<(String, String)>>| match v {
+                Some(v) => Known::Known(v.clone()),
+                None => Known::Unknown,
+            };
+            (
+                TargetKind::ConfigSetting,
+                Entry::ConfigSetting(ConfigSetting {
+                    values: known(values),
+                    define_values: known(define_values),
+                    flag_values: match flag_values {
+                        Some(fv) => fv
+                            .iter()
+                            .map(|(r, v)| r.label.clone().ok().map(|l| (l, v.clone())))
+                            .collect::<Option<Vec<_>>>()
+                            .map(Known::Known)
+                            .unwrap_or(Known::Unknown),
+                        None => Known::Unknown,
+                    },
+                    constraint_values: list(constraint_values, seen_repos),
+                }),
+            )
+        }
+        Decl::OtherNative => (TargetKind::Other(t.kind.clone()), Entry::Plain),
+        Decl::StarlarkRule { name, .. } => (TargetKind::Other(name.clone()), Entry::Plain),
+        // A macro call: the target probably exists but its kind is unknown; its
+        // package is open, so resolution treats its labels as unknown.
+        Decl::Unknown => return None,
+    })
+}
+
+/// Whether two states of a BUILD file's package give the simulator the same model: the same
+/// target names, openness and resolution-relevant declarations (positions aside). When every
+/// re-evaluated package passes, a simulation built before an edit still holds after it.
+pub fn same_for_resolution(a: &PackageUnit, b: &PackageUnit) -> bool {
+    let mut seen = FxHashSet::default();
+    a.id == b.id
+        && a.package.targets == b.package.targets
+        && a.package.open == b.package.open
+        && a.targets.len() == b.targets.len()
+        && a.targets.iter().zip(&b.targets).all(|(x, y)| {
+            x.label == y.label && model_entry(x, &mut seen) == model_entry(y, &mut seen)
+        })
+}
+
 impl Simulation {
     pub fn build(ws: &Workspace, index: &WorkspaceIndex, version: BazelVersion) -> Simulation {
         let mut model = Model::default();
         let mut seen_repos: FxHashSet<RepoName> = FxHashSet::default();
-        for (label, t) in &index.targets {
-            let kind = match &t.decl {
-                Decl::ConstraintSetting { default } => {
-                    let default = one(default, &mut seen_repos).and_then(|k| k.as_known().cloned());
-                    model
-                        .settings
-                        .insert(label.clone(), ConstraintSetting { default });
-                    TargetKind::ConstraintSetting
-                }
-                Decl::ConstraintValue { setting } => {
-                    if let Some(Known::Known(s)) = one(setting, &mut seen_repos) {
-                        model
-                            .values
-                            .insert(label.clone(), ConstraintValue { setting: s });
-                        TargetKind::ConstraintValue
-                    } else {
-                        // A value without a known setting cannot be matched; leave it out so
-                        // that resolution treats it as not modelled.
-                        continue;
-                    }
-                }
-                Decl::Platform {
-                    constraint_values,
-                    parents,
-                    ..
-                } => {
-                    model.platforms.insert(
-                        label.clone(),
-                        Platform {
-                            constraint_values: list(constraint_values, &mut seen_repos),
-                            parents: list(parents, &mut seen_repos),
-                            ..Platform::default()
-                        },
-                    );
-                    TargetKind::Platform
-                }
-                Decl::ToolchainType => TargetKind::ToolchainType,
-                Decl::Toolchain {
-                    toolchain_type,
-                    toolchain,
-                    exec_compatible_with,
-                    target_compatible_with,
-                    target_settings,
-                    use_target_platform_constraints,
-                } => {
-                    model.toolchains.insert(
-                        label.clone(),
-                        Toolchain {
-                            toolchain_type: one(toolchain_type, &mut seen_repos)
-                                .unwrap_or(Known::Unknown),
-                            implementation: one(toolchain, &mut seen_repos)
-                                .unwrap_or(Known::Unknown),
-                            exec_compatible_with: list(exec_compatible_with, &mut seen_repos),
-                            target_compatible_with: list(target_compatible_with, &mut seen_repos),
-                            target_settings: list(target_settings, &mut seen_repos),
-                            use_target_platform_constraints: match use_target_platform_constraints {
-                                Some(b) => Known::Known(*b),
-                                None => Known::Unknown,
-                            },
-                        },
-                    );
-                    TargetKind::Toolchain
-                }
-                Decl::Alias { actual } => {
-                    TargetKind::Alias(one(actual, &mut seen_repos).unwrap_or(Known::Unknown))
-                }
-                Decl::ConfigSetting {
-                    values,
-                    define_values,
-                    flag_values,
-                    constraint_values,
-                } => {
-                    let known = |v: &Option<Vec<(String, String)>>| match v {
-                        Some(v) => Known::Known(v.clone()),
-                        None => Known::Unknown,
-                    };
-                    model.config_settings.insert(
-                        label.clone(),
-                        ConfigSetting {
-                            values: known(values),
-                            define_values: known(define_values),
-                            flag_values: match flag_values {
-                                Some(fv) => fv
-                                    .iter()
-                                    .map(|(r, v)| r.label.clone().ok().map(|l| (l, v.clone())))
-                                    .collect::<Option<Vec<_>>>()
-                                    .map(Known::Known)
-                                    .unwrap_or(Known::Unknown),
-                                None => Known::Unknown,
-                            },
-                            constraint_values: list(constraint_values, &mut seen_repos),
-                        },
-                    );
-                    TargetKind::ConfigSetting
-                }
-                Decl::OtherNative => TargetKind::Other(t.kind.clone()),
-                Decl::StarlarkRule { name, .. } => TargetKind::Other(name.clone()),
-                // A macro call: the target probably exists but its kind is unknown; its
-                // package is open, so resolution treats its labels as unknown.
-                Decl::Unknown => continue,
+        for t in index.targets.values() {
+            let Some((kind, entry)) = model_entry(t, &mut seen_repos) else {
+                continue;
             };
+            let label = &t.label;
+            match entry {
+                Entry::Setting(s) => {
+                    model.settings.insert(label.clone(), s);
+                }
+                Entry::Value(v) => {
+                    model.values.insert(label.clone(), v);
+                }
+                Entry::Platform(p) => {
+                    model.platforms.insert(label.clone(), p);
+                }
+                Entry::Toolchain(tc) => {
+                    model.toolchains.insert(label.clone(), tc);
+                }
+                Entry::ConfigSetting(c) => {
+                    model.config_settings.insert(label.clone(), c);
+                }
+                Entry::Plain => {}
+            }
             model.targets.insert(label.clone(), kind);
         }
-        for (id, pkg) in &index.packages {
+        for (id, pkg) in index.packages() {
             model.packages.insert(id.clone(), pkg.targets.clone());
             if pkg.open {
                 model.open_packages.insert(id.clone());

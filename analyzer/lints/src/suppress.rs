@@ -39,6 +39,9 @@ pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<
         config.severity_of(UNUSED_SUPPRESSION.name, UNUSED_SUPPRESSION.default_severity);
     let mut unused = Vec::new();
     for file in ctx.ws.file_ids() {
+        if !ctx.in_scope(file) {
+            continue;
+        }
         let facts = &ctx.facts[file.0 as usize];
         for s in &facts.suppressions {
             for (check, range) in &s.checks {

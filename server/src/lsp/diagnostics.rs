@@ -1,6 +1,11 @@
 //! The diagnostics task: waits for changes, debounces them, computes diagnostics on a
 //! snapshot off the async runtime, and publishes them per file.
 //!
+//! Edited documents first: a round starts with the documents whose version changed since
+//! their last publication, each checked on its own (the checks scoped to that file, which
+//! costs what the edit can affect), and publishes those; then it computes the whole
+//! workspace and publishes every file whose diagnostics changed.
+//!
 //! Never stale: a result is published only if no input changed while it was computed (the
 //! state's revision is unchanged); otherwise the next round, already queued, replaces it.
 //! A change also cancels the computation in flight: the analysis polls for cancellation
@@ -20,6 +25,35 @@ use toolcheck_ide::{Analysis, Cancellable, Cancelled};
 use super::log::log;
 use super::state::{Snap, State};
 use super::to_proto;
+
+/// Diagnostics of the documents in `uris` only (each on the snapshot of its world), converted.
+fn convert_edited(
+    state: &State,
+    uris: &[Uri],
+    superseded: &Arc<std::sync::atomic::AtomicBool>,
+) -> Cancellable<HashMap<Uri, Vec<lsp::Diagnostic>>> {
+    let mut out = HashMap::new();
+    for uri in uris {
+        let Some((snap, file)) = state.snapshot_for(uri) else {
+            continue;
+        };
+        let analysis = snap.analysis.with_cancel_flag(superseded.clone());
+        let diags = analysis.try_file_diagnostics(file, &snap.lint_config)?;
+        let rope = snap.rope(file);
+        let mut ropes = HashMap::new();
+        let converted = diags
+            .iter()
+            .map(|d| {
+                to_proto::diagnostic(d, &rope, snap.encoding, |f| {
+                    let rope = ropes.entry(f).or_insert_with(|| snap.rope(f)).clone();
+                    Some((snap.uri(f)?, rope))
+                })
+            })
+            .collect();
+        out.insert(uri.clone(), converted);
+    }
+    Ok(out)
+}
 
 /// Computes one world's diagnostics (on `analysis`, the snapshot with the round's
 /// cancellation flag) and converts them per file into `out`.
@@ -59,6 +93,9 @@ pub(crate) async fn run(
 ) {
     // URIs that currently show diagnostics, to clear them when they have none.
     let mut shown: HashSet<Uri> = HashSet::new();
+    // What was last published per URI, with the document version: unchanged lists are not
+    // sent again.
+    let mut published: HashMap<Uri, (Option<i32>, Vec<lsp::Diagnostic>)> = HashMap::new();
     while changed.recv().await.is_some() {
         // Debounce: wait until the inputs have been quiet for a moment.
         loop {
@@ -75,6 +112,35 @@ pub(crate) async fn run(
             .iter()
             .map(|e| (e.key().clone(), e.value().version))
             .collect();
+        // Edited documents first.
+        let edited: Vec<Uri> = versions
+            .iter()
+            .filter(|(uri, v)| published.get(*uri).map(|(pv, _)| *pv) != Some(Some(**v)))
+            .map(|(uri, _)| uri.clone())
+            .collect();
+        if !edited.is_empty() {
+            let (edit_state, flag) = (state.clone(), superseded.clone());
+            let first =
+                tokio::task::spawn_blocking(move || convert_edited(&edit_state, &edited, &flag))
+                    .await;
+            let Ok(Ok(first)) = first else { continue };
+            if state.revision() != revision {
+                continue;
+            }
+            for (uri, diags) in first {
+                let version = versions.get(&uri).copied();
+                if diags.is_empty() {
+                    shown.remove(&uri);
+                } else {
+                    shown.insert(uri.clone());
+                }
+                publish(&client, &mut published, uri, diags, version).await;
+            }
+            log!(
+                Debug,
+                "diagnostics for revision {revision}: edited documents published"
+            );
+        }
         let snap_state = state.clone();
         let started = std::time::Instant::now();
         log!(Debug, "diagnostics for revision {revision}: computing");
@@ -117,23 +183,50 @@ pub(crate) async fn run(
             if !diags.is_empty() {
                 now_shown.insert(uri.clone());
             }
-            client.publish_diagnostics(uri, diags, version).await;
+            publish(&client, &mut published, uri, diags, version).await;
         }
         for uri in shown.difference(&now_shown) {
             let version = versions.get(uri).copied();
-            client
-                .publish_diagnostics(uri.clone(), Vec::new(), version)
-                .await;
+            publish(&client, &mut published, uri.clone(), Vec::new(), version).await;
         }
-        // Open documents without diagnostics get an explicit empty list once, so that a
-        // client waiting for the first publication is not left waiting.
+        // Open documents without diagnostics get an explicit empty list once per version, so
+        // that a client waiting for the first publication is not left waiting.
         for (uri, version) in &versions {
-            if !now_shown.contains(uri) && !shown.contains(uri) {
-                client
-                    .publish_diagnostics(uri.clone(), Vec::new(), Some(*version))
-                    .await;
+            if !now_shown.contains(uri) {
+                publish(
+                    &client,
+                    &mut published,
+                    uri.clone(),
+                    Vec::new(),
+                    Some(*version),
+                )
+                .await;
             }
         }
+        // Closed documents and files without diagnostics need no record.
+        published.retain(|uri, (_, diags)| !diags.is_empty() || versions.contains_key(uri));
         shown = now_shown;
+        log!(
+            Debug,
+            "diagnostics for revision {revision}: published in {} ms",
+            started.elapsed().as_millis()
+        );
     }
+}
+
+/// Publishes `diags` for `uri` unless exactly this list was last published for this version.
+async fn publish(
+    client: &Client,
+    published: &mut HashMap<Uri, (Option<i32>, Vec<lsp::Diagnostic>)>,
+    uri: Uri,
+    diags: Vec<lsp::Diagnostic>,
+    version: Option<i32>,
+) {
+    if let Some((v, last)) = published.get(&uri) {
+        if *v == version && *last == diags {
+            return;
+        }
+    }
+    published.insert(uri.clone(), (version, diags.clone()));
+    client.publish_diagnostics(uri, diags, version).await;
 }

@@ -100,7 +100,12 @@ fn check_list(
 }
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut targets: Vec<_> = ctx.index.targets.values().collect();
+    let mut targets: Vec<_> = ctx
+        .index
+        .targets
+        .values()
+        .filter(|t| matches!(t.decl, Decl::Platform { .. } | Decl::Toolchain { .. }))
+        .collect();
     targets.sort_by_key(|t| (t.file, t.range.start));
     for t in targets {
         match &t.decl {

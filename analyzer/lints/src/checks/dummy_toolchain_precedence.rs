@@ -119,6 +119,9 @@ struct Hazard {
 }
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
+    if !ctx.scope_has_toolchain_sites() {
+        return;
+    }
     let platforms = ctx.target_platforms();
     if platforms.is_empty() {
         return;

@@ -40,6 +40,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let (Ok(pattern), Some(loc)) = (&reg.pattern, reg.loc) else {
             continue;
         };
+        if !ctx.in_scope(loc.file) {
+            continue;
+        }
         if reg.negative || matches!(pattern, TargetPattern::Single(_)) {
             continue;
         }
@@ -53,7 +56,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let mut matched_packages = 0;
         let mut open = false;
         let mut found = false;
-        for (id, pkg) in ctx.index.packages.range(..) {
+        for (id, pkg) in ctx.index.packages() {
             if !pattern.matches_package(id) {
                 continue;
             }

@@ -39,7 +39,7 @@ toolcheck's limit is too small for it, suppress the finding on the call
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for l in &ctx.index.eval_limits {
+    for l in ctx.index.eval_limits() {
         let mut d = Diagnostic::new(
             CHECK.name,
             Severity::Warning,

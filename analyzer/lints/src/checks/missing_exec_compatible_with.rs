@@ -46,6 +46,9 @@ runtime), `use_target_platform_constraints = True` (Bazel 8.2+) states that expl
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
+    if !ctx.scope_has_toolchain_sites() {
+        return;
+    }
     let sim = ctx.simulation();
     // Distinct known constraint sets among the execution platforms.
     let mut distinct: Vec<(Label, Vec<(Label, Label)>)> = Vec::new();

@@ -50,9 +50,25 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     if platforms.is_empty() {
         return;
     }
+    // Findings land at the rule or at the toolchain types it requests.
+    let rules: Vec<_> = ctx
+        .index
+        .rules
+        .iter()
+        .filter(|r| {
+            ctx.in_scope(r.file)
+                || r.toolchains
+                    .iter()
+                    .flatten()
+                    .any(|q| ctx.in_scope(q.toolchain_type.loc.file))
+        })
+        .collect();
+    if rules.is_empty() {
+        return;
+    }
     let sim = ctx.simulation();
     let resolver = sim.resolver();
-    for rule in &ctx.index.rules {
+    for rule in rules {
         if !ctx.ws.file(rule.file).repo.is_main() {
             continue;
         }

@@ -58,9 +58,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
             }
         }
     };
-    let mut targets: Vec<_> = ctx.index.targets.values().collect();
-    targets.sort_by_key(|t| (t.file, t.range.start));
-    for t in targets {
+    for t in ctx.index.targets.values_by_position() {
         let l = &t.label;
         match &t.decl {
             Decl::ConstraintSetting { default } => push_one(
@@ -238,7 +236,7 @@ pub(crate) fn lookup(ctx: &LintContext<'_>, label: &Label) -> Lookup {
                 .then(|| label.repo.as_str().to_string()),
         };
     }
-    match ctx.index.packages.get(&label.package_id()) {
+    match ctx.index.package(&label.package_id()) {
         None => {
             // A directory without a BUILD file is not a package; but a file loaded from a
             // subpackage could be anywhere, so check the label names no known file either.

@@ -82,6 +82,9 @@ fn requirements(sim: &Simulation, tc: &Toolchain) -> Option<Requirements> {
 }
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
+    if !ctx.scope_has_toolchain_sites() {
+        return;
+    }
     let sim = ctx.simulation();
     let registered = sim.registered_toolchain_labels();
     let reqs: Vec<_> = registered

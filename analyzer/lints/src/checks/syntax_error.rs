@@ -38,6 +38,9 @@ Fix the syntax at the reported position (here: the missing comma after `\":impl\
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     for file in ctx.ws.file_ids() {
+        if !ctx.in_scope(file) {
+            continue;
+        }
         let text = &ctx.ws.file(file).text;
         for e in &ctx.facts[file.0 as usize].syntax_errors {
             // Point at the first line of the erroneous region: multi-line squiggles hide code.

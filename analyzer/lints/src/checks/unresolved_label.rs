@@ -6,7 +6,7 @@ use rustc_hash::FxHashSet;
 
 use toolcheck_index::label::TargetPattern;
 
-use crate::checks::refs::{lookup, references, registered_labels, Lookup};
+use crate::checks::refs::{is_builtin_repo, lookup, references, registered_labels, Lookup};
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
@@ -56,6 +56,18 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                      range,
                      role: &str,
                      acc: &mut Vec<Diagnostic>| {
+        if !ctx.in_scope(file) {
+            // Out of scope, only what decides "once per repository" below matters.
+            if let Ok(l) = label {
+                if !l.repo.is_main()
+                    && ctx.ws.repo(&l.repo).is_none()
+                    && !is_builtin_repo(l.repo.as_str())
+                {
+                    invisible_reported.insert(l.repo.as_str().to_string());
+                }
+            }
+            return;
+        }
         let label = match label {
             Ok(l) => l,
             Err(e) => {

@@ -45,6 +45,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                  range,
                  role: &str,
                  acc: &mut Vec<Diagnostic>| {
+        if !ctx.in_scope(file) {
+            return;
+        }
         let Some(target) = resolve_target(ctx, label) else {
             return;
         };

@@ -1,0 +1,231 @@
+//! The target table of a [`WorkspaceIndex`](crate::index::WorkspaceIndex): one
+//! [`PackageUnit`] per BUILD file (its package, targets and evaluation gaps), shared by `Arc`
+//! between successive index states, plus lookup tables from packages to their BUILD files.
+//!
+//! An edit to one BUILD file replaces one unit; the tables change only when BUILD files are
+//! added or removed. That keeps an incremental index update proportional to the edit: the
+//! new state copies a vector of pointers, not the targets.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::ops::RangeBounds;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+use crate::eval::Loc;
+use crate::index::{Package, Target};
+use crate::label::{Label, PackageId, RepoName};
+use crate::macros::{Gap, MacroLimit};
+use crate::workspace::FileId;
+
+/// What one BUILD file contributes to the index.
+#[derive(Debug, PartialEq)]
+pub struct PackageUnit {
+    pub id: PackageId,
+    pub package: Package,
+    /// The targets it declares, in declaration order, without duplicate names (the first
+    /// declaration of a name wins).
+    pub targets: Vec<Target>,
+    /// Macro calls whose evaluation was stopped by a bound.
+    pub eval_limits: Vec<MacroLimit>,
+    /// Macro calls whose targets may be incomplete: the call, and why.
+    pub macro_gaps: Vec<(Loc, Gap)>,
+    by_name: FxHashMap<String, u32>,
+}
+
+impl PackageUnit {
+    pub fn new(
+        id: PackageId,
+        package: Package,
+        declared: Vec<Target>,
+        eval_limits: Vec<MacroLimit>,
+        macro_gaps: Vec<(Loc, Gap)>,
+    ) -> PackageUnit {
+        let mut by_name = FxHashMap::default();
+        let mut targets = Vec::with_capacity(declared.len());
+        for t in declared {
+            if !by_name.contains_key(&t.label.name) {
+                by_name.insert(t.label.name.clone(), targets.len() as u32);
+                targets.push(t);
+            }
+        }
+        PackageUnit {
+            id,
+            package,
+            targets,
+            eval_limits,
+            macro_gaps,
+            by_name,
+        }
+    }
+
+    pub fn target(&self, name: &str) -> Option<&Target> {
+        self.by_name.get(name).map(|&i| &self.targets[i as usize])
+    }
+}
+
+fn package_hash(repo: &RepoName, path: &str) -> u64 {
+    let mut h = FxHasher::default();
+    repo.as_str().hash(&mut h);
+    path.hash(&mut h);
+    h.finish()
+}
+
+/// Which BUILD files make up each package (normally one; a directory with both `BUILD` and
+/// `BUILD.bazel` has two, in file order). Depends only on the set of files.
+#[derive(Debug, Default)]
+struct Layout {
+    ordered: BTreeMap<PackageId, Vec<FileId>>,
+    by_hash: FxHashMap<u64, Vec<FileId>>,
+}
+
+/// Every package and target of the workspace, by BUILD file.
+#[derive(Clone, Debug, Default)]
+pub struct Targets {
+    /// Indexed by `FileId`; `Some` exactly for BUILD files.
+    units: Vec<Option<Arc<PackageUnit>>>,
+    layout: Arc<Layout>,
+}
+
+impl Targets {
+    /// Builds the tables from every BUILD file's unit (`units[i]` belongs to `FileId(i)`).
+    pub fn new(units: Vec<Option<Arc<PackageUnit>>>) -> Targets {
+        let mut layout = Layout::default();
+        for (i, u) in units.iter().enumerate() {
+            let Some(u) = u else { continue };
+            let file = FileId(i as u32);
+            layout.ordered.entry(u.id.clone()).or_default().push(file);
+            layout
+                .by_hash
+                .entry(package_hash(&u.id.repo, &u.id.path))
+                .or_default()
+                .push(file);
+        }
+        Targets {
+            units,
+            layout: Arc::new(layout),
+        }
+    }
+
+    /// The same table with some BUILD files' units replaced (their packages unchanged).
+    pub fn with_units(&self, replaced: Vec<(FileId, Arc<PackageUnit>)>) -> Targets {
+        let mut units = self.units.clone();
+        for (file, unit) in replaced {
+            debug_assert!(units[file.0 as usize]
+                .as_ref()
+                .is_some_and(|u| u.id == unit.id));
+            units[file.0 as usize] = Some(unit);
+        }
+        Targets {
+            units,
+            layout: self.layout.clone(),
+        }
+    }
+
+    /// The unit of a BUILD file.
+    pub fn unit(&self, file: FileId) -> Option<&Arc<PackageUnit>> {
+        self.units.get(file.0 as usize).and_then(|u| u.as_ref())
+    }
+
+    /// Every unit, in file order.
+    pub fn units(&self) -> impl Iterator<Item = &PackageUnit> {
+        self.units.iter().flatten().map(|u| &**u)
+    }
+
+    fn files_of<'a, 'k>(
+        &'a self,
+        repo: &'k RepoName,
+        path: &'k str,
+    ) -> impl Iterator<Item = &'a PackageUnit> + use<'a, 'k> {
+        self.layout
+            .by_hash
+            .get(&package_hash(repo, path))
+            .into_iter()
+            .flatten()
+            .filter_map(|f| self.unit(*f).map(|u| &**u))
+            .filter(move |u| u.id.repo == *repo && u.id.path == path)
+    }
+
+    pub fn get(&self, label: &Label) -> Option<&Target> {
+        self.files_of(&label.repo, &label.package)
+            .find_map(|u| u.target(&label.name))
+    }
+
+    pub fn contains_key(&self, label: &Label) -> bool {
+        self.get(label).is_some()
+    }
+
+    /// Every target, by BUILD file in file order, then in declaration order.
+    pub fn values(&self) -> impl Iterator<Item = &Target> {
+        self.units().flat_map(move |u| {
+            let alone = self.files_of(&u.id.repo, &u.id.path).nth(1).is_none();
+            u.targets
+                .iter()
+                .filter(move |t| alone || self.owner(t).is_some_and(|o| std::ptr::eq(o, u)))
+        })
+    }
+
+    /// Every target, ordered by BUILD file and then by position in it (ties in declaration
+    /// order): the order checks report in.
+    pub fn values_by_position(&self) -> impl Iterator<Item = &Target> {
+        self.units().flat_map(move |u| {
+            let alone = self.files_of(&u.id.repo, &u.id.path).nth(1).is_none();
+            let mut v: Vec<&Target> = u
+                .targets
+                .iter()
+                .filter(|t| alone || self.owner(t).is_some_and(|o| std::ptr::eq(o, u)))
+                .collect();
+            v.sort_by_key(|t| t.range.start);
+            v
+        })
+    }
+
+    /// The unit whose declaration of `t`'s label wins (the first BUILD file of the package
+    /// that declares the name).
+    fn owner(&self, t: &Target) -> Option<&PackageUnit> {
+        self.files_of(&t.label.repo, &t.label.package)
+            .find(|u| u.target(&t.label.name).is_some())
+    }
+
+    /// Every target's label, in the order of [`values`](Self::values).
+    pub fn keys(&self) -> impl Iterator<Item = &Label> {
+        self.values().map(|t| &t.label)
+    }
+
+    pub fn len(&self) -> usize {
+        self.values().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values().next().is_none()
+    }
+
+    /// A package (when a directory has two BUILD files, the later one in file order).
+    pub fn package(&self, id: &PackageId) -> Option<&Package> {
+        self.files_of(&id.repo, &id.path).last().map(|u| &u.package)
+    }
+
+    /// Packages in order, restricted to a range of ids.
+    pub fn packages_in(
+        &self,
+        range: impl RangeBounds<PackageId>,
+    ) -> impl Iterator<Item = (&PackageId, &Package)> {
+        self.layout.ordered.range(range).filter_map(|(id, files)| {
+            let unit = self.unit(*files.last()?)?;
+            Some((id, &unit.package))
+        })
+    }
+
+    /// Every package, ordered by id.
+    pub fn packages(&self) -> impl Iterator<Item = (&PackageId, &Package)> {
+        self.packages_in(..)
+    }
+}
+
+impl std::ops::Index<&Label> for Targets {
+    type Output = Target;
+    fn index(&self, label: &Label) -> &Target {
+        self.get(label).expect("no target with this label")
+    }
+}
