@@ -163,6 +163,64 @@ fn load_cycles_and_exploding_constants() {
     assert_control_reported(&run);
 }
 
+/// Found while profiling the fuzz targets' slowest inputs: work a macro did without spending
+/// steps. A loop
+/// left at once (`for j in range(n): break`), a list built by repetition, and a large global
+/// list copied on every use each cost one step while doing 100,000 elements of work, so nested
+/// in a 100,000-iteration loop they ran for hours. Each is now charged like copying the list
+/// and stopped by the step budget.
+#[test]
+fn macro_work_that_skips_steps_is_bounded() {
+    let dir = scratch_dir("hostile-macro-work");
+    let defs = r#"
+BIG = [0] * 100000
+
+def early_exit(name):
+    for i in range(100000):
+        for j in range(100000):
+            break
+    native.filegroup(name = name)
+
+def repeated(name):
+    for i in range(100000):
+        l = [0] * 100000
+    native.filegroup(name = name)
+
+def global_copies(name):
+    for i in range(100000):
+        for x in BIG:
+            break
+    native.filegroup(name = name)
+"#;
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            ("m/defs.bzl", defs),
+            (
+                "m/BUILD",
+                "load(\":defs.bzl\", \"early_exit\", \"global_copies\", \"repeated\")\nearly_exit(name = \"a\")\nrepeated(name = \"b\")\nglobal_copies(name = \"c\")\n",
+            ),
+        ],
+    );
+    let started = std::time::Instant::now();
+    let run = check(&dir);
+    assert_control_reported(&run);
+    let limits = run
+        .diags
+        .iter()
+        .filter(|(c, p, m)| c == "evaluation-limit" && p == "m/BUILD" && m.contains("steps"))
+        .count();
+    assert_eq!(limits, 3, "{:#?}", run.diags);
+    // Each macro stops after 2,000,000 steps: seconds, not the hours it took.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_loops_outside_links_and_dangling_links() {

@@ -510,6 +510,15 @@ fn iter_items(v: &Val) -> Option<Vec<Val>> {
     }
 }
 
+/// [`iter_items`] of a value that is not needed afterwards: a list is moved, not copied.
+fn into_items(v: Val) -> Option<Vec<Val>> {
+    match v.v {
+        V::List(items) => Some(items),
+        V::Dict(pairs) => Some(pairs.into_iter().map(|(k, _)| k).collect()),
+        _ => None,
+    }
+}
+
 /// Names a block may assign (to forget them when the block is skipped).
 fn assigned_names(stmts: &[Stmt], out: &mut Vec<String>) {
     fn target(t: &AssignTarget, out: &mut Vec<String>) {
@@ -764,6 +773,9 @@ impl<'a> Env<'a> {
                     v: v.v.clone(),
                     loc,
                 },
+                // Every use copies the value: charged like a local's (a loop over a large
+                // global list nested in another loop is otherwise unbounded work).
+                _ if !self.charge_value(v, loc) => Val::unknown(loc),
                 _ => v.clone(),
             };
         }
@@ -946,6 +958,9 @@ impl<'a> Env<'a> {
                 if s.len().saturating_mul(n) > MAX_STRING {
                     self.hit_limit(loc, format!("a string grew past {MAX_STRING} bytes"));
                     unknown_v()
+                } else if !self.charge(1 + (s.len() * n) as u64 / 64, loc) {
+                    // Charged like copying the result (see `charge_value`).
+                    unknown_v()
                 } else {
                     V::Str(s.repeat(n))
                 }
@@ -954,6 +969,9 @@ impl<'a> Env<'a> {
                 let n = n.max(0) as usize;
                 if items.len().saturating_mul(n) > MAX_LIST {
                     self.hit_limit(loc, format!("a list grew past {MAX_LIST} elements"));
+                    unknown_v()
+                } else if !self.charge(1 + (items.len() * n) as u64, loc) {
+                    // A step per element, like copying the result (`[0] * 100000` in a loop).
                     unknown_v()
                 } else {
                     let mut out = Vec::with_capacity(items.len() * n);
@@ -1005,12 +1023,13 @@ impl<'a> Env<'a> {
             }
             CompClause::For { target, iter } => {
                 let it = self.eval_in(file, iter, scope, depth + 1);
-                let Some(items) = iter_items(&it) else {
+                let it_loc = it.loc;
+                let Some(items) = into_items(it) else {
                     return false;
                 };
                 let mark = scope.len();
                 for item in items {
-                    if !self.charge(1, it.loc) {
+                    if !self.charge(1, it_loc) {
                         return false;
                     }
                     scope.truncate(mark);
@@ -1317,6 +1336,12 @@ impl<'a> Env<'a> {
                         loc,
                         format!("`range()` of {len} elements (the limit is {MAX_LIST})"),
                     );
+                    return Some(unknown_v());
+                }
+                // Building the list costs a step per element, like copying one: a loop
+                // that leaves early (`for j in range(n): break`) is otherwise almost free
+                // while its `range()` is not, and nested in another loop it ran for hours.
+                if !self.charge(len, loc) {
                     return Some(unknown_v());
                 }
                 V::List(
@@ -2176,7 +2201,7 @@ impl<'a> Env<'a> {
                     body: inner,
                 } => {
                     let it = self.eval_in(file, iter, scope, depth + 1);
-                    let Some(items) = iter_items(&it) else {
+                    let Some(items) = into_items(it) else {
                         if self.limited() {
                             return Flow::Abort;
                         }
