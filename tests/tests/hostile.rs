@@ -164,11 +164,10 @@ fn load_cycles_and_exploding_constants() {
 }
 
 /// Found while profiling the fuzz targets' slowest inputs: work a macro did without spending
-/// steps. A loop
-/// left at once (`for j in range(n): break`), a list built by repetition, and a large global
-/// list copied on every use each cost one step while doing 100,000 elements of work, so nested
-/// in a 100,000-iteration loop they ran for hours. Each is now charged like copying the list
-/// and stopped by the step budget.
+/// steps. A loop left at once (`for j in range(n): break`), a list built by repetition, and a
+/// large global list copied on every use each cost one step while doing 100,000 elements of
+/// work, so nested in a 100,000-iteration loop they ran for hours. Each is now charged like
+/// copying the list and stopped by the step budget.
 #[test]
 fn macro_work_that_skips_steps_is_bounded() {
     let dir = scratch_dir("hostile-macro-work");
