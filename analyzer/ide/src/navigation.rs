@@ -5,6 +5,7 @@
 //! platforms, constraints, aliases and config settings, `rule()` toolchain requests,
 //! registrations) and on the targets it declares; nothing is evaluated beyond that.
 
+use rustc_hash::FxHashMap;
 use toolcheck_index::index::{Decl, LabelRef, RefList, RefOne, RegistrationKind, Target};
 use toolcheck_index::label::{Label, TargetPattern};
 
@@ -559,6 +560,33 @@ impl Analysis {
         if types.is_empty() {
             return None;
         }
+        // Where each toolchain is registered: the first toolchain registration that names it,
+        // or whose package pattern covers it. Built once, so ranking the candidates is not a
+        // scan of every registration per candidate.
+        let mut first_single: FxHashMap<&Label, usize> = FxHashMap::default();
+        let mut package_patterns: Vec<(usize, &TargetPattern)> = Vec::new();
+        for (i, r) in index.registrations.iter().enumerate() {
+            if r.kind != RegistrationKind::Toolchain || r.negative {
+                continue;
+            }
+            match &r.pattern {
+                Ok(TargetPattern::Single(l)) => {
+                    first_single.entry(l).or_insert(i);
+                }
+                Ok(p) => package_patterns.push((i, p)),
+                Err(_) => {}
+            }
+        }
+        let rank_of = |c: &Target| -> Option<usize> {
+            let single = first_single.get(&c.label).copied();
+            let pkg = c.label.package_id();
+            let pattern = package_patterns
+                .iter()
+                .take_while(|(i, _)| single.is_none_or(|s| *i < s))
+                .find(|(_, p)| p.matches_package(&pkg))
+                .map(|(i, _)| *i);
+            pattern.or(single)
+        };
         let mut out = format!("# Toolchain resolution (Bazel {})\n", self.bazel_version());
         for ty in types {
             out.push_str(&format!("\n## `{ty}`\n\n"));
@@ -572,36 +600,27 @@ impl Analysis {
                 )),
                 None => out.push_str("**No such target**: nothing can resolve for this type.\n\n"),
             }
-            let mut candidates: Vec<&Target> = index
+            let mut ranked: Vec<(Option<usize>, &Target)> = index
                 .targets
                 .values()
                 .filter(|c| {
                     matches!(&c.decl, Decl::Toolchain { toolchain_type: RefOne::Known(r), .. }
                         if r.label.as_ref().ok() == Some(&ty))
                 })
+                .map(|c| (rank_of(c), c))
                 .collect();
-            candidates.sort_by(|a, b| a.label.cmp(&b.label));
-            if candidates.is_empty() {
+            if ranked.is_empty() {
                 out.push_str("No `toolchain()` of this type is declared.\n");
                 continue;
             }
             out.push_str("Candidates, in registration order (Bazel picks the first whose constraints match):\n\n");
-            let mut ranked: Vec<(Option<usize>, &Target)> = candidates
-                .into_iter()
-                .map(|c| {
-                    let rank = index.registrations.iter().position(|r| {
-                        r.kind == RegistrationKind::Toolchain
-                            && !r.negative
-                            && match &r.pattern {
-                                Ok(TargetPattern::Single(l)) => l == &c.label,
-                                Ok(p) => p.matches_package(&c.label.package_id()),
-                                Err(_) => false,
-                            }
-                    });
-                    (rank, c)
-                })
-                .collect();
-            ranked.sort_by_key(|(rank, c)| (rank.is_none(), *rank, c.label.clone()));
+            // Registered first, by registration; then by label (labels are unique). Compared
+            // in place: a sort key would clone every label at every comparison.
+            ranked.sort_unstable_by(|(ra, a), (rb, b)| {
+                (ra.is_none(), ra)
+                    .cmp(&(rb.is_none(), rb))
+                    .then_with(|| a.label.cmp(&b.label))
+            });
             for (i, (rank, c)) in ranked.iter().enumerate() {
                 let reg = match rank {
                     Some(r) => format!("registered by `{}`", index.registrations[*r].text),
