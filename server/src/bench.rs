@@ -176,6 +176,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             };
             let original: Arc<str> = host.workspace().file(file).text.clone();
             let mut to_file = Vec::new();
+            let mut to_snapshot = Vec::new();
             let mut to_all = Vec::new();
             let mut diags_in_file = 0;
             for k in 0..args.edits {
@@ -183,6 +184,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 let t = Instant::now();
                 host.set_file_text(file, text);
                 let a = host.analysis();
+                to_snapshot.push(t.elapsed().as_secs_f64() * 1000.0);
                 let d = a.file_diagnostics(file, &config);
                 to_file.push(t.elapsed().as_secs_f64() * 1000.0);
                 diags_in_file = d.len();
@@ -191,11 +193,29 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 to_all.push(t.elapsed().as_secs_f64() * 1000.0);
                 std::hint::black_box(all);
             }
+            // Each check alone, scoped to the edited file, on the last edit's snapshot.
+            let a = host.analysis();
+            let mut scoped_checks = serde_json::Map::new();
+            for check in toolcheck_ide::ALL_CHECKS {
+                let only = LintConfig {
+                    select: vec![check.name.to_string()],
+                    ..LintConfig::default()
+                };
+                let t = Instant::now();
+                std::hint::black_box(a.file_diagnostics(file, &only));
+                let ms = round(t.elapsed().as_secs_f64() * 1000.0);
+                if ms >= 0.5 {
+                    scoped_checks.insert(check.name.to_string(), json!(ms));
+                }
+            }
+            drop(a);
             host.set_file_text(file, original);
             incremental.insert(
                 name.to_string(),
                 json!({
                     "path": path,
+                    "snapshot_after_edit": stats(to_snapshot),
+                    "scoped_checks_over_0_5_ms": Value::Object(scoped_checks),
                     "file_diagnostics_after_edit": stats(to_file),
                     "then_all_diagnostics": stats(to_all),
                     "diagnostics_in_file": diags_in_file,

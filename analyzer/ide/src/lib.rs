@@ -254,7 +254,13 @@ impl AnalysisHost {
             version,
             simulation,
         });
-        self.base = Some(inner.clone());
+        if let Some(old) = self.base.replace(inner.clone()) {
+            // Freeing a whole workspace's index and simulation takes tens of milliseconds on
+            // large workspaces: not on the path of the edit that replaced it.
+            if Arc::strong_count(&old) == 1 {
+                std::thread::spawn(move || drop(old));
+            }
+        }
         self.dirty.clear();
         self.structural = false;
         let snapshot = Analysis {

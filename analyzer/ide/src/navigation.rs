@@ -86,11 +86,29 @@ impl Analysis {
     /// Every label reference the index knows, with the file it is written in.
     fn label_refs(&self) -> Vec<&LabelRef> {
         let index = self.index();
+        collect_label_refs(index.targets.values(), index.rules.iter())
+    }
+
+    /// The label references that can be written in `file` (those of the targets and rules
+    /// declared in it or in files that load it).
+    fn label_refs_in(&self, file: FileId) -> Vec<&LabelRef> {
+        let ctx = self.lint_context().scoped_to(file);
+        let targets: Vec<&Target> = ctx.source_targets().collect();
+        let rules = self.index().rules.iter().filter(|r| ctx.in_sources(r.file));
+        collect_label_refs(targets.into_iter(), rules)
+    }
+}
+
+fn collect_label_refs<'x>(
+    targets: impl Iterator<Item = &'x Target>,
+    rules: impl Iterator<Item = &'x toolcheck_index::index::RuleDecl>,
+) -> Vec<&'x LabelRef> {
+    {
         let mut out: Vec<&LabelRef> = Vec::new();
-        for t in index.targets.values() {
+        for t in targets {
             collect_decl_refs(&t.decl, &mut out);
         }
-        for rule in &index.rules {
+        for rule in rules {
             for req in rule.toolchains.iter().flatten() {
                 out.push(&req.toolchain_type);
             }
@@ -104,10 +122,12 @@ impl Analysis {
         }
         out
     }
+}
 
+impl Analysis {
     fn subject_at(&self, file: FileId, offset: u32) -> Option<Subject<'_>> {
         if let Some(r) = self
-            .label_refs()
+            .label_refs_in(file)
             .into_iter()
             .filter(|r| r.loc.file == file && r.loc.range.contains_inclusive(offset))
             .min_by_key(|r| r.loc.range.len())
@@ -116,8 +136,7 @@ impl Analysis {
         }
         self.index()
             .targets
-            .values()
-            .filter(|t| t.file == file)
+            .values_by_position_in(|f| f == file)
             .filter(|t| {
                 t.callee_range.contains_inclusive(offset) || t.name_range.contains_inclusive(offset)
             })

@@ -169,7 +169,19 @@ impl Targets {
     /// Every target, ordered by BUILD file and then by position in it (ties in declaration
     /// order): the order checks report in.
     pub fn values_by_position(&self) -> impl Iterator<Item = &Target> {
-        self.units().flat_map(move |u| {
+        self.values_by_position_in(|_| true)
+    }
+
+    /// [`values_by_position`](Self::values_by_position) of the BUILD files `keep` accepts.
+    pub fn values_by_position_in<'a, F: Fn(FileId) -> bool>(
+        &'a self,
+        keep: F,
+    ) -> impl Iterator<Item = &'a Target> + use<'a, F> {
+        let units = self.units.iter().enumerate().filter_map(move |(i, u)| {
+            let u = u.as_deref()?;
+            keep(FileId(i as u32)).then_some(u)
+        });
+        units.flat_map(move |u| {
             let alone = self.files_of(&u.id.repo, &u.id.path).nth(1).is_none();
             let mut v: Vec<&Target> = u
                 .targets

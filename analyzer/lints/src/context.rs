@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::OnceLock;
 use toolcheck_index::facts::FileFacts;
 use toolcheck_index::index::WorkspaceIndex;
 
 use toolcheck_index::index::Decl;
-use toolcheck_index::label::{Label, LabelContext, RepoName};
+use toolcheck_index::label::Label;
 use toolcheck_index::workspace::{FileId, Workspace};
 use toolcheck_resolve::model::BazelVersion;
 
@@ -52,6 +53,8 @@ pub struct LintContext<'a> {
     /// When set, only diagnostics in this file are wanted: checks may skip work that can
     /// only report elsewhere (the registry drops anything outside it regardless).
     scope: Option<FileId>,
+    /// For a scope: the files whose targets and rules can hold a label written in it.
+    sources: OnceLock<FxHashSet<FileId>>,
 }
 
 /// The simulation a context uses: its own, or one shared with other contexts over the same
@@ -75,6 +78,7 @@ impl<'a> LintContext<'a> {
             version,
             simulation: SimulationCell::Own(OnceLock::new()),
             scope: None,
+            sources: OnceLock::new(),
         }
     }
 
@@ -98,6 +102,52 @@ impl<'a> LintContext<'a> {
     /// Whether diagnostics in `file` are wanted.
     pub fn in_scope(&self, file: FileId) -> bool {
         self.scope.is_none_or(|s| s == file)
+    }
+
+    /// Whether targets declared in (or rules bound in) `file` can hold a label written in the
+    /// scope. A label is written where its string literal is: in the BUILD file itself, or in
+    /// a `.bzl` file it loads (a constant, a macro body). So for a BUILD file scope only its
+    /// own targets qualify, and for a `.bzl` file the files that load it, directly or not.
+    pub fn in_sources(&self, file: FileId) -> bool {
+        let Some(scope) = self.scope else {
+            return true;
+        };
+        if file == scope {
+            return true;
+        }
+        self.sources
+            .get_or_init(|| {
+                let mut out = FxHashSet::default();
+                if self.ws.file(scope).kind != toolcheck_syntax::FileKind::Bzl {
+                    return out;
+                }
+                let edges = &self.index.load_edges;
+                let mut dependents: FxHashMap<FileId, Vec<FileId>> = FxHashMap::default();
+                for (from, tos) in edges.iter().enumerate() {
+                    for to in tos.iter() {
+                        dependents.entry(*to).or_default().push(FileId(from as u32));
+                    }
+                }
+                let mut stack = vec![scope];
+                while let Some(f) = stack.pop() {
+                    for d in dependents.get(&f).into_iter().flatten() {
+                        if out.insert(*d) {
+                            stack.push(*d);
+                        }
+                    }
+                }
+                out
+            })
+            .contains(&file)
+    }
+
+    /// Targets that can hold a label written in the scope (every target without a scope),
+    /// ordered by file and position.
+    pub fn source_targets(&self) -> impl Iterator<Item = &'a toolcheck_index::index::Target> + '_ {
+        let index: &'a WorkspaceIndex = self.index;
+        index
+            .targets
+            .values_by_position_in(move |f| self.in_sources(f))
     }
 
     /// The resolution simulator's view of the workspace, built on first use.
@@ -129,35 +179,6 @@ impl<'a> LintContext<'a> {
     /// Target platforms checks consider: the configured ones, else `--platforms` from
     /// `.bazelrc`, else every `platform()` declared in the main repository.
     pub fn target_platforms(&self) -> Vec<Label> {
-        let main = self
-            .index
-            .mappings
-            .get(&RepoName::main())
-            .cloned()
-            .unwrap_or_default();
-        let ctx = LabelContext::main_root(&main);
-        let configured: Vec<Label> = self
-            .ws
-            .settings
-            .target_platforms
-            .iter()
-            .filter_map(|t| ctx.resolve(t).ok())
-            .collect();
-        if !configured.is_empty() {
-            return configured;
-        }
-        let mut out: Vec<Label> = self
-            .index
-            .targets
-            .values()
-            .filter(|t| t.label.repo.is_main() && matches!(t.decl, Decl::Platform { .. }))
-            .map(|t| t.label.clone())
-            .collect();
-        if let Some(fv) = &self.index.flags.platforms {
-            out.extend(fv.value.split(',').filter_map(|t| ctx.resolve(t).ok()));
-        }
-        out.sort();
-        out.dedup();
-        out
+        self.simulation().target_platforms.clone()
     }
 }

@@ -26,6 +26,8 @@ pub struct Simulation {
     pub toolchains: Registered,
     /// The registered exec platforms in priority order, host last.
     pub exec_platforms: Registered,
+    /// Target platforms checks and hover consider (see [`target_platforms`]).
+    pub target_platforms: Vec<Label>,
 }
 
 fn list(l: &RefList, seen: &mut FxHashSet<RepoName>) -> Known<Vec<Label>> {
@@ -176,6 +178,38 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
         // package is open, so resolution treats its labels as unknown.
         Decl::Unknown => return None,
     })
+}
+
+/// Target platforms checks consider: the configured ones, else `--platforms` from
+/// `.bazelrc`, else every `platform()` declared in the main repository.
+pub(crate) fn target_platforms(ws: &Workspace, index: &WorkspaceIndex) -> Vec<Label> {
+    let main = index
+        .mappings
+        .get(&RepoName::main())
+        .cloned()
+        .unwrap_or_default();
+    let ctx = LabelContext::main_root(&main);
+    let configured: Vec<Label> = ws
+        .settings
+        .target_platforms
+        .iter()
+        .filter_map(|t| ctx.resolve(t).ok())
+        .collect();
+    if !configured.is_empty() {
+        return configured;
+    }
+    let mut out: Vec<Label> = index
+        .targets
+        .values()
+        .filter(|t| t.label.repo.is_main() && matches!(t.decl, Decl::Platform { .. }))
+        .map(|t| t.label.clone())
+        .collect();
+    if let Some(fv) = &index.flags.platforms {
+        out.extend(fv.value.split(',').filter_map(|t| ctx.resolve(t).ok()));
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Whether two states of a BUILD file's package give the simulator the same model: the same
@@ -338,6 +372,7 @@ impl Simulation {
             exec_platform_registrations,
             toolchains,
             exec_platforms,
+            target_platforms: target_platforms(ws, index),
         }
     }
 

@@ -100,13 +100,10 @@ fn check_list(
 }
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut targets: Vec<_> = ctx
-        .index
-        .targets
-        .values()
-        .filter(|t| matches!(t.decl, Decl::Platform { .. } | Decl::Toolchain { .. }))
-        .collect();
-    targets.sort_by_key(|t| (t.file, t.range.start));
+    // Findings land at the target's own attributes.
+    let targets = ctx
+        .source_targets()
+        .filter(|t| matches!(t.decl, Decl::Platform { .. } | Decl::Toolchain { .. }));
     for t in targets {
         match &t.decl {
             Decl::Platform {

@@ -46,10 +46,6 @@ build for (`target_compatible_with`), or request the type as optional
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let platforms = ctx.target_platforms();
-    if platforms.is_empty() {
-        return;
-    }
     // Findings land at the rule or at the toolchain types it requests.
     let rules: Vec<_> = ctx
         .index
@@ -64,6 +60,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         })
         .collect();
     if rules.is_empty() {
+        return;
+    }
+    let platforms = ctx.target_platforms();
+    if platforms.is_empty() {
         return;
     }
     let sim = ctx.simulation();

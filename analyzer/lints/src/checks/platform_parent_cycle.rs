@@ -48,13 +48,10 @@ fn parent_of<'a>(
 }
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut platforms: Vec<_> = ctx
-        .index
-        .targets
-        .values()
-        .filter(|t| matches!(t.decl, Decl::Platform { .. }))
-        .collect();
-    platforms.sort_by_key(|t| (t.file, t.range.start));
+    // Findings land at the platform's own `parents`.
+    let platforms = ctx
+        .source_targets()
+        .filter(|t| matches!(t.decl, Decl::Platform { .. }));
     for t in platforms {
         let mut chain = vec![t.label.clone()];
         let mut seen: FxHashSet<Label> = FxHashSet::default();

@@ -58,7 +58,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
             }
         }
     };
-    for t in ctx.index.targets.values_by_position() {
+    for t in ctx.source_targets() {
         let l = &t.label;
         match &t.decl {
             Decl::ConstraintSetting { default } => push_one(
@@ -141,7 +141,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
             role: "platform flag".to_string(),
         });
     }
-    for rule in &ctx.index.rules {
+    for rule in ctx.index.rules.iter().filter(|r| ctx.in_sources(r.file)) {
         let what = if rule.is_aspect { "aspect" } else { "rule" };
         for req in rule.toolchains.iter().flatten() {
             out.push(Reference {

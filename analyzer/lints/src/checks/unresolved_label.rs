@@ -1,12 +1,15 @@
 //! `unresolved-label`: a label that must name a toolchain type, constraint, platform, config
 //! setting or registered target, but names nothing in the repositories toolcheck can read.
-//! References into repositories toolcheck cannot read are summarised once per repository.
+//! References into repositories toolcheck cannot read are summarised once per repository and
+//! file (per file, so that what a file shows does not depend on the rest of the workspace).
 
 use rustc_hash::FxHashSet;
 
 use toolcheck_index::label::TargetPattern;
 
-use crate::checks::refs::{is_builtin_repo, lookup, references, registered_labels, Lookup};
+use toolcheck_index::workspace::FileId;
+
+use crate::checks::refs::{lookup, references, registered_labels, Lookup};
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
@@ -22,7 +25,7 @@ Checks every label that toolchain resolution depends on: `toolchain_type`, `exec
 requests, and every explicitly named `register_toolchains` / `register_execution_platforms` /
 `--extra_toolchains` / `--platforms` label. A label that names no target in a repository toolcheck
 can read is an error. A label into a repository toolcheck cannot read is reported once per
-repository, as `info`.
+repository in each file, as `info`.
 
 ## Why it matters
 Bazel reports these only when a target that needs resolution is analysed, often on another
@@ -46,7 +49,7 @@ read, pass `--output-base` (after one `bazel fetch`) or `--repo NAME=DIR`.
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut invisible_reported: FxHashSet<String> = FxHashSet::default();
+    let mut invisible_reported: FxHashSet<(FileId, String)> = FxHashSet::default();
     let mut check = |label: Result<
         &toolcheck_index::label::Label,
         &toolcheck_index::label::LabelError,
@@ -57,15 +60,6 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                      role: &str,
                      acc: &mut Vec<Diagnostic>| {
         if !ctx.in_scope(file) {
-            // Out of scope, only what decides "once per repository" below matters.
-            if let Ok(l) = label {
-                if !l.repo.is_main()
-                    && ctx.ws.repo(&l.repo).is_none()
-                    && !is_builtin_repo(l.repo.as_str())
-                {
-                    invisible_reported.insert(l.repo.as_str().to_string());
-                }
-            }
             return;
         }
         let label = match label {
@@ -93,7 +87,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             Lookup::Unknown {
                 invisible_repo: Some(repo),
             } => {
-                if invisible_reported.insert(repo.clone()) {
+                if invisible_reported.insert((file, repo.clone())) {
                     acc.push(Diagnostic::new(
                         CHECK.name,
                         Severity::Info,
@@ -145,7 +139,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let repo = pkg.repo.as_str().to_string();
-        if invisible_reported.insert(repo.clone()) {
+        if invisible_reported.insert((loc.file, repo.clone())) {
             acc.push(Diagnostic::new(
                 CHECK.name,
                 Severity::Info,
