@@ -17,7 +17,8 @@
 //!   strings). Expression or statement forms this encoder does not know make the file
 //!   uncacheable (it is then lowered on every run) rather than being stored wrongly.
 //!
-//! This is the only place toolcheck writes files. The analysis stays free of I/O: it only
+//! This and the result cache (`result_cache.rs`, the last `check` result per workspace root,
+//! written with [`write_checksummed`]) are the only places toolcheck writes files. The analysis stays free of I/O: it only
 //! gets facts through [`AnalysisHost::with_cached_facts`].
 
 use std::fs;
@@ -79,7 +80,7 @@ pub fn cache_dir(explicit: Option<&Path>, disabled: bool) -> Option<PathBuf> {
 }
 
 /// What a cache file must match to be used: toolcheck's build and the configuration.
-fn header(config_key: &str) -> String {
+pub(crate) fn header(config_key: &str) -> String {
     let exe = std::env::current_exe()
         .ok()
         .and_then(|p| fs::metadata(p).ok())
@@ -117,6 +118,29 @@ pub fn load_host(
     root: &Path,
     config_key: &str,
 ) -> (AnalysisHost, CacheStats) {
+    if dir.is_none() {
+        return (AnalysisHost::new(ws), CacheStats::default());
+    }
+    let hashes = text_hashes(&ws);
+    load_host_with(ws, &hashes, dir, root, config_key)
+}
+
+/// Every file's content hash, in file order.
+pub fn text_hashes(ws: &Workspace) -> Vec<u128> {
+    ws.files
+        .par_iter()
+        .map(|f| hash128(f.text.as_bytes()))
+        .collect()
+}
+
+/// [`load_host`] with the files' content hashes already computed ([`text_hashes`]).
+pub fn load_host_with(
+    ws: Workspace,
+    hashes: &[u128],
+    dir: Option<&Path>,
+    root: &Path,
+    config_key: &str,
+) -> (AnalysisHost, CacheStats) {
     let Some(dir) = dir else {
         return (AnalysisHost::new(ws), CacheStats::default());
     };
@@ -127,9 +151,10 @@ pub fn load_host(
     let header = header(config_key);
     let keys: Vec<Key> = ws
         .files
-        .par_iter()
-        .map(|f| Key {
-            hash: hash128(f.text.as_bytes()),
+        .iter()
+        .zip(hashes)
+        .map(|(f, &hash)| Key {
+            hash,
             kind: kind_tag(f.kind),
         })
         .collect();
@@ -181,13 +206,16 @@ struct CacheFile<'a> {
     entries: HashMap<Key, &'a [u8]>,
 }
 
+/// The body of a file written by [`write_checksummed`], if its checksum holds.
+pub(crate) fn checked_body(bytes: &[u8]) -> Option<&[u8]> {
+    let body_len = bytes.len().checked_sub(16)?;
+    let (body, sum) = bytes.split_at(body_len);
+    (u128::from_le_bytes(sum.try_into().ok()?) == hash128(body)).then_some(body)
+}
+
 impl<'a> CacheFile<'a> {
     fn parse(bytes: &'a [u8], header: &str) -> Option<CacheFile<'a>> {
-        let body_len = bytes.len().checked_sub(16)?;
-        let (body, sum) = bytes.split_at(body_len);
-        if u128::from_le_bytes(sum.try_into().ok()?) != hash128(body) {
-            return None;
-        }
+        let body = checked_body(bytes)?;
         let mut r = Reader::new(body);
         if r.take(8)? != MAGIC || r.str()? != header {
             return None;
@@ -237,8 +265,14 @@ fn write_cache(
         w.len(e.len());
         w.buf.extend_from_slice(e);
     }
-    let sum = hash128(&w.buf);
-    w.buf.extend_from_slice(&sum.to_le_bytes());
+    write_checksummed(path, w.buf)
+}
+
+/// Appends the checksum and writes `bytes` to `path` through a unique temporary file renamed
+/// into place (concurrent runs are safe: the last writer wins).
+pub(crate) fn write_checksummed(path: &Path, mut bytes: Vec<u8>) -> std::io::Result<()> {
+    let sum = hash128(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let nanos = std::time::SystemTime::now()
@@ -252,7 +286,7 @@ fn write_cache(
     ));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
-        f.write_all(&w.buf)?;
+        f.write_all(&bytes)?;
         drop(f);
         fs::rename(&tmp, path)
     })();
@@ -303,8 +337,8 @@ pub fn hash128(bytes: &[u8]) -> u128 {
 // Encoding.
 
 #[derive(Default)]
-struct Writer {
-    buf: Vec<u8>,
+pub(crate) struct Writer {
+    pub(crate) buf: Vec<u8>,
 }
 
 /// A value this encoder does not know how to store.
@@ -313,10 +347,10 @@ struct Uncacheable;
 type Enc = Result<(), Uncacheable>;
 
 impl Writer {
-    fn u8(&mut self, v: u8) {
+    pub(crate) fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
-    fn u64(&mut self, mut v: u64) {
+    pub(crate) fn u64(&mut self, mut v: u64) {
         loop {
             let byte = (v & 0x7f) as u8;
             v >>= 7;
@@ -327,17 +361,17 @@ impl Writer {
             self.buf.push(byte | 0x80);
         }
     }
-    fn len(&mut self, v: usize) {
+    pub(crate) fn len(&mut self, v: usize) {
         self.u64(v as u64);
     }
     fn bool(&mut self, v: bool) {
         self.u8(v as u8);
     }
-    fn str(&mut self, s: &str) {
+    pub(crate) fn str(&mut self, s: &str) {
         self.len(s.len());
         self.buf.extend_from_slice(s.as_bytes());
     }
-    fn range(&mut self, r: TextRange) {
+    pub(crate) fn range(&mut self, r: TextRange) {
         self.u64(r.start as u64);
         self.u64(r.end as u64);
     }
@@ -350,11 +384,16 @@ impl Writer {
     }
 }
 
-fn encode_facts(f: &FileFacts) -> Option<Vec<u8>> {
-    if f.syntax_errors
+/// Whether a file's parse ran out of its time budget: such facts depend on the machine's load
+/// and are never stored (nor are results computed from them).
+pub(crate) fn parse_timed_out(f: &FileFacts) -> bool {
+    f.syntax_errors
         .iter()
         .any(|e| e.message.contains("too complex to parse"))
-    {
+}
+
+fn encode_facts(f: &FileFacts) -> Option<Vec<u8>> {
+    if parse_timed_out(f) {
         return None;
     }
     let mut w = Writer::default();
@@ -714,27 +753,27 @@ fn enc_stmt(w: &mut Writer, s: &Stmt) -> Enc {
 // ---------------------------------------------------------------------------------------------
 // Decoding: every read is bounds-checked; `None` means "not usable", never a panic.
 
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: u32,
 }
 
 impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
         Reader {
             bytes,
             pos: 0,
             depth: 0,
         }
     }
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.pos.checked_add(n)?;
         let s = self.bytes.get(self.pos..end)?;
         self.pos = end;
         Some(s)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         let b = *self.bytes.get(self.pos)?;
         self.pos += 1;
         Some(b)
@@ -750,7 +789,7 @@ impl<'a> Reader<'a> {
         }
         None
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub(crate) fn u32(&mut self) -> Option<u32> {
         u32::try_from(self.u64()?).ok()
     }
     /// A length, which can never exceed the bytes left (every element takes at least one).
@@ -765,17 +804,17 @@ impl<'a> Reader<'a> {
             _ => None,
         }
     }
-    fn str(&mut self) -> Option<String> {
+    pub(crate) fn str(&mut self) -> Option<String> {
         let n = self.len()?;
         std::str::from_utf8(self.take(n)?).ok().map(str::to_string)
     }
-    fn range(&mut self) -> Option<TextRange> {
+    pub(crate) fn range(&mut self) -> Option<TextRange> {
         Some(TextRange {
             start: self.u32()?,
             end: self.u32()?,
         })
     }
-    fn seq<T>(&mut self, mut f: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+    pub(crate) fn seq<T>(&mut self, mut f: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
         let n = self.len()?;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {

@@ -15,6 +15,7 @@ mod facts_cmd;
 mod fuzz_lsp;
 mod lsp;
 mod resolve_cmd;
+mod result_cache;
 mod vfs;
 
 use std::io::Write;
@@ -192,6 +193,36 @@ pub(crate) fn load(
     extra_flags: Vec<String>,
     host_platform: Option<String>,
 ) -> anyhow::Result<Loaded> {
+    let inputs = load_inputs(start, args, extra_flags, host_platform)?;
+    let cache_dir = cache::configured_dir();
+    let (host, _) = cache::load_host(
+        inputs.ws,
+        cache_dir.as_deref(),
+        &inputs.root,
+        &inputs.config_key,
+    );
+    Ok(Loaded {
+        root: inputs.root,
+        config: inputs.config,
+        host,
+    })
+}
+
+/// The loaded workspace before any analysis.
+pub(crate) struct Inputs {
+    pub root: PathBuf,
+    pub config: config::ConfigFile,
+    pub ws: toolcheck_ide::Workspace,
+    /// Everything besides file contents that cached facts and results depend on.
+    pub config_key: String,
+}
+
+pub(crate) fn load_inputs(
+    start: &Path,
+    args: &WorkspaceArgs,
+    extra_flags: Vec<String>,
+    host_platform: Option<String>,
+) -> anyhow::Result<Inputs> {
     let root = vfs::find_root(start).with_context(|| {
         format!(
             "no Bazel workspace at or above {} (looked for MODULE.bazel, REPO.bazel, WORKSPACE.bazel, WORKSPACE)",
@@ -251,9 +282,59 @@ pub(crate) fn load(
     // Facts depend only on file contents and toolcheck's build; the configuration is part of
     // the key all the same so a changed toolcheck.toml can never reuse stale facts.
     let config_key = vfs::read_text_file(&config_path).unwrap_or_default();
-    let cache_dir = cache::configured_dir();
-    let (host, _) = cache::load_host(ws, cache_dir.as_deref(), &root, &config_key);
-    Ok(Loaded { root, config, host })
+    Ok(Inputs {
+        root,
+        config,
+        ws,
+        config_key,
+    })
+}
+
+/// Every diagnostic of the workspace: the stored result of an identical earlier run when
+/// there is one (see `result_cache.rs`), else a full analysis (whose result is then stored).
+fn check_diagnostics(
+    inputs: Inputs,
+    lint: &toolcheck_ide::LintConfig,
+) -> (Checked, Vec<toolcheck_ide::Diagnostic>) {
+    let Some(dir) = cache::configured_dir() else {
+        let analysis = toolcheck_ide::AnalysisHost::new(inputs.ws).analysis();
+        let diags = analysis.diagnostics(lint);
+        return (Checked::Analysed(analysis), diags);
+    };
+    let hashes = cache::text_hashes(&inputs.ws);
+    let key = result_cache::key(&inputs.ws, &hashes, lint, &inputs.config_key);
+    if let Some(diags) = result_cache::load(&dir, &inputs.root, key, &inputs.ws) {
+        return (Checked::Stored(Box::new(inputs.ws)), diags);
+    }
+    let (mut host, _) = cache::load_host_with(
+        inputs.ws,
+        &hashes,
+        Some(&dir),
+        &inputs.root,
+        &inputs.config_key,
+    );
+    let analysis = host.analysis();
+    let diags = analysis.diagnostics(lint);
+    if !analysis.facts().iter().any(|f| cache::parse_timed_out(f)) {
+        result_cache::store(&dir, &inputs.root, key, &diags);
+    }
+    (Checked::Analysed(analysis), diags)
+}
+
+/// The workspace a check's diagnostics refer to.
+enum Checked {
+    Stored(Box<toolcheck_ide::Workspace>),
+    Analysed(toolcheck_ide::Analysis),
+}
+
+impl std::ops::Deref for Checked {
+    type Target = toolcheck_ide::Workspace;
+    fn deref(&self) -> &toolcheck_ide::Workspace {
+        match self {
+            Checked::Stored(ws) => ws,
+            Checked::Analysed(a) => a.workspace(),
+        }
+    }
 }
 
 fn run_check(
@@ -274,19 +355,20 @@ fn run_check(
     if !start.exists() {
         anyhow::bail!("{} does not exist", start.display());
     }
-    let mut loaded = load(&start, &args, Vec::new(), None)?;
-    let mut lint = loaded.config.lint_config();
+    let inputs = load_inputs(&start, &args, Vec::new(), None)?;
+    let mut lint = inputs.config.lint_config();
     if !select.is_empty() {
         lint.select = select;
     }
     lint.ignore.extend(ignore);
-    let analysis = loaded.host.analysis();
+    let root = inputs.root.clone();
+    let (ws, all) = check_diagnostics(inputs, &lint);
     // Only report on the requested paths (everything is still analysed).
     let filters: Vec<String> = paths
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .filter_map(|p| {
-            p.strip_prefix(&loaded.root)
+            p.strip_prefix(&root)
                 .ok()
                 .map(|r| r.to_string_lossy().replace('\\', "/"))
         })
@@ -297,13 +379,14 @@ fn run_check(
                 .iter()
                 .any(|f| f.is_empty() || path == f || path.starts_with(&format!("{f}/")))
     };
-    let diagnostics: Vec<_> = analysis
-        .diagnostics(&lint)
+    let diagnostics: Vec<_> = all
         .into_iter()
-        .filter(|d| in_scope(&analysis.display_path(d.file)))
+        .filter(|d| in_scope(&ws.display_path(d.file)))
         .collect();
-    let problems: Vec<cli::PathProblem> = analysis
-        .path_problems()
+    let problems: Vec<cli::PathProblem> = ws
+        .problems
+        .iter()
+        .filter(|p| p.file.is_none())
         .filter(|p| in_scope(&p.path))
         .filter(|_| {
             lint.severity_of("unreadable-file", Severity::Warning)
@@ -342,7 +425,7 @@ fn run_check(
     let color = matches!(format, FormatArg::Human)
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let mut out = std::io::stdout().lock();
-    cli::render(fmt, &analysis, &diagnostics, &problems, &mut out, color)
+    cli::render(fmt, &ws, &diagnostics, &problems, &mut out, color)
         .context("cannot write the report")?;
     out.flush().ok();
     Ok(if failing {

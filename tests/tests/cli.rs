@@ -794,3 +794,66 @@ fn sarif_passes_the_sarif_multitool() {
         "{findings:#?}"
     );
 }
+
+#[test]
+fn a_warm_run_reuses_the_stored_result_and_any_change_invalidates_it() {
+    let dir = error_workspace("result-cache");
+    let cache = scratch_dir("cli-result-cache-dir");
+    let cache_arg = cache.to_string_lossy().to_string();
+    let cached = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json", "--cache-dir", &cache_arg];
+        args.extend_from_slice(extra);
+        run(dir, &args)
+    };
+    let fresh = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json", "--no-cache"];
+        args.extend_from_slice(extra);
+        run(dir, &args)
+    };
+    let first = cached(&dir, &[]);
+    let second = cached(&dir, &[]);
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(first.code, second.code);
+    assert_eq!(findings(&json(&second)).len(), 1);
+    let stored: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("results-"))
+        .collect();
+    assert_eq!(stored.len(), 1, "one stored result per workspace root");
+
+    // A new finding in another file.
+    write_files(
+        &dir,
+        &[(
+            "other/BUILD.bazel",
+            "platform(name = \"p\", parents = [\"//nowhere:p\"])\n",
+        )],
+    );
+    let after_edit = cached(&dir, &[]);
+    assert_eq!(after_edit.stdout, fresh(&dir, &[]).stdout);
+    assert_eq!(
+        findings(&json(&after_edit)).len(),
+        2,
+        "{}",
+        after_edit.stdout
+    );
+
+    // Another lint configuration.
+    let selected = cached(&dir, &["--select", "wrong-target-kind"]);
+    assert_eq!(
+        selected.stdout,
+        fresh(&dir, &["--select", "wrong-target-kind"]).stdout
+    );
+
+    // A damaged stored result is a miss, never an error.
+    let path = stored[0].path();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let after_damage = cached(&dir, &[]);
+    assert_eq!(after_damage.stdout, fresh(&dir, &[]).stdout);
+    std::fs::write(&path, b"short").unwrap();
+    assert_eq!(cached(&dir, &[]).stdout, fresh(&dir, &[]).stdout);
+}

@@ -122,16 +122,16 @@ impl Analysis {
             s.push_str("none\n");
         }
         let unregistered: Vec<String> = {
-            let mut v: Vec<String> = self
-                .index()
-                .targets
-                .values()
-                .filter(|c| {
-                    matches!(&c.decl, Decl::Toolchain { toolchain_type: RefOne::Known(r), .. }
-                        if r.label.as_ref().ok().and_then(|l| sim.actual(l)).as_ref() == Some(ty))
-                        && !registered.contains(&c.label)
+            // Every declared `toolchain()` is in the model (not only the registered ones).
+            let mut v: Vec<String> = sim
+                .model
+                .toolchains
+                .iter()
+                .filter(|(label, tc)| {
+                    matches!(&tc.toolchain_type, Known::Known(tt) if sim.actual(tt).as_ref() == Some(ty))
+                        && !registered.contains(label)
                 })
-                .map(|c| format!("`{}`", c.label))
+                .map(|(label, _)| format!("`{label}`"))
                 .collect();
             v.sort();
             v

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use toolcheck_index::facts::{lower_file, FileFacts};
 use toolcheck_index::index::WorkspaceIndex;
-use toolcheck_syntax::{LineIndex, ParseLimits};
+use toolcheck_syntax::ParseLimits;
 
 pub use cancel::{Cancellable, Cancelled};
 pub use resolve::{GroupOutcome, PlatformOutcome, ResolveFailure, ResolveQuery, ToolchainChoice};
@@ -34,7 +34,7 @@ pub use toolcheck_lints::{
     TextEdit, ALL as ALL_CHECKS,
 };
 pub use toolcheck_resolve::model::BazelVersion;
-pub use toolcheck_syntax::{FileKind, SyntaxError, TextRange};
+pub use toolcheck_syntax::{FileKind, LineIndex, SyntaxError, TextRange};
 
 mod navigation;
 pub use navigation::{

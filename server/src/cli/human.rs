@@ -40,8 +40,8 @@ struct Cut<'a> {
 }
 
 fn cut<'a>(report: &Report<'a>, group: Group<'a>) -> Cut<'a> {
-    let text = report.analysis.file_text(group.file);
-    let index = report.analysis.line_index(group.file);
+    let text: &str = &report.ws.file(group.file).text;
+    let index = toolcheck_ide::LineIndex::new(text);
     let bytes = text.as_bytes();
     let first_line = group
         .spans

@@ -17,7 +17,7 @@ mod tests;
 
 use std::io::Write;
 
-use toolcheck_ide::{Analysis, Diagnostic, Severity};
+use toolcheck_ide::{Diagnostic, Severity, Workspace};
 
 /// Where each check's documentation lives; the check name is the anchor.
 pub(crate) const CHECK_DOCS_URL: &str =
@@ -55,17 +55,17 @@ pub struct PathProblem {
 /// `NO_COLOR`.
 pub fn render(
     format: Format,
-    analysis: &Analysis,
+    ws: &Workspace,
     diagnostics: &[Diagnostic],
     problems: &[PathProblem],
     out: &mut dyn Write,
     color: bool,
 ) -> std::io::Result<()> {
-    let report = report::Report::new(analysis, diagnostics, problems);
+    let report = report::Report::new(ws, diagnostics, problems);
     match format {
         Format::Human => human::write(&report, out, color),
         Format::Json => json::write(&report, out),
-        Format::Sarif => sarif::write(&report, analysis, out),
+        Format::Sarif => sarif::write(&report, ws, out),
         Format::Github => github::write(&report, out),
     }
 }

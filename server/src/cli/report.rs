@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use toolcheck_ide::{Analysis, Diagnostic, FileId, Severity, TextRange};
+use toolcheck_ide::{Diagnostic, FileId, LineIndex, Severity, TextRange, Workspace};
 
 use super::PathProblem;
 
@@ -61,24 +61,22 @@ pub(crate) struct Item<'a> {
 }
 
 pub(crate) struct Report<'a> {
-    pub analysis: &'a Analysis,
+    pub ws: &'a Workspace,
     /// Sorted by path, position, check and message.
     pub items: Vec<Item<'a>>,
 }
 
 impl<'a> Report<'a> {
     pub fn new(
-        analysis: &'a Analysis,
+        ws: &'a Workspace,
         diagnostics: &'a [Diagnostic],
         problems: &'a [PathProblem],
     ) -> Report<'a> {
         let mut indexes = HashMap::new();
         let mut paths: HashMap<FileId, String> = HashMap::new();
         let mut locate = |file: FileId, range: TextRange| -> Location {
-            let text = analysis.file_text(file);
-            let index = indexes
-                .entry(file)
-                .or_insert_with(|| analysis.line_index(file));
+            let text: &str = &ws.file(file).text;
+            let index = indexes.entry(file).or_insert_with(|| LineIndex::new(text));
             let len = text.len() as u32;
             let start = floor_char_boundary(text, range.start.min(len));
             let end = floor_char_boundary(text, range.end.min(len)).max(start);
@@ -92,7 +90,7 @@ impl<'a> Report<'a> {
             Location {
                 path: paths
                     .entry(file)
-                    .or_insert_with(|| analysis.display_path(file))
+                    .or_insert_with(|| ws.display_path(file))
                     .clone(),
                 span: Some((file, TextRange { start, end })),
                 start: pos(start),
@@ -165,7 +163,7 @@ impl<'a> Report<'a> {
                     b.message,
                 ))
         });
-        Report { analysis, items }
+        Report { ws, items }
     }
 
     pub fn count(&self, severity: Severity) -> usize {

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
-use toolcheck_ide::{Analysis, Severity, ALL_CHECKS};
+use toolcheck_ide::{Severity, Workspace, ALL_CHECKS};
 
 use super::report::{Item, Location, Report};
 use super::{CHECK_DOCS_URL, INFORMATION_URI};
@@ -74,12 +74,8 @@ pub(crate) fn artifact_location(path: &str) -> Value {
 }
 
 /// The workspace root as an absolute path: the main repository's root.
-fn workspace_root(analysis: &Analysis) -> Option<PathBuf> {
-    let main = analysis
-        .workspace()
-        .repos
-        .iter()
-        .find(|r| r.name.is_main())?;
+fn workspace_root(ws: &Workspace) -> Option<PathBuf> {
+    let main = ws.repos.iter().find(|r| r.name.is_main())?;
     let root = Path::new(&main.root_display);
     if root.is_absolute() {
         Some(root.to_path_buf())
@@ -120,7 +116,7 @@ fn physical_location(report: &Report<'_>, location: &Location) -> Value {
     let Some((file, range)) = location.span else {
         return physical;
     };
-    let text = report.analysis.file_text(file);
+    let text: &str = &report.ws.file(file).text;
     let (start, end) = (range.start as usize, range.end as usize);
     if end - start <= MAX_SNIPPET {
         physical["region"]["snippet"] = json!({ "text": &text[start..end] });
@@ -282,10 +278,10 @@ pub(crate) fn document(report: &Report<'_>, root: Option<&Path>) -> Value {
 
 pub(crate) fn write(
     report: &Report<'_>,
-    analysis: &Analysis,
+    ws: &Workspace,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let doc = document(report, workspace_root(analysis).as_deref());
+    let doc = document(report, workspace_root(ws).as_deref());
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")?;
     out.flush()

@@ -108,7 +108,7 @@ fn output(format: Format, color: bool) -> String {
     let mut out = Vec::new();
     render(
         format,
-        &analysis,
+        analysis.workspace(),
         &diagnostics(a, z),
         &problems(),
         &mut out,
@@ -150,7 +150,15 @@ fn json_columns_count_unicode_scalar_values() {
         "m",
     );
     let mut out = Vec::new();
-    render(Format::Json, &analysis, &[d], &[], &mut out, false).unwrap();
+    render(
+        Format::Json,
+        analysis.workspace(),
+        &[d],
+        &[],
+        &mut out,
+        false,
+    )
+    .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let d = &v["diagnostics"][0];
     assert_eq!(
@@ -167,7 +175,15 @@ fn json_columns_count_unicode_scalar_values() {
 fn json_without_problems() {
     let (analysis, ..) = analysis();
     let mut out = Vec::new();
-    render(Format::Json, &analysis, &[], &[], &mut out, false).unwrap();
+    render(
+        Format::Json,
+        analysis.workspace(),
+        &[],
+        &[],
+        &mut out,
+        false,
+    )
+    .unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         format!("{{\"tool\":\"toolcheck\",\"version\":\"{VERSION}\",\"diagnostics\":[]}}\n")
@@ -202,10 +218,18 @@ fn ranges_out_of_bounds_or_inside_a_character_are_clamped() {
     ];
     for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
         let mut out = Vec::new();
-        render(format, &analysis, &diags, &[], &mut out, false).unwrap();
+        render(format, analysis.workspace(), &diags, &[], &mut out, false).unwrap();
     }
     let mut out = Vec::new();
-    render(Format::Json, &analysis, &diags, &[], &mut out, false).unwrap();
+    render(
+        Format::Json,
+        analysis.workspace(),
+        &diags,
+        &[],
+        &mut out,
+        false,
+    )
+    .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let pos = |i: usize| {
         let d = &v["diagnostics"][i];
@@ -243,7 +267,15 @@ fn github_escaping() {
     };
     let (analysis, ..) = analysis();
     let mut out = Vec::new();
-    render(Format::Github, &analysis, &[], &[problem], &mut out, false).unwrap();
+    render(
+        Format::Github,
+        analysis.workspace(),
+        &[],
+        &[problem],
+        &mut out,
+        false,
+    )
+    .unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "::error file=dir%3Awith%2Codd%25chars,line=1,col=1,title=unreadable-file::line one%0Aline two\n"
@@ -322,7 +354,15 @@ fn human_same_file_related_and_tabs() {
     )
     .with_related(f, range_of(text, "\"p\""), "declared here");
     let mut out = Vec::new();
-    render(Format::Human, &analysis, &[d], &[], &mut out, false).unwrap();
+    render(
+        Format::Human,
+        analysis.workspace(),
+        &[d],
+        &[],
+        &mut out,
+        false,
+    )
+    .unwrap();
     let expected = r#"error[platform-parent-cycle]: '//:p' is its own parent
  --> BUILD:3:13
   |
@@ -341,7 +381,15 @@ fn human_same_file_related_and_tabs() {
 fn human_without_problems() {
     let (analysis, ..) = analysis();
     let mut out = Vec::new();
-    render(Format::Human, &analysis, &[], &[], &mut out, false).unwrap();
+    render(
+        Format::Human,
+        analysis.workspace(),
+        &[],
+        &[],
+        &mut out,
+        false,
+    )
+    .unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "0 errors, 0 warnings, 0 infos\n"
@@ -452,7 +500,15 @@ fn sarif_structure() {
 fn sarif_without_problems_has_an_empty_results_array() {
     let (analysis, ..) = analysis();
     let mut out = Vec::new();
-    render(Format::Sarif, &analysis, &[], &[], &mut out, false).unwrap();
+    render(
+        Format::Sarif,
+        analysis.workspace(),
+        &[],
+        &[],
+        &mut out,
+        false,
+    )
+    .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["runs"][0]["results"], serde_json::json!([]));
 }

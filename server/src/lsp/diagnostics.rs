@@ -96,7 +96,13 @@ pub(crate) async fn run(
     // What was last published per URI, with the document version: unchanged lists are not
     // sent again.
     let mut published: HashMap<Uri, (Option<i32>, Vec<lsp::Diagnostic>)> = HashMap::new();
-    while changed.recv().await.is_some() {
+    // A change arrived while a round was computing: the next round starts without waiting.
+    let mut pending = false;
+    loop {
+        if !pending && changed.recv().await.is_none() {
+            return;
+        }
+        pending = false;
         // Debounce: wait until the inputs have been quiet for a moment.
         loop {
             match tokio::time::timeout(state.config().debounce(), changed.recv()).await {
@@ -144,7 +150,7 @@ pub(crate) async fn run(
         let snap_state = state.clone();
         let started = std::time::Instant::now();
         log!(Debug, "diagnostics for revision {revision}: computing");
-        let computed = tokio::task::spawn_blocking(move || {
+        let mut computing = tokio::task::spawn_blocking(move || {
             // Built off the runtime; if an edit slipped in after `revision` was read, the
             // revision check below drops the result.
             let mut out: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
@@ -153,8 +159,25 @@ pub(crate) async fn run(
                 convert(&snap, &analysis, &mut out)?;
             }
             Ok::<_, Cancelled>(out)
-        })
-        .await;
+        });
+        // A change during the computation supersedes it (the change set its flag, so it stops
+        // at its next check): go on with the next round instead of waiting for it to notice.
+        let computed = tokio::select! {
+            biased;
+            r = &mut computing => r,
+            msg = changed.recv() => {
+                if msg.is_none() {
+                    return;
+                }
+                pending = true;
+                log!(
+                    Debug,
+                    "diagnostics for revision {revision} superseded; abandoned after {} ms",
+                    started.elapsed().as_millis()
+                );
+                continue;
+            }
+        };
         let computed = match computed {
             Ok(Ok(c)) => c,
             Ok(Err(Cancelled)) => {

@@ -4,7 +4,8 @@
 //!
 //! - keystroke to diagnostics: an incremental `didChange` of one character (in a comment,
 //!   and in the name of a target, which changes the package's target list) until the
-//!   `publishDiagnostics` for that document version arrives;
+//!   `publishDiagnostics` for that document version arrives, in that file and in an ordinary
+//!   BUILD file (one without toolchains);
 //! - hover on the `toolchain_type` label of that `toolchain()`.
 //!
 //! The configured debounce is reported and subtracted ("after the debounce"). Prints a JSON
@@ -68,7 +69,7 @@ fn usage(msg: &str) -> ! {
 
 /// A BUILD file under `dir` that declares a `toolchain()` with a `toolchain_type` label, and
 /// the byte offset of that label's first character.
-fn pick_file(dir: &Path) -> Option<(PathBuf, String, usize)> {
+fn pick_file(dir: &Path, with_toolchain: bool) -> Option<(PathBuf, String, usize)> {
     let mut stack = vec![dir.to_path_buf()];
     let mut found = Vec::new();
     while let Some(d) = stack.pop() {
@@ -87,10 +88,15 @@ fn pick_file(dir: &Path) -> Option<(PathBuf, String, usize)> {
                 let Ok(text) = std::fs::read_to_string(&p) else {
                     continue;
                 };
-                if let Some(i) = text.find("toolchain_type = \"") {
-                    if text.contains("\ntoolchain(") {
-                        found.push((p, text.clone(), i + "toolchain_type = \"".len()));
+                let has = text.contains("\ntoolchain(");
+                match text.find("toolchain_type = \"") {
+                    Some(i) if with_toolchain && has => {
+                        found.push((p, text.clone(), i + "toolchain_type = \"".len()))
                     }
+                    None if !with_toolchain && !has && text.len() > 100 => {
+                        found.push((p, text.clone(), 0))
+                    }
+                    _ => {}
                 }
             }
         }
@@ -127,9 +133,13 @@ fn main() {
         .dir
         .canonicalize()
         .unwrap_or_else(|e| usage(&format!("{}: {e}", args.dir.display())));
-    let Some((file, mut text, label_at)) = pick_file(&dir) else {
+    let Some((file, mut text, label_at)) = pick_file(&dir, true) else {
         usage("no BUILD file with a toolchain() under the directory");
     };
+    let Some((plain_file, mut plain_text, _)) = pick_file(&dir, false) else {
+        usage("no BUILD file without a toolchain() under the directory");
+    };
+    let plain_uri = file_uri(&plain_file);
     let uri = file_uri(&file);
     let mut c = LspClient::spawn_binary(&args.toolcheck, &dir);
     let t_start = Instant::now();
@@ -152,15 +162,15 @@ fn main() {
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri, "languageId": "starlark", "version": 1, "text": text}}),
     );
-    let publish_for = |version: i64| {
-        let uri = uri.clone();
+    let publish_for = |uri: &str, version: i64| {
+        let uri = uri.to_string();
         move |m: &Value| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri.as_str()
                 && m["params"]["version"] == version
         }
     };
-    c.wait_for(Duration::from_secs(600), publish_for(1))
+    c.wait_for(Duration::from_secs(600), publish_for(&uri, 1))
         .expect("first diagnostics of the opened document");
     let first_ms = t_start.elapsed().as_secs_f64() * 1000.0;
     // Let the first whole-workspace round finish before measuring.
@@ -169,7 +179,13 @@ fn main() {
     // Keystrokes: a comment line at the end, one character at a time; then the name of a
     // new target, one character at a time (each keystroke changes the package's targets).
     let mut version = 1;
-    let mut keystroke = |c: &mut LspClient, text: &mut String, insert: &str| -> f64 {
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": plain_uri, "languageId": "starlark", "version": 1, "text": plain_text}}),
+    );
+    c.wait_for(Duration::from_secs(600), publish_for(&plain_uri, 1))
+        .expect("first diagnostics of the second document");
+    let mut keystroke = |c: &mut LspClient, uri: &str, text: &mut String, insert: &str| -> f64 {
         version += 1;
         let at = position(text, text.len());
         text.push_str(insert);
@@ -182,25 +198,28 @@ fn main() {
                 "contentChanges": [{"range": {"start": at, "end": at}, "text": insert}],
             }),
         );
-        c.wait_for(Duration::from_secs(600), publish_for(version))
+        c.wait_for(Duration::from_secs(600), publish_for(uri, version))
             .expect("diagnostics for the edit");
         t.elapsed().as_secs_f64() * 1000.0
     };
-    let mut comment = Vec::new();
-    keystroke(&mut c, &mut text, "\n# typing ");
-    for _ in 0..args.edits {
-        comment.push(keystroke(&mut c, &mut text, "x"));
-    }
-    let mut name = Vec::new();
-    keystroke(&mut c, &mut text, "\nfilegroup(name = \"n");
-    for i in 0..args.edits {
-        name.push(keystroke(
-            &mut c,
-            &mut text,
-            &((b'a' + (i % 26) as u8) as char).to_string(),
-        ));
-    }
-    keystroke(&mut c, &mut text, "\")\n");
+    // (comment, target name) keystroke latencies in one file.
+    let mut typing = |c: &mut LspClient, uri: &str, text: &mut String| {
+        let mut comment = Vec::new();
+        keystroke(c, uri, text, "\n# typing ");
+        for _ in 0..args.edits {
+            comment.push(keystroke(c, uri, text, "x"));
+        }
+        let mut name = Vec::new();
+        keystroke(c, uri, text, "\nfilegroup(name = \"n");
+        for i in 0..args.edits {
+            let ch = ((b'a' + (i % 26) as u8) as char).to_string();
+            name.push(keystroke(c, uri, text, &ch));
+        }
+        keystroke(c, uri, text, "\")\n");
+        (comment, name)
+    };
+    let (plain_comment, plain_name) = typing(&mut c, &plain_uri, &mut plain_text);
+    let (comment, name) = typing(&mut c, &uri, &mut text);
     c.drain(Duration::from_millis(500));
 
     // Hover on the toolchain_type label.
@@ -234,6 +253,9 @@ fn main() {
     let report = json!({
         "workspace": dir.display().to_string(),
         "file": file.display().to_string(),
+        "plain_file": plain_file.display().to_string(),
+        "plain_keystroke_in_comment_after_debounce": stats(minus(&plain_comment)),
+        "plain_keystroke_in_target_name_after_debounce": stats(minus(&plain_name)),
         "debounce_ms": args.debounce_ms,
         "first_diagnostics_after_start_ms": (first_ms * 10.0).round() / 10.0,
         "keystroke_in_comment": stats(comment.clone()),
@@ -253,11 +275,19 @@ fn main() {
     };
     println!("\n| measurement (ms) | p50 | p90 | p99 | max |\n|---|---|---|---|---|");
     row(
-        "keystroke in a comment → diagnostics, after the debounce",
+        "BUILD file without toolchains: keystroke in a comment → diagnostics, after the debounce",
+        &report["plain_keystroke_in_comment_after_debounce"],
+    );
+    row(
+        "BUILD file without toolchains: keystroke in a target name → diagnostics, after the debounce",
+        &report["plain_keystroke_in_target_name_after_debounce"],
+    );
+    row(
+        "BUILD file with a toolchain(): keystroke in a comment → diagnostics, after the debounce",
         &report["keystroke_in_comment_after_debounce"],
     );
     row(
-        "keystroke in a target name → diagnostics, after the debounce",
+        "BUILD file with a toolchain(): keystroke in a target name → diagnostics, after the debounce",
         &report["keystroke_in_target_name_after_debounce"],
     );
     row("hover on a toolchain_type label", &report["hover"]);

@@ -127,7 +127,8 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let sim = ctx.simulation();
-    let with = sim.resolver();
+    // Built on the first catch-all found (most workspaces have none).
+    let with_cell = std::cell::OnceCell::new();
     for (label, source) in sim.registered_toolchain_labels() {
         let Some(tc) = sim.model.toolchains.get(label) else {
             continue;
@@ -142,6 +143,13 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         };
         let Some(ty) = sim.actual(ty) else { continue };
+        let Some((file, range)) = registered_site(ctx, label, source) else {
+            continue;
+        };
+        if !ctx.in_scope(file) {
+            continue;
+        }
+        let with = with_cell.get_or_init(|| sim.resolver());
         let optional_somewhere = ctx.index.rules.iter().any(|r| {
             r.toolchains.iter().flatten().any(|req| {
                 req.mandatory == Some(false)
@@ -202,9 +210,6 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
         }
         let Some(first) = hazards.first() else {
-            continue;
-        };
-        let Some((file, range)) = registered_site(ctx, label, source) else {
             continue;
         };
         let stand_in = matches!(&tc.implementation, Known::Known(i) if looks_like_stand_in(ctx, i));
