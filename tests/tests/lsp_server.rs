@@ -482,12 +482,17 @@ fn every_workspace_folder_is_its_own_workspace() {
             ("other/BUILD.bazel", TC_BUILD),
         ],
     );
-    // b has the toolchain but not the type: //pkg:t means b's own package.
+    // b has the toolchain but not the type: //pkg:t means b's own package. Its own
+    // toolcheck.toml makes that finding `info`; c (no configuration) keeps the default.
     write_files(
         &b,
         &[
             ("MODULE.bazel", "module(name = \"b\")\n"),
             ("other/BUILD.bazel", TC_BUILD),
+            (
+                "toolcheck.toml",
+                "[checks]\nseverity = { unresolved-label = \"info\" }\n",
+            ),
         ],
     );
     write_files(
@@ -534,8 +539,25 @@ fn every_workspace_folder_is_its_own_workspace() {
         "workspace/didChangeWorkspaceFolders",
         json!({"event": {"added": [{"uri": uri(&c), "name": "c"}], "removed": []}}),
     );
-    s.diagnostics(&uri(&c.join("other/BUILD.bazel")), "c's finding", |p| {
+    let pc = s.diagnostics(&uri(&c.join("other/BUILD.bazel")), "c's finding", |p| {
         codes(p).contains(&"unresolved-label".into())
     });
+    assert_eq!(
+        pc["diagnostics"][0]["severity"], 1,
+        "c: default severity: {pc}"
+    );
+    // b keeps its own configuration after c was indexed.
+    s.replace(&ub, 3, TC_BUILD);
+    let pb = s.diagnostics(&ub, "b's version 3", |p| p["version"] == 3);
+    let severities: Vec<&Value> = pb["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["severity"])
+        .collect();
+    assert!(
+        !severities.is_empty() && severities.iter().all(|s| **s == 3),
+        "b: info from its toolcheck.toml: {pb}"
+    );
     s.shutdown();
 }

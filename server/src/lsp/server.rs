@@ -167,8 +167,12 @@ impl Backend {
             let message = match loaded {
                 Ok(Ok(loaded)) => {
                     let files = loaded.host.workspace().files.len();
-                    state.set_file_config(loaded.config.lint_config());
-                    state.install_workspace(loaded.host, &root, loaded.root);
+                    state.install_workspace(
+                        loaded.host,
+                        loaded.config.lint_config(),
+                        &root,
+                        loaded.root,
+                    );
                     log!(Info, "indexed {}: {files} files", root.display());
                     format!("{files} files")
                 }

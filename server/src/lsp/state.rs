@@ -31,6 +31,9 @@ pub(crate) struct World {
     by_path: HashMap<PathBuf, FileId>,
     paths: Arc<Vec<PathBuf>>,
     root: Option<PathBuf>,
+    /// The checks configuration of this workspace's `toolcheck.toml` (each workspace folder
+    /// has its own), before the editor's settings are applied.
+    file_lint: LintConfig,
 }
 
 impl World {
@@ -46,6 +49,7 @@ impl World {
             by_path,
             paths: Arc::new(paths),
             root,
+            file_lint: LintConfig::default(),
         }
     }
 
@@ -117,11 +121,11 @@ impl World {
         self.root.as_deref().is_some_and(|r| path.starts_with(r))
     }
 
-    fn snap(&mut self, lint_config: Arc<LintConfig>, encoding: PositionEncoding) -> Snap {
+    fn snap(&mut self, config: &Config, encoding: PositionEncoding) -> Snap {
         Snap {
             analysis: self.host.analysis(),
             paths: self.paths.clone(),
-            lint_config,
+            lint_config: Arc::new(lint_config(self.file_lint.clone(), config)),
             encoding,
         }
     }
@@ -204,8 +208,6 @@ pub(crate) struct State {
     worlds: Mutex<Vec<World>>,
     encoding: RwLock<PositionEncoding>,
     config: RwLock<Config>,
-    /// The check configuration of the workspace's `toolcheck.toml`, under the editor's.
-    file_lint: RwLock<LintConfig>,
     /// Bumped by every change to any input; diagnostics computed at an older revision are
     /// dropped instead of published.
     revision: AtomicU64,
@@ -223,7 +225,6 @@ impl State {
             worlds: Mutex::new(vec![World::empty(None, "")]),
             encoding: RwLock::new(PositionEncoding::Utf16),
             config: RwLock::new(Config::default()),
-            file_lint: RwLock::new(LintConfig::default()),
             revision: AtomicU64::new(0),
             shutdown_requested: AtomicBool::new(false),
             superseded: Mutex::new(Arc::new(AtomicBool::new(false))),
@@ -267,10 +268,6 @@ impl State {
         drop(cur);
         self.bump();
         reindex
-    }
-
-    pub(crate) fn set_file_config(&self, lint: LintConfig) {
-        *self.file_lint.write().unwrap_or_else(|e| e.into_inner()) = lint;
     }
 
     pub(crate) fn revision(&self) -> u64 {
@@ -345,22 +342,12 @@ impl State {
         worlds[world_index(&worlds, path)].root.clone()
     }
 
-    fn lint_config(&self) -> Arc<LintConfig> {
-        let config = self.config();
-        let base = self
-            .file_lint
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        Arc::new(lint_config(base, &config))
-    }
-
     /// A snapshot of every world.
     pub(crate) fn snapshots(&self) -> Vec<Snap> {
-        let (lint, enc) = (self.lint_config(), self.encoding());
+        let (config, enc) = (self.config(), self.encoding());
         self.worlds()
             .iter_mut()
-            .map(|w| w.snap(lint.clone(), enc))
+            .map(|w| w.snap(&config, enc))
             .collect()
     }
 
@@ -368,10 +355,10 @@ impl State {
     /// (taken together, so a renumbering in between cannot mix them up).
     pub(crate) fn snapshot_for(&self, uri: &Uri) -> Option<(Snap, FileId)> {
         let path = super::from_proto::file_path(uri)?;
-        let (lint, enc) = (self.lint_config(), self.encoding());
+        let (config, enc) = (self.config(), self.encoding());
         self.with_world(&path, |w| {
             let id = w.file_id(&path)?;
-            Some((w.snap(lint, enc), id))
+            Some((w.snap(&config, enc), id))
         })
     }
 
@@ -466,7 +453,13 @@ impl State {
 
     /// Replaces the world of `folder` (a workspace folder; `root` is the Bazel workspace
     /// root found for it) with a freshly loaded one, keeping open documents' text.
-    pub(crate) fn install_workspace(&self, host: AnalysisHost, folder: &Path, root: PathBuf) {
+    pub(crate) fn install_workspace(
+        &self,
+        host: AnalysisHost,
+        file_lint: LintConfig,
+        folder: &Path,
+        root: PathBuf,
+    ) {
         let mut worlds = self.worlds();
         let Some(i) = worlds
             .iter()
@@ -476,6 +469,7 @@ impl State {
             return;
         };
         worlds[i] = World::new(host, Some(root));
+        worlds[i].file_lint = file_lint;
         let open: Vec<(PathBuf, String)> = self
             .docs
             .iter()
