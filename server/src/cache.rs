@@ -4,7 +4,8 @@
 //!
 //! - **Location**: `--cache-dir DIR`, else `$XDG_CACHE_HOME/toolcheck`, else
 //!   `$HOME/.cache/toolcheck`; `--no-cache` turns it off. One file per workspace root
-//!   (`facts-<hash of the root>.bin`), so a workspace's cache never grows past its files.
+//!   (`facts-<hash of the root>.bin`), so a workspace's cache never grows past its files, and
+//!   only the [`MAX_ROOTS`] most recently written roots are kept (see [`prune`]).
 //! - **Invalidation**: the header holds toolcheck's version, the executable's size and
 //!   modification time (a rebuilt toolcheck is a new toolcheck), the format version and a hash
 //!   of the configuration; any difference ignores the whole file.
@@ -101,6 +102,57 @@ pub(crate) fn header(config_key: &str) -> String {
     )
 }
 
+/// How many workspace roots keep their cache files: the least recently written beyond that
+/// are removed, so that checking many directories (temporary checkouts, CI workspaces) never
+/// grows the cache without bound.
+const MAX_ROOTS: usize = 32;
+
+/// Removes the cache files of all but the `keep` most recently written roots, and temporary
+/// files that a killed run left behind (older than an hour). Best effort: errors are ignored.
+pub(crate) fn prune(dir: &Path, keep: usize) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    let mut roots: HashMap<String, (std::time::SystemTime, Vec<PathBuf>)> = HashMap::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Ok(meta) = e.metadata() else { continue };
+        let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            if now
+                .duration_since(modified)
+                .is_ok_and(|age| age.as_secs() > 3600)
+            {
+                let _ = fs::remove_file(e.path());
+            }
+            continue;
+        }
+        // `facts-<root hash>.bin` and `results-<root hash>.bin` belong to one root.
+        let Some(root) = name.strip_suffix(".bin").and_then(|n| {
+            n.strip_prefix("facts-")
+                .or_else(|| n.strip_prefix("results-"))
+        }) else {
+            continue;
+        };
+        let slot = roots
+            .entry(root.to_string())
+            .or_insert((std::time::UNIX_EPOCH, Vec::new()));
+        slot.0 = slot.0.max(modified);
+        slot.1.push(e.path());
+    }
+    if roots.len() <= keep {
+        return;
+    }
+    let mut by_age: Vec<(std::time::SystemTime, Vec<PathBuf>)> = roots.into_values().collect();
+    by_age.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, paths) in by_age.into_iter().skip(keep) {
+        for p in paths {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
 /// Statistics of one load, for `--verbose`-style reporting and the benchmarks.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CacheStats {
@@ -180,6 +232,9 @@ pub fn load_host_with(
     };
     if misses > 0 || stale || table.is_none() {
         stats.written = write_cache(&path, &header, &keys, host.file_facts()).is_ok();
+        if stats.written {
+            prune(dir, MAX_ROOTS);
+        }
     }
     (host, stats)
 }
@@ -1173,5 +1228,54 @@ def broken(:
                 assert!(seen.insert(hash128(&t)));
             }
         }
+    }
+
+    #[test]
+    fn prune_keeps_the_most_recent_roots_and_removes_stale_temporary_files() {
+        let dir = std::env::temp_dir().join(format!("toolcheck-prune-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        for i in 0..5u64 {
+            for prefix in ["facts", "results"] {
+                let p = dir.join(format!("{prefix}-{i:032x}.bin"));
+                fs::write(&p, b"x").unwrap();
+                let when = old + std::time::Duration::from_secs(i * 60);
+                fs::File::options()
+                    .write(true)
+                    .open(&p)
+                    .unwrap()
+                    .set_modified(when)
+                    .unwrap();
+            }
+        }
+        let tmp = dir.join(".facts-x.bin.1.2.tmp");
+        fs::write(&tmp, b"partial").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&tmp)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let unrelated = dir.join("notes.txt");
+        fs::write(&unrelated, b"kept").unwrap();
+        prune(&dir, 2);
+        let mut left: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                format!("facts-{:032x}.bin", 3),
+                format!("facts-{:032x}.bin", 4),
+                "notes.txt".to_string(),
+                format!("results-{:032x}.bin", 3),
+                format!("results-{:032x}.bin", 4),
+            ]
+        );
+        let _ = fs::remove_dir_all(&dir);
     }
 }
