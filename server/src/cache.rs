@@ -145,7 +145,7 @@ pub(crate) fn prune(dir: &Path, keep: usize) {
         return;
     }
     let mut by_age: Vec<(std::time::SystemTime, Vec<PathBuf>)> = roots.into_values().collect();
-    by_age.sort_by(|a, b| b.0.cmp(&a.0));
+    by_age.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
     for (_, paths) in by_age.into_iter().skip(keep) {
         for p in paths {
             let _ = fs::remove_file(p);
