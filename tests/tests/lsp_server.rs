@@ -561,3 +561,153 @@ fn every_workspace_folder_is_its_own_workspace() {
     );
     s.shutdown();
 }
+
+/// `(path, line, column, check, message)` of a CLI JSON report (1-based positions).
+fn cli_findings(v: &Value) -> Vec<(String, u64, u64, String, String)> {
+    let mut out: Vec<_> = v["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or_default(),
+                d["column"].as_u64().unwrap_or_default(),
+                d["check"].as_str().unwrap_or_default().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn rapid_edits_across_files_end_equal_to_a_fresh_check() {
+    let dir = scratch_dir("lsp-rapid-vs-check");
+    const TC_FIXED: &str = "toolchain(\n    name = \"tc_linux\",\n    exec_compatible_with = [\"//platforms:linux\"],\n    toolchain = \":impl\",\n    toolchain_type = \":t\",\n)\n\ntoolchain_type(name = \"t\")\n\nfilegroup(name = \"impl\")\n";
+    const TC_HAZARD: &str = "toolchain(\n    name = \"tc_any\",\n    toolchain = \":impl\",\n    toolchain_type = \":t\",\n)\n\ntoolchain(\n    name = \"tc_linux\",\n    exec_compatible_with = [\"//platforms:linux\"],\n    toolchain = \":impl\",\n    toolchain_type = \":t\",\n)\n\ntoolchain_type(name = \"t\")\n\nfilegroup(name = \"impl\")\n";
+    const PLATFORMS: &str = "constraint_setting(name = \"os\")\n\nconstraint_value(name = \"linux\", constraint_setting = \":os\")\n\nconstraint_value(name = \"macos\", constraint_setting = \":os\")\n\nplatform(name = \"linux_x\", constraint_values = [\":linux\"])\n\nplatform(name = \"mac_x\", constraint_values = [\":macos\"])\n";
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"rapid\")\n\nregister_execution_platforms(\"//platforms:mac_x\", \"//platforms:linux_x\")\n\nregister_toolchains(\"//tc:all\")\n",
+            ),
+            ("platforms/BUILD.bazel", PLATFORMS),
+            ("tc/BUILD.bazel", TC_FIXED),
+            ("app/BUILD.bazel", "filegroup(name = \"a\", srcs = [\"//tc:impl\"])\n"),
+        ],
+    );
+    let variants: [&[&str]; 3] = [
+        &[TC_FIXED, TC_HAZARD, "toolchain(\n    name = \"broken\",\n"],
+        &[
+            "filegroup(name = \"a\", srcs = [\"//tc:impl\"])\n",
+            "toolchain(\n    name = \"x\",\n    toolchain = \"//tc:impl\",\n    toolchain_type = \"//tc:nope\",\n)\n",
+            "platform(name = \"p\", parents = [\"//platforms:linux_x\", \"//nowhere:p\"])\n",
+        ],
+        &[
+            PLATFORMS,
+            "constraint_setting(name = \"os\")\n\nplatform(name = \"linux_x\", constraint_values = [\":linux\"])\n",
+        ],
+    ];
+    let paths = ["tc/BUILD.bazel", "app/BUILD.bazel", "platforms/BUILD.bazel"];
+    let mut s = Server::start();
+    s.initialize(&[&dir], json!({"debounceMs": 10}));
+    s.wait_log(0, "indexed");
+    let uris: Vec<String> = paths.iter().map(|p| s.open(&dir.join(p), 0)).collect();
+    let mut texts: Vec<String> = paths
+        .iter()
+        .map(|p| std::fs::read_to_string(dir.join(p)).unwrap())
+        .collect();
+    let mut versions = [0i64; 3];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..1000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let doc = (state % 3) as usize;
+        let text = variants[doc][((state >> 8) % variants[doc].len() as u64) as usize];
+        versions[doc] += 1;
+        texts[doc] = text.to_string();
+        s.replace(&uris[doc], versions[doc], text);
+    }
+    // Every document's final version is published, then the workspace-wide round settles.
+    for (doc, uri) in uris.iter().enumerate() {
+        let v = versions[doc];
+        s.diagnostics(uri, "the final version", |p| p["version"] == v);
+    }
+    // Settled: a second without messages, and the last round logged was published.
+    let deadline = Instant::now() + TIMEOUT;
+    let mut last_message = Instant::now();
+    loop {
+        if s.wait_briefly().is_some() {
+            last_message = Instant::now();
+            continue;
+        }
+        let log = s.log();
+        let last_round = log
+            .lines()
+            .rev()
+            .find(|l| l.contains("diagnostics for revision"))
+            .unwrap_or_default()
+            .to_string();
+        if last_message.elapsed() > Duration::from_secs(1) && last_round.contains(": published in")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never settled:\n{log}"
+        );
+    }
+
+    // The last publication per open document...
+    let mut served = Vec::new();
+    for (doc, uri) in uris.iter().enumerate() {
+        let last = s
+            .seen
+            .iter()
+            .rev()
+            .find(|m| is_publish(m, uri))
+            .expect("a publication");
+        assert_eq!(last["params"]["version"], versions[doc], "{last}");
+        for d in last["params"]["diagnostics"].as_array().unwrap() {
+            served.push((
+                paths[doc].to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                d["range"]["start"]["character"].as_u64().unwrap() + 1,
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    served.sort();
+    s.shutdown();
+
+    // ...equals a fresh `toolcheck check` of the final texts.
+    for (p, t) in paths.iter().zip(&texts) {
+        std::fs::write(dir.join(p), t).unwrap();
+    }
+    let out = Command::new(toolcheck_bin())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-cache",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fresh: Vec<_> = cli_findings(&report)
+        .into_iter()
+        .filter(|f| paths.contains(&f.0.as_str()))
+        .collect();
+    // (The fixed edit sequence ends with findings in all three files, one across files.)
+    assert!(served.len() >= 3, "{served:?}");
+    assert_eq!(served, fresh, "final texts: {texts:#?}");
+}
