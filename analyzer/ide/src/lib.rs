@@ -233,11 +233,12 @@ impl AnalysisHost {
             Some((base, update)) => {
                 // The simulation models packages' target names and the resolution-relevant
                 // declarations; when the re-evaluated packages look the same, it still holds.
-                let same = update.replaced.iter().all(|(file, old)| {
-                    update.index.targets.unit(*file).is_some_and(|new| {
-                        toolcheck_lints::simulation::same_for_resolution(old, new)
-                    })
-                });
+                let same = !update.globals_changed
+                    && update.replaced.iter().all(|(file, old)| {
+                        update.index.targets.unit(*file).is_some_and(|new| {
+                            toolcheck_lints::simulation::same_for_resolution(old, new)
+                        })
+                    });
                 if same {
                     if let Some(sim) = base.simulation.get() {
                         let _ = simulation.set(sim.clone());

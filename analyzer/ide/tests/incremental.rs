@@ -114,6 +114,17 @@ fn observe(a: &Analysis) -> String {
     for d in a.diagnostics(&LintConfig::default()) {
         out += &format!("{d:?}\n");
     }
+    // What the resolution simulation says: the hover on the toolchain type lists the
+    // registered toolchains in priority order and what Bazel picks per platform.
+    let ws = a.workspace();
+    if let Some(file) = ws
+        .file_ids()
+        .find(|&f| ws.file(f).path == "toolchains/BUILD.bazel")
+    {
+        if let Some(at) = ws.file(file).text.find("toolchain_type(name") {
+            out += &format!("{:?}\n", a.hover(file, at as u32 + 2));
+        }
+    }
     out
 }
 
@@ -193,10 +204,25 @@ fn edits_agree_with_a_fresh_analysis() {
                 "load(\"//defs:tc.bzl\", \"tc_for\")\ntc_for(os = \"mac\")\n".to_string()
             }),
         ),
-        // MODULE.bazel (a full rebuild).
+        // MODULE.bazel: registrations change, repository mappings do not (the package units
+        // are kept, the registrations and the simulation recomputed).
         (
             "MODULE.bazel",
             Box::new(|t: &str| t.replace("//toolchains:all", "//toolchains:tc_linux")),
+        ),
+        (
+            "MODULE.bazel",
+            Box::new(|t: &str| t.replace("\"//platforms:linux\", ", "")),
+        ),
+        // A BUILD edit right after it.
+        (
+            "toolchains/BUILD.bazel",
+            Box::new(|t: &str| t.replace("tc_mac", "tc_macos")),
+        ),
+        // A new dependency: the main repository's mapping changes (a full rebuild).
+        (
+            "MODULE.bazel",
+            Box::new(|t: &str| format!("{t}bazel_dep(name = \"rules_x\", version = \"1.0\")\n")),
         ),
         // And a BUILD edit after the rebuild.
         (

@@ -262,6 +262,9 @@ pub struct Update {
     pub replaced: Vec<(FileId, Arc<PackageUnit>)>,
     /// `.bzl` files whose `rule()`s were re-read.
     pub rule_files: Vec<FileId>,
+    /// Flags, modes, modules or registrations were recomputed (a MODULE.bazel, WORKSPACE or
+    /// rc file changed): what depends on them, such as the resolution simulation, must be too.
+    pub globals_changed: bool,
 }
 
 /// Native rules whose attributes toolcheck types.
@@ -276,9 +279,9 @@ const NATIVE_KINDS: &[&str] = &[
 ];
 
 impl WorkspaceIndex {
-    /// Merges per-file facts (indexed like `ws.files`) into the workspace index.
-    /// `major_version` is the simulated Bazel major version (it decides the active modes).
-    pub fn build(ws: &Workspace, facts: &[Arc<FileFacts>], major_version: u32) -> WorkspaceIndex {
+    /// Where each file sits: its package and repository, and files by path. Depends only on
+    /// the set of files.
+    fn layout(ws: &Workspace) -> (Vec<FileContext>, FxHashMap<(RepoName, String), FileId>) {
         let mut file_by_path = FxHashMap::default();
         let mut build_dirs: FxHashSet<(RepoName, String)> = FxHashSet::default();
         for id in ws.file_ids() {
@@ -308,7 +311,61 @@ impl WorkspaceIndex {
                 }
             })
             .collect();
+        (contexts, file_by_path)
+    }
 
+    /// Merges per-file facts (indexed like `ws.files`) into the workspace index.
+    /// `major_version` is the simulated Bazel major version (it decides the active modes).
+    pub fn build(ws: &Workspace, facts: &[Arc<FileFacts>], major_version: u32) -> WorkspaceIndex {
+        let (contexts, file_by_path) = Self::layout(ws);
+        let mut index = Self::globals(
+            ws,
+            facts,
+            major_version,
+            Arc::new(contexts),
+            Arc::new(file_by_path),
+        );
+        index.load_edges = Arc::new(
+            ws.file_ids()
+                .map(|id| index.file_load_edges(ws, facts, id))
+                .collect(),
+        );
+        let units: Vec<Option<Arc<PackageUnit>>> = ws
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (f.kind == FileKind::Build)
+                    .then(|| Arc::new(index.package_unit(ws, facts, FileId(i as u32))))
+            })
+            .collect();
+        index.targets = Targets::new(units);
+        let rules: Vec<Vec<RuleDecl>> = ws
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if f.kind == FileKind::Bzl {
+                    index.file_rules(ws, facts, FileId(i as u32))
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        index.rules = rules.into_iter().flatten().collect();
+        index
+    }
+
+    /// Everything but the package units, the rules and the load edges: flags, modes, the
+    /// module graph, repository mappings and registrations. Depends on MODULE.bazel,
+    /// WORKSPACE and rc files (and the `.bzl` files WORKSPACE macros load).
+    fn globals(
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        major_version: u32,
+        contexts: Arc<Vec<FileContext>>,
+        file_by_path: Arc<FxHashMap<(RepoName, String), FileId>>,
+    ) -> WorkspaceIndex {
         // rc flags.
         let rc_files: Vec<RcFile> = ws
             .rc_files
@@ -350,8 +407,8 @@ impl WorkspaceIndex {
             registrations: Vec::new(),
             modules: Vec::new(),
             mappings: FxHashMap::default(),
-            contexts: Arc::new(contexts),
-            file_by_path: Arc::new(file_by_path),
+            contexts,
+            file_by_path,
             flags,
             rc_files,
             modes,
@@ -363,42 +420,15 @@ impl WorkspaceIndex {
         };
         index.build_module_graph(ws, facts, root_module);
         index.collect_registrations(ws, facts, root_module, workspace_file);
-        index.load_edges = Arc::new(
-            ws.file_ids()
-                .map(|id| index.file_load_edges(ws, facts, id))
-                .collect(),
-        );
-        let units: Vec<Option<Arc<PackageUnit>>> = ws
-            .files
-            .par_iter()
-            .enumerate()
-            .map(|(i, f)| {
-                (f.kind == FileKind::Build)
-                    .then(|| Arc::new(index.package_unit(ws, facts, FileId(i as u32))))
-            })
-            .collect();
-        index.targets = Targets::new(units);
-        let rules: Vec<Vec<RuleDecl>> = ws
-            .files
-            .par_iter()
-            .enumerate()
-            .map(|(i, f)| {
-                if f.kind == FileKind::Bzl {
-                    index.file_rules(ws, facts, FileId(i as u32))
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
-        index.rules = rules.into_iter().flatten().collect();
         index
     }
 
     /// The index after `changed` files' texts (and so their facts) changed, when that can be
-    /// computed from `self` by re-evaluating only what the changes can affect: BUILD and
-    /// `.bzl` files in an unchanged set of files. `None` means "rebuild": a MODULE.bazel,
-    /// WORKSPACE or rc file changed, files were added or removed, or a changed `.bzl` file
-    /// feeds the WORKSPACE registrations.
+    /// computed from `self` by re-evaluating only what the changes can affect, in an unchanged
+    /// set of files: the edited BUILD files and those loading an edited `.bzl` file; after a
+    /// MODULE.bazel, WORKSPACE or rc file edit (or a `.bzl` file WORKSPACE loads), also the
+    /// flags, modules and registrations. `None` means "rebuild": files were added or removed,
+    /// or the repository mappings changed (every label was resolved through them).
     pub fn update(
         &self,
         ws: &Workspace,
@@ -414,11 +444,14 @@ impl WorkspaceIndex {
         }
         let mut changed_bzl = Vec::new();
         let mut changed_build = Vec::new();
+        // MODULE.bazel, WORKSPACE, rc files: flags, modes, modules and registrations are
+        // recomputed; the package units stay valid as long as the repository mappings do.
+        let mut globals_changed = false;
         for &id in changed {
             match ws.files.get(id.0 as usize)?.kind {
                 FileKind::Build => changed_build.push(id),
                 FileKind::Bzl => changed_bzl.push(id),
-                _ => return None,
+                _ => globals_changed = true,
             }
         }
         // Loads may have changed in the edited files.
@@ -461,27 +494,43 @@ impl WorkspaceIndex {
         };
         // WORKSPACE registrations run macros from .bzl files.
         if self.modes.workspace && !kind_affected(FileKind::Workspace).is_empty() {
-            return None;
+            globals_changed = true;
         }
         let builds = kind_affected(FileKind::Build);
         let bzls = kind_affected(FileKind::Bzl);
-        let mut index = WorkspaceIndex {
-            targets: Targets::default(),
-            rules: Vec::new(),
-            registrations: self.registrations.clone(),
-            modules: self.modules.clone(),
-            mappings: self.mappings.clone(),
-            contexts: self.contexts.clone(),
-            file_by_path: self.file_by_path.clone(),
-            flags: self.flags.clone(),
-            rc_files: self.rc_files.clone(),
-            modes: self.modes,
-            invisible_repos: self.invisible_repos.clone(),
-            has_optional_toolchains: self.has_optional_toolchains,
-            flag_platforms: self.flag_platforms.clone(),
-            load_edges,
-            major_version,
+        let mut index = if globals_changed {
+            let g = Self::globals(
+                ws,
+                facts,
+                major_version,
+                self.contexts.clone(),
+                self.file_by_path.clone(),
+            );
+            // Every label in every unit was resolved through the mappings.
+            if g.mappings != self.mappings {
+                return None;
+            }
+            g
+        } else {
+            WorkspaceIndex {
+                targets: Targets::default(),
+                rules: Vec::new(),
+                registrations: self.registrations.clone(),
+                modules: self.modules.clone(),
+                mappings: self.mappings.clone(),
+                contexts: self.contexts.clone(),
+                file_by_path: self.file_by_path.clone(),
+                flags: self.flags.clone(),
+                rc_files: self.rc_files.clone(),
+                modes: self.modes,
+                invisible_repos: self.invisible_repos.clone(),
+                has_optional_toolchains: self.has_optional_toolchains,
+                flag_platforms: self.flag_platforms.clone(),
+                load_edges: Arc::default(),
+                major_version,
+            }
         };
+        index.load_edges = load_edges;
         let mut replaced = Vec::new();
         let mut new_units = Vec::new();
         for &id in &builds {
@@ -509,6 +558,7 @@ impl WorkspaceIndex {
             index,
             replaced,
             rule_files: bzls,
+            globals_changed,
         })
     }
 
