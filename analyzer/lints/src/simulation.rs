@@ -3,16 +3,19 @@
 //! into resolution requests. Checks, `toolcheck resolve` and hover all resolve through this.
 
 use rustc_hash::FxHashSet;
+use std::sync::Arc;
 use toolcheck_index::index::{
     Decl, RefList, RefOne, RegistrationKind, RegistrationOrigin, RuleDecl, Target,
     TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
+use toolcheck_index::label::PackageId;
 use toolcheck_index::label::{Label, LabelContext, RepoName};
-use toolcheck_index::targets::PackageUnit;
+use toolcheck_index::targets::{PackageUnit, Targets};
 use toolcheck_index::workspace::Workspace;
 use toolcheck_resolve::model::{
     BazelVersion, Config, ConfigSetting, ConstraintSetting, ConstraintValue, ExecGroupRequest,
-    Known, Model, Origin, Platform, Registration, TargetKind, Toolchain, TypeRequest,
+    External, Known, Model, Origin, Platform, Registration, TargetKind, TargetSource, Toolchain,
+    TypeRequest,
 };
 use toolcheck_resolve::{registered_exec_platforms, registered_toolchains, Registered, Resolver};
 
@@ -226,11 +229,39 @@ pub fn same_for_resolution(a: &PackageUnit, b: &PackageUnit) -> bool {
         })
 }
 
+/// The index's targets and packages as the model's external source: only the modelled kinds
+/// are copied into the model, every other target is looked up here when resolution asks.
+struct IndexTargets(Targets);
+
+impl TargetSource for IndexTargets {
+    fn kind(&self, label: &Label) -> Option<TargetKind> {
+        let t = self.0.get(label)?;
+        model_entry(t, &mut FxHashSet::default()).map(|(kind, _)| kind)
+    }
+
+    fn package(&self, pkg: &PackageId) -> Option<Vec<String>> {
+        self.0.package(pkg).map(|p| p.targets.clone())
+    }
+
+    fn each_package(&self, f: &mut dyn FnMut(&PackageId)) {
+        for (id, _) in self.0.packages() {
+            f(id);
+        }
+    }
+}
+
 impl Simulation {
     pub fn build(ws: &Workspace, index: &WorkspaceIndex, version: BazelVersion) -> Simulation {
         let mut model = Model::default();
         let mut seen_repos: FxHashSet<RepoName> = FxHashSet::default();
         for t in index.targets.values() {
+            // Other rules are looked up in the index when resolution asks (`IndexTargets`).
+            if matches!(
+                t.decl,
+                Decl::OtherNative | Decl::StarlarkRule { .. } | Decl::Unknown
+            ) {
+                continue;
+            }
             let Some((kind, entry)) = model_entry(t, &mut seen_repos) else {
                 continue;
             };
@@ -255,8 +286,8 @@ impl Simulation {
             }
             model.targets.insert(label.clone(), kind);
         }
+        model.external = External(Some(Arc::new(IndexTargets(index.targets.clone()))));
         for (id, pkg) in index.packages() {
-            model.packages.insert(id.clone(), pkg.targets.clone());
             if pkg.open {
                 model.open_packages.insert(id.clone());
             }

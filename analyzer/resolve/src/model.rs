@@ -179,6 +179,34 @@ pub struct ConfigSetting {
     pub constraint_values: Known<Vec<Label>>,
 }
 
+/// Targets and packages a [`Model`] does not hold itself, looked up on demand. A simulation
+/// over a workspace index keeps only the kinds resolution models (constraints, platforms,
+/// toolchains, aliases, config settings) in its maps and finds every other target (a
+/// `filegroup`, a Starlark rule) and every package's target names here, instead of copying
+/// the whole workspace.
+pub trait TargetSource: Send + Sync {
+    /// The kind of a target missing from [`Model::targets`].
+    fn kind(&self, label: &Label) -> Option<TargetKind>;
+    /// The target names of a package missing from [`Model::packages`].
+    fn package(&self, pkg: &PackageId) -> Option<Vec<String>>;
+    /// Calls `f` with every package it knows.
+    fn each_package(&self, f: &mut dyn FnMut(&PackageId));
+}
+
+/// The optional [`TargetSource`] of a model.
+#[derive(Clone, Default)]
+pub struct External(pub Option<std::sync::Arc<dyn TargetSource>>);
+
+impl std::fmt::Debug for External {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "External(index)"
+        } else {
+            "External(none)"
+        })
+    }
+}
+
 /// Every target resolution may look at, keyed by label, plus the package contents that
 /// wildcard patterns expand over.
 #[derive(Clone, Debug, Default)]
@@ -201,6 +229,54 @@ pub struct Model {
     /// configuration does not set the flag. A flag missing here (and from
     /// [`Config::flags`]) has an unknown value.
     pub build_setting_defaults: FxHashMap<Label, Known<String>>,
+    /// Where targets and packages missing from the maps above are looked up.
+    pub external: External,
+}
+
+impl Model {
+    /// The kind of the target `label` names, from [`Model::targets`] or the external source.
+    pub fn kind_of(&self, label: &Label) -> Option<std::borrow::Cow<'_, TargetKind>> {
+        if let Some(k) = self.targets.get(label) {
+            return Some(std::borrow::Cow::Borrowed(k));
+        }
+        self.external
+            .0
+            .as_ref()
+            .and_then(|e| e.kind(label))
+            .map(std::borrow::Cow::Owned)
+    }
+
+    /// The target names of a package, from [`Model::packages`] or the external source.
+    pub fn package_names(&self, pkg: &PackageId) -> Option<std::borrow::Cow<'_, [String]>> {
+        if let Some(names) = self.packages.get(pkg) {
+            return Some(std::borrow::Cow::Borrowed(names.as_slice()));
+        }
+        self.external
+            .0
+            .as_ref()
+            .and_then(|e| e.package(pkg))
+            .map(std::borrow::Cow::Owned)
+    }
+
+    /// Whether a package exists (has a BUILD file toolcheck read).
+    pub fn has_package(&self, pkg: &PackageId) -> bool {
+        self.packages.contains_key(pkg)
+            || self
+                .external
+                .0
+                .as_ref()
+                .is_some_and(|e| e.package(pkg).is_some())
+    }
+
+    /// Every package, from [`Model::packages`] and the external source (possibly twice).
+    pub fn each_package(&self, f: &mut dyn FnMut(&PackageId)) {
+        for pkg in self.packages.keys() {
+            f(pkg);
+        }
+        if let Some(e) = &self.external.0 {
+            e.each_package(f);
+        }
+    }
 }
 
 /// Where a registration came from; decides its priority together with the Bazel version.

@@ -76,6 +76,9 @@ pub fn target_kind(model: &Model, label: &Label) -> Option<TargetKind> {
     if let Some(kind) = model.targets.get(label) {
         return Some(kind.clone());
     }
+    if let Some(kind) = model.kind_of(label) {
+        return Some(kind.into_owned());
+    }
     if model.platforms.contains_key(label) {
         Some(TargetKind::Platform)
     } else if model.toolchains.contains_key(label) {
@@ -107,7 +110,7 @@ pub fn absent(model: &Model, label: &Label) -> Result<UnknownCause, MissingTarge
     }
     Err(MissingTarget {
         label: label.clone(),
-        package_exists: model.packages.contains_key(&pkg),
+        package_exists: model.has_package(&pkg),
     })
 }
 
@@ -115,7 +118,7 @@ pub fn absent(model: &Model, label: &Label) -> Result<UnknownCause, MissingTarge
 ///
 /// Iterative with a visited set: a cycle is reported, never looped on, whatever its length.
 pub fn resolve_alias(model: &Model, label: &Label) -> AliasOutcome {
-    // Fast path: most labels are not aliases.
+    // Fast path: most labels are not aliases (and aliases are always in `model.targets`).
     match model.targets.get(label) {
         Some(TargetKind::Alias(_)) => {}
         Some(_) => return AliasOutcome::Target(label.clone()),

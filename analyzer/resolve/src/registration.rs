@@ -428,7 +428,7 @@ fn expand(
                     entries.push(entry(None, Some(incomplete(&pattern_text))));
                     break 'done;
                 }
-                if !model.packages.contains_key(pkg) && !model.open_packages.contains(pkg) {
+                if !model.has_package(pkg) && !model.open_packages.contains(pkg) {
                     error(
                         RegistrationErrorKind::NoSuchPackage,
                         format!(
@@ -454,9 +454,14 @@ fn expand(
                     entries.push(entry(None, Some(incomplete(&pattern_text))));
                     break 'done;
                 }
-                let mut packages: Vec<&PackageId> = model
-                    .packages
-                    .keys()
+                let mut matching: Vec<PackageId> = Vec::new();
+                model.each_package(&mut |pkg| {
+                    if reg.pattern.matches_package(pkg) {
+                        matching.push(pkg.clone());
+                    }
+                });
+                let mut packages: Vec<&PackageId> = matching
+                    .iter()
                     .chain(model.open_packages.iter())
                     .filter(|pkg| reg.pattern.matches_package(pkg))
                     .collect();
@@ -527,7 +532,7 @@ fn expand_package(
     if model.open_packages.contains(pkg) {
         entries.push(entry(None, Some(incomplete(&p.reg.pattern.to_string()))));
     }
-    let Some(names) = model.packages.get(pkg) else {
+    let Some(names) = model.package_names(pkg) else {
         return;
     };
     let mut names: Vec<&String> = names.iter().collect();
