@@ -559,7 +559,13 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 /// Reads a source file: bounded size, binary detection, lossy UTF-8 with a BOM stripped.
 /// Returns the text and, if something was off, a problem message and whether it is an error.
 fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String, bool)>)> {
-    let meta = fs::metadata(path)?;
+    use std::io::Read;
+    // Opening a FIFO would block until a writer comes: look before opening.
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let file = fs::File::open(path)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
@@ -576,7 +582,10 @@ fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String
             )),
         ));
     }
-    let bytes = read_bounded(path, max + 1)?;
+    // The length is checked while reading: a file that grows after it was measured cannot
+    // make the read unbounded.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
         return Ok((
             String::new(),
@@ -607,8 +616,10 @@ fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String
             )),
         ));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match String::from_utf8(bytes.to_vec()) {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
         Ok(s) => Ok((s, None)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();

@@ -39,20 +39,29 @@ fn convert_edited(
         };
         let analysis = snap.analysis.with_cancel_flag(superseded.clone());
         let diags = analysis.try_file_diagnostics(file, &snap.lint_config)?;
-        let rope = snap.rope(file);
-        let mut ropes = HashMap::new();
-        let converted = diags
-            .iter()
-            .map(|d| {
-                to_proto::diagnostic(d, &rope, snap.encoding, |f| {
-                    let rope = ropes.entry(f).or_insert_with(|| snap.rope(f)).clone();
-                    Some((snap.uri(f)?, rope))
-                })
-            })
-            .collect();
+        let converted = convert_file(&snap, file, diags.iter(), &mut HashMap::new());
         out.insert(uri.clone(), converted);
     }
     Ok(out)
+}
+
+/// Converts diagnostics reported in `file` (`ropes` caches other files' texts for related
+/// locations).
+fn convert_file<'d>(
+    snap: &Snap,
+    file: toolcheck_ide::FileId,
+    diags: impl Iterator<Item = &'d toolcheck_ide::Diagnostic>,
+    ropes: &mut HashMap<toolcheck_ide::FileId, ropey::Rope>,
+) -> Vec<lsp::Diagnostic> {
+    let rope = snap.rope(file);
+    diags
+        .map(|d| {
+            to_proto::diagnostic(d, &rope, snap.encoding, |f| {
+                let rope = ropes.entry(f).or_insert_with(|| snap.rope(f)).clone();
+                Some((snap.uri(f)?, rope))
+            })
+        })
+        .collect()
 }
 
 /// Computes one world's diagnostics (on `analysis`, the snapshot with the round's
@@ -71,16 +80,7 @@ fn convert(
     for (file, diags) in by_file {
         analysis.check_cancelled()?;
         let Some(uri) = snap.uri(file) else { continue };
-        let rope = snap.rope(file);
-        let converted = diags
-            .into_iter()
-            .map(|d| {
-                to_proto::diagnostic(d, &rope, snap.encoding, |f| {
-                    let rope = ropes.entry(f).or_insert_with(|| snap.rope(f)).clone();
-                    Some((snap.uri(f)?, rope))
-                })
-            })
-            .collect();
+        let converted = convert_file(snap, file, diags.into_iter(), &mut ropes);
         out.insert(uri, converted);
     }
     Ok(())
