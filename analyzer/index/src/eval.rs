@@ -117,6 +117,33 @@ pub(crate) type Scope = Vec<(String, Val)>;
 static EMPTY_MAPPING: std::sync::LazyLock<RepoMapping> =
     std::sync::LazyLock::new(RepoMapping::default);
 
+/// `obj[idx]`: the element (`Ok`, with its own location), or the value the expression has
+/// when there is no element (`Err`).
+fn index_value(obj: &V, idx: &V) -> Result<Val, V> {
+    match (obj, idx) {
+        (V::List(items), V::Int(n)) => {
+            let n = if *n < 0 { items.len() as i64 + n } else { *n };
+            match usize::try_from(n).ok().and_then(|n| items.get(n).cloned()) {
+                Some(v) => Ok(v),
+                None => Err(V::Unknown(Unknown::Dynamic)),
+            }
+        }
+        (V::Dict(pairs), key) => match pairs.iter().find(|(k, _)| k.v == *key) {
+            Some((_, v)) => Ok(v.clone()),
+            None => Err(V::Unknown(Unknown::Dynamic)),
+        },
+        (V::Str(s), V::Int(n)) => {
+            let chars: Vec<char> = s.chars().collect();
+            let n = if *n < 0 { chars.len() as i64 + n } else { *n };
+            match usize::try_from(n).ok().and_then(|n| chars.get(n)) {
+                Some(c) => Err(V::Str(c.to_string())),
+                None => Err(V::Unknown(Unknown::Dynamic)),
+            }
+        }
+        _ => Err(V::Unknown(Unknown::Dynamic)),
+    }
+}
+
 impl<'a> Env<'a> {
     pub fn mapping(&self, repo: &RepoName) -> &RepoMapping {
         self.mappings.get(repo).unwrap_or(&EMPTY_MAPPING)
@@ -130,6 +157,44 @@ impl<'a> Env<'a> {
             package: &c.package,
             mapping: self.mapping(&c.repo),
         }
+    }
+
+    /// `name[idx]` during a macro run, indexing the local or global `name` in place and
+    /// charging only the element copied. `None` when `name` is not a value stored in the
+    /// scope or the run's globals (the caller then evaluates the expression as usual).
+    fn index_named(
+        &self,
+        file: FileId,
+        name: &str,
+        idx: &Expr,
+        scope: &Scope,
+        depth: u32,
+        loc: Loc,
+    ) -> Option<Val> {
+        let i = self.eval_in(file, idx, scope, depth + 1);
+        let element = |obj: &Val| match index_value(&obj.v, &i.v) {
+            Ok(v) => v,
+            Err(v) => Val { v, loc },
+        };
+        let v = if let Some((_, local)) = scope.iter().rev().find(|(n, _)| n == name) {
+            element(local)
+        } else {
+            let key = (file, name.to_string());
+            if !self.run_globals.borrow().contains_key(&key) {
+                // Computes and caches it (this once, at the full cost).
+                let _ = self.lookup_global(file, name, loc, depth + 1);
+            }
+            let globals = self.run_globals.borrow();
+            let global = globals.get(&key)?;
+            if matches!(global.v, V::Builtin(_) | V::Unknown(_)) {
+                return None;
+            }
+            element(global)
+        };
+        if !self.charge_value(&v, loc) {
+            return Some(Val::unknown(loc));
+        }
+        Some(v)
     }
 
     /// Resolves the module label of a `load()` in `file` to a file.
@@ -350,29 +415,23 @@ impl<'a> Env<'a> {
                 }
             }
             ExprKind::Index(obj, idx) => {
+                // `TABLE[key]` in a macro: index the named value where it is stored instead
+                // of copying all of it (a large constant table indexed in a loop).
+                if let (ExprKind::Name(n), true) = (&obj.kind, self.running()) {
+                    if matches!(
+                        idx.kind,
+                        ExprKind::Name(_) | ExprKind::Str(_) | ExprKind::Int(_)
+                    ) {
+                        if let Some(v) = self.index_named(file, n, idx, scope, depth, loc) {
+                            return v;
+                        }
+                    }
+                }
                 let o = self.eval_in(file, obj, scope, depth + 1);
                 let i = self.eval_in(file, idx, scope, depth + 1);
-                match (o.v, i.v) {
-                    (V::List(items), V::Int(n)) => {
-                        let n = if n < 0 { items.len() as i64 + n } else { n };
-                        match usize::try_from(n).ok().and_then(|n| items.get(n).cloned()) {
-                            Some(v) => return v,
-                            None => V::Unknown(Unknown::Dynamic),
-                        }
-                    }
-                    (V::Dict(pairs), key) => match pairs.into_iter().find(|(k, _)| k.v == key) {
-                        Some((_, v)) => return v,
-                        None => V::Unknown(Unknown::Dynamic),
-                    },
-                    (V::Str(s), V::Int(n)) => {
-                        let chars: Vec<char> = s.chars().collect();
-                        let n = if n < 0 { chars.len() as i64 + n } else { n };
-                        match usize::try_from(n).ok().and_then(|n| chars.get(n)) {
-                            Some(c) => V::Str(c.to_string()),
-                            None => V::Unknown(Unknown::Dynamic),
-                        }
-                    }
-                    _ => V::Unknown(Unknown::Dynamic),
+                match index_value(&o.v, &i.v) {
+                    Ok(v) => return v,
+                    Err(v) => v,
                 }
             }
             ExprKind::Add(l, r) => {

@@ -705,7 +705,17 @@ impl<'a> Env<'a> {
     }
 
     /// Charges for copying a value (proportional to its size) and checks its nesting.
+    /// [`charge_value`](Self::charge_value) at a step per 16 values: the cost of copying a
+    /// value that is not otherwise evaluated.
+    pub(crate) fn charge_copy(&self, v: &Val, loc: Loc) -> bool {
+        self.charge_value_scaled(v, loc, 16)
+    }
+
     pub(crate) fn charge_value(&self, v: &Val, loc: Loc) -> bool {
+        self.charge_value_scaled(v, loc, 1)
+    }
+
+    fn charge_value_scaled(&self, v: &Val, loc: Loc, per_step: u64) -> bool {
         fn cost(v: &V, depth: u32) -> Result<u64, ()> {
             if depth > MAX_NESTING {
                 return Err(());
@@ -737,7 +747,7 @@ impl<'a> Env<'a> {
             })
         }
         match cost(&v.v, 0) {
-            Ok(c) => self.charge(c, loc),
+            Ok(c) => self.charge(c.div_ceil(per_step), loc),
             Err(()) => {
                 self.hit_limit(
                     loc,
@@ -773,9 +783,13 @@ impl<'a> Env<'a> {
                     v: v.v.clone(),
                     loc,
                 },
-                // Every use copies the value: charged like a local's (a loop over a large
-                // global list nested in another loop is otherwise unbounded work).
-                _ if !self.charge_value(v, loc) => Val::unknown(loc),
+                // Every use copies the value: charged (a loop over a large global list nested
+                // in another loop is otherwise unbounded work), at a step per 16 values
+                // copied, since a copy is far cheaper than evaluating an expression. Real
+                // rulesets index big constant tables in loops (rules_python's
+                // `print_toolchains_checksums` over `TOOL_VERSIONS`); a step per value
+                // stopped them.
+                _ if !self.charge_copy(v, loc) => Val::unknown(loc),
                 _ => v.clone(),
             };
         }

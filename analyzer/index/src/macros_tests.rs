@@ -296,3 +296,57 @@ def deep_expr(name):
     assert!(whats.iter().any(|w| w.contains("nested")));
     assert!(deep_ok);
 }
+
+/// A large constant table indexed inside nested loops, also through a helper whose default
+/// parameter is the whole table (rules_python's `print_toolchains_checksums` over
+/// `TOOL_VERSIONS`): evaluated to the end, not stopped by the step budget.
+#[test]
+fn large_tables_indexed_in_loops_fit_the_budget() {
+    let defs = r#"
+def _platforms():
+    out = {}
+    for j in range(15):
+        out["platform_" + str(j)] = "sha_" + str(j)
+    return out
+
+def _table():
+    out = {}
+    for i in range(60):
+        out["3." + str(i)] = {"sha256": _platforms(), "url": "https://example/" + str(i), "strip_prefix": "python"}
+    return out
+
+TABLE = _table()
+
+def _info(platform, version, table = TABLE):
+    url = table[version]["url"]
+    prefix = table[version].get("strip_prefix", None)
+    return url + "/" + platform + "/" + prefix
+
+def _commands(version):
+    return "\n".join([
+        version + ": " + _info(platform, version)
+        for platform in TABLE[version]["sha256"].keys()
+    ])
+
+def checksums(name):
+    by_version = {}
+    all_commands = []
+    for version in TABLE.keys():
+        by_version[version] = _commands(version)
+        all_commands.append(_commands(version))
+    native.genrule(name = name, outs = [name + ".sh"], cmd = "\n".join(all_commands))
+    native.filegroup(name = name + "_done")
+"#;
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        ("py/defs.bzl", defs),
+        (
+            "py/BUILD",
+            "load(\":defs.bzl\", \"checksums\")\nchecksums(name = \"print\")\n",
+        ),
+    ]);
+    let limits: Vec<String> = index.eval_limits().map(|l| l.hit.what.clone()).collect();
+    assert!(limits.is_empty(), "{limits:?}");
+    assert!(index.targets.contains_key(&label("//py:print")));
+    assert!(index.targets.contains_key(&label("//py:print_done")));
+}
