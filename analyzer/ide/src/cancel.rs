@@ -89,8 +89,9 @@ impl Analysis {
     /// Every diagnostic in the workspace, like [`diagnostics`](Self::diagnostics), polling for
     /// cancellation between checks.
     pub fn try_diagnostics(&self, config: &LintConfig) -> Cancellable<Vec<Diagnostic>> {
-        let ctx = self.lint_context();
-        toolcheck_lints::run_checks_until(&ctx, config, &|| self.is_cancelled()).ok_or(Cancelled)
+        let cancelled = || self.is_cancelled();
+        let ctx = self.lint_context().with_cancel(&cancelled);
+        toolcheck_lints::run_checks_until(&ctx, config, &cancelled).ok_or(Cancelled)
     }
 
     /// [`file_diagnostics`](Self::file_diagnostics), polling for cancellation between checks.
@@ -99,8 +100,9 @@ impl Analysis {
         file: FileId,
         config: &LintConfig,
     ) -> Cancellable<Vec<Diagnostic>> {
-        let ctx = self.lint_context().scoped_to(file);
-        toolcheck_lints::run_checks_until(&ctx, config, &|| self.is_cancelled()).ok_or(Cancelled)
+        let cancelled = || self.is_cancelled();
+        let ctx = self.lint_context().scoped_to(file).with_cancel(&cancelled);
+        toolcheck_lints::run_checks_until(&ctx, config, &cancelled).ok_or(Cancelled)
     }
 
     /// [`hover`](Self::hover), or `Cancelled` if the snapshot was cancelled meanwhile (the

@@ -55,6 +55,9 @@ pub struct LintContext<'a> {
     scope: Option<FileId>,
     /// For a scope: the files whose targets and rules can hold a label written in it.
     sources: OnceLock<FxHashSet<FileId>>,
+    /// Polled inside long walks over the workspace: once it says so, they stop early (the
+    /// run's result is then dropped, see [`crate::run_checks_until`]).
+    cancelled: Option<&'a (dyn Fn() -> bool + Sync)>,
 }
 
 /// The simulation a context uses: its own, or one shared with other contexts over the same
@@ -79,6 +82,7 @@ impl<'a> LintContext<'a> {
             simulation: SimulationCell::Own(OnceLock::new()),
             scope: None,
             sources: OnceLock::new(),
+            cancelled: None,
         }
     }
 
@@ -87,6 +91,18 @@ impl<'a> LintContext<'a> {
     pub fn with_shared_simulation(mut self, cell: &'a OnceLock<Arc<Simulation>>) -> Self {
         self.simulation = SimulationCell::Shared(cell);
         self
+    }
+
+    /// Makes long walks over the workspace poll `cancelled` and stop early when it returns
+    /// true.
+    pub fn with_cancel(mut self, cancelled: &'a (dyn Fn() -> bool + Sync)) -> Self {
+        self.cancelled = Some(cancelled);
+        self
+    }
+
+    /// Whether the run this context serves was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.is_some_and(|c| c())
     }
 
     /// Restricts the wanted diagnostics to one file.
@@ -143,11 +159,19 @@ impl<'a> LintContext<'a> {
 
     /// Targets that can hold a label written in the scope (every target without a scope),
     /// ordered by file and position.
+    ///
+    /// When the run is cancelled the walk ends early (polled every 256 BUILD files).
     pub fn source_targets(&self) -> impl Iterator<Item = &'a toolcheck_index::index::Target> + '_ {
         let index: &'a WorkspaceIndex = self.index;
-        index
-            .targets
-            .values_by_position_in(move |f| self.in_sources(f))
+        let seen = std::cell::Cell::new(0u32);
+        let stopped = std::cell::Cell::new(false);
+        index.targets.values_by_position_in(move |f| {
+            seen.set(seen.get().wrapping_add(1));
+            if seen.get().is_multiple_of(256) && self.is_cancelled() {
+                stopped.set(true);
+            }
+            !stopped.get() && self.in_sources(f)
+        })
     }
 
     /// The resolution simulator's view of the workspace, built on first use.
