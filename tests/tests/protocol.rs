@@ -467,8 +467,10 @@ fn ten_thousand_rapid_edits() {
     }
     assert_in_sync(&mut c, &uri, 10_000, &model);
     let elapsed = start.elapsed();
+    // A hang guard, not a speed target (speed is measured in BENCHMARKS.md): generous
+    // enough for a loaded 2-core CI machine.
     assert!(
-        elapsed < Duration::from_secs(120),
+        elapsed < Duration::from_secs(600),
         "10,000 edits took {elapsed:?}"
     );
     // The last diagnostics are for the last version; none were published for a version the

@@ -47,11 +47,28 @@ pub const NEWEST_BAZEL: BazelVersion = BazelVersion::NEWEST;
 /// Lowers one file's text into facts (parse, then lower). `.bazelrc` files have no Starlark
 /// facts; the index parses them itself.
 pub fn lower(kind: FileKind, text: &str) -> FileFacts {
+    lower_keeping_tree(kind, text, None).0
+}
+
+/// [`lower`], also returning the syntax tree (for the next incremental reparse of an open
+/// document). With `previous` (the text before an edit and its tree) the text is reparsed
+/// incrementally; the facts are the same either way.
+fn lower_keeping_tree(
+    kind: FileKind,
+    text: &str,
+    previous: Option<(&str, &toolcheck_syntax::Tree)>,
+) -> (FileFacts, Option<toolcheck_syntax::Tree>) {
     if !kind.is_starlark() {
-        return FileFacts::default();
+        return (FileFacts::default(), None);
     }
-    let parse = toolcheck_syntax::parse_with(text, None, ParseLimits::default());
-    lower_file(parse.tree.as_ref(), text, kind, parse.errors)
+    let parse = match previous {
+        Some((old_text, old_tree)) => {
+            toolcheck_syntax::reparse(old_text, old_tree, text, ParseLimits::default())
+        }
+        None => toolcheck_syntax::parse_with(text, None, ParseLimits::default()),
+    };
+    let facts = lower_file(parse.tree.as_ref(), text, kind, parse.errors);
+    (facts, parse.tree)
 }
 
 fn content_hash(text: &str) -> u64 {
@@ -72,6 +89,9 @@ pub struct AnalysisHost {
     dirty: Vec<FileId>,
     /// Files were added or removed since `base`: the next index is built from scratch.
     structural: bool,
+    /// Syntax trees of the files open in an editor, for incremental reparsing (no tree is
+    /// kept for any other file).
+    trees: rustc_hash::FxHashMap<FileId, toolcheck_syntax::Tree>,
     /// Bumped by every change; snapshots taken before it are cancelled.
     revision: cancel::Revision,
 }
@@ -92,6 +112,7 @@ impl AnalysisHost {
             base: None,
             dirty: Vec::new(),
             structural: false,
+            trees: Default::default(),
             revision: Default::default(),
         }
     }
@@ -120,6 +141,7 @@ impl AnalysisHost {
             base: None,
             dirty: Vec::new(),
             structural: false,
+            trees: Default::default(),
             revision: Default::default(),
         }
     }
@@ -144,15 +166,47 @@ impl AnalysisHost {
         let hash = content_hash(&text);
         let ws = Arc::make_mut(&mut self.ws);
         let kind = ws.files[i].kind;
-        ws.files[i].text = text;
+        let old_text = std::mem::replace(&mut ws.files[i].text, text);
         if self.hashes[i] != hash {
-            self.facts[i] = Arc::new(lower(kind, &ws.files[i].text));
+            let facts = match self.trees.get(&file) {
+                Some(tree) => {
+                    let (facts, tree) =
+                        lower_keeping_tree(kind, &ws.files[i].text, Some((&old_text, tree)));
+                    match tree {
+                        Some(tree) => self.trees.insert(file, tree),
+                        None => self.trees.remove(&file),
+                    };
+                    facts
+                }
+                None => lower(kind, &ws.files[i].text),
+            };
+            self.facts[i] = Arc::new(facts);
             self.hashes[i] = hash;
         }
         if !self.dirty.contains(&file) {
             self.dirty.push(file);
         }
         self.invalidate();
+    }
+
+    /// Marks a file as open in an editor (its syntax tree is kept, and edits reparse it
+    /// incrementally) or closed (the tree is dropped).
+    pub fn set_file_open(&mut self, file: FileId, open: bool) {
+        let i = file.0 as usize;
+        if i >= self.facts.len() {
+            return;
+        }
+        if !open {
+            self.trees.remove(&file);
+            return;
+        }
+        if self.trees.contains_key(&file) {
+            return;
+        }
+        let f = self.ws.file(file);
+        if let (_, Some(tree)) = lower_keeping_tree(f.kind, &f.text, None) {
+            self.trees.insert(file, tree);
+        }
     }
 
     /// Adds a file (created on disk or opened in an editor) and returns its id.
@@ -181,6 +235,11 @@ impl AnalysisHost {
         }
         self.facts.remove(i);
         self.hashes.remove(i);
+        self.trees = std::mem::take(&mut self.trees)
+            .into_iter()
+            .filter(|(id, _)| *id != file)
+            .map(|(id, t)| (FileId(if id.0 > file.0 { id.0 - 1 } else { id.0 }), t))
+            .collect();
         let ws = Arc::make_mut(&mut self.ws);
         ws.files.remove(i);
         let shift = |id: FileId| FileId(if id.0 > file.0 { id.0 - 1 } else { id.0 });

@@ -150,6 +150,11 @@ type Edit = Box<dyn Fn(&str) -> String>;
 fn edits_agree_with_a_fresh_analysis() {
     let mut texts = files();
     let mut host = host_with(&texts);
+    // Every file open in an editor: edits reparse incrementally from the kept trees.
+    for (path, _, _) in &texts {
+        let file = host.file_id(&RepoName::main(), path).unwrap();
+        host.set_file_open(file, true);
+    }
     // Build the first snapshot (and its simulation), so that later ones are updates.
     let first = host.analysis();
     assert!(!first.diagnostics(&LintConfig::default()).is_empty());

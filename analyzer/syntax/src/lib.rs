@@ -126,6 +126,57 @@ pub fn parse(text: &str) -> Parse {
     parse_with(text, None, ParseLimits::default())
 }
 
+/// Parses `new_text` incrementally from the tree of `old_text` (an open document after an
+/// edit): the difference between the two texts becomes one `InputEdit` (their common prefix
+/// and suffix), and tree-sitter reuses the unchanged parts of `old_tree`.
+///
+/// The result equals [`parse`] of `new_text`: when the incremental tree has syntax errors
+/// (where tree-sitter's error recovery may differ from a fresh parse) the text is parsed
+/// again from scratch.
+pub fn reparse(old_text: &str, old_tree: &Tree, new_text: &str, limits: ParseLimits) -> Parse {
+    // A broken document would most likely need the fresh parse anyway: go straight to it
+    // rather than parse twice.
+    if old_tree.root_node().has_error() {
+        return parse_with(new_text, None, limits);
+    }
+    let (old_p, new_p) = (patch_grammar_gaps(old_text), patch_grammar_gaps(new_text));
+    let (a, b) = (old_p.as_bytes(), new_p.as_bytes());
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let max_suffix = a.len().min(b.len()) - prefix;
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let point = |bytes: &[u8], offset: usize| {
+        let before = &bytes[..offset];
+        let row = before.iter().filter(|&&c| c == b'\n').count();
+        let column = offset
+            - before
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |i| i + 1);
+        tree_sitter::Point { row, column }
+    };
+    let edit = tree_sitter::InputEdit {
+        start_byte: prefix,
+        old_end_byte: a.len() - suffix,
+        new_end_byte: b.len() - suffix,
+        start_position: point(a, prefix),
+        old_end_position: point(a, a.len() - suffix),
+        new_end_position: point(b, b.len() - suffix),
+    };
+    let mut tree = old_tree.clone();
+    tree.edit(&edit);
+    let parse = parse_with(new_text, Some(&tree), limits);
+    match &parse.tree {
+        Some(t) if !t.root_node().has_error() => parse,
+        _ => parse_with(new_text, None, limits),
+    }
+}
+
 /// Parses Starlark text, reusing `old` (already edited with `Tree::edit`) when given.
 pub fn parse_with(text: &str, old: Option<&Tree>, limits: ParseLimits) -> Parse {
     let started = Instant::now();
@@ -408,5 +459,37 @@ mod tests {
         let text = format!("x = {}{}\n", "[".repeat(depth), "]".repeat(depth));
         let p = parse(&text);
         assert!(p.tree.is_some());
+    }
+
+    /// An incremental reparse gives the tree and errors a fresh parse gives, through valid
+    /// edits, broken ones (which fall back to a fresh parse), the grammar-gap patch and
+    /// multi-byte text.
+    #[test]
+    fn reparse_equals_a_fresh_parse() {
+        let steps = [
+            "load(\"//a:b.bzl\", \"x\")\n\ntoolchain(name = \"t\")\n",
+            "load(\"//a:b.bzl\", \"x\")\n\ntoolchain(name = \"tc\", exec_compatible_with = [])\n",
+            "load(\"//a:b.bzl\", \"x\")\n# é ü\ntoolchain(name = \"tc\", exec_compatible_with = [])\n",
+            "load(\"//a:b.bzl\", \"x\")\n# é ü\ntoolchain(name = \"tc\", exec_compatible_with = [\n",
+            "load(\"//a:b.bzl\", \"x\")\n# é ü\ntoolchain(name = \"tc\")\nmatch(x)\n",
+            "def f(x):\n    if x:\n        return 1\n    return 2\n",
+            "",
+            "x = [1, 2, 3]\n",
+        ];
+        let mut text = steps[0].to_string();
+        let mut tree = parse(&text).tree.unwrap();
+        for next in &steps[1..] {
+            let incremental = reparse(&text, &tree, next, ParseLimits::default());
+            let fresh = parse(next);
+            let (a, b) = (incremental.tree.unwrap(), fresh.tree.unwrap());
+            assert_eq!(a.root_node().to_sexp(), b.root_node().to_sexp(), "{next:?}");
+            assert_eq!(
+                format!("{:?}", incremental.errors),
+                format!("{:?}", fresh.errors),
+                "{next:?}"
+            );
+            text = next.to_string();
+            tree = a;
+        }
     }
 }

@@ -374,6 +374,8 @@ impl State {
         if let Some(path) = super::from_proto::file_path(&uri) {
             self.with_world(&path, |world| {
                 let id = world.file_id_or_add(&path, &text);
+                // Open documents keep their syntax tree: edits reparse incrementally.
+                world.host.set_file_open(id, true);
                 world.host.set_file_text(id, Arc::from(text));
             });
         }
@@ -395,6 +397,7 @@ impl State {
         if let Some(path) = super::from_proto::file_path(uri) {
             self.with_world(&path, |world| {
                 let id = world.file_id_or_add(&path, &text);
+                world.host.set_file_open(id, true);
                 world.host.set_file_text(id, Arc::from(text));
             });
         }
@@ -408,7 +411,10 @@ impl State {
         if let Some(path) = super::from_proto::file_path(uri) {
             let text = crate::vfs::read_text_file(&path);
             self.with_world(&path, |world| match (world.file_id(&path), text) {
-                (Some(id), Some(text)) => world.host.set_file_text(id, Arc::from(text)),
+                (Some(id), Some(text)) => {
+                    world.host.set_file_open(id, false);
+                    world.host.set_file_text(id, Arc::from(text))
+                }
                 (Some(_), None) => {
                     world.remove(&path);
                 }
@@ -479,6 +485,7 @@ impl State {
         let world = &mut worlds[i];
         for (path, text) in open {
             let id = world.file_id_or_add(&path, &text);
+            world.host.set_file_open(id, true);
             world.host.set_file_text(id, Arc::from(text));
         }
         drop(worlds);
