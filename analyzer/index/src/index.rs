@@ -54,7 +54,7 @@ impl RefList {
 #[derive(Clone, Debug, PartialEq)]
 pub enum RefOne {
     Absent,
-    Known(LabelRef),
+    Known(Box<LabelRef>),
     Unknown(Loc),
 }
 
@@ -1374,7 +1374,7 @@ fn ref_one(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> RefOne 
                     if matches!(call, Attrs::Macro { .. }) {
                         r.loc = v.loc;
                     }
-                    RefOne::Known(r)
+                    RefOne::Known(Box::new(r))
                 }
                 None => RefOne::Unknown(Loc { file, range }),
             }

@@ -31,7 +31,8 @@ pub struct PackageUnit {
     pub eval_limits: Vec<MacroLimit>,
     /// Macro calls whose targets may be incomplete: the call, and why.
     pub macro_gaps: Vec<(Loc, Gap)>,
-    by_name: FxHashMap<String, u32>,
+    /// Indices into `targets`, sorted by name (a lookup table that does not copy the names).
+    by_name: Vec<u32>,
 }
 
 impl PackageUnit {
@@ -42,14 +43,24 @@ impl PackageUnit {
         eval_limits: Vec<MacroLimit>,
         macro_gaps: Vec<(Loc, Gap)>,
     ) -> PackageUnit {
-        let mut by_name = FxHashMap::default();
-        let mut targets = Vec::with_capacity(declared.len());
-        for t in declared {
-            if !by_name.contains_key(&t.label.name) {
-                by_name.insert(t.label.name.clone(), targets.len() as u32);
-                targets.push(t);
-            }
-        }
+        let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+        let keep: Vec<bool> = declared
+            .iter()
+            .map(|t| seen.insert(t.label.name.as_str()))
+            .collect();
+        drop(seen);
+        let targets: Vec<Target> = declared
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(t, keep)| keep.then_some(t))
+            .collect();
+        let mut by_name: Vec<u32> = (0..targets.len() as u32).collect();
+        by_name.sort_by(|&a, &b| {
+            targets[a as usize]
+                .label
+                .name
+                .cmp(&targets[b as usize].label.name)
+        });
         PackageUnit {
             id,
             package,
@@ -61,7 +72,11 @@ impl PackageUnit {
     }
 
     pub fn target(&self, name: &str) -> Option<&Target> {
-        self.by_name.get(name).map(|&i| &self.targets[i as usize])
+        let i = self
+            .by_name
+            .binary_search_by(|&i| self.targets[i as usize].label.name.as_str().cmp(name))
+            .ok()?;
+        Some(&self.targets[self.by_name[i] as usize])
     }
 }
 
