@@ -2,7 +2,7 @@
 //! on these target platforms, and why", answered as plain data shared by `toolcheck resolve`
 //! and the language server's `toolcheck/resolve` request.
 
-use toolcheck_index::label::{Label, LabelContext, RepoName};
+use toolcheck_index::label::Label;
 use toolcheck_lints::simulation::target_exec_groups;
 use toolcheck_resolve::model::{ExecGroupRequest, Known, TypeRequest};
 use toolcheck_resolve::{explain, GroupName, Request, Resolution};
@@ -105,12 +105,7 @@ impl Analysis {
     pub fn resolve(&self, query: &ResolveQuery) -> Result<Vec<PlatformOutcome>, String> {
         let index = self.index();
         let sim = self.simulation();
-        let main = index
-            .mappings
-            .get(&RepoName::main())
-            .cloned()
-            .unwrap_or_default();
-        let ctx = LabelContext::main_root(&main);
+        let ctx = index.main_context();
         let parse = |text: &str, what: &str| {
             ctx.resolve(text)
                 .map_err(|e| format!("invalid {what} '{text}': {e}"))

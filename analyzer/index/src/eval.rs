@@ -114,7 +114,7 @@ pub const STEP_BUDGET: u32 = 20_000;
 /// Local names bound while evaluating a function body.
 pub(crate) type Scope = Vec<(String, Val)>;
 
-static EMPTY_MAPPING: std::sync::LazyLock<RepoMapping> =
+pub(crate) static EMPTY_MAPPING: std::sync::LazyLock<RepoMapping> =
     std::sync::LazyLock::new(RepoMapping::default);
 
 /// `obj[idx]`: the element (`Ok`, with its own location), or the value the expression has

@@ -617,6 +617,16 @@ impl WorkspaceIndex {
         }
     }
 
+    /// The label context of the main repository's root: how command-line flags, `.bazelrc`
+    /// values and `toolcheck.toml` labels are read.
+    pub fn main_context(&self) -> LabelContext<'_> {
+        LabelContext::main_root(
+            self.mappings
+                .get(&RepoName::main())
+                .unwrap_or(&crate::eval::EMPTY_MAPPING),
+        )
+    }
+
     /// Whether labels in `repo` can be checked (its files are visible).
     pub fn repo_visible(&self, ws: &Workspace, repo: &RepoName) -> bool {
         ws.repo(repo).is_some()

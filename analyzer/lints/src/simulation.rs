@@ -9,7 +9,7 @@ use toolcheck_index::index::{
     TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
 use toolcheck_index::label::PackageId;
-use toolcheck_index::label::{Label, LabelContext, RepoName};
+use toolcheck_index::label::{Label, RepoName};
 use toolcheck_index::targets::{PackageUnit, Targets};
 use toolcheck_index::workspace::Workspace;
 use toolcheck_resolve::model::{
@@ -186,12 +186,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
 /// Target platforms checks consider: the configured ones, else `--platforms` from
 /// `.bazelrc`, else every `platform()` declared in the main repository.
 pub(crate) fn target_platforms(ws: &Workspace, index: &WorkspaceIndex) -> Vec<Label> {
-    let main = index
-        .mappings
-        .get(&RepoName::main())
-        .cloned()
-        .unwrap_or_default();
-    let ctx = LabelContext::main_root(&main);
+    let ctx = index.main_context();
     let configured: Vec<Label> = ws
         .settings
         .target_platforms
@@ -326,12 +321,7 @@ impl Simulation {
             }
         }
         // Configuration.
-        let main_mapping = index
-            .mappings
-            .get(&RepoName::main())
-            .cloned()
-            .unwrap_or_default();
-        let main_ctx = LabelContext::main_root(&main_mapping);
+        let main_ctx = index.main_context();
         let host_platform = ws
             .settings
             .host_platform
