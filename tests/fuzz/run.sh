@@ -29,11 +29,16 @@ for t in "${targets[@]}"; do
   extra=()
   case "$t" in starlark | workspace) extra=(../../corpus) ;; esac
   echo "fuzz $t: ${seconds}s"
+  # PIPESTATUS is read right after the pipeline: behind `|| true` it would be `true`'s (a
+  # crash was reported as success and its input deleted with the scratch directory).
+  set +e
   cargo fuzz run --sanitizer none --target-dir "$target_dir" "$t" "$work" "seeds/$t" "${extra[@]}" -- \
     -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$scratch/artifacts-$t/" -dict=starlark.dict 2>&1 |
-    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY|.*panicked)' || true
-  if [ "${PIPESTATUS[0]}" != 0 ]; then
+    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY|.*panicked)'
+  status="${PIPESTATUS[0]}"
+  set -e
+  if [ "$status" != 0 ]; then
     echo "fuzz $t FAILED; inputs kept in $here/artifacts/$t" >&2
     mkdir -p "artifacts/$t" && cp "$scratch/artifacts-$t/"* "artifacts/$t/" 2>/dev/null || true
     exit 1
