@@ -28,11 +28,13 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$scratch/artifacts-$t"
   extra=()
   case "$t" in starlark | workspace) extra=(../../corpus) ;; esac
+  # Seed directories that exist (git keeps no empty directory).
+  if [ -d "seeds/$t" ]; then extra+=("seeds/$t"); fi
   echo "fuzz $t: ${seconds}s"
   # PIPESTATUS is read right after the pipeline: behind `|| true` it would be `true`'s (a
   # crash was reported as success and its input deleted with the scratch directory).
   set +e
-  cargo fuzz run --sanitizer none --target-dir "$target_dir" "$t" "$work" "seeds/$t" "${extra[@]}" -- \
+  cargo fuzz run --sanitizer none --target-dir "$target_dir" "$t" "$work" "${extra[@]}" -- \
     -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$scratch/artifacts-$t/" -dict=starlark.dict 2>&1 |
     grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY|.*panicked)'
