@@ -455,8 +455,8 @@ impl Analysis {
             .values()
             .filter(|t| t.file == file)
             .map(|t| Symbol {
-                name: t.label.name.clone(),
-                detail: Some(t.kind.clone()),
+                name: t.label.name.to_string(),
+                detail: Some(t.kind.to_string()),
                 kind: match t.decl {
                     Decl::ToolchainType => SymbolKind::ToolchainType,
                     Decl::Toolchain { .. } => SymbolKind::Toolchain,
@@ -537,7 +537,7 @@ impl Analysis {
                 if c.starts_with(prefix) {
                     items.push(Completion {
                         label: c,
-                        detail: Some(t.kind.clone()),
+                        detail: Some(t.kind.to_string()),
                         kind: CompletionKind::Label,
                         replace,
                     });

@@ -202,10 +202,10 @@ impl<'a> Env<'a> {
         let ctx = self.label_context(file);
         let label = ctx.resolve(module).map_err(|_| Unknown::BrokenLoad)?;
         if self.ws.repo(&label.repo).is_none() {
-            return Err(Unknown::InvisibleRepo(label.repo.0.clone()));
+            return Err(Unknown::InvisibleRepo(label.repo.0.to_string()));
         }
         let path = if label.package.is_empty() {
-            label.name.clone()
+            label.name.to_string()
         } else {
             format!("{}/{}", label.package, label.name)
         };

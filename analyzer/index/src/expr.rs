@@ -192,7 +192,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             _ => ExprKind::Unknown,
         },
         "list" | "tuple" | "expression_list" => {
-            let mut items = Vec::new();
+            let mut items = Vec::with_capacity(node.named_child_count());
             for child in named_children(node) {
                 if child.kind() == "comment" {
                     continue;
@@ -210,7 +210,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             }
         }
         "dictionary" => {
-            let mut pairs = Vec::new();
+            let mut pairs = Vec::with_capacity(node.named_child_count());
             let mut complete = true;
             for child in named_children(node) {
                 match child.kind() {
@@ -475,6 +475,12 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
     let Some(arguments) = node.child_by_field_name("arguments") else {
         return Some(call);
     };
+    let kwargs = named_children(arguments)
+        .filter(|a| a.kind() == "keyword_argument")
+        .count();
+    call.kwargs.reserve_exact(kwargs);
+    call.args
+        .reserve_exact(arguments.named_child_count().saturating_sub(kwargs));
     for arg in named_children(arguments) {
         match arg.kind() {
             "keyword_argument" => {

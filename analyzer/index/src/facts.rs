@@ -5,7 +5,7 @@
 //! small, independent of the syntax tree, and the same for edits that do not change facts.
 
 use toolcheck_syntax::{
-    named_children, node_text, string_value, FileKind, Node, SyntaxError, TextRange, Tree,
+    exact, named_children, node_text, string_value, FileKind, Node, SyntaxError, TextRange, Tree,
 };
 
 use crate::expr::{lower_call, lower_expr, Call, Expr};
@@ -114,6 +114,11 @@ pub fn lower_file(
     if text.contains("toolcheck:") {
         collect_suppressions(root, text, &mut facts);
     }
+    facts.loads = exact(facts.loads);
+    facts.bindings = exact(facts.bindings);
+    facts.functions = exact(facts.functions);
+    facts.calls = exact(facts.calls);
+    facts.statements = exact(facts.statements);
     facts
 }
 

@@ -17,6 +17,7 @@ use crate::eval::{Env, FileContext, Loc, Val, V};
 use crate::expr::{Call, Expr};
 use crate::facts::FileFacts;
 use crate::label::{
+    SmolStr,
     Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, TargetPattern,
 };
 use crate::targets::{PackageUnit, Targets};
@@ -115,7 +116,7 @@ pub enum Decl {
 pub struct Target {
     pub label: Label,
     /// The rule kind as written (`toolchain`, `platform`, `cc_library`, `my_macro`).
-    pub kind: String,
+    pub kind: SmolStr,
     pub file: FileId,
     /// The whole call statement.
     pub range: TextRange,
@@ -139,7 +140,7 @@ pub struct Target {
 pub struct Package {
     pub build_file: Option<FileId>,
     /// Target names, in declaration order.
-    pub targets: Vec<String>,
+    pub targets: Vec<SmolStr>,
     /// Whether macros or dynamic code may create targets toolcheck does not list.
     pub open: bool,
 }
@@ -1102,10 +1103,11 @@ impl WorkspaceIndex {
                         }
                         continue;
                     };
+                    let name = SmolStr::from(name);
                     package.targets.push(name.clone());
                     targets.push(Target {
                         label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
-                        kind,
+                        kind: kind.into(),
                         file: id,
                         range: call.range,
                         callee_range: call.call.func.range,
@@ -1600,7 +1602,7 @@ fn macro_targets(
     let name_kwarg = call.call.kwarg("name").map(|k| k.value.range);
     let mut created_name = false;
     for e in outcome.emitted {
-        let Some(name) = e.name().map(str::to_string) else {
+        let Some(name) = e.name().map(SmolStr::from) else {
             continue;
         };
         if matches!(
@@ -1633,7 +1635,7 @@ fn macro_targets(
         package.targets.push(name.clone());
         targets.push(Target {
             label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
-            kind: e.kind.clone(),
+            kind: e.kind.as_str().into(),
             file: id,
             range: call.range,
             callee_range: call.call.func.range,
@@ -1648,11 +1650,12 @@ fn macro_targets(
     if !created_name && package.open {
         if let Some(k) = call.call.kwarg("name") {
             if let V::Str(name) = env.eval(id, &k.value).v {
+                let name = SmolStr::from(name);
                 if !package.targets.contains(&name) {
                     package.targets.push(name.clone());
                     targets.push(Target {
                         label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
-                        kind: callee,
+                        kind: callee.into(),
                         file: id,
                         range: call.range,
                         callee_range: call.call.func.range,

@@ -8,16 +8,17 @@
 use std::fmt;
 
 use rustc_hash::FxHashMap;
+pub use smol_str::SmolStr;
 
 /// A canonical repository name. The main repository is `""`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RepoName(pub String);
+pub struct RepoName(pub SmolStr);
 
 impl RepoName {
     pub fn main() -> RepoName {
-        RepoName(String::new())
+        RepoName(SmolStr::default())
     }
-    pub fn new(name: impl Into<String>) -> RepoName {
+    pub fn new(name: impl Into<SmolStr>) -> RepoName {
         RepoName(name.into())
     }
     pub fn is_main(&self) -> bool {
@@ -29,15 +30,18 @@ impl RepoName {
 }
 
 /// A fully resolved label: canonical repository, package path and target name.
+///
+/// The parts are [`SmolStr`]s: a workspace holds a label for every target and reference,
+/// most parts fit inline (no allocation), and longer ones are shared on clone.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label {
     pub repo: RepoName,
-    pub package: String,
-    pub name: String,
+    pub package: SmolStr,
+    pub name: SmolStr,
 }
 
 impl Label {
-    pub fn new(repo: RepoName, package: impl Into<String>, name: impl Into<String>) -> Label {
+    pub fn new(repo: RepoName, package: impl Into<SmolStr>, name: impl Into<SmolStr>) -> Label {
         Label {
             repo,
             package: package.into(),
@@ -73,11 +77,11 @@ impl fmt::Display for Label {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PackageId {
     pub repo: RepoName,
-    pub path: String,
+    pub path: SmolStr,
 }
 
 impl PackageId {
-    pub fn new(repo: RepoName, path: impl Into<String>) -> PackageId {
+    pub fn new(repo: RepoName, path: impl Into<SmolStr>) -> PackageId {
         PackageId {
             repo,
             path: path.into(),
@@ -294,13 +298,13 @@ impl RawLabel {
             },
         };
         let package = match &self.package {
-            Some(p) => p.clone(),
-            None => ctx.package.to_string(),
+            Some(p) => SmolStr::from(p.as_str()),
+            None => SmolStr::from(ctx.package),
         };
         Ok(Label {
             repo,
             package,
-            name: self.name.clone(),
+            name: SmolStr::from(self.name.as_str()),
         })
     }
 }
@@ -339,7 +343,7 @@ pub struct LabelContext<'a> {
     pub mapping: &'a RepoMapping,
 }
 
-static MAIN: RepoName = RepoName(String::new());
+static MAIN: RepoName = RepoName(SmolStr::new_inline(""));
 
 impl<'a> LabelContext<'a> {
     pub fn main_root(mapping: &'a RepoMapping) -> LabelContext<'a> {
@@ -421,7 +425,7 @@ impl TargetPattern {
                 p.repo == pkg.repo
                     && (p.path.is_empty()
                         || pkg.path == p.path
-                        || (pkg.path.starts_with(&p.path)
+                        || (pkg.path.starts_with(p.path.as_str())
                             && pkg.path.as_bytes().get(p.path.len()) == Some(&b'/')))
             }
         }

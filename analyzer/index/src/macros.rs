@@ -294,8 +294,8 @@ pub(crate) fn contains(container: &V, item: &V) -> Option<bool> {
 pub(crate) fn value_attr(o: &Val, attr: &str) -> Option<V> {
     match &o.v {
         V::Label(l) => Some(match attr {
-            "name" => V::Str(l.name.clone()),
-            "package" => V::Str(l.package.clone()),
+            "name" => V::Str(l.name.to_string()),
+            "package" => V::Str(l.package.to_string()),
             "workspace_name" | "repo_name" => V::Str(l.repo.as_str().to_string()),
             "workspace_root" => V::Str(if l.repo.is_main() {
                 String::new()

@@ -72,7 +72,7 @@ def platforms(prefix = "p"):
     ]);
     let names: Vec<String> = index
         .packages()
-        .flat_map(|(_, p)| p.targets.clone())
+        .flat_map(|(_, p)| p.targets.iter().map(|t| t.to_string()))
         .collect();
     assert_eq!(
         names,
@@ -190,7 +190,7 @@ def tcs(name, flag):
         index
             .packages()
             .map(|(_, p)| p)
-            .find(|p| p.targets.contains(&"t".to_string()))
+            .find(|p| p.targets.iter().any(|t| t == "t"))
             .unwrap()
             .open
     );

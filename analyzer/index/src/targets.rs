@@ -49,11 +49,16 @@ impl PackageUnit {
             .map(|t| seen.insert(t.label.name.as_str()))
             .collect();
         drop(seen);
-        let targets: Vec<Target> = declared
-            .into_iter()
-            .zip(keep)
-            .filter_map(|(t, keep)| keep.then_some(t))
-            .collect();
+        // Collecting in place would keep the pushed vector's spare capacity.
+        let targets: Vec<Target> = toolcheck_syntax::exact(
+            declared
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(t, keep)| keep.then_some(t))
+                .collect(),
+        );
+        let mut package = package;
+        package.targets = toolcheck_syntax::exact(package.targets);
         let mut by_name: Vec<u32> = (0..targets.len() as u32).collect();
         by_name.sort_by(|&a, &b| {
             targets[a as usize]

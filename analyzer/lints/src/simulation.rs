@@ -8,7 +8,7 @@ use toolcheck_index::index::{
     Decl, RefList, RefOne, RegistrationKind, RegistrationOrigin, RuleDecl, Target,
     TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
-use toolcheck_index::label::PackageId;
+use toolcheck_index::label::{PackageId, SmolStr};
 use toolcheck_index::label::{Label, RepoName};
 use toolcheck_index::targets::{PackageUnit, Targets};
 use toolcheck_index::workspace::Workspace;
@@ -175,7 +175,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                 }),
             )
         }
-        Decl::OtherNative => (TargetKind::Other(t.kind.clone()), Entry::Plain),
+        Decl::OtherNative => (TargetKind::Other(t.kind.to_string()), Entry::Plain),
         Decl::StarlarkRule { name, .. } => (TargetKind::Other(name.clone()), Entry::Plain),
         // A macro call: the target probably exists but its kind is unknown; its
         // package is open, so resolution treats its labels as unknown.
@@ -234,8 +234,12 @@ impl TargetSource for IndexTargets {
         model_entry(t, &mut FxHashSet::default()).map(|(kind, _)| kind)
     }
 
-    fn package(&self, pkg: &PackageId) -> Option<Vec<String>> {
+    fn package(&self, pkg: &PackageId) -> Option<Vec<SmolStr>> {
         self.0.package(pkg).map(|p| p.targets.clone())
+    }
+
+    fn has_package(&self, pkg: &PackageId) -> bool {
+        self.0.package(pkg).is_some()
     }
 
     fn each_package(&self, f: &mut dyn FnMut(&PackageId)) {

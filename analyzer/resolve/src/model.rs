@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
-use toolcheck_index::label::{Label, PackageId, TargetPattern};
+use toolcheck_index::label::{Label, PackageId, SmolStr, TargetPattern};
 
 /// A value the workspace either states or leaves unknowable statically (a `select()`, a
 /// value computed by a macro or a repository rule, a load from an unreadable repository).
@@ -188,7 +188,9 @@ pub trait TargetSource: Send + Sync {
     /// The kind of a target missing from [`Model::targets`].
     fn kind(&self, label: &Label) -> Option<TargetKind>;
     /// The target names of a package missing from [`Model::packages`].
-    fn package(&self, pkg: &PackageId) -> Option<Vec<String>>;
+    fn package(&self, pkg: &PackageId) -> Option<Vec<SmolStr>>;
+    /// Whether it knows the package (without copying its names).
+    fn has_package(&self, pkg: &PackageId) -> bool;
     /// Calls `f` with every package it knows.
     fn each_package(&self, f: &mut dyn FnMut(&PackageId));
 }
@@ -218,7 +220,7 @@ pub struct Model {
     pub toolchains: FxHashMap<Label, Toolchain>,
     pub config_settings: FxHashMap<Label, ConfigSetting>,
     /// Target names per package (any order; the simulator sorts as Bazel does).
-    pub packages: BTreeMap<PackageId, Vec<String>>,
+    pub packages: BTreeMap<PackageId, Vec<SmolStr>>,
     /// Packages whose target list is incomplete (a macro or an unreadable file could add
     /// targets): wildcard expansion over them is marked as possibly incomplete.
     /// A set: looked up once per missing label, so a list would make checks quadratic.
@@ -247,7 +249,7 @@ impl Model {
     }
 
     /// The target names of a package, from [`Model::packages`] or the external source.
-    pub fn package_names(&self, pkg: &PackageId) -> Option<std::borrow::Cow<'_, [String]>> {
+    pub fn package_names(&self, pkg: &PackageId) -> Option<std::borrow::Cow<'_, [SmolStr]>> {
         if let Some(names) = self.packages.get(pkg) {
             return Some(std::borrow::Cow::Borrowed(names.as_slice()));
         }
@@ -265,7 +267,7 @@ impl Model {
                 .external
                 .0
                 .as_ref()
-                .is_some_and(|e| e.package(pkg).is_some())
+                .is_some_and(|e| e.has_package(pkg))
     }
 
     /// Every package, from [`Model::packages`] and the external source (possibly twice).

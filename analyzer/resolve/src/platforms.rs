@@ -64,7 +64,7 @@ impl MissingTarget {
 /// Bazel's `PackageIdentifier` display: `pkg` in the main repository, `@repo//pkg` elsewhere.
 pub fn package_display(pkg: &toolcheck_index::label::PackageId) -> String {
     if pkg.repo.is_main() {
-        pkg.path.clone()
+        pkg.path.to_string()
     } else {
         pkg.to_string()
     }

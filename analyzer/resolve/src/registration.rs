@@ -22,7 +22,7 @@
 use std::cmp::Ordering;
 
 use rustc_hash::FxHashSet;
-use toolcheck_index::label::{Label, PackageId, TargetPattern};
+use toolcheck_index::label::{Label, PackageId, SmolStr, TargetPattern};
 
 use crate::model::{BazelVersion, Config, Known, Model, Origin, Registration, TargetKind};
 use crate::platforms::{
@@ -535,7 +535,7 @@ fn expand_package(
     let Some(names) = model.package_names(pkg) else {
         return;
     };
-    let mut names: Vec<&String> = names.iter().collect();
+    let mut names: Vec<&SmolStr> = names.iter().collect();
     names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     names.dedup();
     for name in names {

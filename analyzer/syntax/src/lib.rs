@@ -393,9 +393,41 @@ pub fn node_text<'a>(node: Node<'_>, text: &'a str) -> &'a str {
     text.get(node.start_byte()..node.end_byte()).unwrap_or("")
 }
 
+/// `v` with no spare capacity. Facts and targets live as long as the workspace, and a
+/// `Vec` grown by pushing keeps up to half its allocation unused; `shrink_to_fit` may keep
+/// the block (allocators avoid moving a shrink of less than half), so this copies.
+pub fn exact<T>(v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    out.extend(v);
+    out
+}
+
 /// Iterates over the named children of `node` without holding a cursor borrow.
+///
+/// A cursor of its own walks the children once: `Node::named_child(i)` starts over from the
+/// first child on every call, which made a file's 100,000 top-level statements (or a list
+/// of as many items) quadratic to lower.
 pub fn named_children(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
-    (0..node.named_child_count() as u32).filter_map(move |i| node.named_child(i))
+    let mut cursor = node.walk();
+    let mut started = false;
+    std::iter::from_fn(move || loop {
+        let moved = if started {
+            cursor.goto_next_sibling()
+        } else {
+            started = true;
+            cursor.goto_first_child()
+        };
+        if !moved {
+            return None;
+        }
+        let child = cursor.node();
+        if child.is_named() {
+            return Some(child);
+        }
+    })
 }
 
 #[cfg(test)]

@@ -15,8 +15,7 @@ pub fn string_value(node: Node<'_>, text: &str) -> Option<StringValue> {
         "string" => decode_one(node, text).map(|value| StringValue { value }),
         "concatenated_string" => {
             let mut value = String::new();
-            for i in 0..node.named_child_count() as u32 {
-                let part = node.named_child(i)?;
+            for part in crate::named_children(node) {
                 value.push_str(&decode_one(part, text)?);
             }
             Some(StringValue { value })
