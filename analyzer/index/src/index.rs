@@ -17,8 +17,7 @@ use crate::eval::{Env, FileContext, Loc, Val, V};
 use crate::expr::{Call, Expr};
 use crate::facts::FileFacts;
 use crate::label::{
-    SmolStr,
-    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, TargetPattern,
+    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern,
 };
 use crate::targets::{PackageUnit, Targets};
 use crate::workspace::{FileId, Workspace};
@@ -488,17 +487,17 @@ impl WorkspaceIndex {
         for &id in &changed_build {
             affected[id.0 as usize] = true;
         }
-        let kind_affected = |k: FileKind| {
-            ws.file_ids()
-                .filter(|id| affected[id.0 as usize] && ws.file(*id).kind == k)
-                .collect::<Vec<_>>()
-        };
-        // WORKSPACE registrations run macros from .bzl files.
-        if self.modes.workspace && !kind_affected(FileKind::Workspace).is_empty() {
-            globals_changed = true;
+        // The affected files by kind, in file order, in one pass.
+        let (mut builds, mut bzls) = (Vec::new(), Vec::new());
+        for id in ws.file_ids().filter(|id| affected[id.0 as usize]) {
+            match ws.file(id).kind {
+                FileKind::Build => builds.push(id),
+                FileKind::Bzl => bzls.push(id),
+                // WORKSPACE registrations run macros from .bzl files.
+                FileKind::Workspace if self.modes.workspace => globals_changed = true,
+                _ => {}
+            }
         }
-        let builds = kind_affected(FileKind::Build);
-        let bzls = kind_affected(FileKind::Bzl);
         let mut index = if globals_changed {
             let g = Self::globals(
                 ws,

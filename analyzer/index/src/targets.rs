@@ -98,6 +98,9 @@ fn package_hash(repo: &RepoName, path: &str) -> u64 {
 struct Layout {
     ordered: BTreeMap<PackageId, Vec<FileId>>,
     by_hash: FxHashMap<u64, Vec<FileId>>,
+    /// BUILD files that share their package with another one (a directory with both
+    /// `BUILD` and `BUILD.bazel`): only their targets need an owner check.
+    shared: rustc_hash::FxHashSet<FileId>,
 }
 
 /// Every package and target of the workspace, by BUILD file.
@@ -122,6 +125,13 @@ impl Targets {
                 .or_default()
                 .push(file);
         }
+        layout.shared = layout
+            .ordered
+            .values()
+            .filter(|files| files.len() > 1)
+            .flatten()
+            .copied()
+            .collect();
         Targets {
             units,
             layout: Arc::new(layout),
@@ -178,11 +188,11 @@ impl Targets {
 
     /// Every target, by BUILD file in file order, then in declaration order.
     pub fn values(&self) -> impl Iterator<Item = &Target> {
-        self.units().flat_map(move |u| {
-            let alone = self.files_of(&u.id.repo, &u.id.path).nth(1).is_none();
-            u.targets
-                .iter()
-                .filter(move |t| alone || self.owner(t).is_some_and(|o| std::ptr::eq(o, u)))
+        self.units.iter().enumerate().flat_map(move |(i, u)| {
+            let u = u.as_deref();
+            let alone = !self.layout.shared.contains(&FileId(i as u32));
+            u.into_iter()
+                .flat_map(move |u| u.targets.iter().filter(move |t| alone || self.owns(u, t)))
         })
     }
 
@@ -199,25 +209,27 @@ impl Targets {
     ) -> impl Iterator<Item = &'a Target> + use<'a, F> {
         let units = self.units.iter().enumerate().filter_map(move |(i, u)| {
             let u = u.as_deref()?;
-            keep(FileId(i as u32)).then_some(u)
+            let file = FileId(i as u32);
+            keep(file).then_some((file, u))
         });
-        units.flat_map(move |u| {
-            let alone = self.files_of(&u.id.repo, &u.id.path).nth(1).is_none();
+        units.flat_map(move |(file, u)| {
+            let alone = !self.layout.shared.contains(&file);
             let mut v: Vec<&Target> = u
                 .targets
                 .iter()
-                .filter(|t| alone || self.owner(t).is_some_and(|o| std::ptr::eq(o, u)))
+                .filter(|t| alone || self.owns(u, t))
                 .collect();
             v.sort_by_key(|t| t.range.start);
             v
         })
     }
 
-    /// The unit whose declaration of `t`'s label wins (the first BUILD file of the package
-    /// that declares the name).
-    fn owner(&self, t: &Target) -> Option<&PackageUnit> {
+    /// Whether `u`'s declaration of `t`'s label wins: `u` is the first BUILD file of the
+    /// package that declares the name.
+    fn owns(&self, u: &PackageUnit, t: &Target) -> bool {
         self.files_of(&t.label.repo, &t.label.package)
-            .find(|u| u.target(&t.label.name).is_some())
+            .find(|o| o.target(&t.label.name).is_some())
+            .is_some_and(|o| std::ptr::eq(o, u))
     }
 
     /// Every target's label, in the order of [`values`](Self::values).

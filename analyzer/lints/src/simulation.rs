@@ -8,8 +8,8 @@ use toolcheck_index::index::{
     Decl, RefList, RefOne, RegistrationKind, RegistrationOrigin, RuleDecl, Target,
     TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
-use toolcheck_index::label::{PackageId, SmolStr};
 use toolcheck_index::label::{Label, RepoName};
+use toolcheck_index::label::{PackageId, SmolStr};
 use toolcheck_index::targets::{PackageUnit, Targets};
 use toolcheck_index::workspace::Workspace;
 use toolcheck_resolve::model::{

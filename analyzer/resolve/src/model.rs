@@ -263,11 +263,7 @@ impl Model {
     /// Whether a package exists (has a BUILD file toolcheck read).
     pub fn has_package(&self, pkg: &PackageId) -> bool {
         self.packages.contains_key(pkg)
-            || self
-                .external
-                .0
-                .as_ref()
-                .is_some_and(|e| e.has_package(pkg))
+            || self.external.0.as_ref().is_some_and(|e| e.has_package(pkg))
     }
 
     /// Every package, from [`Model::packages`] and the external source (possibly twice).

@@ -462,8 +462,12 @@ fn expand(
                 });
                 let mut packages: Vec<&PackageId> = matching
                     .iter()
-                    .chain(model.open_packages.iter())
-                    .filter(|pkg| reg.pattern.matches_package(pkg))
+                    .chain(
+                        model
+                            .open_packages
+                            .iter()
+                            .filter(|pkg| reg.pattern.matches_package(pkg)),
+                    )
                     .collect();
                 packages.sort();
                 packages.dedup();
