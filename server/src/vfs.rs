@@ -117,6 +117,170 @@ fn rel_path(path: &Path, base: &Path) -> String {
         .join("/")
 }
 
+/// What a directory walk found: Starlark files (path, repository-relative path, kind) and
+/// problems, both in walk order (depth first, entries by name).
+#[derive(Default)]
+struct Walked {
+    found: Vec<(PathBuf, String, FileKind)>,
+    problems: Vec<(PathBuf, String)>,
+}
+
+impl Walked {
+    fn append(&mut self, mut other: Walked) {
+        self.found.append(&mut other.found);
+        self.problems.append(&mut other.problems);
+    }
+}
+
+/// One repository's directory walk. Each directory is listed once and its entries' types come
+/// from the listing, so only symlinks cost a `stat`; a nested workspace is recognised by its
+/// marker files in that listing. Subdirectories are walked in parallel and their results
+/// joined in name order, so the order does not depend on scheduling.
+struct Walk<'a> {
+    canonical_root: &'a Path,
+    bazelignore: &'a [String],
+    /// The user's `--ignore` globs (main repository only).
+    ignore: Option<&'a globset::GlobSet>,
+}
+
+impl Walk<'_> {
+    /// Walks directory `path` (`rel` inside the repository, `canon` its canonical path,
+    /// `ancestors` the canonical paths above it).
+    fn dir(&self, path: &Path, rel: &str, canon: &Path, ancestors: &[&Path], out: &mut Walked) {
+        let entries = match fs::read_dir(path) {
+            Ok(rd) => rd,
+            Err(e) => {
+                out.problems
+                    .push((path.to_path_buf(), format!("cannot read: {e}")));
+                return;
+            }
+        };
+        let mut listed: Vec<(std::ffi::OsString, fs::FileType)> = Vec::new();
+        for entry in entries {
+            match entry.and_then(|e| Ok((e.file_name(), e.file_type()?))) {
+                Ok(pair) => listed.push(pair),
+                Err(e) => out
+                    .problems
+                    .push((path.to_path_buf(), format!("cannot read: {e}"))),
+            }
+        }
+        // A nested workspace is a separate root, not part of this repository.
+        if !rel.is_empty()
+            && listed.iter().any(|(name, ty)| {
+                ROOT_MARKERS.iter().any(|m| name == *m)
+                    && (ty.is_file() || ty.is_symlink() && path.join(name).is_file())
+            })
+        {
+            return;
+        }
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut chain: Vec<&Path> = ancestors.to_vec();
+        chain.push(canon);
+        // Entries in order; a subdirectory is walked where it sits in that order.
+        enum Item {
+            Done(Walked),
+            Dir(PathBuf, String, PathBuf),
+        }
+        let mut items: Vec<Item> = Vec::with_capacity(listed.len());
+        for (name, ty) in listed {
+            let name_str = name.to_string_lossy();
+            let full = path.join(&name);
+            let child_rel = if rel.is_empty() {
+                name_str.to_string()
+            } else {
+                format!("{rel}/{name_str}")
+            };
+            let mut done = Walked::default();
+            let (ty, child_canon) = if ty.is_symlink() {
+                let target = match fs::canonicalize(&full) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        done.problems
+                            .push((full, format!("cannot resolve symlink: {e}")));
+                        items.push(Item::Done(done));
+                        continue;
+                    }
+                };
+                if !target.starts_with(self.canonical_root) {
+                    done.problems.push((
+                        full,
+                        "symlink points outside the repository; not read".to_string(),
+                    ));
+                    items.push(Item::Done(done));
+                    continue;
+                }
+                match fs::metadata(&full) {
+                    Ok(m) => (m.file_type(), target),
+                    Err(e) => {
+                        done.problems.push((full, format!("cannot read: {e}")));
+                        items.push(Item::Done(done));
+                        continue;
+                    }
+                }
+            } else {
+                (ty, canon.join(&name))
+            };
+            if ty.is_dir() {
+                if !self.enter(&name_str, &child_rel, rel.is_empty()) {
+                    continue;
+                }
+                if chain.iter().any(|a| *a == child_canon) {
+                    done.problems
+                        .push((full, "symlink loop; not followed".to_string()));
+                    items.push(Item::Done(done));
+                    continue;
+                }
+                items.push(Item::Dir(full, child_rel, child_canon));
+                continue;
+            }
+            if !ty.is_file() || self.ignore.is_some_and(|g| g.is_match(&child_rel)) {
+                continue;
+            }
+            let Some(kind) = FileKind::from_file_name(&name_str) else {
+                continue;
+            };
+            if kind == FileKind::Bazelrc {
+                continue;
+            }
+            done.found.push((full, child_rel, kind));
+            items.push(Item::Done(done));
+        }
+        let dirs = items.iter().filter(|i| matches!(i, Item::Dir(..))).count();
+        let walk_one = |item: Item| match item {
+            Item::Done(w) => w,
+            Item::Dir(full, child_rel, child_canon) => {
+                let mut w = Walked::default();
+                self.dir(&full, &child_rel, &child_canon, &chain, &mut w);
+                w
+            }
+        };
+        let results: Vec<Walked> = if dirs > 1 {
+            items.into_par_iter().map(walk_one).collect()
+        } else {
+            items.into_iter().map(walk_one).collect()
+        };
+        for w in results {
+            out.append(w);
+        }
+    }
+
+    /// Whether to walk into a directory (`top`: directly under the repository root).
+    fn enter(&self, name: &str, rel: &str, top: bool) -> bool {
+        if name == ".git" || top && name.starts_with("bazel-") {
+            return false;
+        }
+        if self.bazelignore.iter().any(|i| {
+            rel == *i
+                || rel
+                    .strip_prefix(i.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        }) {
+            return false;
+        }
+        !self.ignore.is_some_and(|g| g.is_match(rel))
+    }
+}
+
 impl Loader {
     fn display(&self, path: &Path) -> String {
         match path.strip_prefix(&self.root) {
@@ -137,95 +301,15 @@ impl Loader {
 
     /// Walks one repository directory and adds its Starlark files.
     fn walk_repo(&mut self, repo: &RepoName, dir: &Path, bazelignore: &[String]) {
-        let mut found: Vec<(PathBuf, String, FileKind)> = Vec::new();
-        let mut problems: Vec<(PathBuf, String)> = Vec::new();
         let canonical_dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let is_main = repo.is_main();
-        let walker = walkdir::WalkDir::new(dir)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                if e.depth() == 0 {
-                    return true;
-                }
-                let name = e.file_name().to_string_lossy();
-                let rel = rel_path(e.path(), dir);
-                if e.file_type().is_dir() {
-                    if e.depth() == 1 && (name.starts_with("bazel-") || name == ".git") {
-                        return false;
-                    }
-                    if name == ".git"
-                        || bazelignore
-                            .iter()
-                            .any(|i| rel == *i || rel.starts_with(&format!("{i}/")))
-                    {
-                        return false;
-                    }
-                    // A nested workspace is a separate root, not part of this repository.
-                    if ROOT_MARKERS.iter().any(|m| e.path().join(m).is_file()) {
-                        return false;
-                    }
-                }
-                !(is_main && self.ignore.is_match(&rel))
-            });
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let path = e
-                        .path()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_else(|| dir.to_path_buf());
-                    let msg = if e.loop_ancestor().is_some() {
-                        "symlink loop; not followed".to_string()
-                    } else {
-                        format!(
-                            "cannot read: {}",
-                            e.io_error()
-                                .map(|i| i.to_string())
-                                .unwrap_or_else(|| e.to_string())
-                        )
-                    };
-                    problems.push((path, msg));
-                    continue;
-                }
-            };
-            if entry.path_is_symlink() {
-                match fs::canonicalize(entry.path()) {
-                    Ok(target) if target.starts_with(&canonical_dir) => {}
-                    Ok(_) => {
-                        problems.push((
-                            entry.path().to_path_buf(),
-                            "symlink points outside the repository; not read".to_string(),
-                        ));
-                        continue;
-                    }
-                    Err(e) => {
-                        problems.push((
-                            entry.path().to_path_buf(),
-                            format!("cannot resolve symlink: {e}"),
-                        ));
-                        continue;
-                    }
-                }
-            }
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy();
-            let Some(kind) = FileKind::from_file_name(&name) else {
-                continue;
-            };
-            if kind == FileKind::Bazelrc {
-                continue;
-            }
-            found.push((
-                entry.path().to_path_buf(),
-                rel_path(entry.path(), dir),
-                kind,
-            ));
-        }
+        let walk = Walk {
+            canonical_root: &canonical_dir,
+            bazelignore,
+            ignore: repo.is_main().then_some(&self.ignore),
+        };
+        let mut out = Walked::default();
+        walk.dir(dir, "", &canonical_dir, &[], &mut out);
+        let Walked { found, problems } = out;
         for (path, msg) in problems {
             self.problem(&path, None, msg, false);
         }
@@ -560,11 +644,13 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 /// Returns the text and, if something was off, a problem message and whether it is an error.
 fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String, bool)>)> {
     use std::io::Read;
-    // Opening a FIFO would block until a writer comes: look before opening.
-    if !fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let file = fs::File::open(path)?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Opening a FIFO would block until a writer comes: open without blocking (no effect on
+    // a regular file's reads), then look at what was opened.
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
