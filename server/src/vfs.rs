@@ -192,6 +192,11 @@ impl Walk<'_> {
             };
             let mut done = Walked::default();
             let (ty, child_canon) = if ty.is_symlink() {
+                // Skipped paths (`bazel-*` convenience links, `.bazelignore`) are skipped
+                // before the link is looked at: they point into the output base.
+                if !self.enter(&name_str, &child_rel, rel.is_empty()) {
+                    continue;
+                }
                 let target = match fs::canonicalize(&full) {
                     Ok(t) => t,
                     Err(e) => {

@@ -351,13 +351,62 @@ fn collect_errors(root: Node<'_>, text: &str, out: &mut Vec<SyntaxError>) {
     }
 }
 
-/// A cheap textual prefilter: files without any of these tokens cannot hold a Python-only
-/// construct, so clean files skip the full tree walk.
+/// A cheap textual prefilter: a file can hold a Python-only construct (which `has_error` does
+/// not flag) only if it has one of their tokens. Keywords count only as whole words
+/// (`exec_compatible_with` holds neither `exec` nor `with`), a decorator only at the start of
+/// a line, and a string prefix only right before a quote: plain substrings matched almost
+/// every BUILD file (`@repo//...` labels, `*_compatible_with`) and sent it through a second
+/// walk of its whole tree. Anything not ASCII counts as a word boundary, so the filter stays
+/// a superset of what the grammar accepts.
 fn may_contain_python_only(text: &str) -> bool {
-    const TOKENS: [&str; 10] = [
-        "while", "with", "del ", "@", ":=", "...", "print ", "exec", "f\"", "f'",
-    ];
-    TOKENS.iter().any(|t| text.contains(t))
+    if text.contains(":=") || text.contains("...") {
+        return true;
+    }
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let word_at = |i: usize, w: &str| {
+        let end = i + w.len();
+        b[i..].starts_with(w.as_bytes())
+            && (i == 0 || !ident(b[i - 1]))
+            && (end >= b.len() || !ident(b[end]))
+    };
+    // Only blanks since the start of the line (a decorator's `@` must come first).
+    let mut line_blank = true;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'w' if word_at(i, "while") || word_at(i, "with") => return true,
+            b'd' if word_at(i, "del") => return true,
+            b'e' if word_at(i, "exec") => return true,
+            b'p' if word_at(i, "print") && b.get(i + 5).is_some_and(u8::is_ascii_whitespace) => {
+                return true
+            }
+            b'@' if line_blank => return true,
+            b'"' | b'\'' => {
+                // A string prefix (`f`, `rf`, `Fr`, ...: at most two letters) that starts
+                // a word; a longer run of these letters ends an identifier.
+                let prefix = b[..i]
+                    .iter()
+                    .rev()
+                    .take(3)
+                    .take_while(|p| matches!(p, b'r' | b'R' | b'b' | b'B' | b'f' | b'F'))
+                    .count();
+                let start = i - prefix;
+                if (1..=2).contains(&prefix)
+                    && b[start..i].iter().any(|p| matches!(p, b'f' | b'F'))
+                    && (start == 0 || !ident(b[start - 1]))
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        line_blank = match c {
+            b'\n' => true,
+            b' ' | b'\t' | b'\r' | 0x0c => line_blank,
+            _ => false,
+        };
+    }
+    false
 }
 
 fn is_fstring(node: Node<'_>, text: &str) -> bool {
@@ -470,6 +519,43 @@ mod tests {
     fn python_only_constructs_are_errors() {
         let p = parse("while True:\n    pass\n");
         assert!(p.errors.iter().any(|e| e.message.contains("while")));
+    }
+
+    /// The prefilter lets every Python-only construct through (a full walk then reports it)
+    /// and skips the walk for ordinary BUILD text full of `@repo` labels and `*_with`
+    /// attributes.
+    #[test]
+    fn python_only_prefilter_is_a_superset() {
+        let flagged = [
+            "while x:\n    pass\n",
+            "x = 1;while x: pass\n",
+            "with open(f) as g:\n    pass\n",
+            "del x\n",
+            "del(x)\n",
+            "@dec\ndef f():\n    pass\n",
+            "\r\n  \t@dec\ndef f():\n    pass\n",
+            "print \"x\"\n",
+            "exec \"x\"\n",
+            "y = (x := 1)\n",
+            "x = ...\n",
+            "x = f\"{y}\"\n",
+            "x = F'{y}'\n",
+            "x = rf\"{y}\"\n",
+            "x = [Rf\"{y}\"]\n",
+            "x = 1\néwhile = 2\n",
+        ];
+        for text in flagged {
+            assert!(may_contain_python_only(text), "{text:?}");
+        }
+        for text in [
+            "while True:\n    pass\n",
+            "del x\n",
+            "@dec\ndef f():\n    pass\n",
+        ] {
+            assert!(!parse(text).errors.is_empty(), "{text:?}");
+        }
+        let plain = "load(\"@rules_x//x:defs.bzl\", \"x_library\")\n\ntoolchain(\n    name = \"t\",\n    exec_compatible_with = [\"@platforms//os:linux\"],\n    target_compatible_with = [],\n    toolchain = \"@foo//:bar\",\n)\nprint(\"debug\")\nexecutable = buf\"x\" if withx else delta\n";
+        assert!(!may_contain_python_only(plain));
     }
 
     #[test]
