@@ -9,7 +9,7 @@
 //! [`MAX_STMTS`] per function are dropped and mark the body as truncated, so hostile input
 //! costs time proportional to its size and never deep recursion.
 
-use toolcheck_syntax::{named_children, node_text, Node, TextRange};
+use toolcheck_syntax::{field, named_children, node_text, Node, TextRange};
 
 use crate::expr::{lower_expr, Expr};
 
@@ -121,7 +121,7 @@ pub fn lower_top_level(stmts: &[Node<'_>], text: &str) -> Body {
 /// Lowers the `body` block of a function definition.
 pub fn lower_body(function: Node<'_>, text: &str) -> Body {
     let mut body = Body::default();
-    if let Some(ps) = function.child_by_field_name("parameters") {
+    if let Some(ps) = field(function, "parameters") {
         body.has_varargs = named_children(ps).any(|p| {
             matches!(
                 p.kind(),
@@ -129,7 +129,7 @@ pub fn lower_body(function: Node<'_>, text: &str) -> Body {
             ) && node_text(p, text).starts_with('*')
         });
     }
-    let Some(block) = function.child_by_field_name("body") else {
+    let Some(block) = field(function, "body") else {
         return body;
     };
     let mut l = Lowerer {
@@ -192,10 +192,9 @@ impl Lowerer<'_> {
                 for child in named_children(stmt) {
                     let kind = match child.kind() {
                         "assignment" | "augmented_assignment" => {
-                            let (Some(left), Some(right)) = (
-                                child.child_by_field_name("left"),
-                                child.child_by_field_name("right"),
-                            ) else {
+                            let (Some(left), Some(right)) =
+                                (field(child, "left"), field(child, "right"))
+                            else {
                                 continue;
                             };
                             let target = self.target(left);
@@ -208,7 +207,7 @@ impl Lowerer<'_> {
                             if child.kind() == "assignment" {
                                 StmtKind::Assign { target, value }
                             } else {
-                                if let Some(op) = child.child_by_field_name("operator") {
+                                if let Some(op) = field(child, "operator") {
                                     if op.kind() != "+=" {
                                         self.aug_ops.push((range, op.kind().to_string()));
                                     }
@@ -228,15 +227,15 @@ impl Lowerer<'_> {
             }
             "if_statement" => self.if_statement(stmt, depth),
             "for_statement" => {
-                let target = match stmt.child_by_field_name("left") {
+                let target = match field(stmt, "left") {
                     Some(l) => self.target(l),
                     None => Target::Other(Expr::unknown(range)),
                 };
-                let iter = match stmt.child_by_field_name("right") {
+                let iter = match field(stmt, "right") {
                     Some(r) => lower_expr(r, text),
                     None => Expr::unknown(range),
                 };
-                let body = match stmt.child_by_field_name("body") {
+                let body = match field(stmt, "body") {
                     Some(b) => self.block(b, depth + 1),
                     None => Vec::new(),
                 };
@@ -244,7 +243,7 @@ impl Lowerer<'_> {
             }
             "break_statement" => StmtKind::Break,
             "continue_statement" => StmtKind::Continue,
-            "function_definition" => match stmt.child_by_field_name("name") {
+            "function_definition" => match field(stmt, "name") {
                 Some(n) => StmtKind::Def(node_text(n, text).to_string()),
                 None => StmtKind::Opaque,
             },
@@ -257,11 +256,11 @@ impl Lowerer<'_> {
     /// last clause backwards (no recursion on long elif chains).
     fn if_statement(&mut self, stmt: Node<'_>, depth: u32) -> StmtKind {
         let range = TextRange::of(stmt);
-        let cond = match stmt.child_by_field_name("condition") {
+        let cond = match field(stmt, "condition") {
             Some(c) => lower_expr(c, self.text),
             None => Expr::unknown(range),
         };
-        let then = match stmt.child_by_field_name("consequence") {
+        let then = match field(stmt, "consequence") {
             Some(b) => self.block(b, depth + 1),
             None => Vec::new(),
         };
@@ -276,18 +275,18 @@ impl Lowerer<'_> {
         for c in clauses {
             match c.kind() {
                 "elif_clause" => {
-                    let cond = match c.child_by_field_name("condition") {
+                    let cond = match field(c, "condition") {
                         Some(e) => lower_expr(e, self.text),
                         None => Expr::unknown(TextRange::of(c)),
                     };
-                    let body = match c.child_by_field_name("consequence") {
+                    let body = match field(c, "consequence") {
                         Some(b) => self.block(b, depth + 1),
                         None => Vec::new(),
                     };
                     lowered.push((Some((cond, TextRange::of(c))), body));
                 }
                 "else_clause" => {
-                    let body = match c.child_by_field_name("body") {
+                    let body = match field(c, "body") {
                         Some(b) => self.block(b, depth + 1),
                         None => Vec::new(),
                     };

@@ -4,7 +4,7 @@
 //! Syntax trees are dropped after lowering (they cost 12-31x the source size); these small
 //! trees are what survives. Anything toolcheck does not model becomes [`ExprKind::Unknown`].
 
-use toolcheck_syntax::{named_children, node_text, string_value, Node, TextRange};
+use toolcheck_syntax::{field, named_children, node_text, string_value, Node, TextRange};
 
 /// Lowering gives up (yields `Unknown`) below this depth, so hostile nesting costs nothing.
 pub const MAX_EXPR_DEPTH: u32 = 48;
@@ -215,8 +215,8 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             for child in named_children(node) {
                 match child.kind() {
                     "pair" => {
-                        let k = boxed(child.child_by_field_name("key"), text, depth, range);
-                        let v = boxed(child.child_by_field_name("value"), text, depth, range);
+                        let k = boxed(field(child, "key"), text, depth, range);
+                        let v = boxed(field(child, "value"), text, depth, range);
                         pairs.push((*k, *v));
                     }
                     "comment" => {}
@@ -230,19 +230,15 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             }
         }
         "attribute" => {
-            let obj = boxed(node.child_by_field_name("object"), text, depth, range);
-            match node.child_by_field_name("attribute") {
+            let obj = boxed(field(node, "object"), text, depth, range);
+            match field(node, "attribute") {
                 Some(a) => ExprKind::Attr(obj, node_text(a, text).to_string()),
                 None => ExprKind::Unknown,
             }
         }
-        "subscript"
-            if node
-                .child_by_field_name("subscript")
-                .is_some_and(|s| s.kind() == "slice") =>
-        {
-            let object = *boxed(node.child_by_field_name("value"), text, depth, range);
-            let slice = node.child_by_field_name("subscript").expect("checked");
+        "subscript" if field(node, "subscript").is_some_and(|s| s.kind() == "slice") => {
+            let object = *boxed(field(node, "value"), text, depth, range);
+            let slice = field(node, "subscript").expect("checked");
             let mut parts: [Option<Expr>; 3] = [None, None, None];
             let mut part = 0;
             for i in 0..slice.child_count() {
@@ -266,8 +262,8 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             }))
         }
         "subscript" => {
-            let value = boxed(node.child_by_field_name("value"), text, depth, range);
-            let index = boxed(node.child_by_field_name("subscript"), text, depth, range);
+            let value = boxed(field(node, "value"), text, depth, range);
+            let index = boxed(field(node, "subscript"), text, depth, range);
             ExprKind::Index(value, index)
         }
         "call" => match lower_call(node, text, depth) {
@@ -275,9 +271,9 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             None => ExprKind::Unknown,
         },
         "binary_operator" => {
-            let op = node.child_by_field_name("operator").map(|o| o.kind());
-            let left = boxed(node.child_by_field_name("left"), text, depth, range);
-            let right = boxed(node.child_by_field_name("right"), text, depth, range);
+            let op = field(node, "operator").map(|o| o.kind());
+            let left = boxed(field(node, "left"), text, depth, range);
+            let right = boxed(field(node, "right"), text, depth, range);
             match op {
                 Some("+") => ExprKind::Add(left, right),
                 Some(op) => ExprKind::Ext(Box::new(ExtExpr::BinOp {
@@ -288,10 +284,10 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
                 None => ExprKind::Unknown,
             }
         }
-        "unary_operator" => match node.child_by_field_name("operator") {
+        "unary_operator" => match field(node, "operator") {
             Some(op) => ExprKind::Ext(Box::new(ExtExpr::Unary {
                 op: op.kind().to_string(),
-                operand: *boxed(node.child_by_field_name("argument"), text, depth, range),
+                operand: *boxed(field(node, "argument"), text, depth, range),
             })),
             None => ExprKind::Unknown,
         },
@@ -300,15 +296,12 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
         }
         "lambda" => {
             let mut params = Vec::new();
-            if let Some(ps) = node.child_by_field_name("parameters") {
+            if let Some(ps) = field(node, "parameters") {
                 for p in named_children(ps) {
                     match p.kind() {
                         "identifier" => params.push((node_text(p, text).to_string(), None)),
                         "default_parameter" => {
-                            if let (Some(n), Some(v)) = (
-                                p.child_by_field_name("name"),
-                                p.child_by_field_name("value"),
-                            ) {
+                            if let (Some(n), Some(v)) = (field(p, "name"), field(p, "value")) {
                                 params.push((
                                     node_text(n, text).to_string(),
                                     Some(lower_at(v, text, depth + 1)),
@@ -321,7 +314,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             }
             ExprKind::Ext(Box::new(ExtExpr::Lambda {
                 params,
-                body: *boxed(node.child_by_field_name("body"), text, depth, range),
+                body: *boxed(field(node, "body"), text, depth, range),
             }))
         }
         "conditional_expression" => {
@@ -338,18 +331,13 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
                 ExprKind::Unknown
             }
         }
-        "not_operator" => ExprKind::Not(boxed(
-            node.child_by_field_name("argument"),
-            text,
-            depth,
-            range,
-        )),
+        "not_operator" => ExprKind::Not(boxed(field(node, "argument"), text, depth, range)),
         "boolean_operator" => {
-            let and = node.child_by_field_name("operator").map(|o| o.kind()) == Some("and");
+            let and = field(node, "operator").map(|o| o.kind()) == Some("and");
             ExprKind::BoolOp {
                 and,
-                left: boxed(node.child_by_field_name("left"), text, depth, range),
-                right: boxed(node.child_by_field_name("right"), text, depth, range),
+                left: boxed(field(node, "left"), text, depth, range),
+                right: boxed(field(node, "right"), text, depth, range),
             }
         }
         "comparison_operator" => lower_comparison(node, text, depth).unwrap_or(ExprKind::Unknown),
@@ -418,15 +406,11 @@ fn lower_target(node: Node<'_>, text: &str, depth: u32) -> crate::body::Target {
 }
 
 fn lower_comprehension(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKind> {
-    let body = node.child_by_field_name("body")?;
+    let body = field(node, "body")?;
     let (key, value) = if node.kind() == "dictionary_comprehension" {
         (
-            lower_at(body.child_by_field_name("key")?, text, depth + 1),
-            Some(lower_at(
-                body.child_by_field_name("value")?,
-                text,
-                depth + 1,
-            )),
+            lower_at(field(body, "key")?, text, depth + 1),
+            Some(lower_at(field(body, "value")?, text, depth + 1)),
         )
     } else {
         (lower_at(body, text, depth + 1), None)
@@ -435,7 +419,7 @@ fn lower_comprehension(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKin
     for c in named_children(node) {
         match c.kind() {
             "for_in_clause" => {
-                let target = lower_target(c.child_by_field_name("left")?, text, depth + 1);
+                let target = lower_target(field(c, "left")?, text, depth + 1);
                 let mut cursor = c.walk();
                 let rights: Vec<Node<'_>> = c
                     .children_by_field_name("right", &mut cursor)
@@ -463,7 +447,7 @@ fn lower_comprehension(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKin
 
 /// Lowers a `call` node.
 pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
-    let func = lower_at(node.child_by_field_name("function")?, text, depth + 1);
+    let func = lower_at(field(node, "function")?, text, depth + 1);
     let mut call = Call {
         func,
         args: Vec::new(),
@@ -472,7 +456,7 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
         star_args: None,
         star_kwargs: None,
     };
-    let Some(arguments) = node.child_by_field_name("arguments") else {
+    let Some(arguments) = field(node, "arguments") else {
         return Some(call);
     };
     let kwargs = named_children(arguments)
@@ -484,10 +468,7 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
     for arg in named_children(arguments) {
         match arg.kind() {
             "keyword_argument" => {
-                let (Some(name), Some(value)) = (
-                    arg.child_by_field_name("name"),
-                    arg.child_by_field_name("value"),
-                ) else {
+                let (Some(name), Some(value)) = (field(arg, "name"), field(arg, "value")) else {
                     continue;
                 };
                 call.kwargs.push(Kwarg {

@@ -5,7 +5,8 @@
 //! small, independent of the syntax tree, and the same for edits that do not change facts.
 
 use toolcheck_syntax::{
-    exact, named_children, node_text, string_value, FileKind, Node, SyntaxError, TextRange, Tree,
+    exact, field, named_children, node_text, string_value, FileKind, Node, SyntaxError, TextRange,
+    Tree,
 };
 
 use crate::expr::{lower_call, lower_expr, Call, Expr};
@@ -211,10 +212,7 @@ fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
 }
 
 fn lower_assignment(node: Node<'_>, text: &str, out: &mut Vec<Binding>) {
-    let (Some(left), Some(right)) = (
-        node.child_by_field_name("left"),
-        node.child_by_field_name("right"),
-    ) else {
+    let (Some(left), Some(right)) = (field(node, "left"), field(node, "right")) else {
         return;
     };
     if left.kind() != "identifier" {
@@ -233,11 +231,11 @@ fn lower_assignment(node: Node<'_>, text: &str, out: &mut Vec<Binding>) {
 }
 
 fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
-    let name = node.child_by_field_name("name")?;
+    let name = field(node, "name")?;
     let mut params = Vec::new();
     let mut star_params = (None, None);
     let mut positional_params = None;
-    if let Some(ps) = node.child_by_field_name("parameters") {
+    if let Some(ps) = field(node, "parameters") {
         for p in named_children(ps) {
             match p.kind() {
                 "list_splat_pattern" | "keyword_separator" => {
@@ -253,10 +251,7 @@ fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
                 }
                 "identifier" => params.push((node_text(p, text).to_string(), None)),
                 "default_parameter" | "typed_default_parameter" => {
-                    if let (Some(n), Some(v)) = (
-                        p.child_by_field_name("name"),
-                        p.child_by_field_name("value"),
-                    ) {
+                    if let (Some(n), Some(v)) = (field(p, "name"), field(p, "value")) {
                         params.push((node_text(n, text).to_string(), Some(lower_expr(v, text))));
                     }
                 }
@@ -277,7 +272,7 @@ fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
         body: crate::body::lower_body(node, text),
         range: TextRange::of(node),
     };
-    if let Some(body) = node.child_by_field_name("body") {
+    if let Some(body) = field(node, "body") {
         for stmt in named_children(body) {
             match stmt.kind() {
                 "return_statement" => match named_children(stmt).next() {

@@ -442,6 +442,45 @@ pub fn node_text<'a>(node: Node<'_>, text: &'a str) -> &'a str {
     text.get(node.start_byte()..node.end_byte()).unwrap_or("")
 }
 
+/// The fields [`field`] knows the ids of.
+const FIELD_NAMES: [&str; 17] = [
+    "value",
+    "left",
+    "body",
+    "right",
+    "name",
+    "operator",
+    "subscript",
+    "parameters",
+    "key",
+    "function",
+    "consequence",
+    "condition",
+    "argument",
+    "object",
+    "attribute",
+    "arguments",
+    "alternative",
+];
+
+/// `node`'s child in field `name`, like `Node::child_by_field_name`, which looks the name up
+/// among the grammar's field names with `strncmp` on every call (a few percent of a cold
+/// check); the ids of the fields toolcheck reads are looked up once.
+pub fn field<'t>(node: Node<'t>, name: &str) -> Option<Node<'t>> {
+    static IDS: std::sync::OnceLock<Vec<Option<std::num::NonZeroU16>>> = std::sync::OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_starlark::LANGUAGE.into();
+        FIELD_NAMES
+            .iter()
+            .map(|n| language.field_id_for_name(n))
+            .collect()
+    });
+    match FIELD_NAMES.iter().position(|n| *n == name) {
+        Some(i) => node.child_by_field_id(ids[i]?.get()),
+        None => node.child_by_field_name(name),
+    }
+}
+
 /// `v` with no spare capacity. Facts and targets live as long as the workspace, and a
 /// `Vec` grown by pushing keeps up to half its allocation unused; `shrink_to_fit` may keep
 /// the block (allocators avoid moving a shrink of less than half), so this copies.
@@ -516,6 +555,30 @@ mod tests {
     }
 
     #[test]
+    fn every_cached_field_name_is_in_the_grammar() {
+        let text = "x = f(a, b = 1)\n";
+        let p = parse(text);
+        let tree = p.tree.unwrap();
+        let call = tree
+            .root_node()
+            .named_child(0)
+            .unwrap()
+            .named_child(0)
+            .unwrap();
+        let value = field(call, "right").unwrap();
+        assert_eq!(node_text(field(value, "function").unwrap(), text), "f");
+        assert_eq!(
+            field(value, "arguments").map(|n| n.kind()),
+            value.child_by_field_name("arguments").map(|n| n.kind())
+        );
+        assert!(field(value, "no_such_field").is_none());
+        let language: tree_sitter::Language = tree_sitter_starlark::LANGUAGE.into();
+        for name in FIELD_NAMES {
+            assert!(language.field_id_for_name(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
     fn python_only_constructs_are_errors() {
         let p = parse("while True:\n    pass\n");
         assert!(p.errors.iter().any(|e| e.message.contains("while")));
@@ -567,7 +630,7 @@ mod tests {
         let root = tree.root_node();
         let first = root.named_child(0).unwrap().named_child(0).unwrap();
         assert_eq!(first.kind(), "call");
-        let callee = first.child_by_field_name("function").unwrap();
+        let callee = field(first, "function").unwrap();
         assert_eq!(node_text(callee, text), "match");
     }
 

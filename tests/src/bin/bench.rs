@@ -29,6 +29,11 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use toolcheck_ide::FileKind;
 
+// The same allocator as the `toolcheck` binary: the floors (tree-sitter's parse allocates a
+// lot) are measured under the conditions toolcheck runs in.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Opts {
     sizes: Vec<usize>,
     seed: u64,
