@@ -163,6 +163,37 @@ fn load_cycles_and_exploding_constants() {
     assert_control_reported(&run);
 }
 
+/// A loop that creates a target per iteration stops at a bound on the targets of one macro
+/// call, not after hundreds of thousands of them (found by the `workspace` fuzzer: each target
+/// costs far more downstream than the steps its iteration is charged). Toolchains the macro
+/// created before the bound still resolve.
+#[test]
+fn macro_creating_too_many_targets_is_bounded() {
+    let dir = scratch_dir("hostile-macro-targets");
+    let defs = "def per_index(name):\n    for i in range(1000):\n        for j in range(1000):\n            native.toolchain(name = \"%s_%d_%d\" % (name, i, j), toolchain = \":impl\", toolchain_type = \":type\")\n";
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", "register_toolchains(\"//m:all\")\n"),
+            CONTROL,
+            ("m/defs.bzl", defs),
+            (
+                "m/BUILD",
+                "load(\":defs.bzl\", \"per_index\")\ntoolchain_type(name = \"type\")\nfilegroup(name = \"impl\")\nper_index(name = \"a\")\n",
+            ),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+    assert!(
+        run.diags.iter().any(|(c, p, m)| c == "evaluation-limit"
+            && p == "m/BUILD"
+            && m.contains("more than 50000 targets")),
+        "{:#?}",
+        run.diags
+    );
+}
+
 /// Found while profiling the fuzz targets' slowest inputs: work a macro did without spending
 /// steps. A loop left at once (`for j in range(n): break`), a list built by repetition, and a
 /// large global list copied on every use each cost one step while doing 100,000 elements of

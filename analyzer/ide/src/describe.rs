@@ -13,6 +13,10 @@ use toolcheck_resolve::Request;
 
 use crate::Analysis;
 
+/// Entries listed in a hover before the rest is summarised as a count: a macro that declares
+/// thousands of toolchains must not produce a hover of thousands of lines.
+const HOVER_LIST_LIMIT: usize = 50;
+
 fn list(l: &RefList) -> String {
     match l {
         RefList::Known(v) if v.is_empty() => "none".to_string(),
@@ -91,7 +95,7 @@ impl Analysis {
             self.bazel_version()
         );
         let mut rank = 0;
-        let mut registered = Vec::new();
+        let mut registered = rustc_hash::FxHashSet::default();
         for (label, source) in sim.registered_toolchain_labels() {
             let Some(tc) = sim.model.toolchains.get(label) else {
                 continue;
@@ -103,7 +107,10 @@ impl Analysis {
                 continue;
             }
             rank += 1;
-            registered.push(label.clone());
+            registered.insert(label);
+            if rank > HOVER_LIST_LIMIT {
+                continue;
+            }
             let (exec, target) = match self.index().targets.get(label).map(|t| &t.decl) {
                 Some(Decl::Toolchain {
                     exec_compatible_with,
@@ -120,6 +127,8 @@ impl Analysis {
         }
         if rank == 0 {
             s.push_str("none\n");
+        } else if rank > HOVER_LIST_LIMIT {
+            let _ = writeln!(s, "… and {} more", rank - HOVER_LIST_LIMIT);
         }
         let unregistered: Vec<String> = {
             // Every declared `toolchain()` is in the model (not only the registered ones).
@@ -137,11 +146,16 @@ impl Analysis {
             v
         };
         if !unregistered.is_empty() {
+            let shown = unregistered.len().min(HOVER_LIST_LIMIT);
             let _ = write!(
                 s,
-                "\nDeclared but not registered: {}\n",
-                unregistered.join(", ")
+                "\nDeclared but not registered: {}",
+                unregistered[..shown].join(", ")
             );
+            if unregistered.len() > shown {
+                let _ = write!(s, " and {} more", unregistered.len() - shown);
+            }
+            s.push('\n');
         }
         let platforms = self.lint_context().target_platforms();
         if !platforms.is_empty() {

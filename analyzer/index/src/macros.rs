@@ -33,6 +33,10 @@ pub const MAX_STRING: usize = 1 << 20;
 pub const MAX_LIST: usize = 100_000;
 /// Deepest nesting of lists, dicts and structs a run may build.
 pub const MAX_NESTING: u32 = 32;
+/// Targets (and registrations) one macro call may create. Each costs far more downstream
+/// (labels, index, resolution) than the few steps a loop iteration is charged, so a loop run
+/// to the step budget could otherwise create hundreds of thousands.
+pub const MAX_EMITTED: usize = 50_000;
 
 /// A native rule, Starlark rule or `register_*` call made while a macro ran.
 #[derive(Clone, Debug, PartialEq)]
@@ -1174,7 +1178,14 @@ impl<'a> Env<'a> {
     fn emit(&self, kind: String, rule: Option<(FileId, usize)>, args: Args, loc: Loc) {
         let mut guard = self.run.borrow_mut();
         let Some(run) = guard.as_mut() else { return };
-        if run.in_global > 0 {
+        if run.in_global > 0 || run.limit.is_some() {
+            return;
+        }
+        if run.emitted.len() >= MAX_EMITTED {
+            run.limit = Some(LimitHit {
+                loc,
+                what: format!("a macro call created more than {MAX_EMITTED} targets"),
+            });
             return;
         }
         let e = Emitted {

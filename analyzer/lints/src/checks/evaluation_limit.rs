@@ -13,8 +13,9 @@ pub(crate) static CHECK: CheckMeta = CheckMeta {
 toolcheck evaluates the macros that BUILD and WORKSPACE files call, to learn the toolchains,
 platforms and constraints they create. Evaluation is bounded: a budget of steps per macro call,
 at most 24 nested function calls, no recursion (Starlark forbids it), strings up to 1 MiB,
-lists and `range()` up to 100,000 elements, values nested up to 32 levels. This check reports a
-macro call that hit one of these bounds, with where evaluation stopped.
+lists and `range()` up to 100,000 elements, values nested up to 32 levels, 50,000 targets per
+macro call. This check reports a macro call that hit one of these bounds, with where evaluation
+stopped.
 
 ## Why it matters
 The targets the macro would have created after that point are unknown to toolcheck: its package
