@@ -1571,8 +1571,6 @@ fn exec_groups(env: &Env<'_>, file: FileId, v: &Val) -> Option<Vec<ExecGroupDecl
     Some(out)
 }
 
-/// Adds the targets a macro call created to its package.
-#[allow(clippy::too_many_arguments)]
 /// The attributes of a macro-created target read after indexing (through
 /// [`WorkspaceIndex::target_label_list`]); the rest were turned into its [`Decl`] already.
 pub const LATER_MACRO_ATTRS: [&str; 2] = ["exec_compatible_with", "toolchains"];
@@ -1586,6 +1584,8 @@ fn kept_attrs(mut e: crate::macros::Emitted) -> crate::macros::Emitted {
     e
 }
 
+/// Adds the targets a macro call created to its package.
+#[allow(clippy::too_many_arguments)]
 fn macro_targets(
     env: &Env<'_>,
     id: FileId,
