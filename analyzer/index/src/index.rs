@@ -1579,7 +1579,8 @@ pub const LATER_MACRO_ATTRS: [&str; 2] = ["exec_compatible_with", "toolchains"];
 /// held every evaluated attribute (`srcs` lists and all), 7% of the index's memory.
 fn kept_attrs(mut e: crate::macros::Emitted) -> crate::macros::Emitted {
     e.args = Vec::new();
-    e.attrs.retain(|(n, _)| LATER_MACRO_ATTRS.contains(&n.as_str()));
+    e.attrs
+        .retain(|(n, _)| LATER_MACRO_ATTRS.contains(&n.as_str()));
     e.attrs = toolcheck_syntax::exact(e.attrs);
     e
 }
