@@ -977,7 +977,7 @@ fn dec_call(r: &mut Reader<'_>) -> Option<Call> {
         args: r.seq(dec_expr)?,
         kwargs: r.seq(|r| {
             Some(Kwarg {
-                name: r.str()?,
+                name: r.str()?.into(),
                 name_range: r.range()?,
                 value: dec_expr(r)?,
             })
@@ -1003,15 +1003,15 @@ fn dec_box(r: &mut Reader<'_>) -> Option<Box<Expr>> {
 fn dec_expr(r: &mut Reader<'_>) -> Option<Expr> {
     r.nested(|r| {
         let kind = match r.u8()? {
-            1 => ExprKind::Str(r.str()?),
+            1 => ExprKind::Str(r.str()?.into()),
             2 => ExprKind::Int(r.u64()? as i64),
             3 => ExprKind::Bool(r.bool()?),
             4 => ExprKind::None,
             5 => ExprKind::List(r.seq(dec_expr)?),
             6 => ExprKind::Tuple(r.seq(dec_expr)?),
             7 => ExprKind::Dict(r.seq(|r| Some((dec_expr(r)?, dec_expr(r)?)))?),
-            8 => ExprKind::Name(r.str()?),
-            9 => ExprKind::Attr(dec_box(r)?, r.str()?),
+            8 => ExprKind::Name(r.str()?.into()),
+            9 => ExprKind::Attr(dec_box(r)?, r.str()?.into()),
             10 => ExprKind::Index(dec_box(r)?, dec_box(r)?),
             11 => ExprKind::Call(Box::new(dec_call(r)?)),
             12 => ExprKind::Add(dec_box(r)?, dec_box(r)?),

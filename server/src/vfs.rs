@@ -587,7 +587,7 @@ type DeclaredRepo = (String, PathBuf, RepoOrigin, Option<String>, Option<String>
 
 fn kwarg_str(call: &Call, name: &str) -> Option<String> {
     call.kwarg(name).and_then(|k| match &k.value.kind {
-        ExprKind::Str(s) => Some(s.clone()),
+        ExprKind::Str(s) => Some(s.to_string()),
         _ => None,
     })
 }

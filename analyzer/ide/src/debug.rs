@@ -37,36 +37,45 @@ impl Analysis {
         let mut lines: Vec<String> = Vec::new();
         for t in index.targets.values() {
             let detail = match &t.decl {
-                Decl::Toolchain {
-                    toolchain_type,
-                    toolchain,
-                    exec_compatible_with,
-                    target_compatible_with,
-                    target_settings,
-                    ..
-                } => format!(
-                    "type={} impl={} exec={} target={} settings={}",
-                    one(toolchain_type),
-                    one(toolchain),
-                    list(exec_compatible_with),
-                    list(target_compatible_with),
-                    list(target_settings)
-                ),
-                Decl::Platform {
-                    constraint_values,
-                    parents,
-                    ..
-                } => format!(
-                    "constraints={} parents={}",
-                    list(constraint_values),
-                    list(parents)
-                ),
+                Decl::Toolchain(d_toolchain) => {
+                    let toolcheck_index::index::ToolchainDecl {
+                        toolchain_type,
+                        toolchain,
+                        exec_compatible_with,
+                        target_compatible_with,
+                        target_settings,
+                        ..
+                    } = &**d_toolchain;
+                    format!(
+                        "type={} impl={} exec={} target={} settings={}",
+                        one(toolchain_type),
+                        one(toolchain),
+                        list(exec_compatible_with),
+                        list(target_compatible_with),
+                        list(target_settings)
+                    )
+                }
+                Decl::Platform(d_platform) => {
+                    let toolcheck_index::index::PlatformDecl {
+                        constraint_values,
+                        parents,
+                        ..
+                    } = &**d_platform;
+                    format!(
+                        "constraints={} parents={}",
+                        list(constraint_values),
+                        list(parents)
+                    )
+                }
                 Decl::ConstraintValue { setting } => format!("setting={}", one(setting)),
                 Decl::ConstraintSetting { default } => format!("default={}", one(default)),
                 Decl::Alias { actual } => format!("actual={}", one(actual)),
-                Decl::ConfigSetting {
-                    constraint_values, ..
-                } => format!("constraints={}", list(constraint_values)),
+                Decl::ConfigSetting(d_configsetting) => {
+                    let toolcheck_index::index::ConfigSettingDecl {
+                        constraint_values, ..
+                    } = &**d_configsetting;
+                    format!("constraints={}", list(constraint_values))
+                }
                 Decl::ToolchainType => String::new(),
                 _ => continue,
             };

@@ -112,11 +112,10 @@ impl Analysis {
                 continue;
             }
             let (exec, target) = match self.index().targets.get(label).map(|t| &t.decl) {
-                Some(Decl::Toolchain {
-                    exec_compatible_with,
-                    target_compatible_with,
-                    ..
-                }) => (list(exec_compatible_with), list(target_compatible_with)),
+                Some(Decl::Toolchain(tc)) => (
+                    list(&tc.exec_compatible_with),
+                    list(&tc.target_compatible_with),
+                ),
                 _ => ("?".to_string(), "?".to_string()),
             };
             let _ = writeln!(
@@ -206,15 +205,15 @@ impl Analysis {
     /// Markdown for a `toolchain()`.
     pub fn describe_toolchain(&self, t: &Target) -> String {
         let mut s = format!("**toolchain** `{}`\n\n", t.label);
-        if let Decl::Toolchain {
-            toolchain_type,
-            toolchain,
-            exec_compatible_with,
-            target_compatible_with,
-            target_settings,
-            use_target_platform_constraints,
-        } = &t.decl
-        {
+        if let Decl::Toolchain(d_toolchain) = &t.decl {
+            let toolcheck_index::index::ToolchainDecl {
+                toolchain_type,
+                toolchain,
+                exec_compatible_with,
+                target_compatible_with,
+                target_settings,
+                use_target_platform_constraints,
+            } = &**d_toolchain;
             let _ = writeln!(s, "- type: {}", one(toolchain_type));
             let _ = writeln!(s, "- implementation: {}", one(toolchain));
             if *use_target_platform_constraints == Some(true) {
@@ -313,15 +312,17 @@ impl Analysis {
                 break;
             }
             seen.push(label.clone());
-            let Some(Decl::Platform {
-                constraint_values,
-                parents,
-                exec_properties,
-            }) = self.index().targets.get(&label).map(|t| &t.decl)
+            let Some(Decl::Platform(d_platform)) =
+                self.index().targets.get(&label).map(|t| &t.decl)
             else {
                 open = true;
                 break;
             };
+            let toolcheck_index::index::PlatformDecl {
+                constraint_values,
+                parents,
+                exec_properties,
+            } = &**d_platform;
             match exec_properties {
                 Some(p) => levels.push(p.clone()),
                 None => properties_open = true,

@@ -228,7 +228,7 @@ impl Analysis {
                 .targets
                 .values()
                 .filter(|t| pattern.matches_package(&t.label.package_id()))
-                .filter(|t| matches!(t.decl, Decl::Toolchain { .. } | Decl::Platform { .. }))
+                .filter(|t| matches!(t.decl, Decl::Toolchain(_) | Decl::Platform(_)))
                 .collect(),
         };
         out.sort_by(|a, b| a.label.cmp(&b.label));
@@ -239,8 +239,8 @@ impl Analysis {
     fn describe_target(&self, t: &Target) -> String {
         let rich = match &t.decl {
             Decl::ToolchainType => self.describe_toolchain_type(t),
-            Decl::Toolchain { .. } => self.describe_toolchain(t),
-            Decl::Platform { .. } => self.describe_platform(t),
+            Decl::Toolchain(_) => self.describe_toolchain(t),
+            Decl::Platform(_) => self.describe_platform(t),
             Decl::ConstraintValue { .. } | Decl::ConstraintSetting { .. } => {
                 self.describe_constraint(t)
             }
@@ -271,8 +271,8 @@ impl Analysis {
                     .targets
                     .values()
                     .filter(|c| {
-                        matches!(&c.decl, Decl::Toolchain { toolchain_type: RefOne::Known(r), .. }
-                            if r.label.as_ref().ok() == Some(&t.label))
+                        matches!(&c.decl, Decl::Toolchain(tc) if matches!(&tc.toolchain_type,
+                            RefOne::Known(r) if r.label.as_ref().ok() == Some(&t.label)))
                     })
                     .map(|c| format!("- `{}`", c.label))
                     .collect();
@@ -285,14 +285,15 @@ impl Analysis {
                     ));
                 }
             }
-            Decl::Toolchain {
-                toolchain_type,
-                toolchain,
-                exec_compatible_with,
-                target_compatible_with,
-                target_settings,
-                ..
-            } => {
+            Decl::Toolchain(d_toolchain) => {
+                let toolcheck_index::index::ToolchainDecl {
+                    toolchain_type,
+                    toolchain,
+                    exec_compatible_with,
+                    target_compatible_with,
+                    target_settings,
+                    ..
+                } = &**d_toolchain;
                 s.push_str(&format!(
                     "- type: {}\n- implementation: {}\n- exec_compatible_with: {}\n- target_compatible_with: {}\n- target_settings: {}",
                     one(toolchain_type),
@@ -302,11 +303,12 @@ impl Analysis {
                     list(target_settings)
                 ));
             }
-            Decl::Platform {
-                constraint_values,
-                parents,
-                ..
-            } => {
+            Decl::Platform(d_platform) => {
+                let toolcheck_index::index::PlatformDecl {
+                    constraint_values,
+                    parents,
+                    ..
+                } = &**d_platform;
                 s.push_str(&format!(
                     "- constraint_values: {}\n- parents: {}",
                     list(constraint_values),
@@ -320,9 +322,12 @@ impl Analysis {
                 s.push_str(&format!("- constraint_setting: {}", one(setting)))
             }
             Decl::Alias { actual } => s.push_str(&format!("- actual: {}", one(actual))),
-            Decl::ConfigSetting {
-                constraint_values, ..
-            } => s.push_str(&format!("- constraint_values: {}", list(constraint_values))),
+            Decl::ConfigSetting(d_configsetting) => {
+                let toolcheck_index::index::ConfigSettingDecl {
+                    constraint_values, ..
+                } = &**d_configsetting;
+                s.push_str(&format!("- constraint_values: {}", list(constraint_values)))
+            }
             Decl::StarlarkRule { .. } => s.push_str(&format!("Starlark rule `{}`", t.kind)),
             Decl::OtherNative | Decl::Unknown => {}
         }
@@ -459,8 +464,8 @@ impl Analysis {
                 detail: Some(t.kind.to_string()),
                 kind: match t.decl {
                     Decl::ToolchainType => SymbolKind::ToolchainType,
-                    Decl::Toolchain { .. } => SymbolKind::Toolchain,
-                    Decl::Platform { .. } => SymbolKind::Platform,
+                    Decl::Toolchain(_) => SymbolKind::Toolchain,
+                    Decl::Platform(_) => SymbolKind::Platform,
                     Decl::ConstraintSetting { .. } => SymbolKind::ConstraintSetting,
                     Decl::ConstraintValue { .. } => SymbolKind::ConstraintValue,
                     _ => SymbolKind::Target,
@@ -623,8 +628,8 @@ impl Analysis {
                 .targets
                 .values()
                 .filter(|c| {
-                    matches!(&c.decl, Decl::Toolchain { toolchain_type: RefOne::Known(r), .. }
-                        if r.label.as_ref().ok() == Some(&ty))
+                    matches!(&c.decl, Decl::Toolchain(tc) if matches!(&tc.toolchain_type,
+                        RefOne::Known(r) if r.label.as_ref().ok() == Some(&ty)))
                 })
                 .map(|c| (rank_of(c), c))
                 .collect();
@@ -646,14 +651,17 @@ impl Analysis {
                     None => "**not registered**: never considered".to_owned(),
                 };
                 let (exec, target) = match &c.decl {
-                    Decl::Toolchain {
-                        exec_compatible_with,
-                        target_compatible_with,
-                        ..
-                    } => (
-                        refs_text(exec_compatible_with),
-                        refs_text(target_compatible_with),
-                    ),
+                    Decl::Toolchain(d_toolchain) => {
+                        let toolcheck_index::index::ToolchainDecl {
+                            exec_compatible_with,
+                            target_compatible_with,
+                            ..
+                        } = &**d_toolchain;
+                        (
+                            refs_text(exec_compatible_with),
+                            refs_text(target_compatible_with),
+                        )
+                    }
                     _ => (String::new(), String::new()),
                 };
                 out.push_str(&format!(
@@ -672,10 +680,10 @@ impl Analysis {
 fn type_of(t: &Target) -> Option<Label> {
     match &t.decl {
         Decl::ToolchainType => Some(t.label.clone()),
-        Decl::Toolchain {
-            toolchain_type: RefOne::Known(r),
-            ..
-        } => r.label.as_ref().ok().cloned(),
+        Decl::Toolchain(tc) => match &tc.toolchain_type {
+            RefOne::Known(r) => r.label.as_ref().ok().cloned(),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -713,22 +721,24 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
     match decl {
         Decl::ConstraintSetting { default } => push_one(default, out),
         Decl::ConstraintValue { setting } => push_one(setting, out),
-        Decl::Platform {
-            constraint_values,
-            parents,
-            ..
-        } => {
+        Decl::Platform(d_platform) => {
+            let toolcheck_index::index::PlatformDecl {
+                constraint_values,
+                parents,
+                ..
+            } = &**d_platform;
             push_list(constraint_values, out);
             push_list(parents, out);
         }
-        Decl::Toolchain {
-            toolchain_type,
-            toolchain,
-            exec_compatible_with,
-            target_compatible_with,
-            target_settings,
-            ..
-        } => {
+        Decl::Toolchain(d_toolchain) => {
+            let toolcheck_index::index::ToolchainDecl {
+                toolchain_type,
+                toolchain,
+                exec_compatible_with,
+                target_compatible_with,
+                target_settings,
+                ..
+            } = &**d_toolchain;
             push_one(toolchain_type, out);
             push_one(toolchain, out);
             push_list(exec_compatible_with, out);
@@ -736,11 +746,12 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
             push_list(target_settings, out);
         }
         Decl::Alias { actual } => push_one(actual, out),
-        Decl::ConfigSetting {
-            constraint_values,
-            flag_values,
-            ..
-        } => {
+        Decl::ConfigSetting(d_configsetting) => {
+            let toolcheck_index::index::ConfigSettingDecl {
+                constraint_values,
+                flag_values,
+                ..
+            } = &**d_configsetting;
             push_list(constraint_values, out);
             for (r, _) in flag_values.iter().flatten() {
                 out.push(r);

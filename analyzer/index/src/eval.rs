@@ -367,7 +367,7 @@ impl<'a> Env<'a> {
             return Val::unknown(loc);
         }
         let v = match &expr.kind {
-            ExprKind::Str(s) => V::Str(s.clone()),
+            ExprKind::Str(s) => V::Str(s.to_string()),
             ExprKind::Int(i) => V::Int(*i),
             ExprKind::Bool(b) => V::Bool(*b),
             ExprKind::None => V::None,
@@ -567,7 +567,7 @@ impl<'a> Env<'a> {
                                 .iter()
                                 .map(|k| {
                                     (
-                                        k.name.clone(),
+                                        k.name.to_string(),
                                         self.eval_in(file, &k.value, scope, depth + 1),
                                     )
                                 })

@@ -4,6 +4,7 @@
 //! Syntax trees are dropped after lowering (they cost 12-31x the source size); these small
 //! trees are what survives. Anything toolcheck does not model becomes [`ExprKind::Unknown`].
 
+use smol_str::SmolStr;
 use toolcheck_syntax::{field, named_children, node_text, string_value, Node, TextRange};
 
 /// Lowering gives up (yields `Unknown`) below this depth, so hostile nesting costs nothing.
@@ -17,16 +18,18 @@ pub struct Expr {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
-    Str(String),
+    /// Strings and names are [`SmolStr`]s: facts hold millions of them, most short enough to
+    /// live inline.
+    Str(SmolStr),
     Int(i64),
     Bool(bool),
     None,
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     Dict(Vec<(Expr, Expr)>),
-    Name(String),
+    Name(SmolStr),
     /// `object.attribute`.
-    Attr(Box<Expr>, String),
+    Attr(Box<Expr>, SmolStr),
     /// `object[index]`.
     Index(Box<Expr>, Box<Expr>),
     Call(Box<Call>),
@@ -114,7 +117,7 @@ pub struct Call {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Kwarg {
-    pub name: String,
+    pub name: SmolStr,
     pub name_range: TextRange,
     pub value: Expr,
 }
@@ -147,7 +150,7 @@ impl Expr {
     /// The dotted name of a callee (`toolchain`, `native.toolchain`, `config_common.toolchain_type`).
     pub fn dotted_name(&self) -> Option<String> {
         match &self.kind {
-            ExprKind::Name(n) => Some(n.clone()),
+            ExprKind::Name(n) => Some(n.to_string()),
             ExprKind::Attr(obj, attr) => Some(format!("{}.{attr}", obj.dotted_name()?)),
             _ => None,
         }
@@ -173,7 +176,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
     }
     let kind = match node.kind() {
         "string" | "concatenated_string" => match string_value(node, text) {
-            Some(s) => ExprKind::Str(s.value),
+            Some(s) => ExprKind::Str(s.value.into()),
             None => ExprKind::Unknown,
         },
         "integer" => node_text(node, text)
@@ -184,7 +187,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
         "true" => ExprKind::Bool(true),
         "false" => ExprKind::Bool(false),
         "none" => ExprKind::None,
-        "identifier" => ExprKind::Name(node_text(node, text).to_string()),
+        "identifier" => ExprKind::Name(node_text(node, text).into()),
         "parenthesized_expression" => match node.named_child(0) {
             Some(inner) if node.named_child_count() == 1 => {
                 return lower_at(inner, text, depth + 1)
@@ -232,7 +235,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
         "attribute" => {
             let obj = boxed(field(node, "object"), text, depth, range);
             match field(node, "attribute") {
-                Some(a) => ExprKind::Attr(obj, node_text(a, text).to_string()),
+                Some(a) => ExprKind::Attr(obj, node_text(a, text).into()),
                 None => ExprKind::Unknown,
             }
         }
@@ -472,7 +475,7 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
                     continue;
                 };
                 call.kwargs.push(Kwarg {
-                    name: node_text(name, text).to_string(),
+                    name: node_text(name, text).into(),
                     name_range: TextRange::of(name),
                     value: lower_at(value, text, depth + 1),
                 });

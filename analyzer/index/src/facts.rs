@@ -197,7 +197,7 @@ fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
     for kw in &call.kwargs {
         if let Some(s) = kw.value.as_str() {
             symbols.push((
-                kw.name.clone(),
+                kw.name.to_string(),
                 s.to_string(),
                 kw.name_range.cover(kw.value.range),
             ));

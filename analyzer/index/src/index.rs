@@ -76,30 +76,15 @@ pub enum Decl {
     ConstraintValue {
         setting: RefOne,
     },
-    Platform {
-        constraint_values: RefList,
-        parents: RefList,
-        /// `exec_properties` (own keys only; `None` when computed).
-        exec_properties: Option<Vec<(String, String)>>,
-    },
+    /// The large variants are boxed: every target carries a `Decl`, and few are platforms,
+    /// toolchains or config settings.
+    Platform(Box<PlatformDecl>),
     ToolchainType,
-    Toolchain {
-        toolchain_type: RefOne,
-        toolchain: RefOne,
-        exec_compatible_with: RefList,
-        target_compatible_with: RefList,
-        target_settings: RefList,
-        use_target_platform_constraints: Option<bool>,
-    },
+    Toolchain(Box<ToolchainDecl>),
     Alias {
         actual: RefOne,
     },
-    ConfigSetting {
-        values: Option<Vec<(String, String)>>,
-        define_values: Option<Vec<(String, String)>>,
-        flag_values: Option<Vec<(LabelRef, String)>>,
-        constraint_values: RefList,
-    },
+    ConfigSetting(Box<ConfigSettingDecl>),
     /// Another native rule.
     OtherNative,
     /// A Starlark rule defined by `rule()`: its name where it is defined, and that file.
@@ -109,6 +94,32 @@ pub enum Decl {
     },
     /// A macro or unknown callee: the target `name` probably exists, its kind is unknown.
     Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlatformDecl {
+    pub constraint_values: RefList,
+    pub parents: RefList,
+    /// `exec_properties` (own keys only; `None` when computed).
+    pub exec_properties: Option<Vec<(String, String)>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolchainDecl {
+    pub toolchain_type: RefOne,
+    pub toolchain: RefOne,
+    pub exec_compatible_with: RefList,
+    pub target_compatible_with: RefList,
+    pub target_settings: RefList,
+    pub use_target_platform_constraints: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigSettingDecl {
+    pub values: Option<Vec<(String, String)>>,
+    pub define_values: Option<Vec<(String, String)>>,
+    pub flag_values: Option<Vec<(LabelRef, String)>>,
+    pub constraint_values: RefList,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -930,7 +941,7 @@ impl WorkspaceIndex {
                             }
                             let synthetic = Call {
                                 func: Expr {
-                                    kind: crate::expr::ExprKind::Name(e.kind.clone()),
+                                    kind: crate::expr::ExprKind::Name(e.kind.as_str().into()),
                                     range: call.call.func.range,
                                 },
                                 args: vec![Expr::unknown(call.range); e.args.len()],
@@ -1456,16 +1467,16 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
         "constraint_value" => Decl::ConstraintValue {
             setting: ref_one(env, file, call, "constraint_setting"),
         },
-        "platform" => Decl::Platform {
+        "platform" => Decl::Platform(Box::new(PlatformDecl {
             constraint_values: ref_list_attr(env, file, call, "constraint_values"),
             parents: ref_list_attr(env, file, call, "parents"),
             exec_properties: match call.get(env, file, "exec_properties") {
                 None => Some(Vec::new()),
                 Some((v, _)) => string_pairs(&v),
             },
-        },
+        })),
         "toolchain_type" => Decl::ToolchainType,
-        "toolchain" => Decl::Toolchain {
+        "toolchain" => Decl::Toolchain(Box::new(ToolchainDecl {
             toolchain_type: ref_one(env, file, call, "toolchain_type"),
             toolchain: ref_one(env, file, call, "toolchain"),
             exec_compatible_with: ref_list_attr(env, file, call, "exec_compatible_with"),
@@ -1482,7 +1493,7 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
                     _ => None,
                 },
             },
-        },
+        })),
         "alias" => Decl::Alias {
             actual: ref_one(env, file, call, "actual"),
         },
@@ -1504,12 +1515,12 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
                     _ => None,
                 },
             };
-            Decl::ConfigSetting {
+            Decl::ConfigSetting(Box::new(ConfigSettingDecl {
                 values: pairs("values"),
                 define_values: pairs("define_values"),
                 flag_values,
                 constraint_values: ref_list_attr(env, file, call, "constraint_values"),
-            }
+            }))
         }
         _ => Decl::OtherNative,
     }

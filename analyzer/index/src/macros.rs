@@ -1077,7 +1077,7 @@ impl<'a> Env<'a> {
                 .iter()
                 .map(|k| {
                     (
-                        k.name.clone(),
+                        k.name.to_string(),
                         self.eval_in(file, &k.value, scope, depth + 1),
                     )
                 })

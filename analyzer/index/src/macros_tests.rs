@@ -7,7 +7,7 @@ use std::sync::Arc;
 use toolcheck_syntax::{parse, FileKind};
 
 use crate::facts::{lower_file, FileFacts};
-use crate::index::{Decl, RefList, RefOne, WorkspaceIndex};
+use crate::index::{Decl, PlatformDecl, RefList, RefOne, ToolchainDecl, WorkspaceIndex};
 use crate::label::{Label, RepoName};
 use crate::workspace::{RepoInfo, RepoOrigin, Workspace};
 
@@ -85,12 +85,12 @@ def platforms(prefix = "p"):
     );
     let t = &index.targets[&label("//p:p_macos_arm64")];
     assert!(t.macro_decl.is_some());
-    let Decl::Platform {
-        constraint_values, ..
-    } = &t.decl
-    else {
+    let Decl::Platform(d_platform) = &t.decl else {
         panic!("{:?}", t.decl)
     };
+    let PlatformDecl {
+        constraint_values, ..
+    } = &**d_platform;
     assert_eq!(
         texts(constraint_values).unwrap(),
         ["@platforms//os:macos", "@platforms//cpu:arm64"]
@@ -122,17 +122,17 @@ def my_toolchain(name, impl, exec_compatible_with = None, **kwargs):
         ),
     ]);
     let t = &index.targets[&label("//app:any")];
-    let Decl::Toolchain {
+    let Decl::Toolchain(d_toolchain) = &t.decl else {
+        panic!("{:?}", t.decl)
+    };
+    let ToolchainDecl {
         toolchain_type,
         toolchain,
         exec_compatible_with,
         target_settings,
         target_compatible_with,
         ..
-    } = &t.decl
-    else {
-        panic!("{:?}", t.decl)
-    };
+    } = &**d_toolchain;
     // `Label()` resolves in the .bzl's package, plain strings in the BUILD file's.
     assert_eq!(
         toolchain_type.known().unwrap().label.as_ref().unwrap(),
@@ -174,15 +174,15 @@ def tcs(name, flag):
         ),
     ]);
     let t = &index.targets[&label("//a:t")];
-    let Decl::Toolchain {
+    let Decl::Toolchain(d_toolchain) = &t.decl else {
+        panic!()
+    };
+    let ToolchainDecl {
         exec_compatible_with,
         target_compatible_with,
         toolchain,
         ..
-    } = &t.decl
-    else {
-        panic!()
-    };
+    } = &**d_toolchain;
     assert!(matches!(exec_compatible_with, RefList::Unknown(_)));
     assert!(matches!(target_compatible_with, RefList::Unknown(_)));
     assert!(matches!(toolchain, RefOne::Known(_)));
@@ -228,13 +228,13 @@ toolchains = macro(
         ),
     ]);
     assert!(index.targets.contains_key(&label("//m:tc_windows")));
-    let Decl::Toolchain {
-        exec_compatible_with,
-        ..
-    } = &index.targets[&label("//m:tc_linux")].decl
-    else {
+    let Decl::Toolchain(d_toolchain) = &index.targets[&label("//m:tc_linux")].decl else {
         panic!()
     };
+    let ToolchainDecl {
+        exec_compatible_with,
+        ..
+    } = &**d_toolchain;
     assert_eq!(texts(exec_compatible_with).unwrap(), Vec::<String>::new());
 }
 

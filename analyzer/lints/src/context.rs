@@ -196,7 +196,7 @@ impl<'a> LintContext<'a> {
             || self.index.targets.unit(scope).is_some_and(|u| {
                 u.targets
                     .iter()
-                    .any(|t| matches!(t.decl, Decl::Toolchain { .. }))
+                    .any(|t| matches!(t.decl, Decl::Toolchain(_)))
             })
     }
 

@@ -109,50 +109,57 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                 return None;
             }
         }
-        Decl::Platform {
-            constraint_values,
-            parents,
-            ..
-        } => (
-            TargetKind::Platform,
-            Entry::Platform(Platform {
-                constraint_values: list(constraint_values, seen_repos),
-                parents: list(parents, seen_repos),
-                ..Platform::default()
-            }),
-        ),
+        Decl::Platform(d_platform) => {
+            let toolcheck_index::index::PlatformDecl {
+                constraint_values,
+                parents,
+                ..
+            } = &**d_platform;
+            (
+                TargetKind::Platform,
+                Entry::Platform(Platform {
+                    constraint_values: list(constraint_values, seen_repos),
+                    parents: list(parents, seen_repos),
+                    ..Platform::default()
+                }),
+            )
+        }
         Decl::ToolchainType => (TargetKind::ToolchainType, Entry::Plain),
-        Decl::Toolchain {
-            toolchain_type,
-            toolchain,
-            exec_compatible_with,
-            target_compatible_with,
-            target_settings,
-            use_target_platform_constraints,
-        } => (
-            TargetKind::Toolchain,
-            Entry::Toolchain(Toolchain {
-                toolchain_type: one(toolchain_type, seen_repos).unwrap_or(Known::Unknown),
-                implementation: one(toolchain, seen_repos).unwrap_or(Known::Unknown),
-                exec_compatible_with: list(exec_compatible_with, seen_repos),
-                target_compatible_with: list(target_compatible_with, seen_repos),
-                target_settings: list(target_settings, seen_repos),
-                use_target_platform_constraints: match use_target_platform_constraints {
-                    Some(b) => Known::Known(*b),
-                    None => Known::Unknown,
-                },
-            }),
-        ),
+        Decl::Toolchain(d_toolchain) => {
+            let toolcheck_index::index::ToolchainDecl {
+                toolchain_type,
+                toolchain,
+                exec_compatible_with,
+                target_compatible_with,
+                target_settings,
+                use_target_platform_constraints,
+            } = &**d_toolchain;
+            (
+                TargetKind::Toolchain,
+                Entry::Toolchain(Toolchain {
+                    toolchain_type: one(toolchain_type, seen_repos).unwrap_or(Known::Unknown),
+                    implementation: one(toolchain, seen_repos).unwrap_or(Known::Unknown),
+                    exec_compatible_with: list(exec_compatible_with, seen_repos),
+                    target_compatible_with: list(target_compatible_with, seen_repos),
+                    target_settings: list(target_settings, seen_repos),
+                    use_target_platform_constraints: match use_target_platform_constraints {
+                        Some(b) => Known::Known(*b),
+                        None => Known::Unknown,
+                    },
+                }),
+            )
+        }
         Decl::Alias { actual } => (
             TargetKind::Alias(one(actual, seen_repos).unwrap_or(Known::Unknown)),
             Entry::Plain,
         ),
-        Decl::ConfigSetting {
-            values,
-            define_values,
-            flag_values,
-            constraint_values,
-        } => {
+        Decl::ConfigSetting(d_configsetting) => {
+            let toolcheck_index::index::ConfigSettingDecl {
+                values,
+                define_values,
+                flag_values,
+                constraint_values,
+            } = &**d_configsetting;
             let known = |v: &Option<Vec<(String, String)>>| match v {
                 Some(v) => Known::Known(v.clone()),
                 None => Known::Unknown,
@@ -199,7 +206,7 @@ pub(crate) fn target_platforms(ws: &Workspace, index: &WorkspaceIndex) -> Vec<La
     let mut out: Vec<Label> = index
         .targets
         .values()
-        .filter(|t| t.label.repo.is_main() && matches!(t.decl, Decl::Platform { .. }))
+        .filter(|t| t.label.repo.is_main() && matches!(t.decl, Decl::Platform(_)))
         .map(|t| t.label.clone())
         .collect();
     if let Some(fv) = &index.flags.platforms {

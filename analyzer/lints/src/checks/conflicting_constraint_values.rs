@@ -103,17 +103,21 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     // Findings land at the target's own attributes.
     let targets = ctx
         .source_targets()
-        .filter(|t| matches!(t.decl, Decl::Platform { .. } | Decl::Toolchain { .. }));
+        .filter(|t| matches!(t.decl, Decl::Platform(_) | Decl::Toolchain(_)));
     for t in targets {
         match &t.decl {
-            Decl::Platform {
-                constraint_values, ..
-            } => check_list(ctx, constraint_values, &t.label, "constraint_values", acc),
-            Decl::Toolchain {
-                exec_compatible_with,
-                target_compatible_with,
-                ..
-            } => {
+            Decl::Platform(d_platform) => {
+                let toolcheck_index::index::PlatformDecl {
+                    constraint_values, ..
+                } = &**d_platform;
+                check_list(ctx, constraint_values, &t.label, "constraint_values", acc)
+            }
+            Decl::Toolchain(d_toolchain) => {
+                let toolcheck_index::index::ToolchainDecl {
+                    exec_compatible_with,
+                    target_compatible_with,
+                    ..
+                } = &**d_toolchain;
                 check_list(
                     ctx,
                     exec_compatible_with,

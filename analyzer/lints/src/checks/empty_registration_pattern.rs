@@ -72,9 +72,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                     .targets
                     .get(&label)
                     .is_some_and(|t| match reg.kind {
-                        RegistrationKind::Toolchain => matches!(t.decl, Decl::Toolchain { .. }),
+                        RegistrationKind::Toolchain => matches!(t.decl, Decl::Toolchain(_)),
                         RegistrationKind::ExecutionPlatform => {
-                            matches!(t.decl, Decl::Platform { .. })
+                            matches!(t.decl, Decl::Platform(_))
                         }
                     })
             });

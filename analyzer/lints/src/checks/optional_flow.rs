@@ -511,8 +511,8 @@ impl<'a> Analyzer<'a> {
     /// The place an expression reads (a local holding a toolchain value, or a slot).
     fn place(&self, fr: &Frame, e: &Expr, st: &State) -> Option<(Place, SlotId)> {
         match &e.kind {
-            ExprKind::Name(n) => match st.vars.get(n) {
-                Some(AV::Tc(s, _)) => Some((Place::Var(n.clone()), *s)),
+            ExprKind::Name(n) => match st.vars.get(n.as_str()) {
+                Some(AV::Tc(s, _)) => Some((Place::Var(n.to_string()), *s)),
                 _ => None,
             },
             ExprKind::Index(obj, key) => {
@@ -543,7 +543,7 @@ impl<'a> Analyzer<'a> {
             return AV::Unknown;
         }
         match &e.kind {
-            ExprKind::Name(n) => match st.vars.get(n) {
+            ExprKind::Name(n) => match st.vars.get(n.as_str()) {
                 Some(v) => self.effective(v, st),
                 None => self.global(fr.file, e),
             },
@@ -728,7 +728,7 @@ impl<'a> Analyzer<'a> {
                     _ => st,
                 }
             }
-            ExprKind::Name(n) => match st.vars.get(n).cloned() {
+            ExprKind::Name(n) => match st.vars.get(n.as_str()).cloned() {
                 Some(AV::Guard(g)) => {
                     let facts = if truth { &g.on_true } else { &g.on_false };
                     for (p, n) in facts {
@@ -900,7 +900,7 @@ impl<'a> Analyzer<'a> {
                     self.global(fr.file, e)
                 }
             }
-            ExprKind::Name(n) => match st.vars.get(n) {
+            ExprKind::Name(n) => match st.vars.get(n.as_str()) {
                 Some(v) => self.effective(v, st),
                 None => self.global(fr.file, e),
             },
@@ -1232,7 +1232,7 @@ impl<'a> Analyzer<'a> {
         // Callee first (Bazel evaluates it before the arguments).
         let callee_name = call.func.dotted_name();
         let local_callee = match &call.func.kind {
-            ExprKind::Name(n) => st.vars.contains_key(n),
+            ExprKind::Name(n) => st.vars.contains_key(n.as_str()),
             _ => false,
         };
         let builtin = |this: &Self, n: &str| {
@@ -1280,7 +1280,7 @@ impl<'a> Analyzer<'a> {
             let mut fields = Vec::new();
             for k in &call.kwargs {
                 let v = self.eval(fr, &k.value, st);
-                fields.push((k.name.clone(), v));
+                fields.push((k.name.to_string(), v));
             }
             return AV::Struct(fields);
         }
@@ -1321,7 +1321,7 @@ impl<'a> Analyzer<'a> {
         let kwargs: Vec<(String, AV)> = call
             .kwargs
             .iter()
-            .map(|k| (k.name.clone(), self.eval(fr, &k.value, st)))
+            .map(|k| (k.name.to_string(), self.eval(fr, &k.value, st)))
             .collect();
         if st.dead {
             return AV::Unknown;
@@ -1712,7 +1712,7 @@ impl<'a> Analyzer<'a> {
                     let cur = st.vars.get(n).cloned();
                     if let Some(cur @ AV::Tc(..)) = cur {
                         let e = Expr {
-                            kind: ExprKind::Name(n.clone()),
+                            kind: ExprKind::Name(n.as_str().into()),
                             range: s.range,
                         };
                         self.deref(fr, &e, &cur, &mut st);

@@ -38,9 +38,10 @@ fn parent_of<'a>(
     label: &Label,
 ) -> Option<(&'a toolcheck_index::index::LabelRef, Label)> {
     let t = resolve_target(ctx, label)?;
-    let Decl::Platform { parents, .. } = &t.decl else {
+    let Decl::Platform(d_platform) = &t.decl else {
         return None;
     };
+    let toolcheck_index::index::PlatformDecl { parents, .. } = &**d_platform;
     let first = parents.known()?.first()?;
     let parent = first.label.as_ref().ok()?;
     let parent = resolve_target(ctx, parent).map(|p| p.label.clone())?;
@@ -51,7 +52,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     // Findings land at the platform's own `parents`.
     let platforms = ctx
         .source_targets()
-        .filter(|t| matches!(t.decl, Decl::Platform { .. }));
+        .filter(|t| matches!(t.decl, Decl::Platform(_)));
     for t in platforms {
         let mut chain = vec![t.label.clone()];
         let mut seen: FxHashSet<Label> = FxHashSet::default();

@@ -73,11 +73,12 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                 Expected::ConstraintSetting,
                 format!("setting of `{l}`"),
             ),
-            Decl::Platform {
-                constraint_values,
-                parents,
-                ..
-            } => {
+            Decl::Platform(d_platform) => {
+                let toolcheck_index::index::PlatformDecl {
+                    constraint_values,
+                    parents,
+                    ..
+                } = &**d_platform;
                 push_list(
                     &mut out,
                     constraint_values,
@@ -91,13 +92,14 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                     &format!("parent of platform `{l}`"),
                 );
             }
-            Decl::Toolchain {
-                toolchain_type,
-                exec_compatible_with,
-                target_compatible_with,
-                target_settings,
-                ..
-            } => {
+            Decl::Toolchain(d_toolchain) => {
+                let toolcheck_index::index::ToolchainDecl {
+                    toolchain_type,
+                    exec_compatible_with,
+                    target_compatible_with,
+                    target_settings,
+                    ..
+                } = &**d_toolchain;
                 push_one(
                     &mut out,
                     toolchain_type,
@@ -123,14 +125,17 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                     &format!("target setting of `{l}`"),
                 );
             }
-            Decl::ConfigSetting {
-                constraint_values, ..
-            } => push_list(
-                &mut out,
-                constraint_values,
-                Expected::ConstraintValue,
-                &format!("constraint value of `{l}`"),
-            ),
+            Decl::ConfigSetting(d_configsetting) => {
+                let toolcheck_index::index::ConfigSettingDecl {
+                    constraint_values, ..
+                } = &**d_configsetting;
+                push_list(
+                    &mut out,
+                    constraint_values,
+                    Expected::ConstraintValue,
+                    &format!("constraint value of `{l}`"),
+                )
+            }
             _ => {}
         }
     }
@@ -277,9 +282,9 @@ pub(crate) fn kind_matches(decl: &Decl, expected: Expected) -> Option<bool> {
         (Decl::ToolchainType, Expected::ToolchainType)
         | (Decl::ConstraintValue { .. }, Expected::ConstraintValue)
         | (Decl::ConstraintSetting { .. }, Expected::ConstraintSetting)
-        | (Decl::Platform { .. }, Expected::Platform)
-        | (Decl::ConfigSetting { .. }, Expected::ConfigSetting)
-        | (Decl::Toolchain { .. }, Expected::Toolchain) => true,
+        | (Decl::Platform(_), Expected::Platform)
+        | (Decl::ConfigSetting(_), Expected::ConfigSetting)
+        | (Decl::Toolchain(_), Expected::Toolchain) => true,
         _ => false,
     })
 }
