@@ -30,7 +30,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use toolcheck_ide::body::{Body, Stmt, StmtKind, Target};
-use toolcheck_ide::expr::{Call, Expr, ExprKind, Kwarg};
+use toolcheck_ide::expr::{Call, Expr, ExprKind, Kwarg, Splat};
 use toolcheck_ide::facts::{Binding, FileFacts, FuncDef, Load, Suppression, TopCall};
 use toolcheck_ide::{AnalysisHost, FileKind, SyntaxError, TextRange, Workspace};
 
@@ -618,9 +618,7 @@ fn enc_call(w: &mut Writer, c: &Call) -> Enc {
         func,
         args,
         kwargs,
-        has_splat,
-        star_args,
-        star_kwargs,
+        splat,
     } = c;
     enc_expr(w, func)?;
     w.seq(args, enc_expr)?;
@@ -634,9 +632,9 @@ fn enc_call(w: &mut Writer, c: &Call) -> Enc {
         w.range(*name_range);
         enc_expr(w, value)
     })?;
-    w.bool(*has_splat);
-    enc_opt_expr(w, star_args.as_deref())?;
-    enc_opt_expr(w, star_kwargs.as_deref())?;
+    w.bool(splat.is_some());
+    enc_opt_expr(w, c.star_args())?;
+    enc_opt_expr(w, c.star_kwargs())?;
     Ok(())
 }
 
@@ -982,9 +980,11 @@ fn dec_call(r: &mut Reader<'_>) -> Option<Call> {
                 value: dec_expr(r)?,
             })
         })?,
-        has_splat: r.bool()?,
-        star_args: dec_opt_expr(r)?.map(Box::new),
-        star_kwargs: dec_opt_expr(r)?.map(Box::new),
+        splat: {
+            let present = r.bool()?;
+            let (args, kwargs) = (dec_opt_expr(r)?, dec_opt_expr(r)?);
+            present.then(|| Box::new(Splat { args, kwargs }))
+        },
     })
 }
 

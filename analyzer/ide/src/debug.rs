@@ -79,7 +79,7 @@ impl Analysis {
                 Decl::ToolchainType => String::new(),
                 _ => continue,
             };
-            let origin = match t.macro_decl {
+            let origin = match t.macro_decl() {
                 Some(d) => format!("macro@{}", self.debug_loc(d.file, d.range.start)),
                 None => "literal".into(),
             };

@@ -181,7 +181,7 @@ impl Analysis {
                 } else {
                     t.name_range
                 };
-                let markdown = if t.macro_decl.is_some() {
+                let markdown = if t.macro_decl().is_some() {
                     self.describe_macro_call(t)
                 } else {
                     self.describe_target(t)
@@ -337,7 +337,7 @@ impl Analysis {
 
     /// "Declared in `path`", naming the macro's declaration for targets a macro created.
     fn declared_in(&self, t: &Target) -> String {
-        match t.macro_decl {
+        match t.macro_decl() {
             Some(d) => {
                 let line = self.line_index(d.file).line_col_utf8(d.range.start).line + 1;
                 format!(
@@ -357,7 +357,7 @@ impl Analysis {
             .index()
             .targets
             .values()
-            .filter(|t| t.file == call.file && t.range == call.range && t.macro_decl.is_some())
+            .filter(|t| t.file == call.file && t.range == call.range && t.macro_decl().is_some())
             .collect();
         created.sort_by(|a, b| a.label.cmp(&b.label));
         let mut s = format!(
@@ -789,7 +789,7 @@ fn nav_targets(t: &Target) -> Vec<NavTarget> {
         range: t.range,
         focus: t.name_range,
     }];
-    if let Some(d) = t.macro_decl {
+    if let Some(d) = t.macro_decl() {
         out.push(NavTarget {
             file: d.file,
             range: d.range,

@@ -559,7 +559,7 @@ impl<'a> Env<'a> {
                 },
                 "select" => V::Select,
                 "struct" | "exec_group" => {
-                    if call.has_splat {
+                    if call.has_splat() {
                         V::Unknown(Unknown::Dynamic)
                     } else {
                         V::Struct(
@@ -589,7 +589,7 @@ impl<'a> Env<'a> {
                         Some(_) => None,
                     };
                     match ty {
-                        Some(t) if !call.has_splat => V::ToolchainReq {
+                        Some(t) if !call.has_splat() => V::ToolchainReq {
                             toolchain_type: Box::new(t),
                             mandatory,
                         },
@@ -642,7 +642,7 @@ impl<'a> Env<'a> {
         depth: u32,
     ) -> Val {
         let f = &self.facts[ffile.0 as usize].functions[idx];
-        if f.complex || f.returns.len() != 1 || call.has_splat {
+        if f.complex || f.returns.len() != 1 || call.has_splat() {
             return Val::unknown(loc);
         }
         let mut scope: Scope = Vec::new();

@@ -107,12 +107,9 @@ pub struct Call {
     pub func: Expr,
     pub args: Vec<Expr>,
     pub kwargs: Vec<Kwarg>,
-    /// `*args` / `**kwargs` present: the argument list is not fully known.
-    pub has_splat: bool,
-    /// The `*args` expression, when present.
-    pub star_args: Option<Box<Expr>>,
-    /// The `**kwargs` expression, when present.
-    pub star_kwargs: Option<Box<Expr>>,
+    /// `*args` / `**kwargs`, when present (the argument list is then not fully known).
+    /// Boxed: few calls have them, and facts hold a `Call` per call written.
+    pub splat: Option<Box<Splat>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -122,9 +119,28 @@ pub struct Kwarg {
     pub value: Expr,
 }
 
+/// The `*args` and `**kwargs` of a call.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Splat {
+    pub args: Option<Expr>,
+    pub kwargs: Option<Expr>,
+}
+
 impl Call {
     pub fn kwarg(&self, name: &str) -> Option<&Kwarg> {
         self.kwargs.iter().find(|k| k.name == name)
+    }
+    /// `*args` or `**kwargs` present: the argument list is not fully known.
+    pub fn has_splat(&self) -> bool {
+        self.splat.is_some()
+    }
+    /// The `*args` expression, when present.
+    pub fn star_args(&self) -> Option<&Expr> {
+        self.splat.as_ref()?.args.as_ref()
+    }
+    /// The `**kwargs` expression, when present.
+    pub fn star_kwargs(&self) -> Option<&Expr> {
+        self.splat.as_ref()?.kwargs.as_ref()
     }
 }
 
@@ -455,9 +471,7 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
         func,
         args: Vec::new(),
         kwargs: Vec::new(),
-        has_splat: false,
-        star_args: None,
-        star_kwargs: None,
+        splat: None,
     };
     let Some(arguments) = field(node, "arguments") else {
         return Some(call);
@@ -481,16 +495,16 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
                 });
             }
             "list_splat" | "dictionary_splat" => {
-                call.has_splat = true;
                 let inner = named_children(arg).find(|c| c.kind() != "comment");
-                let e = Box::new(match inner {
+                let e = match inner {
                     Some(n) => lower_at(n, text, depth + 1),
                     None => Expr::unknown(TextRange::of(arg)),
-                });
+                };
+                let splat = call.splat.get_or_insert_with(Box::default);
                 if arg.kind() == "list_splat" {
-                    call.star_args = Some(e);
+                    splat.args = Some(e);
                 } else {
-                    call.star_kwargs = Some(e);
+                    splat.kwargs = Some(e);
                 }
             }
             "comment" => {}

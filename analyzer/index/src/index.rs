@@ -137,20 +137,24 @@ pub struct Target {
     pub decl: Decl,
     /// Index into the file's `FileFacts::calls`.
     pub call_index: usize,
-    /// For a target created by a macro: the native rule (or rule) call inside the macro
-    /// that declared it. `range`, `callee_range` and `name_range` are the macro call in the
-    /// BUILD file (what the user edits).
-    pub macro_decl: Option<Loc>,
-    /// For a target created by a macro: what the macro passed to the rule.
+    /// For a target created by a macro: the rule call the macro made (where, and the
+    /// attributes read later). `range`, `callee_range` and `name_range` are the macro call in
+    /// the BUILD file (what the user edits).
     pub macro_attrs: Option<Arc<crate::macros::Emitted>>,
+}
+
+impl Target {
+    /// For a target created by a macro: the native rule (or rule) call inside the macro
+    /// that declared it.
+    pub fn macro_decl(&self) -> Option<Loc> {
+        self.macro_attrs.as_ref().map(|e| e.loc)
+    }
 }
 
 /// A package and what toolcheck knows of its targets.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Package {
     pub build_file: Option<FileId>,
-    /// Target names, in declaration order.
-    pub targets: Vec<SmolStr>,
     /// Whether macros or dynamic code may create targets toolcheck does not list.
     pub open: bool,
 }
@@ -946,9 +950,7 @@ impl WorkspaceIndex {
                                 },
                                 args: vec![Expr::unknown(call.range); e.args.len()],
                                 kwargs: Vec::new(),
-                                has_splat: false,
-                                star_args: None,
-                                star_kwargs: None,
+                                splat: None,
                             };
                             evaluated.push((synthetic, e.args));
                         }
@@ -1023,7 +1025,6 @@ impl WorkspaceIndex {
                 let ff = &facts[id.0 as usize];
                 let mut package = Package {
                     build_file: Some(id),
-                    targets: Vec::new(),
                     // Dynamic statements are evaluated below; the package stays open when
                     // one cannot be followed.
                     open: ff.has_dynamic_statements && ff.top_level.truncated,
@@ -1114,7 +1115,6 @@ impl WorkspaceIndex {
                         continue;
                     };
                     let name = SmolStr::from(name);
-                    package.targets.push(name.clone());
                     targets.push(Target {
                         label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
                         kind: kind.into(),
@@ -1124,7 +1124,6 @@ impl WorkspaceIndex {
                         name_range,
                         decl,
                         call_index: ci,
-                        macro_decl: None,
                         macro_attrs: None,
                     });
                 }
@@ -1141,9 +1140,7 @@ impl WorkspaceIndex {
                             func: Expr::unknown(TextRange::new(range.start, range.start + 1)),
                             args: Vec::new(),
                             kwargs: Vec::new(),
-                            has_splat: false,
-                            star_args: None,
-                            star_kwargs: None,
+                            splat: None,
                         },
                         range,
                     };
@@ -1656,7 +1653,6 @@ fn macro_targets(
             ),
             None => Decl::OtherNative,
         };
-        package.targets.push(name.clone());
         targets.push(Target {
             label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
             kind: e.kind.as_str().into(),
@@ -1666,7 +1662,6 @@ fn macro_targets(
             name_range: name_kwarg.unwrap_or(call.call.func.range),
             decl,
             call_index: ci,
-            macro_decl: Some(e.loc),
             macro_attrs: Some(Arc::new(kept_attrs(e))),
         });
     }
@@ -1675,8 +1670,7 @@ fn macro_targets(
         if let Some(k) = call.call.kwarg("name") {
             if let V::Str(name) = env.eval(id, &k.value).v {
                 let name = SmolStr::from(name);
-                if !package.targets.contains(&name) {
-                    package.targets.push(name.clone());
+                if !targets.iter().any(|t| t.label.name == name) {
                     targets.push(Target {
                         label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
                         kind: callee.into(),
@@ -1686,7 +1680,6 @@ fn macro_targets(
                         name_range: k.value.range,
                         decl: Decl::Unknown,
                         call_index: ci,
-                        macro_decl: None,
                         macro_attrs: None,
                     });
                 }

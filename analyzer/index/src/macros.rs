@@ -1084,13 +1084,13 @@ impl<'a> Env<'a> {
                 .collect(),
             complete: true,
         };
-        if let Some(e) = &call.star_args {
+        if let Some(e) = call.star_args() {
             match self.eval_in(file, e, scope, depth + 1).v {
                 V::List(items) => args.pos.extend(items),
                 _ => args.complete = false,
             }
         }
-        if let Some(e) = &call.star_kwargs {
+        if let Some(e) = call.star_kwargs() {
             match self.eval_in(file, e, scope, depth + 1).v {
                 V::Dict(pairs) => {
                     for (k, v) in pairs {
@@ -1103,7 +1103,7 @@ impl<'a> Env<'a> {
                 _ => args.complete = false,
             }
         }
-        if call.has_splat && call.star_args.is_none() && call.star_kwargs.is_none() {
+        if call.has_splat() && call.star_args().is_none() && call.star_kwargs().is_none() {
             args.complete = false;
         }
         args

@@ -72,7 +72,14 @@ def platforms(prefix = "p"):
     ]);
     let names: Vec<String> = index
         .packages()
-        .flat_map(|(_, p)| p.targets.iter().map(|t| t.to_string()))
+        .flat_map(|(id, _)| {
+            index
+                .targets
+                .package_names(id)
+                .into_iter()
+                .flatten()
+                .map(|t| t.to_string())
+        })
         .collect();
     assert_eq!(
         names,
@@ -84,7 +91,7 @@ def platforms(prefix = "p"):
         ]
     );
     let t = &index.targets[&label("//p:p_macos_arm64")];
-    assert!(t.macro_decl.is_some());
+    assert!(t.macro_decl().is_some());
     let Decl::Platform(d_platform) = &t.decl else {
         panic!("{:?}", t.decl)
     };
@@ -189,9 +196,14 @@ def tcs(name, flag):
     assert!(
         index
             .packages()
-            .map(|(_, p)| p)
-            .find(|p| p.targets.iter().any(|t| t == "t"))
+            .find(|(id, _)| {
+                index
+                    .targets
+                    .package_names(id)
+                    .is_some_and(|mut names| names.any(|t| t == "t"))
+            })
             .unwrap()
+            .1
             .open
     );
     assert!(!index.targets.contains_key(&label("//a:t_2")));

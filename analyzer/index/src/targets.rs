@@ -15,7 +15,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::eval::Loc;
 use crate::index::{Package, Target};
-use crate::label::{Label, PackageId, RepoName};
+use crate::label::{Label, PackageId, RepoName, SmolStr};
 use crate::macros::{Gap, MacroLimit};
 use crate::workspace::FileId;
 
@@ -57,8 +57,6 @@ impl PackageUnit {
                 .filter_map(|(t, keep)| keep.then_some(t))
                 .collect(),
         );
-        let mut package = package;
-        package.targets = toolcheck_syntax::exact(package.targets);
         let mut by_name: Vec<u32> = (0..targets.len() as u32).collect();
         by_name.sort_by(|&a, &b| {
             targets[a as usize]
@@ -248,6 +246,12 @@ impl Targets {
     /// A package (when a directory has two BUILD files, the later one in file order).
     pub fn package(&self, id: &PackageId) -> Option<&Package> {
         self.files_of(&id.repo, &id.path).last().map(|u| &u.package)
+    }
+
+    /// The target names of [`package`](Self::package), in declaration order.
+    pub fn package_names(&self, id: &PackageId) -> Option<impl Iterator<Item = &SmolStr>> {
+        let unit = self.files_of(&id.repo, &id.path).last()?;
+        Some(unit.targets.iter().map(|t| &t.label.name))
     }
 
     /// Packages in order, restricted to a range of ids.

@@ -62,7 +62,8 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
             matched_packages += 1;
             open |= pkg.open;
-            found |= pkg.targets.iter().any(|name| {
+            let names = ctx.index.targets.package_names(id).into_iter().flatten();
+            found |= names.into_iter().any(|name| {
                 let label = toolcheck_index::label::Label::new(
                     id.repo.clone(),
                     id.path.clone(),

@@ -1273,7 +1273,7 @@ impl<'a> Analyzer<'a> {
             }
             return AV::Unknown;
         }
-        if builtin(self, "struct") && !call.has_splat {
+        if builtin(self, "struct") && !call.has_splat() {
             for a in &call.args {
                 self.eval(fr, a, st);
             }
@@ -1329,7 +1329,7 @@ impl<'a> Analyzer<'a> {
         match callee {
             AV::Const(Val {
                 v: V::Func(ff, fi), ..
-            }) if !call.has_splat => {
+            }) if !call.has_splat() => {
                 let before = st.clone();
                 let summary = self.call_function(ff, fi, args, kwargs, st);
                 self.apply_summary(fr, e, call, &summary, ff, fi, &before, st);
