@@ -135,8 +135,9 @@ pub struct Target {
     /// The `name = "..."` string.
     pub name_range: TextRange,
     pub decl: Decl,
-    /// Index into the file's `FileFacts::calls`.
-    pub call_index: usize,
+    /// Index into the file's `FileFacts::calls` (`u32::MAX` for a top-level statement that
+    /// is not a call).
+    pub call_index: u32,
     /// For a target created by a macro: the rule call the macro made (where, and the
     /// attributes read later). `range`, `callee_range` and `name_range` are the macro call in
     /// the BUILD file (what the user edits).
@@ -1123,7 +1124,7 @@ impl WorkspaceIndex {
                         callee_range: call.call.func.range,
                         name_range,
                         decl,
-                        call_index: ci,
+                        call_index: ci as u32,
                         macro_attrs: None,
                     });
                 }
@@ -1220,7 +1221,10 @@ impl WorkspaceIndex {
         target: &Target,
         attr: &str,
     ) -> RefList {
-        let Some(call) = facts[target.file.0 as usize].calls.get(target.call_index) else {
+        let Some(call) = facts[target.file.0 as usize]
+            .calls
+            .get(target.call_index as usize)
+        else {
             return RefList::Unknown(Loc {
                 file: target.file,
                 range: target.range,
@@ -1661,7 +1665,7 @@ fn macro_targets(
             callee_range: call.call.func.range,
             name_range: name_kwarg.unwrap_or(call.call.func.range),
             decl,
-            call_index: ci,
+            call_index: ci as u32,
             macro_attrs: Some(Arc::new(kept_attrs(e))),
         });
     }
@@ -1679,7 +1683,7 @@ fn macro_targets(
                         callee_range: call.call.func.range,
                         name_range: k.value.range,
                         decl: Decl::Unknown,
-                        call_index: ci,
+                        call_index: ci as u32,
                         macro_attrs: None,
                     });
                 }
