@@ -837,20 +837,15 @@ impl WorkspaceIndex {
         {
             let Some(fi) = fv.file else { continue };
             let file = ws.rc_files[fi].1;
-            let mut offset = fv.range.end.saturating_sub(fv.value.len() as u32);
             // `--platforms` takes a list; every entry must be a platform.
-            for part in fv.value.split(',') {
+            for (part, range) in flag_list_parts(ws, file, fv) {
                 if !part.is_empty() {
                     self.flag_platforms.push(LabelRef {
                         text: part.to_string(),
                         label: main_ctx.resolve(part),
-                        loc: Loc {
-                            file,
-                            range: TextRange::new(offset, offset + part.len() as u32),
-                        },
+                        loc: Loc { file, range },
                     });
                 }
-                offset += part.len() as u32 + 1;
             }
         }
         let flag_sets = [
@@ -865,19 +860,14 @@ impl WorkspaceIndex {
         ];
         for (kind, values) in flag_sets {
             for (occurrence, fv) in values.into_iter().enumerate() {
-                let mut offset = 0u32;
-                for part in fv.value.split(',') {
-                    let loc = fv.file.map(|fi| {
-                        let file = ws.rc_files[fi].1;
-                        let start = fv.range.start
-                            + (fv.range.len().saturating_sub(fv.value.len() as u32))
-                            + offset;
-                        Loc {
-                            file,
-                            range: TextRange::new(start, start + part.len() as u32),
-                        }
-                    });
-                    offset += part.len() as u32 + 1;
+                let file = fv.file.map(|fi| ws.rc_files[fi].1);
+                let parts: Vec<(&str, Option<Loc>)> = match file {
+                    Some(file) => flag_list_parts(ws, file, &fv)
+                        .map(|(part, range)| (part, Some(Loc { file, range })))
+                        .collect(),
+                    None => fv.value.split(',').map(|part| (part, None)).collect(),
+                };
+                for (part, loc) in parts {
                     if part.is_empty() {
                         continue;
                     }
@@ -1581,6 +1571,33 @@ fn exec_groups(env: &Env<'_>, file: FileId, v: &Val) -> Option<Vec<ExecGroupDecl
         });
     }
     Some(out)
+}
+
+/// The comma-separated parts of a flag's value, each with its range in the rc file: its own
+/// when the value is written literally at the end of the argument (`--platforms=//a,//b`),
+/// the whole argument's otherwise (quotes or escapes make the value's bytes differ from the
+/// source, and computed offsets could land inside a character).
+fn flag_list_parts<'v>(
+    ws: &Workspace,
+    file: FileId,
+    fv: &'v crate::bazelrc::FlagValue,
+) -> impl Iterator<Item = (&'v str, TextRange)> + 'v {
+    let literal = ws
+        .file(file)
+        .text
+        .get(fv.range.start as usize..fv.range.end as usize)
+        .is_some_and(|src| src.ends_with(fv.value.as_str()));
+    let whole = fv.range;
+    let mut offset = whole.end.saturating_sub(fv.value.len() as u32);
+    fv.value.split(',').map(move |part| {
+        let range = if literal {
+            TextRange::new(offset, offset + part.len() as u32)
+        } else {
+            whole
+        };
+        offset += part.len() as u32 + 1;
+        (part, range)
+    })
 }
 
 /// The attributes of a macro-created target read after indexing (through
