@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use toolcheck_index::index::{Decl, RefList, RefOne};
+use toolcheck_index::index::{
+    ConfigSettingDecl, Decl, PlatformDecl, RefList, RefOne, ToolchainDecl,
+};
 
 use crate::{Analysis, FileId};
 
@@ -38,7 +40,7 @@ impl Analysis {
         for t in index.targets.values() {
             let detail = match &t.decl {
                 Decl::Toolchain(d_toolchain) => {
-                    let toolcheck_index::index::ToolchainDecl {
+                    let ToolchainDecl {
                         toolchain_type,
                         toolchain,
                         exec_compatible_with,
@@ -56,7 +58,7 @@ impl Analysis {
                     )
                 }
                 Decl::Platform(d_platform) => {
-                    let toolcheck_index::index::PlatformDecl {
+                    let PlatformDecl {
                         constraint_values,
                         parents,
                         ..
@@ -71,7 +73,7 @@ impl Analysis {
                 Decl::ConstraintSetting { default } => format!("default={}", one(default)),
                 Decl::Alias { actual } => format!("actual={}", one(actual)),
                 Decl::ConfigSetting(d_configsetting) => {
-                    let toolcheck_index::index::ConfigSettingDecl {
+                    let ConfigSettingDecl {
                         constraint_values, ..
                     } = &**d_configsetting;
                     format!("constraints={}", list(constraint_values))

@@ -6,7 +6,9 @@
 
 use std::fmt::Write;
 
-use toolcheck_index::index::{Decl, RefList, RefOne, RegistrationOrigin, Target};
+use toolcheck_index::index::{
+    Decl, PlatformDecl, RefList, RefOne, RegistrationOrigin, Target, ToolchainDecl,
+};
 use toolcheck_index::label::Label;
 use toolcheck_resolve::model::{Known, TypeRequest};
 use toolcheck_resolve::Request;
@@ -206,7 +208,7 @@ impl Analysis {
     pub fn describe_toolchain(&self, t: &Target) -> String {
         let mut s = format!("**toolchain** `{}`\n\n", t.label);
         if let Decl::Toolchain(d_toolchain) = &t.decl {
-            let toolcheck_index::index::ToolchainDecl {
+            let ToolchainDecl {
                 toolchain_type,
                 toolchain,
                 exec_compatible_with,
@@ -318,7 +320,7 @@ impl Analysis {
                 open = true;
                 break;
             };
-            let toolcheck_index::index::PlatformDecl {
+            let PlatformDecl {
                 constraint_values,
                 parents,
                 exec_properties,

@@ -6,7 +6,10 @@
 //! registrations) and on the targets it declares; nothing is evaluated beyond that.
 
 use rustc_hash::FxHashMap;
-use toolcheck_index::index::{Decl, LabelRef, RefList, RefOne, RegistrationKind, Target};
+use toolcheck_index::index::{
+    ConfigSettingDecl, Decl, LabelRef, PlatformDecl, RefList, RefOne, RegistrationKind, Target,
+    ToolchainDecl,
+};
 use toolcheck_index::label::{Label, TargetPattern};
 
 use crate::{Analysis, FileId, TextRange};
@@ -286,7 +289,7 @@ impl Analysis {
                 }
             }
             Decl::Toolchain(d_toolchain) => {
-                let toolcheck_index::index::ToolchainDecl {
+                let ToolchainDecl {
                     toolchain_type,
                     toolchain,
                     exec_compatible_with,
@@ -304,7 +307,7 @@ impl Analysis {
                 ));
             }
             Decl::Platform(d_platform) => {
-                let toolcheck_index::index::PlatformDecl {
+                let PlatformDecl {
                     constraint_values,
                     parents,
                     ..
@@ -323,7 +326,7 @@ impl Analysis {
             }
             Decl::Alias { actual } => s.push_str(&format!("- actual: {}", one(actual))),
             Decl::ConfigSetting(d_configsetting) => {
-                let toolcheck_index::index::ConfigSettingDecl {
+                let ConfigSettingDecl {
                     constraint_values, ..
                 } = &**d_configsetting;
                 s.push_str(&format!("- constraint_values: {}", list(constraint_values)))
@@ -652,7 +655,7 @@ impl Analysis {
                 };
                 let (exec, target) = match &c.decl {
                     Decl::Toolchain(d_toolchain) => {
-                        let toolcheck_index::index::ToolchainDecl {
+                        let ToolchainDecl {
                             exec_compatible_with,
                             target_compatible_with,
                             ..
@@ -722,7 +725,7 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
         Decl::ConstraintSetting { default } => push_one(default, out),
         Decl::ConstraintValue { setting } => push_one(setting, out),
         Decl::Platform(d_platform) => {
-            let toolcheck_index::index::PlatformDecl {
+            let PlatformDecl {
                 constraint_values,
                 parents,
                 ..
@@ -731,7 +734,7 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
             push_list(parents, out);
         }
         Decl::Toolchain(d_toolchain) => {
-            let toolcheck_index::index::ToolchainDecl {
+            let ToolchainDecl {
                 toolchain_type,
                 toolchain,
                 exec_compatible_with,
@@ -747,7 +750,7 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
         }
         Decl::Alias { actual } => push_one(actual, out),
         Decl::ConfigSetting(d_configsetting) => {
-            let toolcheck_index::index::ConfigSettingDecl {
+            let ConfigSettingDecl {
                 constraint_values,
                 flag_values,
                 ..

@@ -5,8 +5,8 @@
 use rustc_hash::FxHashSet;
 use std::sync::Arc;
 use toolcheck_index::index::{
-    Decl, RefList, RefOne, RegistrationKind, RegistrationOrigin, RuleDecl, Target,
-    TypeRequest as IndexTypeRequest, WorkspaceIndex,
+    ConfigSettingDecl, Decl, PlatformDecl, RefList, RefOne, RegistrationKind, RegistrationOrigin,
+    RuleDecl, Target, ToolchainDecl, TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
 use toolcheck_index::label::{Label, RepoName};
 use toolcheck_index::label::{PackageId, SmolStr};
@@ -110,7 +110,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
             }
         }
         Decl::Platform(d_platform) => {
-            let toolcheck_index::index::PlatformDecl {
+            let PlatformDecl {
                 constraint_values,
                 parents,
                 ..
@@ -126,7 +126,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
         }
         Decl::ToolchainType => (TargetKind::ToolchainType, Entry::Plain),
         Decl::Toolchain(d_toolchain) => {
-            let toolcheck_index::index::ToolchainDecl {
+            let ToolchainDecl {
                 toolchain_type,
                 toolchain,
                 exec_compatible_with,
@@ -154,7 +154,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
             Entry::Plain,
         ),
         Decl::ConfigSetting(d_configsetting) => {
-            let toolcheck_index::index::ConfigSettingDecl {
+            let ConfigSettingDecl {
                 values,
                 define_values,
                 flag_values,

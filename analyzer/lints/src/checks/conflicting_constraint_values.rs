@@ -3,7 +3,7 @@
 //! compared after alias resolution.
 
 use rustc_hash::FxHashMap;
-use toolcheck_index::index::{Decl, LabelRef, RefList};
+use toolcheck_index::index::{Decl, LabelRef, PlatformDecl, RefList, ToolchainDecl};
 use toolcheck_index::label::Label;
 
 use crate::checks::refs::resolve_target;
@@ -107,13 +107,13 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     for t in targets {
         match &t.decl {
             Decl::Platform(d_platform) => {
-                let toolcheck_index::index::PlatformDecl {
+                let PlatformDecl {
                     constraint_values, ..
                 } = &**d_platform;
                 check_list(ctx, constraint_values, &t.label, "constraint_values", acc)
             }
             Decl::Toolchain(d_toolchain) => {
-                let toolcheck_index::index::ToolchainDecl {
+                let ToolchainDecl {
                     exec_compatible_with,
                     target_compatible_with,
                     ..

@@ -1,7 +1,7 @@
 //! `platform-parent-cycle`: platforms whose `parents` chain leads back to themselves.
 
 use rustc_hash::FxHashSet;
-use toolcheck_index::index::Decl;
+use toolcheck_index::index::{Decl, PlatformDecl};
 use toolcheck_index::label::Label;
 
 use crate::checks::refs::resolve_target;
@@ -41,7 +41,7 @@ fn parent_of<'a>(
     let Decl::Platform(d_platform) = &t.decl else {
         return None;
     };
-    let toolcheck_index::index::PlatformDecl { parents, .. } = &**d_platform;
+    let PlatformDecl { parents, .. } = &**d_platform;
     let first = parents.known()?.first()?;
     let parent = first.label.as_ref().ok()?;
     let parent = resolve_target(ctx, parent).map(|p| p.label.clone())?;

@@ -2,7 +2,10 @@
 //! `toolchain_type =` must name a `toolchain_type`, a `parents` entry a `platform`, ...), and
 //! the lookup that says whether a label exists, is missing, or cannot be known.
 
-use toolcheck_index::index::{Decl, LabelRef, RefList, RefOne, RegistrationKind};
+use toolcheck_index::index::{
+    ConfigSettingDecl, Decl, LabelRef, PlatformDecl, RefList, RefOne, RegistrationKind,
+    ToolchainDecl,
+};
 use toolcheck_index::label::{Label, TargetPattern};
 
 use crate::context::LintContext;
@@ -74,7 +77,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                 format!("setting of `{l}`"),
             ),
             Decl::Platform(d_platform) => {
-                let toolcheck_index::index::PlatformDecl {
+                let PlatformDecl {
                     constraint_values,
                     parents,
                     ..
@@ -93,7 +96,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                 );
             }
             Decl::Toolchain(d_toolchain) => {
-                let toolcheck_index::index::ToolchainDecl {
+                let ToolchainDecl {
                     toolchain_type,
                     exec_compatible_with,
                     target_compatible_with,
@@ -126,7 +129,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                 );
             }
             Decl::ConfigSetting(d_configsetting) => {
-                let toolcheck_index::index::ConfigSettingDecl {
+                let ConfigSettingDecl {
                     constraint_values, ..
                 } = &**d_configsetting;
                 push_list(
