@@ -163,6 +163,45 @@ fn load_cycles_and_exploding_constants() {
     assert_control_reported(&run);
 }
 
+/// Thousands of catch-all toolchains of one type (a macro loop; found by the `workspace`
+/// fuzzer, where the check built a resolver without each of them: quadratic, minutes). Only a
+/// catch-all Bazel actually picks can be a hazard, so only the first one is reported, and the
+/// run takes the time of one resolution per target platform.
+#[test]
+fn thousands_of_catch_all_toolchains() {
+    let dir = scratch_dir("hostile-catch-alls");
+    let plat = "constraint_setting(name = \"os\")\nconstraint_value(name = \"linux_c\", constraint_setting = \":os\")\nconstraint_value(name = \"darwin_c\", constraint_setting = \":os\")\nplatform(name = \"linux\", constraint_values = [\":linux_c\"])\nplatform(name = \"darwin\", constraint_values = [\":darwin_c\"])\n";
+    let defs = "def catch_alls(count):\n    for i in range(count):\n        native.toolchain(name = \"dummy_%04d\" % i, toolchain = \":impl\", toolchain_type = \":type\")\n";
+    let build = "load(\":defs.bzl\", \"catch_alls\")\ntoolchain_type(name = \"type\")\nfilegroup(name = \"impl\")\ntoolchain(name = \"linux_tc\", exec_compatible_with = [\"//plat:linux_c\"], target_compatible_with = [\"//plat:linux_c\"], toolchain = \":impl\", toolchain_type = \":type\")\ntoolchain(name = \"darwin_tc\", exec_compatible_with = [\"//plat:darwin_c\"], target_compatible_with = [\"//plat:darwin_c\"], toolchain = \":impl\", toolchain_type = \":type\")\ncatch_alls(count = 3000)\n";
+    write_files(
+        &dir,
+        &[
+            (
+                "WORKSPACE",
+                "register_execution_platforms(\"//plat:linux\", \"//plat:darwin\")\nregister_toolchains(\"//tc:linux_tc\", \"//tc:darwin_tc\", \"//tc:all\")\n",
+            ),
+            CONTROL,
+            ("plat/BUILD", plat),
+            ("tc/defs.bzl", defs),
+            ("tc/BUILD", build),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+    let hazards: Vec<_> = run
+        .diags
+        .iter()
+        .filter(|(c, _, _)| c == "dummy-toolchain-precedence")
+        .collect();
+    assert_eq!(hazards.len(), 1, "{hazards:#?}");
+    assert!(
+        hazards[0]
+            .2
+            .contains("catch-all toolchain '//tc:dummy_0000'"),
+        "{hazards:#?}"
+    );
+}
+
 /// A loop that creates a target per iteration stops at a bound on the targets of one macro
 /// call, not after hundreds of thousands of them (found by the `workspace` fuzzer: each target
 /// costs far more downstream than the steps its iteration is charged). Toolchains the macro

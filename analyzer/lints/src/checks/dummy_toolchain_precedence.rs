@@ -110,6 +110,18 @@ fn selected<'a>(g: &'a GroupResolution, ty: &Label) -> Option<&'a Label> {
         .map(|t| &t.toolchain)
 }
 
+/// What a resolution picked for one type: the execution platform and the toolchain, or
+/// `None` when it failed or could not be decided (no hazard is reported from those).
+type Pick = Option<(Option<Label>, Option<Label>)>;
+
+fn summarize(r: &toolcheck_resolve::Resolution, ty: &Label) -> Pick {
+    let g = r.groups.first()?;
+    if g.error.is_some() || !g.undecidable.is_empty() {
+        return None;
+    }
+    Some((g.exec_platform.clone(), selected(g, ty).cloned()))
+}
+
 struct Hazard {
     platform: Label,
     exec_with: Option<Label>,
@@ -129,6 +141,8 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     let sim = ctx.simulation();
     // Built on the first catch-all found (most workspaces have none).
     let with_cell = std::cell::OnceCell::new();
+    let mut with_picks: rustc_hash::FxHashMap<(Label, usize, bool), Pick> = Default::default();
+    let mut optional_types: rustc_hash::FxHashMap<Label, bool> = Default::default();
     for (label, source) in sim.registered_toolchain_labels() {
         let Some(tc) = sim.model.toolchains.get(label) else {
             continue;
@@ -150,63 +164,78 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let with = with_cell.get_or_init(|| sim.resolver());
-        let optional_somewhere = ctx.index.rules.iter().any(|r| {
-            r.toolchains.iter().flatten().any(|req| {
-                req.mandatory == Some(false)
-                    && req
-                        .toolchain_type
-                        .label
-                        .as_ref()
-                        .ok()
-                        .and_then(|l| sim.actual(l))
-                        .as_ref()
-                        == Some(&ty)
+        let optional_somewhere = *optional_types.entry(ty.clone()).or_insert_with(|| {
+            ctx.index.rules.iter().any(|r| {
+                r.toolchains.iter().flatten().any(|req| {
+                    req.mandatory == Some(false)
+                        && req
+                            .toolchain_type
+                            .label
+                            .as_ref()
+                            .ok()
+                            .and_then(|l| sim.actual(l))
+                            .as_ref()
+                            == Some(&ty)
+                })
             })
         });
-        let without = sim.resolver_without(label);
-        let mut hazards: Vec<Hazard> = Vec::new();
-        for platform in &platforms {
+        let request = |platform: &Label, mandatory: bool| Request {
+            trace: false,
+            ..Request::new(
+                platform.clone(),
+                vec![TypeRequest {
+                    toolchain_type: ty.clone(),
+                    mandatory: Known::Known(mandatory),
+                }],
+            )
+        };
+        // What Bazel picks with every toolchain, per (type, target platform, mandatory),
+        // resolved once: a workspace may register thousands of catch-alls of one type.
+        let mut picks: Vec<(usize, bool, Option<Label>)> = Vec::new();
+        for (pi, platform) in platforms.iter().enumerate() {
             for mandatory in [true, false] {
                 if !mandatory && !optional_somewhere {
                     continue;
                 }
-                let request = Request {
-                    trace: false,
-                    ..Request::new(
-                        platform.clone(),
-                        vec![TypeRequest {
-                            toolchain_type: ty.clone(),
-                            mandatory: Known::Known(mandatory),
-                        }],
-                    )
-                };
-                let (r1, r2) = (with.resolve(&request), without.resolve(&request));
-                let (Some(g1), Some(g2)) = (r1.groups.first(), r2.groups.first()) else {
-                    continue;
-                };
-                if g1.error.is_some()
-                    || g2.error.is_some()
-                    || !g1.undecidable.is_empty()
-                    || !g2.undecidable.is_empty()
-                {
-                    continue;
+                let pick = with_picks
+                    .entry((ty.clone(), pi, mandatory))
+                    .or_insert_with(|| summarize(&with.resolve(&request(platform, mandatory)), &ty))
+                    .clone();
+                if let Some((exec, Some(sel))) = pick {
+                    if &sel == label {
+                        picks.push((pi, mandatory, exec));
+                    }
                 }
-                let (s1, s2) = (selected(g1, &ty), selected(g2, &ty));
+            }
+        }
+        // Only a catch-all Bazel actually picks can change the pick by being there; the
+        // resolver without it (a copy of the registrations) is built only then.
+        if picks.is_empty() {
+            continue;
+        }
+        let without = sim.resolver_without(label);
+        let mut hazards: Vec<Hazard> = Vec::new();
+        let mut done_platform = usize::MAX;
+        for (pi, mandatory, exec_with) in picks {
+            if pi == done_platform {
+                continue;
+            }
+            let Some((exec_without, Some(lost))) =
+                summarize(&without.resolve(&request(&platforms[pi], mandatory)), &ty)
+            else {
                 // Without the catch-all an optional type may resolve to nothing: only a real
                 // toolchain losing (or an exec platform change) is a hazard.
-                if s1 != Some(label) || s2.is_none() {
-                    continue;
-                }
-                if (g1.exec_platform.as_ref(), s1) != (g2.exec_platform.as_ref(), s2) {
-                    hazards.push(Hazard {
-                        platform: platform.clone(),
-                        exec_with: g1.exec_platform.clone(),
-                        exec_without: g2.exec_platform.clone(),
-                        lost: s2.cloned(),
-                        optional: !mandatory,
-                    });
-                    break;
-                }
+                continue;
+            };
+            if (exec_with.as_ref(), label) != (exec_without.as_ref(), &lost) {
+                hazards.push(Hazard {
+                    platform: platforms[pi].clone(),
+                    exec_with,
+                    exec_without,
+                    lost: Some(lost),
+                    optional: !mandatory,
+                });
+                done_platform = pi;
             }
         }
         let Some(first) = hazards.first() else {
