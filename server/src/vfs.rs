@@ -21,6 +21,9 @@ use toolcheck_ide::{
 /// Files larger than this are not parsed (they are reported instead).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
+/// Directory levels walked below a repository's root.
+const MAX_DIR_DEPTH: usize = 200;
+
 const ROOT_MARKERS: [&str; 4] = ["MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE"];
 
 #[derive(Clone, Debug, Default)]
@@ -147,6 +150,14 @@ impl Walk<'_> {
     /// Walks directory `path` (`rel` inside the repository, `canon` its canonical path,
     /// `ancestors` the canonical paths above it).
     fn dir(&self, path: &Path, rel: &str, canon: &Path, ancestors: &[&Path], out: &mut Walked) {
+        // The walk recurses (on rayon's threads, whose stacks are small): bound the depth.
+        if ancestors.len() >= MAX_DIR_DEPTH {
+            out.problems.push((
+                path.to_path_buf(),
+                format!("directories nested deeper than {MAX_DIR_DEPTH} levels; not read"),
+            ));
+            return;
+        }
         let entries = match fs::read_dir(path) {
             Ok(rd) => rd,
             Err(e) => {

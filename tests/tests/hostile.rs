@@ -327,6 +327,39 @@ fn symlink_loops_outside_links_and_dangling_links() {
     );
 }
 
+/// Directories nested deeper than the walk's bound (it recurses, partly on small thread
+/// stacks) are reported, not walked; everything above is checked.
+#[test]
+fn deeply_nested_directories() {
+    let dir = scratch_dir("hostile-deep-dirs");
+    let deep: String = (0..230).map(|_| "d/").collect();
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            (&format!("{deep}BUILD"), "filegroup(name = \"x\")\n"),
+            ("d/d/d/BUILD", "toolchain(name = \"t\", toolchain = \":i\", toolchain_type = \"//nope:type\")\nfilegroup(name = \"i\")\n"),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+    assert!(
+        run.diags
+            .iter()
+            .any(|(c, p, _)| c == "unresolved-label" && p == "d/d/d/BUILD"),
+        "{:#?}",
+        run.diags
+    );
+    assert!(
+        run.diags
+            .iter()
+            .any(|(c, _, m)| c == "unreadable-file" && m.contains("nested deeper than 200")),
+        "{:#?}",
+        run.diags
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_directory() {
