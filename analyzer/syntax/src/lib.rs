@@ -554,6 +554,54 @@ mod tests {
         assert!(p.errors.is_empty(), "{:?}", p.errors);
     }
 
+    /// A string the parser recovered from (no closing quote, a wide character at its end):
+    /// found by the `starlark` fuzzer, whose input this is (invalid bytes replaced).
+    #[test]
+    fn recovered_strings_without_closing_quote_decode_to_nothing() {
+        let text = format!(
+            "load(\"@r//f:defs.bzl\", \"\"\"\"frob_library\")\n\nfrob_library(\n    name = \"wire{}s\",\n    srcs = [',\n)\n",
+            "\u{fffd}".repeat(40)
+        );
+        let p = parse(&text);
+        let tree = p.tree.unwrap();
+        let mut cursor = tree.walk();
+        let mut strings = 0;
+        loop {
+            let node = cursor.node();
+            if matches!(node.kind(), "string" | "concatenated_string") {
+                strings += 1;
+                if let Some(v) = string_value(node, &text) {
+                    assert!(text.contains(v.value.as_str()), "{v:?}");
+                }
+            }
+            if cursor.goto_first_child() || cursor.goto_next_sibling() {
+                continue;
+            }
+            while cursor.goto_parent() && !cursor.goto_next_sibling() {}
+            if cursor.node() == tree.root_node() {
+                break;
+            }
+        }
+        assert!(strings > 0);
+        assert_eq!(
+            string_value(
+                parse("x = \"é\"\n")
+                    .tree
+                    .unwrap()
+                    .root_node()
+                    .named_child(0)
+                    .unwrap()
+                    .named_child(0)
+                    .unwrap()
+                    .child_by_field_name("right")
+                    .unwrap(),
+                "x = \"é\"\n"
+            )
+            .map(|v| v.value),
+            Some("é".to_string())
+        );
+    }
+
     #[test]
     fn every_cached_field_name_is_in_the_grammar() {
         let text = "x = f(a, b = 1)\n";

@@ -38,10 +38,12 @@ fn decode_one(node: Node<'_>, text: &str) -> Option<String> {
     } else {
         1
     };
-    if body.len() < 2 * quote {
+    // A string the parser recovered from may lack its closing quote (and end inside a
+    // multi-byte character): only a literal that ends with its opening quote is decoded.
+    if body.len() < 2 * quote || !body.ends_with(&body[..quote]) {
         return None;
     }
-    let inner = &body[quote..body.len() - quote];
+    let inner = body.get(quote..body.len() - quote)?;
     if is_raw {
         return Some(inner.to_string());
     }
