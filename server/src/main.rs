@@ -129,6 +129,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // `TOOLCHECK_DIRECT_READER=0` parses every file (the direct reader gives the same facts
+    // where it applies): for measuring what the reader saves, and for ruling it out.
+    if std::env::var_os("TOOLCHECK_DIRECT_READER").is_some_and(|v| v == "0") {
+        toolcheck_ide::set_direct_reader(false);
+    }
     let result = match cli.command {
         Command::Check {
             paths,

@@ -185,7 +185,7 @@ fn lower_top_call(call: Node<'_>, stmt: Node<'_>, text: &str, facts: &mut FileFa
     });
 }
 
-fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
+pub(crate) fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
     let first = call.args.first()?;
     let module = first.as_str()?.to_string();
     let mut symbols = Vec::new();
@@ -307,7 +307,7 @@ fn collect_suppressions(root: Node<'_>, text: &str, facts: &mut FileFacts) {
     'walk: loop {
         let node = cursor.node();
         if node.kind() == "comment" {
-            comments.push(node);
+            comments.push(TextRange::of(node));
         }
         if cursor.goto_first_child() {
             continue;
@@ -321,8 +321,18 @@ fn collect_suppressions(root: Node<'_>, text: &str, facts: &mut FileFacts) {
             }
         }
     }
-    for c in comments {
-        let raw = node_text(c, text);
+    suppressions_from_comments(&comments, text, facts);
+}
+
+/// Reads the suppressions among `comments` (ranges of whole comments, in source order); the
+/// statements of `facts` must be complete.
+pub(crate) fn suppressions_from_comments(
+    comments: &[TextRange],
+    text: &str,
+    facts: &mut FileFacts,
+) {
+    for &comment in comments {
+        let raw = &text[comment.start as usize..comment.end as usize];
         let body = raw.trim_start_matches('#').trim();
         let Some(rest) = body.strip_prefix("toolcheck:") else {
             continue;
@@ -335,7 +345,7 @@ fn collect_suppressions(root: Node<'_>, text: &str, facts: &mut FileFacts) {
         } else {
             continue;
         };
-        let list_start = c.start_byte() as u32
+        let list_start = comment.start
             + (raw.len() - raw.trim_start_matches('#').trim_start().len()) as u32
             + (body.len() - list.len()) as u32;
         let mut checks = Vec::new();
@@ -358,7 +368,6 @@ fn collect_suppressions(root: Node<'_>, text: &str, facts: &mut FileFacts) {
                 break;
             }
         }
-        let comment = TextRange::of(c);
         let scope = suppression_scope(comment, text, &facts.statements);
         facts.suppressions.push(Suppression {
             checks,

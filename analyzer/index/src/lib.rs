@@ -4,6 +4,7 @@
 
 pub mod bazelrc;
 pub mod body;
+pub mod build_reader;
 pub mod eval;
 pub mod expr;
 pub mod facts;

@@ -1,5 +1,6 @@
 //! Fuzz target: the Starlark pipeline (parse, lower, index, every check, navigation) on one
-//! file's text, analysed both as a BUILD file and as a `.bzl` file that the BUILD file loads.
+//! file's text, analysed both as a BUILD file and as a `.bzl` file that the BUILD file loads,
+//! and the direct reader compared with the parser on it.
 //! Seeds are the corpus fixtures; `starlark.dict` and the custom mutator below keep mutations
 //! close to the grammar.
 #![no_main]
@@ -12,6 +13,14 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     // The syntax layer on its own, with the text as every file kind.
     let _ = toolcheck_syntax::parse(&text);
+    // Differential: wherever the direct reader accepts the text, its facts are the parser's.
+    if let Some(direct) = toolcheck_ide::build_reader::read(&text) {
+        let parsed = toolcheck_ide::lower_parsed(toolcheck_ide::FileKind::Build, &text);
+        assert!(
+            direct == parsed,
+            "the direct reader disagrees with the parser:\n{direct:#?}\n{parsed:#?}"
+        );
+    }
     let files = vec![
         common::InFile {
             repo: String::new(),

@@ -326,7 +326,7 @@ fn measure(o: &Opts, name: &str, dir: &Path, generated: bool) -> Result<Value, S
     let read = floor_run("read", dir, o.reps)?;
     let hash = floor_run("hash", dir, o.reps)?;
     let parse = floor_run("parse", dir, o.reps)?;
-    let check = |extra: &[&str]| -> Result<Run, String> {
+    let check_env = |extra: &[&str], env: &[(&str, &str)]| -> Result<Run, String> {
         let mut cmd = vec![
             tc.as_str(),
             "check",
@@ -337,9 +337,20 @@ fn measure(o: &Opts, name: &str, dir: &Path, generated: bool) -> Result<Value, S
         ];
         cmd.extend_from_slice(extra);
         cmd.push(d.as_str());
-        timed(&cmd, None, &[])
+        timed(&cmd, None, env)
     };
+    let check = |extra: &[&str]| check_env(extra, &[]);
     let (cold, cold_median) = best(o.reps, || check(&["--no-cache"]))?;
+    // The same check with every file parsed by tree-sitter (no direct reader): what the
+    // reader saves, and the cost of a workspace of files outside its subset.
+    let (parsed, parsed_median) = best(o.reps, || {
+        check_env(&["--no-cache"], &[("TOOLCHECK_DIRECT_READER", "0")])
+    })?;
+    if parsed.stdout != cold.stdout {
+        return Err(format!(
+            "{name}: the output with every file parsed differs from the direct reader's"
+        ));
+    }
     let diagnostics = serde_json::from_str::<Value>(&cold.stdout)
         .ok()
         .and_then(|v| v["diagnostics"].as_array().map(Vec::len));
@@ -388,6 +399,7 @@ fn measure(o: &Opts, name: &str, dir: &Path, generated: bool) -> Result<Value, S
         "read_hash_floor": hash,
         "parse_floor": parse,
         "toolcheck_cold": run_json(&cold, cold_median),
+        "toolcheck_cold_parser_only": run_json(&parsed, parsed_median),
         "toolcheck_cache_fill": run_json(&fill, fill_median),
         "toolcheck_warm": run_json(&warm, warm_median),
         "warm_output_identical": same_output,
@@ -435,8 +447,8 @@ fn report(machine: &Value, results: &[Value]) -> String {
         machine["commit"].as_str().unwrap_or(""),
         machine["command"].as_str().unwrap_or(""),
     );
-    s.push_str("| workspace | files | MB | read | read+hash | parse floor | toolcheck cold | ratio to parse (wall / CPU) | cache fill | warm | warm / read+hash | buildifier lint | buildifier / toolcheck | RSS cold / warm / buildifier |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| workspace | files | MB | read | read+hash | parse floor | toolcheck cold | ratio to parse (wall / CPU) | cold, parser only (ratio, CPU) | cache fill | warm | warm / read+hash | buildifier lint | buildifier / toolcheck | RSS cold / warm / buildifier |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     let ws = |v: &Value| format!("{:.2} s ({:.2} CPU)", f(&v["wall_s"]), f(&v["cpu_s"]));
     for r in results {
         let cold = &r["toolcheck_cold"];
@@ -446,7 +458,7 @@ fn report(machine: &Value, results: &[Value]) -> String {
         let bf = &r["buildifier_lint"];
         let _ = writeln!(
             s,
-            "| {} | {} | {:.1} | {} | {} | {} | {} | {:.2}x / {:.2}x | {} | {} | {:.1}x | {} | {:.1}x | {:.0} / {:.0} / {:.0} MB |",
+            "| {} | {} | {:.1} | {} | {} | {} | {} | {:.2}x / {:.2}x | {} ({:.2}x) | {} | {} | {:.1}x | {} | {:.1}x | {:.0} / {:.0} / {:.0} MB |",
             r["name"].as_str().unwrap_or(""),
             r["files"],
             f(&r["bytes"]) / 1e6,
@@ -456,6 +468,8 @@ fn report(machine: &Value, results: &[Value]) -> String {
             ws(cold),
             f(&cold["wall_s"]) / f(&parse["wall_s"]),
             f(&cold["cpu_s"]) / f(&parse["cpu_s"]),
+            ws(&r["toolcheck_cold_parser_only"]),
+            f(&r["toolcheck_cold_parser_only"]["cpu_s"]) / f(&parse["cpu_s"]),
             ws(&r["toolcheck_cache_fill"]),
             ws(warm),
             f(&warm["wall_s"]) / f(&hash["wall_s"]),
