@@ -861,6 +861,12 @@ impl<'a> Reader<'a> {
         let n = self.len()?;
         std::str::from_utf8(self.take(n)?).ok().map(str::to_string)
     }
+    pub(crate) fn smol(&mut self) -> Option<toolcheck_ide::SmolStr> {
+        let n = self.len()?;
+        std::str::from_utf8(self.take(n)?)
+            .ok()
+            .map(toolcheck_ide::SmolStr::new)
+    }
     pub(crate) fn range(&mut self) -> Option<TextRange> {
         Some(TextRange {
             start: self.u32()?,
@@ -902,9 +908,9 @@ fn dec_facts(r: &mut Reader<'_>) -> Option<FileFacts> {
         })?,
         loads: r.seq(|r| {
             Some(Load {
-                module: r.str()?,
+                module: r.smol()?,
                 module_range: r.range()?,
-                symbols: r.seq(|r| Some((r.str()?, r.str()?, r.range()?)))?,
+                symbols: r.seq(|r| Some((r.smol()?, r.smol()?, r.range()?)))?,
                 range: r.range()?,
             })
         })?,
@@ -975,7 +981,7 @@ fn dec_call(r: &mut Reader<'_>) -> Option<Call> {
         args: r.seq(dec_expr)?,
         kwargs: r.seq(|r| {
             Some(Kwarg {
-                name: r.str()?.into(),
+                name: r.smol()?,
                 name_range: r.range()?,
                 value: dec_expr(r)?,
             })
@@ -1003,15 +1009,15 @@ fn dec_box(r: &mut Reader<'_>) -> Option<Box<Expr>> {
 fn dec_expr(r: &mut Reader<'_>) -> Option<Expr> {
     r.nested(|r| {
         let kind = match r.u8()? {
-            1 => ExprKind::Str(r.str()?.into()),
+            1 => ExprKind::Str(r.smol()?),
             2 => ExprKind::Int(r.u64()? as i64),
             3 => ExprKind::Bool(r.bool()?),
             4 => ExprKind::None,
             5 => ExprKind::List(r.seq(dec_expr)?),
             6 => ExprKind::Tuple(r.seq(dec_expr)?),
             7 => ExprKind::Dict(r.seq(|r| Some((dec_expr(r)?, dec_expr(r)?)))?),
-            8 => ExprKind::Name(r.str()?.into()),
-            9 => ExprKind::Attr(dec_box(r)?, r.str()?.into()),
+            8 => ExprKind::Name(r.smol()?),
+            9 => ExprKind::Attr(dec_box(r)?, r.smol()?),
             10 => ExprKind::Index(dec_box(r)?, dec_box(r)?),
             11 => ExprKind::Call(Box::new(dec_call(r)?)),
             12 => ExprKind::Add(dec_box(r)?, dec_box(r)?),

@@ -498,7 +498,7 @@ impl Analysis {
             }
             for l in &facts.loads {
                 out.push(Symbol {
-                    name: l.module.clone(),
+                    name: l.module.to_string(),
                     detail: Some("load".to_owned()),
                     kind: SymbolKind::Load,
                     range: l.range,

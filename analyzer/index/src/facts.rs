@@ -9,6 +9,8 @@ use toolcheck_syntax::{
     Tree,
 };
 
+use smol_str::SmolStr;
+
 use crate::expr::{lower_call, lower_expr, Call, Expr};
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -33,10 +35,11 @@ pub struct FileFacts {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Load {
-    pub module: String,
+    pub module: SmolStr,
     pub module_range: TextRange,
-    /// `(local name, exported name, range of the binding)`.
-    pub symbols: Vec<(String, String, TextRange)>,
+    /// `(local name, exported name, range of the binding)`. `SmolStr`s: nearly every BUILD
+    /// file loads a few symbols, and their names fit inline.
+    pub symbols: Vec<(SmolStr, SmolStr, TextRange)>,
     pub range: TextRange,
 }
 
@@ -187,18 +190,19 @@ fn lower_top_call(call: Node<'_>, stmt: Node<'_>, text: &str, facts: &mut FileFa
 
 pub(crate) fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
     let first = call.args.first()?;
-    let module = first.as_str()?.to_string();
-    let mut symbols = Vec::new();
+    let module = SmolStr::new(first.as_str()?);
+    let mut symbols = Vec::with_capacity(call.args.len() - 1 + call.kwargs.len());
     for arg in &call.args[1..] {
         if let Some(s) = arg.as_str() {
-            symbols.push((s.to_string(), s.to_string(), arg.range));
+            let s = SmolStr::new(s);
+            symbols.push((s.clone(), s, arg.range));
         }
     }
     for kw in &call.kwargs {
         if let Some(s) = kw.value.as_str() {
             symbols.push((
-                kw.name.to_string(),
-                s.to_string(),
+                kw.name.clone(),
+                SmolStr::new(s),
                 kw.name_range.cover(kw.value.range),
             ));
         }
@@ -206,7 +210,7 @@ pub(crate) fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
     Some(Load {
         module,
         module_range: first.range,
-        symbols,
+        symbols: exact(symbols),
         range,
     })
 }

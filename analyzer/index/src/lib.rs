@@ -13,3 +13,6 @@ pub mod label;
 pub mod macros;
 pub mod targets;
 pub mod workspace;
+
+/// The inline string type of facts, for the crates that build or read them.
+pub use smol_str::SmolStr;
