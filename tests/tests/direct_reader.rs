@@ -249,17 +249,24 @@ fn extra_workspaces_agree() {
     for dir in dirs.split(':').filter(|d| !d.is_empty()) {
         let mut texts = Vec::new();
         starlark_texts_under(Path::new(dir), &mut texts);
-        let (mut builds, mut read) = (0, 0);
+        // (files, read directly) for BUILD files and for the other Starlark files.
+        let mut counts = [(0, 0), (0, 0)];
         for (name, text) in &texts {
             let file = name.rsplit('/').next().unwrap_or(name);
-            if FileKind::from_file_name(file).is_some_and(|k| k != FileKind::Bazelrc) {
-                builds += 1;
-                if agree(text, name) {
-                    read += 1;
-                }
+            let Some(kind) = FileKind::from_file_name(file).filter(|&k| k != FileKind::Bazelrc)
+            else {
+                continue;
+            };
+            let c = &mut counts[usize::from(kind != FileKind::Build)];
+            c.0 += 1;
+            if agree(text, name) {
+                c.1 += 1;
             }
         }
-        eprintln!("{dir}: {read} of {builds} Starlark files read directly");
+        eprintln!(
+            "{dir}: {} of {} BUILD files and {} of {} other Starlark files read directly",
+            counts[0].1, counts[0].0, counts[1].1, counts[1].0
+        );
     }
 }
 
