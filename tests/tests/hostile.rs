@@ -290,6 +290,70 @@ def global_copies(name):
     );
 }
 
+/// Every macro call has its own step budget, and the calls of one BUILD file share a larger
+/// one: a file of many calls to an expensive macro costs a bounded amount, not one budget per
+/// call. The calls past the file's budget are reported as such.
+#[test]
+fn macro_calls_of_one_file_share_a_budget() {
+    let dir = scratch_dir("hostile-macro-file-budget");
+    let defs = r#"
+def spin(name):
+    for i in range(100000):
+        for j in range(100000):
+            break
+    native.filegroup(name = name)
+
+def cheap(name):
+    native.filegroup(name = name)
+"#;
+    let mut build = String::from("load(\":defs.bzl\", \"cheap\", \"spin\")\n");
+    for i in 0..8 {
+        build.push_str(&format!("spin(name = \"s{i}\")\n"));
+    }
+    build.push_str("cheap(name = \"last\")\n");
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            CONTROL,
+            ("m/defs.bzl", defs),
+            ("m/BUILD", &build),
+            // Another file's budget is its own.
+            (
+                "n/BUILD",
+                "load(\"//m:defs.bzl\", \"spin\")\nspin(name = \"other\")\n",
+            ),
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+    let count = |path: &str, needle: &str| {
+        run.diags
+            .iter()
+            .filter(|(c, p, m)| c == "evaluation-limit" && p == path && m.contains(needle))
+            .count()
+    };
+    // Five calls spend 2,000,000 steps each; the file's 10,000,000 are then gone.
+    assert_eq!(
+        count("m/BUILD", "stopped after 2000000 steps"),
+        5,
+        "{:#?}",
+        run.diags
+    );
+    assert_eq!(
+        count("m/BUILD", "the macro calls of this file together"),
+        4,
+        "{:#?}",
+        run.diags
+    );
+    assert_eq!(
+        count("n/BUILD", "stopped after 2000000 steps"),
+        1,
+        "{:#?}",
+        run.diags
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_loops_outside_links_and_dangling_links() {

@@ -105,6 +105,9 @@ pub struct Env<'a> {
     pub run: RefCell<Option<crate::macros::Run>>,
     /// Values of top-level names computed during macro runs (with full function bodies).
     pub run_globals: RefCell<FxHashMap<(FileId, String), Val>>,
+    /// Macro steps left for the BUILD or WORKSPACE file this environment evaluates (an
+    /// environment serves one file): its calls share [`crate::macros::FILE_STEP_BUDGET`].
+    pub file_steps: Cell<u64>,
 }
 
 pub(crate) const MAX_DEPTH: u32 = 40;

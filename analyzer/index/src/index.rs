@@ -630,6 +630,7 @@ impl WorkspaceIndex {
             globals: Default::default(),
             run: Default::default(),
             run_globals: Default::default(),
+            file_steps: std::cell::Cell::new(crate::macros::FILE_STEP_BUDGET),
         }
     }
 

@@ -23,6 +23,10 @@ use crate::workspace::FileId;
 /// Steps (expression evaluations and statements) allowed for one macro call from a BUILD
 /// or WORKSPACE file.
 pub const RUN_STEP_BUDGET: u64 = 2_000_000;
+/// Steps allowed for all the macro calls and dynamic top-level statements of one BUILD or
+/// WORKSPACE file together: without it, a file of thousands of calls to an expensive macro
+/// would cost thousands of budgets.
+pub const FILE_STEP_BUDGET: u64 = 10_000_000;
 /// Functions on the call stack during a run.
 pub const MAX_CALL_DEPTH: usize = 24;
 /// Expression and call nesting in a run (bounds native stack use).
@@ -97,6 +101,9 @@ pub struct Run {
     pub limit: Option<LimitHit>,
     stack: Vec<(FileId, usize)>,
     steps: u64,
+    /// The steps the run started with, and whether the file's budget cut them short.
+    budget: u64,
+    file_limited: bool,
     /// Evaluating a module-level value: native calls are not package code.
     in_global: u32,
 }
@@ -698,10 +705,14 @@ impl<'a> Env<'a> {
         }
         if run.steps < n {
             run.steps = 0;
-            run.limit = Some(LimitHit {
-                loc,
-                what: format!("evaluation stopped after {RUN_STEP_BUDGET} steps"),
-            });
+            let what = if run.file_limited {
+                format!(
+                    "the macro calls of this file together ran out of their {FILE_STEP_BUDGET} steps"
+                )
+            } else {
+                format!("evaluation stopped after {RUN_STEP_BUDGET} steps")
+            };
+            run.limit = Some(LimitHit { loc, what });
             return false;
         }
         run.steps -= n;
@@ -2460,15 +2471,7 @@ impl<'a> Env<'a> {
     /// Runs one dynamic top-level statement of `build_file` (a list comprehension of rule or
     /// macro calls, say) and returns what it created.
     pub fn run_top_level_statement(&self, build_file: FileId, index: usize) -> MacroOutcome {
-        let previous = self.run.replace(Some(Run {
-            build_file,
-            emitted: Vec::new(),
-            incomplete: None,
-            limit: None,
-            stack: Vec::new(),
-            steps: RUN_STEP_BUDGET,
-            in_global: 0,
-        }));
+        let previous = self.start_run(build_file);
         let body = &self.facts[build_file.0 as usize].top_level;
         let stmt = &body.stmts[index];
         let loc = Loc {
@@ -2480,13 +2483,40 @@ impl<'a> Env<'a> {
         if matches!(flow, Flow::Abort) {
             self.gap(loc, "evaluation of the statement stopped");
         }
-        let run = self.run.replace(previous).expect("run in progress");
+        let run = self.finish_run(previous);
         MacroOutcome {
             emitted: run.emitted,
             incomplete: run.incomplete,
             limit: run.limit,
             value: Val { v: V::None, loc },
         }
+    }
+
+    /// Starts a run for `build_file` with what is left of the file's budget (at most
+    /// [`RUN_STEP_BUDGET`]); returns the run it replaces, for [`Self::finish_run`].
+    fn start_run(&self, build_file: FileId) -> Option<Run> {
+        let left = self.file_steps.get();
+        let steps = RUN_STEP_BUDGET.min(left);
+        self.run.replace(Some(Run {
+            build_file,
+            emitted: Vec::new(),
+            incomplete: None,
+            limit: None,
+            stack: Vec::new(),
+            steps,
+            budget: steps,
+            file_limited: left < RUN_STEP_BUDGET,
+            in_global: 0,
+        }))
+    }
+
+    /// Ends the run under way, charging the steps it used to the file's budget.
+    fn finish_run(&self, previous: Option<Run>) -> Run {
+        let run = self.run.replace(previous).expect("run in progress");
+        let used = run.budget - run.steps;
+        self.file_steps
+            .set(self.file_steps.get().saturating_sub(used));
+        run
     }
 
     /// Evaluates the top-level call `call` of `build_file` (a BUILD or WORKSPACE file) as a
@@ -2497,21 +2527,13 @@ impl<'a> Env<'a> {
         call: &Call,
         range: toolcheck_syntax::TextRange,
     ) -> MacroOutcome {
-        let previous = self.run.replace(Some(Run {
-            build_file,
-            emitted: Vec::new(),
-            incomplete: None,
-            limit: None,
-            stack: Vec::new(),
-            steps: RUN_STEP_BUDGET,
-            in_global: 0,
-        }));
+        let previous = self.start_run(build_file);
         let loc = Loc {
             file: build_file,
             range,
         };
         let value = self.eval_call_in_run(build_file, call, loc, &Vec::new(), 0);
-        let run = self.run.replace(previous).expect("run in progress");
+        let run = self.finish_run(previous);
         MacroOutcome {
             emitted: run.emitted,
             incomplete: run.incomplete,

@@ -1,5 +1,5 @@
 //! `evaluation-limit`: a macro call whose evaluation toolcheck stopped at one of its bounds
-//! (step budget, call depth, recursion, string/list size, value nesting).
+//! (step budget per call or per file, call depth, recursion, string/list size, value nesting).
 
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -11,8 +11,9 @@ pub(crate) static CHECK: CheckMeta = CheckMeta {
     summary: "a macro toolcheck stopped evaluating at one of its limits",
     docs: "## What it does
 toolcheck evaluates the macros that BUILD and WORKSPACE files call, to learn the toolchains,
-platforms and constraints they create. Evaluation is bounded: a budget of steps per macro call,
-at most 24 nested function calls, no recursion (Starlark forbids it), strings up to 1 MiB,
+platforms and constraints they create. Evaluation is bounded: a budget of 2,000,000 steps per macro call
+and 10,000,000 for all the macro calls of one BUILD or WORKSPACE file together, at most 24
+nested function calls, no recursion (Starlark forbids it), strings up to 1 MiB,
 lists and `range()` up to 100,000 elements, values nested up to 32 levels, 50,000 targets per
 macro call. This check reports a macro call that hit one of these bounds, with where evaluation
 stopped.
