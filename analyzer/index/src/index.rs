@@ -1527,7 +1527,10 @@ fn type_requests(env: &Env<'_>, file: FileId, v: &Val) -> Option<Vec<TypeRequest
                 toolchain_type,
                 mandatory,
             } => {
-                let r = label_ref(env, item.loc.file, toolchain_type, toolchain_type.loc.range)?;
+                // Reported where the value is written when that is in the requesting file,
+                // else at the `config_common.toolchain_type(...)` call: a range taken from
+                // another file would point anywhere in this one.
+                let r = label_ref(env, item.loc.file, toolchain_type, item.loc.range)?;
                 out.push(TypeRequest {
                     toolchain_type: r,
                     mandatory: *mandatory,

@@ -11,11 +11,15 @@ use libfuzzer_sys::{fuzz_mutator, fuzz_target};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    // The syntax layer on its own, with the text as every file kind.
-    let _ = toolcheck_syntax::parse(&text);
+    common::in_pool(|| run(&text, data.len() as u64));
+});
+
+/// The text as it is (parsed as the `.bzl` file below) and behind a `load()` (as the BUILD
+/// file).
+fn run(text: &str, seed: u64) {
     // Differential: wherever the direct reader accepts the text, its facts are the parser's.
-    if let Some(direct) = toolcheck_ide::build_reader::read(&text) {
-        let parsed = toolcheck_ide::lower_parsed(toolcheck_ide::FileKind::Build, &text);
+    if let Some(direct) = toolcheck_ide::build_reader::read(text) {
+        let parsed = toolcheck_ide::lower_parsed(toolcheck_ide::FileKind::Build, text);
         assert!(
             direct == parsed,
             "the direct reader disagrees with the parser:\n{direct:#?}\n{parsed:#?}"
@@ -35,11 +39,11 @@ fuzz_target!(|data: &[u8]| {
         common::InFile {
             repo: String::new(),
             path: "pkg/defs.bzl".into(),
-            text: text.clone().into_owned(),
+            text: text.to_string(),
         },
     ];
-    common::exercise(common::workspace(&files), data.len() as u64);
-});
+    common::exercise(common::workspace(&files), seed);
+}
 
 /// Starlark tokens the mutator splices in, besides libFuzzer's own mutations.
 const TOKENS: &[&str] = &[

@@ -11,5 +11,5 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let files = common::split_files(&text, "BUILD.bazel");
-    common::exercise(common::workspace(&files), data.len() as u64);
+    common::in_pool(|| common::exercise(common::workspace(&files), data.len() as u64));
 });

@@ -12,6 +12,21 @@ use toolcheck_ide::{
     TextRange, Workspace,
 };
 
+/// Runs `f` on a one-thread rayon pool. The analysis parallelises with rayon; called from the
+/// fuzzer's own thread, every parallel step would hand its work to the pool and wait for it
+/// (wake-ups that cost more than small inputs' whole analysis). On the pool's only thread the
+/// same parallel code runs its parts in turn.
+pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a one-thread pool")
+    })
+    .install(f)
+}
+
 /// One file of a fuzzed workspace: repository (`""` is the main one), path, text.
 pub struct InFile {
     pub repo: String,
