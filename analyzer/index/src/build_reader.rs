@@ -5,7 +5,7 @@
 //! lowering the tree costs several times what reading them straight into facts does, and in a
 //! cold check of a monorepo that is most of the work. This reader accepts exactly that subset
 //! and returns `None` (the caller parses with tree-sitter) on anything else: any other
-//! statement, operator or literal form, escapes, string prefixes, implicit concatenation,
+//! statement, operator or literal form, string prefixes, implicit concatenation,
 //! keywords used as names, non-ASCII outside strings and comments, control characters,
 //! indentation at the top level, and nesting deeper than lowering keeps.
 //!
@@ -397,38 +397,44 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A quoted string without prefix or escapes, not followed by another string.
+    /// A quoted string without prefix, not followed by another string. Escapes are decoded
+    /// by the function lowering uses; a backslash before a line break goes to the parser.
     fn string(&mut self) -> Option<Expr> {
         let start = self.pos;
         let q = self.peek();
         let rest = &self.b[start..];
-        let (body_start, body_end, end) = if rest.len() >= 3 && rest[1] == q && rest[2] == q {
-            let body = start + 3;
-            let close = self.b[body..]
-                .windows(3)
-                .position(|w| w[0] == q && w[1] == q && w[2] == q)?;
-            (body, body + close, body + close + 3)
-        } else {
-            let body = start + 1;
-            let stop = self.b[body..]
-                .iter()
-                .position(|&c| c == q || c == b'\n' || c == b'\\')?;
-            if self.b[body + stop] != q {
-                return None;
+        let triple = rest.len() >= 3 && rest[1] == q && rest[2] == q;
+        let body_start = start + if triple { 3 } else { 1 };
+        let mut i = body_start;
+        let mut escaped = false;
+        let body_end = loop {
+            match self.b.get(i).copied()? {
+                b'\\' => {
+                    if matches!(self.b.get(i + 1).copied(), None | Some(b'\n')) {
+                        return None;
+                    }
+                    escaped = true;
+                    i += 2;
+                }
+                b'\n' if !triple => return None,
+                c if c == q && (!triple || self.b[i..].starts_with(&[q, q, q])) => break i,
+                _ => i += 1,
             }
-            (body, body + stop, body + stop + 1)
         };
-        let value = &self.text[body_start..body_end];
-        if value.contains('\\') {
-            return None;
-        }
+        let end = body_end + if triple { 3 } else { 1 };
+        let body = &self.text[body_start..body_end];
+        let value = if escaped {
+            SmolStr::from(toolcheck_syntax::unescape(body))
+        } else {
+            SmolStr::new(body)
+        };
         self.pos = end;
         if matches!(self.next_significant().1, b'"' | b'\'') {
             // Implicit concatenation.
             return None;
         }
         Some(Expr {
-            kind: ExprKind::Str(SmolStr::new(value)),
+            kind: ExprKind::Str(value),
             range: range(start, end),
         })
     }
@@ -499,7 +505,9 @@ impl<'a> Reader<'a> {
         self.items(b')', |r| {
             if is_ident_start(r.peek()) && r.assignment_ahead() {
                 let (name, name_range) = r.ident()?;
-                if is_keyword(name) {
+                // `type` is a soft keyword (a statement only where a statement starts); rules
+                // commonly take a `type` attribute.
+                if is_keyword(name) && name != "type" {
                     return None;
                 }
                 r.skip_ws();

@@ -12,7 +12,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 pub use line_index::{LineCol, LineIndex};
-pub use literal::{string_value, StringValue};
+pub use literal::{string_value, unescape, StringValue};
 pub use tree_sitter::{Node, Tree, TreeCursor};
 
 /// A half-open byte range `[start, end)` in a file's text.

@@ -50,7 +50,9 @@ fn decode_one(node: Node<'_>, text: &str) -> Option<String> {
     Some(unescape(inner))
 }
 
-fn unescape(s: &str) -> String {
+/// The value of a non-raw string literal's body: the escapes Starlark defines are decoded,
+/// any other backslash is kept as written.
+pub fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
