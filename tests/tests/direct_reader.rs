@@ -62,6 +62,12 @@ fn plain_build_files_are_read_directly_and_agree() {
             agree(text, &format!("accepted case {i}")),
             "case {i} should be read directly:\n{text}"
         );
+        // The same with Windows line breaks.
+        let crlf = text.replace('\n', "\r\n");
+        assert!(
+            agree(&crlf, &format!("accepted case {i} with CRLF")),
+            "case {i} with CRLF should be read directly:\n{crlf:?}"
+        );
     }
 }
 
@@ -129,7 +135,10 @@ fn everything_outside_the_subset_goes_to_the_parser() {
         "x = 1 .real\n",
         "café = 1\n",
         "\u{feff}f(a)\n",
-        "f(a)\r\n",
+        "f(a)\r\r\n",
+        "f(a)\rg(b)\n",
+        "x = \"a\r\nb\"\r\n",
+        "x = 1 +\\\r\n  2\r\n",
         "f(\"nul\0\")\n",
         "f(a)\x0c\n",
         "@decorator\n",
@@ -192,9 +201,9 @@ fn starlark_texts_under(dir: &Path, out: &mut Vec<(String, String)>) {
 /// Small edits at spread-out offsets: near-misses of the subset, where a reader that is too
 /// lenient would show.
 fn mutations(text: &str) -> Vec<String> {
-    const INSERTS: [&str; 24] = [
+    const INSERTS: [&str; 25] = [
         "+", "(", ")", "\"", "'", "#", "\n", " ", "-", ",", "=", ".", "[", "]", "{", "}", ":",
-        "\\", "x", "1", "\t", "é", "\"\"\"", "*",
+        "\\", "x", "1", "\t", "é", "\"\"\"", "*", "\r\n",
     ];
     let mut out = Vec::new();
     let steps = 40.min(text.len());
@@ -226,6 +235,7 @@ fn corpus_seeds_and_their_mutations_agree() {
         if agree(text, name) {
             read += 1;
         }
+        agree(&text.replace('\n', "\r\n"), &format!("{name}, with CRLF"));
         for (i, m) in mutations(text).iter().enumerate() {
             if agree(m, &format!("{name}, mutation {i}")) {
                 mutants_read += 1;

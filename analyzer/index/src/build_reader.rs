@@ -6,7 +6,8 @@
 //! cold check of a monorepo that is most of the work. This reader accepts exactly that subset
 //! and returns `None` (the caller parses with tree-sitter) on anything else: any other
 //! statement, operator or literal form, string prefixes, implicit concatenation,
-//! keywords used as names, non-ASCII outside strings and comments, control characters,
+//! keywords used as names, non-ASCII outside strings and comments, control characters (but
+//! for `\r\n` line breaks),
 //! indentation at the top level, and nesting deeper than lowering keeps.
 //!
 //! The facts it returns must equal [`crate::facts::lower_file`]'s for the same text, ranges
@@ -23,11 +24,13 @@ use crate::facts::{lower_load, suppressions_from_comments, Binding, FileFacts, T
 /// Reads a BUILD file's facts, or `None` when the file is outside the subset this reader
 /// handles (then [`crate::facts::lower_file`] on a parse gives them).
 pub fn read(text: &str) -> Option<FileFacts> {
-    if text.len() >= u32::MAX as usize
-        || text
-            .bytes()
-            .any(|b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
-    {
+    let bytes = text.as_bytes();
+    // Control characters go to the parser, but for a carriage return that ends a line.
+    let control = |(i, &b): (usize, &u8)| {
+        ((b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
+            && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n'))
+    };
+    if text.len() >= u32::MAX as usize || bytes.iter().enumerate().any(control) {
         return None;
     }
     let mut r = Reader {
@@ -41,14 +44,14 @@ pub fn read(text: &str) -> Option<FileFacts> {
     let mut facts = FileFacts::default();
     while r.pos < r.b.len() {
         match r.peek() {
-            b'\n' => {
-                r.pos += 1;
+            b'\n' | b'\r' => {
+                r.pos += r.newline_len();
                 continue;
             }
             b' ' | b'\t' => {
                 // Only a line holding nothing but blanks may start with them.
                 r.skip_ws();
-                if r.pos < r.b.len() && r.peek() != b'\n' {
+                if r.pos < r.b.len() && r.newline_len() == 0 {
                     return None;
                 }
                 continue;
@@ -65,10 +68,10 @@ pub fn read(text: &str) -> Option<FileFacts> {
             r.comment();
         }
         if r.pos < r.b.len() {
-            if r.peek() != b'\n' {
-                return None;
+            match r.newline_len() {
+                0 => return None,
+                n => r.pos += n,
             }
-            r.pos += 1;
         }
     }
     if text.contains("toolcheck:") {
@@ -157,12 +160,21 @@ impl<'a> Reader<'a> {
         self.b.get(self.pos).copied().unwrap_or(0)
     }
 
+    /// The length of the line break at the cursor (`\n` or `\r\n`), 0 when there is none.
+    fn newline_len(&self) -> usize {
+        match (self.peek(), self.b.get(self.pos + 1)) {
+            (b'\n', _) => 1,
+            (b'\r', Some(b'\n')) => 2,
+            _ => 0,
+        }
+    }
+
     /// Skips what separates tokens: blanks, and inside brackets newlines and comments.
     fn skip_ws(&mut self) {
         loop {
             match self.peek() {
                 b' ' | b'\t' => self.pos += 1,
-                b'\n' if self.nest > 0 => self.pos += 1,
+                b'\n' | b'\r' if self.nest > 0 => self.pos += 1,
                 b'#' if self.nest > 0 => self.comment(),
                 _ => return,
             }
@@ -176,7 +188,7 @@ impl<'a> Reader<'a> {
         loop {
             match self.b.get(p).copied().unwrap_or(0) {
                 b' ' | b'\t' => p += 1,
-                b'\n' if self.nest > 0 => p += 1,
+                b'\n' | b'\r' if self.nest > 0 => p += 1,
                 b'#' if self.nest > 0 => {
                     p = self.b[p..]
                         .iter()
@@ -410,13 +422,13 @@ impl<'a> Reader<'a> {
         let body_end = loop {
             match self.b.get(i).copied()? {
                 b'\\' => {
-                    if matches!(self.b.get(i + 1).copied(), None | Some(b'\n')) {
+                    if matches!(self.b.get(i + 1).copied(), None | Some(b'\n' | b'\r')) {
                         return None;
                     }
                     escaped = true;
                     i += 2;
                 }
-                b'\n' if !triple => return None,
+                b'\n' | b'\r' if !triple => return None,
                 c if c == q && (!triple || self.b[i..].starts_with(&[q, q, q])) => break i,
                 _ => i += 1,
             }
