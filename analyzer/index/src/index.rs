@@ -726,6 +726,20 @@ impl WorkspaceIndex {
                 continue;
             };
             let f = &facts[file.0 as usize];
+            // `name = use_repo_rule("@x//:defs.bzl", "rule")`: calling `name(name = "r")`
+            // creates the repository `r`, visible to this module as `@r`.
+            let repo_rules: Vec<&str> = f
+                .bindings
+                .iter()
+                .filter(|b| {
+                    b.value
+                        .as_call()
+                        .and_then(|c| c.func.dotted_name())
+                        .as_deref()
+                        == Some("use_repo_rule")
+                })
+                .map(|b| b.name.as_str())
+                .collect();
             for call in &f.calls {
                 let Some(callee) = call.call.func.dotted_name() else {
                     continue;
@@ -775,6 +789,18 @@ impl WorkspaceIndex {
                                 .get(&(dep_repo.clone(), "MODULE.bazel".to_string()))
                                 .copied();
                             queue.push_back((dep, dep_repo, dep_file, false));
+                        }
+                    }
+                    c if repo_rules.contains(&c) => {
+                        if dev && (!is_root || ignore_dev) {
+                            continue;
+                        }
+                        if let Some(n) = kw_str("name") {
+                            let r = find_ext_repo(&n);
+                            if ws.repo(&r).is_none() {
+                                self.invisible_repos.insert(r.clone());
+                            }
+                            mapping.insert(n, r);
                         }
                     }
                     "use_repo" => {
