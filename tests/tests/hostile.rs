@@ -290,6 +290,45 @@ def global_copies(name):
     );
 }
 
+/// `include()` cycles between MODULE.bazel segments: each segment is expanded once per chain,
+/// and its registrations are seen once.
+#[test]
+fn module_include_cycles_end() {
+    let dir = scratch_dir("hostile-include-cycle");
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"m\")\ninclude(\"//:a.MODULE.bazel\")\ninclude(\"//:MODULE.bazel\")\n",
+            ),
+            (
+                "a.MODULE.bazel",
+                "include(\"//sub:b.MODULE.bazel\")\nregister_toolchains(\"//:from_a\")\n",
+            ),
+            (
+                "sub/b.MODULE.bazel",
+                "include(\"//:a.MODULE.bazel\")\ninclude(\"//sub:b.MODULE.bazel\")\nregister_toolchains(\"//:from_b\")\n",
+            ),
+            ("BUILD.bazel", ""),
+            CONTROL,
+        ],
+    );
+    let run = check(&dir);
+    assert_control_reported(&run);
+    for (path, label) in [
+        ("a.MODULE.bazel", "//:from_a"),
+        ("sub/b.MODULE.bazel", "//:from_b"),
+    ] {
+        let n = run
+            .diags
+            .iter()
+            .filter(|(c, p, m)| c == "unresolved-label" && p == path && m.contains(label))
+            .count();
+        assert_eq!(n, 1, "{path}: {:#?}", run.diags);
+    }
+}
+
 /// Every macro call has its own step budget, and the calls of one BUILD file share a larger
 /// one: a file of many calls to an expensive macro costs a bounded amount, not one budget per
 /// call. The calls past the file's budget are reported as such.

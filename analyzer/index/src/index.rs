@@ -725,22 +725,7 @@ impl WorkspaceIndex {
                 self.mappings.entry(repo).or_insert(mapping);
                 continue;
             };
-            let f = &facts[file.0 as usize];
-            // `name = use_repo_rule("@x//:defs.bzl", "rule")`: calling `name(name = "r")`
-            // creates the repository `r`, visible to this module as `@r`.
-            let repo_rules: Vec<&str> = f
-                .bindings
-                .iter()
-                .filter(|b| {
-                    b.value
-                        .as_call()
-                        .and_then(|c| c.func.dotted_name())
-                        .as_deref()
-                        == Some("use_repo_rule")
-                })
-                .map(|b| b.name.as_str())
-                .collect();
-            for call in &f.calls {
+            for (segment, call) in self.module_calls(facts, &repo, file) {
                 let Some(callee) = call.call.func.dotted_name() else {
                     continue;
                 };
@@ -791,7 +776,7 @@ impl WorkspaceIndex {
                             queue.push_back((dep, dep_repo, dep_file, false));
                         }
                     }
-                    c if repo_rules.contains(&c) => {
+                    c if is_repo_rule(&facts[segment.0 as usize], c) => {
                         if dev && (!is_root || ignore_dev) {
                             continue;
                         }
@@ -841,6 +826,55 @@ impl WorkspaceIndex {
                 m.insert(r.name.as_str(), r.name.clone());
                 m
             });
+        }
+    }
+
+    /// The top-level calls of a module's MODULE.bazel with the segments it `include()`s
+    /// (Bazel 7.2+) expanded in place, each with the file it is written in. An include names
+    /// a `*.MODULE.bazel` file of the module's own repository; one that cannot be found, or
+    /// that would include itself again, is skipped.
+    fn module_calls<'f>(
+        &self,
+        facts: &'f [Arc<FileFacts>],
+        repo: &RepoName,
+        file: FileId,
+    ) -> Vec<(FileId, &'f crate::facts::TopCall)> {
+        let mut out = Vec::new();
+        self.expand_module_calls(facts, repo, file, &mut vec![file], &mut out);
+        out
+    }
+
+    fn expand_module_calls<'f>(
+        &self,
+        facts: &'f [Arc<FileFacts>],
+        repo: &RepoName,
+        file: FileId,
+        stack: &mut Vec<FileId>,
+        out: &mut Vec<(FileId, &'f crate::facts::TopCall)>,
+    ) {
+        for call in &facts[file.0 as usize].calls {
+            if call.call.func.dotted_name().as_deref() != Some("include") {
+                out.push((file, call));
+                continue;
+            }
+            let Some(path) = call
+                .call
+                .args
+                .first()
+                .and_then(|a| a.as_str())
+                .and_then(include_path)
+            else {
+                continue;
+            };
+            let Some(&segment) = self.file_by_path.get(&(repo.clone(), path)) else {
+                continue;
+            };
+            if stack.contains(&segment) || stack.len() > MAX_INCLUDE_DEPTH {
+                continue;
+            }
+            stack.push(segment);
+            self.expand_module_calls(facts, repo, segment, stack, out);
+            stack.pop();
         }
     }
 
@@ -924,7 +958,7 @@ impl WorkspaceIndex {
                     package: "",
                     mapping: &mapping,
                 };
-                for call in &facts[file.0 as usize].calls {
+                for (segment, call) in self.module_calls(facts, &m.repo, file) {
                     let dev = matches!(
                         call.call.kwarg("dev_dependency").map(|k| &k.value.kind),
                         Some(crate::expr::ExprKind::Bool(true))
@@ -940,7 +974,7 @@ impl WorkspaceIndex {
                             dev_dependency: dev,
                         }
                     };
-                    self.push_register_call(file, &call.call, &ctx, origin, |_| None);
+                    self.push_register_call(segment, &call.call, &ctx, origin, |_| None);
                 }
             }
         }
@@ -1335,6 +1369,39 @@ fn collect_strings(v: &Val, file: FileId, fallback: TextRange, out: &mut Vec<(St
 
 /// The location to report a value at: where it was written when that is in `file`, else the
 /// use site.
+/// Whether `callee` is bound in a module file by `callee = use_repo_rule(...)`: calling it
+/// with `name = "r"` creates the repository `r`, visible to the module as `@r`.
+fn is_repo_rule(facts: &FileFacts, callee: &str) -> bool {
+    facts.bindings.iter().any(|b| {
+        b.name == callee
+            && b.value
+                .as_call()
+                .and_then(|c| c.func.dotted_name())
+                .as_deref()
+                == Some("use_repo_rule")
+    })
+}
+
+/// Nesting of `include()`s followed in module files.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// The repository-relative path an `include()` label names (`//pkg:x.MODULE.bazel`, or
+/// `:x.MODULE.bazel` at the repository root), when it names a module file segment.
+fn include_path(label: &str) -> Option<String> {
+    let (pkg, name) = match label.strip_prefix("//") {
+        Some(rest) => rest.split_once(':')?,
+        None => ("", label.strip_prefix(':')?),
+    };
+    if !name.ends_with(".MODULE.bazel") {
+        return None;
+    }
+    Some(if pkg.is_empty() {
+        name.to_string()
+    } else {
+        format!("{pkg}/{name}")
+    })
+}
+
 fn loc_in(val: &Val, file: FileId, use_site: TextRange) -> Loc {
     if val.loc.file == file {
         val.loc

@@ -56,7 +56,7 @@ pub enum FileKind {
     Build,
     /// `*.bzl`, `*.star`.
     Bzl,
-    /// `MODULE.bazel`.
+    /// `MODULE.bazel`, and `*.MODULE.bazel` segments it includes.
     Module,
     /// `WORKSPACE`, `WORKSPACE.bazel`, `WORKSPACE.bzlmod`.
     Workspace,
@@ -75,6 +75,8 @@ impl FileKind {
             "WORKSPACE" | "WORKSPACE.bazel" | "WORKSPACE.bzlmod" => FileKind::Workspace,
             "REPO.bazel" => FileKind::Repo,
             ".bazelrc" => FileKind::Bazelrc,
+            // Segments a MODULE.bazel pulls in with `include()` (Bazel 7.2+).
+            _ if name.ends_with(".MODULE.bazel") => FileKind::Module,
             _ if name.ends_with(".bzl") || name.ends_with(".star") => FileKind::Bzl,
             _ if name.ends_with(".bazelrc") => FileKind::Bazelrc,
             _ => return None,
