@@ -99,7 +99,7 @@ impl Backend {
 
     async fn register_watchers(&self) {
         let watchers = [
-            "**/{BUILD,BUILD.bazel,MODULE.bazel,REPO.bazel,WORKSPACE,WORKSPACE.bazel,WORKSPACE.bzlmod}",
+            "**/{BUILD,BUILD.bazel,MODULE.bazel,*.MODULE.bazel,REPO.bazel,WORKSPACE,WORKSPACE.bazel,WORKSPACE.bzlmod}",
             "**/*.{bzl,star,BUILD}",
             "**/{.bazelrc,*.bazelrc,.bazelversion,.bazelignore,toolcheck.toml}",
         ]
