@@ -1367,8 +1367,6 @@ fn collect_strings(v: &Val, file: FileId, fallback: TextRange, out: &mut Vec<(St
     }
 }
 
-/// The location to report a value at: where it was written when that is in `file`, else the
-/// use site.
 /// Whether `callee` is bound in a module file by `callee = use_repo_rule(...)`: calling it
 /// with `name = "r"` creates the repository `r`, visible to the module as `@r`.
 fn is_repo_rule(facts: &FileFacts, callee: &str) -> bool {
@@ -1402,6 +1400,8 @@ fn include_path(label: &str) -> Option<String> {
     })
 }
 
+/// The location to report a value at: where it was written when that is in `file`, else the
+/// use site.
 fn loc_in(val: &Val, file: FileId, use_site: TextRange) -> Loc {
     if val.loc.file == file {
         val.loc
