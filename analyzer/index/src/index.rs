@@ -789,6 +789,11 @@ impl WorkspaceIndex {
                         }
                     }
                     "use_repo" => {
+                        // `use_repo` takes its dev-ness from the extension proxy.
+                        let dev = dev
+                            || call.call.args.first().is_some_and(|proxy| {
+                                is_dev_extension(&facts[segment.0 as usize], proxy)
+                            });
                         if dev && (!is_root || ignore_dev) {
                             continue;
                         }
@@ -1377,6 +1382,24 @@ fn is_repo_rule(facts: &FileFacts, callee: &str) -> bool {
                 .and_then(|c| c.func.dotted_name())
                 .as_deref()
                 == Some("use_repo_rule")
+    })
+}
+
+/// Whether `proxy` (the first argument of a `use_repo`) names a binding made by
+/// `use_extension(..., dev_dependency = True)` in this module file.
+fn is_dev_extension(facts: &FileFacts, proxy: &Expr) -> bool {
+    let crate::expr::ExprKind::Name(name) = &proxy.kind else {
+        return false;
+    };
+    facts.bindings.iter().any(|b| {
+        b.name == name.as_str()
+            && b.value.as_call().is_some_and(|c| {
+                c.func.dotted_name().as_deref() == Some("use_extension")
+                    && matches!(
+                        c.kwarg("dev_dependency").map(|k| &k.value.kind),
+                        Some(crate::expr::ExprKind::Bool(true))
+                    )
+            })
     })
 }
 
