@@ -200,6 +200,13 @@ fn thousands_of_catch_all_toolchains() {
             .contains("catch-all toolchain '//tc:dummy_0000'"),
         "{hazards:#?}"
     );
+    // What loses is the real toolchain, not the next of the 3,000 catch-alls.
+    assert!(
+        hazards[0].2.contains(
+            "without the catch-alls of this type Bazel would pick //plat:darwin with '//tc:darwin_tc'"
+        ),
+        "{hazards:#?}"
+    );
 }
 
 /// A loop that creates a target per iteration stops at a bound on the targets of one macro

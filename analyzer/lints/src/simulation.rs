@@ -439,13 +439,13 @@ impl Simulation {
         )
     }
 
-    /// A resolver for the same workspace without one registered toolchain (to ask "what
-    /// would Bazel pick if this toolchain were not there").
-    pub fn resolver_without(&self, toolchain: &Label) -> Resolver<'_> {
+    /// A resolver for the same workspace without some registered toolchains (to ask "what
+    /// would Bazel pick if these toolchains were not there").
+    pub fn resolver_without(&self, drop: impl Fn(&Label) -> bool) -> Resolver<'_> {
         let mut toolchains = self.toolchains.clone();
         toolchains
             .entries
-            .retain(|e| e.label.as_ref() != Some(toolchain));
+            .retain(|e| !e.label.as_ref().is_some_and(&drop));
         Resolver::from_registered(
             &self.model,
             &self.config,

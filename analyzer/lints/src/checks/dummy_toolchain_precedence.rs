@@ -1,7 +1,7 @@
 //! `dummy-toolchain-precedence`: a catch-all toolchain (no `exec_compatible_with`) that
 //! changes which execution platform or toolchain Bazel picks. Decided by simulation: resolve
-//! each toolchain type on each target platform with and without the catch-all, and report
-//! when the outcome differs and the catch-all is what Bazel would select.
+//! each toolchain type on each target platform with and without the type's catch-alls, and
+//! report the catch-all Bazel selects when the outcome differs.
 
 use toolcheck_index::body::{Stmt, StmtKind};
 use toolcheck_index::expr::ExprKind;
@@ -22,9 +22,10 @@ pub(crate) static CHECK: CheckMeta = CheckMeta {
 Finds registered toolchains that match every execution platform (no `exec_compatible_with`, and
 not `use_target_platform_constraints = True`) and simulates Bazel's toolchain resolution for each
 target platform the workspace declares (or `target_platforms` in `toolcheck.toml`), once with and
-once without the catch-all. When the catch-all makes Bazel choose a different execution platform or
-toolchain — and the catch-all is what gets selected — it reports which target platform, what Bazel
-picks, and which real toolchain loses. The finding is an error when the catch-all's implementation
+once without the catch-alls of that toolchain type. When they make Bazel choose a different
+execution platform or toolchain, it reports the catch-all that gets selected, which target
+platform, what Bazel picks, and which real toolchain loses (a chain of catch-alls is one hazard,
+reported at the one Bazel picks). The finding is an error when the catch-all's implementation
 is a failing or empty stand-in: a rule whose implementation starts with `fail()`, or a target whose
 name or rule says so (`fail`, `dummy`, `noop`, `unavailable`, `stub`, ...).
 
@@ -130,6 +131,14 @@ struct Hazard {
     optional: bool,
 }
 
+/// Matches every execution platform: no `exec_compatible_with`, no target settings, and not
+/// `use_target_platform_constraints`.
+fn is_catch_all(tc: &toolcheck_resolve::model::Toolchain) -> bool {
+    matches!(&tc.exec_compatible_with, Known::Known(v) if v.is_empty())
+        && matches!(tc.use_target_platform_constraints, Known::Known(false))
+        && matches!(&tc.target_settings, Known::Known(v) if v.is_empty())
+}
+
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     if !ctx.scope_has_toolchain_sites() {
         return;
@@ -139,6 +148,23 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let sim = ctx.simulation();
+    // The registered catch-alls of each toolchain type: a hazard is judged against what Bazel
+    // would pick without all of them (without one alone, the next catch-all would just take
+    // its place).
+    let mut catch_alls: rustc_hash::FxHashMap<Label, rustc_hash::FxHashSet<Label>> =
+        Default::default();
+    for (label, _) in sim.registered_toolchain_labels() {
+        let Some(tc) = sim.model.toolchains.get(label) else {
+            continue;
+        };
+        if let (true, Known::Known(ty)) = (is_catch_all(tc), &tc.toolchain_type) {
+            if let Some(ty) = sim.actual(ty) {
+                catch_alls.entry(ty).or_default().insert(label.clone());
+            }
+        }
+    }
+    let mut withouts: rustc_hash::FxHashMap<Label, toolcheck_resolve::Resolver<'_>> =
+        Default::default();
     // Built on the first catch-all found (most workspaces have none).
     let with_cell = std::cell::OnceCell::new();
     let mut with_picks: rustc_hash::FxHashMap<(Label, usize, bool), Pick> = Default::default();
@@ -147,10 +173,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let Some(tc) = sim.model.toolchains.get(label) else {
             continue;
         };
-        let catch_all = matches!(&tc.exec_compatible_with, Known::Known(v) if v.is_empty())
-            && matches!(tc.use_target_platform_constraints, Known::Known(false))
-            && matches!(&tc.target_settings, Known::Known(v) if v.is_empty());
-        if !catch_all {
+        if !is_catch_all(tc) {
             continue;
         }
         let Known::Known(ty) = &tc.toolchain_type else {
@@ -209,11 +232,15 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
         }
         // Only a catch-all Bazel actually picks can change the pick by being there; the
-        // resolver without it (a copy of the registrations) is built only then.
+        // resolver without the type's catch-alls (a copy of the registrations) is built only
+        // then, once per type.
         if picks.is_empty() {
             continue;
         }
-        let without = sim.resolver_without(label);
+        let dropped = &catch_alls[&ty];
+        let without = withouts
+            .entry(ty.clone())
+            .or_insert_with(|| sim.resolver_without(|l| dropped.contains(l)));
         let mut hazards: Vec<Hazard> = Vec::new();
         let mut done_platform = usize::MAX;
         for (pi, mandatory, exec_with) in picks {
@@ -258,8 +285,16 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             String::new()
         };
         let request = if first.optional { "optional " } else { "" };
+        let (without_it, without_them) = if dropped.len() > 1 {
+            (
+                "without the catch-alls of this type",
+                "without the catch-alls",
+            )
+        } else {
+            ("without it", "without the catch-all")
+        };
         let message = format!(
-            "catch-all toolchain '{label}' (no exec_compatible_with) changes what Bazel picks for {request}{ty} on target platform {}{more}: execution platform {} with '{label}', where without it Bazel would pick {} with '{lost}'",
+            "catch-all toolchain '{label}' (no exec_compatible_with) changes what Bazel picks for {request}{ty} on target platform {}{more}: execution platform {} with '{label}', where {without_it} Bazel would pick {} with '{lost}'",
             first.platform,
             show(&first.exec_with),
             show(&first.exec_without),
@@ -287,11 +322,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 .find(|(l, _)| *l == lost)
                 .and_then(|(l, s)| registered_site(ctx, l, s))
             {
-                d = d.with_related(
-                    f,
-                    r,
-                    format!("'{lost}' would be selected without the catch-all"),
-                );
+                d = d.with_related(f, r, format!("'{lost}' would be selected {without_them}"));
             }
         }
         acc.push(d);
