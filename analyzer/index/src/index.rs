@@ -89,7 +89,8 @@ pub enum Decl {
     OtherNative,
     /// A Starlark rule defined by `rule()`: its name where it is defined, and that file.
     StarlarkRule {
-        name: String,
+        /// Inline: nearly every target of a real workspace is one, and rule names are short.
+        name: SmolStr,
         file: FileId,
     },
     /// A macro or unknown callee: the target `name` probably exists, its kind is unknown.
@@ -1149,7 +1150,7 @@ impl WorkspaceIndex {
                             V::Rule(rf, bi) => {
                                 let b = &facts[rf.0 as usize].bindings[bi];
                                 Decl::StarlarkRule {
-                                    name: b.name.clone(),
+                                    name: SmolStr::new(&b.name),
                                     file: rf,
                                 }
                             }
@@ -1307,7 +1308,7 @@ impl WorkspaceIndex {
             Decl::StarlarkRule { name, file } => self
                 .rules
                 .iter()
-                .find(|r| &r.name == name && r.file == *file),
+                .find(|r| r.name == name.as_str() && r.file == *file),
             _ => None,
         }
     }
@@ -1780,7 +1781,7 @@ fn macro_targets(
         created_name |= written_name;
         let decl = match e.rule {
             Some((rf, bi)) => Decl::StarlarkRule {
-                name: env.facts[rf.0 as usize].bindings[bi].name.clone(),
+                name: SmolStr::new(&env.facts[rf.0 as usize].bindings[bi].name),
                 file: rf,
             },
             None if NATIVE_KINDS.contains(&e.kind.as_str()) => lower_decl(

@@ -183,7 +183,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
             )
         }
         Decl::OtherNative => (TargetKind::Other(t.kind.to_string()), Entry::Plain),
-        Decl::StarlarkRule { name, .. } => (TargetKind::Other(name.clone()), Entry::Plain),
+        Decl::StarlarkRule { name, .. } => (TargetKind::Other(name.to_string()), Entry::Plain),
         // A macro call: the target probably exists but its kind is unknown; its
         // package is open, so resolution treats its labels as unknown.
         Decl::Unknown => return None,
