@@ -2,6 +2,8 @@
 //! constraint set (own, inherited, default) and merged `exec_properties`; a toolchain type's
 //! registered toolchains in priority order and what Bazel picks per declared target platform.
 
+mod common;
+
 use toolcheck_ide::{AnalysisHost, FileKind, RepoName, Workspace};
 
 const PLATFORMS: &str = r#"constraint_setting(name = "os")
@@ -130,23 +132,16 @@ fn toolchain_type_hover_lists_toolchains_in_priority_order_and_picks() {
 /// used to build): the hover lists the first ones in priority order and counts the rest.
 #[test]
 fn toolchain_type_hover_summarises_long_lists() {
-    let mut host = AnalysisHost::new(Workspace::with_main_repo(""));
     let bzl = "def many(count):\n    for i in range(count):\n        native.toolchain(name = \"r%d\" % i, toolchain = \":impl\", toolchain_type = \":type\")\n    for i in range(count):\n        native.toolchain(name = \"u%d\" % i, toolchain = \":impl\", toolchain_type = \":type\")\n";
     let build = "load(\":defs.bzl\", \"many\")\n\ntoolchain_type(name = \"type\")\n\nfilegroup(name = \"impl\")\n\nmany(count = 3000)\n";
     let module = "module(name = \"m\")\n\nregister_toolchains(\"//tc:all\")\n";
-    for (path, kind, text) in [
-        ("MODULE.bazel", FileKind::Module, module.to_string()),
-        ("tc/defs.bzl", FileKind::Bzl, bzl.to_string()),
-        ("tc/BUILD.bazel", FileKind::Build, build.to_string()),
-    ] {
-        host.add_file(RepoName::main(), path.into(), kind, text.into());
-    }
+    let mut host = common::host_with(&[
+        ("MODULE.bazel", FileKind::Module, module),
+        ("tc/defs.bzl", FileKind::Bzl, bzl),
+        ("tc/BUILD.bazel", FileKind::Build, build),
+    ]);
     let a = host.analysis();
-    let tc = a
-        .workspace()
-        .file_ids()
-        .find(|&id| a.workspace().file(id).path == "tc/BUILD.bazel")
-        .unwrap();
+    let tc = common::file_at(&a, "tc/BUILD.bazel");
     let offset = build.find("\"type\"").unwrap() as u32 + 1;
     let hover = a.hover(tc, offset).expect("a hover").markdown;
     // `//tc:all` registers all 6,000; the first in priority order come first.

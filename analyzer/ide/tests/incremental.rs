@@ -3,9 +3,11 @@
 //! updated snapshot's index and diagnostics equal those of a host built from scratch on the
 //! same texts, and `file_diagnostics` equals the whole run filtered to that file.
 
+mod common;
+
 use std::sync::Arc;
 
-use toolcheck_ide::{Analysis, AnalysisHost, FileId, FileKind, LintConfig, RepoName, Workspace};
+use toolcheck_ide::{Analysis, AnalysisHost, FileId, FileKind, LintConfig, RepoName};
 
 const MODULE: &str = r#"module(name = "m")
 register_toolchains("//toolchains:all")
@@ -85,16 +87,11 @@ fn files() -> Vec<(&'static str, FileKind, String)> {
 }
 
 fn host_with(texts: &[(&str, FileKind, String)]) -> AnalysisHost {
-    let mut host = AnalysisHost::new(Workspace::with_main_repo(""));
-    for (path, kind, text) in texts {
-        host.add_file(
-            RepoName::main(),
-            path.to_string(),
-            *kind,
-            text.as_str().into(),
-        );
-    }
-    host
+    let files: Vec<(&str, FileKind, &str)> = texts
+        .iter()
+        .map(|(path, kind, text)| (*path, *kind, text.as_str()))
+        .collect();
+    common::host_with(&files)
 }
 
 /// Everything observable about a snapshot: targets with their declarations and positions,

@@ -4,45 +4,34 @@
 //! the constant's file, which pointed at unrelated text there (or past its end, or inside a
 //! character).
 
-use toolcheck_ide::{AnalysisHost, FileKind, LintConfig, RepoName, Workspace};
+mod common;
+
+use toolcheck_ide::{FileKind, LintConfig};
 
 #[test]
 fn a_loaded_relative_toolchain_type_is_reported_at_the_request() {
-    let mut ws = Workspace::with_main_repo("");
-    ws.add_file(
-        RepoName::main(),
-        "MODULE.bazel",
-        FileKind::Module,
-        "module(name = \"m\")\n".into(),
-    );
     // The constant sits far into its file, further than the rule's file is long.
     let constants = format!(
         "{}\nLINT = \"lint_type/with/a:very_long_relative_label_that_names_nothing\"\n",
         "# padding\n".repeat(40)
     );
-    let constants_id = ws.add_file(
-        RepoName::main(),
-        "tools/private/utils.bzl",
-        FileKind::Bzl,
-        constants.clone().into(),
-    );
     let rules = "load(\"//tools/private:utils.bzl\", \"LINT\")\n\
                  def _impl(ctx):\n    return []\n\
                  é_rule = rule(\n    implementation = _impl,\n    \
                  toolchains = [config_common.toolchain_type(LINT, mandatory = False)],\n)\n";
-    let rules_id = ws.add_file(
-        RepoName::main(),
-        "tools/rules.bzl",
-        FileKind::Bzl,
-        rules.into(),
-    );
-    ws.add_file(
-        RepoName::main(),
-        "tools/BUILD.bazel",
-        FileKind::Build,
-        "toolchain_type(name = \"lint_type\")\n".into(),
-    );
-    let analysis = AnalysisHost::new(ws).analysis();
+    let mut host = common::host_with(&[
+        ("MODULE.bazel", FileKind::Module, "module(name = \"m\")\n"),
+        ("tools/private/utils.bzl", FileKind::Bzl, &constants),
+        ("tools/rules.bzl", FileKind::Bzl, rules),
+        (
+            "tools/BUILD.bazel",
+            FileKind::Build,
+            "toolchain_type(name = \"lint_type\")\n",
+        ),
+    ]);
+    let analysis = host.analysis();
+    let constants_id = common::file_at(&analysis, "tools/private/utils.bzl");
+    let rules_id = common::file_at(&analysis, "tools/rules.bzl");
     let mut reported = Vec::new();
     for d in analysis.diagnostics(&LintConfig::default()) {
         let text = if d.file == rules_id {

@@ -2,7 +2,9 @@
 //! registration that names them or whose pattern covers them), then unregistered ones, each
 //! group by label.
 
-use toolcheck_ide::{AnalysisHost, FileKind, RepoName, Workspace};
+mod common;
+
+use toolcheck_ide::FileKind;
 
 const MODULE: &str = "module(name = \"m\")\n\nregister_toolchains(\"//other:z\", \"//tc:c\", \"//tc/...\", \"//other:x\")\n";
 const TC_BUILD: &str = r#"toolchain_type(name = "t")
@@ -28,20 +30,13 @@ filegroup(name = "impl")
 
 #[test]
 fn candidates_are_ranked_by_registration_then_label() {
-    let mut host = AnalysisHost::new(Workspace::with_main_repo(""));
-    for (path, kind, text) in [
+    let mut host = common::host_with(&[
         ("MODULE.bazel", FileKind::Module, MODULE),
         ("tc/BUILD.bazel", FileKind::Build, TC_BUILD),
         ("other/BUILD.bazel", FileKind::Build, OTHER_BUILD),
-    ] {
-        host.add_file(RepoName::main(), path.into(), kind, text.into());
-    }
+    ]);
     let a = host.analysis();
-    let tc = a
-        .workspace()
-        .file_ids()
-        .find(|&id| a.workspace().file(id).path == "tc/BUILD.bazel")
-        .unwrap();
+    let tc = common::file_at(&a, "tc/BUILD.bazel");
     let report = a.resolution_report(tc, Some(17)).expect("a report");
     let order: Vec<&str> = report
         .lines()
