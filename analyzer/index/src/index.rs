@@ -1193,9 +1193,17 @@ impl WorkspaceIndex {
                     if let Some(g) = outcome.incomplete.clone() {
                         gaps.push((Loc { file: id, range }, g));
                     }
+                    // The statement's first character stands for its callee (`[`, `for`, or
+                    // whatever is there, which may be wider than a byte).
+                    let first = ws
+                        .file(id)
+                        .text
+                        .get(range.start as usize..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(0, char::len_utf8) as u32;
                     let stmt = crate::facts::TopCall {
                         call: Call {
-                            func: Expr::unknown(TextRange::new(range.start, range.start + 1)),
+                            func: Expr::unknown(TextRange::new(range.start, range.start + first)),
                             args: Vec::new(),
                             kwargs: Vec::new(),
                             splat: None,
