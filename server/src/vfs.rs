@@ -208,8 +208,13 @@ impl Walk<'_> {
                 if !self.enter(&name_str, &child_rel, rel.is_empty()) {
                     continue;
                 }
+                // Only links toolcheck would follow are worth a finding: directories, and
+                // files it reads. A link to a README or a lock file elsewhere is no problem.
+                let wanted =
+                    FileKind::from_file_name(&name_str).is_some_and(|k| k != FileKind::Bazelrc);
                 let target = match fs::canonicalize(&full) {
                     Ok(t) => t,
+                    Err(_) if !wanted => continue,
                     Err(e) => {
                         done.problems
                             .push((full, format!("cannot resolve symlink: {e}")));
@@ -218,6 +223,11 @@ impl Walk<'_> {
                     }
                 };
                 if !target.starts_with(self.canonical_root) {
+                    // Whether the target is a directory (its metadata only; nothing outside
+                    // is read).
+                    if !wanted && !fs::metadata(&full).is_ok_and(|m| m.is_dir()) {
+                        continue;
+                    }
                     done.problems.push((
                         full,
                         "symlink points outside the repository; not read".to_string(),

@@ -414,6 +414,11 @@ fn symlink_loops_outside_links_and_dangling_links() {
     symlink(&outside, dir.join("escape")).unwrap();
     std::fs::create_dir_all(dir.join("dangling")).unwrap();
     symlink("does-not-exist", dir.join("dangling/BUILD")).unwrap();
+    // Links toolcheck would not read anyway are not findings (a `.bazelversion` or README
+    // shared with a parent repository, a dangling link to generated data).
+    write_files(&outside, &[("notes.txt", "outside\n")]);
+    symlink(outside.join("notes.txt"), dir.join("notes.txt")).unwrap();
+    symlink("missing.json", dir.join("dangling/data.json")).unwrap();
     let run = check(&dir);
     assert_control_reported(&run);
     let diags = &run.diags;
@@ -427,6 +432,18 @@ fn symlink_loops_outside_links_and_dangling_links() {
         diags
             .iter()
             .any(|(c, p, m)| c == "unreadable-file" && p == "escape" && m.contains("outside")),
+        "{diags:#?}"
+    );
+    assert!(
+        diags
+            .iter()
+            .any(|(c, p, _)| c == "unreadable-file" && p == "dangling/BUILD"),
+        "{diags:#?}"
+    );
+    assert!(
+        !diags
+            .iter()
+            .any(|(_, p, _)| p == "notes.txt" || p.ends_with("data.json")),
         "{diags:#?}"
     );
     assert!(
