@@ -83,6 +83,25 @@ impl PackageUnit {
     }
 }
 
+/// Which targets of each BUILD file that shares its package it owns: a file's declaration of
+/// a name wins unless an earlier file of the package declares it (what [`Targets::get`]
+/// finds).
+fn ownership(units: &[Option<Arc<PackageUnit>>], layout: &Layout) -> FxHashMap<FileId, Vec<bool>> {
+    let mut out = FxHashMap::default();
+    for files in &layout.shared {
+        let mut earlier: rustc_hash::FxHashSet<&str> = Default::default();
+        for &f in files {
+            let Some(u) = units[f.0 as usize].as_deref() else {
+                continue;
+            };
+            let names = u.targets.iter().map(|t| t.label.name.as_str());
+            out.insert(f, names.clone().map(|n| !earlier.contains(n)).collect());
+            earlier.extend(names);
+        }
+    }
+    out
+}
+
 fn package_hash(repo: &RepoName, path: &str) -> u64 {
     let mut h = FxHasher::default();
     repo.as_str().hash(&mut h);
@@ -96,9 +115,9 @@ fn package_hash(repo: &RepoName, path: &str) -> u64 {
 struct Layout {
     ordered: BTreeMap<PackageId, Vec<FileId>>,
     by_hash: FxHashMap<u64, Vec<FileId>>,
-    /// BUILD files that share their package with another one (a directory with both
-    /// `BUILD` and `BUILD.bazel`): only their targets need an owner check.
-    shared: rustc_hash::FxHashSet<FileId>,
+    /// The BUILD files of each package that has more than one (a directory with both `BUILD`
+    /// and `BUILD.bazel`), in file order: only their targets need an owner.
+    shared: Vec<Vec<FileId>>,
 }
 
 /// Every package and target of the workspace, by BUILD file.
@@ -107,6 +126,9 @@ pub struct Targets {
     /// Indexed by `FileId`; `Some` exactly for BUILD files.
     units: Vec<Option<Arc<PackageUnit>>>,
     layout: Arc<Layout>,
+    /// For each BUILD file that shares its package: which of its targets it owns (no earlier
+    /// file of the package declares the name). Decided once per table, not per query.
+    owned: Arc<FxHashMap<FileId, Vec<bool>>>,
 }
 
 impl Targets {
@@ -127,12 +149,13 @@ impl Targets {
             .ordered
             .values()
             .filter(|files| files.len() > 1)
-            .flatten()
-            .copied()
+            .cloned()
             .collect();
+        let owned = Arc::new(ownership(&units, &layout));
         Targets {
             units,
             layout: Arc::new(layout),
+            owned,
         }
     }
 
@@ -145,9 +168,15 @@ impl Targets {
                 .is_some_and(|u| u.id == unit.id));
             units[file.0 as usize] = Some(unit);
         }
+        let owned = if self.layout.shared.is_empty() {
+            self.owned.clone()
+        } else {
+            Arc::new(ownership(&units, &self.layout))
+        };
         Targets {
             units,
             layout: self.layout.clone(),
+            owned,
         }
     }
 
@@ -187,10 +216,14 @@ impl Targets {
     /// Every target, by BUILD file in file order, then in declaration order.
     pub fn values(&self) -> impl Iterator<Item = &Target> {
         self.units.iter().enumerate().flat_map(move |(i, u)| {
-            let u = u.as_deref();
-            let alone = !self.layout.shared.contains(&FileId(i as u32));
-            u.into_iter()
-                .flat_map(move |u| u.targets.iter().filter(move |t| alone || self.owns(u, t)))
+            let owned = self.owned.get(&FileId(i as u32));
+            u.as_deref().into_iter().flat_map(move |u| {
+                u.targets
+                    .iter()
+                    .enumerate()
+                    .filter(move |(j, _)| owned.is_none_or(|o| o[*j]))
+                    .map(|(_, t)| t)
+            })
         })
     }
 
@@ -211,23 +244,17 @@ impl Targets {
             keep(file).then_some((file, u))
         });
         units.flat_map(move |(file, u)| {
-            let alone = !self.layout.shared.contains(&file);
+            let owned = self.owned.get(&file);
             let mut v: Vec<&Target> = u
                 .targets
                 .iter()
-                .filter(|t| alone || self.owns(u, t))
+                .enumerate()
+                .filter(|(j, _)| owned.is_none_or(|o| o[*j]))
+                .map(|(_, t)| t)
                 .collect();
             v.sort_by_key(|t| t.range.start);
             v
         })
-    }
-
-    /// Whether `u`'s declaration of `t`'s label wins: `u` is the first BUILD file of the
-    /// package that declares the name.
-    fn owns(&self, u: &PackageUnit, t: &Target) -> bool {
-        self.files_of(&t.label.repo, &t.label.package)
-            .find(|o| o.target(&t.label.name).is_some())
-            .is_some_and(|o| std::ptr::eq(o, u))
     }
 
     /// Every target's label, in the order of [`values`](Self::values).
