@@ -470,6 +470,11 @@ impl Simulation {
     pub fn actual(&self, label: &Label) -> Option<Label> {
         toolcheck_resolve::platforms::resolve_or_cause(&self.model, label).ok()
     }
+
+    /// Whether a written label reference names `ty` once aliases are followed.
+    pub fn names(&self, r: &toolcheck_index::index::LabelRef, ty: &Label) -> bool {
+        r.label.as_ref().ok().and_then(|l| self.actual(l)).as_ref() == Some(ty)
+    }
 }
 
 fn type_requests(reqs: &[IndexTypeRequest]) -> Option<Vec<TypeRequest>> {

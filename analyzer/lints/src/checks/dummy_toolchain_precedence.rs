@@ -148,20 +148,33 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let sim = ctx.simulation();
-    // The registered catch-alls of each toolchain type: a hazard is judged against what Bazel
-    // would pick without all of them (without one alone, the next catch-all would just take
-    // its place).
-    let mut catch_alls: rustc_hash::FxHashMap<Label, rustc_hash::FxHashSet<Label>> =
+    // The registered catch-alls, in priority order with their (alias-free) type.
+    let candidates: Vec<(
+        &Label,
+        Option<usize>,
+        &toolcheck_resolve::model::Toolchain,
+        Label,
+    )> = sim
+        .registered_toolchain_labels()
+        .into_iter()
+        .filter_map(|(label, source)| {
+            let tc = sim
+                .model
+                .toolchains
+                .get(label)
+                .filter(|tc| is_catch_all(tc))?;
+            let Known::Known(ty) = &tc.toolchain_type else {
+                return None;
+            };
+            Some((label, source, tc, sim.actual(ty)?))
+        })
+        .collect();
+    // The catch-alls of each type: a hazard is judged against what Bazel would pick without
+    // all of them (without one alone, the next catch-all would just take its place).
+    let mut catch_alls: rustc_hash::FxHashMap<&Label, rustc_hash::FxHashSet<&Label>> =
         Default::default();
-    for (label, _) in sim.registered_toolchain_labels() {
-        let Some(tc) = sim.model.toolchains.get(label) else {
-            continue;
-        };
-        if let (true, Known::Known(ty)) = (is_catch_all(tc), &tc.toolchain_type) {
-            if let Some(ty) = sim.actual(ty) {
-                catch_alls.entry(ty).or_default().insert(label.clone());
-            }
-        }
+    for (label, _, _, ty) in &candidates {
+        catch_alls.entry(ty).or_default().insert(label);
     }
     let mut withouts: rustc_hash::FxHashMap<Label, toolcheck_resolve::Resolver<'_>> =
         Default::default();
@@ -169,17 +182,8 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     let with_cell = std::cell::OnceCell::new();
     let mut with_picks: rustc_hash::FxHashMap<(Label, usize, bool), Pick> = Default::default();
     let mut optional_types: rustc_hash::FxHashMap<Label, bool> = Default::default();
-    for (label, source) in sim.registered_toolchain_labels() {
-        let Some(tc) = sim.model.toolchains.get(label) else {
-            continue;
-        };
-        if !is_catch_all(tc) {
-            continue;
-        }
-        let Known::Known(ty) = &tc.toolchain_type else {
-            continue;
-        };
-        let Some(ty) = sim.actual(ty) else { continue };
+    for &(label, source, tc, ref ty) in &candidates {
+        let ty = ty.clone();
         let Some((file, range)) = registered_site(ctx, label, source) else {
             continue;
         };
@@ -189,17 +193,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let with = with_cell.get_or_init(|| sim.resolver());
         let optional_somewhere = *optional_types.entry(ty.clone()).or_insert_with(|| {
             ctx.index.rules.iter().any(|r| {
-                r.toolchains.iter().flatten().any(|req| {
-                    req.mandatory == Some(false)
-                        && req
-                            .toolchain_type
-                            .label
-                            .as_ref()
-                            .ok()
-                            .and_then(|l| sim.actual(l))
-                            .as_ref()
-                            == Some(&ty)
-                })
+                r.toolchains
+                    .iter()
+                    .flatten()
+                    .any(|req| req.mandatory == Some(false) && sim.names(&req.toolchain_type, &ty))
             })
         });
         let request = |platform: &Label, mandatory: bool| Request {

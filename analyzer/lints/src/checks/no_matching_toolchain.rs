@@ -108,15 +108,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                         .flatten()
                         .flat_map(|g| g.toolchains.iter().flatten()),
                 )
-                .find(|r| {
-                    r.toolchain_type
-                        .label
-                        .as_ref()
-                        .ok()
-                        .and_then(|l| sim.actual(l))
-                        .as_ref()
-                        == Some(&ty)
-                });
+                .find(|r| sim.names(&r.toolchain_type, &ty));
             let (file, range) = match req {
                 Some(r) => (r.toolchain_type.loc.file, r.toolchain_type.loc.range),
                 None => (rule.file, rule.name_range),
