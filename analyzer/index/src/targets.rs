@@ -213,17 +213,27 @@ impl Targets {
         self.get(label).is_some()
     }
 
+    /// The targets of `file`'s unit that it owns, in declaration order (all of them unless
+    /// another BUILD file shares its package).
+    fn owned_targets<'a>(
+        &'a self,
+        file: FileId,
+        u: &'a PackageUnit,
+    ) -> impl Iterator<Item = &'a Target> + use<'a> {
+        let owned = self.owned.get(&file);
+        u.targets
+            .iter()
+            .enumerate()
+            .filter(move |(j, _)| owned.is_none_or(|o| o[*j]))
+            .map(|(_, t)| t)
+    }
+
     /// Every target, by BUILD file in file order, then in declaration order.
     pub fn values(&self) -> impl Iterator<Item = &Target> {
         self.units.iter().enumerate().flat_map(move |(i, u)| {
-            let owned = self.owned.get(&FileId(i as u32));
-            u.as_deref().into_iter().flat_map(move |u| {
-                u.targets
-                    .iter()
-                    .enumerate()
-                    .filter(move |(j, _)| owned.is_none_or(|o| o[*j]))
-                    .map(|(_, t)| t)
-            })
+            u.as_deref()
+                .into_iter()
+                .flat_map(move |u| self.owned_targets(FileId(i as u32), u))
         })
     }
 
@@ -244,14 +254,7 @@ impl Targets {
             keep(file).then_some((file, u))
         });
         units.flat_map(move |(file, u)| {
-            let owned = self.owned.get(&file);
-            let mut v: Vec<&Target> = u
-                .targets
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| owned.is_none_or(|o| o[*j]))
-                .map(|(_, t)| t)
-                .collect();
+            let mut v: Vec<&Target> = self.owned_targets(file, u).collect();
             v.sort_by_key(|t| t.range.start);
             v
         })
