@@ -366,14 +366,22 @@ impl Loader {
         if self.ws.repo(&repo).is_some() {
             return;
         }
-        let Ok(canonical) = fs::canonicalize(dir) else {
-            self.problem(
-                dir,
-                None,
-                format!("repository '@{name}' points at a directory that cannot be read"),
-                false,
-            );
-            return;
+        let canonical = match fs::canonicalize(dir) {
+            Ok(c) => c,
+            Err(e) => {
+                let what = if e.kind() == std::io::ErrorKind::NotFound {
+                    "a directory that does not exist".to_string()
+                } else {
+                    format!("a directory that cannot be read ({e})")
+                };
+                self.problem(
+                    dir,
+                    None,
+                    format!("repository '@{name}' points at {what}"),
+                    false,
+                );
+                return;
+            }
         };
         // `local_repository(name = "x", path = ".")` names the main repository itself: an
         // alias, not a second copy of every file.

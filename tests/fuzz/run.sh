@@ -35,7 +35,7 @@ for t in "${targets[@]}"; do
   # crash was reported as success and its input deleted with the scratch directory).
   set +e
   cargo fuzz run --sanitizer none --target-dir "$target_dir" "$t" "$work" "${extra[@]}" -- \
-    -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
+    -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 -entropic_scale_per_exec_time=1 \
     -artifact_prefix="$scratch/artifacts-$t/" -dict=starlark.dict 2>&1 |
     grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY|.*panicked)'
   status="${PIPESTATUS[0]}"

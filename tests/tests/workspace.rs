@@ -226,3 +226,111 @@ fn local_repository_at_the_root_is_the_main_repository() {
     assert_eq!(diags[0].1, "tc/BUILD");
     assert!(diags[0].2.contains("@myself//tc:typo"), "{diags:#?}");
 }
+
+/// `workspace(name = "foo")` makes `@foo` the main repository, from the main repository and
+/// from WORKSPACE-defined ones (Bazel 4.2.3: `@foo//:t` from `@ext` is `//:t`).
+#[test]
+fn workspace_name_is_the_main_repository() {
+    let dir = scratch_dir("ws-own-name");
+    write_files(
+        &dir,
+        &[
+            (
+                "WORKSPACE",
+                "workspace(name = \"foo\")\nlocal_repository(name = \"ext\", path = \"ext\")\nregister_toolchains(\"@foo//tc:all\")\n",
+            ),
+            (
+                "tc/BUILD",
+                "toolchain_type(name = \"type\")\ntoolchain(name = \"t\", toolchain = \":i\", toolchain_type = \"@foo//tc:type\")\ntoolchain(name = \"u\", toolchain = \":i\", toolchain_type = \"@foo//tc:typo\")\n",
+            ),
+            ("ext/WORKSPACE", "workspace(name = \"ext\")\n"),
+            (
+                "ext/BUILD",
+                "toolchain(name = \"e\", toolchain = \":i\", toolchain_type = \"@foo//tc:type\")\ntoolchain(name = \"f\", toolchain = \":i\", toolchain_type = \"@foo//tc:nope\")\n",
+            ),
+        ],
+    );
+    let (_, diags) = run(&[], &dir);
+    // Each typo is a missing target in the main repository, not an unreadable `@foo`.
+    let mut found: Vec<(&str, &str)> = diags
+        .iter()
+        .map(|(c, p, _)| (c.as_str(), p.as_str()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("unresolved-label", "ext/BUILD"),
+            ("unresolved-label", "tc/BUILD")
+        ],
+        "{diags:#?}"
+    );
+    assert!(
+        diags.iter().all(|(_, _, m)| m.contains("does not exist")),
+        "{diags:#?}"
+    );
+    assert!(
+        diags.iter().any(|(_, _, m)| m.contains("@foo//tc:nope")),
+        "{diags:#?}"
+    );
+}
+
+/// WORKSPACE.bzlmod replaces WORKSPACE only while Bzlmod is on.
+#[test]
+fn workspace_bzlmod_is_read_only_with_bzlmod() {
+    let dir = scratch_dir("ws-workspace-bzlmod");
+    write_files(
+        &dir,
+        &[
+            ("MODULE.bazel", "module(name = \"m\")\n"),
+            (
+                "WORKSPACE",
+                "register_toolchains(\"//tc:from_workspace\")\n",
+            ),
+            (
+                "WORKSPACE.bzlmod",
+                "register_toolchains(\"//tc:from_workspace_bzlmod\")\n",
+            ),
+            ("tc/BUILD", "toolchain_type(name = \"type\")\n"),
+            (".bazelversion", "7.4.0\n"),
+        ],
+    );
+    let registered = |diags: &[(String, String, String)]| -> Vec<String> {
+        diags
+            .iter()
+            .filter(|(c, _, _)| c == "unresolved-label")
+            .map(|(_, p, m)| format!("{p}: {}", m.split('\'').nth(1).unwrap_or(m)))
+            .collect()
+    };
+    let (_, on) = run(&[], &dir);
+    assert_eq!(
+        registered(&on),
+        ["WORKSPACE.bzlmod: //tc:from_workspace_bzlmod"],
+        "{on:#?}"
+    );
+    std::fs::write(dir.join(".bazelrc"), "common --noenable_bzlmod\n").unwrap();
+    let (_, off) = run(&[], &dir);
+    assert_eq!(
+        registered(&off),
+        ["WORKSPACE: //tc:from_workspace"],
+        "{off:#?}"
+    );
+}
+
+#[test]
+fn local_repository_at_a_missing_directory() {
+    let dir = scratch_dir("ws-missing-repo");
+    write_files(
+        &dir,
+        &[(
+            "WORKSPACE",
+            "local_repository(name = \"gone\", path = \"tools/gone\")\n",
+        )],
+    );
+    let (_, diags) = run(&[], &dir);
+    assert!(
+        diags.iter().any(|(c, _, m)| c == "unreadable-file"
+            && m == "repository '@gone' points at a directory that does not exist"),
+        "{diags:#?}"
+    );
+}

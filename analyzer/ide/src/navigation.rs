@@ -614,10 +614,27 @@ impl Analysis {
                 .map(|(i, _)| *i);
             pattern.or(single)
         };
+        // The toolchains of each requested type, in one pass over the targets: a file can
+        // name many types (a macro loop declaring one per platform), and a scan per type was
+        // quadratic.
+        let mut of_type: FxHashMap<&Label, Vec<&Target>> =
+            types.iter().map(|t| (t, Vec::new())).collect();
+        for c in index.targets.values() {
+            let ty = match &c.decl {
+                Decl::Toolchain(tc) => match &tc.toolchain_type {
+                    RefOne::Known(r) => r.label.as_ref().ok(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(v) = ty.and_then(|l| of_type.get_mut(l)) {
+                v.push(c);
+            }
+        }
         let mut out = format!("# Toolchain resolution (Bazel {})\n", self.bazel_version());
-        for ty in types {
+        for ty in &types {
             out.push_str(&format!("\n## `{ty}`\n\n"));
-            match index.targets.get(&ty) {
+            match index.targets.get(ty) {
                 Some(t) if matches!(t.decl, Decl::ToolchainType) => {
                     out.push_str(&format!("Declared in `{}`.\n\n", self.display_path(t.file)))
                 }
@@ -627,15 +644,8 @@ impl Analysis {
                 )),
                 None => out.push_str("**No such target**: nothing can resolve for this type.\n\n"),
             }
-            let mut ranked: Vec<(Option<usize>, &Target)> = index
-                .targets
-                .values()
-                .filter(|c| {
-                    matches!(&c.decl, Decl::Toolchain(tc) if matches!(&tc.toolchain_type,
-                        RefOne::Known(r) if r.label.as_ref().ok() == Some(&ty)))
-                })
-                .map(|c| (rank_of(c), c))
-                .collect();
+            let mut ranked: Vec<(Option<usize>, &Target)> =
+                of_type[ty].iter().map(|c| (rank_of(c), *c)).collect();
             if ranked.is_empty() {
                 out.push_str("No `toolchain()` of this type is declared.\n");
                 continue;

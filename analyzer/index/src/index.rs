@@ -397,16 +397,18 @@ impl WorkspaceIndex {
         let workspace_bzlmod = file_by_path
             .get(&(RepoName::main(), "WORKSPACE.bzlmod".to_string()))
             .copied();
-        let workspace_file = workspace_bzlmod.or_else(|| {
+        let bzlmod = root_module.is_some()
+            && flags.enable_bzlmod.unwrap_or(major_version >= 7)
+            && major_version >= 5;
+        // WORKSPACE.bzlmod replaces WORKSPACE only while Bzlmod is on; with it off (a
+        // repository that keeps both, switched by a `--config`), WORKSPACE is read.
+        let workspace_file = workspace_bzlmod.filter(|_| bzlmod).or_else(|| {
             ["WORKSPACE.bazel", "WORKSPACE"].iter().find_map(|n| {
                 file_by_path
                     .get(&(RepoName::main(), n.to_string()))
                     .copied()
             })
         });
-        let bzlmod = root_module.is_some()
-            && flags.enable_bzlmod.unwrap_or(major_version >= 7)
-            && major_version >= 5;
         let workspace_on = workspace_file.is_some()
             && major_version < 9
             && (major_version < 7
@@ -435,7 +437,7 @@ impl WorkspaceIndex {
             load_edges: Arc::default(),
             major_version,
         };
-        index.build_module_graph(ws, facts, root_module);
+        index.build_module_graph(ws, facts, root_module, workspace_file);
         index.collect_registrations(ws, facts, root_module, workspace_file);
         index
     }
@@ -655,12 +657,19 @@ impl WorkspaceIndex {
         ws: &Workspace,
         facts: &[Arc<FileFacts>],
         root_module: Option<FileId>,
+        workspace_file: Option<FileId>,
     ) {
         let ignore_dev = self.flags.ignore_dev_dependency.unwrap_or(false);
         let mut main_mapping = RepoMapping::default();
         if self.modes.workspace || !self.modes.bzlmod {
             main_mapping.identity_fallback = true;
         }
+        // `workspace(name = "x")`: since Bazel 2.0 (`--incompatible_remap_main_repo`), `@x`
+        // names the main repository, from it and from every WORKSPACE-defined repository
+        // (checked against Bazel 4.2.3).
+        let workspace_name = workspace_file
+            .filter(|_| self.modes.workspace)
+            .and_then(|f| called_name(&facts[f.0 as usize], "workspace"));
         // Every repository is visible to itself by name in WORKSPACE mode and for repos that
         // are not modules (their own mapping is unknown, so fall back to identity).
         for r in &ws.repos {
@@ -668,10 +677,16 @@ impl WorkspaceIndex {
                 let mut m = RepoMapping::default();
                 m.identity_fallback = true;
                 m.insert(r.name.as_str(), r.name.clone());
+                if let Some(n) = &workspace_name {
+                    m.insert(n.clone(), RepoName::main());
+                }
                 self.mappings.insert(r.name.clone(), m);
             }
         }
         main_mapping.insert("bazel_tools", RepoName::new("bazel_tools"));
+        if let Some(n) = workspace_name {
+            main_mapping.insert(n, RepoName::main());
+        }
         for alias in &ws.main_aliases {
             main_mapping.insert(alias.clone(), RepoName::main());
         }
@@ -1340,8 +1355,14 @@ impl WorkspaceIndex {
 }
 
 fn module_name(f: &FileFacts) -> Option<String> {
+    called_name(f, "module")
+}
+
+/// The `name` given to the first top-level call of `func` (`module(name = ...)`,
+/// `workspace(name = ...)`).
+fn called_name(f: &FileFacts, func: &str) -> Option<String> {
     f.calls.iter().find_map(|c| {
-        (c.call.func.dotted_name().as_deref() == Some("module"))
+        (c.call.func.dotted_name().as_deref() == Some(func))
             .then(|| {
                 c.call
                     .kwarg("name")

@@ -131,6 +131,9 @@ struct RcLine {
     args: Vec<String>,
 }
 
+/// The name every case's WORKSPACE gives the main repository (`workspace(name = ...)`).
+const MAIN_NAME: &str = "oracle_main";
+
 struct World {
     packages: Vec<String>,
     settings: Vec<Setting>,
@@ -449,10 +452,18 @@ fn generate(seed: u64) -> World {
         for it in items {
             if rng.chance(0.3) {
                 flags.push(it);
-            } else if ws.is_empty() || rng.chance(0.3) {
-                ws.push(vec![it]);
             } else {
-                ws.last_mut().unwrap().push(it);
+                // WORKSPACE calls may spell the main repository by the workspace's own name.
+                let it = if it.starts_with("//") && rng.chance(0.25) {
+                    format!("@{MAIN_NAME}{it}")
+                } else {
+                    it
+                };
+                if ws.is_empty() || rng.chance(0.3) {
+                    ws.push(vec![it]);
+                } else {
+                    ws.last_mut().unwrap().push(it);
+                }
             }
         }
         // Flag values: one or more rc lines, comma lists inside a line.
@@ -869,7 +880,7 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
         files.insert(path, text);
     }
 
-    let mut ws = String::new();
+    let mut ws = format!("workspace(name = \"{MAIN_NAME}\")\n");
     for call in &w.ws_toolchains {
         let _ = writeln!(ws, "register_toolchains({})", quoted_args(call));
     }
@@ -994,6 +1005,11 @@ fn packages_under(w: &World, prefix: &str) -> Vec<String> {
 }
 
 fn expand(w: &World, pattern: &str, toolchains: bool) -> Vec<String> {
+    // `@<workspace name>//x` is `//x` (the main repository, since Bazel 2.0).
+    let pattern = pattern
+        .strip_prefix('@')
+        .and_then(|p| p.strip_prefix(MAIN_NAME))
+        .unwrap_or(pattern);
     let in_pkg = |pkg: &str| -> Vec<String> {
         let mut names: Vec<String> = if toolchains {
             w.toolchains
