@@ -64,17 +64,33 @@ fn case_seed(seed: u64, index: usize) -> u64 {
 // ------------------------------------------------------------------------------------------------
 // The generated world.
 
+/// Packages are `""`, `a/b` (main repository) or `@ext//`, `@ext//e` (the external
+/// repository): a label is the package and the name, and its package a slice of it.
 fn label(pkg: &str, name: &str) -> String {
-    format!("//{pkg}:{name}")
+    if pkg.starts_with('@') {
+        format!("{pkg}:{name}")
+    } else {
+        format!("//{pkg}:{name}")
+    }
 }
 
 fn pkg_of(label: &str) -> &str {
-    label
-        .trim_start_matches("//")
-        .split(':')
-        .next()
-        .unwrap_or("")
+    let pkg = label.split(':').next().unwrap_or("");
+    if pkg.starts_with('@') {
+        pkg
+    } else {
+        pkg.trim_start_matches("//")
+    }
 }
+
+fn in_ext(pkg: &str) -> bool {
+    pkg.starts_with('@')
+}
+
+/// The external repository some cases have: `local_repository(name = "ext")` at [`EXT_DIR`]
+/// (inside the main workspace, which its WORKSPACE file keeps out of `//...`).
+const EXT_ROOT: &str = "@ext//";
+const EXT_DIR: &str = "ext_repo";
 
 fn name_of(label: &str) -> &str {
     label.rsplit(':').next().unwrap_or("")
@@ -213,6 +229,13 @@ fn generate(seed: u64) -> World {
     for p in PACKAGE_POOL {
         if rng.chance(if *p == "a-x" { 0.2 } else { 0.45 }) {
             packages.push(p.to_string());
+        }
+    }
+    // Some cases put packages in an external repository too.
+    if rng.chance(0.35) {
+        packages.push(EXT_ROOT.to_string());
+        if rng.chance(0.6) {
+            packages.push(format!("{EXT_ROOT}e"));
         }
     }
     let mut aliases = BTreeMap::new();
@@ -521,10 +544,10 @@ fn generate(seed: u64) -> World {
     rng.shuffle(&mut rc);
 
     // The consumer.
-    let cpkg = if rng.chance(0.6) {
-        String::new()
-    } else {
-        pick_pkg(rng)
+    // The consumer and its rule stay in the main repository.
+    let cpkg = match pick_pkg(rng) {
+        p if rng.chance(0.6) || in_ext(&p) => String::new(),
+        p => p,
     };
     let consumer = label(&cpkg, "consumer");
     let consumer_bzl = if rng.chance(0.6) {
@@ -579,7 +602,13 @@ fn generate(seed: u64) -> World {
 
 /// Whether package `pkg` is matched by the pattern `//prefix/...`.
 fn under(pkg: &str, prefix: &str) -> bool {
-    prefix.is_empty() || pkg == prefix || pkg.starts_with(&format!("{prefix}/"))
+    if prefix.is_empty() {
+        return !in_ext(pkg);
+    }
+    if prefix == EXT_ROOT {
+        return in_ext(pkg);
+    }
+    pkg == prefix || pkg.starts_with(&format!("{prefix}/"))
 }
 
 /// Whether every two of the packages are nested one inside the other.
@@ -592,6 +621,10 @@ fn is_chain<'a>(pkgs: impl Iterator<Item = &'a str>) -> bool {
 fn recursive_pattern(pkg: &str) -> String {
     if pkg.is_empty() {
         "//...".to_string()
+    } else if pkg == EXT_ROOT {
+        format!("{EXT_ROOT}...")
+    } else if in_ext(pkg) {
+        format!("{pkg}/...")
     } else {
         format!("//{pkg}/...")
     }
@@ -626,11 +659,18 @@ impl Builder {
     }
 }
 
+/// How a BUILD file of `from_pkg` spells label `l`: relative to the package sometimes, and
+/// from the external repository, its own labels without the repository and the main
+/// repository's as `@//` or by the workspace's name.
 fn r(rng: &mut Rng, from_pkg: &str, l: &str) -> String {
     if pkg_of(l) == from_pkg && rng.chance(0.5) {
-        format!(":{}", name_of(l))
-    } else {
-        l.to_string()
+        return format!(":{}", name_of(l));
+    }
+    match (in_ext(from_pkg), in_ext(l)) {
+        (true, true) if rng.chance(0.5) => format!("//{}", &l[EXT_ROOT.len()..]),
+        (true, false) if rng.chance(0.5) => format!("@{l}"),
+        (true, false) => format!("@{MAIN_NAME}{l}"),
+        _ => l.to_string(),
     }
 }
 
@@ -862,7 +902,9 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
         }
         for (bzl, syms) in by_bzl {
             let syms: Vec<String> = syms.iter().map(|s| format!("\"{s}\"")).collect();
-            let _ = writeln!(text, "load(\"{bzl}\", {})", syms.join(", "));
+            // The external repository loads the main repository's rules.
+            let at = if in_ext(pkg) { "@" } else { "" };
+            let _ = writeln!(text, "load(\"{at}{bzl}\", {})", syms.join(", "));
         }
         text.push_str("\npackage(default_visibility = [\"//visibility:public\"])\n");
         let mut targets = b.targets.remove(pkg).unwrap_or_default();
@@ -874,6 +916,12 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
         }
         let path = if pkg.is_empty() {
             "BUILD".to_string()
+        } else if let Some(rest) = pkg.strip_prefix(EXT_ROOT) {
+            if rest.is_empty() {
+                format!("{EXT_DIR}/BUILD")
+            } else {
+                format!("{EXT_DIR}/{rest}/BUILD")
+            }
         } else {
             format!("{pkg}/BUILD")
         };
@@ -881,6 +929,17 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
     }
 
     let mut ws = format!("workspace(name = \"{MAIN_NAME}\")\n");
+    if w.packages.iter().any(|p| in_ext(p)) {
+        let name = EXT_ROOT.trim_matches(|c| c == '@' || c == '/');
+        let _ = writeln!(
+            ws,
+            "local_repository(name = \"{name}\", path = \"{EXT_DIR}\")"
+        );
+        files.insert(
+            format!("{EXT_DIR}/WORKSPACE"),
+            format!("workspace(name = \"{name}\")\n"),
+        );
+    }
     for call in &w.ws_toolchains {
         let _ = writeln!(ws, "register_toolchains({})", quoted_args(call));
     }
@@ -973,34 +1032,25 @@ fn norm_answer(w: &World, a: Answer) -> Answer {
 
 /// Package directories under `prefix` in Bazel 4's `/...` order: post-order, siblings by name.
 fn packages_under(w: &World, prefix: &str) -> Vec<String> {
-    fn walk(w: &World, dir: &str, out: &mut Vec<String>) {
-        let mut children = BTreeSet::new();
-        for p in &w.packages {
-            let rest = if dir.is_empty() {
-                Some(p.as_str())
-            } else {
-                p.strip_prefix(dir).and_then(|r| r.strip_prefix('/'))
-            };
-            if let Some(rest) = rest {
-                if !rest.is_empty() {
-                    children.insert(rest.split('/').next().unwrap().to_string());
-                }
-            }
-        }
-        for c in children {
-            let sub = if dir.is_empty() {
-                c
-            } else {
-                format!("{dir}/{c}")
-            };
-            walk(w, &sub, out);
-        }
-        if w.packages.iter().any(|p| p == dir) {
-            out.push(dir.to_string());
-        }
-    }
-    let mut out = Vec::new();
-    walk(w, prefix, &mut out);
+    // Bazel's order: a depth-first walk with sorted children, each package after the packages
+    // below it. Sorting by path components with a greatest element appended gives that order.
+    let components = |p: &str| -> Vec<String> {
+        let path = p.strip_prefix(EXT_ROOT).unwrap_or(p);
+        let mut v: Vec<String> = path
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
+        v.push(char::MAX.to_string());
+        v
+    };
+    let mut out: Vec<String> = w
+        .packages
+        .iter()
+        .filter(|p| under(p, prefix))
+        .cloned()
+        .collect();
+    out.sort_by_key(|p| components(p));
     out
 }
 
@@ -1031,13 +1081,17 @@ fn expand(w: &World, pattern: &str, toolchains: bool) -> Vec<String> {
         names
     };
     let labels = if let Some(prefix) = pattern.strip_suffix("...") {
-        let prefix = prefix.trim_start_matches("//").trim_end_matches('/');
+        let prefix = if prefix == EXT_ROOT {
+            prefix
+        } else {
+            prefix.trim_start_matches("//").trim_end_matches('/')
+        };
         packages_under(w, prefix)
             .iter()
             .flat_map(|p| in_pkg(p))
             .collect()
     } else if let Some(pkg) = pattern.strip_suffix(":all") {
-        in_pkg(pkg.trim_start_matches("//"))
+        in_pkg(pkg_of(&format!("{pkg}:all")))
     } else {
         vec![pattern.to_string()]
     };
