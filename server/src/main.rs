@@ -73,6 +73,10 @@ struct WorkspaceArgs {
     /// Bazel's output base, whose external/ holds fetched and generated repositories.
     #[arg(long, value_name = "DIR")]
     output_base: Option<PathBuf>,
+    /// An rc file to read after the workspace's .bazelrc, wherever it is, as Bazel's
+    /// --bazelrc (repeatable).
+    #[arg(long = "bazelrc", value_name = "FILE")]
+    bazelrcs: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -268,6 +272,11 @@ pub(crate) fn load_inputs(
             anyhow::bail!("--output-base '{}' is not a directory", ob.display());
         }
     }
+    for rc in &args.bazelrcs {
+        if !rc.is_file() {
+            anyhow::bail!("--bazelrc '{}' is not a file", rc.display());
+        }
+    }
     let settings = toolcheck_ide::Settings {
         bazel_version: args
             .bazel_version
@@ -285,6 +294,7 @@ pub(crate) fn load_inputs(
     let opts = vfs::LoadOptions {
         repos,
         output_base: args.output_base.clone(),
+        bazelrcs: args.bazelrcs.clone(),
         ignore: config.ignore_paths.clone(),
         max_file_size: vfs::DEFAULT_MAX_FILE_SIZE,
         settings,

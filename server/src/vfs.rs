@@ -32,6 +32,9 @@ pub struct LoadOptions {
     pub repos: Vec<(String, PathBuf)>,
     /// `--output-base DIR`.
     pub output_base: Option<PathBuf>,
+    /// `--bazelrc FILE`: rc files given explicitly (read after the workspace's `.bazelrc`, as
+    /// Bazel reads its `--bazelrc` files), wherever they are.
+    pub bazelrcs: Vec<PathBuf>,
     /// Glob patterns (relative to the root) of paths not to read.
     pub ignore: Vec<String>,
     pub max_file_size: u64,
@@ -87,9 +90,23 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
         .push(RepoInfo::main(root.display().to_string()));
     let bazelignore = read_bazelignore(&root);
     loader.walk_repo(&RepoName::main(), &root, &bazelignore);
-    loader.ws.bazel_version_file = read_small(&root.join(".bazelversion"), &root)
+    let version_file = root.join(".bazelversion");
+    loader.ws.bazel_version_file = read_small(&version_file, &root)
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
+    if loader.ws.bazel_version_file.is_none() && loader.ws.settings.bazel_version.is_none() {
+        if let Some(target) = leads_outside(&version_file, &root) {
+            loader.problem(
+                &version_file,
+                None,
+                format!(
+                    "'.bazelversion' is a link to {}, outside the workspace; not read, so the newest Bazel's semantics apply: pass --bazel-version to choose",
+                    target.display()
+                ),
+                false,
+            );
+        }
+    }
     loader.load_rc_files();
     loader.load_declared_repos();
     let explicit = loader.opts.repos.clone();
@@ -538,20 +555,49 @@ impl Loader {
         }
     }
 
-    /// `.bazelrc` at the workspace root and everything it imports, depth first.
+    /// `.bazelrc` at the workspace root and everything it imports, depth first; then the
+    /// `--bazelrc` files.
     fn load_rc_files(&mut self) {
         let mut seen = HashSet::new();
         let root_rc = self.root.join(".bazelrc");
-        if root_rc.is_file() {
-            self.load_rc(&root_rc, &mut seen, 0);
+        let given: Vec<PathBuf> = self
+            .opts
+            .bazelrcs
+            .iter()
+            .filter_map(|p| fs::canonicalize(p).ok())
+            .collect();
+        match leads_outside(&root_rc, &self.root) {
+            // Read below, as one of the `--bazelrc` files.
+            Some(target) if given.contains(&target) => {}
+            Some(target) => self.problem(
+                &root_rc,
+                None,
+                format!(
+                    "'.bazelrc' is a link to {}, outside the workspace; not read: pass --bazelrc {} to read it",
+                    target.display(),
+                    target.display()
+                ),
+                false,
+            ),
+            None if root_rc.is_file() => self.load_rc(&root_rc, &mut seen, 0, false),
+            None => {}
+        }
+        for rc in self.opts.bazelrcs.clone() {
+            self.load_rc(&rc, &mut seen, 0, true);
         }
     }
 
-    fn load_rc(&mut self, path: &Path, seen: &mut HashSet<PathBuf>, depth: u32) {
+    /// `explicit`: a `--bazelrc` file, read wherever it is (its imports are not).
+    fn load_rc(&mut self, path: &Path, seen: &mut HashSet<PathBuf>, depth: u32, explicit: bool) {
         let Ok(canonical) = fs::canonicalize(path) else {
             return;
         };
-        if depth > 16 || !seen.insert(canonical.clone()) {
+        let first_time = seen.insert(canonical.clone());
+        if explicit && !first_time {
+            // A `--bazelrc` naming a file already read (the workspace's own, say).
+            return;
+        }
+        if depth > 16 || !first_time {
             self.problem(
                 path,
                 None,
@@ -560,11 +606,16 @@ impl Loader {
             );
             return;
         }
-        if !canonical.starts_with(&self.root) {
+        let inside = canonical.starts_with(&self.root);
+        if !inside && !explicit {
             self.problem(
                 path,
                 None,
-                "imported .bazelrc lies outside the workspace; not read".to_string(),
+                format!(
+                    "imported .bazelrc {} lies outside the workspace; not read: pass --bazelrc {} to read it",
+                    canonical.display(),
+                    canonical.display()
+                ),
                 false,
             );
             return;
@@ -576,7 +627,11 @@ impl Loader {
                 return;
             }
         };
-        let rel = rel_path(&canonical, &self.root);
+        let rel = if inside {
+            rel_path(&canonical, &self.root)
+        } else {
+            canonical.display().to_string()
+        };
         let rc = toolcheck_ide::bazelrc::parse_rc(&text);
         let id = self.ws.add_file(
             RepoName::main(),
@@ -605,7 +660,7 @@ impl Loader {
                 }
                 continue;
             }
-            self.load_rc(&p, seen, depth + 1);
+            self.load_rc(&p, seen, depth + 1, false);
         }
     }
 }
@@ -647,6 +702,16 @@ const MAX_SMALL_FILE: u64 = 1 << 20;
 /// Reads a small file that must lie inside `base` once symlinks and `..` are resolved and be a
 /// regular file (not a FIFO or device, which could block or never end); at most
 /// [`MAX_SMALL_FILE`] bytes, lossy UTF-8. `None` when any of that fails.
+/// Where `path` leads when it is a symlink that resolves outside `base`.
+fn leads_outside(path: &Path, base: &Path) -> Option<PathBuf> {
+    if !fs::symlink_metadata(path).ok()?.file_type().is_symlink() {
+        return None;
+    }
+    let target = fs::canonicalize(path).ok()?;
+    let base = fs::canonicalize(base).ok()?;
+    (!target.starts_with(&base)).then_some(target)
+}
+
 fn read_small(path: &Path, base: &Path) -> Option<String> {
     let canonical = fs::canonicalize(path).ok()?;
     let base = fs::canonicalize(base).ok()?;

@@ -334,3 +334,91 @@ fn local_repository_at_a_missing_directory() {
         "{diags:#?}"
     );
 }
+
+/// A workspace whose `.bazelrc` and `.bazelversion` link to a sibling directory (as in
+/// bazelbuild/examples): not read, with a finding that says how to read them; `--bazelrc`
+/// reads an rc file wherever it is.
+#[test]
+fn rc_files_outside_the_workspace_and_bazelrc() {
+    let dir = scratch_dir("ws-rc-outside");
+    let ws = dir.join("ws");
+    write_files(
+        &dir,
+        &[
+            ("shared/.bazelrc", "build --extra_toolchains=//tc:missing\n"),
+            ("shared/.bazelversion", "6.5.0\n"),
+            ("ws/WORKSPACE", ""),
+            ("ws/tc/BUILD", "toolchain_type(name = \"type\")\n"),
+        ],
+    );
+    std::os::unix::fs::symlink("../shared/.bazelrc", ws.join(".bazelrc")).unwrap();
+    std::os::unix::fs::symlink("../shared/.bazelversion", ws.join(".bazelversion")).unwrap();
+    let shared_rc = std::fs::canonicalize(dir.join("shared/.bazelrc")).unwrap();
+
+    let (_, diags) = run(&[], &ws);
+    let unreadable: Vec<&str> = diags
+        .iter()
+        .filter(|(c, _, _)| c == "unreadable-file")
+        .map(|(_, _, m)| m.as_str())
+        .collect();
+    assert_eq!(unreadable.len(), 2, "{diags:#?}");
+    assert!(
+        unreadable
+            .iter()
+            .any(|m| m.starts_with("'.bazelrc' is a link to")
+                && m.contains(&format!("pass --bazelrc {}", shared_rc.display()))),
+        "{diags:#?}"
+    );
+    assert!(
+        unreadable
+            .iter()
+            .any(|m| m.starts_with("'.bazelversion' is a link to") && m.contains("--bazel-version")),
+        "{diags:#?}"
+    );
+    assert!(
+        !diags.iter().any(|(c, _, _)| c == "unresolved-label"),
+        "{diags:#?}"
+    );
+
+    // Given explicitly, the rc file is read, and its findings point at it.
+    let rc_arg = shared_rc.display().to_string();
+    let (_, diags) = run(&["--bazelrc", &rc_arg, "--bazel-version", "6.5.0"], &ws);
+    let missing: Vec<&(String, String, String)> = diags
+        .iter()
+        .filter(|(c, _, _)| c == "unresolved-label")
+        .collect();
+    assert_eq!(missing.len(), 1, "{diags:#?}");
+    assert_eq!(missing[0].1, rc_arg, "{diags:#?}");
+    assert!(missing[0].2.contains("//tc:missing"), "{diags:#?}");
+    // The link is read through `--bazelrc`: no finding about it, nor about `.bazelversion`
+    // once `--bazel-version` settles the version.
+    assert!(
+        !diags.iter().any(|(c, _, _)| c == "unreadable-file"),
+        "{diags:#?}"
+    );
+    // The workspace's own .bazelrc named again is read once.
+    let inside = dir.join("inside");
+    write_files(
+        &inside,
+        &[
+            ("WORKSPACE", ""),
+            (".bazelrc", "build --extra_toolchains=//tc:missing\n"),
+            ("tc/BUILD", "toolchain_type(name = \"type\")\n"),
+        ],
+    );
+    let own = inside.join(".bazelrc").display().to_string();
+    let (_, diags) = run(&["--bazelrc", &own], &inside);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].1, ".bazelrc", "{diags:#?}");
+
+    // A --bazelrc that is not a file is refused.
+    let out = Command::new(toolcheck_bin())
+        .args(["check", "--bazelrc", "/nonexistent/rc"])
+        .arg(&ws)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--bazelrc '/nonexistent/rc' is not a file")
+    );
+}

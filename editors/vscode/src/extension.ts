@@ -59,6 +59,7 @@ function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<string, unkn
       disable: cfg.get<string[]>('checks.disable', []),
     },
     bazelVersion: cfg.get<string>('bazelVersion', ''),
+    bazelrc: cfg.get<string[]>('bazelrc', []),
   };
 }
 

@@ -1,36 +1,62 @@
 //! Editor settings: read from `initializationOptions` and `workspace/didChangeConfiguration`
 //! (either the bare settings object or one nested under a `toolcheck` key).
 
-use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Config {
     pub(crate) checks: ChecksConfig,
     /// Empty means `.bazelversion`, else the newest supported.
     pub(crate) bazel_version: String,
     /// Milliseconds of quiet after an edit before diagnostics are recomputed.
     pub(crate) debounce_ms: Option<u64>,
+    /// rc files read after the workspace's `.bazelrc` (`--bazelrc`); relative paths are
+    /// relative to the workspace root.
+    pub(crate) bazelrc: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ChecksConfig {
     pub(crate) enable: Vec<String>,
     pub(crate) disable: Vec<String>,
 }
 
 impl Config {
-    /// Parses settings leniently: unknown keys are ignored and a malformed value keeps the
-    /// defaults, so that a typo in an editor's settings never stops the server.
+    /// Parses settings leniently, one setting at a time: unknown keys are ignored and a
+    /// malformed value keeps that setting's default, so that a typo in an editor's settings
+    /// never stops the server or resets the other settings. An empty object stands for an
+    /// empty list (Lua clients cannot always tell the two apart).
     pub(crate) fn from_json(value: &Value) -> Config {
         let value = value.get("toolcheck").unwrap_or(value);
-        serde_json::from_value(value.clone()).unwrap_or_default()
+        let checks = value.get("checks");
+        Config {
+            checks: ChecksConfig {
+                enable: strings(checks.and_then(|c| c.get("enable"))),
+                disable: strings(checks.and_then(|c| c.get("disable"))),
+            },
+            bazel_version: value
+                .get("bazelVersion")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            debounce_ms: value.get("debounceMs").and_then(Value::as_u64),
+            bazelrc: strings(value.get("bazelrc")),
+        }
     }
 
     pub(crate) fn debounce(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.debounce_ms.unwrap_or(150).min(5_000))
+    }
+}
+
+/// A list of strings; anything else (or any element that is not a string) is left out.
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -46,6 +72,18 @@ mod tests {
         assert_eq!(c, Config::from_json(&nested));
         assert_eq!(c.checks.disable, ["unresolved-label"]);
         assert_eq!(c.bazel_version, "8.2.1");
+        let rc = Config::from_json(&serde_json::json!({"bazelrc": ["ci.bazelrc"]}));
+        assert_eq!(rc.bazelrc, ["ci.bazelrc"]);
+        // One malformed setting (or an empty Lua table sent as `{}`) leaves the others.
+        let lua = Config::from_json(&serde_json::json!({
+            "checks": {"enable": {}, "disable": ["unresolved-label"]},
+            "bazelVersion": 7,
+            "debounceMs": 40
+        }));
+        assert_eq!(lua.checks.disable, ["unresolved-label"]);
+        assert!(lua.checks.enable.is_empty());
+        assert_eq!(lua.bazel_version, "");
+        assert_eq!(lua.debounce_ms, Some(40));
         assert_eq!(
             Config::from_json(&serde_json::json!({"checks": 3})),
             Config::default()

@@ -152,7 +152,16 @@ impl Backend {
             } else {
                 None
             };
-            let bazel_version = state.config().bazel_version;
+            let config = state.config();
+            let bazel_version = config.bazel_version;
+            // An rc file that is gone is left out (the command line refuses it instead): the
+            // editor keeps working with the rest.
+            let bazelrcs: Vec<std::path::PathBuf> = config
+                .bazelrc
+                .iter()
+                .map(|p| root.join(p))
+                .filter(|p| p.is_file())
+                .collect();
             let load_root = root.clone();
             let loaded = tokio::task::spawn_blocking(move || {
                 let args = crate::WorkspaceArgs {
@@ -160,6 +169,7 @@ impl Backend {
                     config: None,
                     repos: Vec::new(),
                     output_base: None,
+                    bazelrcs,
                 };
                 crate::load(&load_root, &args, Vec::new(), None)
             })

@@ -19,6 +19,7 @@ M.defaults = {
   settings = {
     checks = { enable = {}, disable = {} },
     bazelVersion = '',
+    bazelrc = {},                 -- rc files read after .bazelrc (Bazel's --bazelrc)
   },
   -- Passed through to the client.
   on_attach = nil,
