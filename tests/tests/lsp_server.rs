@@ -711,3 +711,66 @@ fn rapid_edits_across_files_end_equal_to_a_fresh_check() {
     assert!(served.len() >= 3, "{served:?}");
     assert_eq!(served, fresh, "final texts: {texts:#?}");
 }
+
+/// The editor settings `repos` and `bazelrc` reach the workspace load (paths relative to the
+/// workspace root), and changing them re-indexes.
+#[test]
+fn editor_settings_for_repositories_and_rc_files() {
+    let dir = scratch_dir("lsp-settings-repos");
+    let ws = dir.join("ws");
+    write_files(
+        &dir,
+        &[
+            ("ws/WORKSPACE", ""),
+            (
+                "ws/BUILD",
+                "toolchain(name = \"t\", toolchain = \":x\", toolchain_type = \"@ext//:missing\")\n",
+            ),
+            ("ext/BUILD", "toolchain_type(name = \"present\")\n"),
+            ("shared.bazelrc", "build --extra_toolchains=//:nope\n"),
+        ],
+    );
+    let mut s = Server::start();
+    s.initialize(
+        &[&ws],
+        json!({"debounceMs": 10, "repos": {"ext": "../ext"}, "bazelrc": ["../shared.bazelrc"]}),
+    );
+    let build = s.open(&ws.join("BUILD"), 1);
+    s.wait_log(0, "indexed");
+    // `@ext` is readable: the label is a missing target, an error.
+    let p = s.diagnostics(&build, "a missing target in @ext", |p| {
+        p["diagnostics"].as_array().is_some_and(|d| {
+            d.iter().any(|d| {
+                d["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("does not exist")
+            })
+        })
+    });
+    assert!(p.to_string().contains("@ext//:missing"), "{p}");
+    // The rc file outside the workspace was read: its registration is checked.
+    let rc = std::fs::canonicalize(dir.join("shared.bazelrc")).unwrap();
+    s.diagnostics(&uri(&rc), "the rc file's finding", |p| {
+        p.to_string().contains("//:nope")
+    });
+
+    // Without the settings, `@ext` cannot be read: only a note.
+    let from = s.log_len();
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"debounceMs": 10}}),
+    );
+    s.wait_log(from, "indexed");
+    s.diagnostics(&build, "a note on an unreadable @ext", |p| {
+        p["diagnostics"].as_array().is_some_and(|d| {
+            d.iter().any(|d| {
+                d["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("cannot read repository '@ext'")
+            })
+        })
+    });
+    s.shutdown();
+}

@@ -60,6 +60,8 @@ function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<string, unkn
     },
     bazelVersion: cfg.get<string>('bazelVersion', ''),
     bazelrc: cfg.get<string[]>('bazelrc', []),
+    outputBase: cfg.get<string>('outputBase', ''),
+    repos: cfg.get<Record<string, string>>('repos', {}),
   };
 }
 

@@ -13,6 +13,10 @@ pub(crate) struct Config {
     /// rc files read after the workspace's `.bazelrc` (`--bazelrc`); relative paths are
     /// relative to the workspace root.
     pub(crate) bazelrc: Vec<String>,
+    /// Bazel's output base (`--output-base`); empty: found through the convenience symlinks.
+    pub(crate) output_base: String,
+    /// External repositories' directories, name to directory (`--repo NAME=DIR`).
+    pub(crate) repos: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,6 +45,18 @@ impl Config {
                 .to_string(),
             debounce_ms: value.get("debounceMs").and_then(Value::as_u64),
             bazelrc: strings(value.get("bazelrc")),
+            output_base: value
+                .get("outputBase")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            repos: match value.get("repos") {
+                Some(Value::Object(m)) => m
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 
@@ -84,6 +100,15 @@ mod tests {
         assert!(lua.checks.enable.is_empty());
         assert_eq!(lua.bazel_version, "");
         assert_eq!(lua.debounce_ms, Some(40));
+        let dirs = Config::from_json(&serde_json::json!({
+            "outputBase": "/ob",
+            "repos": {"platforms": "third_party/platforms", "bad": 3}
+        }));
+        assert_eq!(dirs.output_base, "/ob");
+        assert_eq!(
+            dirs.repos,
+            [("platforms".to_string(), "third_party/platforms".to_string())]
+        );
         assert_eq!(
             Config::from_json(&serde_json::json!({"checks": 3})),
             Config::default()

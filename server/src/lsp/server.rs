@@ -154,7 +154,7 @@ impl Backend {
             };
             let config = state.config();
             let bazel_version = config.bazel_version;
-            // An rc file that is gone is left out (the command line refuses it instead): the
+            // A path that is gone is left out (the command line refuses it instead): the
             // editor keeps working with the rest.
             let bazelrcs: Vec<std::path::PathBuf> = config
                 .bazelrc
@@ -162,13 +162,21 @@ impl Backend {
                 .map(|p| root.join(p))
                 .filter(|p| p.is_file())
                 .collect();
+            let output_base = Some(root.join(&config.output_base))
+                .filter(|p| !config.output_base.is_empty() && p.is_dir());
+            let repos: Vec<String> = config
+                .repos
+                .iter()
+                .filter(|(name, dir)| !name.is_empty() && root.join(dir).is_dir())
+                .map(|(name, dir)| format!("{name}={}", root.join(dir).display()))
+                .collect();
             let load_root = root.clone();
             let loaded = tokio::task::spawn_blocking(move || {
                 let args = crate::WorkspaceArgs {
                     bazel_version: (!bazel_version.is_empty()).then_some(bazel_version),
                     config: None,
-                    repos: Vec::new(),
-                    output_base: None,
+                    repos,
+                    output_base,
                     bazelrcs,
                 };
                 crate::load(&load_root, &args, Vec::new(), None)

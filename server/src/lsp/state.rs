@@ -263,7 +263,11 @@ impl State {
     /// Stores new settings; returns whether the workspace must be re-indexed.
     pub(crate) fn set_config(&self, config: Config) -> bool {
         let mut cur = self.config.write().unwrap_or_else(|e| e.into_inner());
-        let reindex = cur.bazel_version != config.bazel_version || cur.bazelrc != config.bazelrc;
+        // Settings that change what is loaded; the others apply to the next analysis.
+        let reindex = cur.bazel_version != config.bazel_version
+            || cur.bazelrc != config.bazelrc
+            || cur.output_base != config.output_base
+            || cur.repos != config.repos;
         *cur = config;
         drop(cur);
         self.bump();
