@@ -774,3 +774,59 @@ fn editor_settings_for_repositories_and_rc_files() {
     });
     s.shutdown();
 }
+
+/// `workspace/symbol` finds declarations across every workspace folder, with locations.
+#[test]
+fn workspace_symbols_across_folders() {
+    let a = scratch_dir("lsp-symbols-a");
+    let b = scratch_dir("lsp-symbols-b");
+    write_files(
+        &a,
+        &[
+            ("MODULE.bazel", "module(name = \"a\")\n"),
+            ("pkg/BUILD.bazel", TYPE_BUILD),
+            ("other/BUILD.bazel", TC_BUILD),
+        ],
+    );
+    write_files(
+        &b,
+        &[
+            ("MODULE.bazel", "module(name = \"b\")\n"),
+            ("plat/BUILD", "platform(name = \"tc_host\")\n"),
+        ],
+    );
+    let mut s = Server::start();
+    s.initialize(&[&a, &b], json!({"debounceMs": 10}));
+    // Both folders indexed (symbols come from the indexed worlds).
+    s.wait_log(0, &format!("indexed {}", a.display()));
+    s.wait_log(0, &format!("indexed {}", b.display()));
+    let r = s.request("workspace/symbol", json!({"query": "tc"}));
+    let found: Vec<(String, String, u64)> = r["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|x| {
+            (
+                x["name"].as_str().unwrap().to_owned(),
+                x["location"]["uri"].as_str().unwrap().to_owned(),
+                x["location"]["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "//other:tc".to_owned(),
+                uri(&a.join("other/BUILD.bazel")),
+                1
+            ),
+            ("//plat:tc_host".to_owned(), uri(&b.join("plat/BUILD")), 0),
+        ],
+        "{r}"
+    );
+    // A query that matches nothing is an empty list, not an error.
+    let none = s.request("workspace/symbol", json!({"query": "zzzz"}));
+    assert_eq!(none["result"], json!([]), "{none}");
+    s.shutdown();
+}

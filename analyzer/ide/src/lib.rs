@@ -40,6 +40,8 @@ mod navigation;
 pub use navigation::{
     Completion, CompletionKind, FileRange, HoverResult, NavTarget, Symbol, SymbolKind,
 };
+mod workspace_symbols;
+pub use workspace_symbols::WorkspaceSymbol;
 
 /// The newest Bazel version whose semantics toolcheck simulates (the default).
 pub const NEWEST_BAZEL: BazelVersion = BazelVersion::NEWEST;

@@ -35,7 +35,8 @@
 //! * Diagnostics are debounced, computed off the runtime, published with the document
 //!   version, and dropped if any input changed meanwhile (never stale); `code` is the check
 //!   name, `codeDescription` links to its documentation.
-//! * Hover, go to definition, references, document symbols, label completion, code actions
+//! * Hover, go to definition, references, document symbols, workspace symbols (every
+//!   folder's toolchain model, `workspace/symbol`), label completion, code actions
 //!   (the checks' fixes and "suppress on this line"), and the custom `toolcheck/resolve`.
 //! * A panic while answering a request becomes an `InternalError` response; the server goes
 //!   on. Exit status: 0 after `shutdown` then `exit`, 1 otherwise.

@@ -85,16 +85,41 @@ impl Backend {
             }
             answer
         });
-        match task.await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(Cancelled)) => Err(content_modified()),
-            Err(e) if e.is_panic() => {
-                let msg = panic_message(e.into_panic());
-                log!(Error, "request panicked: {msg}");
-                Err(internal_error(&msg))
+        blocking_answer(task).await
+    }
+
+    /// `workspace/symbol` over every workspace folder's world, on the blocking pool.
+    async fn workspace_symbols(&self, query: String) -> Result<Vec<SymbolInformation>> {
+        let state = self.state.clone();
+        let flag = Arc::new(AtomicBool::new(false));
+        let _cancel_on_drop = CancelOnDrop(flag.clone());
+        let task = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            for mut snap in state.snapshots() {
+                snap.analysis = snap.analysis.with_cancel_flag(flag.clone());
+                for s in snap.analysis.workspace_symbols(&query, SYMBOL_LIMIT)? {
+                    let Some(uri) = snap.uri(s.file) else {
+                        continue;
+                    };
+                    let rope = snap.rope(s.file);
+                    #[allow(deprecated)] // `deprecated` is a field the type still requires.
+                    out.push(SymbolInformation {
+                        name: s.name,
+                        kind: to_proto::symbol_kind(s.kind),
+                        tags: None,
+                        deprecated: None,
+                        location: Location::new(
+                            uri,
+                            to_proto::range(&rope, s.range, snap.encoding),
+                        ),
+                        container_name: Some(s.detail),
+                    });
+                }
             }
-            Err(_) => Err(Error::request_cancelled()),
-        }
+            out.truncate(SYMBOL_LIMIT);
+            Ok(out)
+        });
+        blocking_answer(task).await
     }
 
     async fn register_watchers(&self) {
@@ -250,6 +275,24 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// At most this many `workspace/symbol` results: clients ask again as the query grows.
+const SYMBOL_LIMIT: usize = 256;
+
+/// The answer of an analysis run on the blocking pool: a cancelled analysis is
+/// `ContentModified`, a panic an `InternalError` (the server goes on).
+async fn blocking_answer<T>(task: tokio::task::JoinHandle<Cancellable<T>>) -> Result<T> {
+    match task.await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(Cancelled)) => Err(content_modified()),
+        Err(e) if e.is_panic() => {
+            let msg = panic_message(e.into_panic());
+            log!(Error, "request panicked: {msg}");
+            Err(internal_error(&msg))
+        }
+        Err(_) => Err(Error::request_cancelled()),
+    }
+}
+
 fn content_modified() -> Error {
     Error {
         code: ErrorCode::ContentModified,
@@ -399,6 +442,7 @@ impl LanguageServer for Backend {
                     definition_provider: Some(OneOf::Left(true)),
                     references_provider: Some(OneOf::Left(true)),
                     document_symbol_provider: Some(OneOf::Left(true)),
+                    workspace_symbol_provider: Some(OneOf::Left(true)),
                     completion_provider: Some(CompletionOptions {
                         trigger_characters: Some(vec![
                             "\"".to_owned(),
@@ -629,6 +673,17 @@ impl LanguageServer for Backend {
                 )))
             })
             .await
+        })
+        .await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        guarded(async {
+            let symbols = self.workspace_symbols(params.query).await?;
+            Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
         })
         .await
     }
