@@ -407,6 +407,20 @@ fn cancelled_and_outdated_requests_get_the_protocol_errors() {
 const TYPE_BUILD: &str = "toolchain_type(name = \"t\")\n";
 const TC_BUILD: &str = "toolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \"//pkg:t\",\n)\n\nfilegroup(name = \"impl\")\n";
 
+/// A module `a` with the type `//pkg:t` and the toolchain `//other:tc` of it.
+fn type_and_toolchain(name: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    write_files(
+        &dir,
+        &[
+            ("MODULE.bazel", "module(name = \"a\")\n"),
+            ("pkg/BUILD.bazel", TYPE_BUILD),
+            ("other/BUILD.bazel", TC_BUILD),
+        ],
+    );
+    dir
+}
+
 #[test]
 fn a_deleted_file_leaves_the_index_and_comes_back_when_created_again() {
     let ws = scratch_dir("lsp-deleted-file");
@@ -471,17 +485,9 @@ fn a_deleted_file_leaves_the_index_and_comes_back_when_created_again() {
 
 #[test]
 fn every_workspace_folder_is_its_own_workspace() {
-    let a = scratch_dir("lsp-multi-root-a");
+    let a = type_and_toolchain("lsp-multi-root-a");
     let b = scratch_dir("lsp-multi-root-b");
     let c = scratch_dir("lsp-multi-root-c");
-    write_files(
-        &a,
-        &[
-            ("MODULE.bazel", "module(name = \"a\")\n"),
-            ("pkg/BUILD.bazel", TYPE_BUILD),
-            ("other/BUILD.bazel", TC_BUILD),
-        ],
-    );
     // b has the toolchain but not the type: //pkg:t means b's own package. Its own
     // toolcheck.toml makes that finding `info`; c (no configuration) keeps the default.
     write_files(
@@ -778,16 +784,8 @@ fn editor_settings_for_repositories_and_rc_files() {
 /// `workspace/symbol` finds declarations across every workspace folder, with locations.
 #[test]
 fn workspace_symbols_across_folders() {
-    let a = scratch_dir("lsp-symbols-a");
+    let a = type_and_toolchain("lsp-symbols-a");
     let b = scratch_dir("lsp-symbols-b");
-    write_files(
-        &a,
-        &[
-            ("MODULE.bazel", "module(name = \"a\")\n"),
-            ("pkg/BUILD.bazel", TYPE_BUILD),
-            ("other/BUILD.bazel", TC_BUILD),
-        ],
-    );
     write_files(
         &b,
         &[
