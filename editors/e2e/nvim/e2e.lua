@@ -193,6 +193,26 @@ for _, w in ipairs(vim.api.nvim_list_wins()) do
   end
 end
 
+-- Workspace symbols: the toolchain found by name, in this buffer's file.
+local sresp, serr = vim.lsp.buf_request_sync(bufnr, 'workspace/symbol', { query = 'linux_cc' }, wait_ms)
+if not sresp then
+  return finish(1, 'workspace/symbol failed: ' .. tostring(serr))
+end
+for _, r in pairs(sresp) do
+  if r.error then
+    return finish(1, 'workspace/symbol error: ' .. vim.inspect(r.error))
+  end
+  local first = r.result and r.result[1]
+  result.workspace_symbol = first and first.name
+  if not first or first.location.uri ~= vim.uri_from_bufnr(bufnr) then
+    return finish(1, 'workspace/symbol did not find linux_cc in this file: ' .. vim.inspect(r.result))
+  end
+end
+step('workspace symbol', result.workspace_symbol)
+if not result.workspace_symbol or not string.find(result.workspace_symbol, ':linux_cc', 1, true) then
+  return finish(1, 'workspace/symbol found ' .. tostring(result.workspace_symbol))
+end
+
 -- 3. An edit that fixes the problem (sent as an incremental didChange) clears the diagnostic.
 local fix = spec.fix
 vim.api.nvim_buf_set_text(bufnr, fix.line, fix.col, fix.line, fix.col, vim.split(fix.text, '\n', { plain = true }))

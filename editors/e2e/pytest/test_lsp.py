@@ -57,6 +57,7 @@ async def test_capabilities(session):
     assert caps.text_document_sync.change == types.TextDocumentSyncKind.Incremental
     assert caps.hover_provider and caps.definition_provider and caps.references_provider
     assert caps.document_symbol_provider and caps.completion_provider and caps.code_action_provider
+    assert caps.workspace_symbol_provider
 
 
 async def test_diagnostic_hover_and_fix(session):
@@ -134,6 +135,12 @@ async def test_navigation(session):
     symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc))
     names = [s.name for s in symbols]
     assert names == ["cc_toolchain_type", "os", "linux", "linux_cc", "cc_impl"]
+
+    found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="linux_cc"))
+    assert found, "workspace symbols for linux_cc"
+    assert found[0].name.endswith(":linux_cc") and found[0].location.uri == uri
+    linux_cc_line = next(i for i, l in enumerate(lines) if 'name = "linux_cc"' in l)
+    assert found[0].location.range.start.line == linux_cc_line
 
     completion = await client.text_document_completion_async(
         types.CompletionParams(text_document=doc, position=pos(linux_ref, col + 1))
