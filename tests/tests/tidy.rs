@@ -109,3 +109,35 @@ fn check_names_are_kebab_case_and_documented() {
         }
     }
 }
+
+/// The VS Code settings that choose what runs, with which environment, or what is read outside
+/// the workspace are ones an untrusted workspace cannot set.
+#[test]
+fn vscode_settings_that_reach_outside_are_restricted() {
+    let text = std::fs::read_to_string(repo_root().join("editors/vscode/package.json")).unwrap();
+    let pkg: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let restricted: Vec<&str> = pkg["capabilities"]["untrustedWorkspaces"]
+        ["restrictedConfigurations"]
+        .as_array()
+        .expect("restrictedConfigurations")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let settings = pkg["contributes"]["configuration"]["properties"]
+        .as_object()
+        .expect("settings");
+    for (name, _) in settings {
+        let reaches_outside = name.starts_with("toolcheck.server.")
+            || [
+                "toolcheck.bazelrc",
+                "toolcheck.outputBase",
+                "toolcheck.repos",
+            ]
+            .contains(&name.as_str());
+        assert_eq!(
+            reaches_outside,
+            restricted.contains(&name.as_str()),
+            "{name}: restricted in untrusted workspaces exactly when it reaches outside"
+        );
+    }
+}
