@@ -6,7 +6,8 @@
 //!   and in the name of a target, which changes the package's target list) until the
 //!   `publishDiagnostics` for that document version arrives, in that file and in an ordinary
 //!   BUILD file (one without toolchains);
-//! - hover on the `toolchain_type` label of that `toolchain()`.
+//! - hover on the `toolchain_type` label of that `toolchain()`;
+//! - `workspace/symbol` for a query typed one character at a time (`--hovers` / 4 rounds).
 //!
 //! The configured debounce is reported and subtracted ("after the debounce"). Prints a JSON
 //! object and a markdown table. Never used as a test: numbers go to BENCHMARKS.md.
@@ -249,6 +250,17 @@ fn main() {
                 .collect();
         }
     }
+    // Workspace symbols, as a user types a query (one request per keystroke).
+    let mut symbols = Vec::new();
+    let mut symbol_hits = 0;
+    for _ in 0..args.hovers.div_ceil(4) {
+        for query in ["t", "to", "tool", "tcx"] {
+            let t = Instant::now();
+            let r = c.request("workspace/symbol", json!({"query": query}));
+            symbols.push(t.elapsed().as_secs_f64() * 1000.0);
+            symbol_hits = r["result"].as_array().map_or(0, Vec::len);
+        }
+    }
     let rss = memory_kib(c.pid()).map(|(_, peak)| peak).unwrap_or(0);
     c.shutdown();
 
@@ -272,6 +284,8 @@ fn main() {
         "keystroke_in_target_name_after_debounce": stats(minus(&name)),
         "hover": stats(hover),
         "hover_text_start": hover_text,
+        "workspace_symbol": stats(symbols),
+        "workspace_symbol_results_for_tcx": symbol_hits,
         "server_peak_rss_kib": rss,
     });
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
@@ -299,4 +313,8 @@ fn main() {
         &report["keystroke_in_target_name_after_debounce"],
     );
     row("hover on a toolchain_type label", &report["hover"]);
+    row(
+        "workspace/symbol while typing a query (`t`, `to`, `tool`, `tcx`)",
+        &report["workspace_symbol"],
+    );
 }
