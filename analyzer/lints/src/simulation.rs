@@ -416,6 +416,15 @@ impl Simulation {
         invisible.sort();
         invisible.dedup();
         model.invisible_repos = invisible;
+        // Any other repository toolcheck cannot read is invisible too: a rule's or a target's
+        // `exec_compatible_with` may be the only place that names it.
+        model.visible_repos = Some(ws.repos.iter().map(|r| r.name.clone()).collect());
+        // The `platforms` module (or WORKSPACE repository), when unreadable: nearly every
+        // workspace's platforms and toolchains are written with its `os` and `cpu` values.
+        let platforms = RepoName::new("platforms");
+        if ws.repo(&platforms).is_none() {
+            model.well_known_platforms = Some(platforms);
+        }
         let toolchains = registered_toolchains(&model, &toolchain_registrations, &config);
         let exec_platforms =
             registered_exec_platforms(&model, &exec_platform_registrations, &config);

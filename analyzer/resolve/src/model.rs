@@ -227,15 +227,32 @@ pub struct Model {
     pub open_packages: BTreeSet<PackageId>,
     /// Repositories toolcheck cannot see: labels in them are unknown, not missing.
     pub invisible_repos: Vec<toolcheck_index::label::RepoName>,
+    /// When set, the repositories toolcheck can read (the main one aside): every other one
+    /// is invisible too, wherever its labels appear (a rule's or a target's
+    /// `exec_compatible_with` included), see [`Model::repo_invisible`].
+    pub visible_repos: Option<Vec<toolcheck_index::label::RepoName>>,
     /// `build_setting_default` of Starlark flags, used by `config_setting.flag_values` when the
     /// configuration does not set the flag. A flag missing here (and from
     /// [`Config::flags`]) has an unknown value.
     pub build_setting_defaults: FxHashMap<Label, Known<String>>,
     /// Where targets and packages missing from the maps above are looked up.
     pub external: External,
+    /// The `@platforms` repository, when toolcheck cannot read it: its `os` and `cpu`
+    /// packages are modelled from the layout every release of it has
+    /// ([`crate::platforms::well_known`]).
+    pub well_known_platforms: Option<toolcheck_index::label::RepoName>,
 }
 
 impl Model {
+    /// Whether labels in `repo` are unknowable (toolcheck cannot read it).
+    pub fn repo_invisible(&self, repo: &toolcheck_index::label::RepoName) -> bool {
+        self.invisible_repos.contains(repo)
+            || self
+                .visible_repos
+                .as_ref()
+                .is_some_and(|v| !repo.is_main() && !v.contains(repo))
+    }
+
     /// The kind of the target `label` names, from [`Model::targets`] or the external source.
     pub fn kind_of(&self, label: &Label) -> Option<std::borrow::Cow<'_, TargetKind>> {
         if let Some(k) = self.targets.get(label) {

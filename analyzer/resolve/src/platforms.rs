@@ -70,6 +70,52 @@ pub fn package_display(pkg: &toolcheck_index::label::PackageId) -> String {
     }
 }
 
+/// What a label in an unreadable `@platforms` repository is known to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WellKnown {
+    Setting,
+    Value { setting: Label },
+    Alias(Label),
+}
+
+/// The fixed layout of the `@platforms` repository, for when toolcheck cannot read it
+/// ([`Model::well_known_platforms`]). Every release has a package `os` with the constraint
+/// setting `os` (no default) and its values, the same for `cpu`, and `os:macos` is an alias
+/// of `os:osx`. Which other names exist varies by release (an unknown name is taken for a
+/// value: whether it exists is left to the `unresolved-label` note), and some identities
+/// changed: `cpu:arm` and `cpu:arm64` were values before they became aliases of `aarch32` and
+/// `aarch64`, so those four stay unknown, as does `srcs` (a filegroup).
+pub fn well_known(model: &Model, label: &Label) -> Option<WellKnown> {
+    if model.well_known_platforms.as_ref() != Some(&label.repo) {
+        return None;
+    }
+    let package = label.package.as_str();
+    if package != "os" && package != "cpu" {
+        return None;
+    }
+    let name = label.name.as_str();
+    if name == package {
+        return Some(WellKnown::Setting);
+    }
+    if package == "os" && name == "macos" {
+        return Some(WellKnown::Alias(Label {
+            name: "osx".into(),
+            ..label.clone()
+        }));
+    }
+    if name == "srcs"
+        || (package == "cpu" && matches!(name, "arm" | "arm64" | "aarch32" | "aarch64"))
+    {
+        return None;
+    }
+    Some(WellKnown::Value {
+        setting: Label {
+            name: package.into(),
+            ..label.clone()
+        },
+    })
+}
+
 /// What kind of target `label` is, consulting [`Model::targets`] first and the typed maps as a
 /// fallback (a builder may fill only the typed maps).
 pub fn target_kind(model: &Model, label: &Label) -> Option<TargetKind> {
@@ -90,14 +136,18 @@ pub fn target_kind(model: &Model, label: &Label) -> Option<TargetKind> {
     } else if model.config_settings.contains_key(label) {
         Some(TargetKind::ConfigSetting)
     } else {
-        None
+        well_known(model, label).map(|w| match w {
+            WellKnown::Setting => TargetKind::ConstraintSetting,
+            WellKnown::Value { .. } => TargetKind::ConstraintValue,
+            WellKnown::Alias(actual) => TargetKind::Alias(Known::Known(actual)),
+        })
     }
 }
 
 /// Why a label that is not in the model is not there: unknowable (invisible repository, open
 /// package) or missing.
 pub fn absent(model: &Model, label: &Label) -> Result<UnknownCause, MissingTarget> {
-    if model.invisible_repos.contains(&label.repo) {
+    if model.repo_invisible(&label.repo) {
         return Ok(UnknownCause::InvisibleRepo {
             label: label.clone(),
         });
@@ -118,12 +168,19 @@ pub fn absent(model: &Model, label: &Label) -> Result<UnknownCause, MissingTarge
 ///
 /// Iterative with a visited set: a cycle is reported, never looped on, whatever its length.
 pub fn resolve_alias(model: &Model, label: &Label) -> AliasOutcome {
-    // Fast path: most labels are not aliases (and aliases are always in `model.targets`).
+    // Fast path: most labels are not aliases (and aliases are always in `model.targets`,
+    // but for the well-known one of `@platforms`, whose actual is no alias).
     match model.targets.get(label) {
         Some(TargetKind::Alias(_)) => {}
         Some(_) => return AliasOutcome::Target(label.clone()),
-        None if target_kind(model, label).is_some() => return AliasOutcome::Target(label.clone()),
-        None => {}
+        None => {
+            if let Some(WellKnown::Alias(actual)) = well_known(model, label) {
+                return AliasOutcome::Target(actual);
+            }
+            if target_kind(model, label).is_some() {
+                return AliasOutcome::Target(label.clone());
+            }
+        }
     }
     let mut seen: FxHashSet<&Label> = FxHashSet::default();
     let mut chain: Vec<&Label> = Vec::new();
@@ -142,14 +199,17 @@ pub fn resolve_alias(model: &Model, label: &Label) -> AliasOutcome {
                 })
             }
             Some(_) => return AliasOutcome::Target(current.clone()),
-            None if target_kind(model, current).is_some() => {
-                return AliasOutcome::Target(current.clone())
-            }
             None => {
+                if let Some(WellKnown::Alias(actual)) = well_known(model, current) {
+                    return AliasOutcome::Target(actual);
+                }
+                if target_kind(model, current).is_some() {
+                    return AliasOutcome::Target(current.clone());
+                }
                 return match absent(model, current) {
                     Ok(cause) => AliasOutcome::Unknown(cause),
                     Err(missing) => AliasOutcome::Missing(missing),
-                }
+                };
             }
         }
     }
@@ -201,7 +261,14 @@ pub fn resolve_value(model: &Model, written: &Label) -> Result<ResolvedValue, Un
             })
         }
         None => match target_kind(model, &value) {
-            Some(TargetKind::ConstraintValue) => Err(UnknownCause::NotModelled { label: value }),
+            Some(TargetKind::ConstraintValue) => match well_known(model, &value) {
+                Some(WellKnown::Value { setting }) => Ok(ResolvedValue {
+                    written: written.clone(),
+                    value,
+                    setting,
+                }),
+                _ => Err(UnknownCause::NotModelled { label: value }),
+            },
             Some(_) => Err(UnknownCause::Invalid {
                 target: written.clone(),
                 message: format!(
@@ -518,6 +585,9 @@ fn outcome_cause(label: &Label, outcome: AliasOutcome) -> UnknownCause {
 pub struct Defaults {
     map: rustc_hash::FxHashMap<Label, DefaultValue>,
     invisible: Vec<toolcheck_index::label::RepoName>,
+    visible: Option<Vec<toolcheck_index::label::RepoName>>,
+    /// [`Model::well_known_platforms`]: its `os` and `cpu` settings have no default.
+    well_known: Option<toolcheck_index::label::RepoName>,
 }
 
 impl Defaults {
@@ -539,6 +609,8 @@ impl Defaults {
         Defaults {
             map,
             invisible: model.invisible_repos.clone(),
+            visible: model.visible_repos.clone(),
+            well_known: model.well_known_platforms.clone(),
         }
     }
 
@@ -548,7 +620,18 @@ impl Defaults {
             Some(DefaultValue::Value(v)) => Lookup::Value(v),
             Some(DefaultValue::NoValue) => Lookup::NoValue,
             Some(DefaultValue::Unknown(c)) => Lookup::Unknown(Cow::Borrowed(c)),
-            None if self.invisible.contains(&setting.repo) => {
+            None if self.well_known.as_ref() == Some(&setting.repo)
+                && setting.package == setting.name
+                && matches!(setting.name.as_str(), "os" | "cpu") =>
+            {
+                Lookup::NoValue
+            }
+            None if self.invisible.contains(&setting.repo)
+                || self
+                    .visible
+                    .as_ref()
+                    .is_some_and(|v| !setting.repo.is_main() && !v.contains(&setting.repo)) =>
+            {
                 Lookup::Unknown(Cow::Owned(UnknownCause::InvisibleRepo {
                     label: setting.clone(),
                 }))

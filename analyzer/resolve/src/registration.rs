@@ -424,7 +424,7 @@ fn expand(
                 ),
             },
             TargetPattern::AllInPackage(pkg) => {
-                if model.invisible_repos.contains(&pkg.repo) {
+                if model.repo_invisible(&pkg.repo) {
                     entries.push(entry(None, Some(incomplete(&pattern_text))));
                     break 'done;
                 }
@@ -450,7 +450,7 @@ fn expand(
                 );
             }
             TargetPattern::Recursive(root) => {
-                if model.invisible_repos.contains(&root.repo) {
+                if model.repo_invisible(&root.repo) {
                     entries.push(entry(None, Some(incomplete(&pattern_text))));
                     break 'done;
                 }

@@ -400,3 +400,63 @@ fn very_long_parent_chain() {
     "#]]
     .assert_eq(&summarize(&text));
 }
+
+/// `@platforms` unreadable: unknown, unless its fixed layout is modelled (`os`/`cpu` settings
+/// without defaults, `os:macos` an alias of `os:osx`; the `arm` CPU names stay unknown).
+#[test]
+fn well_known_platforms_when_unreadable() {
+    let world = |extra: &str, exec: &str| {
+        format!(
+            "{extra}
+platform //p:linux @platforms//os:linux @platforms//cpu:x86_64
+platform //p:mac @platforms//os:osx @platforms//cpu:arm64
+type //tc:type
+toolchain //tc:t type=//tc:type exec={exec}
+exec ws //p:linux //p:mac
+toolchains ws //tc:t
+request //p:linux
+group types=//tc:type"
+        )
+    };
+    let unknown = summarize(&world("visible", "@platforms//os:macos"));
+    assert!(unknown.contains("undecided"), "{unknown}");
+    // The alias resolves to the value //p:mac has; //p:linux has another value of `os`.
+    expect![[r#"
+        [default exec group] exec //p:mac (first suitable, 1/1); //tc:type -> //tc:t
+    "#]]
+    .assert_eq(&summarize(&world(
+        "visible\nwell_known_platforms",
+        "@platforms//os:macos",
+    )));
+    // A setting of `@platforms` the platform does not set has no default: no match.
+    expect![[r#"
+        [default exec group] exec //p:linux (first suitable, 1/1); //tc:type -> //tc:t
+    "#]]
+    .assert_eq(&summarize(&world(
+        "visible\nwell_known_platforms",
+        "@platforms//cpu:x86_64",
+    )));
+    let arm = summarize(&world(
+        "visible\nwell_known_platforms",
+        "@platforms//cpu:arm64",
+    ));
+    assert!(arm.contains("undecided"), "{arm}");
+}
+
+/// A repository only a request names (here the group's `exec_compatible_with`) is invisible
+/// when toolcheck reads only some repositories: unknown, not a missing package.
+#[test]
+fn unreadable_repository_named_only_by_a_request() {
+    let text = format!(
+        "{OS}exec ws //p:mac
+type //tc:type
+toolchain //tc:t type=//tc:type
+toolchains ws //tc:t
+visible
+request //p:linux
+group types=//tc:type exec=@elsewhere//c:x"
+    );
+    let out = summarize(&text);
+    assert!(out.contains("undecided"), "{out}");
+    assert!(!out.contains("no such package"), "{out}");
+}

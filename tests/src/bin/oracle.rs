@@ -84,7 +84,15 @@ fn pkg_of(label: &str) -> &str {
 }
 
 fn in_ext(pkg: &str) -> bool {
-    pkg.starts_with('@')
+    pkg.starts_with(EXT_ROOT)
+}
+
+/// Bazel 4.2.3's own `@platforms` (built in), which cases use but never write: toolcheck cannot
+/// read it and models its layout instead.
+const PLATFORMS_REPO: &str = "@platforms//";
+
+fn in_platforms_repo(label: &str) -> bool {
+    label.starts_with(PLATFORMS_REPO)
 }
 
 /// The external repository some cases have: `local_repository(name = "ext")` at [`EXT_DIR`]
@@ -277,6 +285,38 @@ fn generate(seed: u64) -> World {
             values,
             value_alias,
             default,
+        });
+    }
+
+    // Sometimes a setting of `@platforms`: `os` (with `macos`, Bazel's alias of `osx`) or
+    // `cpu`, neither with a default. The `arm` CPU names are left out: their identity
+    // changed between releases of `@platforms`, and toolcheck does not model them.
+    if rng.chance(0.3) {
+        let (pkg, names): (&str, &[&str]) = if rng.chance(0.5) {
+            ("os", &["linux", "osx", "windows", "freebsd"])
+        } else {
+            ("cpu", &["x86_64", "x86_32", "ppc", "s390x"])
+        };
+        let n = rng.range(2, 3);
+        let values: Vec<String> = names[..n]
+            .iter()
+            .map(|v| format!("{PLATFORMS_REPO}{pkg}:{v}"))
+            .collect();
+        let value_alias: Vec<Option<String>> = values
+            .iter()
+            .map(|v| {
+                (v.ends_with("os:osx") && rng.chance(0.5)).then(|| {
+                    let a = format!("{PLATFORMS_REPO}os:macos");
+                    aliases.insert(a.clone(), v.clone());
+                    a
+                })
+            })
+            .collect();
+        settings.push(Setting {
+            label: format!("{PLATFORMS_REPO}{pkg}:{pkg}"),
+            values,
+            value_alias,
+            default: None,
         });
     }
 
@@ -663,6 +703,9 @@ impl Builder {
 /// from the external repository, its own labels without the repository and the main
 /// repository's as `@//` or by the workspace's name.
 fn r(rng: &mut Rng, from_pkg: &str, l: &str) -> String {
+    if in_platforms_repo(l) {
+        return l.to_string();
+    }
     if pkg_of(l) == from_pkg && rng.chance(0.5) {
         return format!(":{}", name_of(l));
     }
@@ -699,7 +742,7 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
         targets: BTreeMap::new(),
         loads: BTreeMap::new(),
     };
-    for s in &w.settings {
+    for s in w.settings.iter().filter(|s| !in_platforms_repo(&s.label)) {
         let pkg = pkg_of(&s.label);
         let default = match s.default {
             Some(d) => format!(
@@ -726,7 +769,7 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
             b.add(rng, vp, text);
         }
     }
-    for (a, actual) in &w.aliases {
+    for (a, actual) in w.aliases.iter().filter(|(a, _)| !in_platforms_repo(a)) {
         let ap = pkg_of(a);
         let text = format!(
             "alias(name = \"{}\", actual = \"{}\")",

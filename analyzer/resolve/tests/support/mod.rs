@@ -17,6 +17,8 @@
 //! rule //x:fg filegroup
 //! open //pkg                    a package whose target list may be incomplete
 //! invisible repo                a repository toolcheck cannot read
+//! visible repo...               only these repositories can be read (the others are invisible)
+//! well_known_platforms          `@platforms` unreadable, modelled from its fixed layout
 //! flagdefault //f:x v           build_setting_default
 //! option compilation_mode=opt | define a=b | flag //f:x=v
 //! toolchains <origin> pat...    register toolchains; origin: flag[@occurrence] | root |
@@ -294,6 +296,10 @@ pub fn world(text: &str) -> World {
                 model.packages.entry(probe.package_id()).or_default();
             }
             "invisible" => model.invisible_repos.push(RepoName::new(words[1])),
+            "visible" => {
+                model.visible_repos = Some(words[1..].iter().map(|w| RepoName::new(*w)).collect())
+            }
+            "well_known_platforms" => model.well_known_platforms = Some(RepoName::new("platforms")),
             "flagdefault" => {
                 model
                     .build_setting_defaults
