@@ -89,6 +89,12 @@ pub fn well_known(model: &Model, label: &Label) -> Option<WellKnown> {
     if model.well_known_platforms.as_ref() != Some(&label.repo) {
         return None;
     }
+    platforms_layout(label)
+}
+
+/// [`well_known`] for a label of the `@platforms` repository, whatever the model (the caller
+/// knows the repository is the unreadable `@platforms`).
+pub fn platforms_layout(label: &Label) -> Option<WellKnown> {
     let package = label.package.as_str();
     if package != "os" && package != "cpu" {
         return None;

@@ -16,6 +16,9 @@ aliases): `toolchain_type` must name a `toolchain_type`; `exec_compatible_with`,
 `target_compatible_with` and `constraint_values` must name `constraint_value`s; `parents` must name a
 `platform`; `constraint_setting` a `constraint_setting`; `target_settings` a `config_setting`;
 `register_toolchains` labels `toolchain`s and `register_execution_platforms` labels `platform`s.
+Labels into `@platforms` are judged even when toolcheck cannot read it, from the layout every
+release has (`@platforms//os:os` is the setting, `@platforms//os:linux` a value, neither a
+platform): `--platforms=@platforms//os:linux` is a classic.
 
 ## Why it matters
 Bazel fails analysis with errors such as \"does not provide ToolchainTypeInfo\" or \"target does not
@@ -49,6 +52,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             return;
         }
         let Some(target) = resolve_target(ctx, label) else {
+            platforms_layout_kind(ctx, label, expected, file, range, role, acc);
             return;
         };
         if kind_matches(&target.decl, expected) != Some(false) {
@@ -94,4 +98,43 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             acc,
         );
     }
+}
+
+/// A label into `@platforms` when toolcheck cannot read it: its layout still says what the
+/// `os` and `cpu` packages hold (`toolcheck_resolve::platforms::platforms_layout`), so a
+/// setting written as a value, or a value given as a platform (`--platforms=@platforms//os:linux`),
+/// is reported all the same.
+fn platforms_layout_kind(
+    ctx: &LintContext<'_>,
+    label: &toolcheck_index::label::Label,
+    expected: Expected,
+    file: toolcheck_index::workspace::FileId,
+    range: toolcheck_syntax::TextRange,
+    role: &str,
+    acc: &mut Vec<Diagnostic>,
+) {
+    use toolcheck_resolve::platforms::{platforms_layout, WellKnown};
+    if label.repo.as_str() != "platforms" || ctx.ws.repo(&label.repo).is_some() {
+        return;
+    }
+    let (kind, expected_kind) = match platforms_layout(label) {
+        Some(WellKnown::Setting) => ("constraint_setting", Expected::ConstraintSetting),
+        Some(WellKnown::Value { .. } | WellKnown::Alias(_)) => {
+            ("constraint_value", Expected::ConstraintValue)
+        }
+        None => return,
+    };
+    if expected == expected_kind {
+        return;
+    }
+    acc.push(Diagnostic::new(
+        CHECK.name,
+        Severity::Error,
+        file,
+        range,
+        format!(
+            "'{label}' is a `{kind}` (the layout of every `@platforms` release) but the {role} must be {}",
+            expected.describe()
+        ),
+    ));
 }
