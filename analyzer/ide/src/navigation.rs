@@ -148,6 +148,36 @@ impl Analysis {
             .map(Subject::Decl)
     }
 
+    /// Hover text for a label the index has no target for: missing, or in a repository
+    /// toolcheck cannot read (for `@platforms`, what its layout says).
+    fn describe_unread(&self, label: &Label) -> String {
+        if label.repo.is_main() || self.workspace().repo(&label.repo).is_some() {
+            return format!("`{label}`\n\nNo such target in the repositories toolcheck can read.");
+        }
+        use toolcheck_resolve::platforms::{platforms_layout, WellKnown};
+        let layout = (label.repo.as_str() == "platforms")
+            .then(|| platforms_layout(label))
+            .flatten()
+            .map(|w| match w {
+                WellKnown::Setting => {
+                    "By the layout of every `@platforms` release: a `constraint_setting`, without a default.\n\n"
+                        .to_string()
+                }
+                WellKnown::Value { setting } => format!(
+                    "By the layout of every `@platforms` release: a `constraint_value` of `{setting}` (no default).\n\n"
+                ),
+                WellKnown::Alias(actual) => format!(
+                    "By the layout of every `@platforms` release: an alias of `{actual}`.\n\n"
+                ),
+            })
+            .unwrap_or_default();
+        format!(
+            "`{label}`\n\n{layout}In `@{}`, which toolcheck cannot read: pass `--output-base` (after one `bazel fetch`) or `--repo {}=DIR`.",
+            label.repo.as_str(),
+            label.repo.as_str()
+        )
+    }
+
     /// Registrations written at `offset` (their patterns are not label references).
     fn registration_at(
         &self,
@@ -167,9 +197,7 @@ impl Analysis {
                 let markdown = match &r.label {
                     Ok(label) => match self.index().targets.get(label) {
                         Some(t) => self.describe_target(t),
-                        None => format!(
-                            "`{label}`\n\nNo such target in the repositories toolcheck can read."
-                        ),
+                        None => self.describe_unread(label),
                     },
                     Err(e) => format!("`{}`\n\nInvalid label: {e}", r.text),
                 };

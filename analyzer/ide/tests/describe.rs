@@ -153,3 +153,37 @@ fn toolchain_type_hover_summarises_long_lists() {
         hover.lines().count()
     );
 }
+
+/// A label into a repository toolcheck cannot read is not "no such target"; for `@platforms`
+/// the hover says what its layout makes the label.
+#[test]
+fn hover_on_labels_into_unreadable_repositories() {
+    let text = r#"platform(
+    name = "p",
+    constraint_values = ["@platforms//os:linux", "@platforms//os:macos", "@other//c:v"],
+)
+"#;
+    let mut host = common::host_with(&[
+        ("MODULE.bazel", FileKind::Module, "module(name = \"m\")\nbazel_dep(name = \"platforms\", version = \"0.0.11\")\nbazel_dep(name = \"other\", version = \"1\")\n"),
+        ("plat/BUILD", FileKind::Build, text),
+    ]);
+    let a = host.analysis();
+    let file = common::file_at(&a, "plat/BUILD");
+    let at = |needle: &str| {
+        let offset = text.find(needle).unwrap() as u32 + 3;
+        a.hover(file, offset).expect("a hover").markdown
+    };
+    let linux = at("@platforms//os:linux");
+    assert!(
+        linux.contains("a `constraint_value` of `@platforms//os:os`")
+            && linux.contains("which toolcheck cannot read")
+            && !linux.contains("No such target"),
+        "{linux}"
+    );
+    assert!(at("@platforms//os:macos").contains("an alias of `@platforms//os:osx`"));
+    let other = at("@other//c:v");
+    assert!(
+        other.contains("In `@other`, which toolcheck cannot read") && !other.contains("layout"),
+        "{other}"
+    );
+}
