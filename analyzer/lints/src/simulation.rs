@@ -418,7 +418,7 @@ impl Simulation {
         model.invisible_repos = invisible;
         // Any other repository toolcheck cannot read is invisible too: a rule's or a target's
         // `exec_compatible_with` may be the only place that names it.
-        model.visible_repos = Some(ws.repos.iter().map(|r| r.name.clone()).collect());
+        model.visible_repos = Some(Arc::new(ws.repos.iter().map(|r| r.name.clone()).collect()));
         // The `platforms` module (or WORKSPACE repository), when unreadable: nearly every
         // workspace's platforms and toolchains are written with its `os` and `cpu` values.
         let platforms = RepoName::new("platforms");

@@ -209,6 +209,16 @@ impl std::fmt::Debug for External {
     }
 }
 
+/// Whether `repo` is one toolcheck cannot read: listed as invisible, or outside the readable
+/// ones when those are known ([`Model::visible_repos`]).
+pub fn repo_invisible(
+    invisible: &[toolcheck_index::label::RepoName],
+    visible: Option<&rustc_hash::FxHashSet<toolcheck_index::label::RepoName>>,
+    repo: &toolcheck_index::label::RepoName,
+) -> bool {
+    invisible.contains(repo) || visible.is_some_and(|v| !repo.is_main() && !v.contains(repo))
+}
+
 /// Every target resolution may look at, keyed by label, plus the package contents that
 /// wildcard patterns expand over.
 #[derive(Clone, Debug, Default)]
@@ -230,7 +240,8 @@ pub struct Model {
     /// When set, the repositories toolcheck can read (the main one aside): every other one
     /// is invisible too, wherever its labels appear (a rule's or a target's
     /// `exec_compatible_with` included), see [`Model::repo_invisible`].
-    pub visible_repos: Option<Vec<toolcheck_index::label::RepoName>>,
+    pub visible_repos:
+        Option<std::sync::Arc<rustc_hash::FxHashSet<toolcheck_index::label::RepoName>>>,
     /// `build_setting_default` of Starlark flags, used by `config_setting.flag_values` when the
     /// configuration does not set the flag. A flag missing here (and from
     /// [`Config::flags`]) has an unknown value.
@@ -246,11 +257,7 @@ pub struct Model {
 impl Model {
     /// Whether labels in `repo` are unknowable (toolcheck cannot read it).
     pub fn repo_invisible(&self, repo: &toolcheck_index::label::RepoName) -> bool {
-        self.invisible_repos.contains(repo)
-            || self
-                .visible_repos
-                .as_ref()
-                .is_some_and(|v| !repo.is_main() && !v.contains(repo))
+        repo_invisible(&self.invisible_repos, self.visible_repos.as_deref(), repo)
     }
 
     /// The kind of the target `label` names, from [`Model::targets`] or the external source.

@@ -591,7 +591,7 @@ fn outcome_cause(label: &Label, outcome: AliasOutcome) -> UnknownCause {
 pub struct Defaults {
     map: rustc_hash::FxHashMap<Label, DefaultValue>,
     invisible: Vec<toolcheck_index::label::RepoName>,
-    visible: Option<Vec<toolcheck_index::label::RepoName>>,
+    visible: Option<std::sync::Arc<rustc_hash::FxHashSet<toolcheck_index::label::RepoName>>>,
     /// [`Model::well_known_platforms`]: its `os` and `cpu` settings have no default.
     well_known: Option<toolcheck_index::label::RepoName>,
 }
@@ -632,11 +632,11 @@ impl Defaults {
             {
                 Lookup::NoValue
             }
-            None if self.invisible.contains(&setting.repo)
-                || self
-                    .visible
-                    .as_ref()
-                    .is_some_and(|v| !setting.repo.is_main() && !v.contains(&setting.repo)) =>
+            None if crate::model::repo_invisible(
+                &self.invisible,
+                self.visible.as_deref(),
+                &setting.repo,
+            ) =>
             {
                 Lookup::Unknown(Cow::Owned(UnknownCause::InvisibleRepo {
                     label: setting.clone(),

@@ -297,7 +297,9 @@ pub fn world(text: &str) -> World {
             }
             "invisible" => model.invisible_repos.push(RepoName::new(words[1])),
             "visible" => {
-                model.visible_repos = Some(words[1..].iter().map(|w| RepoName::new(*w)).collect())
+                model.visible_repos = Some(std::sync::Arc::new(
+                    words[1..].iter().map(|w| RepoName::new(*w)).collect(),
+                ))
             }
             "well_known_platforms" => model.well_known_platforms = Some(RepoName::new("platforms")),
             "flagdefault" => {
