@@ -1,7 +1,7 @@
 //! Shared by the analyzer fuzz targets: building an in-memory [`Workspace`] from a set of
-//! files, and running everything the analysis offers on it while checking the invariants the
-//! front ends rely on (ranges inside their file and on character boundaries, deterministic
-//! output, incremental updates that agree with a fresh analysis).
+//! files, and running everything the analysis offers on it (workspace symbols included) while
+//! checking the invariants the front ends rely on (ranges inside their file and on character
+//! boundaries, deterministic output, incremental updates that agree with a fresh analysis).
 
 #![allow(dead_code)]
 
@@ -207,6 +207,21 @@ pub fn exercise(ws: Workspace, seed: u64) {
         }
     }
     let _ = analysis.resolve(&ResolveQuery::default());
+    // Workspace symbols for a query taken from the first file's text at a seeded offset.
+    if let Some(first) = ws.file_ids().next() {
+        let text = &ws.file(first).text;
+        let at = offsets(text, seed).pop().unwrap_or(0) as usize;
+        let query: String = text[text.floor_char_boundary(at)..]
+            .chars()
+            .take(3)
+            .collect();
+        if let Ok(found) = analysis.workspace_symbols(&query, 50) {
+            assert!(found.len() <= 50, "workspace symbols over the limit");
+            for s in found {
+                check_range(&ws, s.file, s.range, "workspace symbol");
+            }
+        }
+    }
     // An incremental edit of the first file agrees with a fresh analysis of the edited
     // workspace.
     if let Some(first) = ws.file_ids().next().filter(|_| cross_check) {
