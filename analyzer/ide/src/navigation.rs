@@ -154,8 +154,8 @@ impl Analysis {
         if label.repo.is_main() || self.workspace().repo(&label.repo).is_some() {
             return format!("`{label}`\n\nNo such target in the repositories toolcheck can read.");
         }
-        use toolcheck_resolve::platforms::{platforms_layout, WellKnown};
-        let layout = (label.repo.as_str() == "platforms")
+        use toolcheck_resolve::platforms::{platforms_layout, WellKnown, PLATFORMS_REPO};
+        let layout = (label.repo.as_str() == PLATFORMS_REPO)
             .then(|| platforms_layout(label))
             .flatten()
             .map(|w| match w {

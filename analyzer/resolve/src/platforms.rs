@@ -70,6 +70,10 @@ pub fn package_display(pkg: &toolcheck_index::label::PackageId) -> String {
     }
 }
 
+/// The canonical name of the `platforms` repository (module or WORKSPACE repository) whose
+/// layout [`platforms_layout`] knows.
+pub const PLATFORMS_REPO: &str = "platforms";
+
 /// What a label in an unreadable `@platforms` repository is known to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WellKnown {

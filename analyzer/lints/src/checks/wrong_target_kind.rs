@@ -113,8 +113,8 @@ fn platforms_layout_kind(
     role: &str,
     acc: &mut Vec<Diagnostic>,
 ) {
-    use toolcheck_resolve::platforms::{platforms_layout, WellKnown};
-    if label.repo.as_str() != "platforms" || ctx.ws.repo(&label.repo).is_some() {
+    use toolcheck_resolve::platforms::{platforms_layout, WellKnown, PLATFORMS_REPO};
+    if label.repo.as_str() != PLATFORMS_REPO || ctx.ws.repo(&label.repo).is_some() {
         return;
     }
     let (kind, expected_kind) = match platforms_layout(label) {
