@@ -59,3 +59,73 @@ pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
         std::fs::write(&p, text).expect("fixture file can be written");
     }
 }
+
+/// `toolcheck check --format sarif` on `dir` (which must succeed), parsed.
+pub fn check_sarif(dir: &Path) -> serde_json::Value {
+    let out = Command::new(toolcheck_bin())
+        .args(["check", "--format", "sarif", "--fail-on", "never"])
+        .arg(dir)
+        .output()
+        .expect("toolcheck runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("SARIF is JSON")
+}
+
+/// The SARIF results of one check.
+pub fn sarif_results<'a>(doc: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    doc["runs"][0]["results"]
+        .as_array()
+        .map(|r| r.iter().filter(|x| x["ruleId"] == rule).collect())
+        .unwrap_or_default()
+}
+
+/// The byte offset of a SARIF position (1-based line and character column) in `text`.
+pub fn sarif_offset(text: &str, line: u64, col: u64) -> usize {
+    let mut off = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i as u64 + 1 == line {
+            return off
+                + l.char_indices()
+                    .nth(col as usize - 1)
+                    .map_or(l.len(), |c| c.0);
+        }
+        off += l.len();
+    }
+    text.len()
+}
+
+/// Applies the first fix of every result to `text` (the file `uri` names), from the end of
+/// the file backwards, as an editor applies accepted edits.
+pub fn apply_first_fixes(text: &str, uri: &str, results: &[&serde_json::Value]) -> String {
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for r in results {
+        let change = &r["fixes"][0]["artifactChanges"][0];
+        assert_eq!(change["artifactLocation"]["uri"], uri, "{r:#}");
+        for rep in change["replacements"].as_array().expect("replacements") {
+            let region = &rep["deletedRegion"];
+            let at = |l: &str, c: &str| {
+                sarif_offset(
+                    text,
+                    region[l].as_u64().expect("line"),
+                    region[c].as_u64().expect("column"),
+                )
+            };
+            let new = rep["insertedContent"]["text"].as_str().unwrap_or_default();
+            edits.push((
+                at("startLine", "startColumn"),
+                at("endLine", "endColumn"),
+                new.to_string(),
+            ));
+        }
+    }
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut fixed = text.to_string();
+    for (start, end, new) in edits {
+        fixed.replace_range(start..end, &new);
+    }
+    fixed
+}

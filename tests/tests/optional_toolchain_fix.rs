@@ -2,9 +2,7 @@
 //! (read from its SARIF output) is applied, and the result must parse and no longer trigger
 //! the check.
 
-use std::process::Command;
-
-use toolcheck_tests::{scratch_dir, toolcheck_bin, write_files};
+use toolcheck_tests::{apply_first_fixes, check_sarif, sarif_results, scratch_dir, write_files};
 
 const RULES: &str = r#"LINT = "//tools:lint_type"
 
@@ -39,41 +37,6 @@ helper_rule = rule(
 )
 "#;
 
-fn run(dir: &std::path::Path) -> serde_json::Value {
-    let out = Command::new(toolcheck_bin())
-        .args(["check", "--format", "sarif", "--fail-on", "never"])
-        .arg(dir)
-        .output()
-        .expect("toolcheck runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("SARIF is JSON")
-}
-
-fn results<'a>(doc: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
-    doc["runs"][0]["results"]
-        .as_array()
-        .map(|r| r.iter().filter(|x| x["ruleId"] == rule).collect())
-        .unwrap_or_default()
-}
-
-fn offset(text: &str, line: u64, col: u64) -> usize {
-    let mut off = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i as u64 + 1 == line {
-            return off
-                + l.char_indices()
-                    .nth(col as usize - 1)
-                    .map_or(l.len(), |c| c.0);
-        }
-        off += l.len();
-    }
-    text.len()
-}
-
 #[test]
 fn guard_fix_parses_and_silences_the_check() {
     let dir = scratch_dir("optional-toolchain-fix");
@@ -88,44 +51,30 @@ fn guard_fix_parses_and_silences_the_check() {
             ("tools/rules.bzl", RULES),
         ],
     );
-    let before = run(&dir);
-    let found = results(&before, "unguarded-optional-toolchain");
+    let before = check_sarif(&dir);
+    let found = sarif_results(&before, "unguarded-optional-toolchain");
     assert_eq!(found.len(), 4, "{before:#}");
-    // Collect every insertion, then apply them from the end of the file backwards.
-    let mut edits: Vec<(usize, String)> = Vec::new();
     for r in &found {
-        let fix = &r["fixes"][0];
-        let change = &fix["artifactChanges"][0];
-        assert_eq!(change["artifactLocation"]["uri"], "tools/rules.bzl");
-        let rep = &change["replacements"][0];
+        let rep = &r["fixes"][0]["artifactChanges"][0]["replacements"][0];
         let region = &rep["deletedRegion"];
+        // An insertion: the region is empty.
         assert_eq!(region["startLine"], region["endLine"]);
         assert_eq!(region["startColumn"], region["endColumn"]);
-        let at = offset(
-            RULES,
-            region["startLine"].as_u64().unwrap(),
-            region["startColumn"].as_u64().unwrap(),
-        );
-        let text = rep["insertedContent"]["text"].as_str().unwrap().to_string();
+        let text = rep["insertedContent"]["text"].as_str().unwrap();
         assert!(
             text.contains("== None:") && text.contains("fail("),
             "{text}"
         );
-        edits.push((at, text));
     }
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut fixed = RULES.to_string();
-    for (at, text) in edits {
-        fixed.insert_str(at, &text);
-    }
+    let fixed = apply_first_fixes(RULES, "tools/rules.bzl", &found);
     write_files(&dir, &[("tools/rules.bzl", &fixed)]);
-    let after = run(&dir);
+    let after = check_sarif(&dir);
     assert!(
-        results(&after, "syntax-error").is_empty(),
+        sarif_results(&after, "syntax-error").is_empty(),
         "{fixed}\n{after:#}"
     );
     assert!(
-        results(&after, "unguarded-optional-toolchain").is_empty(),
+        sarif_results(&after, "unguarded-optional-toolchain").is_empty(),
         "{fixed}\n{after:#}"
     );
 }

@@ -154,25 +154,45 @@ impl Analysis {
         if label.repo.is_main() || self.workspace().repo(&label.repo).is_some() {
             return format!("`{label}`\n\nNo such target in the repositories toolcheck can read.");
         }
-        use toolcheck_resolve::platforms::{platforms_layout, WellKnown, PLATFORMS_REPO};
-        let layout = (label.repo.as_str() == PLATFORMS_REPO)
+        use toolcheck_resolve::platforms_repo::{
+            declared, platforms_layout, Declared, WellKnown, NEWEST_RELEASE, PLATFORMS_REPO,
+        };
+        let is_platforms = label.repo.as_str() == PLATFORMS_REPO;
+        let releases = if is_platforms {
+            match declared(label) {
+                Declared::Always => "Declared by every release of `@platforms`.\n\n".to_string(),
+                Declared::Since(since) => {
+                    format!("Declared by `@platforms` releases since {since}.\n\n")
+                }
+                Declared::Never { closest } => format!(
+                    "Declared by no release of `@platforms` up to {NEWEST_RELEASE}{}.\n\n",
+                    closest
+                        .map(|c| format!(" (did you mean `{c}`?)"))
+                        .unwrap_or_default()
+                ),
+                Declared::Untracked => String::new(),
+            }
+        } else {
+            String::new()
+        };
+        let layout = is_platforms
             .then(|| platforms_layout(label))
             .flatten()
             .map(|w| match w {
                 WellKnown::Setting => {
-                    "By the layout of every `@platforms` release: a `constraint_setting`, without a default.\n\n"
+                    "By the layout of `@platforms`: a `constraint_setting`, without a default.\n\n"
                         .to_string()
                 }
                 WellKnown::Value { setting } => format!(
-                    "By the layout of every `@platforms` release: a `constraint_value` of `{setting}` (no default).\n\n"
+                    "By the layout of `@platforms`: a `constraint_value` of `{setting}` (no default).\n\n"
                 ),
                 WellKnown::Alias(actual) => format!(
-                    "By the layout of every `@platforms` release: an alias of `{actual}`.\n\n"
+                    "By the layout of `@platforms`: an alias of `{actual}`.\n\n"
                 ),
             })
             .unwrap_or_default();
         format!(
-            "`{label}`\n\n{layout}In `@{}`, which toolcheck cannot read: pass `--output-base` (after one `bazel fetch`) or `--repo {}=DIR`.",
+            "`{label}`\n\n{layout}{releases}In `@{}`, which toolcheck cannot read: pass `--output-base` (after one `bazel fetch`) or `--repo {}=DIR`.",
             label.repo.as_str(),
             label.repo.as_str()
         )

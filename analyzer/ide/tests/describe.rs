@@ -155,12 +155,17 @@ fn toolchain_type_hover_summarises_long_lists() {
 }
 
 /// A label into a repository toolcheck cannot read is not "no such target"; for `@platforms`
-/// the hover says what its layout makes the label.
+/// the hover says what its layout makes the label and which releases declare it.
 #[test]
 fn hover_on_labels_into_unreadable_repositories() {
     let text = r#"platform(
     name = "p",
     constraint_values = ["@platforms//os:linux", "@platforms//os:macos", "@other//c:v"],
+)
+
+platform(
+    name = "q",
+    constraint_values = ["@platforms//cpu:riscv32", "@platforms//cpu:x86-64"],
 )
 "#;
     let mut host = common::host_with(&[
@@ -180,7 +185,17 @@ fn hover_on_labels_into_unreadable_repositories() {
             && !linux.contains("No such target"),
         "{linux}"
     );
+    assert!(linux.contains("Declared by every release"), "{linux}");
     assert!(at("@platforms//os:macos").contains("an alias of `@platforms//os:osx`"));
+    let riscv = at("@platforms//cpu:riscv32");
+    assert!(riscv.contains("releases since 0.0.5"), "{riscv}");
+    let typo = at("@platforms//cpu:x86-64");
+    assert!(
+        typo.contains(
+            "Declared by no release of `@platforms` up to 1.1.0 (did you mean `x86_64`?)"
+        ),
+        "{typo}"
+    );
     let other = at("@other//c:v");
     assert!(
         other.contains("In `@other`, which toolcheck cannot read") && !other.contains("layout"),

@@ -19,6 +19,7 @@ use crate::facts::FileFacts;
 use crate::label::{
     Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern,
 };
+use crate::module_version::ModuleVersion;
 use crate::targets::{PackageUnit, Targets};
 use crate::workspace::{FileId, Workspace};
 
@@ -261,6 +262,12 @@ pub struct WorkspaceIndex {
     pub modes: Modes,
     /// Repositories referenced but not readable.
     pub invisible_repos: FxHashSet<RepoName>,
+    /// For each module of the bzlmod graph, the lowest version Bazel can select: the highest
+    /// any readable MODULE.bazel requests (minimal version selection takes the highest request
+    /// of the whole graph, and unreadable modules may request more), or the root's
+    /// `single_version_override`. Absent when a non-registry override replaces the module or
+    /// no readable request states a version.
+    pub module_versions: FxHashMap<String, ModuleVersion>,
     pub has_optional_toolchains: bool,
     /// `--platforms` and `--host_platform` values written in `.bazelrc` files.
     pub flag_platforms: Vec<LabelRef>,
@@ -432,6 +439,7 @@ impl WorkspaceIndex {
             rc_files,
             modes,
             invisible_repos: FxHashSet::default(),
+            module_versions: FxHashMap::default(),
             has_optional_toolchains: major_version >= 6,
             flag_platforms: Vec::new(),
             load_edges: Arc::default(),
@@ -543,6 +551,7 @@ impl WorkspaceIndex {
                 rc_files: self.rc_files.clone(),
                 modes: self.modes,
                 invisible_repos: self.invisible_repos.clone(),
+                module_versions: self.module_versions.clone(),
                 has_optional_toolchains: self.has_optional_toolchains,
                 flag_platforms: self.flag_platforms.clone(),
                 load_edges: Arc::default(),
@@ -716,6 +725,10 @@ impl WorkspaceIndex {
                 .map(|r| r.name.clone())
                 .unwrap_or_else(|| RepoName::new(name))
         };
+        // Overrides are written after the `bazel_dep`s they affect, and are the root's: what
+        // one sets is final for the rest of the walk.
+        let mut requested: FxHashMap<String, ModuleVersion> = FxHashMap::default();
+        let mut overridden: FxHashSet<String> = FxHashSet::default();
         let mut queue: VecDeque<(String, RepoName, Option<FileId>, bool)> = VecDeque::new();
         let mut seen: FxHashSet<String> = FxHashSet::default();
         let root_name = root_module
@@ -769,6 +782,17 @@ impl WorkspaceIndex {
                         if dev && (!is_root || ignore_dev) {
                             continue;
                         }
+                        if let Some(v) = kw_str("version").as_deref().and_then(ModuleVersion::parse)
+                        {
+                            if !overridden.contains(&dep) {
+                                match requested.get(&dep) {
+                                    Some(old) if *old >= v => {}
+                                    _ => {
+                                        requested.insert(dep.clone(), v);
+                                    }
+                                }
+                            }
+                        }
                         let dep_repo = find_module_repo(&dep);
                         let apparent = match call.call.kwarg("repo_name").map(|k| &k.value) {
                             Some(Expr {
@@ -804,6 +828,25 @@ impl WorkspaceIndex {
                             mapping.insert(n, r);
                         }
                     }
+                    // Only the root module's overrides count (Bazel ignores the others).
+                    "single_version_override" if is_root => {
+                        let Some(m) = kw_str("module_name") else {
+                            continue;
+                        };
+                        // Without a version it only patches: selection is unchanged.
+                        if let Some(v) = kw_str("version").as_deref().and_then(ModuleVersion::parse)
+                        {
+                            requested.insert(m.clone(), v);
+                            overridden.insert(m);
+                        }
+                    }
+                    "archive_override" | "git_override" | "local_path_override" if is_root => {
+                        let Some(m) = kw_str("module_name") else {
+                            continue;
+                        };
+                        requested.remove(&m);
+                        overridden.insert(m);
+                    }
                     "use_repo" => {
                         // `use_repo` takes its dev-ness from the extension proxy.
                         let dev = dev
@@ -837,6 +880,7 @@ impl WorkspaceIndex {
             }
             self.mappings.insert(repo, mapping);
         }
+        self.module_versions = requested;
         // Repositories outside the resolved module graph (a module directory nobody depends
         // on, a WORKSPACE repository in bzlmod mode): their mapping is unknown, so names
         // resolve to repositories of the same name.

@@ -11,6 +11,7 @@ pub mod facts;
 pub mod index;
 pub mod label;
 pub mod macros;
+pub mod module_version;
 pub mod targets;
 pub mod workspace;
 

@@ -70,7 +70,7 @@ fn one(r: &RefOne, seen: &mut FxHashSet<RepoName>) -> Option<Known<Label>> {
 pub fn default_host_platform(version: BazelVersion) -> Label {
     if version.major >= 7 {
         Label::new(
-            RepoName::new(toolcheck_resolve::platforms::PLATFORMS_REPO),
+            RepoName::new(toolcheck_resolve::platforms_repo::PLATFORMS_REPO),
             "host",
             "host",
         )
@@ -425,7 +425,7 @@ impl Simulation {
         model.visible_repos = Some(Arc::new(ws.repos.iter().map(|r| r.name.clone()).collect()));
         // The `platforms` module (or WORKSPACE repository), when unreadable: nearly every
         // workspace's platforms and toolchains are written with its `os` and `cpu` values.
-        let platforms = RepoName::new(toolcheck_resolve::platforms::PLATFORMS_REPO);
+        let platforms = RepoName::new(toolcheck_resolve::platforms_repo::PLATFORMS_REPO);
         if ws.repo(&platforms).is_none() {
             model.well_known_platforms = Some(platforms);
         }

@@ -27,6 +27,7 @@ pub mod config;
 pub mod explain;
 pub mod model;
 pub mod platforms;
+pub mod platforms_repo;
 pub mod registration;
 pub mod resolve;
 pub mod trace;

@@ -250,7 +250,7 @@ pub struct Model {
     pub external: External,
     /// The `@platforms` repository, when toolcheck cannot read it: its `os` and `cpu`
     /// packages are modelled from the layout every release of it has
-    /// ([`crate::platforms::well_known`]).
+    /// ([`crate::platforms_repo::well_known`]).
     pub well_known_platforms: Option<toolcheck_index::label::RepoName>,
 }
 

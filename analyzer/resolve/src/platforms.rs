@@ -19,6 +19,7 @@ use rustc_hash::FxHashSet;
 use toolcheck_index::label::Label;
 
 use crate::model::{Known, Model, TargetKind};
+use crate::platforms_repo::{platforms_layout, well_known, WellKnown};
 use crate::trace::UnknownCause;
 
 /// Where an alias chain ends.
@@ -68,62 +69,6 @@ pub fn package_display(pkg: &toolcheck_index::label::PackageId) -> String {
     } else {
         pkg.to_string()
     }
-}
-
-/// The canonical name of the `platforms` repository (module or WORKSPACE repository) whose
-/// layout [`platforms_layout`] knows.
-pub const PLATFORMS_REPO: &str = "platforms";
-
-/// What a label in an unreadable `@platforms` repository is known to be.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WellKnown {
-    Setting,
-    Value { setting: Label },
-    Alias(Label),
-}
-
-/// The fixed layout of the `@platforms` repository, for when toolcheck cannot read it
-/// ([`Model::well_known_platforms`]). Every release has a package `os` with the constraint
-/// setting `os` (no default) and its values, the same for `cpu`, and `os:macos` is an alias
-/// of `os:osx`. Which other names exist varies by release (an unknown name is taken for a
-/// value: whether it exists is left to the `unresolved-label` note), and some identities
-/// changed: `cpu:arm` and `cpu:arm64` were values before they became aliases of `aarch32` and
-/// `aarch64`, so those four stay unknown, as does `srcs` (a filegroup).
-pub fn well_known(model: &Model, label: &Label) -> Option<WellKnown> {
-    if model.well_known_platforms.as_ref() != Some(&label.repo) {
-        return None;
-    }
-    platforms_layout(label)
-}
-
-/// [`well_known`] for a label of the `@platforms` repository, whatever the model (the caller
-/// knows the repository is the unreadable `@platforms`).
-pub fn platforms_layout(label: &Label) -> Option<WellKnown> {
-    let package = label.package.as_str();
-    if package != "os" && package != "cpu" {
-        return None;
-    }
-    let name = label.name.as_str();
-    if name == package {
-        return Some(WellKnown::Setting);
-    }
-    if package == "os" && name == "macos" {
-        return Some(WellKnown::Alias(Label {
-            name: "osx".into(),
-            ..label.clone()
-        }));
-    }
-    if name == "srcs"
-        || (package == "cpu" && matches!(name, "arm" | "arm64" | "aarch32" | "aarch64"))
-    {
-        return None;
-    }
-    Some(WellKnown::Value {
-        setting: Label {
-            name: package.into(),
-            ..label.clone()
-        },
-    })
 }
 
 /// What kind of target `label` is, consulting [`Model::targets`] first and the typed maps as a
@@ -596,7 +541,7 @@ pub struct Defaults {
     map: rustc_hash::FxHashMap<Label, DefaultValue>,
     invisible: Vec<toolcheck_index::label::RepoName>,
     visible: Option<std::sync::Arc<rustc_hash::FxHashSet<toolcheck_index::label::RepoName>>>,
-    /// [`Model::well_known_platforms`]: its `os` and `cpu` settings have no default.
+    /// [`Model::well_known_platforms`]: its settings have no default.
     well_known: Option<toolcheck_index::label::RepoName>,
 }
 
@@ -631,8 +576,7 @@ impl Defaults {
             Some(DefaultValue::NoValue) => Lookup::NoValue,
             Some(DefaultValue::Unknown(c)) => Lookup::Unknown(Cow::Borrowed(c)),
             None if self.well_known.as_ref() == Some(&setting.repo)
-                && setting.package == setting.name
-                && matches!(setting.name.as_str(), "os" | "cpu") =>
+                && platforms_layout(setting) == Some(WellKnown::Setting) =>
             {
                 Lookup::NoValue
             }

@@ -11,7 +11,7 @@ use toolcheck_index::workspace::FileId;
 
 use crate::checks::refs::{lookup, references, registered_labels, Lookup};
 use crate::context::LintContext;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity, TextEdit};
 use crate::registry::CheckMeta;
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
@@ -26,6 +26,11 @@ requests, and every explicitly named `register_toolchains` / `register_execution
 `--extra_toolchains` / `--platforms` label. A label that names no target in a repository toolcheck
 can read is an error. A label into a repository toolcheck cannot read is reported once per
 repository in each file, as `info`.
+
+`@platforms` is judged even when toolcheck cannot read it: toolcheck knows which names each of
+its releases (0.0.1 to 1.1.0) declares. A name every release declares, or one the release the
+`MODULE.bazel` files ask for declares, passes silently; a name no release declares is a warning,
+with the closest declared name as a fix (`@platforms//os:linx`).
 
 ## Why it matters
 Bazel reports these only when a target that needs resolution is analysed, often on another
@@ -75,6 +80,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 return;
             }
         };
+        if let Some(d) = unread_platforms(ctx, label, text, file, range, role) {
+            acc.extend(d);
+            return;
+        }
         match lookup(ctx, label) {
             Lookup::Found => {}
             Lookup::Missing(why) => acc.push(Diagnostic::new(
@@ -165,6 +174,77 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// A label into `@platforms` when toolcheck cannot read it, judged by which releases declare
+/// it (`toolcheck_resolve::platforms_repo::declared`): `Some(None)` when certainly declared by
+/// the release the workspace requests (or any), `Some(Some(d))` for a name no release declares,
+/// `None` to leave it to the unreadable-repository note.
+fn unread_platforms(
+    ctx: &LintContext<'_>,
+    label: &toolcheck_index::label::Label,
+    text: &str,
+    file: FileId,
+    range: toolcheck_syntax::TextRange,
+    role: &str,
+) -> Option<Option<Diagnostic>> {
+    use toolcheck_resolve::platforms_repo::{
+        certainly_declared, declared, Declared, NEWEST_RELEASE, PLATFORMS_REPO,
+    };
+    if label.repo.as_str() != PLATFORMS_REPO || ctx.ws.repo(&label.repo).is_some() {
+        return None;
+    }
+    let found = declared(label);
+    if certainly_declared(&found, ctx.index.module_versions.get(PLATFORMS_REPO)) {
+        return Some(None);
+    }
+    let Declared::Never { closest } = found else {
+        return None;
+    };
+    let written = closest.and_then(|name| {
+        let (prefix, _) = text.rsplit_once(':')?;
+        Some(format!("{prefix}:{name}"))
+    });
+    let mut d = Diagnostic::new(
+        CHECK.name,
+        Severity::Warning,
+        file,
+        range,
+        format!(
+            "'{text}' ({role}) is declared by no release of @platforms up to {NEWEST_RELEASE}{} (toolcheck cannot read the repository; it knows the names each release declares)",
+            written
+                .as_ref()
+                .map(|w| format!("; did you mean '{w}'?"))
+                .unwrap_or_default()
+        ),
+    );
+    // Replace the string's contents only, keeping the user's quotes.
+    let source = ctx
+        .ws
+        .file(file)
+        .text
+        .get(range.start as usize..range.end as usize);
+    if let (Some(new), Some(source)) = (written, source) {
+        let quoted = source.len() >= 2
+            && matches!(source.as_bytes()[0], b'"' | b'\'')
+            && source.as_bytes()[source.len() - 1] == source.as_bytes()[0]
+            && &source[1..source.len() - 1] == text;
+        if quoted {
+            d = d.with_fix(Fix {
+                title: format!("Replace with '{new}'"),
+                applicability: Applicability::Unsafe,
+                edits: vec![TextEdit {
+                    file,
+                    range: toolcheck_syntax::TextRange {
+                        start: range.start + 1,
+                        end: range.end - 1,
+                    },
+                    new_text: new,
+                }],
+            });
+        }
+    }
+    Some(Some(d))
 }
 
 /// For repositories that well-known rulesets generate (their toolchains live there), how to

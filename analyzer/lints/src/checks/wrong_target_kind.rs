@@ -101,7 +101,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
 }
 
 /// A label into `@platforms` when toolcheck cannot read it: its layout still says what the
-/// `os` and `cpu` packages hold (`toolcheck_resolve::platforms::platforms_layout`), so a
+/// `os` and `cpu` packages hold (`toolcheck_resolve::platforms_repo::platforms_layout`), so a
 /// setting written as a value, or a value given as a platform (`--platforms=@platforms//os:linux`),
 /// is reported all the same.
 fn platforms_layout_kind(
@@ -113,7 +113,7 @@ fn platforms_layout_kind(
     role: &str,
     acc: &mut Vec<Diagnostic>,
 ) {
-    use toolcheck_resolve::platforms::{platforms_layout, WellKnown, PLATFORMS_REPO};
+    use toolcheck_resolve::platforms_repo::{platforms_layout, WellKnown, PLATFORMS_REPO};
     if label.repo.as_str() != PLATFORMS_REPO || ctx.ws.repo(&label.repo).is_some() {
         return;
     }

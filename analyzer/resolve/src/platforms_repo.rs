@@ -1,0 +1,330 @@
+//! What toolcheck knows of the `platforms` repository without reading it.
+//!
+//! Nearly every workspace writes its platforms and toolchains with `@platforms//os:*` and
+//! `@platforms//cpu:*`, and without an output base that repository is not on disk. Two facts
+//! survive: the *layout* every release shares (which label is a setting, a value or an alias;
+//! the simulation relies on it, [`platforms_layout`]), and *which release first declared* each
+//! target of the `os`, `cpu`, `host` and root packages ([`declared`]), which tells a misspelt
+//! label from one that only needs a newer release than the workspace asks for.
+//!
+//! The table was written from the BUILD files of releases 0.0.1 to 1.1.0 (May 2026). A name
+//! no release declares may still come from a later release, so callers say up to which
+//! release they know ([`NEWEST_RELEASE`]).
+
+use toolcheck_index::label::Label;
+use toolcheck_index::module_version::ModuleVersion;
+
+use crate::model::Model;
+
+/// The canonical name of the `platforms` repository (module or WORKSPACE repository) whose
+/// layout [`platforms_layout`] knows.
+pub const PLATFORMS_REPO: &str = "platforms";
+
+/// The newest release [`declared`] knows.
+pub const NEWEST_RELEASE: &str = "1.1.0";
+
+/// The oldest release: what every release declares is declared by this one.
+const OLDEST_RELEASE: &str = "0.0.1";
+
+/// What a label in an unreadable `@platforms` repository is known to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WellKnown {
+    Setting,
+    Value { setting: Label },
+    Alias(Label),
+}
+
+/// [`platforms_layout`] when `label` is in the repository the model marks as the unreadable
+/// `@platforms` ([`Model::well_known_platforms`]).
+pub fn well_known(model: &Model, label: &Label) -> Option<WellKnown> {
+    if model.well_known_platforms.as_ref() != Some(&label.repo) {
+        return None;
+    }
+    platforms_layout(label)
+}
+
+/// The layout every release of `@platforms` shares, for a label of that repository: package
+/// `os` has the constraint setting `os` (no default) and its values, the same for `cpu`, and
+/// `os:macos` is an alias of `os:osx`; the root package has the setting `incompatible_setting`
+/// with its value `incompatible`. An `os` or `cpu` name no release declares is still taken for
+/// a value (whether it exists is [`declared`]'s question). Some identities changed:
+/// `cpu:arm` and `cpu:arm64` were values before they became aliases of `aarch32` and
+/// `aarch64`, so those four stay unknown, as does `srcs` (a filegroup).
+pub fn platforms_layout(label: &Label) -> Option<WellKnown> {
+    let package = label.package.as_str();
+    let name = label.name.as_str();
+    if package.is_empty() {
+        return match name {
+            "incompatible_setting" => Some(WellKnown::Setting),
+            "incompatible" => Some(WellKnown::Value {
+                setting: Label {
+                    name: "incompatible_setting".into(),
+                    ..label.clone()
+                },
+            }),
+            _ => None,
+        };
+    }
+    if package != "os" && package != "cpu" {
+        return None;
+    }
+    if name == package {
+        return Some(WellKnown::Setting);
+    }
+    if package == "os" && name == "macos" {
+        return Some(WellKnown::Alias(Label {
+            name: "osx".into(),
+            ..label.clone()
+        }));
+    }
+    if name == "srcs"
+        || (package == "cpu" && matches!(name, "arm" | "arm64" | "aarch32" | "aarch64"))
+    {
+        return None;
+    }
+    Some(WellKnown::Value {
+        setting: Label {
+            name: package.into(),
+            ..label.clone()
+        },
+    })
+}
+
+/// Every target the tracked packages of `@platforms` have had: package, name, and the first
+/// release that declared it. No release removed one.
+const DECLARED: &[(&str, &str, &str)] = &[
+    ("", "srcs", "0.0.1"),
+    ("", "incompatible_setting", "0.0.2"),
+    ("", "incompatible", "0.0.2"),
+    ("", "license", "0.0.7"),
+    ("", "package_metadata", "1.1.0"),
+    ("", "package_metadata_license", "1.1.0"),
+    ("os", "srcs", "0.0.1"),
+    ("os", "os", "0.0.1"),
+    ("os", "android", "0.0.1"),
+    ("os", "freebsd", "0.0.1"),
+    ("os", "ios", "0.0.1"),
+    ("os", "linux", "0.0.1"),
+    ("os", "macos", "0.0.1"),
+    ("os", "nixos", "0.0.1"),
+    ("os", "none", "0.0.1"),
+    ("os", "openbsd", "0.0.1"),
+    ("os", "osx", "0.0.1"),
+    ("os", "qnx", "0.0.1"),
+    ("os", "tvos", "0.0.1"),
+    ("os", "watchos", "0.0.1"),
+    ("os", "windows", "0.0.1"),
+    ("os", "wasi", "0.0.2"),
+    ("os", "fuchsia", "0.0.5"),
+    ("os", "netbsd", "0.0.5"),
+    ("os", "chromiumos", "0.0.6"),
+    ("os", "haiku", "0.0.6"),
+    ("os", "visionos", "0.0.7"),
+    ("os", "vxworks", "0.0.8"),
+    ("os", "emscripten", "0.0.9"),
+    ("os", "uefi", "0.0.11"),
+    ("os", "aix", "1.1.0"),
+    ("cpu", "srcs", "0.0.1"),
+    ("cpu", "cpu", "0.0.1"),
+    ("cpu", "aarch64", "0.0.1"),
+    ("cpu", "arm", "0.0.1"),
+    ("cpu", "arm64", "0.0.1"),
+    ("cpu", "arm64_32", "0.0.1"),
+    ("cpu", "arm64e", "0.0.1"),
+    ("cpu", "armv7", "0.0.1"),
+    ("cpu", "armv7k", "0.0.1"),
+    ("cpu", "i386", "0.0.1"),
+    ("cpu", "ppc", "0.0.1"),
+    ("cpu", "s390x", "0.0.1"),
+    ("cpu", "wasm32", "0.0.1"),
+    ("cpu", "wasm64", "0.0.1"),
+    ("cpu", "x86_32", "0.0.1"),
+    ("cpu", "x86_64", "0.0.1"),
+    ("cpu", "armv6-m", "0.0.2"),
+    ("cpu", "armv7-m", "0.0.4"),
+    ("cpu", "armv7e-m", "0.0.4"),
+    ("cpu", "armv7e-mf", "0.0.4"),
+    ("cpu", "armv8-m", "0.0.4"),
+    ("cpu", "mips64", "0.0.4"),
+    ("cpu", "riscv64", "0.0.4"),
+    ("cpu", "riscv32", "0.0.5"),
+    ("cpu", "aarch32", "0.0.7"),
+    ("cpu", "cortex-r52", "0.0.7"),
+    ("cpu", "cortex-r82", "0.0.7"),
+    ("cpu", "ppc32", "0.0.7"),
+    ("cpu", "all", "0.0.8"),
+    ("cpu", "ppc64le", "0.0.8"),
+    ("cpu", "armv6", "1.1.0"),
+    ("cpu", "avr", "1.1.0"),
+    ("cpu", "bpfeb", "1.1.0"),
+    ("cpu", "bpfel", "1.1.0"),
+    ("cpu", "hexagon", "1.1.0"),
+    ("cpu", "loongarch64", "1.1.0"),
+    ("cpu", "mips32", "1.1.0"),
+    ("cpu", "sparc64", "1.1.0"),
+    ("cpu", "xtensa", "1.1.0"),
+    ("host", "constraints.bzl", "0.0.9"),
+    ("host", "extension.bzl", "0.0.9"),
+    ("host", "host", "0.0.9"),
+    ("host", "srcs", "0.0.9"),
+    ("host", "constraints_lib", "0.0.10"),
+    ("host", "extension_lib", "0.0.10"),
+];
+
+/// Whether, and since which release, `@platforms` declares a target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Declared {
+    /// By every release.
+    Always,
+    /// From this release on.
+    Since(&'static str),
+    /// By no release up to [`NEWEST_RELEASE`]; with the declared name of the same package
+    /// that is closest to it, when one is close.
+    Never { closest: Option<&'static str> },
+    /// A package whose targets are not tracked (files, other packages).
+    Untracked,
+}
+
+/// Which releases of `@platforms` declare `label` (a label of that repository).
+pub fn declared(label: &Label) -> Declared {
+    let package = label.package.as_str();
+    let name = label.name.as_str();
+    let mut same_package = DECLARED.iter().filter(|(p, ..)| *p == package).peekable();
+    if same_package.peek().is_none() {
+        return Declared::Untracked;
+    }
+    let mut closest: Option<(usize, &'static str)> = None;
+    for &(_, n, since) in same_package {
+        if n == name {
+            return if since == OLDEST_RELEASE {
+                Declared::Always
+            } else {
+                Declared::Since(since)
+            };
+        }
+        let d = edit_distance(name, n);
+        if closest.is_none_or(|(best, _)| d < best) {
+            closest = Some((d, n));
+        }
+    }
+    // The root package holds files besides its targets (LICENSE, MODULE.bazel, ...).
+    if package.is_empty() && name.contains('.') {
+        return Declared::Untracked;
+    }
+    // Close: at most a third of the name's characters differ (`linx`, `x86-64`, `aarch_64`).
+    let closest = closest
+        .filter(|(d, n)| *d > 0 && *d * 3 <= name.chars().count().max(n.len()))
+        .map(|(_, n)| n);
+    Declared::Never { closest }
+}
+
+/// Whether a release at least `since` is certain when the workspace requests `version` of
+/// `platforms` (`None`: no version known, so only what every release declares is certain).
+pub fn certainly_declared(declared: &Declared, version: Option<&ModuleVersion>) -> bool {
+    match declared {
+        Declared::Always => true,
+        Declared::Since(since) => match (version, ModuleVersion::parse(since)) {
+            (Some(v), Some(s)) => *v >= s,
+            _ => false,
+        },
+        Declared::Never { .. } | Declared::Untracked => false,
+    }
+}
+
+/// Levenshtein distance over characters; both strings are short target names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toolcheck_index::label::RepoName;
+
+    fn label(package: &str, name: &str) -> Label {
+        Label::new(RepoName::new(PLATFORMS_REPO), package, name)
+    }
+
+    #[test]
+    fn declared_by_release() {
+        assert_eq!(declared(&label("os", "linux")), Declared::Always);
+        assert_eq!(declared(&label("os", "macos")), Declared::Always);
+        assert_eq!(declared(&label("cpu", "riscv64")), Declared::Since("0.0.4"));
+        assert_eq!(
+            declared(&label("", "incompatible")),
+            Declared::Since("0.0.2")
+        );
+        assert_eq!(
+            declared(&label("os", "linx")),
+            Declared::Never {
+                closest: Some("linux")
+            }
+        );
+        assert_eq!(
+            declared(&label("cpu", "x86-64")),
+            Declared::Never {
+                closest: Some("x86_64")
+            }
+        );
+        assert_eq!(
+            declared(&label("cpu", "pentium")),
+            Declared::Never { closest: None }
+        );
+        assert_eq!(declared(&label("", "MODULE.bazel")), Declared::Untracked);
+        assert_eq!(declared(&label("distro", "x")), Declared::Untracked);
+    }
+
+    #[test]
+    fn certainty_follows_the_requested_version() {
+        let v = |s: &str| ModuleVersion::parse(s).unwrap();
+        let riscv = declared(&label("cpu", "riscv64"));
+        assert!(!certainly_declared(&riscv, None));
+        assert!(!certainly_declared(&riscv, Some(&v("0.0.2"))));
+        assert!(certainly_declared(&riscv, Some(&v("0.0.4"))));
+        assert!(certainly_declared(&riscv, Some(&v("0.0.10"))));
+        assert!(certainly_declared(&Declared::Always, None));
+    }
+
+    #[test]
+    fn table_is_consistent_with_the_layout() {
+        // Every `os`/`cpu` name the layout calls a setting or an alias is one the table has,
+        // and the table has no duplicate.
+        let mut seen = rustc_hash::FxHashSet::default();
+        for &(p, n, since) in DECLARED {
+            assert!(seen.insert((p, n)), "{p}:{n} twice");
+            assert!(ModuleVersion::parse(since).is_some());
+            assert!(
+                ModuleVersion::parse(since) <= ModuleVersion::parse(NEWEST_RELEASE),
+                "{p}:{n}"
+            );
+        }
+        for (p, n) in [
+            ("os", "os"),
+            ("cpu", "cpu"),
+            ("os", "macos"),
+            ("", "incompatible"),
+        ] {
+            assert!(platforms_layout(&label(p, n)).is_some());
+            assert!(seen.contains(&(p, n)));
+        }
+    }
+
+    #[test]
+    fn distance() {
+        assert_eq!(edit_distance("linux", "linux"), 0);
+        assert_eq!(edit_distance("linx", "linux"), 1);
+        assert_eq!(edit_distance("x86-64", "x86_64"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}
