@@ -202,6 +202,11 @@ pub fn declared(label: &Label) -> Declared {
                 Declared::Since(since)
             };
         }
+        // A suggestion for a long name would be no closer than a third of it anyway; the
+        // bound keeps a pathological label (megabytes in one string) linear.
+        if name.len() > 64 {
+            continue;
+        }
         let d = edit_distance(name, n);
         if closest.is_none_or(|(best, _)| d < best) {
             closest = Some((d, n));
@@ -282,6 +287,10 @@ mod tests {
             Declared::Never { closest: None }
         );
         assert_eq!(declared(&label("", "MODULE.bazel")), Declared::Untracked);
+        assert_eq!(
+            declared(&label("os", &"x".repeat(1 << 20))),
+            Declared::Never { closest: None }
+        );
         assert_eq!(declared(&label("distro", "x")), Declared::Untracked);
     }
 
