@@ -5,6 +5,11 @@
 //! annotations, in the same snippet when they are in the same file and in a snippet of their
 //! own otherwise. Fix titles become `help:` footers. Only the lines the annotations touch are
 //! passed to the renderer (with gaps folded), so a long file costs nothing per diagnostic.
+//!
+//! Infos that say the same thing (same check and message, such as one unreadable repository
+//! named from many files) are printed once, at the first place, with the other places listed
+//! in a note: a CI log shows each fact once. Errors and warnings are each printed in full:
+//! every place needs its own edit. The summary counts every item.
 
 use std::io::Write;
 use std::ops::Range;
@@ -105,7 +110,67 @@ fn groups<'a>(item: &'a Item<'a>) -> Vec<Group<'a>> {
     groups
 }
 
-fn render_item(report: &Report<'_>, item: &Item<'_>, renderer: &Renderer) -> String {
+/// How many of the other places of a folded info are named before "and N more".
+const FOLDED_PLACES_SHOWN: usize = 5;
+
+fn place(location: &Location) -> String {
+    format!(
+        "{}:{}:{}",
+        location.path, location.start.line, location.start.col
+    )
+}
+
+/// The note listing the other places of a folded info.
+fn also_at(others: &[&Item<'_>]) -> Option<String> {
+    if others.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = others
+        .iter()
+        .take(FOLDED_PLACES_SHOWN)
+        .map(|i| place(&i.location))
+        .collect();
+    let rest = others.len() - shown.len();
+    Some(format!(
+        "the same in {} more {}: {}{}",
+        others.len(),
+        if others.len() == 1 { "place" } else { "places" },
+        shown.join(", "),
+        if rest > 0 {
+            format!(", and {rest} more")
+        } else {
+            String::new()
+        }
+    ))
+}
+
+/// The items in report order, each info with the later infos of the same check and message.
+fn folded<'r, 'a>(items: &'r [Item<'a>]) -> Vec<(&'r Item<'a>, Vec<&'r Item<'a>>)> {
+    let mut out: Vec<(&'r Item<'a>, Vec<&'r Item<'a>>)> = Vec::with_capacity(items.len());
+    let mut first: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    for item in items {
+        if item.severity == Severity::Info {
+            match first.entry((item.check, item.message)) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    out[*e.get()].1.push(item);
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(out.len());
+                }
+            }
+        }
+        out.push((item, Vec::new()));
+    }
+    out
+}
+
+fn render_item(
+    report: &Report<'_>,
+    item: &Item<'_>,
+    also: Option<&str>,
+    renderer: &Renderer,
+) -> String {
     let cuts: Vec<Cut<'_>> = groups(item).into_iter().map(|g| cut(report, g)).collect();
     let mut message = level(item.severity).title(item.message).id(item.check);
     if item.location.span.is_none() {
@@ -128,6 +193,9 @@ fn render_item(report: &Report<'_>, item: &Item<'_>, renderer: &Renderer) -> Str
     }
     for fix in &item.fixes {
         message = message.footer(Level::Help.title(fix.title));
+    }
+    if let Some(also) = also {
+        message = message.footer(Level::Note.title(also));
     }
     let rendered = renderer.render(message).to_string();
     rendered
@@ -153,8 +221,13 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> st
     } else {
         Renderer::plain()
     };
-    for item in &report.items {
-        writeln!(out, "{}\n", render_item(report, item, &renderer))?;
+    for (item, others) in folded(&report.items) {
+        let also = also_at(&others);
+        writeln!(
+            out,
+            "{}\n",
+            render_item(report, item, also.as_deref(), &renderer)
+        )?;
     }
     let summary = summary(report);
     if color {

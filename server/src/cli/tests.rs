@@ -540,3 +540,67 @@ fn sarif_uris() {
     assert_eq!(file_uri("/home/me/ws", true), "file:///home/me/ws/");
     assert_eq!(file_uri("/home/me/ws/", true), "file:///home/me/ws/");
 }
+
+#[test]
+fn human_folds_infos_that_say_the_same_thing() {
+    let (analysis, a, z) = analysis();
+    let note = "toolcheck cannot read repository '@ext', so its labels are not checked";
+    let info = |file, range| Diagnostic::new("unresolved-label", Severity::Info, file, range, note);
+    let mut diags = vec![
+        info(z, range_of(BUILD_Z, "\"//c:v\"")),
+        info(a, range_of(BUILD_A, "\"//:missing\"")),
+        // A different message is its own item; a warning with the same words is never folded.
+        Diagnostic::new(
+            "unresolved-label",
+            Severity::Info,
+            a,
+            range_of(BUILD_A, "\"x\""),
+            "another note",
+        ),
+        Diagnostic::new(
+            "unresolved-label",
+            Severity::Warning,
+            z,
+            range_of(BUILD_Z, "\"p\""),
+            note,
+        ),
+    ];
+    // Five more places in z/BUILD: the note names five and counts the rest.
+    for i in 0..5 {
+        diags.push(info(
+            z,
+            TextRange {
+                start: i,
+                end: i + 1,
+            },
+        ));
+    }
+    let mut out = Vec::new();
+    render(
+        Format::Human,
+        analysis.workspace(),
+        &diags,
+        &[],
+        &mut out,
+        false,
+    )
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(out.matches(note).count(), 2, "{out}");
+    assert!(
+        out.contains(
+            "= note: the same in 6 more places: z/BUILD:1:1, z/BUILD:1:2, z/BUILD:1:3, z/BUILD:1:4, z/BUILD:1:5, and 1 more"
+        ),
+        "{out}"
+    );
+    // The first place (by path) carries the note; the summary counts every item.
+    let first = out.find("info[unresolved-label]: toolcheck").unwrap();
+    assert!(
+        out[first..].starts_with(&format!(
+            "info[unresolved-label]: {note}\n --> a/BUILD:3:41"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("another note"), "{out}");
+    assert!(out.ends_with("0 errors, 1 warning, 8 infos\n"), "{out}");
+}

@@ -103,7 +103,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                         file,
                         range,
                         format!(
-                            "toolcheck cannot read repository '@{repo}', so '{label}' and other labels in it are not checked; pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR{}",
+                            "toolcheck cannot read repository '@{repo}', so its labels are not checked; pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR{}",
                             generated_repo_hint(&repo)
                         ),
                     ));
