@@ -574,15 +574,15 @@ impl Analysis {
         let replace = TextRange::new(start as u32, offset);
         let here = self.workspace().file(file);
         let (here_repo, here_pkg) = (here.repo.clone(), here.dir().to_owned());
+        let spell = RepoSpelling::new(self.index().mappings.get(&here_repo), &here_repo);
         let mut items: Vec<Completion> = Vec::new();
         let mut targets: Vec<&Target> = self.index().targets.values().collect();
         targets.sort_by(|a, b| a.label.cmp(&b.label));
         for t in targets {
             let l = &t.label;
-            let repo = if l.repo.is_main() {
-                String::new()
-            } else {
-                format!("@{}", l.repo.as_str())
+            // A repository this file cannot name: Bazel would reject the label.
+            let Some(repo) = spell.of(&l.repo) else {
+                continue;
             };
             let absolute = format!("{repo}//{}:{}", l.package, l.name);
             let mut candidates = vec![absolute];
@@ -600,10 +600,62 @@ impl Analysis {
                 }
             }
             if items.len() >= MAX_COMPLETIONS {
-                break;
+                return items;
             }
         }
+        self.platforms_completions(&spell, prefix, replace, &mut items);
+        items.truncate(MAX_COMPLETIONS);
         items
+    }
+
+    /// Completions of `@platforms` labels from what toolcheck knows of its releases, when the
+    /// repository is not readable (else its targets are in the index).
+    fn platforms_completions(
+        &self,
+        spell: &RepoSpelling<'_>,
+        prefix: &str,
+        replace: TextRange,
+        items: &mut Vec<Completion>,
+    ) {
+        use toolcheck_resolve::platforms_repo::{
+            declared_targets, platforms_layout, Declared, WellKnown, PLATFORMS_REPO,
+        };
+        let platforms = toolcheck_index::label::RepoName::new(PLATFORMS_REPO);
+        if self.workspace().repo(&platforms).is_some() {
+            return;
+        }
+        let Some(repo) = spell.of(&platforms) else {
+            return;
+        };
+        let first = items.len();
+        for (package, name, declared) in declared_targets() {
+            let label = Label::new(platforms.clone(), package, name);
+            let kind = match platforms_layout(&label) {
+                Some(WellKnown::Setting) => "constraint_setting",
+                Some(WellKnown::Value { .. }) => "constraint_value",
+                Some(WellKnown::Alias(_)) => "alias",
+                // Names whose identity changed between releases, and the host platform.
+                None if package == "cpu" && name != "srcs" => "constraint_value or alias",
+                None if package == "host" && name == "host" => "platform",
+                None => continue,
+            };
+            let text = format!("{repo}//{package}:{name}");
+            if !text.starts_with(prefix) {
+                continue;
+            }
+            let detail = match declared {
+                Declared::Since(release) => format!("{kind} (@platforms {release} and later)"),
+                _ => kind.to_string(),
+            };
+            items.push(Completion {
+                label: text,
+                detail: Some(detail),
+                kind: CompletionKind::Label,
+                replace,
+            });
+        }
+        // The table is in release order; the index's targets come sorted by label.
+        items[first..].sort_by(|a, b| a.label.cmp(&b.label));
     }
 
     /// A Markdown report of toolchain registration for the subject at `offset` (or for every
@@ -824,6 +876,51 @@ fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
 
 /// When `offset` is inside a string literal on its line, the literal's content start and the
 /// text typed so far.
+/// How a file writes the repository part of a label: nothing for its own repository, else
+/// `@` and the shortest apparent name its repository mapping gives the repository. A
+/// repository the mapping does not reach has no spelling (a Bazel module sees only its
+/// dependencies); under WORKSPACE every repository is named by its own name.
+struct RepoSpelling<'a> {
+    here: &'a toolcheck_index::label::RepoName,
+    mapping: Option<&'a toolcheck_index::label::RepoMapping>,
+    apparent: FxHashMap<&'a toolcheck_index::label::RepoName, &'a str>,
+}
+
+impl<'a> RepoSpelling<'a> {
+    fn new(
+        mapping: Option<&'a toolcheck_index::label::RepoMapping>,
+        here: &'a toolcheck_index::label::RepoName,
+    ) -> RepoSpelling<'a> {
+        let mut apparent: FxHashMap<&toolcheck_index::label::RepoName, &str> = FxHashMap::default();
+        for (name, canonical) in mapping.into_iter().flat_map(|m| m.iter()) {
+            let e = apparent.entry(canonical).or_insert(name);
+            if (name.len(), name) < (e.len(), *e) {
+                *e = name;
+            }
+        }
+        RepoSpelling {
+            here,
+            mapping,
+            apparent,
+        }
+    }
+
+    fn of(&self, repo: &toolcheck_index::label::RepoName) -> Option<String> {
+        if repo == self.here {
+            return Some(String::new());
+        }
+        if let Some(name) = self.apparent.get(repo) {
+            return Some(format!("@{name}"));
+        }
+        match self.mapping {
+            // `@//` is the main repository from anywhere.
+            Some(m) if m.identity_fallback || repo.is_main() => Some(format!("@{}", repo.as_str())),
+            Some(_) => None,
+            None => Some(format!("@{}", repo.as_str())),
+        }
+    }
+}
+
 fn string_prefix(text: &str, offset: usize) -> Option<(usize, &str)> {
     if offset > text.len() || !text.is_char_boundary(offset) {
         return None;

@@ -185,6 +185,20 @@ pub enum Declared {
     Untracked,
 }
 
+fn since(release: &'static str) -> Declared {
+    if release == OLDEST_RELEASE {
+        Declared::Always
+    } else {
+        Declared::Since(release)
+    }
+}
+
+/// Every target of the tracked packages some release declares: package, name, and which
+/// releases declare it (for completion).
+pub fn declared_targets() -> impl Iterator<Item = (&'static str, &'static str, Declared)> {
+    DECLARED.iter().map(|&(p, n, s)| (p, n, since(s)))
+}
+
 /// Which releases of `@platforms` declare `label` (a label of that repository).
 pub fn declared(label: &Label) -> Declared {
     let package = label.package.as_str();
@@ -194,13 +208,9 @@ pub fn declared(label: &Label) -> Declared {
         return Declared::Untracked;
     }
     let mut closest: Option<(usize, &'static str)> = None;
-    for &(_, n, since) in same_package {
+    for &(_, n, first) in same_package {
         if n == name {
-            return if since == OLDEST_RELEASE {
-                Declared::Always
-            } else {
-                Declared::Since(since)
-            };
+            return since(first);
         }
         // A suggestion for a long name would be no closer than a third of it anyway; the
         // bound keeps a pathological label (megabytes in one string) linear.
