@@ -80,7 +80,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             e.file,
             e.range,
             format!(
-                "`{}` reads toolchain type `{}`, which {whose} does not request (it requests: {listed}){}; Bazel fails the analysis here",
+                "`{}` reads toolchain type `{}`, which {whose} does not request (it requests: {listed}){}; Bazel fails the analysis whenever this line runs",
                 snippet(text, e.range),
                 info.ty,
                 Analysis::others_phrase(f.others),
