@@ -13,11 +13,9 @@ const MAX_CONFIG_SIZE: u64 = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    // Not `source`: the message already says it, and `{:#}` would print it twice.
+    #[error("cannot read {path}: {cause}")]
+    Read { path: String, cause: std::io::Error },
     #[error("invalid {path}: {message}")]
     Parse { path: String, message: String },
     #[error("{path}: unknown check '{check}' (see `toolcheck explain --list`)")]
@@ -39,6 +37,9 @@ pub struct ConfigFile {
     pub bazel_version: Option<String>,
     /// The host platform's label.
     pub host_platform: Option<String>,
+    /// What Bazel's autodetected host platform holds: `"detect"` (the machine toolcheck runs
+    /// on, the default), `"unknown"`, or a list of constraint value labels.
+    pub host_constraints: Option<HostConstraintsSetting>,
     /// Target platforms checks consider.
     #[serde(default)]
     pub target_platforms: Vec<String>,
@@ -47,6 +48,40 @@ pub struct ConfigFile {
     pub ignore_paths: Vec<String>,
     #[serde(default)]
     pub checks: ChecksSection,
+}
+
+/// `host_constraints` as written: a word or a list of labels.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum HostConstraintsSetting {
+    Word(String),
+    Labels(Vec<String>),
+}
+
+impl HostConstraintsSetting {
+    /// The setting, or why it is invalid.
+    pub fn value(&self) -> Result<toolcheck_ide::HostConstraints, String> {
+        use toolcheck_ide::HostConstraints;
+        match self {
+            HostConstraintsSetting::Word(w) if w == "detect" => Ok(HostConstraints::Detect),
+            HostConstraintsSetting::Word(w) if w == "unknown" => Ok(HostConstraints::Unknown),
+            HostConstraintsSetting::Word(w) => Err(format!(
+                "host_constraints = \"{w}\": expected \"detect\", \"unknown\" or a list of constraint value labels"
+            )),
+            HostConstraintsSetting::Labels(labels) => {
+                for l in labels {
+                    // Written in the main repository: only absolute labels make sense here.
+                    let absolute = (l.starts_with("//") || l.starts_with('@')) && l.contains("//");
+                    if !absolute {
+                        return Err(format!(
+                            "host_constraints: '{l}' is not an absolute label (e.g. \"@platforms//os:linux\")"
+                        ));
+                    }
+                }
+                Ok(HostConstraints::Labels(labels.clone()))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,9 +101,9 @@ pub struct ChecksSection {
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
         let display = path.display().to_string();
-        let read_error = |source| ConfigError::Read {
+        let read_error = |cause| ConfigError::Read {
             path: display.clone(),
-            source,
+            cause,
         };
         // A configuration file is small and regular: a FIFO or a device would block or never
         // end, so only regular files under a bound are read.
@@ -89,6 +124,12 @@ impl ConfigFile {
     }
 
     fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        if let Some(Err(message)) = self.host_constraints.as_ref().map(|h| h.value()) {
+            return Err(ConfigError::Parse {
+                path: path.to_string(),
+                message,
+            });
+        }
         let names = self
             .checks
             .select

@@ -285,6 +285,11 @@ pub(crate) fn load_inputs(
         command_line_flags: extra_flags,
         target_platforms: config.target_platforms.clone(),
         host_platform: host_platform.or_else(|| config.host_platform.clone()),
+        host_constraints: config
+            .host_constraints
+            .as_ref()
+            .and_then(|h| h.value().ok())
+            .unwrap_or_default(),
     };
     if let Some(v) = &settings.bazel_version {
         if toolcheck_ide::BazelVersion::parse(v).is_none() {

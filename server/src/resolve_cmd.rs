@@ -68,10 +68,19 @@ pub fn run(args: ResolveArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => {
             let resolutions: Vec<Value> = outcomes.iter().map(platform_json).collect();
-            serde_json::to_writer(&mut out, &json!({ "resolutions": resolutions }))?;
+            let host = analysis.host_note().map(|h| {
+                json!({"platform": h.platform, "source": h.source, "constraint_values": h.constraint_values})
+            });
+            serde_json::to_writer(
+                &mut out,
+                &json!({ "host": host, "resolutions": resolutions }),
+            )?;
             writeln!(out)?;
         }
         Format::Human => {
+            if let Some(h) = analysis.host_note() {
+                writeln!(out, "{}", h.sentence())?;
+            }
             for o in &outcomes {
                 writeln!(out, "Target platform {}:", o.target_platform)?;
                 for line in o.explanation.lines() {

@@ -189,7 +189,17 @@ fn errors_exit_2_with_a_one_line_reason() {
     let not_a_dir = ws.join("BUILD.bazel");
     let repo_not_a_dir = format!("foo={}", not_a_dir.display());
     let output_base_not_a_dir = not_a_dir.to_str().unwrap();
+    let bad_host_word = ws.join("bad-host-word.toml");
+    std::fs::write(&bad_host_word, "host_constraints = \"linux\"\n").unwrap();
+    let bad_host_label = ws.join("bad-host-label.toml");
+    std::fs::write(&bad_host_label, "host_constraints = [\"os:linux\"]\n").unwrap();
+    let (bad_host_word, bad_host_label) = (
+        bad_host_word.to_str().unwrap(),
+        bad_host_label.to_str().unwrap(),
+    );
     let cases: &[(&Path, &[&str])] = &[
+        (&ws, &["check", "--config", bad_host_word]),
+        (&ws, &["check", "--config", bad_host_label]),
         (&ws, &["check", "--select", "no-such-check"]),
         (
             &ws,
@@ -228,6 +238,9 @@ fn errors_exit_2_with_a_one_line_reason() {
             r.stderr
         );
     }
+    // The reason is said once (an error and its cause were both printed).
+    let r = run(&ws, &["check", "--config", missing]);
+    assert_eq!(r.stderr.matches("os error").count(), 1, "{}", r.stderr);
     // Command-line syntax errors (clap) also exit 2, with a usage hint.
     for args in [
         &["check", "--format", "xml"][..],

@@ -25,6 +25,9 @@ fn byte_offset(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
+/// The host constraints the fixtures are written for (README.md of `corpus/lints`).
+const HOST: &str = "host_constraints = [\"@platforms//cpu:x86_64\", \"@platforms//os:linux\"]\n";
+
 fn run_fixture(check: &str, path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let default_name = path
@@ -53,7 +56,21 @@ fn run_fixture(check: &str, path: &Path) -> Result<(), String> {
     if !has_root {
         files.push(("WORKSPACE", ""));
     }
-    let mut toml = String::from("[checks.severity]\n");
+    // A fixture's own toolcheck.toml comes first (top-level keys before the table below).
+    let own_toml = fixture
+        .files
+        .iter()
+        .find(|f| f.path == "toolcheck.toml")
+        .map(|f| f.text.as_str())
+        .unwrap_or_default();
+    files.retain(|(p, _)| *p != "toolcheck.toml");
+    let mut toml = own_toml.to_string();
+    // The host every fixture is judged on, whatever machine runs the tests: Bazel's
+    // autodetected host platform on 64-bit x86 Linux.
+    if !own_toml.contains("host_constraints") {
+        toml.push_str(HOST);
+    }
+    toml.push_str("\n[checks.severity]\n");
     for c in &fixture.config {
         let level = match c.level {
             ConfigLevel::Off => "off",

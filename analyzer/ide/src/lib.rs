@@ -23,10 +23,12 @@ use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_syntax::ParseLimits;
 
 pub use cancel::{Cancellable, Cancelled};
-pub use resolve::{GroupOutcome, PlatformOutcome, ResolveFailure, ResolveQuery, ToolchainChoice};
+pub use resolve::{
+    GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery, ToolchainChoice,
+};
 pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{
-    FileId, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
+    FileId, HostConstraints, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
 };
 pub use toolcheck_index::{bazelrc, body, build_reader, expr, facts, SmolStr};
 pub use toolcheck_lints::{

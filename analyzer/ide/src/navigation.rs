@@ -732,6 +732,9 @@ impl Analysis {
             }
         }
         let mut out = format!("# Toolchain resolution (Bazel {})\n", self.bazel_version());
+        if let Some(h) = self.host_note() {
+            out.push_str(&format!("\n{}\n", h.sentence()));
+        }
         for ty in &types {
             out.push_str(&format!("\n## `{ty}`\n\n"));
             match index.targets.get(ty) {

@@ -99,7 +99,57 @@ fn group_outcome(target_platform: &Label, res: &Resolution, i: usize) -> GroupOu
     }
 }
 
+/// The host platform and where its constraint values come from, when Bazel fills it from the
+/// machine it runs on (spec §2.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostNote {
+    pub platform: String,
+    /// `detected`, `configured` or `unknown`.
+    pub source: &'static str,
+    pub constraint_values: Vec<String>,
+}
+
+impl HostNote {
+    /// One sentence for people.
+    pub fn sentence(&self) -> String {
+        match self.source {
+            "detected" => format!(
+                "Host platform {}: {}, as Bazel detects this machine (set host_constraints in toolcheck.toml to describe another).",
+                self.platform,
+                self.constraint_values.join(", ")
+            ),
+            "configured" => format!(
+                "Host platform {}: {}, from host_constraints in toolcheck.toml.",
+                self.platform,
+                self.constraint_values.join(", ")
+            ),
+            _ => format!(
+                "Host platform {}: its constraint values are not known (Bazel detects them on the machine it runs on).",
+                self.platform
+            ),
+        }
+    }
+}
+
 impl Analysis {
+    /// Where the host platform's constraint values come from, when Bazel autodetects them;
+    /// `None` for a host platform the workspace declares.
+    pub fn host_note(&self) -> Option<HostNote> {
+        use toolcheck_lints::simulation::HostSource;
+        let sim = self.simulation();
+        let (source, values) = match &sim.host {
+            HostSource::Declared => return None,
+            HostSource::Detected(v) => ("detected", v.as_slice()),
+            HostSource::Configured(v) => ("configured", v.as_slice()),
+            HostSource::Unknown => ("unknown", &[][..]),
+        };
+        Some(HostNote {
+            platform: sim.config.host_platform.to_string(),
+            source,
+            constraint_values: values.iter().map(ToString::to_string).collect(),
+        })
+    }
+
     /// Resolves a query. Errors are usage errors (a label that does not parse, a target that
     /// does not exist or resolves nothing).
     pub fn resolve(&self, query: &ResolveQuery) -> Result<Vec<PlatformOutcome>, String> {

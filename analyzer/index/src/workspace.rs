@@ -83,6 +83,21 @@ pub struct Settings {
     pub target_platforms: Vec<String>,
     /// The host platform's label, overriding the rc files and autodetection.
     pub host_platform: Option<String>,
+    /// What Bazel's autodetected host platform holds (spec §2.6).
+    pub host_constraints: HostConstraints,
+}
+
+/// The constraint values of Bazel's autodetected host platform (`@platforms//host`,
+/// `@local_config_platform//:host`), which Bazel reads from the machine it runs on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum HostConstraints {
+    /// The machine toolcheck runs on, mapped as Bazel maps it.
+    #[default]
+    Detect,
+    /// Not known: what depends on the host is reported as undecided.
+    Unknown,
+    /// These constraint values (labels as the main repository writes them).
+    Labels(Vec<String>),
 }
 
 /// Everything the analysis reads.

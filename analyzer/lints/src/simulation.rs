@@ -31,6 +31,102 @@ pub struct Simulation {
     pub exec_platforms: Registered,
     /// Target platforms checks and hover consider (see [`target_platforms`]).
     pub target_platforms: Vec<Label>,
+    /// Where the host platform's constraint values come from.
+    pub host: HostSource,
+}
+
+/// Where the host platform's constraint values come from (spec §2.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostSource {
+    /// The platform the host label names in the workspace (or nothing toolcheck can model).
+    Declared,
+    /// Bazel's autodetected host platform, given the values Bazel would detect on the machine
+    /// toolcheck runs on.
+    Detected(Vec<Label>),
+    /// Bazel's autodetected host platform, given the values of `host_constraints` in
+    /// `toolcheck.toml`.
+    Configured(Vec<Label>),
+    /// Bazel's autodetected host platform, left unknown (`host_constraints = "unknown"`, or a
+    /// machine Bazel has no values for).
+    Unknown,
+}
+
+/// Whether `label` is one of the platforms Bazel fills from the machine it runs on:
+/// `@platforms//host` (7+; `@bazel_tools//tools:host_platform` is an alias of it) or
+/// `@local_config_platform//:host` (4 to 6).
+pub fn is_autodetected_host(ws: &Workspace, label: &Label) -> bool {
+    let repo = label.repo.as_str();
+    let is_platforms = repo == toolcheck_resolve::platforms_repo::PLATFORMS_REPO
+        || ws
+            .repo(&label.repo)
+            .is_some_and(|r| r.module_name.as_deref() == Some("platforms"));
+    (is_platforms && label.package == "host" && label.name == "host")
+        || (repo == "local_config_platform" && label.package.is_empty() && label.name == "host")
+        || (repo == "bazel_tools" && label.package == "tools" && label.name == "host_platform")
+}
+
+/// Gives Bazel's autodetected host platform its constraint values, unless the workspace
+/// already declares them (an output base holds the generated host repository).
+fn model_host(
+    ws: &Workspace,
+    main_ctx: &toolcheck_index::label::LabelContext<'_>,
+    version: BazelVersion,
+    host: &Label,
+    model: &mut Model,
+) -> HostSource {
+    use toolcheck_index::workspace::HostConstraints;
+    if !is_autodetected_host(ws, host) {
+        return HostSource::Declared;
+    }
+    if let Some(p) = model.platforms.get(host) {
+        if matches!(p.constraint_values, Known::Known(_)) {
+            return HostSource::Declared;
+        }
+    }
+    let (written, detected) = match &ws.settings.host_constraints {
+        HostConstraints::Unknown => return HostSource::Unknown,
+        HostConstraints::Detect => (
+            toolcheck_resolve::platforms_repo::detected_host(version.major),
+            true,
+        ),
+        HostConstraints::Labels(l) => (l.clone(), false),
+    };
+    // `@platforms` resolves through the main repository's mapping; a root module that does
+    // not depend on it still gets Bazel's (the host platform lives there).
+    let platforms_repo = ws
+        .repos
+        .iter()
+        .find(|r| r.module_name.as_deref() == Some("platforms"))
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| RepoName::new(toolcheck_resolve::platforms_repo::PLATFORMS_REPO));
+    let mut values = Vec::with_capacity(written.len());
+    for text in &written {
+        let platforms_label = || {
+            let (package, name) = text.strip_prefix("@platforms//")?.split_once(':')?;
+            Some(Label::new(platforms_repo.clone(), package, name))
+        };
+        match main_ctx.resolve(text).ok().or_else(platforms_label) {
+            Some(l) => values.push(l),
+            // A label that names nothing the main repository can see: the host is unknown.
+            None => return HostSource::Unknown,
+        }
+    }
+    if values.is_empty() {
+        return HostSource::Unknown;
+    }
+    model.platforms.insert(
+        host.clone(),
+        Platform {
+            constraint_values: Known::Known(values.clone()),
+            ..Platform::default()
+        },
+    );
+    model.targets.insert(host.clone(), TargetKind::Platform);
+    if detected {
+        HostSource::Detected(values)
+    } else {
+        HostSource::Configured(values)
+    }
 }
 
 fn list(l: &RefList, seen: &mut FxHashSet<RepoName>) -> Known<Vec<Label>> {
@@ -366,6 +462,7 @@ impl Simulation {
             .or(index.flags.host_platform.as_ref().map(|f| f.value.as_str()))
             .and_then(|t| main_ctx.resolve(t).ok())
             .unwrap_or_else(|| default_host_platform(version));
+        let host = model_host(ws, &main_ctx, version, &host_platform, &mut model);
         seen_repos.insert(host_platform.repo.clone());
         let config = Config {
             version,
@@ -440,6 +537,7 @@ impl Simulation {
             toolchains,
             exec_platforms,
             target_platforms: target_platforms(ws, index),
+            host,
         }
     }
 

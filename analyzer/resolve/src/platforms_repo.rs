@@ -246,6 +246,44 @@ pub fn certainly_declared(declared: &Declared, version: Option<&ModuleVersion>) 
     }
 }
 
+/// The `@platforms` constraint values Bazel gives its autodetected host platform on the
+/// machine toolcheck runs on: OS and CPU, each when Bazel knows it. Bazel 7+ names them in
+/// `@platforms//host` (the `host_platform` extension of `@platforms`), Bazel 4 to 6 in
+/// `@local_config_platform`; the two map the machine alike but for little-endian 64-bit
+/// PowerPC, which the older one calls `ppc`.
+pub fn detected_host(bazel_major: u32) -> Vec<String> {
+    host_values(std::env::consts::OS, std::env::consts::ARCH, bazel_major)
+}
+
+fn host_values(os: &str, arch: &str, bazel_major: u32) -> Vec<String> {
+    let cpu = match arch {
+        "x86" => Some("x86_32"),
+        "x86_64" => Some("x86_64"),
+        "arm" => Some("arm"),
+        "aarch64" => Some("aarch64"),
+        "powerpc" => Some("ppc"),
+        "powerpc64" if cfg!(target_endian = "little") && bazel_major >= 7 => Some("ppc64le"),
+        "powerpc64" => Some("ppc"),
+        "s390x" => Some("s390x"),
+        "mips64" => Some("mips64"),
+        "riscv64" => Some("riscv64"),
+        _ => None,
+    };
+    let os = match os {
+        "linux" => Some("linux"),
+        "macos" => Some("osx"),
+        "windows" => Some("windows"),
+        "freebsd" => Some("freebsd"),
+        "openbsd" => Some("openbsd"),
+        _ => None,
+    };
+    // Bazel lists the CPU first.
+    cpu.map(|c| format!("@{PLATFORMS_REPO}//cpu:{c}"))
+        .into_iter()
+        .chain(os.map(|o| format!("@{PLATFORMS_REPO}//os:{o}")))
+        .collect()
+}
+
 /// Levenshtein distance over characters; both strings are short target names.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -337,6 +375,27 @@ mod tests {
             assert!(platforms_layout(&label(p, n)).is_some());
             assert!(seen.contains(&(p, n)));
         }
+    }
+
+    #[test]
+    fn host_detection_maps_like_bazel() {
+        assert_eq!(
+            host_values("linux", "x86_64", 7),
+            ["@platforms//cpu:x86_64", "@platforms//os:linux"]
+        );
+        assert_eq!(
+            host_values("macos", "aarch64", 8),
+            ["@platforms//cpu:aarch64", "@platforms//os:osx"]
+        );
+        assert_eq!(
+            host_values("windows", "x86", 4),
+            ["@platforms//cpu:x86_32", "@platforms//os:windows"]
+        );
+        assert_eq!(host_values("haiku", "sparc64", 7), Vec::<String>::new());
+        assert!(
+            !detected_host(7).is_empty()
+                || cfg!(not(any(target_os = "linux", target_os = "macos")))
+        );
     }
 
     #[test]
