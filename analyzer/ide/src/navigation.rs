@@ -155,7 +155,8 @@ impl Analysis {
             return format!("`{label}`\n\nNo such target in the repositories toolcheck can read.");
         }
         use toolcheck_resolve::platforms_repo::{
-            declared, platforms_layout, Declared, WellKnown, NEWEST_RELEASE, PLATFORMS_REPO,
+            declared, platforms_layout, requested_release, Declared, WellKnown, NEWEST_RELEASE,
+            PLATFORMS_REPO,
         };
         let is_platforms = label.repo.as_str() == PLATFORMS_REPO;
         let releases = if is_platforms {
@@ -176,7 +177,7 @@ impl Analysis {
             String::new()
         };
         let layout = is_platforms
-            .then(|| platforms_layout(label))
+            .then(|| platforms_layout(label, requested_release(self.index())))
             .flatten()
             .map(|w| match w {
                 WellKnown::Setting => {
@@ -618,7 +619,8 @@ impl Analysis {
         items: &mut Vec<Completion>,
     ) {
         use toolcheck_resolve::platforms_repo::{
-            declared_targets, platforms_layout, Declared, WellKnown, PLATFORMS_REPO,
+            declared_targets, platforms_layout, requested_release, Declared, WellKnown,
+            PLATFORMS_REPO,
         };
         let platforms = toolcheck_index::label::RepoName::new(PLATFORMS_REPO);
         if self.workspace().repo(&platforms).is_some() {
@@ -630,7 +632,7 @@ impl Analysis {
         let first = items.len();
         for (package, name, declared) in declared_targets() {
             let label = Label::new(platforms.clone(), package, name);
-            let kind = match platforms_layout(&label) {
+            let kind = match platforms_layout(&label, requested_release(self.index())) {
                 Some(WellKnown::Setting) => "constraint_setting",
                 Some(WellKnown::Value { .. }) => "constraint_value",
                 Some(WellKnown::Alias(_)) => "alias",

@@ -525,6 +525,8 @@ impl Simulation {
         let platforms = RepoName::new(toolcheck_resolve::platforms_repo::PLATFORMS_REPO);
         if ws.repo(&platforms).is_none() {
             model.well_known_platforms = Some(platforms);
+            model.well_known_platforms_release =
+                toolcheck_resolve::platforms_repo::requested_release(index).cloned();
         }
         let toolchains = registered_toolchains(&model, &toolchain_registrations, &config);
         let exec_platforms =

@@ -252,6 +252,9 @@ pub struct Model {
     /// packages are modelled from the layout every release of it has
     /// ([`crate::platforms_repo::well_known`]).
     pub well_known_platforms: Option<toolcheck_index::label::RepoName>,
+    /// The lowest release of that repository the workspace selects, when known: it settles
+    /// the names whose identity changed between releases.
+    pub well_known_platforms_release: Option<toolcheck_index::module_version::ModuleVersion>,
 }
 
 impl Model {

@@ -576,7 +576,7 @@ impl Defaults {
             Some(DefaultValue::NoValue) => Lookup::NoValue,
             Some(DefaultValue::Unknown(c)) => Lookup::Unknown(Cow::Borrowed(c)),
             None if self.well_known.as_ref() == Some(&setting.repo)
-                && platforms_layout(setting) == Some(WellKnown::Setting) =>
+                && platforms_layout(setting, None) == Some(WellKnown::Setting) =>
             {
                 Lookup::NoValue
             }

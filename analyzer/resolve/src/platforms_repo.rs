@@ -20,6 +20,19 @@ use crate::model::Model;
 /// layout [`platforms_layout`] knows.
 pub const PLATFORMS_REPO: &str = "platforms";
 
+/// The module name of `@platforms` in the bzlmod graph (for its requested release).
+pub const PLATFORMS_MODULE: &str = "platforms";
+
+/// The lowest release of `@platforms` the workspace's MODULE.bazel files select, if known.
+pub fn requested_release(index: &toolcheck_index::index::WorkspaceIndex) -> Option<&ModuleVersion> {
+    index.module_versions.get(PLATFORMS_MODULE)
+}
+
+/// From this release on `cpu:aarch32` and `cpu:aarch64` are values and `cpu:arm` and
+/// `cpu:arm64` aliases of them; before, `arm` and `arm64` were the values (and `aarch64` an
+/// alias of `arm64` from 0.0.3). No later release changed them.
+const ARM_NAMES_SETTLED: &str = "0.0.7";
+
 /// The newest release [`declared`] knows.
 pub const NEWEST_RELEASE: &str = "1.1.0";
 
@@ -40,7 +53,7 @@ pub fn well_known(model: &Model, label: &Label) -> Option<WellKnown> {
     if model.well_known_platforms.as_ref() != Some(&label.repo) {
         return None;
     }
-    platforms_layout(label)
+    platforms_layout(label, model.well_known_platforms_release.as_ref())
 }
 
 /// The layout every release of `@platforms` shares, for a label of that repository: package
@@ -49,8 +62,9 @@ pub fn well_known(model: &Model, label: &Label) -> Option<WellKnown> {
 /// with its value `incompatible`. An `os` or `cpu` name no release declares is still taken for
 /// a value (whether it exists is [`declared`]'s question). Some identities changed:
 /// `cpu:arm` and `cpu:arm64` were values before they became aliases of `aarch32` and
-/// `aarch64`, so those four stay unknown, as does `srcs` (a filegroup).
-pub fn platforms_layout(label: &Label) -> Option<WellKnown> {
+/// `aarch64` in 0.0.7, so those four are known only when the workspace selects 0.0.7 or later
+/// (`at_least`, the lowest release it can get). `srcs` (a filegroup) stays unknown.
+pub fn platforms_layout(label: &Label, at_least: Option<&ModuleVersion>) -> Option<WellKnown> {
     let package = label.package.as_str();
     let name = label.name.as_str();
     if package.is_empty() {
@@ -77,10 +91,25 @@ pub fn platforms_layout(label: &Label) -> Option<WellKnown> {
             ..label.clone()
         }));
     }
-    if name == "srcs"
-        || (package == "cpu" && matches!(name, "arm" | "arm64" | "aarch32" | "aarch64"))
-    {
+    if name == "srcs" {
         return None;
+    }
+    if package == "cpu" && matches!(name, "arm" | "arm64" | "aarch32" | "aarch64") {
+        let settled = ModuleVersion::parse(ARM_NAMES_SETTLED);
+        if at_least.is_none_or(|v| Some(v) < settled.as_ref()) {
+            return None;
+        }
+        let value = |name: &str| Label {
+            name: name.into(),
+            ..label.clone()
+        };
+        return Some(match name {
+            "arm" => WellKnown::Alias(value("aarch32")),
+            "arm64" => WellKnown::Alias(value("aarch64")),
+            _ => WellKnown::Value {
+                setting: value("cpu"),
+            },
+        });
     }
     Some(WellKnown::Value {
         setting: Label {
@@ -372,7 +401,7 @@ mod tests {
             ("os", "macos"),
             ("", "incompatible"),
         ] {
-            assert!(platforms_layout(&label(p, n)).is_some());
+            assert!(platforms_layout(&label(p, n), None).is_some());
             assert!(seen.contains(&(p, n)));
         }
     }
@@ -395,6 +424,28 @@ mod tests {
         assert!(
             !detected_host(7).is_empty()
                 || cfg!(not(any(target_os = "linux", target_os = "macos")))
+        );
+    }
+
+    #[test]
+    fn arm_names_are_known_from_the_release_that_settled_them() {
+        let v = |s: &str| ModuleVersion::parse(s).unwrap();
+        let arm64 = label("cpu", "arm64");
+        assert_eq!(platforms_layout(&arm64, None), None);
+        assert_eq!(platforms_layout(&arm64, Some(&v("0.0.6"))), None);
+        assert_eq!(
+            platforms_layout(&arm64, Some(&v("0.0.7"))),
+            Some(WellKnown::Alias(label("cpu", "aarch64")))
+        );
+        assert_eq!(
+            platforms_layout(&label("cpu", "aarch64"), Some(&v("1.0.0"))),
+            Some(WellKnown::Value {
+                setting: label("cpu", "cpu")
+            })
+        );
+        assert_eq!(
+            platforms_layout(&label("cpu", "arm"), Some(&v("0.0.10"))),
+            Some(WellKnown::Alias(label("cpu", "aarch32")))
         );
     }
 

@@ -402,7 +402,8 @@ fn very_long_parent_chain() {
 }
 
 /// `@platforms` unreadable: unknown, unless its fixed layout is modelled (`os`/`cpu` settings
-/// without defaults, `os:macos` an alias of `os:osx`; the `arm` CPU names stay unknown).
+/// without defaults, `os:macos` an alias of `os:osx`; the `arm` CPU names stay unknown without
+/// a requested release).
 #[test]
 fn well_known_platforms_when_unreadable() {
     let world = |extra: &str, exec: &str| {

@@ -189,13 +189,13 @@ fn unread_platforms(
     role: &str,
 ) -> Option<Option<Diagnostic>> {
     use toolcheck_resolve::platforms_repo::{
-        certainly_declared, declared, Declared, NEWEST_RELEASE, PLATFORMS_REPO,
+        certainly_declared, declared, requested_release, Declared, NEWEST_RELEASE, PLATFORMS_REPO,
     };
     if label.repo.as_str() != PLATFORMS_REPO || ctx.ws.repo(&label.repo).is_some() {
         return None;
     }
     let found = declared(label);
-    if certainly_declared(&found, ctx.index.module_versions.get(PLATFORMS_REPO)) {
+    if certainly_declared(&found, requested_release(ctx.index)) {
         return Some(None);
     }
     let Declared::Never { closest } = found else {

@@ -113,11 +113,13 @@ fn platforms_layout_kind(
     role: &str,
     acc: &mut Vec<Diagnostic>,
 ) {
-    use toolcheck_resolve::platforms_repo::{platforms_layout, WellKnown, PLATFORMS_REPO};
+    use toolcheck_resolve::platforms_repo::{
+        platforms_layout, requested_release, WellKnown, PLATFORMS_REPO,
+    };
     if label.repo.as_str() != PLATFORMS_REPO || ctx.ws.repo(&label.repo).is_some() {
         return;
     }
-    let (kind, expected_kind) = match platforms_layout(label) {
+    let (kind, expected_kind) = match platforms_layout(label, requested_release(ctx.index)) {
         Some(WellKnown::Setting) => ("constraint_setting", Expected::ConstraintSetting),
         Some(WellKnown::Value { .. } | WellKnown::Alias(_)) => {
             ("constraint_value", Expected::ConstraintValue)
