@@ -155,6 +155,13 @@ struct RcLine {
     args: Vec<String>,
 }
 
+/// Bazel 4.2.3's autodetected host platform.
+const DEFAULT_HOST: &str = "@local_config_platform//:host";
+
+/// Whether this machine is one the cases' default host is modelled for (Bazel detects
+/// `@platforms//cpu:x86_64` and `@platforms//os:linux` on it).
+const HOST_IS_X86_64_LINUX: bool = cfg!(all(target_os = "linux", target_arch = "x86_64"));
+
 /// The name every case's WORKSPACE gives the main repository (`workspace(name = ...)`).
 const MAIN_NAME: &str = "oracle_main";
 
@@ -618,6 +625,34 @@ fn generate(seed: u64) -> World {
         }
     }
 
+    // In some cases the host platform is Bazel's own, detected on this machine (drawn last, so
+    // every other case of a seed is what it was before these cases existed). Bazel 4.2.3 gives
+    // `@local_config_platform//:host` this machine's `@platforms` CPU and OS; on 64-bit x86
+    // Linux, the first value of either `@platforms` setting a case may have.
+    let mut host = host;
+    let mut host_in_rc = host_in_rc;
+    let host_default = HOST_IS_X86_64_LINUX && rng.chance(0.25);
+    if host_default {
+        rc.retain(|l| !l.args.iter().any(|a| a.starts_with("--host_platform")));
+        host = DEFAULT_HOST.to_string();
+        host_in_rc = false;
+        let cons = settings
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| in_platforms_repo(&s.label))
+            .map(|(i, _)| (i, 0))
+            .collect();
+        platforms.push(Platform {
+            label: host.clone(),
+            alias: None,
+            cons,
+            parent: None,
+        });
+        if rng.chance(0.3) {
+            requested.push(host.clone());
+        }
+    }
+
     World {
         packages,
         settings,
@@ -779,6 +814,10 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
         b.add(rng, ap, text);
     }
     for p in &w.platforms {
+        if p.label == DEFAULT_HOST {
+            // Bazel's own: not in the workspace.
+            continue;
+        }
         let pkg = pkg_of(&p.label);
         let mut text = format!("platform(name = \"{}\"", name_of(&p.label));
         if !p.cons.is_empty() || rng.chance(0.3) {
@@ -1359,7 +1398,7 @@ impl Bazel {
         for line in &w.rc {
             args.extend(line.args.iter().cloned());
         }
-        if !w.host_in_rc {
+        if !w.host_in_rc && w.host != DEFAULT_HOST {
             args.push(format!("--host_platform={}", w.host));
         }
         args
@@ -1571,7 +1610,7 @@ impl Toolcheck {
             args.push("--target-platform".into());
             args.push(p.clone());
         }
-        if !w.host_in_rc {
+        if !w.host_in_rc && w.host != DEFAULT_HOST {
             args.push("--host-platform".into());
             args.push(w.host.clone());
         }
@@ -1788,10 +1827,12 @@ fn main() -> ExitCode {
     let (mut agree, mut disagree, mut errors, mut reports) = (0usize, 0usize, 0usize, 0usize);
     let (mut t_bazel, mut t_tool) = (Duration::ZERO, Duration::ZERO);
     let mut kinds = [0usize; 3];
+    let mut default_host = 0usize;
     let start = Instant::now();
     for &i in &indices {
         let seed = case_seed(opts.seed, i);
         let w = generate(seed);
+        default_host += usize::from(w.host == DEFAULT_HOST);
         let files = render(&w, seed);
         if opts.print_case {
             println!(
@@ -1911,7 +1952,7 @@ fn main() -> ExitCode {
         t_tool.as_secs_f64()
     );
     println!(
-        "oracle: Bazel's answers: {} resolved, {} no matching toolchains, {} no matching execution platform",
+        "oracle: Bazel's answers: {} resolved, {} no matching toolchains, {} no matching execution platform; {default_host} cases with Bazel's own host platform",
         kinds[0], kinds[1], kinds[2]
     );
     if disagree + errors > 0 {
