@@ -1,4 +1,4 @@
-//! End-to-end tests of `toolcheck check` and `toolcheck explain`: the real binary on small
+//! End-to-end tests of `toolcheck check`, `toolcheck explain` and `toolcheck resolve`: the real binary on small
 //! workspaces written to disk. Covers exit codes (`--fail-on`, usage and I/O errors), every
 //! output format, JSON positions (1-based, Unicode scalar value columns), and SARIF output
 //! validated by the real SARIF Multitool (installed with npm into `target/tools` on first use).
@@ -869,4 +869,52 @@ fn a_warm_run_reuses_the_stored_result_and_any_change_invalidates_it() {
     assert_eq!(after_damage.stdout, fresh(&dir, &[]).stdout);
     std::fs::write(&path, b"short").unwrap();
     assert_eq!(cached(&dir, &[]).stdout, fresh(&dir, &[]).stdout);
+}
+
+/// `toolcheck resolve` says which constraint values it gave Bazel's autodetected host, in both
+/// formats, and a configured host decides the resolution.
+#[test]
+fn resolve_reports_the_host_it_assumed() {
+    let dir = clean_workspace("resolve-host");
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nregister_toolchains(\"//:tc\")\n",
+            ),
+            (
+                "toolcheck.toml",
+                "bazel_version = \"7.4.1\"\nhost_constraints = [\"@platforms//os:windows\"]\n",
+            ),
+        ],
+    );
+    let r = run(&dir, &["resolve", "--type", "//:tt", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(
+        v["host"],
+        serde_json::json!({
+            "platform": "@platforms//host:host",
+            "source": "configured",
+            "constraint_values": ["@platforms//os:windows"],
+        })
+    );
+    assert_eq!(
+        v["resolutions"][0]["target_platform"],
+        "@platforms//host:host"
+    );
+    assert_eq!(
+        v["resolutions"][0]["exec_platform"],
+        "@platforms//host:host"
+    );
+    assert_eq!(v["resolutions"][0]["toolchains"][0]["toolchain"], "//:tc");
+    let r = run(&dir, &["resolve", "--type", "//:tt"]);
+    assert!(
+        r.stdout.starts_with(
+            "Host platform @platforms//host:host: @platforms//os:windows, from host_constraints in toolcheck.toml.\n"
+        ),
+        "{}",
+        r.stdout
+    );
 }
