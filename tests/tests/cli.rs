@@ -1,4 +1,4 @@
-//! End-to-end tests of `toolcheck check`, `toolcheck explain` and `toolcheck resolve`: the real binary on small
+//! End-to-end tests of `toolcheck check`, `explain` and `resolve`: the real binary on small
 //! workspaces written to disk. Covers exit codes (`--fail-on`, usage and I/O errors), every
 //! output format, JSON positions (1-based, Unicode scalar value columns), and SARIF output
 //! validated by the real SARIF Multitool (installed with npm into `target/tools` on first use).
