@@ -125,3 +125,16 @@ fn a_declared_host_platform_is_used_as_written() {
         "the declared host is Windows: {text}"
     );
 }
+
+#[test]
+fn bazel_tools_host_platform_is_the_default_host() {
+    let linux = HostConstraints::Labels(vec!["@platforms//os:linux".into()]);
+    let mut host = analysis_with(linux, Some("@bazel_tools//tools:host_platform"));
+    let note = host.analysis().host_note().expect("an autodetected host");
+    assert_eq!(note.platform, "@platforms//host:host");
+    let text = explain(&mut host);
+    assert!(
+        text.contains("Selected //tc:impl to run on execution platform @platforms//host:host"),
+        "{text}"
+    );
+}

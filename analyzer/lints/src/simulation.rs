@@ -52,8 +52,8 @@ pub enum HostSource {
 }
 
 /// Whether `label` is one of the platforms Bazel fills from the machine it runs on:
-/// `@platforms//host` (7+; `@bazel_tools//tools:host_platform` is an alias of it) or
-/// `@local_config_platform//:host` (4 to 6).
+/// `@platforms//host` (7+) or `@local_config_platform//:host` (4 to 6), or
+/// `@bazel_tools//tools:host_platform`, an alias of the version's one.
 pub fn is_autodetected_host(ws: &Workspace, label: &Label) -> bool {
     let repo = label.repo.as_str();
     let is_platforms = repo == toolcheck_resolve::platforms_repo::PLATFORMS_REPO
@@ -462,6 +462,16 @@ impl Simulation {
             .or(index.flags.host_platform.as_ref().map(|f| f.value.as_str()))
             .and_then(|t| main_ctx.resolve(t).ok())
             .unwrap_or_else(|| default_host_platform(version));
+        // `@bazel_tools//tools:host_platform` is an alias of the version's default host, and
+        // Bazel lists execution platforms by what aliases end at.
+        let host_platform = if host_platform.repo.as_str() == "bazel_tools"
+            && host_platform.package == "tools"
+            && host_platform.name == "host_platform"
+        {
+            default_host_platform(version)
+        } else {
+            host_platform
+        };
         let host = model_host(ws, &main_ctx, version, &host_platform, &mut model);
         seen_repos.insert(host_platform.repo.clone());
         let config = Config {
