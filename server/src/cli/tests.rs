@@ -103,19 +103,28 @@ fn problems() -> Vec<PathProblem> {
     }]
 }
 
+/// What `render` writes, as text.
+fn rendered(
+    format: Format,
+    ws: &Workspace,
+    diagnostics: &[Diagnostic],
+    problems: &[PathProblem],
+    color: bool,
+) -> String {
+    let mut out = Vec::new();
+    render(format, ws, diagnostics, problems, &mut out, color).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
 fn output(format: Format, color: bool) -> String {
     let (analysis, a, z) = analysis();
-    let mut out = Vec::new();
-    render(
+    rendered(
         format,
         analysis.workspace(),
         &diagnostics(a, z),
         &problems(),
-        &mut out,
         color,
     )
-    .unwrap();
-    String::from_utf8(out).unwrap()
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -149,17 +158,8 @@ fn json_columns_count_unicode_scalar_values() {
         range_of(text, "\"//:bad\""),
         "m",
     );
-    let mut out = Vec::new();
-    render(
-        Format::Json,
-        analysis.workspace(),
-        &[d],
-        &[],
-        &mut out,
-        false,
-    )
-    .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let out = rendered(Format::Json, analysis.workspace(), &[d], &[], false);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let d = &v["diagnostics"][0];
     assert_eq!(
         (d["line"].as_u64(), d["column"].as_u64()),
@@ -174,18 +174,9 @@ fn json_columns_count_unicode_scalar_values() {
 #[test]
 fn json_without_problems() {
     let (analysis, ..) = analysis();
-    let mut out = Vec::new();
-    render(
-        Format::Json,
-        analysis.workspace(),
-        &[],
-        &[],
-        &mut out,
-        false,
-    )
-    .unwrap();
+    let out = rendered(Format::Json, analysis.workspace(), &[], &[], false);
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        out,
         format!("{{\"tool\":\"toolcheck\",\"version\":\"{VERSION}\",\"diagnostics\":[]}}\n")
     );
 }
@@ -217,20 +208,10 @@ fn ranges_out_of_bounds_or_inside_a_character_are_clamped() {
         ),
     ];
     for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
-        let mut out = Vec::new();
-        render(format, analysis.workspace(), &diags, &[], &mut out, false).unwrap();
+        rendered(format, analysis.workspace(), &diags, &[], false);
     }
-    let mut out = Vec::new();
-    render(
-        Format::Json,
-        analysis.workspace(),
-        &diags,
-        &[],
-        &mut out,
-        false,
-    )
-    .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let out = rendered(Format::Json, analysis.workspace(), &diags, &[], false);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let pos = |i: usize| {
         let d = &v["diagnostics"][i];
         [&d["line"], &d["column"], &d["end_line"], &d["end_column"]].map(|x| x.as_u64().unwrap())
@@ -266,18 +247,9 @@ fn github_escaping() {
         check: "unreadable-file",
     };
     let (analysis, ..) = analysis();
-    let mut out = Vec::new();
-    render(
-        Format::Github,
-        analysis.workspace(),
-        &[],
-        &[problem],
-        &mut out,
-        false,
-    )
-    .unwrap();
+    let out = rendered(Format::Github, analysis.workspace(), &[], &[problem], false);
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        out,
         "::error file=dir%3Awith%2Codd%25chars,line=1,col=1,title=unreadable-file::line one%0Aline two\n"
     );
 }
@@ -353,16 +325,7 @@ fn human_same_file_related_and_tabs() {
         "'//:p' is its own parent",
     )
     .with_related(f, range_of(text, "\"p\""), "declared here");
-    let mut out = Vec::new();
-    render(
-        Format::Human,
-        analysis.workspace(),
-        &[d],
-        &[],
-        &mut out,
-        false,
-    )
-    .unwrap();
+    let out = rendered(Format::Human, analysis.workspace(), &[d], &[], false);
     let expected = r#"error[platform-parent-cycle]: '//:p' is its own parent
  --> BUILD:3:13
   |
@@ -374,26 +337,14 @@ fn human_same_file_related_and_tabs() {
 
 1 error, 0 warnings, 0 infos
 "#;
-    assert_eq!(String::from_utf8(out).unwrap(), expected);
+    assert_eq!(out, expected);
 }
 
 #[test]
 fn human_without_problems() {
     let (analysis, ..) = analysis();
-    let mut out = Vec::new();
-    render(
-        Format::Human,
-        analysis.workspace(),
-        &[],
-        &[],
-        &mut out,
-        false,
-    )
-    .unwrap();
-    assert_eq!(
-        String::from_utf8(out).unwrap(),
-        "0 errors, 0 warnings, 0 infos\n"
-    );
+    let out = rendered(Format::Human, analysis.workspace(), &[], &[], false);
+    assert_eq!(out, "0 errors, 0 warnings, 0 infos\n");
 }
 
 #[test]
@@ -499,17 +450,8 @@ fn sarif_structure() {
 #[test]
 fn sarif_without_problems_has_an_empty_results_array() {
     let (analysis, ..) = analysis();
-    let mut out = Vec::new();
-    render(
-        Format::Sarif,
-        analysis.workspace(),
-        &[],
-        &[],
-        &mut out,
-        false,
-    )
-    .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let out = rendered(Format::Sarif, analysis.workspace(), &[], &[], false);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["runs"][0]["results"], serde_json::json!([]));
 }
 
@@ -575,17 +517,8 @@ fn human_folds_infos_that_say_the_same_thing() {
             },
         ));
     }
-    let mut out = Vec::new();
-    render(
-        Format::Human,
-        analysis.workspace(),
-        &diags,
-        &[],
-        &mut out,
-        false,
-    )
-    .unwrap();
-    let out = String::from_utf8(out).unwrap();
+    let out = rendered(Format::Human, analysis.workspace(), &diags, &[], false);
+    let out = out;
     assert_eq!(out.matches(note).count(), 2, "{out}");
     assert!(
         out.contains(
