@@ -518,7 +518,6 @@ fn human_folds_infos_that_say_the_same_thing() {
         ));
     }
     let out = rendered(Format::Human, analysis.workspace(), &diags, &[], false);
-    let out = out;
     assert_eq!(out.matches(note).count(), 2, "{out}");
     assert!(
         out.contains(
