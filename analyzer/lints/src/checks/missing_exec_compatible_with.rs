@@ -18,7 +18,8 @@ pub(crate) static CHECK: CheckMeta = CheckMeta {
 Reports a registered toolchain (from the main repository or any module or repository it uses)
 that has no `exec_compatible_with` and does not set `use_target_platform_constraints = True`, when
 the workspace has at least two execution platforms with different constraints (the registered
-ones and the host platform, when its constraints are known). Toolchains of types whose name says
+ones and the host platform: Bazel's autodetected host counts with the CPU and OS of the machine
+toolcheck runs on, or `host_constraints` in `toolcheck.toml`). Toolchains of types whose name says
 they are runtimes (consumed on the target side) are reported as `info`.
 
 ## Why it matters
