@@ -52,9 +52,10 @@ pub enum HostSource {
 }
 
 /// Whether `label` is one of the platforms Bazel fills from the machine it runs on:
-/// `@platforms//host` (7+) or `@local_config_platform//:host` (4 to 6), or
-/// `@bazel_tools//tools:host_platform`, an alias of the version's one.
-pub fn is_autodetected_host(ws: &Workspace, label: &Label) -> bool {
+/// `@platforms//host` (7+) or `@local_config_platform//:host` (4 to 6).
+/// (`@bazel_tools//tools:host_platform`, an alias of the version's one, is replaced by it
+/// before this is asked.)
+fn is_autodetected_host(ws: &Workspace, label: &Label) -> bool {
     let repo = label.repo.as_str();
     let is_platforms = repo == toolcheck_resolve::platforms_repo::PLATFORMS_REPO
         || ws
@@ -62,7 +63,6 @@ pub fn is_autodetected_host(ws: &Workspace, label: &Label) -> bool {
             .is_some_and(|r| r.module_name.as_deref() == Some("platforms"));
     (is_platforms && label.package == "host" && label.name == "host")
         || (repo == "local_config_platform" && label.package.is_empty() && label.name == "host")
-        || (repo == "bazel_tools" && label.package == "tools" && label.name == "host_platform")
 }
 
 /// Gives Bazel's autodetected host platform its constraint values, unless the workspace
