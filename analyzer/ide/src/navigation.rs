@@ -620,19 +620,26 @@ impl Analysis {
     ) {
         use toolcheck_resolve::platforms_repo::{
             declared_targets, platforms_layout, requested_release, Declared, WellKnown,
-            PLATFORMS_REPO,
+            PLATFORMS_MODULE, PLATFORMS_REPO,
         };
         let platforms = toolcheck_index::label::RepoName::new(PLATFORMS_REPO);
-        if self.workspace().repo(&platforms).is_some() {
+        // Readable (under any canonical name): its targets are in the index.
+        let readable = self
+            .workspace()
+            .repos
+            .iter()
+            .any(|r| r.name == platforms || r.module_name.as_deref() == Some(PLATFORMS_REPO));
+        if readable {
             return;
         }
         let Some(repo) = spell.of(&platforms) else {
             return;
         };
+        let release = requested_release(self.index());
         let first = items.len();
         for (package, name, declared) in declared_targets() {
             let label = Label::new(platforms.clone(), package, name);
-            let kind = match platforms_layout(&label, requested_release(self.index())) {
+            let kind = match platforms_layout(&label, release) {
                 Some(WellKnown::Setting) => "constraint_setting",
                 Some(WellKnown::Value { .. }) => "constraint_value",
                 Some(WellKnown::Alias(_)) => "alias",

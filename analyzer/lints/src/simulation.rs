@@ -17,6 +17,7 @@ use toolcheck_resolve::model::{
     External, Known, Model, Origin, Platform, Registration, TargetKind, TargetSource, Toolchain,
     TypeRequest,
 };
+use toolcheck_resolve::platforms_repo::PLATFORMS_MODULE;
 use toolcheck_resolve::{registered_exec_platforms, registered_toolchains, Registered, Resolver};
 
 /// Everything the simulator needs, built once per analysis.
@@ -60,7 +61,7 @@ fn is_autodetected_host(ws: &Workspace, label: &Label) -> bool {
     let is_platforms = repo == toolcheck_resolve::platforms_repo::PLATFORMS_REPO
         || ws
             .repo(&label.repo)
-            .is_some_and(|r| r.module_name.as_deref() == Some("platforms"));
+            .is_some_and(|r| r.module_name.as_deref() == Some(PLATFORMS_MODULE));
     (is_platforms && label.package == "host" && label.name == "host")
         || (repo == "local_config_platform" && label.package.is_empty() && label.name == "host")
 }
@@ -96,7 +97,7 @@ fn model_host(
     let platforms_repo = ws
         .repos
         .iter()
-        .find(|r| r.module_name.as_deref() == Some("platforms"))
+        .find(|r| r.module_name.as_deref() == Some(PLATFORMS_MODULE))
         .map(|r| r.name.clone())
         .unwrap_or_else(|| RepoName::new(toolcheck_resolve::platforms_repo::PLATFORMS_REPO));
     let mut values = Vec::with_capacity(written.len());
