@@ -628,7 +628,7 @@ impl Analysis {
             .workspace()
             .repos
             .iter()
-            .any(|r| r.name == platforms || r.module_name.as_deref() == Some(PLATFORMS_REPO));
+            .any(|r| r.name == platforms || r.module_name.as_deref() == Some(PLATFORMS_MODULE));
         if readable {
             return;
         }
