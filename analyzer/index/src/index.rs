@@ -725,8 +725,8 @@ impl WorkspaceIndex {
                 .map(|r| r.name.clone())
                 .unwrap_or_else(|| RepoName::new(name))
         };
-        // Overrides are written after the `bazel_dep`s they affect, and are the root's: what
-        // one sets is final for the rest of the walk.
+        // An override (only the root's count) is final wherever it is written: requests met
+        // after it are ignored, and it replaces what requests before it raised.
         let mut requested: FxHashMap<String, ModuleVersion> = FxHashMap::default();
         let mut overridden: FxHashSet<String> = FxHashSet::default();
         let mut queue: VecDeque<(String, RepoName, Option<FileId>, bool)> = VecDeque::new();
