@@ -155,10 +155,10 @@ impl Analysis {
             return format!("`{label}`\n\nNo such target in the repositories toolcheck can read.");
         }
         use toolcheck_resolve::platforms_repo::{
-            declared, platforms_layout, requested_release, Declared, WellKnown, NEWEST_RELEASE,
-            PLATFORMS_REPO,
+            declared, is_unread_platforms, platforms_layout, requested_release, Declared,
+            WellKnown, NEWEST_RELEASE,
         };
-        let is_platforms = label.repo.as_str() == PLATFORMS_REPO;
+        let is_platforms = is_unread_platforms(self.workspace(), &label.repo);
         let releases = if is_platforms {
             match declared(label) {
                 Declared::Always => "Declared by every release of `@platforms`.\n\n".to_string(),

@@ -534,7 +534,7 @@ impl Simulation {
         // The `platforms` module (or WORKSPACE repository), when unreadable: nearly every
         // workspace's platforms and toolchains are written with its `os` and `cpu` values.
         let platforms = RepoName::new(toolcheck_resolve::platforms_repo::PLATFORMS_REPO);
-        if ws.repo(&platforms).is_none() {
+        if toolcheck_resolve::platforms_repo::is_unread_platforms(ws, &platforms) {
             model.well_known_platforms = Some(platforms);
             model.well_known_platforms_release =
                 toolcheck_resolve::platforms_repo::requested_release(index).cloned();

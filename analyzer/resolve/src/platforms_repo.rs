@@ -20,6 +20,15 @@ use crate::model::Model;
 /// layout [`platforms_layout`] knows.
 pub const PLATFORMS_REPO: &str = "platforms";
 
+/// Whether `repo` is the `@platforms` repository and toolcheck cannot read it: then what this
+/// module knows stands in for its files.
+pub fn is_unread_platforms(
+    ws: &toolcheck_index::workspace::Workspace,
+    repo: &toolcheck_index::label::RepoName,
+) -> bool {
+    repo.as_str() == PLATFORMS_REPO && ws.repo(repo).is_none()
+}
+
 /// The module name of `@platforms` in the bzlmod graph (for its requested release).
 pub const PLATFORMS_MODULE: &str = "platforms";
 

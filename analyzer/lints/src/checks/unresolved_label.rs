@@ -189,9 +189,10 @@ fn unread_platforms(
     role: &str,
 ) -> Option<Option<Diagnostic>> {
     use toolcheck_resolve::platforms_repo::{
-        certainly_declared, declared, requested_release, Declared, NEWEST_RELEASE, PLATFORMS_REPO,
+        certainly_declared, declared, is_unread_platforms, requested_release, Declared,
+        NEWEST_RELEASE,
     };
-    if label.repo.as_str() != PLATFORMS_REPO || ctx.ws.repo(&label.repo).is_some() {
+    if !is_unread_platforms(ctx.ws, &label.repo) {
         return None;
     }
     let found = declared(label);

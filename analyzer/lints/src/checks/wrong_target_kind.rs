@@ -114,9 +114,9 @@ fn platforms_layout_kind(
     acc: &mut Vec<Diagnostic>,
 ) {
     use toolcheck_resolve::platforms_repo::{
-        platforms_layout, requested_release, WellKnown, PLATFORMS_REPO,
+        is_unread_platforms, platforms_layout, requested_release, WellKnown,
     };
-    if label.repo.as_str() != PLATFORMS_REPO || ctx.ws.repo(&label.repo).is_some() {
+    if !is_unread_platforms(ctx.ws, &label.repo) {
         return;
     }
     let (kind, expected_kind) = match platforms_layout(label, requested_release(ctx.index)) {
