@@ -36,7 +36,7 @@ use toolcheck_ide::{AnalysisHost, FileKind, SyntaxError, TextRange, Workspace};
 
 const MAGIC: &[u8; 8] = b"TCFACTS\x01";
 /// Bump when the encoding changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 /// Decoding gives up below this nesting (lowering itself stops at 48).
 const MAX_DEPTH: u32 = 256;
 
@@ -500,9 +500,6 @@ fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
             params,
             star_params,
             positional_params,
-            returns,
-            locals,
-            complex,
             body,
             range,
         } = fd;
@@ -522,15 +519,17 @@ fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
             }
         }
         w.u64(*positional_params as u64);
-        w.seq(returns, enc_expr)?;
-        w.seq(locals, enc_binding)?;
-        w.bool(*complex);
         let Body {
             stmts,
             has_varargs,
             truncated,
             aug_ops,
+            reassigned,
         } = body;
+        w.seq(reassigned, |w, n| {
+            w.str(n);
+            Ok(())
+        })?;
         w.seq(stmts, enc_stmt)?;
         w.bool(*has_varargs);
         w.bool(*truncated);
@@ -576,7 +575,12 @@ fn enc_facts(w: &mut Writer, f: &FileFacts) -> Enc {
             has_varargs,
             truncated,
             aug_ops,
+            reassigned,
         } = top_level;
+        w.seq(reassigned, |w, n| {
+            w.str(n);
+            Ok(())
+        })?;
         w.seq(stmts, enc_stmt)?;
         w.bool(*has_varargs);
         w.bool(*truncated);
@@ -792,10 +796,8 @@ fn enc_stmt(w: &mut Writer, s: &Stmt) -> Enc {
         }
         StmtKind::Break => w.u8(7),
         StmtKind::Continue => w.u8(8),
-        StmtKind::Def(n) => {
-            w.u8(9);
-            w.str(n);
-        }
+        // Nested functions are not encoded: such a file is lowered again on every run.
+        StmtKind::Def(_) => return Err(Uncacheable),
         StmtKind::Opaque => w.u8(10),
         _ => return Err(Uncacheable),
     }
@@ -922,10 +924,8 @@ fn dec_facts(r: &mut Reader<'_>) -> Option<FileFacts> {
                 params: r.seq(|r| Some((r.str()?, dec_opt_expr(r)?)))?,
                 star_params: (dec_opt_str(r)?, dec_opt_str(r)?),
                 positional_params: r.u64()? as usize,
-                returns: r.seq(dec_expr)?,
-                locals: r.seq(dec_binding)?,
-                complex: r.bool()?,
                 body: Body {
+                    reassigned: r.seq(Reader::str)?,
                     stmts: r.seq(dec_stmt)?,
                     has_varargs: r.bool()?,
                     truncated: r.bool()?,
@@ -951,6 +951,7 @@ fn dec_facts(r: &mut Reader<'_>) -> Option<FileFacts> {
         })?,
         has_dynamic_statements: r.bool()?,
         top_level: Body {
+            reassigned: r.seq(Reader::str)?,
             stmts: r.seq(dec_stmt)?,
             has_varargs: r.bool()?,
             truncated: r.bool()?,
@@ -1083,7 +1084,6 @@ fn dec_stmt(r: &mut Reader<'_>) -> Option<Stmt> {
             },
             7 => StmtKind::Break,
             8 => StmtKind::Continue,
-            9 => StmtKind::Def(r.str()?),
             10 => StmtKind::Opaque,
             _ => return None,
         };

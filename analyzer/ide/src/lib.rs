@@ -16,6 +16,7 @@ mod resolve;
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use toolcheck_semantics::SemanticCache;
 
 use rayon::prelude::*;
 use toolcheck_index::facts::{lower_file, FileFacts};
@@ -308,7 +309,7 @@ impl AnalysisHost {
             return s.clone();
         }
         let version = bazel_version(&self.ws);
-        let simulation = std::sync::OnceLock::new();
+        let mut semantics = SemanticCache::default();
         let update = match &self.base {
             Some(base) if !self.structural && base.version == version => base
                 .index
@@ -323,12 +324,12 @@ impl AnalysisHost {
                 let same = !update.globals_changed
                     && update.replaced.iter().all(|(file, old)| {
                         update.index.targets.unit(*file).is_some_and(|new| {
-                            toolcheck_lints::simulation::same_for_resolution(old, new)
+                            toolcheck_semantics::simulation::same_for_resolution(old, new)
                         })
                     });
                 if same {
-                    if let Some(sim) = base.simulation.get() {
-                        let _ = simulation.set(sim.clone());
+                    if let Some(sim) = base.semantics.built_simulation() {
+                        semantics = SemanticCache::with_simulation(sim.clone());
                     }
                 }
                 update.index
@@ -340,7 +341,7 @@ impl AnalysisHost {
             facts: self.facts.clone(),
             index,
             version,
-            simulation,
+            semantics,
         });
         if let Some(old) = self.base.replace(inner.clone()) {
             // Freeing a whole workspace's index and simulation takes tens of milliseconds on
@@ -375,9 +376,9 @@ struct Snapshot {
     facts: Vec<Arc<FileFacts>>,
     index: WorkspaceIndex,
     version: BazelVersion,
-    /// The resolution simulator's view, built on first use (or carried over from the
-    /// previous state).
-    simulation: std::sync::OnceLock<Arc<toolcheck_lints::simulation::Simulation>>,
+    /// The semantic layer's results (the resolution simulation, built on first use or
+    /// carried over from the previous state; the flow analysis).
+    semantics: SemanticCache,
 }
 
 /// An immutable view of the workspace; cheap to clone and `Send + Sync`.
@@ -411,14 +412,15 @@ impl Analysis {
     }
 
     /// The resolution simulator's view of this snapshot (built once).
-    pub(crate) fn simulation(&self) -> &toolcheck_lints::simulation::Simulation {
-        self.inner.simulation.get_or_init(|| {
-            Arc::new(toolcheck_lints::simulation::Simulation::build(
-                &self.inner.ws,
-                &self.inner.index,
-                self.inner.version,
-            ))
-        })
+    pub(crate) fn simulation(&self) -> &toolcheck_semantics::Simulation {
+        self.inner
+            .semantics
+            .simulation(toolcheck_semantics::Inputs {
+                ws: &self.inner.ws,
+                facts: &self.inner.facts,
+                index: &self.inner.index,
+                version: self.inner.version,
+            })
     }
 
     /// A lint context over this snapshot (for queries that share the checks' view).
@@ -429,7 +431,7 @@ impl Analysis {
             &self.inner.index,
             self.inner.version,
         )
-        .with_shared_simulation(&self.inner.simulation)
+        .with_shared_semantics(&self.inner.semantics)
     }
 
     /// Every diagnostic in the workspace, ordered by file and position.

@@ -3,9 +3,9 @@
 //! and the language server's `toolcheck/resolve` request.
 
 use toolcheck_index::label::Label;
-use toolcheck_lints::simulation::target_exec_groups;
 use toolcheck_resolve::model::{ExecGroupRequest, Known, TypeRequest};
 use toolcheck_resolve::{explain, GroupName, Request, Resolution};
+use toolcheck_semantics::simulation::target_exec_groups;
 
 use crate::Analysis;
 
@@ -135,7 +135,7 @@ impl Analysis {
     /// Where the host platform's constraint values come from, when Bazel autodetects them;
     /// `None` for a host platform the workspace declares.
     pub fn host_note(&self) -> Option<HostNote> {
-        use toolcheck_lints::simulation::HostSource;
+        use toolcheck_semantics::simulation::HostSource;
         let sim = self.simulation();
         let (source, values) = match &sim.host {
             HostSource::Declared => return None,

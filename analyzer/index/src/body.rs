@@ -28,6 +28,10 @@ pub struct Body {
     /// The operators of augmented assignments other than `+=`, by statement range
     /// (`AugAssign` does not carry its operator).
     pub aug_ops: Vec<(TextRange, String)>,
+    /// Names this body assigns more than once (loops and augmented assignments count as
+    /// more): a closure made in it must not take their current value for their value when
+    /// it runs. Only computed for bodies that make closures; usually empty.
+    pub reassigned: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -71,8 +75,8 @@ pub enum StmtKind {
     },
     Break,
     Continue,
-    /// A nested `def` binding this name (its body is not followed).
-    Def(String),
+    /// A nested `def` (a closure over the enclosing function's names when it runs).
+    Def(std::sync::Arc<crate::facts::FuncDef>),
     /// Anything else (`pass` included).
     Opaque,
 }
@@ -111,6 +115,7 @@ pub fn lower_top_level(stmts: &[Node<'_>], text: &str) -> Body {
         l.statement(s, 0, &mut out);
     }
     Body {
+        reassigned: reassigned_if_closures(&out),
         stmts: out,
         has_varargs: false,
         truncated: l.truncated,
@@ -141,10 +146,100 @@ pub fn lower_body(function: Node<'_>, text: &str) -> Body {
     body.stmts = l.block(block, 0);
     body.truncated = l.truncated;
     body.aug_ops = l.aug_ops;
+    body.reassigned = reassigned_if_closures(&body.stmts);
     body
 }
 
+/// [`Body::reassigned`] of a body that makes closures (empty otherwise: nothing reads it).
+fn reassigned_if_closures(stmts: &[Stmt]) -> Vec<String> {
+    fn makes_closures(stmts: &[Stmt]) -> bool {
+        stmts.iter().any(|s| match &s.kind {
+            StmtKind::Def(_) => true,
+            StmtKind::If { then, orelse, .. } => makes_closures(then) || makes_closures(orelse),
+            StmtKind::For { body, .. } => makes_closures(body),
+            StmtKind::Assign { value, .. } | StmtKind::AugAssign { value, .. } => {
+                value.mentions_lambda()
+            }
+            StmtKind::Expr(e) | StmtKind::Return(Some(e)) => e.mentions_lambda(),
+            _ => false,
+        })
+    }
+    fn count(stmts: &[Stmt], weight: u32, out: &mut Vec<(String, u32)>) {
+        fn add(t: &Target, weight: u32, out: &mut Vec<(String, u32)>) {
+            match t {
+                Target::Name(n) => match out.iter_mut().find(|(m, _)| m == n) {
+                    Some((_, c)) => *c += weight,
+                    None => out.push((n.clone(), weight)),
+                },
+                Target::Tuple(ts) => ts.iter().for_each(|t| add(t, weight, out)),
+                Target::Other(_) => {}
+            }
+        }
+        for s in stmts {
+            match &s.kind {
+                StmtKind::Assign { target, .. } => add(target, weight, out),
+                StmtKind::AugAssign { target, .. } => add(target, 2, out),
+                StmtKind::Def(f) => add(&Target::Name(f.name.clone()), weight, out),
+                StmtKind::If { then, orelse, .. } => {
+                    count(then, weight, out);
+                    count(orelse, weight, out);
+                }
+                // A loop's body may run many times.
+                StmtKind::For { target, body, .. } => {
+                    add(target, 2, out);
+                    count(body, 2, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    if !makes_closures(stmts) {
+        return Vec::new();
+    }
+    let mut counts = Vec::new();
+    count(stmts, 1, &mut counts);
+    counts
+        .into_iter()
+        .filter(|(_, c)| *c >= 2)
+        .map(|(n, _)| n)
+        .collect()
+}
+
 impl Lowerer<'_> {
+    /// A `def` inside a function body: lowered like a top-level one, sharing this body's
+    /// statement count and nesting bound so nested functions cannot multiply either.
+    fn nested_function(&mut self, stmt: Node<'_>, depth: u32) -> Option<crate::facts::FuncDef> {
+        let name = field(stmt, "name")?;
+        let (params, star_params, positional_params) = crate::facts::lower_params(stmt, self.text);
+        let mut inner = Lowerer {
+            text: self.text,
+            count: self.count,
+            truncated: false,
+            aug_ops: Vec::new(),
+        };
+        let stmts = match field(stmt, "body") {
+            Some(b) => inner.block(b, depth + 1),
+            None => Vec::new(),
+        };
+        self.count = inner.count;
+        let body = Body {
+            reassigned: reassigned_if_closures(&stmts),
+            stmts,
+            has_varargs: star_params.0.is_some() || star_params.1.is_some(),
+            truncated: inner.truncated,
+            aug_ops: inner.aug_ops,
+        };
+        Some(crate::facts::FuncDef {
+            name: node_text(name, self.text).to_string(),
+            name_range: TextRange::of(name),
+            params,
+            star_params,
+            positional_params,
+            body,
+            range: TextRange::of(stmt),
+        })
+    }
+
     fn block(&mut self, block: Node<'_>, depth: u32) -> Vec<Stmt> {
         let mut out = Vec::new();
         if depth > MAX_STMT_DEPTH {
@@ -243,8 +338,8 @@ impl Lowerer<'_> {
             }
             "break_statement" => StmtKind::Break,
             "continue_statement" => StmtKind::Continue,
-            "function_definition" => match field(stmt, "name") {
-                Some(n) => StmtKind::Def(node_text(n, text).to_string()),
+            "function_definition" => match self.nested_function(stmt, depth) {
+                Some(f) => StmtKind::Def(std::sync::Arc::new(f)),
                 None => StmtKind::Opaque,
             },
             _ => StmtKind::Opaque,

@@ -85,11 +85,9 @@ pub enum ExtExpr {
         end: Option<Expr>,
         step: Option<Expr>,
     },
-    /// `lambda params: body`.
-    Lambda {
-        params: Vec<(String, Option<Expr>)>,
-        body: Expr,
-    },
+    /// `lambda params: body`, as a function whose body returns `body` (shared with the
+    /// closures the interpreter makes of it).
+    Lambda(std::sync::Arc<crate::facts::FuncDef>),
 }
 
 /// One `for`/`if` clause of a comprehension, in source order.
@@ -145,6 +143,74 @@ impl Call {
 }
 
 impl Expr {
+    /// Whether a `lambda` is written anywhere in this expression.
+    pub fn mentions_lambda(&self) -> bool {
+        let any = |es: &[Expr]| es.iter().any(Expr::mentions_lambda);
+        match &self.kind {
+            ExprKind::List(items) | ExprKind::Tuple(items) => any(items),
+            ExprKind::Dict(pairs) => pairs
+                .iter()
+                .any(|(k, v)| k.mentions_lambda() || v.mentions_lambda()),
+            ExprKind::Attr(o, _) | ExprKind::Not(o) => o.mentions_lambda(),
+            ExprKind::Index(a, b) | ExprKind::Add(a, b) | ExprKind::In(a, b) => {
+                a.mentions_lambda() || b.mentions_lambda()
+            }
+            ExprKind::BoolOp { left, right, .. } | ExprKind::Eq { left, right, .. } => {
+                left.mentions_lambda() || right.mentions_lambda()
+            }
+            ExprKind::Cond {
+                then,
+                cond,
+                otherwise,
+            } => then.mentions_lambda() || cond.mentions_lambda() || otherwise.mentions_lambda(),
+            ExprKind::Call(c) => {
+                c.func.mentions_lambda()
+                    || any(&c.args)
+                    || c.kwargs.iter().any(|k| k.value.mentions_lambda())
+                    || c.splat.as_ref().is_some_and(|s| {
+                        s.args.as_ref().is_some_and(Expr::mentions_lambda)
+                            || s.kwargs.as_ref().is_some_and(Expr::mentions_lambda)
+                    })
+            }
+            ExprKind::Ext(x) => match &**x {
+                ExtExpr::Lambda(_) => true,
+                ExtExpr::BinOp { left, right, .. } | ExtExpr::Compare { left, right, .. } => {
+                    left.mentions_lambda() || right.mentions_lambda()
+                }
+                ExtExpr::Unary { operand, .. } => operand.mentions_lambda(),
+                ExtExpr::Comp {
+                    key,
+                    value,
+                    clauses,
+                } => {
+                    key.mentions_lambda()
+                        || value.as_ref().is_some_and(Expr::mentions_lambda)
+                        || clauses.iter().any(|c| match c {
+                            CompClause::For { iter, .. } => iter.mentions_lambda(),
+                            CompClause::If(e) => e.mentions_lambda(),
+                        })
+                }
+                ExtExpr::Slice {
+                    object,
+                    start,
+                    end,
+                    step,
+                } => {
+                    object.mentions_lambda()
+                        || [start, end, step]
+                            .iter()
+                            .any(|e| e.as_ref().is_some_and(Expr::mentions_lambda))
+                }
+            },
+            ExprKind::Str(_)
+            | ExprKind::Int(_)
+            | ExprKind::Bool(_)
+            | ExprKind::None
+            | ExprKind::Name(_)
+            | ExprKind::Unknown => false,
+        }
+    }
+
     pub fn unknown(range: TextRange) -> Expr {
         Expr {
             kind: ExprKind::Unknown,
@@ -313,29 +379,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
         "list_comprehension" | "dictionary_comprehension" => {
             lower_comprehension(node, text, depth).unwrap_or(ExprKind::Unknown)
         }
-        "lambda" => {
-            let mut params = Vec::new();
-            if let Some(ps) = field(node, "parameters") {
-                for p in named_children(ps) {
-                    match p.kind() {
-                        "identifier" => params.push((node_text(p, text).to_string(), None)),
-                        "default_parameter" => {
-                            if let (Some(n), Some(v)) = (field(p, "name"), field(p, "value")) {
-                                params.push((
-                                    node_text(n, text).to_string(),
-                                    Some(lower_at(v, text, depth + 1)),
-                                ));
-                            }
-                        }
-                        _ => params.push((String::new(), None)),
-                    }
-                }
-            }
-            ExprKind::Ext(Box::new(ExtExpr::Lambda {
-                params,
-                body: *boxed(field(node, "body"), text, depth, range),
-            }))
-        }
+        "lambda" => lower_lambda(node, text, depth, range).unwrap_or(ExprKind::Unknown),
         "conditional_expression" => {
             let parts: Vec<Node<'_>> = named_children(node)
                 .filter(|c| c.kind() != "comment")
@@ -512,4 +556,45 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
         }
     }
     Some(call)
+}
+
+/// `lambda a, b = 1: body` as a [`FuncDef`](crate::facts::FuncDef) named `lambda`. `None`
+/// for parameter forms lambdas in real code do not use (`*args`, `**kwargs`).
+fn lower_lambda(node: Node<'_>, text: &str, depth: u32, range: TextRange) -> Option<ExprKind> {
+    let mut params = Vec::new();
+    if let Some(ps) = field(node, "parameters") {
+        for p in named_children(ps) {
+            match p.kind() {
+                "identifier" => params.push((node_text(p, text).to_string(), None)),
+                "default_parameter" => {
+                    let (n, v) = (field(p, "name")?, field(p, "value")?);
+                    params.push((
+                        node_text(n, text).to_string(),
+                        Some(lower_at(v, text, depth + 1)),
+                    ));
+                }
+                "comment" => {}
+                _ => return None,
+            }
+        }
+    }
+    let body = *boxed(field(node, "body"), text, depth, range);
+    let positional_params = params.len();
+    Some(ExprKind::Ext(Box::new(ExtExpr::Lambda(
+        std::sync::Arc::new(crate::facts::FuncDef {
+            name: "lambda".to_string(),
+            name_range: range,
+            params,
+            star_params: (None, None),
+            positional_params,
+            body: crate::body::Body {
+                stmts: vec![crate::body::Stmt {
+                    kind: crate::body::StmtKind::Return(Some(body)),
+                    range,
+                }],
+                ..Default::default()
+            },
+            range,
+        }),
+    ))))
 }

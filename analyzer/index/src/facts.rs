@@ -60,14 +60,7 @@ pub struct FuncDef {
     pub star_params: (Option<String>, Option<String>),
     /// How many of `params` come before a `*` / `*args` (the rest are keyword-only).
     pub positional_params: usize,
-    /// Values of `return` statements directly in the body, with the names assigned before
-    /// them in straight-line code, so simple helpers that build and return a list evaluate.
-    pub returns: Vec<Expr>,
-    pub locals: Vec<Binding>,
-    /// True when the body has control flow toolcheck does not follow (loops, conditionals),
-    /// in which case `returns` is not the whole story.
-    pub complex: bool,
-    /// The whole body as statements, for flow-sensitive checks.
+    /// The body as statements (what the interpreter runs).
     pub body: crate::body::Body,
     pub range: TextRange,
 }
@@ -236,6 +229,27 @@ fn lower_assignment(node: Node<'_>, text: &str, out: &mut Vec<Binding>) {
 
 fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
     let name = field(node, "name")?;
+    let (params, star_params, positional_params) = lower_params(node, text);
+    Some(FuncDef {
+        name: node_text(name, text).to_string(),
+        name_range: TextRange::of(name),
+        params,
+        star_params,
+        positional_params,
+        body: crate::body::lower_body(node, text),
+        range: TextRange::of(node),
+    })
+}
+
+/// The parameters of a `def` or `lambda`: names with defaults, the `*args`/`**kwargs`
+/// names, and how many parameters may be given by position.
+pub(crate) type LoweredParams = (
+    Vec<(String, Option<Expr>)>,
+    (Option<String>, Option<String>),
+    usize,
+);
+
+pub(crate) fn lower_params(node: Node<'_>, text: &str) -> LoweredParams {
     let mut params = Vec::new();
     let mut star_params = (None, None);
     let mut positional_params = None;
@@ -264,43 +278,7 @@ fn lower_function(node: Node<'_>, text: &str) -> Option<FuncDef> {
         }
     }
     let positional_params = positional_params.unwrap_or(params.len());
-    let mut f = FuncDef {
-        name: node_text(name, text).to_string(),
-        name_range: TextRange::of(name),
-        params,
-        star_params,
-        positional_params,
-        returns: Vec::new(),
-        locals: Vec::new(),
-        complex: false,
-        body: crate::body::lower_body(node, text),
-        range: TextRange::of(node),
-    };
-    if let Some(body) = field(node, "body") {
-        for stmt in named_children(body) {
-            match stmt.kind() {
-                "return_statement" => match named_children(stmt).next() {
-                    Some(e) => f.returns.push(lower_expr(e, text)),
-                    None => f.returns.push(Expr {
-                        kind: crate::expr::ExprKind::None,
-                        range: TextRange::of(stmt),
-                    }),
-                },
-                "expression_statement" => {
-                    for child in named_children(stmt) {
-                        if child.kind() == "assignment" {
-                            lower_assignment(child, text, &mut f.locals);
-                        } else if child.kind() == "augmented_assignment" {
-                            f.complex = true;
-                        }
-                    }
-                }
-                "comment" | "pass_statement" => {}
-                _ => f.complex = true,
-            }
-        }
-    }
-    Some(f)
+    (params, star_params, positional_params)
 }
 
 /// Finds `# toolcheck: disable=...` comments. Only called for files that mention

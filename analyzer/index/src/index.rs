@@ -13,9 +13,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use toolcheck_syntax::{FileKind, TextRange};
 
 use crate::bazelrc::{build_flags, parse_rc, BuildFlags, RcFile};
-use crate::eval::{Env, FileContext, Loc, Val, V};
 use crate::expr::{Call, Expr};
 use crate::facts::FileFacts;
+use crate::interp::{Env, FileContext, Loc, Val, V};
 use crate::label::{
     Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern,
 };
@@ -143,7 +143,7 @@ pub struct Target {
     /// For a target created by a macro: the rule call the macro made (where, and the
     /// attributes read later). `range`, `callee_range` and `name_range` are the macro call in
     /// the BUILD file (what the user edits).
-    pub macro_attrs: Option<Arc<crate::macros::Emitted>>,
+    pub macro_attrs: Option<Arc<crate::interp::Emitted>>,
 }
 
 impl Target {
@@ -621,29 +621,24 @@ impl WorkspaceIndex {
     }
 
     /// Macro calls whose evaluation was stopped by a bound.
-    pub fn eval_limits(&self) -> impl Iterator<Item = &crate::macros::MacroLimit> {
+    pub fn eval_limits(&self) -> impl Iterator<Item = &crate::interp::MacroLimit> {
         self.targets.units().flat_map(|u| &u.eval_limits)
     }
 
     /// Macro calls whose targets may be incomplete: the call, and why (where in the macro).
-    pub fn macro_gaps(&self) -> impl Iterator<Item = &(Loc, crate::macros::Gap)> {
+    pub fn macro_gaps(&self) -> impl Iterator<Item = &(Loc, crate::interp::Gap)> {
         self.targets.units().flat_map(|u| &u.macro_gaps)
     }
 
     pub fn env<'a>(&'a self, ws: &'a Workspace, facts: &'a [Arc<FileFacts>]) -> Env<'a> {
-        Env {
+        Env::new(
             ws,
             facts,
-            file_by_path: &self.file_by_path,
-            contexts: &self.contexts,
-            mappings: &self.mappings,
-            has_optional_toolchains: self.has_optional_toolchains,
-            steps: std::cell::Cell::new(crate::eval::STEP_BUDGET),
-            globals: Default::default(),
-            run: Default::default(),
-            run_globals: Default::default(),
-            file_steps: std::cell::Cell::new(crate::macros::FILE_STEP_BUDGET),
-        }
+            &self.file_by_path,
+            &self.contexts,
+            &self.mappings,
+            self.has_optional_toolchains,
+        )
     }
 
     /// The label context of the main repository's root: how command-line flags, `.bazelrc`
@@ -652,7 +647,7 @@ impl WorkspaceIndex {
         LabelContext::main_root(
             self.mappings
                 .get(&RepoName::main())
-                .unwrap_or(&crate::eval::EMPTY_MAPPING),
+                .unwrap_or(&crate::interp::EMPTY_MAPPING),
         )
     }
 
@@ -1051,7 +1046,7 @@ impl WorkspaceIndex {
                 for call in &facts[file.0 as usize].calls {
                     // Macros (`rules_x_register_toolchains()`) register through
                     // `native.register_*`; their registrations take the call's place.
-                    if crate::macros::is_macro_call(&env, file, &call.call) {
+                    if crate::interp::is_macro_call(&env, file, &call.call) {
                         let outcome = env.run_macro(file, &call.call, call.range);
                         for e in outcome.emitted {
                             if !matches!(
@@ -1178,7 +1173,7 @@ impl WorkspaceIndex {
                             Decl::OtherNative
                         }
                     } else {
-                        if crate::macros::is_macro_call(&env, id, &call.call) {
+                        if crate::interp::is_macro_call(&env, id, &call.call) {
                             let outcome = env.run_macro(id, &call.call, call.range);
                             let mut last_gap = outcome.incomplete.clone().map(|g| {
                                 (
@@ -1539,7 +1534,7 @@ fn label_ref(env: &Env<'_>, file: FileId, val: &Val, use_site: TextRange) -> Opt
 enum Attrs<'c> {
     Call(&'c Call),
     Macro {
-        emitted: &'c crate::macros::Emitted,
+        emitted: &'c crate::interp::Emitted,
         /// The macro call in the BUILD file.
         use_site: TextRange,
     },
@@ -1800,7 +1795,7 @@ pub const LATER_MACRO_ATTRS: [&str; 2] = ["exec_compatible_with", "toolchains"];
 
 /// What a target keeps of the rule call a macro made: a workspace's macro-created targets
 /// held every evaluated attribute (`srcs` lists and all), 7% of the index's memory.
-fn kept_attrs(mut e: crate::macros::Emitted) -> crate::macros::Emitted {
+fn kept_attrs(mut e: crate::interp::Emitted) -> crate::interp::Emitted {
     e.args = Vec::new();
     e.attrs
         .retain(|(n, _)| LATER_MACRO_ATTRS.contains(&n.as_str()));
@@ -1816,17 +1811,17 @@ fn macro_targets(
     ci: usize,
     call: &crate::facts::TopCall,
     pkg: &PackageId,
-    outcome: crate::macros::MacroOutcome,
+    outcome: crate::interp::MacroOutcome,
     package: &mut Package,
     targets: &mut Vec<Target>,
-    limits: &mut Vec<crate::macros::MacroLimit>,
+    limits: &mut Vec<crate::interp::MacroLimit>,
 ) {
     let callee = call.call.func.dotted_name().unwrap_or_default();
     if outcome.incomplete.is_some() || outcome.limit.is_some() {
         package.open = true;
     }
     if let Some(hit) = outcome.limit {
-        limits.push(crate::macros::MacroLimit {
+        limits.push(crate::interp::MacroLimit {
             call: Loc {
                 file: id,
                 range: call.call.func.range,

@@ -5,12 +5,11 @@
 pub mod bazelrc;
 pub mod body;
 pub mod build_reader;
-pub mod eval;
 pub mod expr;
 pub mod facts;
 pub mod index;
+pub mod interp;
 pub mod label;
-pub mod macros;
 pub mod module_version;
 pub mod targets;
 pub mod workspace;

@@ -13,10 +13,10 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use crate::eval::Loc;
 use crate::index::{Package, Target};
+use crate::interp::Loc;
+use crate::interp::{Gap, MacroLimit};
 use crate::label::{Label, PackageId, RepoName, SmolStr};
-use crate::macros::{Gap, MacroLimit};
 use crate::workspace::FileId;
 
 /// What one BUILD file contributes to the index.

@@ -13,7 +13,7 @@ use toolcheck_index::label::Label;
 use toolcheck_index::workspace::{FileId, Workspace};
 use toolcheck_resolve::model::BazelVersion;
 
-use crate::simulation::Simulation;
+use toolcheck_semantics::{FlowAnalysis, Inputs, SemanticCache, Simulation};
 
 use crate::diagnostic::Severity;
 
@@ -49,7 +49,7 @@ pub struct LintContext<'a> {
     pub facts: &'a [Arc<FileFacts>],
     pub index: &'a WorkspaceIndex,
     pub version: BazelVersion,
-    simulation: SimulationCell<'a>,
+    semantics: SemanticsCell<'a>,
     /// When set, only diagnostics in this file are wanted: checks may skip work that can
     /// only report elsewhere (the registry drops anything outside it regardless).
     scope: Option<FileId>,
@@ -60,11 +60,11 @@ pub struct LintContext<'a> {
     cancelled: Option<&'a (dyn Fn() -> bool + Sync)>,
 }
 
-/// The simulation a context uses: its own, or one shared with other contexts over the same
-/// analysis state (an editor snapshot computes it once for every request).
-enum SimulationCell<'a> {
-    Own(OnceLock<Arc<Simulation>>),
-    Shared(&'a OnceLock<Arc<Simulation>>),
+/// The semantic results a context uses: its own, or those shared with other contexts over
+/// the same analysis state (an editor snapshot computes them once for every request).
+enum SemanticsCell<'a> {
+    Own(SemanticCache),
+    Shared(&'a SemanticCache),
 }
 
 impl<'a> LintContext<'a> {
@@ -79,17 +79,17 @@ impl<'a> LintContext<'a> {
             facts,
             index,
             version,
-            simulation: SimulationCell::Own(OnceLock::new()),
+            semantics: SemanticsCell::Own(SemanticCache::default()),
             scope: None,
             sources: OnceLock::new(),
             cancelled: None,
         }
     }
 
-    /// Uses (and fills, on first use) a simulation shared with other contexts over the same
-    /// state.
-    pub fn with_shared_simulation(mut self, cell: &'a OnceLock<Arc<Simulation>>) -> Self {
-        self.simulation = SimulationCell::Shared(cell);
+    /// Uses (and fills, on first use) semantic results shared with other contexts over the
+    /// same state.
+    pub fn with_shared_semantics(mut self, cache: &'a SemanticCache) -> Self {
+        self.semantics = SemanticsCell::Shared(cache);
         self
     }
 
@@ -174,13 +174,31 @@ impl<'a> LintContext<'a> {
         })
     }
 
+    fn semantics(&self) -> (&SemanticCache, Inputs<'a>) {
+        let cache = match &self.semantics {
+            SemanticsCell::Own(c) => c,
+            SemanticsCell::Shared(c) => c,
+        };
+        let inputs = Inputs {
+            ws: self.ws,
+            facts: self.facts,
+            index: self.index,
+            version: self.version,
+        };
+        (cache, inputs)
+    }
+
     /// The resolution simulator's view of the workspace, built on first use.
     pub fn simulation(&self) -> &Simulation {
-        let cell = match &self.simulation {
-            SimulationCell::Own(c) => c,
-            SimulationCell::Shared(c) => c,
-        };
-        cell.get_or_init(|| Arc::new(Simulation::build(self.ws, self.index, self.version)))
+        let (cache, inputs) = self.semantics();
+        cache.simulation(inputs)
+    }
+
+    /// The flow analysis of every rule implementation, run on first use (the four
+    /// optional-toolchain checks share it).
+    pub fn flow(&self) -> &FlowAnalysis {
+        let (cache, inputs) = self.semantics();
+        cache.flow(inputs)
     }
 
     /// Whether checks that report at registrations and at registered toolchains' declarations

@@ -8,7 +8,6 @@ mod checks;
 mod context;
 mod diagnostic;
 mod registry;
-pub mod simulation;
 mod suppress;
 
 pub use context::{LintConfig, LintContext};

@@ -1,11 +1,11 @@
 //! `mandatory-helper-on-optional-toolchain`: a call of a helper that `fail()`s when the
 //! toolchain is absent, on a type the calling rule, aspect or exec group requests as optional.
 
-use crate::checks::optional_flow::{analyze, Analysis, EventKind};
 use crate::checks::unguarded_optional_toolchain::add_declaration;
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
+use toolcheck_semantics::flow::{EventKind, FlowAnalysis};
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "mandatory-helper-on-optional-toolchain",
@@ -43,7 +43,7 @@ Either request the type as mandatory (`use_cc_toolchain(mandatory = True)`,
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let analysis = analyze(ctx);
+    let analysis = ctx.flow();
     for f in &analysis.findings {
         let e = &f.event;
         let EventKind::MandatoryHelper { callee } = &e.kind else {
@@ -58,10 +58,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 "`{callee}` fails when no `{}` toolchain resolved, but it is reached from {}{}",
                 analysis.slot(e.slot).ty,
                 analysis.context_phrase(e.slot),
-                Analysis::others_phrase(f.others),
+                FlowAnalysis::others_phrase(f.others),
             ),
         );
-        add_declaration(&analysis, e.slot, &mut d);
+        add_declaration(analysis, e.slot, &mut d);
         acc.push(d);
     }
 }

@@ -1,11 +1,11 @@
 //! `membership-is-not-a-guard`: `T in ctx.toolchains` used as if it proved that the toolchain
 //! of an optional type resolved, followed by a dereference of `ctx.toolchains[T]`.
 
-use crate::checks::optional_flow::{analyze, snippet, Analysis, EventKind};
 use crate::checks::unguarded_optional_toolchain::add_declaration;
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::registry::CheckMeta;
+use toolcheck_semantics::flow::{snippet, EventKind, FlowAnalysis};
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "membership-is-not-a-guard",
@@ -37,7 +37,7 @@ Test the value itself: `tc = ctx.toolchains[T]` then `if tc:` (or `if tc != None
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let analysis = analyze(ctx);
+    let analysis = ctx.flow();
     for f in &analysis.findings {
         let e = &f.event;
         let EventKind::Unguarded {
@@ -58,7 +58,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 "`in ctx.toolchains` is true when `{}` is declared, not when a toolchain resolved: `{what}` may still be None (reached from {}{})",
                 info.ty,
                 analysis.context_phrase(e.slot),
-                Analysis::others_phrase(f.others),
+                FlowAnalysis::others_phrase(f.others),
             ),
         );
         d.related.push(Related {
@@ -66,7 +66,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             range: e.range,
             message: format!("`{what}` is dereferenced here"),
         });
-        add_declaration(&analysis, e.slot, &mut d);
+        add_declaration(analysis, e.slot, &mut d);
         acc.push(d);
     }
 }

@@ -9,7 +9,6 @@ pub(crate) mod mandatory_helper_on_optional_toolchain;
 pub(crate) mod membership_is_not_a_guard;
 pub(crate) mod missing_exec_compatible_with;
 pub(crate) mod no_matching_toolchain;
-pub(crate) mod optional_flow;
 pub(crate) mod platform_parent_cycle;
 pub(crate) mod refs;
 pub(crate) mod shadowed_toolchain;

@@ -11,7 +11,7 @@ use toolcheck_resolve::{Request, ResolveError};
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
-use crate::simulation::rule_exec_groups;
+use toolcheck_semantics::simulation::rule_exec_groups;
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "no-matching-toolchain",

@@ -9,7 +9,7 @@ use crate::checks::refs::registered_site;
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
-use crate::simulation::Simulation;
+use toolcheck_semantics::Simulation;
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "shadowed-toolchain",

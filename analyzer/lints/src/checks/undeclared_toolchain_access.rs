@@ -1,10 +1,10 @@
 //! `undeclared-toolchain-access`: `ctx.toolchains[T]` (or an exec group's) for a type that the
 //! rule, aspect or exec group reaching the code does not request.
 
-use crate::checks::optional_flow::{analyze, snippet, Analysis, EventKind};
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
+use toolcheck_semantics::flow::{snippet, EventKind, FlowAnalysis};
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "undeclared-toolchain-access",
@@ -41,7 +41,7 @@ Add the type to the rule's (or exec group's) `toolchains`, or fix the key.
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let analysis = analyze(ctx);
+    let analysis = ctx.flow();
     for f in &analysis.findings {
         let e = &f.event;
         if e.kind != EventKind::Undeclared {
@@ -83,7 +83,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 "`{}` reads toolchain type `{}`, which {whose} does not request (it requests: {listed}){}; Bazel fails the analysis whenever this line runs",
                 snippet(text, e.range),
                 info.ty,
-                Analysis::others_phrase(f.others),
+                FlowAnalysis::others_phrase(f.others),
             ),
         )
         .with_related(rule.file, rule.name_range, format!("{kind} `{}` is defined here", rule.name));

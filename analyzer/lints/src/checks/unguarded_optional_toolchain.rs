@@ -4,10 +4,10 @@
 
 use toolcheck_syntax::TextRange;
 
-use crate::checks::optional_flow::{analyze, snippet, Analysis, EventKind};
 use crate::context::LintContext;
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity, TextEdit};
 use crate::registry::CheckMeta;
+use toolcheck_semantics::flow::{snippet, EventKind, FlowAnalysis};
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "unguarded-optional-toolchain",
@@ -61,7 +61,7 @@ needs a different branch.
 };
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let analysis = analyze(ctx);
+    let analysis = ctx.flow();
     for f in &analysis.findings {
         let e = &f.event;
         let EventKind::Unguarded { member: None, pure } = e.kind else {
@@ -78,10 +78,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             format!(
                 "`{what}` may be None here: reached from {}{}, and nothing checks it for None on this path",
                 analysis.context_phrase(e.slot),
-                Analysis::others_phrase(f.others),
+                FlowAnalysis::others_phrase(f.others),
             ),
         );
-        add_declaration(&analysis, e.slot, &mut d);
+        add_declaration(analysis, e.slot, &mut d);
         if let (true, Some((stmt, true))) = (pure, e.stmt) {
             if let Some(fix) = guard_fix(text, e.file, stmt, &what, &info.ty.to_string(), e.range) {
                 d = d.with_fix(fix);
@@ -93,8 +93,8 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
 
 /// Related spans: the optional request and the rule that reaches the code.
 pub(crate) fn add_declaration(
-    analysis: &Analysis<'_>,
-    slot: crate::checks::optional_flow::SlotId,
+    analysis: &FlowAnalysis,
+    slot: toolcheck_semantics::flow::SlotId,
     d: &mut Diagnostic,
 ) {
     let rule = analysis.context_of(slot);

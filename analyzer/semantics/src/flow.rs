@@ -1,4 +1,4 @@
-//! The flow analysis behind the optional-toolchain checks (`unguarded-optional-toolchain`,
+//! The abstract domain: the flow analysis behind the optional-toolchain checks (`unguarded-optional-toolchain`,
 //! `mandatory-helper-on-optional-toolchain`, `membership-is-not-a-guard`,
 //! `undeclared-toolchain-access`).
 //!
@@ -22,20 +22,22 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 use toolcheck_index::body::{Stmt, StmtKind, Target};
-use toolcheck_index::eval::{truthiness, Env, Loc, Val, V};
 use toolcheck_index::expr::{Call, CompClause, Expr, ExprKind, ExtExpr};
 use toolcheck_index::facts::FuncDef;
+use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_index::index::{RuleDecl, TypeRequest};
+use toolcheck_index::interp::bounds::{FLOW_STEP_BUDGET, MAX_CALL_DEPTH};
+use toolcheck_index::interp::call::{bind, Args, BindValues, Params};
+use toolcheck_index::interp::{truthiness, Env, Loc, Val, V};
 use toolcheck_index::label::Label;
 use toolcheck_index::workspace::FileId;
+use toolcheck_index::workspace::Workspace;
 use toolcheck_syntax::TextRange;
-
-use crate::context::LintContext;
 
 /// Whether a toolchain value may be `None` on the current path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names)]
-pub(crate) enum Null {
+pub enum Null {
     /// Requested as optional and not tested on this path.
     Maybe,
     NonNull,
@@ -56,10 +58,10 @@ fn join_null(a: Null, b: Null) -> Null {
 
 /// A toolchain slot: the toolchain of one type in one exec group of one context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct SlotId(u32);
+pub struct SlotId(u32);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct SlotInfo {
+pub struct SlotInfo {
     pub ctx: u32,
     pub group: Option<String>,
     pub ty: Label,
@@ -87,6 +89,16 @@ enum AV {
     Struct(Vec<(String, AV)>),
     /// A boolean whose truth implies facts (`ok = tc != None`).
     Guard(Rc<GuardFacts>),
+    /// A `lambda` or nested `def`, with the abstract values it captured.
+    Closure(Rc<AbsClosure>),
+}
+
+/// A closure of the abstract domain (the concrete one's is [`toolcheck_index::interp::Closure`]).
+#[derive(Debug, PartialEq)]
+struct AbsClosure {
+    file: FileId,
+    func: std::sync::Arc<FuncDef>,
+    captured: Vec<(String, AV)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -154,9 +166,21 @@ struct Summary {
     fails_on_none: BTreeSet<SlotId>,
 }
 
+impl Summary {
+    /// What a call toolcheck does not follow gives back: nothing known, no guards.
+    fn unknown() -> Summary {
+        Summary {
+            ret: AV::Unknown,
+            exit: Some(State::default()),
+            param_exit: Vec::new(),
+            fails_on_none: BTreeSet::new(),
+        }
+    }
+}
+
 /// A finding of the analysis, before checks turn it into diagnostics.
 #[derive(Clone, Debug)]
-pub(crate) struct Event {
+pub struct Event {
     pub kind: EventKind,
     pub file: FileId,
     pub range: TextRange,
@@ -166,7 +190,7 @@ pub(crate) struct Event {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum EventKind {
+pub enum EventKind {
     /// A dereference of a possibly-`None` value. `member`: an enclosing `T in ctx.toolchains`.
     Unguarded {
         member: Option<Loc>,
@@ -180,27 +204,28 @@ pub(crate) enum EventKind {
 }
 
 /// One reported site with every context that reaches it.
-pub(crate) struct Finding {
+pub struct Finding {
     pub event: Event,
     /// Other contexts that reach the same site with the same problem.
     pub others: usize,
 }
 
 /// The result of the analysis over the workspace.
-pub(crate) struct Analysis<'a> {
+pub struct FlowAnalysis {
     pub findings: Vec<Finding>,
     slots: Vec<SlotInfo>,
-    pub contexts: Vec<&'a RuleDecl>,
+    /// Every rule or aspect analysed (a context), in the index's order.
+    pub contexts: Vec<RuleDecl>,
 }
 
-impl<'a> Analysis<'a> {
+impl FlowAnalysis {
     pub fn slot(&self, s: SlotId) -> &SlotInfo {
         &self.slots[s.0 as usize]
     }
     /// The request a slot comes from.
-    pub fn request(&self, s: SlotId) -> Option<&'a TypeRequest> {
+    pub fn request(&self, s: SlotId) -> Option<&TypeRequest> {
         let info = self.slot(s);
-        let rule = self.contexts[info.ctx as usize];
+        let rule = &self.contexts[info.ctx as usize];
         requests_of(rule, info.group.as_deref())?
             .iter()
             .find(|r| r.toolchain_type.label.as_ref().ok() == Some(&info.ty))
@@ -220,10 +245,6 @@ fn requests_of<'r>(rule: &'r RuleDecl, group: Option<&str>) -> Option<&'r [TypeR
     }
 }
 
-const MAX_CALL_DEPTH: usize = 16;
-/// Evaluation steps per context; past it the context's findings are dropped.
-const STEP_BUDGET: u64 = 400_000;
-
 struct Frame {
     file: FileId,
     returns: Vec<(AV, State)>,
@@ -237,7 +258,8 @@ struct Frame {
 }
 
 struct Analyzer<'a> {
-    lc: &'a LintContext<'a>,
+    facts: &'a [std::sync::Arc<toolcheck_index::facts::FileFacts>],
+    index: &'a WorkspaceIndex,
     env: Env<'a>,
     contexts: Vec<&'a RuleDecl>,
     slots: Vec<SlotInfo>,
@@ -251,16 +273,20 @@ struct Analyzer<'a> {
 }
 
 /// Runs the analysis over every context of the workspace.
-pub(crate) fn analyze<'a>(lc: &'a LintContext<'a>) -> Analysis<'a> {
-    let contexts: Vec<&RuleDecl> = lc
-        .index
+pub fn analyze(
+    ws: &Workspace,
+    facts: &[std::sync::Arc<toolcheck_index::facts::FileFacts>],
+    index: &WorkspaceIndex,
+) -> FlowAnalysis {
+    let contexts: Vec<&RuleDecl> = index
         .rules
         .iter()
         .filter(|r| r.implementation.is_some())
         .collect();
     let mut a = Analyzer {
-        lc,
-        env: lc.index.env(lc.ws, lc.facts),
+        facts,
+        index,
+        env: index.env(ws, facts),
         contexts,
         slots: Vec::new(),
         slot_ids: FxHashMap::default(),
@@ -303,10 +329,10 @@ pub(crate) fn analyze<'a>(lc: &'a LintContext<'a>) -> Analysis<'a> {
             }
         }
     }
-    Analysis {
+    FlowAnalysis {
         findings: by_site.into_values().collect(),
         slots: a.slots,
-        contexts: a.contexts,
+        contexts: a.contexts.into_iter().cloned().collect(),
     }
 }
 
@@ -348,7 +374,7 @@ impl<'a> Analyzer<'a> {
         self.steps = 0;
         self.exhausted = false;
         let mark = self.events.len();
-        let f = &self.lc.facts[file.0 as usize].functions[idx];
+        let f = &self.facts[file.0 as usize].functions[idx];
         let mut args = vec![AV::Unknown; f.params.len()];
         let ctx_param = if rule.is_aspect { 1 } else { 0 };
         if let Some(a) = args.get_mut(ctx_param) {
@@ -363,7 +389,7 @@ impl<'a> Analyzer<'a> {
 
     fn tick(&mut self) -> bool {
         self.steps += 1;
-        if self.steps > STEP_BUDGET {
+        if self.steps > FLOW_STEP_BUDGET {
             self.exhausted = true;
         }
         !self.exhausted
@@ -388,7 +414,6 @@ impl<'a> Analyzer<'a> {
         let rule = self.contexts[info.ctx as usize];
         let reqs = requests_of(rule, info.group.as_deref()).ok_or(())?;
         let want = self
-            .lc
             .index
             .resolve_alias(&info.ty)
             .unwrap_or(info.ty.clone());
@@ -396,7 +421,7 @@ impl<'a> Analyzer<'a> {
             let Ok(l) = &r.toolchain_type.label else {
                 return Err(());
             };
-            let l = self.lc.index.resolve_alias(l).unwrap_or(l.clone());
+            let l = self.index.resolve_alias(l).unwrap_or(l.clone());
             if l == want {
                 return Ok(Some(r.mandatory));
             }
@@ -1163,9 +1188,24 @@ impl<'a> Analyzer<'a> {
                     self.eval(fr, e, st);
                 }
             }
-            ExtExpr::Lambda { .. } => {}
+            ExtExpr::Lambda(f) => return self.closure(fr.file, f, st),
         }
         AV::Unknown
+    }
+
+    /// A closure over `func` capturing the path's current values (names the enclosing
+    /// function assigns more than once are unknown to it, as in the concrete domain).
+    fn closure(&self, file: FileId, func: &std::sync::Arc<FuncDef>, st: &State) -> AV {
+        let captured = st
+            .vars
+            .iter()
+            .map(|(n, v)| (n.clone(), self.effective(v, st)))
+            .collect();
+        AV::Closure(Rc::new(AbsClosure {
+            file,
+            func: func.clone(),
+            captured,
+        }))
     }
 
     /// `ctx.toolchains[key]`: a slot read (or an undeclared access).
@@ -1195,7 +1235,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn is_builtin(&self, file: FileId, name: &str) -> bool {
-        let f = &self.lc.facts[file.0 as usize];
+        let f = &self.facts[file.0 as usize];
         !f.bindings.iter().any(|b| b.name == name)
             && !f.functions.iter().any(|d| d.name == name)
             && !f
@@ -1209,7 +1249,7 @@ impl<'a> Analyzer<'a> {
         let ExprKind::Name(n) = &callee.kind else {
             return None;
         };
-        let f = &self.lc.facts[file.0 as usize];
+        let f = &self.facts[file.0 as usize];
         for l in &f.loads {
             for (local, exported, _) in &l.symbols {
                 if local == n {
@@ -1284,9 +1324,16 @@ impl<'a> Analyzer<'a> {
             }
             return AV::Struct(fields);
         }
+        // `"a/b".rsplit("/")`: a method of a value this domain knows concretely.
+        let mut method_of: Option<(Val, &str)> = None;
         let callee = match &call.func.kind {
             ExprKind::Attr(obj, _) => {
                 let o = self.eval(fr, obj, st);
+                if let (AV::Const(c), ExprKind::Attr(_, m)) = (&o, &call.func.kind) {
+                    if matches!(c.v, V::Str(_) | V::List(_) | V::Dict(_)) {
+                        method_of = Some((c.clone(), m.as_str()));
+                    }
+                }
                 if matches!(o, AV::Tc(..)) {
                     self.deref(fr, obj, &o, st);
                     AV::Unknown
@@ -1326,28 +1373,68 @@ impl<'a> Analyzer<'a> {
         if st.dead {
             return AV::Unknown;
         }
+        let known_args = || -> Option<Args<Val>> {
+            if call.has_splat() {
+                return None;
+            }
+            let pos = args
+                .iter()
+                .map(|a| match a {
+                    AV::Const(v) if !v.is_unknown() => Some(v.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<Val>>>()?;
+            let kw = kwargs
+                .iter()
+                .map(|(n, a)| match a {
+                    AV::Const(v) if !v.is_unknown() => Some((n.clone(), v.clone())),
+                    _ => None,
+                })
+                .collect::<Option<Vec<(String, Val)>>>()?;
+            Some(Args {
+                pos,
+                kw,
+                complete: true,
+            })
+        };
+        // Calls whose callee and arguments are known fold through the interpreter's one
+        // builtin table, as the concrete domain evaluates them.
+        if let Some((receiver, m)) = method_of {
+            return match known_args() {
+                Some(a) => {
+                    let v = self.env.call_method(receiver, m, fr.file, &a, e.range);
+                    if v.is_unknown() {
+                        AV::Unknown
+                    } else {
+                        AV::Const(v)
+                    }
+                }
+                None => AV::Unknown,
+            };
+        }
         match callee {
             AV::Const(Val {
                 v: V::Func(ff, fi), ..
             }) if !call.has_splat() => {
                 let before = st.clone();
                 let summary = self.call_function(ff, fi, args, kwargs, st);
-                self.apply_summary(fr, e, call, &summary, ff, fi, &before, st);
+                let name = self.facts[ff.0 as usize].functions[fi].name.clone();
+                self.apply_summary(fr, e, call, &summary, &name, &before, st);
+                summary.ret
+            }
+            AV::Closure(c) if !call.has_splat() => {
+                let before = st.clone();
+                let summary = self.call_closure(&c, args, kwargs, st);
+                self.apply_summary(fr, e, call, &summary, &c.func.name, &before, st);
                 summary.ret
             }
             AV::Const(Val {
-                v: V::Builtin(_), ..
-            }) => {
-                let all_const = args.iter().all(|a| matches!(a, AV::Const(_)))
-                    && kwargs.iter().all(|(_, a)| matches!(a, AV::Const(_)));
-                if all_const {
-                    let v = self.env.eval_with(fr.file, e, &self.locals(st));
-                    if !v.is_unknown() {
-                        return AV::Const(v);
-                    }
-                }
-                AV::Unknown
-            }
+                v: V::Builtin(ref name),
+                ..
+            }) => match known_args().and_then(|a| self.env.builtin(name, fr.file, &a, e.range)) {
+                Some(v) if !v.is_unknown() => AV::Const(v),
+                _ => AV::Unknown,
+            },
             AV::Unknown => {
                 if self.well_known(fr.file, &call.func) == Some("find_cc_toolchain") {
                     return self.find_cc_toolchain(fr, e, call, &args, &kwargs, st);
@@ -1420,8 +1507,7 @@ impl<'a> Analyzer<'a> {
         e: &Expr,
         call: &Call,
         summary: &Summary,
-        ff: FileId,
-        fi: usize,
+        callee_name: &str,
         before: &State,
         st: &mut State,
     ) {
@@ -1434,7 +1520,7 @@ impl<'a> Analyzer<'a> {
                 let callee = call
                     .func
                     .dotted_name()
-                    .unwrap_or_else(|| self.lc.facts[ff.0 as usize].functions[fi].name.clone());
+                    .unwrap_or_else(|| callee_name.to_string());
                 self.record(fr, EventKind::MandatoryHelper { callee }, e.range, *s);
             }
             fr.nested_fails.insert(*s);
@@ -1513,13 +1599,8 @@ impl<'a> Analyzer<'a> {
         kwargs: Vec<(String, AV)>,
         caller: &State,
     ) -> Summary {
-        let unknown = Summary {
-            ret: AV::Unknown,
-            exit: Some(State::default()),
-            param_exit: Vec::new(),
-            fails_on_none: BTreeSet::new(),
-        };
-        let facts = self.lc.facts;
+        let unknown = Summary::unknown();
+        let facts = self.facts;
         let Some(f) = facts
             .get(file.0 as usize)
             .and_then(|ff| ff.functions.get(idx))
@@ -1527,7 +1608,6 @@ impl<'a> Analyzer<'a> {
             return unknown;
         };
         if f.body.truncated
-            || f.body.has_varargs
             || self.exhausted
             || self.stack.len() >= MAX_CALL_DEPTH
             || self.stack.contains(&(file, idx))
@@ -1539,7 +1619,7 @@ impl<'a> Analyzer<'a> {
             return s.clone();
         }
         self.stack.push((file, idx));
-        let summary = self.analyze_function(file, f, args, kwargs, caller);
+        let summary = self.analyze_function(file, f, Vec::new(), args, kwargs, caller);
         self.stack.pop();
         if !self.exhausted {
             self.memo.insert(key, summary.clone());
@@ -1547,10 +1627,30 @@ impl<'a> Analyzer<'a> {
         summary
     }
 
+    /// Analyses a call of a closure. Not memoised: its summary depends on what it captured.
+    fn call_closure(
+        &mut self,
+        c: &AbsClosure,
+        args: Vec<AV>,
+        kwargs: Vec<(String, AV)>,
+        caller: &State,
+    ) -> Summary {
+        if c.func.body.truncated || self.exhausted || self.stack.len() >= MAX_CALL_DEPTH {
+            return Summary::unknown();
+        }
+        // Closures have no index; the marker only counts towards the depth.
+        self.stack.push((c.file, usize::MAX));
+        let summary =
+            self.analyze_function(c.file, &c.func, c.captured.clone(), args, kwargs, caller);
+        self.stack.pop();
+        summary
+    }
+
     fn analyze_function(
         &mut self,
         file: FileId,
-        f: &'a FuncDef,
+        f: &FuncDef,
+        captured: Vec<(String, AV)>,
         args: Vec<AV>,
         kwargs: Vec<(String, AV)>,
         caller: &State,
@@ -1561,20 +1661,54 @@ impl<'a> Analyzer<'a> {
             slots: caller.slots.clone(),
             members: caller.members.clone(),
         };
-        let mut args = args.into_iter();
-        for (name, default) in &f.params {
-            let v = match args.next() {
-                Some(v) => v,
-                None => match kwargs.iter().find(|(n, _)| n == name) {
-                    Some((_, v)) => v.clone(),
-                    None => match default {
-                        Some(d) => self.global(file, d),
-                        None => AV::Unknown,
-                    },
-                },
-            };
-            st.vars.insert(name.clone(), v);
+        // Parameters bind by the interpreter's one binder, so this domain and the concrete
+        // one agree on what a call passes where.
+        struct Abstract<'x, 'a> {
+            analyzer: &'x Analyzer<'a>,
+            file: FileId,
         }
+        impl BindValues<AV> for Abstract<'_, '_> {
+            fn tuple(&mut self, items: Vec<AV>) -> AV {
+                AV::Tuple(items)
+            }
+            fn kwargs(&mut self, items: Vec<(String, AV)>) -> AV {
+                let loc = Loc {
+                    file: self.file,
+                    range: TextRange::default(),
+                };
+                let mut pairs = Vec::with_capacity(items.len());
+                for (k, v) in items {
+                    let AV::Const(v) = v else {
+                        return AV::Unknown;
+                    };
+                    pairs.push((Val { v: V::Str(k), loc }, v));
+                }
+                AV::Const(Val {
+                    v: V::Dict(pairs),
+                    loc,
+                })
+            }
+            fn unknown(&mut self) -> AV {
+                AV::Unknown
+            }
+            fn default(&mut self, expr: &Expr) -> AV {
+                self.analyzer.global(self.file, expr)
+            }
+        }
+        let args = Args {
+            pos: args,
+            kw: kwargs,
+            complete: true,
+        };
+        let mut values = Abstract {
+            analyzer: self,
+            file,
+        };
+        let Ok(bound) = bind(Params::of(f), args, &mut values) else {
+            return Summary::unknown();
+        };
+        st.vars.extend(captured);
+        st.vars.extend(bound.locals);
         let mut fr = Frame {
             file,
             returns: Vec::new(),
@@ -1645,7 +1779,7 @@ impl<'a> Analyzer<'a> {
 
     // ----- statements -----
 
-    fn exec_block(&mut self, fr: &mut Frame, stmts: &'a [Stmt], mut st: State) -> State {
+    fn exec_block(&mut self, fr: &mut Frame, stmts: &[Stmt], mut st: State) -> State {
         for s in stmts {
             if st.dead || self.exhausted {
                 return State::dead();
@@ -1689,7 +1823,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn exec(&mut self, fr: &mut Frame, s: &'a Stmt, mut st: State) -> State {
+    fn exec(&mut self, fr: &mut Frame, s: &Stmt, mut st: State) -> State {
         if !self.tick() {
             return State::dead();
         }
@@ -1824,8 +1958,9 @@ impl<'a> Analyzer<'a> {
                 }
                 State::dead()
             }
-            StmtKind::Def(n) => {
-                st.vars.insert(n.clone(), AV::Unknown);
+            StmtKind::Def(f) => {
+                let c = self.closure(fr.file, f, &st);
+                st.vars.insert(f.name.clone(), c);
                 st
             }
             StmtKind::Opaque => st,
@@ -1901,11 +2036,11 @@ fn index_of(o: AV, k: AV) -> AV {
 }
 
 /// Reporting helpers shared by the four checks.
-impl<'a> Analysis<'a> {
+impl FlowAnalysis {
     /// "rule `foo_binary`, which requests `T` with mandatory = False".
     pub fn context_phrase(&self, s: SlotId) -> String {
         let info = self.slot(s);
-        let rule = self.contexts[info.ctx as usize];
+        let rule = &self.contexts[info.ctx as usize];
         let kind = if rule.is_aspect { "aspect" } else { "rule" };
         let how = match self.request(s).map(|r| r.mandatory) {
             Some(Some(false)) => " with mandatory = False",
@@ -1931,13 +2066,13 @@ impl<'a> Analysis<'a> {
     }
 
     /// The rule or aspect of a slot.
-    pub fn context_of(&self, s: SlotId) -> &'a RuleDecl {
-        self.contexts[self.slot(s).ctx as usize]
+    pub fn context_of(&self, s: SlotId) -> &RuleDecl {
+        &self.contexts[self.slot(s).ctx as usize]
     }
 }
 
 /// The source text of a range, shortened for messages.
-pub(crate) fn snippet(text: &str, range: TextRange) -> String {
+pub fn snippet(text: &str, range: TextRange) -> String {
     let s = text
         .get(range.start as usize..range.end as usize)
         .unwrap_or("")

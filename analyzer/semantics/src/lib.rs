@@ -1,0 +1,66 @@
+//! The semantic layer between the workspace index and its consumers (the checks, the IDE
+//! queries, `toolcheck resolve`): what the workspace *means* beyond what it declares.
+//!
+//! - [`simulation`]: the bridge to the resolution simulator (model, configuration,
+//!   registrations, requests of rules and targets);
+//! - [`flow`]: the None-tracking flow analysis of rule implementations behind the
+//!   optional-toolchain checks (the abstract domain over `toolcheck_index::interp`).
+//!
+//! Both are computed at most once per analysis snapshot: a [`SemanticCache`] lives beside
+//! the snapshot's index, and every consumer reads through it.
+
+pub mod flow;
+pub mod simulation;
+
+use std::sync::{Arc, OnceLock};
+
+use toolcheck_index::facts::FileFacts;
+use toolcheck_index::index::WorkspaceIndex;
+use toolcheck_index::workspace::Workspace;
+use toolcheck_resolve::model::BazelVersion;
+
+pub use flow::FlowAnalysis;
+pub use simulation::Simulation;
+
+/// The semantic results of one analysis snapshot, each computed on first use.
+#[derive(Default)]
+pub struct SemanticCache {
+    simulation: OnceLock<Arc<Simulation>>,
+    flow: OnceLock<Arc<FlowAnalysis>>,
+}
+
+/// What the semantic layer reads: one consistent state of the workspace.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    pub ws: &'a Workspace,
+    pub facts: &'a [Arc<FileFacts>],
+    pub index: &'a WorkspaceIndex,
+    pub version: BazelVersion,
+}
+
+impl SemanticCache {
+    /// A cache that starts with a simulation carried over from an earlier state (valid when
+    /// nothing the simulation models changed).
+    pub fn with_simulation(simulation: Arc<Simulation>) -> SemanticCache {
+        let cache = SemanticCache::default();
+        let _ = cache.simulation.set(simulation);
+        cache
+    }
+
+    /// The resolution simulator's view, built on first use.
+    pub fn simulation(&self, inputs: Inputs<'_>) -> &Arc<Simulation> {
+        self.simulation
+            .get_or_init(|| Arc::new(Simulation::build(inputs.ws, inputs.index, inputs.version)))
+    }
+
+    /// The simulation if it was built already.
+    pub fn built_simulation(&self) -> Option<&Arc<Simulation>> {
+        self.simulation.get()
+    }
+
+    /// The flow analysis of every rule implementation, run on first use.
+    pub fn flow(&self, inputs: Inputs<'_>) -> &Arc<FlowAnalysis> {
+        self.flow
+            .get_or_init(|| Arc::new(flow::analyze(inputs.ws, inputs.facts, inputs.index)))
+    }
+}
