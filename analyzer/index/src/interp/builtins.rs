@@ -667,6 +667,21 @@ impl<'a> Env<'a> {
                     None => String::new(),
                 })
             }
+            // Each run of letters starts upper case and goes on lower case.
+            (V::Str(s), "title") => {
+                let mut out = String::with_capacity(s.len());
+                let mut in_word = false;
+                for c in s.chars() {
+                    if in_word {
+                        out.extend(c.to_lowercase());
+                    } else {
+                        out.extend(c.to_uppercase());
+                    }
+                    in_word = c.is_alphabetic();
+                }
+                V::Str(out)
+            }
+            (V::Str(s), "isspace") => V::Bool(!s.is_empty() && s.chars().all(char::is_whitespace)),
             (V::Str(s), "strip" | "lstrip" | "rstrip") => {
                 let chars: Option<Vec<char>> = match args.pos.first().map(|v| &v.v) {
                     None | Some(V::None) => None,
