@@ -29,7 +29,8 @@ pub struct FileFacts {
     /// loops, conditionals): the package's target set is then open.
     pub has_dynamic_statements: bool,
     /// Those dynamic top-level statements of a BUILD or WORKSPACE file, for macro
-    /// evaluation (`truncated` when one could not be lowered).
+    /// evaluation (`truncated` when one could not be lowered). In a `.bzl` file: the
+    /// statements that change globals in place, replayed when those globals are evaluated.
     pub top_level: crate::body::Body,
 }
 
@@ -100,7 +101,10 @@ pub fn lower_file(
     for stmt in named_children(root) {
         let before = facts.has_dynamic_statements;
         lower_statement(stmt, text, kind, &mut facts);
-        if facts.has_dynamic_statements && !before || is_dynamic(stmt, kind) {
+        if facts.has_dynamic_statements && !before
+            || is_dynamic(stmt, kind)
+            || kind == FileKind::Bzl && mutates_global(stmt, text)
+        {
             dynamic.push(stmt);
         }
     }
@@ -205,6 +209,36 @@ pub(crate) fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
         module_range: first.range,
         symbols: exact(symbols),
         range,
+    })
+}
+
+/// Whether a `.bzl` file's top-level statement changes a global in place (`X["k"] = v`,
+/// `X += [...]`, `X.append(v)`). Such statements are kept in [`FileFacts::top_level`]: the
+/// global's value is its binding's with them replayed in order.
+fn mutates_global(stmt: Node<'_>, text: &str) -> bool {
+    if stmt.kind() != "expression_statement" {
+        return false;
+    }
+    named_children(stmt).any(|node| match node.kind() {
+        "assignment" => field(node, "left").is_some_and(|l| l.kind() != "identifier"),
+        "augmented_assignment" => true,
+        "call" => field(node, "function").is_some_and(|f| {
+            f.kind() == "attribute"
+                && field(f, "attribute").is_some_and(|a| {
+                    matches!(
+                        node_text(a, text),
+                        "append"
+                            | "extend"
+                            | "insert"
+                            | "remove"
+                            | "pop"
+                            | "clear"
+                            | "update"
+                            | "setdefault"
+                    )
+                })
+        }),
+        _ => false,
     })
 }
 

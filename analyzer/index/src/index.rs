@@ -1208,6 +1208,16 @@ impl WorkspaceIndex {
                                     file: rf,
                                 }
                             }
+                            V::RuleDef(r) if r.kind == "rule" => match &r.exported {
+                                Some((file, name)) => Decl::StarlarkRule {
+                                    name: SmolStr::new(name),
+                                    file: *file,
+                                },
+                                None => {
+                                    package.open = true;
+                                    Decl::Unknown
+                                }
+                            },
                             _ => {
                                 package.open = true;
                                 Decl::Unknown
@@ -1282,51 +1292,57 @@ impl WorkspaceIndex {
         PackageUnit::new(pkg, package, targets, limits, gaps)
     }
 
-    /// The `rule()`s and `aspect()`s bound at the top level of a `.bzl` file.
+    /// The `rule()`s and `aspect()`s bound at the top level of a `.bzl` file: written there
+    /// (`x = rule(...)`), or made by a function and exported there (`x = make_rule(...)`,
+    /// a rule factory or builder).
     fn file_rules(&self, ws: &Workspace, facts: &[Arc<FileFacts>], id: FileId) -> Vec<RuleDecl> {
+        let env = self.env(ws, facts);
         let mut rules = Vec::new();
-        {
-            let env = self.env(ws, facts);
-            {
-                for b in &facts[id.0 as usize].bindings {
-                    let Some(call) = b.value.as_call() else {
-                        continue;
+        for b in &facts[id.0 as usize].bindings {
+            let Some(call) = b.value.as_call() else {
+                continue;
+            };
+            let direct = match call.func.dotted_name().as_deref() {
+                _ if call.has_splat() => None,
+                Some("rule") => Some(false),
+                Some("aspect") => Some(true),
+                _ => None,
+            };
+            let decl = match direct {
+                Some(is_aspect) => {
+                    let arg = |n: &str| {
+                        call.kwarg(n)
+                            .map(|k| (env.eval(id, &k.value), k.value.range))
                     };
-                    let is_aspect = match call.func.dotted_name().as_deref() {
-                        Some("rule") => false,
-                        Some("aspect") => true,
-                        _ => continue,
-                    };
-                    let toolchains = match call.kwarg("toolchains") {
-                        None => Some(Vec::new()),
-                        Some(k) => type_requests(&env, id, &env.eval(id, &k.value)),
-                    };
-                    let exec_compatible_with = match call.kwarg("exec_compatible_with") {
-                        None => RefList::empty(),
-                        Some(k) => ref_list(&env, id, &env.eval(id, &k.value), k.value.range),
-                    };
-                    let exec_groups = match call.kwarg("exec_groups") {
-                        None => Some(Vec::new()),
-                        Some(k) => exec_groups(&env, id, &env.eval(id, &k.value)),
-                    };
-                    let implementation =
-                        call.kwarg("implementation")
-                            .and_then(|k| match env.eval(id, &k.value).v {
-                                V::Func(f, i) => Some((f, i)),
-                                _ => None,
-                            });
-                    rules.push(RuleDecl {
-                        implementation,
-                        name: b.name.clone(),
-                        is_aspect,
-                        file: id,
-                        name_range: b.name_range,
-                        toolchains,
-                        exec_compatible_with,
-                        exec_groups,
-                    });
+                    rule_decl(&env, id, is_aspect, arg)
                 }
-            }
+                None => {
+                    // Only a call can make a rule; a rule exported under another name
+                    // elsewhere (an alias) is that name's, not this one's.
+                    let v = env.global(id, &b.name, b.name_range);
+                    let V::RuleDef(r) = v.v else { continue };
+                    if r.exported.as_ref() != Some(&(id, b.name.clone())) {
+                        continue;
+                    }
+                    let arg = |n: &str| {
+                        r.arg(n).map(|v| {
+                            let range = if v.loc.file == r.file {
+                                v.loc.range
+                            } else {
+                                r.loc.range
+                            };
+                            (v, range)
+                        })
+                    };
+                    rule_decl(&env, r.file, r.kind == "aspect", arg)
+                }
+            };
+            rules.push(RuleDecl {
+                name: b.name.clone(),
+                file: id,
+                name_range: b.name_range,
+                ..decl
+            });
         }
         rules
     }
@@ -1700,6 +1716,43 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
             }))
         }
         _ => Decl::OtherNative,
+    }
+}
+
+/// The requests of a rule or aspect from its evaluated arguments (`arg(name)`: the value
+/// and where it is written), with label strings resolved in `file` (where `rule()` is
+/// called). The name and location are the caller's to fill.
+fn rule_decl(
+    env: &Env<'_>,
+    file: FileId,
+    is_aspect: bool,
+    arg: impl Fn(&str) -> Option<(Val, TextRange)>,
+) -> RuleDecl {
+    let toolchains = match arg("toolchains") {
+        None => Some(Vec::new()),
+        Some((v, _)) => type_requests(env, file, &v),
+    };
+    let exec_compatible_with = match arg("exec_compatible_with") {
+        None => RefList::empty(),
+        Some((v, range)) => ref_list(env, file, &v, range),
+    };
+    let exec_groups = match arg("exec_groups") {
+        None => Some(Vec::new()),
+        Some((v, _)) => exec_groups(env, file, &v),
+    };
+    let implementation = arg("implementation").and_then(|(v, _)| match v.v {
+        V::Func(f, i) => Some((f, i)),
+        _ => None,
+    });
+    RuleDecl {
+        name: String::new(),
+        is_aspect,
+        file,
+        name_range: TextRange::default(),
+        toolchains,
+        exec_compatible_with,
+        exec_groups,
+        implementation,
     }
 }
 

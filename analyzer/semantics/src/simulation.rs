@@ -716,6 +716,12 @@ pub fn target_exec_groups(
         Decl::StarlarkRule { name, .. } => {
             Err(format!("the definition of rule `{name}` was not found"))
         }
+        // Never "does not resolve toolchains": the rule may well request some.
+        Decl::Unknown => Err(format!(
+            "toolcheck cannot tell which toolchains '{}' requests: `{}` is a rule or macro \
+             whose definition toolcheck could not evaluate",
+            target.label, target.kind
+        )),
         _ => Err(format!(
             "'{}' is a `{}`, which does not resolve toolchains",
             target.label, target.kind

@@ -771,6 +771,84 @@ fn value_refs(rng: &mut Rng, w: &World, from_pkg: &str, cons: &[(usize, usize)])
         .collect()
 }
 
+/// The `.bzl` text defining `consumer_rule`, written in one of the forms real rulesets use:
+/// 0 a `rule()` bound directly; 1 a rule factory taking `**kwargs`; 2 `rule(**dict)`;
+/// 3 attribute lists computed by nested helper calls (a comprehension, `+`, a loop);
+/// 4 a builder: a struct of settings and the function that makes the rule from them.
+fn consumer_rule_text(form: usize, type_refs: &[String], rule_exec: &[String]) -> String {
+    let mut text = String::from("def _consumer_impl(ctx):\n    return []\n\n");
+    let exec_kw = if rule_exec.is_empty() {
+        String::new()
+    } else {
+        format!(", exec_compatible_with = {}", list(rule_exec))
+    };
+    match form {
+        1 => {
+            let _ = write!(
+                text,
+                "def _make_rule(types, impl = _consumer_impl, **kwargs):\n    \
+                 return rule(implementation = impl, toolchains = types, **kwargs)\n\n\
+                 consumer_rule = _make_rule({}{exec_kw})\n",
+                list(type_refs)
+            );
+        }
+        2 => {
+            let _ = write!(
+                text,
+                "_RULE_ARGS = {{\n    \"implementation\": _consumer_impl,\n    \"toolchains\": {},\n}}\n",
+                list(type_refs)
+            );
+            if !rule_exec.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "_RULE_ARGS[\"exec_compatible_with\"] = {}",
+                    list(rule_exec)
+                );
+            }
+            text.push_str("\nconsumer_rule = rule(**_RULE_ARGS)\n");
+        }
+        3 => {
+            // Halves joined by helpers: `[t for t in ...]`, `+`, and a loop with append.
+            let half = type_refs.len() / 2;
+            let _ = write!(
+                text,
+                "def _copy(items):\n    return [t for t in items]\n\n\
+                 def _joined(first, second):\n    out = []\n    for t in _copy(first) + second:\n        out.append(t)\n    return out\n\n\
+                 def _exec():\n    return {}\n\n\
+                 consumer_rule = rule(\n    implementation = _consumer_impl,\n    toolchains = _joined({}, {}),\n    exec_compatible_with = _exec(),\n)\n",
+                list(rule_exec),
+                list(&type_refs[..half]),
+                list(&type_refs[half..])
+            );
+        }
+        4 => {
+            // Bazel 4 has no nested functions: the builder is a struct of settings and
+            // a top-level function that reads them.
+            let _ = write!(
+                text,
+                "def _build(settings, **kw):\n    \
+                 return rule(implementation = settings.impl, toolchains = settings.types, **kw)\n\n\
+                 def _builder(types):\n    return struct(types = types, impl = _consumer_impl, build = _build)\n\n\
+                 _BUILDER = _builder({})\n\n\
+                 consumer_rule = _BUILDER.build(_BUILDER{exec_kw})\n",
+                list(type_refs),
+            );
+        }
+        _ => {
+            let _ = write!(
+                text,
+                "consumer_rule = rule(\n    implementation = _consumer_impl,\n    toolchains = {},\n",
+                list(type_refs)
+            );
+            if !rule_exec.is_empty() {
+                let _ = writeln!(text, "    exec_compatible_with = {},", list(rule_exec));
+            }
+            text.push_str(")\n");
+        }
+    }
+    text
+}
+
 fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
     let rng = &mut Rng::new(seed ^ 0x5EED);
     let mut b = Builder {
@@ -931,20 +1009,10 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
             _ => w.settings[s].values[v].clone(),
         })
         .collect();
-    let mut consumer_rule = String::from("def _consumer_impl(ctx):\n    return []\n\n");
-    let _ = write!(
-        consumer_rule,
-        "consumer_rule = rule(\n    implementation = _consumer_impl,\n    toolchains = {},\n",
-        list(&type_refs)
-    );
-    if !rule_exec.is_empty() {
-        let _ = writeln!(
-            consumer_rule,
-            "    exec_compatible_with = {},",
-            list(&rule_exec)
-        );
-    }
-    consumer_rule.push_str(")\n");
+    // How the rule is written: its own random stream, so every other draw of the case is
+    // the one it had before rule factories were generated.
+    let form = Rng::new(seed ^ 0xFAC7_0E1E).below(5);
+    let consumer_rule = consumer_rule_text(form, &type_refs, &rule_exec);
     b.load(cpkg, &w.consumer_bzl, "consumer_rule");
     let mut text = String::from("consumer_rule(name = \"consumer\"");
     if !w.target_exec.is_empty() {

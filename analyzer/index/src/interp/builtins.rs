@@ -11,7 +11,8 @@ use super::bounds::{MAX_LIST, MAX_STRING};
 use super::call::Args;
 use super::concrete::Env;
 use super::value::{
-    cmp_values, iter_items, repr, to_str, truthiness, unknown_v, value_attr, veq, Loc, Val, V,
+    cmp_values, iter_items, repr, to_str, truthiness, unknown_v, value_attr, veq, Loc, RuleValue,
+    Val, V,
 };
 
 /// Native functions that do not create a rule target.
@@ -51,6 +52,8 @@ const BUILTINS: &[&str] = &[
     "package_name",
     "repository_name",
     "exec_group",
+    "rule",
+    "aspect",
     "range",
     "enumerate",
     "zip",
@@ -251,6 +254,24 @@ impl<'a> Env<'a> {
                 Some(V::Label(l)) => V::Label(l.clone()),
                 _ => unknown_v(),
             },
+            "rule" | "aspect" => {
+                // `rule(impl)`: the implementation may be given by position.
+                let kwargs = args
+                    .pos
+                    .first()
+                    .map(|i| ("implementation".to_string(), i.clone()))
+                    .into_iter()
+                    .chain(args.kw.iter().cloned())
+                    .collect();
+                V::RuleDef(std::sync::Arc::new(RuleValue {
+                    kind: if name == "rule" { "rule" } else { "aspect" },
+                    file,
+                    kwargs,
+                    complete: args.complete && args.pos.len() <= 1,
+                    loc,
+                    exported: None,
+                }))
+            }
             "struct" | "exec_group" => {
                 if !args.complete || !args.pos.is_empty() {
                     unknown_v()
@@ -515,7 +536,8 @@ impl<'a> Env<'a> {
                 Some(V::Label(_)) => V::Str("Label".into()),
                 Some(V::Struct(_)) => V::Str("struct".into()),
                 Some(V::Select) => V::Str("select".into()),
-                Some(V::Func(..)) => V::Str("function".into()),
+                Some(V::Func(..) | V::Closure(_)) => V::Str("function".into()),
+                Some(V::RuleDef(_) | V::Rule(..)) => V::Str("rule".into()),
                 _ => unknown_v(),
             },
             "getattr" => match (args.pos.first(), args.pos.get(1).map(|v| &v.v)) {

@@ -271,6 +271,51 @@ impl<'a> Env<'a> {
         v
     }
 
+    /// A `.bzl` global's value after the top-level statements that change it in place
+    /// (`X["k"] = v`, `X += [...]`, `X.append(v)`), replayed in source order. Lists and dicts
+    /// are shared in Starlark, so every reader of the global sees them.
+    fn replay_mutations(&self, file: FileId, name: &str, bound_at: u32, v: Val, depth: u32) -> Val {
+        let facts = &self.facts[file.0 as usize];
+        if self.ws.file(file).kind != FileKind::Bzl || facts.top_level.stmts.is_empty() {
+            return v;
+        }
+        let body = &facts.top_level;
+        let mut scope: Scope = vec![(name.to_string(), v)];
+        for stmt in body.stmts.iter().filter(|s| s.range.start > bound_at) {
+            let mutated = match &stmt.kind {
+                StmtKind::Assign {
+                    target: AssignTarget::Other(e),
+                    ..
+                } => root_name(e),
+                StmtKind::AugAssign {
+                    target: AssignTarget::Name(n),
+                    ..
+                } => Some(n.as_str()),
+                StmtKind::Expr(e) => match &e.kind {
+                    ExprKind::Call(c) => match &c.func.kind {
+                        ExprKind::Attr(o, _) => root_name(o),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            };
+            if mutated != Some(name) {
+                continue;
+            }
+            if let Flow::Abort = self.exec_block(
+                file,
+                body,
+                std::slice::from_ref(stmt),
+                &mut scope,
+                depth + 1,
+            ) {
+                return Val::unknown(scope[0].1.loc);
+            }
+        }
+        scope.swap_remove(0).1
+    }
+
     pub(crate) fn lookup_global_uncached(
         &self,
         file: FileId,
@@ -287,10 +332,14 @@ impl<'a> Env<'a> {
             .find(|(_, b)| b.name == name)
         {
             if let Some(call) = b.value.as_call() {
-                if matches!(
-                    call.func.dotted_name().as_deref(),
-                    Some("rule" | "aspect" | "repository_rule" | "macro")
-                ) {
+                // A `rule()` written with all its arguments: read from the binding. With
+                // `**kwargs` it is evaluated like any other call.
+                if !call.has_splat()
+                    && matches!(
+                        call.func.dotted_name().as_deref(),
+                        Some("rule" | "aspect" | "repository_rule" | "macro")
+                    )
+                {
                     return Val {
                         v: V::Rule(file, i),
                         loc: Loc {
@@ -300,7 +349,23 @@ impl<'a> Env<'a> {
                     };
                 }
             }
-            return self.eval_in(file, &b.value, &Vec::new(), depth + 1);
+            let v = self.eval_in(file, &b.value, &Vec::new(), depth + 1);
+            let v = self.replay_mutations(file, name, b.name_range.start, v, depth);
+            // A rule made elsewhere (a factory) is named by the first global bound to it.
+            return match v.v {
+                V::RuleDef(r) if r.exported.is_none() => {
+                    let mut r = Arc::unwrap_or_clone(r);
+                    r.exported = Some((file, name.to_string()));
+                    Val {
+                        v: V::RuleDef(Arc::new(r)),
+                        loc: v.loc,
+                    }
+                }
+                other => Val {
+                    v: other,
+                    loc: v.loc,
+                },
+            };
         }
         if let Some(i) = facts.functions.iter().rposition(|f| f.name == name) {
             return Val {
@@ -981,6 +1046,33 @@ impl<'a> Env<'a> {
             V::Rule(rfile, bi) => {
                 let args = self.eval_args(file, call, scope, depth);
                 self.instantiate(rfile, bi, args, loc, depth + 1)
+            }
+            V::RuleDef(r) => {
+                let args = self.eval_args(file, call, scope, depth);
+                let binding = r.exported.as_ref().and_then(|(f, n)| {
+                    let bi = self.facts[f.0 as usize]
+                        .bindings
+                        .iter()
+                        .rposition(|b| b.name == *n)?;
+                    Some((*f, bi))
+                });
+                match binding {
+                    Some((f, bi)) if r.kind == "rule" => {
+                        self.emit(
+                            r.exported
+                                .as_ref()
+                                .map_or_else(String::new, |e| e.1.clone()),
+                            Some((f, bi)),
+                            args,
+                            loc,
+                        );
+                        Val { v: V::None, loc }
+                    }
+                    _ => {
+                        self.gap(loc, "calls a rule that is not exported under a name");
+                        Val::unknown(loc)
+                    }
+                }
             }
             V::Builtin(b) => {
                 let args = self.eval_args(file, call, scope, depth);

@@ -362,3 +362,85 @@ def checksums(name):
     assert!(index.targets.contains_key(&label("//py:print")));
     assert!(index.targets.contains_key(&label("//py:print_done")));
 }
+
+/// The toolchain types a rule of `defs.bzl` requests, by rule name.
+fn requests(index: &WorkspaceIndex, rule: &str) -> Option<Vec<String>> {
+    let r = index.rules.iter().find(|r| r.name == rule)?;
+    r.toolchains.as_ref().map(|reqs| {
+        reqs.iter()
+            .map(|t| match &t.toolchain_type.label {
+                Ok(l) => format!("{l}{}", if t.mandatory == Some(false) { "?" } else { "" }),
+                Err(_) => "?".to_string(),
+            })
+            .collect()
+    })
+}
+
+/// Rules made by functions (factories, builders, `rule(**kwargs)`) are rules of the file
+/// that exports them, with the requests they were made with; targets of them are Starlark
+/// rule targets.
+#[test]
+fn rule_factories_builders_and_kwargs() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "p/defs.bzl",
+            r#"
+def _impl(ctx):
+    return []
+
+def make_rule(types, **kwargs):
+    return rule(implementation = _impl, toolchains = types, **kwargs)
+
+def _optional(t):
+    return config_common.toolchain_type(t, mandatory = False)
+
+use_tc = make_rule(["//:tt0", "//:tt1"])
+opt_tc = make_rule([_optional(t) for t in ["//:tt0"]] + ["//:tt1"])
+
+def _build(settings, **kw):
+    return rule(implementation = settings.impl, toolchains = settings.types, **kw)
+
+_B = struct(types = ["//:tt1"], impl = _impl, build = _build)
+built = _B.build(_B)
+
+_ARGS = {"implementation": _impl}
+_ARGS["toolchains"] = ["//:tt0"]
+_MORE = ["//:tt0"]
+_MORE += ["//:tt1"]
+_MORE.append("//:tt2")
+from_dict = rule(**_ARGS)
+from_list = make_rule(_MORE)
+alias_of_use_tc = use_tc
+"#,
+        ),
+        (
+            "p/BUILD",
+            r#"
+load(":defs.bzl", "use_tc", "alias_of_use_tc")
+use_tc(name = "a")
+alias_of_use_tc(name = "b")
+"#,
+        ),
+    ]);
+    assert_eq!(
+        requests(&index, "use_tc"),
+        Some(vec!["//:tt0".into(), "//:tt1".into()])
+    );
+    assert_eq!(
+        requests(&index, "opt_tc"),
+        Some(vec!["//:tt0?".into(), "//:tt1".into()])
+    );
+    assert_eq!(requests(&index, "built"), Some(vec!["//:tt1".into()]));
+    assert_eq!(requests(&index, "from_dict"), Some(vec!["//:tt0".into()]));
+    assert_eq!(
+        requests(&index, "from_list"),
+        Some(vec!["//:tt0".into(), "//:tt1".into(), "//:tt2".into()])
+    );
+    // An alias names the rule it was bound to first (as Bazel names rules).
+    assert!(index.rules.iter().all(|r| r.name != "alias_of_use_tc"));
+    for name in ["a", "b"] {
+        let t = index.targets.get(&label(&format!("//p:{name}"))).unwrap();
+        assert_eq!(index.rule_of(t).map(|r| r.name.as_str()), Some("use_tc"));
+    }
+}

@@ -47,6 +47,10 @@ pub enum V {
     Builtin(String),
     /// A `lambda` or a nested `def`, with the values it captured.
     Closure(Arc<Closure>),
+    /// The value of a `rule()` or `aspect()` call made anywhere (a rule factory, a builder),
+    /// with its evaluated arguments. A `rule()` bound directly at the top level of a `.bzl`
+    /// file is [`V::Rule`] instead (its arguments are read from the binding).
+    RuleDef(Arc<RuleValue>),
     /// `select()`: configurable, never flattened.
     Select,
     Unknown(Unknown),
@@ -115,6 +119,7 @@ pub fn truthiness(v: &V) -> Option<bool> {
         | V::Struct(_)
         | V::Func(..)
         | V::Closure(_)
+        | V::RuleDef(_)
         | V::Rule(..)
         | V::ToolchainReq { .. } => true,
         _ => return None,
@@ -329,4 +334,34 @@ pub struct Closure {
     pub file: FileId,
     pub func: Arc<FuncDef>,
     pub captured: Vec<(String, Val)>,
+}
+
+/// A rule or aspect made by a `rule()`/`aspect()` call, with what it was given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleValue {
+    /// `rule` or `aspect`.
+    pub kind: &'static str,
+    /// The file whose code called `rule()`: the label strings of its arguments resolve
+    /// there (Bazel converts them in the module of the innermost Starlark function).
+    pub file: FileId,
+    pub kwargs: Vec<(String, Val)>,
+    /// False when an unknown `**kwargs` was passed: any argument may be set.
+    pub complete: bool,
+    /// Where `rule()` was called.
+    pub loc: Loc,
+    /// The top-level name that exported it (file and name), as Bazel names a rule by the
+    /// first global it is bound to; `None` until then.
+    pub exported: Option<(FileId, String)>,
+}
+
+impl RuleValue {
+    /// An argument: `Some(value)`, `None` when absent; unknown when it may be hidden in an
+    /// unknown `**kwargs`.
+    pub fn arg(&self, name: &str) -> Option<Val> {
+        match self.kwargs.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => Some(v.clone()),
+            None if !self.complete => Some(Val::unknown(self.loc)),
+            None => None,
+        }
+    }
 }
