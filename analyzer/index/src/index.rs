@@ -276,6 +276,9 @@ pub struct WorkspaceIndex {
     pub load_edges: Arc<Vec<Box<[FileId]>>>,
     /// The Bazel major version the index was built for.
     major_version: u32,
+    /// How many files were live when the index was built: with the slot count (the length of
+    /// `contexts`), what tells [`WorkspaceIndex::update`] that the set of files changed.
+    live_files: usize,
 }
 
 /// The outcome of [`WorkspaceIndex::update`].
@@ -315,10 +318,12 @@ impl WorkspaceIndex {
                 build_dirs.insert((f.repo.clone(), f.dir().to_string()));
             }
         }
+        // One context per slot, tombstones included, so that `contexts[id]` stays aligned
+        // with the file ids (a tombstone's context is never asked for).
         let contexts: Vec<FileContext> = ws
-            .file_ids()
-            .map(|id| {
-                let f = ws.file(id);
+            .files
+            .iter()
+            .map(|f| {
                 let mut dir = f.dir().to_string();
                 let package = loop {
                     if build_dirs.contains(&(f.repo.clone(), dir.clone())) || dir.is_empty() {
@@ -349,9 +354,10 @@ impl WorkspaceIndex {
             Arc::new(contexts),
             Arc::new(file_by_path),
         );
+        // Per-slot vectors: a tombstone loads nothing, defines no package and no rules.
         index.load_edges = Arc::new(
-            ws.file_ids()
-                .map(|id| index.file_load_edges(ws, facts, id))
+            (0..ws.files.len() as u32)
+                .map(|i| index.file_load_edges(ws, facts, FileId(i)))
                 .collect(),
         );
         let units: Vec<Option<Arc<PackageUnit>>> = ws
@@ -359,7 +365,7 @@ impl WorkspaceIndex {
             .par_iter()
             .enumerate()
             .map(|(i, f)| {
-                (f.kind == FileKind::Build)
+                (f.kind == FileKind::Build && !f.is_removed())
                     .then(|| Arc::new(index.package_unit(ws, facts, FileId(i as u32))))
             })
             .collect();
@@ -369,7 +375,7 @@ impl WorkspaceIndex {
             .par_iter()
             .enumerate()
             .map(|(i, f)| {
-                if f.kind == FileKind::Bzl {
+                if f.kind == FileKind::Bzl && !f.is_removed() {
                     index.file_rules(ws, facts, FileId(i as u32))
                 } else {
                     Vec::new()
@@ -444,6 +450,7 @@ impl WorkspaceIndex {
             flag_platforms: Vec::new(),
             load_edges: Arc::default(),
             major_version,
+            live_files: ws.live_file_count(),
         };
         index.build_module_graph(ws, facts, root_module, workspace_file);
         index.collect_registrations(ws, facts, root_module, workspace_file);
@@ -465,6 +472,7 @@ impl WorkspaceIndex {
     ) -> Option<Update> {
         if major_version != self.major_version
             || ws.files.len() != self.contexts.len()
+            || ws.live_file_count() != self.live_files
             || facts.len() != ws.files.len()
         {
             return None;
@@ -475,6 +483,10 @@ impl WorkspaceIndex {
         // recomputed; the package units stay valid as long as the repository mappings do.
         let mut globals_changed = false;
         for &id in changed {
+            if ws.is_removed(id) {
+                // Removing a file is a change to the set of files: rebuild.
+                return None;
+            }
             match ws.files.get(id.0 as usize)?.kind {
                 FileKind::Build => changed_build.push(id),
                 FileKind::Bzl => changed_bzl.push(id),
@@ -556,6 +568,7 @@ impl WorkspaceIndex {
                 flag_platforms: self.flag_platforms.clone(),
                 load_edges: Arc::default(),
                 major_version,
+                live_files: self.live_files,
             }
         };
         index.load_edges = load_edges;
@@ -597,7 +610,7 @@ impl WorkspaceIndex {
         facts: &[Arc<FileFacts>],
         id: FileId,
     ) -> Box<[FileId]> {
-        if !ws.file(id).kind.is_starlark() {
+        if !ws.file(id).kind.is_starlark() || ws.is_removed(id) {
             return Box::default();
         }
         let env = self.env(ws, facts);
