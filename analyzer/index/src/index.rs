@@ -51,6 +51,30 @@ impl RefList {
     }
 }
 
+/// What toolcheck says of a value it cannot know statically, wherever it shows one.
+pub const COMPUTED: &str = "computed (not known statically)";
+
+/// The one way a label list reads in hovers, reports and dumps: the labels as written, each
+/// in backticks; `none` for an empty list (whatever an empty list means for the attribute);
+/// [`COMPUTED`] when unknown.
+impl std::fmt::Display for RefList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefList::Known(v) if v.is_empty() => f.write_str("none"),
+            RefList::Known(v) => {
+                for (i, r) in v.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "`{}`", r.text)?;
+                }
+                Ok(())
+            }
+            RefList::Unknown(_) => f.write_str(COMPUTED),
+        }
+    }
+}
+
 /// A single-label attribute: absent, known or unknown.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RefOne {
@@ -65,6 +89,109 @@ impl RefOne {
             RefOne::Known(r) => Some(r),
             _ => None,
         }
+    }
+}
+
+/// Reads like [`RefList`]'s rendering: the label in backticks, `not set`, or [`COMPUTED`].
+impl std::fmt::Display for RefOne {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefOne::Known(r) => write!(f, "`{}`", r.text),
+            RefOne::Absent => f.write_str("not set"),
+            RefOne::Unknown(_) => f.write_str(COMPUTED),
+        }
+    }
+}
+
+/// The attribute a label reference of a declaration is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefField {
+    /// `constraint_setting(default_constraint_value = ...)`.
+    DefaultConstraintValue,
+    /// `constraint_value(constraint_setting = ...)`.
+    ConstraintSetting,
+    /// `platform(constraint_values = ...)`, `config_setting(constraint_values = ...)`.
+    ConstraintValues,
+    /// `platform(parents = ...)`.
+    Parents,
+    /// `toolchain(toolchain_type = ...)`.
+    ToolchainType,
+    /// `toolchain(toolchain = ...)`: the implementation, any kind of target.
+    Toolchain,
+    /// `exec_compatible_with` of a `toolchain()`, `rule()`, `aspect()` or exec group.
+    ExecCompatibleWith,
+    /// `toolchain(target_compatible_with = ...)`.
+    TargetCompatibleWith,
+    /// `toolchain(target_settings = ...)`.
+    TargetSettings,
+    /// The keys of `config_setting(flag_values = ...)`: flags, any kind of target.
+    FlagValues,
+    /// `alias(actual = ...)`: any kind of target.
+    Actual,
+    /// A type in `toolchains` of a `rule()`, `aspect()` or exec group.
+    RequestedToolchainType,
+}
+
+impl Decl {
+    /// Every label this declaration mentions, with the attribute it is written in, in
+    /// attribute order. Lists and single labels that are unknown contribute nothing. The one
+    /// walk over a declaration's labels: checks and navigation all use it, so a new
+    /// label-bearing attribute is added here only.
+    pub fn label_refs(&self) -> Vec<(RefField, &LabelRef)> {
+        let mut out = Vec::new();
+        let one = push_one;
+        match self {
+            Decl::ConstraintSetting { default } => {
+                one(&mut out, RefField::DefaultConstraintValue, default)
+            }
+            Decl::ConstraintValue { setting } => {
+                one(&mut out, RefField::ConstraintSetting, setting)
+            }
+            Decl::Alias { actual } => one(&mut out, RefField::Actual, actual),
+            Decl::Platform(p) => {
+                push_list(&mut out, RefField::ConstraintValues, &p.constraint_values);
+                push_list(&mut out, RefField::Parents, &p.parents);
+            }
+            Decl::Toolchain(tc) => {
+                one(&mut out, RefField::ToolchainType, &tc.toolchain_type);
+                one(&mut out, RefField::Toolchain, &tc.toolchain);
+                push_list(
+                    &mut out,
+                    RefField::ExecCompatibleWith,
+                    &tc.exec_compatible_with,
+                );
+                push_list(
+                    &mut out,
+                    RefField::TargetCompatibleWith,
+                    &tc.target_compatible_with,
+                );
+                push_list(&mut out, RefField::TargetSettings, &tc.target_settings);
+            }
+            Decl::ConfigSetting(c) => {
+                push_list(&mut out, RefField::ConstraintValues, &c.constraint_values);
+                out.extend(
+                    c.flag_values
+                        .iter()
+                        .flatten()
+                        .map(|(r, _)| (RefField::FlagValues, r)),
+                );
+            }
+            Decl::ToolchainType | Decl::OtherNative | Decl::StarlarkRule { .. } | Decl::Unknown => {
+            }
+        }
+        out
+    }
+}
+
+fn push_one<'a>(out: &mut Vec<(RefField, &'a LabelRef)>, field: RefField, r: &'a RefOne) {
+    if let RefOne::Known(r) = r {
+        out.push((field, r));
+    }
+}
+
+fn push_list<'a>(out: &mut Vec<(RefField, &'a LabelRef)>, field: RefField, l: &'a RefList) {
+    if let RefList::Known(v) = l {
+        out.extend(v.iter().map(|r| (field, r)));
     }
 }
 
@@ -191,6 +318,33 @@ pub struct RuleDecl {
     /// The `implementation` function (file, index into `FileFacts::functions`), when it
     /// resolves statically (through `load()` included).
     pub implementation: Option<(FileId, usize)>,
+}
+
+impl RuleDecl {
+    /// Every label this `rule()` or `aspect()` mentions: its requested types and
+    /// `exec_compatible_with`, then each exec group's (with the group), in that order. The
+    /// rule-side counterpart of [`Decl::label_refs`].
+    pub fn label_refs(&self) -> Vec<(Option<&ExecGroupDecl>, RefField, &LabelRef)> {
+        fn requests<'a>(
+            out: &mut Vec<(Option<&'a ExecGroupDecl>, RefField, &'a LabelRef)>,
+            group: Option<&'a ExecGroupDecl>,
+            toolchains: &'a Option<Vec<TypeRequest>>,
+            exec: &'a RefList,
+        ) {
+            let mut own = Vec::new();
+            for req in toolchains.iter().flatten() {
+                own.push((RefField::RequestedToolchainType, &req.toolchain_type));
+            }
+            push_list(&mut own, RefField::ExecCompatibleWith, exec);
+            out.extend(own.into_iter().map(|(field, r)| (group, field, r)));
+        }
+        let mut out = Vec::new();
+        requests(&mut out, None, &self.toolchains, &self.exec_compatible_with);
+        for g in self.exec_groups.iter().flatten() {
+            requests(&mut out, Some(g), &g.toolchains, &g.exec_compatible_with);
+        }
+        out
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
