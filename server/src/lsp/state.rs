@@ -360,7 +360,8 @@ impl State {
     }
 
     /// A snapshot of the world of an open or indexed document, with the document's id in it
-    /// (taken together, so a renumbering in between cannot mix them up).
+    /// (taken together, so that the id is one this snapshot knows: a file deleted and not yet
+    /// seen by an older snapshot, or added after it, would not be).
     pub(crate) fn snapshot_for(&self, uri: &Uri) -> Option<(Snap, FileId)> {
         let path = super::from_proto::file_path(uri)?;
         let (config, enc) = (self.config(), self.encoding());
