@@ -33,7 +33,7 @@ pub fn run(args: FactsArgs) -> anyhow::Result<()> {
     if args.timings {
         eprintln!(
             "files {} load+lower {:?} index {:?}",
-            analysis.workspace().files.len(),
+            analysis.workspace().live_file_count(),
             t1 - t0,
             t2 - t1
         );

@@ -66,7 +66,8 @@ pub fn load(dir: &Path, root: &Path, key: u128, ws: &Workspace) -> Option<Vec<Di
     let diags = r.seq(decode)?;
     let valid = |file: FileId, range: TextRange| {
         ws.files.get(file.0 as usize).is_some_and(|f| {
-            range.start <= range.end
+            !f.is_removed()
+                && range.start <= range.end
                 && f.text.is_char_boundary(range.start as usize)
                 && f.text.is_char_boundary(range.end as usize)
         })

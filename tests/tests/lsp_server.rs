@@ -452,6 +452,9 @@ fn a_deleted_file_leaves_the_index_and_comes_back_when_created_again() {
     });
     let msg = p["diagnostics"][0]["message"].as_str().unwrap_or_default();
     assert!(msg.contains("//pkg:t"), "{msg}");
+    // Reported where the label is written in the file that stayed (file ids are stable: the
+    // deleted file's id is a tombstone, no other file's id moved).
+    assert_eq!(p["diagnostics"][0]["range"]["start"]["line"], 3, "{p}");
     // Hover on the label no longer finds a declaration.
     let r = s.request(
         "textDocument/hover",

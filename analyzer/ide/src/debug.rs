@@ -1,12 +1,11 @@
 //! A plain-text dump of the declaration facts toolcheck derived (targets with their origin,
 //! open packages, macro gaps and evaluation limits), for the hidden `toolcheck __facts`
-//! subcommand used to measure macro-evaluation coverage on real rulesets.
+//! subcommand used to measure macro-evaluation coverage on real rulesets. Attribute values
+//! read as they do in hovers (`RefList`'s and `RefOne`'s `Display`).
 
 use std::fmt::Write as _;
 
-use toolcheck_index::index::{
-    ConfigSettingDecl, Decl, PlatformDecl, RefList, RefOne, ToolchainDecl,
-};
+use toolcheck_index::index::{ConfigSettingDecl, Decl, PlatformDecl, ToolchainDecl};
 
 use crate::{Analysis, FileId};
 
@@ -21,21 +20,6 @@ impl Analysis {
     /// runs can be diffed.
     pub fn debug_facts(&self) -> String {
         let index = self.index();
-        let one = |r: &RefOne| match r {
-            RefOne::Known(r) => r.text.clone(),
-            RefOne::Absent => "-".into(),
-            RefOne::Unknown(_) => "?".into(),
-        };
-        let list = |l: &RefList| match l {
-            RefList::Known(v) => format!(
-                "[{}]",
-                v.iter()
-                    .map(|r| r.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            RefList::Unknown(_) => "?".into(),
-        };
         let mut lines: Vec<String> = Vec::new();
         for t in index.targets.values() {
             let detail = match &t.decl {
@@ -50,11 +34,11 @@ impl Analysis {
                     } = &**d_toolchain;
                     format!(
                         "type={} impl={} exec={} target={} settings={}",
-                        one(toolchain_type),
-                        one(toolchain),
-                        list(exec_compatible_with),
-                        list(target_compatible_with),
-                        list(target_settings)
+                        toolchain_type,
+                        toolchain,
+                        exec_compatible_with,
+                        target_compatible_with,
+                        target_settings
                     )
                 }
                 Decl::Platform(d_platform) => {
@@ -63,20 +47,16 @@ impl Analysis {
                         parents,
                         ..
                     } = &**d_platform;
-                    format!(
-                        "constraints={} parents={}",
-                        list(constraint_values),
-                        list(parents)
-                    )
+                    format!("constraints={} parents={}", constraint_values, parents)
                 }
-                Decl::ConstraintValue { setting } => format!("setting={}", one(setting)),
-                Decl::ConstraintSetting { default } => format!("default={}", one(default)),
-                Decl::Alias { actual } => format!("actual={}", one(actual)),
+                Decl::ConstraintValue { setting } => format!("setting={}", setting),
+                Decl::ConstraintSetting { default } => format!("default={}", default),
+                Decl::Alias { actual } => format!("actual={}", actual),
                 Decl::ConfigSetting(d_configsetting) => {
                     let ConfigSettingDecl {
                         constraint_values, ..
                     } = &**d_configsetting;
-                    format!("constraints={}", list(constraint_values))
+                    format!("constraints={}", constraint_values)
                 }
                 Decl::ToolchainType => String::new(),
                 _ => continue,

@@ -19,26 +19,6 @@ use crate::Analysis;
 /// thousands of toolchains must not produce a hover of thousands of lines.
 const HOVER_LIST_LIMIT: usize = 50;
 
-fn list(l: &RefList) -> String {
-    match l {
-        RefList::Known(v) if v.is_empty() => "none".to_string(),
-        RefList::Known(v) => v
-            .iter()
-            .map(|r| format!("`{}`", r.text))
-            .collect::<Vec<_>>()
-            .join(", "),
-        RefList::Unknown(_) => "computed (not known statically)".to_string(),
-    }
-}
-
-fn one(r: &RefOne) -> String {
-    match r {
-        RefOne::Known(r) => format!("`{}`", r.text),
-        RefOne::Absent => "not set".to_string(),
-        RefOne::Unknown(_) => "computed (not known statically)".to_string(),
-    }
-}
-
 /// Comment lines directly above a declaration, as its documentation.
 fn doc_comment(text: &str, start: u32) -> Option<String> {
     let before = text.get(..start as usize)?;
@@ -115,8 +95,8 @@ impl Analysis {
             }
             let (exec, target) = match self.index().targets.get(label).map(|t| &t.decl) {
                 Some(Decl::Toolchain(tc)) => (
-                    list(&tc.exec_compatible_with),
-                    list(&tc.target_compatible_with),
+                    tc.exec_compatible_with.to_string(),
+                    tc.target_compatible_with.to_string(),
                 ),
                 _ => ("?".to_string(), "?".to_string()),
             };
@@ -216,21 +196,17 @@ impl Analysis {
                 target_settings,
                 use_target_platform_constraints,
             } = &**d_toolchain;
-            let _ = writeln!(s, "- type: {}", one(toolchain_type));
-            let _ = writeln!(s, "- implementation: {}", one(toolchain));
+            let _ = writeln!(s, "- type: {}", toolchain_type);
+            let _ = writeln!(s, "- implementation: {}", toolchain);
             if *use_target_platform_constraints == Some(true) {
                 s.push_str(
                     "- constraints: the target platform's (`use_target_platform_constraints`)\n",
                 );
             } else {
-                let _ = writeln!(s, "- exec_compatible_with: {}", list(exec_compatible_with));
-                let _ = writeln!(
-                    s,
-                    "- target_compatible_with: {}",
-                    list(target_compatible_with)
-                );
+                let _ = writeln!(s, "- exec_compatible_with: {}", exec_compatible_with);
+                let _ = writeln!(s, "- target_compatible_with: {}", target_compatible_with);
             }
-            let _ = writeln!(s, "- target_settings: {}", list(target_settings));
+            let _ = writeln!(s, "- target_settings: {}", target_settings);
         }
         let sim = self.simulation();
         let registered = sim.registered_toolchain_labels();
@@ -415,15 +391,14 @@ impl Analysis {
             Decl::ConstraintValue { setting } => {
                 let mut s = format!(
                     "**constraint_value** `{}`\n\n- setting: {}\n",
-                    t.label,
-                    one(setting)
+                    t.label, setting
                 );
                 let default = setting
                     .known()
                     .and_then(|r| r.label.as_ref().ok())
                     .and_then(|l| self.index().targets.get(l))
                     .and_then(|st| match &st.decl {
-                        Decl::ConstraintSetting { default } => Some(one(default)),
+                        Decl::ConstraintSetting { default } => Some(default.to_string()),
                         _ => None,
                     });
                 if let Some(d) = default {
@@ -446,7 +421,7 @@ impl Analysis {
                 format!(
                     "**constraint_setting** `{}`\n\n- default: {}\n- values: {}\n",
                     t.label,
-                    one(default),
+                    default,
                     if values.is_empty() {
                         "none declared".to_string()
                     } else {

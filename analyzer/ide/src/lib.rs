@@ -175,7 +175,7 @@ impl AnalysisHost {
         }
     }
 
-    /// Every file's facts, indexed like the workspace's files.
+    /// Every file's facts, indexed like the workspace's files (a removed file's are empty).
     pub fn file_facts(&self) -> &[Arc<FileFacts>] {
         &self.facts
     }
@@ -187,6 +187,10 @@ impl AnalysisHost {
     /// Replaces a file's text. Facts are recomputed only when the content changed.
     pub fn set_file_text(&mut self, file: FileId, text: Arc<str>) {
         let i = file.0 as usize;
+        if self.ws.is_removed(file) {
+            // A removed file has no text to set; adding it again revives it.
+            return;
+        }
         if self.ws.files[i].text == text {
             // Nothing changed (an editor opening a file as it is on disk): snapshots stay
             // valid and the work they feed is not cancelled.
@@ -221,8 +225,7 @@ impl AnalysisHost {
     /// Marks a file as open in an editor (its syntax tree is kept, and edits reparse it
     /// incrementally) or closed (the tree is dropped).
     pub fn set_file_open(&mut self, file: FileId, open: bool) {
-        let i = file.0 as usize;
-        if i >= self.facts.len() {
+        if self.ws.is_removed(file) {
             return;
         }
         if !open {
@@ -238,7 +241,8 @@ impl AnalysisHost {
         }
     }
 
-    /// Adds a file (created on disk or opened in an editor) and returns its id.
+    /// Adds a file (created on disk or opened in an editor) and returns its id: a new one, or
+    /// the id the same path had before it was removed.
     pub fn add_file(
         &mut self,
         repo: RepoName,
@@ -246,40 +250,37 @@ impl AnalysisHost {
         kind: FileKind,
         text: Arc<str>,
     ) -> FileId {
-        self.facts.push(Arc::new(lower(kind, &text)));
-        self.hashes.push(content_hash(&text));
+        let facts = Arc::new(lower(kind, &text));
+        let hash = content_hash(&text);
         let id = Arc::make_mut(&mut self.ws).add_file(repo, path, kind, text);
+        let i = id.0 as usize;
+        if i < self.facts.len() {
+            // A revived tombstone.
+            self.facts[i] = facts;
+            self.hashes[i] = hash;
+        } else {
+            self.facts.push(facts);
+            self.hashes.push(hash);
+        }
         self.structural = true;
         self.invalidate();
         id
     }
 
     /// Removes a file (deleted on disk): its package, targets, registrations and every other
-    /// fact it contributed leave the index. Files after it are renumbered (`FileId`s above
-    /// `file` move down by one); snapshots taken before keep their own numbering.
+    /// fact it contributed leave the index. Its id becomes a tombstone (empty text, no facts)
+    /// that no other path gets, so every other file keeps its id and per-file vectors stay
+    /// aligned; the same path added again gets the id back.
     pub fn remove_file(&mut self, file: FileId) {
-        let i = file.0 as usize;
-        if i >= self.facts.len() {
+        if self.ws.is_removed(file) {
             return;
         }
-        self.facts.remove(i);
-        self.hashes.remove(i);
-        self.trees = std::mem::take(&mut self.trees)
-            .into_iter()
-            .filter(|(id, _)| *id != file)
-            .map(|(id, t)| (FileId(if id.0 > file.0 { id.0 - 1 } else { id.0 }), t))
-            .collect();
-        let ws = Arc::make_mut(&mut self.ws);
-        ws.files.remove(i);
-        let shift = |id: FileId| FileId(if id.0 > file.0 { id.0 - 1 } else { id.0 });
-        ws.rc_files.retain(|(_, id)| *id != file);
-        for (_, id) in &mut ws.rc_files {
-            *id = shift(*id);
-        }
-        ws.problems.retain(|p| p.file != Some(file));
-        for p in &mut ws.problems {
-            p.file = p.file.map(shift);
-        }
+        Arc::make_mut(&mut self.ws).remove_file(file);
+        let i = file.0 as usize;
+        self.facts[i] = Arc::new(FileFacts::default());
+        self.hashes[i] = content_hash("");
+        self.trees.remove(&file);
+        self.dirty.retain(|&f| f != file);
         self.structural = true;
         self.invalidate();
     }

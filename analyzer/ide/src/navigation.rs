@@ -1,14 +1,14 @@
 //! Editor navigation over a snapshot: hover, go to definition, references, document symbols,
 //! label completion and a toolchain-resolution report. Plain data in, plain data out.
 //!
-//! Everything is built on the label references the index records (attributes of toolchains,
-//! platforms, constraints, aliases and config settings, `rule()` toolchain requests,
-//! registrations) and on the targets it declares; nothing is evaluated beyond that.
+//! Everything is built on the label references the index records (`Decl::label_refs` and
+//! `RuleDecl::label_refs`, the walk the checks use too, plus registrations) and on the
+//! targets it declares; nothing is evaluated beyond that. Hover on the kinds toolchain
+//! resolution reads is described by `describe.rs`.
 
 use rustc_hash::FxHashMap;
 use toolcheck_index::index::{
-    ConfigSettingDecl, Decl, LabelRef, PlatformDecl, RefList, RefOne, RegistrationKind, Target,
-    ToolchainDecl,
+    Decl, LabelRef, RefOne, RegistrationKind, RuleDecl, Target, ToolchainDecl,
 };
 use toolcheck_index::label::{Label, TargetPattern};
 
@@ -102,29 +102,20 @@ impl Analysis {
     }
 }
 
+/// The label references of `targets` and `rules`: [`Decl::label_refs`] and
+/// [`RuleDecl::label_refs`], the same walk the checks use.
 fn collect_label_refs<'x>(
     targets: impl Iterator<Item = &'x Target>,
-    rules: impl Iterator<Item = &'x toolcheck_index::index::RuleDecl>,
+    rules: impl Iterator<Item = &'x RuleDecl>,
 ) -> Vec<&'x LabelRef> {
-    {
-        let mut out: Vec<&LabelRef> = Vec::new();
-        for t in targets {
-            collect_decl_refs(&t.decl, &mut out);
-        }
-        for rule in rules {
-            for req in rule.toolchains.iter().flatten() {
-                out.push(&req.toolchain_type);
-            }
-            push_list(&rule.exec_compatible_with, &mut out);
-            for g in rule.exec_groups.iter().flatten() {
-                for req in g.toolchains.iter().flatten() {
-                    out.push(&req.toolchain_type);
-                }
-                push_list(&g.exec_compatible_with, &mut out);
-            }
-        }
-        out
+    let mut out: Vec<&LabelRef> = Vec::new();
+    for t in targets {
+        out.extend(t.decl.label_refs().into_iter().map(|(_, r)| r));
     }
+    for rule in rules {
+        out.extend(rule.label_refs().into_iter().map(|(_, _, r)| r));
+    }
+    out
 }
 
 impl Analysis {
@@ -287,104 +278,25 @@ impl Analysis {
         out
     }
 
-    /// Markdown describing a declared target.
+    /// Markdown describing a declared target: the rich descriptions of `describe.rs` for
+    /// the kinds toolchain resolution reads, the attributes toolcheck typed for the others.
     fn describe_target(&self, t: &Target) -> String {
-        let rich = match &t.decl {
+        let header = format!("**{}** `{}`", t.kind, t.label);
+        let described = match &t.decl {
             Decl::ToolchainType => self.describe_toolchain_type(t),
             Decl::Toolchain(_) => self.describe_toolchain(t),
             Decl::Platform(_) => self.describe_platform(t),
             Decl::ConstraintValue { .. } | Decl::ConstraintSetting { .. } => {
                 self.describe_constraint(t)
             }
-            _ => String::new(),
+            Decl::Alias { actual } => format!("{header}\n\n- actual: {actual}"),
+            Decl::ConfigSetting(c) => {
+                format!("{header}\n\n- constraint_values: {}", c.constraint_values)
+            }
+            Decl::StarlarkRule { .. } => format!("{header}\n\nStarlark rule `{}`", t.kind),
+            Decl::OtherNative | Decl::Unknown => header,
         };
-        if !rich.is_empty() {
-            return format!("{}\n\n{}", rich.trim_end(), self.declared_in(t));
-        }
-        let mut s = format!("**{}** `{}`\n\n", t.kind, t.label);
-        let list = |l: &RefList| match l {
-            RefList::Known(v) if v.is_empty() => "(none)".to_owned(),
-            RefList::Known(v) => v
-                .iter()
-                .map(|r| format!("`{}`", r.text))
-                .collect::<Vec<_>>()
-                .join(", "),
-            RefList::Unknown(_) => "(computed)".to_owned(),
-        };
-        let one = |r: &RefOne| match r {
-            RefOne::Known(r) => format!("`{}`", r.text),
-            RefOne::Absent => "(not set)".to_owned(),
-            RefOne::Unknown(_) => "(computed)".to_owned(),
-        };
-        match &t.decl {
-            Decl::ToolchainType => {
-                let impls: Vec<String> = self
-                    .index()
-                    .targets
-                    .values()
-                    .filter(|c| {
-                        matches!(&c.decl, Decl::Toolchain(tc) if matches!(&tc.toolchain_type,
-                            RefOne::Known(r) if r.label.as_ref().ok() == Some(&t.label)))
-                    })
-                    .map(|c| format!("- `{}`", c.label))
-                    .collect();
-                if impls.is_empty() {
-                    s.push_str("No `toolchain()` declares this type.");
-                } else {
-                    s.push_str(&format!(
-                        "Toolchains of this type:\n{}",
-                        sorted_lines(impls)
-                    ));
-                }
-            }
-            Decl::Toolchain(d_toolchain) => {
-                let ToolchainDecl {
-                    toolchain_type,
-                    toolchain,
-                    exec_compatible_with,
-                    target_compatible_with,
-                    target_settings,
-                    ..
-                } = &**d_toolchain;
-                s.push_str(&format!(
-                    "- type: {}\n- implementation: {}\n- exec_compatible_with: {}\n- target_compatible_with: {}\n- target_settings: {}",
-                    one(toolchain_type),
-                    one(toolchain),
-                    list(exec_compatible_with),
-                    list(target_compatible_with),
-                    list(target_settings)
-                ));
-            }
-            Decl::Platform(d_platform) => {
-                let PlatformDecl {
-                    constraint_values,
-                    parents,
-                    ..
-                } = &**d_platform;
-                s.push_str(&format!(
-                    "- constraint_values: {}\n- parents: {}",
-                    list(constraint_values),
-                    list(parents)
-                ));
-            }
-            Decl::ConstraintSetting { default } => {
-                s.push_str(&format!("- default_constraint_value: {}", one(default)))
-            }
-            Decl::ConstraintValue { setting } => {
-                s.push_str(&format!("- constraint_setting: {}", one(setting)))
-            }
-            Decl::Alias { actual } => s.push_str(&format!("- actual: {}", one(actual))),
-            Decl::ConfigSetting(d_configsetting) => {
-                let ConfigSettingDecl {
-                    constraint_values, ..
-                } = &**d_configsetting;
-                s.push_str(&format!("- constraint_values: {}", list(constraint_values)))
-            }
-            Decl::StarlarkRule { .. } => s.push_str(&format!("Starlark rule `{}`", t.kind)),
-            Decl::OtherNative | Decl::Unknown => {}
-        }
-        s.push_str(&format!("\n\n{}", self.declared_in(t)));
-        s.trim_end().to_owned()
+        format!("{}\n\n{}", described.trim_end(), self.declared_in(t))
     }
 
     /// "Declared in `path`", naming the macro's declaration for targets a macro created.
@@ -783,8 +695,8 @@ impl Analysis {
                             ..
                         } = &**d_toolchain;
                         (
-                            refs_text(exec_compatible_with),
-                            refs_text(target_compatible_with),
+                            exec_compatible_with.to_string(),
+                            target_compatible_with.to_string(),
                         )
                     }
                     _ => (String::new(), String::new()),
@@ -813,81 +725,6 @@ fn type_of(t: &Target) -> Option<Label> {
     }
 }
 
-fn refs_text(l: &RefList) -> String {
-    match l {
-        RefList::Known(v) if v.is_empty() => "any".to_owned(),
-        RefList::Known(v) => v
-            .iter()
-            .map(|r| format!("`{}`", r.text))
-            .collect::<Vec<_>>()
-            .join(", "),
-        RefList::Unknown(_) => "(computed)".to_owned(),
-    }
-}
-
-fn sorted_lines(mut v: Vec<String>) -> String {
-    v.sort();
-    v.join("\n")
-}
-
-fn push_list<'a>(l: &'a RefList, out: &mut Vec<&'a LabelRef>) {
-    if let RefList::Known(v) = l {
-        out.extend(v.iter());
-    }
-}
-
-fn push_one<'a>(r: &'a RefOne, out: &mut Vec<&'a LabelRef>) {
-    if let RefOne::Known(r) = r {
-        out.push(r);
-    }
-}
-
-fn collect_decl_refs<'a>(decl: &'a Decl, out: &mut Vec<&'a LabelRef>) {
-    match decl {
-        Decl::ConstraintSetting { default } => push_one(default, out),
-        Decl::ConstraintValue { setting } => push_one(setting, out),
-        Decl::Platform(d_platform) => {
-            let PlatformDecl {
-                constraint_values,
-                parents,
-                ..
-            } = &**d_platform;
-            push_list(constraint_values, out);
-            push_list(parents, out);
-        }
-        Decl::Toolchain(d_toolchain) => {
-            let ToolchainDecl {
-                toolchain_type,
-                toolchain,
-                exec_compatible_with,
-                target_compatible_with,
-                target_settings,
-                ..
-            } = &**d_toolchain;
-            push_one(toolchain_type, out);
-            push_one(toolchain, out);
-            push_list(exec_compatible_with, out);
-            push_list(target_compatible_with, out);
-            push_list(target_settings, out);
-        }
-        Decl::Alias { actual } => push_one(actual, out),
-        Decl::ConfigSetting(d_configsetting) => {
-            let ConfigSettingDecl {
-                constraint_values,
-                flag_values,
-                ..
-            } = &**d_configsetting;
-            push_list(constraint_values, out);
-            for (r, _) in flag_values.iter().flatten() {
-                out.push(r);
-            }
-        }
-        Decl::ToolchainType | Decl::OtherNative | Decl::StarlarkRule { .. } | Decl::Unknown => {}
-    }
-}
-
-/// When `offset` is inside a string literal on its line, the literal's content start and the
-/// text typed so far.
 /// How a file writes the repository part of a label: nothing for its own repository, else
 /// `@` and the shortest apparent name its repository mapping gives the repository. A
 /// repository the mapping does not reach has no spelling (a Bazel module sees only its
@@ -933,6 +770,8 @@ impl<'a> RepoSpelling<'a> {
     }
 }
 
+/// When `offset` is inside a string literal on its line, the literal's content start and the
+/// text typed so far.
 fn string_prefix(text: &str, offset: usize) -> Option<(usize, &str)> {
     if offset > text.len() || !text.is_char_boundary(offset) {
         return None;

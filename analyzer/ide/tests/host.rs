@@ -1,6 +1,6 @@
 //! `AnalysisHost` changes seen through snapshots: removing files (their package, targets and
-//! registrations leave the index; later files are renumbered) and cancellation of snapshots
-//! taken before a change.
+//! registrations leave the index; every other file keeps its id, and the removed path gets
+//! its id back when added again) and cancellation of snapshots taken before a change.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -56,20 +56,28 @@ fn a_removed_file_leaves_the_index() {
     // The type's package goes: the toolchain now names a missing package.
     host.remove_file(ty);
     let a = host.analysis();
-    assert_eq!(a.workspace().files.len(), 2);
+    assert_eq!(a.workspace().live_file_count(), 2);
+    assert!(a.workspace().is_removed(ty));
     assert!(!a.index().targets.keys().any(|l| l.to_string() == "//pkg:t"));
     assert!(!a
         .index()
         .packages()
         .any(|(p, _)| format!("{p:?}").contains("pkg")));
-    // Files after it moved down by one.
-    let moved = FileId(tc.0 - 1);
-    assert_eq!(a.workspace().file(moved).path, "other/BUILD.bazel");
+    // Every other file keeps its id; the removed one's is a tombstone.
+    assert_eq!(a.workspace().file(tc).path, "other/BUILD.bazel");
     assert_eq!(
         host.file_id(&RepoName::main(), "other/BUILD.bazel"),
-        Some(moved)
+        Some(tc)
+    );
+    assert_eq!(
+        host.file_id(&RepoName::main(), "MODULE.bazel"),
+        Some(module)
     );
     assert_eq!(host.file_id(&RepoName::main(), "pkg/BUILD.bazel"), None);
+    assert!(a
+        .diagnostics(&LintConfig::default())
+        .iter()
+        .any(|d| d.file == tc && d.check == "unresolved-label"));
     let found = codes(&mut host);
     assert!(
         found.contains(&("other/BUILD.bazel".to_string(), "unresolved-label")),
@@ -80,20 +88,23 @@ fn a_removed_file_leaves_the_index() {
     host.remove_file(module);
     assert!(host.analysis().index().registrations.is_empty());
 
-    // Created again: everything is back.
-    host.add_file(
+    // Created again: everything is back, under the old ids.
+    let again = host.add_file(
         RepoName::main(),
         "pkg/BUILD.bazel".into(),
         FileKind::Build,
         TYPE_BUILD.into(),
     );
-    host.add_file(
+    assert_eq!(again, ty);
+    let again = host.add_file(
         RepoName::main(),
         "MODULE.bazel".into(),
         FileKind::Module,
         MODULE.into(),
     );
+    assert_eq!(again, module);
     let a = host.analysis();
+    assert_eq!(a.workspace().files.len(), 3);
     assert!(a.index().targets.keys().any(|l| l.to_string() == "//pkg:t"));
     assert_eq!(a.index().registrations.len(), 1);
     assert!(!codes(&mut host)
@@ -103,11 +114,47 @@ fn a_removed_file_leaves_the_index() {
 
 #[test]
 fn removing_an_unknown_file_is_a_no_op() {
-    let (mut host, ..) = host();
+    let (mut host, _, ty, _) = host();
     let before = host.analysis();
     host.remove_file(FileId(99));
     assert_eq!(host.analysis().workspace().files.len(), 3);
     assert!(!before.is_cancelled());
+    // Removing a file twice: the second time there is nothing left to remove.
+    host.remove_file(ty);
+    let after = host.analysis();
+    host.remove_file(ty);
+    assert!(!after.is_cancelled());
+    // A tombstone takes no text (and cancels nothing).
+    host.set_file_text(ty, TYPE_BUILD.into());
+    assert!(!after.is_cancelled());
+    assert_eq!(host.analysis().workspace().file(ty).text.as_ref(), "");
+}
+
+#[test]
+fn a_new_path_never_takes_a_removed_files_id() {
+    let (mut host, _, ty, tc) = host();
+    host.remove_file(ty);
+    let new = host.add_file(
+        RepoName::main(),
+        "new/BUILD.bazel".into(),
+        FileKind::Build,
+        TYPE_BUILD.into(),
+    );
+    assert_eq!(new, FileId(3));
+    let a = host.analysis();
+    assert!(a.workspace().is_removed(ty));
+    assert_eq!(a.workspace().file(ty).path, "pkg/BUILD.bazel");
+    assert_eq!(a.workspace().file_ids().collect::<Vec<_>>().len(), 3);
+    // The new package is indexed under its own id; the tombstone declares nothing.
+    let t = a
+        .index()
+        .targets
+        .values()
+        .find(|t| t.label.to_string() == "//new:t")
+        .expect("//new:t");
+    assert_eq!(t.file, new);
+    assert!(a.index().targets.values().all(|t| t.file != ty));
+    assert_eq!(a.workspace().file(tc).path, "other/BUILD.bazel");
 }
 
 #[test]

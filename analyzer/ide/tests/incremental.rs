@@ -1,7 +1,8 @@
 //! Incremental analysis agrees with a fresh one: after every edit in a sequence (BUILD files,
 //! macro `.bzl` files, toolchains that change resolution, broken text, MODULE.bazel), the
 //! updated snapshot's index and diagnostics equal those of a host built from scratch on the
-//! same texts, and `file_diagnostics` equals the whole run filtered to that file.
+//! same texts, and `file_diagnostics` equals the whole run filtered to that file. Deleting
+//! files keeps every other file's id, and re-adding one gives its id back.
 
 mod common;
 
@@ -267,4 +268,146 @@ fn several_files_changed_before_one_snapshot() {
     let fresh = host_with(&texts).analysis();
     assert_eq!(observe(&updated), observe(&fresh));
     assert_file_diagnostics_agree(&updated);
+}
+
+/// [`files`] where every `app*` package also declares a toolchain of a missing type, so each
+/// has a finding of its own.
+fn files_with_findings() -> Vec<(&'static str, FileKind, String)> {
+    let mut v = files();
+    for (path, _, text) in &mut v {
+        if path.starts_with("app") {
+            text.push_str(
+                "toolchain(name = \"bad\", toolchain = \":x\", toolchain_type = \"//missing:type\")\n",
+            );
+        }
+    }
+    v
+}
+
+/// [`observe`] with every `FileId(n)` replaced by the file's path: a host that had files
+/// deleted keeps their ids as tombstones, so its ids differ from a fresh host's while
+/// naming the same files.
+fn observe_by_path(a: &Analysis) -> String {
+    let text = observe(a);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("FileId(") {
+        let (before, after) = rest.split_at(at + "FileId(".len());
+        out.push_str(before);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let id: u32 = after[..digits].parse().expect("a file id");
+        out.push_str(&a.workspace().file(FileId(id)).path);
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn deleting_and_re_adding_files_agrees_with_a_fresh_analysis() {
+    let mut texts = files_with_findings();
+    let mut host = host_with(&texts);
+    for (path, _, _) in &texts {
+        let file = host.file_id(&RepoName::main(), path).unwrap();
+        host.set_file_open(file, true);
+    }
+    let first = host.analysis();
+    let ids: Vec<(String, FileId)> = texts
+        .iter()
+        .map(|(p, _, _)| (p.to_string(), host.file_id(&RepoName::main(), p).unwrap()))
+        .collect();
+    let config = LintConfig::default();
+    let app3 = host.file_id(&RepoName::main(), "app3/BUILD.bazel").unwrap();
+    let app3_before = first.file_diagnostics(app3, &config);
+    assert!(!app3_before.is_empty());
+
+    // A BUILD file in the middle, then a loaded `.bzl` file, then both back.
+    let mut removed: Vec<(&str, FileKind, String)> = Vec::new();
+    for path in ["app1/BUILD.bazel", "defs/tc.bzl"] {
+        let i = texts.iter().position(|(p, _, _)| *p == path).unwrap();
+        removed.push(texts.remove(i));
+        let file = host.file_id(&RepoName::main(), path).unwrap();
+        host.remove_file(file);
+        assert_eq!(host.file_id(&RepoName::main(), path), None);
+        let updated = host.analysis();
+        // Every other file keeps its id.
+        for (p, id) in &ids {
+            if texts.iter().any(|(t, _, _)| t == p) {
+                assert_eq!(host.file_id(&RepoName::main(), p), Some(*id), "{p}");
+                assert_eq!(&updated.workspace().file(*id).path, p);
+            }
+        }
+        let fresh = host_with(&texts).analysis();
+        assert_eq!(
+            observe_by_path(&updated),
+            observe_by_path(&fresh),
+            "deleting {path} diverged from a fresh analysis"
+        );
+        assert_file_diagnostics_agree(&updated);
+    }
+    // Nothing is reported in a tombstone.
+    let after = host.analysis();
+    for d in after.diagnostics(&config) {
+        assert!(!after.workspace().is_removed(d.file), "{d:?}");
+    }
+
+    for (path, kind, text) in removed.into_iter().rev() {
+        let id = host.add_file(
+            RepoName::main(),
+            path.to_string(),
+            kind,
+            text.as_str().into(),
+        );
+        let old = ids.iter().find(|(p, _)| p == path).unwrap().1;
+        assert_eq!(id, old, "{path} gets its old id back");
+        texts.push((path, kind, text));
+        let updated = host.analysis();
+        texts.sort_by_key(|(p, _, _)| ids.iter().position(|(q, _)| q == p));
+        let fresh = host_with(&texts).analysis();
+        assert_eq!(
+            observe_by_path(&updated),
+            observe_by_path(&fresh),
+            "re-adding {path} diverged from a fresh analysis"
+        );
+        assert_file_diagnostics_agree(&updated);
+    }
+    // Every file is back in its own slot: the same ids as a fresh host over the files in
+    // their original order.
+    assert_eq!(
+        observe(&host.analysis()),
+        observe(&host_with(&texts).analysis())
+    );
+    // Back where it started: app3's findings are what they were, ids and ranges included.
+    assert_eq!(host.analysis().file_diagnostics(app3, &config), app3_before);
+}
+
+#[test]
+fn diagnostics_of_later_files_survive_a_deletion() {
+    let texts = files_with_findings();
+    let mut host = host_with(&texts);
+    let config = LintConfig::default();
+    let before = host.analysis();
+    let later = ["app2/BUILD.bazel", "app3/BUILD.bazel"]
+        .map(|p| host.file_id(&RepoName::main(), p).unwrap());
+    let expected: Vec<_> = later
+        .iter()
+        .map(|&f| before.file_diagnostics(f, &config))
+        .collect();
+    assert!(expected.iter().all(|d| !d.is_empty()));
+
+    // app1 comes before them; nothing in app2 or app3 depends on it being declared.
+    let app1 = host.file_id(&RepoName::main(), "app1/BUILD.bazel").unwrap();
+    assert!(app1 < later[0]);
+    host.remove_file(app1);
+    let after = host.analysis();
+    for (f, want) in later.iter().zip(&expected) {
+        assert_eq!(&after.file_diagnostics(*f, &config), want);
+        let all: Vec<_> = after
+            .diagnostics(&config)
+            .into_iter()
+            .filter(|d| d.file == *f)
+            .collect();
+        assert_eq!(&all, want);
+    }
+    assert!(after.file_diagnostics(app1, &config).is_empty());
 }

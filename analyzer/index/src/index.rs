@@ -51,6 +51,30 @@ impl RefList {
     }
 }
 
+/// What toolcheck says of a value it cannot know statically, wherever it shows one.
+pub const COMPUTED: &str = "computed (not known statically)";
+
+/// The one way a label list reads in hovers, reports and dumps: the labels as written, each
+/// in backticks; `none` for an empty list (whatever an empty list means for the attribute);
+/// [`COMPUTED`] when unknown.
+impl std::fmt::Display for RefList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefList::Known(v) if v.is_empty() => f.write_str("none"),
+            RefList::Known(v) => {
+                for (i, r) in v.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "`{}`", r.text)?;
+                }
+                Ok(())
+            }
+            RefList::Unknown(_) => f.write_str(COMPUTED),
+        }
+    }
+}
+
 /// A single-label attribute: absent, known or unknown.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RefOne {
@@ -65,6 +89,109 @@ impl RefOne {
             RefOne::Known(r) => Some(r),
             _ => None,
         }
+    }
+}
+
+/// Reads like [`RefList`]'s rendering: the label in backticks, `not set`, or [`COMPUTED`].
+impl std::fmt::Display for RefOne {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefOne::Known(r) => write!(f, "`{}`", r.text),
+            RefOne::Absent => f.write_str("not set"),
+            RefOne::Unknown(_) => f.write_str(COMPUTED),
+        }
+    }
+}
+
+/// The attribute a label reference of a declaration is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefField {
+    /// `constraint_setting(default_constraint_value = ...)`.
+    DefaultConstraintValue,
+    /// `constraint_value(constraint_setting = ...)`.
+    ConstraintSetting,
+    /// `platform(constraint_values = ...)`, `config_setting(constraint_values = ...)`.
+    ConstraintValues,
+    /// `platform(parents = ...)`.
+    Parents,
+    /// `toolchain(toolchain_type = ...)`.
+    ToolchainType,
+    /// `toolchain(toolchain = ...)`: the implementation, any kind of target.
+    Toolchain,
+    /// `exec_compatible_with` of a `toolchain()`, `rule()`, `aspect()` or exec group.
+    ExecCompatibleWith,
+    /// `toolchain(target_compatible_with = ...)`.
+    TargetCompatibleWith,
+    /// `toolchain(target_settings = ...)`.
+    TargetSettings,
+    /// The keys of `config_setting(flag_values = ...)`: flags, any kind of target.
+    FlagValues,
+    /// `alias(actual = ...)`: any kind of target.
+    Actual,
+    /// A type in `toolchains` of a `rule()`, `aspect()` or exec group.
+    RequestedToolchainType,
+}
+
+impl Decl {
+    /// Every label this declaration mentions, with the attribute it is written in, in
+    /// attribute order. Lists and single labels that are unknown contribute nothing. The one
+    /// walk over a declaration's labels: checks and navigation all use it, so a new
+    /// label-bearing attribute is added here only.
+    pub fn label_refs(&self) -> Vec<(RefField, &LabelRef)> {
+        let mut out = Vec::new();
+        let one = push_one;
+        match self {
+            Decl::ConstraintSetting { default } => {
+                one(&mut out, RefField::DefaultConstraintValue, default)
+            }
+            Decl::ConstraintValue { setting } => {
+                one(&mut out, RefField::ConstraintSetting, setting)
+            }
+            Decl::Alias { actual } => one(&mut out, RefField::Actual, actual),
+            Decl::Platform(p) => {
+                push_list(&mut out, RefField::ConstraintValues, &p.constraint_values);
+                push_list(&mut out, RefField::Parents, &p.parents);
+            }
+            Decl::Toolchain(tc) => {
+                one(&mut out, RefField::ToolchainType, &tc.toolchain_type);
+                one(&mut out, RefField::Toolchain, &tc.toolchain);
+                push_list(
+                    &mut out,
+                    RefField::ExecCompatibleWith,
+                    &tc.exec_compatible_with,
+                );
+                push_list(
+                    &mut out,
+                    RefField::TargetCompatibleWith,
+                    &tc.target_compatible_with,
+                );
+                push_list(&mut out, RefField::TargetSettings, &tc.target_settings);
+            }
+            Decl::ConfigSetting(c) => {
+                push_list(&mut out, RefField::ConstraintValues, &c.constraint_values);
+                out.extend(
+                    c.flag_values
+                        .iter()
+                        .flatten()
+                        .map(|(r, _)| (RefField::FlagValues, r)),
+                );
+            }
+            Decl::ToolchainType | Decl::OtherNative | Decl::StarlarkRule { .. } | Decl::Unknown => {
+            }
+        }
+        out
+    }
+}
+
+fn push_one<'a>(out: &mut Vec<(RefField, &'a LabelRef)>, field: RefField, r: &'a RefOne) {
+    if let RefOne::Known(r) = r {
+        out.push((field, r));
+    }
+}
+
+fn push_list<'a>(out: &mut Vec<(RefField, &'a LabelRef)>, field: RefField, l: &'a RefList) {
+    if let RefList::Known(v) = l {
+        out.extend(v.iter().map(|r| (field, r)));
     }
 }
 
@@ -193,6 +320,33 @@ pub struct RuleDecl {
     pub implementation: Option<(FileId, usize)>,
 }
 
+impl RuleDecl {
+    /// Every label this `rule()` or `aspect()` mentions: its requested types and
+    /// `exec_compatible_with`, then each exec group's (with the group), in that order. The
+    /// rule-side counterpart of [`Decl::label_refs`].
+    pub fn label_refs(&self) -> Vec<(Option<&ExecGroupDecl>, RefField, &LabelRef)> {
+        fn requests<'a>(
+            out: &mut Vec<(Option<&'a ExecGroupDecl>, RefField, &'a LabelRef)>,
+            group: Option<&'a ExecGroupDecl>,
+            toolchains: &'a Option<Vec<TypeRequest>>,
+            exec: &'a RefList,
+        ) {
+            let mut own = Vec::new();
+            for req in toolchains.iter().flatten() {
+                own.push((RefField::RequestedToolchainType, &req.toolchain_type));
+            }
+            push_list(&mut own, RefField::ExecCompatibleWith, exec);
+            out.extend(own.into_iter().map(|(field, r)| (group, field, r)));
+        }
+        let mut out = Vec::new();
+        requests(&mut out, None, &self.toolchains, &self.exec_compatible_with);
+        for g in self.exec_groups.iter().flatten() {
+            requests(&mut out, Some(g), &g.toolchains, &g.exec_compatible_with);
+        }
+        out
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegistrationKind {
     Toolchain,
@@ -276,6 +430,9 @@ pub struct WorkspaceIndex {
     pub load_edges: Arc<Vec<Box<[FileId]>>>,
     /// The Bazel major version the index was built for.
     major_version: u32,
+    /// How many files were live when the index was built: with the slot count (the length of
+    /// `contexts`), what tells [`WorkspaceIndex::update`] that the set of files changed.
+    live_files: usize,
 }
 
 /// The outcome of [`WorkspaceIndex::update`].
@@ -315,10 +472,12 @@ impl WorkspaceIndex {
                 build_dirs.insert((f.repo.clone(), f.dir().to_string()));
             }
         }
+        // One context per slot, tombstones included, so that `contexts[id]` stays aligned
+        // with the file ids (a tombstone's context is never asked for).
         let contexts: Vec<FileContext> = ws
-            .file_ids()
-            .map(|id| {
-                let f = ws.file(id);
+            .files
+            .iter()
+            .map(|f| {
                 let mut dir = f.dir().to_string();
                 let package = loop {
                     if build_dirs.contains(&(f.repo.clone(), dir.clone())) || dir.is_empty() {
@@ -349,9 +508,10 @@ impl WorkspaceIndex {
             Arc::new(contexts),
             Arc::new(file_by_path),
         );
+        // Per-slot vectors: a tombstone loads nothing, defines no package and no rules.
         index.load_edges = Arc::new(
-            ws.file_ids()
-                .map(|id| index.file_load_edges(ws, facts, id))
+            (0..ws.files.len() as u32)
+                .map(|i| index.file_load_edges(ws, facts, FileId(i)))
                 .collect(),
         );
         let units: Vec<Option<Arc<PackageUnit>>> = ws
@@ -359,7 +519,7 @@ impl WorkspaceIndex {
             .par_iter()
             .enumerate()
             .map(|(i, f)| {
-                (f.kind == FileKind::Build)
+                (f.kind == FileKind::Build && !f.is_removed())
                     .then(|| Arc::new(index.package_unit(ws, facts, FileId(i as u32))))
             })
             .collect();
@@ -369,7 +529,7 @@ impl WorkspaceIndex {
             .par_iter()
             .enumerate()
             .map(|(i, f)| {
-                if f.kind == FileKind::Bzl {
+                if f.kind == FileKind::Bzl && !f.is_removed() {
                     index.file_rules(ws, facts, FileId(i as u32))
                 } else {
                     Vec::new()
@@ -444,6 +604,7 @@ impl WorkspaceIndex {
             flag_platforms: Vec::new(),
             load_edges: Arc::default(),
             major_version,
+            live_files: ws.live_file_count(),
         };
         index.build_module_graph(ws, facts, root_module, workspace_file);
         index.collect_registrations(ws, facts, root_module, workspace_file);
@@ -465,6 +626,7 @@ impl WorkspaceIndex {
     ) -> Option<Update> {
         if major_version != self.major_version
             || ws.files.len() != self.contexts.len()
+            || ws.live_file_count() != self.live_files
             || facts.len() != ws.files.len()
         {
             return None;
@@ -475,6 +637,10 @@ impl WorkspaceIndex {
         // recomputed; the package units stay valid as long as the repository mappings do.
         let mut globals_changed = false;
         for &id in changed {
+            if ws.is_removed(id) {
+                // Removing a file is a change to the set of files: rebuild.
+                return None;
+            }
             match ws.files.get(id.0 as usize)?.kind {
                 FileKind::Build => changed_build.push(id),
                 FileKind::Bzl => changed_bzl.push(id),
@@ -556,6 +722,7 @@ impl WorkspaceIndex {
                 flag_platforms: self.flag_platforms.clone(),
                 load_edges: Arc::default(),
                 major_version,
+                live_files: self.live_files,
             }
         };
         index.load_edges = load_edges;
@@ -597,7 +764,7 @@ impl WorkspaceIndex {
         facts: &[Arc<FileFacts>],
         id: FileId,
     ) -> Box<[FileId]> {
-        if !ws.file(id).kind.is_starlark() {
+        if !ws.file(id).kind.is_starlark() || ws.is_removed(id) {
             return Box::default();
         }
         let env = self.env(ws, facts);

@@ -3,6 +3,12 @@
 //!
 //! This is plain data filled by a loader (the server's disk loader, or tests); nothing here
 //! does I/O.
+//!
+//! File ids are stable for the workspace's lifetime: a removed file leaves a tombstone in its
+//! slot (its path stays, its text is emptied), so every vector indexed by `FileId` stays
+//! aligned and no other file's id changes. A tombstone's slot is only ever reused by the same
+//! path coming back. [`Workspace::file_ids`] yields live files only; code that keeps a
+//! per-slot vector sizes it by `files.len()` and asks [`Workspace::is_removed`].
 
 use std::sync::Arc;
 
@@ -10,7 +16,8 @@ use toolcheck_syntax::FileKind;
 
 use crate::label::{PackageId, RepoName};
 
-/// An opaque file handle. Paths are looked up through the [`Workspace`].
+/// An opaque file handle. Paths are looked up through the [`Workspace`]. Stable: removing
+/// a file never changes another file's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
 
@@ -49,6 +56,8 @@ pub struct SourceFile {
     pub path: String,
     pub kind: FileKind,
     pub text: Arc<str>,
+    /// A tombstone: the file was removed, its slot is kept so that ids stay stable.
+    removed: bool,
 }
 
 impl SourceFile {
@@ -58,6 +67,10 @@ impl SourceFile {
     }
     pub fn file_name(&self) -> &str {
         self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+    /// Whether this slot is the tombstone of a removed file.
+    pub fn is_removed(&self) -> bool {
+        self.removed
     }
 }
 
@@ -143,13 +156,25 @@ impl Workspace {
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
-    pub fn file_ids(&self) -> impl Iterator<Item = FileId> {
-        (0..self.files.len() as u32).map(FileId)
+    /// Every live file, in id order (tombstones of removed files are skipped).
+    pub fn file_ids(&self) -> impl Iterator<Item = FileId> + '_ {
+        (0..self.files.len() as u32)
+            .map(FileId)
+            .filter(|&id| !self.is_removed(id))
+    }
+    /// Whether `id` is the tombstone of a removed file (or no file at all).
+    pub fn is_removed(&self, id: FileId) -> bool {
+        self.files.get(id.0 as usize).is_none_or(|f| f.removed)
+    }
+    /// How many files are live (slots minus tombstones).
+    pub fn live_file_count(&self) -> usize {
+        self.files.iter().filter(|f| !f.removed).count()
     }
     pub fn repo(&self, name: &RepoName) -> Option<&RepoInfo> {
         self.repos.iter().find(|r| &r.name == name)
     }
-    /// Adds a file and returns its id.
+    /// Adds a file and returns its id. A path that was removed before gets its old id back
+    /// (its tombstone is revived); any other path gets a new slot.
     pub fn add_file(
         &mut self,
         repo: RepoName,
@@ -157,14 +182,42 @@ impl Workspace {
         kind: FileKind,
         text: Arc<str>,
     ) -> FileId {
-        let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile {
+        let path = path.into();
+        let tombstone = self
+            .files
+            .iter()
+            .position(|f| f.removed && f.repo == repo && f.path == path);
+        let file = SourceFile {
             repo,
-            path: path.into(),
+            path,
             kind,
             text,
-        });
-        id
+            removed: false,
+        };
+        match tombstone {
+            Some(i) => {
+                self.files[i] = file;
+                FileId(i as u32)
+            }
+            None => {
+                self.files.push(file);
+                FileId(self.files.len() as u32 - 1)
+            }
+        }
+    }
+    /// Removes a file, leaving a tombstone: its slot keeps the path (so the same path can
+    /// come back under the same id) and loses its text; its rc file entries and load
+    /// problems go. Returns whether a live file was removed.
+    pub fn remove_file(&mut self, id: FileId) -> bool {
+        if self.is_removed(id) {
+            return false;
+        }
+        let f = &mut self.files[id.0 as usize];
+        f.removed = true;
+        f.text = Arc::from("");
+        self.rc_files.retain(|(_, f)| *f != id);
+        self.problems.retain(|p| p.file != Some(id));
+        true
     }
     /// The path of a file relative to the workspace root when its repository lives inside
     /// the workspace, else `@repo//path`.

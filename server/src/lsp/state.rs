@@ -24,11 +24,14 @@ use toolcheck_ide::{Analysis, AnalysisHost, FileId, FileKind, LintConfig, RepoNa
 use super::config::Config;
 use super::document::{Document, PositionEncoding, TextChange};
 
-/// The analysis host plus the maps between its files and disk paths. They live under one
-/// lock because re-indexing renumbers files.
+/// The analysis host plus the maps between its files and disk paths, which change together
+/// (under one lock). File ids are stable: a removed file keeps its slot in `paths` (the
+/// host's tombstone), so ids handed out before stay valid.
 pub(crate) struct World {
     pub(crate) host: AnalysisHost,
+    /// Live files only.
     by_path: HashMap<PathBuf, FileId>,
+    /// Indexed by file id, tombstones included.
     paths: Arc<Vec<PathBuf>>,
     root: Option<PathBuf>,
     /// The checks configuration of this workspace's `toolcheck.toml` (each workspace folder
@@ -39,10 +42,10 @@ pub(crate) struct World {
 impl World {
     pub(crate) fn new(host: AnalysisHost, root: Option<PathBuf>) -> World {
         let paths = file_paths(host.workspace(), root.as_deref());
-        let by_path = paths
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.clone(), FileId(i as u32)))
+        let by_path = host
+            .workspace()
+            .file_ids()
+            .map(|id| (paths[id.0 as usize].clone(), id))
             .collect();
         World {
             host,
@@ -83,34 +86,34 @@ impl World {
         let id = self.host.add_file(repo, rel, kind, Arc::from(text));
         self.by_path.insert(path.to_owned(), id);
         let paths = Arc::make_mut(&mut self.paths);
-        debug_assert_eq!(paths.len(), id.0 as usize);
-        paths.push(path.to_owned());
+        if let Some(old) = paths.get(id.0 as usize) {
+            // The same path, deleted before: the host revived its tombstone.
+            debug_assert_eq!(old, path);
+        } else {
+            debug_assert_eq!(paths.len(), id.0 as usize);
+            paths.push(path.to_owned());
+        }
         id
     }
 }
 
 impl World {
     /// Forgets the file at `path` (deleted on disk, or an unsaved document closed): the host
-    /// drops it from the index and renumbers the files after it. Returns whether it was known.
+    /// drops it from the index and keeps its id as a tombstone (every other id stays). Returns
+    /// whether it was known.
     pub(crate) fn remove(&mut self, path: &Path) -> bool {
         let Some(id) = self.by_path.remove(path) else {
             return false;
         };
         self.host.remove_file(id);
-        Arc::make_mut(&mut self.paths).remove(id.0 as usize);
-        for other in self.by_path.values_mut() {
-            if other.0 > id.0 {
-                other.0 -= 1;
-            }
-        }
         true
     }
 
     /// Forgets every file under the directory `dir` (a deleted folder); returns how many.
     fn remove_under(&mut self, dir: &Path) -> usize {
         let gone: Vec<PathBuf> = self
-            .paths
-            .iter()
+            .by_path
+            .keys()
             .filter(|p| p.starts_with(dir) && p.as_path() != dir)
             .cloned()
             .collect();
@@ -141,11 +144,12 @@ fn world_index(worlds: &[World], path: &Path) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
-/// The absolute path of every file of `ws`, indexed by file id.
+/// The absolute path of every file of `ws`, indexed by file id (tombstones included, so
+/// that the vector stays aligned with the ids).
 fn file_paths(ws: &Workspace, root: Option<&Path>) -> Vec<PathBuf> {
-    ws.file_ids()
-        .map(|id| {
-            let f = ws.file(id);
+    ws.files
+        .iter()
+        .map(|f| {
             let repo_root = ws
                 .repo(&f.repo)
                 .map(|r| PathBuf::from(&r.root_display))
@@ -316,7 +320,7 @@ impl State {
         if worlds.iter().any(|w| w.root.as_ref() == Some(&root)) {
             return false;
         }
-        worlds.retain(|w| w.root.is_some() || w.host.workspace().files.is_empty());
+        worlds.retain(|w| w.root.is_some() || w.host.workspace().file_ids().next().is_none());
         worlds.push(World::empty(Some(root), &version));
         true
     }
@@ -356,7 +360,8 @@ impl State {
     }
 
     /// A snapshot of the world of an open or indexed document, with the document's id in it
-    /// (taken together, so a renumbering in between cannot mix them up).
+    /// (taken together, so that the id is one this snapshot knows: a file deleted and not yet
+    /// seen by an older snapshot, or added after it, would not be).
     pub(crate) fn snapshot_for(&self, uri: &Uri) -> Option<(Snap, FileId)> {
         let path = super::from_proto::file_path(uri)?;
         let (config, enc) = (self.config(), self.encoding());

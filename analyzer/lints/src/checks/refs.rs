@@ -1,11 +1,10 @@
 //! Every label reference in the workspace whose target must be of a given kind (a
 //! `toolchain_type =` must name a `toolchain_type`, a `parents` entry a `platform`, ...), and
-//! the lookup that says whether a label exists, is missing, or cannot be known.
+//! the lookup that says whether a label exists, is missing, or cannot be known. Which labels a
+//! declaration holds is the index's `Decl::label_refs`; this module only says what kind each
+//! attribute must name and how to call it in a message.
 
-use toolcheck_index::index::{
-    ConfigSettingDecl, Decl, LabelRef, PlatformDecl, RefList, RefOne, RegistrationKind,
-    ToolchainDecl,
-};
+use toolcheck_index::index::{Decl, ExecGroupDecl, LabelRef, RefField, RegistrationKind, RuleDecl};
 use toolcheck_index::label::{Label, TargetPattern};
 
 use crate::context::LintContext;
@@ -41,105 +40,74 @@ pub(crate) struct Reference<'a> {
     pub(crate) role: String,
 }
 
-/// Collects every typed reference: attributes of toolchains, platforms, constraints and
-/// config settings, `rule()` toolchain requests, and explicitly named registrations.
+/// The kind of target a label written in `field` must name; `None` for attributes that
+/// take any target (a toolchain's implementation, an alias's `actual`, flag labels).
+pub(crate) fn expected_for(field: RefField) -> Option<Expected> {
+    Some(match field {
+        RefField::DefaultConstraintValue
+        | RefField::ConstraintValues
+        | RefField::ExecCompatibleWith
+        | RefField::TargetCompatibleWith => Expected::ConstraintValue,
+        RefField::ConstraintSetting => Expected::ConstraintSetting,
+        RefField::Parents => Expected::Platform,
+        RefField::ToolchainType | RefField::RequestedToolchainType => Expected::ToolchainType,
+        RefField::TargetSettings => Expected::ConfigSetting,
+        RefField::Toolchain | RefField::FlagValues | RefField::Actual => return None,
+    })
+}
+
+/// What a reference of target `l` in `field` is, for messages.
+fn target_role(decl: &Decl, field: RefField, l: &Label) -> String {
+    match field {
+        RefField::DefaultConstraintValue => format!("default value of `{l}`"),
+        RefField::ConstraintSetting => format!("setting of `{l}`"),
+        RefField::ConstraintValues if matches!(decl, Decl::Platform(_)) => {
+            format!("constraint value of platform `{l}`")
+        }
+        RefField::ConstraintValues => format!("constraint value of `{l}`"),
+        RefField::Parents => format!("parent of platform `{l}`"),
+        RefField::ToolchainType | RefField::RequestedToolchainType => {
+            format!("toolchain type of `{l}`")
+        }
+        RefField::ExecCompatibleWith => format!("exec constraint of `{l}`"),
+        RefField::TargetCompatibleWith => format!("target constraint of `{l}`"),
+        RefField::TargetSettings => format!("target setting of `{l}`"),
+        RefField::Toolchain => format!("implementation of `{l}`"),
+        RefField::FlagValues => format!("flag of `{l}`"),
+        RefField::Actual => format!("actual target of `{l}`"),
+    }
+}
+
+/// What a reference in a `rule()`, `aspect()` or one of their exec groups is, for messages.
+fn rule_role(rule: &RuleDecl, group: Option<&ExecGroupDecl>, field: RefField) -> String {
+    let what = if rule.is_aspect { "aspect" } else { "rule" };
+    match (group, field) {
+        (None, RefField::RequestedToolchainType) => {
+            format!("toolchain type requested by {what} `{}`", rule.name)
+        }
+        (None, _) => format!("exec constraint of {what} `{}`", rule.name),
+        (Some(g), RefField::RequestedToolchainType) => format!(
+            "toolchain type requested by exec group `{}` of `{}`",
+            g.name, rule.name
+        ),
+        (Some(g), _) => format!("exec constraint of exec group `{}`", g.name),
+    }
+}
+
+/// Collects every typed reference: the labels of toolchains, platforms, constraints and
+/// config settings that must name a given kind of target (from [`Decl::label_refs`]),
+/// `rule()` toolchain requests and `--platforms` flags.
 pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
     let mut out = Vec::new();
-    let push_one = |out: &mut Vec<Reference<'a>>, r: &'a RefOne, expected, role: String| {
-        if let RefOne::Known(r) = r {
-            out.push(Reference { r, expected, role });
-        }
-    };
-    let push_list = |out: &mut Vec<Reference<'a>>, l: &'a RefList, expected, role: &str| {
-        if let RefList::Known(items) = l {
-            for r in items {
+    for t in ctx.source_targets() {
+        for (field, r) in t.decl.label_refs() {
+            if let Some(expected) = expected_for(field) {
                 out.push(Reference {
                     r,
                     expected,
-                    role: role.to_string(),
+                    role: target_role(&t.decl, field, &t.label),
                 });
             }
-        }
-    };
-    for t in ctx.source_targets() {
-        let l = &t.label;
-        match &t.decl {
-            Decl::ConstraintSetting { default } => push_one(
-                &mut out,
-                default,
-                Expected::ConstraintValue,
-                format!("default value of `{l}`"),
-            ),
-            Decl::ConstraintValue { setting } => push_one(
-                &mut out,
-                setting,
-                Expected::ConstraintSetting,
-                format!("setting of `{l}`"),
-            ),
-            Decl::Platform(d_platform) => {
-                let PlatformDecl {
-                    constraint_values,
-                    parents,
-                    ..
-                } = &**d_platform;
-                push_list(
-                    &mut out,
-                    constraint_values,
-                    Expected::ConstraintValue,
-                    &format!("constraint value of platform `{l}`"),
-                );
-                push_list(
-                    &mut out,
-                    parents,
-                    Expected::Platform,
-                    &format!("parent of platform `{l}`"),
-                );
-            }
-            Decl::Toolchain(d_toolchain) => {
-                let ToolchainDecl {
-                    toolchain_type,
-                    exec_compatible_with,
-                    target_compatible_with,
-                    target_settings,
-                    ..
-                } = &**d_toolchain;
-                push_one(
-                    &mut out,
-                    toolchain_type,
-                    Expected::ToolchainType,
-                    format!("toolchain type of `{l}`"),
-                );
-                push_list(
-                    &mut out,
-                    exec_compatible_with,
-                    Expected::ConstraintValue,
-                    &format!("exec constraint of `{l}`"),
-                );
-                push_list(
-                    &mut out,
-                    target_compatible_with,
-                    Expected::ConstraintValue,
-                    &format!("target constraint of `{l}`"),
-                );
-                push_list(
-                    &mut out,
-                    target_settings,
-                    Expected::ConfigSetting,
-                    &format!("target setting of `{l}`"),
-                );
-            }
-            Decl::ConfigSetting(d_configsetting) => {
-                let ConfigSettingDecl {
-                    constraint_values, ..
-                } = &**d_configsetting;
-                push_list(
-                    &mut out,
-                    constraint_values,
-                    Expected::ConstraintValue,
-                    &format!("constraint value of `{l}`"),
-                )
-            }
-            _ => {}
         }
     }
     for r in &ctx.index.flag_platforms {
@@ -150,37 +118,14 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
         });
     }
     for rule in ctx.index.rules.iter().filter(|r| ctx.in_sources(r.file)) {
-        let what = if rule.is_aspect { "aspect" } else { "rule" };
-        for req in rule.toolchains.iter().flatten() {
-            out.push(Reference {
-                r: &req.toolchain_type,
-                expected: Expected::ToolchainType,
-                role: format!("toolchain type requested by {what} `{}`", rule.name),
-            });
-        }
-        push_list(
-            &mut out,
-            &rule.exec_compatible_with,
-            Expected::ConstraintValue,
-            &format!("exec constraint of {what} `{}`", rule.name),
-        );
-        for g in rule.exec_groups.iter().flatten() {
-            for req in g.toolchains.iter().flatten() {
+        for (group, field, r) in rule.label_refs() {
+            if let Some(expected) = expected_for(field) {
                 out.push(Reference {
-                    r: &req.toolchain_type,
-                    expected: Expected::ToolchainType,
-                    role: format!(
-                        "toolchain type requested by exec group `{}` of `{}`",
-                        g.name, rule.name
-                    ),
+                    r,
+                    expected,
+                    role: rule_role(rule, group, field),
                 });
             }
-            push_list(
-                &mut out,
-                &g.exec_compatible_with,
-                Expected::ConstraintValue,
-                &format!("exec constraint of exec group `{}`", g.name),
-            );
         }
     }
     out
