@@ -753,17 +753,31 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Opens `path` for reading such that a FIFO in its place cannot block the loader; the caller
+/// then looks at what was opened.
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Opening a FIFO would block until a writer comes: open without blocking (no effect on
+    // a regular file's reads).
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Opens `path` for reading. Windows keeps named pipes in their own namespace (`\\.\pipe\`),
+/// outside any directory the loader walks, so a plain open cannot block on one.
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
+}
+
 /// Reads a source file: bounded size, binary detection, lossy UTF-8 with a BOM stripped.
 /// Returns the text and, if something was off, a problem message and whether it is an error.
 fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String, bool)>)> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    // Opening a FIFO would block until a writer comes: open without blocking (no effect on
-    // a regular file's reads), then look at what was opened.
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
+    let file = open_without_blocking(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
