@@ -114,10 +114,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         cpu: cpu_ms(),
     };
     let total_wall = Instant::now();
-    let opts = vfs::LoadOptions {
+    let mut opts = vfs::LoadOptions {
         max_file_size: vfs::DEFAULT_MAX_FILE_SIZE,
         ..vfs::LoadOptions::default()
     };
+    // Measure what `toolcheck check` does, host detection included.
+    opts.settings.host_machine = Some(vfs::this_machine());
     let ws = vfs::load_workspace(&root, opts)?;
     let files = ws.files.len();
     let bytes: usize = ws.files.iter().map(|f| f.text.len()).sum();

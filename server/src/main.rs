@@ -290,6 +290,7 @@ pub(crate) fn load_inputs(
             .as_ref()
             .and_then(|h| h.value().ok())
             .unwrap_or_default(),
+        host_machine: Some(vfs::this_machine()),
     };
     if let Some(v) = &settings.bazel_version {
         if toolcheck_ide::BazelVersion::parse(v).is_none() {

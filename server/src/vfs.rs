@@ -1,7 +1,9 @@
 //! The disk loader: the only place toolcheck reads files. It finds the workspace root, walks
 //! the main repository and every repository it can locate (`local_path_override`,
 //! `local_repository`, `new_local_repository`, `--repo`, an output base's `external/`), reads
-//! `.bazelrc` files with their imports, and fills a [`Workspace`] for the analysis.
+//! `.bazelrc` files with their imports, and fills a [`Workspace`] for the analysis. It also
+//! describes the machine toolcheck runs on ([`this_machine`]), which the analysis takes as an
+//! input instead of looking at its own.
 //!
 //! Guarantees: it never runs Bazel or workspace code, never writes, skips `bazel-*`
 //! convenience symlinks and `.bazelignore`d paths, does not follow symlinks out of the
@@ -15,7 +17,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use toolcheck_ide::expr::{Call, ExprKind};
 use toolcheck_ide::{
-    lower, FileId, FileKind, LoadProblem, RepoInfo, RepoName, RepoOrigin, Settings, Workspace,
+    lower, FileId, FileKind, HostMachine, LoadProblem, RepoInfo, RepoName, RepoOrigin, Settings,
+    Workspace,
 };
 
 /// Files larger than this are not parsed (they are reported instead).
@@ -39,6 +42,17 @@ pub struct LoadOptions {
     pub ignore: Vec<String>,
     pub max_file_size: u64,
     pub settings: Settings,
+}
+
+/// The machine toolcheck runs on, for `Settings::host_machine`: Bazel run here would detect
+/// its host platform from it. Read from the build target, which is the machine a toolcheck
+/// binary runs on.
+pub fn this_machine() -> HostMachine {
+    HostMachine {
+        os: std::env::consts::OS.to_string(),
+        arch: std::env::consts::ARCH.to_string(),
+        little_endian: cfg!(target_endian = "little"),
+    }
 }
 
 /// The nearest directory at or above `start` that holds a workspace root marker.
@@ -739,17 +753,31 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Opens `path` for reading such that a FIFO in its place cannot block the loader; the caller
+/// then looks at what was opened.
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Opening a FIFO would block until a writer comes: open without blocking (no effect on
+    // a regular file's reads).
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Opens `path` for reading. Windows keeps named pipes in their own namespace (`\\.\pipe\`),
+/// outside any directory the loader walks, so a plain open cannot block on one.
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
+}
+
 /// Reads a source file: bounded size, binary detection, lossy UTF-8 with a BOM stripped.
 /// Returns the text and, if something was off, a problem message and whether it is an error.
 fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String, bool)>)> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    // Opening a FIFO would block until a writer comes: open without blocking (no effect on
-    // a regular file's reads), then look at what was opened.
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
+    let file = open_without_blocking(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));

@@ -60,6 +60,23 @@ pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// Makes `link` a symbolic link to the file `target` (relative to `link`'s directory unless
+/// absolute). Windows tells file links from directory links and lets only administrators or
+/// Developer Mode create them; the panic says so.
+pub fn symlink_file(target: &Path, link: &Path) {
+    #[cfg(unix)]
+    let made = std::os::unix::fs::symlink(target, link);
+    #[cfg(windows)]
+    let made = std::os::windows::fs::symlink_file(target, link);
+    if let Err(e) = made {
+        panic!(
+            "cannot link {} to {} (on Windows this needs Developer Mode or administrator rights): {e}",
+            link.display(),
+            target.display()
+        );
+    }
+}
+
 /// `toolcheck check --format sarif` on `dir` (which must succeed), parsed.
 pub fn check_sarif(dir: &Path) -> serde_json::Value {
     let out = Command::new(toolcheck_bin())

@@ -7,7 +7,6 @@
 //! control package whose finding must still be reported.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::json;
 use toolcheck_tests::hostile::{self, has, run_check, Run, CONTROL, MAX_PEAK_KIB};
@@ -29,8 +28,10 @@ fn assert_control(run: &Run) {
     hostile::assert_control(run, 0)
 }
 
+/// FIFOs exist in the file system only on Unix (Windows keeps named pipes elsewhere).
+#[cfg(unix)]
 fn mkfifo(path: &Path) {
-    let ok = Command::new("mkfifo")
+    let ok = std::process::Command::new("mkfifo")
         .arg(path)
         .status()
         .map(|s| s.success())
@@ -56,6 +57,7 @@ fn fifty_megabyte_bzl_is_reported_in_bounded_memory() {
     assert!(run.peak_kib < 512 << 10, "peak {} KiB", run.peak_kib);
 }
 
+#[cfg(unix)]
 #[test]
 fn fifos_where_files_are_expected_do_not_block() {
     let dir = scratch_dir("hostile-fifo");

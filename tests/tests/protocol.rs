@@ -591,6 +591,8 @@ fn memory_returns_to_baseline_after_a_soak() {
     assert_eq!(c.shutdown(), Some(0));
 }
 
+// A FIFO and `/dev/zero` on disk are Unix's.
+#[cfg(unix)]
 #[test]
 fn closing_endless_or_blocking_files_does_not_hang() {
     // didClose makes the disk contents the truth again: the server must not read /dev/zero

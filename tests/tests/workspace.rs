@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use toolcheck_tests::{scratch_dir, toolcheck_bin, write_files};
+use toolcheck_tests::{scratch_dir, symlink_file, toolcheck_bin, write_files};
 
 fn run(args: &[&str], dir: &Path) -> (i32, Vec<(String, String, String)>) {
     let out = Command::new(toolcheck_bin())
@@ -351,8 +351,9 @@ fn rc_files_outside_the_workspace_and_bazelrc() {
             ("ws/tc/BUILD", "toolchain_type(name = \"type\")\n"),
         ],
     );
-    std::os::unix::fs::symlink("../shared/.bazelrc", ws.join(".bazelrc")).unwrap();
-    std::os::unix::fs::symlink("../shared/.bazelversion", ws.join(".bazelversion")).unwrap();
+    let shared = Path::new("..").join("shared");
+    symlink_file(&shared.join(".bazelrc"), &ws.join(".bazelrc"));
+    symlink_file(&shared.join(".bazelversion"), &ws.join(".bazelversion"));
     let shared_rc = std::fs::canonicalize(dir.join("shared/.bazelrc")).unwrap();
 
     let (_, diags) = run(&[], &ws);

@@ -29,7 +29,8 @@ pub use resolve::{
 };
 pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{
-    FileId, HostConstraints, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
+    FileId, HostConstraints, HostMachine, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile,
+    Workspace,
 };
 pub use toolcheck_index::{bazelrc, body, build_reader, expr, facts, SmolStr};
 pub use toolcheck_lints::{

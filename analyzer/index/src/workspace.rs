@@ -98,13 +98,28 @@ pub struct Settings {
     pub host_platform: Option<String>,
     /// What Bazel's autodetected host platform holds (spec §2.6).
     pub host_constraints: HostConstraints,
+    /// The machine [`HostConstraints::Detect`] describes, as the loader read it. The analysis
+    /// never looks at the machine it runs on (it is a pure function of its inputs, and its
+    /// tests must mean the same everywhere); `None` leaves a detected host unknown.
+    pub host_machine: Option<HostMachine>,
+}
+
+/// A machine Bazel could run on, in the vocabulary of Rust's `std::env::consts` (`os`:
+/// `linux`, `macos`, `windows`, ...; `arch`: `x86_64`, `aarch64`, `powerpc64`, `s390x`, ...).
+/// Endianness is separate because Rust names both 64-bit PowerPCs `powerpc64` while Bazel
+/// tells them apart.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HostMachine {
+    pub os: String,
+    pub arch: String,
+    pub little_endian: bool,
 }
 
 /// The constraint values of Bazel's autodetected host platform (`@platforms//host`,
 /// `@local_config_platform//:host`), which Bazel reads from the machine it runs on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum HostConstraints {
-    /// The machine toolcheck runs on, mapped as Bazel maps it.
+    /// The machine in [`Settings::host_machine`], mapped as Bazel maps it.
     #[default]
     Detect,
     /// Not known: what depends on the host is reported as undecided.

@@ -13,6 +13,7 @@
 
 use toolcheck_index::label::Label;
 use toolcheck_index::module_version::ModuleVersion;
+use toolcheck_index::workspace::HostMachine;
 
 use crate::model::Model;
 
@@ -284,30 +285,27 @@ pub fn certainly_declared(declared: &Declared, version: Option<&ModuleVersion>) 
     }
 }
 
-/// The `@platforms` constraint values Bazel gives its autodetected host platform on the
-/// machine toolcheck runs on: OS and CPU, each when Bazel knows it. Bazel 7+ names them in
-/// `@platforms//host` (the `host_platform` extension of `@platforms`), Bazel 4 to 6 in
-/// `@local_config_platform`; the two map the machine alike but for little-endian 64-bit
-/// PowerPC, which the older one calls `ppc`.
-pub fn detected_host(bazel_major: u32) -> Vec<String> {
-    host_values(std::env::consts::OS, std::env::consts::ARCH, bazel_major)
-}
-
-fn host_values(os: &str, arch: &str, bazel_major: u32) -> Vec<String> {
-    let cpu = match arch {
+/// The `@platforms` constraint values Bazel gives its autodetected host platform on `machine`:
+/// OS and CPU, each when Bazel knows it. Bazel 7+ names them in `@platforms//host` (the
+/// `host_platform` extension of `@platforms`), Bazel 4 to 6 in `@local_config_platform`; the
+/// two map a machine alike but for little-endian 64-bit PowerPC, which the older one calls
+/// `ppc`. The machine is an input (the server reads it), so the answer is the same wherever
+/// toolcheck itself runs.
+pub fn detected_host(machine: &HostMachine, bazel_major: u32) -> Vec<String> {
+    let cpu = match machine.arch.as_str() {
         "x86" => Some("x86_32"),
         "x86_64" => Some("x86_64"),
         "arm" => Some("arm"),
         "aarch64" => Some("aarch64"),
         "powerpc" => Some("ppc"),
-        "powerpc64" if cfg!(target_endian = "little") && bazel_major >= 7 => Some("ppc64le"),
+        "powerpc64" if machine.little_endian && bazel_major >= 7 => Some("ppc64le"),
         "powerpc64" => Some("ppc"),
         "s390x" => Some("s390x"),
         "mips64" => Some("mips64"),
         "riscv64" => Some("riscv64"),
         _ => None,
     };
-    let os = match os {
+    let os = match machine.os.as_str() {
         "linux" => Some("linux"),
         "macos" => Some("osx"),
         "windows" => Some("windows"),
@@ -415,25 +413,65 @@ mod tests {
         }
     }
 
+    fn machine(os: &str, arch: &str, little_endian: bool) -> HostMachine {
+        HostMachine {
+            os: os.into(),
+            arch: arch.into(),
+            little_endian,
+        }
+    }
+
+    /// `(os, arch, little endian, Bazel major)` and the values Bazel detects there, written
+    /// out for machines of every OS and CPU the table names, whatever machine runs the test.
     #[test]
     fn host_detection_maps_like_bazel() {
-        assert_eq!(
-            host_values("linux", "x86_64", 7),
-            ["@platforms//cpu:x86_64", "@platforms//os:linux"]
-        );
-        assert_eq!(
-            host_values("macos", "aarch64", 8),
-            ["@platforms//cpu:aarch64", "@platforms//os:osx"]
-        );
-        assert_eq!(
-            host_values("windows", "x86", 4),
-            ["@platforms//cpu:x86_32", "@platforms//os:windows"]
-        );
-        assert_eq!(host_values("haiku", "sparc64", 7), Vec::<String>::new());
-        assert!(
-            !detected_host(7).is_empty()
-                || cfg!(not(any(target_os = "linux", target_os = "macos")))
-        );
+        let cases: &[(&str, &str, bool, u32, &[&str])] = &[
+            ("linux", "x86_64", true, 7, &["cpu:x86_64", "os:linux"]),
+            ("linux", "x86_64", true, 4, &["cpu:x86_64", "os:linux"]),
+            ("linux", "aarch64", true, 8, &["cpu:aarch64", "os:linux"]),
+            ("linux", "arm", true, 6, &["cpu:arm", "os:linux"]),
+            ("linux", "x86", true, 7, &["cpu:x86_32", "os:linux"]),
+            ("linux", "s390x", false, 7, &["cpu:s390x", "os:linux"]),
+            ("linux", "riscv64", true, 7, &["cpu:riscv64", "os:linux"]),
+            ("linux", "mips64", false, 6, &["cpu:mips64", "os:linux"]),
+            ("linux", "powerpc", false, 7, &["cpu:ppc", "os:linux"]),
+            // Little-endian 64-bit PowerPC: its own value from Bazel 7, `ppc` before.
+            ("linux", "powerpc64", true, 7, &["cpu:ppc64le", "os:linux"]),
+            ("linux", "powerpc64", true, 6, &["cpu:ppc", "os:linux"]),
+            ("linux", "powerpc64", false, 7, &["cpu:ppc", "os:linux"]),
+            ("macos", "aarch64", true, 8, &["cpu:aarch64", "os:osx"]),
+            ("macos", "x86_64", true, 5, &["cpu:x86_64", "os:osx"]),
+            ("windows", "x86_64", true, 7, &["cpu:x86_64", "os:windows"]),
+            (
+                "windows",
+                "aarch64",
+                true,
+                7,
+                &["cpu:aarch64", "os:windows"],
+            ),
+            ("windows", "x86", true, 4, &["cpu:x86_32", "os:windows"]),
+            ("freebsd", "x86_64", true, 7, &["cpu:x86_64", "os:freebsd"]),
+            (
+                "openbsd",
+                "aarch64",
+                true,
+                7,
+                &["cpu:aarch64", "os:openbsd"],
+            ),
+            // What Bazel cannot name stays out, each part on its own.
+            ("haiku", "x86_64", true, 7, &["cpu:x86_64"]),
+            ("linux", "sparc64", false, 7, &["os:linux"]),
+            ("haiku", "sparc64", false, 7, &[]),
+            ("", "", true, 7, &[]),
+        ];
+        for &(os, arch, little_endian, major, want) in cases {
+            let want: Vec<String> = want.iter().map(|v| format!("@platforms//{v}")).collect();
+            assert_eq!(
+                detected_host(&machine(os, arch, little_endian), major),
+                want,
+                "{os} {arch} little_endian={little_endian} Bazel {major}"
+            );
+        }
     }
 
     #[test]

@@ -42,13 +42,13 @@ pub enum HostSource {
     /// The platform the host label names in the workspace (or nothing toolcheck can model).
     Declared,
     /// Bazel's autodetected host platform, given the values Bazel would detect on the machine
-    /// toolcheck runs on.
+    /// the loader described (`Settings::host_machine`).
     Detected(Vec<Label>),
     /// Bazel's autodetected host platform, given the values of `host_constraints` in
     /// `toolcheck.toml`.
     Configured(Vec<Label>),
-    /// Bazel's autodetected host platform, left unknown (`host_constraints = "unknown"`, or a
-    /// machine Bazel has no values for).
+    /// Bazel's autodetected host platform, left unknown (`host_constraints = "unknown"`, no
+    /// machine given, or one Bazel has no values for).
     Unknown,
 }
 
@@ -86,10 +86,13 @@ fn model_host(
     }
     let (written, detected) = match &ws.settings.host_constraints {
         HostConstraints::Unknown => return HostSource::Unknown,
-        HostConstraints::Detect => (
-            toolcheck_resolve::platforms_repo::detected_host(version.major),
-            true,
-        ),
+        HostConstraints::Detect => match &ws.settings.host_machine {
+            Some(m) => (
+                toolcheck_resolve::platforms_repo::detected_host(m, version.major),
+                true,
+            ),
+            None => return HostSource::Unknown,
+        },
         HostConstraints::Labels(l) => (l.clone(), false),
     };
     // `@platforms` resolves through the main repository's mapping; a root module that does

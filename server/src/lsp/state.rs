@@ -180,6 +180,9 @@ pub(crate) fn file_kind(path: &Path) -> FileKind {
 pub(crate) fn empty_workspace(root: Option<&Path>, bazel_version: &str) -> Workspace {
     let mut ws =
         Workspace::with_main_repo(root.map(|r| r.display().to_string()).unwrap_or_default());
+    // The same host as a loaded workspace gets (`load_inputs`), so that files opened before
+    // indexing finishes resolve as they will after.
+    ws.settings.host_machine = Some(crate::vfs::this_machine());
     if !bazel_version.is_empty() {
         ws.settings.bazel_version = Some(bazel_version.to_owned());
     }
