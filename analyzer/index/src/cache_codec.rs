@@ -7,13 +7,18 @@
 //! bumped). The format is postcard (varint integers, length-prefixed strings, no field names);
 //! BENCHMARKS.md ("Facts cache encoding") has the measurement it was chosen by.
 //!
-//! Decoding reads bytes an attacker could have written (a shared cache directory), so it is
-//! wrapped in [`Guarded`], a deserializer adapter that
+//! Decoding reads bytes an attacker could have written (a shared cache directory), and postcard
+//! bounds neither recursion nor preallocation, so it is wrapped in `Guarded`, a deserializer
+//! adapter that
 //! - refuses nesting past [`MAX_DECODE_DEPTH`] compound values before it could exhaust the
 //!   stack (serde's derived decoders recurse once per level, and so does dropping the result),
 //! - caps the capacity that sequence lengths may preallocate, in total, at one element per
 //!   input byte (every encoded element takes at least one byte, so honest input never needs
 //!   more), so a forged length costs no memory beyond what the elements actually read take.
+//!
+//! Encoding counts the same levels (`GuardedSerializer`): lowering bounds nesting everywhere
+//! but in `elif` chains, and facts too deep to decode are not written at all, rather than
+//! overflowing the encoder's stack or leaving an entry every run would miss and rewrite.
 
 use std::cell::Cell;
 
@@ -28,8 +33,8 @@ use crate::facts::FileFacts;
 /// How many compound values (structs, sequences, enum variants, options) may be open at once
 /// while decoding. Lowering bounds expressions at 48 levels and statements at 24, which takes
 /// about 330 compound levels at worst (`lowering_bounds_leave_headroom_under_the_decode_depth`);
-/// an `elif` chain nests four per clause, so the bound leaves room for chains of about a
-/// hundred clauses. Deeper facts are never written (see [`encode_facts`]); their file is
+/// an `elif` chain nests four per clause, so the bound leaves room for chains of up to about
+/// 190 clauses. Deeper facts are never written (see [`encode_facts`]); their file is
 /// lowered on every run. An unoptimised build needs about 1.5 KiB of stack per level, so the
 /// bound fits in the 2 MiB of a rayon worker even there.
 pub const MAX_DECODE_DEPTH: u32 = 768;
