@@ -342,7 +342,7 @@ fn check_diagnostics(
     );
     let analysis = host.analysis();
     let diags = analysis.diagnostics(lint);
-    if !analysis.facts().iter().any(|f| cache::parse_timed_out(f)) {
+    if !analysis.facts().iter().any(|f| f.parse_timed_out()) {
         result_cache::store(&dir, &inputs.root, key, &diags);
     }
     (Checked::Analysed(analysis), diags)

@@ -32,7 +32,7 @@ pub use toolcheck_index::workspace::{
     FileId, HostConstraints, HostMachine, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile,
     Workspace,
 };
-pub use toolcheck_index::{bazelrc, body, build_reader, expr, facts, SmolStr};
+pub use toolcheck_index::{bazelrc, body, build_reader, cache_codec, expr, facts, SmolStr};
 pub use toolcheck_lints::{
     check_by_name, Applicability, CheckMeta, Diagnostic, Fix, LintConfig, Related, Severity,
     TextEdit, ALL as ALL_CHECKS,

@@ -9,6 +9,7 @@
 //! [`MAX_STMTS`] per function are dropped and mark the body as truncated, so hostile input
 //! costs time proportional to its size and never deep recursion.
 
+use serde::{Deserialize, Serialize};
 use toolcheck_syntax::{field, named_children, node_text, Node, TextRange};
 
 use crate::expr::{lower_expr, Expr};
@@ -18,7 +19,7 @@ pub const MAX_STMT_DEPTH: u32 = 24;
 /// Statements lowered per function.
 pub const MAX_STMTS: u32 = 20_000;
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Body {
     pub stmts: Vec<Stmt>,
     /// The function takes `*args` or `**kwargs`: argument binding is not fully known.
@@ -34,13 +35,13 @@ pub struct Body {
     pub reassigned: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub range: TextRange,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Target {
     Name(String),
     Tuple(Vec<Target>),
@@ -48,7 +49,7 @@ pub enum Target {
     Other(Expr),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum StmtKind {
     Assign {
         target: Target,

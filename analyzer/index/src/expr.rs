@@ -4,19 +4,20 @@
 //! Syntax trees are dropped after lowering (they cost 12-31x the source size); these small
 //! trees are what survives. Anything toolcheck does not model becomes [`ExprKind::Unknown`].
 
+use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 use toolcheck_syntax::{field, named_children, node_text, string_value, Node, TextRange};
 
 /// Lowering gives up (yields `Unknown`) below this depth, so hostile nesting costs nothing.
 pub const MAX_EXPR_DEPTH: u32 = 48;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
     pub range: TextRange,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ExprKind {
     /// Strings and names are [`SmolStr`]s: facts hold millions of them, most short enough to
     /// live inline.
@@ -64,7 +65,7 @@ pub enum ExprKind {
 }
 
 /// Expressions beyond the common core (see [`ExprKind::Ext`]).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ExtExpr {
     /// `left op right` for every binary operator but `+` (`-`, `*`, `/`, `//`, `%`, `|`, ...).
     BinOp { op: String, left: Expr, right: Expr },
@@ -91,7 +92,7 @@ pub enum ExtExpr {
 }
 
 /// One `for`/`if` clause of a comprehension, in source order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum CompClause {
     For {
         target: crate::body::Target,
@@ -100,7 +101,7 @@ pub enum CompClause {
     If(Expr),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Call {
     pub func: Expr,
     pub args: Vec<Expr>,
@@ -110,7 +111,7 @@ pub struct Call {
     pub splat: Option<Box<Splat>>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Kwarg {
     pub name: SmolStr,
     pub name_range: TextRange,
@@ -118,7 +119,7 @@ pub struct Kwarg {
 }
 
 /// The `*args` and `**kwargs` of a call.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Splat {
     pub args: Option<Expr>,
     pub kwargs: Option<Expr>,

@@ -9,11 +9,12 @@ use toolcheck_syntax::{
     Tree,
 };
 
+use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
 use crate::expr::{lower_call, lower_expr, Call, Expr};
 
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct FileFacts {
     pub syntax_errors: Vec<SyntaxError>,
     pub loads: Vec<Load>,
@@ -34,7 +35,15 @@ pub struct FileFacts {
     pub top_level: crate::body::Body,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+impl FileFacts {
+    /// Whether the file's parse ran out of its time budget (it then has no facts). That depends
+    /// on the machine's load, so such facts, and results computed from them, are never cached.
+    pub fn parse_timed_out(&self) -> bool {
+        self.syntax_errors.iter().any(|e| e.timed_out)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Load {
     pub module: SmolStr,
     pub module_range: TextRange,
@@ -44,14 +53,14 @@ pub struct Load {
     pub range: TextRange,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Binding {
     pub name: String,
     pub name_range: TextRange,
     pub value: Expr,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FuncDef {
     pub name: String,
     pub name_range: TextRange,
@@ -66,13 +75,13 @@ pub struct FuncDef {
     pub range: TextRange,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TopCall {
     pub call: Call,
     pub range: TextRange,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppression {
     /// Check names, as written.
     pub checks: Vec<(String, TextRange)>,

@@ -5,6 +5,7 @@
 pub mod bazelrc;
 pub mod body;
 pub mod build_reader;
+pub mod cache_codec;
 pub mod expr;
 pub mod facts;
 pub mod index;

@@ -11,12 +11,16 @@ use std::cell::Cell;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 pub use line_index::{LineCol, LineIndex};
 pub use literal::{string_value, unescape, StringValue};
 pub use tree_sitter::{Node, Tree, TreeCursor};
 
 /// A half-open byte range `[start, end)` in a file's text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct TextRange {
     pub start: u32,
     pub end: u32,
@@ -90,10 +94,14 @@ impl FileKind {
 }
 
 /// A syntax problem found while parsing.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyntaxError {
     pub range: TextRange,
     pub message: String,
+    /// The parse was abandoned because it ran out of [`ParseLimits::time_budget`]. That
+    /// outcome depends on the machine's load, not on the text, so whatever is derived from it
+    /// must not be stored (the facts and result caches check this flag).
+    pub timed_out: bool,
 }
 
 /// Limits that keep parsing bounded on hostile input.
@@ -231,6 +239,7 @@ pub fn parse_with(text: &str, old: Option<&Tree>, limits: ParseLimits) -> Parse 
             } else {
                 "the parser gave up on this file; it was not analysed".to_string()
             },
+            timed_out: timed_out.get(),
         }),
     }
     Parse { tree, errors }
@@ -318,18 +327,21 @@ fn collect_errors(root: Node<'_>, text: &str, out: &mut Vec<SyntaxError>) {
                 out.push(SyntaxError {
                     range: TextRange::of(node),
                     message: error_message(node, text),
+                    timed_out: false,
                 });
                 descend = false;
             } else if node.is_missing() {
                 out.push(SyntaxError {
                     range: TextRange::of(node),
                     message: format!("expected `{kind}`"),
+                    timed_out: false,
                 });
             } else if let Some(message) = non_starlark_construct(kind) {
                 if kind != "interpolation" || is_fstring(node, text) {
                     out.push(SyntaxError {
                         range: TextRange::of(node),
                         message: message.to_string(),
+                        timed_out: false,
                     });
                 }
             }
@@ -541,6 +553,22 @@ mod tests {
         );
         assert_eq!(FileKind::from_file_name("BUILD.release.bazel"), None);
         assert_eq!(FileKind::from_file_name("README.md"), None);
+    }
+
+    #[test]
+    fn a_parse_past_its_budget_is_flagged_as_timed_out() {
+        let text = "x = [1, 2, 3]\n".repeat(20_000);
+        let zero = ParseLimits {
+            time_budget: Duration::ZERO,
+        };
+        let p = parse_with(&text, None, zero);
+        assert!(p.tree.is_none());
+        assert_eq!(p.errors.len(), 1);
+        assert!(p.errors[0].timed_out, "{:?}", p.errors[0]);
+        // Ordinary syntax errors are not timeouts.
+        let p = parse("x = [1, 2\n");
+        assert!(!p.errors.is_empty());
+        assert!(p.errors.iter().all(|e| !e.timed_out));
     }
 
     #[test]
