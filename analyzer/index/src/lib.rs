@@ -13,6 +13,8 @@ pub mod interp;
 pub mod label;
 pub mod module_version;
 pub mod targets;
+#[doc(hidden)]
+pub mod testing;
 pub mod workspace;
 
 /// The inline string type of facts, for the crates that build or read them.

@@ -4,37 +4,13 @@
 
 use std::sync::Arc;
 
-use toolcheck_index::facts::{lower_file, FileFacts};
+use toolcheck_index::facts::FileFacts;
 use toolcheck_index::index::WorkspaceIndex;
-use toolcheck_index::label::RepoName;
-use toolcheck_index::workspace::{RepoInfo, RepoOrigin, Workspace};
+use toolcheck_index::workspace::Workspace;
 use toolcheck_semantics::flow::{analyze, EventKind};
-use toolcheck_syntax::{parse, FileKind};
 
 fn build(files: &[(&str, &str)]) -> (Workspace, Vec<Arc<FileFacts>>, WorkspaceIndex) {
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: ".".into(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
-    for (path, text) in files {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let kind = FileKind::from_file_name(name).unwrap_or(FileKind::Bzl);
-        ws.add_file(RepoName::main(), *path, kind, Arc::from(*text));
-    }
-    let facts: Vec<Arc<FileFacts>> = ws
-        .files
-        .iter()
-        .map(|f| {
-            let p = parse(&f.text);
-            Arc::new(lower_file(p.tree.as_ref(), &f.text, f.kind, p.errors))
-        })
-        .collect();
-    let index = WorkspaceIndex::build(&ws, &facts, 8);
-    (ws, facts, index)
+    toolcheck_index::testing::indexed(files)
 }
 
 /// Target names of package `pkg`, sorted.

@@ -2,38 +2,12 @@
 //! wrapper macros; label contexts; unknowns; and hostile macros stopped by the bounds (run
 //! on a small thread stack, as the language server's worker threads have).
 
-use std::sync::Arc;
-
-use toolcheck_syntax::{parse, FileKind};
-
-use crate::facts::{lower_file, FileFacts};
 use crate::index::{Decl, PlatformDecl, RefList, RefOne, ToolchainDecl, WorkspaceIndex};
 use crate::label::{Label, RepoName};
-use crate::workspace::{RepoInfo, RepoOrigin, Workspace};
+use crate::workspace::Workspace;
 
 fn build(files: &[(&str, &str)]) -> (Workspace, WorkspaceIndex) {
-    let mut ws = Workspace::default();
-    ws.repos.push(RepoInfo {
-        name: RepoName::main(),
-        root_display: ".".into(),
-        display_prefix: String::new(),
-        origin: RepoOrigin::Main,
-        module_name: None,
-    });
-    for (path, text) in files {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let kind = FileKind::from_file_name(name).unwrap_or(FileKind::Bzl);
-        ws.add_file(RepoName::main(), *path, kind, Arc::from(*text));
-    }
-    let facts: Vec<Arc<FileFacts>> = ws
-        .files
-        .iter()
-        .map(|f| {
-            let p = parse(&f.text);
-            Arc::new(lower_file(p.tree.as_ref(), &f.text, f.kind, p.errors))
-        })
-        .collect();
-    let index = WorkspaceIndex::build(&ws, &facts, 8);
+    let (ws, _, index) = crate::testing::indexed(files);
     (ws, index)
 }
 
