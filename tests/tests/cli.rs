@@ -918,3 +918,69 @@ fn resolve_reports_the_host_it_assumed() {
         r.stdout
     );
 }
+
+/// `toolcheck resolve --target` on a rule made by a factory resolves the types the factory
+/// was given, as Bazel does; on a rule toolcheck cannot evaluate it says it cannot tell,
+/// never that the rule resolves no toolchains.
+#[test]
+fn resolve_follows_rule_factories_and_says_when_it_cannot() {
+    let dir = clean_workspace("resolve-factory");
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nregister_toolchains(\"//:all\")\n",
+            ),
+            ("toolcheck.toml", "host_constraints = \"unknown\"\n"),
+            (
+                "defs.bzl",
+                r#"load("@unreadable//:defs.bzl", "unknown_factory")
+
+def _impl(ctx):
+    return []
+
+def make_rule(types):
+    return rule(implementation = _impl, toolchains = types)
+
+use_tc = make_rule(["//:tt0", "//:tt1"])
+opaque = unknown_factory()
+"#,
+            ),
+            (
+                "BUILD.bazel",
+                r#"load(":defs.bzl", "opaque", "use_tc")
+
+toolchain_type(name = "tt0")
+
+toolchain_type(name = "tt1")
+
+use_tc(name = "target")
+
+opaque(name = "other")
+"#,
+            ),
+        ],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:target"]);
+    assert!(
+        r.stdout.contains("Performing resolution of //:tt0")
+            && r.stdout.contains("Performing resolution of //:tt1"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = run(&dir, &["resolve", "--target", "//:other"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("toolcheck cannot tell which toolchains `opaque` requests"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("does not resolve toolchains"),
+        "{}",
+        r.stderr
+    );
+}

@@ -687,8 +687,15 @@ pub fn target_exec_groups(
     };
     if let Some(rule) = index.rule_of(target) {
         return rule_exec_groups(rule, target_exec).ok_or_else(|| {
+            let what = match (&rule.toolchains, &rule.exec_groups) {
+                (None, _) => "its `toolchains` are computed in a way toolcheck does not follow",
+                (_, None) => "its `exec_groups` are computed in a way toolcheck does not follow",
+                _ => {
+                    "a requested type or constraint is computed in a way toolcheck does not follow"
+                }
+            };
             format!(
-                "the toolchains requested by rule `{}` are not statically known",
+                "toolcheck cannot tell which toolchains `{}` requests: {what}",
                 rule.name
             )
         });
@@ -721,9 +728,9 @@ pub fn target_exec_groups(
         }
         // Never "does not resolve toolchains": the rule may well request some.
         Decl::Unknown => Err(format!(
-            "toolcheck cannot tell which toolchains '{}' requests: `{}` is a rule or macro \
-             whose definition toolcheck could not evaluate",
-            target.label, target.kind
+            "toolcheck cannot tell which toolchains `{}` requests: it is a rule or macro \
+             whose definition toolcheck could not evaluate (for '{}')",
+            target.kind, target.label
         )),
         _ => Err(format!(
             "'{}' is a `{}`, which does not resolve toolchains",

@@ -418,3 +418,50 @@ alias_of_use_tc(name = "b")
         assert_eq!(index.rule_of(t).map(|r| r.name.as_str()), Some("use_tc"));
     }
 }
+
+/// Closures that call themselves (through a global, or through each other) stop at the
+/// call-depth bound on a small stack, in a macro and in a module value alike.
+#[test]
+fn recursive_closures_stop_on_a_small_stack() {
+    let hostile = r#"
+_F = lambda n: _F(n + 1)
+VALUE = _F(0)
+
+def _deep(n):
+    def inner(m):
+        return _deep(m)
+    return inner(n)
+
+def rec(name):
+    native.filegroup(name = name + str(_F(0)))
+
+def mutual(name):
+    native.filegroup(name = name + str(_deep(0)))
+"#;
+    let handle = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let (_, index) = build(&[
+                ("WORKSPACE", ""),
+                ("h/defs.bzl", hostile),
+                (
+                    "h/BUILD",
+                    "load(\":defs.bzl\", \"rec\", \"mutual\", \"VALUE\")\nrec(name = \"a\")\nmutual(name = \"b\")\nfilegroup(name = \"c\", srcs = [VALUE])\n",
+                ),
+            ]);
+            let mut whats: Vec<String> = index.eval_limits().map(|l| l.hit.what.clone()).collect();
+            whats.sort();
+            whats
+        })
+        .unwrap();
+    let whats = handle.join().expect("no stack overflow");
+    assert_eq!(whats.len(), 2, "{whats:?}");
+    assert!(
+        whats.iter().any(|w| w.contains("nested more than")),
+        "{whats:?}"
+    );
+    assert!(
+        whats.iter().any(|w| w.contains("calls itself")),
+        "{whats:?}"
+    );
+}
