@@ -94,7 +94,7 @@ enum AV {
 }
 
 /// A closure of the abstract domain (the concrete one's is [`toolcheck_index::interp::Closure`]).
-#[derive(Debug, PartialEq)]
+#[derive(PartialEq)]
 struct AbsClosure {
     file: FileId,
     func: std::sync::Arc<FuncDef>,
@@ -164,6 +164,20 @@ struct Summary {
     param_exit: Vec<Option<Null>>,
     /// Slots whose absence makes this function (itself, not a callee) `fail()`.
     fails_on_none: BTreeSet<SlotId>,
+}
+
+/// Names the function by its definition's address (the facts own it for the whole
+/// analysis), not by its body: memo keys print values, and a body can be large.
+impl std::fmt::Debug for AbsClosure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Closure({}@{:p}, {:?})",
+            self.func.name,
+            std::sync::Arc::as_ptr(&self.func),
+            self.captured
+        )
+    }
 }
 
 impl Summary {
@@ -1548,10 +1562,11 @@ impl<'a> Analyzer<'a> {
         args: &[AV],
         kwargs: &[(String, AV)],
         st: &State,
-    ) -> String {
+    ) -> Option<String> {
         use std::fmt::Write;
         let mut key = format!("{}:{idx}", file.0);
         let mut ctx_dependent = false;
+        let mut closure = false;
         let mut put = |key: &mut String, v: &AV| {
             match v {
                 AV::Const(c) => match &c.v {
@@ -1563,6 +1578,8 @@ impl<'a> Analyzer<'a> {
                     }
                 },
                 AV::Unknown => key.push_str("|?"),
+                // A closure's summary depends on everything it captured: not memoised.
+                AV::Closure(_) => closure = true,
                 other => {
                     ctx_dependent = true;
                     let _ = write!(key, "|{other:?}");
@@ -1586,7 +1603,7 @@ impl<'a> Analyzer<'a> {
                 let _ = write!(key, "/m{}", s.0);
             }
         }
-        key
+        (!closure).then_some(key)
     }
 
     /// Analyses a call of function `idx` of `file` with abstract arguments; `caller` gives
@@ -1615,13 +1632,13 @@ impl<'a> Analyzer<'a> {
             return unknown;
         }
         let key = self.memo_key(file, idx, &args, &kwargs, caller);
-        if let Some(s) = self.memo.get(&key) {
+        if let Some(s) = key.as_ref().and_then(|k| self.memo.get(k)) {
             return s.clone();
         }
         self.stack.push((file, idx));
         let summary = self.analyze_function(file, f, Vec::new(), args, kwargs, caller);
         self.stack.pop();
-        if !self.exhausted {
+        if let (false, Some(key)) = (self.exhausted, key) {
             self.memo.insert(key, summary.clone());
         }
         summary
