@@ -234,17 +234,7 @@ fn mutates_global(stmt: Node<'_>, text: &str) -> bool {
         "call" => field(node, "function").is_some_and(|f| {
             f.kind() == "attribute"
                 && field(f, "attribute").is_some_and(|a| {
-                    matches!(
-                        node_text(a, text),
-                        "append"
-                            | "extend"
-                            | "insert"
-                            | "remove"
-                            | "pop"
-                            | "clear"
-                            | "update"
-                            | "setdefault"
-                    )
+                    crate::interp::concrete::MUTATING_METHODS.contains(&node_text(a, text))
                 })
         }),
         _ => false,

@@ -457,6 +457,8 @@ const NATIVE_KINDS: &[&str] = &[
     "toolchain",
     "alias",
     "config_setting",
+    "label_setting",
+    "label_flag",
 ];
 
 impl WorkspaceIndex {
@@ -1856,6 +1858,17 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
         })),
         "alias" => Decl::Alias {
             actual: ref_one(env, file, call, "actual"),
+        },
+        // Bazel implements these as aliases whose target is the flag's value in the
+        // configuration (`LabelBuildSettings`): they forward any provider, and which target
+        // they forward to is not known statically.
+        "label_setting" | "label_flag" => Decl::Alias {
+            actual: RefOne::Unknown(Loc {
+                file,
+                range: call
+                    .get(env, file, "build_setting_default")
+                    .map_or_else(TextRange::default, |(_, r)| r),
+            }),
         },
         "config_setting" => {
             let pairs = |attr: &str| match call.get(env, file, attr) {

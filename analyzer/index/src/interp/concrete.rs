@@ -34,6 +34,34 @@ use super::value::{
     veq, Closure, Loc, Unknown, Val, V,
 };
 
+/// The methods of lists and dicts that change the value they are called on.
+pub(crate) const MUTATING_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "clear",
+    "update",
+    "setdefault",
+];
+
+/// The local a call changes in place (`x` of `x.pop(...)`), if it is such a call.
+fn mutated_local(e: &Expr) -> Option<&str> {
+    let ExprKind::Call(c) = &e.kind else {
+        return None;
+    };
+    let ExprKind::Attr(obj, m) = &c.func.kind else {
+        return None;
+    };
+    let ExprKind::Name(var) = &obj.kind else {
+        return None;
+    };
+    MUTATING_METHODS
+        .contains(&m.as_str())
+        .then_some(var.as_str())
+}
+
 /// Where `load()` labels and `Label()` strings of a file resolve.
 pub struct FileContext {
     pub repo: RepoName,
@@ -614,7 +642,9 @@ impl<'a> Env<'a> {
     /// run nothing depends on it: the value is unknown and says so itself.
     pub(crate) fn gap(&self, loc: Loc, why: impl Into<String>) {
         if let Some(run) = self.run.borrow_mut().as_mut() {
-            if run.incomplete.is_none() {
+            // While a module-level value is computed the run's targets are not at stake:
+            // what is unknown stays in the value, and a condition on it is a gap of its own.
+            if run.incomplete.is_none() && run.in_global == 0 {
                 run.incomplete = Some(super::run::Gap {
                     loc,
                     why: why.into(),
@@ -954,7 +984,40 @@ impl<'a> Env<'a> {
 
     /// Evaluates call arguments, expanding `*args` and `**kwargs` when they are known.
     fn eval_args(&self, file: FileId, call: &Call, scope: &Scope, depth: u32) -> Args<Val> {
-        let mut args = Args {
+        // An argument that changes a local (`f(deps = kwargs.pop("deps", []), **kwargs)`):
+        // arguments are evaluated in order, each seeing the changes of those before it.
+        let changes_local =
+            |e: &Expr| mutated_local(e).is_some_and(|n| get_var(scope, n).is_some());
+        if call.args.iter().any(changes_local)
+            || call.kwargs.iter().any(|k| changes_local(&k.value))
+        {
+            let mut local = scope.clone();
+            let mut pos = Vec::with_capacity(call.args.len());
+            for e in &call.args {
+                pos.push(self.eval_in(file, e, &local, depth + 1));
+                self.apply_mutations(file, e, &mut local, depth);
+            }
+            let mut kw = Vec::with_capacity(call.kwargs.len());
+            for k in &call.kwargs {
+                kw.push((
+                    k.name.to_string(),
+                    self.eval_in(file, &k.value, &local, depth + 1),
+                ));
+                self.apply_mutations(file, &k.value, &mut local, depth);
+            }
+            return self.splat_args(
+                file,
+                call,
+                &local,
+                depth,
+                Args {
+                    pos,
+                    kw,
+                    complete: true,
+                },
+            );
+        }
+        let args = Args {
             pos: call
                 .args
                 .iter()
@@ -972,6 +1035,18 @@ impl<'a> Env<'a> {
                 .collect(),
             complete: true,
         };
+        self.splat_args(file, call, scope, depth, args)
+    }
+
+    /// Adds a call's `*args` and `**kwargs` to the arguments evaluated so far.
+    fn splat_args(
+        &self,
+        file: FileId,
+        call: &Call,
+        scope: &Scope,
+        depth: u32,
+        mut args: Args<Val>,
+    ) -> Args<Val> {
         if let Some(e) = call.star_args() {
             match self.eval_in(file, e, scope, depth + 1).v {
                 V::List(items) => args.pos.extend(items),
@@ -1114,6 +1189,32 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// Applies, in evaluation order, the changes that mutating method calls on locals inside
+    /// `e` make (`x = d.pop("k")`, `f(l.pop(), **kw)`): the expression was evaluated on a
+    /// copy, so the locals themselves are updated here.
+    fn apply_mutations(&self, file: FileId, e: &Expr, scope: &mut Scope, depth: u32) {
+        fn calls<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>, budget: &mut u32) {
+            let ExprKind::Call(c) = &e.kind else { return };
+            if *budget == 0 {
+                return;
+            }
+            *budget -= 1;
+            for a in c.args.iter().chain(c.kwargs.iter().map(|k| &k.value)) {
+                calls(a, out, budget);
+            }
+            if mutated_local(e).is_some() {
+                out.push(e);
+            }
+        }
+        let mut found = Vec::new();
+        calls(e, &mut found, &mut 64);
+        for m in found {
+            if mutated_local(m).is_some_and(|n| get_var(scope, n).is_some()) {
+                self.mutate(file, m, scope, depth);
+            }
+        }
+    }
+
     /// Executes a mutating method call written as a statement (`x.append(y)`), updating the
     /// variable in `scope`. False when the statement is not such a call.
     fn mutate(&self, file: FileId, e: &Expr, scope: &mut Scope, depth: u32) -> bool {
@@ -1123,10 +1224,7 @@ impl<'a> Env<'a> {
         let ExprKind::Attr(obj, m) = &call.func.kind else {
             return false;
         };
-        if !matches!(
-            m.as_str(),
-            "append" | "extend" | "insert" | "remove" | "pop" | "clear" | "update" | "setdefault"
-        ) {
+        if !MUTATING_METHODS.contains(&m.as_str()) {
             return false;
         }
         let ExprKind::Name(var) = &obj.kind else {
@@ -1452,12 +1550,13 @@ impl<'a> Env<'a> {
             }
             match &s.kind {
                 StmtKind::Assign { target, value } => {
+                    let v = self.eval_in(file, value, scope, depth + 1);
+                    // `deps = kwargs.pop("deps", [])`: the value, then the change.
+                    self.apply_mutations(file, value, scope, depth);
                     if let AssignTarget::Other(e) = target {
-                        let v = self.eval_in(file, value, scope, depth + 1);
                         self.assign_into(file, e, v, scope, depth);
                         continue;
                     }
-                    let v = self.eval_in(file, value, scope, depth + 1);
                     if !bind_target(target, v, scope) {
                         forget_target(target, loc, scope);
                     }
@@ -1509,6 +1608,8 @@ impl<'a> Env<'a> {
                 StmtKind::Expr(e) => {
                     if !self.mutate(file, e, scope, depth) {
                         self.eval_in(file, e, scope, depth + 1);
+                        // `f(deps = kwargs.pop("deps"), **kwargs)`: `kwargs` changed.
+                        self.apply_mutations(file, e, scope, depth);
                     }
                     if let ExprKind::Call(c) = &e.kind {
                         if matches!(&c.func.kind, ExprKind::Name(n) if n == "fail")

@@ -465,3 +465,80 @@ def mutual(name):
         "{whats:?}"
     );
 }
+
+/// A mutating method used as a value changes its receiver: `deps = kwargs.pop("deps")`
+/// leaves `kwargs` without `deps`, in an assignment and inside a call's arguments.
+#[test]
+fn mutating_methods_in_expressions_change_their_receiver() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "p/defs.bzl",
+            r#"
+def _inner(name, deps = [], **kwargs):
+    native.filegroup(name = name, srcs = deps, **kwargs)
+
+def assigned(name, **kwargs):
+    deps = kwargs.pop("deps", [])
+    _inner(name = name, deps = deps, **kwargs)
+
+def in_argument(name, **kwargs):
+    _inner(name = name, deps = kwargs.pop("deps", []), **kwargs)
+    native.filegroup(name = name + "_after", srcs = kwargs.get("deps", ["gone"]))
+"#,
+        ),
+        (
+            "p/BUILD",
+            r#"
+load(":defs.bzl", "assigned", "in_argument")
+assigned(name = "a", deps = ["x"], visibility = ["//visibility:public"])
+in_argument(name = "b", deps = ["y"])
+"#,
+        ),
+    ]);
+    assert!(
+        index.macro_gaps().next().is_none(),
+        "{:?}",
+        index.macro_gaps().collect::<Vec<_>>()
+    );
+    for name in ["a", "b", "b_after"] {
+        assert!(
+            index.targets.contains_key(&label(&format!("//p:{name}"))),
+            "{name}"
+        );
+    }
+}
+
+/// Something unknown inside a module-level value a macro reads stays in that value: the
+/// macro's package is not open because of it.
+#[test]
+fn unknowns_inside_globals_do_not_open_the_package() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "p/defs.bzl",
+            r#"
+def _impl(ctx):
+    return []
+
+def _kwargs():
+    return {"implementation": _impl, "attrs": {"deps": attr.label_list()}}
+
+my_rule = rule(**_kwargs())
+
+def wrap(name):
+    my_rule(name = name)
+"#,
+        ),
+        (
+            "p/BUILD",
+            "load(\":defs.bzl\", \"wrap\")\nwrap(name = \"a\")\n",
+        ),
+    ]);
+    assert!(
+        index.macro_gaps().next().is_none(),
+        "{:?}",
+        index.macro_gaps().collect::<Vec<_>>()
+    );
+    assert!(index.targets.contains_key(&label("//p:a")));
+}
