@@ -108,7 +108,11 @@ impl Analysis {
                 if r.is_aspect { "aspect" } else { "rule" },
                 r.name,
                 self.debug_loc(r.file, r.name_range.start),
-                if r.implementation.is_some() { "yes" } else { "no" },
+                if r.implementation.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                },
                 requests(&r.toolchains),
                 groups
             ));
