@@ -1,5 +1,5 @@
 //! A plain-text dump of the declaration facts toolcheck derived (targets with their origin,
-//! open packages, macro gaps and evaluation limits), for the hidden `toolcheck __facts`
+//! open packages, macro gaps and evaluation limits, rules with their toolchain requests), for the hidden `toolcheck __facts`
 //! subcommand used to measure macro-evaluation coverage on real rulesets. Attribute values
 //! read as they do in hovers (`RefList`'s and `RefOne`'s `Display`).
 
@@ -16,8 +16,8 @@ impl Analysis {
     }
 
     /// One line per toolchain-relevant target (toolchain, platform, constraint, type, alias,
-    /// config setting), then open packages, macro gaps and evaluation limits. Sorted, so two
-    /// runs can be diffed.
+    /// config setting), rules and aspects with their requests, then open packages, macro gaps
+    /// and evaluation limits. Sorted, so two runs can be diffed.
     pub fn debug_facts(&self) -> String {
         let index = self.index();
         let mut lines: Vec<String> = Vec::new();
@@ -72,6 +72,49 @@ impl Analysis {
                 self.debug_loc(t.file, t.range.start),
                 origin,
                 detail
+            ));
+        }
+        // Rules and aspects with what they request: `?` for a list toolcheck cannot
+        // evaluate; `T` mandatory, `T?` optional, `T*` with a computed `mandatory`.
+        let requests = |r: &Option<Vec<toolcheck_index::index::TypeRequest>>| match r {
+            None => "?".to_string(),
+            Some(v) => format!(
+                "[{}]",
+                v.iter()
+                    .map(|q| format!(
+                        "{}{}",
+                        q.toolchain_type.text,
+                        match q.mandatory {
+                            Some(true) => "",
+                            Some(false) => "?",
+                            None => "*",
+                        }
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        };
+        for r in &index.rules {
+            let groups = match &r.exec_groups {
+                None => "?".to_string(),
+                Some(gs) => gs
+                    .iter()
+                    .map(|g| format!("{}={}", g.name, requests(&g.toolchains)))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            };
+            lines.push(format!(
+                "rule {} {} {} impl={} toolchains={} exec_groups={{{}}}",
+                if r.is_aspect { "aspect" } else { "rule" },
+                r.name,
+                self.debug_loc(r.file, r.name_range.start),
+                if r.implementation.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                },
+                requests(&r.toolchains),
+                groups
             ));
         }
         for (id, p) in index.packages() {
