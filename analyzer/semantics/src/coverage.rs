@@ -630,3 +630,65 @@ fn resolutions(ws: &Workspace, index: &WorkspaceIndex, sim: &Simulation) -> Tall
     }
     tally
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(file: u32, start: u32) -> Option<Place> {
+        Some(Place {
+            file: FileId(file),
+            range: TextRange::new(start, start + 1),
+        })
+    }
+
+    #[test]
+    fn reasons_are_ranked_by_count_then_first_place_and_cut_to_the_top() {
+        let mut t = Tally::default();
+        // The later place of a reason never replaces its first one; a place beats none.
+        t.add("b".into(), None);
+        t.add("b".into(), place(2, 0));
+        t.add("b".into(), place(1, 9));
+        for (i, r) in ["c", "d", "e", "f", "g"].into_iter().enumerate() {
+            t.add(r.into(), place(0, 10 - i as u32));
+        }
+        t.add("a".into(), place(3, 0));
+        t.add("a".into(), place(3, 1));
+        let c = t.finish(GapKind::Macros).unwrap();
+        assert_eq!(c.count, 10);
+        let got: Vec<(&str, usize, Option<Place>)> = c
+            .reasons
+            .iter()
+            .map(|r| (r.text.as_str(), r.count, r.example))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("b", 3, place(1, 9)),
+                ("a", 2, place(3, 0)),
+                ("g", 1, place(0, 6)),
+                ("f", 1, place(0, 7)),
+                ("e", 1, place(0, 8)),
+            ]
+        );
+        assert!(Tally::default().finish(GapKind::Rules).is_none());
+    }
+
+    #[test]
+    fn the_summary_names_every_kind_with_gaps_in_order() {
+        let cat = |kind, count| Category {
+            kind,
+            count,
+            reasons: Vec::new(),
+        };
+        let c = Coverage {
+            categories: vec![cat(GapKind::Rules, 3), cat(GapKind::Repositories, 1)],
+        };
+        assert_eq!(
+            c.summary().as_deref(),
+            Some("3 rules with unknown toolchain requests, 1 repository not readable")
+        );
+        assert_eq!(c.count(GapKind::Macros), 0);
+        assert_eq!(Coverage::default().summary(), None);
+    }
+}
