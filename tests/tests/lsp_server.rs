@@ -859,8 +859,7 @@ fn the_status_says_when_coverage_is_incomplete() {
     let p = &status["params"];
     assert_eq!(p["counts"]["rules"], 1, "{p}");
     assert_eq!(
-        p["message"],
-        "coverage: 1 rule with unknown toolchain requests",
+        p["message"], "coverage: 1 rule with unknown toolchain requests",
         "{p}"
     );
 

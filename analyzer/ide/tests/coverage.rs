@@ -154,7 +154,10 @@ fn every_kind_of_gap_is_counted_with_its_reasons() {
     // example is the first place in file order.
     let repos = reasons(&a, GapKind::Repositories);
     assert_eq!(repos.len(), 1);
-    assert!(repos[0].0.starts_with("'@rules_go' cannot be read"), "{repos:?}");
+    assert!(
+        repos[0].0.starts_with("'@rules_go' cannot be read"),
+        "{repos:?}"
+    );
     assert_eq!(repos[0].2, "MODULE.bazel:3");
     assert!(repos[0].1 >= 5, "{repos:?}");
     // `invisible_type` requests a type in @rules_go: undecided on the declared platform.
@@ -227,7 +230,11 @@ load("@io_bazel_rules_go//go:deps.bzl", "go_register_toolchains")
 go_register_toolchains(version = "1.22.0")
 "#,
         ),
-        ("BUILD.bazel", FileKind::Build, "toolchain_type(name = \"tt\")\n"),
+        (
+            "BUILD.bazel",
+            FileKind::Build,
+            "toolchain_type(name = \"tt\")\n",
+        ),
     ]);
     let mut ws = host.workspace().clone();
     ws.settings.bazel_version = Some("6.5.0".into());
