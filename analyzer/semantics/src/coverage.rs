@@ -331,12 +331,10 @@ fn targets_and_macros(inputs: Inputs<'_>) -> (Tally, Tally) {
                 continue;
             }
             let callee = t.kind.split('.').next().unwrap_or_default();
-            let loaded_from = facts[t.file.0 as usize].loads.iter().find_map(|l| {
-                l.symbols
-                    .iter()
-                    .any(|(local, ..)| local == callee)
-                    .then_some(l)
-            });
+            let loaded_from = facts[t.file.0 as usize]
+                .loads
+                .iter()
+                .find(|l| l.symbols.iter().any(|(local, ..)| local == callee));
             let reason =
                 match loaded_from.and_then(|l| unreadable_load(ws, index, t.file, &l.module)) {
                     Some(repo) => format!(
