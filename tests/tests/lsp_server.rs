@@ -855,13 +855,20 @@ fn the_status_says_when_coverage_is_incomplete() {
             && m["params"]["folder"] == folder.as_str()
             && m["params"]["complete"] == complete
     };
-    let status = s.wait("an incomplete status", |m| is_status(m, false));
+    let status = s.wait("an incomplete status", |m| {
+        is_status(m, false) && m["params"]["counts"]["rules"] == 1
+    });
     let p = &status["params"];
-    assert_eq!(p["counts"]["rules"], 1, "{p}");
-    assert_eq!(
-        p["message"], "coverage: 1 rule with unknown toolchain requests",
+    // The first status may come from before the folder is indexed, whose view of `@rules_go`
+    // (no dependency of the module) differs: only the rule is common to both.
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("coverage: 1 rule with unknown toolchain requests"),
         "{p}"
     );
+    s.wait_log(0, "indexed");
 
     s.replace(
         &defs,
