@@ -317,21 +317,27 @@ pub(crate) fn load_inputs(
     })
 }
 
-/// Every diagnostic of the workspace: the stored result of an identical earlier run when
-/// there is one (see `result_cache.rs`), else a full analysis (whose result is then stored).
+/// Every diagnostic of the workspace and its coverage: the stored result of an identical
+/// earlier run when there is one (see `result_cache.rs`), else a full analysis (whose result
+/// is then stored).
 fn check_diagnostics(
     inputs: Inputs,
     lint: &toolcheck_ide::LintConfig,
-) -> (Checked, Vec<toolcheck_ide::Diagnostic>) {
+) -> (
+    Checked,
+    Vec<toolcheck_ide::Diagnostic>,
+    toolcheck_ide::Coverage,
+) {
     let Some(dir) = cache::configured_dir() else {
         let analysis = toolcheck_ide::AnalysisHost::new(inputs.ws).analysis();
         let diags = analysis.diagnostics(lint);
-        return (Checked::Analysed(analysis), diags);
+        let coverage = analysis.coverage();
+        return (Checked::Analysed(analysis), diags, coverage);
     };
     let hashes = cache::text_hashes(&inputs.ws);
     let key = result_cache::key(&inputs.ws, &hashes, lint, &inputs.config_key);
-    if let Some(diags) = result_cache::load(&dir, &inputs.root, key, &inputs.ws) {
-        return (Checked::Stored(Box::new(inputs.ws)), diags);
+    if let Some((diags, coverage)) = result_cache::load(&dir, &inputs.root, key, &inputs.ws) {
+        return (Checked::Stored(Box::new(inputs.ws)), diags, coverage);
     }
     let (mut host, _) = cache::load_host_with(
         inputs.ws,
@@ -342,10 +348,11 @@ fn check_diagnostics(
     );
     let analysis = host.analysis();
     let diags = analysis.diagnostics(lint);
+    let coverage = analysis.coverage();
     if !analysis.facts().iter().any(|f| f.parse_timed_out()) {
-        result_cache::store(&dir, &inputs.root, key, &diags);
+        result_cache::store(&dir, &inputs.root, key, &diags, &coverage);
     }
-    (Checked::Analysed(analysis), diags)
+    (Checked::Analysed(analysis), diags, coverage)
 }
 
 /// The workspace a check's diagnostics refer to.
@@ -389,7 +396,7 @@ fn run_check(
     }
     lint.ignore.extend(ignore);
     let root = inputs.root.clone();
-    let (ws, all) = check_diagnostics(inputs, &lint);
+    let (ws, all, coverage) = check_diagnostics(inputs, &lint);
     // Only report on the requested paths (everything is still analysed).
     let filters: Vec<String> = paths
         .iter()
@@ -452,8 +459,16 @@ fn run_check(
     let color = matches!(format, FormatArg::Human)
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let mut out = std::io::stdout().lock();
-    cli::render(fmt, &ws, &diagnostics, &problems, &mut out, color)
-        .context("cannot write the report")?;
+    cli::render(
+        fmt,
+        &ws,
+        &diagnostics,
+        &problems,
+        &coverage,
+        &mut out,
+        color,
+    )
+    .context("cannot write the report")?;
     out.flush().ok();
     // The process ends here: freeing the analysis (millions of small allocations, a tenth of
     // a cold check's CPU at 100k packages) would only delay the exit.

@@ -1,5 +1,5 @@
-//! The result cache of `toolcheck check`: the whole run's diagnostics, stored next to the facts
-//! cache and reused when nothing that decides them changed. A re-run over an unchanged
+//! The result cache of `toolcheck check`: the whole run's diagnostics and coverage, stored
+//! next to the facts cache and reused when nothing that decides them changed. A re-run over an unchanged
 //! workspace then costs what reading and hashing its files costs.
 //!
 //! The key covers every input of the analysis: each file's repository, path, kind and content
@@ -13,13 +13,14 @@
 use std::path::{Path, PathBuf};
 
 use toolcheck_ide::{
-    check_by_name, Applicability, Diagnostic, FileId, Fix, LintConfig, Related, Severity, TextEdit,
-    TextRange, Workspace,
+    check_by_name, Applicability, Coverage, CoverageCategory, CoverageReason, Diagnostic, FileId,
+    Fix, GapKind, LintConfig, Place, Related, Severity, TextEdit, TextRange, Workspace,
 };
 
 use crate::cache::{checked_body, hash128, header, write_checksummed, Reader, Writer};
 
-const MAGIC: &[u8; 8] = b"TCRSLT\x00\x01";
+/// The format's name and version (2: the coverage follows the diagnostics).
+const MAGIC: &[u8; 8] = b"TCRSLT\x00\x02";
 
 /// Where a root's stored result lives.
 fn path(dir: &Path, root: &Path) -> PathBuf {
@@ -54,9 +55,14 @@ pub fn key(ws: &Workspace, hashes: &[u128], lint: &LintConfig, config_key: &str)
     hash128(&w.buf)
 }
 
-/// The stored diagnostics for `key`, if there are any (and every position in them lies
-/// inside `ws`'s files, so that no renderer can be handed a bad range).
-pub fn load(dir: &Path, root: &Path, key: u128, ws: &Workspace) -> Option<Vec<Diagnostic>> {
+/// The stored diagnostics and coverage for `key`, if there are any (and every position in
+/// them lies inside `ws`'s files, so that no renderer can be handed a bad range).
+pub fn load(
+    dir: &Path,
+    root: &Path,
+    key: u128,
+    ws: &Workspace,
+) -> Option<(Vec<Diagnostic>, Coverage)> {
     let bytes = std::fs::read(path(dir, root)).ok()?;
     let body = checked_body(&bytes)?;
     let mut r = Reader::new(body);
@@ -64,6 +70,7 @@ pub fn load(dir: &Path, root: &Path, key: u128, ws: &Workspace) -> Option<Vec<Di
         return None;
     }
     let diags = r.seq(decode)?;
+    let coverage = decode_coverage(&mut r)?;
     let valid = |file: FileId, range: TextRange| {
         ws.files.get(file.0 as usize).is_some_and(|f| {
             !f.is_removed()
@@ -81,11 +88,19 @@ pub fn load(dir: &Path, root: &Path, key: u128, ws: &Workspace) -> Option<Vec<Di
                     .iter()
                     .all(|f| f.edits.iter().all(|e| valid(e.file, e.range)))
         })
-        .then_some(diags)
+        .then_some(())?;
+    coverage
+        .categories
+        .iter()
+        .flat_map(|c| &c.reasons)
+        .filter_map(|r| r.example)
+        .all(|p| valid(p.file, p.range))
+        .then_some((diags, coverage))
 }
 
-/// Stores `diags` as the result for `key` (best effort: a failure only costs the next run).
-pub fn store(dir: &Path, root: &Path, key: u128, diags: &[Diagnostic]) {
+/// Stores `diags` and `coverage` as the result for `key` (best effort: a failure only costs
+/// the next run).
+pub fn store(dir: &Path, root: &Path, key: u128, diags: &[Diagnostic], coverage: &Coverage) {
     let mut w = Writer::default();
     w.buf.extend_from_slice(MAGIC);
     w.buf.extend_from_slice(&key.to_le_bytes());
@@ -93,6 +108,7 @@ pub fn store(dir: &Path, root: &Path, key: u128, diags: &[Diagnostic]) {
     for d in diags {
         encode(&mut w, d);
     }
+    encode_coverage(&mut w, coverage);
     let _ = std::fs::create_dir_all(dir);
     let _ = write_checksummed(&path(dir, root), w.buf);
 }
@@ -120,6 +136,58 @@ fn encode(w: &mut Writer, d: &Diagnostic) {
             w.str(&e.new_text);
         }
     }
+}
+
+fn encode_coverage(w: &mut Writer, c: &Coverage) {
+    w.len(c.categories.len());
+    for cat in &c.categories {
+        let kind = GapKind::ALL
+            .iter()
+            .position(|k| *k == cat.kind)
+            .unwrap_or(0);
+        w.u8(kind as u8);
+        w.u64(cat.count as u64);
+        w.len(cat.reasons.len());
+        for r in &cat.reasons {
+            w.str(&r.text);
+            w.u64(r.count as u64);
+            match r.example {
+                Some(p) => {
+                    w.u8(1);
+                    w.u64(p.file.0 as u64);
+                    w.range(p.range);
+                }
+                None => w.u8(0),
+            }
+        }
+    }
+}
+
+fn decode_coverage(r: &mut Reader<'_>) -> Option<Coverage> {
+    let categories = r.seq(|r| {
+        let kind = *GapKind::ALL.get(r.u8()? as usize)?;
+        let count = r.u32()? as usize;
+        let reasons = r.seq(|r| {
+            Some(CoverageReason {
+                text: r.str()?,
+                count: r.u32()? as usize,
+                example: match r.u8()? {
+                    1 => Some(Place {
+                        file: FileId(r.u32()?),
+                        range: r.range()?,
+                    }),
+                    0 => None,
+                    _ => return None,
+                },
+            })
+        })?;
+        Some(CoverageCategory {
+            kind,
+            count,
+            reasons,
+        })
+    })?;
+    Some(Coverage { categories })
 }
 
 fn decode(r: &mut Reader<'_>) -> Option<Diagnostic> {
@@ -210,6 +278,30 @@ mod tests {
         d
     }
 
+    fn sample_coverage() -> Coverage {
+        Coverage {
+            categories: vec![CoverageCategory {
+                kind: GapKind::Macros,
+                count: 3,
+                reasons: vec![
+                    CoverageReason {
+                        text: "stopped ✓".into(),
+                        count: 2,
+                        example: Some(Place {
+                            file: FileId(0),
+                            range: TextRange::new(4, 6),
+                        }),
+                    },
+                    CoverageReason {
+                        text: "a flag".into(),
+                        count: 1,
+                        example: None,
+                    },
+                ],
+            }],
+        }
+    }
+
     #[test]
     fn round_trip_and_misses() {
         let dir = std::env::temp_dir().join(format!("toolcheck-results-{}", std::process::id()));
@@ -218,8 +310,11 @@ mod tests {
         let hashes = crate::cache::text_hashes(&ws);
         let lint = LintConfig::default();
         let key = key(&ws, &hashes, &lint, "");
-        store(&dir, root, key, &[sample()]);
-        assert_eq!(load(&dir, root, key, &ws), Some(vec![sample()]));
+        store(&dir, root, key, &[sample()], &sample_coverage());
+        assert_eq!(
+            load(&dir, root, key, &ws),
+            Some((vec![sample()], sample_coverage()))
+        );
         // Another key, another root: misses.
         assert_eq!(load(&dir, root, key ^ 1, &ws), None);
         assert_eq!(load(&dir, Path::new("/other"), key, &ws), None);

@@ -64,6 +64,34 @@ fn clean_workspace(name: &str) -> PathBuf {
     dir
 }
 
+/// A workspace toolcheck cannot fully evaluate, and no finding above `info`: a rule whose
+/// `toolchains` come from an unreadable repository, a macro calling a rule from it, and a
+/// registration into it.
+fn gaps_workspace(name: &str) -> PathBuf {
+    let dir = scratch_dir(&format!("cli-{name}"));
+    write_files(
+        &dir,
+        &[
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nbazel_dep(name = \"rules_go\", version = \"0.50.0\")\n\nregister_toolchains(\"@rules_go//go:all\")\n",
+            ),
+            (
+                "defs.bzl",
+                "load(\"@rules_go//go:def.bzl\", \"GO_TOOLCHAINS\", \"go_binary\")\n\ndef _impl(ctx):\n    pass\n\nmy_rule = rule(implementation = _impl, toolchains = GO_TOOLCHAINS)\n\ndef my_macro(name):\n    go_binary(name = name + \"_bin\")\n    native.filegroup(name = name)\n",
+            ),
+            (
+                "BUILD.bazel",
+                "load(\"//:defs.bzl\", \"my_macro\", \"my_rule\")\n\ntoolchain_type(name = \"tt\")\n\nmy_rule(name = \"r\")\n\nmy_macro(name = \"m\")\n",
+            ),
+        ],
+    );
+    dir
+}
+
+/// What `gaps_workspace` cannot evaluate, in words.
+const GAPS: &str = "1 rule with unknown toolchain requests, 1 macro call not fully evaluated, 1 registration not expanded, 1 repository not readable";
+
 struct Run {
     code: i32,
     stdout: String,
@@ -291,8 +319,8 @@ fn json_contract_and_unicode_columns() {
     assert_eq!(r.stdout.trim_end().lines().count(), 1, "one document");
     let v = json(&r);
     let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(top.len(), 3);
-    for key in ["tool", "version", "diagnostics"] {
+    assert_eq!(top.len(), 4);
+    for key in ["tool", "version", "diagnostics", "coverage"] {
         assert!(top.contains(&key), "missing {key}");
     }
     assert_eq!(v["tool"], "toolcheck");
@@ -346,7 +374,7 @@ fn json_is_empty_and_paths_are_filtered() {
     assert_eq!(
         r.stdout.trim_end(),
         format!(
-            "{{\"tool\":\"toolcheck\",\"version\":\"{}\",\"diagnostics\":[]}}",
+            "{{\"tool\":\"toolcheck\",\"version\":\"{}\",\"diagnostics\":[],\"coverage\":{{\"complete\":true,\"summary\":null,\"counts\":{{\"rules\":0,\"targets\":0,\"macros\":0,\"registrations\":0,\"repositories\":0,\"resolutions\":0}},\"reasons\":[]}}}}",
             env!("CARGO_PKG_VERSION")
         )
     );
@@ -571,6 +599,128 @@ fn github_output() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Coverage: every format says what toolcheck could not evaluate
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn human_output_says_what_was_not_evaluated() {
+    let r = run(&gaps_workspace("coverage-human"), &["check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.ends_with(&format!(
+            "\n0 errors, 0 warnings, 1 info\ncoverage: {GAPS} (see --format json)\n"
+        )),
+        "{}",
+        r.stdout
+    );
+    // Complete coverage adds nothing (see `human_output` for the exact clean output).
+    let clean = run(&clean_workspace("coverage-human-clean"), &["check"]);
+    assert!(!clean.stdout.contains("coverage"), "{}", clean.stdout);
+}
+
+#[test]
+fn json_coverage_counts_and_reasons() {
+    let r = run(
+        &gaps_workspace("coverage-json"),
+        &["check", "--format", "json"],
+    );
+    let v = json(&r);
+    let c = &v["coverage"];
+    assert_eq!(c["complete"], false);
+    assert_eq!(c["summary"], GAPS);
+    assert_eq!(
+        c["counts"],
+        serde_json::json!({"rules": 1, "targets": 0, "macros": 1, "registrations": 1,
+                           "repositories": 1, "resolutions": 0})
+    );
+    let reasons: Vec<(&str, &str, u64)> = c["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["category"].as_str().unwrap(),
+                r["path"].as_str().unwrap(),
+                r["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("rules", "defs.bzl", 6),
+            ("macros", "BUILD.bazel", 7),
+            ("registrations", "MODULE.bazel", 5),
+            ("repositories", "MODULE.bazel", 3),
+        ]
+    );
+    for r in c["reasons"].as_array().unwrap() {
+        assert!(r["count"].as_u64().unwrap() >= 1);
+        assert!(r["column"].as_u64().unwrap() >= 1);
+        assert!(!r["reason"].as_str().unwrap().is_empty());
+    }
+    assert!(c["reasons"][3]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("--repo rules_go=DIR"));
+
+    let clean = json(&run(
+        &clean_workspace("coverage-json-clean"),
+        &["check", "--format", "json"],
+    ));
+    assert_eq!(clean["coverage"]["complete"], true);
+    assert_eq!(clean["coverage"]["summary"], Value::Null);
+    assert_eq!(clean["coverage"]["reasons"], serde_json::json!([]));
+}
+
+#[test]
+fn sarif_and_github_carry_the_coverage() {
+    let dir = gaps_workspace("coverage-sarif-github");
+    let sarif: Value =
+        serde_json::from_str(&run(&dir, &["check", "--format", "sarif"]).stdout).unwrap();
+    let json = json(&run(&dir, &["check", "--format", "json"]));
+    assert_eq!(sarif["runs"][0]["properties"]["coverage"], json["coverage"]);
+
+    let github = run(&dir, &["check", "--format", "github"]);
+    let lines: Vec<&str> = github.stdout.lines().collect();
+    assert_eq!(
+        lines.last().copied(),
+        Some(
+            format!(
+                "::notice title=toolcheck coverage::toolcheck could not evaluate everything: {GAPS} (see --format json)"
+            )
+            .as_str()
+        ),
+        "{}",
+        github.stdout
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("coverage")).count(),
+        1,
+        "{}",
+        github.stdout
+    );
+    let clean = run(
+        &clean_workspace("coverage-github-clean"),
+        &["check", "--format", "github"],
+    );
+    assert_eq!(clean.stdout, "");
+}
+
+#[test]
+fn a_stored_result_keeps_the_coverage() {
+    let dir = gaps_workspace("coverage-cache");
+    let cache = scratch_dir("cli-coverage-cache-dir");
+    let cache_arg = cache.to_string_lossy().to_string();
+    let args = ["check", "--cache-dir", &cache_arg];
+    let first = run(&dir, &args);
+    let second = run(&dir, &args);
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(second.stdout, run(&dir, &["check", "--no-cache"]).stdout);
+    assert!(second.stdout.contains(GAPS), "{}", second.stdout);
+}
+
+// ---------------------------------------------------------------------------------------
 // SARIF, validated by the SARIF Multitool
 // ---------------------------------------------------------------------------------------
 
@@ -791,6 +941,20 @@ fn sarif_passes_the_sarif_multitool() {
         .collect();
     assert!(
         rules.contains(&"SARIF1007") && rules.contains(&"SARIF1009"),
+        "{findings:#?}"
+    );
+
+    // The coverage run property is valid SARIF too.
+    let gaps = run(
+        &gaps_workspace("sarif-gaps"),
+        &["check", "--format", "sarif"],
+    );
+    std::fs::write(work.join("gaps.sarif"), &gaps.stdout).unwrap();
+    let findings = validate(&tool, &work, "gaps.sarif");
+    assert!(
+        findings
+            .iter()
+            .all(|(level, ..)| level != "error" && level != "warning"),
         "{findings:#?}"
     );
 

@@ -831,3 +831,52 @@ fn workspace_symbols_across_folders() {
     assert_eq!(none["result"], json!([]), "{none}");
     s.shutdown();
 }
+
+/// `toolcheck/status` says, per workspace folder, what toolcheck could not evaluate, and is
+/// sent again when an edit changes it.
+#[test]
+fn the_status_says_when_coverage_is_incomplete() {
+    let ws = scratch_dir("lsp-coverage-status");
+    let computed = "load(\"@rules_go//go:def.bzl\", \"GO_TOOLCHAINS\")\n\ndef _impl(ctx):\n    pass\n\nmy_rule = rule(implementation = _impl, toolchains = GO_TOOLCHAINS)\n";
+    write_files(
+        &ws,
+        &[
+            ("MODULE.bazel", "module(name = \"m\")\n"),
+            ("defs.bzl", computed),
+            ("BUILD.bazel", "toolchain_type(name = \"tt\")\n"),
+        ],
+    );
+    let mut s = Server::start();
+    s.initialize(&[&ws], json!({"debounceMs": 10}));
+    let defs = s.open(&ws.join("defs.bzl"), 1);
+    let folder = uri(&ws);
+    let is_status = |m: &Value, complete: bool| {
+        m["method"] == "toolcheck/status"
+            && m["params"]["folder"] == folder.as_str()
+            && m["params"]["complete"] == complete
+    };
+    let status = s.wait("an incomplete status", |m| {
+        is_status(m, false) && m["params"]["counts"]["rules"] == 1
+    });
+    let p = &status["params"];
+    // The first status may come from before the folder is indexed, whose view of `@rules_go`
+    // (no dependency of the module) differs: only the rule is common to both.
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("coverage: 1 rule with unknown toolchain requests"),
+        "{p}"
+    );
+    s.wait_log(0, "indexed");
+
+    s.replace(
+        &defs,
+        2,
+        "def _impl(ctx):\n    pass\n\nmy_rule = rule(implementation = _impl, toolchains = [\"//:tt\"])\n",
+    );
+    let status = s.wait("a complete status after the edit", |m| is_status(m, true));
+    assert_eq!(status["params"]["message"], "coverage complete");
+    assert_eq!(status["params"]["counts"]["rules"], 0);
+    s.shutdown();
+}

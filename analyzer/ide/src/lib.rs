@@ -38,6 +38,9 @@ pub use toolcheck_lints::{
     TextEdit, ALL as ALL_CHECKS,
 };
 pub use toolcheck_resolve::model::BazelVersion;
+pub use toolcheck_semantics::coverage::{
+    Category as CoverageCategory, Coverage, GapKind, Place, Reason as CoverageReason,
+};
 pub use toolcheck_syntax::{FileKind, LineIndex, SyntaxError, TextRange};
 
 mod navigation;
@@ -423,6 +426,19 @@ impl Analysis {
                 index: &self.inner.index,
                 version: self.inner.version,
             })
+    }
+
+    /// What this snapshot could not evaluate (counted once per snapshot; see
+    /// `toolcheck_semantics::coverage`). Every front end shows it beside the findings, so a
+    /// clean result with gaps never reads like a fully clean one.
+    pub fn coverage(&self) -> Coverage {
+        (**self.inner.semantics.coverage(toolcheck_semantics::Inputs {
+            ws: &self.inner.ws,
+            facts: &self.inner.facts,
+            index: &self.inner.index,
+            version: self.inner.version,
+        }))
+        .clone()
     }
 
     /// A lint context over this snapshot (for queries that share the checks' view).

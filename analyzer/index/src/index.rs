@@ -383,6 +383,20 @@ pub struct Registration {
     pub occurrence: usize,
 }
 
+/// A place where registrations may hide that toolcheck could not expand: an argument of
+/// `register_toolchains` / `register_execution_platforms` it cannot compute, or a WORKSPACE
+/// call that may register something it could not follow (a macro run that stopped early, a
+/// function loaded from a repository it cannot read). Read by the coverage report, so that a
+/// run never looks complete while registrations are missing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegistrationGap {
+    /// The argument, or the WORKSPACE call.
+    pub loc: Loc,
+    pub why: String,
+    /// The repository the callee was loaded from, when toolcheck cannot read it.
+    pub unreadable_repo: Option<RepoName>,
+}
+
 /// A module of the resolved bzlmod graph.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Module {
@@ -407,6 +421,8 @@ pub struct WorkspaceIndex {
     pub targets: Targets,
     pub rules: Vec<RuleDecl>,
     pub registrations: Vec<Registration>,
+    /// Registrations toolcheck could not expand (see [`RegistrationGap`]).
+    pub registration_gaps: Vec<RegistrationGap>,
     pub modules: Vec<Module>,
     pub mappings: FxHashMap<RepoName, RepoMapping>,
     pub contexts: Arc<Vec<FileContext>>,
@@ -593,6 +609,7 @@ impl WorkspaceIndex {
             targets: Targets::default(),
             rules: Vec::new(),
             registrations: Vec::new(),
+            registration_gaps: Vec::new(),
             modules: Vec::new(),
             mappings: FxHashMap::default(),
             contexts,
@@ -711,6 +728,7 @@ impl WorkspaceIndex {
                 targets: Targets::default(),
                 rules: Vec::new(),
                 registrations: self.registrations.clone(),
+                registration_gaps: self.registration_gaps.clone(),
                 modules: self.modules.clone(),
                 mappings: self.mappings.clone(),
                 contexts: self.contexts.clone(),
@@ -1212,11 +1230,32 @@ impl WorkspaceIndex {
                 let env = self.env(ws, facts);
                 // WORKSPACE register calls may use constants loaded from .bzl files.
                 let mut evaluated: Vec<(Call, Vec<Val>)> = Vec::new();
+                // Appended once `env` (which borrows the index) is dropped.
+                let mut gaps: Vec<RegistrationGap> = Vec::new();
                 for call in &facts[file.0 as usize].calls {
                     // Macros (`rules_x_register_toolchains()`) register through
                     // `native.register_*`; their registrations take the call's place.
                     if crate::interp::is_macro_call(&env, file, &call.call) {
                         let outcome = env.run_macro(file, &call.call, call.range);
+                        // A run that stopped early may have missed registrations.
+                        let stopped = outcome
+                            .limit
+                            .as_ref()
+                            .map(|l| l.what.clone())
+                            .or_else(|| outcome.incomplete.as_ref().map(|g| g.why.clone()));
+                        if let Some(why) = stopped {
+                            let callee = call.call.func.dotted_name().unwrap_or_default();
+                            gaps.push(RegistrationGap {
+                                loc: Loc {
+                                    file,
+                                    range: call.range,
+                                },
+                                why: format!(
+                                    "`{callee}` may register toolchains or platforms toolcheck did not see: {why}"
+                                ),
+                                unreadable_repo: None,
+                            });
+                        }
                         for e in outcome.emitted {
                             if !matches!(
                                 e.kind.as_str(),
@@ -1237,10 +1276,29 @@ impl WorkspaceIndex {
                         }
                         continue;
                     }
+                    // A function loaded from a repository toolcheck cannot read may register
+                    // anything (`go_register_toolchains()`).
+                    if let V::Unknown(crate::interp::Unknown::InvisibleRepo(repo)) =
+                        env.eval(file, &call.call.func).v
+                    {
+                        let callee = call.call.func.dotted_name().unwrap_or_default();
+                        gaps.push(RegistrationGap {
+                            loc: Loc {
+                                file,
+                                range: call.range,
+                            },
+                            why: format!(
+                                "`{callee}` is loaded from '@{repo}', which toolcheck cannot read: what it registers is not known"
+                            ),
+                            unreadable_repo: Some(RepoName::new(&repo)),
+                        });
+                        continue;
+                    }
                     let args = call.call.args.iter().map(|a| env.eval(file, a)).collect();
                     evaluated.push((call.call.clone(), args));
                 }
                 drop(env);
+                self.registration_gaps.extend(gaps);
                 let ctx = LabelContext::main_root(&main_mapping);
                 for (call, args) in evaluated {
                     self.push_register_call(
@@ -1272,12 +1330,39 @@ impl WorkspaceIndex {
             }
             _ => return,
         };
+        let function = match kind {
+            RegistrationKind::Toolchain => "register_toolchains",
+            RegistrationKind::ExecutionPlatform => "register_execution_platforms",
+        };
+        if call.splat.is_some() {
+            self.registration_gaps.push(RegistrationGap {
+                loc: Loc {
+                    file,
+                    range: call.func.range,
+                },
+                why: format!("`{function}` is called with `*args`, which toolcheck cannot expand"),
+                unreadable_repo: None,
+            });
+        }
         for (i, arg) in call.args.iter().enumerate() {
             let mut strings = Vec::new();
-            match (arg.as_str(), evaluated(i)) {
-                (Some(s), _) => strings.push((s.to_string(), arg.range)),
+            let complete = match (arg.as_str(), evaluated(i)) {
+                (Some(s), _) => {
+                    strings.push((s.to_string(), arg.range));
+                    true
+                }
                 (None, Some(v)) => collect_strings(&v, file, arg.range, &mut strings),
-                _ => {}
+                _ => false,
+            };
+            if !complete {
+                self.registration_gaps.push(RegistrationGap {
+                    loc: Loc {
+                        file,
+                        range: arg.range,
+                    },
+                    why: format!("an argument of `{function}` is computed (not known statically)"),
+                    unreadable_repo: None,
+                });
             }
             for (s, range) in strings {
                 self.registrations.push(Registration {
@@ -1605,7 +1690,14 @@ fn is_bound(f: &FileFacts, name: &str) -> bool {
             .any(|l| l.symbols.iter().any(|(local, _, _)| local == name))
 }
 
-fn collect_strings(v: &Val, file: FileId, fallback: TextRange, out: &mut Vec<(String, TextRange)>) {
+/// Collects the strings of a registration argument (a string or a list of strings); `false`
+/// when some of it is not a known string, so that the caller can report the gap.
+fn collect_strings(
+    v: &Val,
+    file: FileId,
+    fallback: TextRange,
+    out: &mut Vec<(String, TextRange)>,
+) -> bool {
     let range_of = |val: &Val| {
         if val.loc.file == file {
             val.loc.range
@@ -1614,15 +1706,21 @@ fn collect_strings(v: &Val, file: FileId, fallback: TextRange, out: &mut Vec<(St
         }
     };
     match &v.v {
-        V::Str(s) => out.push((s.clone(), range_of(v))),
+        V::Str(s) => {
+            out.push((s.clone(), range_of(v)));
+            true
+        }
         V::List(items) => {
+            let mut complete = true;
             for i in items {
-                if let V::Str(s) = &i.v {
-                    out.push((s.clone(), range_of(i)));
+                match &i.v {
+                    V::Str(s) => out.push((s.clone(), range_of(i))),
+                    _ => complete = false,
                 }
             }
+            complete
         }
-        _ => {}
+        _ => false,
     }
 }
 

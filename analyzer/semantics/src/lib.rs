@@ -4,11 +4,15 @@
 //! - [`simulation`]: the bridge to the resolution simulator (model, configuration,
 //!   registrations, requests of rules and targets);
 //! - [`flow`]: the None-tracking flow analysis of rule implementations behind the
-//!   optional-toolchain checks (the abstract domain over `toolcheck_index::interp`).
+//!   optional-toolchain checks (the abstract domain over `toolcheck_index::interp`);
+//! - [`coverage`]: what the snapshot could not evaluate (unknown requests, unevaluated
+//!   targets and macros, unexpanded registrations, unreadable repositories, undecided
+//!   resolutions), reported beside every run's findings.
 //!
-//! Both are computed at most once per analysis snapshot: a [`SemanticCache`] lives beside
+//! All are computed at most once per analysis snapshot: a [`SemanticCache`] lives beside
 //! the snapshot's index, and every consumer reads through it.
 
+pub mod coverage;
 pub mod flow;
 pub mod simulation;
 
@@ -19,6 +23,7 @@ use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_index::workspace::Workspace;
 use toolcheck_resolve::model::BazelVersion;
 
+pub use coverage::Coverage;
 pub use flow::FlowAnalysis;
 pub use simulation::Simulation;
 
@@ -27,6 +32,7 @@ pub use simulation::Simulation;
 pub struct SemanticCache {
     simulation: OnceLock<Arc<Simulation>>,
     flow: OnceLock<Arc<FlowAnalysis>>,
+    coverage: OnceLock<Arc<Coverage>>,
 }
 
 /// What the semantic layer reads: one consistent state of the workspace.
@@ -56,6 +62,14 @@ impl SemanticCache {
     /// The simulation if it was built already.
     pub fn built_simulation(&self) -> Option<&Arc<Simulation>> {
         self.simulation.get()
+    }
+
+    /// What the snapshot could not evaluate, counted on first use (builds the simulation).
+    pub fn coverage(&self, inputs: Inputs<'_>) -> &Arc<Coverage> {
+        self.coverage.get_or_init(|| {
+            let sim = self.simulation(inputs).clone();
+            Arc::new(coverage::compute(inputs, &sim))
+        })
     }
 
     /// The flow analysis of every rule implementation, run on first use.

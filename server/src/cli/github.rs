@@ -3,6 +3,10 @@
 //!
 //! Related locations and fix titles have no place in a workflow command; they are appended to
 //! the message on lines of their own (the annotation shows them).
+//!
+//! When coverage is incomplete, one last `::notice title=toolcheck coverage::...` line (no
+//! file: it is about the run) says what toolcheck could not evaluate, so that a run without
+//! annotations is not taken for a clean one.
 
 use std::io::Write;
 
@@ -85,6 +89,16 @@ fn line(item: &Item<'_>) -> String {
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     for item in &report.items {
         writeln!(out, "{}", line(item))?;
+    }
+    if let Some(summary) = &report.coverage.summary {
+        writeln!(
+            out,
+            "::notice title={}::{}",
+            escape_property("toolcheck coverage"),
+            escape_data(&format!(
+                "toolcheck could not evaluate everything: {summary} (see --format json)"
+            ))
+        )?;
     }
     out.flush()
 }

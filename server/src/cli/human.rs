@@ -10,6 +10,11 @@
 //! named from many files) are printed once, at the first place, with the other places listed
 //! in a note: a CI log shows each fact once. Errors and warnings are each printed in full:
 //! every place needs its own edit. The summary counts every item.
+//!
+//! When toolcheck could not evaluate everything, one more line says what (`coverage: 3 rules
+//! with unknown toolchain requests, ... (see --format json)`): "0 errors" over a workspace
+//! whose toolchains toolcheck could not see must not read like a clean bill. Nothing is added
+//! when coverage is complete.
 
 use std::io::Write;
 use std::ops::Range;
@@ -215,6 +220,12 @@ pub(crate) fn summary(report: &Report<'_>) -> String {
     )
 }
 
+/// The coverage line, when coverage is incomplete.
+pub(crate) fn coverage_line(report: &Report<'_>) -> Option<String> {
+    let summary = report.coverage.summary.as_ref()?;
+    Some(format!("coverage: {summary} (see --format json)"))
+}
+
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
     let renderer = if color {
         Renderer::styled()
@@ -240,6 +251,9 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> st
         writeln!(out, "{style}{summary}{style:#}")?;
     } else {
         writeln!(out, "{summary}")?;
+    }
+    if let Some(line) = coverage_line(report) {
+        writeln!(out, "{line}")?;
     }
     out.flush()
 }

@@ -4,23 +4,97 @@
 //! {"tool":"toolcheck","version":"X.Y.Z","diagnostics":[{"check":"kebab-name",
 //!  "severity":"error|warning|info","path":"relative/to/workspace/root","line":1,"column":1,
 //!  "end_line":1,"end_column":9,"message":"...",
-//!  "related":[{"path":"...","line":1,"column":1,"message":"..."}]}]}
+//!  "related":[{"path":"...","line":1,"column":1,"message":"..."}]}],
+//!  "coverage":{"complete":false,"summary":"1 rule with unknown toolchain requests",
+//!  "counts":{"rules":1,"targets":0,"macros":0,"registrations":0,"repositories":0,
+//!  "resolutions":0},"reasons":[{"category":"rules","reason":"...","count":1,
+//!  "path":"defs.bzl","line":3,"column":1}]}}
 //! ```
 //!
 //! Lines and columns are 1-based, columns count Unicode scalar values and the end is
-//! exclusive. Do not add fields without versioning the contract.
+//! exclusive. Existing fields never change name, type or meaning; a field is only ever added
+//! (as `coverage` was), together with the README's description of the contract, so readers
+//! that ignore unknown keys keep working.
 
 use std::io::Write;
 
 use serde::Serialize;
+use toolcheck_ide::GapKind;
 
-use super::report::{Item, Report};
+use super::report::{CoverageReport, Item, Report};
 
 #[derive(Serialize)]
 struct Document<'a> {
     tool: &'static str,
     version: &'static str,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    coverage: JsonCoverage<'a>,
+}
+
+/// The `coverage` object: also SARIF's run property of the same name.
+#[derive(Serialize)]
+pub(crate) struct JsonCoverage<'a> {
+    complete: bool,
+    summary: Option<&'a str>,
+    counts: JsonCounts,
+    reasons: Vec<JsonCoverageReason<'a>>,
+}
+
+/// Every category, zero included, in the order of `GapKind::ALL` (the keys are
+/// `GapKind::key`).
+#[derive(Serialize)]
+struct JsonCounts {
+    rules: usize,
+    targets: usize,
+    macros: usize,
+    registrations: usize,
+    repositories: usize,
+    resolutions: usize,
+}
+
+#[derive(Serialize)]
+struct JsonCoverageReason<'a> {
+    category: &'static str,
+    reason: &'a str,
+    count: usize,
+    path: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+}
+
+pub(crate) fn coverage<'a>(c: &'a CoverageReport<'a>) -> JsonCoverage<'a> {
+    JsonCoverage {
+        complete: c.summary.is_none(),
+        summary: c.summary.as_deref(),
+        counts: {
+            let n = |kind: GapKind| {
+                c.counts
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map_or(0, |(_, n)| *n)
+            };
+            JsonCounts {
+                rules: n(GapKind::Rules),
+                targets: n(GapKind::Targets),
+                macros: n(GapKind::Macros),
+                registrations: n(GapKind::Registrations),
+                repositories: n(GapKind::Repositories),
+                resolutions: n(GapKind::Resolutions),
+            }
+        },
+        reasons: c
+            .reasons
+            .iter()
+            .map(|r| JsonCoverageReason {
+                category: r.kind.key(),
+                reason: r.text,
+                count: r.count,
+                path: r.location.as_ref().map(|l| l.path.as_str()),
+                line: r.location.as_ref().map(|l| l.start.line),
+                column: r.location.as_ref().map(|l| l.start.col),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -73,6 +147,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result
         tool: "toolcheck",
         version: env!("CARGO_PKG_VERSION"),
         diagnostics: report.items.iter().map(diagnostic).collect(),
+        coverage: coverage(&report.coverage),
     };
     serde_json::to_writer(&mut *out, &doc)?;
     out.write_all(b"\n")?;

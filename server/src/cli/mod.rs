@@ -4,7 +4,8 @@
 //! Every format renders the same [`report::Report`]: the diagnostics and path problems with
 //! their positions already converted from byte ranges to 1-based lines and columns counted in
 //! Unicode scalar values, sorted by path and position so the output does not depend on the
-//! order in which files were loaded.
+//! order in which files were loaded, and the run's coverage (what toolcheck could not
+//! evaluate), which every format states whenever it is incomplete.
 
 mod github;
 mod human;
@@ -17,7 +18,7 @@ mod tests;
 
 use std::io::Write;
 
-use toolcheck_ide::{Diagnostic, Severity, Workspace};
+use toolcheck_ide::{Coverage, Diagnostic, Severity, Workspace};
 
 /// Where each check's documentation lives; the check name is the anchor.
 pub(crate) const CHECK_DOCS_URL: &str =
@@ -49,7 +50,7 @@ pub struct PathProblem {
     pub check: &'static str,
 }
 
-/// Writes the report of `diagnostics` and `problems` in `format` to `out`.
+/// Writes the report of `diagnostics`, `problems` and `coverage` in `format` to `out`.
 ///
 /// `color` applies to the human format only: the caller decides it from the terminal and
 /// `NO_COLOR`.
@@ -58,10 +59,11 @@ pub fn render(
     ws: &Workspace,
     diagnostics: &[Diagnostic],
     problems: &[PathProblem],
+    coverage: &Coverage,
     out: &mut dyn Write,
     color: bool,
 ) -> std::io::Result<()> {
-    let report = report::Report::new(ws, diagnostics, problems);
+    let report = report::Report::new(ws, diagnostics, problems, coverage);
     match format {
         Format::Human => human::write(&report, out, color),
         Format::Json => json::write(&report, out),

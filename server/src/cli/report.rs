@@ -1,9 +1,13 @@
 //! The format-independent report: diagnostics and path problems with display paths and
-//! 1-based positions (columns in Unicode scalar values, end exclusive), in a stable order.
+//! 1-based positions (columns in Unicode scalar values, end exclusive), in a stable order,
+//! and the run's coverage (what toolcheck could not evaluate) with its example places
+//! converted the same way.
 
 use std::collections::HashMap;
 
-use toolcheck_ide::{Diagnostic, FileId, LineIndex, Severity, TextRange, Workspace};
+use toolcheck_ide::{
+    Coverage, Diagnostic, FileId, GapKind, LineIndex, Severity, TextRange, Workspace,
+};
 
 use super::PathProblem;
 
@@ -60,10 +64,32 @@ pub(crate) struct Item<'a> {
     pub fixes: Vec<FixItem<'a>>,
 }
 
+/// One reason of the coverage report, with its example place (none for a command-line flag).
+#[derive(Clone, Debug)]
+pub(crate) struct CoverageReason<'a> {
+    pub kind: GapKind,
+    pub text: &'a str,
+    pub count: usize,
+    pub location: Option<Location>,
+}
+
+/// The coverage of the run: what toolcheck could not evaluate, for the whole workspace (the
+/// path filter of `toolcheck check` narrows the findings, not what the analysis saw).
+#[derive(Clone, Debug)]
+pub(crate) struct CoverageReport<'a> {
+    /// `None` when coverage is complete; else e.g. `3 rules with unknown toolchain requests`.
+    pub summary: Option<String>,
+    /// Every kind, in [`GapKind::ALL`] order, with its count (zero included).
+    pub counts: Vec<(GapKind, usize)>,
+    /// By kind, most frequent first within a kind.
+    pub reasons: Vec<CoverageReason<'a>>,
+}
+
 pub(crate) struct Report<'a> {
     pub ws: &'a Workspace,
     /// Sorted by path, position, check and message.
     pub items: Vec<Item<'a>>,
+    pub coverage: CoverageReport<'a>,
 }
 
 impl<'a> Report<'a> {
@@ -71,6 +97,7 @@ impl<'a> Report<'a> {
         ws: &'a Workspace,
         diagnostics: &'a [Diagnostic],
         problems: &'a [PathProblem],
+        coverage: &'a Coverage,
     ) -> Report<'a> {
         let mut indexes = HashMap::new();
         let mut paths: HashMap<FileId, String> = HashMap::new();
@@ -163,7 +190,34 @@ impl<'a> Report<'a> {
                     b.message,
                 ))
         });
-        Report { ws, items }
+        let coverage = CoverageReport {
+            summary: coverage.summary(),
+            counts: GapKind::ALL
+                .iter()
+                .map(|&k| (k, coverage.count(k)))
+                .collect(),
+            reasons: coverage
+                .categories
+                .iter()
+                .flat_map(|c| c.reasons.iter().map(move |r| (c.kind, r)))
+                .map(|(kind, r)| CoverageReason {
+                    kind,
+                    text: &r.text,
+                    count: r.count,
+                    // A place in a file the workspace no longer holds is left out rather
+                    // than rendered at a wrong position.
+                    location: r
+                        .example
+                        .filter(|p| !ws.is_removed(p.file))
+                        .map(|p| locate(p.file, p.range)),
+                })
+                .collect(),
+        };
+        Report {
+            ws,
+            items,
+            coverage,
+        }
     }
 
     pub fn count(&self, severity: Severity) -> usize {

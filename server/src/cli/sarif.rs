@@ -4,6 +4,8 @@
 //! position in the registry). Locations are relative to the `%SRCROOT%` base (the workspace
 //! root, declared in `originalUriBaseIds`); files outside the workspace get absolute `file:`
 //! URIs. Columns count Unicode code points (`columnKind`), like every other toolcheck output.
+//! The run's `properties` hold `coverage`, the same object as the JSON format's (what
+//! toolcheck could not evaluate; SARIF has no place of its own for it).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -272,6 +274,7 @@ pub(crate) fn document(report: &Report<'_>, root: Option<&Path>) -> Value {
             "originalUriBaseIds": { (SRCROOT): base },
             "columnKind": "unicodeCodePoints",
             "results": report.items.iter().map(|item| result(report, item)).collect::<Vec<_>>(),
+            "properties": { "coverage": super::json::coverage(&report.coverage) },
         }]
     })
 }

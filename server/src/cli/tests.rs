@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use toolcheck_ide::{
-    Analysis, AnalysisHost, Applicability, Diagnostic, FileId, FileKind, Fix, RepoName, Severity,
-    TextEdit, TextRange, Workspace,
+    Analysis, AnalysisHost, Applicability, Coverage, CoverageCategory, CoverageReason, Diagnostic,
+    FileId, FileKind, Fix, GapKind, Place, RepoName, Severity, TextEdit, TextRange, Workspace,
 };
 
 use super::{render, Format, PathProblem};
@@ -103,7 +103,7 @@ fn problems() -> Vec<PathProblem> {
     }]
 }
 
-/// What `render` writes, as text.
+/// What `render` writes, as text, with complete coverage.
 fn rendered(
     format: Format,
     ws: &Workspace,
@@ -111,8 +111,27 @@ fn rendered(
     problems: &[PathProblem],
     color: bool,
 ) -> String {
+    rendered_with(
+        format,
+        ws,
+        diagnostics,
+        problems,
+        &Coverage::default(),
+        color,
+    )
+}
+
+/// What `render` writes, as text.
+fn rendered_with(
+    format: Format,
+    ws: &Workspace,
+    diagnostics: &[Diagnostic],
+    problems: &[PathProblem],
+    coverage: &Coverage,
+    color: bool,
+) -> String {
     let mut out = Vec::new();
-    render(format, ws, diagnostics, problems, &mut out, color).unwrap();
+    render(format, ws, diagnostics, problems, coverage, &mut out, color).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -129,9 +148,12 @@ fn output(format: Format, color: bool) -> String {
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The JSON `coverage` member of a run that evaluated everything.
+const COMPLETE: &str = r#""coverage":{"complete":true,"summary":null,"counts":{"rules":0,"targets":0,"macros":0,"registrations":0,"repositories":0,"resolutions":0},"reasons":[]}"#;
+
 #[test]
 fn json_is_the_exact_contract() {
-    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[{"check":"syntax-error","severity":"info","path":"a/BUILD","line":1,"column":1,"end_line":1,"end_column":1,"message":"empty range at the start","related":[]},{"check":"syntax-error","severity":"info","path":"a/BUILD","line":2,"column":3,"end_line":3,"end_column":53,"message":"from é to the end of the label","related":[]},{"check":"unresolved-label","severity":"error","path":"a/BUILD","line":3,"column":41,"end_line":3,"end_column":53,"message":"no target '//:missing' (toolchain_type)","related":[{"path":"z/BUILD","line":3,"column":26,"message":"the nearest, 50% similar, match"}]},{"check":"unreadable-file","severity":"warning","path":"b/secret dir","line":1,"column":1,"end_line":1,"end_column":1,"message":"directory cannot be read: permission denied","related":[]},{"check":"wrong-target-kind","severity":"warning","path":"z/BUILD","line":2,"column":12,"end_line":4,"end_column":2,"message":"a multi-line span","related":[]}]}
+    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[{"check":"syntax-error","severity":"info","path":"a/BUILD","line":1,"column":1,"end_line":1,"end_column":1,"message":"empty range at the start","related":[]},{"check":"syntax-error","severity":"info","path":"a/BUILD","line":2,"column":3,"end_line":3,"end_column":53,"message":"from é to the end of the label","related":[]},{"check":"unresolved-label","severity":"error","path":"a/BUILD","line":3,"column":41,"end_line":3,"end_column":53,"message":"no target '//:missing' (toolchain_type)","related":[{"path":"z/BUILD","line":3,"column":26,"message":"the nearest, 50% similar, match"}]},{"check":"unreadable-file","severity":"warning","path":"b/secret dir","line":1,"column":1,"end_line":1,"end_column":1,"message":"directory cannot be read: permission denied","related":[]},{"check":"wrong-target-kind","severity":"warning","path":"z/BUILD","line":2,"column":12,"end_line":4,"end_column":2,"message":"a multi-line span","related":[]}],"coverage":{"complete":true,"summary":null,"counts":{"rules":0,"targets":0,"macros":0,"registrations":0,"repositories":0,"resolutions":0},"reasons":[]}}
 "#;
     assert_eq!(
         output(Format::Json, false),
@@ -177,7 +199,9 @@ fn json_without_problems() {
     let out = rendered(Format::Json, analysis.workspace(), &[], &[], false);
     assert_eq!(
         out,
-        format!("{{\"tool\":\"toolcheck\",\"version\":\"{VERSION}\",\"diagnostics\":[]}}\n")
+        format!(
+            "{{\"tool\":\"toolcheck\",\"version\":\"{VERSION}\",\"diagnostics\":[],{COMPLETE}}}\n"
+        )
     );
 }
 
@@ -535,4 +559,80 @@ fn human_folds_infos_that_say_the_same_thing() {
     );
     assert!(out.contains("another note"), "{out}");
     assert!(out.ends_with("0 errors, 1 warning, 8 infos\n"), "{out}");
+}
+
+/// Hand-made incomplete coverage over the test workspace: two kinds, one reason with a place
+/// in `a/BUILD` and one without a place (a command-line flag).
+fn gaps(a: FileId) -> Coverage {
+    Coverage {
+        categories: vec![
+            CoverageCategory {
+                kind: GapKind::Rules,
+                count: 3,
+                reasons: vec![CoverageReason {
+                    text: "the rule's requests are unknown".into(),
+                    count: 3,
+                    example: Some(Place {
+                        file: a,
+                        range: range_of(BUILD_A, "toolchain("),
+                    }),
+                }],
+            },
+            CoverageCategory {
+                kind: GapKind::Registrations,
+                count: 1,
+                reasons: vec![CoverageReason {
+                    text: "registers from '@x', which toolcheck cannot read".into(),
+                    count: 1,
+                    example: None,
+                }],
+            },
+        ],
+    }
+}
+
+fn output_with_gaps(format: Format) -> String {
+    let (analysis, a, _) = analysis();
+    rendered_with(format, analysis.workspace(), &[], &[], &gaps(a), false)
+}
+
+#[test]
+fn human_says_what_was_not_evaluated() {
+    assert_eq!(
+        output_with_gaps(Format::Human),
+        "0 errors, 0 warnings, 0 infos\ncoverage: 3 rules with unknown toolchain requests, 1 registration not expanded (see --format json)\n"
+    );
+}
+
+#[test]
+fn json_coverage_object() {
+    let out = output_with_gaps(Format::Json);
+    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[],"coverage":{"complete":false,"summary":"3 rules with unknown toolchain requests, 1 registration not expanded","counts":{"rules":3,"targets":0,"macros":0,"registrations":1,"repositories":0,"resolutions":0},"reasons":[{"category":"rules","reason":"the rule's requests are unknown","count":3,"path":"a/BUILD","line":3,"column":1},{"category":"registrations","reason":"registers from '@x', which toolcheck cannot read","count":1,"path":null,"line":null,"column":null}]}}
+"#;
+    assert_eq!(out, expected.replace("VERSION", VERSION));
+}
+
+#[test]
+fn sarif_run_properties_hold_the_coverage() {
+    let v: serde_json::Value = serde_json::from_str(&output_with_gaps(Format::Sarif)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&output_with_gaps(Format::Json)).unwrap();
+    assert_eq!(v["runs"][0]["properties"]["coverage"], json["coverage"]);
+    let complete: serde_json::Value = serde_json::from_str(&output(Format::Sarif, false)).unwrap();
+    assert_eq!(
+        complete["runs"][0]["properties"]["coverage"]["complete"],
+        true
+    );
+}
+
+#[test]
+fn github_adds_one_notice_when_incomplete() {
+    assert_eq!(
+        output_with_gaps(Format::Github),
+        "::notice title=toolcheck coverage::toolcheck could not evaluate everything: 3 rules with unknown toolchain requests, 1 registration not expanded (see --format json)\n"
+    );
+    let (analysis, ..) = analysis();
+    assert_eq!(
+        rendered(Format::Github, analysis.workspace(), &[], &[], false),
+        ""
+    );
 }

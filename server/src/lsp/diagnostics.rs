@@ -12,6 +12,10 @@
 //! between checks and the conversion between files, so a superseded round stops early
 //! instead of finishing work nobody will see. Open documents' diagnostics carry the document
 //! version they were computed for. Every workspace folder's diagnostics are published.
+//!
+//! With the workspace-wide round, each folder's coverage (what toolcheck could not evaluate)
+//! goes to the client as a `toolcheck/status` notification when it changed, so an editor can
+//! show that an empty problems list is not the whole story.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -22,6 +26,7 @@ use tower_lsp_server::Client;
 
 use toolcheck_ide::{Analysis, Cancellable, Cancelled};
 
+use super::ext::{Status, StatusParams};
 use super::log::log;
 use super::state::{Snap, State};
 use super::to_proto;
@@ -98,6 +103,8 @@ pub(crate) async fn run(
     let mut published: HashMap<Uri, (Option<i32>, Vec<lsp::Diagnostic>)> = HashMap::new();
     // A change arrived while a round was computing: the next round starts without waiting.
     let mut pending = false;
+    // The last status sent per workspace folder: only changes are sent.
+    let mut statuses: HashMap<Option<Uri>, StatusParams> = HashMap::new();
     loop {
         if !pending && changed.recv().await.is_none() {
             return;
@@ -154,11 +161,14 @@ pub(crate) async fn run(
             // Built off the runtime; if an edit slipped in after `revision` was read, the
             // revision check below drops the result.
             let mut out: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
+            let mut status = Vec::new();
             for snap in snap_state.snapshots() {
                 let analysis = snap.analysis.with_cancel_flag(superseded.clone());
                 convert(&snap, &analysis, &mut out)?;
+                let folder = snap.root.as_deref().and_then(Uri::from_file_path);
+                status.push(StatusParams::new(folder, &analysis.coverage()));
             }
-            Ok::<_, Cancelled>(out)
+            Ok::<_, Cancelled>((out, status))
         });
         // A change during the computation supersedes it (the change set its flag, so it stops
         // at its next check): go on with the next round instead of waiting for it to notice.
@@ -178,7 +188,7 @@ pub(crate) async fn run(
                 continue;
             }
         };
-        let computed = match computed {
+        let (computed, status) = match computed {
             Ok(Ok(c)) => c,
             Ok(Err(Cancelled)) => {
                 log!(
@@ -229,6 +239,12 @@ pub(crate) async fn run(
         // Closed documents and files without diagnostics need no record.
         published.retain(|uri, (_, diags)| !diags.is_empty() || versions.contains_key(uri));
         shown = now_shown;
+        for params in status {
+            if statuses.get(&params.folder) != Some(&params) {
+                statuses.insert(params.folder.clone(), params.clone());
+                client.send_notification::<Status>(params).await;
+            }
+        }
         log!(
             Debug,
             "diagnostics for revision {revision}: published in {} ms",

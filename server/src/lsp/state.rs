@@ -127,6 +127,7 @@ impl World {
     fn snap(&mut self, config: &Config, encoding: PositionEncoding) -> Snap {
         Snap {
             analysis: self.host.analysis(),
+            root: self.root.clone(),
             paths: self.paths.clone(),
             lint_config: Arc::new(lint_config(self.file_lint.clone(), config)),
             encoding,
@@ -193,6 +194,8 @@ pub(crate) fn empty_workspace(root: Option<&Path>, bazel_version: &str) -> Works
 #[derive(Clone)]
 pub(crate) struct Snap {
     pub(crate) analysis: Analysis,
+    /// The workspace folder's root, when it has one.
+    pub(crate) root: Option<PathBuf>,
     paths: Arc<Vec<PathBuf>>,
     pub(crate) lint_config: Arc<LintConfig>,
     pub(crate) encoding: PositionEncoding,

@@ -6,6 +6,9 @@
 
 use toolcheck_index::index::{Decl, ExecGroupDecl, LabelRef, RefField, RegistrationKind, RuleDecl};
 use toolcheck_index::label::{Label, TargetPattern};
+// Repositories Bazel provides itself: their contents are never reported (the coverage report
+// leaves them out by the same list).
+use toolcheck_semantics::coverage::is_builtin_repo;
 
 use crate::context::LintContext;
 
@@ -165,18 +168,6 @@ pub(crate) enum Lookup {
     Unknown {
         invisible_repo: Option<String>,
     },
-}
-
-/// Repositories Bazel provides itself; their contents are never reported.
-pub(crate) fn is_builtin_repo(repo: &str) -> bool {
-    matches!(
-        repo,
-        "bazel_tools"
-            | "local_config_platform"
-            | "local_config_cc"
-            | "local_config_sh"
-            | "local_jdk"
-    )
 }
 
 pub(crate) fn lookup(ctx: &LintContext<'_>, label: &Label) -> Lookup {
