@@ -224,7 +224,8 @@ pub fn exercise(ws: Workspace, seed: u64) {
     }
     // An incremental edit of the first file agrees with a fresh analysis of the edited
     // workspace.
-    if let Some(first) = ws.file_ids().next().filter(|_| cross_check) {
+    let first = ws.file_ids().next().filter(|_| cross_check);
+    if let Some(first) = first {
         let old = ws.file(first).text.clone();
         let cut = old.len() / 3;
         let cut = (0..=cut)
