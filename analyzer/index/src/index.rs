@@ -1227,8 +1227,8 @@ impl WorkspaceIndex {
                                     kind: crate::expr::ExprKind::Name(e.kind.as_str().into()),
                                     range: call.call.func.range,
                                 },
-                                args: vec![Expr::unknown(call.range); e.args.len()],
-                                kwargs: Vec::new(),
+                                args: vec![Expr::unknown(call.range); e.args.len()].into(),
+                                kwargs: Box::default(),
                                 splat: None,
                             };
                             evaluated.push((synthetic, e.args));
@@ -1435,8 +1435,8 @@ impl WorkspaceIndex {
                     let stmt = crate::facts::TopCall {
                         call: Call {
                             func: Expr::unknown(TextRange::new(range.start, range.start + first)),
-                            args: Vec::new(),
-                            kwargs: Vec::new(),
+                            args: Box::default(),
+                            kwargs: Box::default(),
                             splat: None,
                         },
                         range,
