@@ -357,3 +357,22 @@ impl std::ops::Index<&Label> for Targets {
         self.get(label).expect("no target with this label")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The sizes BENCHMARKS.md ("Memory, 2026-12-07") and ARCHITECTURE.md account with, on
+    /// 64-bit targets: facts and units hold one of these per value, call or target, so a
+    /// field that grows one of them is worth noticing (at 100,000 packages, 8 bytes more per
+    /// `Target` is about 4 MB, per `Expr` about 25 MB).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn sizes_of_what_facts_and_units_hold_per_item() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<crate::expr::Expr>(), 40);
+        assert_eq!(size_of::<crate::expr::Kwarg>(), 72);
+        assert_eq!(size_of::<crate::expr::Call>(), 80);
+        assert_eq!(size_of::<crate::facts::TopCall>(), 88);
+        assert_eq!(size_of::<Option<crate::index::MacroCall>>(), 24);
+        assert_eq!(size_of::<crate::index::Target>(), 184);
+    }
+}
