@@ -539,8 +539,8 @@ impl<'a> Reader<'a> {
         Some(Expr {
             kind: ExprKind::Call(Box::new(Call {
                 func,
-                args: exact(args),
-                kwargs: exact(kwargs),
+                args: exact(args).into_boxed_slice(),
+                kwargs: exact(kwargs).into_boxed_slice(),
                 splat: None,
             })),
             range: whole,

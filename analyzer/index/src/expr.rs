@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
-use toolcheck_syntax::{field, named_children, node_text, string_value, Node, TextRange};
+use toolcheck_syntax::{exact, field, named_children, node_text, string_value, Node, TextRange};
 
 /// Lowering gives up (yields `Unknown`) below this depth, so hostile nesting costs nothing.
 pub const MAX_EXPR_DEPTH: u32 = 48;
@@ -101,11 +101,14 @@ pub enum CompClause {
     If(Expr),
 }
 
+/// Boxed slices rather than vectors: a call is built once and never grows, and facts hold
+/// one per call written (a `TopCall` per target), so the vectors' capacity words were 16
+/// bytes of every call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Call {
     pub func: Expr,
-    pub args: Vec<Expr>,
-    pub kwargs: Vec<Kwarg>,
+    pub args: Box<[Expr]>,
+    pub kwargs: Box<[Kwarg]>,
     /// `*args` / `**kwargs`, when present (the argument list is then not fully known).
     /// Boxed: few calls have them, and facts hold a `Call` per call written.
     pub splat: Option<Box<Splat>>,
@@ -512,28 +515,27 @@ fn lower_comprehension(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKin
 /// Lowers a `call` node.
 pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
     let func = lower_at(field(node, "function")?, text, depth + 1);
-    let mut call = Call {
-        func,
-        args: Vec::new(),
-        kwargs: Vec::new(),
-        splat: None,
-    };
+    let mut splat: Option<Box<Splat>> = None;
     let Some(arguments) = field(node, "arguments") else {
-        return Some(call);
+        return Some(Call {
+            func,
+            args: Box::default(),
+            kwargs: Box::default(),
+            splat,
+        });
     };
     let kwargs = named_children(arguments)
         .filter(|a| a.kind() == "keyword_argument")
         .count();
-    call.kwargs.reserve_exact(kwargs);
-    call.args
-        .reserve_exact(arguments.named_child_count().saturating_sub(kwargs));
+    let mut call_kwargs = Vec::with_capacity(kwargs);
+    let mut call_args = Vec::with_capacity(arguments.named_child_count().saturating_sub(kwargs));
     for arg in named_children(arguments) {
         match arg.kind() {
             "keyword_argument" => {
                 let (Some(name), Some(value)) = (field(arg, "name"), field(arg, "value")) else {
                     continue;
                 };
-                call.kwargs.push(Kwarg {
+                call_kwargs.push(Kwarg {
                     name: node_text(name, text).into(),
                     name_range: TextRange::of(name),
                     value: lower_at(value, text, depth + 1),
@@ -545,7 +547,7 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
                     Some(n) => lower_at(n, text, depth + 1),
                     None => Expr::unknown(TextRange::of(arg)),
                 };
-                let splat = call.splat.get_or_insert_with(Box::default);
+                let splat = splat.get_or_insert_with(Box::default);
                 if arg.kind() == "list_splat" {
                     splat.args = Some(e);
                 } else {
@@ -553,10 +555,17 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
                 }
             }
             "comment" => {}
-            _ => call.args.push(lower_at(arg, text, depth + 1)),
+            _ => call_args.push(lower_at(arg, text, depth + 1)),
         }
     }
-    Some(call)
+    // The capacities above count every named child, comments and splats included. `exact`
+    // copies when they were too large: a shrinking reallocation may keep the larger block.
+    Some(Call {
+        func,
+        args: exact(call_args).into_boxed_slice(),
+        kwargs: exact(call_kwargs).into_boxed_slice(),
+        splat,
+    })
 }
 
 /// `lambda a, b = 1: body` as a [`FuncDef`](crate::facts::FuncDef) named `lambda`. `None`

@@ -6,7 +6,6 @@
 //! added or removed. That keeps an incremental index update proportional to the edit: the
 //! new state copies a vector of pointers, not the targets.
 
-use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::ops::RangeBounds;
 use std::sync::Arc;
@@ -111,13 +110,64 @@ fn package_hash(repo: &RepoName, path: &str) -> u64 {
 
 /// Which BUILD files make up each package (normally one; a directory with both `BUILD` and
 /// `BUILD.bazel` has two, in file order). Depends only on the set of files.
+///
+/// File ids rather than maps keyed by [`PackageId`]: a map from every package to a vector of
+/// its files cost about 200 bytes a package (21 MB at 100,000 packages), these tables about
+/// 25.
 #[derive(Debug, Default)]
 struct Layout {
-    ordered: BTreeMap<PackageId, Vec<FileId>>,
-    by_hash: FxHashMap<u64, Vec<FileId>>,
+    /// Every BUILD file, sorted by its package and then by file, so that the files of a
+    /// package are adjacent and in file order.
+    ordered: Vec<FileId>,
+    /// The BUILD file of each package hash held by exactly one file.
+    by_hash: FxHashMap<u64, FileId>,
+    /// The BUILD files of each hash held by more than one (a package with two BUILD files,
+    /// or a collision), in file order.
+    by_hash_multi: FxHashMap<u64, Vec<FileId>>,
     /// The BUILD files of each package that has more than one (a directory with both `BUILD`
     /// and `BUILD.bazel`), in file order: only their targets need an owner.
     shared: Vec<Vec<FileId>>,
+}
+
+impl Layout {
+    fn new(units: &[Option<Arc<PackageUnit>>]) -> Layout {
+        let id = |f: &FileId| &units[f.0 as usize].as_ref().expect("a BUILD file").id;
+        let mut layout = Layout::default();
+        for (i, u) in units.iter().enumerate() {
+            let Some(u) = u else { continue };
+            let file = FileId(i as u32);
+            layout.ordered.push(file);
+            let hash = package_hash(&u.id.repo, &u.id.path);
+            if let Some(files) = layout.by_hash_multi.get_mut(&hash) {
+                files.push(file);
+            } else if let Some(first) = layout.by_hash.remove(&hash) {
+                layout.by_hash_multi.insert(hash, vec![first, file]);
+            } else {
+                layout.by_hash.insert(hash, file);
+            }
+        }
+        // Stable: the files of a package stay in file order.
+        layout.ordered.sort_by(|a, b| id(a).cmp(id(b)));
+        layout.shared = layout
+            .ordered
+            .chunk_by(|a, b| id(a) == id(b))
+            .filter(|files| files.len() > 1)
+            .map(<[FileId]>::to_vec)
+            .collect();
+        layout
+    }
+
+    /// The BUILD files whose package hashes to `hash`, in file order.
+    fn files_with_hash(&self, hash: u64) -> &[FileId] {
+        match self.by_hash_multi.get(&hash) {
+            Some(files) => files,
+            None => self
+                .by_hash
+                .get(&hash)
+                .map(std::slice::from_ref)
+                .unwrap_or(&[]),
+        }
+    }
 }
 
 /// Every package and target of the workspace, by BUILD file.
@@ -134,23 +184,7 @@ pub struct Targets {
 impl Targets {
     /// Builds the tables from every BUILD file's unit (`units[i]` belongs to `FileId(i)`).
     pub fn new(units: Vec<Option<Arc<PackageUnit>>>) -> Targets {
-        let mut layout = Layout::default();
-        for (i, u) in units.iter().enumerate() {
-            let Some(u) = u else { continue };
-            let file = FileId(i as u32);
-            layout.ordered.entry(u.id.clone()).or_default().push(file);
-            layout
-                .by_hash
-                .entry(package_hash(&u.id.repo, &u.id.path))
-                .or_default()
-                .push(file);
-        }
-        layout.shared = layout
-            .ordered
-            .values()
-            .filter(|files| files.len() > 1)
-            .cloned()
-            .collect();
+        let layout = Layout::new(&units);
         let owned = Arc::new(ownership(&units, &layout));
         Targets {
             units,
@@ -196,10 +230,8 @@ impl Targets {
         path: &'k str,
     ) -> impl Iterator<Item = &'a PackageUnit> + use<'a, 'k> {
         self.layout
-            .by_hash
-            .get(&package_hash(repo, path))
-            .into_iter()
-            .flatten()
+            .files_with_hash(package_hash(repo, path))
+            .iter()
             .filter_map(|f| self.unit(*f).map(|u| &**u))
             .filter(move |u| u.id.repo == *repo && u.id.path == path)
     }
@@ -289,9 +321,27 @@ impl Targets {
         &self,
         range: impl RangeBounds<PackageId>,
     ) -> impl Iterator<Item = (&PackageId, &Package)> {
-        self.layout.ordered.range(range).filter_map(|(id, files)| {
-            let unit = self.unit(*files.last()?)?;
-            Some((id, &unit.package))
+        use std::ops::Bound;
+        let ordered = &self.layout.ordered;
+        let id = |f: &FileId| &self.units[f.0 as usize].as_ref().expect("a BUILD file").id;
+        let start = match range.start_bound() {
+            Bound::Included(b) => ordered.partition_point(|f| id(f) < b),
+            Bound::Excluded(b) => ordered.partition_point(|f| id(f) <= b),
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(b) => ordered.partition_point(|f| id(f) <= b),
+            Bound::Excluded(b) => ordered.partition_point(|f| id(f) < b),
+            Bound::Unbounded => ordered.len(),
+        };
+        let slice = &ordered[start..end.max(start)];
+        // The last file of each package's run, as the package's entry.
+        slice.iter().enumerate().filter_map(move |(k, f)| {
+            if slice.get(k + 1).is_some_and(|next| id(next) == id(f)) {
+                return None;
+            }
+            let unit = self.unit(*f)?;
+            Some((&unit.id, &unit.package))
         })
     }
 
@@ -305,5 +355,24 @@ impl std::ops::Index<&Label> for Targets {
     type Output = Target;
     fn index(&self, label: &Label) -> &Target {
         self.get(label).expect("no target with this label")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The sizes BENCHMARKS.md ("Memory, 2026-12-07") and ARCHITECTURE.md account with, on
+    /// 64-bit targets: facts and units hold one of these per value, call or target, so a
+    /// field that grows one of them is worth noticing (at 100,000 packages, 8 bytes more per
+    /// `Target` is about 4 MB, per `Expr` about 25 MB).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn sizes_of_what_facts_and_units_hold_per_item() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<crate::expr::Expr>(), 40);
+        assert_eq!(size_of::<crate::expr::Kwarg>(), 72);
+        assert_eq!(size_of::<crate::expr::Call>(), 80);
+        assert_eq!(size_of::<crate::facts::TopCall>(), 88);
+        assert_eq!(size_of::<Option<crate::index::MacroCall>>(), 24);
+        assert_eq!(size_of::<crate::index::Target>(), 184);
     }
 }

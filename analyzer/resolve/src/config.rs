@@ -60,7 +60,7 @@ impl PreparedSetting {
                 })
             }
         };
-        let Some(cs) = model.config_settings.get(&label) else {
+        let Some(cs) = model.config_setting(&label) else {
             let cause = match target_kind(model, &label) {
                 Some(TargetKind::ConfigSetting) | None => UnknownCause::NotModelled { label },
                 Some(_) => UnknownCause::Invalid {

@@ -193,6 +193,14 @@ pub trait TargetSource: Send + Sync {
     fn has_package(&self, pkg: &PackageId) -> bool;
     /// Calls `f` with every package it knows.
     fn each_package(&self, f: &mut dyn FnMut(&PackageId));
+    /// The `config_setting` a label missing from [`Model::config_settings`] names. A
+    /// workspace typically declares one per package, and only the few that toolchains or
+    /// flags name are ever matched, so a simulation over an index leaves them here rather
+    /// than copying every one into the model (at 100,000 packages the copies were the
+    /// largest of its maps).
+    fn config_setting(&self, _label: &Label) -> Option<ConfigSetting> {
+        None
+    }
 }
 
 /// The optional [`TargetSource`] of a model.
@@ -272,6 +280,19 @@ impl Model {
             .0
             .as_ref()
             .and_then(|e| e.kind(label))
+            .map(std::borrow::Cow::Owned)
+    }
+
+    /// The `config_setting` `label` names, from [`Model::config_settings`] or the external
+    /// source.
+    pub fn config_setting(&self, label: &Label) -> Option<std::borrow::Cow<'_, ConfigSetting>> {
+        if let Some(c) = self.config_settings.get(label) {
+            return Some(std::borrow::Cow::Borrowed(c));
+        }
+        self.external
+            .0
+            .as_ref()
+            .and_then(|e| e.config_setting(label))
             .map(std::borrow::Cow::Owned)
     }
 

@@ -341,7 +341,22 @@ struct IndexTargets(Targets);
 impl TargetSource for IndexTargets {
     fn kind(&self, label: &Label) -> Option<TargetKind> {
         let t = self.0.get(label)?;
+        if let Decl::ConfigSetting(_) = t.decl {
+            // The kind alone: building the setting only to drop it would cost allocations.
+            return Some(TargetKind::ConfigSetting);
+        }
         model_entry(t, &mut FxHashSet::default()).map(|(kind, _)| kind)
+    }
+
+    fn config_setting(&self, label: &Label) -> Option<ConfigSetting> {
+        let t = self.0.get(label)?;
+        if !matches!(t.decl, Decl::ConfigSetting(_)) {
+            return None;
+        }
+        match model_entry(t, &mut FxHashSet::default())? {
+            (_, Entry::ConfigSetting(c)) => Some(c),
+            _ => None,
+        }
     }
 
     fn package(&self, pkg: &PackageId) -> Option<Vec<SmolStr>> {
@@ -366,16 +381,18 @@ impl Simulation {
         let mut model = Model::default();
         // The maps are sized up front: grown by doubling they were a third empty on average,
         // the largest part of a check's peak memory.
-        let mut counts = [0usize; 6];
+        let mut counts = [0usize; 5];
         for t in index.targets.values() {
             let slot = match t.decl {
-                Decl::OtherNative | Decl::StarlarkRule { .. } | Decl::Unknown => continue,
+                Decl::OtherNative
+                | Decl::StarlarkRule { .. }
+                | Decl::ConfigSetting(_)
+                | Decl::Unknown => continue,
                 Decl::ConstraintSetting { .. } => 0,
                 Decl::ConstraintValue { .. } => 1,
                 Decl::Platform(_) => 2,
                 Decl::Toolchain(_) => 3,
-                Decl::ConfigSetting(_) => 4,
-                Decl::ToolchainType | Decl::Alias { .. } => 5,
+                Decl::ToolchainType | Decl::Alias { .. } => 4,
             };
             counts[slot] += 1;
         }
@@ -383,14 +400,20 @@ impl Simulation {
         model.values.reserve(counts[1]);
         model.platforms.reserve(counts[2]);
         model.toolchains.reserve(counts[3]);
-        model.config_settings.reserve(counts[4]);
         model.targets.reserve(counts.iter().sum());
         let mut seen_repos: FxHashSet<RepoName> = FxHashSet::default();
         for t in index.targets.values() {
-            // Other rules are looked up in the index when resolution asks (`IndexTargets`).
+            // Other rules, and config settings (one per package in a typical workspace, few
+            // of them ever matched), are looked up in the index when resolution asks
+            // (`IndexTargets`). The repositories a config setting names need not be
+            // recorded in `seen_repos`: every repository the workspace cannot read is
+            // invisible through `visible_repos` anyway.
             if matches!(
                 t.decl,
-                Decl::OtherNative | Decl::StarlarkRule { .. } | Decl::Unknown
+                Decl::OtherNative
+                    | Decl::StarlarkRule { .. }
+                    | Decl::ConfigSetting(_)
+                    | Decl::Unknown
             ) {
                 continue;
             }
