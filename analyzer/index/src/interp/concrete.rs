@@ -26,8 +26,8 @@ use super::builtins::{is_builtin, percent_format, well_known_symbol, NATIVE_NON_
 use super::call::{bind, Args, BindValues, Params};
 use super::run::{LimitHit, Run};
 use super::scope::{
-    assigned_names, bind_target, forget_target, get_var, may_exit, may_return, popped_keys,
-    root_name, set_var, Scope,
+    assigned_names, bind_target, forget_target, get_var, may_exit, may_return, method_call_on_name,
+    popped_keys, root_name, set_var, Scope,
 };
 use super::value::{
     cmp_values, contains, index_value, into_items, iter_items, truthiness, unknown_v, value_attr,
@@ -48,18 +48,8 @@ pub(crate) const MUTATING_METHODS: &[&str] = &[
 
 /// The local a call changes in place (`x` of `x.pop(...)`), if it is such a call.
 fn mutated_local(e: &Expr) -> Option<&str> {
-    let ExprKind::Call(c) = &e.kind else {
-        return None;
-    };
-    let ExprKind::Attr(obj, m) = &c.func.kind else {
-        return None;
-    };
-    let ExprKind::Name(var) = &obj.kind else {
-        return None;
-    };
-    MUTATING_METHODS
-        .contains(&m.as_str())
-        .then_some(var.as_str())
+    let (var, m, _) = method_call_on_name(e)?;
+    MUTATING_METHODS.contains(&m).then_some(var)
 }
 
 /// Where `load()` labels and `Label()` strings of a file resolve.

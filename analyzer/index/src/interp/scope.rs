@@ -3,7 +3,7 @@
 //! may have changed).
 
 use crate::body::{Stmt, StmtKind, Target as AssignTarget};
-use crate::expr::{Expr, ExprKind};
+use crate::expr::{Call, Expr, ExprKind};
 
 use super::value::{Loc, Val, V};
 
@@ -55,8 +55,8 @@ pub(crate) fn assigned_names(stmts: &[Stmt], out: &mut Vec<String>) {
     }
 }
 
-/// `var.pop("key", ...)` written as a statement: `(var, key)`.
-pub(crate) fn popped_key(e: &Expr) -> Option<(&str, &str)> {
+/// `var.method(...)` called on a name: `(var, method, call)`.
+pub(crate) fn method_call_on_name(e: &Expr) -> Option<(&str, &str, &Call)> {
     let ExprKind::Call(c) = &e.kind else {
         return None;
     };
@@ -66,6 +66,12 @@ pub(crate) fn popped_key(e: &Expr) -> Option<(&str, &str)> {
     let ExprKind::Name(var) = &obj.kind else {
         return None;
     };
+    Some((var, m, c))
+}
+
+/// `var.pop("key", ...)` written as a statement: `(var, key)`.
+pub(crate) fn popped_key(e: &Expr) -> Option<(&str, &str)> {
+    let (var, m, c) = method_call_on_name(e)?;
     (m == "pop").then_some(())?;
     Some((var, c.args.first()?.as_str()?))
 }

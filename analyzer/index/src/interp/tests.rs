@@ -11,6 +11,30 @@ fn build(files: &[(&str, &str)]) -> (Workspace, WorkspaceIndex) {
     (ws, index)
 }
 
+/// Indexes `h/defs.bzl` and `h/BUILD` on a 1 MiB stack (as the language server's workers
+/// have): the bounds hit, sorted, and whether `target` exists.
+fn on_a_small_stack(
+    defs: &'static str,
+    build_file: &'static str,
+    target: &'static str,
+) -> (Vec<String>, bool) {
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let (_, index) = build(&[
+                ("WORKSPACE", ""),
+                ("h/defs.bzl", defs),
+                ("h/BUILD", build_file),
+            ]);
+            let mut whats: Vec<String> = index.eval_limits().map(|l| l.hit.what.clone()).collect();
+            whats.sort();
+            (whats, index.targets.contains_key(&label(target)))
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow")
+}
+
 fn label(s: &str) -> Label {
     let (pkg, name) = s.trim_start_matches("//").split_once(':').unwrap();
     Label::new(RepoName::main(), pkg, name)
@@ -257,23 +281,11 @@ def deep_expr(name):
     x = ((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))
     native.filegroup(name = name + str(x))
 "#;
-    let handle = std::thread::Builder::new()
-        .stack_size(1 << 20)
-        .spawn(move || {
-            let (_, index) = build(&[
-                ("WORKSPACE", ""),
-                ("h/defs.bzl", hostile),
-                (
-                    "h/BUILD",
-                    "load(\":defs.bzl\", \"rec\", \"big\", \"strings\", \"nest\", \"deep_expr\", \"doubling\")\nrec(name = \"a\")\nbig(name = \"b\")\nstrings(name = \"c\")\nnest(name = \"d\")\ndeep_expr(name = \"e\")\ndoubling(name = \"f\")\n",
-                ),
-            ]);
-            let mut whats: Vec<String> = index.eval_limits().map(|l| l.hit.what.clone()).collect();
-            whats.sort();
-            (whats, index.targets.contains_key(&label("//h:e1")))
-        })
-        .unwrap();
-    let (whats, deep_ok) = handle.join().expect("no stack overflow");
+    let (whats, deep_ok) = on_a_small_stack(
+        hostile,
+        "load(\":defs.bzl\", \"rec\", \"big\", \"strings\", \"nest\", \"deep_expr\", \"doubling\")\nrec(name = \"a\")\nbig(name = \"b\")\nstrings(name = \"c\")\nnest(name = \"d\")\ndeep_expr(name = \"e\")\ndoubling(name = \"f\")\n",
+        "//h:e1",
+    );
     assert_eq!(whats.len(), 5, "{whats:?}");
     assert!(whats.iter().any(|w| w.contains("steps")));
     assert!(whats.iter().any(|w| w.contains("calls itself")));
@@ -438,23 +450,12 @@ def rec(name):
 def mutual(name):
     native.filegroup(name = name + str(_deep(0)))
 "#;
-    let handle = std::thread::Builder::new()
-        .stack_size(1 << 20)
-        .spawn(move || {
-            let (_, index) = build(&[
-                ("WORKSPACE", ""),
-                ("h/defs.bzl", hostile),
-                (
-                    "h/BUILD",
-                    "load(\":defs.bzl\", \"rec\", \"mutual\", \"VALUE\")\nrec(name = \"a\")\nmutual(name = \"b\")\nfilegroup(name = \"c\", srcs = [VALUE])\n",
-                ),
-            ]);
-            let mut whats: Vec<String> = index.eval_limits().map(|l| l.hit.what.clone()).collect();
-            whats.sort();
-            whats
-        })
-        .unwrap();
-    let whats = handle.join().expect("no stack overflow");
+    let (whats, c_ok) = on_a_small_stack(
+        hostile,
+        "load(\":defs.bzl\", \"rec\", \"mutual\", \"VALUE\")\nrec(name = \"a\")\nmutual(name = \"b\")\nfilegroup(name = \"c\", srcs = [VALUE])\n",
+        "//h:c",
+    );
+    assert!(c_ok);
     assert_eq!(whats.len(), 2, "{whats:?}");
     assert!(
         whats.iter().any(|w| w.contains("nested more than")),
