@@ -194,6 +194,12 @@ impl<'a> LintContext<'a> {
         cache.simulation(inputs)
     }
 
+    /// How the main repository's rules resolve on the target platforms, resolved once.
+    pub fn rule_resolutions(&self) -> &toolcheck_semantics::simulation::RuleResolutions {
+        let (cache, inputs) = self.semantics();
+        cache.rule_resolutions(inputs)
+    }
+
     /// The flow analysis of every rule implementation, run on first use (the four
     /// optional-toolchain checks share it).
     pub fn flow(&self) -> &FlowAnalysis {

@@ -19,12 +19,10 @@ use rustc_hash::FxHashSet;
 use toolcheck_index::index::{Decl, RuleDecl, WorkspaceIndex};
 use toolcheck_index::label::{Label, LabelContext, RepoName, TargetPattern};
 use toolcheck_index::workspace::{FileId, Workspace};
-use toolcheck_resolve::model::Known;
 use toolcheck_resolve::trace::UnknownCause;
-use toolcheck_resolve::Request;
 use toolcheck_syntax::{FileKind, TextRange};
 
-use crate::simulation::{rule_exec_groups, Simulation};
+use crate::simulation::{RuleResolutions, Simulation};
 use crate::Inputs;
 
 /// How many reasons each category keeps (the most frequent ones).
@@ -216,7 +214,7 @@ pub fn is_builtin_repo(repo: &str) -> bool {
 }
 
 /// Computes the coverage of one snapshot (see the module docs).
-pub fn compute(inputs: Inputs<'_>, sim: &Simulation) -> Coverage {
+pub fn compute(inputs: Inputs<'_>, sim: &Simulation, resolved: &RuleResolutions) -> Coverage {
     let Inputs { ws, index, .. } = inputs;
     let mut categories = Vec::new();
     categories.extend(rules(index).finish(GapKind::Rules));
@@ -225,7 +223,7 @@ pub fn compute(inputs: Inputs<'_>, sim: &Simulation) -> Coverage {
     categories.extend(macros.finish(GapKind::Macros));
     categories.extend(registrations(ws, index, sim).finish(GapKind::Registrations));
     categories.extend(repositories(inputs, sim).finish(GapKind::Repositories));
-    categories.extend(resolutions(ws, index, sim).finish(GapKind::Resolutions));
+    categories.extend(resolutions(index, resolved).finish(GapKind::Resolutions));
     Coverage { categories }
 }
 
@@ -591,29 +589,11 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
 
 /// Resolutions of the main repository's rules on the target platforms of interest that the
 /// simulator could not decide (what the resolution checks are silent about).
-fn resolutions(ws: &Workspace, index: &WorkspaceIndex, sim: &Simulation) -> Tally {
+fn resolutions(index: &WorkspaceIndex, resolved: &RuleResolutions) -> Tally {
     let mut tally = Tally::default();
-    if sim.target_platforms.is_empty() {
-        return tally;
-    }
-    let resolver = sim.resolver();
-    for rule in &index.rules {
-        if !ws.file(rule.file).repo.is_main() {
-            continue;
-        }
-        let Some(groups) = rule_exec_groups(rule, Known::Known(Vec::new())) else {
-            continue;
-        };
-        if groups.iter().all(|g| g.types.is_empty()) {
-            continue;
-        }
-        for p in &sim.target_platforms {
-            let request = Request {
-                exec_groups: groups.clone(),
-                trace: false,
-                ..Request::new(p.clone(), Vec::new())
-            };
-            let resolution = resolver.resolve(&request);
+    for (i, per_platform) in &resolved.rules {
+        let rule = &index.rules[*i];
+        for resolution in per_platform {
             let Some(first) = resolution.groups.iter().find_map(|g| g.undecidable.first()) else {
                 continue;
             };

@@ -33,6 +33,7 @@ pub struct SemanticCache {
     simulation: OnceLock<Arc<Simulation>>,
     flow: OnceLock<Arc<FlowAnalysis>>,
     coverage: OnceLock<Arc<Coverage>>,
+    rule_resolutions: OnceLock<Arc<simulation::RuleResolutions>>,
 }
 
 /// What the semantic layer reads: one consistent state of the workspace.
@@ -64,11 +65,25 @@ impl SemanticCache {
         self.simulation.get()
     }
 
+    /// How every rule of the main repository resolves on each target platform the checks
+    /// consider, resolved once (`no-matching-toolchain` and the coverage both read it).
+    pub fn rule_resolutions(&self, inputs: Inputs<'_>) -> &Arc<simulation::RuleResolutions> {
+        self.rule_resolutions.get_or_init(|| {
+            let sim = self.simulation(inputs).clone();
+            Arc::new(simulation::RuleResolutions::compute(
+                inputs.ws,
+                inputs.index,
+                &sim,
+            ))
+        })
+    }
+
     /// What the snapshot could not evaluate, counted on first use (builds the simulation).
     pub fn coverage(&self, inputs: Inputs<'_>) -> &Arc<Coverage> {
         self.coverage.get_or_init(|| {
             let sim = self.simulation(inputs).clone();
-            Arc::new(coverage::compute(inputs, &sim))
+            let resolutions = self.rule_resolutions(inputs).clone();
+            Arc::new(coverage::compute(inputs, &sim, &resolutions))
         })
     }
 

@@ -641,6 +641,47 @@ fn type_requests(reqs: &[IndexTypeRequest]) -> Option<Vec<TypeRequest>> {
         .collect()
 }
 
+/// The resolutions of the main repository's rules (those whose requests are known and not
+/// empty) on each of the simulation's target platforms, in that order.
+pub struct RuleResolutions {
+    /// (index into `WorkspaceIndex::rules`, one resolution per target platform).
+    pub rules: Vec<(usize, Vec<toolcheck_resolve::Resolution>)>,
+}
+
+impl RuleResolutions {
+    pub fn compute(ws: &Workspace, index: &WorkspaceIndex, sim: &Simulation) -> RuleResolutions {
+        let mut rules = Vec::new();
+        if sim.target_platforms.is_empty() {
+            return RuleResolutions { rules };
+        }
+        let resolver = sim.resolver();
+        for (i, rule) in index.rules.iter().enumerate() {
+            if !ws.file(rule.file).repo.is_main() {
+                continue;
+            }
+            let Some(groups) = rule_exec_groups(rule, Known::Known(Vec::new())) else {
+                continue;
+            };
+            if groups.iter().all(|g| g.types.is_empty()) {
+                continue;
+            }
+            let per_platform = sim
+                .target_platforms
+                .iter()
+                .map(|p| {
+                    resolver.resolve(&toolcheck_resolve::Request {
+                        exec_groups: groups.clone(),
+                        trace: false,
+                        ..toolcheck_resolve::Request::new(p.clone(), Vec::new())
+                    })
+                })
+                .collect();
+            rules.push((i, per_platform));
+        }
+        RuleResolutions { rules }
+    }
+}
+
 /// The exec groups a rule asks to resolve (default group first). `None` when the rule's
 /// requests are not statically known.
 pub fn rule_exec_groups(

@@ -5,13 +5,11 @@
 use std::collections::BTreeMap;
 
 use toolcheck_index::label::Label;
-use toolcheck_resolve::model::Known;
-use toolcheck_resolve::{Request, ResolveError};
+use toolcheck_resolve::ResolveError;
 
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
-use toolcheck_semantics::simulation::rule_exec_groups;
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "no-matching-toolchain",
@@ -67,26 +65,16 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let sim = ctx.simulation();
-    let resolver = sim.resolver();
-    for rule in rules {
-        if !ctx.ws.file(rule.file).repo.is_main() {
-            continue;
-        }
-        let Some(groups) = rule_exec_groups(rule, Known::Known(Vec::new())) else {
-            continue;
-        };
-        if groups.iter().all(|g| g.types.is_empty()) {
+    let resolved = ctx.rule_resolutions();
+    for (i, per_platform) in &resolved.rules {
+        let rule = &ctx.index.rules[*i];
+        if !rules.iter().any(|r| std::ptr::eq(*r, rule)) {
             continue;
         }
         // Missing type -> target platforms where it cannot resolve.
         let mut missing: BTreeMap<Label, Vec<Label>> = BTreeMap::new();
-        for p in &platforms {
-            let request = Request {
-                exec_groups: groups.clone(),
-                trace: false,
-                ..Request::new(p.clone(), Vec::new())
-            };
-            for g in resolver.resolve(&request).groups {
+        for (p, resolution) in platforms.iter().zip(per_platform) {
+            for g in &resolution.groups {
                 if !g.undecidable.is_empty() {
                     continue;
                 }
