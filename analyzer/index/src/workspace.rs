@@ -144,6 +144,11 @@ pub struct Workspace {
     /// Repository names that designate the main repository itself (a `local_repository`
     /// whose path is the workspace root).
     pub main_aliases: Vec<String>,
+    /// How many slots of `files` are tombstones: a workspace being loaded has none, so adding
+    /// a file need not look for its old slot (a scan per file was quadratic at 100k files).
+    /// Kept by [`Workspace::add_file`] and [`Workspace::remove_file`]; public only so other
+    /// crates can build a `Workspace { .., ..Default::default() }`.
+    pub tombstones: usize,
 }
 
 impl RepoInfo {
@@ -198,10 +203,13 @@ impl Workspace {
         text: Arc<str>,
     ) -> FileId {
         let path = path.into();
-        let tombstone = self
-            .files
-            .iter()
-            .position(|f| f.removed && f.repo == repo && f.path == path);
+        let tombstone = if self.tombstones == 0 {
+            None
+        } else {
+            self.files
+                .iter()
+                .position(|f| f.removed && f.repo == repo && f.path == path)
+        };
         let file = SourceFile {
             repo,
             path,
@@ -212,6 +220,7 @@ impl Workspace {
         match tombstone {
             Some(i) => {
                 self.files[i] = file;
+                self.tombstones -= 1;
                 FileId(i as u32)
             }
             None => {
@@ -229,6 +238,7 @@ impl Workspace {
         }
         let f = &mut self.files[id.0 as usize];
         f.removed = true;
+        self.tombstones += 1;
         f.text = Arc::from("");
         self.rc_files.retain(|(_, f)| *f != id);
         self.problems.retain(|p| p.file != Some(id));
