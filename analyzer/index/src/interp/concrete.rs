@@ -34,6 +34,17 @@ use super::value::{
     veq, Closure, Loc, Unknown, Val, V,
 };
 
+/// A function being executed.
+#[derive(Debug, Default)]
+pub(crate) struct Frame {
+    /// A top-level function (file, index into `FileFacts::functions`); `None` for a
+    /// closure, which has no name to recurse through (Starlark forbids recursion).
+    function: Option<(FileId, usize)>,
+    /// Names the function assigns more than once: a closure made in it copies them as
+    /// unknown.
+    reassigned: Vec<String>,
+}
+
 /// The methods of lists and dicts that change the value they are called on.
 pub(crate) const MUTATING_METHODS: &[&str] = &[
     "append",
@@ -77,11 +88,8 @@ pub struct Env<'a> {
     /// Values of top-level names, computed once per environment (only complete
     /// evaluations are kept, so a value never depends on which evaluation asked first).
     pub(crate) globals: RefCell<FxHashMap<(FileId, String), Val>>,
-    /// Functions being called (Starlark forbids recursion).
-    pub(crate) stack: RefCell<Vec<(FileId, usize)>>,
-    /// Names the functions being executed assign more than once, innermost last: a closure
-    /// made there copies them as unknown.
-    pub(crate) reassigned: RefCell<Vec<Vec<String>>>,
+    /// The functions being executed, innermost last.
+    pub(crate) stack: RefCell<Vec<Frame>>,
     /// The macro run under way, if any (see [`super::run`]): native rule calls are
     /// recorded and package-dependent builtins answer for its BUILD file.
     pub(crate) run: RefCell<Option<Run>>,
@@ -114,7 +122,6 @@ impl<'a> Env<'a> {
             limit: RefCell::new(None),
             globals: Default::default(),
             stack: Default::default(),
-            reassigned: Default::default(),
             run: Default::default(),
             file_steps: Cell::new(super::bounds::FILE_STEP_BUDGET),
         }
@@ -1369,50 +1376,78 @@ impl<'a> Env<'a> {
         depth: u32,
     ) -> Val {
         let f = &self.facts[ffile.0 as usize].functions[idx];
-        {
-            let mut stack = self.stack.borrow_mut();
-            if stack.contains(&(ffile, idx)) {
-                drop(stack);
-                self.hit_limit(
-                    loc,
-                    format!(
-                        "`{}` calls itself (Starlark does not allow recursion)",
-                        f.name
-                    ),
-                );
-                return Val::unknown(loc);
-            }
-            if stack.len() >= MAX_CALL_DEPTH {
-                drop(stack);
-                self.hit_limit(
-                    loc,
-                    format!("calls nested more than {MAX_CALL_DEPTH} functions deep"),
-                );
-                return Val::unknown(loc);
-            }
-            stack.push((ffile, idx));
+        let (recursive, named) = {
+            let stack = self.stack.borrow();
+            (
+                stack.iter().any(|fr| fr.function == Some((ffile, idx))),
+                stack.iter().filter(|fr| fr.function.is_some()).count(),
+            )
+        };
+        if recursive {
+            self.hit_limit(
+                loc,
+                format!(
+                    "`{}` calls itself (Starlark does not allow recursion)",
+                    f.name
+                ),
+            );
+            return Val::unknown(loc);
         }
-        let result = self.call_body(ffile, f, Vec::new(), args, loc, depth);
-        self.stack.borrow_mut().pop();
-        result
-    }
-
-    /// Calls a `lambda` or nested `def`: its body runs with the values it captured.
-    fn call_closure(&self, c: &Closure, args: Args<Val>, loc: Loc, depth: u32) -> Val {
-        // Closures have no name to recurse through; their nesting counts with the calls.
-        if self.stack.borrow().len() + self.reassigned.borrow().len() >= 2 * MAX_CALL_DEPTH {
+        if named >= MAX_CALL_DEPTH {
             self.hit_limit(
                 loc,
                 format!("calls nested more than {MAX_CALL_DEPTH} functions deep"),
             );
             return Val::unknown(loc);
         }
-        self.call_body(c.file, &c.func, c.captured.clone(), args, loc, depth)
+        self.call_body(ffile, f, Some((ffile, idx)), Vec::new(), args, loc, depth)
+    }
+
+    /// Calls a `lambda` or nested `def`: its body runs with the values it captured.
+    fn call_closure(&self, c: &Closure, args: Args<Val>, loc: Loc, depth: u32) -> Val {
+        // Closures have no name to recurse through; their nesting counts with the calls
+        // (named functions twice, as they are bounded on their own as well).
+        let weight: usize = self
+            .stack
+            .borrow()
+            .iter()
+            .map(|fr| if fr.function.is_some() { 2 } else { 1 })
+            .sum();
+        if weight >= 2 * MAX_CALL_DEPTH {
+            self.hit_limit(
+                loc,
+                format!("calls nested more than {MAX_CALL_DEPTH} functions deep"),
+            );
+            return Val::unknown(loc);
+        }
+        self.call_body(c.file, &c.func, None, c.captured.clone(), args, loc, depth)
+    }
+
+    /// Runs a function's body on the call stack (its frame is there while its arguments
+    /// bind too: a default that calls the function is recursion).
+    #[allow(clippy::too_many_arguments)]
+    fn call_body(
+        &self,
+        ffile: FileId,
+        f: &FuncDef,
+        function: Option<(FileId, usize)>,
+        captured: Scope,
+        args: Args<Val>,
+        loc: Loc,
+        depth: u32,
+    ) -> Val {
+        self.stack.borrow_mut().push(Frame {
+            function,
+            reassigned: f.body.reassigned.clone(),
+        });
+        let v = self.bind_and_run(ffile, f, captured, args, loc, depth);
+        self.stack.borrow_mut().pop();
+        v
     }
 
     /// Binds the arguments and runs a function's body in a scope that starts with
     /// `captured`.
-    fn call_body(
+    fn bind_and_run(
         &self,
         ffile: FileId,
         f: &FuncDef,
@@ -1478,9 +1513,7 @@ impl<'a> Env<'a> {
         for (name, v) in bound.locals {
             set_var(&mut scope, &name, v);
         }
-        self.reassigned.borrow_mut().push(f.body.reassigned.clone());
         let flow = self.exec_block(ffile, &f.body, &f.body.stmts, &mut scope, depth + 1);
-        self.reassigned.borrow_mut().pop();
         match flow {
             Flow::Return(v) => v,
             Flow::Normal | Flow::Break | Flow::Continue => Val { v: V::None, loc },
@@ -1497,8 +1530,8 @@ impl<'a> Env<'a> {
         scope: &Scope,
         loc: Loc,
     ) -> Val {
-        let reassigned = self.reassigned.borrow();
-        let unstable = reassigned.last();
+        let stack = self.stack.borrow();
+        let unstable = stack.last().map(|fr| &fr.reassigned);
         let captured = scope
             .iter()
             .map(|(n, v)| {

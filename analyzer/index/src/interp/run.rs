@@ -85,7 +85,7 @@ pub struct Run {
     /// Evaluating a module-level value: native calls are not package code.
     pub(crate) in_global: u32,
     /// The evaluation state the run replaced (steps left, bound hit, call stack).
-    outer: (u64, Option<LimitHit>, Vec<(FileId, usize)>),
+    outer: (u64, Option<LimitHit>, Vec<super::concrete::Frame>),
 }
 
 impl Run {
