@@ -22,8 +22,6 @@ pub const MAX_STMTS: u32 = 20_000;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Body {
     pub stmts: Vec<Stmt>,
-    /// The function takes `*args` or `**kwargs`: argument binding is not fully known.
-    pub has_varargs: bool,
     /// Part of the body was dropped by a bound: analyses must treat the function as unknown.
     pub truncated: bool,
     /// The operators of augmented assignments other than `+=`, by statement range
@@ -118,7 +116,6 @@ pub fn lower_top_level(stmts: &[Node<'_>], text: &str) -> Body {
     Body {
         reassigned: reassigned_if_closures(&out),
         stmts: out,
-        has_varargs: false,
         truncated: l.truncated,
         aug_ops: l.aug_ops,
     }
@@ -127,14 +124,6 @@ pub fn lower_top_level(stmts: &[Node<'_>], text: &str) -> Body {
 /// Lowers the `body` block of a function definition.
 pub fn lower_body(function: Node<'_>, text: &str) -> Body {
     let mut body = Body::default();
-    if let Some(ps) = field(function, "parameters") {
-        body.has_varargs = named_children(ps).any(|p| {
-            matches!(
-                p.kind(),
-                "list_splat_pattern" | "dictionary_splat_pattern" | "typed_parameter"
-            ) && node_text(p, text).starts_with('*')
-        });
-    }
     let Some(block) = field(function, "body") else {
         return body;
     };
@@ -226,7 +215,6 @@ impl Lowerer<'_> {
         let body = Body {
             reassigned: reassigned_if_closures(&stmts),
             stmts,
-            has_varargs: star_params.0.is_some() || star_params.1.is_some(),
             truncated: inner.truncated,
             aug_ops: inner.aug_ops,
         };
