@@ -254,6 +254,7 @@ fn kind_tag(kind: FileKind) -> u8 {
         FileKind::Workspace => 4,
         FileKind::Repo => 5,
         FileKind::Bazelrc => 6,
+        FileKind::Data => 7,
     }
 }
 

@@ -293,7 +293,11 @@ impl Walk<'_> {
             if !ty.is_file() || self.ignore.is_some_and(|g| g.is_match(&child_rel)) {
                 continue;
             }
-            let Some(kind) = FileKind::from_file_name(&name_str) else {
+            // Templates and BUILD files for external repositories are read as text, for the
+            // repository rules that make files from them.
+            let Some(kind) = FileKind::from_file_name(&name_str)
+                .or_else(|| FileKind::is_data_file_name(&name_str).then_some(FileKind::Data))
+            else {
                 continue;
             };
             if kind == FileKind::Bazelrc {
@@ -383,7 +387,9 @@ impl Loader {
             match result {
                 Ok((text, problem)) => {
                     let id = self.ws.add_file(repo.clone(), rel, kind, text.into());
-                    if let Some((msg, error)) = problem {
+                    // A data file is only ever read as text by a repository rule; what is
+                    // off with it (binary, too large) is no finding of its own.
+                    if let Some((msg, error)) = problem.filter(|_| kind != FileKind::Data) {
                         self.problem(&path, Some(id), msg, error);
                     }
                 }

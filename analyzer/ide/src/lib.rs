@@ -127,7 +127,13 @@ pub struct AnalysisHost {
     trees: rustc_hash::FxHashMap<FileId, toolcheck_syntax::Tree>,
     /// Bumped by every change; snapshots taken before it are cancelled.
     revision: cancel::Revision,
+    /// What the last computation of repositories could not run.
+    computed_skipped: Arc<Vec<(toolcheck_index::interp::Loc, String)>>,
 }
+
+/// How many times one snapshot may compute repositories and index them again (a generated
+/// repository a WORKSPACE file loads from can define more).
+const MAX_COMPUTE_ROUNDS: usize = 4;
 
 impl AnalysisHost {
     /// Builds facts for every file in parallel.
@@ -147,6 +153,7 @@ impl AnalysisHost {
             structural: false,
             trees: Default::default(),
             revision: Default::default(),
+            computed_skipped: Default::default(),
         }
     }
 
@@ -176,6 +183,7 @@ impl AnalysisHost {
             structural: false,
             trees: Default::default(),
             revision: Default::default(),
+            computed_skipped: Default::default(),
         }
     }
 
@@ -309,10 +317,155 @@ impl AnalysisHost {
     }
 
     /// A consistent snapshot of the current state (the index is built once per state).
+    ///
+    /// Repositories that repository rules and module extensions compute become part of the
+    /// workspace here: after the index is built, the rules run ([`WorkspaceIndex::
+    /// computed_repos`]) and their files are added, replaced or removed like files on disk,
+    /// then the index is brought up to date. A computed repository may feed the next (a
+    /// WORKSPACE `load()` from a generated repository), so this repeats until nothing
+    /// changes, at most [`MAX_COMPUTE_ROUNDS`] times.
     pub fn analysis(&mut self) -> Analysis {
         if let Some(s) = &self.snapshot {
             return s.clone();
         }
+        for round in 0..MAX_COMPUTE_ROUNDS {
+            // Only MODULE.bazel, WORKSPACE, `.bzl` and template edits (or a changed set of
+            // files) can change what repository rules generate.
+            let may_change = self.base.is_none()
+                || self.structural
+                || self
+                    .dirty
+                    .iter()
+                    .any(|&f| !self.ws.is_removed(f) && self.ws.file(f).kind != FileKind::Build);
+            let snapshot = self.build_snapshot();
+            if !may_change || round + 1 == MAX_COMPUTE_ROUNDS {
+                return snapshot;
+            }
+            let computed = snapshot
+                .index()
+                .computed_repos(snapshot.workspace(), snapshot.facts());
+            self.computed_skipped = Arc::new(computed.skipped.clone());
+            if !self.apply_computed(computed) {
+                return snapshot;
+            }
+        }
+        unreachable!("the last round returns")
+    }
+
+    /// Makes the workspace's computed repositories those of `computed`: files added,
+    /// replaced or removed, repositories added or removed. Returns whether anything changed.
+    fn apply_computed(&mut self, computed: toolcheck_index::computed::ComputedRepos) -> bool {
+        use toolcheck_index::workspace::{RepoInfo, RepoOrigin};
+        let mut changed = false;
+        let wanted: rustc_hash::FxHashSet<RepoName> =
+            computed.repos.iter().map(|r| r.name.clone()).collect();
+        // The files computed repositories have now, by repository and path (one pass over
+        // the workspace, not one per file).
+        let computed_repos: rustc_hash::FxHashSet<RepoName> = self
+            .ws
+            .repos
+            .iter()
+            .filter(|r| matches!(r.origin, RepoOrigin::Computed(_)))
+            .map(|r| r.name.clone())
+            .collect();
+        let mut existing: rustc_hash::FxHashMap<RepoName, Vec<(String, FileId)>> =
+            Default::default();
+        if !computed_repos.is_empty() {
+            for f in self.ws.file_ids() {
+                let sf = self.ws.file(f);
+                if computed_repos.contains(&sf.repo) {
+                    existing
+                        .entry(sf.repo.clone())
+                        .or_default()
+                        .push((sf.path.clone(), f));
+                }
+            }
+        }
+        // Computed repositories no longer computed: their files go, then the repository.
+        let stale: Vec<RepoName> = self
+            .ws
+            .repos
+            .iter()
+            .filter(|r| matches!(r.origin, RepoOrigin::Computed(_)) && !wanted.contains(&r.name))
+            .map(|r| r.name.clone())
+            .collect();
+        for repo in &stale {
+            for (_, f) in existing.remove(repo).unwrap_or_default() {
+                self.remove_file(f);
+            }
+            Arc::make_mut(&mut self.ws)
+                .repos
+                .retain(|r| &r.name != repo);
+            self.structural = true;
+            changed = true;
+        }
+        for repo in computed.repos {
+            let origin = RepoOrigin::Computed(Arc::new(repo.origin.clone()));
+            match self.ws.repos.iter().position(|r| r.name == repo.name) {
+                Some(i) if self.ws.repos[i].origin == origin => {}
+                Some(i) => {
+                    Arc::make_mut(&mut self.ws).repos[i].origin = origin;
+                    self.structural = true;
+                    changed = true;
+                }
+                None => {
+                    Arc::make_mut(&mut self.ws).repos.push(RepoInfo {
+                        name: repo.name.clone(),
+                        root_display: format!("@@{}", repo.name.as_str()),
+                        display_prefix: String::new(),
+                        origin,
+                        module_name: None,
+                    });
+                    self.structural = true;
+                    changed = true;
+                }
+            }
+            let mut keep: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
+            let had = existing.remove(&repo.name).unwrap_or_default();
+            for file in repo.files {
+                let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+                // Only what toolcheck reads: BUILD and `.bzl` files (a generated script or
+                // JSON file is no concern of it).
+                let Some(kind) = FileKind::from_file_name(name)
+                    .filter(|k| matches!(k, FileKind::Build | FileKind::Bzl))
+                else {
+                    continue;
+                };
+                let Some(text) = file.text else { continue };
+                keep.insert(file.path.clone());
+                let old = had.iter().find(|(p, _)| *p == file.path).map(|(_, id)| *id);
+                let id = match old {
+                    Some(id) => {
+                        if self.ws.file(id).text != text {
+                            self.set_file_text(id, text);
+                            changed = true;
+                        }
+                        id
+                    }
+                    None => {
+                        changed = true;
+                        self.add_file(repo.name.clone(), file.path.clone(), kind, text)
+                    }
+                };
+                if self.ws.generated.get(&id) != Some(&file.source) {
+                    Arc::make_mut(&mut self.ws)
+                        .generated
+                        .insert(id, file.source.clone());
+                    // Where findings point changed, not what they are: no new index needed.
+                    self.invalidate();
+                }
+            }
+            for (_, f) in had.into_iter().filter(|(p, _)| !keep.contains(p)) {
+                self.remove_file(f);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Builds the snapshot of the current state: the index updated from the last one where
+    /// the changes allow, else built afresh.
+    fn build_snapshot(&mut self) -> Analysis {
         let version = bazel_version(&self.ws);
         let mut semantics = SemanticCache::default();
         let update = match &self.base {
@@ -347,6 +500,7 @@ impl AnalysisHost {
             index,
             version,
             semantics,
+            computed_skipped: self.computed_skipped.clone(),
         });
         if let Some(old) = self.base.replace(inner.clone()) {
             // Freeing a whole workspace's index and simulation takes tens of milliseconds on
@@ -384,6 +538,8 @@ struct Snapshot {
     /// The semantic layer's results (the resolution simulation, built on first use or
     /// carried over from the previous state; the flow analysis).
     semantics: SemanticCache,
+    /// Repository rules and module extensions toolcheck could not run (for the coverage).
+    computed_skipped: Arc<Vec<(toolcheck_index::interp::Loc, String)>>,
 }
 
 /// An immutable view of the workspace; cheap to clone and `Send + Sync`.

@@ -477,6 +477,11 @@ pub struct WorkspaceIndex {
     /// Every Starlark file's `load()`s that resolve to a file, indexed by `FileId`: what an
     /// edit to a `.bzl` file can affect.
     pub load_edges: Arc<Vec<Box<[FileId]>>>,
+    /// Repository rule calls met in MODULE.bazel (`use_repo_rule`) and WORKSPACE files
+    /// (directly or through the macros they call), in order: see [`crate::computed`].
+    pub instantiations: Vec<crate::computed::Instantiation>,
+    /// The module extensions the module graph uses, with every module's tags.
+    pub extension_usages: Vec<crate::computed::ExtensionUsage>,
     /// The Bazel major version the index was built for.
     major_version: u32,
     /// How many files were live when the index was built: with the slot count (the length of
@@ -655,6 +660,8 @@ impl WorkspaceIndex {
             has_optional_toolchains: major_version >= 6,
             flag_platforms: Vec::new(),
             load_edges: Arc::default(),
+            instantiations: Vec::new(),
+            extension_usages: Vec::new(),
             major_version,
             live_files: ws.live_file_count(),
         };
@@ -774,6 +781,8 @@ impl WorkspaceIndex {
                 has_optional_toolchains: self.has_optional_toolchains,
                 flag_platforms: self.flag_platforms.clone(),
                 load_edges: Arc::default(),
+                instantiations: self.instantiations.clone(),
+                extension_usages: self.extension_usages.clone(),
                 major_version,
                 live_files: self.live_files,
             }
@@ -872,6 +881,11 @@ impl WorkspaceIndex {
     }
 
     /// Whether labels in `repo` can be checked (its files are visible).
+    /// The Bazel major version the index was built for.
+    pub fn major_version(&self) -> u32 {
+        self.major_version
+    }
+
     pub fn repo_visible(&self, ws: &Workspace, repo: &RepoName) -> bool {
         ws.repo(repo).is_some()
     }
@@ -925,10 +939,13 @@ impl WorkspaceIndex {
                 .map(|r| r.name.clone())
                 .unwrap_or_else(|| RepoName::new(name))
         };
-        let find_ext_repo = |name: &str| -> RepoName {
+        // A repository a module extension (or `use_repo_rule`) creates: the one on disk or
+        // computed under the canonical name Bazel gives it (`expected`), else one on disk
+        // whose canonical name ends in it (an output base of another Bazel version).
+        let find_ext_repo = |name: &str, expected: &RepoName| -> RepoName {
             ws.repos
                 .iter()
-                .find(|r| r.name.as_str() == name)
+                .find(|r| &r.name == expected || r.name.as_str() == name)
                 .or_else(|| {
                     ws.repos.iter().find(|r| {
                         let n = r.name.as_str();
@@ -938,8 +955,21 @@ impl WorkspaceIndex {
                     })
                 })
                 .map(|r| r.name.clone())
-                .unwrap_or_else(|| RepoName::new(name))
+                .unwrap_or_else(|| expected.clone())
         };
+        let major = self.major_version;
+        // Module files hold literals: their values need no repository mapping.
+        let no_mappings = FxHashMap::default();
+        let (fbp, ctxs) = (self.file_by_path.clone(), self.contexts.clone());
+        let env = Env::new(
+            ws,
+            facts,
+            &fbp,
+            &ctxs,
+            &no_mappings,
+            self.has_optional_toolchains,
+        );
+        let mut usages: Vec<crate::computed::ExtensionUsage> = Vec::new();
         // An override (only the root's count) is final wherever it is written: requests met
         // after it are ignored, and it replaces what requests before it raised.
         let mut requested: FxHashMap<String, ModuleVersion> = FxHashMap::default();
@@ -1036,9 +1066,35 @@ impl WorkspaceIndex {
                             continue;
                         }
                         if let Some(n) = kw_str("name") {
-                            let r = find_ext_repo(&n);
+                            let owner = (!is_root).then_some(name.as_str());
+                            let expected = crate::computed::extension_repo_name(
+                                major,
+                                owner,
+                                "_repo_rules",
+                                &n,
+                            );
+                            let r = find_ext_repo(&n, &expected);
                             if ws.repo(&r).is_none() {
                                 self.invisible_repos.insert(r.clone());
+                            }
+                            if let Some((bzl, rule)) =
+                                repo_rule_source(&facts[segment.0 as usize], c)
+                            {
+                                self.instantiations.push(crate::computed::Instantiation {
+                                    name: n.clone(),
+                                    canonical: r.clone(),
+                                    rule: crate::computed::RuleRef::Module { bzl, name: rule },
+                                    args: crate::computed::module_call_args(
+                                        &env, segment, &call.call,
+                                    ),
+                                    site: Loc {
+                                        file: segment,
+                                        range: call.range,
+                                    },
+                                    context: repo.clone(),
+                                    siblings: Arc::default(),
+                                    mapping_from: Some(repo.clone()),
+                                });
                             }
                             mapping.insert(n, r);
                         }
@@ -1071,9 +1127,31 @@ impl WorkspaceIndex {
                         if dev && (!is_root || ignore_dev) {
                             continue;
                         }
+                        let ext = call
+                            .call
+                            .args
+                            .first()
+                            .and_then(|proxy| extension_of(&facts[segment.0 as usize], proxy));
+                        let owner_module = ext.as_ref().and_then(|(bzl, _, _)| {
+                            let o = extension_owner(&repo, &mapping, bzl)?;
+                            (!o.is_main()).then(|| {
+                                ws.repo(&o)
+                                    .and_then(|r| r.module_name.clone())
+                                    .unwrap_or_else(|| o.as_str().to_string())
+                            })
+                        });
+                        let expected = |n: &str| match &ext {
+                            Some((_, ext_name, _)) => crate::computed::extension_repo_name(
+                                major,
+                                owner_module.as_deref(),
+                                ext_name,
+                                n,
+                            ),
+                            None => RepoName::new(n),
+                        };
                         for a in call.call.args.iter().skip(1) {
                             if let Some(n) = a.as_str() {
-                                let r = find_ext_repo(n);
+                                let r = find_ext_repo(n, &expected(n));
                                 if ws.repo(&r).is_none() {
                                     self.invisible_repos.insert(r.clone());
                                 }
@@ -1082,7 +1160,7 @@ impl WorkspaceIndex {
                         }
                         for k in &call.call.kwargs {
                             if let Some(n) = k.value.as_str() {
-                                let r = find_ext_repo(n);
+                                let r = find_ext_repo(n, &expected(n));
                                 if ws.repo(&r).is_none() {
                                     self.invisible_repos.insert(r.clone());
                                 }
@@ -1093,9 +1171,39 @@ impl WorkspaceIndex {
                     _ => {}
                 }
             }
+            self.collect_extension_usages(
+                &env,
+                ws,
+                facts,
+                (&name, &repo, file, is_root),
+                &mapping,
+                &mut usages,
+            );
             self.mappings.insert(repo, mapping);
         }
+        drop(env);
+        self.extension_usages = usages;
         self.module_versions = requested;
+        // A computed repository sees what the module that made it sees (the module that
+        // owns the extension, or calls `use_repo_rule`), its siblings of the same extension,
+        // and itself.
+        for r in &ws.repos {
+            let crate::workspace::RepoOrigin::Computed(o) = &r.origin else {
+                continue;
+            };
+            let mut m = o
+                .mapping_from
+                .as_ref()
+                .and_then(|from| self.mappings.get(from))
+                .cloned()
+                .unwrap_or_default();
+            for (apparent, canonical) in o.siblings.iter() {
+                m.insert(apparent.clone(), canonical.clone());
+            }
+            m.insert(o.apparent.clone(), r.name.clone());
+            m.insert(r.name.as_str(), r.name.clone());
+            self.mappings.insert(r.name.clone(), m);
+        }
         // Repositories outside the resolved module graph (a module directory nobody depends
         // on, a WORKSPACE repository in bzlmod mode): their mapping is unknown, so names
         // resolve to repositories of the same name.
@@ -1107,6 +1215,96 @@ impl WorkspaceIndex {
                 m
             });
         }
+    }
+
+    /// Adds the module extensions module `repo` uses, with its tags, to `usages` (in the
+    /// graph's order: an extension's first user decides its place).
+    fn collect_extension_usages(
+        &self,
+        env: &Env<'_>,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        (name, repo, file, is_root): (&str, &RepoName, FileId, bool),
+        mapping: &RepoMapping,
+        usages: &mut Vec<crate::computed::ExtensionUsage>,
+    ) {
+        let ignore_dev = self.flags.ignore_dev_dependency.unwrap_or(false);
+        let calls = self.module_calls(facts, repo, file);
+        let mut segments: Vec<FileId> = Vec::new();
+        for (seg, _) in &calls {
+            if !segments.contains(seg) {
+                segments.push(*seg);
+            }
+        }
+        let version = calls
+            .iter()
+            .find(|(_, c)| c.call.func.dotted_name().as_deref() == Some("module"))
+            .and_then(|(_, c)| c.call.kwarg("version"))
+            .and_then(|k| k.value.as_str())
+            .map(str::to_string);
+        for &seg in &segments {
+            for b in facts[seg.0 as usize].bindings.iter() {
+                let Some((bzl, ext, dev)) = b.value.as_call().and_then(use_extension_call) else {
+                    continue;
+                };
+                if dev && (!is_root || ignore_dev) {
+                    continue;
+                }
+                let Ok(label) = (LabelContext {
+                    repo,
+                    package: "",
+                    mapping,
+                })
+                .resolve(&bzl) else {
+                    continue;
+                };
+                let prefix = format!("{}.", b.name);
+                let tags: Vec<(String, crate::interp::Args<Val>, Loc)> = calls
+                    .iter()
+                    .filter(|(s, _)| *s == seg)
+                    .filter_map(|(s, c)| {
+                        let callee = c.call.func.dotted_name()?;
+                        let tag = callee.strip_prefix(&prefix)?;
+                        Some((
+                            tag.to_string(),
+                            crate::computed::module_call_args(env, *s, &c.call),
+                            Loc {
+                                file: *s,
+                                range: c.range,
+                            },
+                        ))
+                    })
+                    .collect();
+                let module = crate::computed::ModuleTags {
+                    name: name.to_string(),
+                    version: version.clone(),
+                    repo: repo.clone(),
+                    is_root,
+                    tags,
+                };
+                match usages
+                    .iter_mut()
+                    .find(|u| u.label == label && u.name == ext)
+                {
+                    Some(u) => match u.modules.iter_mut().find(|m| &m.repo == repo) {
+                        Some(m) => m.tags.extend(module.tags),
+                        None => u.modules.push(module),
+                    },
+                    None => usages.push(crate::computed::ExtensionUsage {
+                        bzl: bzl.clone(),
+                        name: ext,
+                        owner: label.repo.clone(),
+                        label,
+                        modules: vec![module],
+                        site: Loc {
+                            file: seg,
+                            range: b.name_range,
+                        },
+                    }),
+                }
+            }
+        }
+        let _ = ws;
     }
 
     /// The top-level calls of a module's MODULE.bazel with the segments it `include()`s
@@ -1265,10 +1463,13 @@ impl WorkspaceIndex {
                 let mut evaluated: Vec<(Call, Vec<Val>)> = Vec::new();
                 // Appended once `env` (which borrows the index) is dropped.
                 let mut gaps: Vec<RegistrationGap> = Vec::new();
+                let mut instantiations = Vec::new();
                 for call in &facts[file.0 as usize].calls {
                     // Macros (`rules_x_register_toolchains()`) register through
-                    // `native.register_*`; their registrations take the call's place.
-                    if crate::interp::is_macro_call(&env, file, &call.call) {
+                    // `native.register_*`; their registrations take the call's place. They
+                    // and repository rule calls may create repositories.
+                    let repo_call = crate::computed::is_repo_rule_call(&env, file, &call.call);
+                    if repo_call || crate::interp::is_macro_call(&env, file, &call.call) {
                         let outcome = env.run_macro(file, &call.call, call.range);
                         // A run that stopped early may have missed registrations.
                         let stopped = outcome
@@ -1290,6 +1491,10 @@ impl WorkspaceIndex {
                             });
                         }
                         for e in outcome.emitted {
+                            if let Some(i) = crate::computed::workspace_instantiation(&env, &e) {
+                                instantiations.push(i);
+                                continue;
+                            }
                             if !matches!(
                                 e.kind.as_str(),
                                 "register_toolchains" | "register_execution_platforms"
@@ -1332,6 +1537,7 @@ impl WorkspaceIndex {
                 }
                 drop(env);
                 self.registration_gaps.extend(gaps);
+                self.instantiations.extend(instantiations);
                 let ctx = LabelContext::main_root(&main_mapping);
                 for (call, args) in evaluated {
                     self.push_register_call(
@@ -1768,6 +1974,72 @@ fn is_repo_rule(facts: &FileFacts, callee: &str) -> bool {
                 .as_deref()
                 == Some("use_repo_rule")
     })
+}
+
+/// The `.bzl` label and rule name of `callee = use_repo_rule(bzl, name)` in a module file.
+fn repo_rule_source(facts: &FileFacts, callee: &str) -> Option<(String, String)> {
+    let call = facts
+        .bindings
+        .iter()
+        .rev()
+        .find(|b| b.name == callee)?
+        .value
+        .as_call()?;
+    let bzl = call.args.first()?.as_str()?.to_string();
+    let name = call.args.get(1)?.as_str()?.to_string();
+    Some((bzl, name))
+}
+
+/// The `.bzl` label, extension name and dev-ness of the `use_extension` binding `proxy`
+/// names in a module file.
+fn extension_of(facts: &FileFacts, proxy: &Expr) -> Option<(String, String, bool)> {
+    let crate::expr::ExprKind::Name(name) = &proxy.kind else {
+        return None;
+    };
+    let call = facts
+        .bindings
+        .iter()
+        .rev()
+        .find(|b| b.name == name.as_str())?
+        .value
+        .as_call()?;
+    use_extension_call(call)
+}
+
+/// The `.bzl` label, extension name and dev-ness of a `use_extension(...)` call.
+fn use_extension_call(call: &Call) -> Option<(String, String, bool)> {
+    if call.func.dotted_name().as_deref() != Some("use_extension") {
+        return None;
+    }
+    let bzl = call
+        .args
+        .first()
+        .or_else(|| call.kwarg("extension_bzl_file").map(|k| &k.value))?
+        .as_str()?
+        .to_string();
+    let ext = call
+        .args
+        .get(1)
+        .or_else(|| call.kwarg("extension_name").map(|k| &k.value))?
+        .as_str()?
+        .to_string();
+    let dev = matches!(
+        call.kwarg("dev_dependency").map(|k| &k.value.kind),
+        Some(crate::expr::ExprKind::Bool(true))
+    );
+    Some((bzl, ext, dev))
+}
+
+/// The repository an extension's `.bzl` label names, read in module `repo`.
+fn extension_owner(repo: &RepoName, mapping: &RepoMapping, bzl: &str) -> Option<RepoName> {
+    LabelContext {
+        repo,
+        package: "",
+        mapping,
+    }
+    .resolve(bzl)
+    .ok()
+    .map(|l| l.repo)
 }
 
 /// Whether `proxy` (the first argument of a `use_repo`) names a binding made by

@@ -6,6 +6,7 @@ pub mod bazelrc;
 pub mod body;
 pub mod build_reader;
 pub mod cache_codec;
+pub mod computed;
 pub mod expr;
 pub mod facts;
 pub mod index;

@@ -7,6 +7,7 @@
 mod checks;
 mod context;
 mod diagnostic;
+mod generated;
 mod registry;
 mod suppress;
 

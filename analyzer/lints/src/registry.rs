@@ -82,6 +82,7 @@ pub fn run_checks_until(
         }
     }
     suppress::apply(ctx, config, &mut out);
+    crate::generated::relocate(ctx, &mut out);
     out.sort_by(|a, b| {
         (a.file, a.range.start, a.range.end, a.check).cmp(&(
             b.file,

@@ -68,6 +68,10 @@ pub enum FileKind {
     Repo,
     /// `.bazelrc` and files it imports.
     Bazelrc,
+    /// A file repository rules read as text: templates (`BUILD.tpl`, `*.tmpl`), BUILD files
+    /// for `http_archive(build_file = ...)` (`foo.BUILD`, `BUILD.foo`). Not Starlark until a
+    /// repository rule makes a file of the generated repository from it.
+    Data,
 }
 
 impl FileKind {
@@ -87,9 +91,24 @@ impl FileKind {
         })
     }
 
-    /// Whether the file is Starlark (as opposed to a `.bazelrc`).
+    /// Whether a file toolcheck does not otherwise read is one repository rules may read as
+    /// text: a template or a BUILD file for an external repository ([`FileKind::Data`]).
+    pub fn is_data_file_name(name: &str) -> bool {
+        if FileKind::from_file_name(name).is_some() {
+            return false;
+        }
+        let stem = name.trim_end_matches(".bazel");
+        name.ends_with(".tpl")
+            || name.ends_with(".tmpl")
+            || name.ends_with(".template")
+            || stem.ends_with(".BUILD")
+            || stem.ends_with(".build")
+            || name.starts_with("BUILD.")
+    }
+
+    /// Whether the file is Starlark (as opposed to a `.bazelrc` or a data file).
     pub fn is_starlark(self) -> bool {
-        self != FileKind::Bazelrc
+        !matches!(self, FileKind::Bazelrc | FileKind::Data)
     }
 }
 

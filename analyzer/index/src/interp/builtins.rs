@@ -2,7 +2,9 @@
 //! dicts, `native.*`, `Label`, `select`, `struct`, `config_common`, the rules_cc helpers
 //! toolcheck knows by name, and `%`/`.format` formatting. A new builtin goes here, once:
 //! the concrete evaluator calls [`Env::call_builtin`] and [`Env::method`], and the flow
-//! analysis folds calls whose arguments it knows through the same functions.
+//! analysis folds calls whose arguments it knows through the same functions. The builtins
+//! of repository rules and module extensions (`repository_ctx`, `module_ctx`, `attr`) are
+//! in [`super::repository`], which this table falls back to.
 
 use crate::label::{Label, RepoName};
 use crate::workspace::FileId;
@@ -74,6 +76,8 @@ const BUILTINS: &[&str] = &[
     "depset",
     "json",
     "abs",
+    "attr",
+    "tag_class",
 ];
 
 pub(crate) fn is_builtin(name: &str) -> bool {
@@ -567,7 +571,7 @@ impl<'a> Env<'a> {
                     _ => unknown_v(),
                 }
             }
-            _ => return None,
+            _ => return self.call_repository_builtin(name, file, args, loc),
         })
     }
 

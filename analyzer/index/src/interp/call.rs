@@ -8,7 +8,7 @@ use crate::expr::Expr;
 use crate::facts::FuncDef;
 
 /// Evaluated call arguments.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Args<T> {
     pub pos: Vec<T>,
     pub kw: Vec<(String, T)>,

@@ -96,6 +96,9 @@ pub struct Env<'a> {
     /// Macro steps left for the BUILD or WORKSPACE file this environment evaluates (an
     /// environment serves one file): its calls share [`super::bounds::FILE_STEP_BUDGET`].
     pub(crate) file_steps: Cell<u64>,
+    /// The repository rule or module extension being run, if any (see
+    /// [`super::repository`]).
+    pub(crate) repo_run: RefCell<Option<super::repository::RepoRun>>,
 }
 
 pub(crate) static EMPTY_MAPPING: std::sync::LazyLock<RepoMapping> =
@@ -124,6 +127,7 @@ impl<'a> Env<'a> {
             stack: Default::default(),
             run: Default::default(),
             file_steps: Cell::new(super::bounds::FILE_STEP_BUDGET),
+            repo_run: Default::default(),
         }
     }
 
@@ -362,7 +366,7 @@ impl<'a> Env<'a> {
                 if !call.has_splat()
                     && matches!(
                         call.func.dotted_name().as_deref(),
-                        Some("rule" | "aspect" | "repository_rule" | "macro")
+                        Some("rule" | "aspect" | "repository_rule" | "macro" | "module_extension")
                     )
                 {
                     return Val {
@@ -413,6 +417,9 @@ impl<'a> Env<'a> {
                         v
                     }
                     Err(Unknown::InvisibleRepo(repo)) => well_known_symbol(&load.module, exported)
+                        .or_else(|| {
+                            super::repository::bazel_tools_repo_symbol(&load.module, exported)
+                        })
                         .map(|b| Val {
                             v: V::Builtin(b.to_string()),
                             loc,
@@ -498,9 +505,7 @@ impl<'a> Env<'a> {
                     return Val { v, loc };
                 }
                 match o.v {
-                    V::Builtin(b) if b == "native" || b == "config_common" => {
-                        V::Builtin(format!("{b}.{attr}"))
-                    }
+                    V::Builtin(b) if super::repository::is_object(&b) => self.object_attr(&b, attr),
                     V::Struct(fields) => match fields.into_iter().find(|(n, _)| n == attr) {
                         Some((_, v)) => return v,
                         None => V::Unknown(Unknown::Dynamic),
@@ -1089,8 +1094,8 @@ impl<'a> Env<'a> {
                         let v = self.method(o, method, &args, loc);
                         return Val { v, loc };
                     }
-                    V::Builtin(b) if b == "native" || b == "config_common" => Val {
-                        v: V::Builtin(format!("{b}.{method}")),
+                    V::Builtin(b) if super::repository::is_object(b) => Val {
+                        v: self.object_attr(b, method),
                         loc: o.loc,
                     },
                     V::Struct(fields) => match fields.iter().find(|(n, _)| n == method) {
@@ -1107,57 +1112,9 @@ impl<'a> Env<'a> {
             _ => self.eval_in(file, &call.func, scope, depth + 1),
         };
         match callee.v {
-            V::Func(ffile, idx) => {
+            V::Func(..) | V::Closure(_) | V::Rule(..) | V::RuleDef(_) | V::Builtin(_) => {
                 let args = self.eval_args(file, call, scope, depth);
-                self.call_full(ffile, idx, args, loc, depth + 1)
-            }
-            V::Closure(c) => {
-                let args = self.eval_args(file, call, scope, depth);
-                self.call_closure(&c, args, loc, depth + 1)
-            }
-            V::Rule(rfile, bi) => {
-                let args = self.eval_args(file, call, scope, depth);
-                self.instantiate(rfile, bi, args, loc, depth + 1)
-            }
-            V::RuleDef(r) => {
-                let args = self.eval_args(file, call, scope, depth);
-                let binding = r.exported.as_ref().and_then(|(f, n)| {
-                    let bi = self.facts[f.0 as usize]
-                        .bindings
-                        .iter()
-                        .rposition(|b| b.name == *n)?;
-                    Some((*f, bi))
-                });
-                match binding {
-                    Some((f, bi)) if r.kind == "rule" => {
-                        self.emit(
-                            r.exported
-                                .as_ref()
-                                .map_or_else(String::new, |e| e.1.clone()),
-                            Some((f, bi)),
-                            args,
-                            loc,
-                        );
-                        Val { v: V::None, loc }
-                    }
-                    _ => {
-                        self.gap(loc, "calls a rule that is not exported under a name");
-                        Val::unknown(loc)
-                    }
-                }
-            }
-            V::Builtin(b) => {
-                let args = self.eval_args(file, call, scope, depth);
-                if let Some(native) = b.strip_prefix("native.") {
-                    if !NATIVE_NON_RULES.contains(&native) {
-                        self.emit(native.to_string(), None, args, loc);
-                        return Val { v: V::None, loc };
-                    }
-                }
-                let v = self
-                    .call_builtin(&b, file, &args, loc)
-                    .unwrap_or_else(unknown_v);
-                Val { v, loc }
+                self.call_value_at(callee, args, file, loc, depth)
             }
             // In BUILD and WORKSPACE files, rule names are native functions.
             V::Unknown(Unknown::BrokenLoad)
@@ -1184,6 +1141,66 @@ impl<'a> Env<'a> {
             }
             _ => Val::unknown(loc),
         }
+    }
+
+    /// Calls a callable value with evaluated arguments, for a call written in `file`.
+    pub(crate) fn call_value_at(
+        &self,
+        callee: Val,
+        args: Args<Val>,
+        file: FileId,
+        loc: Loc,
+        depth: u32,
+    ) -> Val {
+        match callee.v {
+            V::Func(ffile, idx) => self.call_full(ffile, idx, args, loc, depth + 1),
+            V::Closure(c) => self.call_closure(&c, args, loc, depth + 1),
+            V::Rule(rfile, bi) => self.instantiate(rfile, bi, args, loc, depth + 1),
+            V::RuleDef(r) => {
+                let binding = r.exported.as_ref().and_then(|(f, n)| {
+                    let bi = self.facts[f.0 as usize]
+                        .bindings
+                        .iter()
+                        .rposition(|b| b.name == *n)?;
+                    Some((*f, bi))
+                });
+                match binding {
+                    Some((f, bi)) if r.kind == "rule" => {
+                        self.emit(
+                            r.exported
+                                .as_ref()
+                                .map_or_else(String::new, |e| e.1.clone()),
+                            Some((f, bi)),
+                            args,
+                            loc,
+                        );
+                        Val { v: V::None, loc }
+                    }
+                    _ => {
+                        self.gap(loc, "calls a rule that is not exported under a name");
+                        Val::unknown(loc)
+                    }
+                }
+            }
+            V::Builtin(b) => {
+                if let Some(native) = b.strip_prefix("native.") {
+                    if !NATIVE_NON_RULES.contains(&native) {
+                        self.emit(native.to_string(), None, args, loc);
+                        return Val { v: V::None, loc };
+                    }
+                }
+                let v = self
+                    .call_builtin(&b, file, &args, loc)
+                    .unwrap_or_else(unknown_v);
+                Val { v, loc }
+            }
+            _ => Val::unknown(loc),
+        }
+    }
+
+    /// [`Env::call_value_at`] from a builtin (`maybe(rule, ...)`) or an entry point.
+    pub(crate) fn call_value(&self, callee: Val, args: Args<Val>, file: FileId, loc: Loc) -> Val {
+        self.call_value_at(callee, args, file, loc, 0)
     }
 
     /// Applies, in evaluation order, the changes that mutating method calls on locals inside

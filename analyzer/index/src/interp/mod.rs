@@ -11,6 +11,7 @@
 //! | [`builtins`] | the one builtin table: global functions, methods, `native.*`, `Label`, `select`, `struct`, `config_common`, formatting |
 //! | [`concrete`] | the concrete domain: [`Env`] evaluates expressions and runs function bodies, closures included |
 //! | [`run`] | macro runs: the targets and registrations a BUILD file's macro calls create |
+//! | [`repository`] | repository rules and module extensions: `repository_ctx`, `module_ctx`, `attr`, Bazel's repository rules, and the files a run generates |
 //!
 //! The abstract domain (the None-tracking flow analysis behind the optional-toolchain
 //! checks) lives in `toolcheck-semantics`: it binds arguments with [`call::bind`], reads the
@@ -22,6 +23,7 @@ pub mod bounds;
 pub mod builtins;
 pub mod call;
 pub mod concrete;
+pub mod repository;
 pub mod run;
 pub mod scope;
 pub mod value;

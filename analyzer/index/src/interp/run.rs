@@ -211,6 +211,11 @@ impl<'a> Env<'a> {
                 Val { v: V::None, loc }
             }
             Some("macro") => self.symbolic_macro(rfile, call, &b.name, args, loc, depth),
+            // A WORKSPACE macro or a module extension instantiating a repository.
+            Some("repository_rule") => {
+                self.emit(b.name.clone(), Some((rfile, bi)), args, loc);
+                Val { v: V::None, loc }
+            }
             _ => {
                 self.gap(
                     loc,
@@ -359,7 +364,7 @@ impl<'a> Env<'a> {
 
     /// Starts a run for `build_file` with what is left of the file's budget (at most
     /// [`RUN_STEP_BUDGET`]); returns the run it replaces, for [`Self::finish_run`].
-    fn start_run(&self, build_file: FileId) -> Option<Run> {
+    pub(crate) fn start_run(&self, build_file: FileId) -> Option<Run> {
         let left = self.file_steps.get();
         let steps = RUN_STEP_BUDGET.min(left);
         let outer = (
@@ -380,7 +385,7 @@ impl<'a> Env<'a> {
 
     /// Ends the run under way, charging the steps it used to the file's budget; returns
     /// it with the bound it hit.
-    fn finish_run(&self, previous: Option<Run>) -> (Run, Option<LimitHit>) {
+    pub(crate) fn finish_run(&self, previous: Option<Run>) -> (Run, Option<LimitHit>) {
         let mut run = self.run.replace(previous).expect("run in progress");
         let used = run.budget - self.steps.get();
         self.file_steps
