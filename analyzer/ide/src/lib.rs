@@ -127,8 +127,6 @@ pub struct AnalysisHost {
     trees: rustc_hash::FxHashMap<FileId, toolcheck_syntax::Tree>,
     /// Bumped by every change; snapshots taken before it are cancelled.
     revision: cancel::Revision,
-    /// What the last computation of repositories could not run.
-    computed_skipped: Arc<Vec<(toolcheck_index::interp::Loc, String)>>,
 }
 
 /// How many times one snapshot may compute repositories and index them again (a generated
@@ -153,7 +151,6 @@ impl AnalysisHost {
             structural: false,
             trees: Default::default(),
             revision: Default::default(),
-            computed_skipped: Default::default(),
         }
     }
 
@@ -183,7 +180,6 @@ impl AnalysisHost {
             structural: false,
             trees: Default::default(),
             revision: Default::default(),
-            computed_skipped: Default::default(),
         }
     }
 
@@ -344,7 +340,10 @@ impl AnalysisHost {
             let computed = snapshot
                 .index()
                 .computed_repos(snapshot.workspace(), snapshot.facts());
-            self.computed_skipped = Arc::new(computed.skipped.clone());
+            if self.ws.computed_gaps != computed.skipped {
+                Arc::make_mut(&mut self.ws).computed_gaps = computed.skipped.clone();
+                self.invalidate();
+            }
             if !self.apply_computed(computed) {
                 return snapshot;
             }
@@ -500,7 +499,6 @@ impl AnalysisHost {
             index,
             version,
             semantics,
-            computed_skipped: self.computed_skipped.clone(),
         });
         if let Some(old) = self.base.replace(inner.clone()) {
             // Freeing a whole workspace's index and simulation takes tens of milliseconds on
@@ -538,8 +536,6 @@ struct Snapshot {
     /// The semantic layer's results (the resolution simulation, built on first use or
     /// carried over from the previous state; the flow analysis).
     semantics: SemanticCache,
-    /// Repository rules and module extensions toolcheck could not run (for the coverage).
-    computed_skipped: Arc<Vec<(toolcheck_index::interp::Loc, String)>>,
 }
 
 /// An immutable view of the workspace; cheap to clone and `Send + Sync`.

@@ -155,6 +155,9 @@ pub struct Workspace {
     /// Where each file of a computed repository came from (a template and its lines, the
     /// call that wrote it): findings in such a file point there.
     pub generated: rustc_hash::FxHashMap<FileId, crate::interp::repository::FileSource>,
+    /// Repository rules and module extensions toolcheck could not run, with the reason
+    /// (set with the computed repositories; read by the coverage report).
+    pub computed_gaps: Vec<(crate::interp::Loc, String)>,
 }
 
 impl RepoInfo {

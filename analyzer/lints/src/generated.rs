@@ -39,11 +39,13 @@ fn source_of(ctx: &LintContext<'_>, file: FileId, range: TextRange) -> Option<(F
     }
 }
 
-/// Moves every finding (and related location) in a generated file to its source.
-pub(crate) fn relocate(ctx: &LintContext<'_>, out: &mut [Diagnostic]) {
+/// Moves every finding (and related location) in a generated file to its source; returns
+/// whether any moved.
+pub(crate) fn relocate(ctx: &LintContext<'_>, out: &mut [Diagnostic]) -> bool {
     if ctx.ws.generated.is_empty() {
-        return;
+        return false;
     }
+    let mut moved = false;
     for d in out.iter_mut() {
         for r in d.related.iter_mut() {
             if let Some((f, range)) = source_of(ctx, r.file, r.range) {
@@ -74,5 +76,7 @@ pub(crate) fn relocate(ctx: &LintContext<'_>, out: &mut [Diagnostic]) {
         d.file = file;
         d.range = range;
         d.fixes.clear();
+        moved = true;
     }
+    moved
 }

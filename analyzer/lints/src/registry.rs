@@ -82,16 +82,21 @@ pub fn run_checks_until(
         }
     }
     suppress::apply(ctx, config, &mut out);
-    crate::generated::relocate(ctx, &mut out);
-    out.sort_by(|a, b| {
+    let by_place = |a: &Diagnostic, b: &Diagnostic| {
         (a.file, a.range.start, a.range.end, a.check).cmp(&(
             b.file,
             b.range.start,
             b.range.end,
             b.check,
         ))
-    });
+    };
+    out.sort_by(by_place);
     // One finding per place: a constant used by many targets is reported once, at the constant.
     out.dedup_by(|a, b| a.file == b.file && a.range == b.range && a.check == b.check);
+    // Findings in generated files move to their sources after that: two toolchains a
+    // repository rule wrote with one `repository_ctx.file` call are two findings there.
+    if crate::generated::relocate(ctx, &mut out) {
+        out.sort_by(by_place);
+    }
     (!cancelled()).then_some(out)
 }

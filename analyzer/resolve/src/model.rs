@@ -245,6 +245,9 @@ pub struct Model {
     pub open_packages: BTreeSet<PackageId>,
     /// Repositories toolcheck cannot see: labels in them are unknown, not missing.
     pub invisible_repos: Vec<toolcheck_index::label::RepoName>,
+    /// Computed repositories toolcheck sees only in part (their rule downloads or runs
+    /// something): a package missing from them is unknown, not missing.
+    pub partial_repos: BTreeSet<toolcheck_index::label::RepoName>,
     /// When set, the repositories toolcheck can read (the main one aside): every other one
     /// is invisible too, wherever its labels appear (a rule's or a target's
     /// `exec_compatible_with` included), see [`Model::repo_invisible`].

@@ -108,7 +108,9 @@ pub fn absent(model: &Model, label: &Label) -> Result<UnknownCause, MissingTarge
         });
     }
     let pkg = label.package_id();
-    if model.open_packages.contains(&pkg) {
+    if model.open_packages.contains(&pkg)
+        || model.partial_repos.contains(&label.repo) && !model.has_package(&pkg)
+    {
         return Ok(UnknownCause::OpenPackage {
             label: label.clone(),
         });

@@ -571,6 +571,30 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
     }
     let modelled = sim.model.well_known_platforms.as_ref();
     let mut tally = Tally::default();
+    // Repository rules and extensions that could not run, and computed repositories seen
+    // only in part.
+    for (loc, why) in &ws.computed_gaps {
+        tally.add(
+            why.clone(),
+            Some(Place {
+                file: loc.file,
+                range: loc.range,
+            }),
+        );
+    }
+    for r in &ws.repos {
+        if let Some(o) = ws.computed_origin(&r.name) {
+            if let Some(why) = &o.partial {
+                tally.add(
+                    format!("'@{}' is known only in part: {why}", o.apparent),
+                    Some(Place {
+                        file: o.site.file,
+                        range: o.site.range,
+                    }),
+                );
+            }
+        }
+    }
     for (repo, places) in named {
         if is_builtin_repo(repo.as_str()) || Some(&repo) == modelled || !unreadable(ws, &repo) {
             continue;

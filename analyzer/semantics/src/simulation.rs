@@ -447,6 +447,14 @@ impl Simulation {
                 model.open_packages.insert(id.clone());
             }
         }
+        for r in &ws.repos {
+            if ws
+                .computed_origin(&r.name)
+                .is_some_and(|o| o.partial.is_some())
+            {
+                model.partial_repos.insert(r.name.clone());
+            }
+        }
         // Registrations.
         let mut toolchain_registrations = Vec::new();
         let mut exec_platform_registrations = Vec::new();

@@ -181,6 +181,16 @@ pub(crate) fn lookup(ctx: &LintContext<'_>, label: &Label) -> Lookup {
         };
     }
     match ctx.index.package(&label.package_id()) {
+        // A computed repository whose rule downloads or runs something may hold it.
+        None if ctx
+            .ws
+            .computed_origin(&label.repo)
+            .is_some_and(|o| o.partial.is_some()) =>
+        {
+            Lookup::Unknown {
+                invisible_repo: None,
+            }
+        }
         None => {
             // A directory without a BUILD file is not a package; but a file loaded from a
             // subpackage could be anywhere, so check the label names no known file either.
