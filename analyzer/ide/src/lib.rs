@@ -612,7 +612,37 @@ impl Analysis {
     /// Diagnostics reported in one file: the same as [`diagnostics`](Self::diagnostics)
     /// filtered to `file`, but the checks skip work that can only report elsewhere.
     pub fn file_diagnostics(&self, file: FileId, config: &LintConfig) -> Vec<Diagnostic> {
+        // Findings in generated files are reported at their sources (a template, the `.bzl`
+        // file of the repository rule, the instantiation): for such a file, the scoped run
+        // cannot see them, so the whole run is filtered instead.
+        if self.is_generation_source(file) {
+            let mut all = self.diagnostics(config);
+            all.retain(|d| d.file == file);
+            return all;
+        }
         toolcheck_lints::run_checks(&self.lint_context().scoped_to(file), config)
+    }
+
+    /// Whether a finding in a generated file may be reported in `file`.
+    fn is_generation_source(&self, file: FileId) -> bool {
+        let ws = &self.inner.ws;
+        if ws.generated.is_empty() {
+            return false;
+        }
+        ws.generated.values().any(|s| match s {
+            toolcheck_index::interp::repository::FileSource::Template {
+                template, call, ..
+            } => *template == file || call.file == file,
+            toolcheck_index::interp::repository::FileSource::Copied { from, at } => {
+                *from == file || at.file == file
+            }
+            toolcheck_index::interp::repository::FileSource::Written { call } => call.file == file,
+            toolcheck_index::interp::repository::FileSource::Attribute { at } => at.file == file,
+        }) || ws
+            .repos
+            .iter()
+            .filter_map(|r| ws.computed_origin(&r.name))
+            .any(|o| o.site.file == file)
     }
 
     /// Problems the loader met that belong to no file (unreadable directories, loops).

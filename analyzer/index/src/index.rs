@@ -955,7 +955,9 @@ impl WorkspaceIndex {
                     })
                 })
                 .map(|r| r.name.clone())
-                .unwrap_or_else(|| expected.clone())
+                // Not there (yet): the name as written, which is what messages about an
+                // unreadable repository should show.
+                .unwrap_or_else(|| RepoName::new(name))
         };
         let major = self.major_version;
         // Module files hold literals: their values need no repository mapping.
@@ -1080,9 +1082,15 @@ impl WorkspaceIndex {
                             if let Some((bzl, rule)) =
                                 repo_rule_source(&facts[segment.0 as usize], c)
                             {
+                                // Computed under the name Bazel gives it, unless it is on disk.
+                                let canonical = if ws.repo(&r).is_some() {
+                                    r.clone()
+                                } else {
+                                    expected
+                                };
                                 self.instantiations.push(crate::computed::Instantiation {
                                     name: n.clone(),
-                                    canonical: r.clone(),
+                                    canonical,
                                     rule: crate::computed::RuleRef::Module { bzl, name: rule },
                                     args: crate::computed::module_call_args(
                                         &env, segment, &call.call,

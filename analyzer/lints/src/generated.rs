@@ -24,7 +24,7 @@ fn source_of(ctx: &LintContext<'_>, file: FileId, range: TextRange) -> Option<(F
             let ttext = &ctx.ws.file(target).text;
             let index = LineIndex::new(ttext);
             if (l as usize) >= index.line_count() {
-                return Some((call.file, call.range));
+                return Some((call.file, first_line(ctx, call.file, call.range)));
             }
             let (start, end) = index.line_range(l, ttext);
             let line_text = &ttext[start as usize..end as usize];
@@ -35,7 +35,18 @@ fn source_of(ctx: &LintContext<'_>, file: FileId, range: TextRange) -> Option<(F
                 TextRange::new(start + indent.min(trimmed), start + trimmed.max(indent)),
             ))
         }
-        _ => Some((call.file, call.range)),
+        _ => Some((call.file, first_line(ctx, call.file, call.range))),
+    }
+}
+
+/// The part of `range` on its first line (a multi-line call is reported at its first line).
+fn first_line(ctx: &LintContext<'_>, file: FileId, range: TextRange) -> TextRange {
+    let text = &ctx.ws.file(file).text;
+    let start = range.start as usize;
+    let end = (range.end as usize).min(text.len());
+    match text.get(start..end).and_then(|t| t.find('\n')) {
+        Some(n) => TextRange::new(range.start, range.start + n as u32),
+        None => range,
     }
 }
 
