@@ -340,12 +340,18 @@ impl AnalysisHost {
             let computed = snapshot
                 .index()
                 .computed_repos(snapshot.workspace(), snapshot.facts());
-            if self.ws.computed_gaps != computed.skipped {
+            let gaps_changed = self.ws.computed_gaps != computed.skipped;
+            if gaps_changed {
                 Arc::make_mut(&mut self.ws).computed_gaps = computed.skipped.clone();
                 self.invalidate();
             }
             if !self.apply_computed(computed) {
-                return snapshot;
+                // Only what could not run changed: the same index, a snapshot that says so.
+                return if gaps_changed {
+                    self.build_snapshot()
+                } else {
+                    snapshot
+                };
             }
         }
         unreachable!("the last round returns")

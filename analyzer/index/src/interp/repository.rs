@@ -267,11 +267,58 @@ impl<'a> Env<'a> {
                 Some(r) => V::List(r.modules.clone()),
                 None => unknown_v(),
             },
-            // The machine Bazel runs on, and where: not known without one.
+            // The machine Bazel runs on: the host the analysis describes (the machine the
+            // loader read, or `host_constraints`), in the JVM's words.
+            ("repository_ctx.os" | "module_ctx.os", "name") => self
+                .host_jvm()
+                .map_or_else(unknown_v, |(os, _)| V::Str(os.into())),
+            ("repository_ctx.os" | "module_ctx.os", "arch") => self
+                .host_jvm()
+                .map_or_else(unknown_v, |(_, arch)| V::Str(arch.into())),
             ("repository_ctx" | "module_ctx", "workspace_root")
             | ("repository_ctx.os" | "module_ctx.os", _) => unknown_v(),
             _ => V::Builtin(format!("{b}.{attr}")),
         }
+    }
+
+    /// `repository_ctx.os.name` and `.arch` on the analysed host, as the JVM Bazel runs in
+    /// reports them (`linux`/`amd64`, `mac os x`/`aarch64`, `windows 10`/`amd64`); `None`
+    /// when the host is unknown or one these strings are not known for.
+    fn host_jvm(&self) -> Option<(&'static str, &'static str)> {
+        use crate::workspace::HostConstraints;
+        let (os, cpu): (String, String) = match &self.ws.settings.host_constraints {
+            HostConstraints::Unknown => return None,
+            HostConstraints::Detect => {
+                let m = self.ws.settings.host_machine.as_ref()?;
+                (m.os.clone(), m.arch.clone())
+            }
+            HostConstraints::Labels(labels) => {
+                let value = |pkg: &str| {
+                    labels.iter().find_map(|l| {
+                        let rest = l.strip_prefix("@platforms//")?;
+                        let (p, name) = rest.split_once(':')?;
+                        (p == pkg).then(|| name.to_string())
+                    })
+                };
+                (value("os")?, value("cpu")?)
+            }
+        };
+        let os_name = match os.as_str() {
+            "linux" => "linux",
+            "macos" | "osx" => "mac os x",
+            "windows" => "windows 10",
+            "freebsd" => "freebsd",
+            _ => return None,
+        };
+        let arch = match (os_name, cpu.as_str()) {
+            ("mac os x", "x86_64") => "x86_64",
+            (_, "x86_64") => "amd64",
+            (_, "aarch64" | "arm64") => "aarch64",
+            (_, "s390x") => "s390x",
+            (_, "ppc64le" | "ppc") => "ppc64le",
+            _ => return None,
+        };
+        Some((os_name, arch))
     }
 
     /// The label a path argument names (`Label("//:BUILD.tpl")`, `rctx.path(Label(...))`,
