@@ -43,6 +43,9 @@ pub struct ConfigFile {
     /// Target platforms checks consider.
     #[serde(default)]
     pub target_platforms: Vec<String>,
+    /// `"workspace"`, `"library"` or `"auto"` (the default: library for a module with a
+    /// version). See `toolcheck explain library-mode`.
+    pub mode: Option<String>,
     /// Glob patterns of workspace paths toolcheck does not read.
     #[serde(default)]
     pub ignore_paths: Vec<String>,
@@ -56,6 +59,19 @@ pub struct ConfigFile {
 pub enum HostConstraintsSetting {
     Word(String),
     Labels(Vec<String>),
+}
+
+/// A `mode` value (from `toolcheck.toml` or `--mode`), or why it is invalid.
+pub fn parse_mode(word: &str) -> Result<toolcheck_ide::AnalysisMode, String> {
+    use toolcheck_ide::AnalysisMode;
+    match word {
+        "auto" => Ok(AnalysisMode::Auto),
+        "workspace" => Ok(AnalysisMode::Workspace),
+        "library" => Ok(AnalysisMode::Library),
+        w => Err(format!(
+            "mode = \"{w}\": expected \"auto\", \"workspace\" or \"library\""
+        )),
+    }
 }
 
 impl HostConstraintsSetting {

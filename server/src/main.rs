@@ -16,6 +16,7 @@ mod fuzz_lsp;
 mod lsp;
 mod resolve_cmd;
 mod result_cache;
+mod topics;
 mod vfs;
 
 use std::io::Write;
@@ -77,6 +78,10 @@ struct WorkspaceArgs {
     /// --bazelrc (repeatable).
     #[arg(long = "bazelrc", value_name = "FILE")]
     bazelrcs: Vec<PathBuf>,
+    /// Check as a workspace, or as a library consumers use (`auto`: library for a module
+    /// with a version; see `toolcheck explain library-mode`).
+    #[arg(long, value_name = "MODE", value_parser = ["auto", "workspace", "library"])]
+    mode: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -178,11 +183,19 @@ fn run_explain(check: Option<String>, list: bool) -> anyhow::Result<ExitCode> {
                 c.summary
             )?;
         }
+        writeln!(out)?;
+        for (name, _) in topics::TOPICS {
+            writeln!(out, "{name:<32} {:<8} (topic)", "")?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let name = check.unwrap_or_default();
+    if let Some((topic, text)) = topics::TOPICS.iter().find(|(n, _)| *n == name) {
+        writeln!(out, "# {topic}\n\n{}", text.trim_end())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(c) = toolcheck_ide::check_by_name(&name) else {
-        anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)");
+        anyhow::bail!("unknown check or topic '{name}' (run `toolcheck explain --list`)");
     };
     writeln!(
         out,
@@ -291,6 +304,10 @@ pub(crate) fn load_inputs(
             .and_then(|h| h.value().ok())
             .unwrap_or_default(),
         host_machine: Some(vfs::this_machine()),
+        mode: match args.mode.as_deref().or(config.mode.as_deref()) {
+            Some(word) => config::parse_mode(word).map_err(anyhow::Error::msg)?,
+            None => toolcheck_ide::AnalysisMode::Auto,
+        },
     };
     if let Some(v) = &settings.bazel_version {
         if toolcheck_ide::BazelVersion::parse(v).is_none() {

@@ -305,6 +305,22 @@ fn explain_prints_the_docs_of_every_check() {
             check.name
         );
     }
+    // The topics: how library mode and computed repositories work.
+    for topic in ["library-mode", "computed-repositories"] {
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with(topic)),
+            "--list lacks {topic}"
+        );
+        let t = run(&dir, &["explain", topic]);
+        assert_eq!(t.code, 0, "{}", t.stderr);
+        assert!(
+            t.stdout.starts_with(&format!("# {topic}\n")),
+            "{}",
+            t.stdout
+        );
+    }
+    let lib = run(&dir, &["explain", "library-mode"]);
+    assert!(lib.stdout.contains("mode = \"library\""));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ impl Analysis {
             RegistrationOrigin::Flag => "by `--extra_toolchains`".to_string(),
             RegistrationOrigin::RootModule { .. } => "in the root module".to_string(),
             RegistrationOrigin::Workspace => "in WORKSPACE".to_string(),
+            RegistrationOrigin::Library { function, .. } => {
+                format!("for a workspace that calls `{function}()`")
+            }
             RegistrationOrigin::Module { name, .. } => format!("by module `{name}`"),
         };
         match reg.loc {

@@ -29,8 +29,8 @@ pub use resolve::{
 };
 pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{
-    FileId, HostConstraints, HostMachine, LoadProblem, RepoInfo, RepoOrigin, Settings, SourceFile,
-    Workspace,
+    AnalysisMode, FileId, HostConstraints, HostMachine, LoadProblem, RepoInfo, RepoOrigin,
+    Settings, SourceFile, Workspace,
 };
 pub use toolcheck_index::{bazelrc, body, build_reader, cache_codec, expr, facts, SmolStr};
 pub use toolcheck_lints::{

@@ -395,6 +395,12 @@ pub enum RegistrationOrigin {
         dev_dependency: bool,
     },
     Workspace,
+    /// Library mode: registered by the exported macro `function` (of `file`), run with its
+    /// defaults as a consuming workspace would call it. Ordered like WORKSPACE registrations.
+    Library {
+        function: String,
+        file: FileId,
+    },
     /// A non-root module at `bfs_index` in the module graph's BFS order.
     Module {
         name: String,
@@ -477,6 +483,8 @@ pub struct WorkspaceIndex {
     /// Every Starlark file's `load()`s that resolve to a file, indexed by `FileId`: what an
     /// edit to a `.bzl` file can affect.
     pub load_edges: Arc<Vec<Box<[FileId]>>>,
+    /// Whether the workspace is checked as a library (see [`crate::workspace::AnalysisMode`]).
+    pub library: bool,
     /// Repository rule calls met in MODULE.bazel (`use_repo_rule`) and WORKSPACE files
     /// (directly or through the macros they call), in order: see [`crate::computed`].
     pub instantiations: Vec<crate::computed::Instantiation>,
@@ -662,6 +670,20 @@ impl WorkspaceIndex {
             load_edges: Arc::default(),
             instantiations: Vec::new(),
             extension_usages: Vec::new(),
+            library: match ws.settings.mode {
+                crate::workspace::AnalysisMode::Library => true,
+                crate::workspace::AnalysisMode::Workspace => false,
+                crate::workspace::AnalysisMode::Auto => root_module
+                    .and_then(|f| {
+                        facts[f.0 as usize]
+                            .calls
+                            .iter()
+                            .find(|c| c.call.func.dotted_name().as_deref() == Some("module"))
+                    })
+                    .and_then(|c| c.call.kwarg("version"))
+                    .and_then(|k| k.value.as_str())
+                    .is_some_and(|v| !v.is_empty()),
+            },
             major_version,
             live_files: ws.live_file_count(),
         };
@@ -783,6 +805,7 @@ impl WorkspaceIndex {
                 load_edges: Arc::default(),
                 instantiations: self.instantiations.clone(),
                 extension_usages: self.extension_usages.clone(),
+                library: self.library,
                 major_version,
                 live_files: self.live_files,
             }
@@ -1464,6 +1487,8 @@ impl WorkspaceIndex {
                 }
             }
         }
+        // Functions WORKSPACE calls (directly or not): library mode need not run them again.
+        let mut workspace_called: Vec<(FileId, usize)> = Vec::new();
         if self.modes.workspace {
             if let Some(file) = workspace_file {
                 let env = self.env(ws, facts);
@@ -1479,6 +1504,7 @@ impl WorkspaceIndex {
                     let repo_call = crate::computed::is_repo_rule_call(&env, file, &call.call);
                     if repo_call || crate::interp::is_macro_call(&env, file, &call.call) {
                         let outcome = env.run_macro(file, &call.call, call.range);
+                        workspace_called.extend(outcome.called.iter().copied());
                         // A run that stopped early may have missed registrations.
                         let stopped = outcome
                             .limit
@@ -1546,16 +1572,137 @@ impl WorkspaceIndex {
                 drop(env);
                 self.registration_gaps.extend(gaps);
                 self.instantiations.extend(instantiations);
-                let ctx = LabelContext::main_root(&main_mapping);
-                for (call, args) in evaluated {
+                let main_ctx = LabelContext::main_root(&main_mapping);
+                for (call, args) in evaluated.drain(..) {
                     self.push_register_call(
                         file,
                         &call,
-                        &ctx,
+                        &main_ctx,
                         RegistrationOrigin::Workspace,
                         |i| args.get(i).cloned(),
                     );
                 }
+            }
+        }
+        if self.library {
+            self.collect_library(ws, facts, &main_mapping, &workspace_called);
+        }
+    }
+
+    /// Library mode: runs the exported macros of the main repository's `.bzl` files that a
+    /// consuming WORKSPACE would call (public, every parameter defaulted, not in a test or
+    /// example directory) and records what the outermost ones register and instantiate, as
+    /// if a consumer called each. A macro another one calls is not run on its own (its
+    /// registrations would count twice), nor one the workspace's own WORKSPACE calls.
+    fn collect_library(
+        &mut self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        main_mapping: &RepoMapping,
+        workspace_called: &[(FileId, usize)],
+    ) {
+        const SKIPPED_DIRS: &[&str] = &[
+            "test", "tests", "testing", "testdata", "example", "examples", "e2e", "docs",
+        ];
+        let mut files: Vec<FileId> = ws
+            .file_ids()
+            .filter(|&f| {
+                let sf = ws.file(f);
+                sf.repo.is_main()
+                    && sf.kind == FileKind::Bzl
+                    && !sf.path.split('/').any(|seg| SKIPPED_DIRS.contains(&seg))
+            })
+            .collect();
+        files.sort_by(|a, b| ws.file(*a).path.cmp(&ws.file(*b).path));
+        let env = self.env(ws, facts);
+        let mut runs: Vec<((FileId, usize), crate::interp::MacroOutcome)> = Vec::new();
+        // Every exported function is tried, so all of them share one budget (each run gets at
+        // most a fixed share of it): a ruleset of thousands of helpers stays cheap.
+        let mut left = LIBRARY_STEP_BUDGET;
+        for file in files {
+            for (i, f) in facts[file.0 as usize].functions.iter().enumerate() {
+                if f.name.starts_with('_')
+                    || f.params.iter().any(|(_, default)| default.is_none())
+                    || workspace_called.contains(&(file, i))
+                    || left == 0
+                {
+                    continue;
+                }
+                let share = LIBRARY_RUN_STEPS.min(left);
+                env.file_steps.set(share);
+                let outcome = env.run_function(file, i);
+                left -= share - env.file_steps.get().min(share);
+                let registers = outcome.emitted.iter().any(|e| {
+                    matches!(
+                        e.kind.as_str(),
+                        "register_toolchains" | "register_execution_platforms"
+                    )
+                });
+                if registers {
+                    runs.push(((file, i), outcome));
+                }
+            }
+        }
+        let inner: FxHashSet<(FileId, usize)> = runs
+            .iter()
+            .flat_map(|(f, o)| o.called.iter().filter(move |c| *c != f).copied())
+            .collect();
+        let mut pushes: Vec<(FileId, Call, Vec<Val>, RegistrationOrigin)> = Vec::new();
+        let mut instantiations = Vec::new();
+        for ((file, i), outcome) in runs {
+            if inner.contains(&(file, i)) {
+                continue;
+            }
+            let function = facts[file.0 as usize].functions[i].name.clone();
+            for e in outcome.emitted {
+                if let Some(inst) = crate::computed::workspace_instantiation(&env, &e) {
+                    instantiations.push(inst);
+                    continue;
+                }
+                if !matches!(
+                    e.kind.as_str(),
+                    "register_toolchains" | "register_execution_platforms"
+                ) {
+                    continue;
+                }
+                let synthetic = Call {
+                    func: Expr {
+                        kind: crate::expr::ExprKind::Name(e.kind.as_str().into()),
+                        range: e.loc.range,
+                    },
+                    args: vec![Expr::unknown(e.loc.range); e.args.len()].into(),
+                    kwargs: Box::default(),
+                    splat: None,
+                };
+                pushes.push((
+                    e.loc.file,
+                    synthetic,
+                    e.args,
+                    RegistrationOrigin::Library {
+                        function: function.clone(),
+                        file,
+                    },
+                ));
+            }
+        }
+        drop(env);
+        self.instantiations.extend(instantiations);
+        let ctx = LabelContext::main_root(main_mapping);
+        let before = self.registrations.len();
+        for (file, call, args, origin) in pushes {
+            self.push_register_call(file, &call, &ctx, origin, |i| args.get(i).cloned());
+        }
+        // Two exported macros registering the same pattern: a consumer calls one of them,
+        // so the pattern counts once.
+        let mut seen: FxHashSet<String> = FxHashSet::default();
+        let mut i = before;
+        while i < self.registrations.len() {
+            let r = &self.registrations[i];
+            let key = format!("{:?}{:?}", r.kind, r.pattern);
+            if seen.insert(key) {
+                i += 1;
+            } else {
+                self.registrations.remove(i);
             }
         }
     }
@@ -1970,6 +2117,10 @@ fn collect_strings(
         _ => false,
     }
 }
+
+/// Steps library mode may spend running a ruleset's exported functions, and one of them.
+const LIBRARY_STEP_BUDGET: u64 = 40 * LIBRARY_RUN_STEPS;
+const LIBRARY_RUN_STEPS: u64 = crate::interp::bounds::RUN_STEP_BUDGET / 4;
 
 /// Whether `callee` is bound in a module file by `callee = use_repo_rule(...)`: calling it
 /// with `name = "r"` creates the repository `r`, visible to the module as `@r`.

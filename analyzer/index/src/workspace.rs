@@ -105,6 +105,24 @@ pub struct Settings {
     /// never looks at the machine it runs on (it is a pure function of its inputs, and its
     /// tests must mean the same everywhere); `None` leaves a detected host unknown.
     pub host_machine: Option<HostMachine>,
+    /// Whether the workspace is checked as a library (a ruleset others use) or as a
+    /// workspace (`toolcheck.toml` `mode`, `--mode`).
+    pub mode: AnalysisMode,
+}
+
+/// How the workspace is checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AnalysisMode {
+    /// Library mode for a module with a version (one published for others to depend on),
+    /// workspace mode otherwise.
+    #[default]
+    Auto,
+    /// As the workspace a build runs in: only what it registers and calls counts.
+    Workspace,
+    /// As a ruleset consumers use: its exported registration macros are run with their
+    /// defaults, as a consuming WORKSPACE would call them, and what they register is
+    /// checked for the consumer (see `toolcheck explain library-mode`).
+    Library,
 }
 
 /// A machine Bazel could run on, in the vocabulary of Rust's `std::env::consts` (`os`:

@@ -346,6 +346,10 @@ pub enum Origin {
     },
     /// Bazel's built-in WORKSPACE suffix.
     WorkspaceSuffix,
+    /// Library mode: a consumer's WORKSPACE calling the library's exported macros. Ordered
+    /// like [`Origin::Workspace`], and counted whether or not the library's own workspace
+    /// reads a WORKSPACE file (its consumers do), except where Bazel has none at all.
+    Library,
 }
 
 /// One registered pattern, in source order within its origin.

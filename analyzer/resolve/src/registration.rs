@@ -183,6 +183,14 @@ pub fn source_rank(
             }
             Ok((2, 0))
         }
+        Origin::Library => {
+            if no_workspace {
+                return Err(format!(
+                    "Bazel {v} has no WORKSPACE to call the macros from"
+                ));
+            }
+            Ok((2, 0))
+        }
         Origin::WorkspaceSuffix => {
             if no_workspace {
                 return Err(format!("Bazel {v} has no WORKSPACE suffix"));

@@ -466,6 +466,7 @@ impl Simulation {
                     dev_dependency: *dev_dependency,
                 },
                 RegistrationOrigin::Workspace => Origin::Workspace,
+                RegistrationOrigin::Library { .. } => Origin::Library,
                 RegistrationOrigin::Module {
                     name,
                     bfs_index,

@@ -203,6 +203,7 @@ impl Backend {
                     repos,
                     output_base,
                     bazelrcs,
+                    mode: None,
                 };
                 crate::load(&load_root, &args, Vec::new(), None)
             })

@@ -1417,6 +1417,11 @@ impl<'a> Env<'a> {
             );
             return Val::unknown(loc);
         }
+        if let Some(run) = self.run.borrow_mut().as_mut() {
+            if !run.called.contains(&(ffile, idx)) {
+                run.called.push((ffile, idx));
+            }
+        }
         self.call_body(ffile, f, Some((ffile, idx)), Vec::new(), args, loc, depth)
     }
 

@@ -738,6 +738,7 @@ impl<'a> Env<'a> {
             incomplete: run.incomplete,
             limit,
             value,
+            called: run.called,
         }
     }
 }

@@ -84,6 +84,9 @@ pub struct Run {
     file_limited: bool,
     /// Evaluating a module-level value: native calls are not package code.
     pub(crate) in_global: u32,
+    /// The top-level functions the run called (what library mode needs to tell the macros
+    /// a consumer calls from the helpers they call).
+    pub called: Vec<(FileId, usize)>,
     /// The evaluation state the run replaced (steps left, bound hit, call stack).
     outer: (u64, Option<LimitHit>, Vec<super::concrete::Frame>),
 }
@@ -135,6 +138,8 @@ pub struct MacroOutcome {
     pub incomplete: Option<Gap>,
     pub limit: Option<LimitHit>,
     pub value: Val,
+    /// The top-level functions the run called.
+    pub called: Vec<(FileId, usize)>,
 }
 
 impl<'a> Env<'a> {
@@ -359,6 +364,7 @@ impl<'a> Env<'a> {
             incomplete: run.incomplete,
             limit,
             value: Val { v: V::None, loc },
+            called: run.called,
         }
     }
 
@@ -379,6 +385,7 @@ impl<'a> Env<'a> {
             budget: steps,
             file_limited: left < RUN_STEP_BUDGET,
             in_global: 0,
+            called: Vec::new(),
             outer,
         }))
     }
@@ -417,6 +424,33 @@ impl<'a> Env<'a> {
             incomplete: run.incomplete,
             limit,
             value,
+            called: run.called,
+        }
+    }
+
+    /// Runs the top-level function `idx` of `file` with no arguments (its defaults), as a
+    /// WORKSPACE file calling it would: what library mode does with a ruleset's exported
+    /// registration macros.
+    pub fn run_function(&self, file: FileId, idx: usize) -> MacroOutcome {
+        let previous = self.start_run(file);
+        let f = &self.facts[file.0 as usize].functions[idx];
+        let loc = Loc {
+            file,
+            range: f.name_range,
+        };
+        let args = Args {
+            pos: Vec::new(),
+            kw: Vec::new(),
+            complete: true,
+        };
+        let value = self.call_full(file, idx, args, loc, 0);
+        let (run, limit) = self.finish_run(previous);
+        MacroOutcome {
+            emitted: run.emitted,
+            incomplete: run.incomplete,
+            limit,
+            value,
+            called: run.called,
         }
     }
 }

@@ -5,7 +5,7 @@ use toolcheck_index::label::Label;
 use toolcheck_resolve::model::Known;
 use toolcheck_resolve::platforms::PlatformConstraints;
 
-use crate::checks::refs::{declaration, registered_site};
+use crate::checks::refs::{consumer_registration, declaration, registered_site};
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
@@ -67,7 +67,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             distinct.push((label.clone(), set));
         }
     }
-    if distinct.len() < 2 {
+    // A library's consumers have machines of every kind: with fewer than two kinds of
+    // execution platform in the library's own workspace, the toolchains it registers for
+    // them are judged against the host matrix instead.
+    let matrix = distinct.len() < 2;
+    if matrix && !ctx.index.library {
         return;
     }
     let names: Vec<String> = distinct
@@ -87,8 +91,17 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let Known::Known(ty) = &tc.toolchain_type else {
             continue;
         };
+        let consumer = consumer_registration(ctx, source);
+        if matrix && consumer.is_none() {
+            continue;
+        }
         let runtime = ty.name.contains("runtime") || ty.package.contains("runtime");
-        let severity = if runtime {
+        // Against the host matrix, a toolchain with no constraints at all is a deliberate
+        // catch-all (see `dummy-toolchain-precedence`); one limited to some targets but
+        // runnable anywhere is the hazard.
+        let target_specific =
+            matches!(&tc.target_compatible_with, Known::Known(v) if !v.is_empty());
+        let severity = if runtime || matrix && !target_specific {
             Severity::Info
         } else {
             Severity::Warning
@@ -98,19 +111,24 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let mut d = Diagnostic::new(
-            CHECK.name,
-            severity,
-            file,
-            range,
-            format!(
+        let message = match (&consumer, matrix) {
+            (Some((who, _)), true) => format!(
+                "toolchain '{label}' of type {ty} has no exec_compatible_with: {who} may execute on linux, macos or windows machines, x86_64 or aarch64, and Bazel may run it on any of them"
+            ),
+            _ => format!(
                 "toolchain '{label}' of type {ty} has no exec_compatible_with, so Bazel may run it on any of the {} distinct execution platforms ({}{})",
                 distinct.len(),
                 names.join(", "),
                 if distinct.len() > 3 { ", ..." } else { "" }
             ),
-        );
-        if let Some((f, r)) = registered_site(ctx, label, source) {
+        };
+        let mut d = Diagnostic::new(CHECK.name, severity, file, range, message);
+        if let Some((who, Some(loc))) = &consumer {
+            if (loc.file, loc.range) != (file, range) {
+                d = d.with_related(loc.file, loc.range, format!("{who} registers it here"));
+            }
+        }
+        if let Some((f, r)) = registered_site(ctx, label, source).filter(|_| consumer.is_none()) {
             if (f, r) != (file, range) {
                 d = d.with_related(f, r, "registered here");
             }

@@ -257,6 +257,33 @@ pub(crate) fn registered_site(
     ctx.index.targets.get(label).map(|t| (t.file, t.name_range))
 }
 
+/// In library mode, who registers a toolchain for consumers: "a workspace that calls
+/// `f()`" for an exported macro's registration, "a workspace that depends on this module" for
+/// the module's own (non-dev) registration; with where it is registered. `None` for what only
+/// the library's own builds register.
+pub(crate) fn consumer_registration(
+    ctx: &LintContext<'_>,
+    source: Option<usize>,
+) -> Option<(String, Option<toolcheck_index::interp::Loc>)> {
+    use toolcheck_index::index::RegistrationOrigin;
+    if !ctx.index.library {
+        return None;
+    }
+    let reg = ctx.index.registrations.get(source?)?;
+    match &reg.origin {
+        RegistrationOrigin::Library { function, .. } => {
+            Some((format!("a workspace that calls `{function}()`"), reg.loc))
+        }
+        RegistrationOrigin::RootModule {
+            dev_dependency: false,
+        } => Some((
+            "a workspace that depends on this module".to_string(),
+            reg.loc,
+        )),
+        _ => None,
+    }
+}
+
 /// The declaration of a target, for related spans.
 pub(crate) fn declaration(
     ctx: &LintContext<'_>,
