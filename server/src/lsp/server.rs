@@ -126,6 +126,9 @@ impl Backend {
         let watchers = [
             "**/{BUILD,BUILD.bazel,MODULE.bazel,*.MODULE.bazel,REPO.bazel,WORKSPACE,WORKSPACE.bazel,WORKSPACE.bzlmod}",
             "**/*.{bzl,star,BUILD}",
+            // Templates and BUILD files repository rules read.
+            "**/*.{tpl,tmpl,template}",
+            "**/BUILD.*",
             "**/{.bazelrc,*.bazelrc,.bazelversion,.bazelignore,toolcheck.toml}",
         ]
         .into_iter()

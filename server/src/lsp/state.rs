@@ -165,14 +165,16 @@ fn file_paths(ws: &Workspace, root: Option<&Path>) -> Vec<PathBuf> {
 }
 
 /// The kind of a file toolcheck may not recognise by name (any `languageId` is accepted):
-/// unknown names are treated as `.bzl`, `*.BUILD` (external build files) as BUILD files.
+/// templates and BUILD files for external repositories (`BUILD.tpl`, `foo.BUILD`) are data
+/// the repository rules read, as the disk loader reads them; other unknown names are
+/// treated as `.bzl`.
 pub(crate) fn file_kind(path: &Path) -> FileKind {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    FileKind::from_file_name(&name).unwrap_or(if name.ends_with(".BUILD") {
-        FileKind::Build
+    FileKind::from_file_name(&name).unwrap_or(if FileKind::is_data_file_name(&name) {
+        FileKind::Data
     } else {
         FileKind::Bzl
     })
@@ -514,7 +516,9 @@ pub(crate) fn is_bazel_file(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    FileKind::from_file_name(&name).is_some() || name == ".bazelversion"
+    FileKind::from_file_name(&name).is_some()
+        || FileKind::is_data_file_name(&name)
+        || name == ".bazelversion"
 }
 
 /// The editor's settings applied over the workspace's `toolcheck.toml`.

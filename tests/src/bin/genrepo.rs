@@ -13,6 +13,13 @@
 //! platform, one in two hundred a constraint setting, and one in ten has its own `defs.bzl`.
 //! A few deliberate mistakes (one per thousand packages) give the checks something to report.
 //!
+//! Computed repositories, which toolcheck evaluates itself: each module exports a module
+//! extension that makes one SDK repository per requested version (a repository rule that
+//! downloads, then writes its BUILD file) and a hub whose BUILD file a template fills with a
+//! toolchain per platform; the root registers every hub with `:all`. The root also creates one
+//! repository per thousand packages with `use_repo_rule`, each from a template of ten
+//! toolchains.
+//!
 //! The same `--packages` and `--seed` always produce byte-identical output.
 
 use std::fmt::Write as _;
@@ -76,6 +83,11 @@ impl Gen {
         Ok(())
     }
 
+    /// `use_repo_rule` repositories of the root module: one per thousand packages.
+    fn computed_repos(&self) -> usize {
+        (self.packages / 1000).max(1)
+    }
+
     fn macro_files(&self) -> usize {
         (self.packages / 100).max(4)
     }
@@ -125,7 +137,45 @@ impl Gen {
         m.push_str(
             ")\n\nregister_toolchains(\n    \"//tools/dev:all\",\n    dev_dependency = True,\n)\n",
         );
+        // Module extension hubs and `use_repo_rule` repositories (computed by toolcheck).
+        for (module, lang) in LANGS {
+            let _ = write!(
+                m,
+                "\n{lang}_sdks = use_extension(\"@{module}//{lang}:extensions.bzl\", \"sdks\")\n\
+                 {lang}_sdks.sdk(version = \"2.1.0\")\n\
+                 {lang}_sdks.sdk(version = \"2.2.0\")\n\
+                 use_repo({lang}_sdks, \"{lang}_toolchains\")\n\
+                 register_toolchains(\"@{lang}_toolchains//:all\")\n"
+            );
+        }
+        m.push_str("\ntool_repo = use_repo_rule(\"//tools/repos:repo.bzl\", \"tool_repo\")\n");
+        for r in 0..self.computed_repos() {
+            let _ = write!(
+                m,
+                "\ntool_repo(\n    name = \"tools_{r}\",\n    flavor = \"f{r}\",\n)\n\nregister_toolchains(\"@tools_{r}//:all\")\n"
+            );
+        }
         self.write("MODULE.bazel", &m)?;
+        self.write(
+            "tools/repos/BUILD.bazel",
+            "toolchain_type(name = \"tool_type\")\n",
+        )?;
+        self.write(
+            "tools/repos/repo.bzl",
+            "\"\"\"A repository of prebuilt tools, written from a template.\"\"\"\n\n\
+             def _tool_repo_impl(rctx):\n    rctx.template(\n        \"BUILD.bazel\",\n        rctx.attr._template,\n        substitutions = {\n            \"%{flavor}\": rctx.attr.flavor,\n            \"%{name}\": rctx.attr.name,\n        },\n    )\n\n\
+             tool_repo = repository_rule(\n    implementation = _tool_repo_impl,\n    attrs = {\n        \"flavor\": attr.string(mandatory = True),\n        \"_template\": attr.label(default = \"//tools/repos:BUILD.tool.tpl\"),\n    },\n)\n",
+        )?;
+        let mut tpl = String::from("# Tools of flavour %{flavor} (repository %{name}).\n\n");
+        for t in 0..10 {
+            let os = OSES[t % OSES.len()];
+            let cpu = CPUS[t % CPUS.len()];
+            let _ = write!(
+                tpl,
+                "toolchain(\n    name = \"%{{flavor}}_{t}\",\n    exec_compatible_with = [\n        \"@@//constraints/os:{os}\",\n        \"@@//constraints/cpu:{cpu}\",\n    ],\n    toolchain = \":impl_{t}\",\n    toolchain_type = \"@@//tools/repos:tool_type\",\n)\n\nfilegroup(name = \"impl_{t}\")\n\n"
+            );
+        }
+        self.write("tools/repos/BUILD.tool.tpl", &tpl)?;
         self.write("BUILD.bazel", "exports_files([\"README.md\"])\n")?;
         self.write(".bazelversion", "7.4.1\n")?;
         self.write(
@@ -184,6 +234,23 @@ impl Gen {
                  {lang}_binary = rule(\n    implementation = _compile,\n    executable = True,\n    attrs = {{\n        \"srcs\": attr.label_list(allow_files = True),\n        \"deps\": attr.label_list(),\n    }},\n    toolchains = [\n        {up}_TOOLCHAIN_TYPE,\n        config_common.toolchain_type({up}_RUNTIME_TYPE, mandatory = False),\n    ],\n)\n\n\
                  {lang}_test = rule(\n    implementation = _compile,\n    test = True,\n    attrs = {{\n        \"srcs\": attr.label_list(allow_files = True),\n        \"deps\": attr.label_list(),\n        \"size\": attr.string(default = \"small\"),\n    }},\n    toolchains = [{up}_TOOLCHAIN_TYPE],\n)\n"
             ),
+        )?;
+        self.write(
+            &format!("{base}/{lang}/extensions.bzl"),
+            &format!(
+                "\"\"\"The {lang} SDKs: one repository per version, and a hub of toolchains.\"\"\"\n\n\
+                 _PLATFORMS = [(\"linux\", \"x86_64\"), (\"linux\", \"arm64\"), (\"macos\", \"arm64\")]\n\n\
+                 def _sdk_impl(rctx):\n    rctx.download_and_extract(url = \"https://example.invalid/{lang}-\" + rctx.attr.version + \".tar.gz\")\n    rctx.file(\"BUILD.bazel\", 'filegroup(name = \"sdk\", visibility = [\"//visibility:public\"])\\n')\n\n\
+                 {lang}_sdk = repository_rule(implementation = _sdk_impl, attrs = {{\"version\": attr.string()}})\n\n\
+                 def _hub_impl(rctx):\n    parts = []\n    for version in rctx.attr.versions:\n        for os, cpu in _PLATFORMS:\n            parts.append(\"\"\"toolchain(\n    name = \"{{v}}_{{os}}_{{cpu}}\",\n    exec_compatible_with = [\"@@//constraints/os:{{os}}\", \"@@//constraints/cpu:{{cpu}}\"],\n    toolchain = \"@{lang}_sdk_{{v}}//:sdk\",\n    toolchain_type = \"@{module}//{lang}:runtime_type\",\n)\n\"\"\".format(v = version.replace(\".\", \"_\"), os = os, cpu = cpu))\n    rctx.template(\"BUILD.bazel\", rctx.attr._template, {{\"%{{toolchains}}\": \"\\n\".join(parts)}})\n\n\
+                 {lang}_hub = repository_rule(\n    implementation = _hub_impl,\n    attrs = {{\n        \"versions\": attr.string_list(),\n        \"_template\": attr.label(default = \"//{lang}:BUILD.hub.tpl\"),\n    }},\n)\n\n\
+                 def _sdks_impl(mctx):\n    versions = []\n    for mod in mctx.modules:\n        for tag in mod.tags.sdk:\n            if tag.version not in versions:\n                versions.append(tag.version)\n                {lang}_sdk(name = \"{lang}_sdk_\" + tag.version.replace(\".\", \"_\"), version = tag.version)\n    {lang}_hub(name = \"{lang}_toolchains\", versions = versions)\n\n\
+                 sdks = module_extension(\n    implementation = _sdks_impl,\n    tag_classes = {{\"sdk\": tag_class(attrs = {{\"version\": attr.string(mandatory = True)}})}},\n)\n"
+            ),
+        )?;
+        self.write(
+            &format!("{base}/{lang}/BUILD.hub.tpl"),
+            "# The toolchains of every requested SDK version.\n\n%{toolchains}\n",
         )?;
         let mut tcs = format!(
             "load(\"//{lang}:toolchain.bzl\", \"{lang}_toolchain\")\n\npackage(default_visibility = [\"//visibility:public\"])\n\n"
