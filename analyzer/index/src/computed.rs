@@ -134,6 +134,14 @@ impl WorkspaceIndex {
         }
         unique.reverse();
         for inst in unique.into_iter().take(MAX_COMPUTED_REPOS) {
+            // Bazel refuses other names (`name = "../x"`, `""`).
+            if !valid_repo_name(&inst.name) {
+                out.skipped.push((
+                    inst.site,
+                    format!("'{}' is not a valid repository name", inst.name),
+                ));
+                continue;
+            }
             // A repository on disk is the real thing.
             if ws
                 .repo(&inst.canonical)
@@ -177,7 +185,15 @@ impl WorkspaceIndex {
         match rule {
             RuleRef::Native(kind) => {
                 // Bazel's own rules: only the BUILD file they are given is known.
-                let file = match inst.args.kw.iter().rev().find(|(k, _)| k == "build_file") {
+                // `build_file = None` is no `build_file`.
+                let given = |name: &str| {
+                    inst.args
+                        .kw
+                        .iter()
+                        .rev()
+                        .find(|(k, v)| k == name && !matches!(v.v, V::None))
+                };
+                let file = match given("build_file") {
                     Some((_, v)) => {
                         let label = match &v.v {
                             V::Str(s) => call_ctx.resolve(s).ok(),
@@ -206,19 +222,12 @@ impl WorkspaceIndex {
                             }),
                             None => {
                                 return Err(format!(
-                                    "the `build_file` of '{}' is not a file toolcheck read",
-                                    inst.name
+                                    "the `build_file` of a `{kind}` is not a file toolcheck read"
                                 ))
                             }
                         }
                     }
-                    None => match inst
-                        .args
-                        .kw
-                        .iter()
-                        .rev()
-                        .find(|(k, _)| k == "build_file_content")
-                    {
+                    None => match given("build_file_content") {
                         Some((_, Val { v: V::Str(s), loc })) => Some(GeneratedFile {
                             path: "BUILD.bazel".into(),
                             text: Some(Arc::from(s.as_str())),
@@ -226,8 +235,7 @@ impl WorkspaceIndex {
                         }),
                         Some(_) => {
                             return Err(format!(
-                                "the `build_file_content` of '{}' is not known",
-                                inst.name
+                                "the `build_file_content` of a `{kind}` is not known"
                             ))
                         }
                         None => None,
@@ -301,14 +309,11 @@ impl WorkspaceIndex {
                 if files.is_empty() {
                     return Err(match outcome.incomplete {
                         Some(g) => format!(
-                            "repository rule `{}` for '{}' could not be evaluated: {}",
-                            binding.name, inst.name, g.why
+                            "repository rule `{}` could not be evaluated: {}",
+                            binding.name, g.why
                         ),
                         None => match partial {
-                            Some(p) => format!(
-                                "repository rule `{}` for '{}' {p}",
-                                binding.name, inst.name
-                            ),
+                            Some(p) => format!("repository rule `{}` {p}", binding.name),
                             None => return Ok(None),
                         },
                     });
@@ -337,7 +342,7 @@ impl WorkspaceIndex {
         }
         let file = self.bzl_file(env, &inst.context, bzl)?;
         rule_binding(env, file, name, "repository_rule")
-            .map(|bi| RuleRef::Starlark(file, bi))
+            .map(|(f, bi)| RuleRef::Starlark(f, bi))
             .ok_or_else(|| format!("`{name}` is not a repository rule of {bzl}"))
     }
 
@@ -352,6 +357,16 @@ impl WorkspaceIndex {
         let label = ctx
             .resolve(bzl)
             .map_err(|e| format!("'{bzl}' is not a label: {e}"))?;
+        self.label_file(env, &label, bzl)
+    }
+
+    /// The file `label` names (`bzl`: the label as written, for messages).
+    fn label_file(
+        &self,
+        env: &Env<'_>,
+        label: &crate::label::Label,
+        bzl: &str,
+    ) -> Result<FileId, String> {
         let path = if label.package.is_empty() {
             label.name.to_string()
         } else {
@@ -363,6 +378,16 @@ impl WorkspaceIndex {
                 "'{bzl}' is in '@{}', which toolcheck cannot read",
                 label.repo.as_str()
             )),
+            _ if env
+                .ws
+                .computed_origin(&label.repo)
+                .is_some_and(|o| o.partial.is_some()) =>
+            {
+                Err(format!(
+                    "'{bzl}' is in '@{}', which toolcheck knows only in part",
+                    label.repo.as_str()
+                ))
+            }
             _ => Err(format!("'{bzl}' does not exist")),
         }
     }
@@ -374,13 +399,16 @@ impl WorkspaceIndex {
         env: &Env<'_>,
         usage: &ExtensionUsage,
     ) -> Result<Vec<Instantiation>, String> {
-        let file = self.bzl_file(env, &usage.owner, &usage.bzl)?;
-        let bi = rule_binding(env, file, &usage.name, "module_extension").ok_or_else(|| {
-            format!(
-                "`{}` is not a module extension of {}",
-                usage.name, usage.bzl
-            )
-        })?;
+        let (file, bi) = self
+            .label_file(env, &usage.label, &usage.bzl)
+            .and_then(|file| {
+                rule_binding(env, file, &usage.name, "module_extension").ok_or_else(|| {
+                    format!(
+                        "`{}` is not a module extension of {}",
+                        usage.name, usage.bzl
+                    )
+                })
+            })?;
         let decl = env.facts[file.0 as usize].bindings[bi]
             .value
             .as_call()
@@ -511,6 +539,20 @@ impl WorkspaceIndex {
     }
 }
 
+/// Whether Bazel accepts `name` as a repository's name: letters, digits, `-`, `_` and `.`,
+/// starting with a letter or digit (and a `~`/`+` Bazel itself never gives a user-written
+/// name).
+fn valid_repo_name(name: &str) -> bool {
+    name.len() <= 255
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 fn ws_removed(env: &Env<'_>, id: FileId) -> bool {
     env.ws.is_removed(id)
 }
@@ -529,13 +571,47 @@ fn rule_kind<'e>(env: &'e Env<'_>, file: FileId, bi: usize) -> Option<&'e str> {
     }
 }
 
-/// The binding of `name` in `file` when it is a `kind(...)` declaration, following loads.
-fn rule_binding(env: &Env<'_>, file: FileId, name: &str, kind: &str) -> Option<usize> {
-    let v = env.global(file, name, Default::default());
-    match v.v {
-        V::Rule(f, bi) if f == file && rule_kind(env, f, bi) == Some(kind) => Some(bi),
-        _ => None,
+/// The binding (file, index) that declares `name` of `file` as a `kind(...)` call:
+/// followed through loads and aliases (`e = _e`), and found even when the call has a
+/// `**kwargs` toolcheck cannot evaluate (only `implementation` and the attributes or tag
+/// classes matter to run it).
+fn rule_binding(env: &Env<'_>, file: FileId, name: &str, kind: &str) -> Option<(FileId, usize)> {
+    if let V::Rule(f, bi) = env.global(file, name, Default::default()).v {
+        if rule_kind(env, f, bi) == Some(kind) {
+            return Some((f, bi));
+        }
     }
+    let (mut file, mut name) = (file, name.to_string());
+    for _ in 0..16 {
+        let facts = &env.facts[file.0 as usize];
+        if let Some((bi, b)) = facts
+            .bindings
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, b)| b.name == name)
+        {
+            match &b.value.kind {
+                ExprKind::Call(c) if c.func.dotted_name().as_deref() == Some(kind) => {
+                    return Some((file, bi))
+                }
+                ExprKind::Name(alias) => {
+                    name = alias.to_string();
+                    continue;
+                }
+                _ => return None,
+            }
+        }
+        let (module, exported) = facts.loads.iter().find_map(|l| {
+            l.symbols
+                .iter()
+                .find(|(local, _, _)| *local == name)
+                .map(|(_, exported, _)| (l.module.clone(), exported.to_string()))
+        })?;
+        file = env.resolve_load(file, &module).ok()?;
+        name = exported;
+    }
+    None
 }
 
 /// One module extension as the module graph uses it: every module's tags, in the graph's

@@ -1217,17 +1217,25 @@ impl WorkspaceIndex {
         self.module_versions = requested;
         // A computed repository sees what the module that made it sees (the module that
         // owns the extension, or calls `use_repo_rule`), its siblings of the same extension,
-        // and itself.
+        // and itself. One a WORKSPACE file made sees the root module's names and, like every
+        // WORKSPACE repository, the others by their own names (Bazel composes the two in
+        // this hybrid mode).
         for r in &ws.repos {
             let crate::workspace::RepoOrigin::Computed(o) = &r.origin else {
                 continue;
             };
-            let mut m = o
-                .mapping_from
-                .as_ref()
-                .and_then(|from| self.mappings.get(from))
-                .cloned()
-                .unwrap_or_default();
+            let mut m = match &o.mapping_from {
+                Some(from) => self.mappings.get(from).cloned().unwrap_or_default(),
+                None => {
+                    let mut m = self
+                        .mappings
+                        .get(&RepoName::main())
+                        .cloned()
+                        .unwrap_or_default();
+                    m.identity_fallback = true;
+                    m
+                }
+            };
             for (apparent, canonical) in o.siblings.iter() {
                 m.insert(apparent.clone(), canonical.clone());
             }

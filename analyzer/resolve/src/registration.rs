@@ -432,7 +432,10 @@ fn expand(
                 ),
             },
             TargetPattern::AllInPackage(pkg) => {
-                if model.repo_invisible(&pkg.repo) {
+                // A package a partial (computed) repository lacks may still be there.
+                if model.repo_invisible(&pkg.repo)
+                    || model.partial_repos.contains(&pkg.repo) && !model.has_package(pkg)
+                {
                     entries.push(entry(None, Some(incomplete(&pattern_text))));
                     break 'done;
                 }
@@ -461,6 +464,10 @@ fn expand(
                 if model.repo_invisible(&root.repo) {
                     entries.push(entry(None, Some(incomplete(&pattern_text))));
                     break 'done;
+                }
+                // Packages a partial repository lacks may match too.
+                if model.partial_repos.contains(&root.repo) {
+                    entries.push(entry(None, Some(incomplete(&pattern_text))));
                 }
                 let mut matching: Vec<PackageId> = Vec::new();
                 model.each_package(&mut |pkg| {

@@ -586,7 +586,10 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
         if let Some(o) = ws.computed_origin(&r.name) {
             if let Some(why) = &o.partial {
                 tally.add(
-                    format!("'@{}' is known only in part: {why}", o.apparent),
+                    format!(
+                        "repositories `{}` makes are known only in part: {why}",
+                        o.rule
+                    ),
                     Some(Place {
                         file: o.site.file,
                         range: o.site.range,

@@ -104,6 +104,8 @@ impl FileKind {
             || stem.ends_with(".BUILD")
             || stem.ends_with(".build")
             || name.starts_with("BUILD.")
+            // `build_file = "//third_party:zlib.bazel"`.
+            || name.ends_with(".bazel")
     }
 
     /// Whether the file is Starlark (as opposed to a `.bazelrc` or a data file).

@@ -251,7 +251,16 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 // toolchain losing (or an exec platform change) is a hazard.
                 continue;
             };
-            if (exec_with.as_ref(), label) != (exec_without.as_ref(), &lost) {
+            // The same implementation on the same execution platform builds the same thing,
+            // whichever `toolchain()` target names it (a target-constrained and an
+            // exec-constrained declaration of one tool).
+            let same_implementation = exec_with == exec_without
+                && matches!(
+                    (&tc.implementation, sim.model.toolchains.get(&lost).map(|t| &t.implementation)),
+                    (Known::Known(a), Some(Known::Known(b))) if sim.actual(a).as_ref().unwrap_or(a) == sim.actual(b).as_ref().unwrap_or(b)
+                );
+            if (exec_with.as_ref(), label) != (exec_without.as_ref(), &lost) && !same_implementation
+            {
                 hazards.push(Hazard {
                     platform: platforms[pi].clone(),
                     exec_with,

@@ -53,6 +53,14 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !repo.is_main() && ctx.ws.repo(repo).is_none() {
             continue; // Reported once per repository by `unresolved-label`.
         }
+        // A computed repository toolcheck knows only in part may hold what it matches.
+        if ctx
+            .ws
+            .computed_origin(repo)
+            .is_some_and(|o| o.partial.is_some())
+        {
+            continue;
+        }
         let mut matched_packages = 0;
         let mut open = false;
         let mut found = false;
