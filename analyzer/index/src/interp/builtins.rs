@@ -78,7 +78,92 @@ const BUILTINS: &[&str] = &[
     "abs",
     "attr",
     "tag_class",
+    "dir",
 ];
+
+/// `json.encode` of a known value (`None` when any part is unknown or not JSON).
+fn json_encode(v: &V) -> Option<String> {
+    fn go(v: &V, out: &mut String, depth: u32) -> Option<()> {
+        if depth > super::bounds::MAX_NESTING {
+            return None;
+        }
+        match v {
+            V::Str(s) => out.push_str(&serde_json::to_string(s).ok()?),
+            V::Int(i) => out.push_str(&i.to_string()),
+            V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            V::None => out.push_str("null"),
+            V::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    go(&item.v, out, depth + 1)?;
+                }
+                out.push(']');
+            }
+            V::Dict(pairs) => {
+                out.push('{');
+                for (i, (k, x)) in pairs.iter().enumerate() {
+                    let V::Str(k) = &k.v else { return None };
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::to_string(k).ok()?);
+                    out.push(':');
+                    go(&x.v, out, depth + 1)?;
+                }
+                out.push('}');
+            }
+            V::Struct(fields) => {
+                let mut sorted: Vec<&(String, Val)> = fields.iter().collect();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                out.push('{');
+                for (i, (k, x)) in sorted.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::to_string(k).ok()?);
+                    out.push(':');
+                    go(&x.v, out, depth + 1)?;
+                }
+                out.push('}');
+            }
+            _ => return None,
+        }
+        (out.len() <= MAX_STRING).then_some(())
+    }
+    let mut out = String::new();
+    go(v, &mut out, 0)?;
+    Some(out)
+}
+
+/// The Starlark value of decoded JSON (`None` past the nesting or size bounds; a number
+/// that is not an integer is unknown, since toolcheck has no floats).
+fn json_value(j: &serde_json::Value, loc: Loc, depth: u32) -> Option<V> {
+    if depth > super::bounds::MAX_NESTING {
+        return None;
+    }
+    let val = |v: V| Val { v, loc };
+    Some(match j {
+        serde_json::Value::Null => V::None,
+        serde_json::Value::Bool(b) => V::Bool(*b),
+        serde_json::Value::Number(n) => n.as_i64().map_or_else(unknown_v, V::Int),
+        serde_json::Value::String(s) => V::Str(s.clone()),
+        serde_json::Value::Array(items) if items.len() <= MAX_LIST => V::List(
+            items
+                .iter()
+                .map(|i| json_value(i, loc, depth + 1).map(val))
+                .collect::<Option<_>>()?,
+        ),
+        serde_json::Value::Object(map) if map.len() <= MAX_LIST => V::Dict(
+            map.iter()
+                .map(|(k, x)| Some((val(V::Str(k.clone())), val(json_value(x, loc, depth + 1)?))))
+                .collect::<Option<_>>()?,
+        ),
+        _ => return None,
+    })
+}
 
 pub(crate) fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -571,6 +656,47 @@ impl<'a> Env<'a> {
                     _ => unknown_v(),
                 }
             }
+            "json.encode" => match args.get(0, "x") {
+                Some(x) => match json_encode(&x.v) {
+                    Some(s) if s.len() <= MAX_STRING => V::Str(s),
+                    _ => unknown_v(),
+                },
+                None => unknown_v(),
+            },
+            "json.decode" => match args.get(0, "x").map(|v| &v.v) {
+                Some(V::Str(s)) if s.len() <= MAX_STRING => {
+                    match serde_json::from_str::<serde_json::Value>(s) {
+                        Ok(j) => json_value(&j, loc, 0).unwrap_or_else(unknown_v),
+                        // `default` is what a failed decode returns; without it, Starlark fails.
+                        Err(_) => match args.kw.iter().find(|(n, _)| n == "default") {
+                            Some((_, d)) => d.v.clone(),
+                            None => {
+                                self.gap(loc, "`json.decode` of text that is not JSON fails");
+                                unknown_v()
+                            }
+                        },
+                    }
+                }
+                _ => unknown_v(),
+            },
+            "dir" => match args.get(0, "x").map(|v| &v.v) {
+                Some(V::Struct(fields)) => {
+                    let mut names: Vec<String> = fields
+                        .iter()
+                        .map(|(n, _)| n.clone())
+                        .filter(|n| !n.starts_with('\u{1}'))
+                        .collect();
+                    names.sort();
+                    names.dedup();
+                    V::List(
+                        names
+                            .into_iter()
+                            .map(|n| Val { v: V::Str(n), loc })
+                            .collect(),
+                    )
+                }
+                _ => unknown_v(),
+            },
             _ => return self.call_repository_builtin(name, file, args, loc),
         })
     }

@@ -64,6 +64,10 @@ pub(crate) fn bazel_tools_repo_symbol(module: &str, symbol: &str) -> Option<&'st
         "new_git_repository" => Some("repo.new_git_repository"),
         "local_repository" => Some("repo.local_repository"),
         "new_local_repository" => Some("repo.new_local_repository"),
+        // `utils.bzl`: credentials only matter to downloads, which toolcheck does not make.
+        "read_netrc" | "read_user_netrc" | "use_netrc" | "get_auth" => Some("repo.no_auth"),
+        "patch" => Some("repo.patch"),
+        "workspace_and_buildfile" => Some("repo.workspace_and_buildfile"),
         _ => None,
     }
 }
@@ -75,6 +79,7 @@ pub(crate) fn is_object(b: &str) -> bool {
         b,
         "native"
             | "config_common"
+            | "json"
             | "attr"
             | "repository_ctx"
             | "repository_ctx.os"
@@ -535,6 +540,59 @@ impl<'a> Env<'a> {
     /// or a module extension: recorded as an instantiation. `maybe(rule, name, ...)` calls
     /// `rule` unless a repository of that name exists already.
     fn call_native_repo_rule(&self, rule: &str, file: FileId, args: &Args<Val>, loc: Loc) -> V {
+        match rule {
+            "no_auth" => return V::Dict(Vec::new()),
+            "patch" => {
+                self.mark_partial("applies patches, whose result toolcheck does not see");
+                return V::None;
+            }
+            // The BUILD file `build_file` / `build_file_content` give, as Bazel's helper
+            // writes it for repository rules that take those attributes.
+            "workspace_and_buildfile" => {
+                let attrs = self
+                    .repo_run
+                    .borrow()
+                    .as_ref()
+                    .map(|r| r.attrs.clone())
+                    .unwrap_or_default();
+                let attr = |n: &str| {
+                    attrs
+                        .iter()
+                        .find(|(k, v)| k == n && !matches!(v.v, V::None))
+                        .map(|(_, v)| v.clone())
+                };
+                let build = Val {
+                    v: V::Str("BUILD.bazel".into()),
+                    loc,
+                };
+                if let Some(label) = attr("build_file").and_then(|l| self.path_label(&l, file)) {
+                    match self.label_text(&label) {
+                        Some((from, text)) => {
+                            let lines: Vec<u32> = (0..text.split('\n').count() as u32).collect();
+                            self.generate(
+                                &build,
+                                Some(text),
+                                FileSource::Template {
+                                    template: from,
+                                    lines: lines.into(),
+                                    call: loc,
+                                },
+                                loc,
+                            );
+                        }
+                        None => self.generate(&build, None, FileSource::Written { call: loc }, loc),
+                    }
+                } else if let Some(content) = attr("build_file_content") {
+                    let text = match &content.v {
+                        V::Str(s) => Some(Arc::from(s.as_str())),
+                        _ => None,
+                    };
+                    self.generate(&build, text, FileSource::Attribute { at: content.loc }, loc);
+                }
+                return V::None;
+            }
+            _ => {}
+        }
         if rule == "maybe" {
             let Some(callee) = args.pos.first().cloned() else {
                 return unknown_v();

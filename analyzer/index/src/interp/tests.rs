@@ -543,3 +543,42 @@ def wrap(name):
     );
     assert!(index.targets.contains_key(&label("//p:a")));
 }
+
+#[test]
+fn json_and_dir_fold_known_values() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "p/defs.bzl",
+            r#"
+DATA = json.decode('{"linux": ["x86_64", "aarch64"], "macos": ["aarch64"], "n": 3}')
+ROUND = json.decode(json.encode({"a": [1, True, None, "s"]}))
+FIELDS = dir(struct(b = 1, a = 2))
+BAD = json.decode("not json", default = {"fallback": ["x"]})
+
+def plats():
+    for os in sorted(DATA.keys()):
+        if os == "n":
+            continue
+        for cpu in DATA[os]:
+            native.platform(name = "%s_%s" % (os, cpu))
+    for f in FIELDS + BAD["fallback"]:
+        native.platform(name = "field_" + f)
+    if ROUND == {"a": [1, True, None, "s"]}:
+        native.platform(name = "round_trip")
+"#,
+        ),
+        ("p/BUILD", "load(\":defs.bzl\", \"plats\")\nplats()\n"),
+    ]);
+    for t in [
+        "//p:linux_x86_64",
+        "//p:linux_aarch64",
+        "//p:macos_aarch64",
+        "//p:field_a",
+        "//p:field_b",
+        "//p:field_x",
+        "//p:round_trip",
+    ] {
+        assert!(index.targets.contains_key(&label(t)), "{t}");
+    }
+}
