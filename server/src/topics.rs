@@ -37,9 +37,12 @@ nothing. Library mode checks the ruleset as its consumers see it.
 4. Hazards that depend on the consumer's machines are judged against the host matrix
    (linux, macos, windows on x86_64 or aarch64): `missing-exec-compatible-with` reports a
    consumer-facing toolchain without exec constraints even when the library's own workspace
-   has a single kind of execution platform; as a warning when the toolchain is limited to
-   some target platforms (the tool runs on one kind of machine), as info when it has no
-   constraints at all (a deliberate catch-all; `dummy-toolchain-precedence` judges those).
+   has a single kind of execution platform, when the toolchain is limited to some target
+   platforms (its tool likely runs on one kind of machine). Not reported: toolchains with no
+   constraints at all (deliberate catch-alls; `dummy-toolchain-precedence` judges those),
+   toolchains behind `target_settings` (a configuration the consumer opts into), runtime
+   types, and toolchains whose rule builds nothing for the execution platform (no
+   `cfg = \"exec\"` or executable attribute: they only describe the target).
 
 ## Limits
 Macros that need arguments are not run (toolcheck does not invent them); the evaluation

@@ -904,6 +904,54 @@ impl WorkspaceIndex {
     }
 
     /// Whether labels in `repo` can be checked (its files are visible).
+    /// Whether the target `label` (a toolchain's implementation) can carry a tool that runs
+    /// on the execution platform: `Some(false)` for a target of a Starlark rule none of whose
+    /// attributes is built for the execution platform (`cfg = "exec"`, `executable = True`):
+    /// such a toolchain only describes the target (flags, a target triple), so where it
+    /// executes does not matter. `None` when toolcheck cannot tell (native rules, macros,
+    /// attributes it cannot evaluate).
+    pub fn implementation_has_tools(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        label: &Label,
+    ) -> Option<bool> {
+        let Decl::StarlarkRule { name, file } = &self.targets.get(label)?.decl else {
+            return None;
+        };
+        let env = self.env(ws, facts);
+        let V::Rule(rfile, bi) = env.global(*file, name, TextRange::default()).v else {
+            return None;
+        };
+        let call = facts[rfile.0 as usize].bindings[bi].value.as_call()?;
+        if call.func.dotted_name().as_deref() != Some("rule") {
+            return None;
+        }
+        let Some(attrs) = call.kwarg("attrs") else {
+            return Some(false);
+        };
+        let V::Dict(pairs) = env.eval(rfile, &attrs.value).v else {
+            return None;
+        };
+        for (_, schema) in &pairs {
+            let V::Struct(fields) = &schema.v else {
+                return None;
+            };
+            let field = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| &v.v);
+            match field("cfg") {
+                None => {}
+                Some(V::Str(s)) if s == "target" => {}
+                // "exec", "host", or a transition toolcheck cannot see into.
+                Some(_) => return Some(true),
+            }
+            match field("executable") {
+                None | Some(V::Bool(false)) => {}
+                Some(_) => return Some(true),
+            }
+        }
+        Some(false)
+    }
+
     /// The Bazel major version the index was built for.
     pub fn major_version(&self) -> u32 {
         self.major_version

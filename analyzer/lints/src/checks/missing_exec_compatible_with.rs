@@ -95,13 +95,32 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if matrix && consumer.is_none() {
             continue;
         }
+        // A toolchain whose implementation holds no tool built for the execution platform
+        // only describes the target: where it executes does not matter.
+        let has_tools = match &tc.implementation {
+            Known::Known(l) => {
+                let l = sim.actual(l).unwrap_or_else(|| l.clone());
+                ctx.index.implementation_has_tools(ctx.ws, ctx.facts, &l)
+            }
+            Known::Unknown => None,
+        };
+        if has_tools == Some(false) {
+            continue;
+        }
         let runtime = ty.name.contains("runtime") || ty.package.contains("runtime");
-        // Against the host matrix, a toolchain with no constraints at all is a deliberate
-        // catch-all (see `dummy-toolchain-precedence`); one limited to some targets but
-        // runnable anywhere is the hazard.
-        let target_specific =
-            matches!(&tc.target_compatible_with, Known::Known(v) if !v.is_empty());
-        let severity = if runtime || matrix && !target_specific {
+        // Against the host matrix, only a toolchain limited to some targets but runnable
+        // anywhere is the hazard: one with no constraints at all is a deliberate catch-all
+        // (`dummy-toolchain-precedence` judges those), and one behind `target_settings` is
+        // only used in a configuration a consumer opts into.
+        if matrix {
+            let target_specific =
+                matches!(&tc.target_compatible_with, Known::Known(v) if !v.is_empty());
+            let gated = !matches!(&tc.target_settings, Known::Known(v) if v.is_empty());
+            if !target_specific || gated || runtime {
+                continue;
+            }
+        }
+        let severity = if runtime {
             Severity::Info
         } else {
             Severity::Warning
