@@ -324,6 +324,12 @@ impl AnalysisHost {
         if let Some(s) = &self.snapshot {
             return s.clone();
         }
+        // What the last round computed repositories from: when the next index records the
+        // same instantiations and extension uses, running them again gives the same files.
+        let mut computed_from: Option<(
+            Vec<toolcheck_index::computed::Instantiation>,
+            Vec<toolcheck_index::computed::ExtensionUsage>,
+        )> = None;
         for round in 0..MAX_COMPUTE_ROUNDS {
             // Only MODULE.bazel, WORKSPACE, `.bzl` and template edits (or a changed set of
             // files) can change what repository rules generate.
@@ -337,6 +343,14 @@ impl AnalysisHost {
             if !may_change || round + 1 == MAX_COMPUTE_ROUNDS {
                 return snapshot;
             }
+            let index = snapshot.index();
+            if computed_from
+                .as_ref()
+                .is_some_and(|(i, e)| *i == index.instantiations && *e == index.extension_usages)
+            {
+                return snapshot;
+            }
+            computed_from = Some((index.instantiations.clone(), index.extension_usages.clone()));
             let computed = snapshot
                 .index()
                 .computed_repos(snapshot.workspace(), snapshot.facts());
