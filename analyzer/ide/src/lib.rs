@@ -324,49 +324,62 @@ impl AnalysisHost {
         if let Some(s) = &self.snapshot {
             return s.clone();
         }
-        // What the last round computed repositories from: when the next index records the
-        // same instantiations and extension uses, running them again gives the same files.
-        let mut computed_from: Option<(
+        // Only MODULE.bazel, WORKSPACE, `.bzl` and template edits (or a changed set of files)
+        // can change what repository rules generate.
+        let may_change = self.base.is_none()
+            || self.structural
+            || self
+                .dirty
+                .iter()
+                .any(|&f| !self.ws.is_removed(f) && self.ws.file(f).kind != FileKind::Build);
+        if may_change {
+            let (globals, changed) = self.compute_repositories();
+            // The global part is the costly start of a fresh index: when the index is built
+            // afresh anyway, it is finished instead of computed again.
+            if changed || self.base.is_none() || self.structural {
+                let index = globals.complete(&self.ws, &self.facts);
+                return self.snapshot_of(index, SemanticCache::default());
+            }
+        }
+        self.build_snapshot()
+    }
+
+    /// Runs the workspace's repository rules and module extensions and makes their output
+    /// part of the workspace, from the index's global part only (the module graph, the
+    /// instantiations; no packages). A computed repository may feed the next (a WORKSPACE
+    /// `load()` from a generated repository), so this repeats until the instantiations stop
+    /// changing, at most [`MAX_COMPUTE_ROUNDS`] times. Returns the global part of the final
+    /// workspace's index, and whether the computation changed the workspace (when it did
+    /// not, the usual incremental update applies).
+    fn compute_repositories(&mut self) -> (WorkspaceIndex, bool) {
+        type Key = (
             Vec<toolcheck_index::computed::Instantiation>,
             Vec<toolcheck_index::computed::ExtensionUsage>,
-        )> = None;
+        );
+        let mut changed = false;
+        let mut last: Option<Key> = None;
         for round in 0..MAX_COMPUTE_ROUNDS {
-            // Only MODULE.bazel, WORKSPACE, `.bzl` and template edits (or a changed set of
-            // files) can change what repository rules generate.
-            let may_change = self.base.is_none()
-                || self.structural
-                || self
-                    .dirty
-                    .iter()
-                    .any(|&f| !self.ws.is_removed(f) && self.ws.file(f).kind != FileKind::Build);
-            let snapshot = self.build_snapshot();
-            if !may_change || round + 1 == MAX_COMPUTE_ROUNDS {
-                return snapshot;
+            let major = bazel_version(&self.ws).major;
+            let globals = WorkspaceIndex::globals_only(&self.ws, &self.facts, major);
+            let key = (
+                globals.instantiations.clone(),
+                globals.extension_usages.clone(),
+            );
+            // The same calls as last round's give the same files.
+            if last.as_ref() == Some(&key) || round + 1 == MAX_COMPUTE_ROUNDS {
+                return (globals, changed);
             }
-            let index = snapshot.index();
-            if computed_from
-                .as_ref()
-                .is_some_and(|(i, e)| *i == index.instantiations && *e == index.extension_usages)
-            {
-                return snapshot;
-            }
-            computed_from = Some((index.instantiations.clone(), index.extension_usages.clone()));
-            let computed = snapshot
-                .index()
-                .computed_repos(snapshot.workspace(), snapshot.facts());
-            let gaps_changed = self.ws.computed_gaps != computed.skipped;
-            if gaps_changed {
+            let computed = globals.computed_repos(&self.ws, &self.facts);
+            if self.ws.computed_gaps != computed.skipped {
                 Arc::make_mut(&mut self.ws).computed_gaps = computed.skipped.clone();
                 self.invalidate();
+                changed = true;
             }
             if !self.apply_computed(computed) {
-                // Only what could not run changed: the same index, a snapshot that says so.
-                return if gaps_changed {
-                    self.build_snapshot()
-                } else {
-                    snapshot
-                };
+                return (globals, changed);
             }
+            changed = true;
+            last = Some(key);
         }
         unreachable!("the last round returns")
     }
@@ -513,6 +526,13 @@ impl AnalysisHost {
             }
             None => WorkspaceIndex::build(&self.ws, &self.facts, version.major),
         };
+        self.snapshot_of(index, semantics)
+    }
+
+    /// The snapshot of the current state with `index` (built for it), which becomes the base
+    /// of the next update.
+    fn snapshot_of(&mut self, index: WorkspaceIndex, semantics: SemanticCache) -> Analysis {
+        let version = bazel_version(&self.ws);
         let inner = Arc::new(Snapshot {
             ws: self.ws.clone(),
             facts: self.facts.clone(),

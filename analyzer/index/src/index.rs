@@ -564,14 +564,32 @@ impl WorkspaceIndex {
     /// Merges per-file facts (indexed like `ws.files`) into the workspace index.
     /// `major_version` is the simulated Bazel major version (it decides the active modes).
     pub fn build(ws: &Workspace, facts: &[Arc<FileFacts>], major_version: u32) -> WorkspaceIndex {
+        Self::globals_only(ws, facts, major_version).complete(ws, facts)
+    }
+
+    /// The index without packages, rules or load edges: file layout, flags, modes, the
+    /// module graph, mappings, registrations, repository rule instantiations and extension
+    /// uses. Enough to compute repositories ([`WorkspaceIndex::computed_repos`]);
+    /// [`WorkspaceIndex::complete`] adds the rest for the same inputs.
+    pub fn globals_only(
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        major_version: u32,
+    ) -> WorkspaceIndex {
         let (contexts, file_by_path) = Self::layout(ws);
-        let mut index = Self::globals(
+        Self::globals(
             ws,
             facts,
             major_version,
             Arc::new(contexts),
             Arc::new(file_by_path),
-        );
+        )
+    }
+
+    /// Adds the load edges, package units and rules to an index from
+    /// [`WorkspaceIndex::globals_only`] of the same `ws` and `facts`.
+    pub fn complete(self, ws: &Workspace, facts: &[Arc<FileFacts>]) -> WorkspaceIndex {
+        let mut index = self;
         // Per-slot vectors: a tombstone loads nothing, defines no package and no rules.
         index.load_edges = Arc::new(
             (0..ws.files.len() as u32)
