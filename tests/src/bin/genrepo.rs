@@ -18,7 +18,7 @@
 //! downloads, then writes its BUILD file) and a hub whose BUILD file a template fills with a
 //! toolchain per platform; the root registers every hub with `:all`. The root also creates one
 //! repository per thousand packages with `use_repo_rule`, each from a template of ten
-//! toolchains.
+//! toolchains, and registers the first one's.
 //!
 //! The same `--packages` and `--seed` always produce byte-identical output.
 
@@ -149,12 +149,14 @@ impl Gen {
             );
         }
         m.push_str("\ntool_repo = use_repo_rule(\"//tools/repos:repo.bzl\", \"tool_repo\")\n");
+        // Like most repositories a monorepo pulls in, only one of them registers toolchains.
         for r in 0..self.computed_repos() {
             let _ = write!(
                 m,
-                "\ntool_repo(\n    name = \"tools_{r}\",\n    flavor = \"f{r}\",\n)\n\nregister_toolchains(\"@tools_{r}//:all\")\n"
+                "\ntool_repo(\n    name = \"tools_{r}\",\n    flavor = \"f{r}\",\n)\n"
             );
         }
+        m.push_str("\nregister_toolchains(\"@tools_0//:all\")\n");
         self.write("MODULE.bazel", &m)?;
         self.write(
             "tools/repos/BUILD.bazel",
