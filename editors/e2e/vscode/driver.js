@@ -173,6 +173,11 @@ async function hoverOn(page, word, hasText) {
     );
     result.problems = (await problemsText(page)).slice(0, 4000);
     step('problems panel', result.problems.split('\n').slice(0, 8));
+    // The coverage status (`toolcheck/status`) is in the status bar.
+    const status = page.locator('.statusbar-item', { hasText: 'toolcheck' }).first();
+    await status.waitFor({ state: 'visible', timeout: T });
+    result.coverageStatus = await status.innerText({ timeout: T });
+    step('coverage status', result.coverageStatus);
     const line1 = `[Ln ${SPEC.line + 1},`;
     if (!result.problems.includes(line1)) throw new Error(`Problems panel lacks ${line1}`);
     await page.screenshot({ path: path.join(OUT, 'problems.png') });

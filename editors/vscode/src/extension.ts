@@ -2,8 +2,10 @@
 //
 // It contributes the `starlark` language (see package.json), starts `toolcheck lsp` over
 // stdio for Starlark documents, forwards the `toolcheck.*` settings as initialization
-// options and configuration changes, and implements the "Show toolchain resolution"
-// command on top of the custom `toolcheck/resolve` request.
+// options and configuration changes, implements the "Show toolchain resolution" command on
+// top of the custom `toolcheck/resolve` request, and shows the `toolcheck/status`
+// notification (what toolcheck could not evaluate) in the status bar, so that a clean
+// Problems panel with gaps never reads like a fully checked workspace.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -11,6 +13,7 @@ import {
   Executable,
   LanguageClient,
   LanguageClientOptions,
+  NotificationType,
   RequestType,
   ServerOptions,
   TextDocumentIdentifier,
@@ -29,6 +32,52 @@ interface ResolveResult {
 }
 
 const resolveRequest = new RequestType<ResolveParams, ResolveResult | null, void>('toolcheck/resolve');
+
+/** Parameters of the `toolcheck/status` notification (see server/src/lsp/ext.rs). */
+interface StatusParams {
+  folder: string | null;
+  complete: boolean;
+  message: string;
+  counts: Record<string, number>;
+}
+
+const statusNotification = new NotificationType<StatusParams>('toolcheck/status');
+
+/** The coverage of every workspace folder, shown as one status bar item. */
+class CoverageStatus {
+  private readonly item: vscode.StatusBarItem;
+  private readonly folders = new Map<string, StatusParams>();
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('toolcheck.coverage', vscode.StatusBarAlignment.Left, 0);
+    this.item.name = 'toolcheck coverage';
+    this.item.command = 'workbench.actions.view.problems';
+  }
+
+  update(p: StatusParams): void {
+    this.folders.set(p.folder ?? '', p);
+    const all = [...this.folders.values()];
+    const incomplete = all.filter((s) => !s.complete);
+    this.item.text = incomplete.length === 0 ? '$(check) toolcheck' : '$(warning) toolcheck: coverage incomplete';
+    const lines = all.map((s) => {
+      const where = s.folder ? `${decodeURIComponent(path.basename(s.folder))}: ` : '';
+      return `${where}${s.message}`;
+    });
+    this.item.tooltip = lines.join('\n');
+    this.item.show();
+  }
+
+  clear(): void {
+    this.folders.clear();
+    this.item.hide();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+let coverage: CoverageStatus | undefined;
 const RESOLUTION_SCHEME = 'toolcheck-resolution';
 
 let client: LanguageClient | undefined;
@@ -95,7 +144,9 @@ function createClient(context: vscode.ExtensionContext): LanguageClient {
       },
     },
   };
-  return new LanguageClient('toolcheck', 'toolcheck', serverOptions, clientOptions);
+  const created = new LanguageClient('toolcheck', 'toolcheck', serverOptions, clientOptions);
+  created.onNotification(statusNotification, (p) => coverage?.update(p));
+  return created;
 }
 
 /** Serves the read-only documents that "Show toolchain resolution" opens. */
@@ -140,11 +191,14 @@ async function showResolution(provider: ResolutionProvider): Promise<void> {
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const provider = new ResolutionProvider();
+  coverage = new CoverageStatus();
   context.subscriptions.push(
+    coverage,
     vscode.workspace.registerTextDocumentContentProvider(RESOLUTION_SCHEME, provider),
     vscode.commands.registerCommand('toolcheck.showResolution', () => showResolution(provider)),
     vscode.commands.registerCommand('toolcheck.restartServer', async () => {
       await client?.stop();
+      coverage?.clear();
       client = createClient(context);
       await client.start();
     }),
