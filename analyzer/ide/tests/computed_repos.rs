@@ -403,3 +403,33 @@ tools = repository_rule(implementation = _impl, attrs = {"flavor": attr.string()
         .is_none());
     assert!(!a.coverage().is_complete());
 }
+
+#[test]
+fn canonical_names_follow_the_bazel_version_and_the_plus_flag() {
+    let files = [
+        ("MODULE.bazel", FileKind::Module, MODULE),
+        ("BUILD.bazel", FileKind::Build, BUILD),
+        ("repo.bzl", FileKind::Bzl, RULE),
+        ("BUILD.tpl", FileKind::Data, TEMPLATE),
+    ];
+    let computed = |ws: Workspace| {
+        let a = AnalysisHost::new(ws).analysis();
+        a.workspace()
+            .repos
+            .iter()
+            .filter(|r| a.workspace().computed_origin(&r.name).is_some())
+            .map(|r| r.name.as_str().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        computed(workspace("7.4.1", &files)),
+        ["_main~_repo_rules~gen_tools"]
+    );
+    let mut ws = workspace("7.4.1", &files);
+    ws.settings.command_line_flags = vec!["--incompatible_use_plus_in_repo_names".into()];
+    assert_eq!(computed(ws), ["+_repo_rules+gen_tools"]);
+    assert_eq!(
+        computed(workspace("8.0.0", &files)),
+        ["+_repo_rules+gen_tools"]
+    );
+}

@@ -177,6 +177,8 @@ pub struct BuildFlags {
     pub enable_workspace: Option<bool>,
     pub ignore_dev_dependency: Option<bool>,
     pub auto_exec_groups: Option<bool>,
+    /// `--incompatible_use_plus_in_repo_names` (Bazel 7.4+; the default from 8.0).
+    pub plus_repo_names: Option<bool>,
     /// `--config=NAME` values that name no `build:NAME` lines.
     pub unknown_configs: Vec<FlagValue>,
 }
@@ -306,6 +308,13 @@ fn apply_args(
             ("--noignore_dev_dependency", None) => flags.ignore_dev_dependency = Some(false),
             ("--incompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(true),
             ("--noincompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(false),
+            ("--incompatible_use_plus_in_repo_names", None) => flags.plus_repo_names = Some(true),
+            ("--noincompatible_use_plus_in_repo_names", None) => {
+                flags.plus_repo_names = Some(false)
+            }
+            ("--incompatible_use_plus_in_repo_names", Some(v)) => {
+                flags.plus_repo_names = parse_bool(&v)
+            }
             (n, v) if n.starts_with("--//") || n.starts_with("--@") => {
                 let label = n.trim_start_matches("--").to_string();
                 flags

@@ -91,10 +91,11 @@ pub struct ComputedRepos {
 }
 
 /// The canonical name Bazel gives a repository that a module extension (or `use_repo_rule`,
-/// the extension `_repo_rules`) of `owner` creates: `rules_go++go_sdk+go_sdk` in Bazel 8,
-/// `rules_go~~go_sdk~go_sdk` in Bazel 7; the root module is `` (8) or `_main` (7).
-pub fn extension_repo_name(major: u32, owner: Option<&str>, ext: &str, name: &str) -> RepoName {
-    if major >= 8 {
+/// the extension `_repo_rules`) of `owner` creates: `rules_go++go_sdk+go_sdk` with `+`
+/// separators (Bazel 8, or 7.4+ with `--incompatible_use_plus_in_repo_names`),
+/// `rules_go~~go_sdk~go_sdk` with `~`; the root module is `` (with `+`) or `_main` (with `~`).
+pub fn extension_repo_name(plus: bool, owner: Option<&str>, ext: &str, name: &str) -> RepoName {
+    if plus {
         let prefix = owner.map(|m| format!("{m}+")).unwrap_or_default();
         RepoName::new(format!("{prefix}+{ext}+{name}"))
     } else {
@@ -501,7 +502,7 @@ impl WorkspaceIndex {
             };
             made.push(Instantiation {
                 canonical: extension_repo_name(
-                    self.major_version(),
+                    self.plus_repo_names(),
                     owner_module.as_deref(),
                     &usage.name,
                     &name,

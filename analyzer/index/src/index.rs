@@ -970,6 +970,14 @@ impl WorkspaceIndex {
         Some(false)
     }
 
+    /// Whether canonical repository names use `+` (Bazel 8, or 7.4+ with
+    /// `--incompatible_use_plus_in_repo_names`) rather than `~`.
+    pub fn plus_repo_names(&self) -> bool {
+        self.flags
+            .plus_repo_names
+            .unwrap_or(self.major_version >= 8)
+    }
+
     /// The Bazel major version the index was built for.
     pub fn major_version(&self) -> u32 {
         self.major_version
@@ -1048,7 +1056,7 @@ impl WorkspaceIndex {
                 // unreadable repository should show.
                 .unwrap_or_else(|| RepoName::new(name))
         };
-        let major = self.major_version;
+        let plus = self.plus_repo_names();
         // Module files hold literals: their values need no repository mapping.
         let no_mappings = FxHashMap::default();
         let (fbp, ctxs) = (self.file_by_path.clone(), self.contexts.clone());
@@ -1159,7 +1167,7 @@ impl WorkspaceIndex {
                         if let Some(n) = kw_str("name") {
                             let owner = (!is_root).then_some(name.as_str());
                             let expected = crate::computed::extension_repo_name(
-                                major,
+                                plus,
                                 owner,
                                 "_repo_rules",
                                 &n,
@@ -1239,7 +1247,7 @@ impl WorkspaceIndex {
                         });
                         let expected = |n: &str| match &ext {
                             Some((_, ext_name, _)) => crate::computed::extension_repo_name(
-                                major,
+                                plus,
                                 owner_module.as_deref(),
                                 ext_name,
                                 n,
