@@ -367,6 +367,30 @@ impl Analysis {
             .and_then(|l| self.index().targets.get(&l))
             .map(nav_targets)
             .unwrap_or_default()
+            .into_iter()
+            .map(|t| self.shown_target(t))
+            .collect()
+    }
+
+    /// A place as the user can open it: one in a generated file of a computed repository is
+    /// shown at the template line or the call that wrote it.
+    pub(crate) fn shown(&self, file: FileId, range: TextRange) -> (FileId, TextRange) {
+        toolcheck_index::computed::source_of(self.workspace(), file, range).unwrap_or((file, range))
+    }
+
+    fn shown_target(&self, t: NavTarget) -> NavTarget {
+        let (file, range) = self.shown(t.file, t.range);
+        let (_, focus) = self.shown(t.file, t.focus);
+        NavTarget {
+            file,
+            range,
+            // The focus must lie inside the range; in a template, the line is both.
+            focus: if focus.start >= range.start && focus.end <= range.end {
+                focus
+            } else {
+                range
+            },
+        }
     }
 
     /// References to the label under the cursor (a reference or a declaration's name).
@@ -410,6 +434,9 @@ impl Analysis {
                     range: t.name_range,
                 });
             }
+        }
+        for r in &mut out {
+            (r.file, r.range) = self.shown(r.file, r.range);
         }
         out.sort();
         out.dedup();

@@ -86,17 +86,16 @@ impl Analysis {
             };
             let label = t.label.to_string();
             if let Some(s) = score(&query, &t.label.name, &label) {
-                found.push((
-                    s,
-                    t.label.name.len(),
+                found.push((s, t.label.name.len(), {
+                    let (file, range) = self.shown(t.file, t.name_range);
                     WorkspaceSymbol {
                         name: label,
                         detail: t.kind.to_string(),
                         kind,
-                        file: t.file,
-                        range: t.name_range,
-                    },
-                ));
+                        file,
+                        range,
+                    }
+                }));
             }
         }
         self.check_cancelled()?;

@@ -433,3 +433,35 @@ fn canonical_names_follow_the_bazel_version_and_the_plus_flag() {
         ["+_repo_rules+gen_tools"]
     );
 }
+
+#[test]
+fn navigation_into_a_generated_file_lands_on_its_template() {
+    let build = format!("{BUILD}alias(name = \"a\", actual = \"@gen_tools//:impl\")\n");
+    let mut host = AnalysisHost::new(workspace(
+        "8.0.0",
+        &[
+            ("MODULE.bazel", FileKind::Module, MODULE),
+            ("BUILD.bazel", FileKind::Build, &build),
+            ("repo.bzl", FileKind::Bzl, RULE),
+            ("BUILD.tpl", FileKind::Data, TEMPLATE),
+        ],
+    ));
+    let a = host.analysis();
+    let file = file(&host, "BUILD.bazel");
+    let at = build.find("@gen_tools//:impl").unwrap() as u32 + 3;
+    let targets = a.goto_definition(file, at);
+    assert!(!targets.is_empty());
+    let tpl = a
+        .workspace()
+        .file_ids()
+        .find(|&f| a.workspace().file(f).path == "BUILD.tpl");
+    for t in &targets {
+        assert_eq!(Some(t.file), tpl, "{t:?}");
+        let text = &a.file_text(t.file)[t.range.start as usize..t.range.end as usize];
+        assert_eq!(text, "filegroup(name = \"impl\")");
+    }
+    let refs = a.references(file, at, true);
+    assert!(refs
+        .iter()
+        .all(|r| !a.workspace().generated.contains_key(&r.file)));
+}

@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
+use toolcheck_syntax::{LineIndex, TextRange};
 
 use crate::expr::{Call, ExprKind};
 use crate::facts::FileFacts;
@@ -696,4 +697,44 @@ pub(crate) fn workspace_instantiation(env: &Env<'_>, e: &Emitted) -> Option<Inst
         siblings: Arc::default(),
         mapping_from: None,
     })
+}
+
+/// Where a place in a generated file is shown to the user (findings, go to definition,
+/// references): the template line it came from, or the first line of the call or attribute
+/// that wrote the file. `None` for a file that is not generated.
+pub fn source_of(ws: &Workspace, file: FileId, range: TextRange) -> Option<(FileId, TextRange)> {
+    let source = ws.generated.get(&file)?;
+    let text = &ws.file(file).text;
+    let line = LineIndex::new(text).line_of(range.start);
+    let (target, target_line, call) = source.origin_of_line(line);
+    let at_call = || Some((call.file, first_line(ws, call.file, call.range)));
+    match target_line {
+        Some(l) if !ws.is_removed(target) => {
+            let ttext = &ws.file(target).text;
+            let index = LineIndex::new(ttext);
+            if (l as usize) >= index.line_count() {
+                return at_call();
+            }
+            let (start, end) = index.line_range(l, ttext);
+            let line_text = &ttext[start as usize..end as usize];
+            let indent = (line_text.len() - line_text.trim_start().len()) as u32;
+            let trimmed = line_text.trim_end().len() as u32;
+            Some((
+                target,
+                TextRange::new(start + indent.min(trimmed), start + trimmed.max(indent)),
+            ))
+        }
+        _ => at_call(),
+    }
+}
+
+/// The part of `range` on its first line (a multi-line call is shown at its first line).
+fn first_line(ws: &Workspace, file: FileId, range: TextRange) -> TextRange {
+    let text = &ws.file(file).text;
+    let start = range.start as usize;
+    let end = (range.end as usize).min(text.len());
+    match text.get(start..end).and_then(|t| t.find('\n')) {
+        Some(n) => TextRange::new(range.start, range.start + n as u32),
+        None => range,
+    }
 }

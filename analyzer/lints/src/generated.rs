@@ -7,48 +7,10 @@
 //! the repository rule in its message, and points at the instantiation as related
 //! information. Fixes that would edit the generated text are dropped.
 
-use toolcheck_index::workspace::FileId;
-use toolcheck_syntax::{LineIndex, TextRange};
+use toolcheck_index::computed::source_of;
 
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Related};
-
-/// Where a place in a generated file is reported: the source line or call it came from.
-fn source_of(ctx: &LintContext<'_>, file: FileId, range: TextRange) -> Option<(FileId, TextRange)> {
-    let source = ctx.ws.generated.get(&file)?;
-    let text = &ctx.ws.file(file).text;
-    let line = LineIndex::new(text).line_of(range.start);
-    let (target, target_line, call) = source.origin_of_line(line);
-    match target_line {
-        Some(l) if !ctx.ws.is_removed(target) => {
-            let ttext = &ctx.ws.file(target).text;
-            let index = LineIndex::new(ttext);
-            if (l as usize) >= index.line_count() {
-                return Some((call.file, first_line(ctx, call.file, call.range)));
-            }
-            let (start, end) = index.line_range(l, ttext);
-            let line_text = &ttext[start as usize..end as usize];
-            let indent = (line_text.len() - line_text.trim_start().len()) as u32;
-            let trimmed = line_text.trim_end().len() as u32;
-            Some((
-                target,
-                TextRange::new(start + indent.min(trimmed), start + trimmed.max(indent)),
-            ))
-        }
-        _ => Some((call.file, first_line(ctx, call.file, call.range))),
-    }
-}
-
-/// The part of `range` on its first line (a multi-line call is reported at its first line).
-fn first_line(ctx: &LintContext<'_>, file: FileId, range: TextRange) -> TextRange {
-    let text = &ctx.ws.file(file).text;
-    let start = range.start as usize;
-    let end = (range.end as usize).min(text.len());
-    match text.get(start..end).and_then(|t| t.find('\n')) {
-        Some(n) => TextRange::new(range.start, range.start + n as u32),
-        None => range,
-    }
-}
 
 /// Moves every finding (and related location) in a generated file to its source; returns
 /// whether any moved.
@@ -59,13 +21,13 @@ pub(crate) fn relocate(ctx: &LintContext<'_>, out: &mut [Diagnostic]) -> bool {
     let mut moved = false;
     for d in out.iter_mut() {
         for r in d.related.iter_mut() {
-            if let Some((f, range)) = source_of(ctx, r.file, r.range) {
+            if let Some((f, range)) = source_of(ctx.ws, r.file, r.range) {
                 r.message = format!("{} (in {})", r.message, ctx.ws.display_path(r.file));
                 r.file = f;
                 r.range = range;
             }
         }
-        let Some((file, range)) = source_of(ctx, d.file, d.range) else {
+        let Some((file, range)) = source_of(ctx.ws, d.file, d.range) else {
             continue;
         };
         let generated = d.file;
