@@ -490,36 +490,18 @@ impl WorkspaceIndex {
             .filter(|m| m.bfs_index > 0)
             .map(|m| m.name.clone());
         let mut made: Vec<Instantiation> = Vec::new();
-        for e in outcome.emitted {
-            let rule = match e.rule {
-                Some((f, bi)) if rule_kind(env, f, bi) == Some("repository_rule") => {
-                    RuleRef::Starlark(f, bi)
-                }
-                None if is_native_repo_rule(&e.kind) => RuleRef::Native(e.kind.clone()),
-                _ => continue,
-            };
-            let Some(name) = e.name().map(str::to_string) else {
-                continue;
-            };
-            made.push(Instantiation {
-                canonical: extension_repo_name(
+        for e in &outcome.emitted {
+            let canonical = |name: &str| {
+                extension_repo_name(
                     self.plus_repo_names(),
                     owner_module.as_deref(),
                     &usage.name,
-                    &name,
-                ),
-                name,
-                rule,
-                args: Args {
-                    pos: Vec::new(),
-                    kw: e.attrs.clone(),
-                    complete: e.attrs_complete,
-                },
-                site: e.loc,
-                context: usage.owner.clone(),
-                siblings: Arc::default(),
-                mapping_from: Some(usage.owner.clone()),
-            });
+                    name,
+                )
+            };
+            if let Some(inst) = instantiation_of(env, e, canonical, &usage.owner, true) {
+                made.push(inst);
+            }
         }
         let siblings: Arc<Vec<(String, RepoName)>> = Arc::new(
             made.iter()
@@ -675,6 +657,20 @@ pub(crate) fn is_repo_rule_call(env: &Env<'_>, file: FileId, call: &Call) -> boo
 /// The instantiation a call a WORKSPACE file made (directly or in a macro) is, if it
 /// creates a repository.
 pub(crate) fn workspace_instantiation(env: &Env<'_>, e: &Emitted) -> Option<Instantiation> {
+    instantiation_of(env, e, |n| RepoName::new(n), &RepoName::main(), false)
+}
+
+/// The instantiation a recorded call is, if it calls a repository rule: named by
+/// `canonical`, its label strings read in `context`'s root, which also lends the generated
+/// repository its mapping when `own_mapping` (module extensions; a WORKSPACE repository
+/// composes the main repository's instead).
+fn instantiation_of(
+    env: &Env<'_>,
+    e: &Emitted,
+    canonical: impl Fn(&str) -> RepoName,
+    context: &RepoName,
+    own_mapping: bool,
+) -> Option<Instantiation> {
     let rule = match e.rule {
         Some((f, bi)) if rule_kind(env, f, bi) == Some("repository_rule") => {
             RuleRef::Starlark(f, bi)
@@ -684,7 +680,7 @@ pub(crate) fn workspace_instantiation(env: &Env<'_>, e: &Emitted) -> Option<Inst
     };
     let name = e.name()?.to_string();
     Some(Instantiation {
-        canonical: RepoName::new(name.as_str()),
+        canonical: canonical(&name),
         name,
         rule,
         args: Args {
@@ -693,9 +689,9 @@ pub(crate) fn workspace_instantiation(env: &Env<'_>, e: &Emitted) -> Option<Inst
             complete: e.attrs_complete,
         },
         site: e.loc,
-        context: RepoName::main(),
+        context: context.clone(),
         siblings: Arc::default(),
-        mapping_from: None,
+        mapping_from: own_mapping.then(|| context.clone()),
     })
 }
 

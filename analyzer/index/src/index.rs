@@ -1611,22 +1611,11 @@ impl WorkspaceIndex {
                                 instantiations.push(i);
                                 continue;
                             }
-                            if !matches!(
-                                e.kind.as_str(),
-                                "register_toolchains" | "register_execution_platforms"
-                            ) {
-                                continue;
+                            if let Some(synthetic) =
+                                register_call(&e, call.call.func.range, call.range)
+                            {
+                                evaluated.push((synthetic, e.args));
                             }
-                            let synthetic = Call {
-                                func: Expr {
-                                    kind: crate::expr::ExprKind::Name(e.kind.as_str().into()),
-                                    range: call.call.func.range,
-                                },
-                                args: vec![Expr::unknown(call.range); e.args.len()].into(),
-                                kwargs: Box::default(),
-                                splat: None,
-                            };
-                            evaluated.push((synthetic, e.args));
                         }
                         continue;
                     }
@@ -1741,20 +1730,8 @@ impl WorkspaceIndex {
                     instantiations.push(inst);
                     continue;
                 }
-                if !matches!(
-                    e.kind.as_str(),
-                    "register_toolchains" | "register_execution_platforms"
-                ) {
+                let Some(synthetic) = register_call(&e, e.loc.range, e.loc.range) else {
                     continue;
-                }
-                let synthetic = Call {
-                    func: Expr {
-                        kind: crate::expr::ExprKind::Name(e.kind.as_str().into()),
-                        range: e.loc.range,
-                    },
-                    args: vec![Expr::unknown(e.loc.range); e.args.len()].into(),
-                    kwargs: Box::default(),
-                    splat: None,
                 };
                 pushes.push((
                     e.loc.file,
@@ -2198,6 +2175,25 @@ fn collect_strings(
         }
         _ => false,
     }
+}
+
+/// The `register_*` call a macro run recorded, as a call whose arguments are the run's values
+/// (`callee`: where the callee is shown, `args`: where the arguments are); `None` for any other
+/// recorded call.
+fn register_call(e: &crate::interp::Emitted, callee: TextRange, args: TextRange) -> Option<Call> {
+    matches!(
+        e.kind.as_str(),
+        "register_toolchains" | "register_execution_platforms"
+    )
+    .then(|| Call {
+        func: Expr {
+            kind: crate::expr::ExprKind::Name(e.kind.as_str().into()),
+            range: callee,
+        },
+        args: vec![Expr::unknown(args); e.args.len()].into(),
+        kwargs: Box::default(),
+        splat: None,
+    })
 }
 
 /// Steps library mode may spend running a ruleset's exported functions, and one of them.

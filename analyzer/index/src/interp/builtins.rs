@@ -103,35 +103,37 @@ fn json_encode(v: &V) -> Option<String> {
                 out.push(']');
             }
             V::Dict(pairs) => {
-                out.push('{');
-                for (i, (k, x)) in pairs.iter().enumerate() {
-                    let V::Str(k) = &k.v else { return None };
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&serde_json::to_string(k).ok()?);
-                    out.push(':');
-                    go(&x.v, out, depth + 1)?;
-                }
-                out.push('}');
+                let entries: Option<Vec<(&str, &V)>> = pairs
+                    .iter()
+                    .map(|(k, x)| match &k.v {
+                        V::Str(k) => Some((k.as_str(), &x.v)),
+                        _ => None,
+                    })
+                    .collect();
+                object(entries?, out, depth)?;
             }
             V::Struct(fields) => {
-                let mut sorted: Vec<&(String, Val)> = fields.iter().collect();
-                sorted.sort_by(|a, b| a.0.cmp(&b.0));
-                out.push('{');
-                for (i, (k, x)) in sorted.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&serde_json::to_string(k).ok()?);
-                    out.push(':');
-                    go(&x.v, out, depth + 1)?;
-                }
-                out.push('}');
+                let mut entries: Vec<(&str, &V)> =
+                    fields.iter().map(|(k, x)| (k.as_str(), &x.v)).collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                object(entries, out, depth)?;
             }
             _ => return None,
         }
         (out.len() <= MAX_STRING).then_some(())
+    }
+    fn object(entries: Vec<(&str, &V)>, out: &mut String, depth: u32) -> Option<()> {
+        out.push('{');
+        for (i, (k, x)) in entries.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(k).ok()?);
+            out.push(':');
+            go(x, out, depth + 1)?;
+        }
+        out.push('}');
+        Some(())
     }
     let mut out = String::new();
     go(v, &mut out, 0)?;

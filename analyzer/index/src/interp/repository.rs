@@ -371,6 +371,21 @@ impl<'a> Env<'a> {
         run.files.push(GeneratedFile { path, text, source });
     }
 
+    /// Records a generated file that is a workspace file's text, line for line.
+    fn copy_file(&self, path: &Val, from: FileId, text: Arc<str>, loc: Loc) {
+        let lines: Vec<u32> = (0..text.split('\n').count() as u32).collect();
+        self.generate(
+            path,
+            Some(text),
+            FileSource::Template {
+                template: from,
+                lines: lines.into(),
+                call: loc,
+            },
+            loc,
+        );
+    }
+
     fn mark_partial(&self, why: &str) {
         if let Some(run) = self.repo_run.borrow_mut().as_mut() {
             run.partial.get_or_insert_with(|| why.to_string());
@@ -480,19 +495,7 @@ impl<'a> Env<'a> {
                     .and_then(|t| self.path_label(t, file))
                     .and_then(|l| self.label_text(&l))
                 {
-                    Some((from, text)) => {
-                        let lines: Vec<u32> = (0..text.split('\n').count() as u32).collect();
-                        self.generate(
-                            &link,
-                            Some(text),
-                            FileSource::Template {
-                                template: from,
-                                lines: lines.into(),
-                                call: loc,
-                            },
-                            loc,
-                        )
-                    }
+                    Some((from, text)) => self.copy_file(&link, from, text, loc),
                     // A directory or a file outside the workspace: its files are not known.
                     None => self.mark_partial("links files toolcheck cannot read"),
                 }
@@ -567,19 +570,7 @@ impl<'a> Env<'a> {
                 };
                 if let Some(label) = attr("build_file").and_then(|l| self.path_label(&l, file)) {
                     match self.label_text(&label) {
-                        Some((from, text)) => {
-                            let lines: Vec<u32> = (0..text.split('\n').count() as u32).collect();
-                            self.generate(
-                                &build,
-                                Some(text),
-                                FileSource::Template {
-                                    template: from,
-                                    lines: lines.into(),
-                                    call: loc,
-                                },
-                                loc,
-                            );
-                        }
+                        Some((from, text)) => self.copy_file(&build, from, text, loc),
                         None => self.generate(&build, None, FileSource::Written { call: loc }, loc),
                     }
                 } else if let Some(content) = attr("build_file_content") {
@@ -791,13 +782,7 @@ impl<'a> Env<'a> {
         let value = self.call_value(implementation, args, site.file, site);
         self.repo_run.replace(previous);
         let (run, limit) = self.finish_run(previous_run);
-        super::run::MacroOutcome {
-            emitted: run.emitted,
-            incomplete: run.incomplete,
-            limit,
-            value,
-            called: run.called,
-        }
+        super::run::MacroOutcome::of(run, limit, value)
     }
 }
 

@@ -14,7 +14,7 @@
 //! nesting. A run that hits a bound stops with a [`LimitHit`] that the `evaluation-limit`
 //! check reports; nothing here can hang or exhaust memory.
 
-use crate::expr::{Call, ExprKind};
+use crate::expr::Call;
 use crate::workspace::FileId;
 
 use super::bounds::{FILE_STEP_BUDGET, MAX_EMITTED, RUN_STEP_BUDGET};
@@ -131,7 +131,8 @@ pub fn is_macro_call(env: &Env<'_>, file: FileId, call: &Call) -> bool {
     }
 }
 
-/// The result of [`Env::run_macro`].
+/// The result of [`Env::run_macro`] (and of the other runs: functions, statements,
+/// module extensions).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MacroOutcome {
     pub emitted: Vec<Emitted>,
@@ -140,6 +141,19 @@ pub struct MacroOutcome {
     pub value: Val,
     /// The top-level functions the run called.
     pub called: Vec<(FileId, usize)>,
+}
+
+impl MacroOutcome {
+    /// What a finished run made, with the bound it hit and the value its call returned.
+    pub(crate) fn of(run: Run, limit: Option<LimitHit>, value: Val) -> MacroOutcome {
+        MacroOutcome {
+            emitted: run.emitted,
+            incomplete: run.incomplete,
+            limit,
+            value,
+            called: run.called,
+        }
+    }
 }
 
 impl<'a> Env<'a> {
@@ -266,73 +280,39 @@ impl<'a> Env<'a> {
             Some(r) => r.build_file,
             None => return Val::unknown(loc),
         };
-        let mut kw: Vec<(String, Val)> = Vec::new();
         let given = |n: &str| args.kw.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-        kw.push((
-            "name".into(),
-            given("name").unwrap_or_else(|| Val::unknown(loc)),
-        ));
-        kw.push((
-            "visibility".into(),
-            given("visibility").unwrap_or(Val { v: V::None, loc }),
-        ));
+        let mut kw: Vec<(String, Val)> = vec![
+            (
+                "name".into(),
+                given("name").unwrap_or_else(|| Val::unknown(loc)),
+            ),
+            (
+                "visibility".into(),
+                given("visibility").unwrap_or(Val { v: V::None, loc }),
+            ),
+        ];
         if let Some(attrs) = decl.kwarg("attrs") {
-            let ExprKind::Dict(pairs) = &attrs.value.kind else {
+            let schema = self.eval_in(rfile, &attrs.value, &Vec::new(), depth + 1);
+            let V::Dict(pairs) = &schema.v else {
                 self.gap(
                     loc,
                     format!("the attributes of macro `{name}` are not all known"),
                 );
                 return Val::unknown(loc);
             };
-            for (k, v) in pairs {
-                let Some(attr) = k.as_str() else { continue };
-                let ty = v
-                    .as_call()
-                    .and_then(|c| c.func.dotted_name())
-                    .unwrap_or_default();
-                let value = match given(attr) {
-                    Some(Val { v: V::None, .. }) | None => {
-                        match v.as_call().and_then(|c| c.kwarg("default")) {
-                            Some(d) => self.eval_in(rfile, &d.value, &Vec::new(), depth + 1),
-                            None => Val {
-                                v: match ty.as_str() {
-                                    "attr.label_list" | "attr.string_list" | "attr.int_list" => {
-                                        V::List(Vec::new())
-                                    }
-                                    "attr.string" => V::Str(String::new()),
-                                    "attr.bool" => V::Bool(false),
-                                    "attr.int" => V::Int(0),
-                                    "attr.string_dict"
-                                    | "attr.label_keyed_string_dict"
-                                    | "attr.string_list_dict" => V::Dict(Vec::new()),
-                                    _ => V::None,
-                                },
-                                loc,
-                            },
-                        }
-                    }
-                    Some(v) => v,
-                };
-                let ctx = self.label_context(build_file);
-                let to_label = |v: &Val| match &v.v {
-                    V::Str(s) => match ctx.resolve(s) {
-                        Ok(l) => Val {
-                            v: V::Label(l),
-                            loc: v.loc,
-                        },
-                        Err(_) => Val::unknown(v.loc),
-                    },
-                    _ => v.clone(),
-                };
-                let value = match (ty.as_str(), &value.v) {
-                    ("attr.label", V::Str(_)) => to_label(&value),
-                    ("attr.label_list", V::List(items)) => Val {
-                        v: V::List(items.iter().map(to_label).collect()),
-                        loc: value.loc,
-                    },
-                    _ => value,
-                };
-                kw.push((attr.to_string(), value));
+            let declared: Vec<String> = pairs
+                .iter()
+                .filter_map(|(k, _)| match &k.v {
+                    V::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            // Label attributes, given or defaulted, are read in the calling package.
+            let ctx = self.label_context(build_file);
+            for (k, v) in self.attribute_values(&schema.v, &args, &ctx, &ctx) {
+                if declared.contains(&k) && k != "name" && k != "visibility" {
+                    kw.push((k, v));
+                }
             }
         }
         let args = Args {
@@ -419,13 +399,7 @@ impl<'a> Env<'a> {
         };
         let value = self.eval_call(build_file, call, loc, &Vec::new(), 0);
         let (run, limit) = self.finish_run(previous);
-        MacroOutcome {
-            emitted: run.emitted,
-            incomplete: run.incomplete,
-            limit,
-            value,
-            called: run.called,
-        }
+        MacroOutcome::of(run, limit, value)
     }
 
     /// Runs the top-level function `idx` of `file` with no arguments (its defaults), as a
@@ -445,12 +419,6 @@ impl<'a> Env<'a> {
         };
         let value = self.call_full(file, idx, args, loc, 0);
         let (run, limit) = self.finish_run(previous);
-        MacroOutcome {
-            emitted: run.emitted,
-            incomplete: run.incomplete,
-            limit,
-            value,
-            called: run.called,
-        }
+        MacroOutcome::of(run, limit, value)
     }
 }
