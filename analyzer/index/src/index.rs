@@ -477,6 +477,9 @@ pub struct WorkspaceIndex {
     /// `single_version_override`. Absent when a non-registry override replaces the module or
     /// no readable request states a version.
     pub module_versions: FxHashMap<String, ModuleVersion>,
+    /// Modules whose version the root pins with `single_version_override(version = ...)`:
+    /// for them [`WorkspaceIndex::module_versions`] is the version Bazel selects.
+    pub pinned_modules: FxHashSet<String>,
     pub has_optional_toolchains: bool,
     /// `--platforms` and `--host_platform` values written in `.bazelrc` files.
     pub flag_platforms: Vec<LabelRef>,
@@ -683,6 +686,7 @@ impl WorkspaceIndex {
             modes,
             invisible_repos: FxHashSet::default(),
             module_versions: FxHashMap::default(),
+            pinned_modules: FxHashSet::default(),
             has_optional_toolchains: major_version >= 6,
             flag_platforms: Vec::new(),
             load_edges: Arc::default(),
@@ -818,6 +822,7 @@ impl WorkspaceIndex {
                 modes: self.modes,
                 invisible_repos: self.invisible_repos.clone(),
                 module_versions: self.module_versions.clone(),
+                pinned_modules: self.pinned_modules.clone(),
                 has_optional_toolchains: self.has_optional_toolchains,
                 flag_platforms: self.flag_platforms.clone(),
                 load_edges: Arc::default(),
@@ -901,14 +906,31 @@ impl WorkspaceIndex {
     }
 
     pub fn env<'a>(&'a self, ws: &'a Workspace, facts: &'a [Arc<FileFacts>]) -> Env<'a> {
-        Env::new(
+        let mut env = Env::new(
             ws,
             facts,
             &self.file_by_path,
             &self.contexts,
             &self.mappings,
             self.has_optional_toolchains,
-        )
+        );
+        env.cc_toolchain_mandatory_by_default = self.cc_toolchain_mandatory_by_default();
+        env
+    }
+
+    /// Whether rules_cc's `use_cc_toolchain()` is mandatory by default in this workspace:
+    /// rules_cc 0.1.2 made it so. Known when the module graph selects a rules_cc version
+    /// (at least the highest readable request; exactly that when every module is readable).
+    pub fn cc_toolchain_mandatory_by_default(&self) -> Option<bool> {
+        let first_mandatory = ModuleVersion::parse("0.1.2")?;
+        let selected = self.module_versions.get("rules_cc")?;
+        if *selected >= first_mandatory {
+            return Some(true);
+        }
+        // An unreadable module may request a later rules_cc, unless the root pins it.
+        let exact = self.pinned_modules.contains("rules_cc")
+            || self.modules.iter().all(|m| m.file.is_some());
+        exact.then_some(false)
     }
 
     /// The label context of the main repository's root: how command-line flags, `.bazelrc`
@@ -1288,6 +1310,12 @@ impl WorkspaceIndex {
         }
         drop(env);
         self.extension_usages = usages;
+        // A root `single_version_override` with a version fixes what Bazel selects.
+        self.pinned_modules = overridden
+            .iter()
+            .filter(|m| requested.contains_key(*m))
+            .cloned()
+            .collect();
         self.module_versions = requested;
         // A computed repository sees what the module that made it sees (the module that
         // owns the extension, or calls `use_repo_rule`), its siblings of the same extension,

@@ -125,8 +125,19 @@ impl World {
     }
 
     fn snap(&mut self, config: &Config, encoding: PositionEncoding) -> Snap {
+        let analysis = self.host.analysis();
+        // The analysis adds the files of computed repositories itself: their slots get a
+        // path too (one no editor opens: `<root>/@@<repo>/<path>`), so that every id keeps
+        // its place and files added later line up.
+        if self.paths.len() < analysis.workspace().files.len() {
+            let paths = Arc::make_mut(&mut self.paths);
+            let ws = analysis.workspace();
+            for f in &ws.files[paths.len()..] {
+                paths.push(file_path(ws, f, self.root.as_deref()));
+            }
+        }
         Snap {
-            analysis: self.host.analysis(),
+            analysis,
             root: self.root.clone(),
             paths: self.paths.clone(),
             lint_config: Arc::new(lint_config(self.file_lint.clone(), config)),
@@ -148,20 +159,20 @@ fn world_index(worlds: &[World], path: &Path) -> usize {
 /// The absolute path of every file of `ws`, indexed by file id (tombstones included, so
 /// that the vector stays aligned with the ids).
 fn file_paths(ws: &Workspace, root: Option<&Path>) -> Vec<PathBuf> {
-    ws.files
-        .iter()
-        .map(|f| {
-            let repo_root = ws
-                .repo(&f.repo)
-                .map(|r| PathBuf::from(&r.root_display))
-                .unwrap_or_default();
-            let repo_root = match root {
-                Some(root) if repo_root.is_relative() => root.join(repo_root),
-                _ => repo_root,
-            };
-            repo_root.join(&f.path)
-        })
-        .collect()
+    ws.files.iter().map(|f| file_path(ws, f, root)).collect()
+}
+
+/// The absolute path of one file of `ws`.
+fn file_path(ws: &Workspace, f: &toolcheck_ide::SourceFile, root: Option<&Path>) -> PathBuf {
+    let repo_root = ws
+        .repo(&f.repo)
+        .map(|r| PathBuf::from(&r.root_display))
+        .unwrap_or_default();
+    let repo_root = match root {
+        Some(root) if repo_root.is_relative() => root.join(repo_root),
+        _ => repo_root,
+    };
+    repo_root.join(&f.path)
 }
 
 /// The kind of a file toolcheck may not recognise by name (any `languageId` is accepted):

@@ -293,9 +293,13 @@ pub(crate) fn brace_format(fmt: &str, pos: &[Val], kw: &[(String, Val)]) -> Opti
 /// Functions of well-known rulesets whose meaning toolcheck knows even when their
 /// repository is not visible.
 pub(crate) fn well_known_symbol(module: &str, symbol: &str) -> Option<&'static str> {
-    let cc = module.starts_with("@rules_cc//cc") || module.starts_with("@bazel_tools//tools/cpp");
+    let rules_cc = module.starts_with("@rules_cc//cc");
+    let bazel_tools_cc = module.starts_with("@bazel_tools//tools/cpp");
+    let skylib_dicts = module.starts_with("@bazel_skylib//lib:dicts.bzl");
     match symbol {
-        "use_cc_toolchain" if cc => Some("use_cc_toolchain"),
+        "use_cc_toolchain" | "use_cpp_toolchain" if rules_cc => Some("use_cc_toolchain"),
+        "use_cc_toolchain" | "use_cpp_toolchain" if bazel_tools_cc => Some("use_cpp_toolchain"),
+        "dicts" if skylib_dicts => Some("dicts"),
         _ => None,
     }
 }
@@ -384,10 +388,16 @@ impl<'a> Env<'a> {
                     _ => unknown_v(),
                 }
             }
-            "use_cc_toolchain" => {
-                // rules_cc/bazel_tools: optional unless `mandatory = True`.
+            "use_cc_toolchain" | "use_cpp_toolchain" => {
+                // `@bazel_tools`' helper: optional unless `mandatory = True`; rules_cc's:
+                // mandatory by default since rules_cc 0.1.2.
+                let by_default = if name == "use_cpp_toolchain" {
+                    Some(false)
+                } else {
+                    self.cc_toolchain_mandatory_by_default
+                };
                 let mandatory = match args.get(0, "mandatory").map(|v| &v.v) {
-                    None => Some(false),
+                    None => by_default,
                     Some(V::Bool(b)) => Some(*b),
                     Some(_) => None,
                 };
@@ -681,6 +691,38 @@ impl<'a> Env<'a> {
                 }
                 _ => unknown_v(),
             },
+            // bazel_skylib's `dicts.add(*dicts, **kwargs)`: merged left to right.
+            "dicts.add" => {
+                if !args.complete {
+                    return Some(unknown_v());
+                }
+                let mut merged: Vec<(Val, Val)> = Vec::new();
+                let mut put = |k: Val, v: Val| match merged.iter_mut().find(|(x, _)| x.v == k.v) {
+                    Some(slot) => slot.1 = v,
+                    None => merged.push((k, v)),
+                };
+                for d in &args.pos {
+                    let V::Dict(pairs) = &d.v else {
+                        return Some(unknown_v());
+                    };
+                    for (k, v) in pairs {
+                        put(k.clone(), v.clone());
+                    }
+                }
+                for (k, v) in &args.kw {
+                    put(
+                        Val {
+                            v: V::Str(k.clone()),
+                            loc,
+                        },
+                        v.clone(),
+                    );
+                }
+                if merged.len() > MAX_LIST {
+                    return Some(unknown_v());
+                }
+                V::Dict(merged)
+            }
             "dir" => match args.get(0, "x").map(|v| &v.v) {
                 Some(V::Struct(fields)) => {
                     let mut names: Vec<String> = fields

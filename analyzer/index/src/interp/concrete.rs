@@ -80,6 +80,10 @@ pub struct Env<'a> {
     pub mappings: &'a FxHashMap<RepoName, RepoMapping>,
     /// Whether `hasattr(config_common, "toolchain_type")` holds (Bazel 6+).
     pub has_optional_toolchains: bool,
+    /// Whether rules_cc's `use_cc_toolchain()` requests the C++ toolchain as mandatory
+    /// without an argument: since rules_cc 0.1.2 it does, before it did not; `None` when the
+    /// version the workspace gets is not known.
+    pub cc_toolchain_mandatory_by_default: Option<bool>,
     /// Steps left for the evaluation under way (a value, or a macro run); hostile code
     /// (constants that double at each level, long loops) runs out and yields unknown.
     pub(crate) steps: Cell<u64>,
@@ -121,6 +125,7 @@ impl<'a> Env<'a> {
             contexts,
             mappings,
             has_optional_toolchains,
+            cc_toolchain_mandatory_by_default: None,
             steps: Cell::new(VALUE_STEP_BUDGET),
             limit: RefCell::new(None),
             globals: Default::default(),

@@ -80,6 +80,7 @@ pub(crate) fn is_object(b: &str) -> bool {
         "native"
             | "config_common"
             | "json"
+            | "dicts"
             | "attr"
             | "repository_ctx"
             | "repository_ctx.os"

@@ -582,3 +582,26 @@ def plats():
         assert!(index.targets.contains_key(&label(t)), "{t}");
     }
 }
+
+#[test]
+fn well_known_helpers_of_unreadable_repositories_fold() {
+    let (_, index) = build(&[
+        ("WORKSPACE", ""),
+        (
+            "p/defs.bzl",
+            r#"
+load("@bazel_skylib//lib:dicts.bzl", "dicts")
+
+GROUPS = dicts.add({"a": 1, "b": 2}, {"b": 3}, c = 4)
+
+def plats():
+    for k in sorted(GROUPS.keys()):
+        native.platform(name = "%s%d" % (k, GROUPS[k]))
+"#,
+        ),
+        ("p/BUILD", "load(\":defs.bzl\", \"plats\")\nplats()\n"),
+    ]);
+    for t in ["//p:a1", "//p:b3", "//p:c4"] {
+        assert!(index.targets.contains_key(&label(t)), "{t}");
+    }
+}
