@@ -389,10 +389,12 @@ impl<'a> Env<'a> {
                 }
             }
             "use_cc_toolchain" | "use_cpp_toolchain" => {
-                // `@bazel_tools`' helper: optional unless `mandatory = True`; rules_cc's:
-                // mandatory by default since rules_cc 0.1.2.
+                // rules_cc's: mandatory by default since rules_cc 0.1.2 (the module graph
+                // says which the workspace gets). `@bazel_tools`' default changed across
+                // Bazel releases (5.1 added it mandatory, the optional C++ toolchain came
+                // later): the type is requested, whether mandatorily is not known.
                 let by_default = if name == "use_cpp_toolchain" {
-                    Some(false)
+                    None
                 } else {
                     self.cc_toolchain_mandatory_by_default
                 };

@@ -26,20 +26,21 @@ there, where a mandatory request would have made Bazel choose a platform with a 
 
 ## Example
 ```starlark
-load(\"@bazel_tools//tools/cpp:toolchain_utils.bzl\", \"find_cpp_toolchain\", \"use_cpp_toolchain\")
+load(\"@rules_cc//cc:find_cc_toolchain.bzl\", \"find_cc_toolchain\", \"use_cc_toolchain\")
 
 def _impl(ctx):
-    cc_toolchain = find_cpp_toolchain(ctx)
+    cc_toolchain = find_cc_toolchain(ctx)
 
-my_rule = rule(implementation = _impl, toolchains = use_cpp_toolchain())
+my_rule = rule(implementation = _impl, toolchains = use_cc_toolchain(mandatory = False))
 ```
 
-`use_cpp_toolchain()` of `@bazel_tools` requests the C++ toolchain as optional; so did rules_cc's
-`use_cc_toolchain()` before rules_cc 0.1.2, which made it mandatory by default. toolcheck takes
-the rules_cc version from the module graph (unknown, and silent, when it cannot tell).
+rules_cc's `use_cc_toolchain()` requests the C++ toolchain as optional by default before rules_cc
+0.1.2 and as mandatory since; toolcheck takes the version from the module graph. The default of
+`@bazel_tools`' `use_cpp_toolchain()` changed across Bazel releases: without `mandatory`,
+toolcheck treats it as unknown and reports nothing.
 
 ## What to do
-Either request the type as mandatory (`use_cpp_toolchain(mandatory = True)`,
+Either request the type as mandatory (`use_cc_toolchain(mandatory = True)`,
 `config_common.toolchain_type(T, mandatory = True)`), or call the helper in its optional form
 (`find_cc_toolchain(ctx, mandatory = False)`) and handle `None`.
 ",

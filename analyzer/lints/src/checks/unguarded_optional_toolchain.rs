@@ -19,7 +19,8 @@ the same and in `load()`ed files, tuples, structs and returns) and reports a der
 (`.attr`, indexing, a call, iteration, `len()`, use as an action's `executable`, `inputs` or
 `tools`) of a `ctx.toolchains[T]` or `ctx.exec_groups[g].toolchains[T]` value that may be
 `None` because that rule, aspect or exec group requests `T` as optional
-(`config_common.toolchain_type(T, mandatory = False)`, `use_cc_toolchain()`).
+(`config_common.toolchain_type(T, mandatory = False)`, `use_cc_toolchain(mandatory = False)`,
+or `use_cc_toolchain()` of a rules_cc before 0.1.2).
 
 Guards are understood path by path: `if tc:`, `if not tc: return`, `if tc == None: fail()`,
 `elif` chains, `tc and tc.f`, `tc.f if tc else d`, `getattr(tc, \"f\", None)`, `hasattr`,
