@@ -115,6 +115,8 @@ enum Command {
     },
     /// Explain which execution platform and toolchains Bazel will pick, and why.
     Resolve(Box<resolve_cmd::ResolveArgs>),
+    /// List the Bazel versions toolcheck simulates.
+    Versions,
     /// Run the language server on stdin/stdout.
     Lsp {
         /// Accepted for clients that pass it (vscode-languageclient); stdio is the only transport.
@@ -158,6 +160,7 @@ fn main() -> ExitCode {
         }
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
+        Command::Versions => run_versions(),
         Command::Lsp { stdio: _ } => lsp::run().map(|_| ExitCode::SUCCESS),
         Command::Facts(args) => facts_cmd::run(*args).map(|_| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args).map(|_| ExitCode::SUCCESS),
@@ -169,6 +172,28 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run_versions() -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let newest = toolcheck_ide::BazelVersion::NEWEST_OF_MAJOR;
+    writeln!(
+        out,
+        "toolcheck simulates Bazel {} to {}.x; `7.x` in .bazelversion means the newest it knows of 7:",
+        toolcheck_ide::BazelVersion::OLDEST,
+        newest[newest.len() - 1].major
+    )?;
+    for v in newest {
+        let default = if v == toolcheck_ide::BazelVersion::NEWEST {
+            "  (the default when nothing names a version, with MODULE.bazel)"
+        } else if Some(v) == toolcheck_ide::BazelVersion::newest_of(7) {
+            "  (the default for a WORKSPACE without MODULE.bazel)"
+        } else {
+            ""
+        };
+        writeln!(out, "{}.x  newest known {v}{default}", v.major)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_explain(check: Option<String>, list: bool) -> anyhow::Result<ExitCode> {
@@ -310,8 +335,16 @@ pub(crate) fn load_inputs(
         },
     };
     if let Some(v) = &settings.bazel_version {
-        if toolcheck_ide::BazelVersion::parse(v).is_none() {
-            anyhow::bail!("invalid Bazel version '{v}' (expected e.g. 7.4.1)");
+        match toolcheck_ide::BazelVersion::parse(v) {
+            None => anyhow::bail!("invalid Bazel version '{v}' (expected e.g. 7.4.1)"),
+            Some(parsed) if !parsed.is_supported() => anyhow::bail!(
+                "Bazel {v} is not one toolcheck simulates: it simulates {} to {}.x (`toolcheck versions` lists them)",
+                toolcheck_ide::BazelVersion::OLDEST,
+                toolcheck_ide::BazelVersion::NEWEST_OF_MAJOR
+                    [toolcheck_ide::BazelVersion::NEWEST_OF_MAJOR.len() - 1]
+                    .major
+            ),
+            Some(_) => {}
         }
     }
     let opts = vfs::LoadOptions {

@@ -23,6 +23,8 @@ fn error_workspace(name: &str) -> PathBuf {
     write_files(
         &dir,
         &[
+            // A stated version: what an inferred one prints has its own test.
+            (".bazelversion", "8.4.0\n"),
             MODULE,
             ("BUILD.bazel", "toolchain_type(name = \"tt\")\n"),
             ("pkg/BUILD.bazel", &pkg),
@@ -54,6 +56,8 @@ fn clean_workspace(name: &str) -> PathBuf {
     write_files(
         &dir,
         &[
+            // A stated version: what an inferred one prints has its own test.
+            (".bazelversion", "8.4.0\n"),
             MODULE,
             (
                 "BUILD.bazel",
@@ -72,6 +76,8 @@ fn gaps_workspace(name: &str) -> PathBuf {
     write_files(
         &dir,
         &[
+            // A stated version: what an inferred one prints has its own test.
+            (".bazelversion", "8.4.0\n"),
             (
                 "MODULE.bazel",
                 "module(name = \"demo\")\n\nbazel_dep(name = \"rules_go\", version = \"0.50.0\")\n\nregister_toolchains(\"@rules_go//go:all\")\n",
@@ -335,8 +341,8 @@ fn json_contract_and_unicode_columns() {
     assert_eq!(r.stdout.trim_end().lines().count(), 1, "one document");
     let v = json(&r);
     let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(top.len(), 4);
-    for key in ["tool", "version", "diagnostics", "coverage"] {
+    assert_eq!(top.len(), 5);
+    for key in ["tool", "version", "diagnostics", "coverage", "bazel"] {
         assert!(top.contains(&key), "missing {key}");
     }
     assert_eq!(v["tool"], "toolcheck");
@@ -390,7 +396,7 @@ fn json_is_empty_and_paths_are_filtered() {
     assert_eq!(
         r.stdout.trim_end(),
         format!(
-            "{{\"tool\":\"toolcheck\",\"version\":\"{}\",\"diagnostics\":[],\"coverage\":{{\"complete\":true,\"summary\":null,\"counts\":{{\"rules\":0,\"targets\":0,\"macros\":0,\"registrations\":0,\"repositories\":0,\"resolutions\":0}},\"reasons\":[]}}}}",
+            "{{\"tool\":\"toolcheck\",\"version\":\"{}\",\"diagnostics\":[],\"coverage\":{{\"complete\":true,\"summary\":null,\"counts\":{{\"rules\":0,\"targets\":0,\"macros\":0,\"registrations\":0,\"repositories\":0,\"resolutions\":0}},\"reasons\":[]}},\"bazel\":{{\"version\":\"8.4.0\",\"source\":\"bazelversion\",\"reason\":null}}}}",
             env!("CARGO_PKG_VERSION")
         )
     );
@@ -1163,4 +1169,50 @@ opaque(name = "other")
         "{}",
         r.stderr
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Bazel versions
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn versions_are_listed_validated_and_inferred() {
+    let dir = clean_workspace("versions");
+    let list = run(&dir, &["versions"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(
+        list.stdout.contains("7.x  newest known 7.6.1"),
+        "{}",
+        list.stdout
+    );
+    for bad in ["3.7.2", "99.1"] {
+        let r = run(&dir, &["check", "--bazel-version", bad]);
+        assert_eq!(r.code, 2, "{bad}: {}", r.stdout);
+        assert!(r.stderr.contains("toolcheck versions"), "{}", r.stderr);
+    }
+    // A WORKSPACE-only repository without .bazelversion is simulated as the newest 7.x,
+    // and the output says so.
+    let ws_only = scratch_dir("cli-versions-workspace-only");
+    write_files(
+        &ws_only,
+        &[
+            ("WORKSPACE", "workspace(name = \"w\")\n"),
+            ("BUILD", "toolchain_type(name = \"tt\")\n"),
+        ],
+    );
+    let r = run(&ws_only, &["check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .ends_with("pin it with .bazelversion or --bazel-version\n")
+            && r.stdout.contains("bazel: simulated 7.6.1"),
+        "{}",
+        r.stdout
+    );
+    // `7.x` in .bazelversion, as Bazelisk reads it.
+    write_files(&ws_only, &[(".bazelversion", "7.x\n")]);
+    let r = run(&ws_only, &["check", "--format", "json"]);
+    let v = json(&r);
+    assert_eq!(v["bazel"]["version"], "7.6.1");
+    assert_eq!(v["bazel"]["source"], "bazelversion");
 }

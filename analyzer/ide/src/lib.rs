@@ -558,14 +558,111 @@ impl AnalysisHost {
     }
 }
 
-/// The Bazel version analysed: `--bazel-version`, else `.bazelversion`, else the newest.
+/// The Bazel version analysed (see [`bazel_version_choice`]).
 pub fn bazel_version(ws: &Workspace) -> BazelVersion {
-    ws.settings
+    bazel_version_choice(ws).version
+}
+
+/// Which Bazel version is simulated, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionChoice {
+    pub version: BazelVersion,
+    pub source: VersionSource,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionSource {
+    /// `--bazel-version` or `bazel_version` in `toolcheck.toml`.
+    Setting,
+    /// `.bazelversion`, as written.
+    File(String),
+    /// Neither says one (or `.bazelversion` names none toolcheck simulates): the reason.
+    Inferred(String),
+}
+
+impl VersionSource {
+    /// The machine-readable name (`setting`, `bazelversion`, `inferred`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            VersionSource::Setting => "setting",
+            VersionSource::File(_) => "bazelversion",
+            VersionSource::Inferred(_) => "inferred",
+        }
+    }
+}
+
+/// A `.bazelversion` as Bazelisk reads it: `7.4.1`, `7.x` (the newest 7 toolcheck knows),
+/// `latest`/`rolling`/`last_green`/`last_rc` (the newest), `fork/bazel@7.1.0`.
+fn bazelisk_version(text: &str) -> Option<BazelVersion> {
+    let text = text.lines().next().unwrap_or("").trim();
+    let text = text.rsplit_once('@').map_or(text, |(_, v)| v);
+    match text {
+        "latest" | "rolling" | "last_green" | "last_rc" => return Some(NEWEST_BAZEL),
+        _ => {}
+    }
+    if let Some(major) = text.strip_suffix(".x").or_else(|| text.strip_suffix(".*")) {
+        return major.parse().ok().and_then(BazelVersion::newest_of);
+    }
+    BazelVersion::parse(text)
+}
+
+/// The Bazel version simulated: `--bazel-version` (or `bazel_version` in `toolcheck.toml`),
+/// else `.bazelversion`, else inferred from the workspace: a `WORKSPACE` without a
+/// `MODULE.bazel` is a 7.x workspace (Bazel 8 no longer reads `WORKSPACE` by default), any
+/// other the newest version toolcheck knows.
+pub fn bazel_version_choice(ws: &Workspace) -> VersionChoice {
+    if let Some(v) = ws
+        .settings
         .bazel_version
         .as_deref()
-        .or(ws.bazel_version_file.as_deref())
         .and_then(BazelVersion::parse)
-        .unwrap_or(NEWEST_BAZEL)
+        .filter(|v| v.is_supported())
+    {
+        return VersionChoice {
+            version: v,
+            source: VersionSource::Setting,
+        };
+    }
+    let mut why_not_file = None;
+    if let Some(text) = ws.bazel_version_file.as_deref() {
+        match bazelisk_version(text).filter(|v| v.is_supported()) {
+            Some(v) => {
+                return VersionChoice {
+                    version: v,
+                    source: VersionSource::File(text.trim().to_string()),
+                }
+            }
+            None => {
+                why_not_file = Some(format!(
+                    ".bazelversion says '{}', which is not a version toolcheck simulates",
+                    text.trim()
+                ))
+            }
+        }
+    }
+    let main_file = |name: &str| {
+        ws.file_ids().any(|f| {
+            let sf = ws.file(f);
+            sf.repo.is_main() && sf.path == name
+        })
+    };
+    let has_module = main_file("MODULE.bazel");
+    let has_workspace = ["WORKSPACE", "WORKSPACE.bazel"]
+        .iter()
+        .any(|n| main_file(n));
+    let (version, reason) = if has_workspace && !has_module {
+        (
+            BazelVersion::newest_of(7).unwrap_or(NEWEST_BAZEL),
+            "a WORKSPACE without MODULE.bazel, which Bazel 8 no longer reads by default",
+        )
+    } else {
+        (NEWEST_BAZEL, "the newest version toolcheck knows")
+    };
+    let prefix = why_not_file.unwrap_or_else(|| "no .bazelversion".to_string());
+    VersionChoice {
+        version,
+        source: VersionSource::Inferred(format!("{prefix}; {reason}")),
+    }
 }
 
 struct Snapshot {

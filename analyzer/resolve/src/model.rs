@@ -52,7 +52,38 @@ impl BazelVersion {
         minor: 4,
         patch: 0,
     };
-    pub fn new(major: u32, minor: u32, patch: u32) -> BazelVersion {
+    /// The oldest version toolcheck simulates.
+    pub const OLDEST: BazelVersion = BazelVersion {
+        major: 4,
+        minor: 0,
+        patch: 0,
+    };
+    /// The newest release toolcheck knows of each major version it simulates (what a
+    /// `.bazelversion` of `7.x` means), oldest first.
+    pub const NEWEST_OF_MAJOR: [BazelVersion; 6] = [
+        BazelVersion::new(4, 2, 4),
+        BazelVersion::new(5, 4, 1),
+        BazelVersion::new(6, 5, 0),
+        BazelVersion::new(7, 6, 1),
+        BazelVersion::NEWEST,
+        BazelVersion::new(9, 0, 0),
+    ];
+
+    /// Whether toolcheck simulates this version (4.0 to the last major it knows).
+    pub fn is_supported(self) -> bool {
+        self >= BazelVersion::OLDEST
+            && self.major
+                <= BazelVersion::NEWEST_OF_MAJOR[BazelVersion::NEWEST_OF_MAJOR.len() - 1].major
+    }
+
+    /// The newest release toolcheck knows of `major`.
+    pub fn newest_of(major: u32) -> Option<BazelVersion> {
+        BazelVersion::NEWEST_OF_MAJOR
+            .into_iter()
+            .find(|v| v.major == major)
+    }
+
+    pub const fn new(major: u32, minor: u32, patch: u32) -> BazelVersion {
         BazelVersion {
             major,
             minor,

@@ -255,5 +255,20 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> st
     if let Some(line) = coverage_line(report) {
         writeln!(out, "{line}")?;
     }
+    if let Some(line) = version_line(report) {
+        writeln!(out, "{line}")?;
+    }
     out.flush()
+}
+
+/// The Bazel version line, when nothing named the version (it was inferred).
+pub(crate) fn version_line(report: &Report<'_>) -> Option<String> {
+    let choice = toolcheck_ide::bazel_version_choice(report.ws);
+    match choice.source {
+        toolcheck_ide::VersionSource::Inferred(why) => Some(format!(
+            "bazel: simulated {} ({why}); pin it with .bazelversion or --bazel-version",
+            choice.version
+        )),
+        _ => None,
+    }
 }

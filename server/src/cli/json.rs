@@ -8,8 +8,12 @@
 //!  "coverage":{"complete":false,"summary":"1 rule with unknown toolchain requests",
 //!  "counts":{"rules":1,"targets":0,"macros":0,"registrations":0,"repositories":0,
 //!  "resolutions":0},"reasons":[{"category":"rules","reason":"...","count":1,
-//!  "path":"defs.bzl","line":3,"column":1}]}}
+//!  "path":"defs.bzl","line":3,"column":1}]},
+//!  "bazel":{"version":"7.6.1","source":"inferred","reason":"no .bazelversion; ..."}}
 //! ```
+//!
+//! `bazel.source` is `setting` (`--bazel-version`, `toolcheck.toml`), `bazelversion` or
+//! `inferred` (then `reason` says why that version).
 //!
 //! Lines and columns are 1-based, columns count Unicode scalar values and the end is
 //! exclusive. Existing fields never change name, type or meaning; a field is only ever added
@@ -29,6 +33,16 @@ struct Document<'a> {
     version: &'static str,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     coverage: JsonCoverage<'a>,
+    bazel: JsonBazel,
+}
+
+/// The `bazel` object: which Bazel version was simulated, and why (`source`: `setting`,
+/// `bazelversion` or `inferred`; `reason` for an inferred one).
+#[derive(Serialize)]
+struct JsonBazel {
+    version: String,
+    source: &'static str,
+    reason: Option<String>,
 }
 
 /// The `coverage` object: also SARIF's run property of the same name.
@@ -148,6 +162,17 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result
         version: env!("CARGO_PKG_VERSION"),
         diagnostics: report.items.iter().map(diagnostic).collect(),
         coverage: coverage(&report.coverage),
+        bazel: {
+            let choice = toolcheck_ide::bazel_version_choice(report.ws);
+            JsonBazel {
+                version: choice.version.to_string(),
+                source: choice.source.key(),
+                reason: match choice.source {
+                    toolcheck_ide::VersionSource::Inferred(why) => Some(why),
+                    _ => None,
+                },
+            }
+        },
     };
     serde_json::to_writer(&mut *out, &doc)?;
     out.write_all(b"\n")?;

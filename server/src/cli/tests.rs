@@ -17,6 +17,8 @@ const BUILD_Z: &str = "platform(\n    name = \"p\",\n    constraint_values = [\"
 /// opposite of path order, so sorting is visible.
 fn analysis() -> (Analysis, FileId, FileId) {
     let mut ws = Workspace::with_main_repo("/ws");
+    // A stated version: the inferred-version line has its own test.
+    ws.settings.bazel_version = Some("8.4.0".into());
     let z = ws.add_file(
         RepoName::main(),
         "z/BUILD",
@@ -149,11 +151,14 @@ fn output(format: Format, color: bool) -> String {
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The JSON `coverage` member of a run that evaluated everything.
+/// The JSON `bazel` member of a run whose version was stated.
+const BAZEL: &str = r#""bazel":{"version":"8.4.0","source":"setting","reason":null}"#;
+
 const COMPLETE: &str = r#""coverage":{"complete":true,"summary":null,"counts":{"rules":0,"targets":0,"macros":0,"registrations":0,"repositories":0,"resolutions":0},"reasons":[]}"#;
 
 #[test]
 fn json_is_the_exact_contract() {
-    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[{"check":"syntax-error","severity":"info","path":"a/BUILD","line":1,"column":1,"end_line":1,"end_column":1,"message":"empty range at the start","related":[]},{"check":"syntax-error","severity":"info","path":"a/BUILD","line":2,"column":3,"end_line":3,"end_column":53,"message":"from é to the end of the label","related":[]},{"check":"unresolved-label","severity":"error","path":"a/BUILD","line":3,"column":41,"end_line":3,"end_column":53,"message":"no target '//:missing' (toolchain_type)","related":[{"path":"z/BUILD","line":3,"column":26,"message":"the nearest, 50% similar, match"}]},{"check":"unreadable-file","severity":"warning","path":"b/secret dir","line":1,"column":1,"end_line":1,"end_column":1,"message":"directory cannot be read: permission denied","related":[]},{"check":"wrong-target-kind","severity":"warning","path":"z/BUILD","line":2,"column":12,"end_line":4,"end_column":2,"message":"a multi-line span","related":[]}],"coverage":{"complete":true,"summary":null,"counts":{"rules":0,"targets":0,"macros":0,"registrations":0,"repositories":0,"resolutions":0},"reasons":[]}}
+    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[{"check":"syntax-error","severity":"info","path":"a/BUILD","line":1,"column":1,"end_line":1,"end_column":1,"message":"empty range at the start","related":[]},{"check":"syntax-error","severity":"info","path":"a/BUILD","line":2,"column":3,"end_line":3,"end_column":53,"message":"from é to the end of the label","related":[]},{"check":"unresolved-label","severity":"error","path":"a/BUILD","line":3,"column":41,"end_line":3,"end_column":53,"message":"no target '//:missing' (toolchain_type)","related":[{"path":"z/BUILD","line":3,"column":26,"message":"the nearest, 50% similar, match"}]},{"check":"unreadable-file","severity":"warning","path":"b/secret dir","line":1,"column":1,"end_line":1,"end_column":1,"message":"directory cannot be read: permission denied","related":[]},{"check":"wrong-target-kind","severity":"warning","path":"z/BUILD","line":2,"column":12,"end_line":4,"end_column":2,"message":"a multi-line span","related":[]}],"coverage":{"complete":true,"summary":null,"counts":{"rules":0,"targets":0,"macros":0,"registrations":0,"repositories":0,"resolutions":0},"reasons":[]},"bazel":{"version":"8.4.0","source":"setting","reason":null}}
 "#;
     assert_eq!(
         output(Format::Json, false),
@@ -166,6 +171,8 @@ fn json_columns_count_unicode_scalar_values() {
     // `é` is two bytes and `🦀` four (two UTF-16 units): columns count each as one.
     let text = "x = \"é🦀\" + \"//:bad\"\n";
     let mut ws = Workspace::with_main_repo("/ws");
+    // A stated version: the inferred-version line has its own test.
+    ws.settings.bazel_version = Some("8.4.0".into());
     let f = ws.add_file(
         RepoName::main(),
         "BUILD.bazel",
@@ -200,7 +207,7 @@ fn json_without_problems() {
     assert_eq!(
         out,
         format!(
-            "{{\"tool\":\"toolcheck\",\"version\":\"{VERSION}\",\"diagnostics\":[],{COMPLETE}}}\n"
+            "{{\"tool\":\"toolcheck\",\"version\":\"{VERSION}\",\"diagnostics\":[],{COMPLETE},{BAZEL}}}\n"
         )
     );
 }
@@ -339,6 +346,8 @@ fn human_color_only_when_asked() {
 fn human_same_file_related_and_tabs() {
     let text = "platform(\n\tname = \"p\",\n\tparents = [\":p\"],\n)\n";
     let mut ws = Workspace::with_main_repo("/ws");
+    // A stated version: the inferred-version line has its own test.
+    ws.settings.bazel_version = Some("8.4.0".into());
     let f = ws.add_file(RepoName::main(), "BUILD", FileKind::Build, Arc::from(text));
     let analysis = AnalysisHost::new(ws).analysis();
     let d = Diagnostic::new(
@@ -607,7 +616,7 @@ fn human_says_what_was_not_evaluated() {
 #[test]
 fn json_coverage_object() {
     let out = output_with_gaps(Format::Json);
-    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[],"coverage":{"complete":false,"summary":"3 rules with unknown toolchain requests, 1 registration not expanded","counts":{"rules":3,"targets":0,"macros":0,"registrations":1,"repositories":0,"resolutions":0},"reasons":[{"category":"rules","reason":"the rule's requests are unknown","count":3,"path":"a/BUILD","line":3,"column":1},{"category":"registrations","reason":"registers from '@x', which toolcheck cannot read","count":1,"path":null,"line":null,"column":null}]}}
+    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[],"coverage":{"complete":false,"summary":"3 rules with unknown toolchain requests, 1 registration not expanded","counts":{"rules":3,"targets":0,"macros":0,"registrations":1,"repositories":0,"resolutions":0},"reasons":[{"category":"rules","reason":"the rule's requests are unknown","count":3,"path":"a/BUILD","line":3,"column":1},{"category":"registrations","reason":"registers from '@x', which toolcheck cannot read","count":1,"path":null,"line":null,"column":null}]},"bazel":{"version":"8.4.0","source":"setting","reason":null}}
 "#;
     assert_eq!(out, expected.replace("VERSION", VERSION));
 }
@@ -635,4 +644,32 @@ fn github_adds_one_notice_when_incomplete() {
         rendered(Format::Github, analysis.workspace(), &[], &[], false),
         ""
     );
+}
+
+#[test]
+fn an_inferred_bazel_version_is_said() {
+    let mut ws = Workspace::with_main_repo("/ws");
+    ws.add_file(
+        RepoName::main(),
+        "WORKSPACE",
+        toolcheck_ide::FileKind::Workspace,
+        "".into(),
+    );
+    let mut host = AnalysisHost::new(ws);
+    let analysis = host.analysis();
+    let out = rendered(Format::Human, analysis.workspace(), &[], &[], false);
+    assert_eq!(
+        out,
+        "0 errors, 0 warnings, 0 infos\nbazel: simulated 7.6.1 (no .bazelversion; a WORKSPACE without MODULE.bazel, which Bazel 8 no longer reads by default); pin it with .bazelversion or --bazel-version\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&rendered(
+        Format::Json,
+        analysis.workspace(),
+        &[],
+        &[],
+        false,
+    ))
+    .unwrap();
+    assert_eq!(json["bazel"]["version"], "7.6.1");
+    assert_eq!(json["bazel"]["source"], "inferred");
 }
