@@ -46,6 +46,9 @@ pub struct ConfigFile {
     /// `"workspace"`, `"library"` or `"auto"` (the default: library for a module with a
     /// version). See `toolcheck explain library-mode`.
     pub mode: Option<String>,
+    /// Bazel `--config` names to simulate, as `--bazel-config` (these first).
+    #[serde(default)]
+    pub bazel_configs: Vec<String>,
     /// Glob patterns of workspace paths toolcheck does not read.
     #[serde(default)]
     pub ignore_paths: Vec<String>,

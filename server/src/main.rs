@@ -82,6 +82,10 @@ struct WorkspaceArgs {
     /// with a version; see `toolcheck explain library-mode`).
     #[arg(long, value_name = "MODE", value_parser = ["auto", "workspace", "library"])]
     mode: Option<String>,
+    /// Simulate `bazel build --config=NAME` (repeatable, in order): the `.bazelrc`
+    /// `build:NAME`/`common:NAME` lines apply. An undefined config is an error, as in Bazel.
+    #[arg(long = "bazel-config", value_name = "NAME")]
+    bazel_configs: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -320,7 +324,14 @@ pub(crate) fn load_inputs(
             .bazel_version
             .clone()
             .or_else(|| config.bazel_version.clone()),
-        command_line_flags: extra_flags,
+        command_line_flags: {
+            // `--bazel-config` (and `bazel_configs` in toolcheck.toml) as Bazel's `--config`,
+            // after the flags the caller passes.
+            let mut flags = extra_flags;
+            let names = config.bazel_configs.iter().chain(args.bazel_configs.iter());
+            flags.extend(names.map(|n| format!("--config={n}")));
+            flags
+        },
         target_platforms: config.target_platforms.clone(),
         host_platform: host_platform.or_else(|| config.host_platform.clone()),
         host_constraints: config
@@ -356,6 +367,7 @@ pub(crate) fn load_inputs(
         settings,
     };
     let ws = vfs::load_workspace(&root, opts)?;
+    undefined_configs_are_errors(&ws)?;
     // Facts depend only on file contents and toolcheck's build; the configuration is part of
     // the key all the same so a changed toolcheck.toml can never reuse stale facts.
     let config_key = vfs::read_text_file(&config_path).unwrap_or_default();
@@ -365,6 +377,35 @@ pub(crate) fn load_inputs(
         ws,
         config_key,
     })
+}
+
+/// `--bazel-config NAME` naming no config of the rc files read: an error, as `bazel build
+/// --config=NAME` is.
+fn undefined_configs_are_errors(ws: &toolcheck_ide::Workspace) -> anyhow::Result<()> {
+    use toolcheck_ide::bazelrc::{build_flags, parse_rc};
+    let rc: Vec<_> = ws
+        .rc_files
+        .iter()
+        .map(|(_, id)| parse_rc(&ws.file(*id).text))
+        .collect();
+    let flags = build_flags(
+        &rc,
+        &ws.settings.command_line_flags,
+        ws.settings.host_os().as_deref(),
+    );
+    if let Some(undefined) = flags.unknown_configs.iter().find(|f| f.file.is_none()) {
+        let read: Vec<&str> = ws.rc_files.iter().map(|(p, _)| p.as_str()).collect();
+        anyhow::bail!(
+            "config '{}' is not defined in any rc file read ({})",
+            undefined.value,
+            if read.is_empty() {
+                "no .bazelrc".to_string()
+            } else {
+                read.join(", ")
+            }
+        );
+    }
+    Ok(())
 }
 
 /// Every diagnostic of the workspace and its coverage: the stored result of an identical

@@ -1216,3 +1216,29 @@ fn versions_are_listed_validated_and_inferred() {
     assert_eq!(v["bazel"]["version"], "7.6.1");
     assert_eq!(v["bazel"]["source"], "bazelversion");
 }
+
+#[test]
+fn bazel_configs_are_simulated_and_undefined_ones_are_errors() {
+    let dir = clean_workspace("bazel-config");
+    write_files(
+        &dir,
+        &[(
+            ".bazelrc",
+            "build:ci --extra_toolchains=//:missing_ci_toolchain\n",
+        )],
+    );
+    // The config's registration is read: it names no target.
+    let r = run(&dir, &["check", "--bazel-config", "ci"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("missing_ci_toolchain"), "{}", r.stdout);
+    let r = run(&dir, &["check"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run(&dir, &["check", "--bazel-config", "nope"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("config 'nope' is not defined in any rc file read (.bazelrc)"),
+        "{}",
+        r.stderr
+    );
+}

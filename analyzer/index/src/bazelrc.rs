@@ -179,31 +179,45 @@ pub struct BuildFlags {
     pub auto_exec_groups: Option<bool>,
     /// `--incompatible_use_plus_in_repo_names` (Bazel 7.4+; the default from 8.0).
     pub plus_repo_names: Option<bool>,
+    /// `--enable_platform_specific_config`, its last occurrence (value `true`/`false`).
+    pub platform_specific_config: Option<FlagValue>,
     /// `--config=NAME` values that name no `build:NAME` lines.
     pub unknown_configs: Vec<FlagValue>,
 }
 
-/// Commands whose rc lines apply to `bazel build`.
-fn applies_to_build(command: &str) -> bool {
-    matches!(command, "common" | "always" | "build")
-}
+/// The rc-line commands whose options apply to `bazel build`, in Bazel's order: every
+/// `common` (or `always`) line of every rc file first, then every `build` line, each group in
+/// rc order (imports in place). A `build` option written above a `common` one still comes
+/// after it (Bazel's `BlazeOptionHandler.parseRcOptions` / `getCommandNamesToParse`).
+const BUILD_COMMANDS: [&[&str]; 2] = [&["common", "always"], &["build"]];
 
-/// Collects build options from rc files (already in Bazel's reading order, imports inlined by
-/// the caller) followed by command-line arguments.
-pub fn build_flags(files: &[RcFile], command_line: &[String]) -> BuildFlags {
-    let mut args: Vec<FlagValue> = Vec::new();
-    // First the unconditional lines, then `--config` expansions in place.
-    for (fi, f) in files.iter().enumerate() {
-        for e in &f.entries {
-            if e.config.is_none() && applies_to_build(&e.command) {
-                args.extend(e.args.iter().map(|(v, r)| FlagValue {
-                    value: v.clone(),
-                    file: Some(fi),
-                    range: *r,
-                }));
+/// The arguments of the rc lines for `config` (`None`: unconditional lines), in Bazel's order.
+fn rc_args(files: &[RcFile], config: Option<&str>) -> (bool, Vec<FlagValue>) {
+    let mut found = false;
+    let mut out = Vec::new();
+    for commands in BUILD_COMMANDS {
+        for (fi, f) in files.iter().enumerate() {
+            for e in &f.entries {
+                if e.config.as_deref() == config && commands.contains(&e.command.as_str()) {
+                    found = true;
+                    out.extend(e.args.iter().map(|(v, r)| FlagValue {
+                        value: v.clone(),
+                        file: Some(fi),
+                        range: *r,
+                    }));
+                }
             }
         }
     }
+    (found, out)
+}
+
+/// Collects build options from rc files (already in Bazel's reading order, imports inlined by
+/// the caller) followed by command-line arguments. `host_os` (`linux`, `macos`, `windows`,
+/// `freebsd`, `openbsd`) is the OS `--enable_platform_specific_config` expands the config of.
+pub fn build_flags(files: &[RcFile], command_line: &[String], host_os: Option<&str>) -> BuildFlags {
+    let (_, mut args) = rc_args(files, None);
+    // Command-line options outrank every rc option.
     args.extend(command_line.iter().map(|v| FlagValue {
         value: v.clone(),
         file: None,
@@ -212,24 +226,22 @@ pub fn build_flags(files: &[RcFile], command_line: &[String]) -> BuildFlags {
     let mut flags = BuildFlags::default();
     let mut stack: Vec<String> = Vec::new();
     apply_args(&args, files, &mut flags, &mut stack);
+    // `--enable_platform_specific_config`: the host OS's config, when one is defined, expanded
+    // with the priority of the flag (its last occurrence).
+    if let (Some(at), Some(os)) = (flags.platform_specific_config.clone(), host_os) {
+        if at.value == "true" {
+            if let Some(expanded) = config_args(files, os) {
+                stack.push(os.to_string());
+                apply_args(&expanded, files, &mut flags, &mut stack);
+                stack.pop();
+            }
+        }
+    }
     flags
 }
 
 fn config_args(files: &[RcFile], name: &str) -> Option<Vec<FlagValue>> {
-    let mut found = false;
-    let mut out = Vec::new();
-    for (fi, f) in files.iter().enumerate() {
-        for e in &f.entries {
-            if e.config.as_deref() == Some(name) && applies_to_build(&e.command) {
-                found = true;
-                out.extend(e.args.iter().map(|(v, r)| FlagValue {
-                    value: v.clone(),
-                    file: Some(fi),
-                    range: *r,
-                }));
-            }
-        }
-    }
+    let (found, out) = rc_args(files, Some(name));
     found.then_some(out)
 }
 
@@ -308,6 +320,16 @@ fn apply_args(
             ("--noignore_dev_dependency", None) => flags.ignore_dev_dependency = Some(false),
             ("--incompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(true),
             ("--noincompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(false),
+            ("--enable_platform_specific_config", None) => {
+                flags.platform_specific_config = Some(fv("true".into()))
+            }
+            ("--noenable_platform_specific_config", None) => {
+                flags.platform_specific_config = Some(fv("false".into()))
+            }
+            ("--enable_platform_specific_config", Some(v)) => {
+                let on = parse_bool(&v).unwrap_or(false);
+                flags.platform_specific_config = Some(fv(on.to_string()))
+            }
             ("--incompatible_use_plus_in_repo_names", None) => flags.plus_repo_names = Some(true),
             ("--noincompatible_use_plus_in_repo_names", None) => {
                 flags.plus_repo_names = Some(false)
@@ -353,12 +375,12 @@ mod tests {
         assert!(rc.imports[1].optional);
         assert_eq!(rc.entries.len(), 3);
         assert_eq!(rc.entries[0].args.len(), 3);
-        let flags = build_flags(std::slice::from_ref(&rc), &[]);
+        let flags = build_flags(std::slice::from_ref(&rc), &[], None);
         assert_eq!(flags.extra_toolchains[0].value, "//a:b");
         assert_eq!(flags.platforms.as_ref().unwrap().value, "//p:linux");
         assert!(flags.defines.is_empty());
         assert_eq!(flags.starlark_flags.get("//flag:x").unwrap().value, "1");
-        let with_ci = build_flags(&[rc], &["--config=ci".to_string()]);
+        let with_ci = build_flags(&[rc], &["--config=ci".to_string()], None);
         assert_eq!(with_ci.defines.get("k").unwrap().value, "v");
         assert_eq!(
             with_ci.options.get("compilation_mode").unwrap().value,
@@ -369,7 +391,7 @@ mod tests {
     #[test]
     fn config_cycles_terminate() {
         let rc = parse_rc("build:a --config=b\nbuild:b --config=a\nbuild --config=a\n");
-        let flags = build_flags(&[rc], &[]);
+        let flags = build_flags(&[rc], &[], None);
         assert!(flags.extra_toolchains.is_empty());
     }
 
@@ -378,5 +400,59 @@ mod tests {
         let rc = parse_rc("build --define='x\nbuild -c opt\n");
         assert_eq!(rc.errors.len(), 1);
         assert_eq!(rc.entries.len(), 1);
+    }
+
+    #[test]
+    fn common_lines_come_before_build_lines_whatever_the_file_order() {
+        let first = parse_rc("build --extra_toolchains=//:b1\ncommon --extra_toolchains=//:c1\n");
+        let second = parse_rc(
+            "build --extra_toolchains=//:b2\ncommon --extra_toolchains=//:c2\nbuild:ci --extra_toolchains=//:ci_build\ncommon:ci --extra_toolchains=//:ci_common\n",
+        );
+        let values = |f: &BuildFlags| -> Vec<String> {
+            f.extra_toolchains.iter().map(|v| v.value.clone()).collect()
+        };
+        let flags = build_flags(
+            &[first.clone(), second.clone()],
+            &["--config=ci".into(), "--extra_toolchains=//:cli".into()],
+            None,
+        );
+        // Every `common` line (all files), then every `build` line, then the command line
+        // with its `--config` expanded in place (`common:ci` before `build:ci`).
+        assert_eq!(
+            values(&flags),
+            [
+                "//:c1",
+                "//:c2",
+                "//:b1",
+                "//:b2",
+                "//:ci_common",
+                "//:ci_build",
+                "//:cli"
+            ]
+        );
+    }
+
+    #[test]
+    fn platform_specific_configs_follow_the_host_os() {
+        let rc = parse_rc(
+            "common --enable_platform_specific_config\nbuild:linux --extra_toolchains=//:linux\nbuild:macos --extra_toolchains=//:macos\n",
+        );
+        let on = |os: Option<&str>| -> Vec<String> {
+            build_flags(std::slice::from_ref(&rc), &[], os)
+                .extra_toolchains
+                .iter()
+                .map(|v| v.value.clone())
+                .collect()
+        };
+        assert_eq!(on(Some("linux")), ["//:linux"]);
+        assert_eq!(on(Some("macos")), ["//:macos"]);
+        assert!(on(Some("windows")).is_empty());
+        assert!(on(None).is_empty());
+        let off = parse_rc(
+            "common --enable_platform_specific_config\ncommon --noenable_platform_specific_config\nbuild:linux --extra_toolchains=//:linux\n",
+        );
+        assert!(build_flags(&[off], &[], Some("linux"))
+            .extra_toolchains
+            .is_empty());
     }
 }

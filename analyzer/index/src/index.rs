@@ -641,7 +641,11 @@ impl WorkspaceIndex {
             .iter()
             .map(|(_, id)| parse_rc(&ws.file(*id).text))
             .collect();
-        let flags = build_flags(&rc_files, &ws.settings.command_line_flags);
+        let flags = build_flags(
+            &rc_files,
+            &ws.settings.command_line_flags,
+            ws.settings.host_os().as_deref(),
+        );
 
         let root_module = file_by_path
             .get(&(RepoName::main(), "MODULE.bazel".to_string()))

@@ -178,6 +178,27 @@ pub struct Workspace {
     pub computed_gaps: Vec<(crate::interp::Loc, String)>,
 }
 
+impl Settings {
+    /// The operating system of the host the analysis describes, in Bazel's words for
+    /// `--enable_platform_specific_config` (`linux`, `macos`, `windows`, `freebsd`,
+    /// `openbsd`); `None` when unknown.
+    pub fn host_os(&self) -> Option<String> {
+        let os = match &self.host_constraints {
+            HostConstraints::Unknown => return None,
+            HostConstraints::Detect => self.host_machine.as_ref()?.os.clone(),
+            HostConstraints::Labels(labels) => labels.iter().find_map(|l| {
+                let rest = l.strip_prefix("@platforms//os:")?;
+                Some(rest.to_string())
+            })?,
+        };
+        Some(match os.as_str() {
+            "osx" | "macos" => "macos".to_string(),
+            "linux" | "windows" | "freebsd" | "openbsd" => os,
+            _ => return None,
+        })
+    }
+}
+
 impl RepoInfo {
     /// The main repository, rooted at `root_display`.
     pub fn main(root_display: impl Into<String>) -> RepoInfo {

@@ -207,6 +207,7 @@ impl Backend {
                     output_base,
                     bazelrcs,
                     mode: None,
+                    bazel_configs: Vec::new(),
                 };
                 crate::load(&load_root, &args, Vec::new(), None)
             })

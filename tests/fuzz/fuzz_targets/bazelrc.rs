@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
     let (rcs, flags) = text.split_once("#- flags\n").unwrap_or((&text, ""));
     let files: Vec<_> = rcs.split("#- next\n").map(parse_rc).collect();
     let flags: Vec<String> = flags.lines().map(str::to_string).collect();
-    let _ = build_flags(&files, &flags);
+    let _ = build_flags(&files, &flags, Some("linux"));
 });
