@@ -382,17 +382,7 @@ pub(crate) fn load_inputs(
 /// `--bazel-config NAME` naming no config of the rc files read: an error, as `bazel build
 /// --config=NAME` is.
 fn undefined_configs_are_errors(ws: &toolcheck_ide::Workspace) -> anyhow::Result<()> {
-    use toolcheck_ide::bazelrc::{build_flags, parse_rc};
-    let rc: Vec<_> = ws
-        .rc_files
-        .iter()
-        .map(|(_, id)| parse_rc(&ws.file(*id).text))
-        .collect();
-    let flags = build_flags(
-        &rc,
-        &ws.settings.command_line_flags,
-        ws.settings.host_os().as_deref(),
-    );
+    let (_, flags) = toolcheck_ide::bazelrc::workspace_build_flags(ws);
     if let Some(undefined) = flags.unknown_configs.iter().find(|f| f.file.is_none()) {
         let read: Vec<&str> = ws.rc_files.iter().map(|(p, _)| p.as_str()).collect();
         anyhow::bail!(

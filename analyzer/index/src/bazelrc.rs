@@ -185,6 +185,22 @@ pub struct BuildFlags {
     pub unknown_configs: Vec<FlagValue>,
 }
 
+/// The workspace's rc files parsed, and the build flags they and the command line give (for
+/// the host OS the settings describe).
+pub fn workspace_build_flags(ws: &crate::workspace::Workspace) -> (Vec<RcFile>, BuildFlags) {
+    let rc_files: Vec<RcFile> = ws
+        .rc_files
+        .iter()
+        .map(|(_, id)| parse_rc(&ws.file(*id).text))
+        .collect();
+    let flags = build_flags(
+        &rc_files,
+        &ws.settings.command_line_flags,
+        ws.settings.host_os().as_deref(),
+    );
+    (rc_files, flags)
+}
+
 /// The rc-line commands whose options apply to `bazel build`, in Bazel's order: every
 /// `common` (or `always`) line of every rc file first, then every `build` line, each group in
 /// rc order (imports in place). A `build` option written above a `common` one still comes

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use toolcheck_syntax::{FileKind, TextRange};
 
-use crate::bazelrc::{build_flags, parse_rc, BuildFlags, RcFile};
+use crate::bazelrc::{BuildFlags, RcFile};
 use crate::expr::{Call, Expr};
 use crate::facts::FileFacts;
 use crate::interp::{Env, FileContext, Loc, Val, V};
@@ -635,17 +635,7 @@ impl WorkspaceIndex {
         contexts: Arc<Vec<FileContext>>,
         file_by_path: Arc<FxHashMap<(RepoName, String), FileId>>,
     ) -> WorkspaceIndex {
-        // rc flags.
-        let rc_files: Vec<RcFile> = ws
-            .rc_files
-            .iter()
-            .map(|(_, id)| parse_rc(&ws.file(*id).text))
-            .collect();
-        let flags = build_flags(
-            &rc_files,
-            &ws.settings.command_line_flags,
-            ws.settings.host_os().as_deref(),
-        );
+        let (rc_files, flags) = crate::bazelrc::workspace_build_flags(ws);
 
         let root_module = file_by_path
             .get(&(RepoName::main(), "MODULE.bazel".to_string()))
