@@ -22,9 +22,14 @@ For every `rule()` and `aspect()` in the main repository and every target platfo
 toolchain type that resolves on no execution platform. The finding sits on the type in the rule's
 `toolchains` list and names the target platforms.
 
+It also reports a rule whose mandatory types each resolve, but on no one execution platform
+together (or whose `exec_compatible_with` no execution platform satisfies): Bazel's \"Unable to
+find an execution platform for toolchains [...]\". That finding sits on the rule's name.
+
 ## Why it matters
-Bazel reports \"No matching toolchains found for types ...\" only when someone builds a target of
-that rule for that platform — typically the first time CI or a colleague targets it.
+Bazel reports \"No matching toolchains found for types ...\" (or \"Unable to find an execution
+platform ...\") only when someone builds a target of that rule for that platform — typically the
+first time CI or a colleague targets it.
 
 ## Example
 ```starlark
@@ -73,17 +78,65 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         // Missing type -> target platforms where it cannot resolve.
         let mut missing: BTreeMap<Label, Vec<Label>> = BTreeMap::new();
+        // Target platforms where every type resolves, but on no execution platform together
+        // (with the types named), and Bazel's message for the first.
+        let mut no_exec: Vec<(Label, Vec<Label>, String)> = Vec::new();
         for (p, resolution) in platforms.iter().zip(per_platform) {
             for g in &resolution.groups {
                 if !g.undecidable.is_empty() {
                     continue;
                 }
-                if let Some(ResolveError::NoMatchingToolchains { types, .. }) = &g.error {
-                    for t in types {
-                        missing.entry(t.clone()).or_default().push(p.clone());
+                match &g.error {
+                    Some(ResolveError::NoMatchingToolchains { types, .. }) => {
+                        for t in types {
+                            missing.entry(t.clone()).or_default().push(p.clone());
+                        }
                     }
+                    Some(ResolveError::NoMatchingExecPlatform { types, message, .. }) => {
+                        if !no_exec.iter().any(|(q, _, _)| q == p) {
+                            no_exec.push((p.clone(), types.clone(), message.clone()));
+                        }
+                    }
+                    _ => {}
                 }
             }
+        }
+        if let Some((_, types, message)) = no_exec.first() {
+            let what = if rule.is_aspect { "aspect" } else { "rule" };
+            let on: Vec<String> = no_exec
+                .iter()
+                .take(4)
+                .map(|(p, _, _)| p.to_string())
+                .collect();
+            let more = if no_exec.len() > 4 {
+                format!(" and {} more", no_exec.len() - 4)
+            } else {
+                String::new()
+            };
+            let needs = if types.is_empty() {
+                format!("`{}`'s `exec_compatible_with`", rule.name)
+            } else {
+                format!(
+                    "the mandatory types {}",
+                    types
+                        .iter()
+                        .map(Label::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            acc.push(Diagnostic::new(
+                CHECK.name,
+                Severity::Warning,
+                rule.file,
+                rule.name_range,
+                format!(
+                    "no execution platform satisfies {needs} of {what} `{}` together for target platform {}{more}: Bazel fails with \"{}\"",
+                    rule.name,
+                    on.join(", "),
+                    message.lines().next().unwrap_or(message)
+                ),
+            ));
         }
         for (ty, on) in missing {
             let req = rule
