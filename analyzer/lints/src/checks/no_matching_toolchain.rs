@@ -92,10 +92,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                             missing.entry(t.clone()).or_default().push(p.clone());
                         }
                     }
-                    Some(ResolveError::NoMatchingExecPlatform { types, message, .. }) => {
-                        if !no_exec.iter().any(|(q, _, _)| q == p) {
-                            no_exec.push((p.clone(), types.clone(), message.clone()));
-                        }
+                    Some(ResolveError::NoMatchingExecPlatform { types, message, .. })
+                        if !no_exec.iter().any(|(q, _, _)| q == p) =>
+                    {
+                        no_exec.push((p.clone(), types.clone(), message.clone()));
                     }
                     _ => {}
                 }
