@@ -109,6 +109,7 @@ function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<string, unkn
     },
     bazelVersion: cfg.get<string>('bazelVersion', ''),
     bazelrc: cfg.get<string[]>('bazelrc', []),
+    bazelConfigs: cfg.get<string[]>('bazelConfigs', []),
     outputBase: cfg.get<string>('outputBase', ''),
     repos: cfg.get<Record<string, string>>('repos', {}),
   };

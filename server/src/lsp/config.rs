@@ -17,6 +17,8 @@ pub(crate) struct Config {
     pub(crate) output_base: String,
     /// External repositories' directories, name to directory (`--repo NAME=DIR`).
     pub(crate) repos: Vec<(String, String)>,
+    /// Bazel `--config` names to simulate (`--bazel-config NAME`).
+    pub(crate) bazel_configs: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -57,6 +59,7 @@ impl Config {
                     .collect(),
                 _ => Vec::new(),
             },
+            bazel_configs: strings(value.get("bazelConfigs")),
         }
     }
 
@@ -90,6 +93,8 @@ mod tests {
         assert_eq!(c.bazel_version, "8.2.1");
         let rc = Config::from_json(&serde_json::json!({"bazelrc": ["ci.bazelrc"]}));
         assert_eq!(rc.bazelrc, ["ci.bazelrc"]);
+        let configs = Config::from_json(&serde_json::json!({"bazelConfigs": ["ci", 3, "remote"]}));
+        assert_eq!(configs.bazel_configs, ["ci", "remote"]);
         // One malformed setting (or an empty Lua table sent as `{}`) leaves the others.
         let lua = Config::from_json(&serde_json::json!({
             "checks": {"enable": {}, "disable": ["unresolved-label"]},

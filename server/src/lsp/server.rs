@@ -182,6 +182,7 @@ impl Backend {
             };
             let config = state.config();
             let bazel_version = config.bazel_version;
+            let bazel_configs = config.bazel_configs.clone();
             // A path that is gone is left out (the command line refuses it instead): the
             // editor keeps working with the rest.
             let bazelrcs: Vec<std::path::PathBuf> = config
@@ -207,7 +208,7 @@ impl Backend {
                     output_base,
                     bazelrcs,
                     mode: None,
-                    bazel_configs: Vec::new(),
+                    bazel_configs,
                 };
                 crate::load(&load_root, &args, Vec::new(), None)
             })

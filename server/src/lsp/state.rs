@@ -290,7 +290,8 @@ impl State {
         let reindex = cur.bazel_version != config.bazel_version
             || cur.bazelrc != config.bazelrc
             || cur.output_base != config.output_base
-            || cur.repos != config.repos;
+            || cur.repos != config.repos
+            || cur.bazel_configs != config.bazel_configs;
         *cur = config;
         drop(cur);
         self.bump();

@@ -20,6 +20,7 @@ M.defaults = {
     checks = { enable = {}, disable = {} },
     bazelVersion = '',
     bazelrc = {},                 -- rc files read after .bazelrc (Bazel's --bazelrc)
+    bazelConfigs = {},            -- Bazel --config names to simulate (--bazel-config)
     outputBase = '',              -- empty: found through the bazel-out symlink
   },
   -- Passed through to the client.
