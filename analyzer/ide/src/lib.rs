@@ -332,16 +332,19 @@ impl AnalysisHost {
                 .dirty
                 .iter()
                 .any(|&f| !self.ws.is_removed(f) && self.ws.file(f).kind != FileKind::Build);
+        // Computed repositories live outside the main repository, so they never change
+        // which version is simulated: it is chosen once (inferring it reads the file list).
+        let version = bazel_version(&self.ws);
         if may_change {
-            let (globals, changed) = self.compute_repositories();
+            let (globals, changed) = self.compute_repositories(version);
             // The global part is the costly start of a fresh index: when the index is built
             // afresh anyway, it is finished instead of computed again.
             if changed || self.base.is_none() || self.structural {
                 let index = globals.complete(&self.ws, &self.facts);
-                return self.snapshot_of(index, SemanticCache::default());
+                return self.snapshot_of(index, version, SemanticCache::default());
             }
         }
-        self.build_snapshot()
+        self.build_snapshot(version)
     }
 
     /// Runs the workspace's repository rules and module extensions and makes their output
@@ -351,7 +354,7 @@ impl AnalysisHost {
     /// changing, at most [`MAX_COMPUTE_ROUNDS`] times. Returns the global part of the final
     /// workspace's index, and whether the computation changed the workspace (when it did
     /// not, the usual incremental update applies).
-    fn compute_repositories(&mut self) -> (WorkspaceIndex, bool) {
+    fn compute_repositories(&mut self, version: BazelVersion) -> (WorkspaceIndex, bool) {
         type Key = (
             Vec<toolcheck_index::computed::Instantiation>,
             Vec<toolcheck_index::computed::ExtensionUsage>,
@@ -359,8 +362,7 @@ impl AnalysisHost {
         let mut changed = false;
         let mut last: Option<Key> = None;
         for round in 0..MAX_COMPUTE_ROUNDS {
-            let major = bazel_version(&self.ws).major;
-            let globals = WorkspaceIndex::globals_only(&self.ws, &self.facts, major);
+            let globals = WorkspaceIndex::globals_only(&self.ws, &self.facts, version.major);
             let key = (
                 globals.instantiations.clone(),
                 globals.extension_usages.clone(),
@@ -497,8 +499,7 @@ impl AnalysisHost {
 
     /// Builds the snapshot of the current state: the index updated from the last one where
     /// the changes allow, else built afresh.
-    fn build_snapshot(&mut self) -> Analysis {
-        let version = bazel_version(&self.ws);
+    fn build_snapshot(&mut self, version: BazelVersion) -> Analysis {
         let mut semantics = SemanticCache::default();
         let update = match &self.base {
             Some(base) if !self.structural && base.version == version => base
@@ -526,13 +527,17 @@ impl AnalysisHost {
             }
             None => WorkspaceIndex::build(&self.ws, &self.facts, version.major),
         };
-        self.snapshot_of(index, semantics)
+        self.snapshot_of(index, version, semantics)
     }
 
     /// The snapshot of the current state with `index` (built for it), which becomes the base
     /// of the next update.
-    fn snapshot_of(&mut self, index: WorkspaceIndex, semantics: SemanticCache) -> Analysis {
-        let version = bazel_version(&self.ws);
+    fn snapshot_of(
+        &mut self,
+        index: WorkspaceIndex,
+        version: BazelVersion,
+        semantics: SemanticCache,
+    ) -> Analysis {
         let inner = Arc::new(Snapshot {
             ws: self.ws.clone(),
             facts: self.facts.clone(),
@@ -766,20 +771,12 @@ impl Analysis {
         if ws.generated.is_empty() {
             return false;
         }
-        ws.generated.values().any(|s| match s {
-            toolcheck_index::interp::repository::FileSource::Template {
-                template, call, ..
-            } => *template == file || call.file == file,
-            toolcheck_index::interp::repository::FileSource::Copied { from, at } => {
-                *from == file || at.file == file
-            }
-            toolcheck_index::interp::repository::FileSource::Written { call } => call.file == file,
-            toolcheck_index::interp::repository::FileSource::Attribute { at } => at.file == file,
-        }) || ws
-            .repos
-            .iter()
-            .filter_map(|r| ws.computed_origin(&r.name))
-            .any(|o| o.site.file == file)
+        ws.generated.values().any(|s| s.shows_in(file))
+            || ws
+                .repos
+                .iter()
+                .filter_map(|r| ws.computed_origin(&r.name))
+                .any(|o| o.site.file == file)
     }
 
     /// Problems the loader met that belong to no file (unreadable directories, loops).

@@ -465,3 +465,42 @@ fn navigation_into_a_generated_file_lands_on_its_template() {
         .iter()
         .all(|r| !a.workspace().generated.contains_key(&r.file)));
 }
+
+#[test]
+fn re_exported_extensions_with_feature_kwargs_run() {
+    let private = r#"_FEATURES = {"doc": "which Bazel features exist decides this"}
+
+def _hub_impl(rctx):
+    rctx.file("BUILD.bazel", 'toolchain(name = "t", toolchain = ":impl", toolchain_type = "@@//:tt", exec_compatible_with = ["@platforms//os:linux"])\nfilegroup(name = "impl")\n')
+
+hub = repository_rule(implementation = _hub_impl, **_FEATURES)
+
+def _impl(mctx):
+    hub(name = "my_toolchains")
+
+tools = module_extension(implementation = _impl, **_FEATURES)
+"#;
+    let public = "load(\"//ext/private:hub.bzl\", _tools = \"tools\")\n\ntools = _tools\n";
+    let module = r#"module(name = "m")
+bazel_dep(name = "platforms", version = "0.0.10")
+t = use_extension("//ext:extensions.bzl", "tools")
+use_repo(t, "my_toolchains")
+register_toolchains("@my_toolchains//:all")
+"#;
+    let mut host = AnalysisHost::new(workspace(
+        "8.0.0",
+        &[
+            ("MODULE.bazel", FileKind::Module, module),
+            ("BUILD.bazel", FileKind::Build, BUILD),
+            ("ext/BUILD.bazel", FileKind::Build, ""),
+            ("ext/private/BUILD.bazel", FileKind::Build, ""),
+            ("ext/extensions.bzl", FileKind::Bzl, public),
+            ("ext/private/hub.bzl", FileKind::Bzl, private),
+        ],
+    ));
+    let text = chosen(&host.analysis());
+    assert!(
+        text.contains("Selected @+tools+my_toolchains//:impl"),
+        "{text}"
+    );
+}

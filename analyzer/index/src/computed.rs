@@ -555,47 +555,13 @@ fn rule_kind<'e>(env: &'e Env<'_>, file: FileId, bi: usize) -> Option<&'e str> {
     }
 }
 
-/// The binding (file, index) that declares `name` of `file` as a `kind(...)` call:
-/// followed through loads and aliases (`e = _e`), and found even when the call has a
-/// `**kwargs` toolcheck cannot evaluate (only `implementation` and the attributes or tag
-/// classes matter to run it).
+/// The binding (file, index) that declares `name` of `file` as a `kind(...)` call, through
+/// loads and aliases (`e = _e`), as the interpreter resolves names.
 fn rule_binding(env: &Env<'_>, file: FileId, name: &str, kind: &str) -> Option<(FileId, usize)> {
-    if let V::Rule(f, bi) = env.global(file, name, Default::default()).v {
-        if rule_kind(env, f, bi) == Some(kind) {
-            return Some((f, bi));
-        }
+    match env.global(file, name, Default::default()).v {
+        V::Rule(f, bi) if rule_kind(env, f, bi) == Some(kind) => Some((f, bi)),
+        _ => None,
     }
-    let (mut file, mut name) = (file, name.to_string());
-    for _ in 0..16 {
-        let facts = &env.facts[file.0 as usize];
-        if let Some((bi, b)) = facts
-            .bindings
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, b)| b.name == name)
-        {
-            match &b.value.kind {
-                ExprKind::Call(c) if c.func.dotted_name().as_deref() == Some(kind) => {
-                    return Some((file, bi))
-                }
-                ExprKind::Name(alias) => {
-                    name = alias.to_string();
-                    continue;
-                }
-                _ => return None,
-            }
-        }
-        let (module, exported) = facts.loads.iter().find_map(|l| {
-            l.symbols
-                .iter()
-                .find(|(local, _, _)| *local == name)
-                .map(|(_, exported, _)| (l.module.clone(), exported.to_string()))
-        })?;
-        file = env.resolve_load(file, &module).ok()?;
-        name = exported;
-    }
-    None
 }
 
 /// One module extension as the module graph uses it: every module's tags, in the graph's

@@ -183,19 +183,37 @@ impl Settings {
     /// `--enable_platform_specific_config` (`linux`, `macos`, `windows`, `freebsd`,
     /// `openbsd`); `None` when unknown.
     pub fn host_os(&self) -> Option<String> {
-        let os = match &self.host_constraints {
-            HostConstraints::Unknown => return None,
-            HostConstraints::Detect => self.host_machine.as_ref()?.os.clone(),
-            HostConstraints::Labels(labels) => labels.iter().find_map(|l| {
-                let rest = l.strip_prefix("@platforms//os:")?;
-                Some(rest.to_string())
-            })?,
-        };
+        let os = self.host_value("os", |m| &m.os)?;
         Some(match os.as_str() {
             "osx" | "macos" => "macos".to_string(),
             "linux" | "windows" | "freebsd" | "openbsd" => os,
             _ => return None,
         })
+    }
+}
+
+impl Settings {
+    /// The CPU of the host the analysis describes: Rust's name of the machine toolcheck was
+    /// told about, or the `@platforms//cpu:` value of `host_constraints`; `None` when unknown.
+    pub fn host_cpu(&self) -> Option<String> {
+        self.host_value("cpu", |m| &m.arch)
+    }
+
+    /// The host's `@platforms//<setting>:` value from `host_constraints`, or the machine's
+    /// (`machine` picks the field).
+    fn host_value(
+        &self,
+        setting: &str,
+        machine: impl Fn(&HostMachine) -> &String,
+    ) -> Option<String> {
+        match &self.host_constraints {
+            HostConstraints::Unknown => None,
+            HostConstraints::Detect => self.host_machine.as_ref().map(|m| machine(m).clone()),
+            HostConstraints::Labels(labels) => labels.iter().find_map(|l| {
+                let (pkg, name) = l.strip_prefix("@platforms//")?.split_once(':')?;
+                (pkg == setting).then(|| name.to_string())
+            }),
+        }
     }
 }
 

@@ -367,13 +367,16 @@ impl<'a> Env<'a> {
         {
             if let Some(call) = b.value.as_call() {
                 // A `rule()` written with all its arguments: read from the binding. With
-                // `**kwargs` it is evaluated like any other call.
-                if !call.has_splat()
-                    && matches!(
-                        call.func.dotted_name().as_deref(),
-                        Some("rule" | "aspect" | "repository_rule" | "macro" | "module_extension")
-                    )
-                {
+                // `**kwargs` it is evaluated like any other call (a factory may build it).
+                // Repository rules and module extensions are always read from the binding:
+                // running one needs only its `implementation` and `attrs`/`tag_classes`, and
+                // a `**kwargs` beside them (feature flags) is no reason to lose it.
+                let from_binding = match call.func.dotted_name().as_deref() {
+                    Some("rule" | "aspect" | "macro") => !call.has_splat(),
+                    Some("repository_rule" | "module_extension") => true,
+                    _ => false,
+                };
+                if from_binding {
                     return Val {
                         v: V::Rule(file, i),
                         loc: Loc {

@@ -138,6 +138,17 @@ pub enum FileSource {
 }
 
 impl FileSource {
+    /// Whether `file` is one a finding in the generated file may be shown in (the template,
+    /// the copied file, or the file of the call or attribute that wrote it).
+    pub fn shows_in(&self, file: FileId) -> bool {
+        match self {
+            FileSource::Template { template, call, .. } => *template == file || call.file == file,
+            FileSource::Copied { from, at } => *from == file || at.file == file,
+            FileSource::Written { call } => call.file == file,
+            FileSource::Attribute { at } => at.file == file,
+        }
+    }
+
     /// The place a finding on line `line` of the generated file points at: a template line,
     /// or the call or attribute that wrote the file.
     pub fn origin_of_line(&self, line: u32) -> (FileId, Option<u32>, Loc) {
@@ -291,27 +302,11 @@ impl<'a> Env<'a> {
     /// reports them (`linux`/`amd64`, `mac os x`/`aarch64`, `windows 10`/`amd64`); `None`
     /// when the host is unknown or one these strings are not known for.
     fn host_jvm(&self) -> Option<(&'static str, &'static str)> {
-        use crate::workspace::HostConstraints;
-        let (os, cpu): (String, String) = match &self.ws.settings.host_constraints {
-            HostConstraints::Unknown => return None,
-            HostConstraints::Detect => {
-                let m = self.ws.settings.host_machine.as_ref()?;
-                (m.os.clone(), m.arch.clone())
-            }
-            HostConstraints::Labels(labels) => {
-                let value = |pkg: &str| {
-                    labels.iter().find_map(|l| {
-                        let rest = l.strip_prefix("@platforms//")?;
-                        let (p, name) = rest.split_once(':')?;
-                        (p == pkg).then(|| name.to_string())
-                    })
-                };
-                (value("os")?, value("cpu")?)
-            }
-        };
+        let os = self.ws.settings.host_os()?;
+        let cpu = self.ws.settings.host_cpu()?;
         let os_name = match os.as_str() {
             "linux" => "linux",
-            "macos" | "osx" => "mac os x",
+            "macos" => "mac os x",
             "windows" => "windows 10",
             "freebsd" => "freebsd",
             _ => return None,
@@ -727,24 +722,16 @@ impl<'a> Env<'a> {
         name: &str,
         site: Loc,
     ) -> RepoOutcome {
-        let previous_run = self.start_run(site.file);
-        let previous = self.repo_run.replace(Some(RepoRun {
-            name: name.to_string(),
-            attrs,
-            ..RepoRun::default()
-        }));
-        let ctx = Val {
-            v: V::Builtin("repository_ctx".into()),
-            loc: site,
-        };
-        let args = Args {
-            pos: vec![ctx],
-            kw: Vec::new(),
-            complete: true,
-        };
-        self.call_value(implementation, args, site.file, site);
-        let state = self.repo_run.replace(previous).unwrap_or_default();
-        let (run, limit) = self.finish_run(previous_run);
+        let (_, state, run, limit) = self.run_with_ctx(
+            "repository_ctx",
+            RepoRun {
+                name: name.to_string(),
+                attrs,
+                ..RepoRun::default()
+            },
+            implementation,
+            site,
+        );
         let incomplete = limit
             .map(|l| Gap {
                 loc: l.loc,
@@ -766,24 +753,42 @@ impl<'a> Env<'a> {
         modules: Vec<Val>,
         site: Loc,
     ) -> super::run::MacroOutcome {
+        let (value, _, run, limit) = self.run_with_ctx(
+            "module_ctx",
+            RepoRun {
+                modules,
+                ..RepoRun::default()
+            },
+            implementation,
+            site,
+        );
+        super::run::MacroOutcome::of(run, limit, value)
+    }
+
+    /// Calls `implementation(ctx)` in a run charged to `site`'s file, with `state` as the
+    /// repository rule or extension under way and `ctx` the builtin object it is given;
+    /// returns the call's value, the final state, the run and the bound it hit.
+    fn run_with_ctx(
+        &self,
+        ctx: &str,
+        state: RepoRun,
+        implementation: Val,
+        site: Loc,
+    ) -> (Val, RepoRun, super::run::Run, Option<super::run::LimitHit>) {
         let previous_run = self.start_run(site.file);
-        let previous = self.repo_run.replace(Some(RepoRun {
-            modules,
-            ..RepoRun::default()
-        }));
-        let ctx = Val {
-            v: V::Builtin("module_ctx".into()),
-            loc: site,
-        };
+        let previous = self.repo_run.replace(Some(state));
         let args = Args {
-            pos: vec![ctx],
+            pos: vec![Val {
+                v: V::Builtin(ctx.into()),
+                loc: site,
+            }],
             kw: Vec::new(),
             complete: true,
         };
         let value = self.call_value(implementation, args, site.file, site);
-        self.repo_run.replace(previous);
+        let state = self.repo_run.replace(previous).unwrap_or_default();
         let (run, limit) = self.finish_run(previous_run);
-        super::run::MacroOutcome::of(run, limit, value)
+        (value, state, run, limit)
     }
 }
 
