@@ -49,11 +49,60 @@ pub struct ConfigFile {
     /// Bazel `--config` names to simulate, as `--bazel-config` (these first).
     #[serde(default)]
     pub bazel_configs: Vec<String>,
+    /// Which named configs `check` evaluates besides the default configuration: `"all"`
+    /// (every one that changes toolchain resolution, the default), `"none"`, or a list.
+    pub configs: Option<WordOrList>,
+    /// Configs `check` never evaluates.
+    #[serde(default)]
+    pub exclude_configs: Vec<String>,
+    /// The hosts the checks consider: `"auto"` (the machine toolcheck runs on and those the
+    /// workspace shows it is built on, the default) or a list of `OS-CPU` (`macos-aarch64`),
+    /// the first being the analysed one.
+    pub hosts: Option<WordOrList>,
     /// Glob patterns of workspace paths toolcheck does not read.
     #[serde(default)]
     pub ignore_paths: Vec<String>,
     #[serde(default)]
     pub checks: ChecksSection,
+}
+
+/// A setting written as a word or a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum WordOrList {
+    Word(String),
+    List(Vec<String>),
+}
+
+/// `configs` (from `toolcheck.toml` or `--configs`), or why it is invalid.
+pub fn parse_configs(setting: &WordOrList) -> Result<toolcheck_ide::ConfigSelect, String> {
+    use toolcheck_ide::ConfigSelect;
+    match setting {
+        WordOrList::Word(w) if w == "all" => Ok(ConfigSelect::All),
+        WordOrList::Word(w) if w == "none" => Ok(ConfigSelect::None),
+        WordOrList::Word(w) => Err(format!(
+            "configs = \"{w}\": expected \"all\", \"none\" or a list of config names"
+        )),
+        WordOrList::List(names) => Ok(ConfigSelect::Only(names.clone())),
+    }
+}
+
+/// `hosts` (from `toolcheck.toml` or `--host`): `None` for `"auto"`.
+pub fn parse_hosts(
+    setting: &WordOrList,
+) -> Result<Option<Vec<toolcheck_ide::HostMachine>>, String> {
+    match setting {
+        WordOrList::Word(w) if w == "auto" => Ok(None),
+        WordOrList::Word(w) => toolcheck_ide::HostMachine::parse(w).map(|m| Some(vec![m])),
+        WordOrList::List(l) if l.is_empty() => {
+            Err("hosts = []: list at least one host, or \"auto\"".to_string())
+        }
+        WordOrList::List(l) => l
+            .iter()
+            .map(|h| toolcheck_ide::HostMachine::parse(h))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+    }
 }
 
 /// `host_constraints` as written: a word or a list of labels.
@@ -143,11 +192,27 @@ impl ConfigFile {
     }
 
     fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        let parse_error = |message: String| ConfigError::Parse {
+            path: path.to_string(),
+            message,
+        };
         if let Some(Err(message)) = self.host_constraints.as_ref().map(|h| h.value()) {
-            return Err(ConfigError::Parse {
-                path: path.to_string(),
-                message,
-            });
+            return Err(parse_error(message));
+        }
+        if let Some(Err(message)) = self.configs.as_ref().map(parse_configs) {
+            return Err(parse_error(message));
+        }
+        if let Some(Err(message)) = self.hosts.as_ref().map(parse_hosts) {
+            return Err(parse_error(message));
+        }
+        // A host matrix means Bazel detects the host platform: fixed host constraints
+        // contradict it.
+        let fixed_host = matches!(&self.host_constraints, Some(h) if !matches!(h, HostConstraintsSetting::Word(w) if w == "detect"));
+        let listed_hosts = matches!(&self.hosts, Some(WordOrList::List(_)));
+        if fixed_host && listed_hosts {
+            return Err(parse_error(
+                "`hosts` and `host_constraints` both set: the host matrix is for a detected host platform (remove one)".to_string(),
+            ));
         }
         let names = self
             .checks

@@ -86,30 +86,44 @@ struct WorkspaceArgs {
     /// `build:NAME`/`common:NAME` lines apply. An undefined config is an error, as in Bazel.
     #[arg(long = "bazel-config", value_name = "NAME")]
     bazel_configs: Vec<String>,
+    /// A host machine to check for, as OS-CPU (`linux-x86_64`, `macos-aarch64`,
+    /// `windows-x86_64`); repeatable for `check` (the first is analysed, the others checked
+    /// too), once for `resolve`. Default: this machine, and for `check` the hosts the
+    /// workspace shows it is built on (`toolcheck.toml` `hosts`).
+    #[arg(long = "host", value_name = "OS-CPU")]
+    hosts: Vec<String>,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or directories to report on (default: the current directory's workspace).
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+    #[command(flatten)]
+    ws: WorkspaceArgs,
+    /// Only run these checks (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
+    select: Vec<String>,
+    /// Do not run these checks (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
+    ignore: Vec<String>,
+    /// Exit with 1 when a finding at or above this severity is reported.
+    #[arg(long, value_enum, default_value = "warning")]
+    fail_on: FailOn,
+    /// The named configs to check besides the default configuration: `all` (each one that
+    /// changes toolchain resolution; the default unless --bazel-config is given), `none`,
+    /// or NAME,... (`toolcheck.toml` `configs`).
+    #[arg(long, value_name = "all|none|NAME,...")]
+    configs: Option<String>,
+    #[command(flatten)]
+    cache: cache::CacheArgs,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Check a workspace and report findings.
-    Check {
-        /// Files or directories to report on (default: the current directory's workspace).
-        paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: FormatArg,
-        #[command(flatten)]
-        ws: WorkspaceArgs,
-        /// Only run these checks (comma-separated).
-        #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
-        select: Vec<String>,
-        /// Do not run these checks (comma-separated).
-        #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
-        ignore: Vec<String>,
-        /// Exit with 1 when a finding at or above this severity is reported.
-        #[arg(long, value_enum, default_value = "warning")]
-        fail_on: FailOn,
-        #[command(flatten)]
-        cache: cache::CacheArgs,
-    },
+    Check(Box<CheckArgs>),
     /// Print a check's documentation.
     Explain {
         /// The check's name; omit with --list to list every check.
@@ -150,17 +164,10 @@ fn main() -> ExitCode {
         toolcheck_ide::set_direct_reader(false);
     }
     let result = match cli.command {
-        Command::Check {
-            paths,
-            format,
-            ws,
-            select,
-            ignore,
-            fail_on,
-            cache,
-        } => {
-            cache::configure(cache);
-            run_check(paths, format, ws, select, ignore, fail_on)
+        Command::Check(args) => {
+            let args = *args;
+            cache::configure(args.cache.clone());
+            run_check(args)
         }
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
@@ -319,6 +326,19 @@ pub(crate) fn load_inputs(
             anyhow::bail!("--bazelrc '{}' is not a file", rc.display());
         }
     }
+    let hosts = if args.hosts.is_empty() {
+        match &config.hosts {
+            Some(setting) => config::parse_hosts(setting).map_err(anyhow::Error::msg)?,
+            None => None,
+        }
+    } else {
+        let parsed: Result<Vec<_>, _> = args
+            .hosts
+            .iter()
+            .map(|h| toolcheck_ide::HostMachine::parse(h))
+            .collect();
+        Some(parsed.map_err(anyhow::Error::msg)?)
+    };
     let settings = toolcheck_ide::Settings {
         bazel_version: args
             .bazel_version
@@ -339,7 +359,20 @@ pub(crate) fn load_inputs(
             .as_ref()
             .and_then(|h| h.value().ok())
             .unwrap_or_default(),
-        host_machine: Some(vfs::this_machine()),
+        host_machine: Some(match &hosts {
+            Some(list) => list[0].clone(),
+            None => vfs::this_machine(),
+        }),
+        hosts,
+        config_matrix: toolcheck_ide::ConfigMatrix {
+            select: match &config.configs {
+                Some(setting) => config::parse_configs(setting).map_err(anyhow::Error::msg)?,
+                // `--bazel-config` names the configuration to check.
+                None if !args.bazel_configs.is_empty() => toolcheck_ide::ConfigSelect::None,
+                None => toolcheck_ide::ConfigSelect::All,
+            },
+            exclude: config.exclude_configs.clone(),
+        },
         mode: match args.mode.as_deref().or(config.mode.as_deref()) {
             Some(word) => config::parse_mode(word).map_err(anyhow::Error::msg)?,
             None => toolcheck_ide::AnalysisMode::Auto,
@@ -382,8 +415,27 @@ pub(crate) fn load_inputs(
 /// `--bazel-config NAME` naming no config of the rc files read: an error, as `bazel build
 /// --config=NAME` is.
 fn undefined_configs_are_errors(ws: &toolcheck_ide::Workspace) -> anyhow::Result<()> {
-    let (_, flags) = toolcheck_ide::bazelrc::workspace_build_flags(ws);
-    if let Some(undefined) = flags.unknown_configs.iter().find(|f| f.file.is_none()) {
+    let (rc, flags) = toolcheck_ide::bazelrc::workspace_build_flags(ws);
+    let defined = toolcheck_ide::bazelrc::config_names(&rc);
+    let listed = match &ws.settings.config_matrix.select {
+        toolcheck_ide::ConfigSelect::Only(names) => names.as_slice(),
+        _ => &[],
+    };
+    let listed_undefined =
+        listed
+            .iter()
+            .find(|n| !defined.contains(n))
+            .map(|n| toolcheck_ide::bazelrc::FlagValue {
+                value: n.clone(),
+                file: None,
+                range: Default::default(),
+            });
+    if let Some(undefined) = flags
+        .unknown_configs
+        .iter()
+        .find(|f| f.file.is_none())
+        .or(listed_undefined.as_ref())
+    {
         let read: Vec<&str> = ws.rc_files.iter().map(|(p, _)| p.as_str()).collect();
         anyhow::bail!(
             "config '{}' is not defined in any rc file read ({})",
@@ -401,24 +453,26 @@ fn undefined_configs_are_errors(ws: &toolcheck_ide::Workspace) -> anyhow::Result
 /// Every diagnostic of the workspace and its coverage: the stored result of an identical
 /// earlier run when there is one (see `result_cache.rs`), else a full analysis (whose result
 /// is then stored).
-fn check_diagnostics(
-    inputs: Inputs,
-    lint: &toolcheck_ide::LintConfig,
-) -> (
-    Checked,
-    Vec<toolcheck_ide::Diagnostic>,
-    toolcheck_ide::Coverage,
-) {
+fn check_diagnostics(inputs: Inputs, lint: &toolcheck_ide::LintConfig) -> CheckRun {
     let Some(dir) = cache::configured_dir() else {
-        let analysis = toolcheck_ide::AnalysisHost::new(inputs.ws).analysis();
-        let diags = analysis.diagnostics(lint);
-        let coverage = analysis.coverage();
-        return (Checked::Analysed(analysis), diags, coverage);
+        let mut host = toolcheck_ide::AnalysisHost::new(inputs.ws);
+        let out = toolcheck_ide::check_matrix(&mut host, lint);
+        return CheckRun {
+            ws: Checked::Analysed(out.analysis),
+            diagnostics: out.diagnostics,
+            coverage: out.coverage,
+            summary: out.summary,
+        };
     };
     let hashes = cache::text_hashes(&inputs.ws);
     let key = result_cache::key(&inputs.ws, &hashes, lint, &inputs.config_key);
-    if let Some((diags, coverage)) = result_cache::load(&dir, &inputs.root, key, &inputs.ws) {
-        return (Checked::Stored(Box::new(inputs.ws)), diags, coverage);
+    if let Some(stored) = result_cache::load(&dir, &inputs.root, key, &inputs.ws) {
+        return CheckRun {
+            ws: Checked::Stored(Box::new(inputs.ws)),
+            diagnostics: stored.diagnostics,
+            coverage: stored.coverage,
+            summary: stored.summary,
+        };
     }
     let (mut host, _) = cache::load_host_with(
         inputs.ws,
@@ -427,13 +481,33 @@ fn check_diagnostics(
         &inputs.root,
         &inputs.config_key,
     );
-    let analysis = host.analysis();
-    let diags = analysis.diagnostics(lint);
-    let coverage = analysis.coverage();
-    if !analysis.facts().iter().any(|f| f.parse_timed_out()) {
-        result_cache::store(&dir, &inputs.root, key, &diags, &coverage);
+    let out = toolcheck_ide::check_matrix(&mut host, lint);
+    if !out.analysis.facts().iter().any(|f| f.parse_timed_out()) {
+        result_cache::store(
+            &dir,
+            &inputs.root,
+            key,
+            &result_cache::Stored {
+                diagnostics: out.diagnostics.clone(),
+                coverage: out.coverage.clone(),
+                summary: out.summary.clone(),
+            },
+        );
     }
-    (Checked::Analysed(analysis), diags, coverage)
+    CheckRun {
+        ws: Checked::Analysed(out.analysis),
+        diagnostics: out.diagnostics,
+        coverage: out.coverage,
+        summary: out.summary,
+    }
+}
+
+/// What `check` found, in every configuration and host it evaluated.
+struct CheckRun {
+    ws: Checked,
+    diagnostics: Vec<toolcheck_ide::Diagnostic>,
+    coverage: toolcheck_ide::Coverage,
+    summary: toolcheck_ide::MatrixSummary,
 }
 
 /// The workspace a check's diagnostics refer to.
@@ -452,14 +526,17 @@ impl std::ops::Deref for Checked {
     }
 }
 
-fn run_check(
-    paths: Vec<PathBuf>,
-    format: FormatArg,
-    args: WorkspaceArgs,
-    select: Vec<String>,
-    ignore: Vec<String>,
-    fail_on: FailOn,
-) -> anyhow::Result<ExitCode> {
+fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
+    let CheckArgs {
+        paths,
+        format,
+        ws: args,
+        select,
+        ignore,
+        fail_on,
+        configs,
+        cache: _,
+    } = check;
     for name in select.iter().chain(&ignore) {
         if toolcheck_ide::check_by_name(name).is_none() {
             anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)");
@@ -470,14 +547,34 @@ fn run_check(
     if !start.exists() {
         anyhow::bail!("{} does not exist", start.display());
     }
-    let inputs = load_inputs(&start, &args, Vec::new(), None)?;
+    let mut inputs = load_inputs(&start, &args, Vec::new(), None)?;
+    if let Some(word) = configs {
+        let setting = match word.as_str() {
+            "all" | "none" => config::WordOrList::Word(word),
+            names => config::WordOrList::List(
+                names
+                    .split(',')
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty())
+                    .collect(),
+            ),
+        };
+        inputs.ws.settings.config_matrix.select =
+            config::parse_configs(&setting).map_err(anyhow::Error::msg)?;
+        undefined_configs_are_errors(&inputs.ws)?;
+    }
     let mut lint = inputs.config.lint_config();
     if !select.is_empty() {
         lint.select = select;
     }
     lint.ignore.extend(ignore);
     let root = inputs.root.clone();
-    let (ws, all, coverage) = check_diagnostics(inputs, &lint);
+    let CheckRun {
+        ws,
+        diagnostics: all,
+        coverage,
+        summary,
+    } = check_diagnostics(inputs, &lint);
     // Only report on the requested paths (everything is still analysed).
     let filters: Vec<String> = paths
         .iter()
@@ -545,7 +642,10 @@ fn run_check(
         &ws,
         &diagnostics,
         &problems,
-        &coverage,
+        cli::Evaluated {
+            coverage: &coverage,
+            matrix: &summary,
+        },
         &mut out,
         color,
     )

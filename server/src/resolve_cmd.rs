@@ -49,6 +49,11 @@ pub fn run(args: ResolveArgs) -> anyhow::Result<ExitCode> {
             "give the toolchain types to resolve (--type LABEL) or a target (--target LABEL)"
         );
     }
+    if args.ws.hosts.len() > 1 {
+        anyhow::bail!(
+            "resolve explains one host: give --host once (`toolcheck check` checks several)"
+        );
+    }
     let start = match &args.workspace {
         Some(w) => w.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,

@@ -14,13 +14,22 @@ use std::path::{Path, PathBuf};
 
 use toolcheck_ide::{
     check_by_name, Applicability, Coverage, CoverageCategory, CoverageReason, Diagnostic, FileId,
-    Fix, GapKind, LintConfig, Place, Related, Severity, TextEdit, TextRange, Workspace,
+    Fix, GapKind, HostMachine, LintConfig, MatrixSummary, Place, Related, Severity, TextEdit,
+    TextRange, Workspace,
 };
 
 use crate::cache::{checked_body, hash128, header, write_checksummed, Reader, Writer};
 
-/// The format's name and version (2: the coverage follows the diagnostics).
-const MAGIC: &[u8; 8] = b"TCRSLT\x00\x02";
+/// The format's name and version (2: the coverage follows the diagnostics; 3: each
+/// diagnostic's configs and hosts, and the matrix summary after the coverage).
+const MAGIC: &[u8; 8] = b"TCRSLT\x00\x03";
+
+/// A stored run: what `check` reports.
+pub struct Stored {
+    pub diagnostics: Vec<Diagnostic>,
+    pub coverage: Coverage,
+    pub summary: MatrixSummary,
+}
 
 /// Where a root's stored result lives.
 fn path(dir: &Path, root: &Path) -> PathBuf {
@@ -57,12 +66,7 @@ pub fn key(ws: &Workspace, hashes: &[u128], lint: &LintConfig, config_key: &str)
 
 /// The stored diagnostics and coverage for `key`, if there are any (and every position in
 /// them lies inside `ws`'s files, so that no renderer can be handed a bad range).
-pub fn load(
-    dir: &Path,
-    root: &Path,
-    key: u128,
-    ws: &Workspace,
-) -> Option<(Vec<Diagnostic>, Coverage)> {
+pub fn load(dir: &Path, root: &Path, key: u128, ws: &Workspace) -> Option<Stored> {
     let bytes = std::fs::read(path(dir, root)).ok()?;
     let body = checked_body(&bytes)?;
     let mut r = Reader::new(body);
@@ -71,6 +75,7 @@ pub fn load(
     }
     let diags = r.seq(decode)?;
     let coverage = decode_coverage(&mut r)?;
+    let summary = decode_summary(&mut r)?;
     let valid = |file: FileId, range: TextRange| {
         ws.files.get(file.0 as usize).is_some_and(|f| {
             !f.is_removed()
@@ -95,20 +100,25 @@ pub fn load(
         .flat_map(|c| &c.reasons)
         .filter_map(|r| r.example)
         .all(|p| valid(p.file, p.range))
-        .then_some((diags, coverage))
+        .then_some(Stored {
+            diagnostics: diags,
+            coverage,
+            summary,
+        })
 }
 
 /// Stores `diags` and `coverage` as the result for `key` (best effort: a failure only costs
 /// the next run).
-pub fn store(dir: &Path, root: &Path, key: u128, diags: &[Diagnostic], coverage: &Coverage) {
+pub fn store(dir: &Path, root: &Path, key: u128, stored: &Stored) {
     let mut w = Writer::default();
     w.buf.extend_from_slice(MAGIC);
     w.buf.extend_from_slice(&key.to_le_bytes());
-    w.len(diags.len());
-    for d in diags {
+    w.len(stored.diagnostics.len());
+    for d in &stored.diagnostics {
         encode(&mut w, d);
     }
-    encode_coverage(&mut w, coverage);
+    encode_coverage(&mut w, &stored.coverage);
+    encode_summary(&mut w, &stored.summary);
     let _ = std::fs::create_dir_all(dir);
     let _ = write_checksummed(&path(dir, root), w.buf);
 }
@@ -136,6 +146,14 @@ fn encode(w: &mut Writer, d: &Diagnostic) {
             w.str(&e.new_text);
         }
     }
+    w.len(d.configs.len());
+    for c in &d.configs {
+        w.str(c);
+    }
+    w.len(d.hosts.len());
+    for h in &d.hosts {
+        w.str(h);
+    }
 }
 
 fn encode_coverage(w: &mut Writer, c: &Coverage) {
@@ -161,6 +179,35 @@ fn encode_coverage(w: &mut Writer, c: &Coverage) {
             }
         }
     }
+}
+
+fn encode_summary(w: &mut Writer, s: &MatrixSummary) {
+    w.len(s.configs.len());
+    for (name, changes) in &s.configs {
+        w.str(name);
+        w.len(changes.len());
+        for c in changes {
+            w.str(c);
+        }
+    }
+    w.len(s.skipped_configs.len());
+    for (name, why) in &s.skipped_configs {
+        w.str(name);
+        w.str(why);
+    }
+    w.len(s.hosts.len());
+    for (machine, why) in &s.hosts {
+        w.str(&machine.id());
+        w.str(why);
+    }
+}
+
+fn decode_summary(r: &mut Reader<'_>) -> Option<MatrixSummary> {
+    Some(MatrixSummary {
+        configs: r.seq(|r| Some((r.str()?, r.seq(|r| r.str())?)))?,
+        skipped_configs: r.seq(|r| Some((r.str()?, r.str()?)))?,
+        hosts: r.seq(|r| Some((HostMachine::parse(&r.str()?).ok()?, r.str()?)))?,
+    })
 }
 
 fn decode_coverage(r: &mut Reader<'_>) -> Option<Coverage> {
@@ -233,6 +280,8 @@ fn decode(r: &mut Reader<'_>) -> Option<Diagnostic> {
         message,
         related,
         fixes,
+        configs: r.seq(|r| r.str())?,
+        hosts: r.seq(|r| r.str())?,
     })
 }
 
@@ -310,17 +359,33 @@ mod tests {
         let hashes = crate::cache::text_hashes(&ws);
         let lint = LintConfig::default();
         let key = key(&ws, &hashes, &lint, "");
-        store(&dir, root, key, &[sample()], &sample_coverage());
-        assert_eq!(
-            load(&dir, root, key, &ws),
-            Some((vec![sample()], sample_coverage()))
-        );
+        let mut in_config = sample();
+        in_config.configs = vec!["remote".into()];
+        in_config.hosts = vec!["macos-aarch64".into()];
+        let summary = MatrixSummary {
+            configs: vec![("remote".into(), vec!["--platforms".into()])],
+            skipped_configs: vec![("opt".into(), "changes nothing".into())],
+            hosts: vec![
+                (HostMachine::parse("linux-x86_64").unwrap(), "this".into()),
+                (HostMachine::parse("macos-aarch64").unwrap(), "rc".into()),
+            ],
+        };
+        let stored = Stored {
+            diagnostics: vec![sample(), in_config],
+            coverage: sample_coverage(),
+            summary,
+        };
+        store(&dir, root, key, &stored);
+        let loaded = load(&dir, root, key, &ws).expect("stored");
+        assert_eq!(loaded.diagnostics, stored.diagnostics);
+        assert_eq!(loaded.coverage, stored.coverage);
+        assert_eq!(loaded.summary, stored.summary);
         // Another key, another root: misses.
-        assert_eq!(load(&dir, root, key ^ 1, &ws), None);
-        assert_eq!(load(&dir, Path::new("/other"), key, &ws), None);
+        assert!(load(&dir, root, key ^ 1, &ws).is_none());
+        assert!(load(&dir, Path::new("/other"), key, &ws).is_none());
         // Positions outside the files are refused.
         let short = workspace("ab");
-        assert_eq!(load(&dir, root, key, &short), None);
+        assert!(load(&dir, root, key, &short).is_none());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

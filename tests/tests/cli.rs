@@ -341,8 +341,15 @@ fn json_contract_and_unicode_columns() {
     assert_eq!(r.stdout.trim_end().lines().count(), 1, "one document");
     let v = json(&r);
     let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(top.len(), 5);
-    for key in ["tool", "version", "diagnostics", "coverage", "bazel"] {
+    assert_eq!(top.len(), 6);
+    for key in [
+        "tool",
+        "version",
+        "diagnostics",
+        "coverage",
+        "bazel",
+        "matrix",
+    ] {
         assert!(top.contains(&key), "missing {key}");
     }
     assert_eq!(v["tool"], "toolcheck");
@@ -357,8 +364,10 @@ fn json_contract_and_unicode_columns() {
         [
             "check",
             "column",
+            "configs",
             "end_column",
             "end_line",
+            "hosts",
             "line",
             "message",
             "path",
@@ -393,11 +402,16 @@ fn json_is_empty_and_paths_are_filtered() {
     let clean = clean_workspace("json-clean");
     let r = run(&clean, &["check", "--format", "json"]);
     assert_eq!(r.code, 0);
+    // The one host is the machine the test runs on.
+    let host = &json(&r)["matrix"]["hosts"][0];
+    assert_eq!(host["why"], "the machine toolcheck runs on");
     assert_eq!(
         r.stdout.trim_end(),
         format!(
-            "{{\"tool\":\"toolcheck\",\"version\":\"{}\",\"diagnostics\":[],\"coverage\":{{\"complete\":true,\"summary\":null,\"counts\":{{\"rules\":0,\"targets\":0,\"macros\":0,\"registrations\":0,\"repositories\":0,\"resolutions\":0}},\"reasons\":[]}},\"bazel\":{{\"version\":\"8.4.0\",\"source\":\"bazelversion\",\"reason\":null}}}}",
-            env!("CARGO_PKG_VERSION")
+            "{{\"tool\":\"toolcheck\",\"version\":\"{}\",\"diagnostics\":[],\"coverage\":{{\"complete\":true,\"summary\":null,\"counts\":{{\"rules\":0,\"targets\":0,\"macros\":0,\"registrations\":0,\"repositories\":0,\"resolutions\":0}},\"reasons\":[]}},\"bazel\":{{\"version\":\"8.4.0\",\"source\":\"bazelversion\",\"reason\":null}},\"matrix\":{{\"configs\":[],\"skipped_configs\":[],\"hosts\":[{{\"host\":{},\"name\":{},\"why\":\"the machine toolcheck runs on\"}}]}}}}",
+            env!("CARGO_PKG_VERSION"),
+            host["host"],
+            host["name"]
         )
     );
 
@@ -1231,8 +1245,27 @@ fn bazel_configs_are_simulated_and_undefined_ones_are_errors() {
     let r = run(&dir, &["check", "--bazel-config", "ci"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("missing_ci_toolchain"), "{}", r.stdout);
+    // Without it, `check` evaluates the config too (it changes the toolchains) and says
+    // the finding holds only there; `--configs none` checks the default configuration only.
     let r = run(&dir, &["check"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("(only in config `ci`)")
+            && r.stdout.contains(
+                "checked: the default configuration and config `ci` (--extra_toolchains)"
+            ),
+        "{}",
+        r.stdout
+    );
+    let r = run(&dir, &["check", "--configs", "none"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run(&dir, &["check", "--configs", "ci,nope"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("config 'nope' is not defined"),
+        "{}",
+        r.stderr
+    );
     let r = run(&dir, &["check", "--bazel-config", "nope"]);
     assert_eq!(r.code, 2);
     assert!(

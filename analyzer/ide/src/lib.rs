@@ -12,6 +12,7 @@
 mod cancel;
 mod debug;
 mod describe;
+mod matrix;
 mod resolve;
 
 use std::hash::{Hash, Hasher};
@@ -24,13 +25,14 @@ use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_syntax::ParseLimits;
 
 pub use cancel::{Cancellable, Cancelled};
+pub use matrix::{check_matrix, where_it_holds, MatrixOutcome, MatrixSummary};
 pub use resolve::{
     GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery, ToolchainChoice,
 };
 pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{
-    AnalysisMode, FileId, HostConstraints, HostMachine, LoadProblem, RepoInfo, RepoOrigin,
-    Settings, SourceFile, Workspace,
+    AnalysisMode, ConfigMatrix, ConfigSelect, FileId, HostConstraints, HostMachine, LoadProblem,
+    RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
 };
 pub use toolcheck_index::{bazelrc, body, build_reader, cache_codec, expr, facts, SmolStr};
 pub use toolcheck_lints::{
@@ -127,6 +129,9 @@ pub struct AnalysisHost {
     trees: rustc_hash::FxHashMap<FileId, toolcheck_syntax::Tree>,
     /// Bumped by every change; snapshots taken before it are cancelled.
     revision: cancel::Revision,
+    /// The settings differ from those `base` was built with ([`fork`](Self::fork)): the
+    /// flags, registrations and computed repositories are recomputed, the packages kept.
+    settings_changed: bool,
 }
 
 /// How many times one snapshot may compute repositories and index them again (a generated
@@ -151,6 +156,7 @@ impl AnalysisHost {
             structural: false,
             trees: Default::default(),
             revision: Default::default(),
+            settings_changed: false,
         }
     }
 
@@ -180,6 +186,27 @@ impl AnalysisHost {
             structural: false,
             trees: Default::default(),
             revision: Default::default(),
+            settings_changed: false,
+        }
+    }
+
+    /// A host for the same files analysed with other settings (a named config, another
+    /// host machine): the facts, and the last snapshot's package units when the repository
+    /// mappings allow, are shared; everything the settings decide is recomputed.
+    pub fn fork(&self, settings: Settings) -> AnalysisHost {
+        let mut ws = (*self.ws).clone();
+        ws.settings = settings;
+        AnalysisHost {
+            ws: Arc::new(ws),
+            facts: self.facts.clone(),
+            hashes: self.hashes.clone(),
+            snapshot: None,
+            base: self.base.clone(),
+            dirty: Vec::new(),
+            structural: false,
+            trees: Default::default(),
+            revision: Default::default(),
+            settings_changed: true,
         }
     }
 
@@ -328,6 +355,7 @@ impl AnalysisHost {
         // can change what repository rules generate.
         let may_change = self.base.is_none()
             || self.structural
+            || self.settings_changed
             || self
                 .dirty
                 .iter()
@@ -504,7 +532,13 @@ impl AnalysisHost {
         let update = match &self.base {
             Some(base) if !self.structural && base.version == version => base
                 .index
-                .update(&self.ws, &self.facts, &self.dirty, version.major)
+                .update(
+                    &self.ws,
+                    &self.facts,
+                    &self.dirty,
+                    version.major,
+                    self.settings_changed,
+                )
                 .map(|u| (base, u)),
             _ => None,
         };
@@ -554,6 +588,7 @@ impl AnalysisHost {
         }
         self.dirty.clear();
         self.structural = false;
+        self.settings_changed = false;
         let snapshot = Analysis {
             inner,
             cancel: self.revision.token(),

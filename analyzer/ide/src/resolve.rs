@@ -107,6 +107,8 @@ pub struct HostNote {
     /// `detected`, `configured` or `unknown`.
     pub source: &'static str,
     pub constraint_values: Vec<String>,
+    /// The machine a detected host was detected on (`macOS arm64`).
+    pub machine: Option<String>,
 }
 
 impl HostNote {
@@ -114,9 +116,13 @@ impl HostNote {
     pub fn sentence(&self) -> String {
         match self.source {
             "detected" => format!(
-                "Host platform {}: {}, as Bazel detects this machine (set host_constraints in toolcheck.toml to describe another).",
+                "Host platform {}: {}, as Bazel detects {} (--host or `hosts` in toolcheck.toml describe another).",
                 self.platform,
-                self.constraint_values.join(", ")
+                self.constraint_values.join(", "),
+                match &self.machine {
+                    Some(m) => format!("a {m} host"),
+                    None => "this machine".to_string(),
+                }
             ),
             "configured" => format!(
                 "Host platform {}: {}, from host_constraints in toolcheck.toml.",
@@ -147,6 +153,12 @@ impl Analysis {
             platform: sim.config.host_platform.to_string(),
             source,
             constraint_values: values.iter().map(ToString::to_string).collect(),
+            machine: self
+                .workspace()
+                .settings
+                .host_machine
+                .as_ref()
+                .map(|m| m.display()),
         })
     }
 

@@ -132,7 +132,9 @@ fn detection_maps_the_given_machine() {
         note.constraint_values,
         ["@platforms//cpu:x86_64", "@platforms//os:linux"]
     );
-    assert!(note.sentence().contains("as Bazel detects this machine"));
+    assert!(note
+        .sentence()
+        .contains("as Bazel detects a Linux x86_64 host"));
     let text = explain(&mut host);
     assert!(
         text.contains("Selected //tc:impl to run on execution platform @platforms//host:host"),

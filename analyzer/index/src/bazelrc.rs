@@ -183,7 +183,74 @@ pub struct BuildFlags {
     pub platform_specific_config: Option<FlagValue>,
     /// `--config=NAME` values that name no `build:NAME` lines.
     pub unknown_configs: Vec<FlagValue>,
+    /// `--remote_executor`: actions run remotely (on the execution platforms the build
+    /// registers, not on the machine Bazel runs on).
+    pub remote_executor: Option<FlagValue>,
 }
+
+impl BuildFlags {
+    /// What of these flags decides toolchain resolution: the platforms, the toolchains and
+    /// execution platforms added, the registration modes, automatic exec groups and remote
+    /// execution. Two configurations with the same projection resolve every target alike
+    /// (the options `config_setting`s read aside: see `check_matrix` in `toolcheck_ide`).
+    pub fn resolution_projection(&self) -> Vec<String> {
+        let values = |v: &[FlagValue]| v.iter().map(|f| f.value.clone()).collect::<Vec<_>>();
+        let one = |v: &Option<FlagValue>| v.as_ref().map(|f| f.value.clone()).unwrap_or_default();
+        vec![
+            values(&self.extra_toolchains).join(","),
+            values(&self.extra_execution_platforms).join(","),
+            one(&self.platforms),
+            one(&self.host_platform),
+            one(&self.remote_executor),
+            format!(
+                "{:?}{:?}{:?}",
+                self.enable_bzlmod, self.enable_workspace, self.auto_exec_groups
+            ),
+        ]
+    }
+
+    /// The names of the flags by which `self` differs from `base` in what decides toolchain
+    /// resolution ([`resolution_projection`](Self::resolution_projection)).
+    pub fn resolution_changes(&self, base: &BuildFlags) -> Vec<&'static str> {
+        const NAMES: [&str; 6] = [
+            "--extra_toolchains",
+            "--extra_execution_platforms",
+            "--platforms",
+            "--host_platform",
+            "--remote_executor",
+            "the registration mode or automatic exec groups",
+        ];
+        let (a, b) = (self.resolution_projection(), base.resolution_projection());
+        NAMES
+            .iter()
+            .zip(a.iter().zip(&b))
+            .filter(|(_, (x, y))| x != y)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+}
+
+/// The names of the configs the rc files define for `bazel build` (`build:NAME`,
+/// `common:NAME`), in the order they first appear.
+pub fn config_names(files: &[RcFile]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in files {
+        for e in &f.entries {
+            let applies = BUILD_COMMANDS
+                .iter()
+                .any(|c| c.contains(&e.command.as_str()));
+            if let Some(name) = e.config.as_ref().filter(|_| applies) {
+                if !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The OS names `--enable_platform_specific_config` selects a config by.
+pub const PLATFORM_CONFIG_NAMES: [&str; 5] = ["linux", "macos", "windows", "freebsd", "openbsd"];
 
 /// The workspace's rc files parsed, and the build flags they and the command line give (for
 /// the host OS the settings describe).
@@ -292,6 +359,7 @@ fn apply_args(
                 | "--java_runtime_version"
                 | "--java_language_version"
                 | "--tool_java_runtime_version"
+                | "--remote_executor"
         );
         let (value, consumed) = match inline_value {
             Some(v) => (Some(v), 1),
@@ -307,6 +375,10 @@ fn apply_args(
             ("--extra_toolchains", Some(v)) => flags.extra_toolchains.push(fv(v)),
             ("--extra_execution_platforms", Some(v)) => flags.extra_execution_platforms.push(fv(v)),
             ("--platforms", Some(v)) => flags.platforms = Some(fv(v)),
+            // An empty value turns remote execution off again.
+            ("--remote_executor", Some(v)) => {
+                flags.remote_executor = (!v.is_empty()).then(|| fv(v));
+            }
             ("--host_platform", Some(v)) => flags.host_platform = Some(fv(v)),
             ("-c" | "--compilation_mode", Some(v)) => {
                 flags.options.insert("compilation_mode".to_string(), fv(v));

@@ -714,12 +714,15 @@ impl WorkspaceIndex {
     /// MODULE.bazel, WORKSPACE or rc file edit (or a `.bzl` file WORKSPACE loads), also the
     /// flags, modules and registrations. `None` means "rebuild": files were added or removed,
     /// or the repository mappings changed (every label was resolved through them).
+    /// `settings_changed`: the workspace's settings (flags, host) are not those `self` was
+    /// built with, so the global part is recomputed whatever changed.
     pub fn update(
         &self,
         ws: &Workspace,
         facts: &[Arc<FileFacts>],
         changed: &[FileId],
         major_version: u32,
+        settings_changed: bool,
     ) -> Option<Update> {
         if major_version != self.major_version
             || ws.files.len() != self.contexts.len()
@@ -732,7 +735,7 @@ impl WorkspaceIndex {
         let mut changed_build = Vec::new();
         // MODULE.bazel, WORKSPACE, rc files: flags, modes, modules and registrations are
         // recomputed; the package units stay valid as long as the repository mappings do.
-        let mut globals_changed = false;
+        let mut globals_changed = settings_changed;
         for &id in changed {
             if ws.is_removed(id) {
                 // Removing a file is a change to the set of files: rebuild.

@@ -108,6 +108,32 @@ pub struct Settings {
     /// Whether the workspace is checked as a library (a ruleset others use) or as a
     /// workspace (`toolcheck.toml` `mode`, `--mode`).
     pub mode: AnalysisMode,
+    /// Which named `--config`s `toolcheck check` evaluates besides the default
+    /// configuration (`toolcheck.toml` `configs` / `exclude_configs`, `--configs`).
+    pub config_matrix: ConfigMatrix,
+    /// The hosts the checks consider (`toolcheck.toml` `hosts`, `--host`), the first being
+    /// the one findings hold on without a host named; `None`: the machine in
+    /// `host_machine` and the hosts the workspace shows it supports.
+    pub hosts: Option<Vec<HostMachine>>,
+}
+
+/// Which named configs are evaluated besides the default configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConfigMatrix {
+    pub select: ConfigSelect,
+    /// Never evaluated, whatever `select` says.
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ConfigSelect {
+    /// Every config that changes what toolchain resolution depends on.
+    #[default]
+    All,
+    /// Only the default configuration.
+    None,
+    /// These configs (each must be defined).
+    Only(Vec<String>),
 }
 
 /// How the workspace is checked.
@@ -134,6 +160,73 @@ pub struct HostMachine {
     pub os: String,
     pub arch: String,
     pub little_endian: bool,
+}
+
+/// The operating systems a host may run (Rust's names).
+const HOST_OSES: [&str; 5] = ["linux", "macos", "windows", "freebsd", "openbsd"];
+
+impl HostMachine {
+    /// A host as users write it: `OS-CPU` (`linux-x86_64`, `macos-aarch64`,
+    /// `windows-x86_64`); `arm64`, `amd64`, `x64`, `osx`, `darwin` and `ppc64le` are accepted.
+    pub fn parse(text: &str) -> Result<HostMachine, String> {
+        let bad = || {
+            format!(
+                "invalid host '{text}': expected OS-CPU with OS one of {} (e.g. macos-aarch64)",
+                HOST_OSES.join(", ")
+            )
+        };
+        let (os, cpu) = text.trim().split_once('-').ok_or_else(bad)?;
+        let os = match os.to_ascii_lowercase().as_str() {
+            "osx" | "darwin" | "mac" => "macos".to_string(),
+            o if HOST_OSES.contains(&o) => o.to_string(),
+            _ => return Err(bad()),
+        };
+        let (arch, little_endian) = match cpu.to_ascii_lowercase().as_str() {
+            "x86_64" | "amd64" | "x64" => ("x86_64", true),
+            "aarch64" | "arm64" => ("aarch64", true),
+            "x86" | "x86_32" | "i386" | "i686" => ("x86", true),
+            "arm" | "armv7" => ("arm", true),
+            "ppc64le" | "powerpc64le" => ("powerpc64", true),
+            "ppc64" | "powerpc64" => ("powerpc64", false),
+            "s390x" => ("s390x", false),
+            "riscv64" => ("riscv64", true),
+            _ => return Err(bad()),
+        };
+        Ok(HostMachine {
+            os,
+            arch: arch.to_string(),
+            little_endian,
+        })
+    }
+
+    /// The host's ID (`macos-aarch64`): what `parse` reads and JSON reports.
+    pub fn id(&self) -> String {
+        let arch = match (self.arch.as_str(), self.little_endian) {
+            ("powerpc64", true) => "ppc64le",
+            ("powerpc64", false) => "ppc64",
+            (a, _) => a,
+        };
+        format!("{}-{arch}", self.os)
+    }
+
+    /// The host in people's words (`macOS arm64`, `Linux x86_64`).
+    pub fn display(&self) -> String {
+        let os = match self.os.as_str() {
+            "linux" => "Linux",
+            "macos" => "macOS",
+            "windows" => "Windows",
+            "freebsd" => "FreeBSD",
+            "openbsd" => "OpenBSD",
+            o => o,
+        };
+        let id = self.id();
+        let arch = match (self.os.as_str(), self.arch.as_str()) {
+            // Apple's name for the CPU, the one macOS users know.
+            ("macos", "aarch64") => "arm64",
+            _ => id.split_once('-').map(|(_, a)| a).unwrap_or_default(),
+        };
+        format!("{os} {arch}")
+    }
 }
 
 /// The constraint values of Bazel's autodetected host platform (`@platforms//host`,

@@ -207,6 +207,13 @@ impl<'a> LintContext<'a> {
         cache.flow(inputs)
     }
 
+    /// The hosts the checks consider, the analysed one first (empty: the host is fixed by
+    /// `host_constraints`; see `toolcheck_semantics::matrix::hosts`).
+    pub fn hosts(&self) -> &[toolcheck_semantics::matrix::PlannedHost] {
+        let (cache, inputs) = self.semantics();
+        cache.hosts(inputs)
+    }
+
     /// Whether checks that report at registrations and at registered toolchains' declarations
     /// can report in the scope: it holds a registration or a `toolchain()` target.
     pub fn scope_has_toolchain_sites(&self) -> bool {

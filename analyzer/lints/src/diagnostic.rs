@@ -67,6 +67,12 @@ pub struct Diagnostic {
     pub message: String,
     pub related: Vec<Related>,
     pub fixes: Vec<Fix>,
+    /// The named configs the finding holds in when it does not hold in the default
+    /// configuration (`toolcheck check` over the configuration matrix); empty otherwise.
+    pub configs: Vec<String>,
+    /// The hosts (`macos-aarch64`) the finding holds on when it does not hold on the analysed
+    /// host (the host matrix); empty otherwise.
+    pub hosts: Vec<String>,
 }
 
 impl Diagnostic {
@@ -85,6 +91,8 @@ impl Diagnostic {
             message: message.into(),
             related: Vec::new(),
             fixes: Vec::new(),
+            configs: Vec::new(),
+            hosts: Vec::new(),
         }
     }
     pub fn with_related(

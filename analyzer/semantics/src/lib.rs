@@ -5,6 +5,7 @@
 //!   registrations, requests of rules and targets);
 //! - [`flow`]: the None-tracking flow analysis of rule implementations behind the
 //!   optional-toolchain checks (the abstract domain over `toolcheck_index::interp`);
+//! - [`matrix`]: the named configs and hosts a workspace is checked in;
 //! - [`coverage`]: what the snapshot could not evaluate (unknown requests, unevaluated
 //!   targets and macros, unexpanded registrations, unreadable repositories, undecided
 //!   resolutions), reported beside every run's findings.
@@ -14,6 +15,7 @@
 
 pub mod coverage;
 pub mod flow;
+pub mod matrix;
 pub mod simulation;
 
 use std::sync::{Arc, OnceLock};
@@ -34,6 +36,7 @@ pub struct SemanticCache {
     flow: OnceLock<Arc<FlowAnalysis>>,
     coverage: OnceLock<Arc<Coverage>>,
     rule_resolutions: OnceLock<Arc<simulation::RuleResolutions>>,
+    hosts: OnceLock<Arc<Vec<matrix::PlannedHost>>>,
 }
 
 /// What the semantic layer reads: one consistent state of the workspace.
@@ -85,6 +88,12 @@ impl SemanticCache {
             let resolutions = self.rule_resolutions(inputs).clone();
             Arc::new(coverage::compute(inputs, &sim, &resolutions))
         })
+    }
+
+    /// The hosts the checks consider (see [`matrix::hosts`]), planned on first use.
+    pub fn hosts(&self, inputs: Inputs<'_>) -> &Arc<Vec<matrix::PlannedHost>> {
+        self.hosts
+            .get_or_init(|| Arc::new(matrix::hosts(inputs.ws, inputs.index)))
     }
 
     /// The flow analysis of every rule implementation, run on first use.

@@ -258,7 +258,46 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> st
     if let Some(line) = version_line(report) {
         writeln!(out, "{line}")?;
     }
+    if let Some(line) = matrix_line(report) {
+        writeln!(out, "{line}")?;
+    }
     out.flush()
+}
+
+/// What was checked besides the default configuration on one host, when anything was:
+/// `checked: configs `remote` (--extra_execution_platforms); hosts Linux x86_64 (the machine
+/// toolcheck runs on), macOS arm64 (.bazelrc has `build:macos` lines)`.
+pub(crate) fn matrix_line(report: &Report<'_>) -> Option<String> {
+    let m = report.matrix;
+    if !m.is_matrix() {
+        return None;
+    }
+    let mut parts = vec!["the default configuration".to_string()];
+    if !m.configs.is_empty() {
+        let configs: Vec<String> = m
+            .configs
+            .iter()
+            .map(|(name, changes)| match changes.as_slice() {
+                [] => format!("`{name}`"),
+                c => format!("`{name}` ({})", c.join(", ")),
+            })
+            .collect();
+        parts.push(format!(
+            "config{} {}",
+            if configs.len() == 1 { "" } else { "s" },
+            configs.join(", ")
+        ));
+    }
+    let mut line = format!("checked: {}", parts.join(" and "));
+    if m.hosts.len() > 1 {
+        let hosts: Vec<String> = m
+            .hosts
+            .iter()
+            .map(|(machine, why)| format!("{} ({why})", machine.display()))
+            .collect();
+        line.push_str(&format!(" on hosts {}", hosts.join(", ")));
+    }
+    Some(line)
 }
 
 /// The Bazel version line, when nothing named the version (it was inferred).

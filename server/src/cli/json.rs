@@ -9,8 +9,16 @@
 //!  "counts":{"rules":1,"targets":0,"macros":0,"registrations":0,"repositories":0,
 //!  "resolutions":0},"reasons":[{"category":"rules","reason":"...","count":1,
 //!  "path":"defs.bzl","line":3,"column":1}]},
-//!  "bazel":{"version":"7.6.1","source":"inferred","reason":"no .bazelversion; ..."}}
+//!  "bazel":{"version":"7.6.1","source":"inferred","reason":"no .bazelversion; ..."},
+//!  "matrix":{"configs":[{"name":"remote","changes":["--extra_execution_platforms"]}],
+//!  "skipped_configs":[{"name":"opt","reason":"..."}],
+//!  "hosts":[{"host":"linux-x86_64","name":"Linux x86_64","why":"..."}]}}
 //! ```
+//!
+//! Each diagnostic also has `configs` and `hosts`: empty when the finding holds in the
+//! default configuration on the analysed host (the first of `matrix.hosts`), else the named
+//! configs and the hosts (`macos-aarch64`) it holds in. `matrix.hosts` is empty when the host
+//! is fixed by `host_constraints`.
 //!
 //! `bazel.source` is `setting` (`--bazel-version`, `toolcheck.toml`), `bazelversion` or
 //! `inferred` (then `reason` says why that version).
@@ -34,6 +42,59 @@ struct Document<'a> {
     diagnostics: Vec<JsonDiagnostic<'a>>,
     coverage: JsonCoverage<'a>,
     bazel: JsonBazel,
+    matrix: JsonMatrix<'a>,
+}
+
+/// The `matrix` object: the named configs and hosts evaluated besides the default.
+#[derive(Serialize)]
+pub(crate) struct JsonMatrix<'a> {
+    configs: Vec<JsonConfig<'a>>,
+    skipped_configs: Vec<JsonSkipped<'a>>,
+    hosts: Vec<JsonHost<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonConfig<'a> {
+    name: &'a str,
+    changes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    name: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonHost<'a> {
+    host: String,
+    name: String,
+    why: &'a str,
+}
+
+/// The `matrix` object (also SARIF's run property of the same name).
+pub(crate) fn matrix<'a>(m: &'a toolcheck_ide::MatrixSummary) -> JsonMatrix<'a> {
+    JsonMatrix {
+        configs: m
+            .configs
+            .iter()
+            .map(|(name, changes)| JsonConfig { name, changes })
+            .collect(),
+        skipped_configs: m
+            .skipped_configs
+            .iter()
+            .map(|(name, reason)| JsonSkipped { name, reason })
+            .collect(),
+        hosts: m
+            .hosts
+            .iter()
+            .map(|(machine, why)| JsonHost {
+                host: machine.id(),
+                name: machine.display(),
+                why,
+            })
+            .collect(),
+    }
 }
 
 /// The `bazel` object: which Bazel version was simulated, and why (`source`: `setting`,
@@ -122,6 +183,8 @@ struct JsonDiagnostic<'a> {
     end_column: u32,
     message: &'a str,
     related: Vec<JsonRelated<'a>>,
+    configs: &'a [String],
+    hosts: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -153,6 +216,8 @@ fn diagnostic<'a>(item: &'a Item<'a>) -> JsonDiagnostic<'a> {
                 message: r.message,
             })
             .collect(),
+        configs: item.configs,
+        hosts: item.hosts,
     }
 }
 
@@ -173,6 +238,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result
                 },
             }
         },
+        matrix: matrix(report.matrix),
     };
     serde_json::to_writer(&mut *out, &doc)?;
     out.write_all(b"\n")?;

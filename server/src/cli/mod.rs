@@ -18,7 +18,7 @@ mod tests;
 
 use std::io::Write;
 
-use toolcheck_ide::{Coverage, Diagnostic, Severity, Workspace};
+use toolcheck_ide::{Coverage, Diagnostic, MatrixSummary, Severity, Workspace};
 
 /// Where each check's documentation lives; the check name is the anchor.
 pub(crate) const CHECK_DOCS_URL: &str =
@@ -50,7 +50,15 @@ pub struct PathProblem {
     pub check: &'static str,
 }
 
-/// Writes the report of `diagnostics`, `problems` and `coverage` in `format` to `out`.
+/// What a run evaluated, reported beside its findings: what it could not evaluate, and the
+/// configurations and hosts it did.
+pub struct Evaluated<'a> {
+    pub coverage: &'a Coverage,
+    pub matrix: &'a MatrixSummary,
+}
+
+/// Writes the report of `diagnostics`, `problems` and what the run `evaluated` in `format`
+/// to `out`.
 ///
 /// `color` applies to the human format only: the caller decides it from the terminal and
 /// `NO_COLOR`.
@@ -59,11 +67,17 @@ pub fn render(
     ws: &Workspace,
     diagnostics: &[Diagnostic],
     problems: &[PathProblem],
-    coverage: &Coverage,
+    evaluated: Evaluated<'_>,
     out: &mut dyn Write,
     color: bool,
 ) -> std::io::Result<()> {
-    let report = report::Report::new(ws, diagnostics, problems, coverage);
+    let report = report::Report::new(
+        ws,
+        diagnostics,
+        problems,
+        evaluated.coverage,
+        evaluated.matrix,
+    );
     match format {
         Format::Human => human::write(&report, out, color),
         Format::Json => json::write(&report, out),

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use toolcheck_ide::{
-    Coverage, Diagnostic, FileId, GapKind, LineIndex, Severity, TextRange, Workspace,
+    Coverage, Diagnostic, FileId, GapKind, LineIndex, MatrixSummary, Severity, TextRange, Workspace,
 };
 
 use super::PathProblem;
@@ -62,6 +62,10 @@ pub(crate) struct Item<'a> {
     pub message: &'a str,
     pub related: Vec<RelatedItem<'a>>,
     pub fixes: Vec<FixItem<'a>>,
+    /// The configs and hosts a finding holds in when not in the default (see
+    /// `Diagnostic::configs`).
+    pub configs: &'a [String],
+    pub hosts: &'a [String],
 }
 
 /// One reason of the coverage report, with its example place (none for a command-line flag).
@@ -90,6 +94,8 @@ pub(crate) struct Report<'a> {
     /// Sorted by path, position, check and message.
     pub items: Vec<Item<'a>>,
     pub coverage: CoverageReport<'a>,
+    /// The configurations and hosts the run evaluated.
+    pub matrix: &'a MatrixSummary,
 }
 
 impl<'a> Report<'a> {
@@ -98,6 +104,7 @@ impl<'a> Report<'a> {
         diagnostics: &'a [Diagnostic],
         problems: &'a [PathProblem],
         coverage: &'a Coverage,
+        matrix: &'a MatrixSummary,
     ) -> Report<'a> {
         let mut indexes = HashMap::new();
         let mut paths: HashMap<FileId, String> = HashMap::new();
@@ -157,6 +164,8 @@ impl<'a> Report<'a> {
                 message: &d.message,
                 related,
                 fixes,
+                configs: &d.configs,
+                hosts: &d.hosts,
             });
         }
         for p in problems {
@@ -172,6 +181,8 @@ impl<'a> Report<'a> {
                 message: &p.message,
                 related: Vec::new(),
                 fixes: Vec::new(),
+                configs: &[],
+                hosts: &[],
             });
         }
         items.sort_by(|a, b| {
@@ -217,6 +228,7 @@ impl<'a> Report<'a> {
             ws,
             items,
             coverage,
+            matrix,
         }
     }
 

@@ -203,6 +203,13 @@ fn result(report: &Report<'_>, item: &Item<'_>) -> Value {
     }
     result.insert("level".into(), json!(level(item.severity)));
     result.insert("message".into(), json!({ "text": sentence(item.message) }));
+    // Where a finding holds when not in the default configuration on the analysed host.
+    if !item.configs.is_empty() || !item.hosts.is_empty() {
+        result.insert(
+            "properties".into(),
+            json!({ "configs": item.configs, "hosts": item.hosts }),
+        );
+    }
     result.insert(
         "locations".into(),
         json!([{ "physicalLocation": physical_location(report, &item.location) }]),
@@ -274,7 +281,10 @@ pub(crate) fn document(report: &Report<'_>, root: Option<&Path>) -> Value {
             "originalUriBaseIds": { (SRCROOT): base },
             "columnKind": "unicodeCodePoints",
             "results": report.items.iter().map(|item| result(report, item)).collect::<Vec<_>>(),
-            "properties": { "coverage": super::json::coverage(&report.coverage) },
+            "properties": {
+                "coverage": super::json::coverage(&report.coverage),
+                "matrix": super::json::matrix(report.matrix),
+            },
         }]
     })
 }

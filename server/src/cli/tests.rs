@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use toolcheck_ide::{
     Analysis, AnalysisHost, Applicability, Coverage, CoverageCategory, CoverageReason, Diagnostic,
-    FileId, FileKind, Fix, GapKind, Place, RepoName, Severity, TextEdit, TextRange, Workspace,
+    FileId, FileKind, Fix, GapKind, HostMachine, MatrixSummary, Place, RepoName, Severity,
+    TextEdit, TextRange, Workspace,
 };
 
 use super::{render, Format, PathProblem};
@@ -133,7 +134,19 @@ fn rendered_with(
     color: bool,
 ) -> String {
     let mut out = Vec::new();
-    render(format, ws, diagnostics, problems, coverage, &mut out, color).unwrap();
+    render(
+        format,
+        ws,
+        diagnostics,
+        problems,
+        super::Evaluated {
+            coverage,
+            matrix: &MatrixSummary::default(),
+        },
+        &mut out,
+        color,
+    )
+    .unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -151,14 +164,15 @@ fn output(format: Format, color: bool) -> String {
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The JSON `coverage` member of a run that evaluated everything.
-/// The JSON `bazel` member of a run whose version was stated.
-const BAZEL: &str = r#""bazel":{"version":"8.4.0","source":"setting","reason":null}"#;
+/// The JSON `bazel` member of a run whose version was stated, and the `matrix` of a run of
+/// one configuration on one host.
+const BAZEL: &str = r#""bazel":{"version":"8.4.0","source":"setting","reason":null},"matrix":{"configs":[],"skipped_configs":[],"hosts":[]}"#;
 
 const COMPLETE: &str = r#""coverage":{"complete":true,"summary":null,"counts":{"rules":0,"targets":0,"macros":0,"registrations":0,"repositories":0,"resolutions":0},"reasons":[]}"#;
 
 #[test]
 fn json_is_the_exact_contract() {
-    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[{"check":"syntax-error","severity":"info","path":"a/BUILD","line":1,"column":1,"end_line":1,"end_column":1,"message":"empty range at the start","related":[]},{"check":"syntax-error","severity":"info","path":"a/BUILD","line":2,"column":3,"end_line":3,"end_column":53,"message":"from é to the end of the label","related":[]},{"check":"unresolved-label","severity":"error","path":"a/BUILD","line":3,"column":41,"end_line":3,"end_column":53,"message":"no target '//:missing' (toolchain_type)","related":[{"path":"z/BUILD","line":3,"column":26,"message":"the nearest, 50% similar, match"}]},{"check":"unreadable-file","severity":"warning","path":"b/secret dir","line":1,"column":1,"end_line":1,"end_column":1,"message":"directory cannot be read: permission denied","related":[]},{"check":"wrong-target-kind","severity":"warning","path":"z/BUILD","line":2,"column":12,"end_line":4,"end_column":2,"message":"a multi-line span","related":[]}],"coverage":{"complete":true,"summary":null,"counts":{"rules":0,"targets":0,"macros":0,"registrations":0,"repositories":0,"resolutions":0},"reasons":[]},"bazel":{"version":"8.4.0","source":"setting","reason":null}}
+    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[{"check":"syntax-error","severity":"info","path":"a/BUILD","line":1,"column":1,"end_line":1,"end_column":1,"message":"empty range at the start","related":[],"configs":[],"hosts":[]},{"check":"syntax-error","severity":"info","path":"a/BUILD","line":2,"column":3,"end_line":3,"end_column":53,"message":"from é to the end of the label","related":[],"configs":[],"hosts":[]},{"check":"unresolved-label","severity":"error","path":"a/BUILD","line":3,"column":41,"end_line":3,"end_column":53,"message":"no target '//:missing' (toolchain_type)","related":[{"path":"z/BUILD","line":3,"column":26,"message":"the nearest, 50% similar, match"}],"configs":[],"hosts":[]},{"check":"unreadable-file","severity":"warning","path":"b/secret dir","line":1,"column":1,"end_line":1,"end_column":1,"message":"directory cannot be read: permission denied","related":[],"configs":[],"hosts":[]},{"check":"wrong-target-kind","severity":"warning","path":"z/BUILD","line":2,"column":12,"end_line":4,"end_column":2,"message":"a multi-line span","related":[],"configs":[],"hosts":[]}],"coverage":{"complete":true,"summary":null,"counts":{"rules":0,"targets":0,"macros":0,"registrations":0,"repositories":0,"resolutions":0},"reasons":[]},"bazel":{"version":"8.4.0","source":"setting","reason":null},"matrix":{"configs":[],"skipped_configs":[],"hosts":[]}}
 "#;
     assert_eq!(
         output(Format::Json, false),
@@ -378,6 +392,75 @@ fn human_without_problems() {
     let (analysis, ..) = analysis();
     let out = rendered(Format::Human, analysis.workspace(), &[], &[], false);
     assert_eq!(out, "0 errors, 0 warnings, 0 infos\n");
+}
+
+#[test]
+fn the_matrix_is_named_in_every_format() {
+    let (analysis, a, _) = analysis();
+    let mut d = Diagnostic::new(
+        "unresolved-label",
+        Severity::Error,
+        a,
+        range_of(BUILD_A, "\"//:missing\""),
+        "no target (only in config `remote`)",
+    );
+    d.configs = vec!["remote".into()];
+    d.hosts = vec!["macos-aarch64".into()];
+    let matrix = MatrixSummary {
+        configs: vec![("remote".into(), vec!["--platforms".into()])],
+        skipped_configs: vec![("opt".into(), "changes nothing".into())],
+        hosts: vec![
+            (HostMachine::parse("linux-x86_64").unwrap(), "this".into()),
+            (HostMachine::parse("macos-arm64").unwrap(), "rc".into()),
+        ],
+    };
+    let render_as = |format| {
+        let mut out = Vec::new();
+        render(
+            format,
+            analysis.workspace(),
+            std::slice::from_ref(&d),
+            &[],
+            super::Evaluated {
+                coverage: &Coverage::default(),
+                matrix: &matrix,
+            },
+            &mut out,
+            false,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let human = render_as(Format::Human);
+    assert!(
+        human.ends_with("checked: the default configuration and config `remote` (--platforms) on hosts Linux x86_64 (this), macOS arm64 (rc)\n"),
+        "{human}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render_as(Format::Json)).unwrap();
+    assert_eq!(
+        json["diagnostics"][0]["configs"],
+        serde_json::json!(["remote"])
+    );
+    assert_eq!(
+        json["diagnostics"][0]["hosts"],
+        serde_json::json!(["macos-aarch64"])
+    );
+    assert_eq!(
+        json["matrix"],
+        serde_json::json!({
+            "configs": [{"name": "remote", "changes": ["--platforms"]}],
+            "skipped_configs": [{"name": "opt", "reason": "changes nothing"}],
+            "hosts": [
+                {"host": "linux-x86_64", "name": "Linux x86_64", "why": "this"},
+                {"host": "macos-aarch64", "name": "macOS arm64", "why": "rc"}
+            ]
+        })
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&render_as(Format::Sarif)).unwrap();
+    assert_eq!(sarif["runs"][0]["properties"]["matrix"], json["matrix"]);
+    // One configuration on one host: no line.
+    let single = rendered(Format::Human, analysis.workspace(), &[], &[], false);
+    assert!(!single.contains("checked:"), "{single}");
 }
 
 #[test]
@@ -616,7 +699,7 @@ fn human_says_what_was_not_evaluated() {
 #[test]
 fn json_coverage_object() {
     let out = output_with_gaps(Format::Json);
-    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[],"coverage":{"complete":false,"summary":"3 rules with unknown toolchain requests, 1 registration not expanded","counts":{"rules":3,"targets":0,"macros":0,"registrations":1,"repositories":0,"resolutions":0},"reasons":[{"category":"rules","reason":"the rule's requests are unknown","count":3,"path":"a/BUILD","line":3,"column":1},{"category":"registrations","reason":"registers from '@x', which toolcheck cannot read","count":1,"path":null,"line":null,"column":null}]},"bazel":{"version":"8.4.0","source":"setting","reason":null}}
+    let expected = r#"{"tool":"toolcheck","version":"VERSION","diagnostics":[],"coverage":{"complete":false,"summary":"3 rules with unknown toolchain requests, 1 registration not expanded","counts":{"rules":3,"targets":0,"macros":0,"registrations":1,"repositories":0,"resolutions":0},"reasons":[{"category":"rules","reason":"the rule's requests are unknown","count":3,"path":"a/BUILD","line":3,"column":1},{"category":"registrations","reason":"registers from '@x', which toolcheck cannot read","count":1,"path":null,"line":null,"column":null}]},"bazel":{"version":"8.4.0","source":"setting","reason":null},"matrix":{"configs":[],"skipped_configs":[],"hosts":[]}}
 "#;
     assert_eq!(out, expected.replace("VERSION", VERSION));
 }

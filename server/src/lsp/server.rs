@@ -209,6 +209,7 @@ impl Backend {
                     bazelrcs,
                     mode: None,
                     bazel_configs,
+                    hosts: Vec::new(),
                 };
                 crate::load(&load_root, &args, Vec::new(), None)
             })

@@ -4,6 +4,7 @@
 use toolcheck_index::label::Label;
 use toolcheck_resolve::model::Known;
 use toolcheck_resolve::platforms::PlatformConstraints;
+use toolcheck_semantics::simulation::HostSource;
 
 use crate::checks::refs::{consumer_registration, declaration, registered_site};
 use crate::context::LintContext;
@@ -69,9 +70,12 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     // A library's consumers have machines of every kind: with fewer than two kinds of
     // execution platform in the library's own workspace, the toolchains it registers for
-    // them are judged against the host matrix instead.
+    // them are judged against the host matrix instead. A workspace built on several kinds of
+    // host (its host matrix) is judged the same way: each developer's machine is the
+    // execution platform of their builds.
     let matrix = distinct.len() < 2;
-    if matrix && !ctx.index.library {
+    let other_hosts = other_host_kinds(ctx);
+    if matrix && !ctx.index.library && other_hosts.is_none() {
         return;
     }
     let names: Vec<String> = distinct
@@ -92,7 +96,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         };
         let consumer = consumer_registration(ctx, source);
-        if matrix && consumer.is_none() {
+        if matrix && ctx.index.library && consumer.is_none() {
             continue;
         }
         // A toolchain whose implementation holds no tool built for the execution platform
@@ -131,6 +135,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         };
         let message = match (&consumer, matrix) {
+            (_, true) if !ctx.index.library => format!(
+                "toolchain '{label}' of type {ty} has no exec_compatible_with: this workspace is built on {} hosts ({}), and Bazel may run it on any of them",
+                other_hosts.as_ref().map(|(all, _)| all.as_str()).unwrap_or_default(),
+                other_hosts.as_ref().map(|(_, why)| why.as_str()).unwrap_or_default(),
+            ),
             (Some((who, _)), true) => format!(
                 "toolchain '{label}' of type {ty} has no exec_compatible_with: {who} may execute on linux, macos or windows machines, x86_64 or aarch64, and Bazel may run it on any of them"
             ),
@@ -154,4 +163,42 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         acc.push(d);
     }
+}
+
+/// The workspace's host matrix when it holds a host whose autodetected platform differs from
+/// the analysed host's: `(every host named, why they are in the matrix)`; `None` when there
+/// is no such host or the host platform is not the autodetected one.
+fn other_host_kinds(ctx: &LintContext<'_>) -> Option<(String, String)> {
+    let sim = ctx.simulation();
+    if !matches!(sim.host, HostSource::Detected(_)) {
+        return None;
+    }
+    let hosts = ctx.hosts();
+    let analysed = hosts.first()?;
+    let major = ctx.version.major;
+    let kind = |m| toolcheck_resolve::platforms_repo::detected_host(m, major);
+    let analysed_kind = kind(&analysed.machine);
+    if !hosts[1..].iter().any(|h| kind(&h.machine) != analysed_kind) {
+        return None;
+    }
+    // Named in a stable order, whichever host is analysed: each host of the matrix reports
+    // the same finding.
+    let mut names: Vec<String> = hosts.iter().map(|h| h.machine.display()).collect();
+    names.sort();
+    names.dedup();
+    let all = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
+    let mut whys: Vec<String> = hosts
+        .iter()
+        .filter(|h| h.why != toolcheck_semantics::matrix::THIS_MACHINE)
+        .map(|h| match h.why.as_str() {
+            toolcheck_semantics::matrix::LISTED => "`hosts` in toolcheck.toml".to_string(),
+            why => format!("{}: {why}", h.machine.display()),
+        })
+        .collect();
+    whys.sort();
+    whys.dedup();
+    Some((all, whys.join("; ")))
 }
