@@ -8,7 +8,8 @@
 //! registrations, computed repositories and the simulation are recomputed. Findings are
 //! merged by root cause: one that holds in the default configuration on the analysed host is
 //! reported as it is; one that holds only elsewhere is reported once, with the configs and
-//! hosts it holds in (in its message and in [`Diagnostic::configs`]/[`Diagnostic::hosts`]).
+//! hosts it holds in (in its message and in [`Diagnostic::configs`]/[`Diagnostic::hosts`]),
+//! unless it is a note (`info`).
 //! Configs are evaluated on the analysed host and hosts in the default configuration, not
 //! every pair: the product of the two grows fast, and a finding that needs both a config and
 //! a host is rare.
@@ -113,7 +114,10 @@ fn merge(base: Vec<Diagnostic>, variants: Vec<(Variant, Vec<Diagnostic>)>) -> Ve
     for (variant, diags) in variants {
         for d in diags {
             let k = key(&d);
-            if in_base.contains(&k) {
+            // Notes (`info`) stay with the default configuration: elsewhere they would mostly
+            // repeat, per config, what the coverage report already says (repositories
+            // toolcheck cannot read).
+            if in_base.contains(&k) || d.severity == crate::Severity::Info {
                 continue;
             }
             let i = *at.entry(k).or_insert_with(|| {

@@ -23,6 +23,12 @@ ones and the host platform: Bazel's autodetected host counts with the CPU and OS
 toolcheck runs on, or `host_constraints` in `toolcheck.toml`). Toolchains of types whose name says
 they are runtimes (consumed on the target side) are reported as `info`.
 
+A workspace built on several kinds of machine (its host matrix: `hosts` in `toolcheck.toml`, or
+the platform-specific configs and `select()`s on a host OS it has) has one execution platform
+per developer machine: a toolchain limited to some targets (`target_compatible_with`) with no
+execution constraints, whose tool is the same file on every host (not one a repository rule
+configures from the machine), is reported against that matrix too.
+
 ## Why it matters
 Without execution constraints, Bazel considers the toolchain's binary runnable on every execution
 platform. When a Linux-only compiler is registered this way, a build whose first available
@@ -116,6 +122,21 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         // anywhere is the hazard: one with no constraints at all is a deliberate catch-all
         // (`dummy-toolchain-precedence` judges those), and one behind `target_settings` is
         // only used in a configuration a consumer opts into.
+        // Against a workspace's own host matrix, only a tool that is the same file on every
+        // host is the hazard: one a repository rule configures on each machine (a tool found
+        // on the host's PATH, `local_config_*`) is that host's own.
+        if matrix && !ctx.index.library {
+            let fixed = match &tc.implementation {
+                Known::Known(l) => {
+                    let l = sim.actual(l).unwrap_or_else(|| l.clone());
+                    same_on_every_host(ctx, &l.repo)
+                }
+                Known::Unknown => false,
+            };
+            if !fixed {
+                continue;
+            }
+        }
         if matrix {
             let target_specific =
                 matches!(&tc.target_compatible_with, Known::Known(v) if !v.is_empty());
@@ -162,6 +183,27 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
         }
         acc.push(d);
+    }
+}
+
+/// Whether the files of `repo` are the same whichever host Bazel runs on: the main
+/// repository, local ones, and downloads (`http_archive`, `git_repository`); not a repository
+/// toolcheck cannot read or one another rule generates (it may configure itself from the
+/// host), nor one read from an output base (generated on the machine that fetched it).
+fn same_on_every_host(ctx: &LintContext<'_>, repo: &toolcheck_index::label::RepoName) -> bool {
+    use toolcheck_index::workspace::RepoOrigin;
+    if repo.is_main() {
+        return true;
+    }
+    match ctx.ws.repo(repo).map(|r| &r.origin) {
+        Some(RepoOrigin::Main | RepoOrigin::LocalPathOverride | RepoOrigin::LocalRepository) => {
+            true
+        }
+        Some(RepoOrigin::Computed(origin)) => matches!(
+            origin.rule.as_str(),
+            "http_archive" | "http_file" | "git_repository" | "new_git_repository"
+        ),
+        _ => false,
     }
 }
 
