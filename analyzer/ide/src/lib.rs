@@ -132,6 +132,26 @@ pub struct AnalysisHost {
     /// The settings differ from those `base` was built with ([`fork`](Self::fork)): the
     /// flags, registrations and computed repositories are recomputed, the packages kept.
     settings_changed: bool,
+    /// The last repository computation's fixpoint (shared with forks, which have the same
+    /// files; a file change clears it).
+    compute_memo: Option<Arc<ComputeMemo>>,
+}
+
+/// What the repository computation depends on besides the files: the calls, and the flags.
+type ComputeKey = (
+    Vec<toolcheck_index::computed::Instantiation>,
+    Vec<toolcheck_index::computed::ExtensionUsage>,
+    String,
+);
+
+/// Where the last repository computation ended, for a [`AnalysisHost::fork`] of the same
+/// files to reuse.
+struct ComputeMemo {
+    key: ComputeKey,
+    /// A rule or extension read the host: the result holds for `host` only.
+    read_host: bool,
+    /// The host OS and CPU it was computed for.
+    host: (Option<String>, Option<String>),
 }
 
 /// How many times one snapshot may compute repositories and index them again (a generated
@@ -157,6 +177,7 @@ impl AnalysisHost {
             trees: Default::default(),
             revision: Default::default(),
             settings_changed: false,
+            compute_memo: None,
         }
     }
 
@@ -187,6 +208,7 @@ impl AnalysisHost {
             trees: Default::default(),
             revision: Default::default(),
             settings_changed: false,
+            compute_memo: None,
         }
     }
 
@@ -207,6 +229,7 @@ impl AnalysisHost {
             trees: Default::default(),
             revision: Default::default(),
             settings_changed: true,
+            compute_memo: self.compute_memo.clone(),
         }
     }
 
@@ -329,6 +352,9 @@ impl AnalysisHost {
     fn invalidate(&mut self) {
         self.snapshot = None;
         self.revision.bump();
+        // Files changed (or the computation itself replaced some): the memo no longer
+        // describes them.
+        self.compute_memo = None;
     }
 
     /// Finds a file by repository and repository-relative path.
@@ -383,29 +409,48 @@ impl AnalysisHost {
     /// workspace's index, and whether the computation changed the workspace (when it did
     /// not, the usual incremental update applies).
     fn compute_repositories(&mut self, version: BazelVersion) -> (WorkspaceIndex, bool) {
-        type Key = (
-            Vec<toolcheck_index::computed::Instantiation>,
-            Vec<toolcheck_index::computed::ExtensionUsage>,
-        );
+        let host = (self.ws.settings.host_os(), self.ws.settings.host_cpu());
         let mut changed = false;
-        let mut last: Option<Key> = None;
+        let mut read_host = false;
+        let mut last: Option<ComputeKey> = None;
         for round in 0..MAX_COMPUTE_ROUNDS {
             let globals = WorkspaceIndex::globals_only(&self.ws, &self.facts, version.major);
             let key = (
                 globals.instantiations.clone(),
                 globals.extension_usages.clone(),
+                format!("{:?}", globals.flags),
             );
+            // A fork for another host with the same calls and flags: unless a rule asked
+            // which host it runs on, it generates what it generated for the original.
+            if round == 0 && self.settings_changed {
+                if let Some(m) = &self.compute_memo {
+                    if m.key == key && (!m.read_host || m.host == host) {
+                        return (globals, changed);
+                    }
+                }
+            }
             // The same calls as last round's give the same files.
             if last.as_ref() == Some(&key) || round + 1 == MAX_COMPUTE_ROUNDS {
+                self.compute_memo = Some(Arc::new(ComputeMemo {
+                    key,
+                    read_host,
+                    host,
+                }));
                 return (globals, changed);
             }
             let computed = globals.computed_repos(&self.ws, &self.facts);
+            read_host |= computed.read_host;
             if self.ws.computed_gaps != computed.skipped {
                 Arc::make_mut(&mut self.ws).computed_gaps = computed.skipped.clone();
                 self.invalidate();
                 changed = true;
             }
             if !self.apply_computed(computed) {
+                self.compute_memo = Some(Arc::new(ComputeMemo {
+                    key,
+                    read_host,
+                    host,
+                }));
                 return (globals, changed);
             }
             changed = true;

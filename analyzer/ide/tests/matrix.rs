@@ -165,3 +165,56 @@ fn findings_are_merged_by_root_cause_and_say_where_they_hold() {
     keys.dedup();
     assert_eq!(keys.len(), n);
 }
+
+/// A repository rule that generates another BUILD file on a Mac: a fork for a macOS host must
+/// run it again (it read the host), and a rule that never asks may be reused.
+#[test]
+fn forks_recompute_repositories_that_read_the_host() {
+    let lint = LintConfig::default();
+    let make = |settings: Settings, reads_host: bool| {
+        let mut ws = Workspace::with_main_repo("");
+        let name = if reads_host {
+            "\"tc_mac\" if rctx.os.name.startswith(\"mac\") else \"tc_other\""
+        } else {
+            "\"tc_other\""
+        };
+        let bzl = format!(
+            "def _impl(rctx):\n    name = {name}\n    rctx.file(\"BUILD\", 'toolchain_type(name = \"t\")\\ntoolchain(name = \"%s\", toolchain = \":i\", toolchain_type = \":t\")\\nfilegroup(name = \"i\")\\n' % name)\n\ngen = repository_rule(implementation = _impl)\n"
+        );
+        ws.add_file(RepoName::main(), "BUILD", FileKind::Build, "".into());
+        ws.add_file(RepoName::main(), "repo.bzl", FileKind::Bzl, bzl.into());
+        ws.add_file(
+            RepoName::main(),
+            "WORKSPACE",
+            FileKind::Workspace,
+            "load(\"//:repo.bzl\", \"gen\")\ngen(name = \"gen\")\nregister_toolchains(\"@gen//:tc_mac\")\n"
+                .into(),
+        );
+        ws.bazel_version_file = Some("7.4.1".into());
+        ws.settings = settings;
+        ws
+    };
+    let mac = Settings {
+        host_machine: Some(machine("macos-aarch64")),
+        ..base_settings()
+    };
+    for reads_host in [true, false] {
+        let mut host = AnalysisHost::new(make(base_settings(), reads_host));
+        let linux = found(&host.analysis().diagnostics(&lint));
+        assert!(
+            linux
+                .iter()
+                .any(|(c, m, ..)| c == "unresolved-label" && m.contains("tc_mac")),
+            "{linux:?}"
+        );
+        let forked = found(&host.fork(mac.clone()).analysis().diagnostics(&lint));
+        let fresh = found(
+            &AnalysisHost::new(make(mac.clone(), reads_host))
+                .analysis()
+                .diagnostics(&lint),
+        );
+        assert_eq!(forked, fresh, "reads_host = {reads_host}");
+        // On the Mac, the host-reading rule declares the registered toolchain.
+        assert_eq!(forked == linux, !reads_host, "{forked:?}");
+    }
+}

@@ -89,6 +89,9 @@ pub struct ComputedRepos {
     pub repos: Vec<ComputedRepo>,
     /// Instantiations and extensions toolcheck could not run, with the reason.
     pub skipped: Vec<(Loc, String)>,
+    /// Some rule or extension read the host (`repository_ctx.os`): on another host the
+    /// repositories may differ. Without it they are the same on every host.
+    pub read_host: bool,
 }
 
 /// The canonical name Bazel gives a repository that a module extension (or `use_repo_rule`,
@@ -158,6 +161,7 @@ impl WorkspaceIndex {
                 Err(why) => out.skipped.push((inst.site, why)),
             }
         }
+        out.read_host = env.read_host.get();
         out
     }
 

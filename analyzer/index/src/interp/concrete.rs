@@ -103,6 +103,9 @@ pub struct Env<'a> {
     /// The repository rule or module extension being run, if any (see
     /// [`super::repository`]).
     pub(crate) repo_run: RefCell<Option<super::repository::RepoRun>>,
+    /// A repository rule or module extension asked which host Bazel runs on
+    /// (`repository_ctx.os`): what it generated may differ on another host.
+    pub(crate) read_host: Cell<bool>,
 }
 
 pub(crate) static EMPTY_MAPPING: std::sync::LazyLock<RepoMapping> =
@@ -132,6 +135,7 @@ impl<'a> Env<'a> {
             stack: Default::default(),
             run: Default::default(),
             file_steps: Cell::new(super::bounds::FILE_STEP_BUDGET),
+            read_host: Cell::new(false),
             repo_run: Default::default(),
         }
     }

@@ -302,6 +302,7 @@ impl<'a> Env<'a> {
     /// reports them (`linux`/`amd64`, `mac os x`/`aarch64`, `windows 10`/`amd64`); `None`
     /// when the host is unknown or one these strings are not known for.
     fn host_jvm(&self) -> Option<(&'static str, &'static str)> {
+        self.read_host.set(true);
         let os = self.ws.settings.host_os()?;
         let cpu = self.ws.settings.host_cpu()?;
         let os_name = match os.as_str() {
