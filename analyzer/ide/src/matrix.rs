@@ -69,7 +69,9 @@ pub fn check_matrix(host: &mut AnalysisHost, lint: &LintConfig) -> MatrixOutcome
             settings.hosts = Some(machines.clone());
         }
         let diags = host.fork(settings).analysis().diagnostics(lint);
-        variants.push((Variant::Config(c.name.clone()), diags));
+        let mut names = vec![c.name.clone()];
+        names.extend(c.same.iter().cloned());
+        variants.push((Variant::Config(names), diags));
     }
     for (i, h) in hosts.iter().enumerate().skip(1) {
         let mut settings = analysis.workspace().settings.clone();
@@ -89,7 +91,12 @@ pub fn check_matrix(host: &mut AnalysisHost, lint: &LintConfig) -> MatrixOutcome
         summary: MatrixSummary {
             configs: configs
                 .into_iter()
-                .map(|c| (c.name, c.changes.iter().map(|s| s.to_string()).collect()))
+                .flat_map(|c| {
+                    let changes: Vec<String> = c.changes.iter().map(|s| s.to_string()).collect();
+                    let mut all = vec![(c.name, changes.clone())];
+                    all.extend(c.same.into_iter().map(|n| (n, changes.clone())));
+                    all
+                })
                 .collect(),
             skipped_configs: skipped,
             hosts: hosts.into_iter().map(|h| (h.machine, h.why)).collect(),
@@ -99,7 +106,8 @@ pub fn check_matrix(host: &mut AnalysisHost, lint: &LintConfig) -> MatrixOutcome
 
 /// One evaluated variant besides the default.
 enum Variant {
-    Config(String),
+    /// A config, with those that set the same.
+    Config(Vec<String>),
     Host(HostMachine),
 }
 
@@ -126,8 +134,12 @@ fn merge(base: Vec<Diagnostic>, variants: Vec<(Variant, Vec<Diagnostic>)>) -> Ve
             });
             let target = &mut extra[i];
             match &variant {
-                Variant::Config(name) if !target.configs.contains(name) => {
-                    target.configs.push(name.clone())
+                Variant::Config(names) => {
+                    for name in names {
+                        if !target.configs.contains(name) {
+                            target.configs.push(name.clone());
+                        }
+                    }
                 }
                 Variant::Host(m) if !target.hosts.contains(&m.id()) => target.hosts.push(m.id()),
                 _ => {}

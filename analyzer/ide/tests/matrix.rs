@@ -13,6 +13,7 @@ build:macos --extra_toolchains=//tc:missing_mac
 build:remote --extra_execution_platforms=//plat:rbe --platforms=//plat:rbe
 build:remote --extra_toolchains=//tc:gone
 build:opt -c opt
+build:ci --config=remote
 ";
 
 const FILES: &[(&str, FileKind, &str)] = &[
@@ -124,7 +125,8 @@ fn findings_are_merged_by_root_cause_and_say_where_they_hold() {
         .iter()
         .map(|(n, _)| n.as_str())
         .collect();
-    assert_eq!(configs, ["remote"]);
+    // `ci` sets what `remote` sets: evaluated once, named with it.
+    assert_eq!(configs, ["remote", "ci"]);
     assert_eq!(out.summary.skipped_configs[0].0, "opt");
     let hosts: Vec<String> = out.summary.hosts.iter().map(|(m, _)| m.id()).collect();
     assert_eq!(hosts, ["linux-x86_64", "macos-aarch64"]);
@@ -138,10 +140,10 @@ fn findings_are_merged_by_root_cause_and_say_where_they_hold() {
         .iter()
         .find(|d| d.message.contains("//tc:gone"))
         .expect("the remote config's label");
-    assert_eq!(gone.configs, ["remote"]);
+    assert_eq!(gone.configs, ["remote", "ci"]);
     assert!(gone.hosts.is_empty());
     assert!(
-        gone.message.ends_with("(only in config `remote`)"),
+        gone.message.ends_with("(only in configs `remote`, `ci`)"),
         "{}",
         gone.message
     );

@@ -28,6 +28,9 @@ pub struct PlannedConfig {
     pub name: String,
     /// Empty for a config the user listed that changes nothing toolcheck models.
     pub changes: Vec<&'static str>,
+    /// Other configs that set the same (`build:ci --config=musl`): evaluated once, with
+    /// this one, and named with it.
+    pub same: Vec<String>,
 }
 
 /// A host to evaluate, and why it is in the matrix.
@@ -62,7 +65,8 @@ pub fn configs(
         ConfigSelect::All => (bazelrc::config_names(files), false),
         ConfigSelect::Only(names) => (names.clone(), true),
     };
-    let mut planned = Vec::new();
+    let mut planned: Vec<PlannedConfig> = Vec::new();
+    let mut projections: Vec<Vec<String>> = Vec::new();
     let mut skipped = Vec::new();
     for name in names {
         if matrix.exclude.contains(&name) || selected.contains(&name) {
@@ -77,6 +81,12 @@ pub fn configs(
         line.push(format!("--config={name}"));
         let flags: BuildFlags = bazelrc::build_flags(files, &line, host_os.as_deref());
         let changes = flags.resolution_changes(base);
+        let projection = flags.resolution_projection();
+        if let Some(i) = projections.iter().position(|p| *p == projection) {
+            let first: &mut PlannedConfig = &mut planned[i];
+            first.same.push(name);
+            continue;
+        }
         if changes.is_empty() && !listed {
             skipped.push((
                 name,
@@ -91,7 +101,12 @@ pub fn configs(
             ));
             continue;
         }
-        planned.push(PlannedConfig { name, changes });
+        projections.push(projection);
+        planned.push(PlannedConfig {
+            name,
+            changes,
+            same: Vec::new(),
+        });
     }
     (planned, skipped)
 }
