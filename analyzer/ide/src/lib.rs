@@ -25,7 +25,8 @@ use toolcheck_syntax::ParseLimits;
 
 pub use cancel::{Cancellable, Cancelled};
 pub use resolve::{
-    GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery, ToolchainChoice,
+    AutoExecGroupsNote, GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery,
+    ToolchainChoice,
 };
 pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{
