@@ -129,7 +129,8 @@ fn platform_json(o: &PlatformOutcome) -> Value {
         v["exec_groups"] = json!(named);
     }
     if let Some(a) = &o.auto_exec_groups {
-        v["auto_exec_groups"] = json!({"enabled": a.enabled, "source": a.source, "reason": a.reason});
+        v["auto_exec_groups"] =
+            json!({"enabled": a.enabled, "source": a.source, "reason": a.reason});
     }
     v
 }

@@ -336,9 +336,7 @@ fn apply_args(
             ("--noignore_dev_dependency", None) => flags.ignore_dev_dependency = Some(false),
             ("--incompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(true),
             ("--noincompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(false),
-            ("--incompatible_auto_exec_groups", Some(v)) => {
-                flags.auto_exec_groups = parse_bool(&v)
-            }
+            ("--incompatible_auto_exec_groups", Some(v)) => flags.auto_exec_groups = parse_bool(&v),
             // A native option `config_setting(values = ...)` reads; @bazel_tools' test
             // toolchains (Bazel 9) select on it.
             ("--use_target_platform_for_tests", v) | ("--nouse_target_platform_for_tests", v) => {
@@ -348,9 +346,10 @@ fn apply_args(
                     v.as_deref().map_or(Some(true), parse_bool)
                 };
                 if let Some(on) = on {
-                    flags
-                        .options
-                        .insert("use_target_platform_for_tests".to_string(), fv(on.to_string()));
+                    flags.options.insert(
+                        "use_target_platform_for_tests".to_string(),
+                        fv(on.to_string()),
+                    );
                 }
             }
             ("--enable_platform_specific_config", None) => {

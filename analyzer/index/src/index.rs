@@ -2644,7 +2644,11 @@ fn private_bool_attr(attrs: &Val, name: &str) -> RuleSwitch {
                 let V::Struct(fields) = &v.v else {
                     return RuleSwitch::Unknown;
                 };
-                found = match fields.iter().find(|(f, _)| f == "default").map(|(_, d)| &d.v) {
+                found = match fields
+                    .iter()
+                    .find(|(f, _)| f == "default")
+                    .map(|(_, d)| &d.v)
+                {
                     None => RuleSwitch::Set(false),
                     Some(V::Bool(b)) => RuleSwitch::Set(*b),
                     Some(_) => RuleSwitch::Unknown,

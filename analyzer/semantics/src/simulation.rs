@@ -99,7 +99,11 @@ impl AutoExecGroups {
 
 /// The toolchain type of Bazel 9's implicit `test` exec group.
 pub fn default_test_toolchain_type() -> Label {
-    Label::new(RepoName::new("bazel_tools"), "tools/test", "default_test_toolchain_type")
+    Label::new(
+        RepoName::new("bazel_tools"),
+        "tools/test",
+        "default_test_toolchain_type",
+    )
 }
 
 /// Whether a Bazel release gives every test rule (`rule(test = True)`) an implicit `test` exec

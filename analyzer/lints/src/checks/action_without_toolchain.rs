@@ -24,7 +24,8 @@ use toolcheck_semantics::flow::{snippet, EventKind};
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "action-without-toolchain",
     default_severity: Severity::Error,
-    summary: "an action uses a toolchain's tool without `toolchain =` while automatic exec groups are on",
+    summary:
+        "an action uses a toolchain's tool without `toolchain =` while automatic exec groups are on",
     docs: "## What it does
 For each rule and aspect whose automatic exec groups are on (`--incompatible_auto_exec_groups`,
 or the rule's private `_use_auto_exec_groups = attr.bool(default = True)`, which overrides the
