@@ -113,6 +113,11 @@ fn group_json(target_platform: &str, g: &GroupOutcome) -> Value {
     if let Some(name) = &g.name {
         v["name"] = json!(name);
     }
+    if g.automatic {
+        // An automatic exec group: the type it was made for, with its own exec platform.
+        v["automatic"] = json!(true);
+        v["type"] = json!(g.name);
+    }
     v
 }
 
@@ -127,6 +132,10 @@ fn platform_json(o: &PlatformOutcome) -> Value {
     let named: Vec<Value> = groups.map(|g| group_json(&o.target_platform, g)).collect();
     if !named.is_empty() {
         v["exec_groups"] = json!(named);
+    }
+    if let Some(a) = &o.auto_exec_groups {
+        v["auto_exec_groups"] =
+            json!({"enabled": a.enabled, "source": a.source, "reason": a.reason});
     }
     v
 }

@@ -27,7 +27,8 @@ use toolcheck_syntax::ParseLimits;
 pub use cancel::{Cancellable, Cancelled};
 pub use matrix::{check_matrix, where_it_holds, MatrixOutcome, MatrixSummary};
 pub use resolve::{
-    GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery, ToolchainChoice,
+    AutoExecGroupsNote, GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery,
+    ToolchainChoice,
 };
 pub use toolcheck_index::label::{Label, RepoName};
 pub use toolcheck_index::workspace::{

@@ -43,6 +43,8 @@ pub struct ResolveFailure {
 pub struct GroupOutcome {
     /// `None` for the default exec group.
     pub name: Option<String>,
+    /// An automatic exec group: `name` is the toolchain type it was made for.
+    pub automatic: bool,
     pub exec_platform: Option<String>,
     pub toolchains: Vec<ToolchainChoice>,
     pub error: Option<ResolveFailure>,
@@ -52,9 +54,40 @@ pub struct GroupOutcome {
     pub trace: Vec<String>,
 }
 
+/// Whether automatic exec groups were on for the resolution, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoExecGroupsNote {
+    pub enabled: bool,
+    /// `attribute` (the rule's `_use_auto_exec_groups`), `flag`
+    /// (`--[no]incompatible_auto_exec_groups`), `default` (the version's default) or
+    /// `unsupported` (Bazel before 7.0).
+    pub source: &'static str,
+    /// The reason in words.
+    pub reason: String,
+}
+
+impl AutoExecGroupsNote {
+    /// One sentence for people.
+    pub fn sentence(&self) -> String {
+        if self.enabled {
+            format!(
+                "Automatic exec groups are on ({}): each requested toolchain type gets its own exec group and picks its own execution platform; the default exec group requests no toolchains.",
+                self.reason
+            )
+        } else {
+            format!(
+                "Automatic exec groups are off ({}): all toolchain types of the default exec group share one execution platform.",
+                self.reason
+            )
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlatformOutcome {
     pub target_platform: String,
+    /// Set when automatic exec groups are on, or explicitly turned off.
+    pub auto_exec_groups: Option<AutoExecGroupsNote>,
     pub groups: Vec<GroupOutcome>,
     /// The whole explanation as text.
     pub explanation: String,
@@ -72,6 +105,7 @@ fn group_outcome(target_platform: &Label, res: &Resolution, i: usize) -> GroupOu
             GroupName::Named(n) => Some(n.clone()),
             GroupName::Automatic(t) => Some(t.to_string()),
         },
+        automatic: matches!(g.group, GroupName::Automatic(_)),
         exec_platform: g.exec_platform.as_ref().map(Label::to_string),
         toolchains: g
             .toolchains
@@ -193,13 +227,17 @@ impl Analysis {
             // Bazel 7+: with no --platforms, the target platform is the host platform.
             platforms.push(sim.config.host_platform.clone());
         }
+        // The rule whose `_use_auto_exec_groups` decides automatic exec groups (none for a
+        // list of types, which resolves as a rule requesting them would, and for native rules).
+        let mut rule = None;
         let groups: Vec<ExecGroupRequest> = match &query.target {
             Some(t) => {
                 let label = parse(t, "target")?;
                 let target = index.targets.get(&label).ok_or_else(|| {
                     format!("no target '{label}' in the repositories toolcheck can read")
                 })?;
-                target_exec_groups(self.workspace(), self.facts(), index, target)
+                rule = index.rule_of(target);
+                target_exec_groups(sim, self.workspace(), self.facts(), index, target)
                     .map_err(|e| format!("cannot resolve '{label}': {e}"))?
             }
             None => {
@@ -219,21 +257,53 @@ impl Analysis {
                 }]
             }
         };
+        let aeg = sim.auto_exec_groups(rule);
+        let Some(aeg_on) = aeg.enabled() else {
+            return Err(format!(
+                "cannot resolve '{}': toolcheck cannot tell whether automatic exec groups are on: {}",
+                query.target.as_deref().unwrap_or_default(),
+                aeg.reason()
+            ));
+        };
+        use toolcheck_semantics::simulation::AutoExecGroups;
+        let note = match aeg {
+            AutoExecGroups::Attribute(_) | AutoExecGroups::Flag(_) => Some("explicit"),
+            _ if aeg_on => Some("on"),
+            _ => None,
+        }
+        .map(|_| AutoExecGroupsNote {
+            enabled: aeg_on,
+            source: match aeg {
+                AutoExecGroups::Attribute(_) => "attribute",
+                AutoExecGroups::Flag(_) => "flag",
+                AutoExecGroups::Unsupported => "unsupported",
+                _ => "default",
+            },
+            reason: aeg.reason().to_string(),
+        });
         let resolver = sim.resolver();
         Ok(platforms
             .into_iter()
             .map(|p| {
                 let request = Request {
                     exec_groups: groups.clone(),
+                    auto_exec_groups: aeg_on,
                     ..Request::new(p.clone(), Vec::new())
                 };
                 let res = resolver.resolve(&request);
+                let mut explanation = String::new();
+                if let Some(n) = &note {
+                    explanation.push_str(&n.sentence());
+                    explanation.push('\n');
+                }
+                explanation.push_str(&explain::explain(&res));
                 PlatformOutcome {
                     target_platform: p.to_string(),
+                    auto_exec_groups: note.clone(),
                     groups: (0..res.groups.len())
                         .map(|i| group_outcome(&p, &res, i))
                         .collect(),
-                    explanation: explain::explain(&res),
+                    explanation,
                 }
             })
             .collect())

@@ -408,6 +408,22 @@ fn apply_args(
             ("--noignore_dev_dependency", None) => flags.ignore_dev_dependency = Some(false),
             ("--incompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(true),
             ("--noincompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(false),
+            ("--incompatible_auto_exec_groups", Some(v)) => flags.auto_exec_groups = parse_bool(&v),
+            // A native option `config_setting(values = ...)` reads; @bazel_tools' test
+            // toolchains (Bazel 9) select on it.
+            ("--use_target_platform_for_tests", v) | ("--nouse_target_platform_for_tests", v) => {
+                let on = if name.starts_with("--no") {
+                    Some(false)
+                } else {
+                    v.as_deref().map_or(Some(true), parse_bool)
+                };
+                if let Some(on) = on {
+                    flags.options.insert(
+                        "use_target_platform_for_tests".to_string(),
+                        fv(on.to_string()),
+                    );
+                }
+            }
             ("--enable_platform_specific_config", None) => {
                 flags.platform_specific_config = Some(fv("true".into()))
             }
@@ -424,6 +440,11 @@ fn apply_args(
             }
             ("--incompatible_use_plus_in_repo_names", Some(v)) => {
                 flags.plus_repo_names = parse_bool(&v)
+            }
+            // `--no//pkg:flag` / `--no@repo//pkg:flag`: a boolean Starlark flag set to false.
+            (n, None) if n.starts_with("--no//") || n.starts_with("--no@") => {
+                let label = n.trim_start_matches("--no").to_string();
+                flags.starlark_flags.insert(label, fv("false".to_string()));
             }
             (n, v) if n.starts_with("--//") || n.starts_with("--@") => {
                 let label = n.trim_start_matches("--").to_string();

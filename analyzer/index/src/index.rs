@@ -351,6 +351,22 @@ pub struct RuleDecl {
     /// The `implementation` function (file, index into `FileFacts::functions`), when it
     /// resolves statically (through `load()` included).
     pub implementation: Option<(FileId, usize)>,
+    /// The rule's private `_use_auto_exec_groups = attr.bool(default = ...)`, which overrides
+    /// `--incompatible_auto_exec_groups` for this rule (Bazel's `RuleContext` and
+    /// `ToolchainResolutionFunction`/`PrerequisiteProducer` read `$use_auto_exec_groups`
+    /// before the flag).
+    pub use_auto_exec_groups: RuleSwitch,
+    /// `rule(test = ...)`: `Some(false)` when absent, `None` when computed.
+    pub test: Option<bool>,
+}
+
+/// A boolean a `rule()` may declare: absent, known, or computed in a way toolcheck does not
+/// follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleSwitch {
+    Absent,
+    Set(bool),
+    Unknown,
 }
 
 impl RuleDecl {
@@ -2589,6 +2605,17 @@ fn rule_decl(
         V::Func(f, i) => Some((f, i)),
         _ => None,
     });
+    let use_auto_exec_groups = match arg("attrs") {
+        None => RuleSwitch::Absent,
+        Some((v, _)) => private_bool_attr(&v, "_use_auto_exec_groups"),
+    };
+    let test = match arg("test") {
+        None => Some(false),
+        Some((v, _)) => match v.v {
+            V::Bool(b) => Some(b),
+            _ => None,
+        },
+    };
     RuleDecl {
         name: String::new(),
         is_aspect,
@@ -2598,7 +2625,43 @@ fn rule_decl(
         exec_compatible_with,
         exec_groups,
         implementation,
+        use_auto_exec_groups,
+        test,
     }
+}
+
+/// The default of a boolean attribute `name` in a rule's `attrs` dict (`attr.bool()` defaults
+/// to `False`). A dict toolcheck cannot read whole, or a value that is not a known
+/// `attr.bool`, is unknown: the attribute may be hidden in it.
+fn private_bool_attr(attrs: &Val, name: &str) -> RuleSwitch {
+    let V::Dict(pairs) = &attrs.v else {
+        return RuleSwitch::Unknown;
+    };
+    let mut found = RuleSwitch::Absent;
+    for (k, v) in pairs {
+        match &k.v {
+            V::Str(key) if key == name => {
+                if crate::interp::repository::attr_type(&v.v) != Some("bool") {
+                    return RuleSwitch::Unknown;
+                }
+                let V::Struct(fields) = &v.v else {
+                    return RuleSwitch::Unknown;
+                };
+                found = match fields
+                    .iter()
+                    .find(|(f, _)| f == "default")
+                    .map(|(_, d)| &d.v)
+                {
+                    None => RuleSwitch::Set(false),
+                    Some(V::Bool(b)) => RuleSwitch::Set(*b),
+                    Some(_) => RuleSwitch::Unknown,
+                };
+            }
+            V::Str(_) => {}
+            _ => return RuleSwitch::Unknown,
+        }
+    }
+    found
 }
 
 fn type_requests(env: &Env<'_>, file: FileId, v: &Val) -> Option<Vec<TypeRequest>> {

@@ -32,6 +32,7 @@ pub static ALL: &[&CheckMeta] = &[
     &checks::membership_is_not_a_guard::CHECK,
     &checks::mandatory_helper_on_optional_toolchain::CHECK,
     &checks::undeclared_toolchain_access::CHECK,
+    &checks::action_without_toolchain::CHECK,
     &checks::dummy_toolchain_precedence::CHECK,
     &checks::shadowed_toolchain::CHECK,
     &checks::missing_exec_compatible_with::CHECK,

@@ -432,6 +432,9 @@ impl Config {
             "compilation_mode" => "fastbuild",
             "stamp" => "false",
             "collect_code_coverage" => "false",
+            // CoreOptions: `use_target_platform_for_tests`, default false (read by
+            // @bazel_tools//tools/test's config settings in Bazel 9).
+            "use_target_platform_for_tests" => "false",
             _ => return None,
         })
     }

@@ -85,6 +85,10 @@ enum AV {
     ExecGroup(u32, String),
     /// A value read from a toolchain slot.
     Tc(SlotId, Null),
+    /// A value reached from a toolchain slot's `ToolchainInfo` (`ctx.toolchains[T].tool`,
+    /// `...[DefaultInfo].files_to_run`): a tool of that toolchain. The flag says it is certainly
+    /// not a string (a `files_to_run`, or its `executable`), which matters for `executable =`.
+    TcPart(SlotId, bool),
     Tuple(Vec<AV>),
     Struct(Vec<(String, AV)>),
     /// A boolean whose truth implies facts (`ok = tc != None`).
@@ -215,6 +219,15 @@ pub enum EventKind {
     MandatoryHelper { callee: String },
     /// `ctx.toolchains[T]` for a type the context does not declare.
     Undeclared,
+    /// A `ctx.actions.run`/`run_shell` given a tool of the toolchain of `slot` (as `executable`
+    /// or an element of `tools`) without `toolchain =` or `exec_group =`. Recorded in every
+    /// context that reaches it (whether automatic exec groups are on is the check's question).
+    ActionWithoutToolchain {
+        /// `executable` or `tools`.
+        argument: &'static str,
+        /// The action's callee (`ctx.actions.run`), for the related span.
+        callee: TextRange,
+    },
 }
 
 /// One reported site with every context that reaches it.
@@ -314,18 +327,21 @@ pub fn analyze(
     for ci in 0..a.contexts.len() {
         a.run_context(ci as u32);
     }
-    // One finding per (kind, site): the first context in declaration order names it.
-    let mut by_site: BTreeMap<(u8, FileId, u32, u32), Finding> = BTreeMap::new();
+    // One finding per (kind, site): the first context in declaration order names it. An
+    // action without `toolchain =` is kept per context: whether it fails depends on the
+    // context's automatic exec groups, which the check decides.
+    let mut by_site: BTreeMap<(u8, u32, FileId, u32, u32), Finding> = BTreeMap::new();
     for (_, e) in std::mem::take(&mut a.events) {
-        let k = match e.kind {
+        let (k, ctx) = match e.kind {
             EventKind::Unguarded {
                 member: Some(_), ..
-            } => 0,
-            EventKind::Unguarded { .. } => 1,
-            EventKind::MandatoryHelper { .. } => 2,
-            EventKind::Undeclared => 3,
+            } => (0, 0),
+            EventKind::Unguarded { .. } => (1, 0),
+            EventKind::MandatoryHelper { .. } => (2, 0),
+            EventKind::Undeclared => (3, 0),
+            EventKind::ActionWithoutToolchain { .. } => (4, a.slots[e.slot.0 as usize].ctx),
         };
-        let key = (k, e.file, e.range.start, e.range.end);
+        let key = (k, ctx, e.file, e.range.start, e.range.end);
         match by_site.get_mut(&key) {
             Some(f) => {
                 if a.slots[f.event.slot.0 as usize].ctx != a.slots[e.slot.0 as usize].ctx {
@@ -980,20 +996,28 @@ impl<'a> Analyzer<'a> {
             }
             ExprKind::Attr(obj, a) => {
                 let o = self.eval(fr, obj, st);
-                if matches!(o, AV::Tc(..)) {
-                    self.deref(fr, obj, &o, st);
-                    return AV::Unknown;
+                match o {
+                    AV::Tc(s, _) => {
+                        self.deref(fr, obj, &o, st);
+                        AV::TcPart(s, a.as_str() == "files_to_run")
+                    }
+                    // `files_to_run.executable` is a File; any other field's type is unknown.
+                    AV::TcPart(s, runs) => AV::TcPart(
+                        s,
+                        a.as_str() == "files_to_run" || (runs && a.as_str() == "executable"),
+                    ),
+                    o => attr_of(o, a),
                 }
-                attr_of(o, a)
             }
             ExprKind::Index(obj, key) => {
                 let o = self.eval(fr, obj, st);
                 let k = self.eval(fr, key, st);
                 match o {
-                    AV::Tc(..) => {
+                    AV::Tc(s, _) => {
                         self.deref(fr, obj, &o, st);
-                        AV::Unknown
+                        AV::TcPart(s, false)
                     }
+                    AV::TcPart(s, _) => AV::TcPart(s, false),
                     AV::Toolchains(c, g) => self.access(fr, e, c, g, key, st),
                     AV::ExecGroups(c) => match k {
                         AV::Const(Val { v: V::Str(g), .. }) => AV::ExecGroup(c, g),
@@ -1353,16 +1377,57 @@ impl<'a> Analyzer<'a> {
                     AV::Unknown
                 } else if let (AV::Actions, ExprKind::Attr(_, m)) = (&o, &call.func.kind) {
                     if m == "run" || m == "run_shell" {
+                        // Bazel (`StarlarkActionFactory.run`/`registerStarlarkAction`) asks for
+                        // `toolchain` when automatic exec groups are on, `exec_group` is unset
+                        // or None, and the executable (`run` only; a File without executable
+                        // runfiles or a FilesToRunProvider not from the rule's own deps) or an
+                        // element of `tools` (a File, FilesToRunProvider or depset) is not the
+                        // rule's own. A string executable is never checked.
+                        let kw = |n: &str| call.kwargs.iter().find(|k| k.name.as_str() == n);
+                        let unset = !call.has_splat()
+                            && kw("toolchain").is_none()
+                            && kw("exec_group")
+                                .is_none_or(|k| matches!(k.value.kind, ExprKind::None));
+                        let mut tools: Vec<(SlotId, &'static str, TextRange)> = Vec::new();
                         for k in &call.kwargs {
-                            let v = self.eval(fr, &k.value, st);
+                            let v = match (&k.value.kind, k.name.as_str()) {
+                                (ExprKind::List(items), "tools") => {
+                                    for item in items.iter() {
+                                        let v = self.eval(fr, item, st);
+                                        if let AV::TcPart(s, _) = v {
+                                            tools.push((s, "tools", item.range));
+                                        }
+                                    }
+                                    AV::Unknown
+                                }
+                                _ => self.eval(fr, &k.value, st),
+                            };
                             if matches!(k.name.as_str(), "executable" | "inputs" | "tools")
                                 && matches!(v, AV::Tc(..))
                             {
                                 self.deref(fr, &k.value, &v, st);
                             }
+                            if let (AV::TcPart(s, true), "executable", "run") =
+                                (&v, k.name.as_str(), m.as_str())
+                            {
+                                tools.push((*s, "executable", k.value.range));
+                            }
                         }
                         for a in &call.args {
                             self.eval(fr, a, st);
+                        }
+                        if unset && !st.dead {
+                            for (slot, argument, range) in tools {
+                                self.record(
+                                    fr,
+                                    EventKind::ActionWithoutToolchain {
+                                        argument,
+                                        callee: call.func.range,
+                                    },
+                                    range,
+                                    slot,
+                                );
+                            }
                         }
                         return AV::Unknown;
                     }

@@ -6,7 +6,7 @@ use rustc_hash::FxHashSet;
 use std::sync::Arc;
 use toolcheck_index::index::{
     ConfigSettingDecl, Decl, PlatformDecl, RefList, RefOne, RegistrationKind, RegistrationOrigin,
-    RuleDecl, Target, ToolchainDecl, TypeRequest as IndexTypeRequest, WorkspaceIndex,
+    RuleDecl, RuleSwitch, Target, ToolchainDecl, TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
 use toolcheck_index::label::{Label, RepoName};
 use toolcheck_index::label::{PackageId, SmolStr};
@@ -34,6 +34,183 @@ pub struct Simulation {
     pub target_platforms: Vec<Label>,
     /// Where the host platform's constraint values come from.
     pub host: HostSource,
+    /// `--[no]incompatible_auto_exec_groups` from the rc files and the command line.
+    pub auto_exec_groups_flag: Option<bool>,
+    /// Whether test rules get Bazel 9's implicit `test` exec group (see
+    /// [`implicit_test_exec_group`]), and @bazel_tools' test toolchains were modelled for it.
+    pub test_exec_group: bool,
+}
+
+/// Whether automatic exec groups (AEGs) are on for a rule, and why (spec §4.1).
+///
+/// Confirmed in Bazel's sources: `CoreOptions.java` declares `incompatible_auto_exec_groups`
+/// with `defaultValue = "false"` in every stored revision (the 7.x help text and the later
+/// text-block one), and issue bazelbuild/bazel#17134 lists it as "Available since: Bazel 7,
+/// Flipped in: not yet" (rules_python#2282: "will not be flipped by default for Bazel 8").
+/// `RuleContext.useAutoExecGroups()` and `ConfiguredTargetFunction`/`PrerequisiteProducer`
+/// (`getUnloadedToolchainContextsInputs`) read the rule's `$use_auto_exec_groups` attribute
+/// (Starlark `_use_auto_exec_groups`, a private attribute, so its default is its value) when
+/// the rule defines it, and the flag otherwise: the attribute overrides the flag both ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AutoExecGroups {
+    /// Bazel before 7.0, which has no automatic exec groups.
+    Unsupported,
+    /// The rule's `_use_auto_exec_groups = attr.bool(default = ...)`.
+    Attribute(bool),
+    /// `--[no]incompatible_auto_exec_groups`.
+    Flag(bool),
+    /// The flag's default (false in every release toolcheck simulates).
+    Default,
+    /// The rule's `_use_auto_exec_groups` is computed in a way toolcheck does not follow.
+    Unknown,
+}
+
+impl AutoExecGroups {
+    /// `None` when unknown.
+    pub fn enabled(self) -> Option<bool> {
+        match self {
+            AutoExecGroups::Unsupported | AutoExecGroups::Default => Some(false),
+            AutoExecGroups::Attribute(b) | AutoExecGroups::Flag(b) => Some(b),
+            AutoExecGroups::Unknown => None,
+        }
+    }
+
+    /// Why, in words (`toolcheck resolve` prints it).
+    pub fn reason(self) -> &'static str {
+        match self {
+            AutoExecGroups::Unsupported => "Bazel before 7.0 has no automatic exec groups",
+            AutoExecGroups::Attribute(true) => {
+                "the rule sets `_use_auto_exec_groups = attr.bool(default = True)`, which overrides --incompatible_auto_exec_groups"
+            }
+            AutoExecGroups::Attribute(false) => {
+                "the rule sets `_use_auto_exec_groups = attr.bool(default = False)`, which overrides --incompatible_auto_exec_groups"
+            }
+            AutoExecGroups::Flag(true) => "--incompatible_auto_exec_groups is set",
+            AutoExecGroups::Flag(false) => "--noincompatible_auto_exec_groups is set",
+            AutoExecGroups::Default => {
+                "--incompatible_auto_exec_groups is not set and is false by default in this Bazel version"
+            }
+            AutoExecGroups::Unknown => {
+                "the rule's `_use_auto_exec_groups` is computed in a way toolcheck does not follow"
+            }
+        }
+    }
+}
+
+/// The toolchain type of Bazel 9's implicit `test` exec group.
+pub fn default_test_toolchain_type() -> Label {
+    Label::new(
+        RepoName::new("bazel_tools"),
+        "tools/test",
+        "default_test_toolchain_type",
+    )
+}
+
+/// Whether a Bazel release gives every test rule (`rule(test = True)`) an implicit `test` exec
+/// group with a mandatory request for `@bazel_tools//tools/test:default_test_toolchain_type`.
+///
+/// What was confirmed: Bazel's own analysis-test setup (`BazelMockAnalysisToolsConfig`'s
+/// stripped-down `@bazel_tools//tools/test`) declares the type, a `bool_flag`
+/// `incompatible_use_default_test_toolchain` (default True) and three toolchains, registered by
+/// `register_toolchains("//tools/test:all")` in the `bazel_tools` module; its test
+/// (`TestActionBuilderTest`) expects "No matching toolchains found for types ...
+/// //tools/test:default_test_toolchain_type" for a test whose target platform's constraints no
+/// execution platform has; the test encyclopedia ("Execution platform") calls the request
+/// mandatory unless the rule overrides the `test` group. Reports of `tools/test/BUILD.tools`
+/// at the 9.0.0, 9.1.0 and 9.2.0 tags show the same block, and none at 8.x. A later release
+/// reportedly makes the request optional; that is not confirmed, so toolcheck models the group
+/// for 9.0 to 9.2 only and adds nothing elsewhere.
+pub fn implicit_test_exec_group(version: BazelVersion) -> bool {
+    version.major == 9 && version.minor <= 2
+}
+
+/// Adds @bazel_tools' test toolchains to the model as Bazel 9.0 to 9.2 declare them in
+/// `tools/test/BUILD.tools` (unless the workspace reads @bazel_tools itself), and returns the
+/// toolchains to register, in Bazel's order:
+/// * `default_test_toolchain`: `use_target_platform_constraints = True`, selected when
+///   `--use_target_platform_for_tests` is false and
+///   `--@bazel_tools//tools/test:incompatible_use_default_test_toolchain` is true (its
+///   default): the test action needs an execution platform with every constraint of the
+///   target platform;
+/// * `legacy_test_toolchain`: no constraints, selected when that flag is false;
+/// * `legacy_test_toolchain_use_target_platform_for_tests`: no constraints, selected by
+///   `--use_target_platform_for_tests`.
+///
+/// They come from the `bazel_tools` module, after every registration of the workspace; only
+/// whether some toolchain matches decides the missing-type error, and that does not depend
+/// on the order.
+fn model_test_toolchains(model: &mut Model) -> Vec<Label> {
+    let tools = RepoName::new("bazel_tools");
+    let l = |name: &str| Label::new(tools.clone(), "tools/test", name);
+    let ty = default_test_toolchain_type();
+    let flag = l("incompatible_use_default_test_toolchain");
+    let toolchains = [
+        (
+            "default_test_toolchain",
+            "use_default_test_toolchain",
+            vec![("use_target_platform_for_tests", "false")],
+            Some("true"),
+            true,
+        ),
+        (
+            "legacy_test_toolchain",
+            "use_legacy_test_toolchain_due_to_incompatible_flag",
+            vec![],
+            Some("false"),
+            false,
+        ),
+        (
+            "legacy_test_toolchain_use_target_platform_for_tests",
+            "use_legacy_test_toolchain_due_to_use_target_platform_for_tests",
+            vec![("use_target_platform_for_tests", "true")],
+            None,
+            false,
+        ),
+    ];
+    let declared = model.toolchains.contains_key(&l("default_test_toolchain"));
+    let mut out = Vec::new();
+    for (name, setting, values, flag_value, utpc) in toolchains {
+        let label = l(name);
+        if !declared {
+            let setting_label = l(setting);
+            model.config_settings.insert(
+                setting_label.clone(),
+                ConfigSetting {
+                    values: Known::Known(
+                        values
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                            .collect(),
+                    ),
+                    define_values: Known::Known(Vec::new()),
+                    flag_values: Known::Known(
+                        flag_value
+                            .map(|v| vec![(flag.clone(), v.to_string())])
+                            .unwrap_or_default(),
+                    ),
+                    constraint_values: Known::Known(Vec::new()),
+                },
+            );
+            model
+                .targets
+                .insert(setting_label.clone(), TargetKind::ConfigSetting);
+            let mut tc = Toolchain::new(ty.clone(), l("empty_toolchain"));
+            tc.target_settings = Known::Known(vec![setting_label]);
+            tc.use_target_platform_constraints = Known::Known(utpc);
+            model.toolchains.insert(label.clone(), tc);
+            model.targets.insert(label.clone(), TargetKind::Toolchain);
+        }
+        if model.toolchains.contains_key(&label) {
+            out.push(label);
+        }
+    }
+    if !declared {
+        model
+            .build_setting_defaults
+            .insert(flag, Known::Known("true".to_string()));
+        model.targets.insert(ty, TargetKind::ToolchainType);
+    }
+    out
 }
 
 /// Where the host platform's constraint values come from (spec §2.6).
@@ -574,7 +751,36 @@ impl Simulation {
             model.well_known_platforms_release =
                 toolcheck_resolve::platforms_repo::requested_release(index).cloned();
         }
-        let toolchains = registered_toolchains(&model, &toolchain_registrations, &config);
+        if version.major < 9 {
+            // `toolchain(use_target_platform_constraints = ...)`: the attribute and its effect
+            // are confirmed in Bazel 9 (@bazel_tools' `default_test_toolchain` relies on it;
+            // `ToolchainRule`'s doc: the toolchain behaves as if its constraints were the
+            // target platform's). Which 8.x release added it, and whether it took effect
+            // there, could not be confirmed, so before 9.0 a `True` is unknown, never guessed.
+            for tc in model.toolchains.values_mut() {
+                if tc.use_target_platform_constraints == Known::Known(true) {
+                    tc.use_target_platform_constraints = Known::Unknown;
+                }
+            }
+        }
+        let test_exec_group = implicit_test_exec_group(version);
+        let test_toolchains = if test_exec_group {
+            model_test_toolchains(&mut model)
+        } else {
+            Vec::new()
+        };
+        let mut toolchains = registered_toolchains(&model, &toolchain_registrations, &config);
+        for label in test_toolchains {
+            toolchains
+                .entries
+                .push(toolcheck_resolve::registration::RegisteredEntry {
+                    label: Some(label),
+                    unknown: None,
+                    registration: None,
+                    source: None,
+                    host: false,
+                });
+        }
         let exec_platforms =
             registered_exec_platforms(&model, &exec_platform_registrations, &config);
         Simulation {
@@ -586,7 +792,42 @@ impl Simulation {
             exec_platforms,
             target_platforms: target_platforms(ws, index),
             host,
+            auto_exec_groups_flag: index.flags.auto_exec_groups,
+            test_exec_group,
         }
+    }
+
+    /// Whether automatic exec groups are on for `rule` (`None`: a native rule), and why.
+    pub fn auto_exec_groups(&self, rule: Option<&RuleDecl>) -> AutoExecGroups {
+        if self.config.version.major < 7 {
+            return AutoExecGroups::Unsupported;
+        }
+        match rule.map(|r| r.use_auto_exec_groups) {
+            Some(RuleSwitch::Set(b)) => return AutoExecGroups::Attribute(b),
+            Some(RuleSwitch::Unknown) => return AutoExecGroups::Unknown,
+            Some(RuleSwitch::Absent) | None => {}
+        }
+        match self.auto_exec_groups_flag {
+            Some(b) => AutoExecGroups::Flag(b),
+            None => AutoExecGroups::Default,
+        }
+    }
+
+    /// The resolution request for a rule's (or native target's) exec groups on one target
+    /// platform, with automatic exec groups as Bazel would have them. `None` when whether
+    /// they are on is unknown.
+    pub fn request(
+        &self,
+        rule: Option<&RuleDecl>,
+        target_platform: Label,
+        exec_groups: Vec<ExecGroupRequest>,
+    ) -> Option<toolcheck_resolve::Request> {
+        let aeg = self.auto_exec_groups(rule).enabled()?;
+        Some(toolcheck_resolve::Request {
+            exec_groups,
+            auto_exec_groups: aeg,
+            ..toolcheck_resolve::Request::new(target_platform, Vec::new())
+        })
     }
 
     pub fn resolver(&self) -> Resolver<'_> {
@@ -668,7 +909,7 @@ impl RuleResolutions {
             if !ws.file(rule.file).repo.is_main() {
                 continue;
             }
-            let Some(groups) = rule_exec_groups(rule, Known::Known(Vec::new())) else {
+            let Some(groups) = rule_exec_groups(sim, rule, Known::Known(Vec::new())) else {
                 continue;
             };
             if groups.iter().all(|g| g.types.is_empty()) {
@@ -678,22 +919,28 @@ impl RuleResolutions {
                 .target_platforms
                 .iter()
                 .map(|p| {
-                    resolver.resolve(&toolcheck_resolve::Request {
-                        exec_groups: groups.clone(),
+                    let request = sim.request(Some(rule), p.clone(), groups.clone())?;
+                    Some(resolver.resolve(&toolcheck_resolve::Request {
                         trace: false,
-                        ..toolcheck_resolve::Request::new(p.clone(), Vec::new())
-                    })
+                        ..request
+                    }))
                 })
-                .collect();
+                .collect::<Option<Vec<_>>>();
+            // Unknown whether automatic exec groups are on: nothing is claimed for the rule.
+            let Some(per_platform) = per_platform else {
+                continue;
+            };
             rules.push((i, per_platform));
         }
         RuleResolutions { rules }
     }
 }
 
-/// The exec groups a rule asks to resolve (default group first). `None` when the rule's
-/// requests are not statically known.
+/// The exec groups a rule asks to resolve (default group first; Bazel 9.0 to 9.2's implicit
+/// `test` group of a test rule last). `None` when the rule's requests are not statically
+/// known.
 pub fn rule_exec_groups(
+    sim: &Simulation,
     rule: &RuleDecl,
     target_exec: Known<Vec<Label>>,
 ) -> Option<Vec<ExecGroupRequest>> {
@@ -736,12 +983,30 @@ pub fn rule_exec_groups(
             exec_compatible_with: exec,
         });
     }
+    // A test rule's own `test` exec group replaces the implicit one. Its execution
+    // constraints are left empty: fewer constraints can only make the group resolve where
+    // Bazel's would not, never the reverse, so a missing type is still certain.
+    if sim.test_exec_group
+        && rule.test == Some(true)
+        && !rule.is_aspect
+        && !groups.iter().any(|g| g.name.as_deref() == Some("test"))
+    {
+        groups.push(ExecGroupRequest {
+            name: Some("test".to_string()),
+            types: vec![TypeRequest {
+                toolchain_type: default_test_toolchain_type(),
+                mandatory: Known::Known(true),
+            }],
+            exec_compatible_with: Known::Known(Vec::new()),
+        });
+    }
     Some(groups)
 }
 
 /// The exec groups a target asks to resolve: its rule's requests plus its own
 /// `exec_compatible_with` (and, for `genrule`, its `toolchains` as optional types).
 pub fn target_exec_groups(
+    sim: &Simulation,
     ws: &Workspace,
     facts: &[std::sync::Arc<toolcheck_index::facts::FileFacts>],
     index: &WorkspaceIndex,
@@ -759,7 +1024,7 @@ pub fn target_exec_groups(
         RefList::Unknown(_) => Known::Unknown,
     };
     if let Some(rule) = index.rule_of(target) {
-        return rule_exec_groups(rule, target_exec).ok_or_else(|| {
+        return rule_exec_groups(sim, rule, target_exec).ok_or_else(|| {
             let what = match (&rule.toolchains, &rule.exec_groups) {
                 (None, _) => "its `toolchains` are computed in a way toolcheck does not follow",
                 (_, None) => "its `exec_groups` are computed in a way toolcheck does not follow",

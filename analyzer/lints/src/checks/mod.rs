@@ -1,6 +1,7 @@
 //! One module per check, plus `refs`, the shared walk over every label reference whose
 //! target kind Bazel constrains.
 
+pub(crate) mod action_without_toolchain;
 pub(crate) mod conflicting_constraint_values;
 pub(crate) mod dummy_toolchain_precedence;
 pub(crate) mod empty_registration_pattern;

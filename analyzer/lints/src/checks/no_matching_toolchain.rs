@@ -26,6 +26,13 @@ It also reports a rule whose mandatory types each resolve, but on no one executi
 together (or whose `exec_compatible_with` no execution platform satisfies): Bazel's \"Unable to
 find an execution platform for toolchains [...]\". That finding sits on the rule's name.
 
+Bazel 9.0 to 9.2 give every test rule (`rule(test = True)`) an implicit `test` exec group that
+requests `@bazel_tools//tools/test:default_test_toolchain_type`; with the default
+`--@bazel_tools//tools/test:incompatible_use_default_test_toolchain`, its toolchain needs an
+execution platform with every constraint of the target platform, so a cross-compiled test with
+no such execution platform is reported too (at the rule's name). With automatic exec groups on,
+each type is resolved on its own execution platform.
+
 ## Why it matters
 Bazel reports \"No matching toolchains found for types ...\" (or \"Unable to find an execution
 platform ...\") only when someone builds a target of that rule for that platform — typically the
@@ -159,14 +166,26 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 list.push(format!("and {} more", on.len() - 4));
             }
             let what = if rule.is_aspect { "aspect" } else { "rule" };
+            // Not in the rule's own requests: the implicit `test` exec group of a test rule
+            // (Bazel 9.0 to 9.2), whose @bazel_tools toolchain needs an execution platform
+            // with every constraint of the target platform.
+            let by = if req.is_none()
+                && ty == toolcheck_semantics::simulation::default_test_toolchain_type()
+            {
+                format!(
+                    "requested by the implicit `test` exec group of test rule `{}`; @bazel_tools' default test toolchain needs an execution platform with every constraint of the target platform",
+                    rule.name
+                )
+            } else {
+                format!("requested by {what} `{}`", rule.name)
+            };
             acc.push(Diagnostic::new(
                 CHECK.name,
                 Severity::Warning,
                 file,
                 range,
                 format!(
-                    "no registered toolchain of mandatory type {ty} (requested by {what} `{}`) matches target platform {}: Bazel fails with \"No matching toolchains found\"",
-                    rule.name,
+                    "no registered toolchain of mandatory type {ty} ({by}) matches target platform {}: Bazel fails with \"No matching toolchains found\"",
                     list.join(", ")
                 ),
             ));
