@@ -434,10 +434,12 @@ fn apply_args(args: &[FlagValue], flags: &mut BuildFlags) {
     }
 }
 
+/// A boolean option's value as Bazel's converter reads it: any case, and the one-letter
+/// forms too (Bazel 4.2.3 takes `--enable_platform_specific_config=Y` and `=f`).
 fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "true" | "1" | "yes" => Some(true),
-        "false" | "0" | "no" => Some(false),
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "t" | "y" => Some(true),
+        "false" | "0" | "no" | "f" | "n" => Some(false),
         _ => None,
     }
 }
@@ -590,5 +592,22 @@ mod tests {
             &[],
         );
         assert!(tcs.is_empty());
+    }
+
+    #[test]
+    fn booleans_take_every_spelling_bazel_takes() {
+        for (v, on) in [
+            ("TRUE", true),
+            ("y", true),
+            ("T", true),
+            ("No", false),
+            ("f", false),
+        ] {
+            let rc = parse_rc(&format!(
+                "build --enable_platform_specific_config={v}\nbuild:linux --define=os=linux\n"
+            ));
+            let flags = build_flags(&[rc], &[], Some("linux"));
+            assert_eq!(flags.defines.contains_key("os"), on, "{v}");
+        }
     }
 }
