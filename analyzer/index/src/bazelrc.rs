@@ -308,18 +308,21 @@ pub fn build_flags(files: &[RcFile], command_line: &[String], host_os: Option<&s
     }));
     let mut flags = BuildFlags::default();
     let mut stack: Vec<String> = Vec::new();
-    apply_args(&args, files, &mut flags, &mut stack);
-    // `--enable_platform_specific_config`: the host OS's config, when one is defined, expanded
-    // with the priority of the flag (its last occurrence).
-    if let (Some(at), Some(os)) = (flags.platform_specific_config.clone(), host_os) {
-        if at.value == "true" {
-            if let Some(expanded) = config_args(files, os) {
-                stack.push(os.to_string());
-                apply_args(&expanded, files, &mut flags, &mut stack);
-                stack.pop();
-            }
+    let mut flat = expand_configs(&args, files, &mut flags, &mut stack);
+    // `--enable_platform_specific_config`: Bazel parses the host OS's config (when one is
+    // defined) as the expansion of the flag's last occurrence, so it lands right there: options
+    // after that occurrence still override it, and accumulating ones (`--extra_toolchains`) put
+    // its values ahead of theirs. Bazel 4.2.3 shows this (`common --enable_platform_specific_config`
+    // then `build -c dbg` beats `build:linux -c opt`).
+    if let (Some((at, true)), Some(os)) = (last_platform_specific_config(&flat), host_os) {
+        if let Some(expanded) = config_args(files, os) {
+            stack.push(os.to_string());
+            let expanded = expand_configs(&expanded, files, &mut flags, &mut stack);
+            stack.pop();
+            flat.splice(at + 1..at + 1, expanded);
         }
     }
+    apply_args(&flat, &mut flags);
     flags
 }
 
@@ -328,12 +331,100 @@ fn config_args(files: &[RcFile], name: &str) -> Option<Vec<FlagValue>> {
     found.then_some(out)
 }
 
-fn apply_args(
+/// Whether option `name` (as written, without `=value`) takes a value that may be the next
+/// argument.
+fn takes_value(name: &str) -> bool {
+    matches!(
+        name,
+        "--extra_toolchains"
+            | "--extra_execution_platforms"
+            | "--platforms"
+            | "--host_platform"
+            | "-c"
+            | "--compilation_mode"
+            | "--define"
+            | "--config"
+            | "--cpu"
+            | "--host_cpu"
+            | "--crosstool_top"
+            | "--java_runtime_version"
+            | "--java_language_version"
+            | "--tool_java_runtime_version"
+            | "--remote_executor"
+    )
+}
+
+/// `args` with every `--config=NAME` (or `--config NAME`) replaced in place by the config's
+/// arguments, recursively; undefined configs are recorded in `flags.unknown_configs`.
+fn expand_configs(
     args: &[FlagValue],
     files: &[RcFile],
     flags: &mut BuildFlags,
     stack: &mut Vec<String>,
-) {
+) -> Vec<FlagValue> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        let (name, inline_value) = match arg.value.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (arg.value.as_str(), None),
+        };
+        let separate = inline_value.is_none() && takes_value(name) && i + 1 < args.len();
+        if name != "--config" {
+            out.push(arg.clone());
+            if separate {
+                out.push(args[i + 1].clone());
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let value = match inline_value {
+            Some(v) => Some(v),
+            None if separate => {
+                i += 1;
+                Some(args[i].value.clone())
+            }
+            None => None,
+        };
+        i += 1;
+        let Some(v) = value else { continue };
+        if stack.len() >= 32 || stack.contains(&v) {
+            continue;
+        }
+        match config_args(files, &v) {
+            Some(expanded) => {
+                stack.push(v);
+                out.extend(expand_configs(&expanded, files, flags, stack));
+                stack.pop();
+            }
+            None => flags.unknown_configs.push(FlagValue {
+                value: v,
+                file: arg.file,
+                range: arg.range,
+            }),
+        }
+    }
+    out
+}
+
+/// The index and value of the last `--[no]enable_platform_specific_config` in `args`.
+fn last_platform_specific_config(args: &[FlagValue]) -> Option<(usize, bool)> {
+    args.iter().enumerate().rev().find_map(|(i, a)| {
+        let on = match a.value.split_once('=') {
+            None if a.value == "--enable_platform_specific_config" => true,
+            None if a.value == "--noenable_platform_specific_config" => false,
+            Some(("--enable_platform_specific_config", v)) => parse_bool(v).unwrap_or(false),
+            _ => return None,
+        };
+        Some((i, on))
+    })
+}
+
+/// Applies arguments whose configs are already expanded, in order (later values win, repeated
+/// list options accumulate).
+fn apply_args(args: &[FlagValue], flags: &mut BuildFlags) {
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -343,24 +434,7 @@ fn apply_args(
             None => (text, None),
         };
         // Options that take a value may take it from the next argument.
-        let takes_value = matches!(
-            name,
-            "--extra_toolchains"
-                | "--extra_execution_platforms"
-                | "--platforms"
-                | "--host_platform"
-                | "-c"
-                | "--compilation_mode"
-                | "--define"
-                | "--config"
-                | "--cpu"
-                | "--host_cpu"
-                | "--crosstool_top"
-                | "--java_runtime_version"
-                | "--java_language_version"
-                | "--tool_java_runtime_version"
-                | "--remote_executor"
-        );
+        let takes_value = takes_value(name);
         let (value, consumed) = match inline_value {
             Some(v) => (Some(v), 1),
             None if takes_value && i + 1 < args.len() => (Some(args[i + 1].value.clone()), 2),
@@ -386,16 +460,6 @@ fn apply_args(
             ("--define", Some(v)) => {
                 if let Some((k, val)) = v.split_once('=') {
                     flags.defines.insert(k.to_string(), fv(val.to_string()));
-                }
-            }
-            ("--config", Some(v)) if stack.len() < 32 && !stack.contains(&v) => {
-                match config_args(files, &v) {
-                    Some(expanded) => {
-                        stack.push(v);
-                        apply_args(&expanded, files, flags, stack);
-                        stack.pop();
-                    }
-                    None => flags.unknown_configs.push(fv(v)),
                 }
             }
             ("--enable_bzlmod", None) => flags.enable_bzlmod = Some(true),
@@ -463,10 +527,12 @@ fn apply_args(
     }
 }
 
+/// A boolean option's value as Bazel's converter reads it: any case, and the one-letter
+/// forms too (Bazel 4.2.3 takes `--enable_platform_specific_config=Y` and `=f`).
 fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "true" | "1" | "yes" => Some(true),
-        "false" | "0" | "no" => Some(false),
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "t" | "y" => Some(true),
+        "false" | "0" | "no" | "f" | "n" => Some(false),
         _ => None,
     }
 }
@@ -563,5 +629,78 @@ mod tests {
         assert!(build_flags(&[off], &[], Some("linux"))
             .extra_toolchains
             .is_empty());
+    }
+
+    #[test]
+    fn the_platform_config_lands_at_the_last_enable_flag() {
+        let values = |rc: &str, cli: &[&str]| -> (Vec<String>, String) {
+            let cli: Vec<String> = cli.iter().map(|a| a.to_string()).collect();
+            let flags = build_flags(&[parse_rc(rc)], &cli, Some("linux"));
+            let tcs = flags
+                .extra_toolchains
+                .iter()
+                .map(|v| v.value.clone())
+                .collect();
+            let mode = flags
+                .options
+                .get("compilation_mode")
+                .map(|v| v.value.clone())
+                .unwrap_or_default();
+            (tcs, mode)
+        };
+        // Enabled by a `common` line: the config comes before every `build` value and the
+        // command line's, and a later `build -c` overrides its `-c` (as Bazel 4.2.3 does).
+        let (tcs, mode) = values(
+            "build --extra_toolchains=//:b -c dbg\ncommon --enable_platform_specific_config\nbuild:linux --extra_toolchains=//:linux -c opt\n",
+            &["--extra_toolchains=//:cli"],
+        );
+        assert_eq!(tcs, ["//:linux", "//:b", "//:cli"]);
+        assert_eq!(mode, "dbg");
+        // Only the last occurrence counts, wherever an earlier one was.
+        let (tcs, _) = values(
+            "build --enable_platform_specific_config\nbuild --extra_toolchains=//:b\nbuild --enable_platform_specific_config\nbuild:linux --extra_toolchains=//:linux\n",
+            &[],
+        );
+        assert_eq!(tcs, ["//:b", "//:linux"]);
+        // Enabled inside a config named on the command line: at the config's place.
+        let (tcs, _) = values(
+            "build:ci --enable_platform_specific_config\nbuild:linux --extra_toolchains=//:linux\n",
+            &[
+                "--extra_toolchains=//:first",
+                "--config",
+                "ci",
+                "--extra_toolchains=//:last",
+            ],
+        );
+        assert_eq!(tcs, ["//:first", "//:linux", "//:last"]);
+        // The last occurrence in Bazel's order decides: a `common` line written below a
+        // `build` one is still applied before it.
+        let (tcs, _) = values(
+            "build --enable_platform_specific_config\ncommon --noenable_platform_specific_config\nbuild:linux --extra_toolchains=//:linux\n",
+            &[],
+        );
+        assert_eq!(tcs, ["//:linux"]);
+        let (tcs, _) = values(
+            "common --enable_platform_specific_config\nbuild --enable_platform_specific_config=false\nbuild:linux --extra_toolchains=//:linux\n",
+            &[],
+        );
+        assert!(tcs.is_empty());
+    }
+
+    #[test]
+    fn booleans_take_every_spelling_bazel_takes() {
+        for (v, on) in [
+            ("TRUE", true),
+            ("y", true),
+            ("T", true),
+            ("No", false),
+            ("f", false),
+        ] {
+            let rc = parse_rc(&format!(
+                "build --enable_platform_specific_config={v}\nbuild:linux --define=os=linux\n"
+            ));
+            let flags = build_flags(&[rc], &[], Some("linux"));
+            assert_eq!(flags.defines.contains_key("os"), on, "{v}");
+        }
     }
 }

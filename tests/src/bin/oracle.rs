@@ -4,7 +4,9 @@
 //! The binary generates seeded random WORKSPACE-mode workspaces, asks one warm Bazel server which
 //! toolchains and execution platform it selects for a single toolchain-requesting target (under a
 //! split transition over the requested target platforms), asks `toolcheck resolve` the same
-//! question and compares the answers. See `tests/oracle/README.md`.
+//! question and compares the answers. Bazel reads each case's `.bazelrc` itself (`common`
+//! before `build` lines, named and platform-specific configs), and the configs a case selects
+//! go to both as `--config` / `--bazel-config`. See `tests/oracle/README.md`.
 //!
 //! Usage: `oracle [--cases N] [--seed S] [--only I] [--keep DIR] [--against toolcheck|model|both]
 //! [--max-reports N] [--cache DIR] [--print-case] [--keep-server]`.
@@ -150,8 +152,10 @@ struct TypeDef {
     alias: Option<String>,
 }
 
+/// One `.bazelrc` line: `cmd ARGS` or, for a named config, `cmd:config ARGS`.
 struct RcLine {
     cmd: &'static str,
+    config: Option<&'static str>,
     args: Vec<String>,
 }
 
@@ -177,6 +181,8 @@ struct World {
     host: String,
     host_in_rc: bool,
     rc: Vec<RcLine>,
+    /// `--config=NAME` on the command line (toolcheck: `--bazel-config NAME`), in order.
+    cli_configs: Vec<&'static str>,
     consumer: String,
     consumer_bzl: String,
     consumer_types: Vec<usize>,
@@ -543,6 +549,7 @@ fn generate(seed: u64) -> World {
             let cmd = if rng.chance(0.2) { "common" } else { "build" };
             rc.push(RcLine {
                 cmd,
+                config: None,
                 args: vec![format!("--{flag}={}", flags[i..i + n].join(","))],
             });
             i += n;
@@ -561,12 +568,14 @@ fn generate(seed: u64) -> World {
     if host_in_rc {
         rc.push(RcLine {
             cmd: "build",
+            config: None,
             args: vec![format!("--host_platform={host}")],
         });
     }
     if rng.chance(0.4) {
         rc.push(RcLine {
             cmd: "build",
+            config: None,
             args: vec![format!("--platforms={}", rng.pick(&platform_refs))],
         });
     }
@@ -577,7 +586,11 @@ fn generate(seed: u64) -> World {
         } else {
             vec![format!("--compilation_mode={mode}")]
         };
-        rc.push(RcLine { cmd: "build", args });
+        rc.push(RcLine {
+            cmd: "build",
+            config: None,
+            args,
+        });
     }
     for _ in 0..rng.range(0, 2) {
         let d = *rng.pick(&["foo=x", "foo=y", "bar=1", "bar=2"]);
@@ -586,7 +599,11 @@ fn generate(seed: u64) -> World {
         } else {
             vec!["--define".to_string(), d.to_string()]
         };
-        rc.push(RcLine { cmd: "build", args });
+        rc.push(RcLine {
+            cmd: "build",
+            config: None,
+            args,
+        });
     }
     rng.shuffle(&mut rc);
 
@@ -653,6 +670,29 @@ fn generate(seed: u64) -> World {
         }
     }
 
+    // `.bazelrc` lines in both command orders, named configs and platform-specific configs:
+    // their own random stream, so every other draw of a case is what it was before them.
+    let pools = FlagPools {
+        toolchains: toolchains
+            .iter()
+            .flat_map(|t| [t.label.clone(), label(pkg_of(&t.label), "all")])
+            .collect(),
+        exec: platforms
+            .iter()
+            .filter(|p| p.label != DEFAULT_HOST)
+            .flat_map(|p| {
+                let pkg = pkg_of(&p.label);
+                let all = (!non_platform_alias_pkgs.contains(pkg)).then(|| label(pkg, "all"));
+                std::iter::once(p.label.clone())
+                    .chain(p.alias.clone())
+                    .chain(all)
+            })
+            .collect(),
+        platforms: platform_refs.clone(),
+        host: !host_default,
+    };
+    let cli_configs = rc_variations(&mut Rng::new(seed ^ 0xBA2E_1C0F), &mut rc, &pools);
+
     World {
         packages,
         settings,
@@ -665,6 +705,7 @@ fn generate(seed: u64) -> World {
         host,
         host_in_rc,
         rc,
+        cli_configs,
         consumer,
         consumer_bzl,
         consumer_types,
@@ -673,6 +714,244 @@ fn generate(seed: u64) -> World {
         requested,
         aliases,
     }
+}
+
+/// What the rc lines drawn by [`rc_variations`] may name.
+struct FlagPools {
+    /// Toolchain labels and `:all` patterns.
+    toolchains: Vec<String>,
+    /// Execution platforms, their aliases, and `:all` where every alias is a platform.
+    exec: Vec<String>,
+    /// Platforms and aliases for `--platforms` / `--host_platform`.
+    platforms: Vec<String>,
+    /// Whether `--host_platform` may be set (not where the host is Bazel's own).
+    host: bool,
+}
+
+/// Names of the configs cases define; none is an OS name, so only
+/// `--enable_platform_specific_config` selects the OS configs.
+const CONFIG_NAMES: &[&str] = &["ci", "remote", "dev", "fast_1"];
+
+/// The OS configs: `linux` is the oracle's host (and toolcheck's, which reads the machine it
+/// runs on); the others must never apply.
+const OS_CONFIGS: &[&str] = &["linux", "macos", "windows", "freebsd"];
+
+/// One option (its tokens) for an rc line; `nested` names configs it may `--config` to.
+fn rc_option(rng: &mut Rng, pools: &FlagPools, nested: &[&'static str]) -> Vec<String> {
+    let comma_list = |rng: &mut Rng, pool: &[String]| {
+        let mut items: Vec<String> = (0..rng.range(1, 2))
+            .map(|_| rng.pick(pool).clone())
+            .collect();
+        dedup_keep_first(&mut items);
+        items.join(",")
+    };
+    loop {
+        match rng.below(12) {
+            0..=2 => {
+                return vec![format!(
+                    "--extra_toolchains={}",
+                    comma_list(rng, &pools.toolchains)
+                )]
+            }
+            3 | 4 if !pools.exec.is_empty() => {
+                return vec![format!(
+                    "--extra_execution_platforms={}",
+                    comma_list(rng, &pools.exec)
+                )]
+            }
+            5 => return vec![format!("--platforms={}", rng.pick(&pools.platforms))],
+            6 if pools.host => {
+                return vec![format!("--host_platform={}", rng.pick(&pools.platforms))]
+            }
+            7 | 8 => {
+                let mode = *rng.pick(&["opt", "dbg", "fastbuild"]);
+                return if rng.chance(0.5) {
+                    vec!["-c".to_string(), mode.to_string()]
+                } else {
+                    vec![format!("--compilation_mode={mode}")]
+                };
+            }
+            9 | 10 => {
+                let d = *rng.pick(&["foo=x", "foo=y", "bar=1", "bar=2"]);
+                return if rng.chance(0.5) {
+                    vec![format!("--define={d}")]
+                } else {
+                    vec!["--define".to_string(), d.to_string()]
+                };
+            }
+            // Only as `--config=NAME`: Bazel 4.2.3 rejects `--config NAME` inside a config's
+            // definition ("please do not provide the value in a separate token").
+            11 if !nested.is_empty() => return vec![format!("--config={}", rng.pick(nested))],
+            _ => {}
+        }
+    }
+}
+
+/// An rc line of 1-2 options.
+fn rc_line(
+    rng: &mut Rng,
+    pools: &FlagPools,
+    config: Option<&'static str>,
+    nested: &[&'static str],
+) -> RcLine {
+    let mut args = Vec::new();
+    for _ in 0..rng.range(1, 2) {
+        args.extend(rc_option(rng, pools, nested));
+    }
+    RcLine {
+        cmd: if rng.chance(0.35) { "common" } else { "build" },
+        config,
+        args,
+    }
+}
+
+/// Inserts `line` at a random position of `rc` at or after `from`; returns its index.
+fn insert_line(rng: &mut Rng, rc: &mut Vec<RcLine>, from: usize, line: RcLine) -> usize {
+    let at = rng.range(from.min(rc.len()), rc.len());
+    rc.insert(at, line);
+    at
+}
+
+/// Adds to `rc` (from its own stream `rng`) unconditional lines in both command orders, named
+/// configs (`build:NAME` / `common:NAME`, nested `--config`) and platform-specific configs
+/// (`--enable_platform_specific_config` with `build:linux` and OS configs that must not apply);
+/// returns the configs named on the command line. Every config referenced is defined, and
+/// nesting goes from a config to later ones only (Bazel rejects cycles).
+fn rc_variations(rng: &mut Rng, rc: &mut Vec<RcLine>, pools: &FlagPools) -> Vec<&'static str> {
+    // Accumulating flags in both orders: a `build` line right above a `common` one (Bazel
+    // still applies the `common` line first), and single lines anywhere.
+    if rng.chance(0.3) {
+        let mut pair = [
+            rc_line(rng, pools, None, &[]),
+            rc_line(rng, pools, None, &[]),
+        ];
+        let flag = if pools.exec.is_empty() || rng.chance(0.6) {
+            "extra_toolchains"
+        } else {
+            "extra_execution_platforms"
+        };
+        for (line, cmd) in pair.iter_mut().zip(["build", "common"]) {
+            let pool = if flag == "extra_toolchains" {
+                &pools.toolchains
+            } else {
+                &pools.exec
+            };
+            line.cmd = cmd;
+            line.args = vec![format!("--{flag}={}", rng.pick(pool))];
+        }
+        let [b, c] = pair;
+        let at = insert_line(rng, rc, 0, b);
+        rc.insert(at + 1, c);
+    }
+    if rng.chance(0.3) {
+        for _ in 0..rng.range(1, 2) {
+            let line = rc_line(rng, pools, None, &[]);
+            insert_line(rng, rc, 0, line);
+        }
+    }
+
+    // Named configs; `--config` inside one names a later one only.
+    let mut cli = Vec::new();
+    if rng.chance(0.5) {
+        let mut names: Vec<&'static str> = CONFIG_NAMES.to_vec();
+        rng.shuffle(&mut names);
+        names.truncate(rng.range(1, 3));
+        for (k, name) in names.iter().enumerate() {
+            for _ in 0..rng.range(1, 3) {
+                let line = rc_line(rng, pools, Some(name), &names[k + 1..]);
+                insert_line(rng, rc, 0, line);
+            }
+        }
+        // Several at once, in any order; sometimes one selected by an unconditional rc line
+        // instead, and sometimes one defined but never selected.
+        let mut selected = names.clone();
+        rng.shuffle(&mut selected);
+        selected.truncate(rng.range(1, selected.len()));
+        if rng.chance(0.2) {
+            let by_rc = selected.remove(0);
+            let line = RcLine {
+                cmd: if rng.chance(0.5) { "common" } else { "build" },
+                config: None,
+                args: if rng.chance(0.7) {
+                    vec![format!("--config={by_rc}")]
+                } else {
+                    vec!["--config".to_string(), by_rc.to_string()]
+                },
+            };
+            insert_line(rng, rc, 0, line);
+        }
+        cli = selected;
+    }
+    let named: Vec<&'static str> = rc.iter().filter_map(|l| l.config).collect();
+
+    // Platform-specific configs.
+    if rng.chance(0.35) {
+        let enable = rng.chance(0.85);
+        if enable {
+            // Bazel's boolean converter takes any case and one-letter forms.
+            let flag = if rng.chance(0.6) {
+                "--enable_platform_specific_config"
+            } else {
+                *rng.pick(&[
+                    "--enable_platform_specific_config=true",
+                    "--enable_platform_specific_config=yes",
+                    "--enable_platform_specific_config=1",
+                    "--enable_platform_specific_config=Y",
+                ])
+            };
+            let line = RcLine {
+                cmd: if rng.chance(0.5) { "common" } else { "build" },
+                config: None,
+                args: vec![flag.to_string()],
+            };
+            // Sometimes inside a named config (selected or not) instead.
+            match named.first() {
+                Some(&c) if rng.chance(0.25) => {
+                    let line = RcLine {
+                        config: Some(c),
+                        ..line
+                    };
+                    insert_line(rng, rc, 0, line);
+                }
+                _ => {
+                    insert_line(rng, rc, 0, line);
+                }
+            }
+        }
+        for _ in 0..rng.range(1, 2) {
+            let line = rc_line(rng, pools, Some("linux"), &named);
+            insert_line(rng, rc, 0, line);
+        }
+        for os in &OS_CONFIGS[1..] {
+            if rng.chance(0.3) {
+                let line = rc_line(rng, pools, Some(os), &named);
+                insert_line(rng, rc, 0, line);
+            }
+        }
+        if enable && rng.chance(0.25) {
+            let flag = if rng.chance(0.6) {
+                "--noenable_platform_specific_config"
+            } else {
+                *rng.pick(&[
+                    "--enable_platform_specific_config=false",
+                    "--enable_platform_specific_config=no",
+                    "--enable_platform_specific_config=0",
+                    "--enable_platform_specific_config=F",
+                ])
+            };
+            let line = RcLine {
+                cmd: if rng.chance(0.5) { "common" } else { "build" },
+                config: None,
+                args: vec![flag.to_string()],
+            };
+            let enabled_at = rc
+                .iter()
+                .position(|l| l.args[0].starts_with("--enable_platform_specific_config"))
+                .unwrap_or(0);
+            insert_line(rng, rc, enabled_at + 1, line);
+        }
+    }
+    cli
 }
 
 /// Whether package `pkg` is matched by the pattern `//prefix/...`.
@@ -1099,7 +1378,11 @@ fn render(w: &World, seed: u64) -> BTreeMap<String, String> {
     files.insert("WORKSPACE".to_string(), ws);
     let mut rc = String::new();
     for line in &w.rc {
-        let _ = writeln!(rc, "{} {}", line.cmd, line.args.join(" "));
+        let cmd = match line.config {
+            Some(c) => format!("{}:{c}", line.cmd),
+            None => line.cmd.to_string(),
+        };
+        let _ = writeln!(rc, "{cmd} {}", line.args.join(" "));
     }
     files.insert(".bazelrc".to_string(), rc);
     files
@@ -1251,15 +1534,88 @@ fn expand(w: &World, pattern: &str, toolchains: bool) -> Vec<String> {
         .collect()
 }
 
+/// The arguments of `bazel build` as Bazel 4.2.3 orders them (observed with the real binary):
+/// every unconditional `common` rc line, then every `build` line, then the command line; each
+/// `--config=NAME` replaced in place by `common:NAME` then `build:NAME` lines (recursively);
+/// and the host OS's config (`linux`, if it has lines) inserted right after the last
+/// `--enable_platform_specific_config` when that last occurrence is true.
+fn effective_args(w: &World) -> Vec<String> {
+    let mut flat = args_without_os_config(w);
+    if let Some(i) = platform_config_at(w, &flat) {
+        let expanded = expand_configs(w, &config_lines(w, Some(OS_CONFIGS[0])));
+        flat.splice(i + 1..i + 1, expanded);
+    }
+    flat
+}
+
+/// The rc lines and the command line in Bazel's order, named configs expanded.
+fn args_without_os_config(w: &World) -> Vec<String> {
+    let mut args: Vec<String> = config_lines(w, None);
+    args.extend(w.cli_configs.iter().map(|c| format!("--config={c}")));
+    if !w.host_in_rc && w.host != DEFAULT_HOST {
+        args.push(format!("--host_platform={}", w.host));
+    }
+    expand_configs(w, &args)
+}
+
+/// Where the host OS's config expands in `flat` (configs expanded): after the last
+/// `--[no]enable_platform_specific_config` if that one is true and the config has lines.
+fn platform_config_at(w: &World, flat: &[String]) -> Option<usize> {
+    let i = flat.iter().rposition(|a| {
+        a.starts_with("--enable_platform_specific_config")
+            || a.starts_with("--noenable_platform_specific_config")
+    })?;
+    let on = match flat[i].split_once('=') {
+        Some((_, v)) => ["true", "yes", "1", "t", "y"].contains(&v.to_lowercase().as_str()),
+        None => flat[i].starts_with("--enable"),
+    };
+    let defined = w.rc.iter().any(|l| l.config == Some(OS_CONFIGS[0]));
+    (on && defined).then_some(i)
+}
+
+/// The arguments of the rc lines of `config`: `common` lines first, then `build` lines.
+fn config_lines(w: &World, config: Option<&str>) -> Vec<String> {
+    ["common", "build"]
+        .iter()
+        .flat_map(|cmd| {
+            w.rc.iter()
+                .filter(move |l| l.cmd == *cmd && l.config == config)
+                .flat_map(|l| l.args.iter().cloned())
+        })
+        .collect()
+}
+
+fn expand_configs(w: &World, args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let name = match a.strip_prefix("--config=") {
+            Some(n) => n,
+            None if a == "--config" => it.next().map(String::as_str).unwrap_or_default(),
+            None => {
+                out.push(a.clone());
+                continue;
+            }
+        };
+        out.extend(expand_configs(w, &config_lines(w, Some(name))));
+    }
+    out
+}
+
 fn model(w: &World, requested: &str) -> Answer {
     let p = w
         .platform_index(requested)
         .expect("requested platform exists");
     let mut mode = "fastbuild";
     let mut defines: BTreeMap<String, String> = BTreeMap::new();
-    for line in &w.rc {
-        let mut it = line.args.iter();
+    let mut host = DEFAULT_HOST.to_string();
+    let args = effective_args(w);
+    {
+        let mut it = args.iter();
         while let Some(a) = it.next() {
+            if let Some(h) = a.strip_prefix("--host_platform=") {
+                host = h.to_string();
+            }
             if a == "-c" {
                 mode = it.next().map(|s| s.as_str()).unwrap_or(mode);
                 mode = ["opt", "dbg", "fastbuild"]
@@ -1288,11 +1644,10 @@ fn model(w: &World, requested: &str) -> Answer {
         Cond::Define { key, value, .. } => defines.get(*key).map(String::as_str) == Some(*value),
     };
 
-    // Flag values in .bazelrc order (the rc lines were shuffled after generation).
+    // Flag values in the order Bazel applies them.
     let flag_values = |flag: &str| -> Vec<String> {
         let prefix = format!("--{flag}=");
-        w.rc.iter()
-            .flat_map(|l| l.args.iter())
+        args.iter()
             .filter_map(|a| a.strip_prefix(&prefix))
             .flat_map(|v| v.split(','))
             .map(str::to_string)
@@ -1319,7 +1674,7 @@ fn model(w: &World, requested: &str) -> Answer {
     {
         exec_labels.extend(expand(w, pat, false));
     }
-    exec_labels.push(w.resolve_alias(&w.host).to_string());
+    exec_labels.push(w.resolve_alias(&host).to_string());
     dedup_keep_first(&mut exec_labels);
     let exec_cons: Vec<(usize, usize)> = w
         .target_exec
@@ -1434,8 +1789,11 @@ fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> std::io::Result<
 
 impl Bazel {
     fn startup_args(&self) -> Vec<String> {
+        // The workspace's `.bazelrc` is read (it is the case's); the system rc is not, nor a
+        // home one: Debian's `/etc/bazel/bazelrc` adds noisy sandbox debugging and a javabase.
         vec![
-            "--ignore_all_rc_files".into(),
+            "--nosystem_rc".into(),
+            "--nohome_rc".into(),
             "--install_base=/usr/share/bazel".into(),
             "--trust_install_base".into(),
             format!("--output_user_root={}", self.cache.join("out").display()),
@@ -1462,10 +1820,10 @@ impl Bazel {
                 stubs.join(r).display()
             ));
         }
-        // rc files are ignored (startup flag), so the case's .bazelrc lines are passed here, in order.
-        for line in &w.rc {
-            args.extend(line.args.iter().cloned());
-        }
+        // Bazel reads the case's .bazelrc itself; the host platform, when on the command line,
+        // comes after the configs so that it wins over theirs (toolcheck's `--host-platform`
+        // overrides every rc value).
+        args.extend(w.cli_configs.iter().map(|c| format!("--config={c}")));
         if !w.host_in_rc && w.host != DEFAULT_HOST {
             args.push(format!("--host_platform={}", w.host));
         }
@@ -1473,6 +1831,8 @@ impl Bazel {
     }
 
     fn shutdown(&self) {
+        // `common` lines may hold build options, which `bazel shutdown` rejects.
+        let _ = std::fs::remove_file(self.ws.join(".bazelrc"));
         let _ = Command::new("/usr/bin/bazel-4")
             .args(self.startup_args())
             .arg("shutdown")
@@ -1677,6 +2037,10 @@ impl Toolcheck {
         for p in &w.requested {
             args.push("--target-platform".into());
             args.push(p.clone());
+        }
+        for c in &w.cli_configs {
+            args.push("--bazel-config".into());
+            args.push(c.to_string());
         }
         if !w.host_in_rc && w.host != DEFAULT_HOST {
             args.push("--host-platform".into());
@@ -1896,11 +2260,28 @@ fn main() -> ExitCode {
     let (mut t_bazel, mut t_tool) = (Duration::ZERO, Duration::ZERO);
     let mut kinds = [0usize; 3];
     let mut default_host = 0usize;
+    // Cases with named configs, with some named on the command line, with an OS config, and
+    // with the OS config applied.
+    let mut rc_kinds = [0usize; 4];
     let start = Instant::now();
     for &i in &indices {
         let seed = case_seed(opts.seed, i);
         let w = generate(seed);
         default_host += usize::from(w.host == DEFAULT_HOST);
+        let named = |l: &RcLine| l.config.is_some_and(|c| !OS_CONFIGS.contains(&c));
+        let os_config = w.rc.iter().any(|l| l.config == Some(OS_CONFIGS[0]));
+        let applied = platform_config_at(&w, &args_without_os_config(&w)).is_some();
+        for (k, on) in [
+            w.rc.iter().any(named),
+            !w.cli_configs.is_empty(),
+            os_config,
+            applied,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            rc_kinds[k] += usize::from(on);
+        }
         let files = render(&w, seed);
         if opts.print_case {
             println!(
@@ -2022,6 +2403,10 @@ fn main() -> ExitCode {
     println!(
         "oracle: Bazel's answers: {} resolved, {} no matching toolchains, {} no matching execution platform; {default_host} cases with Bazel's own host platform",
         kinds[0], kinds[1], kinds[2]
+    );
+    println!(
+        "oracle: .bazelrc: {} cases with named configs ({} with --config on the command line), {} with a linux config ({} of them applied)",
+        rc_kinds[0], rc_kinds[1], rc_kinds[2], rc_kinds[3]
     );
     if disagree + errors > 0 {
         ExitCode::FAILURE
