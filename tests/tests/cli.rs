@@ -1275,3 +1275,91 @@ fn bazel_configs_are_simulated_and_undefined_ones_are_errors() {
         r.stderr
     );
 }
+
+/// Bazel 7.4 with automatic exec groups: the signer and the notarizer each pick their own
+/// execution platform (the Linux and the Mac builder); without them no platform has both.
+#[test]
+fn resolve_gives_each_type_its_platform_with_automatic_exec_groups() {
+    let dir = scratch_dir("cli-resolve-aeg");
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                ".bazelrc",
+                "build --incompatible_auto_exec_groups\nbuild:plain --noincompatible_auto_exec_groups\n",
+            ),
+            (
+                "MODULE.bazel",
+                "module(name = \"tools\")\nregister_execution_platforms(\"//plat:linux_builder\", \"//plat:mac_builder\")\nregister_toolchains(\"//release:all\")\n",
+            ),
+            (
+                "plat/BUILD.bazel",
+                "constraint_setting(name = \"os\")\nconstraint_value(name = \"linux\", constraint_setting = \":os\")\nconstraint_value(name = \"mac\", constraint_setting = \":os\")\nplatform(name = \"linux_builder\", constraint_values = [\":linux\"])\nplatform(name = \"mac_builder\", constraint_values = [\":mac\"])\nplatform(name = \"device\")\n",
+            ),
+            (
+                "release/BUILD.bazel",
+                "load(\":defs.bzl\", \"release\")\ntoolchain_type(name = \"signer\")\ntoolchain_type(name = \"notarizer\")\ntoolchain(name = \"signer_linux\", exec_compatible_with = [\"//plat:linux\"], toolchain = \":impl\", toolchain_type = \":signer\")\ntoolchain(name = \"notarizer_mac\", exec_compatible_with = [\"//plat:mac\"], toolchain = \":impl\", toolchain_type = \":notarizer\")\nfilegroup(name = \"impl\")\nrelease(name = \"r\")\n",
+            ),
+            (
+                "release/defs.bzl",
+                "def _impl(ctx):\n    return []\n\nrelease = rule(implementation = _impl, toolchains = [\"//release:signer\", \"//release:notarizer\"])\n",
+            ),
+        ],
+    );
+    let args = [
+        "resolve",
+        "--target",
+        "//release:r",
+        "--target-platform",
+        "//plat:device",
+        "--format",
+        "json",
+    ];
+    let v = json(&run(&dir, &args));
+    let res = &v["resolutions"][0];
+    assert_eq!(res["auto_exec_groups"]["enabled"], true, "{res}");
+    assert_eq!(res["auto_exec_groups"]["source"], "flag", "{res}");
+    let groups: Vec<(String, String)> = res["exec_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["automatic"] == true)
+        .map(|g| {
+            (
+                g["type"].as_str().unwrap_or_default().to_string(),
+                g["exec_platform"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            (
+                "//release:signer".to_string(),
+                "//plat:linux_builder".to_string()
+            ),
+            (
+                "//release:notarizer".to_string(),
+                "//plat:mac_builder".to_string()
+            ),
+        ]
+    );
+    let human = run(&dir, &args[..5]);
+    assert!(
+        human.stdout.contains("Automatic exec groups are on")
+            && human
+                .stdout
+                .contains("== automatic exec group //release:notarizer =="),
+        "{}",
+        human.stdout
+    );
+    // Off again (`--config=plain`): one platform for both types, and there is none.
+    let off = run(&dir, &[&args[..5], &["--bazel-config", "plain"]].concat());
+    assert!(
+        off.stdout.contains("Automatic exec groups are off")
+            && off.stdout.contains("Unable to find an execution platform"),
+        "{}",
+        off.stdout
+    );
+}

@@ -200,7 +200,17 @@ fn bazelrc_flags_are_indexed() {
             .any(|(c, p, _)| c == "empty-registration-pattern" && p == "more.bazelrc"),
         "{summary:?}"
     );
-    // `build:ci` lines only apply with --config=ci, which a plain check does not assume.
+    // `build:ci` lines only apply with --config=ci: a plain check evaluates that config too
+    // (it changes the platforms) and says the finding holds only there.
+    let in_ci: Vec<&String> = diags
+        .iter()
+        .filter(|(_, _, m)| m.contains("not_a_platform"))
+        .map(|(_, _, m)| m)
+        .collect();
+    assert_eq!(in_ci.len(), 1, "{diags:#?}");
+    assert!(in_ci[0].ends_with("(only in config `ci`)"), "{diags:#?}");
+    // Without the config matrix, the default configuration alone.
+    let (_, diags) = run(&["--configs", "none"], &dir);
     assert!(
         !diags.iter().any(|(_, _, m)| m.contains("not_a_platform")),
         "{diags:#?}"
