@@ -30,7 +30,9 @@ Bazel 9.0 to 9.2 give every test rule (`rule(test = True)`) an implicit `test` e
 requests `@bazel_tools//tools/test:default_test_toolchain_type`; with the default
 `--@bazel_tools//tools/test:incompatible_use_default_test_toolchain`, its toolchain needs an
 execution platform with every constraint of the target platform, so a cross-compiled test with
-no such execution platform is reported too (at the rule's name). With automatic exec groups on,
+no such execution platform is reported too (at the rule's name), for the target platforms the
+workspace builds for (`target_platforms` in `toolcheck.toml`, `--platforms`; not every declared
+platform, since one that only a transition targets says nothing about tests). With automatic exec groups on,
 each type is resolved on its own execution platform.
 
 ## Why it matters
@@ -145,7 +147,8 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        for (ty, on) in missing {
+        let chosen = std::cell::OnceCell::new();
+        for (ty, mut on) in missing {
             let req = rule
                 .toolchains
                 .iter()
@@ -166,12 +169,28 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 list.push(format!("and {} more", on.len() - 4));
             }
             let what = if rule.is_aspect { "aspect" } else { "rule" };
+            let implicit_test = req.is_none()
+                && ty == toolcheck_semantics::simulation::default_test_toolchain_type();
+            // A test is cross-compiled only for a platform the workspace builds for
+            // (`target_platforms`, `--platforms`); a platform a transition targets says nothing
+            // about its tests.
+            if implicit_test {
+                let chosen = chosen.get_or_init(|| {
+                    toolcheck_semantics::simulation::chosen_target_platforms(ctx.ws, ctx.index)
+                });
+                on.retain(|p| chosen.contains(p));
+                if on.is_empty() {
+                    continue;
+                }
+                list = on.iter().take(4).map(Label::to_string).collect();
+                if on.len() > 4 {
+                    list.push(format!("and {} more", on.len() - 4));
+                }
+            }
             // Not in the rule's own requests: the implicit `test` exec group of a test rule
             // (Bazel 9.0 to 9.2), whose @bazel_tools toolchain needs an execution platform
             // with every constraint of the target platform.
-            let by = if req.is_none()
-                && ty == toolcheck_semantics::simulation::default_test_toolchain_type()
-            {
+            let by = if implicit_test {
                 format!(
                     "requested by the implicit `test` exec group of test rule `{}`; @bazel_tools' default test toolchain needs an execution platform with every constraint of the target platform",
                     rule.name
