@@ -112,8 +112,13 @@ impl<'a> Covering<'a> {
             .iter()
             .filter(|r| r.pattern.is_ok() && !r.negative)
             .collect();
-        let sites = registrations
+        // Every registration's site, invalid ones included: a dependency's registration that
+        // does not parse breaks the build of whoever uses the dependency.
+        let sites = ctx
+            .index
+            .registrations
             .iter()
+            .filter(|r| !r.negative)
             .filter_map(|r| r.loc.map(|l| (l.file, l.range)))
             .collect();
         Covering {
@@ -179,9 +184,9 @@ impl<'a> Covering<'a> {
         // `register_toolchains`) is about what that registration brings in.
         if self.sites.contains(&(file, range)) {
             regs.extend(
-                self.registrations
+                ctx.index
+                    .registrations
                     .iter()
-                    .copied()
                     .filter(|r| r.loc.is_some_and(|l| (l.file, l.range) == (file, range))),
             );
         }
