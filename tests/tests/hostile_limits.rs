@@ -339,7 +339,7 @@ fn nothing_outside_the_workspace_is_read_but_configured_repositories_are() {
             (
                 "WORKSPACE",
                 &format!(
-                    "new_local_repository(name = \"nl\", path = \"nl\", build_file = \"//../hostile-reading-outside:BUILD.secret\")\nlocal_repository(name = \"configured\", path = \"{}\")\n",
+                    "new_local_repository(name = \"nl\", path = \"nl\", build_file = \"//../hostile-reading-outside:BUILD.secret\")\nlocal_repository(name = \"configured\", path = \"{}\")\nregister_toolchains(\"@configured//:all\")\n",
                     repo.display()
                 ),
             ),
@@ -358,7 +358,9 @@ fn nothing_outside_the_workspace_is_read_but_configured_repositories_are() {
         "a file outside the workspace was read: {:#?}",
         run.diags
     );
-    // A repository the workspace configures (`local_repository`) is read, wherever it is.
+    // A repository the workspace configures (`local_repository`) is read, wherever it is (its
+    // finding is reported at the registration that brings its toolchain in: it lives outside
+    // the main repository).
     assert!(
         run.diags.iter().any(|(_, _, m)| m.contains("repo_finding")),
         "the configured repository was not read: {:#?}",

@@ -433,3 +433,80 @@ fn rc_files_outside_the_workspace_and_bazelrc() {
         String::from_utf8_lossy(&out.stderr).contains("--bazelrc '/nonexistent/rc' is not a file")
     );
 }
+
+/// Findings belong to the main repository: a dependency read with `--repo` keeps its own
+/// problems (a broken label in its tests) to itself, and one in a package the main repository
+/// registers is reported at that registration, with the dependency's line as related
+/// information.
+#[test]
+fn findings_in_dependencies_belong_to_the_main_repository() {
+    let dir = scratch_dir("ws-ownership");
+    let dep = scratch_dir("ws-ownership-dep");
+    write_files(
+        &dep,
+        &[
+            ("WORKSPACE", "workspace(name = \"rules_dep\")\n"),
+            (
+                "tc/BUILD",
+                "toolchain_type(name = \"type\")\ntoolchain(\n    name = \"linux\",\n    exec_compatible_with = [\"//tc:no_such_constraint\"],\n    toolchain = \":i\",\n    toolchain_type = \":type\",\n)\nfilegroup(name = \"i\")\n",
+            ),
+            (
+                "tests/BUILD",
+                "toolchain(\n    name = \"test_tc\",\n    toolchain = \":i\",\n    toolchain_type = \"//tests:missing_type\",\n)\n",
+            ),
+        ],
+    );
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", "6.4.0\n"),
+            ("WORKSPACE", "register_toolchains(\"@rules_dep//tc:all\")\n"),
+            ("BUILD", ""),
+        ],
+    );
+    let repo = format!("rules_dep={}", dep.display());
+    let out = Command::new(toolcheck_bin())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-cache",
+            "--fail-on",
+            "never",
+            "--repo",
+            &repo,
+        ])
+        .arg(&dir)
+        .output()
+        .expect("toolcheck runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let diags = json["diagnostics"].as_array().unwrap();
+    let summary: Vec<String> = diags
+        .iter()
+        .map(|d| format!("{} {}: {}", d["check"], d["path"], d["message"]))
+        .collect();
+    // Nothing in the dependency's tests, which the main repository never reads.
+    assert!(
+        !summary.iter().any(|s| s.contains("missing_type")),
+        "{summary:#?}"
+    );
+    // The broken constraint of a toolchain the main repository registers: at the registration.
+    let d = diags
+        .iter()
+        .find(|d| {
+            d["check"] == "unresolved-label"
+                && d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("no_such_constraint"))
+        })
+        .unwrap_or_else(|| panic!("{summary:#?}"));
+    assert_eq!(d["path"], "WORKSPACE", "{summary:#?}");
+    let related = d["related"].as_array().unwrap();
+    assert!(
+        related
+            .iter()
+            .any(|r| r["path"].as_str().is_some_and(|p| p.ends_with("tc/BUILD"))),
+        "{related:#?}"
+    );
+}

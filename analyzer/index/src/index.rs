@@ -1041,9 +1041,13 @@ impl WorkspaceIndex {
             .filter(|_| self.modes.workspace)
             .and_then(|f| called_name(&facts[f.0 as usize], "workspace"));
         // Every repository is visible to itself by name in WORKSPACE mode and for repos that
-        // are not modules (their own mapping is unknown, so fall back to identity).
+        // are not modules (their own mapping is unknown, so fall back to identity). Without
+        // Bzlmod a repository's MODULE.bazel means nothing: `@apple_support` (a module) sees
+        // `@platforms` and every other WORKSPACE repository by name, as Bazel's WORKSPACE
+        // repositories all see each other, including ones defined by macros toolcheck did
+        // not run (those are then unknown, never unresolved).
         for r in &ws.repos {
-            if !r.name.is_main() && r.module_name.is_none() {
+            if !r.name.is_main() && (r.module_name.is_none() || !self.modes.bzlmod) {
                 let mut m = RepoMapping::default();
                 m.identity_fallback = true;
                 m.insert(r.name.as_str(), r.name.clone());
@@ -1129,6 +1133,12 @@ impl WorkspaceIndex {
                 RepoMapping::default()
             };
             mapping.insert("bazel_tools", RepoName::new("bazel_tools"));
+            if builtin_local_config_platform(self.major_version) {
+                mapping.insert(
+                    "local_config_platform",
+                    RepoName::new("local_config_platform"),
+                );
+            }
             let Some(file) = file else {
                 self.mappings.entry(repo).or_insert(mapping);
                 continue;
@@ -2155,6 +2165,20 @@ impl WorkspaceIndex {
         }
         None
     }
+}
+
+/// Whether Bazel `major` makes `@local_config_platform` visible from every module.
+///
+/// Confirmed in Bazel's sources: `ModuleFileFunction.getBuiltinModules` (the 6.x to 8.x
+/// revisions) declares two built-in modules, `bazel_tools` and `local_config_platform` (the
+/// native `local_config_platform` repository rule, `LocalConfigPlatformFunction`), which "are
+/// treated as implicit dependencies of every other module", so `@local_config_platform//:host`
+/// resolves from the root module and from every dependency under Bzlmod. bazelbuild/bazel#26182
+/// (8.3.0) drops the built-in module only under `--incompatible_disable_native_repo_rules`
+/// (default false in 8.x), and bazelbuild/bazel#22080 removes it in 9.0: from 9 the name is
+/// visible only where a module declares it.
+fn builtin_local_config_platform(major: u32) -> bool {
+    major <= 8
 }
 
 fn module_name(f: &FileFacts) -> Option<String> {

@@ -8,6 +8,7 @@ mod checks;
 mod context;
 mod diagnostic;
 mod generated;
+mod ownership;
 mod registry;
 mod suppress;
 

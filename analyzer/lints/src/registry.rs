@@ -3,7 +3,7 @@
 
 use crate::checks;
 use crate::context::{LintConfig, LintContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::suppress;
 
 /// What the registry knows of a check. The name is the check's only ID: it appears in
@@ -99,5 +99,66 @@ pub fn run_checks_until(
     if crate::generated::relocate(ctx, &mut out) {
         out.sort_by(by_place);
     }
+    // Then findings in dependencies' files move to where the main repository takes part, or
+    // go (a scoped run keeps only its file's).
+    if crate::ownership::assign(ctx, &mut out) {
+        if let Some(scope) = ctx.scope() {
+            out.retain(|d| d.file == scope);
+        }
+        out.sort_by(by_place);
+        out.dedup_by(|a, b| {
+            (a.file, a.range, a.check, &a.message) == (b.file, b.range, b.check, &b.message)
+        });
+    }
+    merge_same_site(&mut out);
     (!cancelled()).then_some(out)
+}
+
+/// One finding per place: findings of different checks on the same range are one root cause
+/// seen by several checks (a catch-all toolchain is both a `dummy-toolchain-precedence`
+/// hazard and a toolchain `missing-exec-compatible-with` reports, at the same `name`). The
+/// strongest stays (by severity, then by the order of [`ALL`]) and the others become its related information, so an editor shows one
+/// squiggle and the CI one line, with nothing lost. It runs after suppression comments
+/// (suppressing the strongest leaves the next one standing) and after generated files'
+/// findings moved to their sources (two findings there may meet at one template line).
+/// `out` is ordered by place, and stays so.
+fn merge_same_site(out: &mut Vec<Diagnostic>) {
+    let rank = |d: &Diagnostic| {
+        let order = ALL
+            .iter()
+            .position(|c| c.name == d.check)
+            .unwrap_or(ALL.len());
+        (std::cmp::Reverse(d.severity), order)
+    };
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(out.len());
+    let mut i = 0;
+    while i < out.len() {
+        let mut j = i + 1;
+        while j < out.len() && (out[j].file, out[j].range) == (out[i].file, out[i].range) {
+            j += 1;
+        }
+        let mut group: Vec<Diagnostic> = out[i..j].to_vec();
+        i = j;
+        if group.len() == 1 {
+            merged.extend(group);
+            continue;
+        }
+        // Stable: findings of one check keep their order.
+        group.sort_by_key(|d| rank(d));
+        let strongest = group[0].check;
+        // Findings of the strongest check stay (two toolchains one `repository_ctx.file`
+        // call wrote are two findings at that call); the others fold into the first.
+        let (mut kept, folded): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            group.into_iter().partition(|d| d.check == strongest);
+        for d in folded {
+            kept[0].related.push(Related {
+                file: d.file,
+                range: d.range,
+                message: format!("also {} ({}): {}", d.check, d.severity.as_str(), d.message),
+            });
+            kept[0].related.extend(d.related);
+        }
+        merged.extend(kept);
+    }
+    *out = merged;
 }

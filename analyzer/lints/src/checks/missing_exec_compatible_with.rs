@@ -1,9 +1,11 @@
 //! `missing-exec-compatible-with`: a registered toolchain with no execution constraints in a
 //! workspace whose execution platforms differ, so Bazel may run its tool on any of them.
 
+use rustc_hash::FxHashMap;
 use toolcheck_index::label::Label;
-use toolcheck_resolve::model::Known;
+use toolcheck_resolve::model::{Known, TypeRequest};
 use toolcheck_resolve::platforms::PlatformConstraints;
+use toolcheck_resolve::Request;
 use toolcheck_semantics::simulation::HostSource;
 
 use crate::checks::refs::{consumer_registration, declaration, registered_site};
@@ -20,8 +22,13 @@ Reports a registered toolchain (from the main repository or any module or reposi
 that has no `exec_compatible_with` and does not set `use_target_platform_constraints = True`, when
 the workspace has at least two execution platforms with different constraints (the registered
 ones and the host platform: Bazel's autodetected host counts with the CPU and OS of the machine
-toolcheck runs on, or `host_constraints` in `toolcheck.toml`). Toolchains of types whose name says
-they are runtimes (consumed on the target side) are reported as `info`.
+toolcheck runs on, or `host_constraints` in `toolcheck.toml`), and Bazel selects it on at least two
+of those kinds of platform: toolchain resolution is simulated for its type on each target platform
+the checks consider (and the host platform, the target without `--platforms`), executing on each
+kind of execution platform. A toolchain that is never selected there (registered behind real
+toolchains that match every execution platform) or that is selected on one kind of platform only
+is not reported. Toolchains of types whose name says they are runtimes (consumed on the target
+side) are reported as `info`.
 
 A workspace built on several kinds of machine (its host matrix: `hosts` in `toolcheck.toml`, or
 the platform-specific configs and `select()`s on a host OS it has) has one execution platform
@@ -84,11 +91,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     if matrix && !ctx.index.library && other_hosts.is_none() {
         return;
     }
-    let names: Vec<String> = distinct
-        .iter()
-        .take(3)
-        .map(|(l, _)| l.to_string())
-        .collect();
+    let usage = Usage::new(ctx, &distinct);
     for (label, source) in sim.registered_toolchain_labels() {
         let Some(tc) = sim.model.toolchains.get(label) else {
             continue;
@@ -155,6 +158,20 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
+        if !ctx.in_scope(file) {
+            continue;
+        }
+        // Among the workspace's own execution platforms, only a toolchain some resolution
+        // selects on two kinds of them runs somewhere its binary was not built for.
+        let picked_on = if matrix {
+            Vec::new()
+        } else {
+            let picked = usage.picked_on(ty, label);
+            if picked.len() < 2 {
+                continue;
+            }
+            picked
+        };
         let message = match (&consumer, matrix) {
             (_, true) if !ctx.index.library => format!(
                 "toolchain '{label}' of type {ty} has no exec_compatible_with: this workspace is built on {} hosts ({}), and Bazel may run it on any of them",
@@ -164,12 +181,19 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             (Some((who, _)), true) => format!(
                 "toolchain '{label}' of type {ty} has no exec_compatible_with: {who} may execute on linux, macos or windows machines, x86_64 or aarch64, and Bazel may run it on any of them"
             ),
-            _ => format!(
-                "toolchain '{label}' of type {ty} has no exec_compatible_with, so Bazel may run it on any of the {} distinct execution platforms ({}{})",
-                distinct.len(),
-                names.join(", "),
-                if distinct.len() > 3 { ", ..." } else { "" }
-            ),
+            _ => {
+                let names: Vec<String> = picked_on
+                    .iter()
+                    .take(3)
+                    .map(|&i| distinct[i].0.to_string())
+                    .collect();
+                format!(
+                    "toolchain '{label}' of type {ty} has no exec_compatible_with, and Bazel selects it on {} distinct execution platforms ({}{}): its tool runs on each of them",
+                    picked_on.len(),
+                    names.join(", "),
+                    if picked_on.len() > 3 { ", ..." } else { "" }
+                )
+            }
         };
         let mut d = Diagnostic::new(CHECK.name, severity, file, range, message);
         if let Some((who, Some(loc))) = &consumer {
@@ -183,6 +207,94 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
         }
         acc.push(d);
+    }
+}
+
+/// Which registered toolchains Bazel selects on which of the workspace's kinds of execution
+/// platform: for each toolchain type (resolved on first use), each target platform the
+/// checks consider plus the host platform (the target without `--platforms`), and each kind
+/// of execution platform, the toolchain resolution picks when it executes there. The request
+/// is optional, so the platform is always usable, and the platform is forced, as a rule's
+/// `exec_compatible_with` or another type that resolves only there would force it: what the
+/// type resolves to on that platform is what any target executing there gets.
+///
+/// A toolchain never selected (a catch-all registered behind real toolchains that match every
+/// execution platform, one for a target platform nobody builds for) runs nowhere, and one
+/// selected on one kind of platform only runs where it was chosen for: neither is a hazard.
+/// Undecidable resolutions count as not selecting anything (unknown is never guessed).
+struct Usage<'a, 'b> {
+    ctx: &'b LintContext<'a>,
+    /// One representative execution platform per kind (`distinct`).
+    exec: Vec<Label>,
+    targets: Vec<Label>,
+    resolver: std::cell::OnceCell<toolcheck_resolve::Resolver<'b>>,
+    /// Per toolchain type: each selected toolchain and the kinds (indices into `exec`) it is
+    /// selected on.
+    by_type: std::cell::RefCell<FxHashMap<Label, FxHashMap<Label, Vec<usize>>>>,
+}
+
+impl<'a, 'b> Usage<'a, 'b> {
+    fn new(ctx: &'b LintContext<'a>, distinct: &[(Label, Vec<(Label, Label)>)]) -> Self {
+        let sim = ctx.simulation();
+        let mut targets = sim.target_platforms.clone();
+        if !targets.contains(&sim.config.host_platform) {
+            targets.push(sim.config.host_platform.clone());
+        }
+        Usage {
+            ctx,
+            exec: distinct.iter().map(|(l, _)| l.clone()).collect(),
+            targets,
+            resolver: std::cell::OnceCell::new(),
+            by_type: Default::default(),
+        }
+    }
+
+    /// The kinds of execution platform (indices into `distinct`) on which some resolution
+    /// selects `toolchain` for `ty`, in order.
+    fn picked_on(&self, ty: &Label, toolchain: &Label) -> Vec<usize> {
+        let sim = self.ctx.simulation();
+        let ty = sim.actual(ty).unwrap_or_else(|| ty.clone());
+        let mut by_type = self.by_type.borrow_mut();
+        let picks = by_type.entry(ty.clone()).or_insert_with(|| {
+            let resolver = self.resolver.get_or_init(|| sim.resolver());
+            let mut picks: FxHashMap<Label, Vec<usize>> = FxHashMap::default();
+            for target in &self.targets {
+                for (i, exec) in self.exec.iter().enumerate() {
+                    let request = Request {
+                        trace: false,
+                        forced_exec_platform: Some(exec.clone()),
+                        ..Request::new(
+                            target.clone(),
+                            vec![TypeRequest {
+                                toolchain_type: ty.clone(),
+                                mandatory: Known::Known(false),
+                            }],
+                        )
+                    };
+                    let resolution = resolver.resolve(&request);
+                    let Some(g) = resolution.groups.first() else {
+                        continue;
+                    };
+                    if g.error.is_some()
+                        || !g.undecidable.is_empty()
+                        || g.exec_platform.as_ref() != Some(exec)
+                    {
+                        continue;
+                    }
+                    for t in g.toolchains.iter().filter(|t| t.toolchain_type == ty) {
+                        let on = picks.entry(t.toolchain.clone()).or_default();
+                        if !on.contains(&i) {
+                            on.push(i);
+                        }
+                    }
+                }
+            }
+            for on in picks.values_mut() {
+                on.sort_unstable();
+            }
+            picks
+        });
+        picks.get(toolchain).cloned().unwrap_or_default()
     }
 }
 
