@@ -1605,6 +1605,12 @@ impl WorkspaceIndex {
                         call.call.kwarg("dev_dependency").map(|k| &k.value.kind),
                         Some(crate::expr::ExprKind::Bool(true))
                     );
+                    // Bazel drops a dependency's `dev_dependency = True` calls unread: its
+                    // dev repositories do not exist for the root, so there is nothing to
+                    // register or to check.
+                    if dev && !is_root {
+                        continue;
+                    }
                     let origin = if is_root {
                         RegistrationOrigin::RootModule {
                             dev_dependency: dev,
