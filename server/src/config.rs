@@ -105,6 +105,21 @@ pub fn parse_hosts(
     }
 }
 
+/// A Bazel version given in `toolcheck.toml` or with `--bazel-version`, or why toolcheck
+/// cannot simulate it.
+pub fn check_bazel_version(v: &str) -> Result<(), String> {
+    use toolcheck_ide::BazelVersion;
+    match BazelVersion::parse(v) {
+        None => Err(format!("invalid Bazel version '{v}' (expected e.g. 7.4.1)")),
+        Some(parsed) if !parsed.is_supported() => Err(format!(
+            "Bazel {v} is not one toolcheck simulates: it simulates {} to {}.x (`toolcheck versions` lists them)",
+            BazelVersion::OLDEST,
+            BazelVersion::NEWEST_OF_MAJOR[BazelVersion::NEWEST_OF_MAJOR.len() - 1].major
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 /// `host_constraints` as written: a word or a list of labels.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -196,6 +211,22 @@ impl ConfigFile {
             path: path.to_string(),
             message,
         };
+        if let Some(Err(message)) = self.bazel_version.as_deref().map(check_bazel_version) {
+            return Err(parse_error(format!("bazel_version: {message}")));
+        }
+        // Labels are checked here, before any analysis: a label that does not parse would
+        // otherwise be dropped where it is used, and the check would run as if it were unset.
+        // Only the syntax: which repository names exist is for the analysis to say.
+        for label in &self.target_platforms {
+            if let Err(e) = toolcheck_ide::RawLabel::parse(label) {
+                return Err(parse_error(format!("target_platforms: '{label}': {e}")));
+            }
+        }
+        if let Some(label) = &self.host_platform {
+            if let Err(e) = toolcheck_ide::RawLabel::parse(label) {
+                return Err(parse_error(format!("host_platform: '{label}': {e}")));
+            }
+        }
         if let Some(Err(message)) = self.host_constraints.as_ref().map(|h| h.value()) {
             return Err(parse_error(message));
         }

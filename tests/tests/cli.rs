@@ -1275,3 +1275,119 @@ fn bazel_configs_are_simulated_and_undefined_ones_are_errors() {
         r.stderr
     );
 }
+
+/// What `toolcheck.toml` and `resolve`'s arguments name is validated before anything is
+/// reported: a bad `bazel_version` (even when `--bazel-version` overrides it), a label that
+/// does not parse, and a target or host platform that names nothing or no platform are usage
+/// errors (exit 2, one line naming the key), never a run that quietly ignores them.
+#[test]
+fn configured_and_asked_labels_are_validated() {
+    let dir = clean_workspace("config-labels");
+    write_files(
+        &dir,
+        &[(
+            "platforms/BUILD.bazel",
+            "constraint_setting(name = \"cpu\")\nconstraint_value(name = \"x86\", constraint_setting = \":cpu\")\nplatform(name = \"linux\", constraint_values = [\":x86\"])\n",
+        )],
+    );
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("bazel_version = \"banana\"\n", &[], "bazel_version"),
+        (
+            "bazel_version = \"banana\"\n",
+            &["--bazel-version", "8.4.0"],
+            "bazel_version",
+        ),
+        (
+            "target_platforms = [\"not a label::\"]\n",
+            &[],
+            "target_platforms",
+        ),
+        (
+            "host_platform = \"//platforms:linux::\"\n",
+            &[],
+            "host_platform",
+        ),
+        (
+            "target_platforms = [\"//platforms:nope\"]\n",
+            &[],
+            "target_platforms",
+        ),
+        (
+            "target_platforms = [\"//platforms:x86\"]\n",
+            &[],
+            "target_platforms",
+        ),
+        (
+            "host_platform = \"//platforms:nope\"\n",
+            &[],
+            "host_platform",
+        ),
+    ];
+    for (toml, extra, key) in cases {
+        write_files(&dir, &[("toolcheck.toml", toml)]);
+        for command in ["check", "resolve"] {
+            let mut args = vec![command];
+            if command == "resolve" {
+                args.extend(["--type", "//:tt"]);
+            }
+            args.extend_from_slice(extra);
+            let r = run(&dir, &args);
+            assert_eq!(r.code, 2, "{toml} {args:?}: {}{}", r.stdout, r.stderr);
+            assert!(r.stdout.is_empty(), "{toml} {args:?}: {}", r.stdout);
+            assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+            assert!(r.stderr.contains(key), "{toml} {args:?}: {}", r.stderr);
+        }
+    }
+    // Labels into repositories toolcheck cannot read are unknown, not errors.
+    write_files(
+        &dir,
+        &[(
+            "toolcheck.toml",
+            "target_platforms = [\"//platforms:linux\", \"@elsewhere//:p\"]\nhost_platform = \"//platforms:linux\"\n",
+        )],
+    );
+    let r = run(&dir, &["check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    std::fs::remove_file(dir.join("toolcheck.toml")).unwrap();
+    // `resolve` asked about a platform or a type that does not exist.
+    for args in [
+        &[
+            "resolve",
+            "--type",
+            "//:tt",
+            "--target-platform",
+            "//platforms:nope",
+        ][..],
+        &[
+            "resolve",
+            "--type",
+            "//:tt",
+            "--host-platform",
+            "//platforms:x86",
+        ],
+        &[
+            "resolve",
+            "--type",
+            "//:nope",
+            "--target-platform",
+            "//platforms:linux",
+        ],
+    ] {
+        let r = run(&dir, args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("invalid"), "{}", r.stderr);
+    }
+    let r = run(
+        &dir,
+        &[
+            "resolve",
+            "--type",
+            "//:tt",
+            "--target-platform",
+            "//platforms:linux",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

@@ -30,7 +30,7 @@ pub use resolve::{
     AutoExecGroupsNote, GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery,
     ToolchainChoice,
 };
-pub use toolcheck_index::label::{Label, RepoName};
+pub use toolcheck_index::label::{Label, RawLabel, RepoName};
 pub use toolcheck_index::workspace::{
     AnalysisMode, ConfigMatrix, ConfigSelect, FileId, HostConstraints, HostMachine, LoadProblem,
     RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
