@@ -18,7 +18,7 @@ pub enum ConfigError {
     Read { path: String, cause: std::io::Error },
     #[error("invalid {path}: {message}")]
     Parse { path: String, message: String },
-    #[error("{path}: unknown check '{check}' (see `toolcheck explain --list`)")]
+    #[error("{path}: unknown check '{check}' ({})", did_you_mean(.check))]
     UnknownCheck { path: String, check: String },
     #[error(
         "{path}: invalid severity '{value}' for '{check}' (expected error, warning, info or off)"
@@ -28,6 +28,15 @@ pub enum ConfigError {
         check: String,
         value: String,
     },
+}
+
+/// The end of a message about an unknown check name: the closest check's name when one is
+/// close (`unresolved_label` is a typo of `unresolved-label`), else where the list is.
+pub fn did_you_mean(name: &str) -> String {
+    match toolcheck_ide::closest_check(name) {
+        Some(close) => format!("did you mean '{close}'?"),
+        None => "see `toolcheck explain --list`".to_string(),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -231,7 +231,18 @@ fn run_explain(check: Option<String>, list: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let Some(c) = toolcheck_ide::check_by_name(&name) else {
-        anyhow::bail!("unknown check or topic '{name}' (run `toolcheck explain --list`)");
+        let names = ALL_CHECKS
+            .iter()
+            .map(|c| c.name)
+            .chain(topics::TOPICS.iter().map(|(n, _)| *n));
+        match toolcheck_ide::closest_name(&name, names) {
+            Some(close) => {
+                anyhow::bail!("unknown check or topic '{name}' (did you mean '{close}'?)")
+            }
+            None => {
+                anyhow::bail!("unknown check or topic '{name}' (run `toolcheck explain --list`)")
+            }
+        }
     };
     writeln!(
         out,
@@ -571,7 +582,10 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
     } = check;
     for name in select.iter().chain(&ignore) {
         if toolcheck_ide::check_by_name(name).is_none() {
-            anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)");
+            match toolcheck_ide::closest_check(name) {
+                Some(close) => anyhow::bail!("unknown check '{name}' (did you mean '{close}'?)"),
+                None => anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)"),
+            }
         }
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;

@@ -1391,3 +1391,67 @@ fn configured_and_asked_labels_are_validated() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// A check name with a typo (`_` for `-`, a plural) names the check it is closest to,
+/// wherever a check name is written: `--select`, `--ignore`, `toolcheck.toml`, `explain` and
+/// suppression comments.
+#[test]
+fn unknown_check_names_suggest_the_closest() {
+    let dir = clean_workspace("did-you-mean");
+    let cases: &[&[&str]] = &[
+        &["check", "--select", "unresolved_label"],
+        &["check", "--ignore", "unresolved-labels"],
+        &["explain", "unresolved_label"],
+    ];
+    for args in cases {
+        let r = run(&dir, args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("did you mean 'unresolved-label'?"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    let r = run(&dir, &["explain", "library_mode"]);
+    assert!(
+        r.stderr.contains("did you mean 'library-mode'?"),
+        "{}",
+        r.stderr
+    );
+    // Nothing close: the list is where to look.
+    let r = run(&dir, &["check", "--select", "no-such-check"]);
+    assert!(
+        r.stderr.contains("toolcheck explain --list"),
+        "{}",
+        r.stderr
+    );
+    for toml in [
+        "[checks]\ndisable = [\"unused_suppression\"]\n",
+        "[checks.severity]\nunused_suppression = \"off\"\n",
+    ] {
+        write_files(&dir, &[("toolcheck.toml", toml)]);
+        let r = run(&dir, &["check"]);
+        assert_eq!(r.code, 2, "{toml}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("did you mean 'unused-suppression'?"),
+            "{toml}: {}",
+            r.stderr
+        );
+    }
+    std::fs::remove_file(dir.join("toolcheck.toml")).unwrap();
+    write_files(
+        &dir,
+        &[(
+            "pkg/BUILD.bazel",
+            "filegroup(name = \"x\")  # toolcheck: disable=unresolved_label\n",
+        )],
+    );
+    let v = json(&run(&dir, &["check", "--format", "json"]));
+    assert!(
+        v["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("did you mean `unresolved-label`?"),
+        "{v}"
+    );
+}
