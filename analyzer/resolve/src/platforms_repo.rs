@@ -316,7 +316,27 @@ pub fn closest_name<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    // A suggestion for a long name would be no closer than a third of it anyway; the bound
+    nearest(name, candidates, 3)
+}
+
+/// [`closest_name`] among the targets of one package the workspace declares, where at most
+/// half of the characters may differ (`aarch64` for `arm64`): a package holds few names, all
+/// chosen by the same people, so a looser bound still points at what was meant, and the
+/// suggestion is only ever offered, never applied unasked.
+pub fn closest_in_package<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    nearest(name, candidates, 2)
+}
+
+/// The nearest candidate whose distance is at most `1/denominator` of the longer name.
+fn nearest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    denominator: usize,
+) -> Option<&'a str> {
+    // A suggestion for a long name would be no closer than a fraction of it anyway; the bound
     // keeps a pathological name (megabytes in one string) linear.
     if name.len() > 64 {
         return None;
@@ -332,7 +352,7 @@ pub fn closest_name<'a>(
         }
     }
     closest
-        .filter(|(d, n)| *d > 0 && *d * 3 <= name.chars().count().max(n.chars().count()))
+        .filter(|(d, n)| *d > 0 && *d * denominator <= name.chars().count().max(n.chars().count()))
         .map(|(_, n)| n)
 }
 
@@ -538,5 +558,9 @@ mod tests {
             "not the name itself"
         );
         assert_eq!(closest_name(&"x".repeat(100), checks), None);
+        let cpus = ["cpu", "x86_64", "arm64"];
+        assert_eq!(closest_name("aarch64", cpus), None);
+        assert_eq!(closest_in_package("aarch64", cpus), Some("arm64"));
+        assert_eq!(closest_in_package("riscv64", cpus), None);
     }
 }
