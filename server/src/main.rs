@@ -641,24 +641,27 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter(|d| in_scope(&ws.display_path(d.file)))
         .collect();
+    // Problems with a path and no file are `unreadable-file` findings of their own: the
+    // check's configured severity applies as to its other findings (`off` drops them), else
+    // a note is `info` and a problem the check's default.
+    let unreadable =
+        toolcheck_ide::check_by_name("unreadable-file").context("unreadable-file is registered")?;
+    let enabled = lint
+        .severity_of(unreadable.name, unreadable.default_severity)
+        .is_some();
     let problems: Vec<cli::PathProblem> = ws
         .problems
         .iter()
-        .filter(|p| p.file.is_none())
-        .filter(|p| in_scope(&p.path))
-        .filter(|_| {
-            lint.severity_of("unreadable-file", Severity::Warning)
-                .is_some()
-        })
+        .filter(|p| enabled && p.file.is_none() && in_scope(&p.path))
         .map(|p| cli::PathProblem {
             path: p.path.clone(),
             message: p.message.clone(),
-            severity: if p.severity_error {
-                Severity::Error
-            } else {
-                Severity::Warning
+            severity: match lint.severities.get(unreadable.name) {
+                Some(Some(set)) => *set,
+                _ if p.note => Severity::Info,
+                _ => unreadable.default_severity,
             },
-            check: "unreadable-file",
+            check: unreadable.name,
         })
         .collect();
     let threshold = match fail_on {
@@ -692,6 +695,8 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
             coverage: &coverage,
             matrix: &summary,
         },
+        // The root is canonical: so must the directory be that paths are made relative to.
+        std::fs::canonicalize(&cwd).ok().as_deref(),
         &mut out,
         color,
     )
