@@ -18,7 +18,7 @@ pub enum ConfigError {
     Read { path: String, cause: std::io::Error },
     #[error("invalid {path}: {message}")]
     Parse { path: String, message: String },
-    #[error("{path}: unknown check '{check}' (see `toolcheck explain --list`)")]
+    #[error("{path}: unknown check '{check}' ({})", did_you_mean(.check))]
     UnknownCheck { path: String, check: String },
     #[error(
         "{path}: invalid severity '{value}' for '{check}' (expected error, warning, info or off)"
@@ -28,6 +28,15 @@ pub enum ConfigError {
         check: String,
         value: String,
     },
+}
+
+/// The end of a message about an unknown check name: the closest check's name when one is
+/// close (`unresolved_label` is a typo of `unresolved-label`), else where the list is.
+pub fn did_you_mean(name: &str) -> String {
+    match toolcheck_ide::closest_check(name) {
+        Some(close) => format!("did you mean '{close}'?"),
+        None => "see `toolcheck explain --list`".to_string(),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +111,21 @@ pub fn parse_hosts(
             .map(|h| toolcheck_ide::HostMachine::parse(h))
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
+    }
+}
+
+/// A Bazel version given in `toolcheck.toml` or with `--bazel-version`, or why toolcheck
+/// cannot simulate it.
+pub fn check_bazel_version(v: &str) -> Result<(), String> {
+    use toolcheck_ide::BazelVersion;
+    match BazelVersion::parse(v) {
+        None => Err(format!("invalid Bazel version '{v}' (expected e.g. 7.4.1)")),
+        Some(parsed) if !parsed.is_supported() => Err(format!(
+            "Bazel {v} is not one toolcheck simulates: it simulates {} to {}.x (`toolcheck versions` lists them)",
+            BazelVersion::OLDEST,
+            BazelVersion::NEWEST_OF_MAJOR[BazelVersion::NEWEST_OF_MAJOR.len() - 1].major
+        )),
+        Some(_) => Ok(()),
     }
 }
 
@@ -196,6 +220,22 @@ impl ConfigFile {
             path: path.to_string(),
             message,
         };
+        if let Some(Err(message)) = self.bazel_version.as_deref().map(check_bazel_version) {
+            return Err(parse_error(format!("bazel_version: {message}")));
+        }
+        // Labels are checked here, before any analysis: a label that does not parse would
+        // otherwise be dropped where it is used, and the check would run as if it were unset.
+        // Only the syntax: which repository names exist is for the analysis to say.
+        for label in &self.target_platforms {
+            if let Err(e) = toolcheck_ide::RawLabel::parse(label) {
+                return Err(parse_error(format!("target_platforms: '{label}': {e}")));
+            }
+        }
+        if let Some(label) = &self.host_platform {
+            if let Err(e) = toolcheck_ide::RawLabel::parse(label) {
+                return Err(parse_error(format!("host_platform: '{label}': {e}")));
+            }
+        }
         if let Some(Err(message)) = self.host_constraints.as_ref().map(|h| h.value()) {
             return Err(parse_error(message));
         }

@@ -231,7 +231,18 @@ fn run_explain(check: Option<String>, list: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let Some(c) = toolcheck_ide::check_by_name(&name) else {
-        anyhow::bail!("unknown check or topic '{name}' (run `toolcheck explain --list`)");
+        let names = ALL_CHECKS
+            .iter()
+            .map(|c| c.name)
+            .chain(topics::TOPICS.iter().map(|(n, _)| *n));
+        match toolcheck_ide::closest_name(&name, names) {
+            Some(close) => {
+                anyhow::bail!("unknown check or topic '{name}' (did you mean '{close}'?)")
+            }
+            None => {
+                anyhow::bail!("unknown check or topic '{name}' (run `toolcheck explain --list`)")
+            }
+        }
     };
     writeln!(
         out,
@@ -378,18 +389,8 @@ pub(crate) fn load_inputs(
             None => toolcheck_ide::AnalysisMode::Auto,
         },
     };
-    if let Some(v) = &settings.bazel_version {
-        match toolcheck_ide::BazelVersion::parse(v) {
-            None => anyhow::bail!("invalid Bazel version '{v}' (expected e.g. 7.4.1)"),
-            Some(parsed) if !parsed.is_supported() => anyhow::bail!(
-                "Bazel {v} is not one toolcheck simulates: it simulates {} to {}.x (`toolcheck versions` lists them)",
-                toolcheck_ide::BazelVersion::OLDEST,
-                toolcheck_ide::BazelVersion::NEWEST_OF_MAJOR
-                    [toolcheck_ide::BazelVersion::NEWEST_OF_MAJOR.len() - 1]
-                    .major
-            ),
-            Some(_) => {}
-        }
+    if let Some(v) = &args.bazel_version {
+        config::check_bazel_version(v).map_err(anyhow::Error::msg)?;
     }
     let opts = vfs::LoadOptions {
         repos,
@@ -453,26 +454,27 @@ fn undefined_configs_are_errors(ws: &toolcheck_ide::Workspace) -> anyhow::Result
 /// Every diagnostic of the workspace and its coverage: the stored result of an identical
 /// earlier run when there is one (see `result_cache.rs`), else a full analysis (whose result
 /// is then stored).
-fn check_diagnostics(inputs: Inputs, lint: &toolcheck_ide::LintConfig) -> CheckRun {
+fn check_diagnostics(inputs: Inputs, lint: &toolcheck_ide::LintConfig) -> anyhow::Result<CheckRun> {
     let Some(dir) = cache::configured_dir() else {
         let mut host = toolcheck_ide::AnalysisHost::new(inputs.ws);
         let out = toolcheck_ide::check_matrix(&mut host, lint);
-        return CheckRun {
+        configured_platforms_exist(&out.analysis, &inputs.config)?;
+        return Ok(CheckRun {
             ws: Checked::Analysed(out.analysis),
             diagnostics: out.diagnostics,
             coverage: out.coverage,
             summary: out.summary,
-        };
+        });
     };
     let hashes = cache::text_hashes(&inputs.ws);
     let key = result_cache::key(&inputs.ws, &hashes, lint, &inputs.config_key);
     if let Some(stored) = result_cache::load(&dir, &inputs.root, key, &inputs.ws) {
-        return CheckRun {
+        return Ok(CheckRun {
             ws: Checked::Stored(Box::new(inputs.ws)),
             diagnostics: stored.diagnostics,
             coverage: stored.coverage,
             summary: stored.summary,
-        };
+        });
     }
     let (mut host, _) = cache::load_host_with(
         inputs.ws,
@@ -482,6 +484,8 @@ fn check_diagnostics(inputs: Inputs, lint: &toolcheck_ide::LintConfig) -> CheckR
         &inputs.config_key,
     );
     let out = toolcheck_ide::check_matrix(&mut host, lint);
+    // Before the result is stored: a stored result is only ever one of a valid configuration.
+    configured_platforms_exist(&out.analysis, &inputs.config)?;
     if !out.analysis.facts().iter().any(|f| f.parse_timed_out()) {
         result_cache::store(
             &dir,
@@ -494,12 +498,51 @@ fn check_diagnostics(inputs: Inputs, lint: &toolcheck_ide::LintConfig) -> CheckR
             },
         );
     }
-    CheckRun {
+    Ok(CheckRun {
         ws: Checked::Analysed(out.analysis),
         diagnostics: out.diagnostics,
         coverage: out.coverage,
         summary: out.summary,
+    })
+}
+
+/// The platforms `toolcheck.toml` names (`target_platforms`, `host_platform`) must be
+/// platforms: Bazel fails a build whose `--platforms` or `--host_platform` names nothing, and
+/// a check run against a platform that does not exist would report nothing about the ones the
+/// user meant. Labels into repositories toolcheck cannot read are unknown, not errors.
+pub(crate) fn configured_platforms_exist(
+    analysis: &toolcheck_ide::Analysis,
+    config: &config::ConfigFile,
+) -> anyhow::Result<()> {
+    let named = config
+        .target_platforms
+        .iter()
+        .map(|p| ("target_platforms", p))
+        .chain(config.host_platform.iter().map(|p| ("host_platform", p)));
+    for (key, platform) in named {
+        let query = toolcheck_ide::ResolveQuery {
+            target_platforms: vec![platform.clone()],
+            ..Default::default()
+        };
+        // The syntax was checked with the file; what fails here is a repository name the
+        // main repository's mapping lacks, which a WORKSPACE macro toolcheck could not run
+        // may define: unknown, so no error.
+        let Ok(outcomes) = analysis.resolve(&query) else {
+            continue;
+        };
+        let invalid = outcomes
+            .iter()
+            .flat_map(|o| &o.groups)
+            .filter_map(|g| g.error.as_ref())
+            .find(|e| e.kind == "invalid_target_platform");
+        if let Some(e) = invalid {
+            anyhow::bail!(
+                "toolcheck.toml: {key}: '{platform}' is not a platform: {}",
+                e.message
+            );
+        }
     }
+    Ok(())
 }
 
 /// What `check` found, in every configuration and host it evaluated.
@@ -539,7 +582,10 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
     } = check;
     for name in select.iter().chain(&ignore) {
         if toolcheck_ide::check_by_name(name).is_none() {
-            anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)");
+            match toolcheck_ide::closest_check(name) {
+                Some(close) => anyhow::bail!("unknown check '{name}' (did you mean '{close}'?)"),
+                None => anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)"),
+            }
         }
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -574,7 +620,7 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
         diagnostics: all,
         coverage,
         summary,
-    } = check_diagnostics(inputs, &lint);
+    } = check_diagnostics(inputs, &lint)?;
     // Only report on the requested paths (everything is still analysed).
     let filters: Vec<String> = paths
         .iter()
@@ -595,24 +641,27 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter(|d| in_scope(&ws.display_path(d.file)))
         .collect();
+    // Problems with a path and no file are `unreadable-file` findings of their own: the
+    // check's configured severity applies as to its other findings (`off` drops them), else
+    // a note is `info` and a problem the check's default.
+    let unreadable =
+        toolcheck_ide::check_by_name("unreadable-file").context("unreadable-file is registered")?;
+    let enabled = lint
+        .severity_of(unreadable.name, unreadable.default_severity)
+        .is_some();
     let problems: Vec<cli::PathProblem> = ws
         .problems
         .iter()
-        .filter(|p| p.file.is_none())
-        .filter(|p| in_scope(&p.path))
-        .filter(|_| {
-            lint.severity_of("unreadable-file", Severity::Warning)
-                .is_some()
-        })
+        .filter(|p| enabled && p.file.is_none() && in_scope(&p.path))
         .map(|p| cli::PathProblem {
             path: p.path.clone(),
             message: p.message.clone(),
-            severity: if p.severity_error {
-                Severity::Error
-            } else {
-                Severity::Warning
+            severity: match lint.severities.get(unreadable.name) {
+                Some(Some(set)) => *set,
+                _ if p.note => Severity::Info,
+                _ => unreadable.default_severity,
             },
-            check: "unreadable-file",
+            check: unreadable.name,
         })
         .collect();
     let threshold = match fail_on {
@@ -646,6 +695,8 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
             coverage: &coverage,
             matrix: &summary,
         },
+        // The root is canonical: so must the directory be that paths are made relative to.
+        std::fs::canonicalize(&cwd).ok().as_deref(),
         &mut out,
         color,
     )

@@ -60,6 +60,7 @@ pub fn run(args: ResolveArgs) -> anyhow::Result<ExitCode> {
     };
     let mut loaded = crate::load(&start, &args.ws, Vec::new(), args.host_platform.clone())?;
     let analysis = loaded.host.analysis();
+    crate::configured_platforms_exist(&analysis, &loaded.config)?;
     let query = ResolveQuery {
         target_platforms: args.target_platforms.clone(),
         types: args.types.clone(),
@@ -69,6 +70,25 @@ pub fn run(args: ResolveArgs) -> anyhow::Result<ExitCode> {
     let outcomes = analysis
         .resolve(&query)
         .map_err(|e| anyhow::format_err!("{e}"))?;
+    // A target platform or a `--type` that names nothing is a mistake in the question, not
+    // an answer (Bazel fails the build the same way): a usage error, not a resolution. A
+    // `--target` whose rule requests a missing type is an answer about the workspace.
+    let asked_types = query.target.is_none();
+    if let Some(e) = outcomes
+        .iter()
+        .flat_map(|o| &o.groups)
+        .filter_map(|g| g.error.as_ref())
+        .find(|e| {
+            e.kind == "invalid_target_platform" || asked_types && e.kind == "invalid_toolchain_type"
+        })
+    {
+        let what = if e.kind == "invalid_target_platform" {
+            "invalid target platform"
+        } else {
+            "invalid toolchain type"
+        };
+        anyhow::bail!("{what}: {}", e.message);
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {

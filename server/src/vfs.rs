@@ -6,8 +6,9 @@
 //! input instead of looking at its own.
 //!
 //! Guarantees: it never runs Bazel or workspace code, never writes, skips `bazel-*`
-//! convenience symlinks and `.bazelignore`d paths, does not follow symlinks out of the
-//! repository being walked, bounds file sizes, and turns every I/O problem into a
+//! convenience symlinks and `.bazelignore`d paths, does not follow symlinks or rc imports out
+//! of the repository being read (for the main repository: its enclosing source tree, see
+//! [`enclosing_repository`]), bounds file sizes, and turns every I/O problem into a
 //! [`LoadProblem`] instead of failing.
 
 use std::collections::HashSet;
@@ -18,7 +19,7 @@ use rayon::prelude::*;
 use toolcheck_ide::expr::{Call, ExprKind};
 use toolcheck_ide::{
     lower, FileId, FileKind, HostMachine, LoadProblem, RepoInfo, RepoName, RepoOrigin, Settings,
-    Workspace,
+    TextRange, Workspace,
 };
 
 /// Files larger than this are not parsed (they are reported instead).
@@ -28,6 +29,10 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 const MAX_DIR_DEPTH: usize = 200;
 
 const ROOT_MARKERS: [&str; 4] = ["MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE"];
+
+/// What marks the root of a version-control checkout: the enclosing repository never
+/// reaches above it.
+const CHECKOUT_MARKERS: [&str; 3] = [".git", ".hg", ".jj"];
 
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
@@ -71,10 +76,40 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
     }
 }
 
+/// The source tree the workspace at `root` (canonical) belongs to: the outermost directory at
+/// or above it that is itself a Bazel workspace, without going above the root of a
+/// version-control checkout. A nested test workspace (`tests/` with its own `MODULE.bazel`)
+/// belongs to the repository around it; Bazel reads its `import %workspace%/../.bazelrc` and
+/// its links to sibling directories, and so does toolcheck. The bound is what keeps a link in
+/// a pull request from making toolcheck quote arbitrary files of the machine it runs on:
+/// whatever lies inside is part of the same checkout (or of the workspaces around it), never
+/// an unrelated file.
+pub fn enclosing_repository(root: &Path) -> PathBuf {
+    let mut enclosing = root.to_path_buf();
+    let mut dir = root;
+    loop {
+        if CHECKOUT_MARKERS
+            .iter()
+            .any(|m| fs::symlink_metadata(dir.join(m)).is_ok())
+        {
+            break;
+        }
+        let Some(parent) = dir.parent() else { break };
+        dir = parent;
+        if ROOT_MARKERS.iter().any(|m| dir.join(m).is_file()) {
+            enclosing = dir.to_path_buf();
+        }
+    }
+    enclosing
+}
+
 struct Loader {
     ws: Workspace,
     opts: LoadOptions,
     root: PathBuf,
+    /// [`enclosing_repository`] of `root`: what the main repository's links and rc imports
+    /// may lead to.
+    enclosing: PathBuf,
     ignore: globset::GlobSet,
 }
 
@@ -89,6 +124,7 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
         builder.add(glob);
     }
     let ignore = builder.build()?;
+    let enclosing = enclosing_repository(&root);
     let mut loader = Loader {
         ws: Workspace {
             settings: opts.settings.clone(),
@@ -96,6 +132,7 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
         },
         opts,
         root: root.clone(),
+        enclosing,
         ignore,
     };
     loader
@@ -103,21 +140,20 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
         .repos
         .push(RepoInfo::main(root.display().to_string()));
     let bazelignore = read_bazelignore(&root);
-    loader.walk_repo(&RepoName::main(), &root, &bazelignore);
+    let enclosing = loader.enclosing.clone();
+    loader.walk_repo(&RepoName::main(), &root, &enclosing, &bazelignore);
     let version_file = root.join(".bazelversion");
-    loader.ws.bazel_version_file = read_small(&version_file, &root)
+    loader.ws.bazel_version_file = read_small(&version_file, &enclosing)
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     if loader.ws.bazel_version_file.is_none() && loader.ws.settings.bazel_version.is_none() {
-        if let Some(target) = leads_outside(&version_file, &root) {
-            loader.problem(
+        if let Some(target) = leads_outside(&version_file, &enclosing) {
+            loader.note(
                 &version_file,
-                None,
                 format!(
-                    "'.bazelversion' is a link to {}, outside the workspace; not read, so the newest Bazel's semantics apply: pass --bazel-version to choose",
+                    "'.bazelversion' is a link to {}, outside the repository; not read, so the newest Bazel's semantics apply: pass --bazel-version to choose",
                     target.display()
                 ),
-                false,
             );
         }
     }
@@ -152,11 +188,12 @@ fn rel_path(path: &Path, base: &Path) -> String {
 }
 
 /// What a directory walk found: Starlark files (path, repository-relative path, kind) and
-/// problems, both in walk order (depth first, entries by name).
+/// problems (path, message, whether it is a note), both in walk order (depth first, entries
+/// by name).
 #[derive(Default)]
 struct Walked {
     found: Vec<(PathBuf, String, FileKind)>,
-    problems: Vec<(PathBuf, String)>,
+    problems: Vec<(PathBuf, String, bool)>,
 }
 
 impl Walked {
@@ -171,7 +208,9 @@ impl Walked {
 /// marker files in that listing. Subdirectories are walked in parallel and their results
 /// joined in name order, so the order does not depend on scheduling.
 struct Walk<'a> {
-    canonical_root: &'a Path,
+    /// Where links may lead: the repository's canonical root, or for the main repository its
+    /// [`enclosing_repository`].
+    boundary: &'a Path,
     bazelignore: &'a [String],
     /// The user's `--ignore` globs (main repository only).
     ignore: Option<&'a globset::GlobSet>,
@@ -186,6 +225,7 @@ impl Walk<'_> {
             out.problems.push((
                 path.to_path_buf(),
                 format!("directories nested deeper than {MAX_DIR_DEPTH} levels; not read"),
+                false,
             ));
             return;
         }
@@ -193,7 +233,7 @@ impl Walk<'_> {
             Ok(rd) => rd,
             Err(e) => {
                 out.problems
-                    .push((path.to_path_buf(), format!("cannot read: {e}")));
+                    .push((path.to_path_buf(), format!("cannot read: {e}"), false));
                 return;
             }
         };
@@ -201,9 +241,10 @@ impl Walk<'_> {
         for entry in entries {
             match entry.and_then(|e| Ok((e.file_name(), e.file_type()?))) {
                 Ok(pair) => listed.push(pair),
-                Err(e) => out
-                    .problems
-                    .push((path.to_path_buf(), format!("cannot read: {e}"))),
+                Err(e) => {
+                    out.problems
+                        .push((path.to_path_buf(), format!("cannot read: {e}"), false))
+                }
             }
         }
         // A nested workspace is a separate root, not part of this repository.
@@ -248,12 +289,15 @@ impl Walk<'_> {
                     Err(_) if !wanted => continue,
                     Err(e) => {
                         done.problems
-                            .push((full, format!("cannot resolve symlink: {e}")));
+                            .push((full, format!("cannot resolve symlink: {e}"), false));
                         items.push(Item::Done(done));
                         continue;
                     }
                 };
-                if !target.starts_with(self.canonical_root) {
+                // A link that stays inside the repository is followed wherever it leads
+                // there, as Bazel follows it (a nested workspace's link to a sibling
+                // directory of the repository around it).
+                if !target.starts_with(self.boundary) {
                     // Whether the target is a directory (its metadata only; nothing outside
                     // is read).
                     if !wanted && !fs::metadata(&full).is_ok_and(|m| m.is_dir()) {
@@ -261,7 +305,11 @@ impl Walk<'_> {
                     }
                     done.problems.push((
                         full,
-                        "symlink points outside the repository; not read".to_string(),
+                        format!(
+                            "symlink to {}, outside the repository; not read",
+                            target.display()
+                        ),
+                        true,
                     ));
                     items.push(Item::Done(done));
                     continue;
@@ -269,7 +317,8 @@ impl Walk<'_> {
                 match fs::metadata(&full) {
                     Ok(m) => (m.file_type(), target),
                     Err(e) => {
-                        done.problems.push((full, format!("cannot read: {e}")));
+                        done.problems
+                            .push((full, format!("cannot read: {e}"), false));
                         items.push(Item::Done(done));
                         continue;
                     }
@@ -283,7 +332,7 @@ impl Walk<'_> {
                 }
                 if chain.iter().any(|a| *a == child_canon) {
                     done.problems
-                        .push((full, "symlink loop; not followed".to_string()));
+                        .push((full, "symlink loop; not followed".to_string(), false));
                     items.push(Item::Done(done));
                     continue;
                 }
@@ -350,29 +399,56 @@ impl Loader {
         }
     }
 
-    fn problem(&mut self, path: &Path, file: Option<FileId>, message: String, error: bool) {
+    /// A problem with `path` (at the check's severity), shown in `file` when it is given.
+    fn problem(&mut self, path: &Path, file: Option<FileId>, message: String) {
+        self.report(
+            path,
+            file.map(|f| (f, TextRange::default())),
+            message,
+            false,
+        );
+    }
+
+    /// A note about `path`: something toolcheck chose not to read.
+    fn note(&mut self, path: &Path, message: String) {
+        self.report(path, None, message, true);
+    }
+
+    fn report(
+        &mut self,
+        path: &Path,
+        at: Option<(FileId, TextRange)>,
+        message: String,
+        note: bool,
+    ) {
         let path = self.display(path);
         self.ws.problems.push(LoadProblem {
             path,
-            file,
+            file: at.map(|(f, _)| f),
+            range: at.map(|(_, r)| r).unwrap_or_default(),
             message,
-            severity_error: error,
+            note,
         });
     }
 
-    /// Walks one repository directory and adds its Starlark files.
-    fn walk_repo(&mut self, repo: &RepoName, dir: &Path, bazelignore: &[String]) {
+    /// Walks one repository directory and adds its Starlark files; links may lead anywhere
+    /// inside `boundary`.
+    fn walk_repo(&mut self, repo: &RepoName, dir: &Path, boundary: &Path, bazelignore: &[String]) {
         let canonical_dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let walk = Walk {
-            canonical_root: &canonical_dir,
+            boundary,
             bazelignore,
             ignore: repo.is_main().then_some(&self.ignore),
         };
         let mut out = Walked::default();
         walk.dir(dir, "", &canonical_dir, &[], &mut out);
         let Walked { found, problems } = out;
-        for (path, msg) in problems {
-            self.problem(&path, None, msg, false);
+        for (path, msg, note) in problems {
+            if note {
+                self.note(&path, msg);
+            } else {
+                self.problem(&path, None, msg);
+            }
         }
         let max = if self.opts.max_file_size == 0 {
             DEFAULT_MAX_FILE_SIZE
@@ -389,11 +465,11 @@ impl Loader {
                     let id = self.ws.add_file(repo.clone(), rel, kind, text.into());
                     // A data file is only ever read as text by a repository rule; what is
                     // off with it (binary, too large) is no finding of its own.
-                    if let Some((msg, error)) = problem.filter(|_| kind != FileKind::Data) {
-                        self.problem(&path, Some(id), msg, error);
+                    if let Some(msg) = problem.filter(|_| kind != FileKind::Data) {
+                        self.problem(&path, Some(id), msg);
                     }
                 }
-                Err(e) => self.problem(&path, None, format!("cannot read: {e}"), false),
+                Err(e) => self.problem(&path, None, format!("cannot read: {e}")),
             }
         }
     }
@@ -411,12 +487,7 @@ impl Loader {
                 } else {
                     format!("a directory that cannot be read ({e})")
                 };
-                self.problem(
-                    dir,
-                    None,
-                    format!("repository '@{name}' points at {what}"),
-                    false,
-                );
+                self.problem(dir, None, format!("repository '@{name}' points at {what}"));
                 return;
             }
         };
@@ -439,7 +510,7 @@ impl Loader {
             module_name,
         });
         let ignore = read_bazelignore(&canonical);
-        self.walk_repo(&repo, &canonical, &ignore);
+        self.walk_repo(&repo, &canonical, &canonical, &ignore);
     }
 
     /// Repositories declared in the root MODULE.bazel and WORKSPACE with a local path.
@@ -492,7 +563,7 @@ impl Loader {
                                         .trim_start_matches('@')
                                         .trim_start_matches("//")
                                         .replace(':', "/");
-                                    read_small(&self.root.join(rel), &self.root)
+                                    read_small(&self.root.join(rel), &self.enclosing)
                                 })
                             });
                             declared.push((
@@ -552,7 +623,6 @@ impl Loader {
                     &external,
                     None,
                     "output base has no readable external/ directory".to_string(),
-                    false,
                 );
             }
             return;
@@ -586,29 +656,36 @@ impl Loader {
             .iter()
             .filter_map(|p| fs::canonicalize(p).ok())
             .collect();
-        match leads_outside(&root_rc, &self.root) {
+        match leads_outside(&root_rc, &self.enclosing) {
             // Read below, as one of the `--bazelrc` files.
             Some(target) if given.contains(&target) => {}
-            Some(target) => self.problem(
+            Some(target) => self.note(
                 &root_rc,
-                None,
                 format!(
-                    "'.bazelrc' is a link to {}, outside the workspace; not read: pass --bazelrc {} to read it",
+                    "'.bazelrc' is a link to {}, outside the repository; not read: pass --bazelrc {} to read it",
                     target.display(),
                     target.display()
                 ),
-                false,
             ),
-            None if root_rc.is_file() => self.load_rc(&root_rc, &mut seen, 0, false),
+            None if root_rc.is_file() => self.load_rc(&root_rc, None, &mut seen, 0, false),
             None => {}
         }
         for rc in self.opts.bazelrcs.clone() {
-            self.load_rc(&rc, &mut seen, 0, true);
+            self.load_rc(&rc, None, &mut seen, 0, true);
         }
     }
 
-    /// `explicit`: a `--bazelrc` file, read wherever it is (its imports are not).
-    fn load_rc(&mut self, path: &Path, seen: &mut HashSet<PathBuf>, depth: u32, explicit: bool) {
+    /// Reads the rc file at `path` and its imports. `from`: the `import` line that names it,
+    /// where anything wrong with it is reported (Bazel names that line too). `explicit`: a
+    /// `--bazelrc` file, read wherever it is (its imports are not).
+    fn load_rc(
+        &mut self,
+        path: &Path,
+        from: Option<(FileId, TextRange)>,
+        seen: &mut HashSet<PathBuf>,
+        depth: u32,
+        explicit: bool,
+    ) {
         let Ok(canonical) = fs::canonicalize(path) else {
             return;
         };
@@ -618,39 +695,42 @@ impl Loader {
             return;
         }
         if depth > 16 || !first_time {
-            self.problem(
+            self.report(
                 path,
-                None,
+                from,
                 ".bazelrc import cycle; not read again".to_string(),
                 false,
             );
             return;
         }
-        let inside = canonical.starts_with(&self.root);
+        // Inside the repository (a nested workspace's `%workspace%/../.bazelrc`), an import is
+        // read as Bazel reads it; beyond, it is only named.
+        let inside = canonical.starts_with(&self.enclosing);
         if !inside && !explicit {
-            self.problem(
+            self.report(
                 path,
-                None,
+                from,
                 format!(
-                    "imported .bazelrc {} lies outside the workspace; not read: pass --bazelrc {} to read it",
+                    "imported .bazelrc {} lies outside the repository; not read: pass --bazelrc {} to read it",
                     canonical.display(),
                     canonical.display()
                 ),
-                false,
+                true,
             );
             return;
         }
         let text = match read_source(&canonical, DEFAULT_MAX_FILE_SIZE) {
             Ok((t, _)) => t,
             Err(e) => {
-                self.problem(path, None, format!("cannot read: {e}"), false);
+                self.report(path, from, format!("cannot read: {e}"), false);
                 return;
             }
         };
-        let rel = if inside {
-            rel_path(&canonical, &self.root)
-        } else {
-            canonical.display().to_string()
+        // A file of the workspace by its path there; any other (the repository around a
+        // nested workspace, a `--bazelrc`) by its absolute path, as files outside are shown.
+        let rel = match canonical.strip_prefix(&self.root) {
+            Ok(_) => rel_path(&canonical, &self.root),
+            Err(_) => canonical.display().to_string(),
         };
         let rc = toolcheck_ide::bazelrc::parse_rc(&text);
         let id = self.ws.add_file(
@@ -669,18 +749,19 @@ impl Loader {
             } else {
                 self.root.join(p)
             };
+            let at = Some((id, import.range));
             if !p.is_file() {
                 if !import.optional {
-                    self.problem(
+                    self.report(
                         &p,
-                        Some(id),
+                        at,
                         format!("imported file '{}' does not exist", import.path),
-                        true,
+                        false,
                     );
                 }
                 continue;
             }
-            self.load_rc(&p, seen, depth + 1, false);
+            self.load_rc(&p, at, seen, depth + 1, false);
         }
     }
 }
@@ -780,8 +861,8 @@ fn open_without_blocking(path: &Path) -> std::io::Result<fs::File> {
 }
 
 /// Reads a source file: bounded size, binary detection, lossy UTF-8 with a BOM stripped.
-/// Returns the text and, if something was off, a problem message and whether it is an error.
-fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String, bool)>)> {
+/// Returns the text and, if something was off, a problem message.
+fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<String>)> {
     use std::io::Read;
     let file = open_without_blocking(path)?;
     let meta = file.metadata()?;
@@ -791,13 +872,10 @@ fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String
     if meta.len() > max {
         return Ok((
             String::new(),
-            Some((
-                format!(
-                    "file is {} MB, over the {} MB limit; not analysed",
-                    meta.len() / (1 << 20),
-                    max / (1 << 20)
-                ),
-                false,
+            Some(format!(
+                "file is {} MB, over the {} MB limit; not analysed",
+                meta.len() / (1 << 20),
+                max / (1 << 20)
             )),
         ));
     }
@@ -808,31 +886,22 @@ fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String
     if bytes.len() as u64 > max {
         return Ok((
             String::new(),
-            Some((
-                format!(
-                    "file grew over the {} MB limit while it was read; not analysed",
-                    max / (1 << 20)
-                ),
-                false,
+            Some(format!(
+                "file grew over the {} MB limit while it was read; not analysed",
+                max / (1 << 20)
             )),
         ));
     }
     if let Some(text) = utf16_text(&bytes) {
         return Ok((
             text,
-            Some((
-                "file is UTF-16 encoded; Bazel reads files as UTF-8".to_string(),
-                true,
-            )),
+            Some("file is UTF-16 encoded; Bazel reads files as UTF-8".to_string()),
         ));
     }
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Ok((
             String::new(),
-            Some((
-                "file is binary (contains NUL bytes); not analysed".to_string(),
-                true,
-            )),
+            Some("file is binary (contains NUL bytes); not analysed".to_string()),
         ));
     }
     if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -844,7 +913,7 @@ fn read_source(path: &Path, max: u64) -> std::io::Result<(String, Option<(String
             let at = e.utf8_error().valid_up_to();
             Ok((
                 String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                Some((format!("file is not valid UTF-8 (first bad byte at offset {at}); invalid bytes were replaced"), false)),
+                Some(format!("file is not valid UTF-8 (first bad byte at offset {at}); invalid bytes were replaced")),
             ))
         }
     }

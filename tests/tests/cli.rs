@@ -511,12 +511,13 @@ fn path_problems_render_at_line_1_column_1() {
     let outside = scratch_dir("cli-path-problem-outside");
     write_files(&outside, &[("BUILD.bazel", "")]);
     std::os::unix::fs::symlink(&outside, dir.join("link")).unwrap();
+    // A link out of the repository is a note: toolcheck chose not to read it.
     let r = run(&dir, &["check", "--format", "json"]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let v = json(&r);
     let d = &v["diagnostics"][0];
     assert_eq!(d["check"], "unreadable-file");
-    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["severity"], "info");
     assert_eq!(d["path"], "link");
     for key in ["line", "column", "end_line", "end_column"] {
         assert_eq!(d[key], 1, "{key}");
@@ -524,16 +525,12 @@ fn path_problems_render_at_line_1_column_1() {
     let r = run(&dir, &["check", "--format", "github"]);
     assert!(
         r.stdout
-            .starts_with("::warning file=link,line=1,col=1,title=unreadable-file::"),
+            .starts_with("::notice file=link,line=1,col=1,title=unreadable-file::"),
         "{}",
         r.stdout
     );
     let r = run(&dir, &["check", "--format", "human"]);
-    assert!(
-        r.stdout.contains("warning[unreadable-file]"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("info[unreadable-file]"), "{}", r.stdout);
     assert!(r.stdout.contains("link"), "{}", r.stdout);
     let sarif: Value =
         serde_json::from_str(&run(&dir, &["check", "--format", "sarif"]).stdout).unwrap();
@@ -1362,4 +1359,373 @@ fn resolve_gives_each_type_its_platform_with_automatic_exec_groups() {
         "{}",
         off.stdout
     );
+}
+/// What `toolcheck.toml` and `resolve`'s arguments name is validated before anything is
+/// reported: a bad `bazel_version` (even when `--bazel-version` overrides it), a label that
+/// does not parse, and a target or host platform that names nothing or no platform are usage
+/// errors (exit 2, one line naming the key), never a run that quietly ignores them.
+#[test]
+fn configured_and_asked_labels_are_validated() {
+    let dir = clean_workspace("config-labels");
+    write_files(
+        &dir,
+        &[(
+            "platforms/BUILD.bazel",
+            "constraint_setting(name = \"cpu\")\nconstraint_value(name = \"x86\", constraint_setting = \":cpu\")\nplatform(name = \"linux\", constraint_values = [\":x86\"])\n",
+        )],
+    );
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("bazel_version = \"banana\"\n", &[], "bazel_version"),
+        (
+            "bazel_version = \"banana\"\n",
+            &["--bazel-version", "8.4.0"],
+            "bazel_version",
+        ),
+        (
+            "target_platforms = [\"not a label::\"]\n",
+            &[],
+            "target_platforms",
+        ),
+        (
+            "host_platform = \"//platforms:linux::\"\n",
+            &[],
+            "host_platform",
+        ),
+        (
+            "target_platforms = [\"//platforms:nope\"]\n",
+            &[],
+            "target_platforms",
+        ),
+        (
+            "target_platforms = [\"//platforms:x86\"]\n",
+            &[],
+            "target_platforms",
+        ),
+        (
+            "host_platform = \"//platforms:nope\"\n",
+            &[],
+            "host_platform",
+        ),
+    ];
+    for (toml, extra, key) in cases {
+        write_files(&dir, &[("toolcheck.toml", toml)]);
+        for command in ["check", "resolve"] {
+            let mut args = vec![command];
+            if command == "resolve" {
+                args.extend(["--type", "//:tt"]);
+            }
+            args.extend_from_slice(extra);
+            let r = run(&dir, &args);
+            assert_eq!(r.code, 2, "{toml} {args:?}: {}{}", r.stdout, r.stderr);
+            assert!(r.stdout.is_empty(), "{toml} {args:?}: {}", r.stdout);
+            assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+            assert!(r.stderr.contains(key), "{toml} {args:?}: {}", r.stderr);
+        }
+    }
+    // Labels into repositories toolcheck cannot read are unknown, not errors.
+    write_files(
+        &dir,
+        &[(
+            "toolcheck.toml",
+            "target_platforms = [\"//platforms:linux\", \"@elsewhere//:p\"]\nhost_platform = \"//platforms:linux\"\n",
+        )],
+    );
+    let r = run(&dir, &["check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    std::fs::remove_file(dir.join("toolcheck.toml")).unwrap();
+    // `resolve` asked about a platform or a type that does not exist.
+    for args in [
+        &[
+            "resolve",
+            "--type",
+            "//:tt",
+            "--target-platform",
+            "//platforms:nope",
+        ][..],
+        &[
+            "resolve",
+            "--type",
+            "//:tt",
+            "--host-platform",
+            "//platforms:x86",
+        ],
+        &[
+            "resolve",
+            "--type",
+            "//:nope",
+            "--target-platform",
+            "//platforms:linux",
+        ],
+    ] {
+        let r = run(&dir, args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("invalid"), "{}", r.stderr);
+    }
+    let r = run(
+        &dir,
+        &[
+            "resolve",
+            "--type",
+            "//:tt",
+            "--target-platform",
+            "//platforms:linux",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// A check name with a typo (`_` for `-`, a plural) names the check it is closest to,
+/// wherever a check name is written: `--select`, `--ignore`, `toolcheck.toml`, `explain` and
+/// suppression comments.
+#[test]
+fn unknown_check_names_suggest_the_closest() {
+    let dir = clean_workspace("did-you-mean");
+    let cases: &[&[&str]] = &[
+        &["check", "--select", "unresolved_label"],
+        &["check", "--ignore", "unresolved-labels"],
+        &["explain", "unresolved_label"],
+    ];
+    for args in cases {
+        let r = run(&dir, args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("did you mean 'unresolved-label'?"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    let r = run(&dir, &["explain", "library_mode"]);
+    assert!(
+        r.stderr.contains("did you mean 'library-mode'?"),
+        "{}",
+        r.stderr
+    );
+    // Nothing close: the list is where to look.
+    let r = run(&dir, &["check", "--select", "no-such-check"]);
+    assert!(
+        r.stderr.contains("toolcheck explain --list"),
+        "{}",
+        r.stderr
+    );
+    for toml in [
+        "[checks]\ndisable = [\"unused_suppression\"]\n",
+        "[checks.severity]\nunused_suppression = \"off\"\n",
+    ] {
+        write_files(&dir, &[("toolcheck.toml", toml)]);
+        let r = run(&dir, &["check"]);
+        assert_eq!(r.code, 2, "{toml}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("did you mean 'unused-suppression'?"),
+            "{toml}: {}",
+            r.stderr
+        );
+    }
+    std::fs::remove_file(dir.join("toolcheck.toml")).unwrap();
+    write_files(
+        &dir,
+        &[(
+            "pkg/BUILD.bazel",
+            "filegroup(name = \"x\")  # toolcheck: disable=unresolved_label\n",
+        )],
+    );
+    let v = json(&run(&dir, &["check", "--format", "json"]));
+    assert!(
+        v["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("did you mean `unresolved-label`?"),
+        "{v}"
+    );
+}
+
+/// A nested test workspace (`tests/` with its own `MODULE.bazel` inside a repository) reads
+/// what Bazel reads there: `import %workspace%/../.bazelrc` and links to sibling directories of
+/// the repository around it. What it does not read (a link or an import leaving that
+/// repository) is an `info` note, at the `import` line for an import; a real problem (an
+/// import of a missing file) is at its line with the check's severity, default or configured.
+#[cfg(unix)]
+#[test]
+fn a_nested_workspace_reads_what_bazel_reads_in_its_repository() {
+    let scratch = scratch_dir("cli-nested-workspace");
+    let outer = scratch.join("outer");
+    let elsewhere = scratch.join("elsewhere");
+    write_files(
+        &elsewhere,
+        &[("BUILD.bazel", ""), ("x.bazelrc", "build --copt=-O2\n")],
+    );
+    write_files(
+        &outer,
+        &[
+            MODULE,
+            (".bazelrc", "build:ci --copt=-g\n"),
+            (
+                "shared/BUILD.bazel",
+                "toolchain_type(name = \"tt\")\n\ntoolchain(\n    name = \"tc\",\n    toolchain = \":impl\",\n    toolchain_type = \":tt\",\n)\n\nfilegroup(name = \"impl\")\n",
+            ),
+            ("shared/defs.bzl", "KIND = \"shared\"\n"),
+            (".bazelversion", "8.4.0\n"),
+            ("tests/MODULE.bazel", "module(name = \"tests\")\n\nregister_toolchains(\"//shared:all\")\n"),
+            (
+                "tests/BUILD.bazel",
+                "load(\":defs.bzl\", \"KIND\")\n\nfilegroup(name = KIND)\n",
+            ),
+        ],
+    );
+    let tests = outer.join("tests");
+    let rc = format!(
+        "import %workspace%/../.bazelrc\ntry-import {}\n",
+        elsewhere.join("x.bazelrc").display()
+    );
+    write_files(&tests, &[(".bazelrc", &rc)]);
+    std::os::unix::fs::symlink("../shared", tests.join("shared")).unwrap();
+    std::os::unix::fs::symlink("../shared/defs.bzl", tests.join("defs.bzl")).unwrap();
+    std::os::unix::fs::symlink("../.bazelversion", tests.join(".bazelversion")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, tests.join("away")).unwrap();
+
+    // `--bazel-config ci` is defined only in the imported rc file; `//shared:all` registers
+    // the toolchain only when the linked package is read.
+    let r = run(
+        &tests,
+        &["check", "--format", "json", "--bazel-config", "ci"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v = json(&r);
+    assert_eq!(v["bazel"]["source"], "bazelversion", "{v}");
+    let unreadable: Vec<&Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["check"] == "unreadable-file")
+        .collect();
+    assert_eq!(unreadable.len(), 2, "{v:#}");
+    assert!(unreadable.iter().all(|d| d["severity"] == "info"), "{v:#}");
+    let import = unreadable
+        .iter()
+        .find(|d| d["path"] == ".bazelrc")
+        .unwrap_or_else(|| panic!("the import is named at its line: {v:#}"));
+    assert_eq!(
+        (import["line"].as_u64(), import["column"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(import["message"]
+        .as_str()
+        .unwrap()
+        .contains("outside the repository"));
+    assert!(
+        unreadable
+            .iter()
+            .any(|d| d["path"] == "away" && d["message"].as_str().unwrap().contains("outside")),
+        "{v:#}"
+    );
+    assert!(
+        !v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["check"] == "empty-registration-pattern"),
+        "the linked package is read: {v:#}"
+    );
+
+    // An import of a file that does not exist: at its line, at the check's severity.
+    write_files(
+        &tests,
+        &[(
+            ".bazelrc",
+            "import %workspace%/../.bazelrc\nimport %workspace%/../nope.bazelrc\n",
+        )],
+    );
+    let r = run(&tests, &["check", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v = json(&r);
+    let missing = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["check"] == "unreadable-file" && d["path"] == ".bazelrc")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(missing["severity"], "warning");
+    assert_eq!(missing["line"], 2);
+    assert!(missing["message"]
+        .as_str()
+        .unwrap()
+        .contains("nope.bazelrc"));
+    // A configured severity applies to every finding of the check, path problems included.
+    write_files(
+        &tests,
+        &[(
+            "toolcheck.toml",
+            "[checks.severity]\nunreadable-file = \"error\"\n",
+        )],
+    );
+    let v = json(&run(&tests, &["check", "--format", "json"]));
+    let severities: Vec<(&str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["check"] == "unreadable-file")
+        .map(|d| (d["path"].as_str().unwrap(), d["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        severities,
+        [(".bazelrc", "error"), ("away", "error")],
+        "{v:#}"
+    );
+}
+
+/// Human and GitHub output name files relative to the directory toolcheck runs in (where a
+/// terminal, an editor and GitHub's annotations resolve them), wherever the workspace root
+/// is; JSON keeps paths relative to the workspace root (its contract), and SARIF keeps them
+/// relative to `%SRCROOT%`, the root it declares in `originalUriBaseIds`.
+#[test]
+fn paths_are_relative_to_where_toolcheck_runs() {
+    let ws = error_workspace("relative-paths");
+    let parent = ws.parent().unwrap();
+    let name = ws.file_name().unwrap().to_str().unwrap();
+    let r = run(parent, &["check", name]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(&format!(" --> {name}/pkg/BUILD.bazel:1:")),
+        "{}",
+        r.stdout
+    );
+    let r = run(parent, &["check", name, "--format", "github"]);
+    assert!(
+        r.stdout
+            .starts_with(&format!("::error file={name}/pkg/BUILD.bazel,line=1,")),
+        "{}",
+        r.stdout
+    );
+    let v = json(&run(parent, &["check", name, "--format", "json"]));
+    assert_eq!(v["diagnostics"][0]["path"], "pkg/BUILD.bazel");
+    let sarif: Value =
+        serde_json::from_str(&run(parent, &["check", name, "--format", "sarif"]).stdout).unwrap();
+    let run0 = &sarif["runs"][0];
+    let artifact = &run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], "pkg/BUILD.bazel");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let base = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with(&format!("/{name}/")),
+        "{base}"
+    );
+
+    // From a subdirectory: files elsewhere in the workspace are reached with `..`.
+    let warning = warning_workspace("relative-paths-sub");
+    let sub = warning.join("empty");
+    let r = run(&sub, &["check", "--format", "github"]);
+    assert!(
+        r.stdout
+            .starts_with("::warning file=../MODULE.bazel,line=3,"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&sub, &["check"]);
+    assert!(r.stdout.contains(" --> ../MODULE.bazel:3:"), "{}", r.stdout);
+    let v = json(&run(&sub, &["check", "--format", "json"]));
+    assert_eq!(v["diagnostics"][0]["path"], "MODULE.bazel");
 }

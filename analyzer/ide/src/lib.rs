@@ -30,17 +30,18 @@ pub use resolve::{
     AutoExecGroupsNote, GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery,
     ToolchainChoice,
 };
-pub use toolcheck_index::label::{Label, RepoName};
+pub use toolcheck_index::label::{Label, RawLabel, RepoName};
 pub use toolcheck_index::workspace::{
     AnalysisMode, ConfigMatrix, ConfigSelect, FileId, HostConstraints, HostMachine, LoadProblem,
     RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
 };
 pub use toolcheck_index::{bazelrc, body, build_reader, cache_codec, expr, facts, SmolStr};
 pub use toolcheck_lints::{
-    check_by_name, Applicability, CheckMeta, Diagnostic, Fix, LintConfig, Related, Severity,
-    TextEdit, ALL as ALL_CHECKS,
+    check_by_name, closest_check, Applicability, CheckMeta, Diagnostic, Fix, LintConfig, Related,
+    Severity, TextEdit, ALL as ALL_CHECKS,
 };
 pub use toolcheck_resolve::model::BazelVersion;
+pub use toolcheck_resolve::platforms_repo::closest_name;
 pub use toolcheck_semantics::coverage::{
     Category as CoverageCategory, Coverage, GapKind, Place, Reason as CoverageReason,
 };

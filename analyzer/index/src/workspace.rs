@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use toolcheck_syntax::FileKind;
+use toolcheck_syntax::{FileKind, TextRange};
 
 use crate::label::{PackageId, RepoName};
 
@@ -77,15 +77,21 @@ impl SourceFile {
     }
 }
 
-/// A problem the loader met reading the workspace (turned into diagnostics by the analysis).
+/// A problem the loader met reading the workspace (turned into `unreadable-file` findings).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadProblem {
     /// Display path (workspace-relative where possible).
     pub path: String,
-    /// The file the problem is about, when it was still added to the workspace.
+    /// The file the finding is shown in, when it was added to the workspace: the file itself
+    /// (binary, not UTF-8), or the file that names it (the `.bazelrc` with the `import`).
     pub file: Option<FileId>,
+    /// Where in `file` (the `import` line); empty at the start for the file as a whole.
+    pub range: TextRange,
     pub message: String,
-    pub severity_error: bool,
+    /// A note (`info`): toolcheck chose not to read something Bazel may read (a link or an
+    /// import that leaves the repository), which is no fault of the workspace. Otherwise a
+    /// problem, at the check's severity.
+    pub note: bool,
 }
 
 /// Analysis settings that come from the command line or the editor, not from files.

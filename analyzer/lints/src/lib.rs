@@ -14,4 +14,4 @@ mod suppress;
 
 pub use context::{LintConfig, LintContext};
 pub use diagnostic::{Applicability, Diagnostic, Fix, Related, Severity, TextEdit};
-pub use registry::{check_by_name, run_checks, run_checks_until, CheckMeta, ALL};
+pub use registry::{check_by_name, closest_check, run_checks, run_checks_until, CheckMeta, ALL};

@@ -44,6 +44,12 @@ pub fn check_by_name(name: &str) -> Option<&'static CheckMeta> {
     ALL.iter().copied().find(|c| c.name == name)
 }
 
+/// The check whose name is closest to `name`, for "did you mean" in messages about an unknown
+/// check name (`unresolved_label`, `unresolved-labels`).
+pub fn closest_check(name: &str) -> Option<&'static str> {
+    toolcheck_resolve::platforms_repo::closest_name(name, ALL.iter().map(|c| c.name))
+}
+
 /// Runs every enabled check over the workspace and returns the diagnostics that survive
 /// configuration and suppression comments, ordered by file and position.
 pub fn run_checks(ctx: &LintContext<'_>, config: &LintConfig) -> Vec<Diagnostic> {

@@ -68,7 +68,12 @@ pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<
                 let message = if known {
                     format!("suppression of `{check}` is unused: nothing here triggers it")
                 } else {
-                    format!("`{check}` is not a toolcheck check")
+                    match crate::registry::closest_check(check) {
+                        Some(close) => {
+                            format!("`{check}` is not a toolcheck check (did you mean `{close}`?)")
+                        }
+                        None => format!("`{check}` is not a toolcheck check"),
+                    }
                 };
                 let fix = if s.checks.len() == 1 {
                     Fix {

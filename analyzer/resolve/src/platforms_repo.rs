@@ -246,29 +246,18 @@ pub fn declared(label: &Label) -> Declared {
     if same_package.peek().is_none() {
         return Declared::Untracked;
     }
-    let mut closest: Option<(usize, &'static str)> = None;
+    let mut names = Vec::new();
     for &(_, n, first) in same_package {
         if n == name {
             return since(first);
         }
-        // A suggestion for a long name would be no closer than a third of it anyway; the
-        // bound keeps a pathological label (megabytes in one string) linear.
-        if name.len() > 64 {
-            continue;
-        }
-        let d = edit_distance(name, n);
-        if closest.is_none_or(|(best, _)| d < best) {
-            closest = Some((d, n));
-        }
+        names.push(n);
     }
     // The root package holds files besides its targets (LICENSE, MODULE.bazel, ...).
     if package.is_empty() && name.contains('.') {
         return Declared::Untracked;
     }
-    // Close: at most a third of the name's characters differ (`linx`, `x86-64`, `aarch_64`).
-    let closest = closest
-        .filter(|(d, n)| *d > 0 && *d * 3 <= name.chars().count().max(n.len()))
-        .map(|(_, n)| n);
+    let closest = closest_name(name, names);
     Declared::Never { closest }
 }
 
@@ -318,6 +307,53 @@ pub fn detected_host(machine: &HostMachine, bazel_major: u32) -> Vec<String> {
         .into_iter()
         .chain(os.map(|o| format!("@{PLATFORMS_REPO}//os:{o}")))
         .collect()
+}
+
+/// The candidate closest to `name`, when it is close: at most a third of the characters
+/// differ (`linx` for `linux`, `x86-64`, `aarch_64`, `unresolved_label`). Not `name` itself.
+/// The first of equally close candidates wins, so callers pass them in a stable order.
+pub fn closest_name<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    nearest(name, candidates, 3)
+}
+
+/// [`closest_name`] among the targets of one package the workspace declares, where at most
+/// half of the characters may differ (`aarch64` for `arm64`): a package holds few names, all
+/// chosen by the same people, so a looser bound still points at what was meant, and the
+/// suggestion is only ever offered, never applied unasked.
+pub fn closest_in_package<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    nearest(name, candidates, 2)
+}
+
+/// The nearest candidate whose distance is at most `1/denominator` of the longer name.
+fn nearest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    denominator: usize,
+) -> Option<&'a str> {
+    // A suggestion for a long name would be no closer than a fraction of it anyway; the bound
+    // keeps a pathological name (megabytes in one string) linear.
+    if name.len() > 64 {
+        return None;
+    }
+    let mut closest: Option<(usize, &'a str)> = None;
+    for n in candidates {
+        if n.len() > 3 * 64 {
+            continue;
+        }
+        let d = edit_distance(name, n);
+        if closest.is_none_or(|(best, _)| d < best) {
+            closest = Some((d, n));
+        }
+    }
+    closest
+        .filter(|(d, n)| *d > 0 && *d * denominator <= name.chars().count().max(n.chars().count()))
+        .map(|(_, n)| n)
 }
 
 /// Levenshtein distance over characters; both strings are short target names.
@@ -502,5 +538,29 @@ mod tests {
         assert_eq!(edit_distance("linx", "linux"), 1);
         assert_eq!(edit_distance("x86-64", "x86_64"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn closest_names() {
+        let checks = ["unresolved-label", "unreadable-file", "syntax-error"];
+        assert_eq!(
+            closest_name("unresolved_label", checks),
+            Some("unresolved-label")
+        );
+        assert_eq!(
+            closest_name("unreadable_fil", checks),
+            Some("unreadable-file")
+        );
+        assert_eq!(closest_name("no-such-check", checks), None);
+        assert_eq!(
+            closest_name("syntax-error", checks),
+            None,
+            "not the name itself"
+        );
+        assert_eq!(closest_name(&"x".repeat(100), checks), None);
+        let cpus = ["cpu", "x86_64", "arm64"];
+        assert_eq!(closest_name("aarch64", cpus), None);
+        assert_eq!(closest_in_package("aarch64", cpus), Some("arm64"));
+        assert_eq!(closest_in_package("riscv64", cpus), None);
     }
 }

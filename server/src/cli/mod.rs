@@ -17,6 +17,7 @@ mod sarif;
 mod tests;
 
 use std::io::Write;
+use std::path::Path;
 
 use toolcheck_ide::{Coverage, Diagnostic, MatrixSummary, Severity, Workspace};
 
@@ -61,23 +62,32 @@ pub struct Evaluated<'a> {
 /// to `out`.
 ///
 /// `color` applies to the human format only: the caller decides it from the terminal and
-/// `NO_COLOR`.
+/// `NO_COLOR`. `cwd` (absolute) is the directory the human and GitHub formats' paths are
+/// relative to (`None`: the workspace root); JSON keeps paths relative to the workspace root
+/// (its documented contract) and SARIF makes them relative to `%SRCROOT%`, the root.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     format: Format,
     ws: &Workspace,
     diagnostics: &[Diagnostic],
     problems: &[PathProblem],
     evaluated: Evaluated<'_>,
+    cwd: Option<&Path>,
     out: &mut dyn Write,
     color: bool,
 ) -> std::io::Result<()> {
-    let report = report::Report::new(
+    let mut report = report::Report::new(
         ws,
         diagnostics,
         problems,
         evaluated.coverage,
         evaluated.matrix,
     );
+    if let (Format::Human | Format::Github, Some(cwd), Some(root)) =
+        (format, cwd, sarif::workspace_root(ws))
+    {
+        report.relative_to(&root, cwd);
+    }
     match format {
         Format::Human => human::write(&report, out, color),
         Format::Json => json::write(&report, out),

@@ -4,6 +4,7 @@
 //! converted the same way.
 
 use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 
 use toolcheck_ide::{
     Coverage, Diagnostic, FileId, GapKind, LineIndex, MatrixSummary, Severity, TextRange, Workspace,
@@ -235,6 +236,82 @@ impl<'a> Report<'a> {
     pub fn count(&self, severity: Severity) -> usize {
         self.items.iter().filter(|i| i.severity == severity).count()
     }
+
+    /// Makes every workspace-relative path relative to `cwd` instead (`root` and `cwd`
+    /// absolute): what a terminal, an editor's "go to file" and GitHub's annotations resolve
+    /// paths against is the directory toolcheck ran in, which need not be the workspace root.
+    /// Absolute paths and `@@repo//` names stay as they are. The order is kept: it is by
+    /// workspace path, the same for every format.
+    pub fn relative_to(&mut self, root: &Path, cwd: &Path) {
+        if root == cwd {
+            return;
+        }
+        let rebase = |location: &mut Location| {
+            if let Some(p) = rebased(&location.path, root, cwd) {
+                location.path = p;
+            }
+        };
+        for item in &mut self.items {
+            rebase(&mut item.location);
+            for r in &mut item.related {
+                rebase(&mut r.location);
+            }
+            for f in &mut item.fixes {
+                for e in &mut f.edits {
+                    rebase(&mut e.location);
+                }
+            }
+        }
+        for r in &mut self.coverage.reasons {
+            if let Some(l) = &mut r.location {
+                rebase(l);
+            }
+        }
+    }
+}
+
+/// `path` (relative to `root`) relative to `cwd`; `None` for a path that is not relative to
+/// the root (absolute, `@@repo//...`).
+fn rebased(path: &str, root: &Path, cwd: &Path) -> Option<String> {
+    if path.starts_with('@') || Path::new(path).is_absolute() {
+        return None;
+    }
+    let target = normalized(&root.join(path));
+    let cwd = normalized(cwd);
+    let target: Vec<Component<'_>> = target.components().collect();
+    let base: Vec<Component<'_>> = cwd.components().collect();
+    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    // Different roots (another drive on Windows): only an absolute path names the file.
+    if common == 0 {
+        return Some(target.iter().collect::<PathBuf>().display().to_string());
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); base.len() - common];
+    parts.extend(
+        target[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// `path` with `.` and `..` components resolved lexically (the loader's display paths can
+/// hold a `..`, as an import of `%workspace%/../.bazelrc` does).
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c.as_os_str()),
+        }
+    }
+    out
 }
 
 fn floor_char_boundary(text: &str, mut offset: u32) -> u32 {

@@ -76,7 +76,7 @@ pub(crate) fn artifact_location(path: &str) -> Value {
 }
 
 /// The workspace root as an absolute path: the main repository's root.
-fn workspace_root(ws: &Workspace) -> Option<PathBuf> {
+pub(crate) fn workspace_root(ws: &Workspace) -> Option<PathBuf> {
     let main = ws.repos.iter().find(|r| r.name.is_main())?;
     let root = Path::new(&main.root_display);
     if root.is_absolute() {

@@ -143,6 +143,7 @@ fn rendered_with(
             coverage,
             matrix: &MatrixSummary::default(),
         },
+        None,
         &mut out,
         color,
     )
@@ -425,6 +426,7 @@ fn the_matrix_is_named_in_every_format() {
                 coverage: &Coverage::default(),
                 matrix: &matrix,
             },
+            None,
             &mut out,
             false,
         )

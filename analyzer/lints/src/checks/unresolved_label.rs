@@ -24,8 +24,9 @@ Checks every label that toolchain resolution depends on: `toolchain_type`, `exec
 `platform()`, `constraint_setting` and `default_constraint_value`, the types a `rule()` or `aspect()`
 requests, and every explicitly named `register_toolchains` / `register_execution_platforms` /
 `--extra_toolchains` / `--platforms` label. A label that names no target in a repository toolcheck
-can read is an error. A label into a repository toolcheck cannot read is reported once per
-repository in each file, as `info`.
+can read is an error; when the label's package declares a close name (`//constraints/cpu:aarch64`
+where the package declares `arm64`), that name is offered as a fix. A label into a repository
+toolcheck cannot read is reported once per repository in each file, as `info`.
 
 `@platforms` is judged even when toolcheck cannot read it: toolcheck knows which names each of
 its releases (0.0.1 to 1.1.0) declares. A name every release declares, or one the release the
@@ -86,13 +87,38 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         match lookup(ctx, label) {
             Lookup::Found => {}
-            Lookup::Missing(why) => acc.push(Diagnostic::new(
-                CHECK.name,
-                Severity::Error,
-                file,
-                range,
-                format!("'{text}' ({role}) does not exist: {why}"),
-            )),
+            Lookup::Missing(why) => {
+                // A typo in a package toolcheck lists: the closest name there, as a fix.
+                let suggestion = ctx
+                    .index
+                    .targets
+                    .package_names(&label.package_id())
+                    .and_then(|names| {
+                        toolcheck_resolve::platforms_repo::closest_in_package(
+                            &label.name,
+                            names.map(|n| n.as_str()),
+                        )
+                    })
+                    .map(|name| with_name(text, name));
+                let mut d = Diagnostic::new(
+                    CHECK.name,
+                    Severity::Error,
+                    file,
+                    range,
+                    format!(
+                        "'{text}' ({role}) does not exist: {why}{}",
+                        suggestion
+                            .as_ref()
+                            .map(|s| format!("; did you mean '{s}'?"))
+                            .unwrap_or_default()
+                    ),
+                );
+                if let Some(fix) = suggestion.and_then(|s| replace_label(ctx, file, range, text, s))
+                {
+                    d = d.with_fix(fix);
+                }
+                acc.push(d);
+            }
             Lookup::Unknown {
                 invisible_repo: Some(repo),
             } => {
@@ -219,33 +245,58 @@ fn unread_platforms(
                 .unwrap_or_default()
         ),
     );
-    // Replace the string's contents only, keeping the user's quotes.
+    if let Some(fix) = written.and_then(|new| replace_label(ctx, file, range, text, new)) {
+        d = d.with_fix(fix);
+    }
+    Some(Some(d))
+}
+
+/// The label `text` (as written) with its target name replaced by `name`: `//p:x` and `:x`
+/// keep their package part, `//p` (short for `//p:p`) and `@r` (short for `@r//:r`) gain one.
+fn with_name(text: &str, name: &str) -> String {
+    if let Some((prefix, _)) = text.rsplit_once(':') {
+        format!("{prefix}:{name}")
+    } else if text.contains("//") {
+        format!("{text}:{name}")
+    } else if text.starts_with('@') {
+        format!("{text}//:{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// A fix replacing the label `text` written at `range` with `new`: the string's contents only,
+/// keeping the user's quotes; `None` when the range is not exactly that string literal (a
+/// label built by concatenation or in a variable is not rewritten).
+fn replace_label(
+    ctx: &LintContext<'_>,
+    file: FileId,
+    range: toolcheck_syntax::TextRange,
+    text: &str,
+    new: String,
+) -> Option<Fix> {
     let source = ctx
         .ws
         .file(file)
         .text
-        .get(range.start as usize..range.end as usize);
-    if let (Some(new), Some(source)) = (written, source) {
-        let quoted = source.len() >= 2
-            && matches!(source.as_bytes()[0], b'"' | b'\'')
-            && source.as_bytes()[source.len() - 1] == source.as_bytes()[0]
-            && &source[1..source.len() - 1] == text;
-        if quoted {
-            d = d.with_fix(Fix {
-                title: format!("Replace with '{new}'"),
-                applicability: Applicability::Unsafe,
-                edits: vec![TextEdit {
-                    file,
-                    range: toolcheck_syntax::TextRange {
-                        start: range.start + 1,
-                        end: range.end - 1,
-                    },
-                    new_text: new,
-                }],
-            });
-        }
-    }
-    Some(Some(d))
+        .get(range.start as usize..range.end as usize)?;
+    let bytes = source.as_bytes();
+    let quoted = bytes.len() >= 2
+        && matches!(bytes[0], b'"' | b'\'')
+        && bytes[bytes.len() - 1] == bytes[0]
+        && &source[1..source.len() - 1] == text;
+    quoted.then(|| Fix {
+        title: format!("Replace with '{new}'"),
+        applicability: Applicability::Unsafe,
+        edits: vec![TextEdit {
+            file,
+            range: toolcheck_syntax::TextRange {
+                start: range.start + 1,
+                end: range.end - 1,
+            },
+            new_text: new,
+        }],
+    })
 }
 
 /// For repositories that well-known rulesets generate (their toolchains live there), how to
