@@ -433,6 +433,7 @@ impl LanguageServer for Backend {
                 "initialize: encoding {enc:?}, roots {:?}",
                 self.state.roots()
             );
+            self.state.initialized.store(true, Ordering::SeqCst);
             Ok(InitializeResult {
                 capabilities: ServerCapabilities {
                     position_encoding: Some(to_proto::encoding_kind(enc)),
@@ -498,7 +499,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        self.state.shutdown_requested.store(true, Ordering::SeqCst);
+        // Recorded on arrival (`ShutdownSeen` in mod.rs): an `exit` right behind cancels this.
         Ok(())
     }
 

@@ -234,6 +234,9 @@ pub(crate) struct State {
     /// Bumped by every change to any input; diagnostics computed at an older revision are
     /// dropped instead of published.
     revision: AtomicU64,
+    /// Set once `initialize` has been answered successfully.
+    pub(crate) initialized: AtomicBool,
+    /// Set when a `shutdown` request arrives after `initialize` (see `ShutdownSeen`).
     pub(crate) shutdown_requested: AtomicBool,
     /// Set by the next change: cancels the diagnostics computation in flight.
     superseded: Mutex<Arc<AtomicBool>>,
@@ -249,6 +252,7 @@ impl State {
             encoding: RwLock::new(PositionEncoding::Utf16),
             config: RwLock::new(Config::default()),
             revision: AtomicU64::new(0),
+            initialized: AtomicBool::new(false),
             shutdown_requested: AtomicBool::new(false),
             superseded: Mutex::new(Arc::new(AtomicBool::new(false))),
             changed,
