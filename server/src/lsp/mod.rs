@@ -28,6 +28,10 @@
 //!   workspace (`workspace/didChangeWorkspaceFolders` adds and drops them); file watching
 //!   through `workspace/didChangeWatchedFiles` (registered dynamically when the client can):
 //!   a deleted file (or directory) leaves the index, a created one joins it.
+//! * A workspace folder whose `toolcheck.toml` does not load: `window/showMessage` and a
+//!   diagnostic on the file at the error; the last good analysis is kept, or on the first
+//!   load the workspace is indexed with the default configuration and no findings are
+//!   published until the file loads (`server.rs`, `on_config_error`).
 //! * Cancellation: any change cancels the diagnostics computation in flight (the analysis
 //!   polls between checks); a request whose snapshot an edit outdates answers
 //!   `ContentModified`, and `$/cancelRequest` (answered `RequestCancelled` by the framework)

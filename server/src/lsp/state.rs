@@ -37,6 +37,13 @@ pub(crate) struct World {
     /// The checks configuration of this workspace's `toolcheck.toml` (each workspace folder
     /// has its own), before the editor's settings are applied.
     file_lint: LintConfig,
+    /// Whether the workspace was loaded from disk (not the empty stand-in that waits for
+    /// indexing): an analysis worth keeping when a reload fails.
+    loaded: bool,
+    /// Findings are withheld: the workspace was loaded with the default configuration because
+    /// its `toolcheck.toml` has an error, and the file could change any finding (turn a check
+    /// off, change a severity, the Bazel version, the host or target platforms).
+    withheld: bool,
 }
 
 impl World {
@@ -53,6 +60,8 @@ impl World {
             paths: Arc::new(paths),
             root,
             file_lint: LintConfig::default(),
+            loaded: false,
+            withheld: false,
         }
     }
 
@@ -142,6 +151,7 @@ impl World {
             paths: self.paths.clone(),
             lint_config: Arc::new(lint_config(self.file_lint.clone(), config)),
             encoding,
+            withheld: self.withheld,
         }
     }
 }
@@ -212,6 +222,8 @@ pub(crate) struct Snap {
     paths: Arc<Vec<PathBuf>>,
     pub(crate) lint_config: Arc<LintConfig>,
     pub(crate) encoding: PositionEncoding,
+    /// No findings are published for this world (see `World::withheld`).
+    pub(crate) withheld: bool,
 }
 
 impl Snap {
@@ -242,6 +254,9 @@ pub(crate) struct State {
     superseded: Mutex<Arc<AtomicBool>>,
     /// Wakes the diagnostics task.
     changed: mpsc::UnboundedSender<()>,
+    /// `toolcheck.toml` files whose error is published as a diagnostic, to clear once they
+    /// load.
+    pub(crate) config_problems: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl State {
@@ -256,6 +271,7 @@ impl State {
             shutdown_requested: AtomicBool::new(false),
             superseded: Mutex::new(Arc::new(AtomicBool::new(false))),
             changed,
+            config_problems: Mutex::default(),
         }
     }
 
@@ -490,14 +506,23 @@ impl State {
         }
     }
 
+    /// Whether the world of `folder` holds a workspace loaded from disk (see `World::loaded`).
+    pub(crate) fn is_loaded(&self, folder: &Path) -> bool {
+        self.worlds()
+            .iter()
+            .any(|w| w.root.as_deref() == Some(folder) && w.loaded)
+    }
+
     /// Replaces the world of `folder` (a workspace folder; `root` is the Bazel workspace
-    /// root found for it) with a freshly loaded one, keeping open documents' text.
+    /// root found for it) with a freshly loaded one, keeping open documents' text. `withheld`:
+    /// loaded with the default configuration in place of a broken `toolcheck.toml`.
     pub(crate) fn install_workspace(
         &self,
         host: AnalysisHost,
         file_lint: LintConfig,
         folder: &Path,
         root: PathBuf,
+        withheld: bool,
     ) {
         let mut worlds = self.worlds();
         let Some(i) = worlds
@@ -509,6 +534,8 @@ impl State {
         };
         worlds[i] = World::new(host, Some(root));
         worlds[i].file_lint = file_lint;
+        worlds[i].loaded = true;
+        worlds[i].withheld = withheld;
         let open: Vec<(PathBuf, String)> = self
             .docs
             .iter()
