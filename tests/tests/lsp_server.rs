@@ -979,3 +979,47 @@ fn a_broken_toolcheck_toml_is_shown_and_no_finding_is_guessed() {
     );
     s.shutdown();
 }
+
+/// A directory with its own MODULE.bazel under the editor's folder (a test workspace) is a
+/// separate Bazel workspace: its files are analysed there, as Bazel run beside them (and
+/// Neovim, rooting at the nearest marker) would, not as a package of the folder's workspace.
+#[test]
+fn a_file_of_a_nested_workspace_is_analysed_in_its_own_workspace() {
+    let dir = type_and_toolchain("lsp-nested-module");
+    write_files(
+        &dir,
+        &[
+            (
+                "tests/nested/MODULE.bazel",
+                "module(name = \"nested\")\n\nregister_toolchains(\"//:nested_tc\")\n",
+            ),
+            (
+                "tests/nested/BUILD.bazel",
+                "toolchain_type(name = \"t\")\n\ntoolchain(\n    name = \"nested_tc\",\n    toolchain = \":impl\",\n    toolchain_type = \":t\",\n)\n\nfilegroup(name = \"impl\")\n",
+            ),
+        ],
+    );
+    let mut s = Server::start();
+    s.initialize(&[&dir], json!({"debounceMs": 10}));
+    let u = s.open(&dir.join("tests/nested/BUILD.bazel"), 1);
+    // The nested workspace is indexed in the background: ask until its answer is there.
+    let deadline = Instant::now() + TIMEOUT;
+    let hover = loop {
+        let r = s.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": u}, "position": {"line": 0, "character": 3}}),
+        );
+        let text = r["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if text.contains("1. `//:nested_tc`") || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(hover.contains("**toolchain_type** `//:t`"), "{hover}");
+    assert!(hover.contains("1. `//:nested_tc`"), "{hover}");
+    assert!(hover.contains("registered in the root module"), "{hover}");
+    s.shutdown();
+}

@@ -633,6 +633,15 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let d = params.text_document;
+        // A document of a workspace nested in a folder gets that workspace's world (indexed
+        // in the background), as the editor would root it if the nested directory were open.
+        if let Some(root) =
+            from_proto::file_path(&d.uri).and_then(|p| self.state.nested_root_for(&p))
+        {
+            if self.state.add_root(root.clone()) {
+                self.spawn_indexing(root);
+            }
+        }
         self.state.open(d.uri, d.text, d.version, d.language_id);
     }
 

@@ -384,6 +384,30 @@ impl State {
             .collect()
     }
 
+    /// The Bazel workspace nested inside a workspace folder's that `path` (a file) belongs
+    /// to, when no world has it yet: a directory under the folder with its own `MODULE.bazel`,
+    /// `REPO.bazel` or `WORKSPACE` is a separate workspace for Bazel (and the loader leaves it
+    /// out of the folder's), so its files are analysed in a world of their own, rooted where
+    /// `bazel` run beside the file would root it. `None` for files a world already knows
+    /// (including external repositories' files, which live outside the root) or that lie
+    /// outside every workspace folder.
+    pub(crate) fn nested_root_for(&self, path: &Path) -> Option<PathBuf> {
+        {
+            let worlds = self.worlds();
+            if worlds.iter().any(|w| w.file_id(path).is_some()) {
+                return None;
+            }
+            let world = &worlds[world_index(&worlds, path)];
+            if !world.contains(path) {
+                return None;
+            }
+        }
+        let root = crate::vfs::find_root(path.parent()?)?;
+        let worlds = self.worlds();
+        let owner = worlds[world_index(&worlds, path)].root.as_deref()?;
+        (root.starts_with(owner) && root != owner).then_some(root)
+    }
+
     /// The workspace root `path` belongs to.
     pub(crate) fn root_of(&self, path: &Path) -> Option<PathBuf> {
         let worlds = self.worlds();
