@@ -159,7 +159,18 @@ function M.show_resolution()
     vim.api.nvim_buf_set_lines(out, 0, -1, false, vim.split(result.markdown, '\n', { plain = true }))
     vim.bo[out].filetype = 'markdown'
     vim.bo[out].modifiable = false
-    pcall(vim.api.nvim_buf_set_name, out, 'toolcheck://resolution')
+    -- A report to read: long lines wrap at words, and Markdown's markup is concealed where
+    -- the markdown syntax marks it (backticks, emphasis).
+    local win = vim.api.nvim_get_current_win()
+    vim.wo[win].wrap = true
+    vim.wo[win].linebreak = true
+    vim.wo[win].conceallevel = 2
+    vim.wo[win].concealcursor = 'n'
+    vim.wo[win].number = false
+    vim.wo[win].spell = false
+    vim.api.nvim_win_set_cursor(win, { 1, 0 })
+    -- One report buffer name per call: a second report must not fail on the name.
+    pcall(vim.api.nvim_buf_set_name, out, 'toolcheck://resolution/' .. out)
   end)
 end
 
