@@ -126,17 +126,16 @@ fn toolchain_type_hover_lists_toolchains_in_priority_order_and_picks() {
         hover.contains("| `//plat:base` | `//tc:linux_tc` | `//plat:base` |"),
         "{hover}"
     );
-    // mac_tc needs a mac execution platform, and none is registered.
+    // Target platform child: only the host, which this workspace cannot describe, could run
+    // mac_tc, so the row is undecided, and mac_tc is not marked as never picked.
     assert!(
-        hover.contains("2. `//tc:mac_tc`")
-            && hover.lines().any(|l| l.starts_with("2. `//tc:mac_tc`")
-                && l.ends_with("— **not selected** for any target platform above")),
+        hover.contains("| `//plat:child` | cannot decide: "),
         "{hover}"
     );
     assert!(
         !hover
             .lines()
-            .any(|l| l.starts_with("1. `//tc:linux_tc`") && l.contains("selected")),
+            .any(|l| l.contains("`//tc:") && l.contains("selected")),
         "{hover}"
     );
 }
@@ -169,9 +168,16 @@ toolchain(
     toolchain_type = ":type",
 )
 
+toolchain(
+    name = "gpu_only",
+    exec_compatible_with = [":cuda"],
+    toolchain = ":impl",
+    toolchain_type = ":type",
+)
+
 filegroup(name = "impl")
 "#;
-    let module = "module(name = \"m\")\nregister_execution_platforms(\"//p:box\")\nregister_toolchains(\"//p:general\", \"//p:special\")\n";
+    let module = "module(name = \"m\")\nregister_execution_platforms(\"//p:box\")\nregister_toolchains(\"//p:general\", \"//p:special\", \"//p:gpu_only\")\n";
     let mut host = common::host_with(&[
         ("MODULE.bazel", FileKind::Module, module),
         ("p/BUILD.bazel", FileKind::Build, build),
@@ -208,6 +214,21 @@ filegroup(name = "impl")
         special.ends_with(
             "— **never selected**: `//p:general`, registered earlier, matches everywhere it does"
         ),
+        "{hover}"
+    ); // Not shadowed (general does not run where only cuda is asked for), but box, the only
+       // target platform, gets general: every row is decided, so it is marked.
+    let gpu_only = lines
+        .iter()
+        .find(|l| l.starts_with("3. `//p:gpu_only`"))
+        .expect(&hover);
+    assert!(
+        gpu_only.ends_with("— **not selected** for any target platform above"),
+        "{hover}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("1. `//p:general`") && l.contains("selected")),
         "{hover}"
     );
 }
