@@ -356,14 +356,6 @@ local function hover_until(buf, line, col, expect)
   return text, missing
 end
 
-local function close_floats()
-  for _, w in ipairs(vim.api.nvim_list_wins()) do
-    if vim.api.nvim_win_get_config(w).relative ~= '' then
-      vim.api.nvim_win_close(w, true)
-    end
-  end
-end
-
 -- 6. The resolution report (:ToolcheckResolve) opens as a readable Markdown buffer.
 if hz then
   vim.cmd('edit ' .. vim.fn.fnameescape(root .. hz.hover.file))
