@@ -106,6 +106,14 @@ fresh_ws() {
 }
 SPEC=$HERE/fixture/case.json
 OPEN_FILE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["file"])' "$SPEC")
+BROKEN_FILE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["broken_config"]["file"])' "$SPEC")
+# A fresh copy of the fixture whose toolcheck.toml has the spec's syntax error.
+broken_ws() {
+  local ws; ws=$(fresh_ws "$1")
+  python3 -c 'import json,sys; open(sys.argv[2], "w").write(json.load(open(sys.argv[1]))["broken_config"]["toml"])' \
+    "$SPEC" "$ws/toolcheck.toml"
+  echo "$ws"
+}
 
 declare -A STATUS TIME
 run_suite() {
@@ -118,7 +126,8 @@ run_suite() {
 }
 
 suite_nvim() {
-  local ws; ws=$(fresh_ws nvim)
+  local ws bws; ws=$(fresh_ws nvim); bws=$(broken_ws nvim-broken)
+  BROKEN_TARGET="$bws/$BROKEN_FILE" \
   XDG_CACHE_HOME=$ART/nvim/cache XDG_STATE_HOME=$ART/nvim/state XDG_CONFIG_HOME=$ART/nvim/config \
   XDG_DATA_HOME=$ART/nvim/data \
   TOOLCHECK="$BIN" PLUGIN="$REPO/editors/nvim" TARGET="$ws/$OPEN_FILE" SPEC="$SPEC" \
@@ -153,9 +162,18 @@ suite_vscode() {
   npm_ci "$REPO/editors/vscode" || return 1
   (cd "$REPO/editors/vscode" && npm run -s lint && npm run -s package >/dev/null) || return 1
   npm_ci "$HERE/vscode" || return 1
-  local ws; ws=$(fresh_ws vscode)
-  CODE_SERVER="$CACHE/code-server/node_modules/.bin/code-server" \
-    "$HERE/vscode/run.sh" "$BIN" "$ws" "$SPEC" "$OPEN_FILE" "$ART/vscode"
+  local cs=$CACHE/code-server/node_modules/.bin/code-server rc=0 ws
+  # Three sessions: the main one; a workspace whose toolcheck.toml is broken; a server path
+  # that names no executable.
+  ws=$(fresh_ws vscode)
+  SCENARIO=main CODE_SERVER=$cs "$HERE/vscode/run.sh" "$BIN" "$ws" "$SPEC" "$OPEN_FILE" "$ART/vscode" || rc=1
+  ws=$(broken_ws vscode-broken)
+  SCENARIO=broken-config CODE_SERVER=$cs \
+    "$HERE/vscode/run.sh" "$BIN" "$ws" "$SPEC" "$BROKEN_FILE" "$ART/vscode-broken" || rc=1
+  ws=$(fresh_ws vscode-missing)
+  SCENARIO=missing-server SERVER_PATH=/nonexistent/toolcheck CODE_SERVER=$cs \
+    "$HERE/vscode/run.sh" /nonexistent/toolcheck "$ws" "$SPEC" "$OPEN_FILE" "$ART/vscode-missing" || rc=1
+  return $rc
 }
 
 for s in "${SUITES[@]}"; do

@@ -3,6 +3,7 @@
 //! typo never silently does nothing.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -16,10 +17,21 @@ pub enum ConfigError {
     // Not `source`: the message already says it, and `{:#}` would print it twice.
     #[error("cannot read {path}: {cause}")]
     Read { path: String, cause: std::io::Error },
+    /// `message` is what the command line prints (toml's includes the quoted line);
+    /// `summary` is the message alone, for an editor that shows it at `span`.
     #[error("invalid {path}: {message}")]
-    Parse { path: String, message: String },
+    Parse {
+        path: String,
+        message: String,
+        summary: String,
+        span: Option<Range<usize>>,
+    },
     #[error("{path}: unknown check '{check}' ({})", did_you_mean(.check))]
-    UnknownCheck { path: String, check: String },
+    UnknownCheck {
+        path: String,
+        check: String,
+        span: Option<Range<usize>>,
+    },
     #[error(
         "{path}: invalid severity '{value}' for '{check}' (expected error, warning, info or off)"
     )]
@@ -27,6 +39,7 @@ pub enum ConfigError {
         path: String,
         check: String,
         value: String,
+        span: Option<Range<usize>>,
     },
 }
 
@@ -37,6 +50,69 @@ pub fn did_you_mean(name: &str) -> String {
         Some(close) => format!("did you mean '{close}'?"),
         None => "see `toolcheck explain --list`".to_string(),
     }
+}
+
+impl ConfigError {
+    /// Where in the file the error is, as a byte range of its text, when known: the language
+    /// server shows the error there.
+    pub fn span(&self) -> Option<Range<usize>> {
+        match self {
+            ConfigError::Read { .. } => None,
+            ConfigError::Parse { span, .. }
+            | ConfigError::UnknownCheck { span, .. }
+            | ConfigError::BadSeverity { span, .. } => span.clone(),
+        }
+    }
+
+    /// The configuration file's path, as given.
+    pub fn path(&self) -> &str {
+        match self {
+            ConfigError::Read { path, .. }
+            | ConfigError::Parse { path, .. }
+            | ConfigError::UnknownCheck { path, .. }
+            | ConfigError::BadSeverity { path, .. } => path,
+        }
+    }
+
+    /// The error without the file's name (an editor shows it on the file).
+    pub fn summary(&self) -> String {
+        match self {
+            ConfigError::Read { cause, .. } => format!("cannot read the file: {cause}"),
+            ConfigError::Parse { summary, .. } => summary.clone(),
+            ConfigError::UnknownCheck { check, .. } => {
+                format!("unknown check '{check}' ({})", did_you_mean(check))
+            }
+            ConfigError::BadSeverity { check, value, .. } => format!(
+                "invalid severity '{value}' for '{check}' (expected error, warning, info or off)"
+            ),
+        }
+    }
+}
+
+/// The span of the key `key` where a line of `text` sets it (`key =`, maybe quoted).
+fn key_span(text: &str, key: &str) -> Option<Range<usize>> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let start = offset + (line.len() - trimmed.len());
+        offset += line.len();
+        for written in [key.to_string(), format!("\"{key}\"")] {
+            if let Some(rest) = trimmed.strip_prefix(&written) {
+                if rest.trim_start().starts_with('=') {
+                    return Some(start..start + written.len());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The span of the first string literal `"value"` in `text`, else of a key `value`.
+fn value_span(text: &str, value: &str) -> Option<Range<usize>> {
+    let quoted = format!("\"{value}\"");
+    text.find(&quoted)
+        .map(|i| i..i + quoted.len())
+        .or_else(|| key_span(text, value))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -210,40 +286,55 @@ impl ConfigFile {
         let config: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: display.clone(),
             message: e.to_string(),
+            // One line: toml adds what it expected on a line of its own.
+            summary: e.message().trim().replace('\n', "; "),
+            span: e.span(),
         })?;
-        config.validate(&display)?;
+        config.validate(&display, &text)?;
         Ok(config)
     }
 
-    fn validate(&self, path: &str) -> Result<(), ConfigError> {
-        let parse_error = |message: String| ConfigError::Parse {
+    /// Checks the values serde cannot; `text` is the file's, to locate the error in it.
+    fn validate(&self, path: &str, text: &str) -> Result<(), ConfigError> {
+        let parse_error = |message: String, key: &str| ConfigError::Parse {
             path: path.to_string(),
+            summary: message.clone(),
             message,
+            span: key_span(text, key),
         };
         if let Some(Err(message)) = self.bazel_version.as_deref().map(check_bazel_version) {
-            return Err(parse_error(format!("bazel_version: {message}")));
+            return Err(parse_error(
+                format!("bazel_version: {message}"),
+                "bazel_version",
+            ));
         }
         // Labels are checked here, before any analysis: a label that does not parse would
         // otherwise be dropped where it is used, and the check would run as if it were unset.
         // Only the syntax: which repository names exist is for the analysis to say.
         for label in &self.target_platforms {
             if let Err(e) = toolcheck_ide::RawLabel::parse(label) {
-                return Err(parse_error(format!("target_platforms: '{label}': {e}")));
+                return Err(parse_error(
+                    format!("target_platforms: '{label}': {e}"),
+                    "target_platforms",
+                ));
             }
         }
         if let Some(label) = &self.host_platform {
             if let Err(e) = toolcheck_ide::RawLabel::parse(label) {
-                return Err(parse_error(format!("host_platform: '{label}': {e}")));
+                return Err(parse_error(
+                    format!("host_platform: '{label}': {e}"),
+                    "host_platform",
+                ));
             }
         }
         if let Some(Err(message)) = self.host_constraints.as_ref().map(|h| h.value()) {
-            return Err(parse_error(message));
+            return Err(parse_error(message, "host_constraints"));
         }
         if let Some(Err(message)) = self.configs.as_ref().map(parse_configs) {
-            return Err(parse_error(message));
+            return Err(parse_error(message, "configs"));
         }
         if let Some(Err(message)) = self.hosts.as_ref().map(parse_hosts) {
-            return Err(parse_error(message));
+            return Err(parse_error(message, "hosts"));
         }
         // A host matrix means Bazel detects the host platform: fixed host constraints
         // contradict it.
@@ -252,6 +343,7 @@ impl ConfigFile {
         if fixed_host && listed_hosts {
             return Err(parse_error(
                 "`hosts` and `host_constraints` both set: the host matrix is for a detected host platform (remove one)".to_string(),
+                "hosts",
             ));
         }
         let names = self
@@ -265,6 +357,7 @@ impl ConfigFile {
                 return Err(ConfigError::UnknownCheck {
                     path: path.to_string(),
                     check: name.clone(),
+                    span: value_span(text, name),
                 });
             }
         }
@@ -274,6 +367,7 @@ impl ConfigFile {
                     path: path.to_string(),
                     check: check.clone(),
                     value: value.clone(),
+                    span: value_span(text, check),
                 });
             }
         }

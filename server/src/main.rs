@@ -92,6 +92,10 @@ struct WorkspaceArgs {
     /// workspace shows it is built on (`toolcheck.toml` `hosts`).
     #[arg(long = "host", value_name = "OS-CPU")]
     hosts: Vec<String>,
+    /// Load with the default configuration instead of `toolcheck.toml`: the language server's
+    /// stand-in while the file has an error (`lsp/server.rs`). Not a command-line flag.
+    #[arg(skip)]
+    default_config: bool,
 }
 
 #[derive(clap::Args)]
@@ -308,7 +312,9 @@ pub(crate) fn load_inputs(
         .config
         .clone()
         .unwrap_or_else(|| root.join("toolcheck.toml"));
-    let config = if args.config.is_some() || config_path.is_file() {
+    let config = if args.default_config {
+        config::ConfigFile::default()
+    } else if args.config.is_some() || config_path.is_file() {
         config::ConfigFile::load(&config_path)?
     } else {
         config::ConfigFile::default()

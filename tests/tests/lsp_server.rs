@@ -880,3 +880,146 @@ fn the_status_says_when_coverage_is_incomplete() {
     assert_eq!(status["params"]["counts"]["rules"], 0);
     s.shutdown();
 }
+
+/// The message text of every `window/showMessage` seen so far.
+fn shown_messages(s: &Server) -> Vec<String> {
+    s.seen
+        .iter()
+        .filter(|m| m["method"] == "window/showMessage")
+        .filter_map(|m| m["params"]["message"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A `toolcheck.toml` with a syntax error: the user sees a message and a diagnostic on the
+/// file at the error; the workspace is analysed with the default configuration (hover sees
+/// the real workspace, not an empty one, so the type's labels resolve) without claiming any
+/// finding; once the file is fixed the findings come, and a later error keeps them (the last
+/// good analysis) instead of emptying the workspace.
+#[test]
+fn a_broken_toolcheck_toml_is_shown_and_no_finding_is_guessed() {
+    let dir = type_and_toolchain("lsp-broken-config");
+    const BROKEN: &str = "bazel_version = \"7.4.1\"\n[checks\ndisable = []\n";
+    write_files(
+        &dir,
+        &[
+            ("toolcheck.toml", BROKEN),
+            // A real finding, which a valid configuration reports.
+            (
+                "typo/BUILD.bazel",
+                "toolchain(\n    name = \"x\",\n    toolchain = \":x\",\n    toolchain_type = \"//pkg:tt\",\n)\n",
+            ),
+        ],
+    );
+    let toml = uri(&dir.join("toolcheck.toml"));
+    let mut s = Server::start();
+    s.initialize(&[&dir], json!({"debounceMs": 10}));
+    let p = s.diagnostics(&toml, "the toolcheck.toml error", |p| {
+        !p["diagnostics"].as_array().unwrap().is_empty()
+    });
+    let d = &p["diagnostics"][0];
+    assert_eq!(d["range"]["start"]["line"], 1, "{p}");
+    assert_eq!(d["severity"], 1, "{p}");
+    assert_eq!(d["source"], "toolcheck", "{p}");
+    s.wait("the message", |m| m["method"] == "window/showMessage");
+    let messages = shown_messages(&s);
+    assert!(
+        messages[0].contains("toolcheck.toml has an error")
+            && messages[0].contains("no findings are shown until it is fixed"),
+        "{messages:?}"
+    );
+    // The document sees the loaded workspace (its toolchain is listed) and has no findings.
+    let u = s.open(&dir.join("pkg/BUILD.bazel"), 1);
+    let p = s.diagnostics(&u, "version 1", |p| p["version"] == 1);
+    assert_eq!(p["diagnostics"], json!([]), "{p}");
+    let r = s.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": u}, "position": {"line": 0, "character": 3}}),
+    );
+    let hover = r["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(hover.contains("`//other:tc`"), "{r}");
+    let typo = uri(&dir.join("typo/BUILD.bazel"));
+    assert!(!s
+        .seen
+        .iter()
+        .any(|m| is_publish(m, &typo) && !codes(&m["params"]).is_empty()));
+
+    // Fixed on disk: the error goes, the findings come.
+    std::fs::write(dir.join("toolcheck.toml"), "bazel_version = \"7.4.1\"\n").unwrap();
+    let changed = json!({"changes": [{"uri": toml, "type": 2}]});
+    s.notify("workspace/didChangeWatchedFiles", changed.clone());
+    s.diagnostics(&toml, "the error cleared", |p| {
+        p["diagnostics"] == json!([])
+    });
+    s.diagnostics(&typo, "the real finding", |p| {
+        codes(p).contains(&"unresolved-label".into())
+    });
+
+    // Broken again: the last good analysis stays, findings included.
+    let before = shown_messages(&s).len();
+    std::fs::write(dir.join("toolcheck.toml"), BROKEN).unwrap();
+    s.notify("workspace/didChangeWatchedFiles", changed);
+    s.wait("a second message", |m| {
+        m["method"] == "window/showMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|t| t.contains("keeping the last analysis"))
+    });
+    assert_eq!(shown_messages(&s).len(), before + 1);
+    s.diagnostics(&toml, "the error again", |p| {
+        !p["diagnostics"].as_array().unwrap().is_empty()
+    });
+    s.replace(&u, 2, &format!("{TYPE_BUILD}# edited\n"));
+    s.diagnostics(&u, "version 2", |p| p["version"] == 2);
+    let latest = s.seen.iter().rev().find(|m| is_publish(m, &typo)).unwrap();
+    assert!(
+        codes(&latest["params"]).contains(&"unresolved-label".into()),
+        "{latest}"
+    );
+    s.shutdown();
+}
+
+/// A directory with its own MODULE.bazel under the editor's folder (a test workspace) is a
+/// separate Bazel workspace: its files are analysed there, as Bazel run beside them (and
+/// Neovim, rooting at the nearest marker) would, not as a package of the folder's workspace.
+#[test]
+fn a_file_of_a_nested_workspace_is_analysed_in_its_own_workspace() {
+    let dir = type_and_toolchain("lsp-nested-module");
+    write_files(
+        &dir,
+        &[
+            (
+                "tests/nested/MODULE.bazel",
+                "module(name = \"nested\")\n\nregister_toolchains(\"//:nested_tc\")\n",
+            ),
+            (
+                "tests/nested/BUILD.bazel",
+                "toolchain_type(name = \"t\")\n\ntoolchain(\n    name = \"nested_tc\",\n    toolchain = \":impl\",\n    toolchain_type = \":t\",\n)\n\nfilegroup(name = \"impl\")\n",
+            ),
+        ],
+    );
+    let mut s = Server::start();
+    s.initialize(&[&dir], json!({"debounceMs": 10}));
+    let u = s.open(&dir.join("tests/nested/BUILD.bazel"), 1);
+    // The nested workspace is indexed in the background: ask until its answer is there.
+    let deadline = Instant::now() + TIMEOUT;
+    let hover = loop {
+        let r = s.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": u}, "position": {"line": 0, "character": 3}}),
+        );
+        let text = r["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if text.contains("1. `//:nested_tc`") || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(hover.contains("**toolchain_type** `//:t`"), "{hover}");
+    assert!(hover.contains("1. `//:nested_tc`"), "{hover}");
+    assert!(hover.contains("registered in the root module"), "{hover}");
+    s.shutdown();
+}

@@ -186,6 +186,33 @@ fn requests_after_shutdown_and_exit_without_shutdown() {
     assert_eq!(c.wait_exit(Duration::from_secs(20)), Some(1));
 }
 
+/// `shutdown` and `exit` written together, as clients that do not wait for the `shutdown`
+/// response send them: `exit` cancels the pending `shutdown`, and the exit status must still
+/// be 0. Repeated, because the race lost only some of the time.
+#[test]
+fn shutdown_and_exit_back_to_back_exit_zero() {
+    for round in 0..8 {
+        let (mut c, uri, _dir) = server(&format!("protocol-shutdown-exit-{round}"));
+        // Some work in flight too, so that the framework has other pending requests.
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "bzl", "version": 1,
+                "text": "toolchain_type(name = \"t\")\n"}}),
+        );
+        let mut bytes =
+            frame(&json!({"jsonrpc": "2.0", "id": 900, "method": "shutdown"}).to_string());
+        bytes.extend(frame(
+            &json!({"jsonrpc": "2.0", "method": "exit"}).to_string(),
+        ));
+        assert!(c.send_raw(&bytes));
+        assert_eq!(
+            c.wait_exit(Duration::from_secs(20)),
+            Some(0),
+            "round {round}: exit status after shutdown + exit in one write"
+        );
+    }
+}
+
 #[test]
 fn malformed_json_and_wrong_content_length() {
     let (mut c, _uri, _dir) = server("protocol-malformed");

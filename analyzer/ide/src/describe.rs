@@ -19,6 +19,21 @@ use crate::Analysis;
 /// thousands of toolchains must not produce a hover of thousands of lines.
 const HOVER_LIST_LIMIT: usize = 50;
 
+/// What Bazel picks for a toolchain type on one target platform.
+enum Pick {
+    Selected {
+        toolchain: Label,
+        exec: Option<Label>,
+    },
+    Fails(String),
+    Undecided(String),
+}
+
+/// Text for one cell of a Markdown table: a `|` would end the cell, a line break the row.
+fn table_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
 /// Comment lines directly above a declaration, as its documentation.
 fn doc_comment(text: &str, start: u32) -> Option<String> {
     let before = text.get(..start as usize)?;
@@ -66,23 +81,55 @@ impl Analysis {
         }
     }
 
-    /// Markdown for a `toolchain_type`.
+    /// Markdown for a `toolchain_type`. It leads with the answer: what Bazel picks per target
+    /// platform, as a table; then the documentation comment, and the registered toolchains in
+    /// priority order, each marked when Bazel never selects it.
     pub fn describe_toolchain_type(&self, t: &Target) -> String {
         let mut s = format!("**toolchain_type** `{}`\n", t.label);
+        let sim = self.simulation();
+        let ty = &t.label;
+        let picks = self.picks(ty);
+        if !picks.is_empty() {
+            s.push_str("\n**What Bazel picks** (as a mandatory type):\n\n");
+            s.push_str("| target platform | toolchain | exec platform |\n|---|---|---|\n");
+            for (platform, pick) in &picks {
+                let (toolchain, exec) = match pick {
+                    Pick::Selected { toolchain, exec } => (
+                        format!("`{toolchain}`"),
+                        exec.as_ref()
+                            .map_or_else(|| "—".to_string(), |e| format!("`{e}`")),
+                    ),
+                    Pick::Fails(why) => (format!("fails: {why}"), "—".to_string()),
+                    Pick::Undecided(why) => (format!("cannot decide: {why}"), "—".to_string()),
+                };
+                let _ = writeln!(
+                    s,
+                    "| `{platform}` | {} | {} |",
+                    table_cell(&toolchain),
+                    table_cell(&exec)
+                );
+            }
+        }
         if let Some(doc) = doc_comment(self.file_text(t.file), t.range.start) {
             let _ = write!(s, "\n{doc}\n");
         }
-        let sim = self.simulation();
-        let ty = &t.label;
         let _ = write!(
             s,
             "\n**Registered toolchains** (priority order, Bazel {}):\n",
             self.bazel_version()
         );
+        // A toolchain no target platform above gets is worth a mark only when every row is
+        // decided: an undecided row might be the one it wins.
+        let all_decided = !picks.is_empty()
+            && picks
+                .iter()
+                .all(|(_, p)| matches!(p, Pick::Selected { .. } | Pick::Fails(_)));
+        let registered_labels = sim.registered_toolchain_labels();
+        let shadows = sim.shadowed_toolchains();
         let mut rank = 0;
         let mut registered = rustc_hash::FxHashSet::default();
-        for (label, source) in sim.registered_toolchain_labels() {
-            let Some(tc) = sim.model.toolchains.get(label) else {
+        for (i, (label, source)) in registered_labels.iter().enumerate() {
+            let Some(tc) = sim.model.toolchains.get(*label) else {
                 continue;
             };
             let Known::Known(tt) = &tc.toolchain_type else {
@@ -92,7 +139,7 @@ impl Analysis {
                 continue;
             }
             rank += 1;
-            registered.insert(label);
+            registered.insert(*label);
             if rank > HOVER_LIST_LIMIT {
                 continue;
             }
@@ -103,10 +150,24 @@ impl Analysis {
                 ),
                 _ => ("?".to_string(), "?".to_string()),
             };
+            let mark = if let Some(shadow) = &shadows[i] {
+                format!(
+                    " — **never selected**: `{}`, registered earlier, matches everywhere it does",
+                    registered_labels[shadow.by].0
+                )
+            } else if all_decided
+                && !picks.iter().any(
+                    |(_, p)| matches!(p, Pick::Selected { toolchain, .. } if toolchain == *label),
+                )
+            {
+                " — **not selected** for any target platform above".to_string()
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
-                "{rank}. `{label}` — exec: {exec}; target: {target} — {}",
-                self.origin_text(source)
+                "{rank}. `{label}` — exec: {exec}; target: {target} — {}{mark}",
+                self.origin_text(*source)
             );
         }
         if rank == 0 {
@@ -141,50 +202,49 @@ impl Analysis {
             }
             s.push('\n');
         }
-        let platforms = self.lint_context().target_platforms();
-        if !platforms.is_empty() {
-            s.push_str("\n**What Bazel picks** (as a mandatory type):\n");
-            let resolver = sim.resolver();
-            for p in platforms.iter().take(12) {
-                if self.is_cancelled() {
-                    break;
-                }
-                let request = Request {
-                    trace: false,
-                    ..Request::new(
-                        p.clone(),
-                        vec![TypeRequest {
-                            toolchain_type: ty.clone(),
-                            mandatory: Known::Known(true),
-                        }],
-                    )
-                };
-                let res = resolver.resolve(&request);
-                let Some(g) = res.groups.first() else {
-                    continue;
-                };
-                let outcome = if let Some(e) = &g.error {
-                    format!("fails: {}", e.message().lines().next().unwrap_or(""))
-                } else if !g.undecidable.is_empty() {
-                    format!("cannot decide: {}", g.undecidable[0].cause)
-                } else {
-                    let tc = g
-                        .toolchains
-                        .first()
-                        .map(|t| t.toolchain.to_string())
-                        .unwrap_or_default();
-                    format!(
-                        "exec `{}` with `{tc}`",
-                        g.exec_platform
-                            .as_ref()
-                            .map(Label::to_string)
-                            .unwrap_or_default()
-                    )
-                };
-                let _ = writeln!(s, "- target `{p}`: {outcome}");
-            }
-        }
         s
+    }
+
+    /// What Bazel picks for `ty` as a mandatory type on each declared target platform (at
+    /// most 12; stops early when cancelled).
+    fn picks(&self, ty: &Label) -> Vec<(Label, Pick)> {
+        let platforms = self.lint_context().target_platforms();
+        let resolver = self.simulation().resolver();
+        let mut out = Vec::new();
+        for p in platforms.iter().take(12) {
+            if self.is_cancelled() {
+                break;
+            }
+            let request = Request {
+                trace: false,
+                ..Request::new(
+                    p.clone(),
+                    vec![TypeRequest {
+                        toolchain_type: ty.clone(),
+                        mandatory: Known::Known(true),
+                    }],
+                )
+            };
+            let res = resolver.resolve(&request);
+            let Some(g) = res.groups.first() else {
+                continue;
+            };
+            let pick = if let Some(e) = &g.error {
+                Pick::Fails(e.message().lines().next().unwrap_or("").to_string())
+            } else if let Some(u) = g.undecidable.first() {
+                Pick::Undecided(u.cause.to_string())
+            } else {
+                match g.toolchains.first() {
+                    Some(tc) => Pick::Selected {
+                        toolchain: tc.toolchain.clone(),
+                        exec: g.exec_platform.clone(),
+                    },
+                    None => Pick::Undecided("no toolchain in the result".to_string()),
+                }
+            };
+            out.push((p.clone(), pick));
+        }
+        out
     }
 
     /// Markdown for a `toolchain()`.

@@ -123,7 +123,112 @@ fn toolchain_type_hover_lists_toolchains_in_priority_order_and_picks() {
     assert!(hover.contains("What Bazel picks"), "{hover}");
     // Target platform base (linux): exec base has linux, so linux_tc on exec base.
     assert!(
-        hover.contains("- target `//plat:base`: exec `//plat:base` with `//tc:linux_tc`"),
+        hover.contains("| `//plat:base` | `//tc:linux_tc` | `//plat:base` |"),
+        "{hover}"
+    );
+    // Target platform child: only the host, which this workspace cannot describe, could run
+    // mac_tc, so the row is undecided, and mac_tc is not marked as never picked.
+    assert!(
+        hover.contains("| `//plat:child` | cannot decide: "),
+        "{hover}"
+    );
+    assert!(
+        !hover
+            .lines()
+            .any(|l| l.contains("`//tc:") && l.contains("selected")),
+        "{hover}"
+    );
+}
+
+/// The hover leads with the answer: right under its title, a table of what Bazel picks per
+/// target platform (platform, toolchain, exec platform); the documentation and the registered
+/// toolchains follow, and a toolchain an earlier registration always beats is marked.
+#[test]
+fn toolchain_type_hover_leads_with_the_picks_and_marks_shadowed_toolchains() {
+    let build = r#"constraint_setting(name = "os")
+constraint_value(name = "linux", constraint_setting = ":os")
+constraint_setting(name = "gpu")
+constraint_value(name = "cuda", constraint_setting = ":gpu")
+platform(name = "box", constraint_values = [":linux", ":cuda"])
+
+# The compiler.
+toolchain_type(name = "type")
+
+toolchain(
+    name = "general",
+    exec_compatible_with = [":linux"],
+    toolchain = ":impl",
+    toolchain_type = ":type",
+)
+
+toolchain(
+    name = "special",
+    exec_compatible_with = [":linux", ":cuda"],
+    toolchain = ":impl",
+    toolchain_type = ":type",
+)
+
+toolchain(
+    name = "gpu_only",
+    exec_compatible_with = [":cuda"],
+    toolchain = ":impl",
+    toolchain_type = ":type",
+)
+
+filegroup(name = "impl")
+"#;
+    let module = "module(name = \"m\")\nregister_execution_platforms(\"//p:box\")\nregister_toolchains(\"//p:general\", \"//p:special\", \"//p:gpu_only\")\n";
+    let mut host = common::host_with(&[
+        ("MODULE.bazel", FileKind::Module, module),
+        ("p/BUILD.bazel", FileKind::Build, build),
+    ]);
+    let a = host.analysis();
+    let file = common::file_at(&a, "p/BUILD.bazel");
+    let offset = build.find("\"type\"").unwrap() as u32 + 2;
+    let hover = a.hover(file, offset).expect("a hover").markdown;
+    let lines: Vec<&str> = hover.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "**toolchain_type** `//p:type`", "{hover}");
+    assert_eq!(
+        lines[1], "**What Bazel picks** (as a mandatory type):",
+        "{hover}"
+    );
+    assert_eq!(
+        lines[2], "| target platform | toolchain | exec platform |",
+        "{hover}"
+    );
+    assert!(
+        hover.contains("| `//p:box` | `//p:general` | `//p:box` |"),
+        "{hover}"
+    );
+    let table = hover.find("What Bazel picks").unwrap();
+    assert!(table < hover.find("The compiler.").unwrap(), "{hover}");
+    assert!(
+        table < hover.find("Registered toolchains").unwrap(),
+        "{hover}"
+    );
+    let special = lines
+        .iter()
+        .find(|l| l.starts_with("2. `//p:special`"))
+        .expect(&hover);
+    assert!(
+        special.ends_with(
+            "— **never selected**: `//p:general`, registered earlier, matches everywhere it does"
+        ),
+        "{hover}"
+    ); // Not shadowed (general does not run where only cuda is asked for), but box, the only
+       // target platform, gets general: every row is decided, so it is marked.
+    let gpu_only = lines
+        .iter()
+        .find(|l| l.starts_with("3. `//p:gpu_only`"))
+        .expect(&hover);
+    assert!(
+        gpu_only.ends_with("— **not selected** for any target platform above"),
+        "{hover}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("1. `//p:general`") && l.contains("selected")),
         "{hover}"
     );
 }

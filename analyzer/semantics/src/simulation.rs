@@ -890,6 +890,38 @@ impl Simulation {
             .collect()
     }
 
+    /// For each of [`Simulation::registered_toolchain_labels`], the earlier one that shadows
+    /// it, if any: a toolchain of the same type, registered earlier, that asks for a subset of
+    /// its constraints (every `exec_compatible_with` and `target_compatible_with` value and
+    /// every `target_settings` entry, after aliases), so it matches wherever the later one
+    /// would and Bazel always picks it first. Toolchains with unknown constraints, or that use
+    /// the target platform's, are never shadowed (unknown is not guessed). The
+    /// `shadowed-toolchain` check reports these; hover marks them.
+    pub fn shadowed_toolchains(&self) -> Vec<Option<Shadow>> {
+        let registered = self.registered_toolchain_labels();
+        let reqs: Vec<Option<Requirements>> = registered
+            .iter()
+            .map(|(l, _)| {
+                self.model
+                    .toolchains
+                    .get(*l)
+                    .and_then(|tc| Requirements::of(self, tc))
+            })
+            .collect();
+        reqs.iter()
+            .enumerate()
+            .map(|(i, req)| {
+                let req = req.as_ref()?;
+                let by = (0..i)
+                    .find(|&j| reqs[j].as_ref().is_some_and(|earlier| earlier.covers(req)))?;
+                Some(Shadow {
+                    by,
+                    toolchain_type: req.toolchain_type.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// Follows aliases in the model (bounded; `None` when unknown or cyclic).
     pub fn actual(&self, label: &Label) -> Option<Label> {
         toolcheck_resolve::platforms::resolve_or_cause(&self.model, label).ok()
@@ -1098,5 +1130,51 @@ pub fn target_exec_groups(
             "'{}' is a `{}`, which does not resolve toolchains",
             target.label, target.kind
         )),
+    }
+}
+
+/// A registered toolchain an earlier registration always beats
+/// ([`Simulation::shadowed_toolchains`]).
+#[derive(Clone, Debug)]
+pub struct Shadow {
+    /// The shadowing toolchain's index in `registered_toolchain_labels()`.
+    pub by: usize,
+    /// Their type (aliases followed).
+    pub toolchain_type: Label,
+}
+
+/// What a toolchain asks of a platform pair and the configuration, aliases followed.
+struct Requirements {
+    toolchain_type: Label,
+    exec: Vec<Label>,
+    target: Vec<Label>,
+    settings: Vec<Label>,
+}
+
+impl Requirements {
+    /// `None` when any part is unknown, or the toolchain uses the target platform's
+    /// constraints.
+    fn of(sim: &Simulation, tc: &Toolchain) -> Option<Requirements> {
+        if !matches!(tc.use_target_platform_constraints, Known::Known(false)) {
+            return None;
+        }
+        let values = |list: &Known<Vec<Label>>| match list {
+            Known::Known(v) => v.iter().map(|l| sim.actual(l)).collect(),
+            Known::Unknown => None,
+        };
+        Some(Requirements {
+            toolchain_type: sim.actual(tc.toolchain_type.as_known()?)?,
+            exec: values(&tc.exec_compatible_with)?,
+            target: values(&tc.target_compatible_with)?,
+            settings: values(&tc.target_settings)?,
+        })
+    }
+
+    /// Whether every platform pair and configuration `later` matches is matched by `self`.
+    fn covers(&self, later: &Requirements) -> bool {
+        self.toolchain_type == later.toolchain_type
+            && self.exec.iter().all(|v| later.exec.contains(v))
+            && self.target.iter().all(|v| later.target.contains(v))
+            && self.settings.iter().all(|s| later.settings.contains(s))
     }
 }

@@ -6,6 +6,10 @@
 -- SPEC (JSON): { "code": check name, "message": substring, "line": 0-based line of the
 --   diagnostic, "hover": {"line", "col", "expect"}, "fix": {"line", "col", "text"},
 --   "hazard": the same for a second case in other files (hover.expect is a list) }.
+--   "nested": a hover in a workspace nested in the fixture (its own MODULE.bazel);
+--   "broken_config": what BROKEN_TARGET's workspace (whose toolcheck.toml has a syntax
+--   error) must show: the message, the diagnostic on toolcheck.toml, no findings, a hover }.
+-- BROKEN_TARGET: a file in a copy of the fixture with the broken toolcheck.toml (optional).
 -- Exit status: 0 = all assertions held; 1 = an assertion failed; 2 = error or timeout.
 -- It runs from `-c luafile` rather than `-u` so that filetype detection is already on.
 local function env(k, d)
@@ -39,6 +43,15 @@ end
 local function step(name, value)
   result.steps[#result.steps + 1] = { name = name, t = (vim.loop.hrtime() - t0) / 1e9, value = value }
   log(name .. (value ~= nil and (': ' .. vim.inspect(value, { newline = ' ', indent = '' })) or ''))
+end
+
+-- window/showMessage: Neovim 0.7 writes it to the message area; record it too.
+result.messages = {}
+local orig_show_message = vim.lsp.handlers['window/showMessage']
+vim.lsp.handlers['window/showMessage'] = function(err, res, ctx, config)
+  table.insert(result.messages, res and res.message or '')
+  log('showMessage: ' .. tostring(res and res.message))
+  return orig_show_message(err, res, ctx, config)
 end
 
 result.notifications = {}
@@ -234,16 +247,18 @@ if not result.back_after_undo then
   return finish(1, 'diagnostic did not come back after undo')
 end
 
+local root = target:sub(1, #target - #spec.file)
+local function plain(s)
+  -- As rendered: no Markdown code or emphasis marks, table cells as words.
+  return ((s or ''):gsub('[`*]', ''):gsub('|', ' '):gsub('%s+', ' '))
+end
+
 -- 5. The dummy-toolchain hazard (spec.hazard): MODULE.bazel registers a catch-all toolchain
 --    after the constrained ones. The finding names Bazel's wrong exec platform choice; the
 --    hover on the toolchain type lists the toolchains with their constraints and what Bazel
 --    picks per target platform; commenting out the catch-all's registration clears it.
 local hz = spec.hazard
 if hz then
-  local root = target:sub(1, #target - #spec.file)
-  local function plain(s)
-    return (s or ''):gsub('[`*]', '')
-  end
   local function buf_diags(buf, code)
     local found = {}
     for _, dd in ipairs(vim.diagnostic.get(buf)) do
@@ -314,6 +329,143 @@ if hz then
   step('hazard cleared after fix', result.hazard_cleared)
   if not result.hazard_cleared then
     return finish(1, 'hazard not cleared after commenting out the catch-all registration')
+  end
+end
+-- Hovers until the text (as rendered) has every string of `expect`; the workspace may still
+-- be indexing in the background. Returns the last hover text and what it lacks.
+local function hover_until(buf, line, col, expect)
+  local text, missing
+  vim.wait(wait_ms, function()
+    vim.api.nvim_win_set_cursor(0, { line + 1, col })
+    local resp = vim.lsp.buf_request_sync(buf, 'textDocument/hover', vim.lsp.util.make_position_params(), wait_ms)
+    text = nil
+    for _, r in pairs(resp or {}) do
+      if r.result and r.result.contents then
+        text = table.concat(vim.lsp.util.convert_input_to_markdown_lines(r.result.contents), '\n')
+      end
+    end
+    missing = nil
+    for _, want in ipairs(expect) do
+      if not string.find(plain(text), want, 1, true) then
+        missing = want
+        return false
+      end
+    end
+    return true
+  end, 200)
+  return text, missing
+end
+
+-- 6. The resolution report (:ToolcheckResolve) opens as a readable Markdown buffer.
+if hz then
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. hz.hover.file))
+  vim.api.nvim_win_set_cursor(0, { hz.hover.line + 1, hz.hover.col })
+  local src_win = vim.api.nvim_get_current_win()
+  vim.cmd('ToolcheckResolve')
+  local report_win
+  vim.wait(wait_ms, function()
+    for _, w in ipairs(vim.api.nvim_list_wins()) do
+      local b = vim.api.nvim_win_get_buf(w)
+      if w ~= src_win and vim.bo[b].filetype == 'markdown' then
+        report_win = w
+        return true
+      end
+    end
+    return false
+  end, 20)
+  if not report_win then
+    return finish(1, 'ToolcheckResolve opened no markdown buffer')
+  end
+  local rbuf = vim.api.nvim_win_get_buf(report_win)
+  local lines = vim.api.nvim_buf_get_lines(rbuf, 0, -1, false)
+  result.report = {
+    first = lines[1], filetype = vim.bo[rbuf].filetype, buftype = vim.bo[rbuf].buftype,
+    modifiable = vim.bo[rbuf].modifiable, wrap = vim.wo[report_win].wrap,
+    conceallevel = vim.wo[report_win].conceallevel,
+  }
+  step('resolution report', result.report)
+  if not (lines[1] or ''):find('Toolchain resolution', 1, true) or vim.bo[rbuf].buftype ~= 'nofile'
+    or vim.bo[rbuf].modifiable or not vim.wo[report_win].wrap or vim.wo[report_win].conceallevel ~= 2 then
+    return finish(1, 'the resolution report is not a readable markdown buffer: ' .. vim.inspect(result.report))
+  end
+  vim.api.nvim_win_close(report_win, true)
+end
+
+-- 7. A hover in a nested module (its own MODULE.bazel under the fixture): the client is
+--    rooted there, as the server roots the module's files, and the hover shows that
+--    module's own registrations.
+local nested = spec.nested
+if nested then
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. nested.file))
+  local nbuf = vim.api.nvim_get_current_buf()
+  vim.wait(wait_ms, function()
+    return next(vim.lsp.buf_get_clients(nbuf)) ~= nil
+  end, 20)
+  for _, c in pairs(vim.lsp.buf_get_clients(nbuf)) do
+    result.nested_root = c.config.root_dir
+  end
+  step('nested client root', result.nested_root)
+  local want_root = vim.fn.fnamemodify(root .. nested.file, ':h')
+  if result.nested_root ~= want_root then
+    return finish(1, ('nested module rooted at %s, expected %s'):format(tostring(result.nested_root), want_root))
+  end
+  local text, missing = hover_until(nbuf, nested.hover.line, nested.hover.col, nested.hover.expect)
+  result.nested_hover = text
+  step('nested hover', text)
+  if missing then
+    return finish(1, 'nested hover lacks ' .. missing)
+  end
+end
+
+-- 8. A toolcheck.toml with a syntax error (BROKEN_TARGET's workspace): a message, a
+--    diagnostic on toolcheck.toml at the error, no (false) findings in the open file, and the
+--    real workspace behind hover.
+local bc = spec.broken_config
+local broken_target = env('BROKEN_TARGET', '')
+if bc and broken_target ~= '' then
+  local broot = broken_target:sub(1, #broken_target - #bc.file)
+  vim.cmd('edit ' .. vim.fn.fnameescape(broken_target))
+  local bbuf = vim.api.nvim_get_current_buf()
+  local function message()
+    for _, m in ipairs(result.messages) do
+      if string.find(m, bc.message, 1, true) then
+        return m
+      end
+    end
+  end
+  if not vim.wait(wait_ms, function()
+    return message() ~= nil
+  end, 20) then
+    return finish(1, 'no window/showMessage containing ' .. bc.message .. ': ' .. vim.inspect(result.messages))
+  end
+  result.broken_message = message()
+  step('broken config message', result.broken_message)
+  local tbuf = vim.uri_to_bufnr(vim.uri_from_fname(broot .. 'toolcheck.toml'))
+  if not vim.wait(wait_ms, function()
+    return #vim.diagnostic.get(tbuf) > 0
+  end, 20) then
+    return finish(1, 'no diagnostic on toolcheck.toml')
+  end
+  local td = vim.diagnostic.get(tbuf)[1]
+  result.broken_diagnostic = { lnum = td.lnum, col = td.col, message = td.message }
+  step('toolcheck.toml diagnostic', result.broken_diagnostic)
+  if td.lnum ~= bc.line or not string.find(td.message, bc.problem, 1, true) then
+    return finish(1, 'toolcheck.toml diagnostic is ' .. vim.inspect(result.broken_diagnostic))
+  end
+  local text, missing = hover_until(bbuf, bc.hover.line, bc.hover.col, bc.hover.expect)
+  result.broken_hover = text
+  step('hover with the broken config', text and #text)
+  if missing then
+    return finish(1, 'hover with the broken config lacks ' .. missing)
+  end
+  -- No findings: none shown now, and none arriving a moment later.
+  vim.wait(1500, function()
+    return false
+  end, 50)
+  result.broken_file_diagnostics = #vim.diagnostic.get(bbuf)
+  step('findings in ' .. bc.file, result.broken_file_diagnostics)
+  if result.broken_file_diagnostics ~= 0 then
+    return finish(1, 'findings shown despite the broken toolcheck.toml: ' .. vim.inspect(vim.diagnostic.get(bbuf)))
   end
 end
 finish(0)

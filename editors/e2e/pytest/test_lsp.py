@@ -287,7 +287,8 @@ def hazards(diags):
 
 def plain(markdown: str) -> str:
     """Hover text as a reader sees it: without Markdown's code and emphasis marks."""
-    return markdown.replace("`", "").replace("*", "")
+    # As rendered: no code or emphasis marks, table cells as words separated by one space.
+    return " ".join(markdown.replace("`", "").replace("*", "").replace("|", " ").split())
 
 
 async def test_hazard_diagnostic_hover_and_fix(session):
@@ -315,9 +316,10 @@ async def test_hazard_diagnostic_hover_and_fix(session):
         text = plain(hover.contents.value)
         for expect in h["expect"]:
             assert expect in text, f"hover at {line}:{col} lacks {expect!r}:\n{text}"
-        # Priority order: the catch-all is listed last, the picks per target platform follow.
+        # The answer first (the picks per target platform), then the toolchains in priority
+        # order, the catch-all last.
         assert text.index("//compiler:linux_compiler —") < text.index("//compiler:fallback_compiler —")
-        assert text.index("Registered toolchains") < text.index("What Bazel picks")
+        assert text.index("What Bazel picks") < text.index("Registered toolchains")
 
     # Comment out the catch-all's registration: the hazard is gone.
     fix = HAZARD["fix"]
@@ -327,7 +329,7 @@ async def test_hazard_diagnostic_hover_and_fix(session):
     hover = await client.text_document_hover_async(
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=build_uri), position=pos(h["line"], h["col"]))
     )
-    assert "target //platforms:darwin: exec //platforms:darwin with //compiler:darwin_compiler" in plain(hover.contents.value)
+    assert "//platforms:darwin //compiler:darwin_compiler //platforms:darwin" in plain(hover.contents.value)
 
 
 def _type_label_position(build):

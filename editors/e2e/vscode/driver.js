@@ -7,7 +7,14 @@
 //   3. hovering the word in spec.hover shows the server's hover text,
 //   4. the "suppress on this line" code action (Ctrl+.) removes the problem,
 //   5. (SPEC.hazard) the dummy-toolchain finding in MODULE.bazel, the toolchain type's hover
-//      (toolchains, constraints, picks per target platform), and a fix that clears it.
+//      (toolchains, constraints, picks per target platform), and a fix that clears it,
+//   6. (SPEC.nested) a hover in a nested module shows that module's own registrations.
+// $SCENARIO picks another run instead:
+//   broken-config   the workspace's toolcheck.toml has a syntax error (SPEC.broken_config): a
+//                   notification, a Problems entry on toolcheck.toml at the error, no findings
+//                   in the open file, and a hover that sees the real workspace;
+//   missing-server  toolcheck.server.path names no executable: a notification that says which
+//                   path was tried and how to install or configure it.
 // Writes $OUT/result.json plus screenshots; exit 0 = pass, 1 = fail.
 'use strict';
 const { chromium } = require('playwright-core');
@@ -21,6 +28,7 @@ const SPEC = JSON.parse(fs.readFileSync(process.env.SPEC, 'utf8'));
 const FILE = process.env.OPEN_FILE;
 const T = Number(process.env.STEP_TIMEOUT_MS || 60000);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SCENARIO = process.env.SCENARIO || 'main';
 
 const started = Date.now();
 function log(...a) {
@@ -75,6 +83,63 @@ async function openFile(page, file) {
   await page.waitForSelector('.monaco-editor .view-lines', { timeout: T });
 }
 
+// The texts of the notification toasts (and of the notification center, if open).
+async function notificationTexts(page) {
+  return page.locator('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message')
+    .allInnerTexts().catch(() => []);
+}
+
+// Waits for a notification whose text contains every string of `wants`; returns its text.
+// A toast may have hidden itself meanwhile: then the notification center lists it.
+async function waitNotification(page, wants) {
+  const seen = (ws) => [...document.querySelectorAll('.notification-list-item-message')]
+    .some((e) => ws.every((w) => e.innerText.includes(w)));
+  try {
+    await page.waitForFunction(seen, wants, { timeout: T / 2 });
+  } catch (e) {
+    await runCommand(page, 'Notifications: Show Notifications');
+    await page.waitForFunction(seen, wants, { timeout: T / 2 });
+  }
+  return (await notificationTexts(page)).find((t) => wants.every((w) => t.includes(w)));
+}
+
+// Runs a command from the command palette by its title.
+async function runCommand(page, title) {
+  await page.keyboard.press('Control+Shift+P');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
+  await page.keyboard.type(title, { delay: 5 });
+  await page.waitForFunction(
+    (t) => {
+      const row = document.querySelector('.quick-input-list .monaco-list-row');
+      return row && (row.getAttribute('aria-label') || row.innerText).includes(t);
+    },
+    title.replace(/^.*?: /, ''),
+    { timeout: T },
+  );
+  await page.keyboard.press('Enter');
+}
+
+// Text as rendered, for comparing with the spec's strings: Monaco's spaces are U+00A0, code and
+// emphasis marks go, table cells and lines become words separated by single spaces.
+function plainText(text) {
+  return text.replace(/\u00a0/g, ' ').replace(/[`*]/g, '').replace(/\|/g, ' ').replace(/\s+/g, ' ');
+}
+
+// The Markdown preview's rendered document (in a webview frame): its first heading and text.
+async function renderedMarkdown(page, needle) {
+  for (const frame of page.frames()) {
+    const found = await frame.evaluate((n) => {
+      const body = document.body;
+      if (!body || !document.querySelector('.markdown-body, body.vscode-body')) return null;
+      if (!body.innerText.includes(n)) return null;
+      const h = document.querySelector('h1');
+      return { heading: h ? h.innerText : null, text: body.innerText.slice(0, 2000) };
+    }, needle).catch(() => null);
+    if (found) return found;
+  }
+  return null;
+}
+
 // Moves the cursor with Go to Line (Ctrl+G) and waits until the status bar shows it there.
 async function gotoLine(page, line, col) {
   await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
@@ -113,6 +178,61 @@ async function hoverOn(page, word, hasText) {
   return hover.innerText();
 }
 
+// toolcheck.server.path names no executable: the extension says which path it tried and
+// how to install or configure the server (instead of "couldn't create connection").
+async function missingServer(page, step, result) {
+  await openFile(page, FILE);
+  const wants = [process.env.SERVER_PATH || '/nonexistent/toolcheck', 'toolcheck.server.path', 'cargo install'];
+  result.notification = await waitNotification(page, wants);
+  step('missing server notification', result.notification);
+  const button = page.locator('.notification-list-item', { hasText: wants[0] })
+    .locator('.monaco-button', { hasText: 'Open Settings' });
+  await button.first().waitFor({ state: 'visible', timeout: T });
+  const all = await notificationTexts(page);
+  if (all.some((t) => t.includes("couldn't create connection"))) {
+    throw new Error(`the generic connection error is shown too: ${JSON.stringify(all)}`);
+  }
+  await page.screenshot({ path: path.join(OUT, 'missing-server.png') });
+}
+
+// The workspace's toolcheck.toml has a syntax error (SPEC.broken_config): a notification, a
+// Problems entry on toolcheck.toml at the error, no findings in the open file (the file's four
+// labels resolve in the real workspace), and a hover that sees that workspace.
+async function brokenConfig(page, step, result) {
+  const bc = SPEC.broken_config;
+  await openFile(page, FILE);
+  result.notification = await waitNotification(page, [bc.message]);
+  step('broken config notification', result.notification);
+  await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: T });
+  await page.waitForFunction(
+    ([problem, where]) => {
+      const el = document.querySelector('.markers-panel');
+      return el && el.innerText.includes('toolcheck.toml') && el.innerText.includes(problem) && el.innerText.includes(where);
+    },
+    [bc.problem, `[Ln ${bc.line + 1},`],
+    { timeout: T },
+  );
+  const text = await hoverOn(page, bc.hover.word, bc.hover.expect[bc.hover.expect.length - 1]);
+  result.hover = text;
+  step('hover with the broken config', text);
+  const plain = plainText(text);
+  for (const want of bc.hover.expect) {
+    if (!plain.includes(want)) throw new Error(`hover lacks ${JSON.stringify(want)}`);
+  }
+  await page.keyboard.press('Escape');
+  // No findings: a moment later, the Problems panel still has only the configuration error.
+  await page.waitForTimeout(1500);
+  result.problems = (await problemsText(page)).slice(0, 4000);
+  step('problems panel', result.problems.split('\n').slice(0, 8));
+  if (result.problems.includes('unresolved-label') || result.problems.includes(FILE.split('/').pop())) {
+    throw new Error('findings shown despite the broken toolcheck.toml');
+  }
+  const squiggles = await page.locator('.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning').count();
+  if (squiggles !== 0) throw new Error(`${squiggles} squiggles in ${FILE}`);
+  await page.screenshot({ path: path.join(OUT, 'broken-config.png') });
+}
+
 (async () => {
   fs.mkdirSync(OUT, { recursive: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'toolcheck-chromium-'));
@@ -137,218 +257,241 @@ async function hoverOn(page, word, hasText) {
     await page.waitForSelector('.monaco-workbench', { timeout: T });
     await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: T });
     step('workbench up');
+    if (SCENARIO === 'missing-server') {
+      await missingServer(page, step, result);
+    } else if (SCENARIO === 'broken-config') {
+      await brokenConfig(page, step, result);
+    } else {
 
-    // Open the file with Quick Open, like a user.
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => {});
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
-    await page.keyboard.type(FILE, { delay: 10 });
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: T });
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('.monaco-editor .view-lines', { timeout: T });
-    step('editor open', FILE);
-
-    result.languageMode = await page.locator('#status\\.editor\\.mode').innerText({ timeout: T }).catch(() => null);
-    step('language mode', result.languageMode);
-    if (!result.languageMode || !result.languageMode.includes('Starlark')) {
-      throw new Error(`language mode is ${result.languageMode}, expected Starlark`);
-    }
-
-    // 1. Squiggle in the editor.
-    const squiggle = '.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error, .monaco-editor .squiggly-info';
-    await page.waitForSelector(squiggle, { timeout: T });
-    result.squiggles = await page.locator(squiggle).count();
-    step('squiggles', result.squiggles);
-
-    // 2. The Problems panel lists the message, with the check name as the code.
-    await page.keyboard.press('Control+Shift+M');
-    await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: T });
-    await page.waitForFunction(
-      ([msg, code]) => {
-        const el = document.querySelector('.markers-panel');
-        return el && el.innerText.includes(msg) && el.innerText.includes(code);
-      },
-      [SPEC.message, SPEC.code],
-      { timeout: T },
-    );
-    result.problems = (await problemsText(page)).slice(0, 4000);
-    step('problems panel', result.problems.split('\n').slice(0, 8));
-    // The coverage status (`toolcheck/status`) is in the status bar.
-    const status = page.locator('.statusbar-item', { hasText: 'toolcheck' }).first();
-    await status.waitFor({ state: 'visible', timeout: T });
-    result.coverageStatus = await status.innerText({ timeout: T });
-    step('coverage status', result.coverageStatus);
-    const line1 = `[Ln ${SPEC.line + 1},`;
-    if (!result.problems.includes(line1)) throw new Error(`Problems panel lacks ${line1}`);
-    await page.screenshot({ path: path.join(OUT, 'problems.png') });
-
-    // 3. Hover: the grammar gives each identifier its own token span.
-    const word = page
-      .locator('.monaco-editor .view-line span span', { hasText: new RegExp(`^${SPEC.hover.word}$`) })
-      .first();
-    const box = await word.boundingBox({ timeout: T });
-    if (!box) throw new Error(`no token span for ${SPEC.hover.word}`);
-    const x = box.x + Math.min(box.width / 2, 12);
-    const y = box.y + box.height / 2;
-    await page.mouse.move(x - 40, y + 80);
-    await page.mouse.move(x, y, { steps: 4 });
-    const hover = page.locator('.monaco-hover-content, .monaco-hover .hover-contents').filter({ hasText: SPEC.hover.expect }).first();
-    try {
-      await hover.waitFor({ state: 'visible', timeout: 10000 });
-    } catch (e) {
-      step('mouse hover did not show; using Ctrl+K Ctrl+I');
-      await page.mouse.click(x, y);
-      await page.keyboard.press('Control+K');
-      await page.keyboard.press('Control+I');
-      await hover.waitFor({ state: 'visible', timeout: T });
-    }
-    result.hover = await hover.innerText();
-    step('hover', result.hover);
-    await page.screenshot({ path: path.join(OUT, 'hover.png') });
-    await page.keyboard.press('Escape');
-    await page.mouse.move(5, 5);
-
-    // 4. The "Show toolchain resolution" command (custom request toolcheck/resolve) opens a
-    //    report beside the editor; the cursor is at the start of the file (a toolchain_type).
-    await page.keyboard.press('Control+Home');
-    await page.keyboard.press('Control+Shift+P');
-    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
-    await page.keyboard.type('toolcheck: Show toolchain resolution', { delay: 5 });
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: T });
-    await page.keyboard.press('Enter');
-    await page.waitForFunction(
-      () => [...document.querySelectorAll('.monaco-editor .view-lines')]
-        .some((e) => e.innerText.replace(/\u00a0/g, ' ').includes('Toolchain resolution')),
-      null,
-      { timeout: T },
-    );
-    result.resolution = await page.evaluate(() => {
-      // Monaco renders spaces as U+00A0.
-      const texts = [...document.querySelectorAll('.monaco-editor .view-lines')].map((x) => x.innerText.replace(/\u00a0/g, ' '));
-      return texts.find((t) => t.includes('Toolchain resolution')) || null;
-    });
-    step('resolution report', result.resolution.split('\n').slice(0, 4));
-    await page.screenshot({ path: path.join(OUT, 'resolution.png') });
-    // Back to the BUILD file (the report opened beside it).
-    await page.keyboard.press('Control+W');
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
-    await page.keyboard.type(FILE, { delay: 10 });
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: T });
-    await page.keyboard.press('Enter');
-
-    // 5. Quick fix menu: "suppress on this line" removes the problem.
-    if (SPEC.suppress) {
-      const flagged = page.locator('.monaco-editor .view-line').nth(SPEC.line);
-      await flagged.waitFor({ timeout: T });
-      await page.locator('.monaco-editor .view-lines').click({ position: { x: 5, y: 5 } });
-      // Go to the flagged line with the "Go to Line" command (Ctrl+G).
-      await page.keyboard.press('Control+G');
+      // Open the file with Quick Open, like a user.
+      await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => {});
+      await page.keyboard.press('Control+P');
       await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
-      await page.keyboard.type(String(SPEC.line + 1) + ':' + String((SPEC.col || 0) + 1));
+      await page.keyboard.type(FILE, { delay: 10 });
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: T });
       await page.keyboard.press('Enter');
-      // Wait until the cursor is really there (the status bar says so) before asking.
-      const where = `Ln ${SPEC.line + 1}, Col ${(SPEC.col || 0) + 1}`;
-      await page.waitForFunction(
-        (w) => { const e = document.querySelector('#status\\.editor\\.selection'); return e && e.innerText.includes(w); },
-        where,
-        { timeout: T },
-      );
-      const item = page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row').filter({ hasText: SPEC.suppress }).first();
-      for (let attempt = 1; ; attempt++) {
-        await page.keyboard.press('Control+.');
-        try {
-          await item.waitFor({ state: 'visible', timeout: 5000 });
-          break;
-        } catch (e) {
-          if (attempt >= 4) throw e;
-          step('code action menu not shown yet; retrying', attempt);
-          await page.keyboard.press('Escape');
-        }
-      }
-      await item.waitFor({ state: 'visible', timeout: T });
-      result.codeActions = await page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row').allInnerTexts();
-      step('code actions', result.codeActions);
-      await page.screenshot({ path: path.join(OUT, 'code-actions.png') });
-      // Select it with the keyboard (a pointer-block overlay swallows clicks in the menu).
-      for (let i = 0; i < 20; i++) {
-        const focused = await page
-          .locator('.action-widget .monaco-list-row.focused, .context-view .monaco-list-row.focused')
-          .first()
-          .getAttribute('aria-label')
-          .catch(() => null);
-        if (focused && focused.includes(SPEC.suppress)) break;
-        await page.keyboard.press('ArrowDown');
-      }
-      await page.keyboard.press('Enter');
-      await page.waitForFunction(
-        (code) => {
-          const el = document.querySelector('.markers-panel');
-          return el && !el.innerText.includes(code);
-        },
-        SPEC.code,
-        { timeout: T },
-      );
-      step('problem gone after suppress');
-      await page.screenshot({ path: path.join(OUT, 'after-suppress.png') });
-    }
+      await page.waitForSelector('.monaco-editor .view-lines', { timeout: T });
+      step('editor open', FILE);
 
-    // 6. The dummy-toolchain hazard (SPEC.hazard): the finding in MODULE.bazel (squiggle and
-    //    Problems entry naming the wrong exec platform choice), the hover on the toolchain type
-    //    (toolchains with constraints, what Bazel picks per target platform), and commenting
-    //    out the catch-all's registration clears it.
-    const HZ = SPEC.hazard;
-    if (HZ) {
-      await openFile(page, HZ.file);
+      result.languageMode = await page.locator('#status\\.editor\\.mode').innerText({ timeout: T }).catch(() => null);
+      step('language mode', result.languageMode);
+      if (!result.languageMode || !result.languageMode.includes('Starlark')) {
+        throw new Error(`language mode is ${result.languageMode}, expected Starlark`);
+      }
+
+      // 1. Squiggle in the editor.
+      const squiggle = '.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error, .monaco-editor .squiggly-info';
       await page.waitForSelector(squiggle, { timeout: T });
+      result.squiggles = await page.locator(squiggle).count();
+      step('squiggles', result.squiggles);
+
+      // 2. The Problems panel lists the message, with the check name as the code.
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: T });
       await page.waitForFunction(
         ([msg, code]) => {
           const el = document.querySelector('.markers-panel');
           return el && el.innerText.includes(msg) && el.innerText.includes(code);
         },
-        [HZ.problem, HZ.code],
+        [SPEC.message, SPEC.code],
         { timeout: T },
       );
-      result.hazardProblems = (await problemsText(page)).slice(0, 4000);
-      step('hazard in problems panel', result.hazardProblems.split('\n').filter((l) => l.includes(HZ.problem) || l.includes(HZ.code) || l.startsWith('[Ln')));
-      if (!result.hazardProblems.includes(`[Ln ${HZ.line + 1}, Col ${HZ.col + 1}]`)) {
-        throw new Error(`Problems panel lacks [Ln ${HZ.line + 1}, Col ${HZ.col + 1}]`);
-      }
-      await page.screenshot({ path: path.join(OUT, 'hazard-problems.png') });
+      result.problems = (await problemsText(page)).slice(0, 4000);
+      step('problems panel', result.problems.split('\n').slice(0, 8));
+      // The coverage status (`toolcheck/status`) is in the status bar.
+      const status = page.locator('.statusbar-item', { hasText: 'toolcheck' }).first();
+      await status.waitFor({ state: 'visible', timeout: T });
+      result.coverageStatus = await status.innerText({ timeout: T });
+      step('coverage status', result.coverageStatus);
+      const line1 = `[Ln ${SPEC.line + 1},`;
+      if (!result.problems.includes(line1)) throw new Error(`Problems panel lacks ${line1}`);
+      await page.screenshot({ path: path.join(OUT, 'problems.png') });
 
-      await openFile(page, HZ.hover.file);
-      const text = await hoverOn(page, HZ.hover.word, 'What Bazel picks');
-      result.hazardHover = text;
-      step('hazard hover', text);
-      const plain = text.replace(/\u00a0/g, ' ').replace(/[`*]/g, '');
-      for (const want of HZ.hover.expect) {
-        if (!plain.includes(want)) throw new Error(`hazard hover lacks ${JSON.stringify(want)}`);
+      // 3. Hover: the grammar gives each identifier its own token span.
+      const word = page
+        .locator('.monaco-editor .view-line span span', { hasText: new RegExp(`^${SPEC.hover.word}$`) })
+        .first();
+      const box = await word.boundingBox({ timeout: T });
+      if (!box) throw new Error(`no token span for ${SPEC.hover.word}`);
+      const x = box.x + Math.min(box.width / 2, 12);
+      const y = box.y + box.height / 2;
+      await page.mouse.move(x - 40, y + 80);
+      await page.mouse.move(x, y, { steps: 4 });
+      const hover = page.locator('.monaco-hover-content, .monaco-hover .hover-contents').filter({ hasText: SPEC.hover.expect }).first();
+      try {
+        await hover.waitFor({ state: 'visible', timeout: 10000 });
+      } catch (e) {
+        step('mouse hover did not show; using Ctrl+K Ctrl+I');
+        await page.mouse.click(x, y);
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Control+I');
+        await hover.waitFor({ state: 'visible', timeout: T });
       }
-      await page.screenshot({ path: path.join(OUT, 'hazard-hover.png') });
-      // The widget scrolls: show its "What Bazel picks" part in a second screenshot.
-      const widget = await page.locator('.monaco-hover').filter({ hasText: 'What Bazel picks' }).first().boundingBox().catch(() => null);
-      if (widget) {
-        await page.mouse.move(widget.x + widget.width / 2, widget.y + widget.height / 2, { steps: 4 });
-        await page.mouse.wheel(0, 400);
-        await page.waitForTimeout(300);
-        await page.screenshot({ path: path.join(OUT, 'hazard-hover-picks.png') });
-      }
+      result.hover = await hover.innerText();
+      step('hover', result.hover);
+      await page.screenshot({ path: path.join(OUT, 'hover.png') });
       await page.keyboard.press('Escape');
       await page.mouse.move(5, 5);
 
-      await openFile(page, HZ.file);
-      await gotoLine(page, HZ.fix.line + 1, HZ.fix.col + 1);
-      await page.keyboard.type(HZ.fix.text);
-      await page.waitForFunction(
-        (code) => {
-          const el = document.querySelector('.markers-panel');
-          return el && !el.innerText.includes(code);
-        },
-        HZ.code,
-        { timeout: T },
-      );
-      step('hazard gone after commenting out the catch-all registration');
-      await page.screenshot({ path: path.join(OUT, 'hazard-fixed.png') });
+      // 4. The "Show toolchain resolution" command (custom request toolcheck/resolve) opens the
+      //    report beside the editor, rendered (the Markdown preview, not its source); the cursor
+      //    is at the start of the file (a toolchain_type).
+      await page.keyboard.press('Control+Home');
+      await runCommand(page, 'toolcheck: Show toolchain resolution');
+      let rendered = null;
+      const until = Date.now() + T;
+      while (!rendered && Date.now() < until) {
+        rendered = await renderedMarkdown(page, 'Toolchain resolution');
+        if (!rendered) await page.waitForTimeout(250);
+      }
+      if (!rendered) throw new Error('the resolution report did not open as a rendered Markdown preview');
+      result.resolution = rendered;
+      step('resolution report (rendered)', { heading: rendered.heading, text: rendered.text.split('\n').slice(0, 4) });
+      if (!rendered.heading || !rendered.heading.startsWith('Toolchain resolution')) {
+        throw new Error(`the report's first heading is ${JSON.stringify(rendered.heading)}`);
+      }
+      const rawSource = await page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-lines')]
+        .some((e) => e.innerText.replace(/\u00a0/g, ' ').includes('# Toolchain resolution')));
+      if (rawSource) throw new Error('the report is shown as Markdown source');
+      await page.screenshot({ path: path.join(OUT, 'resolution.png') });
+      // Back to the BUILD file alone (the report opened in a second editor group).
+      await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+      await runCommand(page, 'View: Close All Editor Groups');
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
+      await page.keyboard.type(FILE, { delay: 10 });
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: T });
+      await page.keyboard.press('Enter');
+
+      // 5. Quick fix menu: "suppress on this line" removes the problem.
+      if (SPEC.suppress) {
+        const flagged = page.locator('.monaco-editor .view-line').nth(SPEC.line);
+        await flagged.waitFor({ timeout: T });
+        await page.locator('.monaco-editor .view-lines').click({ position: { x: 5, y: 5 } });
+        // Go to the flagged line with the "Go to Line" command (Ctrl+G).
+        await page.keyboard.press('Control+G');
+        await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: T });
+        await page.keyboard.type(String(SPEC.line + 1) + ':' + String((SPEC.col || 0) + 1));
+        await page.keyboard.press('Enter');
+        // Wait until the cursor is really there (the status bar says so) before asking.
+        const where = `Ln ${SPEC.line + 1}, Col ${(SPEC.col || 0) + 1}`;
+        await page.waitForFunction(
+          (w) => { const e = document.querySelector('#status\\.editor\\.selection'); return e && e.innerText.includes(w); },
+          where,
+          { timeout: T },
+        );
+        const item = page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row').filter({ hasText: SPEC.suppress }).first();
+        for (let attempt = 1; ; attempt++) {
+          await page.keyboard.press('Control+.');
+          try {
+            await item.waitFor({ state: 'visible', timeout: 5000 });
+            break;
+          } catch (e) {
+            if (attempt >= 4) throw e;
+            step('code action menu not shown yet; retrying', attempt);
+            await page.keyboard.press('Escape');
+          }
+        }
+        await item.waitFor({ state: 'visible', timeout: T });
+        result.codeActions = await page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row').allInnerTexts();
+        step('code actions', result.codeActions);
+        await page.screenshot({ path: path.join(OUT, 'code-actions.png') });
+        // Select it with the keyboard (a pointer-block overlay swallows clicks in the menu).
+        for (let i = 0; i < 20; i++) {
+          const focused = await page
+            .locator('.action-widget .monaco-list-row.focused, .context-view .monaco-list-row.focused')
+            .first()
+            .getAttribute('aria-label')
+            .catch(() => null);
+          if (focused && focused.includes(SPEC.suppress)) break;
+          await page.keyboard.press('ArrowDown');
+        }
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(
+          (code) => {
+            const el = document.querySelector('.markers-panel');
+            return el && !el.innerText.includes(code);
+          },
+          SPEC.code,
+          { timeout: T },
+        );
+        step('problem gone after suppress');
+        await page.screenshot({ path: path.join(OUT, 'after-suppress.png') });
+      }
+
+      // 6. The dummy-toolchain hazard (SPEC.hazard): the finding in MODULE.bazel (squiggle and
+      //    Problems entry naming the wrong exec platform choice), the hover on the toolchain type
+      //    (toolchains with constraints, what Bazel picks per target platform), and commenting
+      //    out the catch-all's registration clears it.
+      const HZ = SPEC.hazard;
+      if (HZ) {
+        await openFile(page, HZ.file);
+        await page.waitForSelector(squiggle, { timeout: T });
+        await page.waitForFunction(
+          ([msg, code]) => {
+            const el = document.querySelector('.markers-panel');
+            return el && el.innerText.includes(msg) && el.innerText.includes(code);
+          },
+          [HZ.problem, HZ.code],
+          { timeout: T },
+        );
+        result.hazardProblems = (await problemsText(page)).slice(0, 4000);
+        step('hazard in problems panel', result.hazardProblems.split('\n').filter((l) => l.includes(HZ.problem) || l.includes(HZ.code) || l.startsWith('[Ln')));
+        if (!result.hazardProblems.includes(`[Ln ${HZ.line + 1}, Col ${HZ.col + 1}]`)) {
+          throw new Error(`Problems panel lacks [Ln ${HZ.line + 1}, Col ${HZ.col + 1}]`);
+        }
+        await page.screenshot({ path: path.join(OUT, 'hazard-problems.png') });
+
+        await openFile(page, HZ.hover.file);
+        const text = await hoverOn(page, HZ.hover.word, 'What Bazel picks');
+        result.hazardHover = text;
+        step('hazard hover', text);
+        const plain = plainText(text);
+        for (const want of HZ.hover.expect) {
+          if (!plain.includes(want)) throw new Error(`hazard hover lacks ${JSON.stringify(want)}`);
+        }
+        await page.screenshot({ path: path.join(OUT, 'hazard-hover.png') });
+        // The widget scrolls: show its "What Bazel picks" part in a second screenshot.
+        const widget = await page.locator('.monaco-hover').filter({ hasText: 'What Bazel picks' }).first().boundingBox().catch(() => null);
+        if (widget) {
+          await page.mouse.move(widget.x + widget.width / 2, widget.y + widget.height / 2, { steps: 4 });
+          await page.mouse.wheel(0, 400);
+          await page.waitForTimeout(300);
+          await page.screenshot({ path: path.join(OUT, 'hazard-hover-picks.png') });
+        }
+        await page.keyboard.press('Escape');
+        await page.mouse.move(5, 5);
+
+        await openFile(page, HZ.file);
+        await gotoLine(page, HZ.fix.line + 1, HZ.fix.col + 1);
+        await page.keyboard.type(HZ.fix.text);
+        await page.waitForFunction(
+          (code) => {
+            const el = document.querySelector('.markers-panel');
+            return el && !el.innerText.includes(code);
+          },
+          HZ.code,
+          { timeout: T },
+        );
+        step('hazard gone after commenting out the catch-all registration');
+        await page.screenshot({ path: path.join(OUT, 'hazard-fixed.png') });
+      }
+
+      // 7. A hover in a nested module (tests/nested has its own MODULE.bazel): its files belong
+      //    to that workspace, so the hover lists the module's own registrations.
+      const NS = SPEC.nested;
+      if (NS) {
+        await openFile(page, NS.file);
+        const text = await hoverOn(page, NS.hover.word, NS.hover.expect[NS.hover.expect.length - 1]);
+        result.nestedHover = text;
+        step('nested hover', text);
+        const plain = plainText(text);
+        for (const want of NS.hover.expect) {
+          if (!plain.includes(want)) throw new Error(`nested hover lacks ${JSON.stringify(want)}`);
+        }
+        await page.screenshot({ path: path.join(OUT, 'nested-hover.png') });
+        await page.keyboard.press('Escape');
+      }
     }
     result.ok = true;
   } catch (e) {

@@ -3,6 +3,6 @@
 return {
   cmd = { 'toolcheck', 'lsp' },
   filetypes = { 'bzl', 'starlark' },
-  root_markers = { 'MODULE.bazel', 'REPO.bazel', 'WORKSPACE.bazel', 'WORKSPACE', 'WORKSPACE.bzlmod', '.git' },
+  root_markers = { 'MODULE.bazel', 'REPO.bazel', 'WORKSPACE.bazel', 'WORKSPACE' },
   init_options = { checks = { enable = {}, disable = {} }, bazelVersion = '' },
 }

@@ -3,7 +3,9 @@
 // It contributes the `starlark` language (see package.json), starts `toolcheck lsp` over
 // stdio for Starlark documents, forwards the `toolcheck.*` settings as initialization
 // options and configuration changes, implements the "Show toolchain resolution" command on
-// top of the custom `toolcheck/resolve` request, and shows the `toolcheck/status`
+// top of the custom `toolcheck/resolve` request (opened as a rendered Markdown preview), says
+// which executable it tried and how to install or configure it when the server is missing,
+// and shows the `toolcheck/status`
 // notification (what toolcheck could not evaluate) in the status bar, so that a clean
 // Problems panel with gaps never reads like a fully checked workspace.
 import * as fs from 'fs';
@@ -83,21 +85,95 @@ const RESOLUTION_SCHEME = 'toolcheck-resolution';
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
 
-/** The server executable: the setting, then $TOOLCHECK_SERVER_PATH, then `toolcheck` on PATH. */
-function serverPath(context: vscode.ExtensionContext, cfg: vscode.WorkspaceConfiguration): string {
+/** The server executable and where that choice came from (for messages when it is missing). */
+interface ServerCommand {
+  command: string;
+  source: string;
+}
+
+/** The server executable: the setting, then $TOOLCHECK_SERVER_PATH, then the bundled binary, then `toolcheck` on PATH. */
+function serverCommand(context: vscode.ExtensionContext, cfg: vscode.WorkspaceConfiguration): ServerCommand {
   const configured = cfg.get<string>('server.path', '').trim();
   if (configured !== '') {
-    return configured.replace(/^~(?=$|\/)/, process.env.HOME ?? '~');
+    return { command: configured.replace(/^~(?=$|\/)/, process.env.HOME ?? '~'), source: 'the setting toolcheck.server.path' };
   }
   const fromEnv = process.env.TOOLCHECK_SERVER_PATH;
   if (fromEnv && fromEnv !== '') {
-    return fromEnv;
+    return { command: fromEnv, source: 'the environment variable TOOLCHECK_SERVER_PATH' };
   }
   const bundled = context.asAbsolutePath(path.join('server', 'toolcheck'));
   if (fs.existsSync(bundled)) {
-    return bundled;
+    return { command: bundled, source: 'the binary bundled with the extension' };
   }
-  return 'toolcheck';
+  return { command: 'toolcheck', source: 'the PATH, as toolcheck.server.path is not set' };
+}
+
+/** Whether `file` is a file this process may execute. */
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The executable `command` names, or undefined: a path is checked as it is (relative to the
+ * first workspace folder, as the server is started there), a bare name is looked up on PATH.
+ */
+function findExecutable(command: string): string | undefined {
+  if (command.includes('/') || command.includes(path.sep)) {
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    const full = path.resolve(base, command);
+    return isExecutable(full) ? full : undefined;
+  }
+  const exts = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE').split(';') : [''];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    for (const ext of exts) {
+      const full = path.join(dir, command + ext);
+      if (dir !== '' && isExecutable(full)) {
+        return full;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Tells the user that the server could not be started, which executable was tried and why,
+ * and how to install or configure it, with a button to the setting.
+ */
+async function reportServerProblem(server: ServerCommand, problem: string): Promise<void> {
+  const message =
+    // Plain text: notifications do not render Markdown.
+    `toolcheck: ${problem}: tried "${server.command}" (from ${server.source}). ` +
+    'Install it ("cargo install --path server" in the toolcheck repository puts toolcheck on PATH) ' +
+    'or set the setting toolcheck.server.path to the toolcheck executable.';
+  output?.appendLine(message);
+  const choice = await vscode.window.showErrorMessage(message, 'Open Settings');
+  if (choice === 'Open Settings') {
+    await vscode.commands.executeCommand('workbench.action.openSettings', 'toolcheck.server.path');
+  }
+}
+
+/** Creates and starts the client, unless the server executable is missing (then says so). */
+async function startClient(context: vscode.ExtensionContext): Promise<void> {
+  const server = serverCommand(context, vscode.workspace.getConfiguration('toolcheck'));
+  output ??= vscode.window.createOutputChannel('toolcheck');
+  // vscode-languageclient only says "couldn't create connection to server" when the spawn
+  // fails: look first, to say which path was tried and what to do.
+  if (findExecutable(server.command) === undefined) {
+    client = undefined;
+    void reportServerProblem(server, 'the language server executable was not found');
+    return;
+  }
+  client = createClient(context, server.command);
+  try {
+    await client.start();
+  } catch (e) {
+    void reportServerProblem(server, `the language server did not start (${e instanceof Error ? e.message : String(e)})`);
+  }
 }
 
 /** The settings the server reads, both at initialize and on workspace/didChangeConfiguration. */
@@ -115,10 +191,10 @@ function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<string, unkn
   };
 }
 
-function createClient(context: vscode.ExtensionContext): LanguageClient {
+function createClient(context: vscode.ExtensionContext, command: string): LanguageClient {
   const cfg = vscode.workspace.getConfiguration('toolcheck');
   const run: Executable = {
-    command: serverPath(context, cfg),
+    command,
     // No `transport`: vscode-languageclient would append `--stdio`; stdio is the default.
     args: ['lsp', ...cfg.get<string[]>('server.extraArgs', [])],
     options: { env: { ...process.env, ...cfg.get<Record<string, string>>('server.extraEnv', {}) } },
@@ -187,7 +263,13 @@ async function showResolution(provider: ResolutionProvider): Promise<void> {
   provider.set(uri, result.markdown);
   const shown = await vscode.workspace.openTextDocument(uri);
   await vscode.languages.setTextDocumentLanguage(shown, 'markdown');
-  await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  // The report is read, not edited: open it rendered (the built-in Markdown preview), and
+  // fall back to the Markdown source where that extension is missing or disabled.
+  try {
+    await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+  } catch {
+    await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  }
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -200,11 +282,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('toolcheck.restartServer', async () => {
       await client?.stop();
       coverage?.clear();
-      client = createClient(context);
-      await client.start();
+      await startClient(context);
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (e.affectsConfiguration('toolcheck.server') && client) {
+      // A changed server path restarts even when no client runs: it may fix a missing binary.
+      if (e.affectsConfiguration('toolcheck.server')) {
         await vscode.commands.executeCommand('toolcheck.restartServer');
       } else if (e.affectsConfiguration('toolcheck') && client) {
         await client.sendNotification('workspace/didChangeConfiguration', {
@@ -213,8 +295,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
   );
-  client = createClient(context);
-  await client.start();
+  await startClient(context);
 }
 
 export async function deactivate(): Promise<void> {

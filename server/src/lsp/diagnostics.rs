@@ -13,6 +13,10 @@
 //! instead of finishing work nobody will see. Open documents' diagnostics carry the document
 //! version they were computed for. Every workspace folder's diagnostics are published.
 //!
+//! A world loaded with the default configuration because its `toolcheck.toml` has an error
+//! publishes no findings (`Snap::withheld`): the file could change any of them. The error
+//! itself is published on `toolcheck.toml` by the indexing task (`server.rs`).
+//!
 //! With the workspace-wide round, each folder's coverage (what toolcheck could not evaluate)
 //! goes to the client as a `toolcheck/status` notification when it changed, so an editor can
 //! show that an empty problems list is not the whole story.
@@ -42,6 +46,10 @@ fn convert_edited(
         let Some((snap, file)) = state.snapshot_for(uri) else {
             continue;
         };
+        if snap.withheld {
+            out.insert(uri.clone(), Vec::new());
+            continue;
+        }
         let analysis = snap.analysis.with_cancel_flag(superseded.clone());
         let diags = analysis.try_file_diagnostics(file, &snap.lint_config)?;
         let converted = convert_file(&snap, file, diags.iter(), &mut HashMap::new());
@@ -76,6 +84,10 @@ fn convert(
     analysis: &Analysis,
     out: &mut HashMap<Uri, Vec<lsp::Diagnostic>>,
 ) -> Cancellable<()> {
+    if snap.withheld {
+        // Its files' lists are cleared: nothing is claimed until the configuration parses.
+        return Ok(());
+    }
     let diags = analysis.try_diagnostics(&snap.lint_config)?;
     let mut by_file: HashMap<toolcheck_ide::FileId, Vec<_>> = HashMap::new();
     for d in &diags {

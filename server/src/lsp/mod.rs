@@ -28,6 +28,10 @@
 //!   workspace (`workspace/didChangeWorkspaceFolders` adds and drops them); file watching
 //!   through `workspace/didChangeWatchedFiles` (registered dynamically when the client can):
 //!   a deleted file (or directory) leaves the index, a created one joins it.
+//! * A workspace folder whose `toolcheck.toml` does not load: `window/showMessage` and a
+//!   diagnostic on the file at the error; the last good analysis is kept, or on the first
+//!   load the workspace is indexed with the default configuration and no findings are
+//!   published until the file loads (`server.rs`, `on_config_error`).
 //! * Cancellation: any change cancels the diagnostics computation in flight (the analysis
 //!   polls between checks); a request whose snapshot an edit outdates answers
 //!   `ContentModified`, and `$/cancelRequest` (answered `RequestCancelled` by the framework)
@@ -39,7 +43,10 @@
 //!   folder's toolchain model, `workspace/symbol`), label completion, code actions
 //!   (the checks' fixes and "suppress on this line"), and the custom `toolcheck/resolve`.
 //! * A panic while answering a request becomes an `InternalError` response; the server goes
-//!   on. Exit status: 0 after `shutdown` then `exit`, 1 otherwise.
+//!   on. Exit status: 0 after `shutdown` then `exit`, 1 otherwise. Whether `shutdown` came is
+//!   recorded when the framework receives it ([`ShutdownSeen`]), not when its handler runs:
+//!   `exit` cancels every pending request, and a `shutdown` still pending (sent back to back
+//!   with `exit`) would otherwise never count.
 //! * Nothing is written to stderr unless `TOOLCHECK_LOG` is set (see [`log`]).
 
 mod config;
@@ -56,7 +63,9 @@ mod transport;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::{LspService, Server};
 
 use self::server::Backend;
@@ -112,7 +121,10 @@ where
     };
     let serve = async {
         tokio::join!(
-            Server::new(server_in, server_out, socket).serve(service),
+            Server::new(server_in, server_out, socket).serve(ShutdownSeen {
+                inner: service,
+                state: state.clone(),
+            }),
             transport::merge_output(from_server, errors_rx, output),
         )
     };
@@ -126,6 +138,37 @@ where
         task.abort();
     }
     state.shutdown_requested.load(Ordering::SeqCst)
+}
+
+/// The framework's service, noting a `shutdown` request as it is received. The framework
+/// calls services in arrival order, and only a server that finished `initialize` accepts
+/// `shutdown` (before, it is answered with an error and does not count).
+struct ShutdownSeen<S> {
+    inner: S,
+    state: Arc<State>,
+}
+
+impl<S> tower_service::Service<Request> for ShutdownSeen<S>
+where
+    S: tower_service::Service<Request, Response = Option<Response>>,
+{
+    type Response = Option<Response>;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        if req.method() == "shutdown"
+            && req.id().is_some()
+            && self.state.initialized.load(Ordering::SeqCst)
+        {
+            self.state.shutdown_requested.store(true, Ordering::SeqCst);
+        }
+        self.inner.call(req)
+    }
 }
 
 /// Panics are caught per request; keep the default hook from printing them to stderr

@@ -199,43 +199,50 @@ impl Backend {
                 .filter(|(name, dir)| !name.is_empty() && root.join(dir).is_dir())
                 .map(|(name, dir)| format!("{name}={}", root.join(dir).display()))
                 .collect();
-            let load_root = root.clone();
-            let loaded = tokio::task::spawn_blocking(move || {
-                let args = crate::WorkspaceArgs {
-                    bazel_version: (!bazel_version.is_empty()).then_some(bazel_version),
-                    config: None,
-                    repos,
-                    output_base,
-                    bazelrcs,
-                    mode: None,
-                    bazel_configs,
-                    hosts: Vec::new(),
-                };
-                crate::load(&load_root, &args, Vec::new(), None)
-            })
-            .await;
+            let args = crate::WorkspaceArgs {
+                bazel_version: (!bazel_version.is_empty()).then_some(bazel_version),
+                config: None,
+                repos,
+                output_base,
+                bazelrcs,
+                mode: None,
+                bazel_configs,
+                hosts: Vec::new(),
+                default_config: false,
+            };
+            let loaded = load_blocking(&root, args.clone()).await;
             let message = match loaded {
                 Ok(Ok(loaded)) => {
                     let files = loaded.host.workspace().files.len();
+                    let toml = loaded.root.join("toolcheck.toml");
                     state.install_workspace(
                         loaded.host,
                         loaded.config.lint_config(),
                         &root,
                         loaded.root,
+                        false,
                     );
+                    clear_config_problem(&client, &state, &toml).await;
                     log!(Info, "indexed {}: {files} files", root.display());
                     format!("{files} files")
                 }
-                Ok(Err(e)) => {
-                    log!(Warn, "indexing {} failed: {e:#}", root.display());
-                    client
-                        .log_message(
-                            MessageType::WARNING,
-                            format!("toolcheck: indexing failed: {e:#}"),
-                        )
-                        .await;
-                    "failed".to_owned()
-                }
+                Ok(Err(e)) => match e.downcast::<crate::config::ConfigError>() {
+                    Ok(error) => {
+                        log!(Warn, "{} has an error: {error}", root.display());
+                        on_config_error(&client, &state, &root, args, &error).await
+                    }
+                    Err(e) => {
+                        log!(Warn, "indexing {} failed: {e:#}", root.display());
+                        // Shown, not only logged: the folder's findings are missing.
+                        client
+                            .show_message(
+                                MessageType::WARNING,
+                                format!("toolcheck: indexing failed: {e:#}"),
+                            )
+                            .await;
+                        "failed".to_owned()
+                    }
+                },
                 Err(e) => {
                     log!(Error, "indexing panicked: {e}");
                     "failed".to_owned()
@@ -269,6 +276,125 @@ impl Backend {
         if self.state.set_config(config) {
             self.spawn_indexing_all();
         }
+    }
+}
+
+/// `crate::load` on the blocking pool.
+async fn load_blocking(
+    root: &Path,
+    args: crate::WorkspaceArgs,
+) -> std::result::Result<anyhow::Result<crate::Loaded>, tokio::task::JoinError> {
+    let root = root.to_owned();
+    tokio::task::spawn_blocking(move || crate::load(&root, &args, Vec::new(), None)).await
+}
+
+/// Loading the workspace folder `root` stopped at an error in its `toolcheck.toml`: the error
+/// goes to the file as a diagnostic and to the user as a message. The last good analysis is
+/// kept; the first time, the workspace is analysed with the default configuration (so that
+/// navigation and hover see the real workspace rather than an empty one) but no finding is
+/// claimed, since the file could change any of them. Returns the progress message.
+async fn on_config_error(
+    client: &Client,
+    state: &State,
+    root: &Path,
+    args: crate::WorkspaceArgs,
+    error: &crate::config::ConfigError,
+) -> String {
+    let toml = PathBuf::from(error.path());
+    publish_config_problem(client, state, &toml, error).await;
+    let kept = state.is_loaded(root);
+    let mut fallback = None;
+    if !kept {
+        let defaults = crate::WorkspaceArgs {
+            default_config: true,
+            ..args
+        };
+        if let Ok(Ok(loaded)) = load_blocking(root, defaults).await {
+            fallback = Some(loaded.host.workspace().files.len());
+            state.install_workspace(loaded.host, Default::default(), root, loaded.root, true);
+        }
+    }
+    let then = if kept {
+        "keeping the last analysis until it is fixed"
+    } else if fallback.is_some() {
+        "no findings are shown until it is fixed"
+    } else {
+        "the workspace could not be loaded"
+    };
+    client
+        .show_message(
+            MessageType::WARNING,
+            format!(
+                "toolcheck: {} has an error ({}): {then}.",
+                display_name(&toml, root),
+                error.summary()
+            ),
+        )
+        .await;
+    match fallback {
+        Some(files) => format!("{files} files; toolcheck.toml has an error"),
+        None => "toolcheck.toml has an error".to_owned(),
+    }
+}
+
+/// `path` relative to the workspace folder `root` when inside it, for messages.
+fn display_name(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Publishes a `toolcheck.toml` error as a diagnostic on the file, at the error's position.
+async fn publish_config_problem(
+    client: &Client,
+    state: &State,
+    toml: &Path,
+    error: &crate::config::ConfigError,
+) {
+    let Some(uri) = Uri::from_file_path(toml) else {
+        return;
+    };
+    // The position is in the text the loader read: the file on disk.
+    let text = crate::vfs::read_text_file(toml).unwrap_or_default();
+    let rope = ropey::Rope::from_str(&text);
+    let range = match error.span() {
+        Some(span) => {
+            let clamp = |o: usize| o.min(text.len()) as u32;
+            to_proto::range(
+                &rope,
+                toolcheck_ide::TextRange::new(clamp(span.start), clamp(span.end)),
+                state.encoding(),
+            )
+        }
+        None => Range::default(),
+    };
+    let diagnostic = Diagnostic {
+        range,
+        severity: Some(DiagnosticSeverity::ERROR),
+        source: Some(to_proto::SOURCE.to_owned()),
+        message: error.summary(),
+        ..Diagnostic::default()
+    };
+    state
+        .config_problems
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(toml.to_owned());
+    client
+        .publish_diagnostics(uri, vec![diagnostic], None)
+        .await;
+}
+
+/// Clears the diagnostic of a `toolcheck.toml` error once the file loads.
+async fn clear_config_problem(client: &Client, state: &State, toml: &Path) {
+    let had = state
+        .config_problems
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(toml);
+    if let (true, Some(uri)) = (had, Uri::from_file_path(toml)) {
+        client.publish_diagnostics(uri, Vec::new(), None).await;
     }
 }
 
@@ -433,6 +559,7 @@ impl LanguageServer for Backend {
                 "initialize: encoding {enc:?}, roots {:?}",
                 self.state.roots()
             );
+            self.state.initialized.store(true, Ordering::SeqCst);
             Ok(InitializeResult {
                 capabilities: ServerCapabilities {
                     position_encoding: Some(to_proto::encoding_kind(enc)),
@@ -498,7 +625,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        self.state.shutdown_requested.store(true, Ordering::SeqCst);
+        // Recorded on arrival (`ShutdownSeen` in mod.rs): an `exit` right behind cancels this.
         Ok(())
     }
 
@@ -506,6 +633,15 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let d = params.text_document;
+        // A document of a workspace nested in a folder gets that workspace's world (indexed
+        // in the background), as the editor would root it if the nested directory were open.
+        if let Some(root) =
+            from_proto::file_path(&d.uri).and_then(|p| self.state.nested_root_for(&p))
+        {
+            if self.state.add_root(root.clone()) {
+                self.spawn_indexing(root);
+            }
+        }
         self.state.open(d.uri, d.text, d.version, d.language_id);
     }
 

@@ -37,6 +37,13 @@ pub(crate) struct World {
     /// The checks configuration of this workspace's `toolcheck.toml` (each workspace folder
     /// has its own), before the editor's settings are applied.
     file_lint: LintConfig,
+    /// Whether the workspace was loaded from disk (not the empty stand-in that waits for
+    /// indexing): an analysis worth keeping when a reload fails.
+    loaded: bool,
+    /// Findings are withheld: the workspace was loaded with the default configuration because
+    /// its `toolcheck.toml` has an error, and the file could change any finding (turn a check
+    /// off, change a severity, the Bazel version, the host or target platforms).
+    withheld: bool,
 }
 
 impl World {
@@ -53,6 +60,8 @@ impl World {
             paths: Arc::new(paths),
             root,
             file_lint: LintConfig::default(),
+            loaded: false,
+            withheld: false,
         }
     }
 
@@ -142,6 +151,7 @@ impl World {
             paths: self.paths.clone(),
             lint_config: Arc::new(lint_config(self.file_lint.clone(), config)),
             encoding,
+            withheld: self.withheld,
         }
     }
 }
@@ -212,6 +222,8 @@ pub(crate) struct Snap {
     paths: Arc<Vec<PathBuf>>,
     pub(crate) lint_config: Arc<LintConfig>,
     pub(crate) encoding: PositionEncoding,
+    /// No findings are published for this world (see `World::withheld`).
+    pub(crate) withheld: bool,
 }
 
 impl Snap {
@@ -234,11 +246,17 @@ pub(crate) struct State {
     /// Bumped by every change to any input; diagnostics computed at an older revision are
     /// dropped instead of published.
     revision: AtomicU64,
+    /// Set once `initialize` has been answered successfully.
+    pub(crate) initialized: AtomicBool,
+    /// Set when a `shutdown` request arrives after `initialize` (see `ShutdownSeen`).
     pub(crate) shutdown_requested: AtomicBool,
     /// Set by the next change: cancels the diagnostics computation in flight.
     superseded: Mutex<Arc<AtomicBool>>,
     /// Wakes the diagnostics task.
     changed: mpsc::UnboundedSender<()>,
+    /// `toolcheck.toml` files whose error is published as a diagnostic, to clear once they
+    /// load.
+    pub(crate) config_problems: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl State {
@@ -249,9 +267,11 @@ impl State {
             encoding: RwLock::new(PositionEncoding::Utf16),
             config: RwLock::new(Config::default()),
             revision: AtomicU64::new(0),
+            initialized: AtomicBool::new(false),
             shutdown_requested: AtomicBool::new(false),
             superseded: Mutex::new(Arc::new(AtomicBool::new(false))),
             changed,
+            config_problems: Mutex::default(),
         }
     }
 
@@ -362,6 +382,30 @@ impl State {
             .iter()
             .filter_map(|w| w.root.clone())
             .collect()
+    }
+
+    /// The Bazel workspace nested inside a workspace folder's that `path` (a file) belongs
+    /// to, when no world has it yet: a directory under the folder with its own `MODULE.bazel`,
+    /// `REPO.bazel` or `WORKSPACE` is a separate workspace for Bazel (and the loader leaves it
+    /// out of the folder's), so its files are analysed in a world of their own, rooted where
+    /// `bazel` run beside the file would root it. `None` for files a world already knows
+    /// (including external repositories' files, which live outside the root) or that lie
+    /// outside every workspace folder.
+    pub(crate) fn nested_root_for(&self, path: &Path) -> Option<PathBuf> {
+        {
+            let worlds = self.worlds();
+            if worlds.iter().any(|w| w.file_id(path).is_some()) {
+                return None;
+            }
+            let world = &worlds[world_index(&worlds, path)];
+            if !world.contains(path) {
+                return None;
+            }
+        }
+        let root = crate::vfs::find_root(path.parent()?)?;
+        let worlds = self.worlds();
+        let owner = worlds[world_index(&worlds, path)].root.as_deref()?;
+        (root.starts_with(owner) && root != owner).then_some(root)
     }
 
     /// The workspace root `path` belongs to.
@@ -486,14 +530,23 @@ impl State {
         }
     }
 
+    /// Whether the world of `folder` holds a workspace loaded from disk (see `World::loaded`).
+    pub(crate) fn is_loaded(&self, folder: &Path) -> bool {
+        self.worlds()
+            .iter()
+            .any(|w| w.root.as_deref() == Some(folder) && w.loaded)
+    }
+
     /// Replaces the world of `folder` (a workspace folder; `root` is the Bazel workspace
-    /// root found for it) with a freshly loaded one, keeping open documents' text.
+    /// root found for it) with a freshly loaded one, keeping open documents' text. `withheld`:
+    /// loaded with the default configuration in place of a broken `toolcheck.toml`.
     pub(crate) fn install_workspace(
         &self,
         host: AnalysisHost,
         file_lint: LintConfig,
         folder: &Path,
         root: PathBuf,
+        withheld: bool,
     ) {
         let mut worlds = self.worlds();
         let Some(i) = worlds
@@ -505,6 +558,8 @@ impl State {
         };
         worlds[i] = World::new(host, Some(root));
         worlds[i].file_lint = file_lint;
+        worlds[i].loaded = true;
+        worlds[i].withheld = withheld;
         let open: Vec<(PathBuf, String)> = self
             .docs
             .iter()

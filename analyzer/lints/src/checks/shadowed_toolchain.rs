@@ -2,14 +2,10 @@
 //! toolchain of the same type registered earlier matches every (target, exec) platform pair
 //! it matches.
 
-use toolcheck_index::label::Label;
-use toolcheck_resolve::model::{Known, Toolchain};
-
 use crate::checks::refs::registered_site;
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::CheckMeta;
-use toolcheck_semantics::Simulation;
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "shadowed-toolchain",
@@ -42,67 +38,18 @@ With `:all`, rename targets (a zero-padded numeric prefix makes the order explic
     run,
 };
 
-fn values(sim: &Simulation, list: &Known<Vec<Label>>) -> Option<Vec<Label>> {
-    match list {
-        Known::Known(v) => v.iter().map(|l| sim.actual(l)).collect(),
-        Known::Unknown => None,
-    }
-}
-
-/// What a toolchain requires, alias-resolved.
-struct Requirements {
-    toolchain_type: Label,
-    exec: Vec<Label>,
-    target: Vec<Label>,
-    settings: Vec<Label>,
-}
-
-impl Requirements {
-    /// Whether every platform pair and configuration `later` matches is matched by `self`.
-    fn covers(&self, later: &Requirements) -> bool {
-        self.toolchain_type == later.toolchain_type
-            && self.exec.iter().all(|v| later.exec.contains(v))
-            && self.target.iter().all(|v| later.target.contains(v))
-            && self.settings.iter().all(|s| later.settings.contains(s))
-    }
-}
-
-/// The requirements of a toolchain; `None` when anything is unknown or the toolchain copies
-/// the target platform's constraints.
-fn requirements(sim: &Simulation, tc: &Toolchain) -> Option<Requirements> {
-    if !matches!(tc.use_target_platform_constraints, Known::Known(false)) {
-        return None;
-    }
-    Some(Requirements {
-        toolchain_type: sim.actual(tc.toolchain_type.as_known()?)?,
-        exec: values(sim, &tc.exec_compatible_with)?,
-        target: values(sim, &tc.target_compatible_with)?,
-        settings: values(sim, &tc.target_settings)?,
-    })
-}
-
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     if !ctx.scope_has_toolchain_sites() {
         return;
     }
     let sim = ctx.simulation();
     let registered = sim.registered_toolchain_labels();
-    let reqs: Vec<_> = registered
-        .iter()
-        .map(|(l, _)| {
-            sim.model
-                .toolchains
-                .get(*l)
-                .and_then(|tc| requirements(sim, tc))
-        })
-        .collect();
-    for (i, (label, source)) in registered.iter().enumerate() {
-        let Some(req) = &reqs[i] else { continue };
-        let ty = &req.toolchain_type;
-        let shadow = (0..i).find(|&j| reqs[j].as_ref().is_some_and(|earlier| earlier.covers(req)));
-        let Some(j) = shadow else { continue };
-        let (earlier, earlier_source) = registered[j];
-        let Some((file, range)) = registered_site(ctx, label, *source) else {
+    for (i, shadow) in sim.shadowed_toolchains().into_iter().enumerate() {
+        let Some(shadow) = shadow else { continue };
+        let (label, source) = registered[i];
+        let ty = &shadow.toolchain_type;
+        let (earlier, earlier_source) = registered[shadow.by];
+        let Some((file, range)) = registered_site(ctx, label, source) else {
             continue;
         };
         let mut d = Diagnostic::new(

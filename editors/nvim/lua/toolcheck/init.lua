@@ -13,8 +13,11 @@ M.defaults = {
   cmd = { 'toolcheck', 'lsp' },
   -- File types to attach to (Neovim detects BUILD, *.bzl, *.bazel, WORKSPACE as `bzl`).
   filetypes = { 'bzl', 'starlark' },
-  -- Files that mark the workspace root, nearest first.
-  root_markers = { 'MODULE.bazel', 'REPO.bazel', 'WORKSPACE.bazel', 'WORKSPACE', 'WORKSPACE.bzlmod', '.git' },
+  -- Files that mark a Bazel workspace root: the nearest directory above a file that holds one
+  -- is its root, as for `bazel` run beside the file, for the server (server/src/vfs.rs) and
+  -- in VS Code. No `.git`: a repository is not a Bazel workspace, and a nested module (a test
+  -- workspace with its own MODULE.bazel) is one.
+  root_markers = { 'MODULE.bazel', 'REPO.bazel', 'WORKSPACE.bazel', 'WORKSPACE' },
   -- Server settings: sent as initializationOptions and on workspace/configuration.
   settings = {
     checks = { enable = {}, disable = {} },
@@ -32,6 +35,8 @@ M.defaults = {
 
 M.config = vim.deepcopy(M.defaults)
 
+-- The Bazel workspace root of `path`: the nearest directory at or above it with a root
+-- marker (else the file's directory), the rule the server applies to every file.
 local function root_of(path)
   local dir = vim.fn.fnamemodify(path, ':p:h')
   while true do
@@ -154,7 +159,18 @@ function M.show_resolution()
     vim.api.nvim_buf_set_lines(out, 0, -1, false, vim.split(result.markdown, '\n', { plain = true }))
     vim.bo[out].filetype = 'markdown'
     vim.bo[out].modifiable = false
-    pcall(vim.api.nvim_buf_set_name, out, 'toolcheck://resolution')
+    -- A report to read: long lines wrap at words, and Markdown's markup is concealed where
+    -- the markdown syntax marks it (backticks, emphasis).
+    local win = vim.api.nvim_get_current_win()
+    vim.wo[win].wrap = true
+    vim.wo[win].linebreak = true
+    vim.wo[win].conceallevel = 2
+    vim.wo[win].concealcursor = 'n'
+    vim.wo[win].number = false
+    vim.wo[win].spell = false
+    vim.api.nvim_win_set_cursor(win, { 1, 0 })
+    -- One report buffer name per call: a second report must not fail on the name.
+    pcall(vim.api.nvim_buf_set_name, out, 'toolcheck://resolution/' .. out)
   end)
 end
 
