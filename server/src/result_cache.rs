@@ -282,6 +282,8 @@ fn decode(r: &mut Reader<'_>) -> Option<Diagnostic> {
         fixes,
         configs: r.seq(|r| r.str())?,
         hosts: r.seq(|r| r.str())?,
+        // Findings are stored after they were merged: the subject has served.
+        subject: None,
     })
 }
 

@@ -73,6 +73,10 @@ pub struct Diagnostic {
     /// The hosts (`macos-aarch64`) the finding holds on when it does not hold on the analysed
     /// host (the host matrix); empty otherwise.
     pub hosts: Vec<String>,
+    /// The declaration the finding is about, when the check knows one (a toolchain's
+    /// `toolchain()` call): findings of different checks about one subject are one root
+    /// cause, wherever each is reported, and are merged into one (see `registry`).
+    pub subject: Option<(FileId, TextRange)>,
 }
 
 impl Diagnostic {
@@ -93,7 +97,14 @@ impl Diagnostic {
             fixes: Vec::new(),
             configs: Vec::new(),
             hosts: Vec::new(),
+            subject: None,
         }
+    }
+
+    /// Names the declaration the finding is about (see [`Diagnostic::subject`]).
+    pub fn about(mut self, file: FileId, range: TextRange) -> Self {
+        self.subject = Some((file, range));
+        self
     }
     pub fn with_related(
         mut self,

@@ -5,6 +5,8 @@ use crate::checks;
 use crate::context::{LintConfig, LintContext};
 use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::suppress;
+use toolcheck_index::workspace::FileId;
+use toolcheck_syntax::TextRange;
 
 /// What the registry knows of a check. The name is the check's only ID: it appears in
 /// suppression comments, the docs, SARIF `ruleId` and LSP `code`.
@@ -116,19 +118,22 @@ pub fn run_checks_until(
             (a.file, a.range, a.check, &a.message) == (b.file, b.range, b.check, &b.message)
         });
     }
-    merge_same_site(&mut out);
+    merge_same_cause(&mut out);
     (!cancelled()).then_some(out)
 }
 
-/// One finding per place: findings of different checks on the same range are one root cause
-/// seen by several checks (a catch-all toolchain is both a `dummy-toolchain-precedence`
-/// hazard and a toolchain `missing-exec-compatible-with` reports, at the same `name`). The
-/// strongest stays (by severity, then by the order of [`ALL`]) and the others become its related information, so an editor shows one
-/// squiggle and the CI one line, with nothing lost. It runs after suppression comments
+/// One finding per root cause: findings of different checks on the same range, or about the
+/// same declaration ([`Diagnostic::subject`]) wherever each is reported, are one root cause
+/// seen by several checks. A catch-all toolchain is both a `dummy-toolchain-precedence` hazard
+/// (at its registration) and a toolchain `missing-exec-compatible-with` reports (at its
+/// `name`), in one file when a wrapper macro declares and registers it, in two when
+/// MODULE.bazel registers a package's toolchains. The strongest stays (by severity, then by
+/// the order of [`ALL`]) and the others become its related information, so an editor shows
+/// one squiggle and the CI one line, with nothing lost. It runs after suppression comments
 /// (suppressing the strongest leaves the next one standing) and after generated files'
 /// findings moved to their sources (two findings there may meet at one template line).
 /// `out` is ordered by place, and stays so.
-fn merge_same_site(out: &mut Vec<Diagnostic>) {
+fn merge_same_cause(out: &mut Vec<Diagnostic>) {
     let rank = |d: &Diagnostic| {
         let order = ALL
             .iter()
@@ -136,35 +141,67 @@ fn merge_same_site(out: &mut Vec<Diagnostic>) {
             .unwrap_or(ALL.len());
         (std::cmp::Reverse(d.severity), order)
     };
-    let mut merged: Vec<Diagnostic> = Vec::with_capacity(out.len());
-    let mut i = 0;
-    while i < out.len() {
-        let mut j = i + 1;
-        while j < out.len() && (out[j].file, out[j].range) == (out[i].file, out[i].range) {
-            j += 1;
+    // Union-find over "same site" and "same subject": a site and a subject are both places,
+    // and a finding about a declaration meets the findings reported at it.
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
         }
-        let mut group: Vec<Diagnostic> = out[i..j].to_vec();
-        i = j;
-        if group.len() == 1 {
-            merged.extend(group);
+        i
+    }
+    let mut parent: Vec<usize> = (0..out.len()).collect();
+    let mut first_at: rustc_hash::FxHashMap<(FileId, TextRange), usize> = Default::default();
+    for (i, d) in out.iter().enumerate() {
+        for place in std::iter::once((d.file, d.range)).chain(d.subject) {
+            let j = *first_at.entry(place).or_insert(i);
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            // The earlier finding is the root, so groups are visited in order of place.
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut groups: rustc_hash::FxHashMap<usize, Vec<usize>> = Default::default();
+    for i in 0..out.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    let mut folded = vec![false; out.len()];
+    let mut extra: Vec<Vec<Related>> = vec![Vec::new(); out.len()];
+    for members in groups.values() {
+        if members.len() == 1 {
             continue;
         }
         // Stable: findings of one check keep their order.
-        group.sort_by_key(|d| rank(d));
-        let strongest = group[0].check;
+        let mut ranked = members.clone();
+        ranked.sort_by_key(|&i| rank(&out[i]));
+        let keeper = ranked[0];
         // Findings of the strongest check stay (two toolchains one `repository_ctx.file`
-        // call wrote are two findings at that call); the others fold into the first.
-        let (mut kept, folded): (Vec<Diagnostic>, Vec<Diagnostic>) =
-            group.into_iter().partition(|d| d.check == strongest);
-        for d in folded {
-            kept[0].related.push(Related {
+        // call wrote are two findings at that call); the others fold into the first, the
+        // next strongest first.
+        for &i in &ranked {
+            let d = &out[i];
+            if d.check == out[keeper].check {
+                continue;
+            }
+            folded[i] = true;
+            extra[keeper].push(Related {
                 file: d.file,
                 range: d.range,
                 message: format!("also {} ({}): {}", d.check, d.severity.as_str(), d.message),
             });
-            kept[0].related.extend(d.related);
+            extra[keeper].extend(d.related.iter().cloned());
         }
-        merged.extend(kept);
+    }
+    if !folded.contains(&true) {
+        return;
+    }
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(out.len());
+    for (i, (mut d, more)) in std::mem::take(out).into_iter().zip(extra).enumerate() {
+        if folded[i] {
+            continue;
+        }
+        d.related.extend(more);
+        merged.push(d);
     }
     *out = merged;
 }

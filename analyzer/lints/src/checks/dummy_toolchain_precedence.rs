@@ -312,6 +312,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         };
         let mut d = Diagnostic::new(CHECK.name, severity, file, range, message);
         if let Some((f, r)) = declaration(ctx, label) {
+            d = d.about(f, r);
             if (f, r) != (file, range) {
                 let what = if stand_in {
                     "declared here; its implementation is a failing stand-in"

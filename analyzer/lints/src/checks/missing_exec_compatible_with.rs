@@ -195,7 +195,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 )
             }
         };
-        let mut d = Diagnostic::new(CHECK.name, severity, file, range, message);
+        let mut d = Diagnostic::new(CHECK.name, severity, file, range, message).about(file, range);
         if let Some((who, Some(loc))) = &consumer {
             if (loc.file, loc.range) != (file, range) {
                 d = d.with_related(loc.file, loc.range, format!("{who} registers it here"));
