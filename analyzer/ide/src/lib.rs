@@ -839,7 +839,10 @@ impl Analysis {
         // Findings in generated files are reported at their sources (a template, the `.bzl`
         // file of the repository rule, the instantiation): for such a file, the scoped run
         // cannot see them, so the whole run is filtered instead.
-        if self.is_generation_source(file) {
+        // Likewise a file that dependencies' findings may be moved to (ownership).
+        if self.is_generation_source(file)
+            || toolcheck_lints::receives_moved_findings(&self.lint_context(), file)
+        {
             let mut all = self.diagnostics(config);
             all.retain(|d| d.file == file);
             return all;

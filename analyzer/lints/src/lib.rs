@@ -14,4 +14,5 @@ mod suppress;
 
 pub use context::{LintConfig, LintContext};
 pub use diagnostic::{Applicability, Diagnostic, Fix, Related, Severity, TextEdit};
+pub use ownership::receives_moved_findings;
 pub use registry::{check_by_name, closest_check, run_checks, run_checks_until, CheckMeta, ALL};

@@ -21,8 +21,9 @@
 //! template in the main repository keeps them, one in a dependency is judged like the
 //! dependency's other files.
 //!
-//! A run scoped to one file only sees the findings in that file; the ones a dependency's file
-//! contributes to it appear in the workspace-wide run.
+//! A run scoped to one file sees only the findings its checks report in that file; a file
+//! that may receive a dependency's findings ([`receives_moved_findings`]) is checked by the
+//! whole run instead, filtered to it.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use toolcheck_index::index::RegistrationOrigin;
@@ -48,6 +49,34 @@ pub(crate) fn owned(ctx: &LintContext<'_>, file: FileId) -> bool {
         RepoOrigin::Computed(ref o) => owned(ctx, o.site.file),
         RepoOrigin::Explicit | RepoOrigin::OutputBase => false,
     })
+}
+
+/// Whether findings of files the main repository does not own may be moved to `file`: it
+/// holds one of the main repository's registrations or is its root MODULE.bazel (the
+/// `bazel_dep` sites), and some file of the workspace belongs to a dependency.
+pub fn receives_moved_findings(ctx: &LintContext<'_>, file: FileId) -> bool {
+    let has_dependency_files = ctx.ws.repos.iter().any(|r| {
+        matches!(r.origin, RepoOrigin::Explicit | RepoOrigin::OutputBase)
+            || (matches!(
+                r.origin,
+                RepoOrigin::LocalPathOverride | RepoOrigin::LocalRepository
+            ) && r.display_prefix.is_empty())
+    });
+    if !has_dependency_files || !owned(ctx, file) {
+        return false;
+    }
+    let root_module = ctx
+        .index
+        .modules
+        .iter()
+        .find(|m| m.repo.is_main())
+        .and_then(|m| m.file);
+    root_module == Some(file)
+        || ctx
+            .index
+            .registrations
+            .iter()
+            .any(|r| r.loc.is_some_and(|l| l.file == file))
 }
 
 /// Applies ownership to `out` (ordered by place; left ordered by place); returns whether
