@@ -1729,3 +1729,36 @@ fn paths_are_relative_to_where_toolcheck_runs() {
     let v = json(&run(&sub, &["check", "--format", "json"]));
     assert_eq!(v["diagnostics"][0]["path"], "MODULE.bazel");
 }
+
+/// A workspace whose `.bazelrc` turns Bzlmod off with the old option name, and does not turn
+/// WORKSPACE on, is built with Bazel 7 (Bazel 8 would read neither): toolcheck infers 7.x,
+/// reads WORKSPACE, and says why.
+#[test]
+fn an_rc_that_turns_bzlmod_off_infers_bazel_7() {
+    let dir = scratch_dir("cli-rc-bzlmod-off");
+    write_files(
+        &dir,
+        &[
+            (".bazelrc", "common --noexperimental_enable_bzlmod\n"),
+            ("MODULE.bazel", "module(name = \"m\")\n"),
+            ("WORKSPACE", "register_toolchains(\"//tc:all\")\n"),
+            ("tc/BUILD", "toolchain_type(name = \"t\")\n"),
+        ],
+    );
+    let run = run(&dir, &["check", "--format", "json", "--no-cache"]);
+    let v = json(&run);
+    assert_eq!(v["bazel"]["version"], "7.6.1", "{v:#}");
+    assert!(
+        v["bazel"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("turns Bzlmod off")),
+        "{v:#}"
+    );
+    // WORKSPACE is read: its pattern registers nothing, which the check reports there.
+    let f = findings(&v);
+    assert!(
+        f.iter()
+            .any(|(check, _, path)| check == "empty-registration-pattern" && path == "WORKSPACE"),
+        "{f:#?}"
+    );
+}

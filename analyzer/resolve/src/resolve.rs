@@ -938,7 +938,15 @@ impl<'m> Resolver<'m> {
                 })
             });
             match (&t.mandatory, possible, cause) {
-                (Known::Known(true), false, _) => missing.push(t.label.clone()),
+                (Known::Known(true), false, _) => match &self.model.unseen_registrations {
+                    Some(unseen) => out.undecidable.push(Undecidable {
+                        question: Question::TypeResolves {
+                            toolchain_type: t.label.clone(),
+                        },
+                        cause: unseen.clone(),
+                    }),
+                    None => missing.push(t.label.clone()),
+                },
                 (Known::Unknown, false, _) => out.undecidable.push(Undecidable {
                     question: Question::TypeResolves {
                         toolchain_type: t.label.clone(),
@@ -1054,6 +1062,14 @@ impl<'m> Resolver<'m> {
         if winner.is_none() {
             let candidates: Vec<usize> = (0..avail.len()).filter(|&i| suit[i] != Tri::No).collect();
             if candidates.is_empty() {
+                // An execution platform toolcheck did not see could suit.
+                if let Some(unseen) = &self.model.unseen_registrations {
+                    out.undecidable.push(Undecidable {
+                        question: Question::ExecPlatform,
+                        cause: unseen.clone(),
+                    });
+                    return out;
+                }
                 let available: Vec<Label> = avail.iter().map(|a| a.exec.label.clone()).collect();
                 let type_labels: Vec<Label> = types.iter().map(|t| t.label.clone()).collect();
                 out.error = Some(ResolveError::NoMatchingExecPlatform {
