@@ -1762,3 +1762,50 @@ fn an_rc_that_turns_bzlmod_off_infers_bazel_7() {
         "{f:#?}"
     );
 }
+
+/// The deliberate empty registrations are notes, the typo a warning (the corpus fixture
+/// `empty-registration-pattern/positive_deliberate_notes.star` has the same files; fixtures do
+/// not state severities).
+#[test]
+fn deliberate_empty_registrations_are_info() {
+    let dir = scratch_dir("cli-deliberate-empty");
+    let fixture = std::fs::read_to_string(
+        repo_root().join("corpus/lints/empty-registration-pattern/positive_deliberate_notes.star"),
+    )
+    .unwrap();
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in fixture.lines() {
+        if let Some(path) = line.strip_prefix("#- ") {
+            files.push((path.to_string(), String::new()));
+        } else if let Some((_, text)) = files.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    write_files(&dir, &files);
+    let v = json(&run(&dir, &["check", "--format", "json", "--no-cache"]));
+    let mut got: Vec<(String, String, String)> = findings(&v)
+        .into_iter()
+        .filter(|(check, _, _)| check == "empty-registration-pattern")
+        .collect();
+    got.sort();
+    let want = |s: &str, p: &str| {
+        (
+            "empty-registration-pattern".to_string(),
+            s.to_string(),
+            p.to_string(),
+        )
+    };
+    assert_eq!(
+        got,
+        vec![
+            want("info", ".bazelrc"),
+            want("info", "MODULE.bazel"),
+            want("warning", "MODULE.bazel"),
+        ]
+    );
+}
