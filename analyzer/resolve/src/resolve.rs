@@ -77,6 +77,10 @@ pub struct Request {
     /// Whether to record [`GroupResolution::trace`] (on by default; turn it off when only
     /// the outcome matters, e.g. when linting every target).
     pub trace: bool,
+    /// Whether to record [`GroupResolution::per_exec`]: what each type gets on every
+    /// available execution platform, not only the chosen one (one resolution instead of one
+    /// per forced platform).
+    pub per_exec: bool,
 }
 
 impl Request {
@@ -94,6 +98,7 @@ impl Request {
             auto_exec_group_constraints: Vec::new(),
             selection: None,
             trace: true,
+            per_exec: false,
         }
     }
 }
@@ -137,6 +142,10 @@ pub struct GroupResolution {
     /// Questions the simulator could not answer, and why.
     pub undecidable: Vec<Undecidable>,
     pub trace: Vec<TraceEvent>,
+    /// With [`Request::per_exec`]: `(type, execution platform, toolchain)` for every type
+    /// and every execution platform that is certainly available and on which the type
+    /// certainly gets that toolchain (undecided ones are left out), in platform order.
+    pub per_exec: Vec<(Label, Label, Label)>,
 }
 
 /// One resolved type.
@@ -698,6 +707,7 @@ impl<'m> Resolver<'m> {
             error: None,
             undecidable: Vec::new(),
             trace: Vec::new(),
+            per_exec: Vec::new(),
         };
         let version = self.config.version;
         let on = request.trace;
@@ -911,6 +921,22 @@ impl<'m> Resolver<'m> {
             };
             self.resolve_type(&mut state, &avail, &tcache, check_types, on, &mut out.trace);
             types.push(state);
+        }
+
+        if request.per_exec {
+            for t in &types {
+                for (a, cell) in avail.iter().zip(&t.cells) {
+                    if let (Member::Yes, Cell::Selected(idx)) = (&a.member, cell) {
+                        if let Some(toolchain) = &self.prepared[*idx].r.toolchain {
+                            out.per_exec.push((
+                                t.label.clone(),
+                                a.exec.label.clone(),
+                                toolchain.clone(),
+                            ));
+                        }
+                    }
+                }
+            }
         }
 
         // 4. Mandatory types with no toolchain on any available platform.
