@@ -12,8 +12,8 @@
 ;; It does three things:
 ;;
 ;; * `toolcheck-bazel-mode', a small major mode for Bazel's Starlark files (BUILD,
-;;   BUILD.bazel, *.bzl, MODULE.bazel, REPO.bazel, WORKSPACE, WORKSPACE.bazel,
-;;   WORKSPACE.bzlmod, *.star), derived from `python-mode' for indentation and highlighting,
+;;   BUILD.bazel, *.bzl, MODULE.bazel and the *.MODULE.bazel files it includes, REPO.bazel,
+;;   WORKSPACE, WORKSPACE.bazel, WORKSPACE.bzlmod, *.star), derived from `python-mode' for indentation and highlighting,
 ;;   and `toolcheck-bazelrc-mode' for .bazelrc and *.bazelrc files, derived from
 ;;   `conf-space-mode'.  Debian has no packaged Bazel mode.  Set `toolcheck-auto-mode' to
 ;;   nil before loading when another package (such as MELPA's `bazel') already gives these
@@ -56,15 +56,22 @@ For example: (:checks (:disable [\"some-check\"]) :bazelVersion \"7.4.1\")."
   :type 'sexp)
 
 (defcustom toolcheck-auto-mode t
-  "Whether Bazel files open in `toolcheck-bazel-mode'.
-Set to nil before loading toolcheck.el when another package provides the major modes for
-Bazel files; eglot is registered for `toolcheck-other-modes' as well."
+  "Whether Bazel files open in toolcheck.el's major modes.
+Set to nil before loading toolcheck.el when another package gives
+Bazel files their major modes; eglot is registered for
+`toolcheck-other-modes' and `toolcheck-other-bazelrc-modes' too."
   :type 'boolean)
 
 (defcustom toolcheck-other-modes
   '(bazel-mode bazel-build-mode bazel-module-mode bazel-workspace-mode bazel-starlark-mode)
-  "Other packages' major modes for Bazel files that also get the toolcheck server.
-The default names the modes of MELPA's `bazel' package; listing absent modes is harmless."
+  "Other packages' major modes for Bazel's Starlark files.
+They get the toolcheck server too.  The default names the modes
+of the `bazel' package (MELPA; `elpa-bazel-mode' in Debian 13);
+listing absent modes is harmless."
+  :type '(repeat symbol))
+
+(defcustom toolcheck-other-bazelrc-modes '(bazelrc-mode)
+  "Other packages' major modes for Bazel rc files that also get the server."
   :type '(repeat symbol))
 
 (defcustom toolcheck-eglot-ensure t
@@ -75,13 +82,14 @@ The default names the modes of MELPA's `bazel' package; listing absent modes is 
   "Files whose directory is a Bazel workspace root.")
 
 (defconst toolcheck-file-name-regexp
-  (concat "/\\(?:BUILD\\(?:\\.bazel\\)?\\|MODULE\\.bazel\\|REPO\\.bazel"
+  (concat "/\\(?:BUILD\\(?:\\.bazel\\)?\\|\\(?:[^/]+\\.\\)?MODULE\\.bazel\\|REPO\\.bazel"
           "\\|WORKSPACE\\(?:\\.bazel\\|\\.bzlmod\\)?\\|[^/]+\\.bzl\\|[^/]+\\.star\\)\\'")
   "File names that are Bazel Starlark files.")
 
 (define-derived-mode toolcheck-bazel-mode python-mode "Bazel"
-  "Major mode for Bazel's Starlark files (BUILD, *.bzl, MODULE.bazel, WORKSPACE).
-Python's indentation and highlighting; the toolcheck language server through eglot.")
+  "Major mode for Bazel's Starlark files: BUILD, *.bzl, MODULE.bazel...
+Python's indentation and highlighting, and the toolcheck
+language server through eglot.")
 
 (define-derived-mode toolcheck-bazelrc-mode conf-space-mode "Bazelrc"
   "Major mode for Bazel's rc files (.bazelrc, *.bazelrc): `command --flag' lines.
@@ -105,9 +113,11 @@ The toolcheck language server through eglot."
 
 (defun toolcheck--bazel-buffer-p ()
   "Non-nil when the current buffer is a Bazel file for the toolcheck server."
-  (apply #'derived-mode-p 'toolcheck-bazel-mode 'toolcheck-bazelrc-mode toolcheck-other-modes))
+  (apply #'derived-mode-p 'toolcheck-bazel-mode 'toolcheck-bazelrc-mode
+         (append toolcheck-other-modes toolcheck-other-bazelrc-modes)))
 
 (defvar eglot-lsp-context)
+(defvar eglot-server-programs)
 
 (defun toolcheck-project-find (dir)
   "For eglot in a Bazel buffer: the project of DIR is its Bazel workspace.
@@ -131,14 +141,16 @@ A member of `project-find-functions'."
 
 (add-hook 'toolcheck-bazel-mode-hook #'toolcheck--maybe-ensure)
 (add-hook 'toolcheck-bazelrc-mode-hook #'toolcheck--maybe-ensure)
-(dolist (mode toolcheck-other-modes)
+(dolist (mode (append toolcheck-other-modes toolcheck-other-bazelrc-modes))
   (add-hook (intern (format "%s-hook" mode)) #'toolcheck--maybe-ensure))
 
 (with-eval-after-load 'eglot
+  ;; One entry, so that a workspace's BUILD files and rc files share one server.
   (add-to-list 'eglot-server-programs
-               (cons (cons '(toolcheck-bazelrc-mode :language-id "bazelrc")
-                           (mapcar (lambda (mode) (list mode :language-id "starlark"))
-                                   (cons 'toolcheck-bazel-mode toolcheck-other-modes)))
+               (cons (append (mapcar (lambda (mode) (list mode :language-id "starlark"))
+                                     (cons 'toolcheck-bazel-mode toolcheck-other-modes))
+                             (mapcar (lambda (mode) (list mode :language-id "bazelrc"))
+                                     (cons 'toolcheck-bazelrc-mode toolcheck-other-bazelrc-modes)))
                      #'toolcheck-eglot-contact)))
 
 (provide 'toolcheck)
