@@ -113,6 +113,17 @@
   (_server (_method (eql textDocument/publishDiagnostics)) &key uri diagnostics &allow-other-keys)
   (push (cons uri (length diagnostics)) e2e-published))
 
+;; Record the languageId of every didOpen eglot sends.
+(defvar e2e-language-ids nil "(URI . languageId) of every didOpen, newest first.")
+(advice-add 'jsonrpc-notify :before
+            (lambda (_conn method params)
+              (when (eq method :textDocument/didOpen)
+                (let ((doc (plist-get params :textDocument)))
+                  (push (cons (plist-get doc :uri) (plist-get doc :languageId)) e2e-language-ids)))))
+
+(defun e2e-language-id (file)
+  (cdr (assoc (eglot--path-to-uri file) e2e-language-ids)))
+
 (run-at-time (* 4 e2e-wait) nil (lambda () (e2e-finish 2 "watchdog timeout")))
 
 ;;; The client under test.
@@ -197,9 +208,9 @@ Returns (TEXT . MISSING)."
         (e2e-put 'root proj-root)
         (e2e-step "eglot project root" proj-root)
         (unless (string= proj-root root) (e2e-fail (format "eglot rooted at %s, expected %s" proj-root root))))
-      (e2e-put 'language_id (eglot--language-id (eglot-current-server)))
-      (unless (equal (eglot--language-id (eglot-current-server)) "starlark")
-        (e2e-fail (format "languageId is %s" (eglot--language-id (eglot-current-server)))))
+      (e2e-put 'language_id (e2e-language-id e2e-target))
+      (unless (equal (e2e-language-id e2e-target) "starlark")
+        (e2e-fail (format "didOpen's languageId is %s" (e2e-language-id e2e-target))))
 
       ;; 2. publishDiagnostics arrives; flymake shows the finding on the right line, with the
       ;;    check name as its code and toolcheck as its source.
@@ -298,6 +309,9 @@ Returns (TEXT . MISSING)."
         (e2e-put 'bazelrc_mode (symbol-name major-mode))
         (e2e-step "bazelrc mode" (symbol-name major-mode))
         (unless (eq major-mode 'toolcheck-bazelrc-mode) (e2e-fail (format ".bazelrc mode is %s" major-mode)))
+        (e2e-put 'bazelrc_language_id (e2e-language-id rc))
+        (unless (equal (e2e-language-id rc) "bazelrc")
+          (e2e-fail (format ".bazelrc's didOpen languageId is %s" (e2e-language-id rc))))
         (let ((proj-root (file-name-as-directory
                           (expand-file-name (project-root (eglot--project (eglot-current-server)))))))
           (unless (string= proj-root rc-root)
