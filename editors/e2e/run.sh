@@ -150,11 +150,11 @@ suite_nvim() {
 }
 
 suite_emacs() {
-  local ws; ws=$(fresh_ws emacs)
+  local ws bws; ws=$(fresh_ws emacs); bws=$(broken_ws emacs-broken)
   command -v emacs >/dev/null || { echo "emacs not found" >&2; return 1; }
   # Batch Emacs: no init file (-Q), state under artifacts; the test loads toolcheck.el itself.
   EMACS_STATE=$ART/emacs/state TOOLCHECK="$BIN" TOOLCHECK_EL="$REPO/editors/emacs/toolcheck.el" \
-  TARGET="$ws/$OPEN_FILE" SPEC="$SPEC" OUT="$ART/emacs/result.json" \
+  TARGET="$ws/$OPEN_FILE" BROKEN_TARGET="$bws/$BROKEN_FILE" SPEC="$SPEC" OUT="$ART/emacs/result.json" \
     timeout 180 emacs --batch -Q -l "$HERE/emacs/e2e.el" 2> >(tee "$ART/emacs/stderr.log" >&2)
 }
 

@@ -8,7 +8,8 @@
 ;; case (diagnostic, hover, fix), `hazard' (diagnostic in MODULE.bazel, type hover) and
 ;; `nested' (the eglot project of a nested module is that module; its hover); then it writes
 ;; a workspace beside TARGET's (rc-ws/) whose .bazelrc names a missing label, and checks the
-;; finding there.
+;; finding there; with BROKEN_TARGET (a file in a copy of the fixture whose toolcheck.toml
+;; has a syntax error), `broken_config' too.
 ;; Exit status: 0 = all assertions held; 1 = an assertion failed; 2 = error or timeout.
 ;;
 ;; Batch Emacs has no command loop: `eglot-ensure' (called from the mode hook by
@@ -32,12 +33,18 @@
 ;; Debian's elpa-* packages (elpa-eglot on Emacs 28); Emacs 29+ has eglot built in.
 (add-to-list 'package-directory-list "/usr/share/emacs/site-lisp/elpa")
 (package-initialize)
+
+;; The client under test, loaded before eglot as from an init file: toolcheck.el registers
+;; its server when eglot loads.
+(defvar e2e-eglot-loaded-before (featurep 'eglot))
+(load (expand-file-name (e2e-env "TOOLCHECK_EL" "toolcheck.el")) nil t)
 (require 'eglot)
 (require 'flymake)
 
 (defvar e2e-spec (let ((json-object-type 'alist) (json-array-type 'list) (json-key-type 'symbol))
                    (json-read-file (e2e-env "SPEC" "case.json"))))
 (defvar e2e-target (expand-file-name (e2e-env "TARGET")))
+(defvar e2e-broken-target (let ((b (e2e-env "BROKEN_TARGET"))) (and b (expand-file-name b))))
 (defvar e2e-out (e2e-env "OUT" "result.json"))
 (defvar e2e-wait (string-to-number (e2e-env "WAIT_S" "20")))
 (defvar e2e-t0 (float-time))
@@ -113,6 +120,11 @@
   (_server (_method (eql textDocument/publishDiagnostics)) &key uri diagnostics &allow-other-keys)
   (push (cons uri (length diagnostics)) e2e-published))
 
+(defvar e2e-messages nil "Every window/showMessage text, newest first.")
+(cl-defmethod eglot-handle-notification :before
+  (_server (_method (eql window/showMessage)) &key message &allow-other-keys)
+  (push message e2e-messages))
+
 ;; Record the languageId of every didOpen eglot sends.
 (defvar e2e-language-ids nil "(URI . languageId) of every didOpen, newest first.")
 (advice-add 'jsonrpc-notify :before
@@ -126,8 +138,6 @@
 
 (run-at-time (* 4 e2e-wait) nil (lambda () (e2e-finish 2 "watchdog timeout")))
 
-;;; The client under test.
-(load (expand-file-name (e2e-env "TOOLCHECK_EL" "toolcheck.el")) nil t)
 (setq toolcheck-program (e2e-env "TOOLCHECK" "toolcheck"))
 ;; eglot 1.9 implements a numeric `eglot-sync-connect' as a single accept-process-output,
 ;; which may return before the initialize reply: connect asynchronously and poll instead.
@@ -192,6 +202,7 @@ Returns (TEXT . MISSING)."
                   (substring e2e-target 0 (- (length e2e-target) (length (alist-get 'file e2e-spec))))))
            (code (alist-get 'code e2e-spec)))
       (e2e-put 'emacs emacs-version)
+      (when e2e-eglot-loaded-before (e2e-finish 2 "eglot was loaded before toolcheck.el"))
       (e2e-put 'eglot (or (ignore-errors (package-desc-version (cadr (assq 'eglot package-alist))))
                           "built-in"))
       ;; A missing server kills batch Emacs with SIGPIPE and no message: check first.
@@ -323,6 +334,48 @@ Returns (TEXT . MISSING)."
           (e2e-step "bazelrc diagnostic" d)
           (unless (and (= (alist-get 'line d) 1) (string-search "//nope:missing_toolchain" (alist-get 'text d)))
             (e2e-fail (format ".bazelrc diagnostic is %S" d)))))
+
+      ;; 8. A toolcheck.toml with a syntax error (BROKEN_TARGET's workspace): the server's
+      ;;    message, its diagnostic on toolcheck.toml (not visited: eglot keeps it for
+      ;;    `flymake-show-project-diagnostics'), the real workspace behind hover, no findings.
+      (let ((bc (alist-get 'broken_config e2e-spec)))
+        (when (and bc e2e-broken-target)
+          (let* ((broot (substring e2e-broken-target 0 (- (length e2e-broken-target)
+                                                         (length (alist-get 'file bc)))))
+                 (toml (concat broot "toolcheck.toml"))
+                 (want (alist-get 'message bc)))
+            (e2e-open e2e-broken-target)
+            (unless (e2e-wait-until e2e-wait (cl-find-if (lambda (m) (string-search want m)) e2e-messages))
+              (e2e-fail (format "no window/showMessage containing %s: %S" want e2e-messages)))
+            (e2e-put 'broken_message (cl-find-if (lambda (m) (string-search want m)) e2e-messages))
+            (e2e-step "broken config message" (alist-get 'broken_message e2e-result))
+            (let ((d (e2e-wait-until e2e-wait
+                       (car (alist-get (expand-file-name toml) flymake-list-only-diagnostics nil nil #'string=)))))
+              (unless d (e2e-fail "no diagnostic on toolcheck.toml"))
+              (let ((line (1- (car (flymake-diagnostic-beg d)))) (text (flymake-diagnostic-text d)))
+                (e2e-put 'broken_diagnostic (list (cons 'line line) (cons 'text text)))
+                (e2e-step "toolcheck.toml diagnostic" (alist-get 'broken_diagnostic e2e-result))
+                (unless (and (= line (alist-get 'line bc)) (string-search (alist-get 'problem bc) text))
+                  (e2e-fail (format "toolcheck.toml diagnostic is %S" (alist-get 'broken_diagnostic e2e-result))))))
+            (pcase-let ((`(,text . ,missing) (e2e-hover-until (e2e-get bc 'hover 'line) (e2e-get bc 'hover 'col)
+                                                               (e2e-get bc 'hover 'expect))))
+              (e2e-put 'broken_hover text)
+              (e2e-step "hover with the broken config" (length text))
+              (when missing (e2e-fail (format "hover with the broken config lacks %s" missing))))
+            ;; No findings: none now, and none arriving a moment later.
+            (e2e-wait-until 1.5 nil)
+            (e2e-put 'broken_file_diagnostics (length (flymake-diagnostics)))
+            (e2e-step (format "findings in %s" (alist-get 'file bc)) (length (flymake-diagnostics)))
+            (when (flymake-diagnostics)
+              (e2e-fail (format "findings despite the broken toolcheck.toml: %S"
+                                (mapcar #'flymake-diagnostic-text (flymake-diagnostics)))))
+            ;; ... nor in any publishDiagnostics for the file.
+            (let ((counts (mapcar #'cdr (cl-remove-if-not
+                                         (lambda (p) (string= (car p) (eglot--path-to-uri e2e-broken-target)))
+                                         e2e-published))))
+              (e2e-put 'broken_file_published counts)
+              (when (cl-some #'cl-plusp counts)
+                (e2e-fail (format "findings published despite the broken toolcheck.toml: %S" counts)))))))
 
       (e2e-finish 0 nil))
   (error (e2e-finish 2 (format "error: %S" err))))
