@@ -12,12 +12,13 @@
 ;; It does three things:
 ;;
 ;; * `toolcheck-bazel-mode', a small major mode for Bazel's Starlark files (BUILD,
-;;   BUILD.bazel, *.bzl, MODULE.bazel and the *.MODULE.bazel files it includes, REPO.bazel,
-;;   WORKSPACE, WORKSPACE.bazel, WORKSPACE.bzlmod, *.star), derived from `python-mode' for indentation and highlighting,
-;;   and `toolcheck-bazelrc-mode' for .bazelrc and *.bazelrc files, derived from
-;;   `conf-space-mode'.  Debian has no packaged Bazel mode.  Set `toolcheck-auto-mode' to
-;;   nil before loading when another package (such as MELPA's `bazel') already gives these
-;;   files a mode: eglot is registered for that package's modes too.
+;;   BUILD.bazel, *.bzl, MODULE.bazel and the *.MODULE.bazel files it includes,
+;;   REPO.bazel, WORKSPACE, WORKSPACE.bazel, WORKSPACE.bzlmod, *.star), derived from
+;;   `python-mode' for indentation and highlighting, and `toolcheck-bazelrc-mode' for
+;;   .bazelrc and *.bazelrc files, derived from `conf-space-mode'.  Debian 12 has no
+;;   packaged Bazel mode.  Set `toolcheck-auto-mode' to nil before loading when another
+;;   package (such as the `bazel' package: MELPA, Debian 13's `elpa-bazel-mode') already
+;;   gives these files a mode: eglot is registered for that package's modes too.
 ;; * An `eglot-server-programs' entry that runs `toolcheck lsp' (see `toolcheck-program')
 ;;   for those modes, with the LSP languageId "starlark" (and "bazelrc" for rc files; eglot
 ;;   1.9 sends one languageId per server, that of the file that started it: the server
