@@ -3,13 +3,14 @@
 # editors/e2e/fixture (a toolchain whose `toolchain_type` label names nothing):
 #
 #   nvim    Neovim (Debian package), headless, through the editors/nvim plugin
+#   emacs   Emacs (Debian emacs-nox) in batch mode with eglot, through editors/emacs/toolcheck.el
 #   pytest  pytest-lsp (PyPI), replaying Neovim's and VS Code's recorded capabilities
 #   vscode  the packaged editors/vscode .vsix installed into code-server (npm), driven in
 #           Debian's Chromium with playwright-core
 #
-# Usage: editors/e2e/run.sh [nvim] [pytest] [vscode]      (default: all three)
-# Installs what it needs, idempotently: apt-get (neovim, chromium, build tools for
-# code-server's native modules), npm ci, a Python venv with pinned pytest-lsp.
+# Usage: editors/e2e/run.sh [nvim] [emacs] [pytest] [vscode]      (default: all four)
+# Installs what it needs, idempotently: apt-get (neovim, emacs-nox and elpa-eglot, chromium,
+# build tools for code-server's native modules), npm ci, a Python venv with pinned pytest-lsp.
 # Environment:
 #   TOOLCHECK_BIN        use this binary instead of building target/debug/toolcheck
 #   E2E_SKIP_INSTALL=1   do not install anything (fail if something is missing)
@@ -21,7 +22,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 ART=$HERE/artifacts
 CACHE=${TOOLCHECK_E2E_CACHE:-$REPO/target/e2e-cache}
 SUITES=("$@")
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(nvim pytest vscode)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(nvim emacs pytest vscode)
 T_START=$(date +%s.%N)
 
 say() { printf '\n=== %s\n' "$*"; }
@@ -80,6 +81,12 @@ ensure_node() {
 
 PKGS=(curl ca-certificates python3 python3-venv)
 want nvim && PKGS+=(neovim)
+# Debian 12's Emacs 28 takes eglot from elpa-eglot; Emacs 29+ has it built in, so the package
+# is added only where the archive has it.
+if want emacs; then
+  PKGS+=(emacs-nox)
+  if dpkg -s elpa-eglot >/dev/null 2>&1 || apt-cache show elpa-eglot >/dev/null 2>&1; then PKGS+=(elpa-eglot); fi
+fi
 want vscode && PKGS+=(chromium fonts-dejavu-core build-essential pkg-config libkrb5-dev ripgrep)
 apt_install "${PKGS[@]}"
 if want vscode; then ensure_node; fi
@@ -142,6 +149,15 @@ suite_nvim() {
   return $rc
 }
 
+suite_emacs() {
+  local ws bws; ws=$(fresh_ws emacs); bws=$(broken_ws emacs-broken)
+  command -v emacs >/dev/null || { echo "emacs not found" >&2; return 1; }
+  # Batch Emacs: no init file (-Q), state under artifacts; the test loads toolcheck.el itself.
+  EMACS_STATE=$ART/emacs/state TOOLCHECK="$BIN" TOOLCHECK_EL="$REPO/editors/emacs/toolcheck.el" \
+  TARGET="$ws/$OPEN_FILE" BROKEN_TARGET="$bws/$BROKEN_FILE" SPEC="$SPEC" OUT="$ART/emacs/result.json" \
+    timeout 180 emacs --batch -Q -l "$HERE/emacs/e2e.el" 2> >(tee "$ART/emacs/stderr.log" >&2)
+}
+
 suite_pytest() {
   local venv=$HERE/.venv
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || return 1
@@ -179,9 +195,10 @@ suite_vscode() {
 for s in "${SUITES[@]}"; do
   case $s in
     nvim) run_suite nvim suite_nvim ;;
+    emacs) run_suite emacs suite_emacs ;;
     pytest) run_suite pytest suite_pytest ;;
     vscode) run_suite vscode suite_vscode ;;
-    *) echo "unknown suite $s (nvim, pytest, vscode)" >&2; exit 2 ;;
+    *) echo "unknown suite $s (nvim, emacs, pytest, vscode)" >&2; exit 2 ;;
   esac
 done
 
