@@ -41,6 +41,9 @@ const ROWS: &[&str] = &[
     "@platforms//host:host",
 ];
 const TYPE: &str = "@rules_frob//frob:toolchain_type";
+/// What the other execution platforms get: the catch-all, flagged (it shadows the macOS
+/// toolchain).
+const CATCH_ALL_ELSEWHERE: &str = "elsewhere: //toolchains:frob_unavailable on //platforms:macos_arm64, @platforms//host:host (shadowed-toolchain)";
 
 /// The HTML between `start` and the next `end` after it.
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
@@ -64,10 +67,20 @@ fn html_on_the_example() {
     }
     let matrix = between(&page, "<table id=\"matrix\"", "</table>");
     assert!(matrix.contains(&format!("<th class=\"label\">{TYPE}</th>")));
+    // Every row picks the Linux toolchain on Linux; the catch-all is what the other execution
+    // platforms get, which the cell marks with the catch-all's finding.
     for row in ROWS {
         let tr = between(matrix, &format!("scope=\"row\">{row}</th>"), "</tr>");
         assert!(tr.contains(LINUX_PICK), "{row}: {tr}");
-        assert!(tr.contains("data-state=\"ok\""), "{row}: {tr}");
+        assert!(
+            tr.contains("data-state=\"hazard elsewhere\""),
+            "{row}: {tr}"
+        );
+        assert!(
+            tr.contains("data-hazards=\"shadowed-toolchain\""),
+            "{row}: {tr}"
+        );
+        assert!(tr.contains(CATCH_ALL_ELSEWHERE), "{row}: {tr}");
     }
     // The catch-all: listed second (after the flag's Linux toolchain), matching any
     // execution platform, and marked: it shadows the macOS toolchain for good.
@@ -79,14 +92,20 @@ fn html_on_the_example() {
     );
     assert!(catch_all.contains("<td>2</td>"), "{catch_all}");
     assert!(catch_all.contains("any (catch-all)"), "{catch_all}");
-    assert!(
-        catch_all.contains("data-check=\"shadowed-toolchain\""),
-        "{catch_all}"
-    );
     assert!(catch_all.contains("MODULE.bazel:18"), "{catch_all}");
+    let findings = between(
+        toolchains,
+        "data-findings-for=\"//toolchains:frob_unavailable\"",
+        "</tr>",
+    );
+    assert!(
+        findings.contains("data-check=\"shadowed-toolchain\""),
+        "{findings}"
+    );
+    assert!(findings.contains("(as the cause)"), "{findings}");
     let shadowed = between(
         toolchains,
-        "data-label=\"//toolchains:frob_macos_arm64\"",
+        "data-findings-for=\"//toolchains:frob_macos_arm64\"",
         "</tr>",
     );
     assert!(shadowed.contains("can never be selected"), "{shadowed}");
@@ -103,7 +122,12 @@ fn dot_on_the_example() {
     assert!(dot.trim_end().ends_with('}'));
     let matrix = between(&dot, "matrix [shape=plaintext", "\n");
     assert_eq!(matrix.matches(LINUX_PICK).count(), ROWS.len(), "{matrix}");
-    assert!(!matrix.contains("⚠"), "no cell of the example is hazardous");
+    assert_eq!(
+        matrix.matches(CATCH_ALL_ELSEWHERE).count(),
+        ROWS.len(),
+        "{matrix}"
+    );
+    assert_eq!(matrix.matches("[hazard elsewhere]").count(), ROWS.len());
     let catch_all = between(&dot, "\"toolchain:2\" [", "\n");
     assert!(catch_all.contains("//toolchains:frob_unavailable"));
     assert!(catch_all.contains("exec: any (catch-all)"));
@@ -123,7 +147,8 @@ fn mermaid_on_the_example() {
         let cell = between(&m, &format!("    c{r}_0[\""), "\n");
         assert!(cell.contains(row), "{cell}");
         assert!(cell.contains(LINUX_PICK), "{cell}");
-        assert!(m.contains(&format!("class c{r}_0 ok")));
+        assert!(cell.contains(CATCH_ALL_ELSEWHERE), "{cell}");
+        assert!(m.contains(&format!("class c{r}_0 elsewhere")));
         assert!(
             m.contains(&format!("c{r}_0 ==> t1")),
             "the cell points at toolchain #1"

@@ -16,6 +16,7 @@ use toolcheck_index::label::{Label, TargetPattern};
 use toolcheck_index::workspace::FileId;
 use toolcheck_lints::{LintConfig, Severity};
 use toolcheck_resolve::model::{Known, TypeRequest};
+use toolcheck_resolve::trace::TraceEvent;
 use toolcheck_resolve::{Request, ResolveError};
 use toolcheck_syntax::TextRange;
 
@@ -112,16 +113,38 @@ pub enum CellOutcome {
     Undecided { reasons: Vec<String> },
 }
 
+/// What Bazel would pick on another execution platform, had the chosen one not been there
+/// (an unavailable remote pool, another host): the toolchain each available execution
+/// platform got during resolution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OtherPick {
+    pub exec_platform: String,
+    pub toolchain: String,
+    /// The toolchain's marks that make picking it a hazard (see [`Cell::marks`]).
+    pub marks: Vec<Mark>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cell {
     pub outcome: CellOutcome,
+    /// Findings about the pick: those of the selected toolchain from checks about selecting
+    /// it (a catch-all, [`SELECTION_CHECKS`]) or naming it as the cause, and the
+    /// `no-matching-toolchain` finding of a type that fails here.
     pub marks: Vec<Mark>,
+    /// The other execution platforms' picks, in Bazel's order, for a decided cell.
+    pub others: Vec<OtherPick>,
 }
 
 impl Cell {
     /// Whether the cell needs attention: a finding, a failure, or an open question.
     pub fn is_hazard(&self) -> bool {
         !self.marks.is_empty() || !matches!(self.outcome, CellOutcome::Selected { .. })
+    }
+
+    /// Whether a marked toolchain (a flagged catch-all) is what Bazel picks on another
+    /// execution platform: harmless while the chosen one is available.
+    pub fn has_marked_fallback(&self) -> bool {
+        self.others.iter().any(|o| !o.marks.is_empty())
     }
 }
 
@@ -334,8 +357,9 @@ impl Analysis {
                 types
                     .iter()
                     .map(|ty| {
+                        // Traced: the recap of what each execution platform got is the
+                        // "elsewhere" part of the cell.
                         let res = resolver.resolve(&Request {
-                            trace: false,
                             ..Request::new(
                                 p.clone(),
                                 vec![TypeRequest {
@@ -369,14 +393,45 @@ impl Analysis {
                                 reasons: vec!["no outcome".to_owned()],
                             },
                         };
-                        let mut marks = Vec::new();
-                        if let CellOutcome::Selected { toolchain, .. } = &outcome {
+                        let pick_marks = |toolchain: &str| {
+                            let mut marks = Vec::new();
                             if let Some(&i) = by_label.get(toolchain) {
                                 for m in &toolchains[i].marks {
                                     if SELECTION_CHECKS.contains(&m.check) || m.involved {
                                         push_mark(&mut marks, m.clone());
                                     }
                                 }
+                            }
+                            marks
+                        };
+                        let mut marks = Vec::new();
+                        let mut others = Vec::new();
+                        if let CellOutcome::Selected {
+                            toolchain,
+                            exec_platform,
+                        } = &outcome
+                        {
+                            marks = pick_marks(toolchain);
+                            let recap =
+                                g.into_iter().flat_map(|g| &g.trace).find_map(|e| match e {
+                                    TraceEvent::TypeRecap {
+                                        toolchain_type,
+                                        selected,
+                                    } if toolchain_type == ty => Some(selected),
+                                    _ => None,
+                                });
+                            for (exec, tc) in recap.into_iter().flatten() {
+                                let Some(tc) = &tc.toolchain else { continue };
+                                let exec = exec.to_string();
+                                if exec == *exec_platform {
+                                    continue;
+                                }
+                                let tc = tc.to_string();
+                                others.push(OtherPick {
+                                    marks: pick_marks(&tc),
+                                    exec_platform: exec,
+                                    toolchain: tc,
+                                });
                             }
                         }
                         let failed = g.and_then(|g| g.error.as_ref()).is_some_and(|e| {
@@ -395,7 +450,11 @@ impl Analysis {
                                 }
                             }
                         }
-                        Cell { outcome, marks }
+                        Cell {
+                            outcome,
+                            marks,
+                            others,
+                        }
                     })
                     .collect()
             })

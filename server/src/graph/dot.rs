@@ -197,11 +197,17 @@ pub(super) fn render(g: &ResolutionGraph) -> String {
             let (bg, sign) = match state {
                 "ok" => ("#e8f5e9", ""),
                 "undecided" => ("#fff8e1", "? "),
+                "hazard elsewhere" => ("#fff3e0", "⚠ "),
                 _ => ("#ffebee", "⚠ "),
             };
             let mut text = format!("{sign}{}", cell_text(cell));
             if state != "ok" {
                 text.push_str(&format!("\n[{state}]"));
+            }
+            let elsewhere = super::elsewhere_text(cell);
+            if !elsewhere.is_empty() {
+                text.push('\n');
+                text.push_str(&elsewhere);
             }
             let hazards = hazard_text(cell);
             if !hazards.is_empty() {

@@ -35,6 +35,10 @@ th { background: #f2f2f2; }
 td.ok { background: #e8f5e9; }
 td.hazard { background: #ffebee; outline: 2px solid #c62828; outline-offset: -2px; }
 td.undecided { background: #fff8e1; }
+td.elsewhere { background: #fff3e0; outline: 2px dashed #e65100; outline-offset: -2px; }
+.elsewhere-picks { font-size: 12px; color: #8a3a00; margin-top: .3em; }
+td.label, th.label { overflow-wrap: break-word; }
+tr.findings-row td { border-top: none; background: #fffafa; }
 .mark { color: #b71c1c; font-weight: 600; }
 .state { font-size: 11px; text-transform: uppercase; letter-spacing: .05em; color: #555; }
 .marks { margin: .3em 0 0; padding-left: 1.1em; font-size: 12px; }
@@ -77,6 +81,7 @@ fn cell_html(cell: &GraphCell) -> String {
     let class = match state {
         "ok" => "ok",
         "undecided" => "undecided",
+        "hazard elsewhere" => "elsewhere",
         _ => "hazard",
     };
     let sign = match state {
@@ -84,9 +89,37 @@ fn cell_html(cell: &GraphCell) -> String {
         "undecided" => "<span class=\"mark\">?</span> ",
         _ => "<span class=\"mark\">⚠</span> ",
     };
-    let checks: Vec<&str> = cell.marks.iter().map(|m| m.check).collect();
+    let mut checks: Vec<&str> = cell.marks.iter().map(|m| m.check).collect();
+    let mut elsewhere = String::new();
+    let others: Vec<_> = cell.others.iter().filter(|o| !o.marks.is_empty()).collect();
+    if !others.is_empty() {
+        elsewhere.push_str("<div class=\"elsewhere-picks\">");
+        for line in super::elsewhere_text(cell).lines() {
+            let _ = write!(elsewhere, "<div>⚠ {}</div>", escape(line));
+        }
+        for o in &others {
+            checks.extend(o.marks.iter().map(|m| m.check));
+        }
+        elsewhere.push_str("</div>");
+        let marks: Vec<Mark> = others
+            .iter()
+            .flat_map(|o| o.marks.iter().cloned())
+            .collect();
+        let mut unique: Vec<Mark> = Vec::new();
+        for m in marks {
+            if !unique
+                .iter()
+                .any(|u| u.check == m.check && u.message == m.message)
+            {
+                unique.push(m);
+            }
+        }
+        elsewhere.push_str(&marks_list(&unique));
+    }
+    checks.sort_unstable();
+    checks.dedup();
     format!(
-        "<td class=\"{class}\" data-state=\"{}\" data-hazards=\"{}\">{sign}{}<div class=\"state\">{}</div>{}</td>",
+        "<td class=\"{class}\" data-state=\"{}\" data-hazards=\"{}\">{sign}{}<div class=\"state\">{}</div>{}{elsewhere}</td>",
         escape(state),
         escape(&checks.join(" ")),
         escape(&cell_text(cell)),
@@ -112,15 +145,22 @@ pub(super) fn render(g: &ResolutionGraph) -> String {
         escape(&title)
     );
     let hazards = g.cells.iter().flatten().filter(|c| c.is_hazard()).count();
+    let elsewhere = g
+        .cells
+        .iter()
+        .flatten()
+        .filter(|c| !c.is_hazard() && c.has_marked_fallback())
+        .count();
     let marked = g.toolchains.iter().filter(|t| !t.marks.is_empty()).count();
     let _ = writeln!(o, "<h1>{}</h1>", escape(&title));
     let _ = writeln!(
         o,
-        "<p class=\"summary\">Host platform <code>{}</code>. {} target platform(s) × {} toolchain type(s); {} cell(s) need attention; {} of {} registered toolchain(s) have findings.</p>",
+        "<p class=\"summary\">Host platform <code>{}</code>. {} target platform(s) × {} toolchain type(s): {} cell(s) with a hazard, a failure or an open question, {} more where a flagged toolchain is what other execution platforms get; {} of {} registered toolchain(s) have findings.</p>",
         escape(&g.host_platform),
         g.target_platforms.len(),
         g.toolchain_types.len(),
         hazards,
+        elsewhere,
         marked,
         g.toolchains.len()
     );
@@ -143,7 +183,9 @@ pub(super) fn render(g: &ResolutionGraph) -> String {
     }
     let _ = writeln!(o, "</tr></thead>\n<tbody>");
     for (r, p) in g.target_platforms.iter().enumerate() {
-        let any = g.cells[r].iter().any(GraphCell::is_hazard);
+        let any = g.cells[r]
+            .iter()
+            .any(|c| c.is_hazard() || c.has_marked_fallback());
         let _ = write!(
             o,
             "<tr class=\"{}\"><th class=\"label\" scope=\"row\">{}</th>",
@@ -164,7 +206,7 @@ pub(super) fn render(g: &ResolutionGraph) -> String {
     );
     let _ = writeln!(
         o,
-        "<table id=\"toolchains\">\n<thead><tr><th>#</th><th>toolchain</th><th>type</th><th>exec_compatible_with</th><th>target_compatible_with</th><th>registered by</th><th>findings</th></tr></thead>\n<tbody>"
+        "<table id=\"toolchains\">\n<thead><tr><th>#</th><th>toolchain</th><th>type</th><th>exec_compatible_with</th><th>target_compatible_with</th><th>registered by</th></tr></thead>\n<tbody>"
     );
     for t in &g.toolchains {
         let name = match (&t.label, &t.unknown) {
@@ -186,15 +228,23 @@ pub(super) fn render(g: &ResolutionGraph) -> String {
         };
         let _ = writeln!(
             o,
-            "<tr class=\"{}\" data-label=\"{}\"><td>{}</td><td class=\"label\">{name}</td><td class=\"label\">{}</td><td class=\"label\">{}</td><td class=\"label\">{}</td><td>{registered}</td><td>{}</td></tr>",
+            "<tr class=\"{}\" data-label=\"{}\"><td>{}</td><td class=\"label\">{name}</td><td class=\"label\">{}</td><td class=\"label\">{}</td><td class=\"label\">{}</td><td>{registered}</td></tr>",
             if t.marks.is_empty() { "plain" } else { "hazard-row" },
             escape(t.label.as_deref().unwrap_or_default()),
             t.rank,
             escape(t.toolchain_type.as_deref().unwrap_or("?")),
             list(&t.exec_compatible_with, "<strong>any (catch-all)</strong>"),
             list(&t.target_compatible_with, "any"),
-            marks_list(&t.marks)
         );
+        // The findings on a row of their own, the table's full width: messages are long.
+        if !t.marks.is_empty() {
+            let _ = writeln!(
+                o,
+                "<tr class=\"hazard-row findings-row\" data-findings-for=\"{}\"><td></td><td colspan=\"5\">{}</td></tr>",
+                escape(t.label.as_deref().unwrap_or_default()),
+                marks_list(&t.marks)
+            );
+        }
     }
     let _ = writeln!(o, "</tbody>\n</table>");
 

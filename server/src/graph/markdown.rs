@@ -55,6 +55,9 @@ pub(crate) fn matrix(g: &ResolutionGraph) -> String {
                 _ => "⚠️ ",
             };
             let mut text = format!("{sign}{}", escape(&cell_text(cell)));
+            for line in super::elsewhere_text(cell).lines() {
+                let _ = write!(text, "<br>⚠️ {}", escape(line));
+            }
             if !cell.marks.is_empty() {
                 let checks: Vec<String> = cell.marks.iter().map(|m| escape(m.check)).collect();
                 let _ = write!(text, " **{}**", checks.join(", "));

@@ -58,6 +58,10 @@ pub(super) fn render(g: &ResolutionGraph) -> String {
     );
     let _ = writeln!(o, "  classDef undecided fill:#fff8e1,stroke:#f9a825;");
     let _ = writeln!(o, "  classDef ok fill:#e8f5e9,stroke:#2e7d32;");
+    let _ = writeln!(
+        o,
+        "  classDef elsewhere fill:#fff3e0,stroke:#e65100,stroke-dasharray:4;"
+    );
 
     let _ = writeln!(
         o,
@@ -162,10 +166,12 @@ pub(super) fn render(g: &ResolutionGraph) -> String {
         for m in &cell.marks {
             parts.push(format!("{}: {}", m.check, m.message));
         }
+        parts.extend(super::elsewhere_text(cell).lines().map(str::to_owned));
         let _ = writeln!(o, "    c{r}_{c}[\"{}\"]", lines(&parts));
         let class = match state {
             "ok" => "ok",
             "undecided" => "undecided",
+            "hazard elsewhere" => "elsewhere",
             _ => "hazard",
         };
         let _ = writeln!(o, "    class c{r}_{c} {class}");

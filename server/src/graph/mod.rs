@@ -102,14 +102,44 @@ fn role(m: &toolcheck_ide::Mark) -> &'static str {
     }
 }
 
-/// A short word for a cell's state, shown beside the hazard sign.
+/// A short word for a cell's state, shown beside the hazard sign. `hazard elsewhere`: the
+/// pick is sound, but a flagged toolchain (a catch-all) is what another execution platform
+/// gets, so it runs wherever the chosen platform is not available.
 fn cell_state(cell: &GraphCell) -> &'static str {
     match (&cell.outcome, cell.marks.is_empty()) {
         (CellOutcome::NoMatch { .. }, _) => "no match",
         (CellOutcome::Undecided { .. }, _) => "undecided",
         (CellOutcome::Selected { .. }, false) => "hazard",
+        (CellOutcome::Selected { .. }, true) if cell.has_marked_fallback() => "hazard elsewhere",
         (CellOutcome::Selected { .. }, true) => "ok",
     }
+}
+
+/// The flagged toolchains other execution platforms get, one clause per toolchain:
+/// `elsewhere: //tc:any on //p:mac, //p:win (shadowed-toolchain)`; empty when none is flagged.
+fn elsewhere_text(cell: &GraphCell) -> String {
+    let mut groups: Vec<(&str, Vec<&str>, Vec<&str>)> = Vec::new();
+    for o in cell.others.iter().filter(|o| !o.marks.is_empty()) {
+        match groups.iter_mut().find(|(t, _, _)| *t == o.toolchain) {
+            Some((_, execs, _)) => execs.push(&o.exec_platform),
+            None => {
+                let mut checks: Vec<&str> = o.marks.iter().map(|m| m.check).collect();
+                checks.dedup();
+                groups.push((&o.toolchain, vec![&o.exec_platform], checks));
+            }
+        }
+    }
+    groups
+        .iter()
+        .map(|(t, execs, checks)| {
+            format!(
+                "elsewhere: {t} on {} ({})",
+                execs.join(", "),
+                checks.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Every cell with its row and column.

@@ -2,7 +2,7 @@
 
 use toolcheck_ide::{
     CellOutcome, GraphCell, GraphPlace, GraphPlatform, GraphSetting, GraphToolchain, Mark,
-    ResolutionGraph, Severity,
+    OtherPick, ResolutionGraph, Severity,
 };
 
 const EVIL: &str = "//x:a\"b<c>&d|e`f#g[h]{i}\\j'k\nl";
@@ -54,7 +54,12 @@ fn hostile() -> ResolutionGraph {
                 exec_platform: EVIL.into(),
                 toolchain: EVIL.into(),
             },
-            marks: vec![mark],
+            marks: vec![mark.clone()],
+            others: vec![OtherPick {
+                exec_platform: EVIL.into(),
+                toolchain: EVIL.into(),
+                marks: vec![mark],
+            }],
         }]],
     }
 }
