@@ -6,8 +6,10 @@
 #   pytest  pytest-lsp (PyPI), replaying Neovim's and VS Code's recorded capabilities
 #   vscode  the packaged editors/vscode .vsix installed into code-server (npm), driven in
 #           Debian's Chromium with playwright-core
+#   graph   `toolcheck graph --format html` on corpus/example, loaded from a file:// URL in
+#           headless Chromium: the rendered DOM is checked and a screenshot written
 #
-# Usage: editors/e2e/run.sh [nvim] [pytest] [vscode]      (default: all three)
+# Usage: editors/e2e/run.sh [nvim] [pytest] [vscode] [graph]      (default: all four)
 # Installs what it needs, idempotently: apt-get (neovim, chromium, build tools for
 # code-server's native modules), npm ci, a Python venv with pinned pytest-lsp.
 # Environment:
@@ -21,7 +23,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 ART=$HERE/artifacts
 CACHE=${TOOLCHECK_E2E_CACHE:-$REPO/target/e2e-cache}
 SUITES=("$@")
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(nvim pytest vscode)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(nvim pytest vscode graph)
 T_START=$(date +%s.%N)
 
 say() { printf '\n=== %s\n' "$*"; }
@@ -81,6 +83,7 @@ ensure_node() {
 PKGS=(curl ca-certificates python3 python3-venv)
 want nvim && PKGS+=(neovim)
 want vscode && PKGS+=(chromium fonts-dejavu-core build-essential pkg-config libkrb5-dev ripgrep)
+want graph && PKGS+=(chromium fonts-dejavu-core)
 apt_install "${PKGS[@]}"
 if want vscode; then ensure_node; fi
 
@@ -176,12 +179,35 @@ suite_vscode() {
   return $rc
 }
 
+# The HTML page of `toolcheck graph` in a real browser, offline: Chromium loads it from a
+# file:// URL, runs its inline script, and serialises the DOM it built (--dump-dom), which
+# check_dom.py reads; then a screenshot of the page. Pinned version and host: the matrix
+# must not depend on the machine.
+suite_graph() {
+  local out=$ART/graph chrome
+  mkdir -p "$out"
+  chrome=$(command -v chromium || command -v chromium-browser) || { echo "no chromium" >&2; return 1; }
+  "$BIN" graph --workspace "$REPO/corpus/example" --format html --bazel-version 8.4.0 \
+    --host linux-x86_64 --output "$out/example.html" || return 1
+  # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+  local flags=(--headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$out/profile")
+  timeout 120 "$chrome" "${flags[@]}" --dump-dom "file://$out/example.html" \
+    > "$out/dom.html" 2> "$out/chromium.log" || { tail -20 "$out/chromium.log" >&2; return 1; }
+  python3 "$HERE/graph/check_dom.py" "$out/dom.html" || return 1
+  rm -f "$out/example.png"
+  timeout 120 "$chrome" "${flags[@]}" --window-size=1400,1300 --screenshot="$out/example.png" \
+    "file://$out/example.html" >> "$out/chromium.log" 2>&1 || { tail -20 "$out/chromium.log" >&2; return 1; }
+  [ -s "$out/example.png" ] || { echo "no screenshot at $out/example.png" >&2; return 1; }
+  echo "graph screenshot: $out/example.png"
+}
+
 for s in "${SUITES[@]}"; do
   case $s in
     nvim) run_suite nvim suite_nvim ;;
     pytest) run_suite pytest suite_pytest ;;
     vscode) run_suite vscode suite_vscode ;;
-    *) echo "unknown suite $s (nvim, pytest, vscode)" >&2; exit 2 ;;
+    graph) run_suite graph suite_graph ;;
+    *) echo "unknown suite $s (nvim, pytest, vscode, graph)" >&2; exit 2 ;;
   esac
 done
 

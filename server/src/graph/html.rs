@@ -48,7 +48,10 @@ label.filter { display: inline-block; margin: .5em 0; }
 body.hazards-only tr.plain { display: none; }
 "#;
 
+// `data-ready` tells a headless browser check that the inline script ran (offline, from a
+// file:// URL); the filter is the page's only behaviour.
 const SCRIPT: &str = r#"
+document.documentElement.dataset.ready = '1';
 document.getElementById('hazards-only').addEventListener('change', function (e) {
   document.body.classList.toggle('hazards-only', e.target.checked);
 });
