@@ -230,3 +230,63 @@ fn hazards_are_marked_in_every_format() {
     assert!(!m.contains("dummy&tc"));
     assert!(m.contains("dummy-toolchain-precedence: catch-all toolchain"));
 }
+
+/// The language server's "Show toolchain resolution" report ends with the same matrix, as a
+/// Markdown table with the hazards marked.
+#[test]
+fn the_language_server_report_carries_the_matrix() {
+    use serde_json::json;
+    use toolcheck_tests::lsp::{file_uri, LspClient};
+    let dir = hazard_workspace();
+    std::fs::write(dir.join(".bazelversion"), "8.4.0\n").unwrap();
+    let build = dir.join("tc/BUILD.bazel");
+    let uri = file_uri(&build);
+    let mut c = LspClient::spawn(&dir);
+    c.initialize(Some(&dir));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "starlark", "version": 1,
+               "text": std::fs::read_to_string(&build).unwrap()}}),
+    );
+    // The whole workspace is read in the background: its first finding in MODULE.bazel says
+    // the workspace-wide round ran.
+    let module = file_uri(&dir.join("MODULE.bazel"));
+    c.wait_for(std::time::Duration::from_secs(60), |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == module.as_str()
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| !d.is_empty())
+    })
+    .expect("the catch-all's finding in MODULE.bazel");
+    let r = c.request(
+        "toolcheck/resolve",
+        json!({"textDocument": {"uri": uri}, "position": null}),
+    );
+    let md = r["result"]["markdown"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no report: {r}"));
+    assert!(md.starts_with("# Toolchain resolution"), "{md}");
+    let matrix = &md[md.find("## Resolution matrix").expect("the matrix section")..];
+    let header = matrix
+        .lines()
+        .find(|l| l.starts_with("| target platform |"))
+        .expect("a table");
+    // Columns: the three types, escaped (`'` and `/` are Markdown punctuation).
+    assert!(header.contains("\\/\\/tc\\:tool\\'type"), "{header}");
+    let linux = matrix
+        .lines()
+        .find(|l| l.starts_with("| \\/\\/plat\\:linux |"))
+        .unwrap_or_else(|| panic!("the linux row: {matrix}"));
+    assert!(
+        linux.contains(
+            "⚠️ \\/\\/tc\\:dummy\\&tc on \\/\\/plat\\:darwin **dummy\\-toolchain\\-precedence**"
+        ),
+        "{linux}"
+    );
+    assert!(linux.contains("❓ undecided"), "{linux}");
+    assert!(linux.contains("⚠️ no match"), "{linux}");
+    assert!(matrix.contains("### Hazards"));
+    assert!(matrix.contains("`dummy-toolchain-precedence` catch\\-all toolchain"));
+    c.shutdown();
+}

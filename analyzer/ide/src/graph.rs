@@ -33,9 +33,25 @@ pub const HAZARD_CHECKS: &[&str] = &[
 
 /// Checks whose finding about a toolchain makes every cell that selects it hazardous: they
 /// are about what happens when the toolchain is picked (a catch-all taking a platform). A
-/// toolchain another one's finding names as the cause (the catch-all that shadows it) marks
-/// the cells that select it too.
+/// toolchain another one's finding names as the cause (the catch-all that shadows it,
+/// [`MarkRole::Cause`]) marks the cells that select it too.
 const SELECTION_CHECKS: &[&str] = &["dummy-toolchain-precedence", "missing-exec-compatible-with"];
+
+/// How a marked toolchain takes part in a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkRole {
+    /// The finding is about it (reported at its registration or declaration).
+    Subject,
+    /// Named in the finding's related information as what causes it: the earlier toolchain
+    /// that shadows another ([`CAUSE_IN_RELATED`]).
+    Cause,
+    /// Named in the related information otherwise (the real toolchain a catch-all beats).
+    Named,
+}
+
+/// Checks whose related information names the cause of the finding: the toolchain there is
+/// the hazard, and picking it marks a cell.
+const CAUSE_IN_RELATED: &[&str] = &["shadowed-toolchain"];
 
 /// A finding shown on the picture.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,9 +60,8 @@ pub struct Mark {
     pub severity: Severity,
     /// The finding's message.
     pub message: String,
-    /// The toolchain is named only in the finding's related information (the catch-all
-    /// another toolchain is shadowed by), not the finding's subject.
-    pub involved: bool,
+    /// How the toolchain takes part in the finding.
+    pub role: MarkRole,
     /// Where the finding is reported (display path, 1-based line).
     pub path: String,
     pub line: u32,
@@ -315,11 +330,11 @@ impl Analysis {
         let mut type_marks: BTreeMap<Label, Vec<Mark>> = BTreeMap::new();
         for d in &diagnostics {
             let at = place(d.file, d.range);
-            let mark = |involved: bool| Mark {
+            let mark = |role: MarkRole| Mark {
                 check: d.check,
                 severity: d.severity,
                 message: d.message.clone(),
-                involved,
+                role,
                 path: at.path.clone(),
                 line: at.line,
             };
@@ -328,18 +343,26 @@ impl Analysis {
                 .flat_map(|p| places_of.get(&p).into_iter().flatten().copied())
                 .collect();
             for &i in &about {
-                push_mark(&mut toolchains[i].marks, mark(false));
+                push_mark(&mut toolchains[i].marks, mark(MarkRole::Subject));
             }
             for r in &d.related {
                 for &i in places_of.get(&(r.file, r.range)).into_iter().flatten() {
                     if !about.contains(&i) {
-                        push_mark(&mut toolchains[i].marks, mark(true));
+                        let role = if CAUSE_IN_RELATED.contains(&d.check) {
+                            MarkRole::Cause
+                        } else {
+                            MarkRole::Named
+                        };
+                        push_mark(&mut toolchains[i].marks, mark(role));
                     }
                 }
             }
             if d.check == "no-matching-toolchain" {
                 if let Some(ty) = requests.get(&(d.file, d.range)) {
-                    type_marks.entry(ty.clone()).or_default().push(mark(false));
+                    type_marks
+                        .entry(ty.clone())
+                        .or_default()
+                        .push(mark(MarkRole::Subject));
                 }
             }
         }
@@ -397,7 +420,12 @@ impl Analysis {
                             let mut marks = Vec::new();
                             if let Some(&i) = by_label.get(toolchain) {
                                 for m in &toolchains[i].marks {
-                                    if SELECTION_CHECKS.contains(&m.check) || m.involved {
+                                    let hazard = match m.role {
+                                        MarkRole::Subject => SELECTION_CHECKS.contains(&m.check),
+                                        MarkRole::Cause => true,
+                                        MarkRole::Named => false,
+                                    };
+                                    if hazard {
                                         push_mark(&mut marks, m.clone());
                                     }
                                 }

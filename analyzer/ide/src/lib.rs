@@ -28,7 +28,7 @@ use toolcheck_syntax::ParseLimits;
 pub use cancel::{Cancellable, Cancelled};
 pub use graph::{
     Cell as GraphCell, CellOutcome, GraphPlace, GraphPlatform, GraphSetting, GraphToolchain, Mark,
-    OtherPick, ResolutionGraph, HAZARD_CHECKS,
+    MarkRole, OtherPick, ResolutionGraph, HAZARD_CHECKS,
 };
 pub use matrix::{check_matrix, where_it_holds, MatrixOutcome, MatrixSummary};
 pub use resolve::{

@@ -55,9 +55,6 @@ pub(crate) fn matrix(g: &ResolutionGraph) -> String {
                 _ => "⚠️ ",
             };
             let mut text = format!("{sign}{}", escape(&cell_text(cell)));
-            for line in super::elsewhere_text(cell).lines() {
-                let _ = write!(text, "<br>⚠️ {}", escape(line));
-            }
             if !cell.marks.is_empty() {
                 let checks: Vec<String> = cell.marks.iter().map(|m| escape(m.check)).collect();
                 let _ = write!(text, " **{}**", checks.join(", "));
@@ -70,6 +67,9 @@ pub(crate) fn matrix(g: &ResolutionGraph) -> String {
                         escape(&m.message)
                     ));
                 }
+            }
+            for line in super::elsewhere_text(cell).lines() {
+                let _ = write!(text, "<br>⚠️ {}", escape(line));
             }
             let _ = write!(o, " {text} |");
         }

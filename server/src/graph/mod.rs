@@ -95,10 +95,10 @@ fn hazard_text(cell: &GraphCell) -> String {
 
 /// How a mark's toolchain takes part in the finding, for the short forms.
 fn role(m: &toolcheck_ide::Mark) -> &'static str {
-    if m.involved {
-        " (as the cause)"
-    } else {
-        ""
+    match m.role {
+        toolcheck_ide::MarkRole::Subject => "",
+        toolcheck_ide::MarkRole::Cause => " (as the cause)",
+        toolcheck_ide::MarkRole::Named => " (named in it)",
     }
 }
 

@@ -2,7 +2,7 @@
 
 use toolcheck_ide::{
     CellOutcome, GraphCell, GraphPlace, GraphPlatform, GraphSetting, GraphToolchain, Mark,
-    OtherPick, ResolutionGraph, Severity,
+    MarkRole, OtherPick, ResolutionGraph, Severity,
 };
 
 const EVIL: &str = "//x:a\"b<c>&d|e`f#g[h]{i}\\j'k\nl";
@@ -12,7 +12,7 @@ fn hostile() -> ResolutionGraph {
         check: "dummy-toolchain-precedence",
         severity: Severity::Warning,
         message: format!("catch-all '{EVIL}' wins"),
-        involved: false,
+        role: MarkRole::Subject,
         path: format!("{EVIL}.bazel"),
         line: 3,
     };
