@@ -94,7 +94,7 @@ fn cell_html(cell: &GraphCell) -> String {
     };
     let mut checks: Vec<&str> = cell.marks.iter().map(|m| m.check).collect();
     let mut elsewhere = String::new();
-    let others: Vec<_> = cell.others.iter().filter(|o| !o.marks.is_empty()).collect();
+    let others: Vec<_> = super::flagged_others(cell).collect();
     if !others.is_empty() {
         elsewhere.push_str("<div class=\"elsewhere-picks\">");
         for line in super::elsewhere_text(cell).lines() {

@@ -115,11 +115,23 @@ fn cell_state(cell: &GraphCell) -> &'static str {
     }
 }
 
+/// The other execution platforms' picks that are flagged toolchains, except the cell's own
+/// pick (already shown, with its marks, as the cell's hazard).
+fn flagged_others(cell: &GraphCell) -> impl Iterator<Item = &toolcheck_ide::OtherPick> {
+    let chosen = match &cell.outcome {
+        CellOutcome::Selected { toolchain, .. } => Some(toolchain),
+        _ => None,
+    };
+    cell.others
+        .iter()
+        .filter(move |o| !o.marks.is_empty() && Some(&o.toolchain) != chosen)
+}
+
 /// The flagged toolchains other execution platforms get, one clause per toolchain:
 /// `elsewhere: //tc:any on //p:mac, //p:win (shadowed-toolchain)`; empty when none is flagged.
 fn elsewhere_text(cell: &GraphCell) -> String {
     let mut groups: Vec<(&str, Vec<&str>, Vec<&str>)> = Vec::new();
-    for o in cell.others.iter().filter(|o| !o.marks.is_empty()) {
+    for o in flagged_others(cell) {
         match groups.iter_mut().find(|(t, _, _)| *t == o.toolchain) {
             Some((_, execs, _)) => execs.push(&o.exec_platform),
             None => {
