@@ -1,5 +1,6 @@
 //! The `toolcheck` binary: `check` (CI linter), `explain` (check docs), `resolve` (what Bazel
-//! will pick and why) and `lsp` (the language server), all over one analysis API.
+//! will pick and why), `graph` (the picture of it) and `lsp` (the language server), all over
+//! one analysis API.
 
 // Built by `cargo fuzz` as the protocol fuzzer (tests/fuzz, target `lsp`): libFuzzer owns
 // `main`, and the harness is `fuzz_lsp`.
@@ -13,6 +14,7 @@ mod config;
 mod facts_cmd;
 #[cfg(fuzzing)]
 mod fuzz_lsp;
+mod graph;
 mod lsp;
 mod resolve_cmd;
 mod result_cache;
@@ -137,6 +139,9 @@ enum Command {
     },
     /// Explain which execution platform and toolchains Bazel will pick, and why.
     Resolve(Box<resolve_cmd::ResolveArgs>),
+    /// Draw the platforms, constraints, toolchains in priority order and the resolution
+    /// matrix (target platform x toolchain type), hazards marked, as DOT, Mermaid or HTML.
+    Graph(Box<graph::GraphArgs>),
     /// List the Bazel versions toolcheck simulates.
     Versions,
     /// Run the language server on stdin/stdout.
@@ -175,6 +180,7 @@ fn main() -> ExitCode {
         }
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
+        Command::Graph(args) => graph::run(*args),
         Command::Versions => run_versions(),
         Command::Lsp { stdio: _ } => lsp::run().map(|_| ExitCode::SUCCESS),
         Command::Facts(args) => facts_cmd::run(*args).map(|_| ExitCode::SUCCESS),

@@ -12,6 +12,7 @@
 mod cancel;
 mod debug;
 mod describe;
+mod graph;
 mod matrix;
 mod resolve;
 
@@ -25,6 +26,10 @@ use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_syntax::ParseLimits;
 
 pub use cancel::{Cancellable, Cancelled};
+pub use graph::{
+    Cell as GraphCell, CellOutcome, GraphPlace, GraphPlatform, GraphSetting, GraphToolchain, Mark,
+    MarkRole, OtherPick, ResolutionGraph, HAZARD_CHECKS,
+};
 pub use matrix::{check_matrix, where_it_holds, MatrixOutcome, MatrixSummary};
 pub use resolve::{
     AutoExecGroupsNote, GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery,
