@@ -166,8 +166,9 @@ fn mermaid_on_the_example() {
 /// A catch-all that takes a target platform from the real toolchain, undecided cells (a
 /// toolchain whose execution constraints are a `select()`), and a type with no toolchain;
 /// names carry `&`, `+` and `'` , which every format escapes.
-fn hazard_workspace() -> std::path::PathBuf {
-    let dir = scratch_dir("graph-hazards");
+/// `name`: the scratch directory, one per test (tests run in parallel, and each rewrites it).
+fn hazard_workspace(name: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
     write_files(
         &dir,
         &[
@@ -190,7 +191,7 @@ fn hazard_workspace() -> std::path::PathBuf {
 
 #[test]
 fn hazards_are_marked_in_every_format() {
-    let dir = hazard_workspace();
+    let dir = hazard_workspace("graph-hazards");
     let page = graph(&dir, "html", &[]);
     let matrix = between(&page, "<table id=\"matrix\"", "</table>");
     let linux = between(matrix, "scope=\"row\">//plat:linux</th>", "</tr>");
@@ -237,7 +238,7 @@ fn hazards_are_marked_in_every_format() {
 fn the_language_server_report_carries_the_matrix() {
     use serde_json::json;
     use toolcheck_tests::lsp::{file_uri, LspClient};
-    let dir = hazard_workspace();
+    let dir = hazard_workspace("graph-hazards-lsp");
     std::fs::write(dir.join(".bazelversion"), "8.4.0\n").unwrap();
     let build = dir.join("tc/BUILD.bazel");
     let uri = file_uri(&build);
