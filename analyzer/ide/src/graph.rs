@@ -178,6 +178,16 @@ pub struct ResolutionGraph {
 }
 
 impl ResolutionGraph {
+    /// The picture's title, the same in every format.
+    pub fn title(&self) -> String {
+        format!(
+            "Toolchain resolution (Bazel {}, host {})",
+            self.bazel_version, self.host_platform
+        )
+    }
+}
+
+impl ResolutionGraph {
     pub fn cell(&self, target_platform: &str, toolchain_type: &str) -> Option<&Cell> {
         let row = self
             .target_platforms

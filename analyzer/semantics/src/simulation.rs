@@ -471,21 +471,26 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
     })
 }
 
+/// `target_platforms` of `toolcheck.toml`, resolved from the main repository.
+fn configured_target_platforms(ws: &Workspace, index: &WorkspaceIndex) -> Vec<Label> {
+    let ctx = index.main_context();
+    ws.settings
+        .target_platforms
+        .iter()
+        .filter_map(|t| ctx.resolve(t).ok())
+        .collect()
+}
+
 /// The target platforms the workspace says it builds for: `target_platforms` in
 /// `toolcheck.toml`, else `--platforms` from the rc files (and named configs in force).
 /// Unlike [`target_platforms`], no declared `platform()` is assumed to be one (a platform a
 /// transition targets is no sign that tests are built for it).
 pub fn chosen_target_platforms(ws: &Workspace, index: &WorkspaceIndex) -> Vec<Label> {
-    let ctx = index.main_context();
-    let configured: Vec<Label> = ws
-        .settings
-        .target_platforms
-        .iter()
-        .filter_map(|t| ctx.resolve(t).ok())
-        .collect();
+    let configured = configured_target_platforms(ws, index);
     if !configured.is_empty() {
         return configured;
     }
+    let ctx = index.main_context();
     index
         .flags
         .platforms
@@ -498,16 +503,11 @@ pub fn chosen_target_platforms(ws: &Workspace, index: &WorkspaceIndex) -> Vec<La
 /// Target platforms checks consider: the configured ones, else `--platforms` from
 /// `.bazelrc`, else every `platform()` declared in the main repository.
 pub(crate) fn target_platforms(ws: &Workspace, index: &WorkspaceIndex) -> Vec<Label> {
-    let ctx = index.main_context();
-    let configured: Vec<Label> = ws
-        .settings
-        .target_platforms
-        .iter()
-        .filter_map(|t| ctx.resolve(t).ok())
-        .collect();
+    let configured = configured_target_platforms(ws, index);
     if !configured.is_empty() {
         return configured;
     }
+    let ctx = index.main_context();
     let mut out: Vec<Label> = index
         .targets
         .values()

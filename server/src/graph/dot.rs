@@ -48,10 +48,7 @@ pub(super) fn render(g: &ResolutionGraph) -> String {
     let _ = writeln!(
         o,
         "  graph [rankdir=LR, fontname=\"Helvetica\", label={}];",
-        quote(&format!(
-            "Toolchain resolution (Bazel {}, host {})",
-            g.bazel_version, g.host_platform
-        ))
+        quote(&g.title())
     );
     let _ = writeln!(o, "  node [fontname=\"Helvetica\", fontsize=10];");
     let _ = writeln!(o, "  edge [fontname=\"Helvetica\", fontsize=9];");

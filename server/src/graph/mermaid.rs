@@ -44,14 +44,7 @@ fn lines(parts: &[String]) -> String {
 pub(super) fn render(g: &ResolutionGraph) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "flowchart LR");
-    let _ = writeln!(
-        o,
-        "  %% {}",
-        escape(&format!(
-            "Toolchain resolution (Bazel {}, host {})",
-            g.bazel_version, g.host_platform
-        ))
-    );
+    let _ = writeln!(o, "  %% {}", escape(&g.title()));
     let _ = writeln!(
         o,
         "  classDef hazard fill:#ffebee,stroke:#c62828,stroke-width:2px;"
