@@ -1,5 +1,5 @@
-//! The output side of `toolcheck check`: one report, four formats (`human`, `json`, `sarif`,
-//! `github`).
+//! The output side of `toolcheck check`: one report, five formats (`human`, `json`, `sarif`,
+//! `github`, `gitlab`).
 //!
 //! Every format renders the same [`report::Report`]: the diagnostics and path problems with
 //! their positions already converted from byte ranges to 1-based lines and columns counted in
@@ -8,6 +8,7 @@
 //! evaluate), which every format states whenever it is incomplete.
 
 mod github;
+mod gitlab;
 mod human;
 mod json;
 mod report;
@@ -39,6 +40,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=...::message`).
     Github,
+    /// GitLab's code quality report (a subset of the Code Climate issue format).
+    Gitlab,
 }
 
 /// A diagnostic-like problem with only a path (an unreadable directory): rendered at line 1,
@@ -83,7 +86,7 @@ pub fn render(
         evaluated.coverage,
         evaluated.matrix,
     );
-    if let (Format::Human | Format::Github, Some(cwd), Some(root)) =
+    if let (Format::Human | Format::Github | Format::Gitlab, Some(cwd), Some(root)) =
         (format, cwd, sarif::workspace_root(ws))
     {
         report.relative_to(&root, cwd);
@@ -93,5 +96,6 @@ pub fn render(
         Format::Json => json::write(&report, out),
         Format::Sarif => sarif::write(&report, ws, out),
         Format::Github => github::write(&report, out),
+        Format::Gitlab => gitlab::write(&report, out),
     }
 }
