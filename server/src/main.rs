@@ -14,6 +14,7 @@ mod facts_cmd;
 mod fix;
 #[cfg(fuzzing)]
 mod fuzz_lsp;
+mod links;
 mod lsp;
 mod resolve_cmd;
 mod result_cache;

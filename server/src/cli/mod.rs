@@ -22,12 +22,7 @@ use std::path::Path;
 
 use toolcheck_ide::{Coverage, Diagnostic, MatrixSummary, Severity, Workspace};
 
-/// Where each check's documentation lives; the check name is the anchor.
-pub(crate) const CHECK_DOCS_URL: &str =
-    "https://github.com/toolcheck/toolcheck/blob/main/RULES.md#";
-
-/// The project's home page (SARIF `informationUri`).
-pub(crate) const INFORMATION_URI: &str = "https://github.com/toolcheck/toolcheck";
+pub(crate) use crate::links::{CHECK_DOCS_URL, REPOSITORY as INFORMATION_URI};
 
 /// The output format of `toolcheck check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
