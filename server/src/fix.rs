@@ -305,11 +305,12 @@ pub fn apply(plan: &Plan) -> Vec<(String, std::io::Error)> {
 
 /// Replaces the file at `path` with `contents` in one step: a new file beside it (same
 /// directory, so the rename cannot cross file systems), written and flushed to disk, given the
-/// old file's permissions, then renamed over it. A link is followed to the file it names, so
-/// the link stays a link.
+/// old file's permissions (and owner, where allowed), then renamed over it. A link is followed
+/// to the file it names, so the link stays a link.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path)?;
-    let permissions = std::fs::metadata(&target)?.permissions();
+    let metadata = std::fs::metadata(&target)?;
+    let permissions = metadata.permissions();
     let dir = target
         .parent()
         .ok_or_else(|| std::io::Error::other("the file has no directory"))?;
@@ -341,6 +342,13 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         })?;
     let written = (|| {
         file.write_all(contents)?;
+        // The owner too, where the process may set it (as root, or the owner itself): a fix run
+        // with sudo must not leave a file the user can no longer edit.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            std::os::unix::fs::fchown(&file, Some(metadata.uid()), Some(metadata.gid())).ok();
+        }
         file.set_permissions(permissions)?;
         file.sync_all()?;
         drop(file);
@@ -410,6 +418,18 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["BUILD.bazel"]);
+        // Through a link: the file it names changes, the link stays.
+        #[cfg(unix)]
+        {
+            let link = dir.join("LINK.bazel");
+            std::os::unix::fs::symlink("BUILD.bazel", &link).unwrap();
+            write_atomically(&link, b"newer\n").unwrap();
+            assert!(std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink());
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), "newer\n");
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 }
