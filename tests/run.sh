@@ -41,7 +41,7 @@ if [ "${SKIP_ORACLE:-}" != 1 ]; then
 fi
 
 if [ "${SKIP_EDITORS:-}" != 1 ] && [ -x editors/e2e/run.sh ]; then
-  step "editor end-to-end tests (Neovim, VS Code, pytest-lsp)"
+  step "editor end-to-end tests (Neovim, Emacs, VS Code, pytest-lsp)"
   bash editors/e2e/run.sh
 fi
 

@@ -3,13 +3,18 @@
 # editors/e2e/fixture (a toolchain whose `toolchain_type` label names nothing):
 #
 #   nvim    Neovim (Debian package), headless, through the editors/nvim plugin
+#   emacs   Emacs (Debian emacs-nox) in batch mode with eglot, through editors/emacs/toolcheck.el
 #   pytest  pytest-lsp (PyPI), replaying Neovim's and VS Code's recorded capabilities
 #   vscode  the packaged editors/vscode .vsix installed into code-server (npm), driven in
 #           Debian's Chromium with playwright-core
+#   graph   `toolcheck graph --format html` on corpus/example, loaded from a file:// URL in
+#           headless Chromium: the rendered DOM is checked and a screenshot written; the DOT
+#           output through Graphviz and the Mermaid output through mermaid (npm) in Chromium
 #
-# Usage: editors/e2e/run.sh [nvim] [pytest] [vscode]      (default: all three)
-# Installs what it needs, idempotently: apt-get (neovim, chromium, build tools for
-# code-server's native modules), npm ci, a Python venv with pinned pytest-lsp.
+# Usage: editors/e2e/run.sh [nvim] [emacs] [pytest] [vscode] [graph]      (default: all five)
+# Installs what it needs, idempotently: apt-get (neovim, emacs-nox and elpa-eglot, chromium,
+# graphviz, build tools for code-server's native modules), npm ci, a Python venv with pinned
+# pytest-lsp.
 # Environment:
 #   TOOLCHECK_BIN        use this binary instead of building target/debug/toolcheck
 #   E2E_SKIP_INSTALL=1   do not install anything (fail if something is missing)
@@ -21,7 +26,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 ART=$HERE/artifacts
 CACHE=${TOOLCHECK_E2E_CACHE:-$REPO/target/e2e-cache}
 SUITES=("$@")
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(nvim pytest vscode)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(nvim emacs pytest vscode graph)
 T_START=$(date +%s.%N)
 
 say() { printf '\n=== %s\n' "$*"; }
@@ -80,7 +85,14 @@ ensure_node() {
 
 PKGS=(curl ca-certificates python3 python3-venv)
 want nvim && PKGS+=(neovim)
+# Debian 12's Emacs 28 takes eglot from elpa-eglot; Emacs 29+ has it built in, so the package
+# is added only where the archive has it.
+if want emacs; then
+  PKGS+=(emacs-nox)
+  if dpkg -s elpa-eglot >/dev/null 2>&1 || apt-cache show elpa-eglot >/dev/null 2>&1; then PKGS+=(elpa-eglot); fi
+fi
 want vscode && PKGS+=(chromium fonts-dejavu-core build-essential pkg-config libkrb5-dev ripgrep)
+want graph && PKGS+=(chromium fonts-dejavu-core graphviz)
 apt_install "${PKGS[@]}"
 if want vscode; then ensure_node; fi
 
@@ -142,6 +154,15 @@ suite_nvim() {
   return $rc
 }
 
+suite_emacs() {
+  local ws bws; ws=$(fresh_ws emacs); bws=$(broken_ws emacs-broken)
+  command -v emacs >/dev/null || { echo "emacs not found" >&2; return 1; }
+  # Batch Emacs: no init file (-Q), state under artifacts; the test loads toolcheck.el itself.
+  EMACS_STATE=$ART/emacs/state TOOLCHECK="$BIN" TOOLCHECK_EL="$REPO/editors/emacs/toolcheck.el" \
+  TARGET="$ws/$OPEN_FILE" BROKEN_TARGET="$bws/$BROKEN_FILE" SPEC="$SPEC" OUT="$ART/emacs/result.json" \
+    timeout 180 emacs --batch -Q -l "$HERE/emacs/e2e.el" 2> >(tee "$ART/emacs/stderr.log" >&2)
+}
+
 suite_pytest() {
   local venv=$HERE/.venv
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || return 1
@@ -176,12 +197,74 @@ suite_vscode() {
   return $rc
 }
 
+# The HTML page of `toolcheck graph` in a real browser, offline: Chromium loads it from a
+# file:// URL, runs its inline script, and serialises the DOM it built (--dump-dom), which
+# check_dom.py reads; then a screenshot of the page. Pinned version and host: the matrix
+# must not depend on the machine.
+suite_graph() {
+  local out=$ART/graph chrome
+  mkdir -p "$out"
+  chrome=$(command -v chromium || command -v chromium-browser) || { echo "no chromium" >&2; return 1; }
+  "$BIN" graph --workspace "$REPO/corpus/example" --format html --bazel-version 8.4.0 \
+    --host linux-x86_64 --output "$out/example.html" || return 1
+  # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+  local flags=(--headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$out/profile")
+  timeout 120 "$chrome" "${flags[@]}" --dump-dom "file://$out/example.html" \
+    > "$out/dom.html" 2> "$out/chromium.log" || { tail -20 "$out/chromium.log" >&2; return 1; }
+  python3 "$HERE/graph/check_dom.py" "$out/dom.html" || return 1
+  rm -f "$out/example.png"
+  timeout 120 "$chrome" "${flags[@]}" --window-size=1400,1300 --screenshot="$out/example.png" \
+    "file://$out/example.html" >> "$out/chromium.log" 2>&1 || { tail -20 "$out/chromium.log" >&2; return 1; }
+  [ -s "$out/example.png" ] || { echo "no screenshot at $out/example.png" >&2; return 1; }
+  echo "graph screenshot: $out/example.png"
+
+  # The other formats, read by the real tools, on the example and on the editor fixture (a
+  # dummy-toolchain hazard, a type no toolchain has, a typo'd type): Graphviz must draw the DOT
+  # without a warning, and Mermaid must render the flowchart with every matrix cell.
+  local ws name mermaid_dir=$CACHE/mermaid
+  if [ ! -f "$mermaid_dir/node_modules/mermaid/dist/mermaid.min.js" ] \
+     || ! cmp -s "$HERE/graph/package.json" "$mermaid_dir/package.json"; then
+    [ "${E2E_SKIP_INSTALL:-}" = 1 ] && { echo "mermaid missing in $mermaid_dir" >&2; return 1; }
+    command -v npm >/dev/null || apt_install nodejs npm || return 1
+    mkdir -p "$mermaid_dir" && cp "$HERE/graph/package.json" "$mermaid_dir/package.json"
+    (cd "$mermaid_dir" && npm install --no-audit --no-fund --loglevel=error) || return 1
+  fi
+  for ws in "$REPO/corpus/example" "$HERE/fixture"; do
+    name=$(basename "$ws")
+    "$BIN" graph --workspace "$ws" --format dot --bazel-version 8.4.0 --host linux-x86_64 \
+      --output "$out/$name.dot" || return 1
+    dot -Tsvg "$out/$name.dot" -o "$out/$name.svg" 2> "$out/$name.dot.log" || { cat "$out/$name.dot.log" >&2; return 1; }
+    [ ! -s "$out/$name.dot.log" ] || { echo "Graphviz warned on $name.dot:" >&2; cat "$out/$name.dot.log" >&2; return 1; }
+    "$BIN" graph --workspace "$ws" --format mermaid --bazel-version 8.4.0 --host linux-x86_64 \
+      --output "$out/$name.mmd" || return 1
+    python3 "$HERE/graph/mermaid_page.py" "$out/$name.mmd" \
+      "$mermaid_dir/node_modules/mermaid/dist/mermaid.min.js" "$out/$name.mermaid.html" || return 1
+    timeout 120 "$chrome" "${flags[@]}" --virtual-time-budget=20000 --allow-file-access-from-files \
+      --dump-dom "file://$out/$name.mermaid.html" > "$out/$name.mermaid.dom.html" 2>> "$out/chromium.log" || return 1
+    python3 - "$out/$name.mermaid.dom.html" "$out/$name.mmd" <<'PY' || return 1
+import re, sys
+dom, mmd = (open(p, encoding="utf-8").read() for p in sys.argv[1:3])
+result = re.search(r'data-result="([^"]*)"', dom)
+if not result or result.group(1) != "ok":
+    sys.exit(f"mermaid did not render {sys.argv[2]}: {result.group(1) if result else 'no result'}")
+cells = len(re.findall(r"^    c\d+_\d+\[", mmd, re.M))
+drawn = len(re.findall(r'id="[^"]*-c\d+_\d+-\d+"', dom))
+if cells == 0 or drawn < cells:
+    sys.exit(f"mermaid drew {drawn} of {cells} matrix cells of {sys.argv[2]}")
+print(f"mermaid rendered {sys.argv[2]}: {cells} matrix cells")
+PY
+    echo "graphviz and mermaid accept $name"
+  done
+}
+
 for s in "${SUITES[@]}"; do
   case $s in
     nvim) run_suite nvim suite_nvim ;;
+    emacs) run_suite emacs suite_emacs ;;
     pytest) run_suite pytest suite_pytest ;;
     vscode) run_suite vscode suite_vscode ;;
-    *) echo "unknown suite $s (nvim, pytest, vscode)" >&2; exit 2 ;;
+    graph) run_suite graph suite_graph ;;
+    *) echo "unknown suite $s (nvim, emacs, pytest, vscode, graph)" >&2; exit 2 ;;
   esac
 done
 

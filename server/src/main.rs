@@ -1,5 +1,6 @@
 //! The `toolcheck` binary: `check` (CI linter), `explain` (check docs), `resolve` (what Bazel
-//! will pick and why) and `lsp` (the language server), all over one analysis API.
+//! will pick and why), `graph` (the picture of it) and `lsp` (the language server), all over
+//! one analysis API.
 
 // Built by `cargo fuzz` as the protocol fuzzer (tests/fuzz, target `lsp`): libFuzzer owns
 // `main`, and the harness is `fuzz_lsp`.
@@ -14,6 +15,7 @@ mod facts_cmd;
 mod fix;
 #[cfg(fuzzing)]
 mod fuzz_lsp;
+mod graph;
 mod links;
 mod lsp;
 mod resolve_cmd;
@@ -151,6 +153,9 @@ enum Command {
     },
     /// Explain which execution platform and toolchains Bazel will pick, and why.
     Resolve(Box<resolve_cmd::ResolveArgs>),
+    /// Draw the platforms, constraints, toolchains in priority order and the resolution
+    /// matrix (target platform x toolchain type), hazards marked, as DOT, Mermaid or HTML.
+    Graph(Box<graph::GraphArgs>),
     /// List the Bazel versions toolcheck simulates.
     Versions,
     /// Run the language server on stdin/stdout.
@@ -189,6 +194,7 @@ fn main() -> ExitCode {
         }
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
+        Command::Graph(args) => graph::run(*args),
         Command::Versions => run_versions(),
         Command::Lsp { stdio: _ } => lsp::run().map(|_| ExitCode::SUCCESS),
         Command::Facts(args) => facts_cmd::run(*args).map(|_| ExitCode::SUCCESS),

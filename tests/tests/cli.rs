@@ -1729,3 +1729,83 @@ fn paths_are_relative_to_where_toolcheck_runs() {
     let v = json(&run(&sub, &["check", "--format", "json"]));
     assert_eq!(v["diagnostics"][0]["path"], "MODULE.bazel");
 }
+
+/// A workspace whose `.bazelrc` turns Bzlmod off with the old option name, and does not turn
+/// WORKSPACE on, is built with Bazel 7 (Bazel 8 would read neither): toolcheck infers 7.x,
+/// reads WORKSPACE, and says why.
+#[test]
+fn an_rc_that_turns_bzlmod_off_infers_bazel_7() {
+    let dir = scratch_dir("cli-rc-bzlmod-off");
+    write_files(
+        &dir,
+        &[
+            (".bazelrc", "common --noexperimental_enable_bzlmod\n"),
+            ("MODULE.bazel", "module(name = \"m\")\n"),
+            ("WORKSPACE", "register_toolchains(\"//tc:all\")\n"),
+            ("tc/BUILD", "toolchain_type(name = \"t\")\n"),
+        ],
+    );
+    let run = run(&dir, &["check", "--format", "json", "--no-cache"]);
+    let v = json(&run);
+    assert_eq!(v["bazel"]["version"], "7.6.1", "{v:#}");
+    assert!(
+        v["bazel"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("turns Bzlmod off")),
+        "{v:#}"
+    );
+    // WORKSPACE is read: its pattern registers nothing, which the check reports there.
+    let f = findings(&v);
+    assert!(
+        f.iter()
+            .any(|(check, _, path)| check == "empty-registration-pattern" && path == "WORKSPACE"),
+        "{f:#?}"
+    );
+}
+
+/// The deliberate empty registrations are notes, the typo a warning (the corpus fixture
+/// `empty-registration-pattern/positive_deliberate_notes.star` has the same files; fixtures do
+/// not state severities).
+#[test]
+fn deliberate_empty_registrations_are_info() {
+    let dir = scratch_dir("cli-deliberate-empty");
+    let fixture = std::fs::read_to_string(
+        repo_root().join("corpus/lints/empty-registration-pattern/positive_deliberate_notes.star"),
+    )
+    .unwrap();
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in fixture.lines() {
+        if let Some(path) = line.strip_prefix("#- ") {
+            files.push((path.to_string(), String::new()));
+        } else if let Some((_, text)) = files.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    write_files(&dir, &files);
+    let v = json(&run(&dir, &["check", "--format", "json", "--no-cache"]));
+    let mut got: Vec<(String, String, String)> = findings(&v)
+        .into_iter()
+        .filter(|(check, _, _)| check == "empty-registration-pattern")
+        .collect();
+    got.sort();
+    let want = |s: &str, p: &str| {
+        (
+            "empty-registration-pattern".to_string(),
+            s.to_string(),
+            p.to_string(),
+        )
+    };
+    assert_eq!(
+        got,
+        vec![
+            want("info", ".bazelrc"),
+            want("info", "MODULE.bazel"),
+            want("warning", "MODULE.bazel"),
+        ]
+    );
+}

@@ -114,6 +114,18 @@ impl Analysis {
         Ok(hover)
     }
 
+    /// [`resolution_graph`](Self::resolution_graph), or `Cancelled` (its checks stop at the
+    /// next one).
+    pub fn try_resolution_graph(
+        &self,
+        lint: &crate::LintConfig,
+    ) -> Cancellable<crate::ResolutionGraph> {
+        self.check_cancelled()?;
+        let graph = self.resolution_graph_with(lint, &|| self.is_cancelled())?;
+        self.check_cancelled()?;
+        Ok(graph)
+    }
+
     /// [`resolution_report`](Self::resolution_report), or `Cancelled`.
     pub fn try_resolution_report(
         &self,

@@ -12,6 +12,7 @@
 mod cancel;
 mod debug;
 mod describe;
+mod graph;
 mod matrix;
 mod resolve;
 
@@ -25,6 +26,10 @@ use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_syntax::ParseLimits;
 
 pub use cancel::{Cancellable, Cancelled};
+pub use graph::{
+    Cell as GraphCell, CellOutcome, GraphPlace, GraphPlatform, GraphSetting, GraphToolchain, Mark,
+    MarkRole, OtherPick, ResolutionGraph, HAZARD_CHECKS,
+};
 pub use matrix::{check_matrix, where_it_holds, MatrixOutcome, MatrixSummary};
 pub use resolve::{
     AutoExecGroupsNote, GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery,
@@ -695,8 +700,8 @@ fn bazelisk_version(text: &str) -> Option<BazelVersion> {
 
 /// The Bazel version simulated: `--bazel-version` (or `bazel_version` in `toolcheck.toml`),
 /// else `.bazelversion`, else inferred from the workspace: a `WORKSPACE` without a
-/// `MODULE.bazel` is a 7.x workspace (Bazel 8 no longer reads `WORKSPACE` by default), any
-/// other the newest version toolcheck knows.
+/// `MODULE.bazel`, or one the `.bazelrc` switches Bzlmod off for, is a 7.x workspace (Bazel 8
+/// no longer reads `WORKSPACE` by default), any other the newest version toolcheck knows.
 pub fn bazel_version_choice(ws: &Workspace) -> VersionChoice {
     if let Some(v) = ws
         .settings
@@ -737,10 +742,21 @@ pub fn bazel_version_choice(ws: &Workspace) -> VersionChoice {
     let has_workspace = ["WORKSPACE", "WORKSPACE.bazel"]
         .iter()
         .any(|n| main_file(n));
+    // The default configuration's rc flags: `--noenable_bzlmod` without `--enable_workspace`
+    // leaves a Bazel 8 with neither, so such a workspace is built with 7.x.
+    let rc_workspace_only = || {
+        let (_, flags) = toolcheck_index::bazelrc::workspace_build_flags(ws);
+        flags.enable_bzlmod == Some(false) && flags.enable_workspace != Some(true)
+    };
     let (version, reason) = if has_workspace && !has_module {
         (
             BazelVersion::newest_of(7).unwrap_or(NEWEST_BAZEL),
             "a WORKSPACE without MODULE.bazel, which Bazel 8 no longer reads by default",
+        )
+    } else if has_workspace && rc_workspace_only() {
+        (
+            BazelVersion::newest_of(7).unwrap_or(NEWEST_BAZEL),
+            "the .bazelrc turns Bzlmod off and leaves WORKSPACE off, as Bazel 8 has it by default",
         )
     } else {
         (NEWEST_BAZEL, "the newest version toolcheck knows")

@@ -422,6 +422,21 @@ fn last_platform_specific_config(args: &[FlagValue]) -> Option<(usize, bool)> {
     })
 }
 
+/// The current name of an option Bazel still accepts under an old one (`oldName` in its
+/// option classes), with or without the `no` of a boolean.
+fn current_name(name: &str) -> &str {
+    // `oldName = "experimental_enable_bzlmod"` on `enable_bzlmod`, from Bazel 6 through 9
+    // (rules_go's .bazelrc turns Bzlmod off with it).
+    const OLD_NAMES: &[(&str, &str)] = &[
+        ("--experimental_enable_bzlmod", "--enable_bzlmod"),
+        ("--noexperimental_enable_bzlmod", "--noenable_bzlmod"),
+    ];
+    OLD_NAMES
+        .iter()
+        .find(|(old, _)| *old == name)
+        .map_or(name, |(_, new)| new)
+}
+
 /// Applies arguments whose configs are already expanded, in order (later values win, repeated
 /// list options accumulate).
 fn apply_args(args: &[FlagValue], flags: &mut BuildFlags) {
@@ -433,6 +448,7 @@ fn apply_args(args: &[FlagValue], flags: &mut BuildFlags) {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (text, None),
         };
+        let name = current_name(name);
         // Options that take a value may take it from the next argument.
         let takes_value = takes_value(name);
         let (value, consumed) = match inline_value {
@@ -561,6 +577,14 @@ mod tests {
             with_ci.options.get("compilation_mode").unwrap().value,
             "opt"
         );
+    }
+
+    #[test]
+    fn old_option_names_set_the_current_option() {
+        let off = parse_rc("common --noexperimental_enable_bzlmod\n");
+        assert_eq!(build_flags(&[off], &[], None).enable_bzlmod, Some(false));
+        let on = parse_rc("common --experimental_enable_bzlmod\n");
+        assert_eq!(build_flags(&[on], &[], None).enable_bzlmod, Some(true));
     }
 
     #[test]

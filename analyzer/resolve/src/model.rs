@@ -297,6 +297,11 @@ pub struct Model {
     /// The lowest release of that repository the workspace selects, when known: it settles
     /// the names whose identity changed between releases.
     pub well_known_platforms_release: Option<toolcheck_index::module_version::ModuleVersion>,
+    /// Set when some registrations in effect are unknown (a WORKSPACE macro toolcheck could
+    /// not follow, a computed argument): "nothing matches" is then never claimed, since what
+    /// toolcheck did not see could match. Where in the order they would come is unknown too,
+    /// so they do not change which known toolchain wins.
+    pub unseen_registrations: Option<crate::trace::UnknownCause>,
 }
 
 impl Model {

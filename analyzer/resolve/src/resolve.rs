@@ -77,6 +77,10 @@ pub struct Request {
     /// Whether to record [`GroupResolution::trace`] (on by default; turn it off when only
     /// the outcome matters, e.g. when linting every target).
     pub trace: bool,
+    /// Whether to record [`GroupResolution::per_exec`]: what each type gets on every
+    /// available execution platform, not only the chosen one (one resolution instead of one
+    /// per forced platform).
+    pub per_exec: bool,
 }
 
 impl Request {
@@ -94,6 +98,7 @@ impl Request {
             auto_exec_group_constraints: Vec::new(),
             selection: None,
             trace: true,
+            per_exec: false,
         }
     }
 }
@@ -137,6 +142,10 @@ pub struct GroupResolution {
     /// Questions the simulator could not answer, and why.
     pub undecidable: Vec<Undecidable>,
     pub trace: Vec<TraceEvent>,
+    /// With [`Request::per_exec`]: `(type, execution platform, toolchain)` for every type
+    /// and every execution platform that is certainly available and on which the type
+    /// certainly gets that toolchain (undecided ones are left out), in platform order.
+    pub per_exec: Vec<(Label, Label, Label)>,
 }
 
 /// One resolved type.
@@ -698,6 +707,7 @@ impl<'m> Resolver<'m> {
             error: None,
             undecidable: Vec::new(),
             trace: Vec::new(),
+            per_exec: Vec::new(),
         };
         let version = self.config.version;
         let on = request.trace;
@@ -913,6 +923,22 @@ impl<'m> Resolver<'m> {
             types.push(state);
         }
 
+        if request.per_exec {
+            for t in &types {
+                for (a, cell) in avail.iter().zip(&t.cells) {
+                    if let (Member::Yes, Cell::Selected(idx)) = (&a.member, cell) {
+                        if let Some(toolchain) = &self.prepared[*idx].r.toolchain {
+                            out.per_exec.push((
+                                t.label.clone(),
+                                a.exec.label.clone(),
+                                toolchain.clone(),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+
         // 4. Mandatory types with no toolchain on any available platform.
         let mut missing = Vec::new();
         for t in &types {
@@ -938,7 +964,15 @@ impl<'m> Resolver<'m> {
                 })
             });
             match (&t.mandatory, possible, cause) {
-                (Known::Known(true), false, _) => missing.push(t.label.clone()),
+                (Known::Known(true), false, _) => match &self.model.unseen_registrations {
+                    Some(unseen) => out.undecidable.push(Undecidable {
+                        question: Question::TypeResolves {
+                            toolchain_type: t.label.clone(),
+                        },
+                        cause: unseen.clone(),
+                    }),
+                    None => missing.push(t.label.clone()),
+                },
                 (Known::Unknown, false, _) => out.undecidable.push(Undecidable {
                     question: Question::TypeResolves {
                         toolchain_type: t.label.clone(),
@@ -1054,6 +1088,14 @@ impl<'m> Resolver<'m> {
         if winner.is_none() {
             let candidates: Vec<usize> = (0..avail.len()).filter(|&i| suit[i] != Tri::No).collect();
             if candidates.is_empty() {
+                // An execution platform toolcheck did not see could suit.
+                if let Some(unseen) = &self.model.unseen_registrations {
+                    out.undecidable.push(Undecidable {
+                        question: Question::ExecPlatform,
+                        cause: unseen.clone(),
+                    });
+                    return out;
+                }
                 let available: Vec<Label> = avail.iter().map(|a| a.exec.label.clone()).collect();
                 let type_labels: Vec<Label> = types.iter().map(|t| t.label.clone()).collect();
                 out.error = Some(ResolveError::NoMatchingExecPlatform {

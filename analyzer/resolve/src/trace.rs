@@ -38,6 +38,9 @@ pub enum UnknownCause {
     Mandatory { toolchain_type: Label },
     /// A registered pattern that could match targets the workspace does not show.
     IncompleteExpansion { pattern: String },
+    /// Registrations toolcheck could not see (a WORKSPACE macro it could not follow, a
+    /// computed argument) could register what is missing; `why` says where, for the first.
+    UnseenRegistrations { why: String },
 }
 
 impl fmt::Display for UnknownCause {
@@ -80,6 +83,10 @@ impl fmt::Display for UnknownCause {
             UnknownCause::IncompleteExpansion { pattern } => write!(
                 f,
                 "pattern {pattern} may match targets toolcheck cannot see"
+            ),
+            UnknownCause::UnseenRegistrations { why } => write!(
+                f,
+                "registrations toolcheck could not see may provide it ({why})"
             ),
         }
     }

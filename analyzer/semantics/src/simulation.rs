@@ -775,6 +775,26 @@ impl Simulation {
             model.well_known_platforms_release =
                 toolcheck_resolve::platforms_repo::requested_release(index).cloned();
         }
+        // Registrations toolcheck did not see (a WORKSPACE macro it could not follow, a
+        // computed argument): that nothing matches is then unknown, never claimed. A macro
+        // from a built-in repository registers nothing a workspace resolves against.
+        if let Some(gap) = index.registration_gaps.iter().find(|g| {
+            !g.unreadable_repo
+                .as_ref()
+                .is_some_and(|r| crate::coverage::is_builtin_repo(r.as_str()))
+        }) {
+            let text = &ws.file(gap.loc.file).text;
+            let start = (gap.loc.range.start as usize).min(text.len());
+            let line = 1 + text.as_bytes()[..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            model.unseen_registrations = Some(
+                toolcheck_resolve::trace::UnknownCause::UnseenRegistrations {
+                    why: format!("{}, {}:{line}", gap.why, ws.display_path(gap.loc.file)),
+                },
+            );
+        }
         if version.major < 9 {
             // `toolchain(use_target_platform_constraints = ...)`: the attribute and its effect
             // are confirmed in Bazel 9 (@bazel_tools' `default_test_toolchain` relies on it;

@@ -133,7 +133,18 @@ async function renderedMarkdown(page, needle) {
       if (!body || !document.querySelector('.markdown-body, body.vscode-body')) return null;
       if (!body.innerText.includes(n)) return null;
       const h = document.querySelector('h1');
-      return { heading: h ? h.innerText : null, text: body.innerText.slice(0, 2000) };
+      // The resolution matrix the report ends with: the first table after its heading.
+      const mh = [...document.querySelectorAll('h2')].find((e) => e.innerText.trim() === 'Resolution matrix');
+      let matrix = null;
+      if (mh) {
+        let e = mh.nextElementSibling;
+        while (e && e.tagName !== 'TABLE' && e.tagName !== 'H2') e = e.nextElementSibling;
+        if (e && e.tagName === 'TABLE') {
+          matrix = { rows: e.querySelectorAll('tbody tr').length, text: e.innerText };
+          mh.scrollIntoView();
+        }
+      }
+      return { heading: h ? h.innerText : null, text: body.innerText.slice(0, 2000), matrix };
     }, needle).catch(() => null);
     if (found) return found;
   }
@@ -353,6 +364,14 @@ async function brokenConfig(page, step, result) {
       const rawSource = await page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-lines')]
         .some((e) => e.innerText.replace(/\u00a0/g, ' ').includes('# Toolchain resolution')));
       if (rawSource) throw new Error('the report is shown as Markdown source');
+      // The workspace's matrix, rendered as a table, with the fixture's catch-all hazard
+      // (dummy-toolchain-precedence for target platform darwin) marked in it.
+      const m = rendered.matrix;
+      step('resolution matrix (rendered)', m && { rows: m.rows, text: m.text.split('\n').slice(0, 6) });
+      if (!m || m.rows < 2) throw new Error(`the report has no rendered resolution matrix: ${JSON.stringify(m)}`);
+      if (!m.text.includes('⚠') || !m.text.includes('dummy-toolchain-precedence')) {
+        throw new Error(`the matrix does not mark the catch-all hazard: ${m.text}`);
+      }
       await page.screenshot({ path: path.join(OUT, 'resolution.png') });
       // Back to the BUILD file alone (the report opened in a second editor group).
       await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });

@@ -888,8 +888,14 @@ impl Backend {
             self.with_file(&params.text_document, move |snap, file| {
                 let offset =
                     position.map(|p| from_proto::offset(&snap.rope(file), p, snap.encoding));
-                let report = snap.analysis.try_resolution_report(file, offset)?;
-                Ok(report.map(|markdown| ResolveResult { markdown }))
+                let Some(mut markdown) = snap.analysis.try_resolution_report(file, offset)? else {
+                    return Ok(None);
+                };
+                // The whole workspace's matrix after the subject's report: the view users
+                // open to see what Bazel picks everywhere, with the hazards `check` reports.
+                let graph = snap.analysis.try_resolution_graph(&snap.lint_config)?;
+                markdown.push_str(&crate::graph::markdown_matrix(&graph));
+                Ok(Some(ResolveResult { markdown }))
             })
             .await
         })

@@ -186,6 +186,9 @@ pub struct RepoRun {
     pub partial: Option<String>,
     /// For a module extension: `module_ctx.modules`.
     pub modules: Vec<Val>,
+    /// Workspace files read with `repository_ctx.read`: a file written with exactly one's
+    /// content is a copy of it (hermetic_cc_toolchain copies its BUILD templates this way).
+    pub read: Vec<(FileId, Arc<str>)>,
 }
 
 /// What running a repository rule generated.
@@ -418,12 +421,24 @@ impl<'a> Env<'a> {
             "tag_class" => V::Struct(args.kw.clone()),
             "repository_ctx.file" => {
                 let path = args.get(0, "path").cloned().unwrap_or(Val::unknown(loc));
-                let text = match args.get(1, "content").map(|v| &v.v) {
+                let text: Option<Arc<str>> = match args.get(1, "content").map(|v| &v.v) {
                     None => Some(Arc::from("")),
                     Some(V::Str(s)) => Some(Arc::from(s.as_str())),
                     Some(_) => None,
                 };
-                self.generate(&path, text, FileSource::Written { call: loc }, loc);
+                let copied_from = text.as_ref().and_then(|t| {
+                    let run = self.repo_run.borrow();
+                    run.as_ref()?
+                        .read
+                        .iter()
+                        .find(|(_, read)| read.as_ref() == t.as_ref())
+                        .map(|(id, _)| *id)
+                });
+                let source = match copied_from {
+                    Some(from) => FileSource::Copied { from, at: loc },
+                    None => FileSource::Written { call: loc },
+                };
+                self.generate(&path, text, source, loc);
                 V::None
             }
             "repository_ctx.template" => {
@@ -504,7 +519,12 @@ impl<'a> Env<'a> {
                     .and_then(|t| self.path_label(t, file))
                     .and_then(|l| self.label_text(&l))
                 {
-                    Some((_, text)) => V::Str(text.to_string()),
+                    Some((id, text)) => {
+                        if let Some(run) = self.repo_run.borrow_mut().as_mut() {
+                            run.read.push((id, text.clone()));
+                        }
+                        V::Str(text.to_string())
+                    }
                     None => unknown_v(),
                 }
             }

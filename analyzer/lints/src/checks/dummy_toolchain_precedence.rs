@@ -29,6 +29,11 @@ reported at the one Bazel picks). The finding is an error when the catch-all's i
 is a failing or empty stand-in: a rule whose implementation starts with `fail()`, or a target whose
 name or rule says so (`fail`, `dummy`, `noop`, `unavailable`, `stub`, ...).
 
+A real toolchain (not a stand-in) that only changes which toolchain runs on the execution
+platform Bazel would choose anyway is not reported: registering target-constrained toolchains
+before exec-constrained ones of the same type, so that a target's own binary is picked, is a
+deliberate design (rules_nodejs does it), not a wrong execution platform.
+
 ## Why it matters
 Bazel selects the first registered toolchain that matches an execution platform, and picks the
 first execution platform on which every mandatory toolchain type resolved (since Bazel 7, the one
@@ -234,6 +239,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if picks.is_empty() {
             continue;
         }
+        // A real toolchain (not a failing stand-in) that wins on the execution platform Bazel
+        // would choose anyway is a target toolchain taking precedence by design (rules_nodejs
+        // registers `<platform>_toolchain_target` before the exec-constrained ones so the
+        // target's binary is picked): the hazard is the execution platform it changes.
+        let stand_in = matches!(&tc.implementation, Known::Known(i) if looks_like_stand_in(ctx, i));
         let dropped = &catch_alls[&ty];
         let without = withouts
             .entry(ty.clone())
@@ -259,7 +269,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                     (&tc.implementation, sim.model.toolchains.get(&lost).map(|t| &t.implementation)),
                     (Known::Known(a), Some(Known::Known(b))) if sim.actual(a).as_ref().unwrap_or(a) == sim.actual(b).as_ref().unwrap_or(b)
                 );
-            if (exec_with.as_ref(), label) != (exec_without.as_ref(), &lost) && !same_implementation
+            if (exec_with.as_ref(), label) != (exec_without.as_ref(), &lost)
+                && !same_implementation
+                && (stand_in || exec_with != exec_without)
             {
                 hazards.push(Hazard {
                     platform: platforms[pi].clone(),
@@ -274,7 +286,6 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let Some(first) = hazards.first() else {
             continue;
         };
-        let stand_in = matches!(&tc.implementation, Known::Known(i) if looks_like_stand_in(ctx, i));
         let show = |l: &Option<Label>| {
             l.as_ref()
                 .map(Label::to_string)

@@ -4,6 +4,7 @@
 
 use toolcheck_index::index::{Decl, RegistrationKind};
 use toolcheck_index::label::TargetPattern;
+use toolcheck_index::workspace::RepoOrigin;
 
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -18,6 +19,13 @@ Expands each wildcard pattern of `register_toolchains`, `register_execution_plat
 `--extra_toolchains` and `--extra_execution_platforms` over the packages toolcheck can read, and
 reports a pattern that matches no `toolchain()` (or no `platform()`). As in Bazel, `:all` and `/...`
 skip `alias` targets: an alias to a toolchain is only registered when named explicitly.
+
+Two deliberate forms are `info` notes instead of warnings: a package whose BUILD file writes
+the `toolchain()` (or `platform()`) calls but does not run them in this configuration (created in
+a loop or behind a condition, such as toolchains made only on release branches), and a pattern
+into a `local_path_override`/`local_repository` directory that declares none: a stand-in that
+another environment overrides (a CI container's system bazelrc, `--override_module`), which
+toolcheck cannot see.
 
 ## Why it matters
 An empty pattern registers nothing, silently: the toolchains you meant to register are not
@@ -64,12 +72,21 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let mut matched_packages = 0;
         let mut open = false;
         let mut found = false;
+        // A matched package whose BUILD file writes the call that did not run here.
+        let mut written_not_run = false;
+        let callee = match reg.kind {
+            RegistrationKind::Toolchain => "toolchain(",
+            RegistrationKind::ExecutionPlatform => "platform(",
+        };
         for (id, pkg) in ctx.index.packages() {
             if !pattern.matches_package(id) {
                 continue;
             }
             matched_packages += 1;
             open |= pkg.open;
+            written_not_run |= pkg
+                .build_file
+                .is_some_and(|f| writes_call(&ctx.ws.file(f).text, callee));
             let names = ctx.index.targets.package_names(id).into_iter().flatten();
             found |= names.into_iter().any(|name| {
                 let label = toolcheck_index::label::Label::new(
@@ -98,20 +115,65 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             RegistrationKind::Toolchain => "toolchain()",
             RegistrationKind::ExecutionPlatform => "platform()",
         };
-        let message = if matched_packages == 0 {
-            format!("'{}' matches no package, so it registers nothing", reg.text)
+        // Two deliberate forms are notes, not warnings: a stand-in directory that another
+        // environment overrides (tcmalloc's `@docker_toolchain`, replaced inside its CI
+        // container by a system bazelrc toolcheck does not read), and a package whose calls
+        // are written but do not run in this configuration (protobuf's prebuilt toolchains,
+        // created only on release branches).
+        let stand_in_dir = !repo.is_main()
+            && ctx.ws.repo(repo).is_some_and(|r| {
+                matches!(
+                    r.origin,
+                    RepoOrigin::LocalPathOverride | RepoOrigin::LocalRepository
+                )
+            });
+        let (severity, message) = if written_not_run {
+            (
+                Severity::Info,
+                format!(
+                    "'{}' registers nothing here: the {what} calls its BUILD file writes do not run in this configuration (a condition or loop decides them)",
+                    reg.text
+                ),
+            )
+        } else if stand_in_dir {
+            (
+                Severity::Info,
+                format!(
+                    "'{}' registers nothing here: '@{}' is a local directory that declares no {what} target; if another environment overrides it (a system bazelrc, --override_module), the toolchains come from there",
+                    reg.text,
+                    repo.as_str()
+                ),
+            )
+        } else if matched_packages == 0 {
+            (
+                Severity::Warning,
+                format!("'{}' matches no package, so it registers nothing", reg.text),
+            )
         } else {
-            format!(
-                "'{}' matches no {what} target (wildcards skip aliases), so it registers nothing",
-                reg.text
+            (
+                Severity::Warning,
+                format!(
+                    "'{}' matches no {what} target (wildcards skip aliases), so it registers nothing",
+                    reg.text
+                ),
             )
         };
         acc.push(Diagnostic::new(
-            CHECK.name,
-            Severity::Warning,
-            loc.file,
-            loc.range,
-            message,
+            CHECK.name, severity, loc.file, loc.range, message,
         ));
     }
+}
+
+/// Whether `text` (a BUILD file) writes a call to `callee` (`"toolchain("`) outside comments.
+fn writes_call(text: &str, callee: &str) -> bool {
+    text.lines().any(|line| {
+        let code = line.split('#').next().unwrap_or("");
+        code.match_indices(callee).any(|(i, _)| {
+            // `toolchain(`, not `my_toolchain(` or `native.toolchain_type(`.
+            !code[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    })
 }

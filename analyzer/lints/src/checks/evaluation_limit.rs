@@ -7,7 +7,7 @@ use crate::registry::CheckMeta;
 
 pub(crate) static CHECK: CheckMeta = CheckMeta {
     name: "evaluation-limit",
-    default_severity: Severity::Warning,
+    default_severity: Severity::Info,
     summary: "a macro toolcheck stopped evaluating at one of its limits",
     docs: "## What it does
 toolcheck evaluates the macros that BUILD and WORKSPACE files call, to learn the toolchains,
@@ -23,6 +23,11 @@ The targets the macro would have created after that point are unknown to toolche
 is treated as open, so checks stay silent about it, and resolution may be undecidable. A macro that
 needs that much work is also slow for Bazel to load.
 
+It is an `info` note by default: it says what toolcheck could not see, not that the workspace
+is wrong (rules_dotnet's `register_tfms()` declares thousands of `config_setting`s and is
+correct). Set it to `warning` in `toolcheck.toml` (`[checks.severity]`) to make CI insist that
+every macro is evaluated to the end.
+
 ## Example
 ```starlark
 # defs.bzl
@@ -33,9 +38,10 @@ def many_toolchains(name):
 `many_toolchains(name = \"tc\")` in a BUILD file is reported: `range()` is far over the limit.
 
 ## What to do
-Make the macro create what it needs without huge loops or recursion. If the macro is correct and
-toolcheck's limit is too small for it, suppress the finding on the call
-(`# toolcheck: disable=evaluation-limit`) and report the case.
+If the macro's work is a mistake (an unbounded loop, a huge `range()`), make it create what it
+needs without it. If the macro is correct, nothing: the note stays as a record of what toolcheck
+does not know, and the coverage line counts it. A macro that creates toolchains or platforms
+after the point where evaluation stopped is worth reporting to toolcheck, with the case.
 ",
     run,
 };
@@ -44,7 +50,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     for l in ctx.index.eval_limits() {
         let mut d = Diagnostic::new(
             CHECK.name,
-            Severity::Warning,
+            CHECK.default_severity,
             l.call.file,
             l.call.range,
             format!(

@@ -258,34 +258,46 @@ impl<'a, 'b> Usage<'a, 'b> {
         let picks = by_type.entry(ty.clone()).or_insert_with(|| {
             let resolver = self.resolver.get_or_init(|| sim.resolver());
             let mut picks: FxHashMap<Label, Vec<usize>> = FxHashMap::default();
+            // One resolution per target platform gives the pick on every execution platform;
+            // with an optional request every platform stays available, and a platform that
+            // executes there gets that pick (a rule's `exec_compatible_with`, or another type
+            // resolving only there, would force it).
             for target in &self.targets {
-                for (i, exec) in self.exec.iter().enumerate() {
-                    let request = Request {
-                        trace: false,
-                        forced_exec_platform: Some(exec.clone()),
-                        ..Request::new(
-                            target.clone(),
-                            vec![TypeRequest {
-                                toolchain_type: ty.clone(),
-                                mandatory: Known::Known(false),
-                            }],
-                        )
-                    };
-                    let resolution = resolver.resolve(&request);
-                    let Some(g) = resolution.groups.first() else {
-                        continue;
-                    };
-                    if g.error.is_some()
-                        || !g.undecidable.is_empty()
-                        || g.exec_platform.as_ref() != Some(exec)
-                    {
+                let request = Request {
+                    trace: false,
+                    per_exec: true,
+                    ..Request::new(
+                        target.clone(),
+                        vec![TypeRequest {
+                            toolchain_type: ty.clone(),
+                            mandatory: Known::Known(false),
+                        }],
+                    )
+                };
+                let resolution = resolver.resolve(&request);
+                let Some(g) = resolution.groups.first() else {
+                    continue;
+                };
+                // Which type the label names is unknown: nothing is claimed.
+                let type_unknown = g.undecidable.iter().any(|u| {
+                    matches!(
+                        u.question,
+                        toolcheck_resolve::Question::ToolchainType { .. }
+                    )
+                });
+                if g.error.is_some() || type_unknown {
+                    continue;
+                }
+                for (t, exec, toolchain) in &g.per_exec {
+                    if *t != ty {
                         continue;
                     }
-                    for t in g.toolchains.iter().filter(|t| t.toolchain_type == ty) {
-                        let on = picks.entry(t.toolchain.clone()).or_default();
-                        if !on.contains(&i) {
-                            on.push(i);
-                        }
+                    let Some(i) = self.exec.iter().position(|e| e == exec) else {
+                        continue;
+                    };
+                    let on = picks.entry(toolchain.clone()).or_default();
+                    if !on.contains(&i) {
+                        on.push(i);
                     }
                 }
             }

@@ -41,6 +41,8 @@ pub(crate) struct Reference<'a> {
     pub(crate) expected: Expected,
     /// What the reference is, for messages ("toolchain type of `//tc:linux`").
     pub(crate) role: String,
+    /// The target whose attribute holds it, when a target's.
+    pub(crate) owner: Option<&'a toolcheck_index::label::Label>,
 }
 
 /// The kind of target a label written in `field` must name; `None` for attributes that
@@ -109,6 +111,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                     r,
                     expected,
                     role: target_role(&t.decl, field, &t.label),
+                    owner: Some(&t.label),
                 });
             }
         }
@@ -118,6 +121,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
             r,
             expected: Expected::Platform,
             role: "platform flag".to_string(),
+            owner: None,
         });
     }
     for rule in ctx.index.rules.iter().filter(|r| ctx.in_sources(r.file)) {
@@ -127,6 +131,7 @@ pub(crate) fn references<'a>(ctx: &LintContext<'a>) -> Vec<Reference<'a>> {
                     r,
                     expected,
                     role: rule_role(rule, group, field),
+                    owner: None,
                 });
             }
         }

@@ -28,6 +28,10 @@ can read is an error; when the label's package declares a close name (`//constra
 where the package declares `arm64`), that name is offered as a fix. A label into a repository
 toolcheck cannot read is reported once per repository in each file, as `info`.
 
+A BUILD file that a repository rule copies into the repository it generates
+(`rctx.file(path, rctx.read(Label(...)))`) is a template: its labels are checked in the copy,
+where they are meant to resolve, and a finding there is reported at the template's line.
+
 `@platforms` is judged even when toolcheck cannot read it: toolcheck knows which names each of
 its releases (0.0.1 to 1.1.0) declares. A name every release declares, or one the release the
 `MODULE.bazel` files ask for declares, passes silently; a name no release declares is a warning,
@@ -56,7 +60,30 @@ read, pass `--output-base` (after one `bazel fetch`) or `--repo NAME=DIR`.
 
 fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut invisible_reported: FxHashSet<(FileId, String)> = FxHashSet::default();
-    let mut check = |label: Result<
+    // BUILD files a repository rule copies into the repository it generates: templates whose
+    // labels are meant for the copy (hermetic_cc_toolchain's platform packages name `//libc`,
+    // a package of the generated `@zig_sdk`). A label missing from the template's own
+    // repository is not reported there; the copy is checked, and its findings come back here.
+    let copied: FxHashSet<FileId> = ctx
+        .ws
+        .generated
+        .values()
+        .filter_map(|s| match s {
+            toolcheck_index::interp::repository::FileSource::Copied { from, .. } => Some(*from),
+            _ => None,
+        })
+        .collect();
+    let in_template = |owner: Option<&toolcheck_index::label::Label>| {
+        !copied.is_empty()
+            && owner.is_some_and(|l| {
+                ctx.index
+                    .package(&l.package_id())
+                    .and_then(|p| p.build_file)
+                    .is_some_and(|f| copied.contains(&f))
+            })
+    };
+    let mut check = |template: bool,
+                     label: Result<
         &toolcheck_index::label::Label,
         &toolcheck_index::label::LabelError,
     >,
@@ -87,6 +114,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         match lookup(ctx, label) {
             Lookup::Found => {}
+            Lookup::Missing(_) if template => {}
             Lookup::Missing(why) => {
                 // A typo in a package toolcheck lists: the closest name there, as a fix.
                 let suggestion = ctx
@@ -142,6 +170,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     };
     for r in references(ctx) {
         check(
+            in_template(r.owner),
             r.r.label.as_ref(),
             &r.r.text,
             r.r.loc.file,
@@ -153,6 +182,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     for (reg, label, _) in registered_labels(ctx) {
         let Some(loc) = reg.loc else { continue };
         check(
+            false,
             Ok(label),
             &reg.text,
             loc.file,
