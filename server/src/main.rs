@@ -12,9 +12,11 @@ mod cache;
 mod cli;
 mod config;
 mod facts_cmd;
+mod fix;
 #[cfg(fuzzing)]
 mod fuzz_lsp;
 mod graph;
+mod links;
 mod lsp;
 mod resolve_cmd;
 mod result_cache;
@@ -52,6 +54,7 @@ enum FormatArg {
     Json,
     Sarif,
     Github,
+    Gitlab,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -122,6 +125,17 @@ struct CheckArgs {
     /// or NAME,... (`toolcheck.toml` `configs`).
     #[arg(long, value_name = "all|none|NAME,...")]
     configs: Option<String>,
+    /// Apply the safe quick fixes to the files, then report what remains.
+    #[arg(long)]
+    fix: bool,
+    /// Print the fixes as a unified diff instead of applying them (writes nothing; exit 1 when
+    /// there is a fix to print).
+    #[arg(long)]
+    diff: bool,
+    /// With --fix or --diff, also apply the fixes that need review (they may change
+    /// behaviour).
+    #[arg(long)]
+    unsafe_fixes: bool,
     #[command(flatten)]
     cache: cache::CacheArgs,
 }
@@ -581,34 +595,33 @@ impl std::ops::Deref for Checked {
     }
 }
 
-fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
-    let CheckArgs {
-        paths,
-        format,
-        ws: args,
-        select,
-        ignore,
-        fail_on,
-        configs,
-        cache: _,
-    } = check;
-    for name in select.iter().chain(&ignore) {
-        if toolcheck_ide::check_by_name(name).is_none() {
-            match toolcheck_ide::closest_check(name) {
-                Some(close) => anyhow::bail!("unknown check '{name}' (did you mean '{close}'?)"),
-                None => anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)"),
-            }
-        }
-    }
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let start = paths.first().cloned().unwrap_or_else(|| cwd.clone());
-    if !start.exists() {
-        anyhow::bail!("{} does not exist", start.display());
-    }
-    let mut inputs = load_inputs(&start, &args, Vec::new(), None)?;
-    if let Some(word) = configs {
+/// What `check` reports: the findings in the requested paths and the path problems, over the
+/// run that found them.
+struct Reported {
+    run: CheckRun,
+    diagnostics: Vec<toolcheck_ide::Diagnostic>,
+    problems: Vec<cli::PathProblem>,
+}
+
+/// The options of `check` that say what to analyse and report.
+struct CheckScope<'a> {
+    paths: &'a [PathBuf],
+    start: &'a Path,
+    args: &'a WorkspaceArgs,
+    configs: &'a Option<String>,
+    select: &'a [String],
+    ignore: &'a [String],
+}
+
+/// Loads the workspace, runs every check and keeps what the requested paths cover. `--fix` runs
+/// it twice: before and after the files change.
+fn analyse(
+    scope: &CheckScope<'_>,
+) -> anyhow::Result<(PathBuf, toolcheck_ide::LintConfig, Reported)> {
+    let mut inputs = load_inputs(scope.start, scope.args, Vec::new(), None)?;
+    if let Some(word) = scope.configs {
         let setting = match word.as_str() {
-            "all" | "none" => config::WordOrList::Word(word),
+            "all" | "none" => config::WordOrList::Word(word.clone()),
             names => config::WordOrList::List(
                 names
                     .split(',')
@@ -622,19 +635,15 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
         undefined_configs_are_errors(&inputs.ws)?;
     }
     let mut lint = inputs.config.lint_config();
-    if !select.is_empty() {
-        lint.select = select;
+    if !scope.select.is_empty() {
+        lint.select = scope.select.to_vec();
     }
-    lint.ignore.extend(ignore);
+    lint.ignore.extend(scope.ignore.iter().cloned());
     let root = inputs.root.clone();
-    let CheckRun {
-        ws,
-        diagnostics: all,
-        coverage,
-        summary,
-    } = check_diagnostics(inputs, &lint)?;
+    let mut run = check_diagnostics(inputs, &lint)?;
     // Only report on the requested paths (everything is still analysed).
-    let filters: Vec<String> = paths
+    let filters: Vec<String> = scope
+        .paths
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .filter_map(|p| {
@@ -649,7 +658,8 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .any(|f| f.is_empty() || path == f || path.starts_with(&format!("{f}/")))
     };
-    let diagnostics: Vec<_> = all
+    let ws = &run.ws;
+    let diagnostics: Vec<_> = std::mem::take(&mut run.diagnostics)
         .into_iter()
         .filter(|d| in_scope(&ws.display_path(d.file)))
         .collect();
@@ -676,6 +686,132 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
             check: unreadable.name,
         })
         .collect();
+    Ok((
+        root,
+        lint,
+        Reported {
+            run,
+            diagnostics,
+            problems,
+        },
+    ))
+}
+
+fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
+    let CheckArgs {
+        paths,
+        format,
+        ws: args,
+        select,
+        ignore,
+        fail_on,
+        configs,
+        fix,
+        diff,
+        unsafe_fixes,
+        cache: _,
+    } = check;
+    for name in select.iter().chain(&ignore) {
+        if toolcheck_ide::check_by_name(name).is_none() {
+            match toolcheck_ide::closest_check(name) {
+                Some(close) => anyhow::bail!("unknown check '{name}' (did you mean '{close}'?)"),
+                None => anyhow::bail!("unknown check '{name}' (run `toolcheck explain --list`)"),
+            }
+        }
+    }
+    if unsafe_fixes && !(fix || diff) {
+        anyhow::bail!("--unsafe-fixes applies with --fix or --diff");
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let start = paths.first().cloned().unwrap_or_else(|| cwd.clone());
+    if !start.exists() {
+        anyhow::bail!("{} does not exist", start.display());
+    }
+    let scope = CheckScope {
+        paths: &paths,
+        start: &start,
+        args: &args,
+        configs: &configs,
+        select: &select,
+        ignore: &ignore,
+    };
+    let (root, _lint, mut reported) = analyse(&scope)?;
+    // The root is canonical: so must the directory be that paths are made relative to.
+    let canonical_cwd = std::fs::canonicalize(&cwd).ok();
+    // What `--fix` did, for the report's last lines.
+    let mut fixed_line = None;
+    if fix || diff {
+        let plan = fix::plan(&reported.run.ws, &root, &reported.diagnostics, unsafe_fixes);
+        for s in &plan.skipped {
+            eprintln!(
+                "toolcheck: skipped the fix of `{}` at {}: {}",
+                s.check, s.place, s.reason
+            );
+        }
+        if diff {
+            let mut out = std::io::stdout().lock();
+            fix::write_diff(&plan, &mut out).context("cannot write the diff")?;
+            out.flush().ok();
+            eprintln!(
+                "would fix {} {} in {} {} (--fix applies them)",
+                plan.fixed,
+                if plan.fixed == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                },
+                plan.changes.len(),
+                if plan.changes.len() == 1 {
+                    "file"
+                } else {
+                    "files"
+                }
+            );
+            return Ok(if plan.changes.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        let failed = fix::apply(&plan);
+        for (path, e) in &failed {
+            eprintln!("toolcheck: could not write {path}: {e}");
+        }
+        if !failed.is_empty() {
+            anyhow::bail!(
+                "{} of {} files could not be written (each is unchanged)",
+                failed.len(),
+                plan.changes.len()
+            );
+        }
+        let files = plan.changes.len();
+        fixed_line = Some(format!(
+            "fixed {} {} in {} {}",
+            plan.fixed,
+            if plan.fixed == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            files,
+            if files == 1 { "file" } else { "files" }
+        ));
+        if files > 0 {
+            // What remains, read from the files as they are now.
+            reported = analyse(&scope)?.2;
+        }
+    }
+    let Reported {
+        run:
+            CheckRun {
+                ws,
+                coverage,
+                summary,
+                ..
+            },
+        diagnostics,
+        problems,
+    } = reported;
     let threshold = match fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
@@ -694,6 +830,7 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
         FormatArg::Json => cli::Format::Json,
         FormatArg::Sarif => cli::Format::Sarif,
         FormatArg::Github => cli::Format::Github,
+        FormatArg::Gitlab => cli::Format::Gitlab,
     };
     let color = matches!(format, FormatArg::Human)
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
@@ -707,12 +844,21 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
             coverage: &coverage,
             matrix: &summary,
         },
-        // The root is canonical: so must the directory be that paths are made relative to.
-        std::fs::canonicalize(&cwd).ok().as_deref(),
+        canonical_cwd.as_deref(),
         &mut out,
         color,
     )
     .context("cannot write the report")?;
+    // Fixes: what was applied and what still could be. The human report says it on stdout;
+    // machine formats keep stdout to their document, so it goes to stderr there.
+    let fixable = fix::fixable_line(fix::fixable(&diagnostics), unsafe_fixes);
+    for line in fixed_line.iter().chain(fixable.iter()) {
+        if matches!(format, FormatArg::Human) {
+            writeln!(out, "{line}").context("cannot write the report")?;
+        } else {
+            eprintln!("{line}");
+        }
+    }
     out.flush().ok();
     // The process ends here: freeing the analysis (millions of small allocations, a tenth of
     // a cold check's CPU at 100k packages) would only delay the exit.

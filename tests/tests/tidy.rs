@@ -1,6 +1,7 @@
 //! Tidy checks that keep the repository honest: every Rust file starts with a `//!` doc, every
 //! check is documented and listed in `RULES.md` (generated from the registry; regenerate with
-//! `UPDATE_RULES=1 cargo test -p toolcheck-tests --test tidy`), and check names are kebab-case.
+//! `UPDATE_RULES=1 cargo test -p toolcheck-tests --test tidy`), check names are kebab-case, and
+//! every place that names the project's repository names the one in `Cargo.toml`.
 
 use std::path::Path;
 
@@ -140,4 +141,131 @@ fn vscode_settings_that_reach_outside_are_restricted() {
             "{name}: restricted in untrusted workspaces exactly when it reaches outside"
         );
     }
+}
+
+/// The repository URL of `[workspace.package]` in the workspace `Cargo.toml`: the project's one
+/// address.
+fn repository_url() -> String {
+    let text = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let section = text
+        .split("[workspace.package]")
+        .nth(1)
+        .expect("a [workspace.package] section");
+    let line = section
+        .lines()
+        .take_while(|l| !l.starts_with('['))
+        .find(|l| l.starts_with("repository = "))
+        .expect("[workspace.package] has a repository");
+    line.trim_start_matches("repository = ")
+        .trim()
+        .trim_matches('"')
+        .to_string()
+}
+
+/// Every text file of the repository that people or tools read (build outputs, installed
+/// packages and the Bazel oracle's generated files skipped).
+fn text_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ty = entry.file_type().unwrap();
+        if ty.is_dir() {
+            if !matches!(
+                name.as_str(),
+                "target" | "node_modules" | ".git" | "out" | "dist" | ".venv" | "fuzz"
+            ) && !name.starts_with("target-")
+            {
+                text_files(&path, out);
+            }
+        } else if ty.is_file()
+            && [
+                "rs", "toml", "json", "md", "yml", "yaml", "ts", "lua", "sh", "py", "el",
+            ]
+            .iter()
+            .any(|e| path.extension().is_some_and(|x| x == *e))
+            && name != "package-lock.json"
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// One repository URL everywhere: the Rust code derives every link from `Cargo.toml`'s
+/// (`env!("CARGO_PKG_REPOSITORY")`, `server/src/links.rs`), the VS Code extension names it,
+/// and every other mention of a `github.com/OWNER/toolcheck` address or a `uses:
+/// OWNER/toolcheck@` action reference is that repository; the old placeholder is gone.
+#[test]
+fn one_repository_url_everywhere() {
+    let repo = repository_url();
+    let path_part = repo
+        .strip_prefix("https://github.com/")
+        .expect("the repository is on GitHub (the Action is referenced by owner/name)");
+    assert_eq!(
+        path_part.split('/').count(),
+        2,
+        "{repo}: https://github.com/OWNER/NAME"
+    );
+
+    let pkg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("editors/vscode/package.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(pkg["repository"]["url"], format!("{repo}.git"));
+    assert_eq!(pkg["homepage"], repo);
+    assert_eq!(pkg["bugs"]["url"], format!("{repo}/issues"));
+
+    // Crates that carry the repository inherit it, so env!() in the server sees this value.
+    let server = std::fs::read_to_string(repo_root().join("server/Cargo.toml")).unwrap();
+    assert!(server.contains("repository.workspace = true"), "{server}");
+
+    let name = path_part.split('/').nth(1).unwrap();
+    let mut files = Vec::new();
+    text_files(&repo_root(), &mut files);
+    let mut wrong = Vec::new();
+    for file in &files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let rel = file
+            .strip_prefix(repo_root())
+            .unwrap()
+            .display()
+            .to_string();
+        // This test's own text names the patterns it looks for.
+        if rel == "tests/tests/tidy.rs" {
+            continue;
+        }
+        if text.contains("example.invalid/toolcheck") {
+            wrong.push(format!("{rel}: the placeholder URL"));
+        }
+        let is_rust = rel.ends_with(".rs");
+        if is_rust && text.contains(&repo) {
+            wrong.push(format!(
+                "{rel}: writes the repository URL; use crate::links (env!(\"CARGO_PKG_REPOSITORY\"))"
+            ));
+        }
+        // `github.com/OWNER/NAME` and `uses: OWNER/NAME@`: the owner must be the repository's.
+        for (i, _) in text.match_indices(&format!("/{name}")) {
+            let before = &text[..i];
+            let owner_start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+                .map(|j| j + 1)
+                .unwrap_or(0);
+            let owner = &before[owner_start..];
+            let lead = &before[..owner_start];
+            let after = &text[i + 1 + name.len()..];
+            let at_boundary =
+                !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !at_boundary || owner.is_empty() {
+                continue;
+            }
+            let github = lead.ends_with("github.com/");
+            let action = lead.ends_with("uses: ") && after.starts_with('@');
+            if (github || action) && format!("{owner}/{name}") != path_part {
+                wrong.push(format!("{rel}: {owner}/{name} is not {path_part}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

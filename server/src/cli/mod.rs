@@ -1,5 +1,5 @@
-//! The output side of `toolcheck check`: one report, four formats (`human`, `json`, `sarif`,
-//! `github`).
+//! The output side of `toolcheck check`: one report, five formats (`human`, `json`, `sarif`,
+//! `github`, `gitlab`).
 //!
 //! Every format renders the same [`report::Report`]: the diagnostics and path problems with
 //! their positions already converted from byte ranges to 1-based lines and columns counted in
@@ -8,6 +8,7 @@
 //! evaluate), which every format states whenever it is incomplete.
 
 mod github;
+mod gitlab;
 mod human;
 mod json;
 mod report;
@@ -21,12 +22,7 @@ use std::path::Path;
 
 use toolcheck_ide::{Coverage, Diagnostic, MatrixSummary, Severity, Workspace};
 
-/// Where each check's documentation lives; the check name is the anchor.
-pub(crate) const CHECK_DOCS_URL: &str =
-    "https://github.com/toolcheck/toolcheck/blob/main/RULES.md#";
-
-/// The project's home page (SARIF `informationUri`).
-pub(crate) const INFORMATION_URI: &str = "https://github.com/toolcheck/toolcheck";
+pub(crate) use crate::links::{CHECK_DOCS_URL, REPOSITORY as INFORMATION_URI};
 
 /// The output format of `toolcheck check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +35,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=...::message`).
     Github,
+    /// GitLab's code quality report (a subset of the Code Climate issue format).
+    Gitlab,
 }
 
 /// A diagnostic-like problem with only a path (an unreadable directory): rendered at line 1,
@@ -83,7 +81,7 @@ pub fn render(
         evaluated.coverage,
         evaluated.matrix,
     );
-    if let (Format::Human | Format::Github, Some(cwd), Some(root)) =
+    if let (Format::Human | Format::Github | Format::Gitlab, Some(cwd), Some(root)) =
         (format, cwd, sarif::workspace_root(ws))
     {
         report.relative_to(&root, cwd);
@@ -93,5 +91,6 @@ pub fn render(
         Format::Json => json::write(&report, out),
         Format::Sarif => sarif::write(&report, ws, out),
         Format::Github => github::write(&report, out),
+        Format::Gitlab => gitlab::write(&report, out),
     }
 }

@@ -488,7 +488,8 @@ fn sarif_structure() {
         assert_eq!(
             rule["helpUri"],
             format!(
-                "https://github.com/toolcheck/toolcheck/blob/main/RULES.md#{}",
+                "{}/blob/main/RULES.md#{}",
+                env!("CARGO_PKG_REPOSITORY"),
                 check.name
             )
         );

@@ -10,9 +10,7 @@ use toolcheck_ide::{Diagnostic, Severity, TextRange};
 
 use super::document::{position_of, PositionEncoding};
 
-/// Where each check's documentation lives; the check name is the anchor.
-pub(crate) const CHECK_DOCS_URL: &str =
-    "https://github.com/toolcheck/toolcheck/blob/main/RULES.md#";
+use crate::links::CHECK_DOCS_URL;
 
 /// The `source` of every diagnostic.
 pub(crate) const SOURCE: &str = "toolcheck";
