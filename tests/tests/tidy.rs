@@ -269,3 +269,49 @@ fn one_repository_url_everywhere() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// The names of the dependencies a Cargo.toml declares in its `[dependencies]` and
+/// `[target.'...'.dependencies]` tables (enough of TOML for our manifests).
+fn dependency_names(manifest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_deps = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]"
+                || (line.starts_with("[target.") && line.ends_with(".dependencies]"));
+            continue;
+        }
+        if !in_deps || line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let name: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The `lsp` fuzz target compiles the server's sources as its own binary
+/// (`tests/fuzz/Cargo.toml`, `path = "../../server/src/main.rs"`), so it needs every crate the
+/// server uses; a dependency added to the server alone breaks the fuzz build in CI.
+#[test]
+fn the_fuzz_crate_has_every_server_dependency() {
+    let root = repo_root();
+    let server = std::fs::read_to_string(root.join("server/Cargo.toml")).unwrap();
+    let fuzz = std::fs::read_to_string(root.join("tests/fuzz/Cargo.toml")).unwrap();
+    let fuzz_deps = dependency_names(&fuzz);
+    // mimalloc is the binary's allocator feature; the fuzzer keeps the system allocator.
+    let missing: Vec<String> = dependency_names(&server)
+        .into_iter()
+        .filter(|d| d != "mimalloc" && !fuzz_deps.contains(d))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "add to tests/fuzz/Cargo.toml [dependencies]: {missing:?}"
+    );
+}
