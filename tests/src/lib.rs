@@ -146,3 +146,16 @@ pub fn apply_first_fixes(text: &str, uri: &str, results: &[&serde_json::Value]) 
     }
     fixed
 }
+
+/// `(check, path, message)` of every diagnostic of a `--format json` report.
+pub fn json_findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .expect("a JSON report has `diagnostics`")
+        .iter()
+        .map(|d| {
+            let field = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            (field("check"), field("path"), field("message"))
+        })
+        .collect()
+}

@@ -37,18 +37,7 @@ fn findings(dir: &Path) -> Vec<(String, String, String)> {
     let r = run(dir, &["check", "--format", "json", "--fail-on", "never"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["check"].as_str().unwrap().to_string(),
-                d["path"].as_str().unwrap().to_string(),
-                d["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    toolcheck_tests::json_findings(&v)
 }
 
 fn of(found: &[(String, String, String)], check: &str) -> usize {

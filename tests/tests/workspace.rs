@@ -17,18 +17,7 @@ fn run(args: &[&str], dir: &Path) -> (i32, Vec<(String, String, String)>) {
         .expect("toolcheck runs");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    let diags = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["check"].as_str().unwrap().to_string(),
-                d["path"].as_str().unwrap().to_string(),
-                d["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let diags = toolcheck_tests::json_findings(&json);
     (out.status.code().unwrap_or(-1), diags)
 }
 
