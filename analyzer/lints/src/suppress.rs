@@ -81,7 +81,7 @@ pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<
                         applicability: Applicability::Safe,
                         edits: vec![TextEdit {
                             file,
-                            range: s.comment,
+                            range: comment_removal(&ctx.ws.file(file).text, s.comment),
                             new_text: String::new(),
                         }],
                     }
@@ -118,4 +118,85 @@ pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<
         }
     }
     diags.extend(unused);
+}
+
+/// What to delete to remove the comment at `comment` cleanly: the whole line when the comment
+/// is alone on it (its line break included), else the comment and the blanks before it, so no
+/// trailing whitespace or empty line is left behind.
+fn comment_removal(
+    text: &str,
+    comment: toolcheck_syntax::TextRange,
+) -> toolcheck_syntax::TextRange {
+    let (start, end) = (comment.start as usize, comment.end as usize);
+    if end > text.len()
+        || start > end
+        || !text.is_char_boundary(start)
+        || !text.is_char_boundary(end)
+    {
+        return comment;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..start];
+    let blanks = before.len() - before.trim_end_matches([' ', '\t']).len();
+    let rest = &text[end..];
+    let line_end = rest.find('\n').map_or(text.len(), |i| end + i);
+    if !text[end..line_end].trim_end_matches('\r').trim().is_empty() {
+        // Something follows the comment on its line (it cannot: a comment runs to the end).
+        return comment;
+    }
+    if before.trim().is_empty() {
+        // Alone on its line: the line goes, with its line break (or the one before it, at the
+        // end of the file).
+        if line_end < text.len() {
+            return toolcheck_syntax::TextRange::new(line_start as u32, (line_end + 1) as u32);
+        }
+        let from = if line_start > 0 { line_start - 1 } else { 0 };
+        return toolcheck_syntax::TextRange::new(from as u32, line_end as u32);
+    }
+    toolcheck_syntax::TextRange::new((start - blanks) as u32, comment.end)
+}
+
+#[cfg(test)]
+mod removal_tests {
+    use super::comment_removal;
+    use toolcheck_syntax::TextRange;
+
+    fn remove(text: &str, comment: &str) -> String {
+        let start = text.find(comment).unwrap() as u32;
+        let r = comment_removal(text, TextRange::new(start, start + comment.len() as u32));
+        format!("{}{}", &text[..r.start as usize], &text[r.end as usize..])
+    }
+
+    #[test]
+    fn a_trailing_comment_takes_the_blanks_before_it() {
+        assert_eq!(
+            remove(
+                "x = 1  # toolcheck: disable=a\ny = 2\n",
+                "# toolcheck: disable=a"
+            ),
+            "x = 1\ny = 2\n"
+        );
+    }
+
+    #[test]
+    fn a_comment_alone_on_its_line_takes_the_line() {
+        assert_eq!(
+            remove(
+                "x = 1\n    # toolcheck: disable=a\ny = 2\n",
+                "# toolcheck: disable=a"
+            ),
+            "x = 1\ny = 2\n"
+        );
+        assert_eq!(
+            remove("x = 1\n# toolcheck: disable=a", "# toolcheck: disable=a"),
+            "x = 1"
+        );
+        assert_eq!(
+            remove(
+                "# toolcheck: disable=a\r\nx = 1\r\n",
+                "# toolcheck: disable=a"
+            ),
+            "x = 1\r\n"
+        );
+    }
 }
