@@ -182,12 +182,18 @@ suite_vscode() {
     || { tail -30 "$ART/code-server-install.log" >&2; return 1; }
   npm_ci "$REPO/editors/vscode" || return 1
   (cd "$REPO/editors/vscode" && npm run -s lint && npm run -s package >/dev/null) || return 1
+  # The self-contained platform package, with this server inside (package-platform.sh).
+  local bundled
+  bundled=$(cd "$REPO/editors/vscode" && ./package-platform.sh "$BIN" | tail -1) || return 1
+  bundled=${bundled#wrote }
   npm_ci "$HERE/vscode" || return 1
   local cs=$CACHE/code-server/node_modules/.bin/code-server rc=0 ws
-  # Three sessions: the main one; a workspace whose toolcheck.toml is broken; a server path
+  # Three sessions: the main one, with the platform package and nothing else (no server
+  # setting, no toolcheck on PATH); a workspace whose toolcheck.toml is broken; a server path
   # that names no executable.
   ws=$(fresh_ws vscode)
-  SCENARIO=main CODE_SERVER=$cs "$HERE/vscode/run.sh" "$BIN" "$ws" "$SPEC" "$OPEN_FILE" "$ART/vscode" || rc=1
+  SCENARIO=main BUNDLED=1 VSIX=$bundled CODE_SERVER=$cs \
+    "$HERE/vscode/run.sh" "$BIN" "$ws" "$SPEC" "$OPEN_FILE" "$ART/vscode" || rc=1
   ws=$(broken_ws vscode-broken)
   SCENARIO=broken-config CODE_SERVER=$cs \
     "$HERE/vscode/run.sh" "$BIN" "$ws" "$SPEC" "$BROKEN_FILE" "$ART/vscode-broken" || rc=1

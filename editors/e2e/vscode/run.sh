@@ -18,9 +18,23 @@ export XDG_CONFIG_HOME=$RUN/xdg-config XDG_DATA_HOME=$RUN/xdg-data XDG_CACHE_HOM
   --install-extension "$VSIX" > "$OUT/install.log" 2>&1
 
 mkdir -p "$RUN/user-data/User"
+# BUNDLED=1: the .vsix carries the server; it must be found with no setting and no toolcheck on
+# PATH (a clean profile, as a user who installs the platform package has).
+if [ "${BUNDLED:-}" = 1 ]; then
+  SERVER_SETTING=""
+  python3 -c 'import sys, zipfile; sys.exit("extension/server/toolcheck" not in zipfile.ZipFile(sys.argv[1]).namelist())' "$VSIX" \
+    || { echo "$VSIX carries no server" >&2; exit 1; }
+  PATH=$(printf '%s' "$PATH" | tr ':' '\n' | while read -r d; do [ -x "$d/toolcheck" ] || printf '%s:' "$d"; done)
+  PATH=${PATH%:}
+  export PATH
+  unset TOOLCHECK_SERVER_PATH
+  ! command -v toolcheck >/dev/null || { echo "toolcheck is still on PATH" >&2; exit 1; }
+else
+  SERVER_SETTING="\"toolcheck.server.path\": \"$BIN\","
+fi
 cat > "$RUN/user-data/User/settings.json" <<JSON
 {
-  "toolcheck.server.path": "$BIN",
+  $SERVER_SETTING
   "security.workspace.trust.enabled": false,
   "workbench.startupEditor": "none",
   "workbench.tips.enabled": false,
@@ -60,4 +74,9 @@ done
 rc=0
 OUT="$OUT" SPEC="$SPEC" OPEN_FILE="$OPEN_FILE" CS_URL="http://127.0.0.1:$PORT/?folder=$WS" \
   timeout 300 node "$HERE/driver.js" || rc=$?
+if [ "${BUNDLED:-}" = 1 ] && [ $rc = 0 ]; then
+  # The server that answered is the one inside the package.
+  grep -rqs "(from the binary bundled with the extension)" "$RUN/user-data/logs" \
+    || { echo "the extension did not start its bundled server (see $OUT)" >&2; rc=1; }
+fi
 exit $rc

@@ -101,7 +101,8 @@ function serverCommand(context: vscode.ExtensionContext, cfg: vscode.WorkspaceCo
   if (fromEnv && fromEnv !== '') {
     return { command: fromEnv, source: 'the environment variable TOOLCHECK_SERVER_PATH' };
   }
-  const bundled = context.asAbsolutePath(path.join('server', 'toolcheck'));
+  // A platform package (package-platform.sh) carries the server; Windows needs its `.exe`.
+  const bundled = context.asAbsolutePath(path.join('server', process.platform === 'win32' ? 'toolcheck.exe' : 'toolcheck'));
   if (fs.existsSync(bundled)) {
     return { command: bundled, source: 'the binary bundled with the extension' };
   }
@@ -168,6 +169,8 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     void reportServerProblem(server, 'the language server executable was not found');
     return;
   }
+  // Which server runs, and why that one: the first thing to check when it is not the expected.
+  output.appendLine(`starting ${server.command} (from ${server.source})`);
   client = createClient(context, server.command);
   try {
     await client.start();
