@@ -844,9 +844,11 @@ fn run_check(check: CheckArgs) -> anyhow::Result<ExitCode> {
             coverage: &coverage,
             matrix: &summary,
         },
-        canonical_cwd.as_deref(),
+        cli::Presentation {
+            color,
+            cwd: canonical_cwd.as_deref(),
+        },
         &mut out,
-        color,
     )
     .context("cannot write the report")?;
     // Fixes: what was applied and what still could be. The human report says it on stdout;

@@ -56,24 +56,30 @@ pub struct Evaluated<'a> {
     pub matrix: &'a MatrixSummary,
 }
 
+/// How the human, GitHub and GitLab formats present the report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Presentation<'a> {
+    /// Colour, for the human format only: the caller decides it from the terminal and
+    /// `NO_COLOR`.
+    pub color: bool,
+    /// The directory (absolute) the paths are relative to; `None`: the workspace root. JSON
+    /// keeps paths relative to the workspace root (its documented contract) and SARIF makes
+    /// them relative to `%SRCROOT%`, the root.
+    pub cwd: Option<&'a Path>,
+}
+
 /// Writes the report of `diagnostics`, `problems` and what the run `evaluated` in `format`
 /// to `out`.
-///
-/// `color` applies to the human format only: the caller decides it from the terminal and
-/// `NO_COLOR`. `cwd` (absolute) is the directory the human and GitHub formats' paths are
-/// relative to (`None`: the workspace root); JSON keeps paths relative to the workspace root
-/// (its documented contract) and SARIF makes them relative to `%SRCROOT%`, the root.
-#[allow(clippy::too_many_arguments)]
 pub fn render(
     format: Format,
     ws: &Workspace,
     diagnostics: &[Diagnostic],
     problems: &[PathProblem],
     evaluated: Evaluated<'_>,
-    cwd: Option<&Path>,
+    presentation: Presentation<'_>,
     out: &mut dyn Write,
-    color: bool,
 ) -> std::io::Result<()> {
+    let Presentation { color, cwd } = presentation;
     let mut report = report::Report::new(
         ws,
         diagnostics,

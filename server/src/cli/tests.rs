@@ -143,9 +143,8 @@ fn rendered_with(
             coverage,
             matrix: &MatrixSummary::default(),
         },
-        None,
+        super::Presentation { color, cwd: None },
         &mut out,
-        color,
     )
     .unwrap();
     String::from_utf8(out).unwrap()
@@ -426,9 +425,8 @@ fn the_matrix_is_named_in_every_format() {
                 coverage: &Coverage::default(),
                 matrix: &matrix,
             },
-            None,
+            super::Presentation::default(),
             &mut out,
-            false,
         )
         .unwrap();
         String::from_utf8(out).unwrap()
