@@ -28,7 +28,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use toolcheck_index::index::RegistrationOrigin;
 use toolcheck_index::label::{PackageId, TargetPattern};
-use toolcheck_index::workspace::{FileId, RepoOrigin};
+use toolcheck_index::workspace::{FileId, RepoInfo, RepoOrigin};
 use toolcheck_syntax::{FileKind, TextRange};
 
 use crate::context::LintContext;
@@ -37,41 +37,41 @@ use crate::diagnostic::{Diagnostic, Related};
 /// Whether the main repository owns `file`.
 pub(crate) fn owned(ctx: &LintContext<'_>, file: FileId) -> bool {
     let repo = &ctx.ws.file(file).repo;
-    if repo.is_main() {
-        return true;
-    }
-    ctx.ws.repo(repo).is_some_and(|r| match r.origin {
+    repo.is_main() || ctx.ws.repo(repo).is_some_and(|r| owned_repo(ctx, r))
+}
+
+/// Whether the main repository owns the files of `repo`.
+fn owned_repo(ctx: &LintContext<'_>, repo: &RepoInfo) -> bool {
+    match repo.origin {
         RepoOrigin::Main => true,
         // Inside the main workspace when it has a workspace-relative prefix.
-        RepoOrigin::LocalPathOverride | RepoOrigin::LocalRepository => !r.display_prefix.is_empty(),
+        RepoOrigin::LocalPathOverride | RepoOrigin::LocalRepository => {
+            !repo.display_prefix.is_empty()
+        }
         // Still in a generated file: no source line was found for it; it is judged by the
         // repository that wrote it.
         RepoOrigin::Computed(ref o) => owned(ctx, o.site.file),
         RepoOrigin::Explicit | RepoOrigin::OutputBase => false,
-    })
+    }
+}
+
+/// The root module's MODULE.bazel, when it has one.
+fn root_module_file(ctx: &LintContext<'_>) -> Option<FileId> {
+    ctx.index
+        .modules
+        .iter()
+        .find(|m| m.repo.is_main())
+        .and_then(|m| m.file)
 }
 
 /// Whether findings of files the main repository does not own may be moved to `file`: it
 /// holds one of the main repository's registrations or is its root MODULE.bazel (the
-/// `bazel_dep` sites), and some file of the workspace belongs to a dependency.
+/// `bazel_dep` sites), and some repository of the workspace is not the main repository's.
 pub fn receives_moved_findings(ctx: &LintContext<'_>, file: FileId) -> bool {
-    let has_dependency_files = ctx.ws.repos.iter().any(|r| {
-        matches!(r.origin, RepoOrigin::Explicit | RepoOrigin::OutputBase)
-            || (matches!(
-                r.origin,
-                RepoOrigin::LocalPathOverride | RepoOrigin::LocalRepository
-            ) && r.display_prefix.is_empty())
-    });
-    if !has_dependency_files || !owned(ctx, file) {
+    if !owned(ctx, file) || ctx.ws.repos.iter().all(|r| owned_repo(ctx, r)) {
         return false;
     }
-    let root_module = ctx
-        .index
-        .modules
-        .iter()
-        .find(|m| m.repo.is_main())
-        .and_then(|m| m.file);
-    root_module == Some(file)
+    root_module_file(ctx) == Some(file)
         || ctx
             .index
             .registrations
@@ -251,8 +251,7 @@ impl<'a> Covering<'a> {
 
 /// The `name` of the root module's `bazel_dep` on `module`.
 fn bazel_dep_site(ctx: &LintContext<'_>, module: &str) -> Option<(FileId, TextRange)> {
-    let root = ctx.index.modules.iter().find(|m| m.repo.is_main())?;
-    let file = root.file?;
+    let file = root_module_file(ctx)?;
     ctx.facts[file.0 as usize].calls.iter().find_map(|c| {
         if c.call.func.dotted_name().as_deref() != Some("bazel_dep") {
             return None;

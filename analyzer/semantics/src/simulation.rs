@@ -783,12 +783,9 @@ impl Simulation {
                 .as_ref()
                 .is_some_and(|r| crate::coverage::is_builtin_repo(r.as_str()))
         }) {
-            let text = &ws.file(gap.loc.file).text;
-            let start = (gap.loc.range.start as usize).min(text.len());
-            let line = 1 + text.as_bytes()[..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            let line = toolcheck_syntax::LineIndex::new(&ws.file(gap.loc.file).text)
+                .line_of(gap.loc.range.start)
+                + 1;
             model.unseen_registrations = Some(
                 toolcheck_resolve::trace::UnknownCause::UnseenRegistrations {
                     why: format!("{}, {}:{line}", gap.why, ws.display_path(gap.loc.file)),

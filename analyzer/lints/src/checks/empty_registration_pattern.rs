@@ -72,12 +72,13 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let mut matched_packages = 0;
         let mut open = false;
         let mut found = false;
+        let what = match reg.kind {
+            RegistrationKind::Toolchain => "toolchain()",
+            RegistrationKind::ExecutionPlatform => "platform()",
+        };
         // A matched package whose BUILD file writes the call that did not run here.
         let mut written_not_run = false;
-        let callee = match reg.kind {
-            RegistrationKind::Toolchain => "toolchain(",
-            RegistrationKind::ExecutionPlatform => "platform(",
-        };
+        let callee = what.trim_end_matches(')');
         for (id, pkg) in ctx.index.packages() {
             if !pattern.matches_package(id) {
                 continue;
@@ -111,10 +112,6 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if found || open {
             continue;
         }
-        let what = match reg.kind {
-            RegistrationKind::Toolchain => "toolchain()",
-            RegistrationKind::ExecutionPlatform => "platform()",
-        };
         // Two deliberate forms are notes, not warnings: a stand-in directory that another
         // environment overrides (tcmalloc's `@docker_toolchain`, replaced inside its CI
         // container by a system bazelrc toolcheck does not read), and a package whose calls

@@ -213,10 +213,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
 /// Which registered toolchains Bazel selects on which of the workspace's kinds of execution
 /// platform: for each toolchain type (resolved on first use), each target platform the
 /// checks consider plus the host platform (the target without `--platforms`), and each kind
-/// of execution platform, the toolchain resolution picks when it executes there. The request
-/// is optional, so the platform is always usable, and the platform is forced, as a rule's
-/// `exec_compatible_with` or another type that resolves only there would force it: what the
-/// type resolves to on that platform is what any target executing there gets.
+/// of execution platform, the toolchain resolution picks when it executes there (one
+/// resolution per target platform, reading every platform's pick with `Request::per_exec`).
+/// The request is optional, so every platform stays available: what the type resolves to on a
+/// platform is what any target executing there gets (a rule's `exec_compatible_with`, or
+/// another type that resolves only there, would send it there).
 ///
 /// A toolchain never selected (a catch-all registered behind real toolchains that match every
 /// execution platform, one for a target platform nobody builds for) runs nowhere, and one
