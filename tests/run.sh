@@ -4,11 +4,11 @@
 # then runs, in order: formatting, clippy, the Rust test suite (unit, corpus, CLI end to end,
 # hostile input, protocol abuse), a short run of every fuzz target, the CI kit (the GitHub
 # Action installing with cargo install --locked, the pre-commit hooks), the differential tests
-# against a real Bazel 4.2.3, and the editor end-to-end tests (Neovim, VS Code in
+# against a real Bazel 4.2.3, toolcheck_test (bazel/) under that Bazel, and the editor end-to-end tests (Neovim, VS Code in
 # code-server + Chromium, pytest-lsp).
 #
 # Environment: ORACLE_CASES (default 300), ORACLE_SEED, FUZZ_SECONDS (default 8 per target),
-# SKIP_EDITORS=1 / SKIP_ORACLE=1 / SKIP_FUZZ=1 / SKIP_CI_KIT=1 to
+# SKIP_EDITORS=1 / SKIP_ORACLE=1 / SKIP_FUZZ=1 / SKIP_CI_KIT=1 / SKIP_BAZEL_RULE=1 to
 # leave out the slow parts locally (CI never sets them).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,6 +38,11 @@ fi
 if [ "${SKIP_ORACLE:-}" != 1 ]; then
   step "differential tests against Bazel 4.2.3 (${ORACLE_CASES:-300} cases)"
   bash tests/oracle/run.sh
+fi
+
+if [ "${SKIP_BAZEL_RULE:-}" != 1 ]; then
+  step "toolcheck_test under Bazel 4.2.3: a clean and a hazardous workspace (tests/bazel_rule)"
+  bash tests/bazel_rule/run.sh
 fi
 
 if [ "${SKIP_EDITORS:-}" != 1 ] && [ -x editors/e2e/run.sh ]; then

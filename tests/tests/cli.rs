@@ -1809,3 +1809,36 @@ fn deliberate_empty_registrations_are_info() {
         ]
     );
 }
+
+/// The Bazel module in `bazel/` (toolcheck_test and its repository rules) passes toolcheck
+/// itself with no finding at all, for the Bazel 4.2.3 its test runs it with (WORKSPACE) and for
+/// a Bzlmod Bazel; the only gaps are the binary repository, which depends on the machine.
+#[test]
+fn the_bazel_module_passes_toolcheck() {
+    for version in ["4.2.3", "8.4.0"] {
+        let r = run(
+            &repo_root(),
+            &[
+                "check",
+                "--format",
+                "json",
+                "--fail-on",
+                "info",
+                "--no-cache",
+                "--bazel-version",
+                version,
+                "bazel",
+            ],
+        );
+        let v = json(&r);
+        assert_eq!(r.code, 0, "Bazel {version}: {}", r.stdout);
+        assert_eq!(v["diagnostics"], serde_json::json!([]), "Bazel {version}");
+        for reason in v["coverage"]["reasons"].as_array().unwrap() {
+            let text = reason["reason"].as_str().unwrap();
+            assert!(
+                text.contains("toolcheck_bin") || text.contains("`toolcheck_binary`"),
+                "Bazel {version}: an unexpected gap: {reason}"
+            );
+        }
+    }
+}
