@@ -3,7 +3,8 @@
 #
 # 1. a clean workspace of two packages, toolcheck from a local path (`toolcheck_repositories(path
 #    = ...)`): the test passes; run again, it is cached, also after a change to a file that is not
-#    a Bazel file;
+#    a Bazel file; the binary from TOOLCHECK_BIN instead, and the errors without a binary or
+#    without the root's files;
 # 2. the same workspace made hazardous (a catch-all toolchain registered first, a registered
 #    target that does not exist), toolcheck downloaded as a .tar.gz from a file:// URL with its
 #    SHA-256 (`binaries = {...}`): `toolcheck` fails and its log holds the findings, while a
@@ -139,6 +140,27 @@ echo "not a Bazel file" >"$ws/toolchains/README.md"
 out="$(bazel test "${test_flags[@]}" //:toolcheck 2>&1)" || true
 grep -q '//:toolcheck  *(cached) PASSED' <<<"$out" && pass "cached while no Bazel file changes" \
   || { fail "not cached"; echo "$out"; }
+
+echo "--- toolcheck from the TOOLCHECK_BIN environment variable"
+write_workspace "" '"//toolchains:all"'
+out="$(TOOLCHECK_BIN="$toolcheck" bazel test "${test_flags[@]}" //:toolcheck 2>&1)" || true
+grep -q '//:toolcheck .*PASSED' <<<"$out" && pass "toolcheck_repositories() takes the binary from TOOLCHECK_BIN" \
+  || { fail "TOOLCHECK_BIN"; echo "$out"; }
+mkdir -p "$ws/nested"
+printf 'load("@toolcheck_bazel//:defs.bzl", "toolcheck_test")\n\ntoolcheck_test(name = "nested")\n' >"$ws/nested/BUILD.bazel"
+set +e
+out="$(TOOLCHECK_BIN="$toolcheck" bazel build "${test_flags[@]}" //nested:nested 2>&1)"
+code=$?
+set -e
+[ "$code" != 0 ] && grep -q "toolcheck_test needs the workspace's root file" <<<"$out" \
+  && pass "a test without the root's files is an analysis error" || { fail "nested: exit $code"; echo "$out"; }
+rm -rf "$ws/nested"
+set +e
+out="$(bazel test "${test_flags[@]}" //:toolcheck 2>&1)"
+code=$?
+set -e
+[ "$code" != 0 ] && grep -q 'no toolcheck binary: set path, or urls and sha256, or the TOOLCHECK_BIN' <<<"$out" \
+  && pass "without a binary the fetch says how to name one" || { fail "no binary: exit $code"; echo "$out"; }
 
 echo "--- a hazardous workspace, toolcheck downloaded"
 cat >>"$ws/toolchains/BUILD.bazel" <<'EOF'
