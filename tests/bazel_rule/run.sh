@@ -8,7 +8,8 @@
 # 2. the same workspace made hazardous (a catch-all toolchain registered first, a registered
 #    target that does not exist), toolcheck downloaded as a .tar.gz from a file:// URL with its
 #    SHA-256 (`binaries = {...}`): `toolcheck` fails and its log holds the findings, while a
-#    second test with `fail_on = "error"` and `ignore = ["unresolved-label"]` passes;
+#    second test with `fail_on = "error"`, `ignore = ["unresolved-label"]` and `args` passes
+#    (the warnings still in its log);
 # 3. a wrong SHA-256: Bazel refuses the download.
 #
 # Every workspace is written into one fixed directory, so one Bazel server serves every run.
@@ -178,6 +179,8 @@ cat >>"$ws/BUILD.bazel" <<'EOF'
 
 toolcheck_test(
     name = "errors_only",
+    srcs = ["//toolchains:toolcheck_files"],
+    args = ["--host", "linux-x86_64"],
     fail_on = "error",
     ignore = ["unresolved-label"],
 )
@@ -208,8 +211,11 @@ echo "$out"
 log="$(find "$work/bazel" -path '*/testlogs/toolcheck/test.log' | head -n 1)"
 [ "$code" = 3 ] && grep -q '//:toolcheck  *FAILED' <<<"$out" && pass "toolcheck_test fails" \
   || { fail "bazel test exited $code, expected 3 (tests failed)"; echo "$out"; }
-grep -q '//:errors_only  *PASSED' <<<"$out" && pass "fail_on and ignore reach toolcheck" \
-  || fail "errors_only did not pass"
+errors_log="$(find "$work/bazel" -path '*/testlogs/errors_only/test.log' | head -n 1)"
+grep -q '//:errors_only  *PASSED' <<<"$out" \
+  && grep -q 'toolcheck check --fail-on error --ignore unresolved-label --host linux-x86_64$' "$errors_log" \
+  && grep -q '^warning\[shadowed-toolchain\]' "$errors_log" && pass "fail_on, ignore and args reach toolcheck" \
+  || { fail "errors_only"; cat "$errors_log"; }
 grep -q "^warning\[shadowed-toolchain\]: toolchain '//toolchains:linux' can never be selected" "$log" \
   && grep -q '^  --> WORKSPACE:' "$log" && pass "the log has the catch-all hazard, with its place" \
   || fail "no shadowed-toolchain in the log"
