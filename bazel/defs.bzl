@@ -11,19 +11,21 @@ Written for Bazel 4.2.3 and later, in WORKSPACE mode and under Bzlmod. The test 
 script (`#!/usr/bin/env bash`), so it runs on Linux and macOS executors.
 """
 
-# What toolcheck reads in a package: BUILD files, Starlark, rc files, MODULE.bazel segments,
-# and the templates and BUILD files repository rules read as text.
+# What toolcheck reads in a package: BUILD files, Starlark, rc files, MODULE.bazel segments
+# (`*.MODULE.bazel`), and the templates and BUILD files repository rules read as text
+# (`BUILD.tpl`, `zlib.BUILD`, `BUILD.zlib`, `third_party/zlib.bazel`, ...).
 _PACKAGE_FILES = [
     "BUILD",
-    "BUILD.bazel",
     "**/*.bzl",
     "**/*.star",
     "**/*.bazelrc",
-    "**/*.MODULE.bazel",
+    "**/*.bazel",
     "**/*.BUILD",
-    "**/*.BUILD.bazel",
+    "**/*.build",
     "**/BUILD.*",
     "**/*.tpl",
+    "**/*.tmpl",
+    "**/*.template",
 ]
 
 # What toolcheck reads at the workspace root besides that (matched in every package, harmless
