@@ -102,8 +102,6 @@ def _toolcheck_test_impl(ctx):
         paths[f.short_path] = True
     if not [p for p in paths if p in _ROOT_MARKERS]:
         fail("toolcheck_test needs the workspace's root file (%s): call toolcheck_test in the root package, or list the root's toolcheck_files in srcs" % ", ".join(_ROOT_MARKERS))
-    if ctx.attr.fail_on not in _FAIL_ON:
-        fail("fail_on must be one of %s, not '%s'" % (", ".join(_FAIL_ON), ctx.attr.fail_on))
 
     args = ["--fail-on", ctx.attr.fail_on]
     if ctx.attr.bazel_version:
@@ -161,6 +159,7 @@ _toolcheck_test = rule(
         ),
         "fail_on": attr.string(
             default = "warning",
+            values = _FAIL_ON,
             doc = "`--fail-on`: the test fails on a finding at or above this severity (error, warning, info, never).",
         ),
         "select": attr.string_list(doc = "`--select`: only these checks."),
