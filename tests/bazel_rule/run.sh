@@ -10,7 +10,8 @@
 #    SHA-256 (`binaries = {...}`): `toolcheck` fails and its log holds the findings, while a
 #    second test with `fail_on = "error"`, `ignore = ["unresolved-label"]` and `args` passes
 #    (the warnings still in its log);
-# 3. a wrong SHA-256: Bazel refuses the download.
+# 3. the plain executable downloaded (file:// and its SHA-256): the same findings;
+# 4. a wrong SHA-256: Bazel refuses the download.
 #
 # Every workspace is written into one fixed directory, so one Bazel server serves every run.
 # Needs /usr/bin/bazel-4 (tests/oracle/setup.sh installs Debian's bazel-bootstrap when missing)
@@ -181,10 +182,14 @@ toolcheck_test(
     name = "errors_only",
     srcs = ["//toolchains:toolcheck_files"],
     args = ["--host", "linux-x86_64"],
+    bazel_configs = ["ci"],
     fail_on = "error",
     ignore = ["unresolved-label"],
 )
 EOF
+# A root file the clean workspace lacked, and the config errors_only checks (an undefined one
+# would be an error).
+echo 'build:ci --extra_toolchains=//toolchains:linux' >"$ws/.bazelrc"
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) platform=linux-x86_64 ;;
   Linux-aarch64) platform=linux-aarch64 ;;
@@ -213,8 +218,8 @@ log="$(find "$work/bazel" -path '*/testlogs/toolcheck/test.log' | head -n 1)"
   || { fail "bazel test exited $code, expected 3 (tests failed)"; echo "$out"; }
 errors_log="$(find "$work/bazel" -path '*/testlogs/errors_only/test.log' | head -n 1)"
 grep -q '//:errors_only  *PASSED' <<<"$out" \
-  && grep -q 'toolcheck check --fail-on error --ignore unresolved-label --host linux-x86_64$' "$errors_log" \
-  && grep -q '^warning\[shadowed-toolchain\]' "$errors_log" && pass "fail_on, ignore and args reach toolcheck" \
+  && grep -q 'toolcheck check --fail-on error --bazel-config ci --ignore unresolved-label --host linux-x86_64$' "$errors_log" \
+  && grep -q '^warning\[shadowed-toolchain\]' "$errors_log" && pass "fail_on, bazel_configs (with .bazelrc), ignore and args reach toolcheck" \
   || { fail "errors_only"; cat "$errors_log"; }
 grep -q "^warning\[shadowed-toolchain\]: toolchain '//toolchains:linux' can never be selected" "$log" \
   && grep -q '^  --> WORKSPACE:' "$log" && pass "the log has the catch-all hazard, with its place" \
@@ -222,11 +227,26 @@ grep -q "^warning\[shadowed-toolchain\]: toolchain '//toolchains:linux' can neve
 grep -q "^error\[unresolved-label\]: '//toolchains:missing'" "$log" && pass "the log has the unresolved label" \
   || fail "no unresolved-label in the log"
 grep -q 'shadowed-toolchain' <<<"$out" && pass "bazel test prints the findings" || fail "findings not printed"
-[ -L "$(find "$work/bazel" -path '*/external/toolcheck_bin_*/toolcheck' | head -n 1)" ] \
-  && pass "the downloaded archive was used" || fail "no per-platform repository"
+# The repository's toolcheck links to the binary unpacked beside it.
+repo_binary() { find "$work/bazel"/*/external -maxdepth 2 -path '*/toolcheck_bin_*/toolcheck' | head -n 1; }
+[ -L "$(repo_binary)" ] && [ "$(readlink "$(repo_binary)")" = "$(dirname "$(repo_binary)")/archive/toolcheck-test/toolcheck" ] \
+  && pass "the downloaded archive was used" || fail "no unpacked archive: $(repo_binary) -> $(readlink "$(repo_binary)")"
+
+echo "--- a plain executable downloaded"
+bin_sha="$(sha256sum "$toolcheck" | cut -d' ' -f1)"
+write_workspace "binaries = {\"$platform\": [\"file://$toolcheck\", \"$bin_sha\"]}" "$registrations"
+set +e
+out="$(bazel test "${test_flags[@]}" //:toolcheck 2>&1)"
+code=$?
+set -e
+downloaded="$(repo_binary)"
+[ -f "$downloaded" ] && [ ! -L "$downloaded" ] && [ -x "$downloaded" ] && pass "downloaded as an executable" \
+  || fail "no executable download: ${downloaded:-(none)}"
+[ "$code" = 3 ] && grep -q "^warning\[shadowed-toolchain\]" <<<"$out" && pass "the test runs it" \
+  || { fail "bazel test exited $code, expected 3"; echo "$out"; }
 
 echo "--- a download with the wrong SHA-256"
-write_workspace "binaries = {\"$platform\": [\"file://$work/dist/toolcheck.tar.gz\", \"$(printf '0%.0s' {1..64})\", \"toolcheck-test/toolcheck\"]}" "$registrations"
+write_workspace "binaries = {\"$platform\": [\"file://$toolcheck\", \"$(printf '0%.0s' {1..64})\"]}" "$registrations"
 set +e
 out="$(bazel test "${test_flags[@]}" //:toolcheck 2>&1)"
 code=$?
