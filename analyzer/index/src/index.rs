@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use toolcheck_syntax::{FileKind, TextRange};
 
 use crate::bazelrc::{BuildFlags, RcFile};
-use crate::expr::{Call, Expr};
+use crate::expr::{Call, Expr, ExprKind};
 use crate::facts::FileFacts;
 use crate::interp::{Env, FileContext, Loc, Val, V};
 use crate::label::{
@@ -229,6 +229,9 @@ pub enum Decl {
 pub struct PlatformDecl {
     pub constraint_values: RefList,
     pub parents: RefList,
+    /// `required_settings`: the `config_setting`s the target configuration must match for
+    /// this platform to be an execution platform.
+    pub required_settings: RefList,
     /// `exec_properties` (own keys only; `None` when computed).
     pub exec_properties: Option<Vec<(String, String)>>,
 }
@@ -236,7 +239,11 @@ pub struct PlatformDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolchainDecl {
     pub toolchain_type: RefOne,
+    /// Unknown (computed) when written as a `select()`; see `toolchain_select`.
     pub toolchain: RefOne,
+    /// `toolchain = select({...})` written directly in the call, with every key and value a
+    /// label string: the conditions (`None` for `//conditions:default`) and their labels.
+    pub toolchain_select: Option<Vec<(Option<LabelRef>, LabelRef)>>,
     pub exec_compatible_with: RefList,
     pub target_compatible_with: RefList,
     pub target_settings: RefList,
@@ -2477,6 +2484,45 @@ fn ref_one(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> RefOne 
     }
 }
 
+/// An attribute written as `select({"cond": "label", ...})` in the call itself (not through
+/// a macro, not concatenated), with every key and value a label string: the branches, the
+/// key `//conditions:default` as `None`. Anything else is `None`: the value stays unknown.
+fn select_of_labels(
+    env: &Env<'_>,
+    file: FileId,
+    call: &Attrs<'_>,
+    attr: &str,
+) -> Option<Vec<(Option<LabelRef>, LabelRef)>> {
+    let Attrs::Call(call) = call else {
+        return None;
+    };
+    let value = &call.kwarg(attr)?.value;
+    let ExprKind::Call(select) = &value.kind else {
+        return None;
+    };
+    if !matches!(&select.func.kind, ExprKind::Name(n) if n == "select")
+        || select.args.len() != 1
+        || select.splat.is_some()
+        || select.kwargs.iter().any(|k| k.name != "no_match_error")
+    {
+        return None;
+    }
+    let ExprKind::Dict(pairs) = &select.args[0].kind else {
+        return None;
+    };
+    let mut out = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        let key = env.eval(file, k);
+        let condition = match &key.v {
+            V::Str(s) if s == "//conditions:default" || s == "@//conditions:default" => None,
+            _ => Some(label_ref(env, file, &key, k.range)?),
+        };
+        let value = label_ref(env, file, &env.eval(file, v), v.range)?;
+        out.push((condition, value));
+    }
+    Some(out)
+}
+
 fn ref_list(env: &Env<'_>, file: FileId, v: &Val, use_site: TextRange) -> RefList {
     match &v.v {
         V::List(items) => {
@@ -2543,6 +2589,7 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
         "platform" => Decl::Platform(Box::new(PlatformDecl {
             constraint_values: ref_list_attr(env, file, call, "constraint_values"),
             parents: ref_list_attr(env, file, call, "parents"),
+            required_settings: ref_list_attr(env, file, call, "required_settings"),
             exec_properties: match call.get(env, file, "exec_properties") {
                 None => Some(Vec::new()),
                 Some((v, _)) => string_pairs(&v),
@@ -2552,6 +2599,7 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
         "toolchain" => Decl::Toolchain(Box::new(ToolchainDecl {
             toolchain_type: ref_one(env, file, call, "toolchain_type"),
             toolchain: ref_one(env, file, call, "toolchain"),
+            toolchain_select: select_of_labels(env, file, call, "toolchain"),
             exec_compatible_with: ref_list_attr(env, file, call, "exec_compatible_with"),
             target_compatible_with: ref_list_attr(env, file, call, "target_compatible_with"),
             target_settings: ref_list_attr(env, file, call, "target_settings"),

@@ -174,8 +174,14 @@ impl Default for Platform {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Toolchain {
     pub toolchain_type: Known<Label>,
-    /// The `toolchain` attribute: the implementation target.
+    /// The `toolchain` attribute: the implementation target. Unknown when it is computed,
+    /// or written as a `select()` ([`Toolchain::implementation_select`]).
     pub implementation: Known<Label>,
+    /// `toolchain = select({...})` written out: each condition (`None` for
+    /// `//conditions:default`) with its label. Bazel configures the attribute in the
+    /// requesting target's configuration (`test_toolchain_modes`), so the implementation
+    /// depends on the target platform and the flags, and is chosen per resolution.
+    pub implementation_select: Option<Vec<(Option<Label>, Label)>>,
     pub exec_compatible_with: Known<Vec<Label>>,
     pub target_compatible_with: Known<Vec<Label>>,
     pub target_settings: Known<Vec<Label>>,
@@ -189,6 +195,7 @@ impl Toolchain {
         Toolchain {
             toolchain_type: Known::Known(toolchain_type),
             implementation: Known::Known(implementation),
+            implementation_select: None,
             exec_compatible_with: Known::Known(Vec::new()),
             target_compatible_with: Known::Known(Vec::new()),
             target_settings: Known::Known(Vec::new()),

@@ -5,8 +5,8 @@
 //! * the order of registration sources per Bazel version ([`source_rank`]): flags, then
 //!   (≤ 6.x with bzlmod) every module in BFS order then WORKSPACE and its suffix, or (7.x/8.x)
 //!   root module, WORKSPACE, non-root modules, suffix, or (9+) root and non-root modules only;
-//! * flag semantics: `--extra_toolchains` first-wins up to 6.x and last-wins with "dedup
-//!   keeping the last copy, then reverse" from 7.0; `--extra_execution_platforms` accumulates
+//! * flag semantics: `--extra_toolchains` first-wins up to 6.x and last-wins from 7.0: "dedup
+//!   keeping the first copy, then reverse" in 7.0-7.3, "keeping the last copy" from 7.4; `--extra_execution_platforms` accumulates
 //!   up to 6.x and keeps only its last occurrence from 7.0;
 //! * `dev_dependency` rules (kept only for the root module, unless `--ignore_dev_dependency`);
 //! * pattern expansion: explicit labels of any kind (then checked), wildcards keep only
@@ -306,14 +306,26 @@ fn collect(
             });
         }
         if rank.0 == 0 && kind == RegistrationKind::Toolchains && modern {
-            // 7.0+ (PR #20239): dedup keeping the last copy, then reverse: the last
-            // --extra_toolchains value has the highest priority.
+            // 7.0+ (PR #20239): the list is reversed, so the last --extra_toolchains value
+            // has the highest priority. Repeated values are deduplicated first: 7.0 to 7.3
+            // kept the first copy (a LinkedHashSet), so `a,b,a` became `b,a`; 7.4.0 keeps the
+            // last copy (bazelbuild/bazel#22912, fixed by PR #23670), so `a,b,a` is `a,b`.
+            let keep_last = config.version >= BazelVersion::new(7, 4, 0);
             let mut seen: FxHashSet<&TargetPattern> = FxHashSet::default();
             let mut kept: Vec<Planned<'_>> = Vec::new();
-            for p in group_plan.into_iter().rev() {
-                if seen.insert(&p.reg.pattern) {
-                    kept.push(p);
+            if keep_last {
+                for p in group_plan.into_iter().rev() {
+                    if seen.insert(&p.reg.pattern) {
+                        kept.push(p);
+                    }
                 }
+            } else {
+                for p in group_plan {
+                    if seen.insert(&p.reg.pattern) {
+                        kept.push(p);
+                    }
+                }
+                kept.reverse();
             }
             group_plan = kept;
         }

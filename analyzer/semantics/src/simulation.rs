@@ -394,6 +394,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
             let PlatformDecl {
                 constraint_values,
                 parents,
+                required_settings,
                 ..
             } = &**d_platform;
             (
@@ -401,6 +402,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                 Entry::Platform(Platform {
                     constraint_values: list(constraint_values, seen_repos),
                     parents: list(parents, seen_repos),
+                    required_settings: list(required_settings, seen_repos),
                     ..Platform::default()
                 }),
             )
@@ -410,16 +412,37 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
             let ToolchainDecl {
                 toolchain_type,
                 toolchain,
+                toolchain_select,
                 exec_compatible_with,
                 target_compatible_with,
                 target_settings,
                 use_target_platform_constraints,
             } = &**d_toolchain;
+            // Every label of a `select()` must be known, or the select stays unknown.
+            let implementation_select = toolchain_select.as_ref().and_then(|branches| {
+                branches
+                    .iter()
+                    .map(|(condition, value)| {
+                        let condition = match condition {
+                            None => None,
+                            Some(c) => Some(c.label.clone().ok()?),
+                        };
+                        Some((condition, value.label.clone().ok()?))
+                    })
+                    .collect::<Option<Vec<_>>>()
+            });
+            for (condition, value) in implementation_select.iter().flatten() {
+                seen_repos.insert(value.repo.clone());
+                if let Some(c) = condition {
+                    seen_repos.insert(c.repo.clone());
+                }
+            }
             (
                 TargetKind::Toolchain,
                 Entry::Toolchain(Toolchain {
                     toolchain_type: one(toolchain_type, seen_repos).unwrap_or(Known::Unknown),
                     implementation: one(toolchain, seen_repos).unwrap_or(Known::Unknown),
+                    implementation_select,
                     exec_compatible_with: list(exec_compatible_with, seen_repos),
                     target_compatible_with: list(target_compatible_with, seen_repos),
                     target_settings: list(target_settings, seen_repos),
