@@ -1901,6 +1901,7 @@ impl WorkspaceIndex {
         let mut targets = Vec::new();
         let mut limits = Vec::new();
         let mut gaps = Vec::new();
+        let mut build_settings = Vec::new();
         let env = self.env(ws, facts);
         let (pkg, package) = {
             {
@@ -2008,6 +2009,20 @@ impl WorkspaceIndex {
                         continue;
                     };
                     let name = SmolStr::from(name);
+                    // Only build-setting rules may set `build_setting_default` (Bazel
+                    // rejects it on any other rule), so it marks the flags whose default
+                    // `config_setting(flag_values = ...)` reads.
+                    if matches!(decl, Decl::StarlarkRule { .. }) {
+                        if let Some(k) = call.call.kwarg("build_setting_default") {
+                            let default = match env.eval(id, &k.value).v {
+                                V::Str(s) => Some(s.to_string()),
+                                V::Bool(b) => Some(if b { "true" } else { "false" }.to_string()),
+                                V::Int(i) => Some(i.to_string()),
+                                _ => None,
+                            };
+                            build_settings.push((name.clone(), default));
+                        }
+                    }
                     targets.push(Target {
                         label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
                         kind: kind.into(),
@@ -2060,7 +2075,9 @@ impl WorkspaceIndex {
                 (pkg, package)
             }
         };
-        PackageUnit::new(pkg, package, targets, limits, gaps)
+        let mut unit = PackageUnit::new(pkg, package, targets, limits, gaps);
+        unit.build_settings = build_settings;
+        unit
     }
 
     /// The `rule()`s and `aspect()`s bound at the top level of a `.bzl` file: written there

@@ -295,6 +295,11 @@ pub struct Model {
     /// configuration does not set the flag. A flag missing here (and from
     /// [`Config::flags`]) has an unknown value.
     pub build_setting_defaults: FxHashMap<Label, Known<String>>,
+    /// Registrations in MODULE.bazel or WORKSPACE whose text is no absolute target pattern
+    /// (`register_toolchains("/:x")`): Bazel rejects them, failing every resolution that
+    /// uses the list. `(toolchains?, source, text)`; `source` is the caller's handle, as in
+    /// [`Registration::source`].
+    pub invalid_registrations: Vec<(bool, usize, String)>,
     /// Where targets and packages missing from the maps above are looked up.
     pub external: External,
     /// The `@platforms` repository, when toolcheck cannot read it: its `os` and `cpu`

@@ -76,6 +76,8 @@ pub struct RegisteredEntry {
 /// A registration error, with Bazel's message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegistrationError {
+    /// Index into the registrations; `usize::MAX` for an unparsable one
+    /// ([`Model::invalid_registrations`]).
     pub registration: usize,
     pub source: usize,
     pub kind: RegistrationErrorKind,
@@ -94,6 +96,8 @@ pub enum RegistrationErrorKind {
     /// `use_target_platform_constraints` together with explicit constraints).
     InvalidToolchain,
     AliasCycle,
+    /// The registration's text is no absolute target pattern.
+    InvalidPattern,
 }
 
 /// A remark about the registrations.
@@ -245,6 +249,25 @@ fn collect(
 ) -> Registered {
     let mut out = Registered::default();
     let modern = config.version.major >= 7;
+    for (toolchains, source, text) in &model.invalid_registrations {
+        if *toolchains != (kind == RegistrationKind::Toolchains) {
+            continue;
+        }
+        let function = match kind {
+            RegistrationKind::Toolchains => "register_toolchains",
+            RegistrationKind::ExecPlatforms => "register_execution_platforms",
+        };
+        out.errors.push(RegistrationError {
+            // No entry of `registrations` stands for it.
+            registration: usize::MAX,
+            source: *source,
+            kind: RegistrationErrorKind::InvalidPattern,
+            message: format!(
+                "Expected absolute target patterns (must begin with '//' or '@') for \
+                 '{function}' argument, but got '{text}'"
+            ),
+        });
+    }
 
     // `--extra_execution_platforms` is single-valued from 7.0: only the last occurrence counts.
     let last_platform_flag = registrations
