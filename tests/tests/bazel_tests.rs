@@ -18,6 +18,7 @@
 //!               "bazel": "7.3.0",                                      (optional override)
 //!               "expect": { "exec_platform": "//:p", "toolchains": {"//t:type": "//:impl"},
 //!                           "error": "no_matching_toolchains", "undecided": true,
+//!                           "auto_exec_groups": true,
 //!                           "exec_groups": {"name": { ...the same keys... }} } } ] }
 //! ```
 //! or, for a question Bazel refuses before resolving (a `--platforms` that is no platform),
@@ -120,6 +121,16 @@ fn compare_group(
                 "{what}: toolchains {}, expected {}",
                 Value::Object(got),
                 Value::Object(want)
+            ));
+        }
+    }
+    if let Some(want) = expect.get("auto_exec_groups") {
+        // Whether the rule's toolchains get automatic exec groups (one per type, named by it).
+        let got = &actual["auto_exec_groups"]["enabled"];
+        if got != want {
+            out.push(format!(
+                "{what}: automatic exec groups {got}, expected {want} ({})",
+                actual["auto_exec_groups"]
             ));
         }
     }

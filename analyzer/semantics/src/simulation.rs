@@ -766,6 +766,17 @@ impl Simulation {
         } else {
             host_platform
         };
+        // Bazel's `@bazel_tools//tools:host_platform` is an alias of the version's default
+        // host (`@local_config_platform//:host` up to 6.x, `@platforms//host` from 7.0);
+        // platforms name it in `parents` (exec_group_test.sh does). Modelled when the
+        // workspace does not bring its own `@bazel_tools`.
+        let tools_host = Label::new(RepoName::new("bazel_tools"), "tools", "host_platform");
+        if !model.targets.contains_key(&tools_host) && index.targets.get(&tools_host).is_none() {
+            model.targets.insert(
+                tools_host,
+                TargetKind::Alias(Known::Known(default_host_platform(version))),
+            );
+        }
         let host = model_host(ws, &main_ctx, version, &host_platform, &mut model);
         seen_repos.insert(host_platform.repo.clone());
         let config = Config {
