@@ -627,16 +627,23 @@ fn expand_package(
                 continue;
             }
         }
-        let wanted = matches!(
-            (kind, target_kind(model, &label)),
+        // Bazel filters wildcards by rule class name, and a Starlark rule's is the name it is
+        // exported under: a `.bzl` that exports a rule as `toolchain` (or `platform`) puts
+        // its targets in the expansion, where they fail for not providing the info
+        // (`testRegisteredToolchains_wildcard_fakeToolchain`).
+        let wanted = match (kind, target_kind(model, &label)) {
             (RegistrationKind::Toolchains, Some(TargetKind::Toolchain))
-                | (RegistrationKind::ExecPlatforms, Some(TargetKind::Platform))
-        );
+            | (RegistrationKind::ExecPlatforms, Some(TargetKind::Platform)) => true,
+            (RegistrationKind::Toolchains, Some(TargetKind::Other(rule))) => rule == "toolchain",
+            (RegistrationKind::ExecPlatforms, Some(TargetKind::Other(rule))) => rule == "platform",
+            _ => false,
+        };
         if !wanted || excluded(p, &label, &label) {
             continue;
         }
-        // Wildcards only find rule instances of the right kind, so they never produce the
-        // "does not provide" errors; an invalid toolchain still fails when configured.
+        // Wildcards find rule instances of the right rule class name; only a Starlark rule
+        // of that name produces a "does not provide" error here, and an invalid toolchain
+        // still fails when configured.
         match check_kind(model, kind, &label) {
             Checked::Ok => entries.push(entry(Some(label), None)),
             Checked::Unknown(c) => entries.push(entry(Some(label), Some(c))),
