@@ -1639,7 +1639,10 @@ impl WorkspaceIndex {
             if let Some(file) = workspace_file {
                 let env = self.env(ws, facts);
                 // WORKSPACE register calls may use constants loaded from .bzl files.
-                let mut evaluated: Vec<(Call, Vec<Val>)> = Vec::new();
+                // With the repository (and its mapping) of the `.bzl` a macro's
+                // `native.register_*` call is written in, when that is not the main one.
+                let mut evaluated: Vec<(Call, Vec<Val>, Option<(RepoName, RepoMapping)>)> =
+                    Vec::new();
                 // Appended once `env` (which borrows the index) is dropped.
                 let mut gaps: Vec<RegistrationGap> = Vec::new();
                 let mut instantiations = Vec::new();
@@ -1678,7 +1681,12 @@ impl WorkspaceIndex {
                             if let Some(synthetic) =
                                 register_call(&e, call.call.func.range, call.range)
                             {
-                                evaluated.push((synthetic, e.args));
+                                let repo = env.label_context(e.loc.file).repo.clone();
+                                let written_in = (!repo.is_main()).then(|| {
+                                    let mapping = env.mapping(&repo).clone();
+                                    (repo, mapping)
+                                });
+                                evaluated.push((synthetic, e.args, written_in));
                             }
                         }
                         continue;
@@ -1702,17 +1710,30 @@ impl WorkspaceIndex {
                         continue;
                     }
                     let args = call.call.args.iter().map(|a| env.eval(file, a)).collect();
-                    evaluated.push((call.call.clone(), args));
+                    evaluated.push((call.call.clone(), args, None));
                 }
                 drop(env);
                 self.registration_gaps.extend(gaps);
                 self.instantiations.extend(instantiations);
                 let main_ctx = LabelContext::main_root(&main_mapping);
-                for (call, args) in evaluated.drain(..) {
+                // A WORKSPACE macro of another repository registers patterns relative to that
+                // repository from 7.0 (`testRegisteredExecutionPlatforms_targetPattern_otherRepo`
+                // at a 7.x commit). Earlier releases were not checked against Bazel's tests and
+                // keep the main repository, toolcheck's behaviour before.
+                let macro_repo_relative = self.major_version >= 7;
+                for (call, args, written_in) in evaluated.drain(..) {
+                    let ctx = match &written_in {
+                        Some((repo, mapping)) if macro_repo_relative => LabelContext {
+                            repo,
+                            package: "",
+                            mapping,
+                        },
+                        _ => main_ctx,
+                    };
                     self.push_register_call(
                         file,
                         &call,
-                        &main_ctx,
+                        &ctx,
                         RegistrationOrigin::Workspace,
                         |i| args.get(i).cloned(),
                     );
