@@ -1641,8 +1641,7 @@ impl WorkspaceIndex {
                 // WORKSPACE register calls may use constants loaded from .bzl files.
                 // With the repository (and its mapping) of the `.bzl` a macro's
                 // `native.register_*` call is written in, when that is not the main one.
-                let mut evaluated: Vec<(Call, Vec<Val>, Option<(RepoName, RepoMapping)>)> =
-                    Vec::new();
+                let mut evaluated: Vec<(Call, Vec<Val>, Option<WrittenIn>)> = Vec::new();
                 // Appended once `env` (which borrows the index) is dropped.
                 let mut gaps: Vec<RegistrationGap> = Vec::new();
                 let mut instantiations = Vec::new();
@@ -2615,6 +2614,10 @@ fn string_pairs(v: &Val) -> Option<Vec<(String, String)>> {
         _ => None,
     }
 }
+
+/// The repository a `.bzl` file is in, with that repository's mapping (where a macro's
+/// `native.register_*` call is written).
+type WrittenIn = (RepoName, RepoMapping);
 
 fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl {
     match kind {
