@@ -5,9 +5,10 @@
 //! * the order of registration sources per Bazel version ([`source_rank`]): flags, then
 //!   (≤ 6.x with bzlmod) every module in BFS order then WORKSPACE and its suffix, or (7.x/8.x)
 //!   root module, WORKSPACE, non-root modules, suffix, or (9+) root and non-root modules only;
-//! * flag semantics: `--extra_toolchains` first-wins up to 6.x and last-wins from 7.0: "dedup
-//!   keeping the first copy, then reverse" in 7.0-7.3, "keeping the last copy" from 7.4; `--extra_execution_platforms` accumulates
-//!   up to 6.x and keeps only its last occurrence from 7.0;
+//! * flag semantics: `--extra_toolchains` first-wins up to 6.x and last-wins from 7.0 ("dedup
+//!   keeping the first copy, then reverse" in 7.0-7.3, "keeping the last copy" from 7.4);
+//!   `--extra_execution_platforms` accumulates up to 6.x and keeps only its last occurrence
+//!   from 7.0;
 //! * `dev_dependency` rules (kept only for the root module, unless `--ignore_dev_dependency`);
 //! * pattern expansion: explicit labels of any kind (then checked), wildcards keep only
 //!   `toolchain` rules / `platform` rules, `:all` in byte order of target name, `/...` with

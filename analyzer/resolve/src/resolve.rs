@@ -622,11 +622,10 @@ impl<'m> Resolver<'m> {
         };
         let target_set = target.as_constraint_set();
         for tc in &self.prepared {
-            c.implementations.push(
-                tc.implementation_select
-                    .as_ref()
-                    .map(|branches| choose_branch(branches, &target, defaults)),
-            );
+            c.implementations
+                .push(tc.implementation_select.as_ref().map(|branches| {
+                    choose_branch(tc.r.toolchain.as_ref(), branches, &target, defaults)
+                }));
             c.settings.push(match_all(&tc.settings, &target, defaults));
             let set = match (&tc.opaque, &tc.use_target) {
                 (None, Known::Known(true)) => Some(&target_set),
@@ -1666,6 +1665,7 @@ pub fn selected_by_type(group: &GroupResolution) -> BTreeMap<&Label, &SelectedTo
 /// then picks the most specialised one, or fails), no match without a default (Bazel fails)
 /// and conditions toolcheck cannot evaluate leave it unknown: never a guess.
 fn choose_branch(
+    toolchain: Option<&Label>,
     branches: &[(Option<PreparedSetting>, Label)],
     target: &PlatformConstraints,
     defaults: &Defaults,
@@ -1684,10 +1684,7 @@ fn choose_branch(
         }
     }
     let select_cause = |message: &str| UnknownCause::Invalid {
-        target: branches
-            .first()
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| target.label.clone()),
+        target: toolchain.cloned().unwrap_or_else(|| target.label.clone()),
         message: message.to_string(),
     };
     match (matched.as_slice(), default) {
