@@ -50,3 +50,5 @@ two_missing_types = rule(
 )
 
 not_a_type = rule(implementation = _impl, toolchains = ["//fake/toolchain:not_a_toolchain"])
+
+with_a_and_b = rule(implementation = _impl, toolchains = ["//a:toolchain_type_A", "//b:toolchain_type_B"])
