@@ -232,6 +232,9 @@ pub struct PlatformDecl {
     /// `required_settings`: the `config_setting`s the target configuration must match for
     /// this platform to be an execution platform.
     pub required_settings: RefList,
+    /// `allowed_toolchain_types` when `check_toolchain_types = True` (an unknown list when
+    /// either is computed); `None` when the platform does not check types.
+    pub allowed_toolchain_types: Option<RefList>,
     /// `exec_properties` (own keys only; `None` when computed).
     pub exec_properties: Option<Vec<(String, String)>>,
 }
@@ -2631,6 +2634,16 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
             constraint_values: ref_list_attr(env, file, call, "constraint_values"),
             parents: ref_list_attr(env, file, call, "parents"),
             required_settings: ref_list_attr(env, file, call, "required_settings"),
+            allowed_toolchain_types: match call.get(env, file, "check_toolchain_types") {
+                None => None,
+                Some((v, range)) => match v.v {
+                    V::Bool(false) => None,
+                    V::Bool(true) => {
+                        Some(ref_list_attr(env, file, call, "allowed_toolchain_types"))
+                    }
+                    _ => Some(RefList::Unknown(Loc { file, range })),
+                },
+            },
             exec_properties: match call.get(env, file, "exec_properties") {
                 None => Some(Vec::new()),
                 Some((v, _)) => string_pairs(&v),

@@ -155,8 +155,9 @@ pub struct Platform {
     /// platform to be usable as an exec platform (applied for Bazel 8.0+; not inherited).
     pub required_settings: Known<Vec<Label>>,
     /// `allowed_toolchain_types` when `check_toolchain_types = True`, else `None` (HEAD /
-    /// Bazel 9+ only: such an exec platform may only carry the listed types).
-    pub allowed_toolchain_types: Option<Vec<Label>>,
+    /// Bazel 9+ only: such an exec platform may only carry the listed types). Unknown when
+    /// either attribute is computed: whether the platform serves a type is then undecided.
+    pub allowed_toolchain_types: Option<Known<Vec<Label>>>,
 }
 
 impl Default for Platform {

@@ -348,6 +348,9 @@ struct PreparedExec {
     unknown: Option<UnknownCause>,
     required: Known<Vec<PreparedSetting>>,
     allowed_types: Option<Vec<Label>>,
+    /// `check_toolchain_types`/`allowed_toolchain_types` are computed (Bazel 9+: whether the
+    /// platform serves a type is unknown).
+    allowed_unknown: bool,
 }
 
 /// Answers resolution requests against fixed registrations and configuration.
@@ -483,7 +486,9 @@ impl<'m> Resolver<'m> {
                 Some(Known::Unknown) => Known::Unknown,
                 None => Known::Known(Vec::new()),
             };
-            let allowed_types = p.and_then(|p| p.allowed_toolchain_types.as_ref()).map(|l| {
+            let allowed = p.and_then(|p| p.allowed_toolchain_types.as_ref());
+            let allowed_unknown = matches!(allowed, Some(Known::Unknown));
+            let allowed_types = allowed.and_then(Known::as_known).map(|l| {
                 l.iter()
                     .map(|t| match resolve_alias(model, t) {
                         AliasOutcome::Target(x) => x,
@@ -500,6 +505,7 @@ impl<'m> Resolver<'m> {
                 unknown: e.unknown.clone(),
                 required,
                 allowed_types,
+                allowed_unknown,
             });
         }
 
@@ -792,6 +798,12 @@ impl<'m> Resolver<'m> {
                 | None => None,
                 Some(other) => Some(other.clone()),
             };
+            if version.major >= 9 && e.allowed_unknown {
+                maybe.get_or_insert(UnknownCause::Attribute {
+                    target: Some(e.label.clone()),
+                    attribute: "allowed_toolchain_types",
+                });
+            }
             if version.major >= 8 {
                 match &e.required {
                     Known::Known(_) => match &tcache.required[index] {

@@ -395,6 +395,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                 constraint_values,
                 parents,
                 required_settings,
+                allowed_toolchain_types,
                 ..
             } = &**d_platform;
             (
@@ -403,7 +404,9 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                     constraint_values: list(constraint_values, seen_repos),
                     parents: list(parents, seen_repos),
                     required_settings: list(required_settings, seen_repos),
-                    ..Platform::default()
+                    allowed_toolchain_types: allowed_toolchain_types
+                        .as_ref()
+                        .map(|l| list(l, seen_repos)),
                 }),
             )
         }
