@@ -254,13 +254,28 @@ impl Analysis {
             let ToolchainDecl {
                 toolchain_type,
                 toolchain,
+                toolchain_select,
                 exec_compatible_with,
                 target_compatible_with,
                 target_settings,
                 use_target_platform_constraints,
             } = &**d_toolchain;
             let _ = writeln!(s, "- type: {}", toolchain_type);
-            let _ = writeln!(s, "- implementation: {}", toolchain);
+            match toolchain_select {
+                // Chosen in the requesting target's configuration.
+                Some(branches) => {
+                    let _ = writeln!(s, "- implementation: `select()`, per configuration:");
+                    for (condition, value) in branches {
+                        let condition = condition
+                            .as_ref()
+                            .map_or("//conditions:default", |c| &c.text);
+                        let _ = writeln!(s, "  - `{condition}`: `{}`", value.text);
+                    }
+                }
+                None => {
+                    let _ = writeln!(s, "- implementation: {}", toolchain);
+                }
+            }
             if *use_target_platform_constraints == Some(true) {
                 s.push_str(
                     "- constraints: the target platform's (`use_target_platform_constraints`)\n",
@@ -363,6 +378,7 @@ impl Analysis {
                 constraint_values,
                 parents,
                 exec_properties,
+                ..
             } = &**d_platform;
             match exec_properties {
                 Some(p) => levels.push(p.clone()),

@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use toolcheck_syntax::{FileKind, TextRange};
 
 use crate::bazelrc::{BuildFlags, RcFile};
-use crate::expr::{Call, Expr};
+use crate::expr::{Call, Expr, ExprKind};
 use crate::facts::FileFacts;
 use crate::interp::{Env, FileContext, Loc, Val, V};
 use crate::label::{
@@ -229,6 +229,12 @@ pub enum Decl {
 pub struct PlatformDecl {
     pub constraint_values: RefList,
     pub parents: RefList,
+    /// `required_settings`: the `config_setting`s the target configuration must match for
+    /// this platform to be an execution platform.
+    pub required_settings: RefList,
+    /// `allowed_toolchain_types` when `check_toolchain_types = True` (an unknown list when
+    /// either is computed); `None` when the platform does not check types.
+    pub allowed_toolchain_types: Option<RefList>,
     /// `exec_properties` (own keys only; `None` when computed).
     pub exec_properties: Option<Vec<(String, String)>>,
 }
@@ -236,7 +242,11 @@ pub struct PlatformDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolchainDecl {
     pub toolchain_type: RefOne,
+    /// Unknown (computed) when written as a `select()`; see `toolchain_select`.
     pub toolchain: RefOne,
+    /// `toolchain = select({...})` written directly in the call, with every key and value a
+    /// label string: the conditions (`None` for `//conditions:default`) and their labels.
+    pub toolchain_select: Option<Vec<(Option<LabelRef>, LabelRef)>>,
     pub exec_compatible_with: RefList,
     pub target_compatible_with: RefList,
     pub target_settings: RefList,
@@ -1632,7 +1642,9 @@ impl WorkspaceIndex {
             if let Some(file) = workspace_file {
                 let env = self.env(ws, facts);
                 // WORKSPACE register calls may use constants loaded from .bzl files.
-                let mut evaluated: Vec<(Call, Vec<Val>)> = Vec::new();
+                // With the repository (and its mapping) of the `.bzl` a macro's
+                // `native.register_*` call is written in, when that is not the main one.
+                let mut evaluated: Vec<(Call, Vec<Val>, Option<WrittenIn>)> = Vec::new();
                 // Appended once `env` (which borrows the index) is dropped.
                 let mut gaps: Vec<RegistrationGap> = Vec::new();
                 let mut instantiations = Vec::new();
@@ -1671,7 +1683,12 @@ impl WorkspaceIndex {
                             if let Some(synthetic) =
                                 register_call(&e, call.call.func.range, call.range)
                             {
-                                evaluated.push((synthetic, e.args));
+                                let repo = env.label_context(e.loc.file).repo.clone();
+                                let written_in = (!repo.is_main()).then(|| {
+                                    let mapping = env.mapping(&repo).clone();
+                                    (repo, mapping)
+                                });
+                                evaluated.push((synthetic, e.args, written_in));
                             }
                         }
                         continue;
@@ -1695,17 +1712,30 @@ impl WorkspaceIndex {
                         continue;
                     }
                     let args = call.call.args.iter().map(|a| env.eval(file, a)).collect();
-                    evaluated.push((call.call.clone(), args));
+                    evaluated.push((call.call.clone(), args, None));
                 }
                 drop(env);
                 self.registration_gaps.extend(gaps);
                 self.instantiations.extend(instantiations);
                 let main_ctx = LabelContext::main_root(&main_mapping);
-                for (call, args) in evaluated.drain(..) {
+                // A WORKSPACE macro of another repository registers patterns relative to that
+                // repository from 7.0 (`testRegisteredExecutionPlatforms_targetPattern_otherRepo`
+                // at a 7.x commit). Earlier releases were not checked against Bazel's tests and
+                // keep the main repository, toolcheck's behaviour before.
+                let macro_repo_relative = self.major_version >= 7;
+                for (call, args, written_in) in evaluated.drain(..) {
+                    let ctx = match &written_in {
+                        Some((repo, mapping)) if macro_repo_relative => LabelContext {
+                            repo,
+                            package: "",
+                            mapping,
+                        },
+                        _ => main_ctx,
+                    };
                     self.push_register_call(
                         file,
                         &call,
-                        &main_ctx,
+                        &ctx,
                         RegistrationOrigin::Workspace,
                         |i| args.get(i).cloned(),
                     );
@@ -1894,6 +1924,7 @@ impl WorkspaceIndex {
         let mut targets = Vec::new();
         let mut limits = Vec::new();
         let mut gaps = Vec::new();
+        let mut build_settings = Vec::new();
         let env = self.env(ws, facts);
         let (pkg, package) = {
             {
@@ -2001,6 +2032,20 @@ impl WorkspaceIndex {
                         continue;
                     };
                     let name = SmolStr::from(name);
+                    // Only build-setting rules may set `build_setting_default` (Bazel
+                    // rejects it on any other rule), so it marks the flags whose default
+                    // `config_setting(flag_values = ...)` reads.
+                    if matches!(decl, Decl::StarlarkRule { .. }) {
+                        if let Some(k) = call.call.kwarg("build_setting_default") {
+                            let default = match env.eval(id, &k.value).v {
+                                V::Str(s) => Some(s.to_string()),
+                                V::Bool(b) => Some(if b { "true" } else { "false" }.to_string()),
+                                V::Int(i) => Some(i.to_string()),
+                                _ => None,
+                            };
+                            build_settings.push((name.clone(), default));
+                        }
+                    }
                     targets.push(Target {
                         label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
                         kind: kind.into(),
@@ -2053,7 +2098,9 @@ impl WorkspaceIndex {
                 (pkg, package)
             }
         };
-        PackageUnit::new(pkg, package, targets, limits, gaps)
+        let mut unit = PackageUnit::new(pkg, package, targets, limits, gaps);
+        unit.build_settings = build_settings;
+        unit
     }
 
     /// The `rule()`s and `aspect()`s bound at the top level of a `.bzl` file: written there
@@ -2477,6 +2524,45 @@ fn ref_one(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> RefOne 
     }
 }
 
+/// An attribute written as `select({"cond": "label", ...})` in the call itself (not through
+/// a macro, not concatenated), with every key and value a label string: the branches, the
+/// key `//conditions:default` as `None`. Anything else is `None`: the value stays unknown.
+fn select_of_labels(
+    env: &Env<'_>,
+    file: FileId,
+    call: &Attrs<'_>,
+    attr: &str,
+) -> Option<Vec<(Option<LabelRef>, LabelRef)>> {
+    let Attrs::Call(call) = call else {
+        return None;
+    };
+    let value = &call.kwarg(attr)?.value;
+    let ExprKind::Call(select) = &value.kind else {
+        return None;
+    };
+    if !matches!(&select.func.kind, ExprKind::Name(n) if n == "select")
+        || select.args.len() != 1
+        || select.splat.is_some()
+        || select.kwargs.iter().any(|k| k.name != "no_match_error")
+    {
+        return None;
+    }
+    let ExprKind::Dict(pairs) = &select.args[0].kind else {
+        return None;
+    };
+    let mut out = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        let key = env.eval(file, k);
+        let condition = match &key.v {
+            V::Str(s) if s == "//conditions:default" || s == "@//conditions:default" => None,
+            _ => Some(label_ref(env, file, &key, k.range)?),
+        };
+        let value = label_ref(env, file, &env.eval(file, v), v.range)?;
+        out.push((condition, value));
+    }
+    Some(out)
+}
+
 fn ref_list(env: &Env<'_>, file: FileId, v: &Val, use_site: TextRange) -> RefList {
     match &v.v {
         V::List(items) => {
@@ -2532,6 +2618,10 @@ fn string_pairs(v: &Val) -> Option<Vec<(String, String)>> {
     }
 }
 
+/// The repository a `.bzl` file is in, with that repository's mapping (where a macro's
+/// `native.register_*` call is written).
+type WrittenIn = (RepoName, RepoMapping);
+
 fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl {
     match kind {
         "constraint_setting" => Decl::ConstraintSetting {
@@ -2543,6 +2633,17 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
         "platform" => Decl::Platform(Box::new(PlatformDecl {
             constraint_values: ref_list_attr(env, file, call, "constraint_values"),
             parents: ref_list_attr(env, file, call, "parents"),
+            required_settings: ref_list_attr(env, file, call, "required_settings"),
+            allowed_toolchain_types: match call.get(env, file, "check_toolchain_types") {
+                None => None,
+                Some((v, range)) => match v.v {
+                    V::Bool(false) => None,
+                    V::Bool(true) => {
+                        Some(ref_list_attr(env, file, call, "allowed_toolchain_types"))
+                    }
+                    _ => Some(RefList::Unknown(Loc { file, range })),
+                },
+            },
             exec_properties: match call.get(env, file, "exec_properties") {
                 None => Some(Vec::new()),
                 Some((v, _)) => string_pairs(&v),
@@ -2552,6 +2653,7 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
         "toolchain" => Decl::Toolchain(Box::new(ToolchainDecl {
             toolchain_type: ref_one(env, file, call, "toolchain_type"),
             toolchain: ref_one(env, file, call, "toolchain"),
+            toolchain_select: select_of_labels(env, file, call, "toolchain"),
             exec_compatible_with: ref_list_attr(env, file, call, "exec_compatible_with"),
             target_compatible_with: ref_list_attr(env, file, call, "target_compatible_with"),
             target_settings: ref_list_attr(env, file, call, "target_settings"),

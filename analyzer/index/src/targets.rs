@@ -32,6 +32,10 @@ pub struct PackageUnit {
     pub macro_gaps: Vec<(Loc, Gap)>,
     /// Indices into `targets`, sorted by name (a lookup table that does not copy the names).
     by_name: Vec<u32>,
+    /// The build settings (Starlark flags) the file declares with a plain rule call: target
+    /// name and `build_setting_default` (`None` when it is not a literal string, bool or
+    /// int). Per package rather than per target: few targets are flags.
+    pub build_settings: Vec<(SmolStr, Option<String>)>,
 }
 
 impl PackageUnit {
@@ -70,6 +74,7 @@ impl PackageUnit {
             eval_limits,
             macro_gaps,
             by_name,
+            build_settings: Vec::new(),
         }
     }
 

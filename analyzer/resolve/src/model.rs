@@ -155,8 +155,9 @@ pub struct Platform {
     /// platform to be usable as an exec platform (applied for Bazel 8.0+; not inherited).
     pub required_settings: Known<Vec<Label>>,
     /// `allowed_toolchain_types` when `check_toolchain_types = True`, else `None` (HEAD /
-    /// Bazel 9+ only: such an exec platform may only carry the listed types).
-    pub allowed_toolchain_types: Option<Vec<Label>>,
+    /// Bazel 9+ only: such an exec platform may only carry the listed types). Unknown when
+    /// either attribute is computed: whether the platform serves a type is then undecided.
+    pub allowed_toolchain_types: Option<Known<Vec<Label>>>,
 }
 
 impl Default for Platform {
@@ -174,8 +175,14 @@ impl Default for Platform {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Toolchain {
     pub toolchain_type: Known<Label>,
-    /// The `toolchain` attribute: the implementation target.
+    /// The `toolchain` attribute: the implementation target. Unknown when it is computed,
+    /// or written as a `select()` ([`Toolchain::implementation_select`]).
     pub implementation: Known<Label>,
+    /// `toolchain = select({...})` written out: each condition (`None` for
+    /// `//conditions:default`) with its label. Bazel configures the attribute in the
+    /// requesting target's configuration (`test_toolchain_modes`), so the implementation
+    /// depends on the target platform and the flags, and is chosen per resolution.
+    pub implementation_select: Option<Vec<(Option<Label>, Label)>>,
     pub exec_compatible_with: Known<Vec<Label>>,
     pub target_compatible_with: Known<Vec<Label>>,
     pub target_settings: Known<Vec<Label>>,
@@ -189,6 +196,7 @@ impl Toolchain {
         Toolchain {
             toolchain_type: Known::Known(toolchain_type),
             implementation: Known::Known(implementation),
+            implementation_select: None,
             exec_compatible_with: Known::Known(Vec::new()),
             target_compatible_with: Known::Known(Vec::new()),
             target_settings: Known::Known(Vec::new()),
@@ -288,6 +296,11 @@ pub struct Model {
     /// configuration does not set the flag. A flag missing here (and from
     /// [`Config::flags`]) has an unknown value.
     pub build_setting_defaults: FxHashMap<Label, Known<String>>,
+    /// Registrations in MODULE.bazel or WORKSPACE whose text is no absolute target pattern
+    /// (`register_toolchains("/:x")`): Bazel rejects them, failing every resolution that
+    /// uses the list. `(toolchains?, source, text)`; `source` is the caller's handle, as in
+    /// [`Registration::source`].
+    pub invalid_registrations: Vec<(bool, usize, String)>,
     /// Where targets and packages missing from the maps above are looked up.
     pub external: External,
     /// The `@platforms` repository, when toolcheck cannot read it: its `os` and `cpu`

@@ -5,9 +5,10 @@
 //! * the order of registration sources per Bazel version ([`source_rank`]): flags, then
 //!   (≤ 6.x with bzlmod) every module in BFS order then WORKSPACE and its suffix, or (7.x/8.x)
 //!   root module, WORKSPACE, non-root modules, suffix, or (9+) root and non-root modules only;
-//! * flag semantics: `--extra_toolchains` first-wins up to 6.x and last-wins with "dedup
-//!   keeping the last copy, then reverse" from 7.0; `--extra_execution_platforms` accumulates
-//!   up to 6.x and keeps only its last occurrence from 7.0;
+//! * flag semantics: `--extra_toolchains` first-wins up to 6.x and last-wins from 7.0 ("dedup
+//!   keeping the first copy, then reverse" in 7.0-7.3, "keeping the last copy" from 7.4);
+//!   `--extra_execution_platforms` accumulates up to 6.x and keeps only its last occurrence
+//!   from 7.0;
 //! * `dev_dependency` rules (kept only for the root module, unless `--ignore_dev_dependency`);
 //! * pattern expansion: explicit labels of any kind (then checked), wildcards keep only
 //!   `toolchain` rules / `platform` rules, `:all` in byte order of target name, `/...` with
@@ -76,6 +77,8 @@ pub struct RegisteredEntry {
 /// A registration error, with Bazel's message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegistrationError {
+    /// Index into the registrations; `usize::MAX` for an unparsable one
+    /// ([`Model::invalid_registrations`]).
     pub registration: usize,
     pub source: usize,
     pub kind: RegistrationErrorKind,
@@ -94,6 +97,8 @@ pub enum RegistrationErrorKind {
     /// `use_target_platform_constraints` together with explicit constraints).
     InvalidToolchain,
     AliasCycle,
+    /// The registration's text is no absolute target pattern.
+    InvalidPattern,
 }
 
 /// A remark about the registrations.
@@ -245,6 +250,25 @@ fn collect(
 ) -> Registered {
     let mut out = Registered::default();
     let modern = config.version.major >= 7;
+    for (toolchains, source, text) in &model.invalid_registrations {
+        if *toolchains != (kind == RegistrationKind::Toolchains) {
+            continue;
+        }
+        let function = match kind {
+            RegistrationKind::Toolchains => "register_toolchains",
+            RegistrationKind::ExecPlatforms => "register_execution_platforms",
+        };
+        out.errors.push(RegistrationError {
+            // No entry of `registrations` stands for it.
+            registration: usize::MAX,
+            source: *source,
+            kind: RegistrationErrorKind::InvalidPattern,
+            message: format!(
+                "Expected absolute target patterns (must begin with '//' or '@') for \
+                 '{function}' argument, but got '{text}'"
+            ),
+        });
+    }
 
     // `--extra_execution_platforms` is single-valued from 7.0: only the last occurrence counts.
     let last_platform_flag = registrations
@@ -306,14 +330,26 @@ fn collect(
             });
         }
         if rank.0 == 0 && kind == RegistrationKind::Toolchains && modern {
-            // 7.0+ (PR #20239): dedup keeping the last copy, then reverse: the last
-            // --extra_toolchains value has the highest priority.
+            // 7.0+ (PR #20239): the list is reversed, so the last --extra_toolchains value
+            // has the highest priority. Repeated values are deduplicated first: 7.0 to 7.3
+            // kept the first copy (a LinkedHashSet), so `a,b,a` became `b,a`; 7.4.0 keeps the
+            // last copy (bazelbuild/bazel#22912, fixed by PR #23670), so `a,b,a` is `a,b`.
+            let keep_last = config.version >= BazelVersion::new(7, 4, 0);
             let mut seen: FxHashSet<&TargetPattern> = FxHashSet::default();
             let mut kept: Vec<Planned<'_>> = Vec::new();
-            for p in group_plan.into_iter().rev() {
-                if seen.insert(&p.reg.pattern) {
-                    kept.push(p);
+            if keep_last {
+                for p in group_plan.into_iter().rev() {
+                    if seen.insert(&p.reg.pattern) {
+                        kept.push(p);
+                    }
                 }
+            } else {
+                for p in group_plan {
+                    if seen.insert(&p.reg.pattern) {
+                        kept.push(p);
+                    }
+                }
+                kept.reverse();
             }
             group_plan = kept;
         }
@@ -592,16 +628,23 @@ fn expand_package(
                 continue;
             }
         }
-        let wanted = matches!(
-            (kind, target_kind(model, &label)),
+        // Bazel filters wildcards by rule class name, and a Starlark rule's is the name it is
+        // exported under: a `.bzl` that exports a rule as `toolchain` (or `platform`) puts
+        // its targets in the expansion, where they fail for not providing the info
+        // (`testRegisteredToolchains_wildcard_fakeToolchain`).
+        let wanted = match (kind, target_kind(model, &label)) {
             (RegistrationKind::Toolchains, Some(TargetKind::Toolchain))
-                | (RegistrationKind::ExecPlatforms, Some(TargetKind::Platform))
-        );
+            | (RegistrationKind::ExecPlatforms, Some(TargetKind::Platform)) => true,
+            (RegistrationKind::Toolchains, Some(TargetKind::Other(rule))) => rule == "toolchain",
+            (RegistrationKind::ExecPlatforms, Some(TargetKind::Other(rule))) => rule == "platform",
+            _ => false,
+        };
         if !wanted || excluded(p, &label, &label) {
             continue;
         }
-        // Wildcards only find rule instances of the right kind, so they never produce the
-        // "does not provide" errors; an invalid toolchain still fails when configured.
+        // Wildcards find rule instances of the right rule class name; only a Starlark rule
+        // of that name produces a "does not provide" error here, and an invalid toolchain
+        // still fails when configured.
         match check_kind(model, kind, &label) {
             Checked::Ok => entries.push(entry(Some(label), None)),
             Checked::Unknown(c) => entries.push(entry(Some(label), Some(c))),

@@ -328,6 +328,8 @@ pub fn resolve(model: &Model, input: &ResolveInput) -> Resolution {
 #[derive(Debug)]
 struct PreparedToolchain {
     r: ToolchainRef,
+    /// `toolchain = select(...)`: the conditions (`None`: `//conditions:default`) and labels.
+    implementation_select: Option<Vec<(Option<PreparedSetting>, Label)>>,
     /// Why the whole toolchain is opaque (not modelled, placeholder), if it is.
     opaque: Option<UnknownCause>,
     settings: Vec<PreparedSetting>,
@@ -346,6 +348,9 @@ struct PreparedExec {
     unknown: Option<UnknownCause>,
     required: Known<Vec<PreparedSetting>>,
     allowed_types: Option<Vec<Label>>,
+    /// `check_toolchain_types`/`allowed_toolchain_types` are computed (Bazel 9+: whether the
+    /// platform serves a type is unknown).
+    allowed_unknown: bool,
 }
 
 /// Answers resolution requests against fixed registrations and configuration.
@@ -378,6 +383,9 @@ struct TargetCache {
     utpc_exec: Vec<Vec<Match>>,
     /// Per exec platform: its `required_settings` verdict.
     required: Vec<SettingMatch>,
+    /// Per prepared toolchain whose `toolchain` is a `select()`: the implementation it
+    /// chooses in this target configuration, or why that is unknown (empty for others).
+    implementations: Vec<Option<Result<Label, UnknownCause>>>,
 }
 
 /// Membership of an exec platform in the filtered list.
@@ -478,7 +486,9 @@ impl<'m> Resolver<'m> {
                 Some(Known::Unknown) => Known::Unknown,
                 None => Known::Known(Vec::new()),
             };
-            let allowed_types = p.and_then(|p| p.allowed_toolchain_types.as_ref()).map(|l| {
+            let allowed = p.and_then(|p| p.allowed_toolchain_types.as_ref());
+            let allowed_unknown = matches!(allowed, Some(Known::Unknown));
+            let allowed_types = allowed.and_then(Known::as_known).map(|l| {
                 l.iter()
                     .map(|t| match resolve_alias(model, t) {
                         AliasOutcome::Target(x) => x,
@@ -495,6 +505,7 @@ impl<'m> Resolver<'m> {
                 unknown: e.unknown.clone(),
                 required,
                 allowed_types,
+                allowed_unknown,
             });
         }
 
@@ -519,6 +530,7 @@ impl<'m> Resolver<'m> {
                                 toolchain: label.clone(),
                                 implementation: None,
                             },
+                            implementation_select: None,
                             opaque: Some(cause.clone()),
                             settings: Vec::new(),
                             settings_unknown: None,
@@ -604,6 +616,7 @@ impl<'m> Resolver<'m> {
             settings: Vec::with_capacity(self.prepared.len()),
             target: Vec::with_capacity(self.prepared.len()),
             utpc_exec: Vec::with_capacity(self.prepared.len()),
+            implementations: Vec::with_capacity(self.prepared.len()),
             required: self
                 .exec
                 .iter()
@@ -615,6 +628,10 @@ impl<'m> Resolver<'m> {
         };
         let target_set = target.as_constraint_set();
         for tc in &self.prepared {
+            c.implementations
+                .push(tc.implementation_select.as_ref().map(|branches| {
+                    choose_branch(tc.r.toolchain.as_ref(), branches, &target, defaults)
+                }));
             c.settings.push(match_all(&tc.settings, &target, defaults));
             let set = match (&tc.opaque, &tc.use_target) {
                 (None, Known::Known(true)) => Some(&target_set),
@@ -781,6 +798,12 @@ impl<'m> Resolver<'m> {
                 | None => None,
                 Some(other) => Some(other.clone()),
             };
+            if version.major >= 9 && e.allowed_unknown {
+                maybe.get_or_insert(UnknownCause::Attribute {
+                    target: Some(e.label.clone()),
+                    attribute: "allowed_toolchain_types",
+                });
+            }
             if version.major >= 8 {
                 match &e.required {
                     Known::Known(_) => match &tcache.required[index] {
@@ -1177,22 +1200,29 @@ impl<'m> Resolver<'m> {
                     let Some(toolchain) = p.r.toolchain.clone() else {
                         continue;
                     };
-                    if p.r.implementation.is_none() {
+                    let mut implementation = p.r.implementation.clone();
+                    let mut unknown = UnknownCause::Attribute {
+                        target: Some(toolchain.clone()),
+                        attribute: "toolchain",
+                    };
+                    match tcache.implementations.get(*idx) {
+                        Some(Some(Ok(chosen))) => implementation = Some(chosen.clone()),
+                        Some(Some(Err(cause))) => unknown = cause.clone(),
+                        _ => {}
+                    }
+                    if implementation.is_none() {
                         out.undecidable.push(Undecidable {
                             question: Question::Implementation {
                                 toolchain: toolchain.clone(),
                             },
-                            cause: UnknownCause::Attribute {
-                                target: Some(toolchain.clone()),
-                                attribute: "toolchain",
-                            },
+                            cause: unknown,
                         });
                     }
                     out.toolchains.push(SelectedToolchain {
                         toolchain_type: t.label.clone(),
                         requested: t.requested.clone(),
                         toolchain,
-                        implementation: p.r.implementation.clone(),
+                        implementation,
                     });
                 }
                 Cell::Undecidable { cause, .. } => out.undecidable.push(Undecidable {
@@ -1608,6 +1638,19 @@ fn prepare_toolchain(
             toolchain: Some(label.clone()),
             implementation: tc.implementation.as_known().cloned(),
         },
+        implementation_select: tc.implementation_select.as_ref().map(|branches| {
+            branches
+                .iter()
+                .map(|(condition, value)| {
+                    (
+                        condition
+                            .as_ref()
+                            .map(|c| PreparedSetting::new(model, config, c)),
+                        value.clone(),
+                    )
+                })
+                .collect()
+        }),
         opaque: None,
         settings,
         settings_unknown,
@@ -1627,4 +1670,43 @@ pub fn selected_by_type(group: &GroupResolution) -> BTreeMap<&Label, &SelectedTo
         .iter()
         .map(|t| (&t.toolchain_type, t))
         .collect()
+}
+
+/// The branch of a `toolchain = select(...)` the target configuration takes: the one
+/// condition that matches, else `//conditions:default`. Several matching conditions (Bazel
+/// then picks the most specialised one, or fails), no match without a default (Bazel fails)
+/// and conditions toolcheck cannot evaluate leave it unknown: never a guess.
+fn choose_branch(
+    toolchain: Option<&Label>,
+    branches: &[(Option<PreparedSetting>, Label)],
+    target: &PlatformConstraints,
+    defaults: &Defaults,
+) -> Result<Label, UnknownCause> {
+    let mut matched: Vec<&Label> = Vec::new();
+    let mut default = None;
+    for (condition, value) in branches {
+        let Some(condition) = condition else {
+            default = Some(value);
+            continue;
+        };
+        match condition.matches(target, defaults) {
+            SettingMatch::Match => matched.push(value),
+            SettingMatch::NoMatch(_) => {}
+            SettingMatch::Unknown(c) => return Err(c),
+        }
+    }
+    let select_cause = |message: &str| UnknownCause::Invalid {
+        target: toolchain.cloned().unwrap_or_else(|| target.label.clone()),
+        message: message.to_string(),
+    };
+    match (matched.as_slice(), default) {
+        ([one], _) => Ok((*one).clone()),
+        ([], Some(d)) => Ok(d.clone()),
+        ([], None) => Err(select_cause(
+            "no condition of the toolchain's select() matches and it has no default",
+        )),
+        _ => Err(select_cause(
+            "several conditions of the toolchain's select() match",
+        )),
+    }
 }

@@ -322,12 +322,30 @@ toolchain //t:b type=//t:type
         //p:host (host)
     "#]]
     .assert_eq(&registered(&format!("{base}{two}\nversion 4.2.3")));
-    // §8.11: --extra_toolchains=a,b --extra_toolchains=a → [a, b] in 7.0+.
+    // §8.11: --extra_toolchains=a,b --extra_toolchains=a → [a, b] from 7.4.0, which keeps the
+    // last copy of a repeated value; 7.0-7.3 kept the first copy and then reversed, giving
+    // [b, a] (bazelbuild/bazel#22912, fixed by PR #23670 for 7.4.0).
     let three = "toolchains flag@0 //t:a //t:b\ntoolchains flag@1 //t:a";
     expect![[r#"
         toolchains:
         //t:a
         //t:b
+        exec platforms:
+        //p:host (host)
+    "#]]
+    .assert_eq(&registered(&format!("{base}{three}\nversion 7.4.0")));
+    expect![[r#"
+        toolchains:
+        //t:b
+        //t:a
+        exec platforms:
+        //p:host (host)
+    "#]]
+    .assert_eq(&registered(&format!("{base}{three}\nversion 7.3.0")));
+    expect![[r#"
+        toolchains:
+        //t:b
+        //t:a
         exec platforms:
         //p:host (host)
     "#]]

@@ -200,7 +200,7 @@ pub fn world(text: &str) -> World {
                     p.required_settings = list(v);
                 }
                 if let Some(v) = kw("allowed") {
-                    p.allowed_toolchain_types = list(v).as_known().cloned();
+                    p.allowed_toolchain_types = Some(list(v));
                 }
                 add_target(&mut model, &label, TargetKind::Platform);
                 model.platforms.insert(label, p);

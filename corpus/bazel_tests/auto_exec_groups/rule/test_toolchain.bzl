@@ -1,0 +1,4 @@
+def _impl(ctx):
+    return [platform_common.ToolchainInfo()]
+
+test_toolchain = rule(implementation = _impl)

@@ -1,0 +1,14 @@
+def _info_impl(ctx):
+    return [platform_common.ToolchainInfo()]
+
+info = rule(implementation = _info_impl)
+
+def _consumer_impl(ctx):
+    return []
+
+consumer = rule(
+    implementation = _consumer_impl,
+    exec_groups = {
+        "helper": exec_group(toolchains = ["//defs:kind"]),
+    },
+)

@@ -1,0 +1,15 @@
+def _info_impl(ctx):
+    return [platform_common.ToolchainInfo()]
+
+info = rule(implementation = _info_impl)
+
+def _consumer_impl(ctx):
+    return []
+
+consumer = rule(
+    implementation = _consumer_impl,
+    toolchains = [
+        "//defs:first",
+        config_common.toolchain_type("//defs:second", mandatory = False),
+    ],
+)

@@ -1,0 +1,4 @@
+def _impl(ctx):
+    return []
+
+plain_rule = rule(implementation = _impl)

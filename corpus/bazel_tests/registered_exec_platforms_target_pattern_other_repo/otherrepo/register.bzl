@@ -1,0 +1,2 @@
+def register_all():
+    native.register_execution_platforms("//platforms:all")

@@ -1,0 +1,4 @@
+def _impl(ctx):
+    pass
+
+toolchain = rule(implementation = _impl)

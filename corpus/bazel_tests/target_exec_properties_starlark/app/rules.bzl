@@ -1,0 +1,4 @@
+def _impl(ctx):
+    return []
+
+writes_file = rule(implementation = _impl)

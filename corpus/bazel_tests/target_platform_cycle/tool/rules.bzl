@@ -1,0 +1,4 @@
+def _impl(ctx):
+    return []
+
+plain = rule(implementation = _impl)
