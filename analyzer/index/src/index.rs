@@ -230,7 +230,15 @@ pub struct PlatformDecl {
     pub constraint_values: RefList,
     pub parents: RefList,
     /// `exec_properties` (own keys only; `None` when computed).
-    pub exec_properties: Option<Vec<(String, String)>>,
+    pub exec_properties: Option<Vec<ExecProperty>>,
+}
+
+/// One `exec_properties` entry of a platform, with where its value is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecProperty {
+    pub key: String,
+    pub value: String,
+    pub loc: Loc,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -2520,11 +2528,26 @@ fn ref_list_attr(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> R
 }
 
 fn string_pairs(v: &Val) -> Option<Vec<(String, String)>> {
+    Some(
+        exec_property_list(v)?
+            .into_iter()
+            .map(|p| (p.key, p.value))
+            .collect(),
+    )
+}
+
+/// A string-to-string dict with where each value is written; `None` when any key or value is
+/// not a known string.
+fn exec_property_list(v: &Val) -> Option<Vec<ExecProperty>> {
     match &v.v {
         V::Dict(pairs) => pairs
             .iter()
             .map(|(k, v)| match (&k.v, &v.v) {
-                (V::Str(a), V::Str(b)) => Some((a.clone(), b.clone())),
+                (V::Str(a), V::Str(b)) => Some(ExecProperty {
+                    key: a.clone(),
+                    value: b.clone(),
+                    loc: v.loc,
+                }),
                 _ => None,
             })
             .collect(),
@@ -2545,7 +2568,7 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
             parents: ref_list_attr(env, file, call, "parents"),
             exec_properties: match call.get(env, file, "exec_properties") {
                 None => Some(Vec::new()),
-                Some((v, _)) => string_pairs(&v),
+                Some((v, _)) => exec_property_list(&v),
             },
         })),
         "toolchain_type" => Decl::ToolchainType,
