@@ -420,7 +420,7 @@ impl Analysis {
         if open {
             s.push_str("\nSome values are computed or come from targets toolcheck cannot see.\n");
         }
-        let properties = toolcheck_semantics::remote::exec_properties(self.index(), &sim, &t.label);
+        let properties = toolcheck_semantics::remote::exec_properties(self.index(), sim, &t.label);
         match properties {
             None => s.push_str("\nexec_properties: computed (not known statically)\n"),
             Some(merged) if !merged.is_empty() => {

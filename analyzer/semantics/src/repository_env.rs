@@ -130,13 +130,16 @@ impl Frame {
     }
 }
 
+/// A function (file, index) and the names its walk knew (parameter, value).
+type WalkKey = (FileId, usize, Vec<(String, String)>);
+
 struct Walk<'e, 'a> {
     env: &'e Env<'a>,
     facts: &'e [Arc<FileFacts>],
     reads: Vec<EnvRead>,
     walks: usize,
     /// Function bodies already walked with the same known names.
-    seen: FxHashSet<(FileId, usize, Vec<(String, String)>)>,
+    seen: FxHashSet<WalkKey>,
 }
 
 impl Walk<'_, '_> {
