@@ -2152,6 +2152,73 @@ impl WorkspaceIndex {
         ref_list_attr(&env, target.file, &Attrs::Call(&call.call), attr)
     }
 
+    /// A label attribute of a target (e.g. a `cc_toolchain`'s `toolchain_config`), evaluated
+    /// in its BUILD file. For a target a macro created, only [`LATER_MACRO_ATTRS`] are kept.
+    pub fn target_label(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        target: &Target,
+        attr: &str,
+    ) -> RefOne {
+        let env = self.env(ws, facts);
+        if let Some(m) = &target.macro_call {
+            return ref_one(
+                &env,
+                target.file,
+                &Attrs::Macro {
+                    emitted: &m.emitted(),
+                    use_site: target.range,
+                },
+                attr,
+            );
+        }
+        match facts[target.file.0 as usize]
+            .calls
+            .get(target.call_index as usize)
+        {
+            Some(call) => ref_one(&env, target.file, &Attrs::Call(&call.call), attr),
+            None => RefOne::Unknown(Loc {
+                file: target.file,
+                range: target.range,
+            }),
+        }
+    }
+
+    /// An attribute of a target, evaluated in its BUILD file: its value (each part with where
+    /// it is written) and the range to report it at. `None` when absent; for a target a macro
+    /// created, only [`LATER_MACRO_ATTRS`] are kept, and an attribute the macro may have set
+    /// through `**kwargs` of unknown content is unknown, not absent.
+    pub fn target_attr(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        target: &Target,
+        attr: &str,
+    ) -> Option<(Val, TextRange)> {
+        let env = self.env(ws, facts);
+        if let Some(m) = &target.macro_call {
+            let attrs = Attrs::Macro {
+                emitted: &m.emitted(),
+                use_site: target.range,
+            };
+            return match attrs.get(&env, target.file, attr) {
+                None if !m.attrs_complete => Some((
+                    Val::unknown(Loc {
+                        file: target.file,
+                        range: target.range,
+                    }),
+                    target.range,
+                )),
+                found => found,
+            };
+        }
+        let call = facts[target.file.0 as usize]
+            .calls
+            .get(target.call_index as usize)?;
+        Attrs::Call(&call.call).get(&env, target.file, attr)
+    }
+
     /// The `rule()` a Starlark-rule target instantiates.
     pub fn rule_of(&self, target: &Target) -> Option<&RuleDecl> {
         match &target.decl {
@@ -2804,8 +2871,25 @@ fn flag_list_parts<'v>(
 }
 
 /// The attributes of a macro-created target read after indexing (through
-/// [`WorkspaceIndex::target_label_list`]); the rest were turned into its [`Decl`] already.
-pub const LATER_MACRO_ATTRS: [&str; 2] = ["exec_compatible_with", "toolchains"];
+/// [`WorkspaceIndex::target_label_list`] and [`WorkspaceIndex::target_attr`]); the rest were
+/// turned into its [`Decl`] already. Besides the rule's execution requirements, the attributes
+/// that tie a toolchain implementation to a machine (`toolcheck_semantics::toolchain_impl`):
+/// few targets set them, so keeping them costs little.
+pub const LATER_MACRO_ATTRS: [&str; 13] = [
+    "exec_compatible_with",
+    "toolchains",
+    "toolchain_config",
+    "cxx_builtin_include_directories",
+    "tool_paths",
+    "builtin_sysroot",
+    "compile_flags",
+    "cxx_flags",
+    "java_home",
+    "interpreter_path",
+    "interpreter",
+    "path",
+    "sysroot",
+];
 
 /// What a target keeps of the rule call a macro made: a workspace's macro-created targets
 /// held every evaluated attribute (`srcs` lists and all), 7% of the index's memory.

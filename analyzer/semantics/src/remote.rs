@@ -8,6 +8,11 @@
 
 use toolcheck_index::index::{Decl, ExecProperty, PlatformDecl, RefList, WorkspaceIndex};
 use toolcheck_index::label::Label;
+use toolcheck_resolve::model::Model;
+use toolcheck_resolve::platforms::{
+    toolchain_matches, ConstraintSet, Defaults, Match, PlatformConstraints, ValueList,
+};
+use toolcheck_resolve::trace::UnknownCause;
 
 use crate::Simulation;
 
@@ -85,4 +90,83 @@ pub fn container_image(props: &[ExecProperty]) -> Option<&ExecProperty> {
 pub fn is_pinned_image(value: &str) -> bool {
     let v = value.trim();
     v.eq_ignore_ascii_case("none") || v.contains("@sha256:")
+}
+
+/// Execution platforms that send actions somewhere else than the machine Bazel runs on: the
+/// registered ones (Bazel's host platform aside) whose merged `exec_properties` are not empty,
+/// in priority order, with those properties.
+pub fn remote_exec_platforms(
+    index: &WorkspaceIndex,
+    sim: &Simulation,
+) -> Vec<(Label, Vec<ExecProperty>)> {
+    let mut out: Vec<(Label, Vec<ExecProperty>)> = Vec::new();
+    for e in &sim.exec_platforms.entries {
+        let Some(label) = e.label.as_ref().filter(|_| !e.host) else {
+            continue;
+        };
+        if out.iter().any(|(l, _)| l == label) {
+            continue;
+        }
+        if let Some(props) = exec_properties(index, sim, label).filter(|p| !p.is_empty()) {
+            out.push((label.clone(), props));
+        }
+    }
+    out
+}
+
+/// The host platform Bazel appends to the execution platforms.
+pub fn host_platform(sim: &Simulation) -> Option<&Label> {
+    sim.exec_platforms
+        .entries
+        .iter()
+        .find(|e| e.host)
+        .and_then(|e| e.label.as_ref())
+}
+
+/// Predicate B of toolchain resolution for one side of a toolchain (its
+/// `exec_compatible_with` or `target_compatible_with`) against one platform, with the
+/// platforms' flattened constraints computed once.
+pub struct Matcher<'m> {
+    model: &'m Model,
+    defaults: Defaults,
+    platforms: std::cell::RefCell<rustc_hash::FxHashMap<Label, std::rc::Rc<PlatformConstraints>>>,
+}
+
+/// Which side of a toolchain to match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Exec,
+    Target,
+}
+
+impl<'m> Matcher<'m> {
+    pub fn new(model: &'m Model) -> Matcher<'m> {
+        Matcher {
+            model,
+            defaults: Defaults::new(model),
+            platforms: Default::default(),
+        }
+    }
+
+    /// Whether `platform` satisfies `toolchain`'s constraints on `side`.
+    pub fn matches(&self, toolchain: &Label, side: Side, platform: &Label) -> Match {
+        let Some(tc) = self.model.toolchains.get(toolchain) else {
+            return Match::Unknown(UnknownCause::NotModelled {
+                label: toolchain.clone(),
+            });
+        };
+        let (list, attribute) = match side {
+            Side::Exec => (&tc.exec_compatible_with, "exec_compatible_with"),
+            Side::Target => (&tc.target_compatible_with, "target_compatible_with"),
+        };
+        let values = ValueList::resolve(self.model, list, Some(toolchain), attribute);
+        let set = ConstraintSet::from_list(&values, toolchain);
+        let pc = self
+            .platforms
+            .borrow_mut()
+            .entry(platform.clone())
+            .or_insert_with(|| std::rc::Rc::new(PlatformConstraints::compute(self.model, platform)))
+            .clone();
+        toolchain_matches(&set, &pc, &self.defaults)
+    }
 }
