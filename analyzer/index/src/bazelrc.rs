@@ -220,13 +220,16 @@ impl BuildFlags {
                 self.enable_bzlmod, self.enable_workspace, self.auto_exec_groups
             ),
             one(&self.remote_cache),
+            // Only what the hermeticity checks read: the strict mode and the variables taken
+            // from the client (a config that sets `--action_env=X=fixed` changes nothing).
             if remote {
-                format!(
-                    "{}|{}|{}",
-                    one(&self.strict_action_env),
-                    values(&self.action_env).join(","),
-                    values(&self.remote_default_exec_properties).join(",")
-                )
+                let inherited: Vec<&str> = self
+                    .action_env
+                    .iter()
+                    .map(|f| f.value.as_str())
+                    .filter(|v| !v.contains('='))
+                    .collect();
+                format!("{}|{}", one(&self.strict_action_env), inherited.join(","))
             } else {
                 String::new()
             },
@@ -649,6 +652,31 @@ mod tests {
         assert_eq!(build_flags(&[off], &[], None).enable_bzlmod, Some(false));
         let on = parse_rc("common --experimental_enable_bzlmod\n");
         assert_eq!(build_flags(&[on], &[], None).enable_bzlmod, Some(true));
+    }
+
+    #[test]
+    fn remote_caching_and_the_client_environment() {
+        let rc = parse_rc(
+            "build --remote_cache=grpcs://cache\nbuild --action_env PATH --action_env=CC=/usr/bin/cc\nbuild --noexperimental_strict_action_env\nbuild:local --remote_cache=\nbuild:asan --action_env ASAN_OPTIONS=x=1\nbuild:leaky --host_action_env=HOME\n",
+        );
+        let files = std::slice::from_ref(&rc);
+        let flags = build_flags(files, &[], None);
+        assert_eq!(flags.remote().unwrap().value, "grpcs://cache");
+        let env: Vec<&str> = flags.action_env.iter().map(|f| f.value.as_str()).collect();
+        assert_eq!(env, ["PATH", "CC=/usr/bin/cc"]);
+        // The old name sets the option.
+        assert_eq!(flags.strict_action_env.as_ref().unwrap().value, "false");
+        // An empty value turns the cache off again.
+        let local = build_flags(files, &["--config=local".to_string()], None);
+        assert!(local.remote().is_none());
+        // A fixed value changes nothing the checks read; a client variable does.
+        let asan = build_flags(files, &["--config=asan".to_string()], None);
+        assert!(asan.resolution_changes(&flags).is_empty());
+        let leaky = build_flags(files, &["--config=leaky".to_string()], None);
+        assert_eq!(
+            leaky.resolution_changes(&flags),
+            ["the environment remote actions inherit"]
+        );
     }
 
     #[test]

@@ -64,9 +64,6 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     let sim = ctx.simulation();
     let remote = remote_exec_platforms(ctx.index, sim);
-    if remote.is_empty() {
-        return;
-    }
     let host = host_platform(sim);
     let matcher = Matcher::new(&sim.model);
     let mut types: Vec<Label> = Vec::new();
@@ -102,7 +99,12 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             let resolution = resolver.resolve(&request);
             for group in &resolution.groups {
                 for (_, exec, toolchain) in &group.per_exec {
-                    let Some((platform, _)) = remote.iter().find(|(p, _)| p == exec) else {
+                    // Under `--remote_executor` the host platform's actions run remotely too,
+                    // in the executor's default image; only a toolchain generated from the
+                    // workstation is certainly wrong there.
+                    let remote_platform = remote.iter().find(|(p, _)| p == exec).map(|(p, _)| p);
+                    let on_host = remote_platform.is_none() && Some(exec) == host;
+                    let Some(platform) = remote_platform.or(on_host.then_some(exec)) else {
                         continue;
                     };
                     if reported.contains(toolchain) {
@@ -111,36 +113,26 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                     let b = bindings
                         .entry(toolchain.clone())
                         .or_insert_with(|| binding(ctx.ws, ctx.facts, ctx.index, sim, toolchain));
-                    let host_matches = host
-                        .is_some_and(|h| matcher.matches(toolchain, Side::Exec, h) == Match::Yes);
-                    let why = if b.host_probed {
-                        Some(format!(
-                            "it comes from `@{}`, which Bazel generates by probing the machine it runs on",
-                            toolchain.repo.0
-                        ))
-                    } else {
-                        let paths: Vec<&str> = b
-                            .tool_paths
-                            .iter()
-                            .map(|p| p.path.as_str())
-                            .filter(|p| !p.starts_with("/nix/store/"))
-                            .collect();
-                        (host_matches && !paths.is_empty()).then(|| {
-                            format!(
-                                "its tools are absolute paths (`{}`) and its `exec_compatible_with` matches the host platform too, so nothing binds them to the image",
-                                paths[0]
-                            )
+                    let Some(why) = host_bound(toolchain, b, on_host, || {
+                        host.is_some_and(|h| {
+                            matcher.matches(toolchain, Side::Exec, h) == Match::Yes
                         })
+                    }) else {
+                        continue;
                     };
-                    let Some(why) = why else { continue };
                     // A toolchain of a repository toolcheck does not read (the autodetected
-                    // ones) is reported at the remote platform whose actions get it.
+                    // ones) is reported where the remote platform, or remote execution, is
+                    // set up.
                     let site = registered_site(ctx, toolchain, registration_of(sim, toolchain))
                         .or_else(|| {
                             ctx.index
                                 .targets
                                 .get(platform)
                                 .map(|t| (t.file, t.name_range))
+                        })
+                        .or_else(|| {
+                            let fv = ctx.index.flags.remote_executor.as_ref()?;
+                            Some((ctx.ws.rc_files.get(fv.file?)?.1, fv.range))
                         });
                     let Some((file, range)) = site else {
                         continue;
@@ -149,16 +141,18 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     reported.insert(toolchain.clone());
-                    let mut diag = Diagnostic::new(
-                        CHECK.name,
-                        CHECK.default_severity,
-                        file,
-                        range,
+                    let message = if on_host {
+                        format!(
+                            "with remote execution, actions on the host platform `{platform}` run on the executor too (for target platform `{target_platform}`) and get '{toolchain}' for `{ty}`, but {why}"
+                        )
+                    } else {
                         format!(
                             "with remote execution, actions on remote execution platform `{platform}` (for target platform `{target_platform}`) get '{toolchain}' for `{ty}`, but {why}"
-                        ),
-                    );
-                    if let Some(t) = ctx.index.targets.get(platform) {
+                        )
+                    };
+                    let mut diag =
+                        Diagnostic::new(CHECK.name, CHECK.default_severity, file, range, message);
+                    if let Some(t) = ctx.index.targets.get(platform).filter(|_| !on_host) {
                         diag = diag.with_related(
                             t.file,
                             t.name_range,
@@ -173,6 +167,41 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Why a toolchain is bound to the workstation rather than to the remote platform, or
+/// `None`. On the host platform (remote execution without a remote platform) only a
+/// host-probed toolchain is judged: the executor's default image may well have the same
+/// absolute paths.
+fn host_bound(
+    toolchain: &Label,
+    b: &Binding,
+    on_host: bool,
+    host_matches: impl FnOnce() -> bool,
+) -> Option<String> {
+    if b.host_probed {
+        let repo = b
+            .implementation
+            .as_ref()
+            .map_or(&toolchain.repo, |(l, _)| &l.repo);
+        return Some(format!(
+            "it comes from `@{}`, which Bazel generates by probing the machine it runs on",
+            repo.0
+        ));
+    }
+    if on_host {
+        return None;
+    }
+    let path = b
+        .tool_paths
+        .iter()
+        .map(|p| p.path.as_str())
+        .find(|p| !p.starts_with("/nix/store/"))?;
+    host_matches().then(|| {
+        format!(
+            "its tools are absolute paths (`{path}`) and its `exec_compatible_with` matches the host platform too, so nothing binds them to the image"
+        )
+    })
 }
 
 /// The registration that put `toolchain` in the list (its first).
