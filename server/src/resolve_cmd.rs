@@ -133,6 +133,19 @@ fn group_json(target_platform: &str, g: &GroupOutcome) -> Value {
     if let Some(name) = &g.name {
         v["name"] = json!(name);
     }
+    if let Some(r) = &g.remote {
+        v["remote"] = json!({
+            "reason": r.reason,
+            "image": r.image.as_ref().map(|(image, pinned)| json!({"image": image, "pinned": pinned})),
+            "toolchains": r.toolchains.iter().map(|t| json!({
+                "toolchain": t.toolchain,
+                "absolute_paths": t.absolute_paths,
+                "host_probed": t.host_probed,
+                "bound": t.bound,
+                "why": t.why,
+            })).collect::<Vec<_>>(),
+        });
+    }
     if g.automatic {
         // An automatic exec group: the type it was made for, with its own exec platform.
         v["automatic"] = json!(true);

@@ -1842,3 +1842,101 @@ fn the_bazel_module_passes_toolcheck() {
         }
     }
 }
+
+/// `toolcheck resolve` under a remote config shows, for the remote execution platform, the
+/// image and the absolute paths each chosen toolchain carries, and whether they are bound to
+/// the image; `check` reports the unbound one only in that config.
+#[test]
+fn resolve_shows_the_remote_binding() {
+    let dir = scratch_dir("resolve-remote-binding");
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", "register_toolchains(\"//tc:host_gcc\", \"//tc:image_gcc\")\n"),
+            (
+                ".bazelrc",
+                "build:remote --remote_executor=grpcs://remote.example.com\nbuild:remote --extra_execution_platforms=//plat:rbe\n",
+            ),
+            ("toolcheck.toml", "bazel_version = \"7.4.1\"\nhost_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n"),
+            (
+                "plat/BUILD",
+                "constraint_setting(name = \"image\")\n\nconstraint_value(name = \"rbe_image\", constraint_setting = \":image\")\n\n\
+platform(\n    name = \"rbe\",\n    constraint_values = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\", \":rbe_image\"],\n    exec_properties = {\"container-image\": \"docker://gcr.io/p/rbe:latest\"},\n)\n",
+            ),
+            (
+                "tc/BUILD",
+                "load(\":config.bzl\", \"cc_toolchain_config\")\n\n\
+cc_toolchain_config(name = \"host_config\", tool_paths = {\"gcc\": \"/usr/bin/gcc\"})\n\n\
+cc_toolchain_config(name = \"image_config\", tool_paths = {\"gcc\": \"/opt/rbe/bin/gcc\"})\n\n\
+cc_toolchain(name = \"host_cc\", all_files = \":e\", compiler_files = \":e\", dwp_files = \":e\", linker_files = \":e\", objcopy_files = \":e\", strip_files = \":e\", toolchain_config = \":host_config\")\n\n\
+cc_toolchain(name = \"image_cc\", all_files = \":e\", compiler_files = \":e\", dwp_files = \":e\", linker_files = \":e\", objcopy_files = \":e\", strip_files = \":e\", toolchain_config = \":image_config\")\n\n\
+filegroup(name = \"e\")\n\ntoolchain_type(name = \"cc_type\")\n\ntoolchain_type(name = \"other_type\")\n\n\
+toolchain(name = \"host_gcc\", exec_compatible_with = [\"@platforms//os:linux\"], toolchain = \":host_cc\", toolchain_type = \":cc_type\")\n\n\
+toolchain(name = \"image_gcc\", exec_compatible_with = [\"//plat:rbe_image\"], toolchain = \":image_cc\", toolchain_type = \":other_type\")\n",
+            ),
+            (
+                "tc/config.bzl",
+                "def _impl(ctx):\n    return []\n\ncc_toolchain_config = rule(implementation = _impl, attrs = {\"tool_paths\": attr.string_dict()})\n",
+            ),
+        ],
+    );
+    let args = [
+        "resolve",
+        "--type",
+        "//tc:cc_type",
+        "--type",
+        "//tc:other_type",
+        "--bazel-config",
+        "remote",
+        "--format",
+        "json",
+    ];
+    let r = run(&dir, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r);
+    let res = &v["resolutions"][0];
+    assert_eq!(res["exec_platform"], "//plat:rbe", "{v:#}");
+    let remote = &res["remote"];
+    assert_eq!(remote["image"]["image"], "docker://gcr.io/p/rbe:latest");
+    assert_eq!(remote["image"]["pinned"], false);
+    let toolchains = remote["toolchains"].as_array().unwrap();
+    let by = |name: &str| toolchains.iter().find(|t| t["toolchain"] == name).unwrap();
+    assert_eq!(by("//tc:host_gcc")["bound"], false, "{remote:#}");
+    assert_eq!(
+        by("//tc:host_gcc")["absolute_paths"][0],
+        "tool_paths[\"gcc\"] = /usr/bin/gcc"
+    );
+    assert_eq!(by("//tc:image_gcc")["bound"], true, "{remote:#}");
+    assert!(
+        by("//tc:image_gcc")["why"]
+            .as_str()
+            .unwrap()
+            .contains("`//plat:rbe_image`, which the host platform lacks"),
+        "{remote:#}"
+    );
+    // Human: the binding follows the explanation.
+    let r = run(&dir, &args[..7]);
+    assert!(
+        r.stdout.contains("Remote execution on //plat:rbe (it has `exec_properties`, image `docker://gcr.io/p/rbe:latest` (NOT pinned by digest)):"),
+        "{}",
+        r.stdout
+    );
+    // Without the config there is no remote platform and nothing to bind.
+    let r = run(
+        &dir,
+        &["resolve", "--type", "//tc:cc_type", "--format", "json"],
+    );
+    assert!(json(&r)["resolutions"][0].get("remote").is_none());
+    // `check` finds the unbound toolchain and the unpinned image, the first only in `remote`.
+    let r = run(&dir, &["check", "--format", "json", "--fail-on", "never"]);
+    let found = toolcheck_tests::json_findings(&json(&r));
+    let host = found
+        .iter()
+        .find(|(c, ..)| c == "host-toolchain-on-remote-platform")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(host.2.contains("(only in config `remote`)"), "{host:?}");
+    assert!(
+        found.iter().any(|(c, ..)| c == "unpinned-container-image"),
+        "{found:#?}"
+    );
+}

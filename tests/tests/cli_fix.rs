@@ -1,7 +1,7 @@
 //! `toolcheck check --fix`, `--diff` and `--unsafe-fixes` with the real binary, for every check
-//! that offers a fix (`unused-suppression`: safe; `unresolved-label`, in the workspace's own
-//! packages and in `@platforms`, and `unguarded-optional-toolchain`: unsafe). Each test checks
-//! that the fixed files parse (no `syntax-error`) and no longer trigger the finding, and what
+//! that offers a fix (`unused-suppression` and `undeclared-repository-environ`: safe;
+//! `unresolved-label`, in the workspace's own packages and in `@platforms`, and
+//! `unguarded-optional-toolchain`: unsafe). Each test checks that the fixed files parse (no `syntax-error`) and no longer trigger the finding, and what
 //! the run says it did. Also `--format gitlab`, the other output this branch adds.
 
 use std::path::Path;
@@ -344,6 +344,43 @@ fn optional_toolchain_guards_are_inserted() {
     );
     let after = findings(&dir);
     assert_eq!(of(&after, "unguarded-optional-toolchain"), 0, "{after:#?}");
+    assert_eq!(of(&after, "syntax-error"), 0, "{after:#?}");
+}
+
+/// `undeclared-repository-environ` (safe): the variables a repository rule reads are added to
+/// a one-line `environ`, to a list written one item per line (in its indentation, keeping
+/// the trailing comma), and as a new `environ` argument where there is none, in a
+/// multi-line call and in a one-line one.
+#[test]
+fn repository_rule_environ_is_completed() {
+    let dir = scratch_dir("fix-repository-environ");
+    let rules = "def _impl(rctx):\n    rctx.file(\"BUILD\", rctx.os.environ.get(\"CC\", \"\") + rctx.os.environ[\"CXX\"])\n\n\
+one_line = repository_rule(implementation = _impl, environ = [\"PATH\"])\n\n\
+per_line = repository_rule(\n    implementation = _impl,\n    environ = [\n        \"PATH\",\n    ],\n)\n\n\
+absent = repository_rule(\n    implementation = _impl,\n    local = True,\n)\n\n\
+absent_one_line = repository_rule(implementation = _impl)\n";
+    write_files(
+        &dir,
+        &[
+            ("WORKSPACE", ""),
+            ("repo/BUILD", ""),
+            ("repo/rules.bzl", rules),
+        ],
+    );
+    assert_eq!(of(&findings(&dir), "undeclared-repository-environ"), 4);
+    let fixed = run(&dir, &["check", "--fix"]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    let text = read(&dir, "repo/rules.bzl");
+    for expected in [
+        "environ = [\"PATH\", \"CC\", \"CXX\"])",
+        "    environ = [\n        \"PATH\",\n        \"CC\",\n        \"CXX\",\n    ],\n",
+        "    implementation = _impl,\n    environ = [\"CC\", \"CXX\"],\n    local = True,\n",
+        "repository_rule(implementation = _impl, environ = [\"CC\", \"CXX\"])\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let after = findings(&dir);
+    assert_eq!(of(&after, "undeclared-repository-environ"), 0, "{after:#?}");
     assert_eq!(of(&after, "syntax-error"), 0, "{after:#?}");
 }
 

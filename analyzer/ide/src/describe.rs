@@ -360,9 +360,6 @@ impl Analysis {
         let mut current = Some(t.label.clone());
         let mut seen = Vec::new();
         let mut open = false;
-        // `exec_properties` per level of the chain, the platform itself first.
-        let mut levels: Vec<Vec<(String, String)>> = Vec::new();
-        let mut properties_open = false;
         while let Some(label) = current.take() {
             if seen.contains(&label) || seen.len() > 64 {
                 break;
@@ -377,13 +374,8 @@ impl Analysis {
             let PlatformDecl {
                 constraint_values,
                 parents,
-                exec_properties,
                 ..
             } = &**d_platform;
-            match exec_properties {
-                Some(p) => levels.push(p.clone()),
-                None => properties_open = true,
-            }
             let source = if label == t.label {
                 "set here".to_string()
             } else {
@@ -443,23 +435,17 @@ impl Analysis {
         if open {
             s.push_str("\nSome values are computed or come from targets toolcheck cannot see.\n");
         }
-        // A child's keys win over its parent's; an empty value deletes the key.
-        let mut merged: std::collections::BTreeMap<String, String> =
-            std::collections::BTreeMap::new();
-        for level in levels.iter().rev() {
-            for (k, v) in level {
-                if v.is_empty() {
-                    merged.remove(k);
-                } else {
-                    merged.insert(k.clone(), v.clone());
-                }
+        let properties = toolcheck_semantics::remote::exec_properties(self.index(), sim, &t.label);
+        match properties {
+            None => s.push_str("\nexec_properties: computed (not known statically)\n"),
+            Some(merged) if !merged.is_empty() => {
+                let shown: Vec<String> = merged
+                    .iter()
+                    .map(|p| format!("`{}={}`", p.key, p.value))
+                    .collect();
+                let _ = writeln!(s, "\nexec_properties: {}", shown.join(", "));
             }
-        }
-        if properties_open {
-            s.push_str("\nexec_properties: computed (not known statically)\n");
-        } else if !merged.is_empty() {
-            let shown: Vec<String> = merged.iter().map(|(k, v)| format!("`{k}={v}`")).collect();
-            let _ = writeln!(s, "\nexec_properties: {}", shown.join(", "));
+            Some(_) => {}
         }
         s
     }

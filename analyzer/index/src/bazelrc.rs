@@ -186,16 +186,29 @@ pub struct BuildFlags {
     /// `--remote_executor`: actions run remotely (on the execution platforms the build
     /// registers, not on the machine Bazel runs on).
     pub remote_executor: Option<FlagValue>,
+    /// `--remote_cache`: action results are shared through a remote cache.
+    pub remote_cache: Option<FlagValue>,
+    /// `--[no]incompatible_strict_action_env`, its last occurrence (value `true`/`false`).
+    pub strict_action_env: Option<FlagValue>,
+    /// `--action_env` and `--host_action_env` values, in order (`NAME` inherits the
+    /// client's variable, `NAME=value` sets it).
+    pub action_env: Vec<FlagValue>,
+    /// `--remote_default_exec_properties` values (`key=value`), in order.
+    pub remote_default_exec_properties: Vec<FlagValue>,
 }
 
 impl BuildFlags {
     /// What of these flags decides toolchain resolution: the platforms, the toolchains and
     /// execution platforms added, the registration modes, automatic exec groups and remote
-    /// execution. Two configurations with the same projection resolve every target alike
-    /// (the options `config_setting`s read aside: see `check_matrix` in `toolcheck_ide`).
+    /// execution; and what decides whether remote execution and caching are hermetic (the
+    /// remote cache, and with remote execution or caching on, the client environment actions
+    /// inherit). Two configurations with the same projection resolve every target alike and
+    /// get the same findings (the options `config_setting`s read aside: see `check_matrix` in
+    /// `toolcheck_ide`).
     pub fn resolution_projection(&self) -> Vec<String> {
         let values = |v: &[FlagValue]| v.iter().map(|f| f.value.clone()).collect::<Vec<_>>();
         let one = |v: &Option<FlagValue>| v.as_ref().map(|f| f.value.clone()).unwrap_or_default();
+        let remote = self.remote_executor.is_some() || self.remote_cache.is_some();
         vec![
             values(&self.extra_toolchains).join(","),
             values(&self.extra_execution_platforms).join(","),
@@ -206,19 +219,35 @@ impl BuildFlags {
                 "{:?}{:?}{:?}",
                 self.enable_bzlmod, self.enable_workspace, self.auto_exec_groups
             ),
+            one(&self.remote_cache),
+            // Only what the hermeticity checks read: the strict mode and the variables taken
+            // from the client (a config that sets `--action_env=X=fixed` changes nothing).
+            if remote {
+                let inherited: Vec<&str> = self
+                    .action_env
+                    .iter()
+                    .map(|f| f.value.as_str())
+                    .filter(|v| !v.contains('='))
+                    .collect();
+                format!("{}|{}", one(&self.strict_action_env), inherited.join(","))
+            } else {
+                String::new()
+            },
         ]
     }
 
     /// The names of the flags by which `self` differs from `base` in what decides toolchain
-    /// resolution ([`resolution_projection`](Self::resolution_projection)).
+    /// resolution and remote hermeticity ([`resolution_projection`](Self::resolution_projection)).
     pub fn resolution_changes(&self, base: &BuildFlags) -> Vec<&'static str> {
-        const NAMES: [&str; 6] = [
+        const NAMES: [&str; 8] = [
             "--extra_toolchains",
             "--extra_execution_platforms",
             "--platforms",
             "--host_platform",
             "--remote_executor",
             "the registration mode or automatic exec groups",
+            "--remote_cache",
+            "the environment remote actions inherit",
         ];
         let (a, b) = (self.resolution_projection(), base.resolution_projection());
         NAMES
@@ -227,6 +256,13 @@ impl BuildFlags {
             .filter(|(_, (x, y))| x != y)
             .map(|(n, _)| *n)
             .collect()
+    }
+
+    /// The option that makes actions share results remotely: `--remote_cache`, else
+    /// `--remote_executor` (which caches remotely too). The cache comes first so that a config
+    /// adding remote execution to a remotely cached build points at the same line.
+    pub fn remote(&self) -> Option<&FlagValue> {
+        self.remote_cache.as_ref().or(self.remote_executor.as_ref())
     }
 }
 
@@ -351,6 +387,10 @@ fn takes_value(name: &str) -> bool {
             | "--java_language_version"
             | "--tool_java_runtime_version"
             | "--remote_executor"
+            | "--remote_cache"
+            | "--action_env"
+            | "--host_action_env"
+            | "--remote_default_exec_properties"
     )
 }
 
@@ -430,6 +470,15 @@ fn current_name(name: &str) -> &str {
     const OLD_NAMES: &[(&str, &str)] = &[
         ("--experimental_enable_bzlmod", "--enable_bzlmod"),
         ("--noexperimental_enable_bzlmod", "--noenable_bzlmod"),
+        // `oldName = "experimental_strict_action_env"` on `incompatible_strict_action_env`.
+        (
+            "--experimental_strict_action_env",
+            "--incompatible_strict_action_env",
+        ),
+        (
+            "--noexperimental_strict_action_env",
+            "--noincompatible_strict_action_env",
+        ),
     ];
     OLD_NAMES
         .iter()
@@ -468,6 +517,24 @@ fn apply_args(args: &[FlagValue], flags: &mut BuildFlags) {
             // An empty value turns remote execution off again.
             ("--remote_executor", Some(v)) => {
                 flags.remote_executor = (!v.is_empty()).then(|| fv(v));
+            }
+            ("--remote_cache", Some(v)) => {
+                flags.remote_cache = (!v.is_empty()).then(|| fv(v));
+            }
+            ("--incompatible_strict_action_env", None) => {
+                flags.strict_action_env = Some(fv("true".into()))
+            }
+            ("--noincompatible_strict_action_env", None) => {
+                flags.strict_action_env = Some(fv("false".into()))
+            }
+            ("--incompatible_strict_action_env", Some(v)) => {
+                if let Some(on) = parse_bool(&v) {
+                    flags.strict_action_env = Some(fv(on.to_string()));
+                }
+            }
+            ("--action_env" | "--host_action_env", Some(v)) => flags.action_env.push(fv(v)),
+            ("--remote_default_exec_properties", Some(v)) => {
+                flags.remote_default_exec_properties.push(fv(v))
             }
             ("--host_platform", Some(v)) => flags.host_platform = Some(fv(v)),
             ("-c" | "--compilation_mode", Some(v)) => {
@@ -585,6 +652,31 @@ mod tests {
         assert_eq!(build_flags(&[off], &[], None).enable_bzlmod, Some(false));
         let on = parse_rc("common --experimental_enable_bzlmod\n");
         assert_eq!(build_flags(&[on], &[], None).enable_bzlmod, Some(true));
+    }
+
+    #[test]
+    fn remote_caching_and_the_client_environment() {
+        let rc = parse_rc(
+            "build --remote_cache=grpcs://cache\nbuild --action_env PATH --action_env=CC=/usr/bin/cc\nbuild --noexperimental_strict_action_env\nbuild:local --remote_cache=\nbuild:asan --action_env ASAN_OPTIONS=x=1\nbuild:leaky --host_action_env=HOME\n",
+        );
+        let files = std::slice::from_ref(&rc);
+        let flags = build_flags(files, &[], None);
+        assert_eq!(flags.remote().unwrap().value, "grpcs://cache");
+        let env: Vec<&str> = flags.action_env.iter().map(|f| f.value.as_str()).collect();
+        assert_eq!(env, ["PATH", "CC=/usr/bin/cc"]);
+        // The old name sets the option.
+        assert_eq!(flags.strict_action_env.as_ref().unwrap().value, "false");
+        // An empty value turns the cache off again.
+        let local = build_flags(files, &["--config=local".to_string()], None);
+        assert!(local.remote().is_none());
+        // A fixed value changes nothing the checks read; a client variable does.
+        let asan = build_flags(files, &["--config=asan".to_string()], None);
+        assert!(asan.resolution_changes(&flags).is_empty());
+        let leaky = build_flags(files, &["--config=leaky".to_string()], None);
+        assert_eq!(
+            leaky.resolution_changes(&flags),
+            ["the environment remote actions inherit"]
+        );
     }
 
     #[test]

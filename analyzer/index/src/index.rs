@@ -236,7 +236,15 @@ pub struct PlatformDecl {
     /// either is computed); `None` when the platform does not check types.
     pub allowed_toolchain_types: Option<RefList>,
     /// `exec_properties` (own keys only; `None` when computed).
-    pub exec_properties: Option<Vec<(String, String)>>,
+    pub exec_properties: Option<Vec<ExecProperty>>,
+}
+
+/// One `exec_properties` entry of a platform, with where its value is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecProperty {
+    pub key: String,
+    pub value: String,
+    pub loc: Loc,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -2191,6 +2199,73 @@ impl WorkspaceIndex {
         ref_list_attr(&env, target.file, &Attrs::Call(&call.call), attr)
     }
 
+    /// A label attribute of a target (e.g. a `cc_toolchain`'s `toolchain_config`), evaluated
+    /// in its BUILD file. For a target a macro created, only [`LATER_MACRO_ATTRS`] are kept.
+    pub fn target_label(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        target: &Target,
+        attr: &str,
+    ) -> RefOne {
+        let env = self.env(ws, facts);
+        if let Some(m) = &target.macro_call {
+            return ref_one(
+                &env,
+                target.file,
+                &Attrs::Macro {
+                    emitted: &m.emitted(),
+                    use_site: target.range,
+                },
+                attr,
+            );
+        }
+        match facts[target.file.0 as usize]
+            .calls
+            .get(target.call_index as usize)
+        {
+            Some(call) => ref_one(&env, target.file, &Attrs::Call(&call.call), attr),
+            None => RefOne::Unknown(Loc {
+                file: target.file,
+                range: target.range,
+            }),
+        }
+    }
+
+    /// An attribute of a target, evaluated in its BUILD file: its value (each part with where
+    /// it is written) and the range to report it at. `None` when absent; for a target a macro
+    /// created, only [`LATER_MACRO_ATTRS`] are kept, and an attribute the macro may have set
+    /// through `**kwargs` of unknown content is unknown, not absent.
+    pub fn target_attr(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        target: &Target,
+        attr: &str,
+    ) -> Option<(Val, TextRange)> {
+        let env = self.env(ws, facts);
+        if let Some(m) = &target.macro_call {
+            let attrs = Attrs::Macro {
+                emitted: &m.emitted(),
+                use_site: target.range,
+            };
+            return match attrs.get(&env, target.file, attr) {
+                None if !m.attrs_complete => Some((
+                    Val::unknown(Loc {
+                        file: target.file,
+                        range: target.range,
+                    }),
+                    target.range,
+                )),
+                found => found,
+            };
+        }
+        let call = facts[target.file.0 as usize]
+            .calls
+            .get(target.call_index as usize)?;
+        Attrs::Call(&call.call).get(&env, target.file, attr)
+    }
+
     /// The `rule()` a Starlark-rule target instantiates.
     pub fn rule_of(&self, target: &Target) -> Option<&RuleDecl> {
         match &target.decl {
@@ -2606,11 +2681,26 @@ fn ref_list_attr(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> R
 }
 
 fn string_pairs(v: &Val) -> Option<Vec<(String, String)>> {
+    Some(
+        exec_property_list(v)?
+            .into_iter()
+            .map(|p| (p.key, p.value))
+            .collect(),
+    )
+}
+
+/// A string-to-string dict with where each value is written; `None` when any key or value is
+/// not a known string.
+fn exec_property_list(v: &Val) -> Option<Vec<ExecProperty>> {
     match &v.v {
         V::Dict(pairs) => pairs
             .iter()
             .map(|(k, v)| match (&k.v, &v.v) {
-                (V::Str(a), V::Str(b)) => Some((a.clone(), b.clone())),
+                (V::Str(a), V::Str(b)) => Some(ExecProperty {
+                    key: a.clone(),
+                    value: b.clone(),
+                    loc: v.loc,
+                }),
                 _ => None,
             })
             .collect(),
@@ -2646,7 +2736,7 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
             },
             exec_properties: match call.get(env, file, "exec_properties") {
                 None => Some(Vec::new()),
-                Some((v, _)) => string_pairs(&v),
+                Some((v, _)) => exec_property_list(&v),
             },
         })),
         "toolchain_type" => Decl::ToolchainType,
@@ -2883,8 +2973,25 @@ fn flag_list_parts<'v>(
 }
 
 /// The attributes of a macro-created target read after indexing (through
-/// [`WorkspaceIndex::target_label_list`]); the rest were turned into its [`Decl`] already.
-pub const LATER_MACRO_ATTRS: [&str; 2] = ["exec_compatible_with", "toolchains"];
+/// [`WorkspaceIndex::target_label_list`] and [`WorkspaceIndex::target_attr`]); the rest were
+/// turned into its [`Decl`] already. Besides the rule's execution requirements, the attributes
+/// that tie a toolchain implementation to a machine (`toolcheck_semantics::toolchain_impl`):
+/// few targets set them, so keeping them costs little.
+pub const LATER_MACRO_ATTRS: [&str; 13] = [
+    "exec_compatible_with",
+    "toolchains",
+    "toolchain_config",
+    "cxx_builtin_include_directories",
+    "tool_paths",
+    "builtin_sysroot",
+    "compile_flags",
+    "cxx_flags",
+    "java_home",
+    "interpreter_path",
+    "interpreter",
+    "path",
+    "sysroot",
+];
 
 /// What a target keeps of the rule call a macro made: a workspace's macro-created targets
 /// held every evaluated attribute (`srcs` lists and all), 7% of the index's memory.

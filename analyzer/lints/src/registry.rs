@@ -39,6 +39,13 @@ pub static ALL: &[&CheckMeta] = &[
     &checks::shadowed_toolchain::CHECK,
     &checks::missing_exec_compatible_with::CHECK,
     &checks::no_matching_toolchain::CHECK,
+    &checks::unpinned_container_image::CHECK,
+    &checks::remote_platform_without_constraints::CHECK,
+    &checks::undeclared_repository_environ::CHECK,
+    &checks::client_env_in_action_key::CHECK,
+    &checks::host_toolchain_on_remote_platform::CHECK,
+    &checks::remote_toolchain_unmatched::CHECK,
+    &checks::host_include_in_cross_toolchain::CHECK,
     &suppress::UNUSED_SUPPRESSION,
 ];
 

@@ -6,6 +6,11 @@
 //! - [`flow`]: the None-tracking flow analysis of rule implementations behind the
 //!   optional-toolchain checks (the abstract domain over `toolcheck_index::interp`);
 //! - [`matrix`]: the named configs and hosts a workspace is checked in;
+//! - [`remote`]: the `exec_properties` platforms give their actions, and which run in a
+//!   remote executor's image;
+//! - [`repository_env`]: the environment variables repository rules read, tracked or not;
+//! - [`toolchain_impl`]: the implementation chain of a toolchain and the host paths it
+//!   hard-codes;
 //! - [`coverage`]: what the snapshot could not evaluate (unknown requests, unevaluated
 //!   targets and macros, unexpanded registrations, unreadable repositories, undecided
 //!   resolutions), reported beside every run's findings.
@@ -16,7 +21,10 @@
 pub mod coverage;
 pub mod flow;
 pub mod matrix;
+pub mod remote;
+pub mod repository_env;
 pub mod simulation;
+pub mod toolchain_impl;
 
 use std::sync::{Arc, OnceLock};
 

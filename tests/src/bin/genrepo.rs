@@ -1,6 +1,6 @@
 //! A deterministic, seeded generator of synthetic Bazel monorepos for toolcheck's benchmarks.
 //!
-//! Usage: `genrepo [--packages N] [--seed S] [--force] OUT_DIR`.
+//! Usage: `genrepo [--packages N] [--seed S] [--remote] [--force] OUT_DIR`.
 //!
 //! The output is a bzlmod workspace: a root `MODULE.bazel` with three local modules wired in by
 //! `local_path_override` (each declaring a toolchain type, a toolchain rule, library and binary
@@ -20,7 +20,11 @@
 //! repository per thousand packages with `use_repo_rule`, each from a template of ten
 //! toolchains, and registers the first one's.
 //!
-//! The same `--packages` and `--seed` always produce byte-identical output.
+//! `--remote` adds a remote execution setup for the hermeticity checks: a `build:remote`
+//! config in `user.bazelrc` (`--remote_executor`, `--remote_cache`, an execution platform with a digest-pinned
+//! image, a C++ toolchain bound to it by a capability constraint) in `rbe/`.
+//!
+//! The same `--packages`, `--seed` and `--remote` always produce byte-identical output.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -66,6 +70,7 @@ const WORDS: [&str; 24] = [
 struct Gen {
     out: PathBuf,
     packages: usize,
+    remote: bool,
     rng: Rng,
     files: usize,
     bytes: usize,
@@ -102,12 +107,35 @@ impl Gen {
         )
     }
 
+    /// `rbe/`: the remote execution platform and its C++ toolchain (`--remote`).
+    fn remote_setup(&mut self) -> std::io::Result<()> {
+        self.write(
+            "rbe/config.bzl",
+            "def _impl(ctx):\n    return []\n\n\
+             cc_toolchain_config = rule(\n    implementation = _impl,\n    attrs = {\n        \"cxx_builtin_include_directories\": attr.string_list(),\n        \"tool_paths\": attr.string_dict(),\n    },\n)\n",
+        )?;
+        self.write(
+            "rbe/BUILD.bazel",
+            "load(\":config.bzl\", \"cc_toolchain_config\")\n\n\
+             constraint_setting(name = \"image\")\n\n\
+             constraint_value(name = \"rbe_image\", constraint_setting = \":image\")\n\n\
+             platform(\n    name = \"platform\",\n    parents = [\"//platforms:linux_x86_64_glibc\"],\n    constraint_values = [\":rbe_image\"],\n    exec_properties = {\n        \"container-image\": \"docker://gcr.io/example/rbe-ubuntu@sha256:0f3e0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a\",\n        \"OSFamily\": \"Linux\",\n    },\n)\n\n\
+             cc_toolchain_config(\n    name = \"cc_config\",\n    cxx_builtin_include_directories = [\"/usr/include\", \"/usr/lib/gcc/x86_64-linux-gnu/12/include\"],\n    tool_paths = {\"gcc\": \"/usr/bin/gcc\", \"ld\": \"/usr/bin/ld\"},\n)\n\n\
+             cc_toolchain(\n    name = \"cc\",\n    all_files = \":empty\",\n    compiler_files = \":empty\",\n    dwp_files = \":empty\",\n    linker_files = \":empty\",\n    objcopy_files = \":empty\",\n    strip_files = \":empty\",\n    toolchain_config = \":cc_config\",\n)\n\n\
+             filegroup(name = \"empty\")\n\n\
+             toolchain(\n    name = \"cc_toolchain\",\n    exec_compatible_with = [\":rbe_image\"],\n    toolchain = \":cc\",\n    toolchain_type = \"@rules_alpha//alpha:toolchain_type\",\n)\n",
+        )
+    }
+
     fn run(&mut self) -> std::io::Result<()> {
         self.root_files()?;
         for (module, lang) in LANGS {
             self.module(module, lang)?;
         }
         self.constraints()?;
+        if self.remote {
+            self.remote_setup()?;
+        }
         self.platforms()?;
         self.toolchains()?;
         for m in 0..self.macro_files() {
@@ -192,6 +220,16 @@ impl Gen {
              test --test_output=errors\n\
              try-import %workspace%/user.bazelrc\n",
         )?;
+        if self.remote {
+            self.write(
+                "user.bazelrc",
+                "build:remote --remote_executor=grpcs://remote.example.com\n\
+                 build:remote --remote_cache=grpcs://remote.example.com\n\
+                 build:remote --extra_execution_platforms=//rbe:platform\n\
+                 build:remote --extra_toolchains=//rbe:cc_toolchain\n\
+                 build:remote --action_env=BAZEL_DO_NOT_DETECT_CPP_TOOLCHAIN=1\n",
+            )?;
+        }
         self.write(
             "tools/dev/BUILD.bazel",
             "load(\"@rules_alpha//alpha:toolchain.bzl\", \"alpha_toolchain\")\n\n\
@@ -514,7 +552,7 @@ impl Gen {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: genrepo [--packages N] [--seed S] [--force] OUT_DIR");
+    eprintln!("usage: genrepo [--packages N] [--seed S] [--remote] [--force] OUT_DIR");
     ExitCode::from(2)
 }
 
@@ -522,6 +560,7 @@ fn main() -> ExitCode {
     let mut packages = 1000usize;
     let mut seed = 1u64;
     let mut force = false;
+    let mut remote = false;
     let mut out: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -535,6 +574,7 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--force" => force = true,
+            "--remote" => remote = true,
             "-h" | "--help" => return usage(),
             _ if out.is_none() && !a.starts_with('-') => out = Some(PathBuf::from(a)),
             _ => return usage(),
@@ -562,6 +602,7 @@ fn main() -> ExitCode {
     let mut g = Gen {
         out: out.clone(),
         packages,
+        remote,
         rng: Rng(seed),
         files: 0,
         bytes: 0,
