@@ -19,8 +19,12 @@ Reports a `repository_rule()` whose implementation reads environment variables t
 `repository_ctx.os.environ` (`environ[\"CC\"]`, `environ.get(\"CC\")`, `\"CC\" in environ`, also in
 helper functions it passes `repository_ctx` or the environment to) that its `environ = [...]`
 list does not name. `repository_ctx.getenv(\"CC\")` (Bazel 7.1+) is tracked by Bazel and not
-reported. A rule whose `environ` is computed, or whose reads use names toolcheck cannot
-compute, is judged on what is known.
+reported, nor are variables that decide how a repository is fetched rather than what it holds:
+credentials (`NETRC`, and `HOME`/`USERPROFILE` that locate `~/.netrc`), proxies
+(`http_proxy`, ...), cache and temporary directories (`LOCALAPPDATA`, `XDG_CACHE_HOME`, `TMP`,
+...), timeouts and debugging switches (`*_TIMEOUT`, `*_DEBUG`, `*_VERBOSE`, `*_QUIET`). A rule
+whose `environ` is computed, or whose reads use names toolcheck cannot compute, is judged on
+what is known.
 
 ## Why it matters
 Bazel fetches a repository once and reuses it until one of its inputs changes; for the
@@ -81,7 +85,7 @@ fn report(ctx: &LintContext<'_>, rule: &RepositoryRuleEnv, acc: &mut Vec<Diagnos
     let missing: Vec<_> = rule
         .reads
         .iter()
-        .filter(|r| !declared.contains(&r.name))
+        .filter(|r| !declared.contains(&r.name) && !decides_only_how(&r.name))
         .collect();
     if missing.is_empty() {
         return;
@@ -117,6 +121,32 @@ fn report(ctx: &LintContext<'_>, rule: &RepositoryRuleEnv, acc: &mut Vec<Diagnos
         });
     }
     acc.push(diag);
+}
+
+/// Variables that decide how a repository is fetched, not what it holds: credentials (`NETRC`,
+/// and `HOME`/`USERPROFILE`, which locate `~/.netrc`), proxies, cache and temporary
+/// directories, timeouts, and debugging or verbosity switches. A download is checked against
+/// its hash whatever they say, so a refetch when they change would fetch the same bytes.
+fn decides_only_how(name: &str) -> bool {
+    const NAMES: [&str; 12] = [
+        "NETRC",
+        "HOME",
+        "USERPROFILE",
+        "LOCALAPPDATA",
+        "XDG_CACHE_HOME",
+        "TMP",
+        "TEMP",
+        "TMPDIR",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+    ];
+    let upper = name.to_ascii_uppercase();
+    NAMES.contains(&upper.as_str())
+        || ["_TIMEOUT", "_DEBUG", "_VERBOSE", "_QUIET"]
+            .iter()
+            .any(|s| upper.ends_with(s))
 }
 
 /// Adds `names` to a literal `environ` list, or adds `environ = [...]` after the
