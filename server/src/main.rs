@@ -7,6 +7,7 @@
 #![cfg_attr(fuzzing, no_main)]
 #![cfg_attr(fuzzing, allow(dead_code, unused_imports))]
 
+mod bazel_paths;
 mod bench;
 mod cache;
 mod cli;
@@ -425,6 +426,7 @@ pub(crate) fn load_inputs(
         ignore: config.ignore_paths.clone(),
         max_file_size: vfs::DEFAULT_MAX_FILE_SIZE,
         settings,
+        bazel_env: None,
     };
     let ws = vfs::load_workspace(&root, opts)?;
     undefined_configs_are_errors(&ws)?;

@@ -47,6 +47,9 @@ pub struct LoadOptions {
     pub ignore: Vec<String>,
     pub max_file_size: u64,
     pub settings: Settings,
+    /// The environment Bazel's directories are derived from (`None`: this process's); tests
+    /// describe another machine with it.
+    pub bazel_env: Option<crate::bazel_paths::Env>,
 }
 
 /// The machine toolcheck runs on, for `Settings::host_machine`: Bazel run here would detect
@@ -601,9 +604,17 @@ impl Loader {
         }
     }
 
-    /// The output base: given, or found through the `bazel-<name>` / `bazel-out` symlinks.
-    fn load_output_base(&mut self) {
-        let base = self.opts.output_base.clone().or_else(|| {
+    /// The output base Bazel used for this workspace, when there is one: the one given, else
+    /// the one the `bazel-<name>` / `bazel-out` convenience links lead to, else where Bazel
+    /// puts it by its own rules (`bazel_paths`: `startup --output_base`, or
+    /// `<output user root>/<md5 of the workspace path>`), the first that holds `external/`.
+    /// One function, so that other sources of repositories (toolcheck's own fetch cache)
+    /// can be added beside it.
+    fn discover_output_base(&self) -> Option<PathBuf> {
+        if let Some(b) = &self.opts.output_base {
+            return Some(b.clone());
+        }
+        let from_links = || {
             let ws_name = self.root.file_name()?.to_string_lossy().into_owned();
             let exec_root = fs::read_link(self.root.join(format!("bazel-{ws_name}")))
                 .ok()
@@ -614,8 +625,36 @@ impl Loader {
                 })?;
             // <output_base>/execroot/<ws>
             exec_root.parent()?.parent().map(Path::to_path_buf)
-        });
-        let Some(base) = base else { return };
+        };
+        if let Some(b) = from_links().filter(|b| b.join("external").is_dir()) {
+            return Some(b);
+        }
+        let rc = crate::bazel_paths::rc_dirs(self.rc_texts(), &self.root);
+        let env = self
+            .opts
+            .bazel_env
+            .clone()
+            .unwrap_or_else(crate::bazel_paths::Env::current);
+        crate::bazel_paths::output_base_candidates(&self.root, &env, &rc)
+            .into_iter()
+            .find(|b| b.join("external").is_dir())
+    }
+
+    /// The texts of the rc files read, in reading order.
+    fn rc_texts(&self) -> Vec<&str> {
+        self.ws
+            .file_ids()
+            .map(|id| self.ws.file(id))
+            .filter(|f| f.kind == FileKind::Bazelrc)
+            .map(|f| &*f.text)
+            .collect()
+    }
+
+    /// Reads `external/` of the output base ([`Loader::discover_output_base`]).
+    fn load_output_base(&mut self) {
+        let Some(base) = self.discover_output_base() else {
+            return;
+        };
         let external = base.join("external");
         let Ok(entries) = fs::read_dir(&external) else {
             if self.opts.output_base.is_some() {

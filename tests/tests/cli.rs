@@ -1809,3 +1809,261 @@ fn deliberate_empty_registrations_are_info() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Bazel's built-in repositories and native rules
+// ---------------------------------------------------------------------------------------
+
+/// A workspace with native C++, Java and test targets and a registered C++ toolchain for
+/// Linux, checked as on a 64-bit x86 Linux host.
+fn native_rules_workspace(name: &str, version: &str, bazelrc: &str) -> PathBuf {
+    let dir = scratch_dir(&format!("cli-{name}"));
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", version),
+            (".bazelrc", bazelrc),
+            (
+                "toolcheck.toml",
+                "host_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n",
+            ),
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nbazel_dep(name = \"platforms\", version = \"0.0.10\")\n\nregister_toolchains(\"//tc:all\")\n",
+            ),
+            (
+                "tc/BUILD.bazel",
+                r#"toolchain(
+    name = "linux_cc",
+    exec_compatible_with = ["@platforms//os:linux"],
+    target_compatible_with = ["@platforms//os:linux"],
+    toolchain = ":cc_impl",
+    toolchain_type = "@bazel_tools//tools/cpp:toolchain_type",
+)
+
+toolchain(
+    name = "jdk",
+    toolchain = ":java_impl",
+    toolchain_type = "@bazel_tools//tools/jdk:toolchain_type",
+)
+
+filegroup(name = "cc_impl")
+
+filegroup(name = "java_impl")
+"#,
+            ),
+            (
+                "BUILD.bazel",
+                r#"cc_binary(name = "main", srcs = ["main.cc"])
+
+cc_test(name = "main_test", srcs = ["main_test.cc"])
+
+java_library(name = "lib", srcs = ["A.java"])
+
+java_binary(name = "app", main_class = "A", runtime_deps = [":lib"])
+"#,
+            ),
+        ],
+    );
+    dir
+}
+
+/// From Bazel 7.0 every native `cc_*` rule requests the C++ toolchain type: `resolve` answers
+/// with the workspace's toolchain (before the host-bound autodetected one), and on a target
+/// platform no registered toolchain fits it does not claim a failure (the request is optional).
+#[test]
+fn native_cc_rules_resolve_the_cpp_toolchain_from_bazel_7() {
+    let dir = native_rules_workspace("native-cc-7", "7.4.1\n", "");
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stderr.contains("does not resolve toolchains"),
+        "{}",
+        r.stderr
+    );
+    // Without the workspace's toolchain, Bazel's autodetected one for the host is chosen.
+    write_files(
+        &dir,
+        &[(
+            "MODULE.bazel",
+            "module(name = \"demo\")\n\nbazel_dep(name = \"platforms\", version = \"0.0.10\")\n",
+        )],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("@local_config_cc//:cc-compiler-host"),
+        "{}",
+        r.stdout
+    );
+    let check = run(&dir, &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    assert!(
+        check.stdout.contains("0 errors, 0 warnings"),
+        "{}",
+        check.stdout
+    );
+}
+
+/// Before 7.0 the C++ rules take their toolchain from --crosstool_top: `resolve` says so,
+/// unless the workspace's `.bazelrc` turns C++ toolchain resolution on.
+#[test]
+fn native_cc_rules_before_bazel_7_explain_the_legacy_crosstool() {
+    let dir = native_rules_workspace("native-cc-6", "6.5.0\n", "");
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("--incompatible_enable_cc_toolchain_resolution")
+            && r.stderr.contains("--crosstool_top"),
+        "{}",
+        r.stderr
+    );
+    let dir = native_rules_workspace(
+        "native-cc-6-flag",
+        "6.5.0\n",
+        // Bazel 6 reads MODULE.bazel (and its registration) only with Bzlmod on.
+        "common --enable_bzlmod\nbuild --incompatible_enable_cc_toolchain_resolution\n",
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Java rules request the Java toolchain type (binaries the runtime type too) from 5.0;
+/// Bazel's own Java toolchains depend on the machine's JDKs, so what is not decided by the
+/// workspace's toolchains stays undecided.
+#[test]
+fn native_java_rules_request_the_java_types() {
+    let dir = native_rules_workspace("native-java", "7.4.1\n", "");
+    let r = run(&dir, &["resolve", "--target", "//:lib"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/jdk:toolchain_type -> toolchain //tc:java_impl"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&dir, &["resolve", "--target", "//:app"]);
+    assert!(
+        r.stdout.contains(
+            "Cannot decide whether @bazel_tools//tools/jdk:runtime_toolchain_type resolves"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        &dir,
+        &["resolve", "--target", "//:lib", "--bazel-version", "4.2.3"],
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("--java_toolchain"), "{}", r.stderr);
+}
+
+/// Bazel 9.0 to 9.2 give native test rules the implicit `test` exec group too.
+#[test]
+fn native_test_rules_get_the_test_exec_group_in_bazel_9() {
+    let dir = native_rules_workspace("native-test-9", "9.0.0\n", "");
+    let r = run(&dir, &["resolve", "--target", "//:main_test"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("@bazel_tools//tools/test:default_test_toolchain_type")
+            && r.stdout.contains("@bazel_tools//tools/cpp:toolchain_type"),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        &dir,
+        &[
+            "resolve",
+            "--target",
+            "//:main_test",
+            "--bazel-version",
+            "8.4.0",
+        ],
+    );
+    assert!(
+        !r.stdout.contains("default_test_toolchain_type"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Bazel's output base is found without `--output-base`: under the output user root Bazel
+/// uses in a test (`$TEST_TMPDIR/_bazel_$USER`), named by the MD5 of the workspace path, and
+/// where `startup --output_user_root` in `.bazelrc` moves it.
+#[test]
+fn the_output_base_is_found_where_bazel_puts_it() {
+    let dir = scratch_dir("cli-output-base-discovery");
+    let ws = dir.join("ws");
+    write_files(
+        &ws,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            ("WORKSPACE", "workspace(name = \"demo\")\n"),
+            ("BUILD.bazel", "filegroup(name = \"x\")\n"),
+        ],
+    );
+    let canonical = std::fs::canonicalize(&ws).unwrap();
+    let md5 = Command::new("md5sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(canonical.to_string_lossy().as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("md5sum runs");
+    let hash = String::from_utf8(md5.stdout).unwrap()[..32].to_string();
+    let tmp = dir.join("test_tmpdir");
+    let external = tmp.join("_bazel_ann").join(&hash).join("external");
+    write_files(
+        &external.join("dep"),
+        &[
+            ("WORKSPACE", ""),
+            ("BUILD.bazel", "cc_binary(name = \"bin\")\n"),
+        ],
+    );
+    let envs = [("TEST_TMPDIR", tmp.to_str().unwrap()), ("USER", "ann")];
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // Not there without the environment that places it.
+    let r = run_in(
+        &ws,
+        &["resolve", "--target", "@dep//:bin"],
+        &[
+            ("USER", "ann"),
+            ("TEST_TMPDIR", dir.join("elsewhere").to_str().unwrap()),
+        ],
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    // `startup --output_user_root` moves the root (no `_bazel_$USER` below it).
+    let root = dir.join("user_root");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::rename(tmp.join("_bazel_ann").join(&hash), root.join(&hash)).unwrap();
+    write_files(
+        &ws,
+        &[(
+            ".bazelrc",
+            &format!("startup --output_user_root={}\n", root.display()),
+        )],
+    );
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}

@@ -6,6 +6,8 @@
 //! - [`flow`]: the None-tracking flow analysis of rule implementations behind the
 //!   optional-toolchain checks (the abstract domain over `toolcheck_index::interp`);
 //! - [`matrix`]: the named configs and hosts a workspace is checked in;
+//! - [`builtin`]: Bazel's built-in and autodetected repositories, per version, when unread
+//!   (`@bazel_tools`' types, native rules' requests, host-bound toolchains);
 //! - [`coverage`]: what the snapshot could not evaluate (unknown requests, unevaluated
 //!   targets and macros, unexpanded registrations, unreadable repositories, undecided
 //!   resolutions), reported beside every run's findings.
@@ -13,6 +15,7 @@
 //! All are computed at most once per analysis snapshot: a [`SemanticCache`] lives beside
 //! the snapshot's index, and every consumer reads through it.
 
+pub mod builtin;
 pub mod coverage;
 pub mod flow;
 pub mod matrix;

@@ -810,7 +810,33 @@ impl Simulation {
         } else {
             Vec::new()
         };
+        // Bazel's own toolchains (the autodetected repositories'), where its registration
+        // order puts them; bound to the host Bazel runs on.
+        let host_values = match &host {
+            HostSource::Detected(v) | HostSource::Configured(v) => Some(v.as_slice()),
+            HostSource::Declared | HostSource::Unknown => None,
+        };
+        let builtins =
+            crate::builtin::model_builtin_toolchains(ws, index, version, host_values, &mut model);
         let mut toolchains = registered_toolchains(&model, &toolchain_registrations, &config);
+        let at = crate::builtin::insertion_point(
+            index,
+            version,
+            &toolchains.entries,
+            &toolchain_registrations,
+        );
+        toolchains.entries.splice(
+            at..at,
+            builtins
+                .into_iter()
+                .map(|label| toolcheck_resolve::registration::RegisteredEntry {
+                    label: Some(label),
+                    unknown: None,
+                    registration: None,
+                    source: None,
+                    host: false,
+                }),
+        );
         for label in test_toolchains {
             toolchains
                 .entries
@@ -1113,7 +1139,28 @@ pub fn target_exec_groups(
     }
     match &target.decl {
         Decl::OtherNative => {
-            let mut types = Vec::new();
+            use crate::builtin::NativeRequest;
+            let native = crate::builtin::native_rule_request(
+                &target.kind,
+                sim.config.version,
+                sim.config
+                    .options
+                    .get("incompatible_enable_cc_toolchain_resolution")
+                    .and_then(|v| v.parse().ok()),
+            );
+            let mut types = match native {
+                None => Vec::new(),
+                Some(NativeRequest::Types(t)) => t,
+                Some(NativeRequest::Legacy(why)) => {
+                    return Err(format!("'{}' is a `{}`: {why}", target.label, target.kind))
+                }
+                Some(NativeRequest::Unknown(why)) => {
+                    return Err(format!(
+                        "toolcheck cannot tell which toolchains `{}` requests: {why}",
+                        target.kind
+                    ))
+                }
+            };
             if target.kind == "genrule" {
                 if let RefList::Known(items) =
                     index.target_label_list(ws, facts, target, "toolchains")
@@ -1128,11 +1175,23 @@ pub fn target_exec_groups(
                     }
                 }
             }
-            Ok(vec![ExecGroupRequest {
+            let mut groups = vec![ExecGroupRequest {
                 name: None,
                 types,
                 exec_compatible_with: target_exec,
-            }])
+            }];
+            // Bazel 9.0 to 9.2's implicit `test` exec group, for native test rules too.
+            if sim.test_exec_group && crate::builtin::is_native_test(&target.kind) {
+                groups.push(ExecGroupRequest {
+                    name: Some("test".to_string()),
+                    types: vec![TypeRequest {
+                        toolchain_type: default_test_toolchain_type(),
+                        mandatory: Known::Known(true),
+                    }],
+                    exec_compatible_with: Known::Known(Vec::new()),
+                });
+            }
+            Ok(groups)
         }
         Decl::StarlarkRule { name, .. } => {
             Err(format!("the definition of rule `{name}` was not found"))
