@@ -201,14 +201,17 @@ impl Tally {
 }
 
 /// Repositories Bazel provides itself (or generates on every machine). Their contents are
-/// never reported as unreadable: no `--repo` the user could pass would be theirs to write.
+/// never reported as unreadable: no `--repo` the user could pass would be theirs to write,
+/// and `builtin` models what resolution needs of them.
 pub fn is_builtin_repo(repo: &str) -> bool {
     matches!(
         repo,
         "bazel_tools"
             | "local_config_platform"
             | "local_config_cc"
+            | "local_config_cc_toolchains"
             | "local_config_sh"
+            | "local_config_python"
             | "local_jdk"
     )
 }
