@@ -1,6 +1,6 @@
 //! Where Bazel keeps what it fetched for a workspace, found as Bazel's client computes it,
-//! without running Bazel: the output user root and the output base
-//! (`<output_user_root>/<md5 of the workspace path>`); and where
+//! without running Bazel: the output user root, the output base
+//! (`<output_user_root>/<md5 of the workspace path>`) and the repository cache; and where
 //! toolcheck keeps its own downloads ([`toolcheck_cache_dir`]). The loader
 //! (`vfs::Loader::load_output_base`) reads `external/` of every output base found here.
 //!
@@ -11,10 +11,9 @@
 //! - the output user root is `<output root>/_bazel_<user>` unless `startup
 //!   --output_user_root=DIR` says otherwise;
 //! - the output base is `<output user root>/<md5 hex of the canonical workspace path>`
-//!   unless `startup --output_base=DIR` says otherwise.
-//!
-//! Bazel's repository cache (`<output user root>/cache/repos/v1/content_addressable/sha256/
-//! <hex>/file`) is not read yet: archives there would have to be verified and extracted.
+//!   unless `startup --output_base=DIR` says otherwise;
+//! - the repository cache is `<output user root>/cache/repos/v1` unless `--repository_cache`
+//!   names another directory (empty: disabled); `repo_cache` reads it.
 //!
 //! Only `startup` lines of the workspace's own rc files are read (the user's `~/.bazelrc` is
 //! outside what toolcheck reads); the environment is passed in ([`Env`]) so that tests can
@@ -58,10 +57,13 @@ impl Env {
 pub struct RcDirs {
     pub output_user_root: Option<PathBuf>,
     pub output_base: Option<PathBuf>,
+    /// `--repository_cache`; `Some(None)`: the cache is disabled (an empty value).
+    pub repository_cache: Option<Option<PathBuf>>,
 }
 
-/// Reads `startup --output_user_root`/`--output_base` from rc file texts, in the order Bazel
-/// reads them (the last one wins). Relative paths are taken from `root`;
+/// Reads `startup --output_user_root`/`--output_base` and `--repository_cache` (on `common`,
+/// `build`, `fetch`, `sync` and `query` lines without a config) from rc file texts, in the
+/// order Bazel reads them (the last one wins). Relative paths are taken from `root`;
 /// `%workspace%` is the workspace root.
 pub fn rc_dirs<'a>(texts: impl IntoIterator<Item = &'a str>, root: &Path) -> RcDirs {
     let mut out = RcDirs::default();
@@ -101,6 +103,10 @@ pub fn rc_dirs<'a>(texts: impl IntoIterator<Item = &'a str>, root: &Path) -> RcD
                     }
                     ("startup", "--output_base") => {
                         out.output_base = value(&mut i).map(|v| path(&v))
+                    }
+                    ("common" | "build" | "fetch" | "sync" | "query", "--repository_cache") => {
+                        out.repository_cache =
+                            value(&mut i).map(|v| (!v.is_empty()).then(|| path(&v)))
                     }
                     _ => {}
                 }
@@ -153,6 +159,18 @@ pub fn output_base_candidates(root: &Path, env: &Env, rc: &RcDirs) -> Vec<PathBu
         .into_iter()
         .map(|r| r.join(&hash))
         .collect()
+}
+
+/// Bazel's repository cache for the workspace, unless disabled: `--repository_cache`, else
+/// `<output user root>/cache/repos/v1` of the first output user root that has one.
+pub fn repository_cache(env: &Env, rc: &RcDirs) -> Option<PathBuf> {
+    match &rc.repository_cache {
+        Some(dir) => dir.clone(),
+        None => output_user_roots(env, rc)
+            .into_iter()
+            .map(|r| r.join("cache").join("repos").join("v1"))
+            .find(|d| d.is_dir()),
+    }
 }
 
 /// toolcheck's own cache directory (facts, results, and what `toolcheck fetch` downloads):
@@ -286,17 +304,22 @@ mod tests {
         let rc = rc_dirs(
             [
                 "startup --output_user_root=/o # comment\nbuild --output_base=/not-startup\n",
-                "startup --output_base %workspace%/.ob\n",
+                "startup --output_base %workspace%/.ob\nbuild --repository_cache /r\n",
             ],
             root,
         );
         assert_eq!(rc.output_user_root, Some(PathBuf::from("/o")));
         assert_eq!(rc.output_base, Some(PathBuf::from("/w/.ob")));
+        assert_eq!(rc.repository_cache, Some(Some(PathBuf::from("/r"))));
         assert_eq!(
             output_base_candidates(root, &linux(), &rc),
             vec![PathBuf::from("/w/.ob")]
         );
-        let rc = rc_dirs(["startup --output_user_root=rel\n"], root);
+        let rc = rc_dirs(
+            ["startup --output_user_root=rel\ncommon --repository_cache=\n"],
+            root,
+        );
+        assert_eq!(repository_cache(&linux(), &rc), None);
         assert_eq!(
             output_user_roots(&linux(), &rc),
             vec![PathBuf::from("/w/rel")]

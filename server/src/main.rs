@@ -19,6 +19,7 @@ mod fuzz_lsp;
 mod graph;
 mod links;
 mod lsp;
+mod repo_cache;
 mod resolve_cmd;
 mod result_cache;
 mod topics;

@@ -2012,7 +2012,10 @@ fn the_output_base_is_found_where_bazel_puts_it() {
         &ws,
         &[
             (".bazelversion", "7.4.1\n"),
-            ("WORKSPACE", "workspace(name = \"demo\")\n"),
+            (
+                "WORKSPACE",
+                "workspace(name = \"demo\")\n\nregister_toolchains(\"@other//:all\")\n",
+            ),
             ("BUILD.bazel", "filegroup(name = \"x\")\n"),
         ],
     );
@@ -2043,6 +2046,13 @@ fn the_output_base_is_found_where_bazel_puts_it() {
     let envs = [("TEST_TMPDIR", tmp.to_str().unwrap()), ("USER", "ann")];
     let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // The coverage says why what is still unread is unread.
+    let r = run_in(&ws, &["check", "--format", "json"], &envs);
+    assert!(
+        r.stdout.contains("'@other' is not in the output base"),
+        "{}",
+        r.stdout
+    );
     // Not there without the environment that places it.
     let r = run_in(
         &ws,
@@ -2053,6 +2063,20 @@ fn the_output_base_is_found_where_bazel_puts_it() {
         ],
     );
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let r = run_in(
+        &ws,
+        &["check", "--format", "json"],
+        &[
+            ("USER", "ann"),
+            ("TEST_TMPDIR", dir.join("elsewhere").to_str().unwrap()),
+        ],
+    );
+    assert!(
+        r.stdout
+            .contains("'@other' cannot be read: Bazel has not fetched it here"),
+        "{}",
+        r.stdout
+    );
     // `startup --output_user_root` moves the root (no `_bazel_$USER` below it).
     let root = dir.join("user_root");
     std::fs::create_dir_all(&root).unwrap();
@@ -2066,4 +2090,141 @@ fn the_output_base_is_found_where_bazel_puts_it() {
     );
     let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+/// A `.tar.gz` of `files` (path, contents) plus a link out of the archive, and its SHA-256.
+fn tar_gz(files: &[(&str, &str)]) -> (Vec<u8>, String) {
+    use sha2::Digest;
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (path, text) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, text.as_bytes())
+            .unwrap();
+    }
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_size(0);
+    builder
+        .append_link(&mut link, "dep-1.0/escape", "/etc")
+        .unwrap();
+    let bytes = builder.into_inner().unwrap().finish().unwrap();
+    let hash = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (bytes, hash)
+}
+
+/// Puts `bytes` in a repository cache under `hash`, as Bazel stores downloads.
+fn cache_put(cache: &Path, hash: &str, bytes: &[u8]) {
+    let dir = cache.join("content_addressable/sha256").join(hash);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("file"), bytes).unwrap();
+}
+
+/// No directory of toolcheck's cache is left half-written.
+fn no_temporaries(repos: &Path) -> bool {
+    std::fs::read_dir(repos).map_or(true, |d| {
+        d.filter_map(Result::ok)
+            .all(|e| !e.file_name().to_string_lossy().starts_with(".tmp-"))
+    })
+}
+
+/// A WORKSPACE `http_archive` Bazel downloaded once is read from its repository cache
+/// (`--repository_cache` in `.bazelrc`), verified and extracted into toolcheck's cache; a
+/// wrong hash and a truncated archive are notes, never a half-written repository.
+#[test]
+fn pinned_archives_are_read_from_the_repository_cache() {
+    let dir = scratch_dir("cli-repository-cache");
+    let ws = dir.join("ws");
+    let cache = dir.join("repo_cache");
+    let (bytes, hash) = tar_gz(&[
+        ("dep-1.0/WORKSPACE", ""),
+        ("dep-1.0/BUILD.bazel", "cc_binary(name = \"bin\")\n"),
+        (
+            "other/BUILD.bazel",
+            "cc_binary(name = \"outside_the_prefix\")\n",
+        ),
+    ]);
+    cache_put(&cache, &hash, &bytes);
+    let workspace = |hash: &str| {
+        format!(
+            "load(\"@bazel_tools//tools/build_defs/repo:http.bzl\", \"http_archive\")\n\nhttp_archive(\n    name = \"dep\",\n    sha256 = \"{hash}\",\n    strip_prefix = \"dep-1.0\",\n    urls = [\"https://example.com/dep-1.0.tar.gz\"],\n)\n"
+        )
+    };
+    write_files(
+        &ws,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                ".bazelrc",
+                &format!("common --repository_cache={}\n", cache.display()),
+            ),
+            ("WORKSPACE", &workspace(&hash)),
+            ("BUILD.bazel", "filegroup(name = \"x\")\n"),
+        ],
+    );
+    let (xdg, test_tmpdir) = (dir.join("xdg"), dir.join("t"));
+    let envs = [
+        ("XDG_CACHE_HOME", xdg.to_str().unwrap()),
+        ("TEST_TMPDIR", test_tmpdir.to_str().unwrap()),
+        ("USER", "ann"),
+    ];
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let repos = xdg.join("toolcheck/repos");
+    let extracted: Vec<PathBuf> = std::fs::read_dir(&repos)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(extracted.len(), 1, "{extracted:?}");
+    assert!(extracted[0].join("BUILD.bazel").is_file());
+    assert!(!extracted[0].join("escape").exists(), "links are skipped");
+    assert!(!extracted[0].join("other").exists());
+    // The second run reuses the extraction.
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    // A file under the pinned hash whose contents do not match it.
+    let (other, _) = tar_gz(&[("dep-1.0/BUILD.bazel", "cc_binary(name = \"evil\")\n")]);
+    let wrong = "ab".repeat(32);
+    cache_put(&cache, &wrong, &other);
+    write_files(&ws, &[("WORKSPACE", &workspace(&wrong))]);
+    let r = run_in(&ws, &["check"], &envs);
+    assert!(
+        r.stdout.contains("not the") && r.stdout.contains(&wrong),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:evil"], &envs);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+
+    // A truncated archive (its own hash, so only extraction can tell).
+    let truncated = &bytes[..bytes.len() / 2];
+    let truncated_hash: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(truncated)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    cache_put(&cache, &truncated_hash, truncated);
+    write_files(&ws, &[("WORKSPACE", &workspace(&truncated_hash))]);
+    let r = run_in(&ws, &["check"], &envs);
+    assert!(
+        r.stdout.contains("cannot extract"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(no_temporaries(&repos));
+    assert_eq!(std::fs::read_dir(&repos).unwrap().count(), 1);
 }
