@@ -1898,7 +1898,7 @@ fn native_cc_rules_resolve_the_cpp_toolchain_from_bazel_7() {
     let r = run(&dir, &["resolve", "--target", "//:main"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("@local_config_cc//:cc-compiler-host"),
+        r.stdout.contains("@local_config_cc//:cc-compiler-k8"),
         "{}",
         r.stdout
     );
@@ -2227,4 +2227,46 @@ fn pinned_archives_are_read_from_the_repository_cache() {
     );
     assert!(no_temporaries(&repos));
     assert_eq!(std::fs::read_dir(&repos).unwrap().count(), 1);
+}
+
+/// WORKSPACE's own `register_toolchains("@local_config_cc_toolchains//:all")` registers the
+/// modelled autodetected toolchains where it stands: no "cannot read repository" note, and
+/// the host's C++ toolchain answers for a host target.
+#[test]
+fn registrations_of_autodetected_repositories_are_modelled() {
+    let dir = scratch_dir("cli-autodetected-registration");
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                "toolcheck.toml",
+                "host_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n",
+            ),
+            (
+                "WORKSPACE",
+                "workspace(name = \"demo\")\n\nregister_toolchains(\"@local_config_cc_toolchains//:all\", \"@local_config_sh//:local_sh_toolchain\")\n",
+            ),
+            (
+                "defs.bzl",
+                "def _impl(ctx):\n    return []\n\nmy_rule = rule(implementation = _impl, toolchains = [\"@bazel_tools//tools/cpp:toolchain_type\"])\n",
+            ),
+            ("BUILD.bazel", "load(\":defs.bzl\", \"my_rule\")\n\nmy_rule(name = \"r\")\n"),
+        ],
+    );
+    let r = run(&dir, &["check"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("0 errors, 0 warnings, 0 infos"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&dir, &["resolve", "--target", "//:r"]);
+    assert!(
+        r.stdout.contains(
+            "type @bazel_tools//tools/cpp:toolchain_type -> toolchain @local_config_cc//:cc-compiler-k8"
+        ),
+        "{}",
+        r.stdout
+    );
 }

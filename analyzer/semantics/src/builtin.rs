@@ -188,10 +188,12 @@ pub fn is_native_test(kind: &str) -> bool {
 }
 
 /// Adds the toolchains of Bazel's autodetected repositories to the model (those the
-/// workspace cannot read) and returns them in Bazel's order:
+/// workspace cannot read) and returns those Bazel registers itself (the ones no registration
+/// of the workspace names), in Bazel's order:
 /// - `@local_config_cc_toolchains//:cc-toolchain-<host>` (execution and target constraints
 ///   are the host's CPU and OS, as `cc_configure` writes them), and the stub
-///   `cc-toolchain-armeabi-v7a` (host execution, Android ARMv7 targets) of Unix hosts;
+///   `cc-toolchain-armeabi-v7a` (host execution, Android ARMv7 targets) of Linux and macOS
+///   hosts; on other hosts the package is open (a wildcard over it may match more);
 /// - `@local_config_sh//:local_sh_toolchain`, `@bazel_tools//tools/python:autodetecting_toolchain`
 ///   and Bazel's Java toolchains: their constraints depend on what the machine has installed,
 ///   so they are unknown (a resolution reaching them is undecided).
@@ -204,12 +206,16 @@ pub fn model_builtin_toolchains(
     host: Option<&[Label]>,
     model: &mut Model,
 ) -> Vec<Label> {
-    // Read from an output base, or registered by a dependency: then as written.
+    // On Linux and macOS hosts `cc_configure` writes exactly the host's toolchain and the
+    // Android ARMv7 stub; `sh_configure` writes one toolchain everywhere.
+    let host_os = host.and_then(|v| v.iter().find(|l| l.package == "os"));
+    let unix = host_os.is_some_and(|l| matches!(l.name.as_str(), "linux" | "osx" | "macos"));
+    let complete = |repo: &str| repo == "local_config_sh" || unix;
+    // Read from an output base: then as written.
     let readable = |repo: &str| {
         ws.repos
             .iter()
             .any(|r| is_repo_named(r.name.as_str(), repo))
-            || registered_by_workspace(index, repo)
     };
     for ty in toolchain_types() {
         model.targets.entry(ty).or_insert(TargetKind::ToolchainType);
@@ -218,7 +224,33 @@ pub fn model_builtin_toolchains(
     let mut add = |model: &mut Model, label: Label, tc: Toolchain| {
         model.targets.insert(label.clone(), TargetKind::Toolchain);
         model.toolchains.insert(label.clone(), tc);
-        out.push(label);
+        // A workspace that registers the repository's toolchains itself (WORKSPACE's
+        // `register_toolchains("@local_config_cc_toolchains//:all")`, or a dependency that
+        // does, as rules_cc from Bazel 8) gets them where it registers them, through the
+        // repository's modelled root package; otherwise Bazel's own registration puts them
+        // at the end.
+        if label.repo.as_str() != BAZEL_TOOLS {
+            let pkg = label.package_id();
+            model
+                .packages
+                .entry(pkg.clone())
+                .or_default()
+                .push(label.name.clone());
+            // Toolchains the package may hold beyond those modelled (Windows' several, a
+            // host toolcheck does not know) make it open: a wildcard over it may match more.
+            if !complete(label.repo.as_str()) {
+                model.open_packages.insert(pkg);
+            }
+            model.invisible_repos.retain(|r| r != &label.repo);
+            if let Some(visible) = &model.visible_repos {
+                let mut v = (**visible).clone();
+                v.insert(label.repo.clone());
+                model.visible_repos = Some(std::sync::Arc::new(v));
+            }
+        }
+        if !registered_by_workspace(index, label.repo.as_str()) {
+            out.push(label);
+        }
     };
     let unknown = |ty: Label, implementation: Label| Toolchain {
         exec_compatible_with: Known::Unknown,
@@ -228,19 +260,23 @@ pub fn model_builtin_toolchains(
     if !readable("local_config_cc_toolchains") && !readable("local_config_cc") {
         let cc = RepoName::new("local_config_cc_toolchains");
         let host_values = host.map(<[Label]>::to_vec);
-        let host_cpu = host_values.as_ref().and_then(|v| {
-            v.iter()
-                .find(|l| l.package == "cpu")
-                .map(|l| l.name.clone())
-        });
-        let name = match &host_cpu {
-            Some(cpu) => format!("cc-toolchain-{cpu}"),
-            None => "cc-toolchain-host".to_string(),
+        let value = |setting: &str| {
+            host_values
+                .as_ref()?
+                .iter()
+                .find(|l| l.package == setting)
+                .map(|l| l.name.to_string())
         };
+        let cpu = bazel_cpu(value("os").as_deref(), value("cpu").as_deref());
         let mut tc = Toolchain::new(
             cpp_toolchain_type(),
-            Label::new(RepoName::new("local_config_cc"), "", "cc-compiler-host"),
+            Label::new(
+                RepoName::new("local_config_cc"),
+                "",
+                &format!("cc-compiler-{cpu}"),
+            ),
         );
+        let name = format!("cc-toolchain-{cpu}");
         match &host_values {
             Some(v) => {
                 tc.exec_compatible_with = Known::Known(v.clone());
@@ -251,7 +287,23 @@ pub fn model_builtin_toolchains(
                 tc.target_compatible_with = Known::Unknown;
             }
         }
-        add(model, Label::new(cc, "", &name), tc);
+        add(model, Label::new(cc.clone(), "", &name), tc);
+        if let (true, Some(os)) = (unix, host_os) {
+            // The stub for Android ARMv7 targets (it fails when used, but it is selected).
+            let platforms = |package: &str, name: &str| Label::new(os.repo.clone(), package, name);
+            let mut stub = Toolchain::new(
+                cpp_toolchain_type(),
+                Label::new(
+                    RepoName::new("local_config_cc"),
+                    "",
+                    "cc-compiler-armeabi-v7a",
+                ),
+            );
+            stub.exec_compatible_with = Known::Known(host_values.clone().unwrap_or_default());
+            stub.target_compatible_with =
+                Known::Known(vec![platforms("cpu", "armv7"), platforms("os", "android")]);
+            add(model, Label::new(cc, "", "cc-toolchain-armeabi-v7a"), stub);
+        }
     }
     if !readable("local_config_sh") {
         add(
@@ -289,6 +341,24 @@ pub fn model_builtin_toolchains(
         }
     }
     out
+}
+
+/// The CPU name `cc_configure` gives the host's C++ toolchain (`cc-toolchain-<cpu>`,
+/// `cc-compiler-<cpu>`), from the host's `@platforms` OS and CPU values; `host` when toolcheck
+/// does not know it.
+fn bazel_cpu(os: Option<&str>, cpu: Option<&str>) -> &'static str {
+    match (os, cpu) {
+        (Some("linux"), Some("x86_64")) => "k8",
+        (Some("linux"), Some("aarch64" | "arm64")) => "aarch64",
+        (Some("linux"), Some("ppc")) => "ppc",
+        (Some("linux"), Some("s390x")) => "s390x",
+        (Some("osx" | "macos"), Some("x86_64")) => "darwin_x86_64",
+        (Some("osx" | "macos"), Some("aarch64" | "arm64")) => "darwin_arm64",
+        (Some("windows"), Some("x86_64")) => "x64_windows",
+        (Some("windows"), Some("aarch64" | "arm64")) => "arm64_windows",
+        (Some("freebsd"), Some("x86_64")) => "freebsd",
+        _ => "host",
+    }
 }
 
 /// Where Bazel's own toolchains go in the registered list (an index into `entries`): after
