@@ -273,7 +273,7 @@ pub fn model_builtin_toolchains(
             Label::new(
                 RepoName::new("local_config_cc"),
                 "",
-                &format!("cc-compiler-{cpu}"),
+                format!("cc-compiler-{cpu}"),
             ),
         );
         let name = format!("cc-toolchain-{cpu}");
