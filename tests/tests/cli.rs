@@ -2270,3 +2270,47 @@ fn registrations_of_autodetected_repositories_are_modelled() {
         r.stdout
     );
 }
+
+/// A module toolcheck cannot read may register toolchains of `@bazel_tools`' types (a C++
+/// toolchain for Windows, say): a resolution that reaches its place is undecided. Without it,
+/// Bazel's autodetected C++ toolchain (for the host only) leaves a Windows target without one.
+#[test]
+fn unread_modules_keep_builtin_types_undecided() {
+    let dir = scratch_dir("cli-unread-module");
+    let module = |extra: &str| {
+        format!("module(name = \"demo\")\n\nbazel_dep(name = \"platforms\", version = \"0.0.10\")\n{extra}")
+    };
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                "toolcheck.toml",
+                "host_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n",
+            ),
+            (
+                "MODULE.bazel",
+                &module("bazel_dep(name = \"toolchains_llvm\", version = \"1.0.0\")\n"),
+            ),
+            (
+                "defs.bzl",
+                "def _impl(ctx):\n    return []\n\nmy_rule = rule(implementation = _impl, toolchains = [\"@bazel_tools//tools/cpp:toolchain_type\"])\n",
+            ),
+            (
+                "BUILD.bazel",
+                "load(\":defs.bzl\", \"my_rule\")\n\nplatform(name = \"win\", constraint_values = [\"@platforms//os:windows\", \"@platforms//cpu:x86_64\"])\n\nmy_rule(name = \"r\")\n",
+            ),
+        ],
+    );
+    let r = run(&dir, &["check", "--format", "json"]);
+    assert!(
+        !r.stdout.contains("no-matching-toolchain")
+            && r.stdout
+                .contains("@toolchains_llvm//:MODULE.bazel (cpp toolchains)"),
+        "{}",
+        r.stdout
+    );
+    write_files(&dir, &[("MODULE.bazel", &module(""))]);
+    let r = run(&dir, &["check", "--format", "json"]);
+    assert!(r.stdout.contains("no-matching-toolchain"), "{}", r.stdout);
+}

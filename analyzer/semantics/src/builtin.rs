@@ -343,6 +343,64 @@ pub fn model_builtin_toolchains(
     out
 }
 
+/// Modules whose every release registers no toolchains (libraries and Starlark utilities
+/// nearly every graph holds): unread, they hide nothing.
+const REGISTER_NO_TOOLCHAINS: &[&str] = &[
+    "platforms",
+    "bazel_skylib",
+    "bazel_features",
+    "rules_license",
+    "abseil-cpp",
+    "googletest",
+    "zlib",
+];
+
+/// The first module of the Bzlmod graph toolcheck cannot read (BFS order): what it and the
+/// modules after it register is unknown, and rulesets register toolchains of `@bazel_tools`'
+/// types (rules_cc, toolchains_llvm, rules_java, rules_python). For each of those types this
+/// adds a stand-in toolchain with unknown constraints and returns it with the module's
+/// position (`bfs_index`, `depth`): a resolution that gets that far is undecided, never
+/// "no matching toolchain".
+pub fn model_unread_module(
+    ws: &Workspace,
+    index: &WorkspaceIndex,
+    model: &mut Model,
+) -> Option<(usize, usize, Vec<Label>)> {
+    if !index.modes.bzlmod {
+        return None;
+    }
+    let m = index.modules.iter().find(|m| {
+        m.bfs_index > 0
+            && m.file.is_none()
+            && ws.repo(&m.repo).is_none()
+            && !REGISTER_NO_TOOLCHAINS.contains(&m.name.as_str())
+    })?;
+    let label = |ty: &Label| {
+        Label::new(
+            m.repo.clone(),
+            "",
+            &format!(
+                "MODULE.bazel ({} toolchains)",
+                ty.package.trim_start_matches("tools/")
+            ),
+        )
+    };
+    let mut out = Vec::new();
+    for ty in toolchain_types() {
+        let l = label(&ty);
+        let tc = Toolchain {
+            exec_compatible_with: Known::Unknown,
+            target_compatible_with: Known::Unknown,
+            implementation: Known::Unknown,
+            ..Toolchain::new(ty, l.clone())
+        };
+        model.toolchains.insert(l.clone(), tc);
+        model.targets.insert(l.clone(), TargetKind::Toolchain);
+        out.push(l);
+    }
+    Some((m.bfs_index, m.depth, out))
+}
+
 /// The CPU name `cc_configure` gives the host's C++ toolchain (`cc-toolchain-<cpu>`,
 /// `cc-compiler-<cpu>`), from the host's `@platforms` OS and CPU values; `host` when toolcheck
 /// does not know it.

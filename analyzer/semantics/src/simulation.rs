@@ -825,6 +825,7 @@ impl Simulation {
             &toolchains.entries,
             &toolchain_registrations,
         );
+        let builtin_count = builtins.len();
         toolchains.entries.splice(
             at..at,
             builtins
@@ -837,6 +838,40 @@ impl Simulation {
                     host: false,
                 }),
         );
+        // What an unreadable module registers is unknown: stand-ins for @bazel_tools' types
+        // where it comes in Bazel's order (before deeper modules, and before the
+        // `bazel_tools` module itself when it is one of the root's own dependencies).
+        if let Some((bfs, depth, stand_ins)) =
+            crate::builtin::model_unread_module(ws, index, &mut model)
+        {
+            let pos = toolchains
+                .entries
+                .iter()
+                .enumerate()
+                .position(|(i, e)| {
+                    let builtin = (at..at + builtin_count).contains(&i);
+                    let module_after = e
+                        .registration
+                        .and_then(|r| toolchain_registrations.get(r))
+                        .is_some_and(|r| {
+                            matches!(&r.origin, Origin::Module { bfs_index, .. } if *bfs_index > bfs)
+                        });
+                    module_after || builtin && depth <= 1
+                })
+                .unwrap_or(toolchains.entries.len());
+            toolchains.entries.splice(
+                pos..pos,
+                stand_ins.into_iter().map(|label| {
+                    toolcheck_resolve::registration::RegisteredEntry {
+                        label: Some(label),
+                        unknown: None,
+                        registration: None,
+                        source: None,
+                        host: false,
+                    }
+                }),
+            );
+        }
         for label in test_toolchains {
             toolchains
                 .entries
