@@ -379,7 +379,7 @@ pub fn model_unread_module(
         Label::new(
             m.repo.clone(),
             "",
-            &format!(
+            format!(
                 "MODULE.bazel ({} toolchains)",
                 ty.package.trim_start_matches("tools/")
             ),
