@@ -2314,3 +2314,63 @@ fn unread_modules_keep_builtin_types_undecided() {
     let r = run(&dir, &["check", "--format", "json"]);
     assert!(r.stdout.contains("no-matching-toolchain"), "{}", r.stdout);
 }
+
+/// Bzlmod puts Bazel's `bazel_tools` module after the root's own dependencies and before
+/// deeper modules: a catch-all C++ toolchain of a direct dependency wins over the
+/// autodetected one, one of a dependency's dependency does not.
+#[test]
+fn autodetected_toolchains_sit_between_direct_and_deeper_modules() {
+    let dir = scratch_dir("cli-builtin-order");
+    let catch_all = "toolchain(\n    name = \"any_cc\",\n    toolchain = \":impl\",\n    toolchain_type = \"@bazel_tools//tools/cpp:toolchain_type\",\n)\n\nfilegroup(name = \"impl\")\n";
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                "toolcheck.toml",
+                "host_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n",
+            ),
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nbazel_dep(name = \"platforms\", version = \"0.0.10\")\nbazel_dep(name = \"direct\", version = \"1.0\")\nlocal_path_override(module_name = \"direct\", path = \"direct\")\nlocal_path_override(module_name = \"deeper\", path = \"deeper\")\n",
+            ),
+            (
+                "direct/MODULE.bazel",
+                "module(name = \"direct\", version = \"1.0\")\n\nbazel_dep(name = \"deeper\", version = \"1.0\")\n",
+            ),
+            ("direct/BUILD.bazel", ""),
+            (
+                "deeper/MODULE.bazel",
+                "module(name = \"deeper\", version = \"1.0\")\n\nregister_toolchains(\"//:all\")\n",
+            ),
+            ("deeper/BUILD.bazel", catch_all),
+            ("BUILD.bazel", "cc_binary(name = \"main\", srcs = [\"main.cc\"])\n"),
+        ],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert!(
+        r.stdout
+            .contains("toolchain @local_config_cc//:cc-compiler-k8"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    // The same catch-all registered by the direct dependency comes first.
+    write_files(
+        &dir,
+        &[
+            (
+                "direct/MODULE.bazel",
+                "module(name = \"direct\", version = \"1.0\")\n\nbazel_dep(name = \"deeper\", version = \"1.0\")\n\nregister_toolchains(\"//:all\")\n",
+            ),
+            ("direct/BUILD.bazel", catch_all),
+        ],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert!(
+        r.stdout.contains("toolchain @direct//:impl"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+}

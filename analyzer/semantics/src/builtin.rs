@@ -64,20 +64,6 @@ pub fn toolchain_types() -> Vec<Label> {
     ]
 }
 
-/// The host platform aliases Bazel provides, whatever the workspace reads:
-/// `@bazel_tools//tools:host_platform` (an alias of the version's autodetected host) and, in
-/// Bazel 4 to 8, `@local_config_platform//:host` (the autodetected host itself up to 6, kept
-/// for compatibility in 7 and 8).
-pub fn is_host_platform_alias(label: &Label, version: BazelVersion) -> bool {
-    (label.repo.as_str() == BAZEL_TOOLS
-        && label.package == "tools"
-        && label.name == "host_platform")
-        || (label.repo.as_str() == "local_config_platform"
-            && label.package.is_empty()
-            && label.name == "host"
-            && version.major <= 8)
-}
-
 /// What a native rule (one not defined by `rule()` in a readable file) asks of toolchain
 /// resolution in a Bazel release.
 #[derive(Clone, Debug, PartialEq)]
