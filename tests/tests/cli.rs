@@ -2374,3 +2374,25 @@ fn autodetected_toolchains_sit_between_direct_and_deeper_modules() {
         r.stderr
     );
 }
+
+/// rules_cc's C++ rules, loaded from an unreadable @rules_cc, request the C++ type as Bazel's
+/// own do.
+#[test]
+fn rules_cc_rules_from_an_unreadable_repository_request_the_cpp_type() {
+    let dir = native_rules_workspace("rules-cc-unread", "7.4.1\n", "");
+    write_files(
+        &dir,
+        &[(
+            "BUILD.bazel",
+            "load(\"@rules_cc//cc:cc_binary.bzl\", \"cc_binary\")\n\ncc_binary(name = \"main\", srcs = [\"main.cc\"])\n",
+        )],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
+        "{}",
+        r.stdout
+    );
+}

@@ -86,6 +86,11 @@ const CC_RULES: &[&str] = &[
     "objc_library",
 ];
 
+/// Whether `kind` is one of the C++ rules (Bazel's, and rules_cc's of the same name).
+pub fn is_cc_rule(kind: &str) -> bool {
+    CC_RULES.contains(&kind)
+}
+
 const JAVA_RULES: &[&str] = &[
     "java_library",
     "java_binary",

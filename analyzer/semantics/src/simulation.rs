@@ -1231,6 +1231,38 @@ pub fn target_exec_groups(
         Decl::StarlarkRule { name, .. } => {
             Err(format!("the definition of rule `{name}` was not found"))
         }
+        // rules_cc's C++ rules, loaded straight into the BUILD file from an unreadable
+        // @rules_cc: they request the C++ type as Bazel's own do (before 7.0 rules_cc's
+        // rules were Bazel's), whether mandatorily depends on the rules_cc release.
+        Decl::Unknown if rules_cc_rule(facts, target).is_some() => {
+            use crate::builtin::NativeRequest;
+            let kind = rules_cc_rule(facts, target).unwrap_or_default();
+            let cc_flag = sim
+                .config
+                .options
+                .get("incompatible_enable_cc_toolchain_resolution")
+                .and_then(|v| v.parse().ok());
+            match crate::builtin::native_rule_request(kind, sim.config.version, cc_flag) {
+                Some(NativeRequest::Types(types)) => Ok(vec![ExecGroupRequest {
+                    name: None,
+                    types: types
+                        .into_iter()
+                        .map(|t| TypeRequest {
+                            mandatory: Known::Unknown,
+                            ..t
+                        })
+                        .collect(),
+                    exec_compatible_with: target_exec,
+                }]),
+                Some(NativeRequest::Legacy(why)) => {
+                    Err(format!("'{}' is a `{}`: {why}", target.label, target.kind))
+                }
+                _ => Err(format!(
+                    "toolcheck cannot tell which toolchains `{}` requests",
+                    target.kind
+                )),
+            }
+        }
         // Never "does not resolve toolchains": the rule may well request some.
         Decl::Unknown => Err(format!(
             "toolcheck cannot tell which toolchains `{}` requests: it is a rule or macro \
@@ -1242,6 +1274,25 @@ pub fn target_exec_groups(
             target.label, target.kind
         )),
     }
+}
+
+/// The rules_cc rule (`cc_binary`, ...) a target's callee is, when its BUILD file loads it
+/// under that name straight from `@rules_cc//cc:...`.
+fn rules_cc_rule<'a>(
+    facts: &'a [std::sync::Arc<toolcheck_index::facts::FileFacts>],
+    target: &Target,
+) -> Option<&'a str> {
+    let ff = facts.get(target.file.0 as usize)?;
+    ff.loads.iter().find_map(|l| {
+        if !l.module.trim_start_matches('@').starts_with("rules_cc//cc") {
+            return None;
+        }
+        l.symbols.iter().find_map(|(local, exported, _)| {
+            (local.as_str() == target.kind.as_str()
+                && crate::builtin::is_cc_rule(exported.as_str()))
+            .then_some(exported.as_str())
+        })
+    })
 }
 
 /// A registered toolchain an earlier registration always beats
