@@ -73,12 +73,7 @@ pub fn cache_dir(explicit: Option<&Path>, disabled: bool) -> Option<PathBuf> {
     if let Some(d) = explicit {
         return Some(d.to_path_buf());
     }
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
-        return Some(PathBuf::from(x).join("toolcheck"));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".cache").join("toolcheck"))
+    crate::bazel_paths::toolcheck_cache_dir()
 }
 
 /// What a cache file must match to be used: toolcheck's build and the configuration.

@@ -7,6 +7,7 @@
 #![cfg_attr(fuzzing, no_main)]
 #![cfg_attr(fuzzing, allow(dead_code, unused_imports))]
 
+mod bazel_paths;
 mod bench;
 mod cache;
 mod cli;
@@ -18,6 +19,7 @@ mod fuzz_lsp;
 mod graph;
 mod links;
 mod lsp;
+mod repo_cache;
 mod resolve_cmd;
 mod result_cache;
 mod topics;
@@ -425,6 +427,7 @@ pub(crate) fn load_inputs(
         ignore: config.ignore_paths.clone(),
         max_file_size: vfs::DEFAULT_MAX_FILE_SIZE,
         settings,
+        bazel_env: None,
     };
     let ws = vfs::load_workspace(&root, opts)?;
     undefined_configs_are_errors(&ws)?;

@@ -1,11 +1,14 @@
 //! The disk loader: the only place toolcheck reads files. It finds the workspace root, walks
 //! the main repository and every repository it can locate (`local_path_override`,
-//! `local_repository`, `new_local_repository`, `--repo`, an output base's `external/`), reads
+//! `local_repository`, `new_local_repository`, `--repo`, an output base's `external/`, pinned
+//! archives in Bazel's repository cache), reads
 //! `.bazelrc` files with their imports, and fills a [`Workspace`] for the analysis. It also
 //! describes the machine toolcheck runs on ([`this_machine`]), which the analysis takes as an
 //! input instead of looking at its own.
 //!
-//! Guarantees: it never runs Bazel or workspace code, never writes, skips `bazel-*`
+//! Guarantees: it never runs Bazel or workspace code, never writes (but for extracting
+//! verified archives of Bazel's repository cache into toolcheck's own cache, see
+//! `repo_cache`), skips `bazel-*`
 //! convenience symlinks and `.bazelignore`d paths, does not follow symlinks or rc imports out
 //! of the repository being read (for the main repository: its enclosing source tree, see
 //! [`enclosing_repository`]), bounds file sizes, and turns every I/O problem into a
@@ -47,6 +50,9 @@ pub struct LoadOptions {
     pub ignore: Vec<String>,
     pub max_file_size: u64,
     pub settings: Settings,
+    /// The environment Bazel's directories are derived from (`None`: this process's); tests
+    /// describe another machine with it.
+    pub bazel_env: Option<crate::bazel_paths::Env>,
 }
 
 /// The machine toolcheck runs on, for `Settings::host_machine`: Bazel run here would detect
@@ -106,6 +112,9 @@ pub fn enclosing_repository(root: &Path) -> PathBuf {
 struct Loader {
     ws: Workspace,
     opts: LoadOptions,
+    /// Archives WORKSPACE pins by hash, with what to add to them (a `build_file_content`),
+    /// read from Bazel's repository cache when no other copy is found.
+    pinned: Vec<(crate::repo_cache::Pinned, Option<String>)>,
     root: PathBuf,
     /// [`enclosing_repository`] of `root`: what the main repository's links and rc imports
     /// may lead to.
@@ -131,6 +140,7 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
             ..Workspace::default()
         },
         opts,
+        pinned: Vec::new(),
         root: root.clone(),
         enclosing,
         ignore,
@@ -164,6 +174,7 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
         loader.add_repo(&name, &dir, RepoOrigin::Explicit, None);
     }
     loader.load_output_base();
+    loader.load_repository_cache();
     Ok(loader.ws)
 }
 
@@ -555,6 +566,11 @@ impl Loader {
                             ));
                         }
                     }
+                    Some("http_archive") if kind != FileKind::Module => {
+                        if let Some(p) = self.pinned_archive(&c.call) {
+                            self.pinned.push(p);
+                        }
+                    }
                     Some("new_local_repository") => {
                         if let (Some(n), Some(p)) = (s("name"), s("path")) {
                             let build = s("build_file_content").or_else(|| {
@@ -601,9 +617,127 @@ impl Loader {
         }
     }
 
-    /// The output base: given, or found through the `bazel-<name>` / `bazel-out` symlinks.
-    fn load_output_base(&mut self) {
-        let base = self.opts.output_base.clone().or_else(|| {
+    /// A WORKSPACE `http_archive` whose archive toolcheck can take from Bazel's repository
+    /// cache: a name, a SHA-256 (`sha256` or `integrity`) and a URL, and nothing that changes
+    /// the archive's files after extraction (patches, `workspace_file`, `add_prefix`);
+    /// `build_file_content` or a main-repository `build_file` is the BUILD file it adds.
+    fn pinned_archive(&self, call: &Call) -> Option<(crate::repo_cache::Pinned, Option<String>)> {
+        let s = |k: &str| kwarg_str(call, k);
+        let changes = [
+            "patches",
+            "remote_patches",
+            "patch_cmds",
+            "patch_cmds_win",
+            "workspace_file",
+            "workspace_file_content",
+            "add_prefix",
+        ];
+        if changes.iter().any(|k| call.kwarg(k).is_some()) {
+            return None;
+        }
+        let sha256 =
+            crate::repo_cache::pinned_sha256(s("sha256").as_deref(), s("integrity").as_deref())?;
+        let url = s("url").or_else(|| {
+            let urls = call.kwarg("urls")?;
+            match &urls.value.kind {
+                ExprKind::List(items) => items.iter().find_map(|e| match &e.kind {
+                    ExprKind::Str(u) => Some(u.to_string()),
+                    _ => None,
+                }),
+                _ => None,
+            }
+        })?;
+        let file_name = url
+            .split(['?', '#'])
+            .next()?
+            .rsplit('/')
+            .next()?
+            .to_string();
+        let build = match (s("build_file_content"), s("build_file")) {
+            (Some(content), _) => Some(content),
+            (None, Some(l)) => {
+                let rel = l
+                    .trim_start_matches('@')
+                    .trim_start_matches("//")
+                    .replace(':', "/");
+                Some(read_small(&self.root.join(rel), &self.enclosing)?)
+            }
+            (None, None) if call.kwarg("build_file").is_some() => return None,
+            (None, None) => None,
+        };
+        Some((
+            crate::repo_cache::Pinned {
+                name: s("name")?,
+                sha256,
+                strip_prefix: s("strip_prefix").unwrap_or_default(),
+                file_name,
+            },
+            build,
+        ))
+    }
+
+    /// The archives WORKSPACE pins that no output base, `--repo` or local path provided,
+    /// from Bazel's repository cache (`repo_cache`): verified, extracted once into
+    /// toolcheck's own cache, and read from there. An archive the cache does not hold stays
+    /// unread (as before); one that is there but unusable is a note.
+    fn load_repository_cache(&mut self) {
+        let pinned: Vec<_> = std::mem::take(&mut self.pinned)
+            .into_iter()
+            .filter(|(p, _)| self.ws.repo(&RepoName::new(&p.name)).is_none())
+            .collect();
+        if pinned.is_empty() {
+            return;
+        }
+        let rc = crate::bazel_paths::rc_dirs(self.rc_texts(), &self.root);
+        let env = self
+            .opts
+            .bazel_env
+            .clone()
+            .unwrap_or_else(crate::bazel_paths::Env::current);
+        let Some(cache) = crate::bazel_paths::repository_cache(&env, &rc) else {
+            return;
+        };
+        // toolcheck's cache (`--cache-dir`; `--no-cache` writes nothing, so reads none).
+        let Some(dest) = crate::cache::configured_dir().map(|d| d.join("repos")) else {
+            return;
+        };
+        for (p, build) in pinned {
+            match crate::repo_cache::materialize(&cache, &p, &dest) {
+                Ok(dir) => {
+                    self.add_repo(&p.name, &dir, RepoOrigin::RepositoryCache, None);
+                    let repo = RepoName::new(&p.name);
+                    let has_build =
+                        self.ws.files.iter().any(|f| {
+                            f.repo == repo && (f.path == "BUILD.bazel" || f.path == "BUILD")
+                        });
+                    if let (Some(build), false) = (build, has_build) {
+                        self.ws.add_file(
+                            repo,
+                            "BUILD.bazel".to_string(),
+                            FileKind::Build,
+                            build.into(),
+                        );
+                    }
+                }
+                Err(crate::repo_cache::Failure::NotCached) => {}
+                Err(crate::repo_cache::Failure::Bad(why)) => {
+                    self.note(&cache, format!("repository '@{}' not read: {why}", p.name))
+                }
+            }
+        }
+    }
+
+    /// The output base Bazel used for this workspace, when there is one: the one given, else
+    /// the one the `bazel-<name>` / `bazel-out` convenience links lead to, else where Bazel
+    /// puts it by its own rules (`bazel_paths`: `startup --output_base`, or
+    /// `<output user root>/<md5 of the workspace path>`), the first that holds `external/`.
+    /// One function, so that other sources of repositories (toolcheck's own fetch cache)
+    /// can be added beside it.
+    fn discover_output_base(&self) -> Option<PathBuf> {
+        if let Some(b) = &self.opts.output_base {
+            return Some(b.clone());
+        }
+        let from_links = || {
             let ws_name = self.root.file_name()?.to_string_lossy().into_owned();
             let exec_root = fs::read_link(self.root.join(format!("bazel-{ws_name}")))
                 .ok()
@@ -614,9 +748,40 @@ impl Loader {
                 })?;
             // <output_base>/execroot/<ws>
             exec_root.parent()?.parent().map(Path::to_path_buf)
-        });
-        let Some(base) = base else { return };
+        };
+        if let Some(b) = from_links().filter(|b| b.join("external").is_dir()) {
+            return Some(b);
+        }
+        let rc = crate::bazel_paths::rc_dirs(self.rc_texts(), &self.root);
+        let env = self
+            .opts
+            .bazel_env
+            .clone()
+            .unwrap_or_else(crate::bazel_paths::Env::current);
+        crate::bazel_paths::output_base_candidates(&self.root, &env, &rc)
+            .into_iter()
+            .find(|b| b.join("external").is_dir())
+    }
+
+    /// The texts of the rc files read, in reading order.
+    fn rc_texts(&self) -> Vec<&str> {
+        self.ws
+            .file_ids()
+            .map(|id| self.ws.file(id))
+            .filter(|f| f.kind == FileKind::Bazelrc)
+            .map(|f| &*f.text)
+            .collect()
+    }
+
+    /// Reads `external/` of the output base ([`Loader::discover_output_base`]).
+    fn load_output_base(&mut self) {
+        let Some(base) = self.discover_output_base() else {
+            return;
+        };
         let external = base.join("external");
+        if external.is_dir() {
+            self.ws.output_base = Some(base.display().to_string());
+        }
         let Ok(entries) = fs::read_dir(&external) else {
             if self.opts.output_base.is_some() {
                 self.problem(

@@ -1940,3 +1940,590 @@ toolchain(name = \"image_gcc\", exec_compatible_with = [\"//plat:rbe_image\"], t
         "{found:#?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Bazel's built-in repositories and native rules
+// ---------------------------------------------------------------------------------------
+
+/// A workspace with native C++, Java and test targets and a registered C++ toolchain for
+/// Linux, checked as on a 64-bit x86 Linux host.
+fn native_rules_workspace(name: &str, version: &str, bazelrc: &str) -> PathBuf {
+    let dir = scratch_dir(&format!("cli-{name}"));
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", version),
+            (".bazelrc", bazelrc),
+            (
+                "toolcheck.toml",
+                "host_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n",
+            ),
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nbazel_dep(name = \"platforms\", version = \"0.0.10\")\n\nregister_toolchains(\"//tc:all\")\n",
+            ),
+            (
+                "tc/BUILD.bazel",
+                r#"toolchain(
+    name = "linux_cc",
+    exec_compatible_with = ["@platforms//os:linux"],
+    target_compatible_with = ["@platforms//os:linux"],
+    toolchain = ":cc_impl",
+    toolchain_type = "@bazel_tools//tools/cpp:toolchain_type",
+)
+
+toolchain(
+    name = "jdk",
+    toolchain = ":java_impl",
+    toolchain_type = "@bazel_tools//tools/jdk:toolchain_type",
+)
+
+filegroup(name = "cc_impl")
+
+filegroup(name = "java_impl")
+"#,
+            ),
+            (
+                "BUILD.bazel",
+                r#"cc_binary(name = "main", srcs = ["main.cc"])
+
+cc_test(name = "main_test", srcs = ["main_test.cc"])
+
+java_library(name = "lib", srcs = ["A.java"])
+
+java_binary(name = "app", main_class = "A", runtime_deps = [":lib"])
+"#,
+            ),
+        ],
+    );
+    dir
+}
+
+/// From Bazel 7.0 every native `cc_*` rule requests the C++ toolchain type: `resolve` answers
+/// with the workspace's toolchain (before the host-bound autodetected one), and on a target
+/// platform no registered toolchain fits it does not claim a failure (the request is optional).
+#[test]
+fn native_cc_rules_resolve_the_cpp_toolchain_from_bazel_7() {
+    let dir = native_rules_workspace("native-cc-7", "7.4.1\n", "");
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stderr.contains("does not resolve toolchains"),
+        "{}",
+        r.stderr
+    );
+    // Without the workspace's toolchain, Bazel's autodetected one for the host is chosen.
+    write_files(
+        &dir,
+        &[(
+            "MODULE.bazel",
+            "module(name = \"demo\")\n\nbazel_dep(name = \"platforms\", version = \"0.0.10\")\n",
+        )],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("@local_config_cc//:cc-compiler-k8"),
+        "{}",
+        r.stdout
+    );
+    let check = run(&dir, &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    assert!(
+        check.stdout.contains("0 errors, 0 warnings"),
+        "{}",
+        check.stdout
+    );
+}
+
+/// Before 7.0 the C++ rules take their toolchain from --crosstool_top: `resolve` says so,
+/// unless the workspace's `.bazelrc` turns C++ toolchain resolution on.
+#[test]
+fn native_cc_rules_before_bazel_7_explain_the_legacy_crosstool() {
+    let dir = native_rules_workspace("native-cc-6", "6.5.0\n", "");
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("--incompatible_enable_cc_toolchain_resolution")
+            && r.stderr.contains("--crosstool_top"),
+        "{}",
+        r.stderr
+    );
+    let dir = native_rules_workspace(
+        "native-cc-6-flag",
+        "6.5.0\n",
+        // Bazel 6 reads MODULE.bazel (and its registration) only with Bzlmod on.
+        "common --enable_bzlmod\nbuild --incompatible_enable_cc_toolchain_resolution\n",
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Java rules request the Java toolchain type (binaries the runtime type too) from 5.0;
+/// Bazel's own Java toolchains depend on the machine's JDKs, so what is not decided by the
+/// workspace's toolchains stays undecided.
+#[test]
+fn native_java_rules_request_the_java_types() {
+    let dir = native_rules_workspace("native-java", "7.4.1\n", "");
+    let r = run(&dir, &["resolve", "--target", "//:lib"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/jdk:toolchain_type -> toolchain //tc:java_impl"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&dir, &["resolve", "--target", "//:app"]);
+    assert!(
+        r.stdout.contains(
+            "Cannot decide whether @bazel_tools//tools/jdk:runtime_toolchain_type resolves"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        &dir,
+        &["resolve", "--target", "//:lib", "--bazel-version", "4.2.3"],
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("--java_toolchain"), "{}", r.stderr);
+}
+
+/// Bazel 9.0 to 9.2 give native test rules the implicit `test` exec group too.
+#[test]
+fn native_test_rules_get_the_test_exec_group_in_bazel_9() {
+    let dir = native_rules_workspace("native-test-9", "9.0.0\n", "");
+    let r = run(&dir, &["resolve", "--target", "//:main_test"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("@bazel_tools//tools/test:default_test_toolchain_type")
+            && r.stdout.contains("@bazel_tools//tools/cpp:toolchain_type"),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        &dir,
+        &[
+            "resolve",
+            "--target",
+            "//:main_test",
+            "--bazel-version",
+            "8.4.0",
+        ],
+    );
+    assert!(
+        !r.stdout.contains("default_test_toolchain_type"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Bazel's output base is found without `--output-base`: under the output user root Bazel
+/// uses in a test (`$TEST_TMPDIR/_bazel_$USER`), named by the MD5 of the workspace path, and
+/// where `startup --output_user_root` in `.bazelrc` moves it.
+#[test]
+fn the_output_base_is_found_where_bazel_puts_it() {
+    let dir = scratch_dir("cli-output-base-discovery");
+    let ws = dir.join("ws");
+    write_files(
+        &ws,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                "WORKSPACE",
+                "workspace(name = \"demo\")\n\nregister_toolchains(\"@other//:all\")\n",
+            ),
+            ("BUILD.bazel", "filegroup(name = \"x\")\n"),
+        ],
+    );
+    let canonical = std::fs::canonicalize(&ws).unwrap();
+    let md5 = Command::new("md5sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(canonical.to_string_lossy().as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("md5sum runs");
+    let hash = String::from_utf8(md5.stdout).unwrap()[..32].to_string();
+    let tmp = dir.join("test_tmpdir");
+    let external = tmp.join("_bazel_ann").join(&hash).join("external");
+    write_files(
+        &external.join("dep"),
+        &[
+            ("WORKSPACE", ""),
+            ("BUILD.bazel", "cc_binary(name = \"bin\")\n"),
+        ],
+    );
+    let envs = [("TEST_TMPDIR", tmp.to_str().unwrap()), ("USER", "ann")];
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // The coverage says why what is still unread is unread.
+    let r = run_in(&ws, &["check", "--format", "json"], &envs);
+    assert!(
+        r.stdout.contains("'@other' is not in the output base"),
+        "{}",
+        r.stdout
+    );
+    // Not there without the environment that places it.
+    let r = run_in(
+        &ws,
+        &["resolve", "--target", "@dep//:bin"],
+        &[
+            ("USER", "ann"),
+            ("TEST_TMPDIR", dir.join("elsewhere").to_str().unwrap()),
+        ],
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let r = run_in(
+        &ws,
+        &["check", "--format", "json"],
+        &[
+            ("USER", "ann"),
+            ("TEST_TMPDIR", dir.join("elsewhere").to_str().unwrap()),
+        ],
+    );
+    assert!(
+        r.stdout
+            .contains("'@other' cannot be read: Bazel has not fetched it here"),
+        "{}",
+        r.stdout
+    );
+    // `startup --output_user_root` moves the root (no `_bazel_$USER` below it).
+    let root = dir.join("user_root");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::rename(tmp.join("_bazel_ann").join(&hash), root.join(&hash)).unwrap();
+    write_files(
+        &ws,
+        &[(
+            ".bazelrc",
+            &format!("startup --output_user_root={}\n", root.display()),
+        )],
+    );
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+/// A `.tar.gz` of `files` (path, contents) plus a link out of the archive, and its SHA-256.
+fn tar_gz(files: &[(&str, &str)]) -> (Vec<u8>, String) {
+    use sha2::Digest;
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (path, text) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, text.as_bytes())
+            .unwrap();
+    }
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_size(0);
+    builder
+        .append_link(&mut link, "dep-1.0/escape", "/etc")
+        .unwrap();
+    let bytes = builder.into_inner().unwrap().finish().unwrap();
+    let hash = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (bytes, hash)
+}
+
+/// Puts `bytes` in a repository cache under `hash`, as Bazel stores downloads.
+fn cache_put(cache: &Path, hash: &str, bytes: &[u8]) {
+    let dir = cache.join("content_addressable/sha256").join(hash);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("file"), bytes).unwrap();
+}
+
+/// No directory of toolcheck's cache is left half-written.
+fn no_temporaries(repos: &Path) -> bool {
+    std::fs::read_dir(repos).map_or(true, |d| {
+        d.filter_map(Result::ok)
+            .all(|e| !e.file_name().to_string_lossy().starts_with(".tmp-"))
+    })
+}
+
+/// A WORKSPACE `http_archive` Bazel downloaded once is read from its repository cache
+/// (`--repository_cache` in `.bazelrc`), verified and extracted into toolcheck's cache; a
+/// wrong hash and a truncated archive are notes, never a half-written repository.
+#[test]
+fn pinned_archives_are_read_from_the_repository_cache() {
+    let dir = scratch_dir("cli-repository-cache");
+    let ws = dir.join("ws");
+    let cache = dir.join("repo_cache");
+    let (bytes, hash) = tar_gz(&[
+        ("dep-1.0/WORKSPACE", ""),
+        ("dep-1.0/BUILD.bazel", "cc_binary(name = \"bin\")\n"),
+        (
+            "other/BUILD.bazel",
+            "cc_binary(name = \"outside_the_prefix\")\n",
+        ),
+    ]);
+    cache_put(&cache, &hash, &bytes);
+    let workspace = |hash: &str| {
+        format!(
+            "load(\"@bazel_tools//tools/build_defs/repo:http.bzl\", \"http_archive\")\n\nhttp_archive(\n    name = \"dep\",\n    sha256 = \"{hash}\",\n    strip_prefix = \"dep-1.0\",\n    urls = [\"https://example.com/dep-1.0.tar.gz\"],\n)\n"
+        )
+    };
+    write_files(
+        &ws,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                ".bazelrc",
+                &format!("common --repository_cache={}\n", cache.display()),
+            ),
+            ("WORKSPACE", &workspace(&hash)),
+            ("BUILD.bazel", "filegroup(name = \"x\")\n"),
+        ],
+    );
+    let (xdg, test_tmpdir) = (dir.join("xdg"), dir.join("t"));
+    let envs = [
+        ("XDG_CACHE_HOME", xdg.to_str().unwrap()),
+        ("TEST_TMPDIR", test_tmpdir.to_str().unwrap()),
+        ("USER", "ann"),
+    ];
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let repos = xdg.join("toolcheck/repos");
+    let extracted: Vec<PathBuf> = std::fs::read_dir(&repos)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(extracted.len(), 1, "{extracted:?}");
+    assert!(extracted[0].join("BUILD.bazel").is_file());
+    assert!(!extracted[0].join("escape").exists(), "links are skipped");
+    assert!(!extracted[0].join("other").exists());
+    // The second run reuses the extraction.
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    // A file under the pinned hash whose contents do not match it.
+    let (other, _) = tar_gz(&[("dep-1.0/BUILD.bazel", "cc_binary(name = \"evil\")\n")]);
+    let wrong = "ab".repeat(32);
+    cache_put(&cache, &wrong, &other);
+    write_files(&ws, &[("WORKSPACE", &workspace(&wrong))]);
+    let r = run_in(&ws, &["check"], &envs);
+    assert!(
+        r.stdout.contains("not the") && r.stdout.contains(&wrong),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:evil"], &envs);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+
+    // A truncated archive (its own hash, so only extraction can tell).
+    let truncated = &bytes[..bytes.len() / 2];
+    let truncated_hash: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(truncated)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    cache_put(&cache, &truncated_hash, truncated);
+    write_files(&ws, &[("WORKSPACE", &workspace(&truncated_hash))]);
+    let r = run_in(&ws, &["check"], &envs);
+    assert!(
+        r.stdout.contains("cannot extract"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(no_temporaries(&repos));
+    assert_eq!(std::fs::read_dir(&repos).unwrap().count(), 1);
+}
+
+/// WORKSPACE's own `register_toolchains("@local_config_cc_toolchains//:all")` registers the
+/// modelled autodetected toolchains where it stands: no "cannot read repository" note, and
+/// the host's C++ toolchain answers for a host target.
+#[test]
+fn registrations_of_autodetected_repositories_are_modelled() {
+    let dir = scratch_dir("cli-autodetected-registration");
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                "toolcheck.toml",
+                "host_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n",
+            ),
+            (
+                "WORKSPACE",
+                "workspace(name = \"demo\")\n\nregister_toolchains(\"@local_config_cc_toolchains//:all\", \"@local_config_sh//:local_sh_toolchain\")\n",
+            ),
+            (
+                "defs.bzl",
+                "def _impl(ctx):\n    return []\n\nmy_rule = rule(implementation = _impl, toolchains = [\"@bazel_tools//tools/cpp:toolchain_type\"])\n",
+            ),
+            ("BUILD.bazel", "load(\":defs.bzl\", \"my_rule\")\n\nmy_rule(name = \"r\")\n"),
+        ],
+    );
+    let r = run(&dir, &["check"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("0 errors, 0 warnings, 0 infos"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&dir, &["resolve", "--target", "//:r"]);
+    assert!(
+        r.stdout.contains(
+            "type @bazel_tools//tools/cpp:toolchain_type -> toolchain @local_config_cc//:cc-compiler-k8"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A module toolcheck cannot read may register toolchains of `@bazel_tools`' types (a C++
+/// toolchain for Windows, say): a resolution that reaches its place is undecided. Without it,
+/// Bazel's autodetected C++ toolchain (for the host only) leaves a Windows target without one.
+#[test]
+fn unread_modules_keep_builtin_types_undecided() {
+    let dir = scratch_dir("cli-unread-module");
+    let module = |extra: &str| {
+        format!("module(name = \"demo\")\n\nbazel_dep(name = \"platforms\", version = \"0.0.10\")\n{extra}")
+    };
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                "toolcheck.toml",
+                "host_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n",
+            ),
+            (
+                "MODULE.bazel",
+                &module("bazel_dep(name = \"toolchains_llvm\", version = \"1.0.0\")\n"),
+            ),
+            (
+                "defs.bzl",
+                "def _impl(ctx):\n    return []\n\nmy_rule = rule(implementation = _impl, toolchains = [\"@bazel_tools//tools/cpp:toolchain_type\"])\n",
+            ),
+            (
+                "BUILD.bazel",
+                "load(\":defs.bzl\", \"my_rule\")\n\nplatform(name = \"win\", constraint_values = [\"@platforms//os:windows\", \"@platforms//cpu:x86_64\"])\n\nmy_rule(name = \"r\")\n",
+            ),
+        ],
+    );
+    let r = run(&dir, &["check", "--format", "json"]);
+    assert!(
+        !r.stdout.contains("no-matching-toolchain")
+            && r.stdout
+                .contains("@toolchains_llvm//:MODULE.bazel (cpp toolchains)"),
+        "{}",
+        r.stdout
+    );
+    write_files(&dir, &[("MODULE.bazel", &module(""))]);
+    let r = run(&dir, &["check", "--format", "json"]);
+    assert!(r.stdout.contains("no-matching-toolchain"), "{}", r.stdout);
+}
+
+/// Bzlmod puts Bazel's `bazel_tools` module after the root's own dependencies and before
+/// deeper modules: a catch-all C++ toolchain of a direct dependency wins over the
+/// autodetected one, one of a dependency's dependency does not.
+#[test]
+fn autodetected_toolchains_sit_between_direct_and_deeper_modules() {
+    let dir = scratch_dir("cli-builtin-order");
+    let catch_all = "toolchain(\n    name = \"any_cc\",\n    toolchain = \":impl\",\n    toolchain_type = \"@bazel_tools//tools/cpp:toolchain_type\",\n)\n\nfilegroup(name = \"impl\")\n";
+    write_files(
+        &dir,
+        &[
+            (".bazelversion", "7.4.1\n"),
+            (
+                "toolcheck.toml",
+                "host_constraints = [\"@platforms//os:linux\", \"@platforms//cpu:x86_64\"]\n",
+            ),
+            (
+                "MODULE.bazel",
+                "module(name = \"demo\")\n\nbazel_dep(name = \"platforms\", version = \"0.0.10\")\nbazel_dep(name = \"direct\", version = \"1.0\")\nlocal_path_override(module_name = \"direct\", path = \"direct\")\nlocal_path_override(module_name = \"deeper\", path = \"deeper\")\n",
+            ),
+            (
+                "direct/MODULE.bazel",
+                "module(name = \"direct\", version = \"1.0\")\n\nbazel_dep(name = \"deeper\", version = \"1.0\")\n",
+            ),
+            ("direct/BUILD.bazel", ""),
+            (
+                "deeper/MODULE.bazel",
+                "module(name = \"deeper\", version = \"1.0\")\n\nregister_toolchains(\"//:all\")\n",
+            ),
+            ("deeper/BUILD.bazel", catch_all),
+            ("BUILD.bazel", "cc_binary(name = \"main\", srcs = [\"main.cc\"])\n"),
+        ],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert!(
+        r.stdout
+            .contains("toolchain @local_config_cc//:cc-compiler-k8"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    // The same catch-all registered by the direct dependency comes first.
+    write_files(
+        &dir,
+        &[
+            (
+                "direct/MODULE.bazel",
+                "module(name = \"direct\", version = \"1.0\")\n\nbazel_dep(name = \"deeper\", version = \"1.0\")\n\nregister_toolchains(\"//:all\")\n",
+            ),
+            ("direct/BUILD.bazel", catch_all),
+        ],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert!(
+        r.stdout.contains("toolchain @direct//:impl"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+}
+
+/// rules_cc's C++ rules, loaded from an unreadable @rules_cc, request the C++ type as Bazel's
+/// own do.
+#[test]
+fn rules_cc_rules_from_an_unreadable_repository_request_the_cpp_type() {
+    let dir = native_rules_workspace("rules-cc-unread", "7.4.1\n", "");
+    write_files(
+        &dir,
+        &[(
+            "BUILD.bazel",
+            "load(\"@rules_cc//cc:cc_binary.bzl\", \"cc_binary\")\n\ncc_binary(name = \"main\", srcs = [\"main.cc\"])\n",
+        )],
+    );
+    let r = run(&dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
+        "{}",
+        r.stdout
+    );
+}

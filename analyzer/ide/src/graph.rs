@@ -232,9 +232,14 @@ impl Analysis {
         }
 
         // Columns: the types of registered toolchains, the types the main repository's
-        // rules request, and the toolchain types it declares.
+        // rules request, and the toolchain types it declares. Bazel's own toolchains (no
+        // registration in the workspace: the autodetected ones, 9.x's test toolchains) add
+        // no column: a type nothing of the workspace asks for is no question of its own.
         let mut types: BTreeSet<Label> = BTreeSet::new();
         for e in &sim.toolchains.entries {
+            if e.source.is_none() {
+                continue;
+            }
             if let Some(Known::Known(ty)) = e
                 .label
                 .as_ref()
@@ -537,7 +542,7 @@ impl Analysis {
                 }
             })
             .collect();
-        for e in &sim.toolchains.entries {
+        for e in sim.toolchains.entries.iter().filter(|e| e.source.is_some()) {
             if let Some(tc) = e.label.as_ref().and_then(|l| model.toolchains.get(l)) {
                 for list in [&tc.exec_compatible_with, &tc.target_compatible_with] {
                     if let Known::Known(v) = list {

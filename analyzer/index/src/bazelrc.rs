@@ -557,8 +557,12 @@ fn apply_args(args: &[FlagValue], flags: &mut BuildFlags) {
             ("--noincompatible_auto_exec_groups", None) => flags.auto_exec_groups = Some(false),
             ("--incompatible_auto_exec_groups", Some(v)) => flags.auto_exec_groups = parse_bool(&v),
             // A native option `config_setting(values = ...)` reads; @bazel_tools' test
-            // toolchains (Bazel 9) select on it.
-            ("--use_target_platform_for_tests", v) | ("--nouse_target_platform_for_tests", v) => {
+            // toolchains (Bazel 9) select on it. The second decides whether Bazel's C++
+            // rules resolve toolchains at all (default true from 7.0).
+            ("--use_target_platform_for_tests", v)
+            | ("--nouse_target_platform_for_tests", v)
+            | ("--incompatible_enable_cc_toolchain_resolution", v)
+            | ("--noincompatible_enable_cc_toolchain_resolution", v) => {
                 let on = if name.starts_with("--no") {
                     Some(false)
                 } else {
@@ -566,7 +570,9 @@ fn apply_args(args: &[FlagValue], flags: &mut BuildFlags) {
                 };
                 if let Some(on) = on {
                     flags.options.insert(
-                        "use_target_platform_for_tests".to_string(),
+                        name.trim_start_matches("--no")
+                            .trim_start_matches("--")
+                            .to_string(),
                         fv(on.to_string()),
                     );
                 }

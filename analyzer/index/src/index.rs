@@ -478,6 +478,9 @@ pub struct Module {
     /// The MODULE.bazel file, when visible.
     pub file: Option<FileId>,
     pub bfs_index: usize,
+    /// Its distance from the root module (0 for the root): Bazel's implicit `bazel_tools`
+    /// dependency sits after the root's own dependencies, at depth 1.
+    pub depth: usize,
 }
 
 /// Which registration mechanisms are active.
@@ -1130,20 +1133,21 @@ impl WorkspaceIndex {
         // after it are ignored, and it replaces what requests before it raised.
         let mut requested: FxHashMap<String, ModuleVersion> = FxHashMap::default();
         let mut overridden: FxHashSet<String> = FxHashSet::default();
-        let mut queue: VecDeque<(String, RepoName, Option<FileId>, bool)> = VecDeque::new();
+        let mut queue: VecDeque<(String, RepoName, Option<FileId>, bool, usize)> = VecDeque::new();
         let mut seen: FxHashSet<String> = FxHashSet::default();
         let root_name = root_module
             .and_then(|f| module_name(&facts[f.0 as usize]))
             .unwrap_or_default();
-        queue.push_back((root_name.clone(), RepoName::main(), root_module, true));
+        queue.push_back((root_name.clone(), RepoName::main(), root_module, true, 0));
         seen.insert(root_name);
-        while let Some((name, repo, file, is_root)) = queue.pop_front() {
+        while let Some((name, repo, file, is_root, depth)) = queue.pop_front() {
             let bfs_index = self.modules.len();
             self.modules.push(Module {
                 name: name.clone(),
                 repo: repo.clone(),
                 file,
                 bfs_index,
+                depth,
             });
             let mut mapping = if is_root {
                 main_mapping.clone()
@@ -1220,7 +1224,7 @@ impl WorkspaceIndex {
                                 .file_by_path
                                 .get(&(dep_repo.clone(), "MODULE.bazel".to_string()))
                                 .copied();
-                            queue.push_back((dep, dep_repo, dep_file, false));
+                            queue.push_back((dep, dep_repo, dep_file, false, depth + 1));
                         }
                     }
                     c if is_repo_rule(&facts[segment.0 as usize], c) => {

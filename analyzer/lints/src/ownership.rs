@@ -51,7 +51,7 @@ fn owned_repo(ctx: &LintContext<'_>, repo: &RepoInfo) -> bool {
         // Still in a generated file: no source line was found for it; it is judged by the
         // repository that wrote it.
         RepoOrigin::Computed(ref o) => owned(ctx, o.site.file),
-        RepoOrigin::Explicit | RepoOrigin::OutputBase => false,
+        RepoOrigin::Explicit | RepoOrigin::OutputBase | RepoOrigin::RepositoryCache => false,
     }
 }
 

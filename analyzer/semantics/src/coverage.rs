@@ -201,14 +201,17 @@ impl Tally {
 }
 
 /// Repositories Bazel provides itself (or generates on every machine). Their contents are
-/// never reported as unreadable: no `--repo` the user could pass would be theirs to write.
+/// never reported as unreadable: no `--repo` the user could pass would be theirs to write,
+/// and `builtin` models what resolution needs of them.
 pub fn is_builtin_repo(repo: &str) -> bool {
     matches!(
         repo,
         "bazel_tools"
             | "local_config_platform"
             | "local_config_cc"
+            | "local_config_cc_toolchains"
             | "local_config_sh"
+            | "local_config_python"
             | "local_jdk"
     )
 }
@@ -603,9 +606,15 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
             continue;
         }
         let name = repo.as_str();
-        let reason = format!(
-            "'@{name}' cannot be read: pass --output-base DIR (after `bazel fetch`) or --repo {name}=DIR"
-        );
+        // Why it is unread: Bazel never ran here, or ran without fetching it.
+        let reason = match &ws.output_base {
+            Some(base) => format!(
+                "'@{name}' is not in the output base {base} (Bazel has not fetched it): run `bazel fetch`, or pass --repo {name}=DIR"
+            ),
+            None => format!(
+                "'@{name}' cannot be read: Bazel has not fetched it here (no output base found for this workspace); run `bazel fetch`, or pass --output-base DIR or --repo {name}=DIR"
+            ),
+        };
         // One gap per repository; the reason counts how often the workspace names it.
         let example = places.iter().flatten().min().copied();
         tally.count += 1;

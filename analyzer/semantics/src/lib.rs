@@ -11,6 +11,8 @@
 //! - [`repository_env`]: the environment variables repository rules read, tracked or not;
 //! - [`toolchain_impl`]: the implementation chain of a toolchain and the host paths it
 //!   hard-codes;
+//! - [`builtin`]: Bazel's built-in and autodetected repositories, per version, when unread
+//!   (`@bazel_tools`' types, native rules' requests, host-bound toolchains);
 //! - [`coverage`]: what the snapshot could not evaluate (unknown requests, unevaluated
 //!   targets and macros, unexpanded registrations, unreadable repositories, undecided
 //!   resolutions), reported beside every run's findings.
@@ -18,6 +20,7 @@
 //! All are computed at most once per analysis snapshot: a [`SemanticCache`] lives beside
 //! the snapshot's index, and every consumer reads through it.
 
+pub mod builtin;
 pub mod coverage;
 pub mod flow;
 pub mod matrix;

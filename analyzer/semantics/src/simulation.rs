@@ -881,7 +881,68 @@ impl Simulation {
         } else {
             Vec::new()
         };
+        // Bazel's own toolchains (the autodetected repositories'), where its registration
+        // order puts them; bound to the host Bazel runs on.
+        let host_values = match &host {
+            HostSource::Detected(v) | HostSource::Configured(v) => Some(v.as_slice()),
+            HostSource::Declared | HostSource::Unknown => None,
+        };
+        let builtins =
+            crate::builtin::model_builtin_toolchains(ws, index, version, host_values, &mut model);
         let mut toolchains = registered_toolchains(&model, &toolchain_registrations, &config);
+        let at = crate::builtin::insertion_point(
+            index,
+            version,
+            &toolchains.entries,
+            &toolchain_registrations,
+        );
+        let builtin_count = builtins.len();
+        toolchains.entries.splice(
+            at..at,
+            builtins
+                .into_iter()
+                .map(|label| toolcheck_resolve::registration::RegisteredEntry {
+                    label: Some(label),
+                    unknown: None,
+                    registration: None,
+                    source: None,
+                    host: false,
+                }),
+        );
+        // What an unreadable module registers is unknown: stand-ins for @bazel_tools' types
+        // where it comes in Bazel's order (before deeper modules, and before the
+        // `bazel_tools` module itself when it is one of the root's own dependencies).
+        if let Some((bfs, depth, stand_ins)) =
+            crate::builtin::model_unread_module(ws, index, &mut model)
+        {
+            let pos = toolchains
+                .entries
+                .iter()
+                .enumerate()
+                .position(|(i, e)| {
+                    let builtin = (at..at + builtin_count).contains(&i);
+                    let module_after = e
+                        .registration
+                        .and_then(|r| toolchain_registrations.get(r))
+                        .is_some_and(|r| {
+                            matches!(&r.origin, Origin::Module { bfs_index, .. } if *bfs_index > bfs)
+                        });
+                    module_after || builtin && depth <= 1
+                })
+                .unwrap_or(toolchains.entries.len());
+            toolchains.entries.splice(
+                pos..pos,
+                stand_ins.into_iter().map(|label| {
+                    toolcheck_resolve::registration::RegisteredEntry {
+                        label: Some(label),
+                        unknown: None,
+                        registration: None,
+                        source: None,
+                        host: false,
+                    }
+                }),
+            );
+        }
         for label in test_toolchains {
             toolchains
                 .entries
@@ -1184,7 +1245,28 @@ pub fn target_exec_groups(
     }
     match &target.decl {
         Decl::OtherNative => {
-            let mut types = Vec::new();
+            use crate::builtin::NativeRequest;
+            let native = crate::builtin::native_rule_request(
+                &target.kind,
+                sim.config.version,
+                sim.config
+                    .options
+                    .get("incompatible_enable_cc_toolchain_resolution")
+                    .and_then(|v| v.parse().ok()),
+            );
+            let mut types = match native {
+                None => Vec::new(),
+                Some(NativeRequest::Types(t)) => t,
+                Some(NativeRequest::Legacy(why)) => {
+                    return Err(format!("'{}' is a `{}`: {why}", target.label, target.kind))
+                }
+                Some(NativeRequest::Unknown(why)) => {
+                    return Err(format!(
+                        "toolcheck cannot tell which toolchains `{}` requests: {why}",
+                        target.kind
+                    ))
+                }
+            };
             if target.kind == "genrule" {
                 if let RefList::Known(items) =
                     index.target_label_list(ws, facts, target, "toolchains")
@@ -1199,14 +1281,58 @@ pub fn target_exec_groups(
                     }
                 }
             }
-            Ok(vec![ExecGroupRequest {
+            let mut groups = vec![ExecGroupRequest {
                 name: None,
                 types,
                 exec_compatible_with: target_exec,
-            }])
+            }];
+            // Bazel 9.0 to 9.2's implicit `test` exec group, for native test rules too.
+            if sim.test_exec_group && crate::builtin::is_native_test(&target.kind) {
+                groups.push(ExecGroupRequest {
+                    name: Some("test".to_string()),
+                    types: vec![TypeRequest {
+                        toolchain_type: default_test_toolchain_type(),
+                        mandatory: Known::Known(true),
+                    }],
+                    exec_compatible_with: Known::Known(Vec::new()),
+                });
+            }
+            Ok(groups)
         }
         Decl::StarlarkRule { name, .. } => {
             Err(format!("the definition of rule `{name}` was not found"))
+        }
+        // rules_cc's C++ rules, loaded straight into the BUILD file from an unreadable
+        // @rules_cc: they request the C++ type as Bazel's own do (before 7.0 rules_cc's
+        // rules were Bazel's), whether mandatorily depends on the rules_cc release.
+        Decl::Unknown if rules_cc_rule(facts, target).is_some() => {
+            use crate::builtin::NativeRequest;
+            let kind = rules_cc_rule(facts, target).unwrap_or_default();
+            let cc_flag = sim
+                .config
+                .options
+                .get("incompatible_enable_cc_toolchain_resolution")
+                .and_then(|v| v.parse().ok());
+            match crate::builtin::native_rule_request(kind, sim.config.version, cc_flag) {
+                Some(NativeRequest::Types(types)) => Ok(vec![ExecGroupRequest {
+                    name: None,
+                    types: types
+                        .into_iter()
+                        .map(|t| TypeRequest {
+                            mandatory: Known::Unknown,
+                            ..t
+                        })
+                        .collect(),
+                    exec_compatible_with: target_exec,
+                }]),
+                Some(NativeRequest::Legacy(why)) => {
+                    Err(format!("'{}' is a `{}`: {why}", target.label, target.kind))
+                }
+                _ => Err(format!(
+                    "toolcheck cannot tell which toolchains `{}` requests",
+                    target.kind
+                )),
+            }
         }
         // Never "does not resolve toolchains": the rule may well request some.
         Decl::Unknown => Err(format!(
@@ -1219,6 +1345,25 @@ pub fn target_exec_groups(
             target.label, target.kind
         )),
     }
+}
+
+/// The rules_cc rule (`cc_binary`, ...) a target's callee is, when its BUILD file loads it
+/// under that name straight from `@rules_cc//cc:...`.
+fn rules_cc_rule<'a>(
+    facts: &'a [std::sync::Arc<toolcheck_index::facts::FileFacts>],
+    target: &Target,
+) -> Option<&'a str> {
+    let ff = facts.get(target.file.0 as usize)?;
+    ff.loads.iter().find_map(|l| {
+        if !l.module.trim_start_matches('@').starts_with("rules_cc//cc") {
+            return None;
+        }
+        l.symbols.iter().find_map(|(local, exported, _)| {
+            (local.as_str() == target.kind.as_str()
+                && crate::builtin::is_cc_rule(exported.as_str()))
+            .then_some(exported.as_str())
+        })
+    })
 }
 
 /// A registered toolchain an earlier registration always beats

@@ -200,7 +200,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             TargetPattern::AllInPackage(p) | TargetPattern::Recursive(p) => p,
             TargetPattern::Single(_) => continue,
         };
-        if ctx.index.repo_visible(ctx.ws, &pkg.repo) {
+        // Bazel's own repositories are modelled (`toolcheck_semantics::builtin`), not read.
+        if ctx.index.repo_visible(ctx.ws, &pkg.repo)
+            || toolcheck_semantics::coverage::is_builtin_repo(pkg.repo.as_str())
+        {
             continue;
         }
         let repo = pkg.repo.as_str().to_string();

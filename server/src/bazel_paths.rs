@@ -1,0 +1,328 @@
+//! Where Bazel keeps what it fetched for a workspace, found as Bazel's client computes it,
+//! without running Bazel: the output user root, the output base
+//! (`<output_user_root>/<md5 of the workspace path>`) and the repository cache; and where
+//! toolcheck keeps its own downloads ([`toolcheck_cache_dir`]). The loader
+//! (`vfs::Loader::load_output_base`) reads `external/` of every output base found here.
+//!
+//! Bazel's rules (its C++ client, `startup_options.cc` and `blaze_util_<os>.cc`):
+//! - the output root is `$XDG_CACHE_HOME/bazel`, else `~/.cache/bazel` on Linux (releases
+//!   before the XDG change always use `~/.cache/bazel`), and `/var/tmp` on macOS; under a
+//!   test (`$TEST_TMPDIR` set) it is `$TEST_TMPDIR`;
+//! - the output user root is `<output root>/_bazel_<user>` unless `startup
+//!   --output_user_root=DIR` says otherwise;
+//! - the output base is `<output user root>/<md5 hex of the canonical workspace path>`
+//!   unless `startup --output_base=DIR` says otherwise;
+//! - the repository cache is `<output user root>/cache/repos/v1` unless `--repository_cache`
+//!   names another directory (empty: disabled); `repo_cache` reads it.
+//!
+//! Only `startup` lines of the workspace's own rc files are read (the user's `~/.bazelrc` is
+//! outside what toolcheck reads); the environment is passed in ([`Env`]) so that tests can
+//! describe any machine.
+
+use std::path::{Path, PathBuf};
+
+/// The parts of the environment Bazel's client reads to place its directories.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    pub os: String,
+    pub home: Option<PathBuf>,
+    pub user: Option<String>,
+    pub xdg_cache_home: Option<PathBuf>,
+    pub test_tmpdir: Option<PathBuf>,
+}
+
+impl Env {
+    /// The environment of the process toolcheck runs in.
+    pub fn current() -> Env {
+        let path = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Env {
+            os: std::env::consts::OS.to_string(),
+            home: path("HOME"),
+            user: std::env::var("USER")
+                .ok()
+                .or_else(|| std::env::var("LOGNAME").ok())
+                .filter(|u| !u.is_empty()),
+            xdg_cache_home: path("XDG_CACHE_HOME"),
+            test_tmpdir: path("TEST_TMPDIR"),
+        }
+    }
+}
+
+/// The startup and fetch options of the workspace's rc files that move Bazel's directories.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RcDirs {
+    pub output_user_root: Option<PathBuf>,
+    pub output_base: Option<PathBuf>,
+    /// `--repository_cache`; `Some(None)`: the cache is disabled (an empty value).
+    pub repository_cache: Option<Option<PathBuf>>,
+}
+
+/// Reads `startup --output_user_root`/`--output_base` and `--repository_cache` (on `common`,
+/// `build`, `fetch`, `sync` and `query` lines without a config) from rc file texts, in the
+/// order Bazel reads them (the last one wins). Relative paths are taken from `root`;
+/// `%workspace%` is the workspace root.
+pub fn rc_dirs<'a>(texts: impl IntoIterator<Item = &'a str>, root: &Path) -> RcDirs {
+    let mut out = RcDirs::default();
+    let path = |v: &str| {
+        let v = v.trim_matches(|c| c == '"' || c == '\'');
+        let v = v.replace("%workspace%", &root.to_string_lossy());
+        let p = PathBuf::from(v);
+        if p.is_absolute() {
+            p
+        } else {
+            root.join(p)
+        }
+    };
+    for text in texts {
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or_default();
+            let mut words = line.split_whitespace();
+            let Some(command) = words.next() else {
+                continue;
+            };
+            let args: Vec<&str> = words.collect();
+            let mut i = 0;
+            while i < args.len() {
+                let (name, inline) = match args[i].split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (args[i], None),
+                };
+                let value = |i: &mut usize| {
+                    inline.clone().or_else(|| {
+                        *i += 1;
+                        args.get(*i).map(|s| s.to_string())
+                    })
+                };
+                match (command, name) {
+                    ("startup", "--output_user_root") => {
+                        out.output_user_root = value(&mut i).map(|v| path(&v))
+                    }
+                    ("startup", "--output_base") => {
+                        out.output_base = value(&mut i).map(|v| path(&v))
+                    }
+                    ("common" | "build" | "fetch" | "sync" | "query", "--repository_cache") => {
+                        out.repository_cache =
+                            value(&mut i).map(|v| (!v.is_empty()).then(|| path(&v)))
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The output user roots Bazel may use on this machine, most likely first (`None` entries
+/// are skipped): the rc file's, else the one a test sets, else the XDG one and the older
+/// `~/.cache/bazel` on Linux, `/var/tmp` on macOS.
+pub fn output_user_roots(env: &Env, rc: &RcDirs) -> Vec<PathBuf> {
+    if let Some(r) = &rc.output_user_root {
+        return vec![r.clone()];
+    }
+    let Some(user) = &env.user else {
+        return Vec::new();
+    };
+    let dir = format!("_bazel_{user}");
+    if let Some(t) = &env.test_tmpdir {
+        return vec![t.join(dir)];
+    }
+    let mut roots = Vec::new();
+    match env.os.as_str() {
+        "macos" => roots.push(PathBuf::from("/var/tmp")),
+        "windows" => {}
+        _ => {
+            if let Some(x) = &env.xdg_cache_home {
+                roots.push(x.join("bazel"));
+            }
+            match &env.home {
+                Some(h) => roots.push(h.join(".cache").join("bazel")),
+                None => roots.push(PathBuf::from("/tmp")),
+            }
+        }
+    }
+    roots.dedup();
+    roots.into_iter().map(|r| r.join(&dir)).collect()
+}
+
+/// The output bases Bazel may use for the workspace at `root` (canonical), most likely first.
+pub fn output_base_candidates(root: &Path, env: &Env, rc: &RcDirs) -> Vec<PathBuf> {
+    if let Some(b) = &rc.output_base {
+        return vec![b.clone()];
+    }
+    let hash = md5_hex(root.to_string_lossy().as_bytes());
+    output_user_roots(env, rc)
+        .into_iter()
+        .map(|r| r.join(&hash))
+        .collect()
+}
+
+/// Bazel's repository cache for the workspace, unless disabled: `--repository_cache`, else
+/// `<output user root>/cache/repos/v1` of the first output user root that has one.
+pub fn repository_cache(env: &Env, rc: &RcDirs) -> Option<PathBuf> {
+    match &rc.repository_cache {
+        Some(dir) => dir.clone(),
+        None => output_user_roots(env, rc)
+            .into_iter()
+            .map(|r| r.join("cache").join("repos").join("v1"))
+            .find(|d| d.is_dir()),
+    }
+}
+
+/// toolcheck's own cache directory (facts, results, and what `toolcheck fetch` downloads):
+/// `$XDG_CACHE_HOME/toolcheck`, else `~/.cache/toolcheck`; `None` when neither is known.
+pub fn toolcheck_cache_dir() -> Option<PathBuf> {
+    let env = Env::current();
+    env.xdg_cache_home
+        .map(|x| x.join("toolcheck"))
+        .or_else(|| env.home.map(|h| h.join(".cache").join("toolcheck")))
+}
+
+/// MD5 of `data` in lowercase hex (RFC 1321), which is how Bazel names an output base after
+/// its workspace. Not used for anything security-related.
+pub fn md5_hex(data: &[u8]) -> String {
+    const S: [u32; 64] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
+        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
+        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ];
+    // K[i] = floor(abs(sin(i + 1)) * 2^32).
+    let k: Vec<u32> = (0..64)
+        .map(|i| (((i as f64) + 1.0).sin().abs() * 4_294_967_296.0) as u32)
+        .collect();
+    let mut msg = data.to_vec();
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_le_bytes());
+    let mut h: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+    for chunk in msg.chunks_exact(64) {
+        let m: Vec<u32> = chunk
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        let [mut a, mut b, mut c, mut d] = h;
+        for i in 0..64 {
+            let (f, g) = match i / 16 {
+                0 => ((b & c) | (!b & d), i),
+                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+                2 => (b ^ c ^ d, (3 * i + 5) % 16),
+                _ => (c ^ (b | !d), (7 * i) % 16),
+            };
+            let f = f.wrapping_add(a).wrapping_add(k[i]).wrapping_add(m[g]);
+            a = d;
+            d = c;
+            c = b;
+            b = b.wrapping_add(f.rotate_left(S[i]));
+        }
+        h[0] = h[0].wrapping_add(a);
+        h[1] = h[1].wrapping_add(b);
+        h[2] = h[2].wrapping_add(c);
+        h[3] = h[3].wrapping_add(d);
+    }
+    h.iter()
+        .flat_map(|w| w.to_le_bytes())
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md5_matches_rfc_1321_vectors() {
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            md5_hex(
+                b"12345678901234567890123456789012345678901234567890123456789012345678901234567890"
+            ),
+            "57edf4a22be3c955ac49da2e2107b67a"
+        );
+    }
+
+    fn linux() -> Env {
+        Env {
+            os: "linux".into(),
+            home: Some("/home/ann".into()),
+            user: Some("ann".into()),
+            xdg_cache_home: None,
+            test_tmpdir: None,
+        }
+    }
+
+    #[test]
+    fn output_base_is_the_md5_of_the_workspace_under_the_user_root() {
+        let root = Path::new("/home/ann/src/demo");
+        let bases = output_base_candidates(root, &linux(), &RcDirs::default());
+        assert_eq!(
+            bases,
+            vec![PathBuf::from(format!(
+                "/home/ann/.cache/bazel/_bazel_ann/{}",
+                md5_hex(b"/home/ann/src/demo")
+            ))]
+        );
+        let xdg = Env {
+            xdg_cache_home: Some("/x".into()),
+            ..linux()
+        };
+        assert_eq!(
+            output_user_roots(&xdg, &RcDirs::default()),
+            vec![
+                PathBuf::from("/x/bazel/_bazel_ann"),
+                PathBuf::from("/home/ann/.cache/bazel/_bazel_ann")
+            ]
+        );
+        let mac = Env {
+            os: "macos".into(),
+            ..linux()
+        };
+        assert_eq!(
+            output_user_roots(&mac, &RcDirs::default()),
+            vec![PathBuf::from("/var/tmp/_bazel_ann")]
+        );
+        let test = Env {
+            test_tmpdir: Some("/t".into()),
+            ..linux()
+        };
+        assert_eq!(
+            output_user_roots(&test, &RcDirs::default()),
+            vec![PathBuf::from("/t/_bazel_ann")]
+        );
+    }
+
+    #[test]
+    fn rc_startup_lines_move_the_directories() {
+        let root = Path::new("/w");
+        let rc = rc_dirs(
+            [
+                "startup --output_user_root=/o # comment\nbuild --output_base=/not-startup\n",
+                "startup --output_base %workspace%/.ob\nbuild --repository_cache /r\n",
+            ],
+            root,
+        );
+        assert_eq!(rc.output_user_root, Some(PathBuf::from("/o")));
+        assert_eq!(rc.output_base, Some(PathBuf::from("/w/.ob")));
+        assert_eq!(rc.repository_cache, Some(Some(PathBuf::from("/r"))));
+        assert_eq!(
+            output_base_candidates(root, &linux(), &rc),
+            vec![PathBuf::from("/w/.ob")]
+        );
+        let rc = rc_dirs(
+            ["startup --output_user_root=rel\ncommon --repository_cache=\n"],
+            root,
+        );
+        assert_eq!(repository_cache(&linux(), &rc), None);
+        assert_eq!(
+            output_user_roots(&linux(), &rc),
+            vec![PathBuf::from("/w/rel")]
+        );
+    }
+}
