@@ -193,6 +193,9 @@ pub struct BuildFlags {
     /// `--action_env` and `--host_action_env` values, in order (`NAME` inherits the
     /// client's variable, `NAME=value` sets it).
     pub action_env: Vec<FlagValue>,
+    /// `--repo_env` values (`NAME=value` or `NAME`), in order: the environment repository
+    /// rules see (`--action_env` values reach them too).
+    pub repo_env: Vec<FlagValue>,
     /// `--remote_default_exec_properties` values (`key=value`), in order.
     pub remote_default_exec_properties: Vec<FlagValue>,
 }
@@ -256,6 +259,19 @@ impl BuildFlags {
             .filter(|(_, (x, y))| x != y)
             .map(|(n, _)| *n)
             .collect()
+    }
+
+    /// The value repository rules see for the environment variable `name` when the rc files
+    /// or the command line set one: `--repo_env=NAME=value` over `--action_env=NAME=value`
+    /// (repository rules see both), the last of each.
+    pub fn repository_env(&self, name: &str) -> Option<&str> {
+        self.action_env
+            .iter()
+            .chain(&self.repo_env)
+            .filter_map(|f| f.value.split_once('='))
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+            .last()
     }
 
     /// The option that makes actions share results remotely: `--remote_cache`, else
@@ -390,6 +406,7 @@ fn takes_value(name: &str) -> bool {
             | "--remote_cache"
             | "--action_env"
             | "--host_action_env"
+            | "--repo_env"
             | "--remote_default_exec_properties"
     )
 }
@@ -533,6 +550,7 @@ fn apply_args(args: &[FlagValue], flags: &mut BuildFlags) {
                 }
             }
             ("--action_env" | "--host_action_env", Some(v)) => flags.action_env.push(fv(v)),
+            ("--repo_env", Some(v)) => flags.repo_env.push(fv(v)),
             ("--remote_default_exec_properties", Some(v)) => {
                 flags.remote_default_exec_properties.push(fv(v))
             }

@@ -248,7 +248,23 @@ pub fn model_builtin_toolchains(
         target_compatible_with: Known::Unknown,
         ..Toolchain::new(ty, implementation)
     };
-    if !readable("local_config_cc_toolchains") && !readable("local_config_cc") {
+    // `BAZEL_DO_NOT_DETECT_CPP_TOOLCHAIN=1` in the environment repository rules get from the
+    // rc files: `cc_autoconf_toolchains` writes a BUILD file without toolchains.
+    let cc_detection_off = index
+        .flags
+        .repository_env("BAZEL_DO_NOT_DETECT_CPP_TOOLCHAIN")
+        == Some("1");
+    if cc_detection_off && !readable("local_config_cc_toolchains") {
+        let cc = RepoName::new("local_config_cc_toolchains");
+        let pkg = Label::new(cc.clone(), "", "all").package_id();
+        model.packages.entry(pkg).or_default();
+        model.invisible_repos.retain(|r| r != &cc);
+        if let Some(visible) = &model.visible_repos {
+            let mut v = (**visible).clone();
+            v.insert(cc);
+            model.visible_repos = Some(std::sync::Arc::new(v));
+        }
+    } else if !readable("local_config_cc_toolchains") && !readable("local_config_cc") {
         let cc = RepoName::new("local_config_cc_toolchains");
         let host_values = host.map(<[Label]>::to_vec);
         let value = |setting: &str| {

@@ -38,6 +38,22 @@ pub fn is_host_probed_repo(name: &str) -> bool {
         .any(|r| name == *r || name.ends_with(&format!("+{r}")) || name.ends_with(&format!("~{r}")))
 }
 
+/// Whether a repository is one of `cc_configure`'s.
+fn is_cc_configure_repo(name: &str) -> bool {
+    ["local_config_cc", "local_config_cc_toolchains"]
+        .iter()
+        .any(|r| name == *r || name.ends_with(&format!("+{r}")) || name.ends_with(&format!("~{r}")))
+}
+
+/// `BAZEL_DO_NOT_DETECT_CPP_TOOLCHAIN=1` in the environment the rc files give repository
+/// rules: `cc_configure` then writes a toolchain with no tools instead of probing the host.
+fn cc_detection_off(index: &WorkspaceIndex) -> bool {
+    index
+        .flags
+        .repository_env("BAZEL_DO_NOT_DETECT_CPP_TOOLCHAIN")
+        == Some("1")
+}
+
 /// Where a machine-specific path is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PathUse {
@@ -87,7 +103,8 @@ pub fn binding(
     let implementation = sim
         .actual(implementation)
         .unwrap_or_else(|| implementation.clone());
-    out.host_probed = is_host_probed_repo(implementation.repo.0.as_str());
+    out.host_probed = is_host_probed_repo(implementation.repo.0.as_str())
+        && !(is_cc_configure_repo(implementation.repo.0.as_str()) && cc_detection_off(index));
     let Some(target) = index.targets.get(&implementation) else {
         out.incomplete = true;
         return out;
