@@ -47,6 +47,9 @@ pub struct LoadOptions {
     pub ignore: Vec<String>,
     pub max_file_size: u64,
     pub settings: Settings,
+    /// Do not read the repositories `toolcheck fetch` made (fetch itself loads the workspace
+    /// only for its MODULE.bazel, WORKSPACE and rc files).
+    pub skip_fetched: bool,
 }
 
 /// The machine toolcheck runs on, for `Settings::host_machine`: Bazel run here would detect
@@ -164,6 +167,9 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
         loader.add_repo(&name, &dir, RepoOrigin::Explicit, None);
     }
     loader.load_output_base();
+    if !loader.opts.skip_fetched {
+        loader.load_fetched();
+    }
     Ok(loader.ws)
 }
 
@@ -642,6 +648,20 @@ impl Loader {
                 continue;
             }
             self.add_repo(&name, &dir, RepoOrigin::OutputBase, None);
+        }
+    }
+
+    /// The repositories `toolcheck fetch` made for this workspace, after every other source: a
+    /// module an output base or a `--repo` already provides is not read twice.
+    fn load_fetched(&mut self) {
+        for r in crate::fetch::cached_repositories(&self.root) {
+            let module = r.module.clone();
+            let known = self.ws.repos.iter().any(|have| {
+                have.name.as_str() == r.name || (module.is_some() && have.module_name == module)
+            });
+            if !known {
+                self.add_repo(&r.name, &r.dir, RepoOrigin::Explicit, module);
+            }
         }
     }
 

@@ -604,7 +604,7 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
         }
         let name = repo.as_str();
         let reason = format!(
-            "'@{name}' cannot be read: pass --output-base DIR (after `bazel fetch`) or --repo {name}=DIR"
+            "'@{name}' cannot be read: run `toolcheck fetch`, or pass --output-base DIR (after `bazel fetch`) or --repo {name}=DIR"
         );
         // One gap per repository; the reason counts how often the workspace names it.
         let example = places.iter().flatten().min().copied();
