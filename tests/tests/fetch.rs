@@ -680,3 +680,89 @@ fn offline_with_an_empty_cache_downloads_nothing() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(server.requests().len(), n);
 }
+
+#[test]
+fn a_current_lockfile_gives_the_selection_and_pins_registry_files() {
+    let base = scratch_dir("fetch-lockfile");
+    let ws = base.join("ws");
+    let cache = base.join("cache");
+    let reg = Registry::new(base.join("registry"));
+    let server = Server::start();
+    let mut hashes = serde_json::Map::new();
+    for version in ["1.0", "1.1"] {
+        let archive = tar_gz(&[(
+            "BUILD.bazel",
+            &format!(
+                "toolchain_type(name = \"v{}\")\n",
+                version.replace('.', "_")
+            ),
+        )]);
+        let path = format!("/lib-{version}.tar.gz");
+        server.route(&path, Reply::Bytes(archive.clone()));
+        let module = format!("module(name = \"lib\", version = \"{version}\")\n");
+        let source = serde_json::json!({"url": server.url(&path), "integrity": sri(&archive)});
+        reg.module("lib", version, &module, source.clone());
+        let url = |f: &str| format!("{}/modules/lib/{version}/{f}", reg.url());
+        hashes.insert(url("MODULE.bazel"), sha256_hex(module.as_bytes()).into());
+        if version == "1.1" {
+            hashes.insert(
+                url("source.json"),
+                sha256_hex(source.to_string().as_bytes()).into(),
+            );
+        }
+    }
+    hashes.insert(
+        format!("{}/bazel_registry.json", reg.url()),
+        "not found".into(),
+    );
+    let lock = serde_json::json!({"lockFileVersion": 24, "registryFileHashes": hashes});
+    workspace(
+        &ws,
+        "bazel_dep(name = \"lib\", version = \"1.0\")\n",
+        "toolchain(name = \"t\", toolchain = \":t\", toolchain_type = \"@lib//:v1_1\")\n",
+    );
+    write_files(&ws, &[("MODULE.bazel.lock", &lock.to_string())]);
+    // The lockfile recorded 1.1 as selected (Bazel saw a request for it then): that is what
+    // is fetched, not the 1.0 the root alone would select.
+    let out = fetch(&ws, &cache, &reg, &[]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("1 module versions as MODULE.bazel.lock records them"),
+        "{log}"
+    );
+    assert!(
+        log.contains("fetched lib@1.1") && !log.contains("lib@1.0"),
+        "{log}"
+    );
+    let report = check_json(&ws, &cache);
+    assert_eq!(unreadable_repos(&report), Vec::<String>::new());
+    assert_eq!(messages(&report), Vec::<String>::new());
+
+    // A registry file that changed after the lockfile was written is refused.
+    reg.file("modules/lib/1.1/MODULE.bazel", "module(name = \"lib\", version = \"1.1\")\nbazel_dep(name = \"sneaky\", version = \"1\")\n");
+    let out = fetch(&ws, &base.join("cache2"), &reg, &[]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains(
+            "modules/lib/1.1/MODULE.bazel has changed since MODULE.bazel.lock was written"
+        ),
+        "{log}"
+    );
+
+    // A lockfile that does not know a request of the root is out of date: it only pins files.
+    reg.module(
+        "lib",
+        "1.2",
+        "module(name = \"lib\", version = \"1.2\")\n",
+        serde_json::json!({"url": server.url("/lib-1.0.tar.gz"), "integrity": sri(b"unused")}),
+    );
+    workspace(&ws, "bazel_dep(name = \"lib\", version = \"1.2\")\n", "");
+    let out = fetch(&ws, &base.join("cache3"), &reg, &[]);
+    let log = text(&out);
+    assert!(
+        log.contains("MODULE.bazel.lock is out of date (it records no lib@1.2)"),
+        "{log}"
+    );
+}

@@ -24,6 +24,7 @@ mod archive;
 mod cache_dir;
 mod download;
 mod integrity;
+mod lockfile;
 mod modfile;
 mod mvs;
 mod patch;
@@ -188,8 +189,26 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     };
     let rc = RcOptions::read(&ws);
     let client = Client::new(Duration::from_secs(args.timeout.max(1)), args.offline);
-    let reader = Reader::new(&client, &cache);
     let mut plan = Plan::default();
+    let lock = if rc.bzlmod && root.join("MODULE.bazel.lock").is_file() {
+        let parsed = fs::read_to_string(root.join("MODULE.bazel.lock"))
+            .ok()
+            .and_then(|t| lockfile::Lockfile::parse(&t));
+        if parsed.is_none() {
+            plan.notes.push(
+                "MODULE.bazel.lock records no registryFileHashes (a format before Bazel 7.2): not used"
+                    .to_string(),
+            );
+        }
+        parsed
+    } else {
+        None
+    };
+    let reader = Reader::new(
+        &client,
+        &cache,
+        lock.as_ref().map(|l| l.hashes.clone()).unwrap_or_default(),
+    );
     if let Some(text) = main_file("MODULE.bazel").filter(|_| rc.bzlmod) {
         let mut registries: Vec<String> = rc.registries.clone();
         registries.extend(args.registries.iter().cloned());
@@ -197,17 +216,12 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
             registries.push(DEFAULT_REGISTRY.to_string());
         }
         let allow_yanked = AllowYanked::new(args.allow_yanked, &rc.allow_yanked);
-        if root.join("MODULE.bazel.lock").is_file() {
-            plan.notes.push(
-                "MODULE.bazel.lock is not read: versions are selected from the registries, as `bazel mod deps --lockfile_mode=update` would"
-                    .to_string(),
-            );
-        }
         plan_modules(
             &root,
             &cache,
             &text,
             &registries,
+            lock.as_ref(),
             &reader,
             &allow_yanked,
             &mut plan,
@@ -370,6 +384,7 @@ fn plan_modules(
     cache: &Path,
     text: &str,
     registry_urls: &[String],
+    lock: Option<&lockfile::Lockfile>,
     reader: &Reader<'_>,
     allow_yanked: &AllowYanked,
     plan: &mut Plan,
@@ -420,6 +435,39 @@ fn plan_modules(
         .filter(|d| d.name != root_file.name.clone().unwrap_or_default())
         .map(|d| (d.name.clone(), effective(&d.name, &d.version)))
         .collect();
+    if let Some(lock) = lock {
+        let missing: Vec<String> = root_deps
+            .iter()
+            .filter(|(n, v)| !v.is_empty() && !lock.records(n, v))
+            .map(|(n, v)| format!("{n}@{v}"))
+            .collect();
+        if missing.is_empty() {
+            let selected = selection_from_lock(
+                root,
+                cache,
+                lock,
+                &root_deps,
+                &overrides,
+                &mut registries,
+                reader,
+                plan,
+            );
+            add_module_jobs(
+                root,
+                selected,
+                &registries,
+                &overrides,
+                reader,
+                allow_yanked,
+                plan,
+            );
+            return;
+        }
+        plan.notes.push(format!(
+            "MODULE.bazel.lock is out of date (it records no {}): versions are selected from the registries",
+            missing.join(", ")
+        ));
+    }
     let mut graph = mvs::Graph::new();
     let mut found: BTreeMap<(String, String), Discovered> = BTreeMap::new();
     let mut queue: VecDeque<(String, String)> = root_deps.iter().cloned().collect();
@@ -484,15 +532,39 @@ fn plan_modules(
             return;
         }
     };
-    for (name, version) in selected {
-        let d = &found[&(name.clone(), version.clone())];
+    let selected = selected
+        .into_iter()
+        .filter_map(|k| found.remove(&k).map(|d| (k.0, k.1, d)))
+        .collect();
+    add_module_jobs(
+        root,
+        selected,
+        &registries,
+        &overrides,
+        reader,
+        allow_yanked,
+        plan,
+    );
+}
+
+/// One job per selected module.
+fn add_module_jobs(
+    root: &Path,
+    selected: Vec<(String, String, Discovered)>,
+    registries: &[Registry],
+    overrides: &BTreeMap<&str, &Override>,
+    reader: &Reader<'_>,
+    allow_yanked: &AllowYanked,
+    plan: &mut Plan,
+) {
+    for (name, version, d) in selected {
         match job_for_module(
             root,
             &name,
             &version,
-            d,
-            &registries,
-            &overrides,
+            &d,
+            registries,
+            overrides,
             reader,
             allow_yanked,
         ) {
@@ -501,6 +573,85 @@ fn plan_modules(
             Err(e) => plan.errors.push(format!("{name}@{version}: {e}")),
         }
     }
+}
+
+/// The modules a current lockfile says Bazel selected: the registry modules whose
+/// `source.json` it recorded, and the root's source overrides that the graph depends on.
+#[allow(clippy::too_many_arguments)]
+fn selection_from_lock(
+    root: &Path,
+    cache: &Path,
+    lock: &lockfile::Lockfile,
+    root_deps: &[(String, String)],
+    overrides: &BTreeMap<&str, &Override>,
+    registries: &mut Vec<Registry>,
+    reader: &Reader<'_>,
+    plan: &mut Plan,
+) -> Vec<(String, String, Discovered)> {
+    let mut out = Vec::new();
+    for (reg_url, name, version) in lock.selected() {
+        let index = match registries
+            .iter()
+            .position(|r| r.url == reg_url.trim_end_matches('/'))
+        {
+            Some(i) => i,
+            // The lockfile names the registry Bazel took the module from.
+            None => match reader.registry(&reg_url) {
+                Ok(r) => {
+                    registries.push(r);
+                    registries.len() - 1
+                }
+                Err(e) => {
+                    plan.errors.push(format!("registry {reg_url}: {e}"));
+                    continue;
+                }
+            },
+        };
+        match reader.module_file(&registries[index], &name, &version) {
+            Ok(Some(text)) => out.push((
+                name,
+                version,
+                Discovered {
+                    registry: Some(index),
+                    file: modfile::parse_module(&text),
+                    text,
+                },
+            )),
+            Ok(None) => plan.errors.push(format!(
+                "{name}@{version}: MODULE.bazel.lock records it, but {reg_url} no longer has it"
+            )),
+            Err(e) => plan.errors.push(format!("{name}@{version}: {e}")),
+        }
+    }
+    let mut wanted: HashSet<String> = root_deps.iter().map(|(n, _)| n.clone()).collect();
+    for (_, _, d) in &out {
+        wanted.extend(
+            d.file
+                .deps
+                .iter()
+                .filter(|d| !d.dev)
+                .map(|d| d.name.clone()),
+        );
+    }
+    for (module, o) in overrides {
+        if !wanted.contains(*module)
+            || !matches!(
+                o,
+                Override::Archive { .. } | Override::Git { .. } | Override::LocalPath { .. }
+            )
+        {
+            continue;
+        }
+        match discover_override(root, o, reader, cache) {
+            Ok(d) => out.push((module.to_string(), String::new(), d)),
+            Err(e) => plan.errors.push(format!("{module}: {e}")),
+        }
+    }
+    plan.notes.push(format!(
+        "{} module versions as MODULE.bazel.lock records them",
+        out.len()
+    ));
+    out
 }
 
 fn discover_registry(

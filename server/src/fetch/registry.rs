@@ -70,18 +70,39 @@ struct MetadataJson {
 pub struct Reader<'a> {
     pub client: &'a Client,
     cache: PathBuf,
+    /// MODULE.bazel.lock's `registryFileHashes`: what each file must hash to.
+    hashes: BTreeMap<String, Option<String>>,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(client: &'a Client, cache: &Path) -> Reader<'a> {
+    pub fn new(
+        client: &'a Client,
+        cache: &Path,
+        hashes: BTreeMap<String, Option<String>>,
+    ) -> Reader<'a> {
         Reader {
             client,
             cache: cache.join("registry"),
+            hashes,
         }
     }
 
-    /// A registry file: `Ok(None)` when the registry does not have it.
+    /// A registry file: `Ok(None)` when the registry does not have it. A file the lockfile
+    /// records must have the hash it records.
     pub fn text(&self, url: &str) -> Result<Option<String>, String> {
+        let text = self.read(url)?;
+        if let (Some(t), Some(Some(want))) = (&text, self.hashes.get(url)) {
+            let got = sha256_hex(t.as_bytes());
+            if &got != want {
+                return Err(format!(
+                    "{url} has changed since MODULE.bazel.lock was written (sha256 recorded {want}, now {got}); a registry must not change a published file: check the registry, or update the lockfile with Bazel"
+                ));
+            }
+        }
+        Ok(text)
+    }
+
+    fn read(&self, url: &str) -> Result<Option<String>, String> {
         if file_url_path(url).is_some() {
             return match self.client.get_text(url) {
                 Ok(t) => Ok(Some(t)),
