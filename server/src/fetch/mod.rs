@@ -216,16 +216,13 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
             registries.push(DEFAULT_REGISTRY.to_string());
         }
         let allow_yanked = AllowYanked::new(args.allow_yanked, &rc.allow_yanked);
-        plan_modules(
-            &root,
-            &cache,
-            &text,
-            &registries,
-            lock.as_ref(),
-            &reader,
-            &allow_yanked,
-            &mut plan,
-        );
+        let cx = Ctx {
+            root: &root,
+            cache: &cache,
+            reader: &reader,
+            allow_yanked: &allow_yanked,
+        };
+        plan_modules(&cx, &text, &registries, lock.as_ref(), &mut plan);
     }
     for name in ["WORKSPACE.bazel", "WORKSPACE"] {
         if let Some(text) = main_file(name) {
@@ -371,6 +368,15 @@ impl AllowYanked {
     }
 }
 
+/// What planning a module graph reads from: the workspace root, the cache, the registry
+/// reader and which yanked versions are allowed.
+struct Ctx<'a> {
+    root: &'a Path,
+    cache: &'a Path,
+    reader: &'a Reader<'a>,
+    allow_yanked: &'a AllowYanked,
+}
+
 /// A module's source as planned: which registry has it, and its MODULE.bazel.
 struct Discovered {
     registry: Option<usize>,
@@ -380,15 +386,13 @@ struct Discovered {
 
 /// Resolves the module graph and adds one job per selected module.
 fn plan_modules(
-    root: &Path,
-    cache: &Path,
+    cx: &Ctx<'_>,
     text: &str,
     registry_urls: &[String],
     lock: Option<&lockfile::Lockfile>,
-    reader: &Reader<'_>,
-    allow_yanked: &AllowYanked,
     plan: &mut Plan,
 ) {
+    let reader = cx.reader;
     let root_file = modfile::parse_module(text);
     for u in &root_file.unreadable {
         plan.notes
@@ -442,25 +446,9 @@ fn plan_modules(
             .map(|(n, v)| format!("{n}@{v}"))
             .collect();
         if missing.is_empty() {
-            let selected = selection_from_lock(
-                root,
-                cache,
-                lock,
-                &root_deps,
-                &overrides,
-                &mut registries,
-                reader,
-                plan,
-            );
-            add_module_jobs(
-                root,
-                selected,
-                &registries,
-                &overrides,
-                reader,
-                allow_yanked,
-                plan,
-            );
+            let selected =
+                selection_from_lock(cx, lock, &root_deps, &overrides, &mut registries, plan);
+            add_module_jobs(cx, selected, &registries, &overrides, plan);
             return;
         }
         plan.notes.push(format!(
@@ -479,7 +467,7 @@ fn plan_modules(
         }
         let discovered = if version.is_empty() {
             match overrides.get(name.as_str()) {
-                Some(o) => discover_override(root, o, reader, cache),
+                Some(o) => discover_override(cx, o),
                 None => Err(format!(
                     "bazel_dep '{name}' has no version and no override names a source for it"
                 )),
@@ -536,38 +524,19 @@ fn plan_modules(
         .into_iter()
         .filter_map(|k| found.remove(&k).map(|d| (k.0, k.1, d)))
         .collect();
-    add_module_jobs(
-        root,
-        selected,
-        &registries,
-        &overrides,
-        reader,
-        allow_yanked,
-        plan,
-    );
+    add_module_jobs(cx, selected, &registries, &overrides, plan);
 }
 
 /// One job per selected module.
 fn add_module_jobs(
-    root: &Path,
+    cx: &Ctx<'_>,
     selected: Vec<(String, String, Discovered)>,
     registries: &[Registry],
     overrides: &BTreeMap<&str, &Override>,
-    reader: &Reader<'_>,
-    allow_yanked: &AllowYanked,
     plan: &mut Plan,
 ) {
     for (name, version, d) in selected {
-        match job_for_module(
-            root,
-            &name,
-            &version,
-            &d,
-            registries,
-            overrides,
-            reader,
-            allow_yanked,
-        ) {
+        match job_for_module(cx, &name, &version, &d, registries, overrides) {
             Ok(Some(job)) => plan.jobs.push(job),
             Ok(None) => {}
             Err(e) => plan.errors.push(format!("{name}@{version}: {e}")),
@@ -577,17 +546,15 @@ fn add_module_jobs(
 
 /// The modules a current lockfile says Bazel selected: the registry modules whose
 /// `source.json` it recorded, and the root's source overrides that the graph depends on.
-#[allow(clippy::too_many_arguments)]
 fn selection_from_lock(
-    root: &Path,
-    cache: &Path,
+    cx: &Ctx<'_>,
     lock: &lockfile::Lockfile,
     root_deps: &[(String, String)],
     overrides: &BTreeMap<&str, &Override>,
     registries: &mut Vec<Registry>,
-    reader: &Reader<'_>,
     plan: &mut Plan,
 ) -> Vec<(String, String, Discovered)> {
+    let reader = cx.reader;
     let mut out = Vec::new();
     for (reg_url, name, version) in lock.selected() {
         let index = match registries
@@ -642,7 +609,7 @@ fn selection_from_lock(
         {
             continue;
         }
-        match discover_override(root, o, reader, cache) {
+        match discover_override(cx, o) {
             Ok(d) => out.push((module.to_string(), String::new(), d)),
             Err(e) => plan.errors.push(format!("{module}: {e}")),
         }
@@ -681,12 +648,13 @@ fn discover_registry(
 }
 
 /// A module whose source the root overrides: its MODULE.bazel comes from that source.
-fn discover_override(
-    root: &Path,
-    o: &Override,
-    reader: &Reader<'_>,
-    cache: &Path,
-) -> Result<Discovered, String> {
+fn discover_override(cx: &Ctx<'_>, o: &Override) -> Result<Discovered, String> {
+    let Ctx {
+        root,
+        cache,
+        reader,
+        ..
+    } = *cx;
     match o {
         Override::LocalPath { path, .. } => {
             let text = fs::read_to_string(root.join(path).join("MODULE.bazel")).unwrap_or_default();
@@ -727,17 +695,20 @@ fn discover_override(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn job_for_module(
-    root: &Path,
+    cx: &Ctx<'_>,
     name: &str,
     version: &str,
     d: &Discovered,
     registries: &[Registry],
     overrides: &BTreeMap<&str, &Override>,
-    reader: &Reader<'_>,
-    allow_yanked: &AllowYanked,
 ) -> Result<Option<Job>, String> {
+    let Ctx {
+        root,
+        reader,
+        allow_yanked,
+        ..
+    } = *cx;
     let repo = CachedRepo {
         name: name.to_string(),
         module: Some(name.to_string()),
