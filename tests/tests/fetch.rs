@@ -766,3 +766,25 @@ fn a_current_lockfile_gives_the_selection_and_pins_registry_files() {
         "{log}"
     );
 }
+
+#[test]
+fn local_path_overrides_need_no_registry() {
+    // corpus/example's one dependency is a local_path_override: nothing to download, and the
+    // registry (an address where nothing listens) is never asked.
+    let base = scratch_dir("fetch-example");
+    let cache = base.join("cache");
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let example = toolcheck_tests::repo_root().join("corpus/example");
+    let out = toolcheck(
+        &example,
+        &cache,
+        &["fetch", "--registry", &url, "--timeout", "2"],
+    );
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("0 repositories ready"), "{log}");
+    let report = check_json(&example, &cache);
+    assert_eq!(unreadable_repos(&report), Vec::<String>::new());
+}

@@ -504,6 +504,71 @@ mod tests {
         assert!(r.unwrap_err().to_string().contains("names no directory"));
     }
 
+    fn tar_with_link(link: &str, target: &str) -> Vec<u8> {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_mode(0o777);
+        h.set_entry_type(tar::EntryType::Symlink);
+        builder.append_link(&mut h, link, target).unwrap();
+        // A file written through the link, if it were followed.
+        let mut f = tar::Header::new_gnu();
+        f.set_size(1);
+        f.set_mode(0o644);
+        f.set_entry_type(tar::EntryType::Regular);
+        builder
+            .append_data(&mut f, format!("{link}/x"), &b"x"[..])
+            .unwrap();
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn links_stay_inside() {
+        let (_, r) = run(
+            &tar_with_link("d/up", "../../outside"),
+            "",
+            Limits::default(),
+        );
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("leads outside the archive"), "{e}");
+        let (_, r) = run(&tar_with_link("abs", "/etc"), "", Limits::default());
+        assert!(r.unwrap_err().to_string().contains("absolute path"));
+        // A link inside is kept, but nothing is written through it.
+        let (_, r) = run(&tar_with_link("d/same", ".."), "", Limits::default());
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("written through the symbolic link"), "{e}");
+    }
+
+    #[test]
+    fn extracts_zip() {
+        let dir = tempdir::Dir::new();
+        let file = dir.path().join("a.zip");
+        let mut w = zip::ZipWriter::new(fs::File::create(&file).unwrap());
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(0o755);
+        w.start_file("top/BUILD.bazel", opts).unwrap();
+        w.write_all(b"toolchain_type(name = 'tt')\n").unwrap();
+        w.start_file("other/skipped", opts).unwrap();
+        w.finish().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        extract(&file, Format::Zip, "top", &out, Limits::default()).unwrap();
+        assert!(out.join("BUILD.bazel").is_file());
+        assert!(!out.join("other").exists());
+        let broken = dir.path().join("b.zip");
+        let bytes = fs::read(&file).unwrap();
+        fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
+        let out2 = dir.path().join("out2");
+        fs::create_dir(&out2).unwrap();
+        let e = extract(&broken, Format::Zip, "", &out2, Limits::default()).unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{e}");
+    }
+
     #[test]
     fn refuses_escapes_and_bombs() {
         let (dir, r) = run(&tar_gz(&[("../evil", b"x")]), "", Limits::default());

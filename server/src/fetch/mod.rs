@@ -398,16 +398,21 @@ fn plan_modules(
         plan.notes
             .push(format!("MODULE.bazel: {u}; that argument is ignored"));
     }
+    // Registries are opened when a module needs one: a workspace whose dependencies are all
+    // local_path_overrides never reaches the network.
     let mut registries: Vec<Registry> = Vec::new();
-    for url in registry_urls {
-        match reader.registry(url) {
-            Ok(r) => registries.push(r),
-            Err(e) => plan.errors.push(format!("registry {url}: {e}")),
+    let mut opened = false;
+    let mut open = |registries: &mut Vec<Registry>, plan: &mut Plan| {
+        if std::mem::replace(&mut opened, true) {
+            return;
         }
-    }
-    if registries.is_empty() {
-        return;
-    }
+        for url in registry_urls {
+            match reader.registry(url) {
+                Ok(r) => registries.push(r),
+                Err(e) => plan.errors.push(format!("registry {url}: {e}")),
+            }
+        }
+    };
     let overrides: BTreeMap<&str, &Override> = root_file
         .overrides
         .iter()
@@ -479,6 +484,11 @@ fn plan_modules(
                 }) => Some(r.trim_end_matches('/')),
                 _ => None,
             };
+            open(&mut registries, plan);
+            if registries.is_empty() {
+                failed = true;
+                continue;
+            }
             discover_registry(&name, &version, &registries, only, reader)
         };
         let d = match discovered {
@@ -963,21 +973,27 @@ fn materialize(
     cache: &Path,
     bar: &indicatif::ProgressBar,
 ) -> anyhow::Result<(PathBuf, bool)> {
-    let Source::Archive {
-        urls,
-        integrity,
-        strip_prefix,
-        archive_type,
-        patches,
-        patch_strip,
-        overlay,
-    } = &job.source
-    else {
-        let Source::Local(dir) = &job.source else {
-            unreachable!()
+    let (urls, integrity, strip_prefix, archive_type, patches, patch_strip, overlay) =
+        match &job.source {
+            Source::Local(dir) => return Ok((dir.clone(), false)),
+            Source::Archive {
+                urls,
+                integrity,
+                strip_prefix,
+                archive_type,
+                patches,
+                patch_strip,
+                overlay,
+            } => (
+                urls,
+                integrity,
+                strip_prefix,
+                archive_type,
+                patches,
+                patch_strip,
+                overlay,
+            ),
         };
-        return Ok((dir.clone(), false));
-    };
     // Everything that shapes the directory is in its key.
     let mut key = format!("{integrity}\n{strip_prefix}\n{patch_strip}\n");
     for (name, text) in patches {
