@@ -728,7 +728,7 @@ fn a_current_lockfile_gives_the_selection_and_pins_registry_files() {
     let log = text(&out);
     assert!(out.status.success(), "{log}");
     assert!(
-        log.contains("1 module versions as MODULE.bazel.lock records them"),
+        log.contains("module versions as MODULE.bazel.lock records them (1 selected)"),
         "{log}"
     );
     assert!(

@@ -274,8 +274,13 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     }
     writeln!(
         out,
-        "{} repositories ready in {}{}",
+        "{} {} ready in {}{}",
         repos.len(),
+        if repos.len() == 1 {
+            "repository"
+        } else {
+            "repositories"
+        },
         cache.display(),
         if plan.errors.is_empty() && failed.is_empty() {
             "; `toolcheck check` reads them".to_string()
@@ -625,7 +630,7 @@ fn selection_from_lock(
         }
     }
     plan.notes.push(format!(
-        "{} module versions as MODULE.bazel.lock records them",
+        "module versions as MODULE.bazel.lock records them ({} selected)",
         out.len()
     ));
     out
@@ -928,15 +933,21 @@ type Made = anyhow::Result<(PathBuf, bool)>;
 /// Makes every job's repository, `jobs` at a time, with one progress bar over the bytes.
 /// Returns, per job, its directory and whether it was made now (`false`: already cached).
 fn execute(jobs: &[Job], client: &Client, cache: &Path, threads: usize) -> Vec<Made> {
+    // One bar: its position counts the bytes downloaded (its length grows as each server
+    // announces a size), its message the repositories done. indicatif draws it only on a
+    // terminal.
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} repositories {msg} [{elapsed}]",
+            "{spinner} {msg} {bytes}/{total_bytes} {bytes_per_sec} [{elapsed}]",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    bar.set_length(jobs.len() as u64);
-    let bytes = indicatif::ProgressBar::hidden();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let show = |what: &str| {
+        let n = done.load(std::sync::atomic::Ordering::Relaxed);
+        bar.set_message(format!("{n}/{} repositories ({what})", jobs.len()));
+    };
     let next = Mutex::new(0usize);
     let results: Mutex<Vec<Option<Made>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
     std::thread::scope(|s| {
@@ -949,9 +960,10 @@ fn execute(jobs: &[Job], client: &Client, cache: &Path, threads: usize) -> Vec<M
                     i
                 };
                 let Some(job) = jobs.get(i) else { break };
-                bar.set_message(job.what.clone());
-                let r = materialize(job, client, cache, &bytes);
-                bar.inc(1);
+                show(&job.what);
+                let r = materialize(job, client, cache, &bar);
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                show(&job.what);
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
             });
         }
