@@ -788,3 +788,23 @@ fn local_path_overrides_need_no_registry() {
     let report = check_json(&example, &cache);
     assert_eq!(unreadable_repos(&report), Vec::<String>::new());
 }
+
+#[test]
+fn the_roots_dev_dependencies_count_unless_ignored() {
+    let (ws, cache, reg, _server, _) = one_module("dev");
+    workspace(
+        &ws,
+        "bazel_dep(name = \"tools\", version = \"1.0\", dev_dependency = True)\n",
+        "",
+    );
+    let out = fetch(&ws, &cache, &reg, &[]);
+    assert!(text(&out).contains("fetched tools@1.0"), "{}", text(&out));
+    write_files(&ws, &[(".bazelrc", "common --ignore_dev_dependency\n")]);
+    let out = fetch(&ws, &cache, &reg, &[]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("0 repositories ready") && !log.contains("tools@1.0"),
+        "{log}"
+    );
+}

@@ -222,7 +222,14 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
             reader: &reader,
             allow_yanked: &allow_yanked,
         };
-        plan_modules(&cx, &text, &registries, lock.as_ref(), &mut plan);
+        plan_modules(
+            &cx,
+            &text,
+            &registries,
+            lock.as_ref(),
+            rc.ignore_dev,
+            &mut plan,
+        );
     }
     for name in ["WORKSPACE.bazel", "WORKSPACE"] {
         if let Some(text) = main_file(name) {
@@ -300,6 +307,8 @@ struct RcOptions {
     registries: Vec<String>,
     allow_yanked: Vec<String>,
     bzlmod: bool,
+    /// `--ignore_dev_dependency`: the root's dev dependencies are left out too.
+    ignore_dev: bool,
 }
 
 impl RcOptions {
@@ -308,6 +317,7 @@ impl RcOptions {
             registries: Vec::new(),
             allow_yanked: Vec::new(),
             bzlmod: true,
+            ignore_dev: false,
         };
         // The commands whose options a `bazel fetch`/`build` takes; config-specific lines
         // apply only with --config, which fetch does not take.
@@ -338,6 +348,13 @@ impl RcOptions {
                         || a == "--enable_bzlmod=0"
                     {
                         o.bzlmod = false;
+                    } else if a == "--ignore_dev_dependency" || a == "--ignore_dev_dependency=true"
+                    {
+                        o.ignore_dev = true;
+                    } else if a == "--noignore_dev_dependency"
+                        || a == "--ignore_dev_dependency=false"
+                    {
+                        o.ignore_dev = false;
                     } else if a == "--enable_bzlmod"
                         || a == "--enable_bzlmod=true"
                         || a == "--enable_bzlmod=1"
@@ -395,6 +412,7 @@ fn plan_modules(
     text: &str,
     registry_urls: &[String],
     lock: Option<&lockfile::Lockfile>,
+    ignore_dev: bool,
     plan: &mut Plan,
 ) {
     let reader = cx.reader;
@@ -447,6 +465,8 @@ fn plan_modules(
         .deps
         .iter()
         .filter(|d| d.name != root_file.name.clone().unwrap_or_default())
+        // The root's dev dependencies count, as in Bazel, unless --ignore_dev_dependency.
+        .filter(|d| !(d.dev && ignore_dev))
         .map(|d| (d.name.clone(), effective(&d.name, &d.version)))
         .collect();
     if let Some(lock) = lock {
