@@ -808,3 +808,32 @@ fn the_roots_dev_dependencies_count_unless_ignored() {
         "{log}"
     );
 }
+
+#[test]
+fn one_archive_pinned_twice_is_downloaded_once() {
+    let (ws, cache, reg, server, archive) = one_module("twice");
+    write_files(
+        &ws,
+        &[(
+            "WORKSPACE",
+            &format!(
+                "http_archive(name = \"same\", urls = [\"{}\"], sha256 = \"{}\", strip_prefix = \"tools-1.0\")\n",
+                server.url("/tools.tar.gz"),
+                sha256_hex(&archive)
+            ),
+        )],
+    );
+    let out = fetch(&ws, &cache, &reg, &["--jobs", "2"]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("tools@1.0") && log.contains("http_archive 'same'"),
+        "{log}"
+    );
+    let downloads = server
+        .requests()
+        .iter()
+        .filter(|(p, _)| p == "/tools.tar.gz")
+        .count();
+    assert_eq!(downloads, 1);
+}

@@ -123,6 +123,10 @@ impl Client {
         downloads: &Path,
         bar: &ProgressBar,
     ) -> anyhow::Result<PathBuf> {
+        // Two jobs of one run may pin the same archive (a module and an http_archive): one
+        // downloads it while the other waits, then finds it done.
+        let key_lock = key_lock(&integrity.file_key());
+        let _held = key_lock.lock().unwrap_or_else(|e| e.into_inner());
         let done = downloads.join(integrity.file_key());
         if done.is_file() {
             // Checked again: a file of the cache may have been damaged since it was written.
@@ -285,6 +289,18 @@ impl Client {
             _ => format!("{url}: {e}"),
         }
     }
+}
+
+/// The lock of one archive's download within this process.
+fn key_lock(key: &str) -> std::sync::Arc<std::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
+    let mut map = LOCKS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    map.entry(key.to_string()).or_default().clone()
 }
 
 /// The local path of a `file://` URL.
