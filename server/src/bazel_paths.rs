@@ -173,9 +173,13 @@ pub fn repository_cache(env: &Env, rc: &RcDirs) -> Option<PathBuf> {
     }
 }
 
-/// toolcheck's own cache directory (facts, results, and what `toolcheck fetch` downloads):
-/// `$XDG_CACHE_HOME/toolcheck`, else `~/.cache/toolcheck`; `None` when neither is known.
+/// toolcheck's own cache directory (facts, results, what `toolcheck fetch` downloads and what
+/// is extracted from Bazel's repository cache): `$TOOLCHECK_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/toolcheck`, else `~/.cache/toolcheck`; `None` when none is known.
 pub fn toolcheck_cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("TOOLCHECK_CACHE_DIR").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
     let env = Env::current();
     env.xdg_cache_home
         .map(|x| x.join("toolcheck"))

@@ -13,6 +13,7 @@ mod cache;
 mod cli;
 mod config;
 mod facts_cmd;
+mod fetch;
 mod fix;
 #[cfg(fuzzing)]
 mod fuzz_lsp;
@@ -158,6 +159,9 @@ enum Command {
     /// Draw the platforms, constraints, toolchains in priority order and the resolution
     /// matrix (target platform x toolchain type), hazards marked, as DOT, Mermaid or HTML.
     Graph(Box<graph::GraphArgs>),
+    /// Download the workspace's Bzlmod modules and pinned http_archives into toolcheck's
+    /// cache, verified, for `check` and the language server to read.
+    Fetch(Box<fetch::FetchArgs>),
     /// List the Bazel versions toolcheck simulates.
     Versions,
     /// Run the language server on stdin/stdout.
@@ -197,6 +201,7 @@ fn main() -> ExitCode {
         Command::Explain { check, list } => run_explain(check, list),
         Command::Resolve(args) => resolve_cmd::run(*args),
         Command::Graph(args) => graph::run(*args),
+        Command::Fetch(args) => fetch::run(*args),
         Command::Versions => run_versions(),
         Command::Lsp { stdio: _ } => lsp::run().map(|_| ExitCode::SUCCESS),
         Command::Facts(args) => facts_cmd::run(*args).map(|_| ExitCode::SUCCESS),
@@ -428,6 +433,7 @@ pub(crate) fn load_inputs(
         max_file_size: vfs::DEFAULT_MAX_FILE_SIZE,
         settings,
         bazel_env: None,
+        skip_fetched: false,
     };
     let ws = vfs::load_workspace(&root, opts)?;
     undefined_configs_are_errors(&ws)?;

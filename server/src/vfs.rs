@@ -53,6 +53,9 @@ pub struct LoadOptions {
     /// The environment Bazel's directories are derived from (`None`: this process's); tests
     /// describe another machine with it.
     pub bazel_env: Option<crate::bazel_paths::Env>,
+    /// Do not read the repositories `toolcheck fetch` made (fetch itself loads the workspace
+    /// only for its MODULE.bazel, WORKSPACE and rc files).
+    pub skip_fetched: bool,
 }
 
 /// The machine toolcheck runs on, for `Settings::host_machine`: Bazel run here would detect
@@ -175,6 +178,9 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
     }
     loader.load_output_base();
     loader.load_repository_cache();
+    if !loader.opts.skip_fetched {
+        loader.load_fetched();
+    }
     Ok(loader.ws)
 }
 
@@ -807,6 +813,20 @@ impl Loader {
                 continue;
             }
             self.add_repo(&name, &dir, RepoOrigin::OutputBase, None);
+        }
+    }
+
+    /// The repositories `toolcheck fetch` made for this workspace, after every other source: a
+    /// module an output base or a `--repo` already provides is not read twice.
+    fn load_fetched(&mut self) {
+        for r in crate::fetch::cached_repositories(&self.root) {
+            let module = r.module.clone();
+            let known = self.ws.repos.iter().any(|have| {
+                have.name.as_str() == r.name || (module.is_some() && have.module_name == module)
+            });
+            if !known {
+                self.add_repo(&r.name, &r.dir, RepoOrigin::Explicit, module);
+            }
         }
     }
 

@@ -40,7 +40,9 @@ pub use toolcheck_index::workspace::{
     AnalysisMode, ConfigMatrix, ConfigSelect, FileId, HostConstraints, HostMachine, LoadProblem,
     RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
 };
-pub use toolcheck_index::{bazelrc, body, build_reader, cache_codec, expr, facts, SmolStr};
+pub use toolcheck_index::{
+    bazelrc, body, build_reader, cache_codec, expr, facts, module_version, SmolStr,
+};
 pub use toolcheck_lints::{
     check_by_name, closest_check, Applicability, CheckMeta, Diagnostic, Fix, LintConfig, Related,
     Severity, TextEdit, ALL as ALL_CHECKS,

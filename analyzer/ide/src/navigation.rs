@@ -184,7 +184,7 @@ impl Analysis {
             })
             .unwrap_or_default();
         format!(
-            "`{label}`\n\n{layout}{releases}In `@{}`, which toolcheck cannot read: pass `--output-base` (after one `bazel fetch`) or `--repo {}=DIR`.",
+            "`{label}`\n\n{layout}{releases}In `@{}`, which toolcheck cannot read: run `toolcheck fetch`, or pass `--output-base` (after one `bazel fetch`) or `--repo {}=DIR`.",
             label.repo.as_str(),
             label.repo.as_str()
         )

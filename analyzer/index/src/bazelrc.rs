@@ -268,10 +268,10 @@ impl BuildFlags {
         self.action_env
             .iter()
             .chain(&self.repo_env)
+            .rev()
             .filter_map(|f| f.value.split_once('='))
-            .filter(|(n, _)| *n == name)
+            .find(|(n, _)| *n == name)
             .map(|(_, v)| v)
-            .last()
     }
 
     /// The option that makes actions share results remotely: `--remote_cache`, else

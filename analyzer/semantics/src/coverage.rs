@@ -609,10 +609,10 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
         // Why it is unread: Bazel never ran here, or ran without fetching it.
         let reason = match &ws.output_base {
             Some(base) => format!(
-                "'@{name}' is not in the output base {base} (Bazel has not fetched it): run `bazel fetch`, or pass --repo {name}=DIR"
+                "'@{name}' is not in the output base {base} (Bazel has not fetched it): run `toolcheck fetch` (or `bazel fetch`), or pass --repo {name}=DIR"
             ),
             None => format!(
-                "'@{name}' cannot be read: Bazel has not fetched it here (no output base found for this workspace); run `bazel fetch`, or pass --output-base DIR or --repo {name}=DIR"
+                "'@{name}' cannot be read: run `toolcheck fetch` (no output base of Bazel's found for this workspace), or pass --output-base DIR or --repo {name}=DIR"
             ),
         };
         // One gap per repository; the reason counts how often the workspace names it.

@@ -53,7 +53,8 @@ toolchain(
 
 ## What to do
 Fix the label (here: `//toolchains:cc_toolchain_type`). For an external repository toolcheck cannot
-read, pass `--output-base` (after one `bazel fetch`) or `--repo NAME=DIR`.
+read, run `toolcheck fetch` (it downloads the workspace's modules and pinned archives into
+toolcheck's cache), or pass `--output-base` (after one `bazel fetch`) or `--repo NAME=DIR`.
 ",
     run,
 };
@@ -157,7 +158,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                         file,
                         range,
                         format!(
-                            "toolcheck cannot read repository '@{repo}', so its labels are not checked; pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR{}",
+                            "toolcheck cannot read repository '@{repo}', so its labels are not checked; run `toolcheck fetch`, or pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR{}",
                             generated_repo_hint(&repo)
                         ),
                     ));
@@ -214,7 +215,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 loc.file,
                 loc.range,
                 format!(
-                    "toolcheck cannot read repository '@{repo}', so the toolchains or platforms '{}' registers are not known; pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR{}",
+                    "toolcheck cannot read repository '@{repo}', so the toolchains or platforms '{}' registers are not known; run `toolcheck fetch`, or pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR{}",
                     reg.text,
                     generated_repo_hint(&repo)
                 ),

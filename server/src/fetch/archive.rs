@@ -1,0 +1,601 @@
+//! Safe extraction of the archives registries and `http_archive` point at (`.tar.gz`/`.tgz`,
+//! `.tar`, `.zip`) into a fresh directory.
+//!
+//! What an archive may not do: name a path with `..` or an absolute path, write through a
+//! symbolic link (every parent of an entry must be a real directory it or an earlier entry
+//! made), hold a symbolic link whose target leaves the extracted tree (only relative targets,
+//! leading `..` no deeper than the link's own directory, then plain names), hard-link to a
+//! path outside it, or expand past [`Limits`] (a decompression bomb). Any of these is an error
+//! naming the entry; the caller then discards the whole directory.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Bounds on what one archive may expand to.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_bytes: u64,
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        // The largest module sources in the central registry expand to a few hundred
+        // megabytes and some tens of thousands of files.
+        Limits {
+            max_bytes: 4 << 30,
+            max_entries: 500_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults, or `TOOLCHECK_FETCH_MAX_BYTES` / `TOOLCHECK_FETCH_MAX_ENTRIES`.
+    pub fn from_env() -> Limits {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let d = Limits::default();
+        Limits {
+            max_bytes: var("TOOLCHECK_FETCH_MAX_BYTES").unwrap_or(d.max_bytes),
+            max_entries: var("TOOLCHECK_FETCH_MAX_ENTRIES").unwrap_or(d.max_entries),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    TarGz,
+    Tar,
+    Zip,
+}
+
+/// The archive format, from `archive_type` when given, else from the URL's ending (as Bazel
+/// decides it).
+pub fn format_of(url: &str, archive_type: Option<&str>) -> Result<Format, String> {
+    let name = archive_type.map(str::to_string).unwrap_or_else(|| {
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase()
+    });
+    let name = name.as_str();
+    if name == "tar.gz" || name == "tgz" || name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        Ok(Format::TarGz)
+    } else if name == "tar" || name.ends_with(".tar") {
+        Ok(Format::Tar)
+    } else if name == "zip" || name.ends_with(".zip") || name.ends_with(".jar") {
+        Ok(Format::Zip)
+    } else {
+        let ext = [
+            ".tar.xz", ".txz", ".tar.bz2", ".tar.zst", ".tzst", ".7z", ".deb", ".ar",
+        ]
+        .into_iter()
+        .find(|e| name.ends_with(e) || name == &e[1..]);
+        Err(match ext {
+            Some(e) => format!(
+                "{url}: archives of type '{e}' are not supported by toolcheck fetch (supported: .tar.gz, .tgz, .tar, .zip)"
+            ),
+            None => format!(
+                "{url}: cannot tell the archive type from the URL (supported: .tar.gz, .tgz, .tar, .zip)"
+            ),
+        })
+    }
+}
+
+/// Extracts `archive` into `dest` (which must exist and be empty), keeping only the entries
+/// under `strip_prefix` and removing it from their paths.
+pub fn extract(
+    archive: &Path,
+    format: Format,
+    strip_prefix: &str,
+    dest: &Path,
+    limits: Limits,
+) -> anyhow::Result<()> {
+    let mut sink = Sink {
+        dest: dest.to_path_buf(),
+        strip: components(strip_prefix)
+            .map_err(|e| anyhow::anyhow!("strip_prefix '{strip_prefix}': {e}"))?,
+        bytes: 0,
+        entries: 0,
+        limits,
+        under_prefix: false,
+    };
+    let file = fs::File::open(archive)?;
+    match format {
+        Format::TarGz => sink.tar(flate2::read::GzDecoder::new(io::BufReader::new(file)))?,
+        Format::Tar => sink.tar(io::BufReader::new(file))?,
+        Format::Zip => sink.zip(file)?,
+    }
+    if !sink.strip.is_empty() && !sink.under_prefix {
+        anyhow::bail!("strip_prefix '{strip_prefix}' names no directory of the archive");
+    }
+    Ok(())
+}
+
+/// The components of an archive path: `.` and empty ones dropped; `..`, an absolute path or
+/// a drive prefix refused.
+fn components(path: &str) -> Result<Vec<String>, String> {
+    if path.starts_with('/') || path.starts_with('\\') {
+        return Err("is an absolute path".to_string());
+    }
+    let mut out = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return Err("contains '..'".to_string()),
+            c if out.is_empty() && c.len() == 2 && c.ends_with(':') => {
+                return Err("is an absolute path".to_string())
+            }
+            c => out.push(c.to_string()),
+        }
+    }
+    Ok(out)
+}
+
+struct Sink {
+    dest: PathBuf,
+    strip: Vec<String>,
+    bytes: u64,
+    entries: u64,
+    limits: Limits,
+    under_prefix: bool,
+}
+
+enum Kind {
+    File { executable: bool },
+    Dir,
+    Symlink(String),
+    Hardlink(String),
+    Other,
+}
+
+impl Sink {
+    fn tar(&mut self, reader: impl Read) -> anyhow::Result<()> {
+        let mut archive = tar::Archive::new(reader);
+        let entries = archive.entries().map_err(corrupt)?;
+        for entry in entries {
+            let mut entry = entry.map_err(corrupt)?;
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let header = entry.header();
+            let kind = match header.entry_type() {
+                tar::EntryType::Regular
+                | tar::EntryType::Continuous
+                | tar::EntryType::GNUSparse => Kind::File {
+                    executable: header.mode().map(|m| m & 0o111 != 0).unwrap_or(false),
+                },
+                tar::EntryType::Directory => Kind::Dir,
+                tar::EntryType::Symlink => Kind::Symlink(
+                    entry
+                        .link_name_bytes()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default(),
+                ),
+                tar::EntryType::Link => Kind::Hardlink(
+                    entry
+                        .link_name_bytes()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default(),
+                ),
+                // pax and GNU long-name headers are consumed by the tar crate; devices and
+                // FIFOs are no source files.
+                _ => Kind::Other,
+            };
+            self.entry(&name, kind, &mut entry)?;
+        }
+        Ok(())
+    }
+
+    fn zip(&mut self, file: fs::File) -> anyhow::Result<()> {
+        let mut archive = zip::ZipArchive::new(io::BufReader::new(file)).map_err(|e| {
+            anyhow::anyhow!("the archive is truncated or not a valid zip file: {e}")
+        })?;
+        for i in 0..archive.len() {
+            let mut f = archive
+                .by_index(i)
+                .map_err(|e| anyhow::anyhow!("the archive is truncated or corrupt: {e}"))?;
+            let name = f.name().to_string();
+            let kind = if f.is_symlink() {
+                let mut target = String::new();
+                (&mut f)
+                    .take(4096)
+                    .read_to_string(&mut target)
+                    .map_err(corrupt)?;
+                Kind::Symlink(target)
+            } else if f.is_dir() {
+                Kind::Dir
+            } else {
+                Kind::File {
+                    executable: f.unix_mode().map(|m| m & 0o111 != 0).unwrap_or(false),
+                }
+            };
+            self.entry(&name, kind, &mut f)?;
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, name: &str, kind: Kind, data: &mut dyn Read) -> anyhow::Result<()> {
+        self.entries += 1;
+        if self.entries > self.limits.max_entries {
+            anyhow::bail!(
+                "the archive has more than {} entries; refused (a decompression bomb?)",
+                self.limits.max_entries
+            );
+        }
+        let comps =
+            components(name).map_err(|e| anyhow::anyhow!("archive entry '{name}' {e}; refused"))?;
+        if comps.len() < self.strip.len() || comps[..self.strip.len()] != self.strip[..] {
+            return Ok(());
+        }
+        self.under_prefix = true;
+        let rel = &comps[self.strip.len()..];
+        if rel.is_empty() {
+            return Ok(());
+        }
+        match kind {
+            Kind::Dir => {
+                self.make_dirs(name, rel)?;
+            }
+            Kind::File { executable } => {
+                let parent = self.make_dirs(name, &rel[..rel.len() - 1])?;
+                let path = parent.join(&rel[rel.len() - 1]);
+                self.clear(name, &path)?;
+                let mut out = fs::File::create(&path)?;
+                let budget = self.limits.max_bytes - self.bytes;
+                let n = io::copy(&mut data.take(budget + 1), &mut out).map_err(corrupt)?;
+                if n > budget {
+                    anyhow::bail!(
+                        "the archive expands to more than {} bytes; refused (a decompression bomb?)",
+                        self.limits.max_bytes
+                    );
+                }
+                self.bytes += n;
+                out.flush()?;
+                set_executable(&path, executable)?;
+            }
+            Kind::Symlink(target) => {
+                let depth = rel.len() - 1;
+                check_link_target(&target, depth).map_err(|e| {
+                    anyhow::anyhow!(
+                        "archive entry '{name}' is a symbolic link to '{target}', which {e}; refused"
+                    )
+                })?;
+                let parent = self.make_dirs(name, &rel[..rel.len() - 1])?;
+                let path = parent.join(&rel[rel.len() - 1]);
+                self.clear(name, &path)?;
+                make_symlink(&target, &path)?;
+            }
+            Kind::Hardlink(target) => {
+                // A hard link names another entry of the archive: it must lie inside the
+                // extracted part, and is copied (no link to anything the archive did not make).
+                let t = components(&target).map_err(|e| {
+                    anyhow::anyhow!(
+                        "archive entry '{name}' is a hard link to '{target}', which {e}; refused"
+                    )
+                })?;
+                if t.len() <= self.strip.len() || t[..self.strip.len()] != self.strip[..] {
+                    anyhow::bail!(
+                        "archive entry '{name}' is a hard link to '{target}', outside strip_prefix; refused"
+                    );
+                }
+                let source = self.real_path(name, &t[self.strip.len()..])?;
+                let parent = self.make_dirs(name, &rel[..rel.len() - 1])?;
+                let path = parent.join(&rel[rel.len() - 1]);
+                self.clear(name, &path)?;
+                let n = fs::copy(&source, &path).map_err(|e| {
+                    anyhow::anyhow!("archive entry '{name}': hard link target '{target}': {e}")
+                })?;
+                self.bytes += n;
+                if self.bytes > self.limits.max_bytes {
+                    anyhow::bail!(
+                        "the archive expands to more than {} bytes; refused (a decompression bomb?)",
+                        self.limits.max_bytes
+                    );
+                }
+            }
+            Kind::Other => {}
+        }
+        Ok(())
+    }
+
+    /// Creates `rel` under the destination, every component a real directory.
+    fn make_dirs(&self, name: &str, rel: &[String]) -> anyhow::Result<PathBuf> {
+        let mut path = self.dest.clone();
+        for c in rel {
+            path.push(c);
+            match fs::symlink_metadata(&path) {
+                Ok(m) if m.is_dir() => {}
+                Ok(m) if m.file_type().is_symlink() => anyhow::bail!(
+                    "archive entry '{name}' would be written through the symbolic link '{}'; refused",
+                    c
+                ),
+                Ok(_) => anyhow::bail!("archive entry '{name}' is inside '{c}', which is a file"),
+                Err(_) => fs::create_dir(&path)?,
+            }
+        }
+        Ok(path)
+    }
+
+    /// An existing regular file of the extracted tree, reached through real directories.
+    fn real_path(&self, name: &str, rel: &[String]) -> anyhow::Result<PathBuf> {
+        let mut path = self.dest.clone();
+        for c in rel {
+            path.push(c);
+            let m = fs::symlink_metadata(&path).map_err(|_| {
+                anyhow::anyhow!("archive entry '{name}' links to a file the archive does not hold")
+            })?;
+            if m.file_type().is_symlink() {
+                anyhow::bail!("archive entry '{name}' hard-links through a symbolic link; refused");
+            }
+        }
+        Ok(path)
+    }
+
+    /// Removes what an earlier entry left at `path`, so that nothing is written through it.
+    fn clear(&self, name: &str, path: &Path) -> anyhow::Result<()> {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.is_dir() => {
+                anyhow::bail!("archive entry '{name}' replaces a directory of the archive")
+            }
+            Ok(_) => fs::remove_file(path)?,
+            Err(_) => {}
+        }
+        Ok(())
+    }
+}
+
+/// Whether a symbolic link at `depth` directories below the root, pointing at `target`, stays
+/// inside the tree: a relative target whose leading `..` components climb at most `depth`
+/// levels and whose other components are plain names (so no link, wherever another points,
+/// can make a later `..` climb out).
+fn check_link_target(target: &str, depth: usize) -> Result<(), String> {
+    if target.is_empty() {
+        return Err("is empty".to_string());
+    }
+    if target.starts_with('/') || target.starts_with('\\') || target.get(1..2) == Some(":") {
+        return Err("is an absolute path".to_string());
+    }
+    let mut ups = 0;
+    let mut names = false;
+    for c in target.split('/') {
+        match c {
+            "" | "." => {}
+            ".." if names => return Err("climbs with '..' after a name".to_string()),
+            ".." => ups += 1,
+            _ => names = true,
+        }
+    }
+    if ups > depth {
+        return Err("leads outside the archive".to_string());
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_symlink(target: &str, path: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, path)
+}
+
+#[cfg(not(unix))]
+fn make_symlink(target: &str, path: &Path) -> io::Result<()> {
+    // Without symbolic links, a link's content is what Bazel's repository would show a
+    // reader that does not follow it: the target path as text.
+    fs::write(path, target)
+}
+
+#[cfg(unix)]
+fn set_executable(path: &Path, executable: bool) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if executable {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn set_executable(_: &Path, _: bool) -> io::Result<()> {
+    Ok(())
+}
+
+fn corrupt(e: io::Error) -> anyhow::Error {
+    anyhow::anyhow!("the archive is truncated or corrupt: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(format_of("https://x/a.tar.gz", None), Ok(Format::TarGz));
+        assert_eq!(format_of("https://x/a.tgz?x=1", None), Ok(Format::TarGz));
+        assert_eq!(format_of("https://x/a.zip", None), Ok(Format::Zip));
+        assert_eq!(format_of("https://x/a", Some("tar")), Ok(Format::Tar));
+        assert!(format_of("https://x/a.tar.xz", None)
+            .unwrap_err()
+            .contains("not supported"));
+        assert!(format_of("https://x/a", None)
+            .unwrap_err()
+            .contains("cannot tell"));
+    }
+
+    #[test]
+    fn paths_and_links() {
+        assert_eq!(components("./a//b/").unwrap(), vec!["a", "b"]);
+        assert!(components("a/../b").is_err());
+        assert!(components("/etc/passwd").is_err());
+        assert!(components("C:/x").is_err());
+        assert!(check_link_target("../x", 1).is_ok());
+        assert!(check_link_target("../x", 0).is_err());
+        assert!(check_link_target("a/../../x", 3).is_err());
+        assert!(check_link_target("/etc", 3).is_err());
+        assert!(check_link_target("sub/file", 0).is_ok());
+    }
+
+    fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        for (name, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            // Written raw: `append_data` itself refuses `..`, and these tests need it.
+            let bytes = name.as_bytes();
+            h.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+            h.set_cksum();
+            builder.append(&h, *data).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    fn run(archive: &[u8], strip: &str, limits: Limits) -> (tempdir::Dir, anyhow::Result<()>) {
+        let dir = tempdir::Dir::new();
+        let file = dir.path().join("a.tar.gz");
+        fs::write(&file, archive).unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let r = extract(&file, Format::TarGz, strip, &out, limits);
+        (dir, r)
+    }
+
+    mod tempdir {
+        use std::path::{Path, PathBuf};
+        pub struct Dir(PathBuf);
+        impl Dir {
+            pub fn new() -> Dir {
+                use std::sync::atomic::{AtomicU32, Ordering};
+                static N: AtomicU32 = AtomicU32::new(0);
+                let p = std::env::temp_dir().join(format!(
+                    "toolcheck-archive-test-{}-{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed)
+                ));
+                let _ = std::fs::remove_dir_all(&p);
+                std::fs::create_dir_all(&p).unwrap();
+                Dir(p)
+            }
+            pub fn path(&self) -> &Path {
+                &self.0
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn extracts_with_strip_prefix() {
+        let a = tar_gz(&[
+            ("p-1/MODULE.bazel", b"module(name='p')"),
+            ("p-1/x/BUILD", b""),
+        ]);
+        let (dir, r) = run(&a, "p-1", Limits::default());
+        r.unwrap();
+        let out = dir.path().join("out");
+        assert!(out.join("MODULE.bazel").is_file());
+        assert!(out.join("x/BUILD").is_file());
+        let (_, r) = run(&a, "q-1", Limits::default());
+        assert!(r.unwrap_err().to_string().contains("names no directory"));
+    }
+
+    fn tar_with_link(link: &str, target: &str) -> Vec<u8> {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_mode(0o777);
+        h.set_entry_type(tar::EntryType::Symlink);
+        builder.append_link(&mut h, link, target).unwrap();
+        // A file written through the link, if it were followed.
+        let mut f = tar::Header::new_gnu();
+        f.set_size(1);
+        f.set_mode(0o644);
+        f.set_entry_type(tar::EntryType::Regular);
+        builder
+            .append_data(&mut f, format!("{link}/x"), &b"x"[..])
+            .unwrap();
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn links_stay_inside() {
+        let (_, r) = run(
+            &tar_with_link("d/up", "../../outside"),
+            "",
+            Limits::default(),
+        );
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("leads outside the archive"), "{e}");
+        let (_, r) = run(&tar_with_link("abs", "/etc"), "", Limits::default());
+        assert!(r.unwrap_err().to_string().contains("absolute path"));
+        // A link inside is kept, but nothing is written through it.
+        let (_, r) = run(&tar_with_link("d/same", ".."), "", Limits::default());
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("written through the symbolic link"), "{e}");
+    }
+
+    #[test]
+    fn extracts_zip() {
+        let dir = tempdir::Dir::new();
+        let file = dir.path().join("a.zip");
+        let mut w = zip::ZipWriter::new(fs::File::create(&file).unwrap());
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(0o755);
+        w.start_file("top/BUILD.bazel", opts).unwrap();
+        w.write_all(b"toolchain_type(name = 'tt')\n").unwrap();
+        w.start_file("other/skipped", opts).unwrap();
+        w.finish().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        extract(&file, Format::Zip, "top", &out, Limits::default()).unwrap();
+        assert!(out.join("BUILD.bazel").is_file());
+        assert!(!out.join("other").exists());
+        let broken = dir.path().join("b.zip");
+        let bytes = fs::read(&file).unwrap();
+        fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
+        let out2 = dir.path().join("out2");
+        fs::create_dir(&out2).unwrap();
+        let e = extract(&broken, Format::Zip, "", &out2, Limits::default()).unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn refuses_escapes_and_bombs() {
+        let (dir, r) = run(&tar_gz(&[("../evil", b"x")]), "", Limits::default());
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("'../evil' contains '..'"), "{e}");
+        assert!(!dir.path().join("evil").exists());
+        let (_, r) = run(
+            &tar_gz(&[("big", &[0u8; 5000])]),
+            "",
+            Limits {
+                max_bytes: 4096,
+                max_entries: 10,
+            },
+        );
+        assert!(r.unwrap_err().to_string().contains("decompression bomb"));
+        let (_, r) = run(
+            &tar_gz(&[("a", b""), ("b", b""), ("c", b"")]),
+            "",
+            Limits {
+                max_bytes: 4096,
+                max_entries: 2,
+            },
+        );
+        assert!(r.unwrap_err().to_string().contains("more than 2 entries"));
+        let mut truncated = tar_gz(&[("a", &[7u8; 20000])]);
+        truncated.truncate(truncated.len() / 2);
+        let (_, r) = run(&truncated, "", Limits::default());
+        assert!(r.unwrap_err().to_string().contains("truncated"));
+    }
+}
