@@ -180,6 +180,7 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
     loader.load_repository_cache();
     if !loader.opts.skip_fetched {
         loader.load_fetched();
+        loader.load_modules_from_repository_cache();
     }
     Ok(loader.ws)
 }
@@ -828,6 +829,56 @@ impl Loader {
                 self.add_repo(&r.name, &r.dir, RepoOrigin::Explicit, module);
             }
         }
+    }
+
+    /// The Bzlmod modules no other source provided, from Bazel's repository cache by the
+    /// hashes MODULE.bazel.lock pins (`fetch::bazel_cache`), made where `toolcheck fetch`
+    /// would make them; those that stay unread get a reason for the coverage report.
+    fn load_modules_from_repository_cache(&mut self) {
+        let Some(text) = self
+            .ws
+            .file_ids()
+            .map(|id| self.ws.file(id))
+            .find(|f| f.repo.is_main() && f.path == "MODULE.bazel")
+            .map(|f| f.text.to_string())
+        else {
+            return;
+        };
+        let rc = crate::bazel_paths::rc_dirs(self.rc_texts(), &self.root);
+        if !crate::fetch::bzlmod_enabled(&self.ws) {
+            return;
+        }
+        // `--no-cache` writes nothing, so reads none; otherwise the modules go where
+        // `toolcheck fetch` puts them (its cache, whatever `--cache-dir` says), so that
+        // either reuses what the other made.
+        if crate::cache::configured_dir().is_none() {
+            return;
+        }
+        let Some(cache) = crate::fetch::toolcheck_cache_dir() else {
+            return;
+        };
+        let env = self
+            .opts
+            .bazel_env
+            .clone()
+            .unwrap_or_else(crate::bazel_paths::Env::current);
+        let repo_cache = crate::bazel_paths::repository_cache(&env, &rc);
+        let repos = &self.ws.repos;
+        let found = crate::fetch::bazel_cache::modules(
+            &self.root,
+            &text,
+            repo_cache.as_deref(),
+            &cache,
+            |module| {
+                repos.iter().any(|have| {
+                    have.name.as_str() == module || have.module_name.as_deref() == Some(module)
+                })
+            },
+        );
+        for r in found.repos {
+            self.add_repo(&r.name, &r.dir, RepoOrigin::RepositoryCache, r.module);
+        }
+        self.ws.unread_why.extend(found.unread);
     }
 
     /// `.bazelrc` at the workspace root and everything it imports, depth first; then the
