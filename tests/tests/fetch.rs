@@ -947,7 +947,12 @@ fn check_reads_modules_from_bazels_repository_cache() {
     // `toolcheck fetch --offline` from a registry holding the same files finds the module
     // made: one directory for both.
     let reg = Registry::new(base.join("registry"));
-    reg.module("tools", "1.0", module_file, serde_json::from_str(&good_source).unwrap());
+    reg.module(
+        "tools",
+        "1.0",
+        module_file,
+        serde_json::from_str(&good_source).unwrap(),
+    );
     reg.file("modules/tools/1.0/patches/add.patch", patch);
     std::fs::rename(ws.join("MODULE.bazel.lock"), base.join("lock.saved")).unwrap();
     let out = fetch(&ws, &cache, &reg, &["--offline"]);

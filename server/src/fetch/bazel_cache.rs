@@ -126,7 +126,8 @@ pub fn modules(
         ) {
             Ok(repo) => out.repos.push(repo),
             Err(why) => {
-                out.unread.insert(name.clone(), format!("{name}@{version}: {why}"));
+                out.unread
+                    .insert(name.clone(), format!("{name}@{version}: {why}"));
             }
         }
     }
@@ -217,9 +218,8 @@ fn one(
             ));
         }
         let path = cas_path(repo_cache, &hex(&want.digest));
-        let bytes = fs::read(&path).map_err(|_| {
-            format!("patch {patch} ({want}) is not in Bazel's repository cache")
-        })?;
+        let bytes = fs::read(&path)
+            .map_err(|_| format!("patch {patch} ({want}) is not in Bazel's repository cache"))?;
         let got = want.of_bytes(&bytes);
         if got != want {
             return Err(format!(
@@ -274,4 +274,79 @@ fn one(
     })
     .map_err(|e| format!("{e:#}"))?;
     Ok(CachedRepo { dir, ..job.repo })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "toolcheck-bazel-cache-{name}-{}-{}",
+            std::process::id(),
+            super::super::registry::unique()
+        ));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    const ROOT: &str = "module(name = \"app\")\nbazel_dep(name = \"a\", version = \"1.0\")\nbazel_dep(name = \"b\", version = \"2.0\")\n";
+
+    fn lock(entries: &[(&str, &str)]) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = entries
+            .iter()
+            .map(|(k, v)| (format!("https://r/modules/{k}"), (*v).into()))
+            .collect();
+        serde_json::json!({ "registryFileHashes": map }).to_string()
+    }
+
+    #[test]
+    fn a_stale_lockfile_is_not_used_and_known_modules_are_skipped() {
+        let dir = scratch("stale");
+        let h = "ab".repeat(32);
+        fs::write(
+            dir.join("MODULE.bazel.lock"),
+            lock(&[("a/1.0/MODULE.bazel", &h), ("a/1.0/source.json", &h)]),
+        )
+        .unwrap();
+        let got = modules(&dir, ROOT, Some(&dir), &dir, |m| m == "a");
+        assert!(got.repos.is_empty());
+        assert_eq!(got.unread.keys().collect::<Vec<_>>(), ["b"]);
+        assert!(got.unread["b"].contains("out of date (it records no b@2.0)"));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_registry_file_must_match_its_recorded_hash() {
+        let dir = scratch("mismatch");
+        let cache = dir.join("repository_cache");
+        let h = "cd".repeat(32);
+        let slot = cas_path(&cache, &h);
+        fs::create_dir_all(slot.parent().unwrap()).unwrap();
+        fs::write(&slot, "{}").unwrap();
+        fs::write(
+            dir.join("MODULE.bazel.lock"),
+            lock(&[
+                ("a/1.0/MODULE.bazel", &h),
+                ("a/1.0/source.json", &h),
+                ("b/2.0/MODULE.bazel", &h),
+            ]),
+        )
+        .unwrap();
+        let got = modules(&dir, ROOT, Some(&cache), &dir, |_| false);
+        assert!(got.repos.is_empty());
+        assert!(
+            got.unread["a"].contains("not the") && got.unread["a"].contains(&h),
+            "{:?}",
+            got.unread
+        );
+        // b's source.json is not recorded: Bazel did not take it from a registry, so it is
+        // not among the lockfile's selection.
+        assert!(!got.unread.contains_key("b"));
+        // Without a repository cache, every request says so.
+        let got = modules(&dir, ROOT, None, &dir, |_| false);
+        assert!(got.unread["a"].contains("repository cache was not found"));
+        let _ = fs::remove_dir_all(&dir);
+    }
 }
