@@ -8,7 +8,7 @@
 //!
 //! Guarantees: it never runs Bazel or workspace code, never writes (but for extracting
 //! verified archives of Bazel's repository cache into toolcheck's own cache, see
-//! `repo_cache`), skips `bazel-*`
+//! `repo_cache` and `fetch::bazel_cache`), skips `bazel-*`
 //! convenience symlinks and `.bazelignore`d paths, does not follow symlinks or rc imports out
 //! of the repository being read (for the main repository: its enclosing source tree, see
 //! [`enclosing_repository`]), bounds file sizes, and turns every I/O problem into a
@@ -53,8 +53,9 @@ pub struct LoadOptions {
     /// The environment Bazel's directories are derived from (`None`: this process's); tests
     /// describe another machine with it.
     pub bazel_env: Option<crate::bazel_paths::Env>,
-    /// Do not read the repositories `toolcheck fetch` made (fetch itself loads the workspace
-    /// only for its MODULE.bazel, WORKSPACE and rc files).
+    /// Do not read the repositories `toolcheck fetch` made, nor make Bzlmod modules from
+    /// Bazel's repository cache (fetch itself loads the workspace only for its MODULE.bazel,
+    /// WORKSPACE and rc files).
     pub skip_fetched: bool,
 }
 
