@@ -8,7 +8,7 @@
 //!
 //! Guarantees: it never runs Bazel or workspace code, never writes (but for extracting
 //! verified archives of Bazel's repository cache into toolcheck's own cache, see
-//! `repo_cache`), skips `bazel-*`
+//! `repo_cache` and `fetch::bazel_cache`), skips `bazel-*`
 //! convenience symlinks and `.bazelignore`d paths, does not follow symlinks or rc imports out
 //! of the repository being read (for the main repository: its enclosing source tree, see
 //! [`enclosing_repository`]), bounds file sizes, and turns every I/O problem into a
@@ -53,8 +53,9 @@ pub struct LoadOptions {
     /// The environment Bazel's directories are derived from (`None`: this process's); tests
     /// describe another machine with it.
     pub bazel_env: Option<crate::bazel_paths::Env>,
-    /// Do not read the repositories `toolcheck fetch` made (fetch itself loads the workspace
-    /// only for its MODULE.bazel, WORKSPACE and rc files).
+    /// Do not read the repositories `toolcheck fetch` made, nor make Bzlmod modules from
+    /// Bazel's repository cache (fetch itself loads the workspace only for its MODULE.bazel,
+    /// WORKSPACE and rc files).
     pub skip_fetched: bool,
 }
 
@@ -180,6 +181,7 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
     loader.load_repository_cache();
     if !loader.opts.skip_fetched {
         loader.load_fetched();
+        loader.load_modules_from_repository_cache();
     }
     Ok(loader.ws)
 }
@@ -828,6 +830,56 @@ impl Loader {
                 self.add_repo(&r.name, &r.dir, RepoOrigin::Explicit, module);
             }
         }
+    }
+
+    /// The Bzlmod modules no other source provided, from Bazel's repository cache by the
+    /// hashes MODULE.bazel.lock pins (`fetch::bazel_cache`), made where `toolcheck fetch`
+    /// would make them; those that stay unread get a reason for the coverage report.
+    fn load_modules_from_repository_cache(&mut self) {
+        let Some(text) = self
+            .ws
+            .file_ids()
+            .map(|id| self.ws.file(id))
+            .find(|f| f.repo.is_main() && f.path == "MODULE.bazel")
+            .map(|f| f.text.to_string())
+        else {
+            return;
+        };
+        let rc = crate::bazel_paths::rc_dirs(self.rc_texts(), &self.root);
+        if !crate::fetch::bzlmod_enabled(&self.ws) {
+            return;
+        }
+        // `--no-cache` writes nothing, so reads none; otherwise the modules go where
+        // `toolcheck fetch` puts them (its cache, whatever `--cache-dir` says), so that
+        // either reuses what the other made.
+        if crate::cache::configured_dir().is_none() {
+            return;
+        }
+        let Some(cache) = crate::fetch::toolcheck_cache_dir() else {
+            return;
+        };
+        let env = self
+            .opts
+            .bazel_env
+            .clone()
+            .unwrap_or_else(crate::bazel_paths::Env::current);
+        let repo_cache = crate::bazel_paths::repository_cache(&env, &rc);
+        let repos = &self.ws.repos;
+        let found = crate::fetch::bazel_cache::modules(
+            &self.root,
+            &text,
+            repo_cache.as_deref(),
+            &cache,
+            |module| {
+                repos.iter().any(|have| {
+                    have.name.as_str() == module || have.module_name.as_deref() == Some(module)
+                })
+            },
+        );
+        for r in found.repos {
+            self.add_repo(&r.name, &r.dir, RepoOrigin::RepositoryCache, r.module);
+        }
+        self.ws.unread_why.extend(found.unread);
     }
 
     /// `.bazelrc` at the workspace root and everything it imports, depth first; then the

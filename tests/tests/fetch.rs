@@ -837,3 +837,185 @@ fn one_archive_pinned_twice_is_downloaded_once() {
         .count();
     assert_eq!(downloads, 1);
 }
+
+/// `check` in `ws` with toolcheck's cache `cache`, Bazel's output user root in a scratch
+/// directory (so no real output base is found), as JSON.
+fn check_with_bazel_cache(ws: &Path, cache: &Path) -> serde_json::Value {
+    let out = Command::new(toolcheck_bin())
+        .args(["check", "--format", "json", "--fail-on", "never"])
+        .current_dir(ws)
+        .env("TOOLCHECK_CACHE_DIR", cache)
+        .env("TEST_TMPDIR", ws.join("../bazel-tmp"))
+        .env("USER", "ann")
+        .output()
+        .expect("toolcheck runs");
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// A Bzlmod workspace Bazel resolved once (MODULE.bazel.lock) whose module files and archive
+/// lie only in Bazel's repository cache: `check` reads the module from there, with its
+/// registry patch, without any network (the registry the lockfile names does not exist), into
+/// the directory `toolcheck fetch` uses; a wrong digest, a missing archive, a sha512 pin and
+/// a missing lockfile each leave the module unread with the reason in the coverage report.
+#[test]
+fn check_reads_modules_from_bazels_repository_cache() {
+    let base = scratch_dir("fetch-bazel-repository-cache");
+    let ws = base.join("ws");
+    let repo_cache = base.join("repository_cache");
+    let put = |bytes: &[u8]| {
+        let d = repo_cache
+            .join("content_addressable/sha256")
+            .join(sha256_hex(bytes));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("file"), bytes).unwrap();
+    };
+    let archive = tar_gz(&[
+        (
+            "tools-1.0/MODULE.bazel",
+            "module(name = \"tools\", version = \"1.0\")\n",
+        ),
+        ("tools-1.0/BUILD.bazel", "toolchain_type(name = \"tt\")\n"),
+    ]);
+    let patch = "--- a/BUILD.bazel\n+++ b/BUILD.bazel\n@@ -1 +1,2 @@\n toolchain_type(name = \"tt\")\n+toolchain_type(name = \"patched\")\n";
+    let module_file = "module(name = \"tools\", version = \"1.0\")\n";
+    // A registry nobody can reach: only the repository cache can answer.
+    let registry = "https://registry.invalid";
+    let source = |integrity: String| {
+        serde_json::json!({
+            "url": "https://example.invalid/tools-1.0.tar.gz",
+            "integrity": integrity,
+            "strip_prefix": "tools-1.0",
+            "patches": {"add.patch": sri(patch.as_bytes())},
+            "patch_strip": 1,
+        })
+        .to_string()
+    };
+    let lock = |source_json: &str| {
+        serde_json::json!({
+            "lockFileVersion": 18,
+            "registryFileHashes": {
+                format!("{registry}/bazel_registry.json"): "not found",
+                format!("{registry}/modules/tools/1.0/MODULE.bazel"): sha256_hex(module_file.as_bytes()),
+                format!("{registry}/modules/tools/1.0/source.json"): sha256_hex(source_json.as_bytes()),
+            }
+        })
+        .to_string()
+    };
+    let good_source = source(sri(&archive));
+    put(&archive);
+    put(patch.as_bytes());
+    put(module_file.as_bytes());
+    put(good_source.as_bytes());
+    workspace(
+        &ws,
+        "bazel_dep(name = \"tools\", version = \"1.0\")\n",
+        "toolchain(name = \"a\", toolchain = \":a\", toolchain_type = \"@tools//:patched\")\n\
+         toolchain(name = \"b\", toolchain = \":b\", toolchain_type = \"@tools//:nope\")\n",
+    );
+    write_files(
+        &ws,
+        &[
+            (
+                ".bazelrc",
+                &format!("common --repository_cache={}\n", repo_cache.display()),
+            ),
+            ("MODULE.bazel.lock", &lock(&good_source)),
+        ],
+    );
+
+    let cache = base.join("cache");
+    let report = check_with_bazel_cache(&ws, &cache);
+    assert_eq!(unreadable_repos(&report), Vec::<String>::new());
+    let msgs = messages(&report);
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("unresolved-label") && m.contains("@tools//:nope")),
+        "{msgs:#?}"
+    );
+    assert!(!msgs.iter().any(|m| m.contains(":patched")), "{msgs:#?}");
+    let made: Vec<PathBuf> = std::fs::read_dir(cache.join("repos"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert!(made[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("tools-"));
+    // `toolcheck fetch --offline` from a registry holding the same files finds the module
+    // made: one directory for both.
+    let reg = Registry::new(base.join("registry"));
+    reg.module(
+        "tools",
+        "1.0",
+        module_file,
+        serde_json::from_str(&good_source).unwrap(),
+    );
+    reg.file("modules/tools/1.0/patches/add.patch", patch);
+    std::fs::rename(ws.join("MODULE.bazel.lock"), base.join("lock.saved")).unwrap();
+    let out = fetch(&ws, &cache, &reg, &["--offline"]);
+    assert!(text(&out).contains("cached  tools@1.0"), "{}", text(&out));
+    std::fs::rename(base.join("lock.saved"), ws.join("MODULE.bazel.lock")).unwrap();
+
+    let unread_with = |name: &str, source_json: &str, lock_text: Option<&str>| {
+        match lock_text {
+            Some(l) => write_files(&ws, &[("MODULE.bazel.lock", l)]),
+            None => {
+                let _ = std::fs::remove_file(ws.join("MODULE.bazel.lock"));
+            }
+        }
+        put(source_json.as_bytes());
+        let cache = base.join(name);
+        let reasons = unreadable_repos(&check_with_bazel_cache(&ws, &cache));
+        let made = std::fs::read_dir(cache.join("repos")).map_or(0, |d| {
+            d.filter_map(Result::ok)
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        });
+        assert_eq!(made, 0, "nothing is made: {reasons:?}");
+        reasons
+    };
+
+    // Bytes under the archive's hash that do not match it.
+    let other = tar_gz(&[("tools-1.0/BUILD.bazel", "toolchain_type(name = \"evil\")\n")]);
+    let d = repo_cache
+        .join("content_addressable/sha256")
+        .join(sha256_hex(&archive));
+    std::fs::write(d.join("file"), &other).unwrap();
+    let reasons = unread_with("cache-wrong", &good_source, Some(&lock(&good_source)));
+    assert!(
+        reasons.len() == 1 && reasons[0].contains("@tools") && reasons[0].contains("not the"),
+        "{reasons:?}"
+    );
+
+    // The archive missing.
+    std::fs::remove_dir_all(&d).unwrap();
+    let reasons = unread_with("cache-missing", &good_source, Some(&lock(&good_source)));
+    assert!(
+        reasons.len() == 1
+            && reasons[0].contains("tools@1.0: its archive")
+            && reasons[0].contains("is not in Bazel's repository cache"),
+        "{reasons:?}"
+    );
+
+    // A sha512 pin cannot be looked up in the sha256-keyed cache.
+    let sha512 = format!(
+        "sha512-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(&archive))
+    );
+    let source512 = source(sha512);
+    let reasons = unread_with("cache-sha512", &source512, Some(&lock(&source512)));
+    assert!(
+        reasons.len() == 1 && reasons[0].contains("pins a sha512 integrity"),
+        "{reasons:?}"
+    );
+
+    // No lockfile: Bazel's selection is unknown.
+    let reasons = unread_with("cache-nolock", &good_source, None);
+    assert!(
+        reasons.len() == 1 && reasons[0].contains("no MODULE.bazel.lock"),
+        "{reasons:?}"
+    );
+}

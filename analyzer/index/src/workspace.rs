@@ -281,6 +281,9 @@ pub struct Workspace {
     /// Bazel puts it; `None` when there was none (Bazel has not run here). The coverage
     /// report says why a repository is unread with it.
     pub output_base: Option<String>,
+    /// Repositories (by name) the loader looked for and could not read, with why (a Bzlmod
+    /// module not in Bazel's repository cache, ...): the coverage report says so.
+    pub unread_why: std::collections::BTreeMap<String, String>,
 }
 
 impl Settings {

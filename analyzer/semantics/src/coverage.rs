@@ -607,11 +607,14 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
         }
         let name = repo.as_str();
         // Why it is unread: Bazel never ran here, or ran without fetching it.
-        let reason = match &ws.output_base {
-            Some(base) => format!(
+        let reason = match (ws.unread_why.get(name), &ws.output_base) {
+            (Some(why), _) => format!(
+                "'@{name}' cannot be read: {why}; run `toolcheck fetch`, or pass --output-base DIR or --repo {name}=DIR"
+            ),
+            (None, Some(base)) => format!(
                 "'@{name}' is not in the output base {base} (Bazel has not fetched it): run `toolcheck fetch` (or `bazel fetch`), or pass --repo {name}=DIR"
             ),
-            None => format!(
+            (None, None) => format!(
                 "'@{name}' cannot be read: run `toolcheck fetch` (no output base of Bazel's found for this workspace), or pass --output-base DIR or --repo {name}=DIR"
             ),
         };

@@ -21,6 +21,7 @@
 //! [`patch`], not by `patch(1)`).
 
 mod archive;
+pub(crate) mod bazel_cache;
 mod download;
 mod integrity;
 mod lockfile;
@@ -299,6 +300,11 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Whether the workspace's rc files leave Bzlmod on (`--noenable_bzlmod` turns it off).
+pub(crate) fn bzlmod_enabled(ws: &toolcheck_ide::Workspace) -> bool {
+    RcOptions::read(ws).bzlmod
 }
 
 /// What the workspace's rc files say about fetching.
@@ -1004,6 +1010,19 @@ fn materialize(
     cache: &Path,
     bar: &indicatif::ProgressBar,
 ) -> anyhow::Result<(PathBuf, bool)> {
+    materialize_with(job, cache, |urls, integrity| {
+        client.fetch_archive(urls, integrity, &cache.join("downloads"), bar)
+    })
+}
+
+/// [`materialize`] with the verified archive taken from `archive` (a download, or Bazel's
+/// repository cache): one place decides a repository's directory and how it is made, so
+/// `fetch` and `check` share what either made.
+fn materialize_with(
+    job: &Job,
+    cache: &Path,
+    archive: impl FnOnce(&[String], &Integrity) -> anyhow::Result<PathBuf>,
+) -> anyhow::Result<(PathBuf, bool)> {
     let (urls, integrity, strip_prefix, archive_type, patches, patch_strip, overlay) =
         match &job.source {
             Source::Local(dir) => return Ok((dir.clone(), false)),
@@ -1056,7 +1075,7 @@ fn materialize(
         archive_type.as_deref(),
     )
     .map_err(anyhow::Error::msg)?;
-    let file = client.fetch_archive(urls, integrity, &cache.join("downloads"), bar)?;
+    let file = archive(urls, integrity)?;
     let tmp = cache.join("repos").join(format!(
         ".tmp-{safe_name}-{}-{}",
         std::process::id(),

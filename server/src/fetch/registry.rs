@@ -199,6 +199,15 @@ impl<'a> Reader<'a> {
 }
 
 impl Registry {
+    /// A registry known only by its URL (no `bazel_registry.json` read): no mirrors.
+    pub fn bare(url: &str) -> Registry {
+        Registry {
+            url: url.trim_end_matches('/').to_string(),
+            mirrors: Vec::new(),
+            module_base_path: None,
+        }
+    }
+
     /// The URLs to download a source from: each mirror first (as Bazel builds them: the
     /// mirror followed by the URL without its scheme), then the URLs themselves.
     pub fn archive_urls(&self, source: &SourceJson) -> Vec<String> {
