@@ -393,7 +393,8 @@ fn fetch_selects_versions_patches_and_check_reads_the_modules() {
         "module(name = \"base\", version = \"1.2\")\n",
         serde_json::json!({"url": server.url("/base-1.2.tar.gz"), "integrity": sri(&base12)}),
     );
-    // A WORKSPACE http_archive pinned by sha256, and one without a pin.
+    // A WORKSPACE http_archive pinned by sha256, and one without a pin (WORKSPACE is read
+    // next to MODULE.bazel under Bazel 8 only with --enable_workspace).
     let legacy = tar_gz(&[("legacy-2/BUILD", "toolchain_type(name = \"lt\")\n")]);
     server.route("/legacy.tar.gz", Reply::Bytes(legacy.clone()));
     workspace(
@@ -406,7 +407,9 @@ fn fetch_selects_versions_patches_and_check_reads_the_modules() {
     );
     write_files(
         &ws,
-        &[(
+        &[
+            (".bazelrc", "common --enable_workspace\n"),
+            (
             "WORKSPACE",
             &format!(
                 "load(\"@bazel_tools//tools/build_defs/repo:http.bzl\", \"http_archive\")\n\
@@ -416,7 +419,8 @@ fn fetch_selects_versions_patches_and_check_reads_the_modules() {
                 sha256_hex(&legacy),
                 server.url("/loose.tar.gz"),
             ),
-        )],
+        ),
+        ],
     );
 
     // Before: toolcheck cannot read the dependencies and says how to fetch them.
@@ -814,14 +818,17 @@ fn one_archive_pinned_twice_is_downloaded_once() {
     let (ws, cache, reg, server, archive) = one_module("twice");
     write_files(
         &ws,
-        &[(
+        &[
+            (".bazelrc", "common --enable_workspace\n"),
+            (
             "WORKSPACE",
             &format!(
                 "http_archive(name = \"same\", urls = [\"{}\"], sha256 = \"{}\", strip_prefix = \"tools-1.0\")\n",
                 server.url("/tools.tar.gz"),
                 sha256_hex(&archive)
             ),
-        )],
+        ),
+        ],
     );
     let out = fetch(&ws, &cache, &reg, &["--jobs", "2"]);
     let log = text(&out);
@@ -1018,4 +1025,76 @@ fn check_reads_modules_from_bazels_repository_cache() {
         reasons.len() == 1 && reasons[0].contains("no MODULE.bazel.lock"),
         "{reasons:?}"
     );
+}
+
+/// Bazel resolves every dependency on the root module's name to the root itself: a module
+/// that depends back on it (as `rules_shell` depends on `platforms`) does not make `fetch`
+/// look the root up in the registry, and nothing named like the root is fetched.
+#[test]
+fn a_dependency_on_the_root_module_is_the_root() {
+    let (ws, cache, reg, server, archive) = one_module("rootdep");
+    // tools@1.0 depends on app@0.1, the root's name; the registry has no `app`.
+    reg.module(
+        "tools",
+        "1.0",
+        "module(name = \"tools\", version = \"1.0\")\nbazel_dep(name = \"app\", version = \"0.1\")\n",
+        serde_json::json!({
+            "url": server.url("/tools.tar.gz"),
+            "integrity": sri(&archive),
+            "strip_prefix": "tools-1.0",
+        }),
+    );
+    let out = fetch(&ws, &cache, &reg, &[]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("fetched tools@1.0")
+            && log.contains("1 repository ready")
+            && !log.contains("app@"),
+        "{log}"
+    );
+}
+
+/// `fetch` downloads a WORKSPACE's archives only when Bazel reads that WORKSPACE: not next to
+/// MODULE.bazel under Bazel 8 without --enable_workspace, and never when WORKSPACE.bzlmod
+/// replaces it (as in `platforms`, whose WORKSPACE serves its pre-Bzlmod users).
+#[test]
+fn a_workspace_bazel_does_not_read_is_not_fetched() {
+    let (ws, cache, reg, server, archive) = one_module("noworkspace");
+    write_files(
+        &ws,
+        &[(
+            "WORKSPACE",
+            &format!(
+                "http_archive(name = \"legacy\", urls = [\"{}\"], sha256 = \"{}\", strip_prefix = \"tools-1.0\")\n",
+                server.url("/legacy.tar.gz"),
+                sha256_hex(&archive)
+            ),
+        )],
+    );
+    // Bazel 8 with Bzlmod: WORKSPACE is off.
+    let out = fetch(&ws, &cache, &reg, &[]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(!log.contains("legacy"), "{log}");
+    // --enable_workspace with a WORKSPACE.bzlmod: that file replaces WORKSPACE.
+    write_files(
+        &ws,
+        &[
+            (".bazelrc", "common --enable_workspace\n"),
+            ("WORKSPACE.bzlmod", "# development-only repositories\n"),
+        ],
+    );
+    let out = fetch(&ws, &cache, &reg, &[]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(!log.contains("legacy"), "{log}");
+    assert!(!server.requests().iter().any(|(p, _)| p == "/legacy.tar.gz"));
+    // Without WORKSPACE.bzlmod, --enable_workspace reads WORKSPACE: its archive is fetched.
+    std::fs::remove_file(ws.join("WORKSPACE.bzlmod")).unwrap();
+    server.route("/legacy.tar.gz", Reply::Bytes(archive.clone()));
+    let out = fetch(&ws, &cache, &reg, &[]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("http_archive 'legacy'"), "{log}");
 }

@@ -35,6 +35,7 @@ pub use resolve::{
     AutoExecGroupsNote, GroupOutcome, HostNote, PlatformOutcome, ResolveFailure, ResolveQuery,
     ToolchainChoice,
 };
+pub use toolcheck_index::index::active_modes;
 pub use toolcheck_index::label::{Label, RawLabel, RepoName};
 pub use toolcheck_index::workspace::{
     AnalysisMode, ConfigMatrix, ConfigSelect, FileId, HostConstraints, HostMachine, LoadProblem,

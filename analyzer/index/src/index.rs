@@ -491,6 +491,39 @@ pub struct Modes {
     pub workspace_bzlmod_file: bool,
 }
 
+/// The registration mechanisms Bazel `major_version` uses with `flags` in a main repository
+/// whose root holds the files `has` says it holds, and the WORKSPACE file it reads (none when
+/// WORKSPACE is off). `toolcheck fetch` asks the same question: it fetches a WORKSPACE's
+/// `http_archive`s only when Bazel would read that file.
+pub fn active_modes(
+    has: impl Fn(&str) -> bool,
+    flags: &BuildFlags,
+    major_version: u32,
+) -> (Modes, Option<&'static str>) {
+    let bzlmod = has("MODULE.bazel")
+        && flags.enable_bzlmod.unwrap_or(major_version >= 7)
+        && major_version >= 5;
+    let workspace_bzlmod = has("WORKSPACE.bzlmod");
+    // WORKSPACE.bzlmod replaces WORKSPACE only while Bzlmod is on; with it off (a
+    // repository that keeps both, switched by a `--config`), WORKSPACE is read.
+    let workspace_file = if workspace_bzlmod && bzlmod {
+        Some("WORKSPACE.bzlmod")
+    } else {
+        ["WORKSPACE.bazel", "WORKSPACE"]
+            .into_iter()
+            .find(|n| has(n))
+    };
+    let workspace_on = workspace_file.is_some()
+        && major_version < 9
+        && (major_version < 7 || !bzlmod || flags.enable_workspace.unwrap_or(major_version < 8));
+    let modes = Modes {
+        bzlmod,
+        workspace: workspace_on,
+        workspace_bzlmod_file: workspace_bzlmod && bzlmod,
+    };
+    (modes, workspace_file.filter(|_| workspace_on))
+}
+
 /// The merged workspace.
 pub struct WorkspaceIndex {
     /// Every package and target, by BUILD file (see [`Targets`]).
@@ -674,34 +707,22 @@ impl WorkspaceIndex {
     ) -> WorkspaceIndex {
         let (rc_files, flags) = crate::bazelrc::workspace_build_flags(ws);
 
-        let root_module = file_by_path
-            .get(&(RepoName::main(), "MODULE.bazel".to_string()))
-            .copied();
-        let workspace_bzlmod = file_by_path
-            .get(&(RepoName::main(), "WORKSPACE.bzlmod".to_string()))
-            .copied();
-        let bzlmod = root_module.is_some()
-            && flags.enable_bzlmod.unwrap_or(major_version >= 7)
-            && major_version >= 5;
-        // WORKSPACE.bzlmod replaces WORKSPACE only while Bzlmod is on; with it off (a
-        // repository that keeps both, switched by a `--config`), WORKSPACE is read.
-        let workspace_file = workspace_bzlmod.filter(|_| bzlmod).or_else(|| {
-            ["WORKSPACE.bazel", "WORKSPACE"].iter().find_map(|n| {
-                file_by_path
-                    .get(&(RepoName::main(), n.to_string()))
-                    .copied()
-            })
-        });
-        let workspace_on = workspace_file.is_some()
-            && major_version < 9
-            && (major_version < 7
-                || !bzlmod
-                || flags.enable_workspace.unwrap_or(major_version < 8));
-        let modes = Modes {
-            bzlmod,
-            workspace: workspace_on,
-            workspace_bzlmod_file: workspace_bzlmod.is_some() && bzlmod,
+        let main_file = |name: &str| {
+            file_by_path
+                .get(&(RepoName::main(), name.to_string()))
+                .copied()
         };
+        let root_module = main_file("MODULE.bazel");
+        let modes = active_modes(|name| main_file(name).is_some(), &flags, major_version).0;
+        // The file registrations and the module graph read WORKSPACE's calls from (they
+        // consult `modes.workspace` themselves).
+        let workspace_file = main_file("WORKSPACE.bzlmod")
+            .filter(|_| modes.bzlmod)
+            .or_else(|| {
+                ["WORKSPACE.bazel", "WORKSPACE"]
+                    .iter()
+                    .find_map(|n| main_file(n))
+            });
 
         let mut index = WorkspaceIndex {
             targets: Targets::default(),

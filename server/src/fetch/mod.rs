@@ -231,11 +231,16 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
             &mut plan,
         );
     }
-    for name in ["WORKSPACE.bazel", "WORKSPACE"] {
-        if let Some(text) = main_file(name) {
-            plan_workspace(&root, &text, &mut plan);
-            break;
-        }
+    // Only the WORKSPACE file Bazel reads: WORKSPACE.bzlmod in its place while Bzlmod is on,
+    // none under Bazel 8 with Bzlmod (unless --enable_workspace) or Bazel 9. Otherwise a
+    // module that keeps a WORKSPACE for its pre-Bzlmod users would download its archives
+    // again, from URLs no module needs.
+    let (_, flags) = toolcheck_ide::bazelrc::workspace_build_flags(&ws);
+    let major = toolcheck_ide::bazel_version(&ws).major;
+    let (_, workspace_file) =
+        toolcheck_ide::active_modes(|name| main_file(name).is_some(), &flags, major);
+    if let Some(text) = workspace_file.and_then(main_file) {
+        plan_workspace(&root, &text, &mut plan);
     }
     let results = execute(&plan.jobs, &client, &cache, args.jobs.max(1));
     let mut made = Vec::new();
@@ -533,7 +538,10 @@ fn plan_modules(
             .file
             .deps
             .iter()
-            .filter(|dep| !dep.dev)
+            // A dependency on the root module's name is the root itself, whatever version it
+            // asks for (Bazel: the root module always wins), so it is neither discovered nor
+            // fetched: `platforms`' own workspace must read its checkout, not a release.
+            .filter(|dep| !dep.dev && Some(&dep.name) != root_file.name.as_ref())
             .map(|dep| (dep.name.clone(), effective(&dep.name, &dep.version)))
             .collect();
         queue.extend(deps.iter().cloned());
