@@ -2204,7 +2204,7 @@ fn the_output_base_is_found_where_bazel_puts_it() {
     );
     assert!(
         r.stdout
-            .contains("'@other' cannot be read: run `toolcheck fetch` (no output base of Bazel's found for this workspace)"),
+            .contains("'@other' cannot be read (no output base of Bazel's found for this workspace): run `toolcheck fetch`"),
         "{}",
         r.stdout
     );

@@ -201,6 +201,22 @@ impl Tally {
 }
 
 /// Repositories Bazel provides itself (or generates on every machine). Their contents are
+/// What a user can do about an unreadable repository, as the tail of a sentence: `toolcheck
+/// fetch` for a module of the Bzlmod graph or (in WORKSPACE mode) a repository WORKSPACE may
+/// declare as a pinned archive; for one a module extension or repository rule makes, which
+/// fetch cannot make, only Bazel's output base or `--repo`.
+pub fn how_to_read(index: &WorkspaceIndex, repo: &str) -> String {
+    let module = index
+        .modules
+        .iter()
+        .any(|m| m.repo.as_str() == repo || m.name == repo);
+    if module || index.modes.workspace {
+        format!("run `toolcheck fetch`, or pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR")
+    } else {
+        format!("a module extension or repository rule makes it, which `toolcheck fetch` does not run: pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR")
+    }
+}
+
 /// never reported as unreadable: no `--repo` the user could pass would be theirs to write,
 /// and `builtin` models what resolution needs of them.
 pub fn is_builtin_repo(repo: &str) -> bool {
@@ -607,15 +623,14 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
         }
         let name = repo.as_str();
         // Why it is unread: Bazel never ran here, or ran without fetching it.
+        let action = how_to_read(inputs.index, name);
         let reason = match (ws.unread_why.get(name), &ws.output_base) {
-            (Some(why), _) => format!(
-                "'@{name}' cannot be read: {why}; run `toolcheck fetch`, or pass --output-base DIR or --repo {name}=DIR"
-            ),
+            (Some(why), _) => format!("'@{name}' cannot be read: {why}; {action}"),
             (None, Some(base)) => format!(
-                "'@{name}' is not in the output base {base} (Bazel has not fetched it): run `toolcheck fetch` (or `bazel fetch`), or pass --repo {name}=DIR"
+                "'@{name}' is not in the output base {base} (Bazel has not fetched it): {action}"
             ),
             (None, None) => format!(
-                "'@{name}' cannot be read: run `toolcheck fetch` (no output base of Bazel's found for this workspace), or pass --output-base DIR or --repo {name}=DIR"
+                "'@{name}' cannot be read (no output base of Bazel's found for this workspace): {action}"
             ),
         };
         // One gap per repository; the reason counts how often the workspace names it.

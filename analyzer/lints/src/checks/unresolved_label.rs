@@ -158,7 +158,8 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                         file,
                         range,
                         format!(
-                            "toolcheck cannot read repository '@{repo}', so its labels are not checked; run `toolcheck fetch`, or pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR{}",
+                            "toolcheck cannot read repository '@{repo}', so its labels are not checked; {}{}",
+                            toolcheck_semantics::coverage::how_to_read(ctx.index, &repo),
                             generated_repo_hint(&repo)
                         ),
                     ));
@@ -215,8 +216,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 loc.file,
                 loc.range,
                 format!(
-                    "toolcheck cannot read repository '@{repo}', so the toolchains or platforms '{}' registers are not known; run `toolcheck fetch`, or pass --output-base DIR (after one `bazel fetch`) or --repo {repo}=DIR{}",
+                    "toolcheck cannot read repository '@{repo}', so the toolchains or platforms '{}' registers are not known; {}{}",
                     reg.text,
+                    toolcheck_semantics::coverage::how_to_read(ctx.index, &repo),
                     generated_repo_hint(&repo)
                 ),
             ));
