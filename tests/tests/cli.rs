@@ -2527,3 +2527,60 @@ fn rules_cc_rules_from_an_unreadable_repository_request_the_cpp_type() {
         r.stdout
     );
 }
+
+/// `unpinned-container-image` on an execution platform a dependency defines and the main
+/// repository registers: reported once, where the user registers it (the platform's file is
+/// not theirs to edit), naming the file the image is written in.
+#[test]
+fn unpinned_image_of_a_registered_dependency_platform() {
+    let base = scratch_dir("unpinned-dependency-platform");
+    let (ws, dep) = (base.join("ws"), base.join("dep"));
+    write_files(
+        &dep,
+        &[
+            ("WORKSPACE", ""),
+            (
+                "BUILD",
+                "platform(\n    name = \"rbe\",\n    constraint_values = [\"@platforms//os:linux\"],\n    exec_properties = {\"container-image\": \"docker://gcr.io/vendor/rbe:latest\"},\n)\n",
+            ),
+        ],
+    );
+    write_files(
+        &ws,
+        &[
+            (
+                "WORKSPACE",
+                "register_execution_platforms(\"@dep//:rbe\")\n",
+            ),
+            ("BUILD", ""),
+            ("toolcheck.toml", "bazel_version = \"7.4.1\"\n"),
+        ],
+    );
+    let dep_arg = format!("dep={}", dep.display());
+    let r = run(
+        &ws,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--repo",
+            &dep_arg,
+        ],
+    );
+    let found = toolcheck_tests::json_findings(&json(&r));
+    let hits: Vec<_> = found
+        .iter()
+        .filter(|(c, ..)| c == "unpinned-container-image")
+        .collect();
+    assert_eq!(hits.len(), 1, "{found:#?}");
+    assert_eq!(hits[0].1, "WORKSPACE", "{hits:?}");
+    assert!(
+        hits[0]
+            .2
+            .contains("platform `@dep//:rbe` runs actions in `docker://gcr.io/vendor/rbe:latest`")
+            && hits[0].2.contains("registered here"),
+        "{hits:?}"
+    );
+}
