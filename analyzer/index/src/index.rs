@@ -2191,6 +2191,31 @@ impl WorkspaceIndex {
         rules
     }
 
+    /// Reads a target's attributes as its BUILD file's call wrote them, or as the macro run
+    /// that created it kept them ([`LATER_MACRO_ATTRS`]); `None` when the call is not in the
+    /// facts.
+    fn with_target_attrs<R>(
+        &self,
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        target: &Target,
+        read: impl FnOnce(&Env<'_>, &Attrs<'_>) -> R,
+    ) -> Option<R> {
+        let env = self.env(ws, facts);
+        if let Some(m) = &target.macro_call {
+            let emitted = m.emitted();
+            let attrs = Attrs::Macro {
+                emitted: &emitted,
+                use_site: target.range,
+            };
+            return Some(read(&env, &attrs));
+        }
+        let call = facts[target.file.0 as usize]
+            .calls
+            .get(target.call_index as usize)?;
+        Some(read(&env, &Attrs::Call(&call.call)))
+    }
+
     /// A label-list attribute of a target (e.g. its `exec_compatible_with`), evaluated in its
     /// BUILD file. For a target a macro created, only [`LATER_MACRO_ATTRS`] are kept.
     pub fn target_label_list(
@@ -2200,28 +2225,13 @@ impl WorkspaceIndex {
         target: &Target,
         attr: &str,
     ) -> RefList {
-        let Some(call) = facts[target.file.0 as usize]
-            .calls
-            .get(target.call_index as usize)
-        else {
-            return RefList::Unknown(Loc {
-                file: target.file,
-                range: target.range,
-            });
-        };
-        let env = self.env(ws, facts);
-        if let Some(m) = &target.macro_call {
-            return ref_list_attr(
-                &env,
-                target.file,
-                &Attrs::Macro {
-                    emitted: &m.emitted(),
-                    use_site: target.range,
-                },
-                attr,
-            );
-        }
-        ref_list_attr(&env, target.file, &Attrs::Call(&call.call), attr)
+        self.with_target_attrs(ws, facts, target, |env, attrs| {
+            ref_list_attr(env, target.file, attrs, attr)
+        })
+        .unwrap_or(RefList::Unknown(Loc {
+            file: target.file,
+            range: target.range,
+        }))
     }
 
     /// A label attribute of a target (e.g. a `cc_toolchain`'s `toolchain_config`), evaluated
@@ -2233,28 +2243,13 @@ impl WorkspaceIndex {
         target: &Target,
         attr: &str,
     ) -> RefOne {
-        let env = self.env(ws, facts);
-        if let Some(m) = &target.macro_call {
-            return ref_one(
-                &env,
-                target.file,
-                &Attrs::Macro {
-                    emitted: &m.emitted(),
-                    use_site: target.range,
-                },
-                attr,
-            );
-        }
-        match facts[target.file.0 as usize]
-            .calls
-            .get(target.call_index as usize)
-        {
-            Some(call) => ref_one(&env, target.file, &Attrs::Call(&call.call), attr),
-            None => RefOne::Unknown(Loc {
-                file: target.file,
-                range: target.range,
-            }),
-        }
+        self.with_target_attrs(ws, facts, target, |env, attrs| {
+            ref_one(env, target.file, attrs, attr)
+        })
+        .unwrap_or(RefOne::Unknown(Loc {
+            file: target.file,
+            range: target.range,
+        }))
     }
 
     /// An attribute of a target, evaluated in its BUILD file: its value (each part with where
@@ -2268,27 +2263,25 @@ impl WorkspaceIndex {
         target: &Target,
         attr: &str,
     ) -> Option<(Val, TextRange)> {
-        let env = self.env(ws, facts);
-        if let Some(m) = &target.macro_call {
-            let attrs = Attrs::Macro {
-                emitted: &m.emitted(),
-                use_site: target.range,
-            };
-            return match attrs.get(&env, target.file, attr) {
-                None if !m.attrs_complete => Some((
+        let found = self.with_target_attrs(ws, facts, target, |env, attrs| {
+            attrs.get(env, target.file, attr)
+        })?;
+        match found {
+            None if target
+                .macro_call
+                .as_ref()
+                .is_some_and(|m| !m.attrs_complete) =>
+            {
+                Some((
                     Val::unknown(Loc {
                         file: target.file,
                         range: target.range,
                     }),
                     target.range,
-                )),
-                found => found,
-            };
+                ))
+            }
+            found => found,
         }
-        let call = facts[target.file.0 as usize]
-            .calls
-            .get(target.call_index as usize)?;
-        Attrs::Call(&call.call).get(&env, target.file, attr)
     }
 
     /// The `rule()` a Starlark-rule target instantiates.

@@ -464,7 +464,9 @@ pub fn insertion_point(
 /// Whether canonical repository name `canonical` is the repository Bazel calls `name` in
 /// WORKSPACE (`local_config_cc`) or a module extension's (`bazel_tools~cc_configure_extension~
 /// local_config_cc`, `rules_cc++cc_configure_extension+local_config_cc`).
-fn is_repo_named(canonical: &str, name: &str) -> bool {
+/// Whether a repository's canonical name is `name` or ends in it after an extension's
+/// separator (`bazel_tools+cc_configure_extension+local_config_cc`, or `~` before Bazel 7.4).
+pub fn is_repo_named(canonical: &str, name: &str) -> bool {
     canonical == name
         || canonical
             .strip_suffix(name)

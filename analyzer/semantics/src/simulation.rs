@@ -1196,16 +1196,24 @@ pub fn rule_exec_groups(
         && !rule.is_aspect
         && !groups.iter().any(|g| g.name.as_deref() == Some("test"))
     {
-        groups.push(ExecGroupRequest {
-            name: Some("test".to_string()),
-            types: vec![TypeRequest {
-                toolchain_type: default_test_toolchain_type(),
-                mandatory: Known::Known(true),
-            }],
-            exec_compatible_with: Known::Known(Vec::new()),
-        });
+        groups.push(implicit_test_group());
     }
     Some(groups)
+}
+
+/// Bazel 9.0 to 9.2's implicit `test` exec group: a mandatory request for
+/// `@bazel_tools//tools/test:default_test_toolchain_type`. Its execution constraints are left
+/// empty: fewer constraints can only make the group resolve where Bazel's would not, never
+/// the reverse, so a missing type is still certain.
+fn implicit_test_group() -> ExecGroupRequest {
+    ExecGroupRequest {
+        name: Some("test".to_string()),
+        types: vec![TypeRequest {
+            toolchain_type: default_test_toolchain_type(),
+            mandatory: Known::Known(true),
+        }],
+        exec_compatible_with: Known::Known(Vec::new()),
+    }
 }
 
 /// The exec groups a target asks to resolve: its rule's requests plus its own
@@ -1288,14 +1296,7 @@ pub fn target_exec_groups(
             }];
             // Bazel 9.0 to 9.2's implicit `test` exec group, for native test rules too.
             if sim.test_exec_group && crate::builtin::is_native_test(&target.kind) {
-                groups.push(ExecGroupRequest {
-                    name: Some("test".to_string()),
-                    types: vec![TypeRequest {
-                        toolchain_type: default_test_toolchain_type(),
-                        mandatory: Known::Known(true),
-                    }],
-                    exec_compatible_with: Known::Known(Vec::new()),
-                });
+                groups.push(implicit_test_group());
             }
             Ok(groups)
         }

@@ -35,14 +35,14 @@ pub const HOST_PROBED_REPOS: [&str; 6] = [
 pub fn is_host_probed_repo(name: &str) -> bool {
     HOST_PROBED_REPOS
         .iter()
-        .any(|r| name == *r || name.ends_with(&format!("+{r}")) || name.ends_with(&format!("~{r}")))
+        .any(|r| crate::builtin::is_repo_named(name, r))
 }
 
 /// Whether a repository is one of `cc_configure`'s.
 fn is_cc_configure_repo(name: &str) -> bool {
     ["local_config_cc", "local_config_cc_toolchains"]
         .iter()
-        .any(|r| name == *r || name.ends_with(&format!("+{r}")) || name.ends_with(&format!("~{r}")))
+        .any(|r| crate::builtin::is_repo_named(name, r))
 }
 
 /// `BAZEL_DO_NOT_DETECT_CPP_TOOLCHAIN=1` in the environment the rc files give repository
