@@ -173,6 +173,15 @@ pub fn repository_cache(env: &Env, rc: &RcDirs) -> Option<PathBuf> {
     }
 }
 
+/// Where Bazel's repository cache keeps a file by its SHA-256 (lowercase hex).
+pub fn repository_cache_file(repo_cache: &Path, sha256: &str) -> PathBuf {
+    repo_cache
+        .join("content_addressable")
+        .join("sha256")
+        .join(sha256)
+        .join("file")
+}
+
 /// toolcheck's own cache directory (facts, results, what `toolcheck fetch` downloads and what
 /// is extracted from Bazel's repository cache): `$TOOLCHECK_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/toolcheck`, else `~/.cache/toolcheck`; `None` when none is known.

@@ -17,7 +17,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use crate::fetch::integrity::{hex, sha256_hex, Algorithm, Integrity};
 
 /// The largest archive read from the repository cache.
 const MAX_ARCHIVE_BYTES: u64 = 512 * 1024 * 1024;
@@ -39,48 +39,13 @@ pub struct Pinned {
 }
 
 /// The SHA-256 an `http_archive` pins, from `sha256 = "<hex>"` or `integrity =
-/// "sha256-<base64>"`.
+/// "sha256-<base64>"`, as lowercase hex (the repository cache's key).
 pub fn pinned_sha256(sha256: Option<&str>, integrity: Option<&str>) -> Option<String> {
-    if let Some(h) = sha256 {
-        let h = h.trim();
-        if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Some(h.to_ascii_lowercase());
-        }
-    }
-    let b64 = integrity?.trim().strip_prefix("sha256-")?;
-    let bytes = decode_base64(b64)?;
-    (bytes.len() == 32).then(|| hex(&bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Standard base64 with padding (what Subresource Integrity strings use).
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in text.bytes() {
-        acc = (acc << 6) | value(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    let pinned = sha256
+        .and_then(|h| Integrity::parse_sha256_hex(h).ok())
+        .or_else(|| Integrity::parse_sri(integrity?).ok())
+        .filter(|i| i.algorithm == Algorithm::Sha256)?;
+    Some(hex(&pinned.digest))
 }
 
 /// Why an archive could not be used.
@@ -104,11 +69,7 @@ pub fn materialize(cache: &Path, pinned: &Pinned, dest_root: &Path) -> Result<Pa
     if dest.join(".complete").is_file() {
         return Ok(dest);
     }
-    let archive = cache
-        .join("content_addressable")
-        .join("sha256")
-        .join(&pinned.sha256)
-        .join("file");
+    let archive = crate::bazel_paths::repository_cache_file(cache, &pinned.sha256);
     let meta = fs::metadata(&archive).map_err(|_| Failure::NotCached)?;
     if meta.len() > MAX_ARCHIVE_BYTES {
         return Err(Failure::Bad(format!(
@@ -118,7 +79,7 @@ pub fn materialize(cache: &Path, pinned: &Pinned, dest_root: &Path) -> Result<Pa
     }
     let bytes =
         fs::read(&archive).map_err(|e| Failure::Bad(format!("{}: {e}", archive.display())))?;
-    let actual = hex(&Sha256::digest(&bytes));
+    let actual = sha256_hex(&bytes);
     if actual != pinned.sha256 {
         return Err(Failure::Bad(format!(
             "{} has SHA-256 {actual}, not the {} the workspace pins",

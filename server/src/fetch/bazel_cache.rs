@@ -134,22 +134,13 @@ pub fn modules(
     out
 }
 
-/// The path of a file of the repository cache by its SHA-256 (lowercase hex).
-fn cas_path(repo_cache: &Path, sha256: &str) -> PathBuf {
-    repo_cache
-        .join("content_addressable")
-        .join("sha256")
-        .join(sha256)
-        .join("file")
-}
-
 /// A registry file from the repository cache by the hash the lockfile records for `url`,
 /// verified.
 fn registry_file(lock: &Lockfile, repo_cache: &Path, url: &str) -> Result<String, String> {
     let Some(Some(hash)) = lock.hashes.get(url) else {
         return Err(format!("MODULE.bazel.lock records no hash for {url}"));
     };
-    let path = cas_path(repo_cache, hash);
+    let path = crate::bazel_paths::repository_cache_file(repo_cache, hash);
     let what = url.rsplit('/').next().unwrap_or(url);
     let bytes = match fs::metadata(&path) {
         Ok(m) if m.len() <= MAX_REGISTRY_FILE => fs::read(&path).map_err(|e| e.to_string())?,
@@ -217,7 +208,7 @@ fn one(
                 want.algorithm.name()
             ));
         }
-        let path = cas_path(repo_cache, &hex(&want.digest));
+        let path = crate::bazel_paths::repository_cache_file(repo_cache, &hex(&want.digest));
         let bytes = fs::read(&path)
             .map_err(|_| format!("patch {patch} ({want}) is not in Bazel's repository cache"))?;
         let got = want.of_bytes(&bytes);
@@ -258,7 +249,7 @@ fn one(
             overlay: vec![("MODULE.bazel".to_string(), module_text)],
         },
     };
-    let archive = cas_path(repo_cache, &hex(&integrity.digest));
+    let archive = crate::bazel_paths::repository_cache_file(repo_cache, &hex(&integrity.digest));
     let (dir, _) = materialize_with(&job, cache, |_, want| {
         if !archive.is_file() {
             anyhow::bail!("its archive ({want}) is not in Bazel's repository cache");
@@ -322,7 +313,7 @@ mod tests {
         let dir = scratch("mismatch");
         let cache = dir.join("repository_cache");
         let h = "cd".repeat(32);
-        let slot = cas_path(&cache, &h);
+        let slot = crate::bazel_paths::repository_cache_file(&cache, &h);
         fs::create_dir_all(slot.parent().unwrap()).unwrap();
         fs::write(&slot, "{}").unwrap();
         fs::write(

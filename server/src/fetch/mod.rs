@@ -23,7 +23,7 @@
 mod archive;
 pub(crate) mod bazel_cache;
 mod download;
-mod integrity;
+pub(crate) mod integrity;
 mod lockfile;
 mod modfile;
 mod mvs;
