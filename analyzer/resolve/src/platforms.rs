@@ -266,7 +266,15 @@ impl ValueList {
                     match resolve_value(model, l) {
                         Ok(v) => out.values.push(v),
                         Err(c) => {
-                            if out.unknown.is_none() {
+                            // An invalid entry is an error whatever else is unknown, so its
+                            // cause wins over an earlier unknown one.
+                            let invalid =
+                                |c: &UnknownCause| matches!(c, UnknownCause::Invalid { .. });
+                            if out
+                                .unknown
+                                .as_ref()
+                                .is_none_or(|u| !invalid(u) && invalid(&c))
+                            {
                                 out.unknown = Some(c);
                             }
                         }
@@ -410,8 +418,9 @@ impl PlatformConstraints {
                         ),
                     },
                 };
-                if seen.len() == 1 {
-                    // The platform itself is not modelled: nothing is known about it.
+                if seen.len() == 1 || matches!(cause, UnknownCause::Invalid { .. }) {
+                    // The platform itself is not modelled (nothing is known about it), or a
+                    // parent is no platform (Bazel rejects the platform).
                     pc.invalid = Some(cause);
                 } else {
                     pc.open.get_or_insert(cause);
@@ -438,8 +447,16 @@ impl PlatformConstraints {
                     .entry(v.setting.clone())
                     .or_insert_with(|| (v.value.clone(), certain));
             }
-            if let Some(cause) = list.unknown {
-                pc.open.get_or_insert(cause);
+            match list.unknown {
+                // Bazel rejects a platform listing a target that is no constraint value.
+                Some(cause @ UnknownCause::Invalid { .. }) => {
+                    pc.invalid = Some(cause);
+                    return pc;
+                }
+                Some(cause) => {
+                    pc.open.get_or_insert(cause);
+                }
+                None => {}
             }
             match &platform.parents {
                 Known::Unknown => {

@@ -233,6 +233,19 @@ pub enum ResolveError {
     InvalidRegistration {
         message: String,
     },
+    /// An execution platform that is no platform, or a platform Bazel rejects (the host
+    /// platform a `filegroup`, a parent that is missing): Bazel loads every execution
+    /// platform's `PlatformInfo` before filtering and fails (`InvalidPlatformException`).
+    InvalidExecPlatform {
+        platform: Label,
+        message: String,
+    },
+    /// An `exec_compatible_with` entry (of the rule, the target or the exec group) that is no
+    /// `constraint_value` (`InvalidConstraintValueException`).
+    InvalidConstraintValue {
+        label: Label,
+        message: String,
+    },
 }
 
 impl ResolveError {
@@ -244,6 +257,8 @@ impl ResolveError {
             ResolveError::InvalidTargetPlatform { .. } => "invalid_target_platform",
             ResolveError::InvalidToolchainType { .. } => "invalid_toolchain_type",
             ResolveError::InvalidRegistration { .. } => "invalid_registration",
+            ResolveError::InvalidExecPlatform { .. } => "invalid_exec_platform",
+            ResolveError::InvalidConstraintValue { .. } => "invalid_constraint_value",
         }
     }
     /// Bazel's message.
@@ -253,7 +268,9 @@ impl ResolveError {
             | ResolveError::NoMatchingExecPlatform { message, .. }
             | ResolveError::InvalidTargetPlatform { message, .. }
             | ResolveError::InvalidToolchainType { message, .. }
-            | ResolveError::InvalidRegistration { message } => message,
+            | ResolveError::InvalidRegistration { message }
+            | ResolveError::InvalidExecPlatform { message, .. }
+            | ResolveError::InvalidConstraintValue { message, .. } => message,
         }
     }
     /// The types the error is about (empty for other kinds).
@@ -767,6 +784,36 @@ impl<'m> Resolver<'m> {
             }
             AliasOutcome::Unknown(_) | AliasOutcome::Cycle(_) => {}
         }
+        // A platform Bazel rejects (a cyclic alias or parent chain, a parent or constraint
+        // value of the wrong kind) fails as a target platform too.
+        if let Some(UnknownCause::Invalid { message, .. }) = self.platform(target_label).invalid() {
+            out.error = Some(ResolveError::InvalidTargetPlatform {
+                platform: target_label.clone(),
+                message: message.clone(),
+            });
+            return out;
+        }
+        // Every execution platform must be a platform Bazel accepts: it reads each one's
+        // `PlatformInfo` before filtering (ToolchainResolutionFunctionTest:
+        // resolve_invalidHostPlatform). Only an error certain from the workspace fails here;
+        // a platform toolcheck cannot read stays undecided below.
+        if let Some((platform, message)) = self.exec.iter().find_map(|e| {
+            let cause = match &e.unknown {
+                Some(c @ UnknownCause::Invalid { .. }) => Some(c),
+                Some(_) => None,
+                None => e.constraints.invalid(),
+            };
+            match cause {
+                Some(UnknownCause::Invalid { message, .. }) => Some((&e.label, message)),
+                _ => None,
+            }
+        }) {
+            out.error = Some(ResolveError::InvalidExecPlatform {
+                platform: platform.clone(),
+                message: message.clone(),
+            });
+            return out;
+        }
         let tcache = self.target_cache(target_label);
         let defaults = &self.defaults;
 
@@ -777,6 +824,15 @@ impl<'m> Resolver<'m> {
             None,
             "exec_compatible_with",
         );
+        // An entry that is no constraint value fails resolution whatever else is unknown
+        // (resolve_execConstraints_invalid); `ValueList` keeps such a cause first.
+        if let Some(UnknownCause::Invalid { target, message }) = &constraints.unknown {
+            out.error = Some(ResolveError::InvalidConstraintValue {
+                label: target.clone(),
+                message: message.clone(),
+            });
+            return out;
+        }
         let mut avail: Vec<Avail<'_>> = Vec::new();
         let mut seen: FxHashSet<&Label> = FxHashSet::default();
         for (index, e) in self.exec.iter().enumerate() {

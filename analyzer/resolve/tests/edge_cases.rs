@@ -191,10 +191,10 @@ toolchains ws //tc:linux
 group types=//tc:type"
     );
     expect![[r#"
-        [default exec group] undecided; cannot decide whether //tc:type resolves: //p:two is invalid: in parents attribute of platform rule: parents attribute must have a single value; cannot decide which execution platform is chosen: //p:two is invalid: in parents attribute of platform rule: parents attribute must have a single value
+        [default exec group] error invalid_target_platform: in parents attribute of platform rule: parents attribute must have a single value
     "#]].assert_eq(&summarize(&format!("{text}\nrequest //p:two")));
     expect![[r#"
-        [default exec group] undecided; cannot decide whether //tc:type resolves: //p:loop1 is invalid: cycle in the parents of platform //p:loop1; cannot decide which execution platform is chosen: //p:loop1 is invalid: cycle in the parents of platform //p:loop1
+        [default exec group] error invalid_target_platform: cycle in the parents of platform //p:loop1
     "#]].assert_eq(&summarize(&format!("{text}\nrequest //p:loop1")));
 }
 
@@ -460,4 +460,41 @@ group types=//tc:type exec=@elsewhere//c:x"
     let out = summarize(&text);
     assert!(out.contains("undecided"), "{out}");
     assert!(!out.contains("no such package"), "{out}");
+}
+
+/// Targets of the wrong kind where resolution reads a platform or a constraint value are the
+/// errors Bazel reports (ToolchainResolutionFunctionTest: resolve_invalidHostPlatform,
+/// resolve_execConstraints_invalid), not undecided; a host platform in a repository toolcheck
+/// cannot read stays undecided.
+#[test]
+fn e40_wrong_kinds_for_platforms_and_constraints_are_errors() {
+    let base = format!(
+        "{OS}toolchain //tc:any type=//tc:type
+toolchains ws //tc:any
+rule //bad:files filegroup
+request //p:linux"
+    );
+    expect![[r#"
+        [default exec group] error invalid_exec_platform: Target //bad:files was referenced as a platform, but does not provide PlatformInfo
+    "#]]
+    .assert_eq(&summarize(&format!(
+        "{base}\nhost //bad:files\ngroup types=//tc:type"
+    )));
+    expect![[r#"
+        [default exec group] error invalid_constraint_value: '//p:linux' does not have mandatory providers: 'ConstraintValueInfo'
+    "#]]
+    .assert_eq(&summarize(&format!(
+        "{base}\ngroup types=//tc:type exec=//p:linux"
+    )));
+    // A platform whose parent is no platform is rejected as a target platform.
+    expect![[r#"
+        [default exec group] error invalid_target_platform: Target //bad:files was referenced as a platform, but does not provide PlatformInfo
+    "#]]
+    .assert_eq(&summarize(&format!(
+        "{base}\nplatform //p:child parent=//bad:files\nrequest //p:child\ngroup types=//tc:type"
+    )));
+    let unreadable = summarize(&format!(
+        "{base}\ninvisible far\nhost @far//:host\ngroup types=//tc:type"
+    ));
+    assert!(unreadable.contains("undecided"), "{unreadable}");
 }
