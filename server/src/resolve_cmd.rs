@@ -31,6 +31,10 @@ pub struct ResolveArgs {
     /// --host_platform, else Bazel's autodetected host for the version).
     #[arg(long = "host-platform", value_name = "LABEL")]
     host_platform: Option<String>,
+    /// Force the execution platform, as Bazel does for a toolchain's implementation target,
+    /// which runs on the execution platform of the target that requested the toolchain.
+    #[arg(long = "exec-platform", value_name = "LABEL")]
+    exec_platform: Option<String>,
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
     #[command(flatten)]
@@ -66,6 +70,7 @@ pub fn run(args: ResolveArgs) -> anyhow::Result<ExitCode> {
         types: args.types.clone(),
         optional_types: args.optional_types.clone(),
         target: args.target.clone(),
+        exec_platform: args.exec_platform.clone(),
     };
     let outcomes = analysis
         .resolve(&query)

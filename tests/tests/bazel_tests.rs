@@ -14,6 +14,7 @@
 //!   "runs": [ { "name": "what this run checks",
 //!               "target": "//app:use",
 //!               "target_platform": "//:p", "host_platform": "//:h",   (optional)
+//!               "forced_exec_platform": "//:p",                        (optional)
 //!               "rc": "build --compilation_mode=opt",                  (optional: flags)
 //!               "bazel": "7.3.0",                                      (optional override)
 //!               "expect": { "exec_platform": "//:p", "toolchains": {"//t:type": "//:impl"},
@@ -194,6 +195,10 @@ fn run_scenario(dir: &Path) -> Result<usize, String> {
         }
         if let Some(p) = run["host_platform"].as_str() {
             cmd.args(["--host-platform", p]);
+        }
+        if let Some(p) = run["forced_exec_platform"].as_str() {
+            // Bazel's forced execution platform (a toolchain's own resolution).
+            cmd.args(["--exec-platform", p]);
         }
         if let Some(rc) = run["rc"].as_str() {
             // The run's flags, as an rc file read after the workspace's (Bazel's --bazelrc).

@@ -18,6 +18,11 @@ pub struct ResolveQuery {
     pub optional_types: Vec<String>,
     /// A target whose rule's requests to resolve (instead of `types`).
     pub target: Option<String>,
+    /// The execution platform Bazel forces on the resolution: a toolchain's implementation
+    /// target (and what it requests) runs on the execution platform of the target that
+    /// requested the toolchain (spec §4.5; ToolchainResolutionFunctionTest's
+    /// `forceExecutionPlatform`, ToolchainsForTargetsTest: keepParentToolchainContext).
+    pub exec_platform: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -421,6 +426,11 @@ impl Analysis {
             },
             reason: aeg.reason().to_string(),
         });
+        let forced = query
+            .exec_platform
+            .as_deref()
+            .map(|t| parse(t, "execution platform"))
+            .transpose()?;
         let resolver = sim.resolver();
         Ok(platforms
             .into_iter()
@@ -428,6 +438,7 @@ impl Analysis {
                 let request = Request {
                     exec_groups: groups.clone(),
                     auto_exec_groups: aeg_on,
+                    forced_exec_platform: forced.clone(),
                     ..Request::new(p.clone(), Vec::new())
                 };
                 let res = resolver.resolve(&request);
