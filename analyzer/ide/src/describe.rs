@@ -222,6 +222,7 @@ impl Analysis {
                     vec![TypeRequest {
                         toolchain_type: ty.clone(),
                         mandatory: Known::Known(true),
+                        ignore_if_invalid: false,
                     }],
                 )
             };
@@ -326,6 +327,7 @@ impl Analysis {
                                     vec![TypeRequest {
                                         toolchain_type: ty.clone(),
                                         mandatory: Known::Known(true),
+                                        ignore_if_invalid: false,
                                     }],
                                 )
                             };

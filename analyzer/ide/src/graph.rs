@@ -403,6 +403,7 @@ impl Analysis {
                                 vec![TypeRequest {
                                     toolchain_type: ty.clone(),
                                     mandatory: Known::Known(true),
+                                    ignore_if_invalid: false,
                                 }],
                             )
                         });

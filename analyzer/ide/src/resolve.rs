@@ -392,6 +392,7 @@ impl Analysis {
                         types.push(TypeRequest {
                             toolchain_type: parse(t, "toolchain type")?,
                             mandatory: Known::Known(mandatory),
+                            ignore_if_invalid: false,
                         });
                     }
                 }

@@ -464,6 +464,12 @@ pub struct TypeRequest {
     pub toolchain_type: Label,
     /// `Unknown` when `mandatory` was computed at runtime.
     pub mandatory: Known<bool>,
+    /// A label that is no `toolchain_type` is skipped instead of failing resolution: Bazel's
+    /// `ToolchainTypeRequirement.ignoreIfInvalid`, set for the `toolchains` attribute of
+    /// native rules such as `genrule` (which also lists make-variable providers). Starlark
+    /// requests, optional or not, fail on a non-type
+    /// (ToolchainResolutionFunctionTest: resolve_invalidToolchainType_ignored).
+    pub ignore_if_invalid: bool,
 }
 
 /// What one exec group (the default group of a rule, or a named group) asks for.

@@ -377,6 +377,15 @@ fn collect(
         let (label, unknown) = match resolve_alias(model, host) {
             AliasOutcome::Target(l) => (l, None),
             AliasOutcome::Unknown(c) => (host.clone(), Some(c)),
+            // A host platform the main repository lacks is Bazel's error
+            // (PlatformLookupUtilTest: testPlatformLookup_targetDoesNotExist).
+            AliasOutcome::Missing(m) if m.label.repo.is_main() => (
+                m.label.clone(),
+                Some(UnknownCause::Invalid {
+                    target: host.clone(),
+                    message: m.message(),
+                }),
+            ),
             // Host platforms live in generated repositories (`@local_config_platform`,
             // `@platforms//host`) whose constraints are detected at run time (spec §2.6).
             AliasOutcome::Missing(m) => (

@@ -943,7 +943,7 @@ impl<'m> Resolver<'m> {
                 AliasOutcome::Target(l) => {
                     if matches!(target_kind(self.model, &l), Some(TargetKind::ToolchainType)) {
                         (l, None)
-                    } else if t.mandatory == Known::Known(false) {
+                    } else if t.ignore_if_invalid {
                         // genrule `toolchains`: labels that are no types are silently ignored.
                         emit!(
                             on,

@@ -498,3 +498,28 @@ request //p:linux"
     ));
     assert!(unreadable.contains("undecided"), "{unreadable}");
 }
+
+/// A requested label that is no toolchain type fails resolution, optional or not; only a
+/// request marked "ignore if invalid" (the `toolchains` attribute of `genrule`) skips it
+/// (ToolchainResolutionFunctionTest: resolve_invalidToolchainType,
+/// resolve_invalidToolchainType_ignored).
+#[test]
+fn e41_optional_non_type_fails_unless_ignored() {
+    let base = format!(
+        "{OS}rule //fake:not_a_toolchain filegroup
+toolchain //tc:any type=//tc:type
+toolchains ws //tc:any
+request //p:linux"
+    );
+    expect![[r#"
+        [default exec group] error invalid_toolchain_type: Target //fake:not_a_toolchain was referenced as a toolchain type, but does not provide ToolchainTypeInfo
+    "#]]
+    .assert_eq(&summarize(&format!(
+        "{base}\ngroup types=//tc:type,//fake:not_a_toolchain?"
+    )));
+    let ignored = summarize(&format!(
+        "{base}\ngroup types=//tc:type,//fake:not_a_toolchain!"
+    ));
+    assert!(!ignored.contains("error"), "{ignored}");
+    assert!(ignored.contains("//tc:any"), "{ignored}");
+}

@@ -58,6 +58,7 @@ fn ten_thousand_packages() {
             .map(|i| TypeRequest {
                 toolchain_type: l(&format!("//types:t{}", (p + i) % 5)),
                 mandatory: Known::Known(i == 0),
+                ignore_if_invalid: false,
             })
             .collect();
         let group = ExecGroupRequest {

@@ -140,6 +140,7 @@ pub fn native_rule_request(
             } else {
                 Known::Known(false)
             },
+            ignore_if_invalid: false,
         }]));
     }
     if JAVA_RULES.contains(&kind) {
@@ -153,11 +154,13 @@ pub fn native_rule_request(
         let mut types = vec![TypeRequest {
             toolchain_type: java_toolchain_type(),
             mandatory: Known::Known(true),
+            ignore_if_invalid: false,
         }];
         if matches!(kind, "java_binary" | "java_test") {
             types.push(TypeRequest {
                 toolchain_type: java_runtime_toolchain_type(),
                 mandatory: Known::Known(true),
+                ignore_if_invalid: false,
             });
         }
         return Some(NativeRequest::Types(types));

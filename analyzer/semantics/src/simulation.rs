@@ -1091,6 +1091,7 @@ fn type_requests(reqs: &[IndexTypeRequest]) -> Option<Vec<TypeRequest>> {
                     Some(m) => Known::Known(m),
                     None => Known::Unknown,
                 },
+                ignore_if_invalid: false,
             })
         })
         .collect()
@@ -1213,6 +1214,7 @@ fn implicit_test_group(exec_compatible_with: Known<Vec<Label>>) -> ExecGroupRequ
         types: vec![TypeRequest {
             toolchain_type: default_test_toolchain_type(),
             mandatory: Known::Known(true),
+            ignore_if_invalid: false,
         }],
         exec_compatible_with,
     }
@@ -1286,6 +1288,8 @@ pub fn target_exec_groups(
                             types.push(TypeRequest {
                                 toolchain_type: l.clone(),
                                 mandatory: Known::Known(false),
+                                // Make-variable providers are listed there too.
+                                ignore_if_invalid: true,
                             });
                         }
                     }

@@ -211,6 +211,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 vec![TypeRequest {
                     toolchain_type: ty.clone(),
                     mandatory: Known::Known(mandatory),
+                    ignore_if_invalid: false,
                 }],
             )
         };

@@ -93,6 +93,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                     vec![TypeRequest {
                         toolchain_type: ty.clone(),
                         mandatory: Known::Known(false),
+                        ignore_if_invalid: false,
                     }],
                 )
             };

@@ -272,6 +272,7 @@ impl<'a, 'b> Usage<'a, 'b> {
                         vec![TypeRequest {
                             toolchain_type: ty.clone(),
                             mandatory: Known::Known(false),
+                            ignore_if_invalid: false,
                         }],
                     )
                 };

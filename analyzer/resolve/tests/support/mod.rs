@@ -25,7 +25,8 @@
 //! exec <origin> pat...          root-dev | ws | suffix | module:NAME:BFS | module-dev:NAME:BFS
 //!                               a pattern starting with `-` is negative
 //! request //p:target            target platform
-//! group [NAME] types=T1,T2?,T3~ [exec=v1,v2|?]   `?` optional, `~` mandatory unknown
+//! group [NAME] types=T1,T2?,T3~,T4! [exec=v1,v2|?]   `?` optional, `~` mandatory unknown,
+//!                                                  `!` optional and skipped when no type (genrule)
 //! forced //p:x | aeg | aeg_exec //t:type v1,v2 | select first|max
 //! ```
 
@@ -352,20 +353,29 @@ pub fn world(text: &str) -> World {
                     .split(',')
                     .filter(|s| !s.is_empty())
                     .map(|t| {
-                        if let Some(t) = t.strip_suffix('?') {
+                        if let Some(t) = t.strip_suffix('!') {
                             TypeRequest {
                                 toolchain_type: l(t),
                                 mandatory: Known::Known(false),
+                                ignore_if_invalid: true,
+                            }
+                        } else if let Some(t) = t.strip_suffix('?') {
+                            TypeRequest {
+                                toolchain_type: l(t),
+                                mandatory: Known::Known(false),
+                                ignore_if_invalid: false,
                             }
                         } else if let Some(t) = t.strip_suffix('~') {
                             TypeRequest {
                                 toolchain_type: l(t),
                                 mandatory: Known::Unknown,
+                                ignore_if_invalid: false,
                             }
                         } else {
                             TypeRequest {
                                 toolchain_type: l(t),
                                 mandatory: Known::Known(true),
+                                ignore_if_invalid: false,
                             }
                         }
                     })
