@@ -447,16 +447,12 @@ impl PlatformConstraints {
                     .entry(v.setting.clone())
                     .or_insert_with(|| (v.value.clone(), certain));
             }
-            match list.unknown {
-                // Bazel rejects a platform listing a target that is no constraint value.
-                Some(cause @ UnknownCause::Invalid { .. }) => {
-                    pc.invalid = Some(cause);
-                    return pc;
-                }
-                Some(cause) => {
-                    pc.open.get_or_insert(cause);
-                }
-                None => {}
+            // A constraint value that is missing or of the wrong kind fails the platform in
+            // Bazel; toolcheck leaves the platform's facts open instead of failing every
+            // resolution that reads it (one typo in a registered execution platform would
+            // hide every answer), and `unresolved-label`/`wrong-target-kind` report the entry.
+            if let Some(cause) = list.unknown {
+                pc.open.get_or_insert(cause);
             }
             match &platform.parents {
                 Known::Unknown => {

@@ -784,8 +784,8 @@ impl<'m> Resolver<'m> {
             }
             AliasOutcome::Unknown(_) | AliasOutcome::Cycle(_) => {}
         }
-        // A platform Bazel rejects (a cyclic alias or parent chain, a parent or constraint
-        // value of the wrong kind) fails as a target platform too.
+        // A platform Bazel rejects (a cyclic alias or parent chain, two parents, a parent of
+        // the wrong kind or missing) fails as a target platform too.
         if let Some(UnknownCause::Invalid { message, .. }) = self.platform(target_label).invalid() {
             out.error = Some(ResolveError::InvalidTargetPlatform {
                 platform: target_label.clone(),
@@ -793,24 +793,30 @@ impl<'m> Resolver<'m> {
             });
             return out;
         }
-        // Every execution platform must be a platform Bazel accepts: it reads each one's
-        // `PlatformInfo` before filtering (ToolchainResolutionFunctionTest:
-        // resolve_invalidHostPlatform). Only an error certain from the workspace fails here;
-        // a platform toolcheck cannot read stays undecided below.
-        if let Some((platform, message)) = self.exec.iter().find_map(|e| {
-            let cause = match &e.unknown {
-                Some(c @ UnknownCause::Invalid { .. }) => Some(c),
-                Some(_) => None,
-                None => e.constraints.invalid(),
-            };
-            match cause {
-                Some(UnknownCause::Invalid { message, .. }) => Some((&e.label, message)),
-                _ => None,
-            }
+        // Every execution platform must be a platform: Bazel reads each one's `PlatformInfo`
+        // before filtering (ToolchainResolutionFunctionTest: resolve_invalidHostPlatform).
+        // Only a label that is certainly no platform (of another kind, missing from the main
+        // repository, an alias cycle) fails here; a platform toolcheck cannot read stays
+        // undecided below, and so does a platform whose own attributes are broken (a missing
+        // parent or constraint value): Bazel fails on it too, but that would hide every answer
+        // behind one typo, and the checks report the attribute.
+        if let Some((platform, message)) = self.exec.iter().find_map(|e| match &e.unknown {
+            Some(UnknownCause::Invalid { message, .. }) => Some((&e.label, message.clone())),
+            Some(_) => None,
+            None => match target_kind(self.model, &e.label) {
+                Some(TargetKind::Platform) | Some(TargetKind::Alias(_)) | None => None,
+                Some(_) => Some((
+                    &e.label,
+                    format!(
+                        "Target {} was referenced as a platform, but does not provide PlatformInfo",
+                        e.label
+                    ),
+                )),
+            },
         }) {
             out.error = Some(ResolveError::InvalidExecPlatform {
                 platform: platform.clone(),
-                message: message.clone(),
+                message,
             });
             return out;
         }

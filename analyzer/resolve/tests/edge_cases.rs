@@ -220,12 +220,13 @@ request //p:linux
     expect![[r#"
         [default exec group] error invalid_toolchain_type: no such target '//tc:missing': target 'missing' not declared in package 'tc'
     "#]].assert_eq(&summarize(&format!("{text}group types=//tc:missing")));
-    // An optional label that is not a toolchain type is ignored (genrule `toolchains`).
+    // A label that is not a toolchain type is ignored where the requirement says so
+    // (genrule `toolchains`).
     expect![[r#"
         [default exec group] exec //p:host (first suitable, 1/1); //tc:type -> //tc:any
     "#]]
     .assert_eq(&summarize(&format!(
-        "{text}rule //tc:make_vars filegroup\ngroup types=//tc:type,//tc:make_vars?"
+        "{text}rule //tc:make_vars filegroup\ngroup types=//tc:type,//tc:make_vars!"
     )));
 }
 
@@ -411,6 +412,7 @@ fn well_known_platforms_when_unreadable() {
             "{extra}
 platform //p:linux @platforms//os:linux @platforms//cpu:x86_64
 platform //p:mac @platforms//os:osx @platforms//cpu:arm64
+platform //p:host
 type //tc:type
 toolchain //tc:t type=//tc:type exec={exec}
 exec ws //p:linux //p:mac

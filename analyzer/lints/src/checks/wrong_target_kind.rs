@@ -1,6 +1,8 @@
 //! `wrong-target-kind`: a label that names an existing target of the wrong kind, such as a
 //! `toolchain_type =` naming a `constraint_value` or a platform listing a `constraint_setting`.
 
+use toolcheck_index::index::{Decl, RefList};
+
 use crate::checks::refs::{kind_matches, references, registered_labels, resolve_target, Expected};
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -85,6 +87,33 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     for r in references(ctx) {
         if let Ok(l) = &r.r.label {
             check(l, r.expected, r.r.loc.file, r.r.loc.range, &r.role, acc);
+        }
+    }
+    // Every rule target takes `exec_compatible_with` and `target_compatible_with`; Bazel
+    // rejects an entry that is no constraint value, and toolchain resolution fails on it
+    // (ToolchainResolutionFunctionTest: resolve_execConstraints_invalid).
+    for t in ctx.source_targets() {
+        if !matches!(t.decl, Decl::StarlarkRule { .. } | Decl::OtherNative) {
+            continue;
+        }
+        for attr in ["exec_compatible_with", "target_compatible_with"] {
+            let RefList::Known(items) = ctx.index.target_label_list(ctx.ws, ctx.facts, t, attr)
+            else {
+                continue;
+            };
+            for r in &items {
+                if let Ok(l) = &r.label {
+                    let role = format!("`{attr}` entry of `{}`", t.label);
+                    check(
+                        l,
+                        Expected::ConstraintValue,
+                        r.loc.file,
+                        r.loc.range,
+                        &role,
+                        acc,
+                    );
+                }
+            }
         }
     }
     for (reg, label, expected) in registered_labels(ctx) {
