@@ -460,7 +460,12 @@ impl Analysis {
                         if !explanation.ends_with('\n') {
                             explanation.push('\n');
                         }
-                        explanation.push_str(&r.lines(e).join("\n"));
+                        let mut lines = r.lines(e);
+                        // Several groups may run on the same platform: say whose lines these are.
+                        if let (Some(name), Some(first)) = (&g.name, lines.first_mut()) {
+                            *first = format!("Exec group '{name}': {first}");
+                        }
+                        explanation.push_str(&lines.join("\n"));
                     }
                 }
                 PlatformOutcome {
