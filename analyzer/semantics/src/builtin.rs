@@ -3,7 +3,8 @@
 //! (`cc_*`, `java_*`, `proto_library`, native tests), and the toolchains of the autodetected
 //! repositories (`@local_config_cc_toolchains`, `@local_config_sh`, `@local_config_python`,
 //! Bazel's Java toolchains), which are bound to the host Bazel runs on and registered after
-//! the workspace's own toolchains.
+//! the workspace's own toolchains; and rules_shell's host-probed `@local_config_shell`, which
+//! the workspace registers itself.
 //!
 //! Like `@platforms` (`toolcheck_resolve::platforms_repo`), these repositories are modelled
 //! from what every release of them declares, and only when the workspace cannot read them (an
