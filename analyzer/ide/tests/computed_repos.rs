@@ -678,3 +678,62 @@ register_toolchains("@local_config_shell//:all")
         "{text}"
     );
 }
+
+/// `native.bazel_version` is the release the workspace pins (as bazel_features' version and
+/// globals repositories read it); with no exact pin it stays unknown, and so does what a rule
+/// writes from it.
+#[test]
+fn native_bazel_version_is_the_pinned_release() {
+    let rule = r#"def _impl(rctx):
+    rctx.file("BUILD.bazel", "")
+    rctx.file("version.bzl", "version = '" + native.bazel_version + "'")
+
+version_repo = repository_rule(implementation = _impl)
+
+def _ext(mctx):
+    version_repo(name = "ver")
+
+v = module_extension(implementation = _ext)
+"#;
+    let module =
+        "module(name = \"m\")\nv = use_extension(\"//:ext.bzl\", \"v\")\nuse_repo(v, \"ver\")\n";
+    let files = [
+        ("MODULE.bazel", FileKind::Module, module),
+        ("BUILD.bazel", FileKind::Build, ""),
+        ("ext.bzl", FileKind::Bzl, rule),
+    ];
+    let repo = RepoName::new("+v+ver");
+    for (pin, want) in [
+        (Some("8.2.1\n"), Some("version = '8.2.1'")),
+        (Some("fork/bazel@8.1.0rc2\n"), Some("version = '8.1.0rc2'")),
+        (
+            Some("9.0.0-pre.20250101.1"),
+            Some("version = '9.0.0-pre.20250101.1'"),
+        ),
+        (Some("8.1.0-beta"), None),
+        (Some("8.x\n"), None),
+        (None, None),
+    ] {
+        let mut ws = workspace("8.0.0", &files);
+        ws.settings.bazel_version = None;
+        ws.bazel_version_file = pin.map(str::to_string);
+        let mut host = AnalysisHost::new(ws);
+        let a = host.analysis();
+        let text = host
+            .file_id(&repo, "version.bzl")
+            .map(|id| a.workspace().file(id).text.to_string());
+        assert_eq!(text.as_deref(), want, "{pin:?}");
+        let partial = a
+            .workspace()
+            .computed_origin(&repo)
+            .map(|o| o.partial.is_some());
+        assert_eq!(partial, Some(want.is_none()), "{pin:?}");
+    }
+    // `--bazel-version` (a setting) names the release too.
+    let mut ws = workspace("9.0.0", &files);
+    ws.bazel_version_file = Some("8.2.1\n".into());
+    let mut host = AnalysisHost::new(ws);
+    let a = host.analysis();
+    let id = host.file_id(&repo, "version.bzl").expect("written");
+    assert_eq!(&*a.workspace().file(id).text, "version = '9.0.0'");
+}
