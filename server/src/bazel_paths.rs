@@ -6,18 +6,26 @@
 //!
 //! Bazel's rules (its C++ client, `startup_options.cc` and `blaze_util_<os>.cc`):
 //! - the output root is `$XDG_CACHE_HOME/bazel`, else `~/.cache/bazel` on Linux (releases
-//!   before the XDG change always use `~/.cache/bazel`), and `/var/tmp` on macOS; under a
-//!   test (`$TEST_TMPDIR` set) it is `$TEST_TMPDIR`;
+//!   before the XDG change always use `~/.cache/bazel`); `/var/tmp` on macOS (from Bazel 9
+//!   `~/Library/Caches/bazel`, or `$XDG_CACHE_HOME/bazel`); on Windows `%HOME%`, else
+//!   `%USERPROFILE%`; under a test (`$TEST_TMPDIR` set) it is `$TEST_TMPDIR`;
 //! - the output user root is `<output root>/_bazel_<user>` unless `startup
 //!   --output_user_root=DIR` says otherwise;
 //! - the output base is `<output user root>/<md5 hex of the canonical workspace path>`
-//!   unless `startup --output_base=DIR` says otherwise;
+//!   unless `startup --output_base=DIR` says otherwise; on Windows the name is shorter:
+//!   eight characters, one per byte of the first half of the MD5, from a 64-character
+//!   alphabet ([`windows_base_name`]);
 //! - the repository cache is `<output user root>/cache/repos/v1` unless `--repository_cache`
 //!   names another directory (empty: disabled); `repo_cache` reads it.
 //!
-//! Only `startup` lines of the workspace's own rc files are read (the user's `~/.bazelrc` is
-//! outside what toolcheck reads); the environment is passed in ([`Env`]) so that tests can
-//! describe any machine.
+//! Startup options come from the rc files Bazel reads, in its order, the last one winning:
+//! the system rc (`/etc/bazel.bazelrc`, `%ProgramData%\bazel.bazelrc` on Windows), the
+//! workspace's `.bazelrc` (and the files it imports, as the loader reads them), then the
+//! user's `~/.bazelrc` ([`user_rc_files`]). Only their `startup` and `--repository_cache`
+//! lines are read here, to find directories: the user's build flags stay outside what
+//! toolcheck simulates. (`--nosystem_rc`/`--nohome_rc` are startup options of a command
+//! line toolcheck never sees, so both files are always read when they exist.) The
+//! environment is passed in ([`Env`]) so that tests can describe any machine.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +37,10 @@ pub struct Env {
     pub user: Option<String>,
     pub xdg_cache_home: Option<PathBuf>,
     pub test_tmpdir: Option<PathBuf>,
+    /// Windows' `%USERPROFILE%` (the output root when `%HOME%` is not set).
+    pub userprofile: Option<PathBuf>,
+    /// Windows' `%ProgramData%` (where the system rc file is).
+    pub program_data: Option<PathBuf>,
 }
 
 impl Env {
@@ -45,11 +57,26 @@ impl Env {
             user: std::env::var("USER")
                 .ok()
                 .or_else(|| std::env::var("LOGNAME").ok())
+                .or_else(|| std::env::var("USERNAME").ok())
                 .filter(|u| !u.is_empty()),
             xdg_cache_home: path("XDG_CACHE_HOME"),
             test_tmpdir: path("TEST_TMPDIR"),
+            userprofile: path("USERPROFILE"),
+            program_data: path("ProgramData"),
         }
     }
+}
+
+/// The rc files outside the workspace that Bazel reads: the system rc (read before the
+/// workspace's) and the user's `~/.bazelrc` (read after it). Whether they exist is the
+/// caller's question.
+pub fn user_rc_files(env: &Env) -> (Option<PathBuf>, Option<PathBuf>) {
+    let system = if env.os == "windows" {
+        env.program_data.as_ref().map(|p| p.join("bazel.bazelrc"))
+    } else {
+        Some(PathBuf::from("/etc/bazel.bazelrc"))
+    };
+    (system, env.home.as_ref().map(|h| h.join(".bazelrc")))
 }
 
 /// The startup and fetch options of the workspace's rc files that move Bazel's directories.
@@ -133,8 +160,20 @@ pub fn output_user_roots(env: &Env, rc: &RcDirs) -> Vec<PathBuf> {
     }
     let mut roots = Vec::new();
     match env.os.as_str() {
-        "macos" => roots.push(PathBuf::from("/var/tmp")),
-        "windows" => {}
+        "macos" => {
+            roots.push(PathBuf::from("/var/tmp"));
+            if let Some(x) = &env.xdg_cache_home {
+                roots.push(x.join("bazel"));
+            }
+            if let Some(h) = &env.home {
+                roots.push(h.join("Library").join("Caches").join("bazel"));
+            }
+        }
+        "windows" => {
+            if let Some(h) = env.home.as_ref().or(env.userprofile.as_ref()) {
+                roots.push(h.clone());
+            }
+        }
         _ => {
             if let Some(x) = &env.xdg_cache_home {
                 roots.push(x.join("bazel"));
@@ -154,11 +193,59 @@ pub fn output_base_candidates(root: &Path, env: &Env, rc: &RcDirs) -> Vec<PathBu
     if let Some(b) = &rc.output_base {
         return vec![b.clone()];
     }
-    let hash = md5_hex(root.to_string_lossy().as_bytes());
-    output_user_roots(env, rc)
-        .into_iter()
-        .map(|r| r.join(&hash))
+    let names: Vec<String> = if env.os == "windows" {
+        windows_workspace_spellings(&root.to_string_lossy())
+            .iter()
+            .map(|w| windows_base_name(w.as_bytes()))
+            .collect()
+    } else {
+        vec![md5_hex(root.to_string_lossy().as_bytes())]
+    };
+    let mut out = Vec::new();
+    for r in output_user_roots(env, rc) {
+        for n in &names {
+            let base = r.join(n);
+            if !out.contains(&base) {
+                out.push(base);
+            }
+        }
+    }
+    out
+}
+
+/// The output base's directory name Bazel's Windows client derives from the workspace path:
+/// each of the first eight bytes of its MD5, masked to six bits, picks a character of a
+/// 64-character alphabet. The alphabet is Bazel's as it stands, `g` twice and no `j`, so
+/// that the names match the ones Bazel made.
+pub fn windows_base_name(hashable: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"abcdefghigklmnopqrstuvwxyzABCDEFGHIGKLMNOPQRSTUVWXYZ0123456789_-";
+    let digest = md5_bytes(hashable);
+    digest[..8]
+        .iter()
+        .map(|b| ALPHABET[(b & 0x3f) as usize] as char)
         .collect()
+}
+
+/// The spellings under which Bazel's Windows client may have hashed the workspace path:
+/// with `/` separators (how the client prints its paths) and as Windows writes it, each
+/// also in lower case (the client normalises paths for comparison, and which form it hashes
+/// was not confirmed across releases). A wrong spelling only names a directory that does not
+/// exist, so every candidate is tried.
+fn windows_workspace_spellings(path: &str) -> Vec<String> {
+    let slashes = path.replace('\\', "/");
+    let back = path.replace('/', "\\");
+    let mut out = Vec::new();
+    for s in [
+        slashes.clone(),
+        back.clone(),
+        slashes.to_lowercase(),
+        back.to_lowercase(),
+    ] {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// Bazel's repository cache for the workspace, unless disabled: `--repository_cache`, else
@@ -198,6 +285,11 @@ pub fn toolcheck_cache_dir() -> Option<PathBuf> {
 /// MD5 of `data` in lowercase hex (RFC 1321), which is how Bazel names an output base after
 /// its workspace. Not used for anything security-related.
 pub fn md5_hex(data: &[u8]) -> String {
+    md5_bytes(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The 16 bytes of the MD5 of `data`.
+fn md5_bytes(data: &[u8]) -> [u8; 16] {
     const S: [u32; 64] = [
         7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
         9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
@@ -239,10 +331,11 @@ pub fn md5_hex(data: &[u8]) -> String {
         h[2] = h[2].wrapping_add(c);
         h[3] = h[3].wrapping_add(d);
     }
-    h.iter()
-        .flat_map(|w| w.to_le_bytes())
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut out = [0u8; 16];
+    for (i, w) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -268,7 +361,76 @@ mod tests {
             user: Some("ann".into()),
             xdg_cache_home: None,
             test_tmpdir: None,
+            userprofile: None,
+            program_data: None,
         }
+    }
+
+    fn windows() -> Env {
+        Env {
+            os: "windows".into(),
+            home: None,
+            user: Some("ann".into()),
+            xdg_cache_home: None,
+            test_tmpdir: None,
+            userprofile: Some("C:/Users/ann".into()),
+            program_data: Some("C:/ProgramData".into()),
+        }
+    }
+
+    #[test]
+    fn windows_output_bases_have_short_names_under_the_profile() {
+        // The name: the first eight MD5 bytes, six bits each, in Bazel's alphabet.
+        // md5("abc") = 90 01 50 98 3c d2 4f b0 …, masked: 16 1 16 24 60 18 15 48 → q b q y
+        // 8 s p W (the capitals start at 26, with `G` twice and no `J`; digits at 52).
+        assert_eq!(windows_base_name(b"abc"), "qbqy8spW");
+        let idx = |c: char| {
+            b"abcdefghigklmnopqrstuvwxyzABCDEFGHIGKLMNOPQRSTUVWXYZ0123456789_-"
+                .iter()
+                .position(|&x| x as char == c)
+        };
+        assert!(windows_base_name(b"C:/src/demo")
+            .chars()
+            .all(|c| idx(c).is_some()));
+        assert_eq!(
+            output_user_roots(&windows(), &RcDirs::default()),
+            vec![PathBuf::from("C:/Users/ann/_bazel_ann")]
+        );
+        // %HOME% wins over %USERPROFILE%.
+        let home = Env {
+            home: Some("D:/home".into()),
+            ..windows()
+        };
+        assert_eq!(
+            output_user_roots(&home, &RcDirs::default()),
+            vec![PathBuf::from("D:/home/_bazel_ann")]
+        );
+        let bases =
+            output_base_candidates(Path::new("C:\\src\\Demo"), &windows(), &RcDirs::default());
+        let root = PathBuf::from("C:/Users/ann/_bazel_ann");
+        assert_eq!(
+            bases,
+            [
+                "C:/src/Demo",
+                "C:\\src\\Demo",
+                "c:/src/demo",
+                "c:\\src\\demo"
+            ]
+            .iter()
+            .map(|w| root.join(windows_base_name(w.as_bytes())))
+            .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            user_rc_files(&windows()),
+            (Some(PathBuf::from("C:/ProgramData/bazel.bazelrc")), None)
+        );
+        assert_eq!(
+            user_rc_files(&linux()),
+            (
+                Some(PathBuf::from("/etc/bazel.bazelrc")),
+                Some(PathBuf::from("/home/ann/.bazelrc"))
+            )
+        );
     }
 
     #[test]
@@ -299,7 +461,10 @@ mod tests {
         };
         assert_eq!(
             output_user_roots(&mac, &RcDirs::default()),
-            vec![PathBuf::from("/var/tmp/_bazel_ann")]
+            vec![
+                PathBuf::from("/var/tmp/_bazel_ann"),
+                PathBuf::from("/home/ann/Library/Caches/bazel/_bazel_ann")
+            ]
         );
         let test = Env {
             test_tmpdir: Some("/t".into()),

@@ -696,12 +696,7 @@ impl Loader {
         if pinned.is_empty() {
             return;
         }
-        let rc = crate::bazel_paths::rc_dirs(self.rc_texts(), &self.root);
-        let env = self
-            .opts
-            .bazel_env
-            .clone()
-            .unwrap_or_else(crate::bazel_paths::Env::current);
+        let (env, rc) = self.bazel_dirs();
         let Some(cache) = crate::bazel_paths::repository_cache(&env, &rc) else {
             return;
         };
@@ -760,15 +755,31 @@ impl Loader {
         if let Some(b) = from_links().filter(|b| b.join("external").is_dir()) {
             return Some(b);
         }
-        let rc = crate::bazel_paths::rc_dirs(self.rc_texts(), &self.root);
+        let (env, rc) = self.bazel_dirs();
+        crate::bazel_paths::output_base_candidates(&self.root, &env, &rc)
+            .into_iter()
+            .find(|b| b.join("external").is_dir())
+    }
+
+    /// The environment Bazel's client would see and the directories the rc files move:
+    /// the system rc, the workspace's rc files, then the user's `~/.bazelrc`, in the order
+    /// Bazel reads them (`bazel_paths::user_rc_files`; only their startup and
+    /// `--repository_cache` lines count here).
+    fn bazel_dirs(&self) -> (crate::bazel_paths::Env, crate::bazel_paths::RcDirs) {
         let env = self
             .opts
             .bazel_env
             .clone()
             .unwrap_or_else(crate::bazel_paths::Env::current);
-        crate::bazel_paths::output_base_candidates(&self.root, &env, &rc)
-            .into_iter()
-            .find(|b| b.join("external").is_dir())
+        let (system, home) = crate::bazel_paths::user_rc_files(&env);
+        let read = |p: Option<std::path::PathBuf>| p.and_then(|p| read_text_file(&p));
+        let (system, home) = (read(system), read(home));
+        let mut texts: Vec<&str> = Vec::new();
+        texts.extend(system.as_deref());
+        texts.extend(self.rc_texts());
+        texts.extend(home.as_deref());
+        let rc = crate::bazel_paths::rc_dirs(texts, &self.root);
+        (env, rc)
     }
 
     /// The texts of the rc files read, in reading order.
@@ -845,7 +856,7 @@ impl Loader {
         else {
             return;
         };
-        let rc = crate::bazel_paths::rc_dirs(self.rc_texts(), &self.root);
+        let (env, rc) = self.bazel_dirs();
         if !crate::fetch::bzlmod_enabled(&self.ws) {
             return;
         }
@@ -858,11 +869,6 @@ impl Loader {
         let Some(cache) = crate::fetch::toolcheck_cache_dir() else {
             return;
         };
-        let env = self
-            .opts
-            .bazel_env
-            .clone()
-            .unwrap_or_else(crate::bazel_paths::Env::current);
         let repo_cache = crate::bazel_paths::repository_cache(&env, &rc);
         let repos = &self.ws.repos;
         let found = crate::fetch::bazel_cache::modules(

@@ -2221,6 +2221,28 @@ fn the_output_base_is_found_where_bazel_puts_it() {
     );
     let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // The user's `~/.bazelrc` is read after the workspace's: its `startup --output_base`
+    // wins, and it alone finds a base no workspace rc names.
+    let base = dir.join("my_base");
+    std::fs::rename(root.join(&hash), &base).unwrap();
+    let home = dir.join("home");
+    write_files(
+        &home,
+        &[(
+            ".bazelrc",
+            &format!("# mine\nstartup --output_base={}\n", base.display()),
+        )],
+    );
+    let with_home = [
+        ("TEST_TMPDIR", tmp.to_str().unwrap()),
+        ("USER", "ann"),
+        ("HOME", home.to_str().unwrap()),
+    ];
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &with_home);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // Without that HOME the moved base is not found.
+    let r = run_in(&ws, &["resolve", "--target", "@dep//:bin"], &envs);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
 }
 
 /// A `.tar.gz` of `files` (path, contents) plus a link out of the archive, and its SHA-256.

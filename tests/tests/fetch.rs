@@ -1098,3 +1098,158 @@ fn a_workspace_bazel_does_not_read_is_not_fetched() {
     assert!(out.status.success(), "{log}");
     assert!(log.contains("http_archive 'legacy'"), "{log}");
 }
+
+/// A tar of `entries` (path, text).
+fn tar(entries: &[(&str, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        builder.append_data(&mut h, name, data.as_bytes()).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+/// A registry module served as `.tar.xz` and a WORKSPACE archive served as `.tar.zst` (in two
+/// frames) are fetched, verified and read by `check`; the same `.tar.zst` cut short is an error
+/// that leaves nothing behind.
+#[test]
+fn xz_and_zstd_archives_are_fetched() {
+    let base = scratch_dir("fetch-xz-zst");
+    let ws = base.join("ws");
+    let cache = base.join("cache");
+    let reg = Registry::new(base.join("registry"));
+    let server = Server::start();
+    let module = "module(name = \"tools\", version = \"1.0\")\n";
+    let mut xz = Vec::new();
+    lzma_rs::xz_compress(
+        &mut &tar(&[
+            ("tools-1.0/MODULE.bazel", module),
+            ("tools-1.0/BUILD.bazel", "toolchain_type(name = \"tt\")\n"),
+        ])[..],
+        &mut xz,
+    )
+    .unwrap();
+    server.route("/tools-1.0.tar.xz", Reply::Bytes(xz.clone()));
+    reg.module(
+        "tools",
+        "1.0",
+        module,
+        serde_json::json!({
+            "url": server.url("/tools-1.0.tar.xz"),
+            "integrity": sri(&xz),
+            "strip_prefix": "tools-1.0",
+        }),
+    );
+    let plain = tar(&[
+        ("impl-2/WORKSPACE", ""),
+        ("impl-2/BUILD.bazel", "filegroup(name = \"impl\")\n"),
+    ]);
+    let level = ruzstd::encoding::CompressionLevel::Fastest;
+    let (head, rest) = plain.split_at(plain.len() / 2);
+    let mut zst = ruzstd::encoding::compress_to_vec(head, level);
+    zst.extend(ruzstd::encoding::compress_to_vec(rest, level));
+    server.route("/impl.tar.zst", Reply::Bytes(zst.clone()));
+    server.route("/cut.tar.zst", Reply::Bytes(zst[..zst.len() / 2].to_vec()));
+    let cut = &zst[..zst.len() / 2];
+    workspace(
+        &ws,
+        "bazel_dep(name = \"tools\", version = \"1.0\")\n",
+        "toolchain(name = \"t\", toolchain = \"@impl//:impl\", toolchain_type = \"@tools//:tt\")\n",
+    );
+    write_files(
+        &ws,
+        &[
+            (".bazelrc", "common --enable_workspace\n"),
+            (
+                "WORKSPACE",
+                &format!(
+                    "http_archive(name = \"impl\", urls = [\"{}\"], sha256 = \"{}\", strip_prefix = \"impl-2\")\nhttp_archive(name = \"cut\", urls = [\"{}\"], sha256 = \"{}\", strip_prefix = \"impl-2\")\n",
+                    server.url("/impl.tar.zst"),
+                    sha256_hex(&zst),
+                    server.url("/cut.tar.zst"),
+                    sha256_hex(cut),
+                ),
+            ),
+        ],
+    );
+    let out = fetch(&ws, &cache, &reg, &[]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("fetched tools@1.0") && log.contains("fetched http_archive 'impl'"),
+        "{log}"
+    );
+    assert!(
+        log.contains("http_archive 'cut'") && log.contains(".zst"),
+        "the cut stream fails and says so: {log}"
+    );
+    let repos: Vec<String> = std::fs::read_dir(cache.join("repos"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        repos
+            .iter()
+            .all(|r| !r.starts_with("cut") && !r.starts_with('.')),
+        "{repos:?}"
+    );
+    let report = check_json(&ws, &cache);
+    let unread = unreadable_repos(&report);
+    assert!(
+        unread
+            .iter()
+            .all(|r| !r.contains("@tools") && !r.contains("@impl")),
+        "{unread:#?}"
+    );
+}
+
+/// A `git_override` fetch cannot take from a forge's archive is refused before any download,
+/// saying why and what to do; one it could take is not downloaded with `--offline` when no
+/// earlier run pinned it.
+#[test]
+fn git_overrides_say_what_they_need() {
+    let (ws, cache, reg, _server, _) = one_module("git-override");
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    for (remote, commit, why) in [
+        (
+            "https://git.example.org/tools.git",
+            commit,
+            "github.com or gitlab.com",
+        ),
+        ("https://github.com/o/tools.git", "main", "40-hex"),
+    ] {
+        workspace(
+            &ws,
+            &format!(
+                "bazel_dep(name = \"tools\", version = \"1.0\")\ngit_override(module_name = \"tools\", remote = \"{remote}\", commit = \"{commit}\")\n"
+            ),
+            "",
+        );
+        let out = fetch(&ws, &cache, &reg, &[]);
+        let log = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{log}");
+        assert!(
+            log.contains(why) && log.contains("--repo tools=DIR") && !log.contains("fetched tools"),
+            "{log}"
+        );
+    }
+    workspace(
+        &ws,
+        &format!(
+            "bazel_dep(name = \"tools\", version = \"1.0\")\ngit_override(module_name = \"tools\", remote = \"https://github.com/o/tools.git\", commit = \"{commit}\")\n"
+        ),
+        "",
+    );
+    let out = fetch(&ws, &cache, &reg, &["--offline"]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains(&format!(
+            "https://github.com/o/tools/archive/{commit}.tar.gz"
+        )) && log.contains("--offline"),
+        "{log}"
+    );
+}

@@ -504,3 +504,236 @@ register_toolchains("@my_toolchains//:all")
         "{text}"
     );
 }
+
+/// Every reason the coverage gives, one per line.
+fn coverage_reasons(a: &Analysis) -> Vec<String> {
+    a.coverage()
+        .categories
+        .iter()
+        .flat_map(|c| c.reasons.iter().map(|r| r.text.clone()))
+        .collect()
+}
+
+/// A module extension a helper function makes (as bazel_skylib's `modules.as_extension`
+/// wraps a WORKSPACE macro): the helper call is evaluated, and the extension its nested
+/// implementation and tag classes describe runs like one written at the top level.
+#[test]
+fn an_extension_a_helper_function_returns_runs() {
+    let helpers = r#"def _as_extension(macro, doc = None):
+    def _ext_impl(module_ctx):
+        macro()
+        return None
+
+    kwargs = {}
+    if doc != None:
+        kwargs["doc"] = doc
+    return module_extension(implementation = _ext_impl, **kwargs)
+
+def _with_tags(repo_rule):
+    def _impl(mctx):
+        for mod in mctx.modules:
+            for tag in mod.tags.flavor:
+                repo_rule(name = "tools_" + tag.name)
+
+    return module_extension(
+        _impl,
+        tag_classes = {"flavor": tag_class(attrs = {"name": attr.string()})},
+    )
+
+modules = struct(as_extension = _as_extension, with_tags = _with_tags)
+"#;
+    let repos = r#"def _hub_impl(rctx):
+    rctx.file("BUILD.bazel", 'toolchain(name = "t", toolchain = ":impl", toolchain_type = "@@//:tt", exec_compatible_with = ["@platforms//os:linux"])\nfilegroup(name = "impl")\n')
+
+hub = repository_rule(implementation = _hub_impl)
+
+def my_deps():
+    hub(name = "my_toolchains")
+"#;
+    let extensions = r#"load("//lib:modules.bzl", "modules")
+load("//private:repos.bzl", "hub", "my_deps")
+
+deps_ext = modules.as_extension(my_deps, doc = "the deps")
+tagged_ext = modules.with_tags(hub)
+not_an_extension = modules.as_extension
+"#;
+    let module = r#"module(name = "m")
+bazel_dep(name = "platforms", version = "0.0.10")
+d = use_extension("//private:extensions.bzl", "deps_ext")
+use_repo(d, "my_toolchains")
+t = use_extension("//private:extensions.bzl", "tagged_ext")
+t.flavor(name = "fast")
+use_repo(t, "tools_fast")
+n = use_extension("//private:extensions.bzl", "not_an_extension")
+register_toolchains("@my_toolchains//:all")
+"#;
+    let mut host = AnalysisHost::new(workspace(
+        "8.0.0",
+        &[
+            ("MODULE.bazel", FileKind::Module, module),
+            ("BUILD.bazel", FileKind::Build, BUILD),
+            ("lib/BUILD.bazel", FileKind::Build, ""),
+            ("lib/modules.bzl", FileKind::Bzl, helpers),
+            ("private/BUILD.bazel", FileKind::Build, ""),
+            ("private/repos.bzl", FileKind::Bzl, repos),
+            ("private/extensions.bzl", FileKind::Bzl, extensions),
+        ],
+    ));
+    let a = host.analysis();
+    for r in ["+deps_ext+my_toolchains", "+tagged_ext+tools_fast"] {
+        assert!(
+            a.workspace().computed_origin(&RepoName::new(r)).is_some(),
+            "{r} computed"
+        );
+    }
+    let text = chosen(&a);
+    assert!(
+        text.contains("Selected @+deps_ext+my_toolchains//:impl"),
+        "{text}"
+    );
+    // A helper that is not called is a function, not an extension: said so, nothing run.
+    let reasons = coverage_reasons(&a);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("`not_an_extension` is not a module extension")),
+        "{reasons:#?}"
+    );
+    // The helper's `module_extension` is no rule: the file declares none.
+    assert!(a.index().rules.iter().all(|r| !r.name.ends_with("_ext")));
+}
+
+/// rules_shell's `@local_config_shell` (its `sh_configure` extension probes the host's shell)
+/// is modelled like Bazel's own host-probed repositories: the five toolchains every release
+/// writes, constrained by target OS, so resolution picks the host OS's; no "cannot read
+/// repository" note, no coverage gap for the repository or its rule.
+#[test]
+fn rules_shells_local_config_shell_is_modelled_as_host_probed() {
+    let sh_config = r#"def _sh_config_impl(repository_ctx):
+    sh_path = repository_ctx.os.environ.get("BAZEL_SH") or str(repository_ctx.which("bash"))
+    repository_ctx.file("BUILD", "sh_toolchain(name = 'linux_sh', path = %r)" % sh_path)
+
+sh_config = repository_rule(implementation = _sh_config_impl, configure = True)
+"#;
+    let ext = "load(\"//shell/private:sh_config.bzl\", \"sh_config\")\n\ndef _impl(module_ctx):\n    sh_config(name = \"local_config_shell\")\n\nsh_configure = module_extension(implementation = _impl)\n";
+    let module = r#"module(name = "rules_shell")
+bazel_dep(name = "platforms", version = "0.0.10")
+sh_configure = use_extension("//shell/private:extensions.bzl", "sh_configure")
+use_repo(sh_configure, "local_config_shell")
+register_toolchains("@local_config_shell//:all")
+"#;
+    let files = [
+        ("MODULE.bazel", FileKind::Module, module),
+        (
+            "shell/BUILD.bazel",
+            FileKind::Build,
+            "toolchain_type(name = \"toolchain_type\")\n",
+        ),
+        ("shell/private/BUILD.bazel", FileKind::Build, ""),
+        ("shell/private/sh_config.bzl", FileKind::Bzl, sh_config),
+        ("shell/private/extensions.bzl", FileKind::Bzl, ext),
+    ];
+    let mut host = AnalysisHost::new(workspace("8.0.0", &files));
+    let a = host.analysis();
+    let resolve = |a: &Analysis| {
+        a.resolve(&ResolveQuery {
+            types: vec!["//shell:toolchain_type".into()],
+            ..ResolveQuery::default()
+        })
+        .expect("resolves")[0]
+            .explanation
+            .clone()
+    };
+    let text = resolve(&a);
+    assert!(
+        text.contains("-> toolchain @local_config_shell//:linux_sh"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Rejected toolchain @local_config_shell//:freebsd_sh"),
+        "{text}"
+    );
+    let f = findings(&a);
+    assert!(
+        f.iter().all(|f| !f.contains("local_config_shell")),
+        "{f:#?}"
+    );
+    let reasons = coverage_reasons(&a);
+    assert!(
+        reasons
+            .iter()
+            .all(|r| !r.contains("local_config_shell") && !r.contains("sh_config")),
+        "{reasons:#?}"
+    );
+    // On a macOS host the same registration gives the `osx` toolchain.
+    let mut ws = workspace("8.0.0", &files);
+    ws.settings.host_constraints = HostConstraints::Labels(vec![
+        "@platforms//os:osx".into(),
+        "@platforms//cpu:aarch64".into(),
+    ]);
+    host = AnalysisHost::new(ws);
+    let text = resolve(&host.analysis());
+    assert!(
+        text.contains("-> toolchain @local_config_shell//:osx_sh"),
+        "{text}"
+    );
+}
+
+/// `native.bazel_version` is the release the workspace pins (as bazel_features' version and
+/// globals repositories read it); with no exact pin it stays unknown, and so does what a rule
+/// writes from it.
+#[test]
+fn native_bazel_version_is_the_pinned_release() {
+    let rule = r#"def _impl(rctx):
+    rctx.file("BUILD.bazel", "")
+    rctx.file("version.bzl", "version = '" + native.bazel_version + "'")
+
+version_repo = repository_rule(implementation = _impl)
+
+def _ext(mctx):
+    version_repo(name = "ver")
+
+v = module_extension(implementation = _ext)
+"#;
+    let module =
+        "module(name = \"m\")\nv = use_extension(\"//:ext.bzl\", \"v\")\nuse_repo(v, \"ver\")\n";
+    let files = [
+        ("MODULE.bazel", FileKind::Module, module),
+        ("BUILD.bazel", FileKind::Build, ""),
+        ("ext.bzl", FileKind::Bzl, rule),
+    ];
+    let repo = RepoName::new("+v+ver");
+    for (pin, want) in [
+        (Some("8.2.1\n"), Some("version = '8.2.1'")),
+        (Some("fork/bazel@8.1.0rc2\n"), Some("version = '8.1.0rc2'")),
+        (
+            Some("9.0.0-pre.20250101.1"),
+            Some("version = '9.0.0-pre.20250101.1'"),
+        ),
+        (Some("8.1.0-beta"), None),
+        (Some("8.x\n"), None),
+        (None, None),
+    ] {
+        let mut ws = workspace("8.0.0", &files);
+        ws.settings.bazel_version = None;
+        ws.bazel_version_file = pin.map(str::to_string);
+        let mut host = AnalysisHost::new(ws);
+        let a = host.analysis();
+        let text = host
+            .file_id(&repo, "version.bzl")
+            .map(|id| a.workspace().file(id).text.to_string());
+        assert_eq!(text.as_deref(), want, "{pin:?}");
+        let partial = a
+            .workspace()
+            .computed_origin(&repo)
+            .map(|o| o.partial.is_some());
+        assert_eq!(partial, Some(want.is_none()), "{pin:?}");
+    }
+    // `--bazel-version` (a setting) names the release too.
+    let mut ws = workspace("9.0.0", &files);
+    ws.bazel_version_file = Some("8.2.1\n".into());
+    let mut host = AnalysisHost::new(ws);
+    let a = host.analysis();
+    let id = host.file_id(&repo, "version.bzl").expect("written");
+    assert_eq!(&*a.workspace().file(id).text, "version = '9.0.0'");
+}

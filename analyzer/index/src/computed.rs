@@ -87,8 +87,10 @@ pub struct ComputedRepo {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ComputedRepos {
     pub repos: Vec<ComputedRepo>,
-    /// Instantiations and extensions toolcheck could not run, with the reason.
-    pub skipped: Vec<(Loc, String)>,
+    /// Instantiations and extensions toolcheck could not run, with the reason and, for an
+    /// instantiation, the repository it would have made (so that a report can leave out the
+    /// host-probed repositories it models instead).
+    pub skipped: Vec<(Loc, String, Option<RepoName>)>,
     /// Some rule or extension read the host (`repository_ctx.os`): on another host the
     /// repositories may differ. Without it they are the same on every host.
     pub read_host: bool,
@@ -126,7 +128,7 @@ impl WorkspaceIndex {
         for usage in self.extension_usages.iter().take(MAX_EXTENSIONS) {
             match self.run_extension(&env, usage) {
                 Ok(mut made) => all.append(&mut made),
-                Err(why) => out.skipped.push((usage.site, why)),
+                Err(why) => out.skipped.push((usage.site, why, None)),
             }
         }
         // A later definition of a name replaces an earlier one (WORKSPACE).
@@ -144,6 +146,7 @@ impl WorkspaceIndex {
                 out.skipped.push((
                     inst.site,
                     format!("'{}' is not a valid repository name", inst.name),
+                    None,
                 ));
                 continue;
             }
@@ -158,7 +161,9 @@ impl WorkspaceIndex {
             match self.run_instantiation(&env, &inst) {
                 Ok(Some(repo)) => out.repos.push(repo),
                 Ok(None) => {}
-                Err(why) => out.skipped.push((inst.site, why)),
+                Err(why) => out
+                    .skipped
+                    .push((inst.site, why, Some(inst.canonical.clone()))),
             }
         }
         out.read_host = env.read_host.get();
@@ -405,32 +410,45 @@ impl WorkspaceIndex {
         env: &Env<'_>,
         usage: &ExtensionUsage,
     ) -> Result<Vec<Instantiation>, String> {
-        let (file, bi) = self
-            .label_file(env, &usage.label, &usage.bzl)
-            .and_then(|file| {
-                rule_binding(env, file, &usage.name, "module_extension").ok_or_else(|| {
-                    format!(
-                        "`{}` is not a module extension of {}",
-                        usage.name, usage.bzl
-                    )
-                })
-            })?;
-        let decl = env.facts[file.0 as usize].bindings[bi]
-            .value
-            .as_call()
-            .expect("rule_binding checks the call");
-        let kw = |n: &str| decl.kwarg(n).map(|k| env.eval(file, &k.value));
-        let implementation = decl
-            .args
-            .first()
-            .map(|e| env.eval(file, e))
-            .or_else(|| kw("implementation"))
+        let file = self.label_file(env, &usage.label, &usage.bzl)?;
+        let not_an_extension = || {
+            format!(
+                "`{}` is not a module extension of {}",
+                usage.name, usage.bzl
+            )
+        };
+        // `implementation` and `tag_classes`: read from a `module_extension(...)` bound at
+        // the top level, or from the value a helper function returned
+        // (`ext = modules.as_extension(deps)`: a `module_extension` whose implementation is
+        // a nested function); the tag classes' labels resolve in the file that called
+        // `module_extension()`.
+        let (implementation, tag_classes, def_file) =
+            match rule_binding(env, file, &usage.name, "module_extension") {
+                Some((f, bi)) => {
+                    let decl = env.facts[f.0 as usize].bindings[bi]
+                        .value
+                        .as_call()
+                        .expect("rule_binding checks the call");
+                    let kw = |n: &str| decl.kwarg(n).map(|k| env.eval(f, &k.value));
+                    let implementation = decl
+                        .args
+                        .first()
+                        .map(|e| env.eval(f, e))
+                        .or_else(|| kw("implementation"));
+                    (implementation, kw("tag_classes"), f)
+                }
+                None => match env.global(file, &usage.name, Default::default()).v {
+                    V::RuleDef(r) if r.kind == "module_extension" => {
+                        (r.arg("implementation"), r.arg("tag_classes"), r.file)
+                    }
+                    _ => return Err(not_an_extension()),
+                },
+            };
+        let implementation = implementation
             .filter(|v| matches!(v.v, V::Func(..) | V::Closure(_)))
             .ok_or_else(|| format!("the implementation of `{}` is not known", usage.name))?;
-        let tag_classes = kw("tag_classes")
-            .map(|v| v.v)
-            .unwrap_or(V::Dict(Vec::new()));
-        let def_ctx = env.label_context(file);
+        let tag_classes = tag_classes.map(|v| v.v).unwrap_or(V::Dict(Vec::new()));
+        let def_ctx = env.label_context(def_file);
         let mut modules = Vec::new();
         for m in &usage.modules {
             let mapping = env.mapping(&m.repo);

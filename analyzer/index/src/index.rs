@@ -2165,7 +2165,10 @@ impl WorkspaceIndex {
                     // elsewhere (an alias) is that name's, not this one's.
                     let v = env.global(id, &b.name, b.name_range);
                     let V::RuleDef(r) = v.v else { continue };
-                    if r.exported.as_ref() != Some(&(id, b.name.clone())) {
+                    // A module extension a helper made is no rule a target instantiates.
+                    if r.kind == "module_extension"
+                        || r.exported.as_ref() != Some(&(id, b.name.clone()))
+                    {
                         continue;
                     }
                     let arg = |n: &str| {

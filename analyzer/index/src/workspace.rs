@@ -274,9 +274,10 @@ pub struct Workspace {
     /// Where each file of a computed repository came from (a template and its lines, the
     /// call that wrote it): findings in such a file point there.
     pub generated: rustc_hash::FxHashMap<FileId, crate::interp::repository::FileSource>,
-    /// Repository rules and module extensions toolcheck could not run, with the reason
-    /// (set with the computed repositories; read by the coverage report).
-    pub computed_gaps: Vec<(crate::interp::Loc, String)>,
+    /// Repository rules and module extensions toolcheck could not run, with the reason and
+    /// the repository an instantiation would have made (set with the computed repositories;
+    /// read by the coverage report).
+    pub computed_gaps: Vec<(crate::interp::Loc, String, Option<crate::label::RepoName>)>,
     /// The output base the loader read `external/` of (display path), given or found where
     /// Bazel puts it; `None` when there was none (Bazel has not run here). The coverage
     /// report says why a repository is unread with it.

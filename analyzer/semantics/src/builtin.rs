@@ -3,7 +3,8 @@
 //! (`cc_*`, `java_*`, `proto_library`, native tests), and the toolchains of the autodetected
 //! repositories (`@local_config_cc_toolchains`, `@local_config_sh`, `@local_config_python`,
 //! Bazel's Java toolchains), which are bound to the host Bazel runs on and registered after
-//! the workspace's own toolchains.
+//! the workspace's own toolchains; and rules_shell's host-probed `@local_config_shell`, which
+//! the workspace registers itself.
 //!
 //! Like `@platforms` (`toolcheck_resolve::platforms_repo`), these repositories are modelled
 //! from what every release of them declares, and only when the workspace cannot read them (an
@@ -325,6 +326,7 @@ pub fn model_builtin_toolchains(
             ),
         );
     }
+    model_local_config_shell(ws, index, model);
     if !readable(BAZEL_TOOLS) {
         add(
             model,
@@ -351,6 +353,88 @@ pub fn model_builtin_toolchains(
         }
     }
     out
+}
+
+/// The repository rules_shell's `sh_configure` extension (and its WORKSPACE macro
+/// `rules_shell_toolchains`) makes with the repository rule `sh_config`, which probes the
+/// host's shell (`BAZEL_SH`, then `bash`, then `sh` on the `PATH`).
+pub const LOCAL_CONFIG_SHELL: &str = "local_config_shell";
+
+/// The operating systems `sh_config` writes a toolchain for, in its order (every rules_shell
+/// release from 0.1.0 to 0.6.1 writes the same five).
+const SH_CONFIG_OSES: [&str; 5] = ["windows", "linux", "osx", "freebsd", "openbsd"];
+
+/// Models `@local_config_shell` where the workspace registers it and cannot read it. Every
+/// rules_shell release's `sh_config` writes, for each OS of [`SH_CONFIG_OSES`], an
+/// `sh_toolchain` `<os>_sh` (the host's with the shell path it found, the others with a
+/// default path) and `toolchain(name = "<os>_sh_toolchain", toolchain_type =
+/// "@rules_shell//shell:toolchain_type", target_compatible_with = ["@platforms//os:<os>"])`
+/// without execution constraints: so the toolchains and their constraints are known on every
+/// host, and only the host's shell path is not. Bazel does not register them itself
+/// (rules_shell's MODULE.bazel or its WORKSPACE macro does), so nothing is added to Bazel's
+/// own registrations; the repository is modelled under every name a registration of the
+/// workspace gives it (the apparent name, or a canonical `…+sh_configure+local_config_shell`).
+fn model_local_config_shell(ws: &Workspace, index: &WorkspaceIndex, model: &mut Model) {
+    use toolcheck_index::label::TargetPattern;
+    let mut repos: Vec<RepoName> = index
+        .registrations
+        .iter()
+        .filter_map(|r| match &r.pattern {
+            Ok(TargetPattern::Single(l)) => Some(l.repo.clone()),
+            Ok(TargetPattern::AllInPackage(p) | TargetPattern::Recursive(p)) => {
+                Some(p.repo.clone())
+            }
+            Err(_) => None,
+        })
+        .filter(|r| is_repo_named(r.as_str(), LOCAL_CONFIG_SHELL) && ws.repo(r).is_none())
+        .collect();
+    repos.sort();
+    repos.dedup();
+    if repos.is_empty() {
+        return;
+    }
+    // The generated BUILD file's labels are read in rules_shell's repository mapping (the
+    // extension's owner), or the main repository's in WORKSPACE mode.
+    let rules_shell = index
+        .modules
+        .iter()
+        .find(|m| m.name == "rules_shell")
+        .map(|m| m.repo.clone());
+    let mapping_of = rules_shell.clone().unwrap_or_else(RepoName::main);
+    let resolve = |apparent: &str| {
+        index
+            .mappings
+            .get(&mapping_of)
+            .and_then(|m| m.get(apparent))
+            .unwrap_or_else(|| RepoName::new(apparent))
+    };
+    let rules_shell = rules_shell.unwrap_or_else(|| resolve("rules_shell"));
+    let platforms = resolve("platforms");
+    let toolchain_type = Label::new(rules_shell, "shell", "toolchain_type");
+    for repo in repos {
+        for os in SH_CONFIG_OSES {
+            let label = Label::new(repo.clone(), "", format!("{os}_sh_toolchain"));
+            let mut tc = Toolchain::new(
+                toolchain_type.clone(),
+                Label::new(repo.clone(), "", format!("{os}_sh")),
+            );
+            tc.exec_compatible_with = Known::Known(Vec::new());
+            tc.target_compatible_with = Known::Known(vec![Label::new(platforms.clone(), "os", os)]);
+            model.targets.insert(label.clone(), TargetKind::Toolchain);
+            model.toolchains.insert(label.clone(), tc);
+            model
+                .packages
+                .entry(label.package_id())
+                .or_default()
+                .push(label.name.clone());
+        }
+        model.invisible_repos.retain(|r| r != &repo);
+        if let Some(visible) = &model.visible_repos {
+            let mut v = (**visible).clone();
+            v.insert(repo);
+            model.visible_repos = Some(std::sync::Arc::new(v));
+        }
+    }
 }
 
 /// Modules whose every release registers no toolchains (libraries and Starlark utilities

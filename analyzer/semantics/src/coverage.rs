@@ -200,7 +200,6 @@ impl Tally {
     }
 }
 
-/// Repositories Bazel provides itself (or generates on every machine). Their contents are
 /// What a user can do about an unreadable repository, as the tail of a sentence: `toolcheck
 /// fetch` for a module of the Bzlmod graph or (in WORKSPACE mode) a repository WORKSPACE may
 /// declare as a pinned archive; for one a module extension or repository rule makes, which
@@ -217,19 +216,24 @@ pub fn how_to_read(index: &WorkspaceIndex, repo: &str) -> String {
     }
 }
 
-/// never reported as unreadable: no `--repo` the user could pass would be theirs to write,
-/// and `builtin` models what resolution needs of them.
+/// Repositories Bazel provides itself or generates by probing the host (and rules_shell's
+/// host-probed `@local_config_shell`), by apparent or canonical name (`bazel_tools`,
+/// `rules_shell+sh_configure+local_config_shell`, `_main~sh_configure~local_config_shell`).
+/// Their contents are never reported as unreadable: no `--repo` the user could pass would be
+/// theirs to write, and `builtin` models what resolution needs of them.
 pub fn is_builtin_repo(repo: &str) -> bool {
-    matches!(
-        repo,
-        "bazel_tools"
-            | "local_config_platform"
-            | "local_config_cc"
-            | "local_config_cc_toolchains"
-            | "local_config_sh"
-            | "local_config_python"
-            | "local_jdk"
-    )
+    [
+        "bazel_tools",
+        "local_config_platform",
+        "local_config_cc",
+        "local_config_cc_toolchains",
+        "local_config_sh",
+        crate::builtin::LOCAL_CONFIG_SHELL,
+        "local_config_python",
+        "local_jdk",
+    ]
+    .iter()
+    .any(|name| crate::builtin::is_repo_named(repo, name))
 }
 
 /// Computes the coverage of one snapshot (see the module docs).
@@ -592,7 +596,12 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
     let mut tally = Tally::default();
     // Repository rules and extensions that could not run, and computed repositories seen
     // only in part.
-    for (loc, why) in &ws.computed_gaps {
+    for (loc, why, repo) in &ws.computed_gaps {
+        // A host-probed repository's rule reads the machine (`repository_ctx.os.environ`,
+        // `which`): `builtin` models what it writes instead.
+        if repo.as_ref().is_some_and(|r| is_builtin_repo(r.as_str())) {
+            continue;
+        }
         tally.add(
             why.clone(),
             Some(Place {

@@ -21,11 +21,13 @@ use toolcheck_index::workspace::Workspace;
 use crate::Simulation;
 
 /// Repositories Bazel writes by probing the machine it runs on (`cc_configure`,
-/// `sh_configure`, the Python and Java autodetection), by the end of their canonical names.
-pub const HOST_PROBED_REPOS: [&str; 6] = [
+/// `sh_configure`, the Python and Java autodetection, and rules_shell's `sh_configure`
+/// extension), by the end of their canonical names.
+pub const HOST_PROBED_REPOS: [&str; 7] = [
     "local_config_cc",
     "local_config_cc_toolchains",
     "local_config_sh",
+    crate::builtin::LOCAL_CONFIG_SHELL,
     "local_config_python",
     "local_jdk",
     "local_config_xcode",
@@ -305,5 +307,14 @@ mod tests {
             "bazel_tools~cc_configure_extension~local_config_cc"
         ));
         assert!(!is_host_probed_repo("my_local_config_cc_fork"));
+        for name in [
+            "local_config_shell",
+            "rules_shell+sh_configure+local_config_shell",
+            "+sh_configure+local_config_shell",
+            "rules_shell~sh_configure~local_config_shell",
+            "_main~sh_configure~local_config_shell",
+        ] {
+            assert!(is_host_probed_repo(name), "{name}");
+        }
     }
 }

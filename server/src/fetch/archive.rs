@@ -1,5 +1,7 @@
 //! Safe extraction of the archives registries and `http_archive` point at (`.tar.gz`/`.tgz`,
-//! `.tar`, `.zip`) into a fresh directory.
+//! `.tar.xz`/`.txz`, `.tar.zst`/`.tzst`, `.tar`, `.zip`) into a fresh directory. An `.xz` or
+//! `.zst` stream is first decoded, bounded by [`Limits::max_bytes`], into a file beside the
+//! archive that is removed afterwards (their pure-Rust decoders write or read whole frames).
 //!
 //! What an archive may not do: name a path with `..` or an absolute path, write through a
 //! symbolic link (every parent of an entry must be a real directory it or an earlier entry
@@ -49,9 +51,14 @@ impl Limits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     TarGz,
+    TarXz,
+    TarZst,
     Tar,
     Zip,
 }
+
+/// What the supported formats are, for messages.
+const SUPPORTED: &str = ".tar.gz, .tgz, .tar.xz, .txz, .tar.zst, .tzst, .tar, .zip";
 
 /// The archive format, from `archive_type` when given, else from the URL's ending (as Bazel
 /// decides it).
@@ -61,24 +68,27 @@ pub fn format_of(url: &str, archive_type: Option<&str>) -> Result<Format, String
         path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase()
     });
     let name = name.as_str();
-    if name == "tar.gz" || name == "tgz" || name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+    let is = |exts: &[&str]| exts.iter().any(|e| name == &e[1..] || name.ends_with(e));
+    if is(&[".tar.gz", ".tgz"]) {
         Ok(Format::TarGz)
+    } else if is(&[".tar.xz", ".txz"]) {
+        Ok(Format::TarXz)
+    } else if is(&[".tar.zst", ".tzst"]) {
+        Ok(Format::TarZst)
     } else if name == "tar" || name.ends_with(".tar") {
         Ok(Format::Tar)
     } else if name == "zip" || name.ends_with(".zip") || name.ends_with(".jar") {
         Ok(Format::Zip)
     } else {
-        let ext = [
-            ".tar.xz", ".txz", ".tar.bz2", ".tar.zst", ".tzst", ".7z", ".deb", ".ar",
-        ]
-        .into_iter()
-        .find(|e| name.ends_with(e) || name == &e[1..]);
+        let ext = [".tar.bz2", ".tbz", ".7z", ".deb", ".ar", ".rpm"]
+            .into_iter()
+            .find(|e| name.ends_with(e) || name == &e[1..]);
         Err(match ext {
             Some(e) => format!(
-                "{url}: archives of type '{e}' are not supported by toolcheck fetch (supported: .tar.gz, .tgz, .tar, .zip)"
+                "{url}: archives of type '{e}' are not supported by toolcheck fetch (supported: {SUPPORTED})"
             ),
             None => format!(
-                "{url}: cannot tell the archive type from the URL (supported: .tar.gz, .tgz, .tar, .zip)"
+                "{url}: cannot tell the archive type from the URL (supported: {SUPPORTED})"
             ),
         })
     }
@@ -105,12 +115,82 @@ pub fn extract(
     let file = fs::File::open(archive)?;
     match format {
         Format::TarGz => sink.tar(flate2::read::GzDecoder::new(io::BufReader::new(file)))?,
+        Format::TarXz | Format::TarZst => {
+            let decoded = decoded_path(archive);
+            let r = decode(file, format, &decoded, limits)
+                .and_then(|()| sink.tar(io::BufReader::new(fs::File::open(&decoded)?)));
+            let _ = fs::remove_file(&decoded);
+            r?
+        }
         Format::Tar => sink.tar(io::BufReader::new(file))?,
         Format::Zip => sink.zip(file)?,
     }
     if !sink.strip.is_empty() && !sink.under_prefix {
         anyhow::bail!("strip_prefix '{strip_prefix}' names no directory of the archive");
     }
+    Ok(())
+}
+
+/// Where an `.xz`/`.zst` archive's tar is decoded to: beside it, named for this process.
+fn decoded_path(archive: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut name = archive.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(
+        ".decoded-{}-{}.tar",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    archive.with_file_name(name)
+}
+
+/// A writer that refuses to grow past `left` bytes (a decompression bomb stops there).
+struct Bounded<W> {
+    inner: W,
+    left: u64,
+}
+
+impl<W: Write> Write for Bounded<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.len() as u64 > self.left {
+            return Err(io::Error::other("the archive expands past the size limit"));
+        }
+        self.left -= buf.len() as u64;
+        self.inner.write(buf).inspect(|&n| {
+            // Give back what the inner writer did not take.
+            self.left += (buf.len() - n) as u64;
+        })
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Decodes an `.xz` or `.zst` stream (every frame of it) into `out`, at most
+/// `limits.max_bytes` plus room for the tar headers of `limits.max_entries` entries.
+fn decode(file: fs::File, format: Format, out: &Path, limits: Limits) -> anyhow::Result<()> {
+    let mut input = io::BufReader::new(file);
+    let mut sink = Bounded {
+        inner: io::BufWriter::new(fs::File::create(out)?),
+        left: limits
+            .max_bytes
+            .saturating_add(limits.max_entries.saturating_mul(1024)),
+    };
+    match format {
+        Format::TarXz => lzma_rs::xz_decompress(&mut input, &mut sink)
+            .map_err(|e| anyhow::anyhow!("not a valid .xz stream: {e}"))?,
+        _ => loop {
+            use io::BufRead;
+            if input.fill_buf()?.is_empty() {
+                break;
+            }
+            let mut frame = ruzstd::decoding::StreamingDecoder::new(&mut input)
+                .map_err(|e| anyhow::anyhow!("not a valid .zst stream: {e}"))?;
+            io::copy(&mut frame, &mut sink)
+                .map_err(|e| anyhow::anyhow!("the .zst stream cannot be decoded: {e}"))?;
+        },
+    }
+    sink.flush()?;
     Ok(())
 }
 
@@ -412,7 +492,14 @@ mod tests {
         assert_eq!(format_of("https://x/a.tgz?x=1", None), Ok(Format::TarGz));
         assert_eq!(format_of("https://x/a.zip", None), Ok(Format::Zip));
         assert_eq!(format_of("https://x/a", Some("tar")), Ok(Format::Tar));
-        assert!(format_of("https://x/a.tar.xz", None)
+        assert_eq!(format_of("https://x/a.tar.xz", None), Ok(Format::TarXz));
+        assert_eq!(format_of("https://x/a.txz", None), Ok(Format::TarXz));
+        assert_eq!(
+            format_of("https://x/a", Some("tar.zst")),
+            Ok(Format::TarZst)
+        );
+        assert_eq!(format_of("https://x/a.tzst", None), Ok(Format::TarZst));
+        assert!(format_of("https://x/a.tar.bz2", None)
             .unwrap_err()
             .contains("not supported"));
         assert!(format_of("https://x/a", None)
@@ -486,6 +573,70 @@ mod tests {
             fn drop(&mut self) {
                 let _ = std::fs::remove_dir_all(&self.0);
             }
+        }
+    }
+
+    /// `.tar.xz` and `.tar.zst` (two zstd frames, as parallel compressors write) extract like
+    /// `.tar.gz`; a corrupt stream and one that expands past the limit are errors, and the
+    /// decoded tar never stays beside the archive.
+    #[test]
+    fn extracts_xz_and_zstd_tarballs() {
+        let tar = {
+            let mut b = tar::Builder::new(Vec::new());
+            for (name, data) in [
+                ("p-1/MODULE.bazel", &b"module(name='p')"[..]),
+                ("p-1/a/b.txt", b"x"),
+            ] {
+                let mut h = tar::Header::new_gnu();
+                h.set_size(data.len() as u64);
+                h.set_mode(0o644);
+                h.set_cksum();
+                b.append_data(&mut h, name, data).unwrap();
+            }
+            b.into_inner().unwrap()
+        };
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut &tar[..], &mut xz).unwrap();
+        let level = ruzstd::encoding::CompressionLevel::Fastest;
+        let (head, tail) = tar.split_at(700);
+        let mut zst = ruzstd::encoding::compress_to_vec(head, level);
+        zst.extend(ruzstd::encoding::compress_to_vec(tail, level));
+        for (name, bytes, format) in [
+            ("a.tar.xz", &xz, Format::TarXz),
+            ("a.tar.zst", &zst, Format::TarZst),
+        ] {
+            let dir = tempdir::Dir::new();
+            let file = dir.path().join(name);
+            fs::write(&file, bytes).unwrap();
+            let out = dir.path().join("out");
+            fs::create_dir(&out).unwrap();
+            extract(&file, format, "p-1", &out, Limits::default()).unwrap();
+            assert_eq!(
+                fs::read_to_string(out.join("MODULE.bazel")).unwrap(),
+                "module(name='p')"
+            );
+            assert_eq!(fs::read_to_string(out.join("a/b.txt")).unwrap(), "x");
+            // Only the archive and the extracted tree: the decoded tar is gone.
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2, "{name}");
+            // A stream cut in half.
+            let cut = dir.path().join(format!("cut-{name}"));
+            fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+            let out2 = dir.path().join("out2");
+            fs::create_dir(&out2).unwrap();
+            assert!(
+                extract(&cut, format, "p-1", &out2, Limits::default()).is_err(),
+                "{name}"
+            );
+            // A tiny limit: the expansion stops there.
+            let out3 = dir.path().join("out3");
+            fs::create_dir(&out3).unwrap();
+            let tiny = Limits {
+                max_bytes: 10,
+                max_entries: 0,
+            };
+            let e = extract(&file, format, "p-1", &out3, tiny).unwrap_err();
+            assert!(format!("{e:#}").contains("size limit"), "{name}: {e:#}");
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 5, "{name}");
         }
     }
 

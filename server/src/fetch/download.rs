@@ -168,6 +168,34 @@ impl Client {
         anyhow::bail!("{}", errors.join("; "))
     }
 
+    /// Downloads `url`, which no digest pins (a forge's archive of a `git_override` commit),
+    /// into `downloads/`, and returns the file with its SHA-256 (what the caller then pins).
+    /// Nothing verifies the bytes here: the caller checks what it can (the archive's top
+    /// directory) and records the digest, after which the archive is a pinned one.
+    pub fn fetch_unpinned(
+        &self,
+        url: &str,
+        downloads: &Path,
+        bar: &ProgressBar,
+    ) -> anyhow::Result<(PathBuf, Integrity)> {
+        if self.offline && file_url_path(url).is_none() {
+            anyhow::bail!("{url}: not downloaded (--offline), and no earlier download pinned it");
+        }
+        let key = super::integrity::sha256_hex(url.as_bytes());
+        let key_lock = key_lock(&key);
+        let _held = key_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let partial = downloads.join(format!("unpinned-{}.partial", &key[..32]));
+        self.fetch_one(url, &partial, bar)
+            .map_err(anyhow::Error::msg)?;
+        let sha256 = Integrity::parse_sha256_hex(&"0".repeat(64)).map_err(anyhow::Error::msg)?;
+        let got = sha256
+            .of_file(&partial)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", partial.display()))?;
+        let done = downloads.join(got.file_key());
+        fs::rename(&partial, &done)?;
+        Ok((done, got))
+    }
+
     /// Downloads `url` into `partial`, continuing a partial file when the server supports
     /// ranges.
     fn fetch_one(&self, url: &str, partial: &Path, bar: &ProgressBar) -> Result<(), String> {

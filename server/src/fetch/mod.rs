@@ -23,6 +23,7 @@
 mod archive;
 pub(crate) mod bazel_cache;
 mod download;
+mod git_archive;
 pub(crate) mod integrity;
 mod lockfile;
 mod modfile;
@@ -135,6 +136,18 @@ enum Source {
         /// Files written over the extracted tree (the registry's MODULE.bazel, a
         /// `build_file_content`).
         overlay: Vec<(String, String)>,
+    },
+    /// A forge's archive of a `git_override` commit, which no digest pins
+    /// ([`git_archive`]): verified by its top directory, then pinned by the digest of its
+    /// first download.
+    Unpinned {
+        url: String,
+        /// The directory the archive must hold (`<repository>-<commit>`).
+        top_dir: String,
+        /// `git_override`'s `strip_prefix`, inside `top_dir`.
+        strip_prefix: String,
+        patches: Vec<(String, String)>,
+        patch_strip: usize,
     },
     /// A directory on disk (a registry's `local_path` source).
     Local(PathBuf),
@@ -276,6 +289,18 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
             if *fresh { "fetched" } else { "cached " },
             job.what
         )?;
+    }
+    // A git_override's archive is trusted, not verified against a pin: say so, every time.
+    for (job, _) in &made {
+        if let Source::Unpinned { url, top_dir, .. } = &job.source {
+            let pin = fs::read_to_string(git_archive::pin_file(&cache, url)).unwrap_or_default();
+            plan.notes.push(format!(
+                "{}: MODULE.bazel pins no integrity for {url}; it was accepted because it came over HTTPS from the forge with the top directory '{top_dir}', and is held to the digest of its first download, {}; to pin it, use archive_override(urls = [\"{url}\"], integrity = \"{}\", strip_prefix = \"{top_dir}\")",
+                job.what,
+                pin.trim(),
+                pin.trim()
+            ));
+        }
     }
     let mut err = anstream::stderr().lock();
     for n in &plan.notes {
@@ -712,10 +737,28 @@ fn discover_override(cx: &Ctx<'_>, o: &Override) -> Result<Discovered, String> {
                 text,
             })
         }
-        Override::Git { module, remote, commit, .. } => Err(format!(
-            "git_override of '{module}' ({remote}{}): toolcheck fetch downloads only what a digest pins, and a git commit is no digest of an archive; pass --repo {module}=DIR with a checkout",
-            commit.as_deref().map(|c| format!(" at {c}")).unwrap_or_default()
-        )),
+        Override::Git { module, .. } => {
+            // Its dependencies are in the archive's MODULE.bazel, as for archive_override.
+            let job = Job {
+                repo: CachedRepo {
+                    name: module.clone(),
+                    module: Some(module.clone()),
+                    version: None,
+                    dir: PathBuf::new(),
+                },
+                what: format!("{module} (git_override)"),
+                source: git_source(root, o)?,
+            };
+            let hidden = indicatif::ProgressBar::hidden();
+            let (dir, _) = materialize(&job, reader.client, cache, &hidden)
+                .map_err(|e| format!("git_override: {e:#}"))?;
+            let text = fs::read_to_string(dir.join("MODULE.bazel")).unwrap_or_default();
+            Ok(Discovered {
+                registry: None,
+                file: modfile::parse_module(&text),
+                text,
+            })
+        }
         Override::Archive { module, spec } => {
             // Its dependencies are in the archive's MODULE.bazel: fetch it now (the job made
             // for it later finds it in the cache).
@@ -773,6 +816,10 @@ fn job_for_module(
         Some(Override::LocalPath { .. }) => return Ok(None),
         Some(Override::Archive { spec, .. }) => {
             let source = archive_source(root, spec, Vec::new())?;
+            return Ok(Some(Job { repo, what, source }));
+        }
+        Some(o @ Override::Git { .. }) => {
+            let source = git_source(root, o)?;
             return Ok(Some(Job { repo, what, source }));
         }
         _ => {}
@@ -900,6 +947,44 @@ fn read_main_label(root: &Path, label: &str) -> Result<String, String> {
     fs::read_to_string(&path).map_err(|e| format!("{label} ({}): {e}", path.display()))
 }
 
+/// The source of a `git_override`: the forge's archive of its commit (or why there is none).
+fn git_source(root: &Path, o: &Override) -> Result<Source, String> {
+    let Override::Git {
+        module,
+        remote,
+        commit,
+        strip_prefix,
+        patches,
+        patch_strip,
+        init_submodules,
+    } = o
+    else {
+        return Err("not a git_override".to_string());
+    };
+    let no_archive = |why: String| {
+        format!(
+            "git_override of '{module}' ({remote}): {why}; toolcheck fetch does not clone: pin an archive with archive_override(integrity = ...), or pass --repo {module}=DIR with a checkout"
+        )
+    };
+    if *init_submodules {
+        return Err(no_archive(
+            "init_submodules = True, and a forge's archive holds no submodules".to_string(),
+        ));
+    }
+    let archive = git_archive::archive_of(remote, commit.as_deref()).map_err(no_archive)?;
+    let mut texts = Vec::new();
+    for label in patches {
+        texts.push((label.clone(), read_main_label(root, label)?));
+    }
+    Ok(Source::Unpinned {
+        url: archive.url,
+        top_dir: archive.top_dir,
+        strip_prefix: strip_prefix.clone(),
+        patches: texts,
+        patch_strip: *patch_strip,
+    })
+}
+
 /// An archive source from an `archive_override` or `http_archive`.
 fn archive_source(
     root: &Path,
@@ -1018,9 +1103,83 @@ fn materialize(
     cache: &Path,
     bar: &indicatif::ProgressBar,
 ) -> anyhow::Result<(PathBuf, bool)> {
+    if let Source::Unpinned { .. } = &job.source {
+        return materialize_unpinned(job, client, cache, bar);
+    }
     materialize_with(job, cache, |urls, integrity| {
         client.fetch_archive(urls, integrity, &cache.join("downloads"), bar)
     })
+}
+
+/// [`materialize`] for a source no digest pins ([`git_archive`]): once its digest is recorded
+/// (trust on first use), it is an archive pinned by that digest like any other; the first
+/// time, the download is accepted only when its top directory is the one the forge gives an
+/// archive of that commit, and only then is the digest recorded.
+fn materialize_unpinned(
+    job: &Job,
+    client: &Client,
+    cache: &Path,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<(PathBuf, bool)> {
+    let Source::Unpinned {
+        url,
+        top_dir,
+        strip_prefix,
+        patches,
+        patch_strip,
+    } = &job.source
+    else {
+        anyhow::bail!("not an unpinned source");
+    };
+    let pin_path = git_archive::pin_file(cache, url);
+    let pinned = |integrity: Integrity| Job {
+        repo: job.repo.clone(),
+        what: job.what.clone(),
+        source: Source::Archive {
+            urls: vec![url.clone()],
+            integrity,
+            strip_prefix: if strip_prefix.is_empty() {
+                top_dir.clone()
+            } else {
+                format!("{top_dir}/{}", strip_prefix.trim_matches('/'))
+            },
+            archive_type: Some("tar.gz".to_string()),
+            patches: patches.clone(),
+            patch_strip: *patch_strip,
+            overlay: Vec::new(),
+        },
+    };
+    if let Ok(text) = fs::read_to_string(&pin_path) {
+        let integrity = Integrity::parse_sri(text.trim()).map_err(|e| {
+            anyhow::anyhow!(
+                "the recorded digest of {url} ({}) is damaged: {e}; delete it to download again",
+                pin_path.display()
+            )
+        })?;
+        return materialize(&pinned(integrity), client, cache, bar);
+    }
+    let (file, integrity) = client.fetch_unpinned(url, &cache.join("downloads"), bar)?;
+    let made = materialize_with(&pinned(integrity.clone()), cache, |_, _| Ok(file.clone()))
+        .map_err(|e| {
+            let e = format!("{e:#}");
+            if e.contains("names no directory of the archive") {
+                anyhow::anyhow!(
+                    "{url}: the archive's top directory is not '{top_dir}', so it is not the forge's archive of that commit; refused ({e})"
+                )
+            } else {
+                anyhow::anyhow!("{url}: {e}")
+            }
+        });
+    if made.is_err() {
+        let _ = fs::remove_file(&file);
+        return made;
+    }
+    if let Some(dir) = pin_path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    write_atomic(&pin_path, format!("{integrity}\n").as_bytes())
+        .with_context(|| format!("cannot record the digest in {}", pin_path.display()))?;
+    made
 }
 
 /// [`materialize`] with the verified archive taken from `archive` (a download, or Bazel's
@@ -1034,6 +1193,7 @@ fn materialize_with(
     let (urls, integrity, strip_prefix, archive_type, patches, patch_strip, overlay) =
         match &job.source {
             Source::Local(dir) => return Ok((dir.clone(), false)),
+            Source::Unpinned { .. } => anyhow::bail!("an unpinned archive is pinned first"),
             Source::Archive {
                 urls,
                 integrity,
@@ -1129,6 +1289,198 @@ fn materialize_with(
                 "cannot move the repository into {}: {e}",
                 dir.display()
             ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scratch directory, removed when dropped.
+    struct Scratch(PathBuf);
+    impl Scratch {
+        fn new(tag: &str) -> Scratch {
+            let p = std::env::temp_dir().join(format!(
+                "toolcheck-fetch-{tag}-{}-{}",
+                std::process::id(),
+                registry::unique()
+            ));
+            let _ = fs::remove_dir_all(&p);
+            fs::create_dir_all(&p).unwrap();
+            Scratch(p)
+        }
+    }
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn tar_gz(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        for (name, text) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(text.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            builder.append_data(&mut h, name, text.as_bytes()).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    fn git_job(url: &str, top_dir: &str) -> Job {
+        Job {
+            repo: CachedRepo {
+                name: "tools".into(),
+                module: Some("tools".into()),
+                version: None,
+                dir: PathBuf::new(),
+            },
+            what: "tools (git_override)".into(),
+            source: Source::Unpinned {
+                url: url.to_string(),
+                top_dir: top_dir.to_string(),
+                strip_prefix: String::new(),
+                patches: Vec::new(),
+                patch_strip: 0,
+            },
+        }
+    }
+
+    /// A git_override's forge archive: accepted by its top directory, then held to the digest
+    /// of its first download (trust on first use); an archive of another tree is refused and
+    /// leaves no pin; different bytes later are an integrity error, not a silent change.
+    #[test]
+    fn an_unpinned_archive_is_checked_then_pinned_on_first_use() {
+        let tmp = Scratch::new("git");
+        let cache = tmp.0.join("cache");
+        for d in ["downloads", "repos"] {
+            fs::create_dir_all(cache.join(d)).unwrap();
+        }
+        let archive = tmp.0.join("tools.tar.gz");
+        fs::write(
+            &archive,
+            tar_gz(&[
+                ("tools-abc/MODULE.bazel", "module(name = \"tools\")\n"),
+                ("tools-abc/BUILD.bazel", ""),
+            ]),
+        )
+        .unwrap();
+        let url = format!("file://{}", archive.display());
+        let client = Client::new(Duration::from_secs(5), false);
+        let bar = indicatif::ProgressBar::hidden();
+        let job = git_job(&url, "tools-abc");
+        let (dir, fresh) = materialize(&job, &client, &cache, &bar).unwrap();
+        assert!(fresh);
+        assert!(dir.join("MODULE.bazel").is_file());
+        let pin = fs::read_to_string(git_archive::pin_file(&cache, &url)).unwrap();
+        let want = Integrity::parse_sha256_hex(&sha256_hex(&fs::read(&archive).unwrap()))
+            .unwrap()
+            .to_string();
+        assert_eq!(pin.trim(), want);
+        // Again: the pinned repository, no download.
+        assert_eq!(
+            materialize(&job, &client, &cache, &bar).unwrap(),
+            (dir.clone(), false)
+        );
+        // The forge now serves other bytes for the same commit: refused against the pin.
+        fs::write(
+            &archive,
+            tar_gz(&[("tools-abc/MODULE.bazel", "module(name = \"evil\")\n")]),
+        )
+        .unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(cache.join("downloads")).unwrap();
+        fs::create_dir_all(cache.join("downloads")).unwrap();
+        let e = format!(
+            "{:#}",
+            materialize(&job, &client, &cache, &bar).unwrap_err()
+        );
+        assert!(e.contains("integrity mismatch"), "{e}");
+        assert!(!dir.exists());
+
+        // An archive whose top directory is not `<repository>-<commit>`: refused, nothing
+        // pinned, nothing left in the cache.
+        let cache2 = tmp.0.join("cache2");
+        for d in ["downloads", "repos"] {
+            fs::create_dir_all(cache2.join(d)).unwrap();
+        }
+        let e = format!(
+            "{:#}",
+            materialize(&git_job(&url, "tools-def"), &client, &cache2, &bar).unwrap_err()
+        );
+        assert!(e.contains("top directory is not 'tools-def'"), "{e}");
+        assert!(!git_archive::pin_file(&cache2, &url).exists());
+        assert_eq!(fs::read_dir(cache2.join("repos")).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(cache2.join("downloads")).unwrap().count(), 0);
+
+        // --offline never downloads an archive no earlier run pinned.
+        let offline = Client::new(Duration::from_secs(5), true);
+        let e = format!(
+            "{:#}",
+            materialize(
+                &git_job("https://github.com/a/tools/archive/abc.tar.gz", "tools-abc"),
+                &offline,
+                &cache2,
+                &bar
+            )
+            .unwrap_err()
+        );
+        assert!(e.contains("--offline"), "{e}");
+    }
+
+    /// What a git_override without a forge archive says: why, and what to do instead.
+    #[test]
+    fn git_overrides_without_an_archive_say_why() {
+        let o = |remote: &str, commit: Option<&str>, init_submodules: bool| Override::Git {
+            module: "tools".into(),
+            remote: remote.into(),
+            commit: commit.map(str::to_string),
+            strip_prefix: String::new(),
+            patches: Vec::new(),
+            patch_strip: 0,
+            init_submodules,
+        };
+        let c = "0123456789abcdef0123456789abcdef01234567";
+        let root = Path::new("/nonexistent");
+        let Ok(Source::Unpinned { url, top_dir, .. }) =
+            git_source(root, &o("https://github.com/o/tools.git", Some(c), false))
+        else {
+            panic!("a github.com remote at a full commit has an archive")
+        };
+        assert_eq!(
+            url,
+            format!("https://github.com/o/tools/archive/{c}.tar.gz")
+        );
+        assert_eq!(top_dir, format!("tools-{c}"));
+        for (remote, commit, sub, why) in [
+            (
+                "https://github.com/o/tools.git",
+                Some(c),
+                true,
+                "submodules",
+            ),
+            (
+                "https://github.com/o/tools.git",
+                Some("v1.0"),
+                false,
+                "40-hex",
+            ),
+            (
+                "https://git.example.org/tools.git",
+                Some(c),
+                false,
+                "github.com or gitlab.com",
+            ),
+        ] {
+            let Err(e) = git_source(root, &o(remote, commit, sub)) else {
+                panic!("{remote} {commit:?} has no archive")
+            };
+            assert!(e.contains(why) && e.contains("--repo tools=DIR"), "{e}");
         }
     }
 }

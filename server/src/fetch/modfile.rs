@@ -62,6 +62,11 @@ pub enum Override {
         module: String,
         remote: String,
         commit: Option<String>,
+        strip_prefix: String,
+        patches: Vec<String>,
+        patch_strip: usize,
+        /// `init_submodules = True`: a forge's archive holds no submodules.
+        init_submodules: bool,
     },
     LocalPath {
         module: String,
@@ -205,6 +210,10 @@ pub fn parse_module(text: &str) -> ModuleFile {
                         module,
                         remote: str_arg(call, "remote").unwrap_or_default(),
                         commit: str_arg(call, "commit").filter(|c| !c.is_empty()),
+                        strip_prefix: str_arg(call, "strip_prefix").unwrap_or_default(),
+                        patches: patches(),
+                        patch_strip: strip(),
+                        init_submodules: bool_arg(call, "init_submodules").unwrap_or(false),
                     });
                 }
             }

@@ -56,6 +56,7 @@ const BUILTINS: &[&str] = &[
     "exec_group",
     "rule",
     "aspect",
+    "module_extension",
     "range",
     "enumerate",
     "zip",
@@ -349,8 +350,11 @@ impl<'a> Env<'a> {
                 Some(V::Label(l)) => V::Label(l.clone()),
                 _ => unknown_v(),
             },
-            "rule" | "aspect" => {
-                // `rule(impl)`: the implementation may be given by position.
+            "rule" | "aspect" | "module_extension" => {
+                // `rule(impl)`: the implementation may be given by position. A
+                // `module_extension()` made by a helper function (bazel_skylib's
+                // `modules.as_extension(macro)`) is the same kind of value: the extension's
+                // runner reads its `implementation` and `tag_classes` from it.
                 let kwargs = args
                     .pos
                     .first()
@@ -359,7 +363,11 @@ impl<'a> Env<'a> {
                     .chain(args.kw.iter().cloned())
                     .collect();
                 V::RuleDef(std::sync::Arc::new(RuleValue {
-                    kind: if name == "rule" { "rule" } else { "aspect" },
+                    kind: match name {
+                        "rule" => "rule",
+                        "aspect" => "aspect",
+                        _ => "module_extension",
+                    },
                     file,
                     kwargs,
                     complete: args.complete && args.pos.len() <= 1,

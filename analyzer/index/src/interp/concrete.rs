@@ -113,6 +113,38 @@ pub(crate) static EMPTY_MAPPING: std::sync::LazyLock<RepoMapping> =
 
 impl<'a> Env<'a> {
     /// An environment over the given inputs, with nothing evaluated yet.
+    /// `native.bazel_version`: the release the workspace pins (`--bazel-version` or
+    /// `bazel_version` in `toolcheck.toml`, else a `.bazelversion` naming one exact release,
+    /// `fork/bazel@7.1.0` included), as Bazel reports it. Unknown otherwise: the version
+    /// toolcheck infers for a workspace that pins none is a simulation choice, not the Bazel
+    /// the user runs.
+    fn pinned_bazel_version(&self) -> Option<String> {
+        let exact = |text: &str| {
+            let text = text.lines().next().unwrap_or("").trim();
+            let text = text.rsplit_once('@').map_or(text, |(_, v)| v);
+            // `8.2.1`, a release candidate `8.2.1rc2`, a prerelease `9.0.0-pre.20250101.1`.
+            let release_end = text
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(text.len());
+            let (release, suffix) = text.split_at(release_end);
+            let parts: Vec<&str> = release.split('.').collect();
+            let numeric = parts.len() == 3 && parts.iter().all(|p| !p.is_empty());
+            let digits = |s: &str| {
+                !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            };
+            let suffix_ok = suffix.is_empty()
+                || suffix.strip_prefix("rc").is_some_and(digits)
+                || suffix.strip_prefix("-pre.").is_some_and(digits);
+            (numeric && suffix_ok).then(|| text.to_string())
+        };
+        self.ws
+            .settings
+            .bazel_version
+            .as_deref()
+            .and_then(exact)
+            .or_else(|| self.ws.bazel_version_file.as_deref().and_then(exact))
+    }
+
     pub fn new(
         ws: &'a Workspace,
         facts: &'a [Arc<FileFacts>],
@@ -517,6 +549,9 @@ impl<'a> Env<'a> {
                     return Val { v, loc };
                 }
                 match o.v {
+                    V::Builtin(b) if b == "native" && attr.as_str() == "bazel_version" => self
+                        .pinned_bazel_version()
+                        .map_or(V::Unknown(Unknown::Dynamic), V::Str),
                     V::Builtin(b) if super::repository::is_object(&b) => self.object_attr(&b, attr),
                     V::Struct(fields) => match fields.into_iter().find(|(n, _)| n == attr) {
                         Some((_, v)) => return v,

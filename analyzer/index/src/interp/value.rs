@@ -339,7 +339,7 @@ pub struct Closure {
 /// A rule or aspect made by a `rule()`/`aspect()` call, with what it was given.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleValue {
-    /// `rule` or `aspect`.
+    /// `rule`, `aspect` or `module_extension`.
     pub kind: &'static str,
     /// The file whose code called `rule()`: the label strings of its arguments resolve
     /// there (Bazel converts them in the module of the innermost Starlark function).
