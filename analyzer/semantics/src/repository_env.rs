@@ -13,8 +13,12 @@
 //! a read whose value (or a branch taken on it) flows into a write of the repository (a file,
 //! a template's substitutions, a symlink, a download without a hash, ...) leaves stale
 //! contents behind. The walk is therefore a small taint analysis: each value carries the
-//! variables it was computed from, through locals, helper calls and their return values, and
-//! the branches they guard. The output of `repository_ctx.execute` is deliberately not
+//! variables it was computed from, through locals, helper calls and their return values; a
+//! write made in a branch (or a loop) also carries the variables its condition was computed
+//! from. A value assigned in a branch does not: `if env.get("USE_JAVA_HOME") == None: java =
+//! bundled` picks a program, and following such implicit flows everywhere would make nearly
+//! every read reach every write (the command line a rule writes to an args file, say). The
+//! output of `repository_ctx.execute` is deliberately not
 //! attributed to the variables that chose the program: which program ran is "how", and
 //! toolcheck cannot know whether two programs print the same thing, so it says nothing
 //! rather than guess. Anything the walk cannot follow (a helper in a file it cannot read, a
@@ -177,7 +181,8 @@ struct Frame {
     strings: FxHashMap<String, (String, TextRange)>,
     taint: FxHashMap<String, Taint>,
     /// The variables that decided whether the current statement runs (the conditions of the
-    /// enclosing branches and loops, and of earlier branches that returned).
+    /// enclosing branches and loops, and of earlier branches that returned). They count for
+    /// the writes made under them, not for the values assigned there: see the module doc.
     pc: Taint,
     /// The variables the function's return values were computed from.
     ret: Taint,
@@ -254,21 +259,21 @@ impl Walk<'_, '_> {
         for s in stmts {
             match &s.kind {
                 StmtKind::Assign { target, value } => {
-                    let t = union(self.expr(value, frame, depth), frame.pc.clone());
+                    let t = self.expr(value, frame, depth);
                     if let AssignTarget::Name(n) = target {
                         self.bind(n, value, frame);
                     }
                     self.assign(target, &t, frame, depth);
                 }
                 StmtKind::AugAssign { target, value } => {
-                    let t = union(self.expr(value, frame, depth), frame.pc.clone());
+                    let t = self.expr(value, frame, depth);
                     self.assign(target, &t, frame, depth);
                 }
                 StmtKind::Expr(e) => {
                     self.expr(e, frame, depth);
                 }
                 StmtKind::Return(Some(e)) => {
-                    let t = union(self.expr(e, frame, depth), frame.pc.clone());
+                    let t = self.expr(e, frame, depth);
                     frame.ret.extend(t);
                 }
                 StmtKind::Return(None) => {}
@@ -291,8 +296,7 @@ impl Walk<'_, '_> {
                     let it = self.expr(iter, frame, depth);
                     let outer = frame.pc.clone();
                     frame.pc.extend(it.iter().cloned());
-                    let t = union(it, frame.pc.clone());
-                    self.assign(target, &t, frame, depth);
+                    self.assign(target, &it, frame, depth);
                     // Twice, so that what one iteration computes reaches the next.
                     self.stmts(body, frame, depth);
                     self.stmts(body, frame, depth);

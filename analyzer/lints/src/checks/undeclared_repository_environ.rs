@@ -27,8 +27,8 @@ whose `environ` is computed, or whose reads use names toolcheck cannot compute, 
 what is known.
 
 Only reads that can change what the repository holds are reported: toolcheck follows each
-value (through locals, helper functions and what they return, and the `if`s it decides) to
-the writes of the repository: `repository_ctx.file`, `template` (its substitutions too),
+value (through locals, helper functions and what they return) to the writes of the
+repository, and counts a write made under an `if` or a loop the variable decides: `repository_ctx.file`, `template` (its substitutions too),
 `symlink`, `extract`, `patch`, `delete`, `rename`, and `download`/`download_and_extract`
 when they are not pinned by a hash. A variable that only picks the program a rule runs with
 `repository_ctx.execute` (the Java that runs a resolver, the shell that runs a script), is
