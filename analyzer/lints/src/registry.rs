@@ -43,6 +43,7 @@ pub static ALL: &[&CheckMeta] = &[
     &checks::remote_platform_without_constraints::CHECK,
     &checks::undeclared_repository_environ::CHECK,
     &checks::client_env_in_action_key::CHECK,
+    &checks::remote_config_without_exec_platform::CHECK,
     &checks::host_toolchain_on_remote_platform::CHECK,
     &checks::remote_toolchain_unmatched::CHECK,
     &checks::host_include_in_cross_toolchain::CHECK,

@@ -15,6 +15,7 @@ pub(crate) mod missing_exec_compatible_with;
 pub(crate) mod no_matching_toolchain;
 pub(crate) mod platform_parent_cycle;
 pub(crate) mod refs;
+pub(crate) mod remote_config_without_exec_platform;
 pub(crate) mod remote_platform_without_constraints;
 pub(crate) mod remote_toolchain_unmatched;
 pub(crate) mod shadowed_toolchain;

@@ -3,7 +3,7 @@
 //! `environ`, so Bazel does not refetch the repository when the variable changes.
 
 use toolcheck_index::expr::{Call, ExprKind};
-use toolcheck_semantics::repository_env::{repository_rules, RepositoryRuleEnv};
+use toolcheck_semantics::repository_env::{repository_rules, RepositoryRuleEnv, Write};
 use toolcheck_syntax::{FileKind, TextRange};
 
 use crate::context::LintContext;
@@ -25,6 +25,17 @@ credentials (`NETRC`, and `HOME`/`USERPROFILE` that locate `~/.netrc`), proxies
 ...), timeouts and debugging switches (`*_TIMEOUT`, `*_DEBUG`, `*_VERBOSE`, `*_QUIET`). A rule
 whose `environ` is computed, or whose reads use names toolcheck cannot compute, is judged on
 what is known.
+
+Only reads that can change what the repository holds are reported: toolcheck follows each
+value (through locals, helper functions and what they return) to the writes of the
+repository, and counts a write made under an `if` or a loop the variable decides: `repository_ctx.file`, `template` (its substitutions too),
+`symlink`, `extract`, `patch`, `delete`, `rename`, and `download`/`download_and_extract`
+when they are not pinned by a hash. A variable that only picks the program a rule runs with
+`repository_ctx.execute` (the Java that runs a resolver, the shell that runs a script), is
+only checked before a `fail()`, or only reaches a message decides how the repository is made;
+the program's output is not attributed to it, because toolcheck cannot know whether two
+programs print the same thing. A helper toolcheck cannot read that gets `repository_ctx`
+counts as a write. The finding points at each read and at the first write it reaches.
 
 ## Why it matters
 Bazel fetches a repository once and reuses it until one of its inputs changes; for the
@@ -85,7 +96,11 @@ fn report(ctx: &LintContext<'_>, rule: &RepositoryRuleEnv, acc: &mut Vec<Diagnos
     let missing: Vec<_> = rule
         .reads
         .iter()
-        .filter(|r| !declared.contains(&r.name) && !decides_only_how(&r.name))
+        .filter(|r| {
+            !declared.contains(&r.name)
+                && !decides_only_how(&r.name)
+                && rule.reaches_contents(&r.name)
+        })
         .collect();
     if missing.is_empty() {
         return;
@@ -112,6 +127,29 @@ fn report(ctx: &LintContext<'_>, rule: &RepositoryRuleEnv, acc: &mut Vec<Diagnos
     for r in missing.iter().take(MAX_RELATED) {
         diag = diag.with_related(r.file, r.range, format!("reads `{}`", r.name));
     }
+    // Where the values reach the repository, once per place.
+    let mut writes: Vec<(&Write, Vec<&str>)> = Vec::new();
+    for r in missing.iter().take(MAX_RELATED) {
+        let Some(w) = rule.written.get(&r.name) else {
+            continue;
+        };
+        match writes.iter_mut().find(|(seen, _)| *seen == w) {
+            Some((_, names)) => names.push(&r.name),
+            None => writes.push((w, vec![&r.name])),
+        }
+    }
+    for (w, names) in writes {
+        let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        diag = diag.with_related(
+            w.file,
+            w.range,
+            format!(
+                "{} written into the repository by {}",
+                names.join(", "),
+                by(&w.by)
+            ),
+        );
+    }
     let new: Vec<&str> = missing.iter().map(|r| r.name.as_str()).collect();
     if let Some(edit) = fix(ctx, rule, &new) {
         diag = diag.with_fix(Fix {
@@ -121,6 +159,15 @@ fn report(ctx: &LintContext<'_>, rule: &RepositoryRuleEnv, acc: &mut Vec<Diagnos
         });
     }
     acc.push(diag);
+}
+
+/// `repository_ctx.file` as code, anything else as it is.
+fn by(what: &str) -> String {
+    if what.starts_with("repository_ctx.") {
+        format!("`{what}`")
+    } else {
+        what.to_string()
+    }
 }
 
 /// Variables that decide how a repository is fetched, not what it holds: credentials (`NETRC`,
