@@ -722,12 +722,7 @@ fn discover_registry(
 
 /// A module whose source the root overrides: its MODULE.bazel comes from that source.
 fn discover_override(cx: &Ctx<'_>, o: &Override) -> Result<Discovered, String> {
-    let Ctx {
-        root,
-        cache,
-        reader,
-        ..
-    } = *cx;
+    let root = cx.root;
     match o {
         Override::LocalPath { path, .. } => {
             let text = fs::read_to_string(root.join(path).join("MODULE.bazel")).unwrap_or_default();
@@ -739,51 +734,48 @@ fn discover_override(cx: &Ctx<'_>, o: &Override) -> Result<Discovered, String> {
         }
         Override::Git { module, .. } => {
             // Its dependencies are in the archive's MODULE.bazel, as for archive_override.
-            let job = Job {
-                repo: CachedRepo {
-                    name: module.clone(),
-                    module: Some(module.clone()),
-                    version: None,
-                    dir: PathBuf::new(),
-                },
-                what: format!("{module} (git_override)"),
-                source: git_source(root, o)?,
-            };
-            let hidden = indicatif::ProgressBar::hidden();
-            let (dir, _) = materialize(&job, reader.client, cache, &hidden)
-                .map_err(|e| format!("git_override: {e:#}"))?;
-            let text = fs::read_to_string(dir.join("MODULE.bazel")).unwrap_or_default();
-            Ok(Discovered {
-                registry: None,
-                file: modfile::parse_module(&text),
-                text,
-            })
+            fetch_override_module(cx, module, "git_override", git_source(root, o)?)
         }
         Override::Archive { module, spec } => {
             // Its dependencies are in the archive's MODULE.bazel: fetch it now (the job made
             // for it later finds it in the cache).
-            let job = Job {
-                repo: CachedRepo {
-                    name: module.clone(),
-                    module: Some(module.clone()),
-                    version: None,
-                    dir: PathBuf::new(),
-                },
-                what: format!("{module} (archive_override)"),
-                source: archive_source(root, spec, Vec::new())?,
-            };
-            let hidden = indicatif::ProgressBar::hidden();
-            let (dir, _) = materialize(&job, reader.client, cache, &hidden)
-                .map_err(|e| format!("archive_override: {e:#}"))?;
-            let text = fs::read_to_string(dir.join("MODULE.bazel")).unwrap_or_default();
-            Ok(Discovered {
-                registry: None,
-                file: modfile::parse_module(&text),
-                text,
-            })
+            fetch_override_module(
+                cx,
+                module,
+                "archive_override",
+                archive_source(root, spec, Vec::new())?,
+            )
         }
         _ => Err("this override names no source".to_string()),
     }
+}
+
+/// Fetches the archive an override names and reads its MODULE.bazel.
+fn fetch_override_module(
+    cx: &Ctx<'_>,
+    module: &str,
+    kind: &str,
+    source: Source,
+) -> Result<Discovered, String> {
+    let job = Job {
+        repo: CachedRepo {
+            name: module.to_string(),
+            module: Some(module.to_string()),
+            version: None,
+            dir: PathBuf::new(),
+        },
+        what: format!("{module} ({kind})"),
+        source,
+    };
+    let hidden = indicatif::ProgressBar::hidden();
+    let (dir, _) = materialize(&job, cx.reader.client, cx.cache, &hidden)
+        .map_err(|e| format!("{kind}: {e:#}"))?;
+    let text = fs::read_to_string(dir.join("MODULE.bazel")).unwrap_or_default();
+    Ok(Discovered {
+        registry: None,
+        file: modfile::parse_module(&text),
+        text,
+    })
 }
 
 fn job_for_module(
