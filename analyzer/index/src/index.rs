@@ -2219,6 +2219,22 @@ impl WorkspaceIndex {
         Some(read(&env, &Attrs::Call(&call.call)))
     }
 
+    /// Whether a target's call may set `attr`: written there, possibly in its `**kwargs`, or
+    /// kept from a macro run. A cheap test before evaluating the attribute, for analyses that
+    /// visit every target.
+    pub fn target_may_set(&self, facts: &[Arc<FileFacts>], target: &Target, attr: &str) -> bool {
+        if let Some(m) = &target.macro_call {
+            return !m.attrs_complete
+                || m.attrs
+                    .as_ref()
+                    .is_some_and(|a| a.iter().any(|(n, _)| n == attr));
+        }
+        facts[target.file.0 as usize]
+            .calls
+            .get(target.call_index as usize)
+            .is_some_and(|c| c.call.has_splat() || c.call.kwarg(attr).is_some())
+    }
+
     /// A label-list attribute of a target (e.g. its `exec_compatible_with`), evaluated in its
     /// BUILD file. For a target a macro created, only [`LATER_MACRO_ATTRS`] are kept.
     pub fn target_label_list(

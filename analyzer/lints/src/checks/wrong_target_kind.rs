@@ -97,6 +97,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         for attr in ["exec_compatible_with", "target_compatible_with"] {
+            if !ctx.index.target_may_set(ctx.facts, t, attr) {
+                continue;
+            }
             let RefList::Known(items) = ctx.index.target_label_list(ctx.ws, ctx.facts, t, attr)
             else {
                 continue;
