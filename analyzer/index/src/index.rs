@@ -1967,7 +1967,7 @@ impl WorkspaceIndex {
                     build_file: Some(id),
                     // Dynamic statements are evaluated below; the package stays open when
                     // one cannot be followed.
-                    open: ff.has_dynamic_statements && ff.top_level.truncated,
+                    open: ff.has_dynamic_statements && ff.top_level().truncated,
                 };
                 for (ci, call) in ff.calls.iter().enumerate() {
                     let Some(callee) = call.call.func.dotted_name() else {
@@ -2093,9 +2093,9 @@ impl WorkspaceIndex {
                 }
                 // Comprehensions (and loops) at the top level, in statement order after the
                 // plain calls (the order only matters for duplicate names).
-                for si in 0..ff.top_level.stmts.len() {
+                for si in 0..ff.top_level().stmts.len() {
                     let outcome = env.run_top_level_statement(id, si);
-                    let range = ff.top_level.stmts[si].range;
+                    let range = ff.top_level().stmts[si].range;
                     if let Some(g) = outcome.incomplete.clone() {
                         gaps.push((Loc { file: id, range }, g));
                     }
