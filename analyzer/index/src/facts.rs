@@ -64,10 +64,54 @@ impl FileFacts {
 pub struct Load {
     pub module: SmolStr,
     pub module_range: TextRange,
-    /// `(local name, exported name, range of the binding)`. `SmolStr`s: nearly every BUILD
-    /// file loads a few symbols, and their names fit inline.
-    pub symbols: Vec<(SmolStr, SmolStr, TextRange)>,
+    pub symbols: Vec<LoadSymbol>,
     pub range: TextRange,
+}
+
+/// One symbol a `load` binds: the local name, the name the loaded file exports, and the
+/// range of the binding (`"name"` or `local = "name"`).
+///
+/// Both names live in one inline string (nearly every BUILD file loads a few symbols, the
+/// two names are nearly always the same, and short): 40 bytes a symbol instead of 56 for
+/// two `SmolStr`s.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadSymbol {
+    /// The local name, followed by the exported name when it differs.
+    names: SmolStr,
+    /// Where the local name ends in `names`; `u32::MAX` when the names are the same.
+    local_len: u32,
+    pub range: TextRange,
+}
+
+impl LoadSymbol {
+    pub fn new(local: &str, exported: &str, range: TextRange) -> LoadSymbol {
+        if local == exported {
+            return LoadSymbol {
+                names: SmolStr::new(local),
+                local_len: u32::MAX,
+                range,
+            };
+        }
+        LoadSymbol {
+            names: SmolStr::from(format!("{local}{exported}")),
+            local_len: local.len() as u32,
+            range,
+        }
+    }
+    /// The name the symbol is bound to in the loading file.
+    pub fn local(&self) -> &str {
+        match self.local_len {
+            u32::MAX => &self.names,
+            n => self.names.get(..n as usize).unwrap_or_default(),
+        }
+    }
+    /// The name the loaded file exports.
+    pub fn exported(&self) -> &str {
+        match self.local_len {
+            u32::MAX => &self.names,
+            n => self.names.get(n as usize..).unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -217,15 +261,14 @@ pub(crate) fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
     let mut symbols = Vec::with_capacity(call.args.len() - 1 + call.kwargs.len());
     for arg in &call.args[1..] {
         if let Some(s) = arg.as_str() {
-            let s = SmolStr::new(s);
-            symbols.push((s.clone(), s, arg.range));
+            symbols.push(LoadSymbol::new(s, s, arg.range));
         }
     }
     for kw in &call.kwargs {
         if let Some(s) = kw.value.as_str() {
-            symbols.push((
-                kw.name.clone(),
-                SmolStr::new(s),
+            symbols.push(LoadSymbol::new(
+                &kw.name,
+                s,
                 kw.name_range.cover(kw.value.range),
             ));
         }
@@ -444,4 +487,54 @@ fn suppression_scope(comment: TextRange, text: &str, statements: &[TextRange]) -
 /// Decodes a string node (helper for other lowering modules).
 pub fn string_of(node: Node<'_>, text: &str) -> Option<String> {
     string_value(node, text).map(|s| s.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_of(text: &str) -> Load {
+        let tree = toolcheck_syntax::parse(text).tree;
+        let facts = lower_file(tree.as_ref(), text, FileKind::Build, Vec::new());
+        facts.loads.into_iter().next().expect("one load")
+    }
+
+    #[test]
+    fn load_symbols_keep_both_names_in_one_string() {
+        let text = "load(\":defs.bzl\", \"same\", \"a=b\", alias = \"exported_name\")\n";
+        let load = load_of(text);
+        let names: Vec<(&str, &str, &str)> = load
+            .symbols
+            .iter()
+            .map(|s| {
+                let r = s.range.start as usize..s.range.end as usize;
+                (s.local(), s.exported(), &text[r])
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("same", "same", "\"same\""),
+                // A positional name is taken as written, `=` and all.
+                ("a=b", "a=b", "\"a=b\""),
+                ("alias", "exported_name", "alias = \"exported_name\""),
+            ]
+        );
+        assert_eq!(std::mem::size_of::<LoadSymbol>(), 40);
+    }
+
+    #[test]
+    fn a_forged_load_symbol_reads_as_empty_names_instead_of_panicking() {
+        let forged = LoadSymbol {
+            names: SmolStr::new("é"),
+            local_len: 1,
+            range: TextRange::default(),
+        };
+        assert_eq!((forged.local(), forged.exported()), ("", ""));
+        let past_end = LoadSymbol {
+            local_len: 7,
+            ..forged
+        };
+        assert_eq!((past_end.local(), past_end.exported()), ("", ""));
+    }
 }

@@ -418,7 +418,11 @@ impl<'a> Env<'a> {
             };
         }
         for load in &facts.loads {
-            if let Some((_, exported, _)) = load.symbols.iter().find(|(local, _, _)| local == name)
+            if let Some(exported) = load
+                .symbols
+                .iter()
+                .find(|s| s.local() == name)
+                .map(|s| s.exported())
             {
                 return match self.resolve_load(file, &load.module) {
                     Ok(target) => {
