@@ -40,7 +40,7 @@ const MAGIC: &[u8; 8] = b"TCFACTS\x01";
 /// encoding has no version of its own; a stale entry would decode as garbage or not at all).
 /// 5: entries are the index crate's serde encoding (`cache_codec`).
 /// 7: `FileFacts::top_level` is optional (boxed when a file has dynamic statements); a
-/// load's symbols are `LoadSymbol`s (both names in one string).
+/// load's symbols are `LoadSymbol`s (both names in one string); no statement ranges.
 const FORMAT: u32 = 7;
 
 /// The cache flags of `toolcheck check`.

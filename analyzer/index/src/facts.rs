@@ -23,8 +23,6 @@ pub struct FileFacts {
     /// Top-level call statements in source order (targets in BUILD files, directives in
     /// MODULE.bazel and WORKSPACE).
     pub calls: Vec<TopCall>,
-    /// Ranges of top-level statements, for scoping suppression comments.
-    pub statements: Vec<TextRange>,
     pub suppressions: Vec<Suppression>,
     /// Top-level code that can create targets toolcheck does not list (comprehensions,
     /// loops, conditionals): the package's target set is then open.
@@ -168,7 +166,13 @@ pub fn lower_file(
     let Some(tree) = tree else { return facts };
     let root = tree.root_node();
     let mut dynamic = Vec::new();
+    // The ranges of top-level statements scope suppression comments; they are not kept in
+    // the facts (nothing reads them after lowering, and they cost 8 bytes a statement).
+    let mut statements = Vec::new();
     for stmt in named_children(root) {
+        if stmt.kind() != "comment" {
+            statements.push(TextRange::of(stmt));
+        }
         let before = facts.has_dynamic_statements;
         lower_statement(stmt, text, kind, &mut facts);
         if facts.has_dynamic_statements && !before
@@ -183,13 +187,12 @@ pub fn lower_file(
         facts.top_level = Some(Box::new(crate::body::lower_top_level(&dynamic, text)));
     }
     if text.contains("toolcheck:") {
-        collect_suppressions(root, text, &mut facts);
+        collect_suppressions(root, text, &statements, &mut facts);
     }
     facts.loads = exact(facts.loads);
     facts.bindings = exact(facts.bindings);
     facts.functions = exact(facts.functions);
     facts.calls = exact(facts.calls);
-    facts.statements = exact(facts.statements);
     facts
 }
 
@@ -197,7 +200,6 @@ fn lower_statement(stmt: Node<'_>, text: &str, kind: FileKind, facts: &mut FileF
     if stmt.kind() == "comment" {
         return;
     }
-    facts.statements.push(TextRange::of(stmt));
     match stmt.kind() {
         "expression_statement" => {
             for child in named_children(stmt) {
@@ -376,7 +378,12 @@ pub(crate) fn lower_params(node: Node<'_>, text: &str) -> LoweredParams {
 
 /// Finds `# toolcheck: disable=...` comments. Only called for files that mention
 /// `toolcheck:`, so the full walk is rare.
-fn collect_suppressions(root: Node<'_>, text: &str, facts: &mut FileFacts) {
+fn collect_suppressions(
+    root: Node<'_>,
+    text: &str,
+    statements: &[TextRange],
+    facts: &mut FileFacts,
+) {
     let mut cursor = root.walk();
     let mut comments = Vec::new();
     'walk: loop {
@@ -396,14 +403,15 @@ fn collect_suppressions(root: Node<'_>, text: &str, facts: &mut FileFacts) {
             }
         }
     }
-    suppressions_from_comments(&comments, text, facts);
+    suppressions_from_comments(&comments, text, statements, facts);
 }
 
-/// Reads the suppressions among `comments` (ranges of whole comments, in source order); the
-/// statements of `facts` must be complete.
+/// Reads the suppressions among `comments` (ranges of whole comments, in source order) of a
+/// file whose top-level statements are `statements` (every one, in source order).
 pub(crate) fn suppressions_from_comments(
     comments: &[TextRange],
     text: &str,
+    statements: &[TextRange],
     facts: &mut FileFacts,
 ) {
     for &comment in comments {
@@ -443,7 +451,7 @@ pub(crate) fn suppressions_from_comments(
                 break;
             }
         }
-        let scope = suppression_scope(comment, text, &facts.statements);
+        let scope = suppression_scope(comment, text, statements);
         facts.suppressions.push(Suppression {
             checks,
             file_wide,
