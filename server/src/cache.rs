@@ -39,7 +39,9 @@ const MAGIC: &[u8; 8] = b"TCFACTS\x01";
 /// Bump when the encoding changes: the file layout here, or the facts IR (whose serde
 /// encoding has no version of its own; a stale entry would decode as garbage or not at all).
 /// 5: entries are the index crate's serde encoding (`cache_codec`).
-const FORMAT: u32 = 6;
+/// 7: `FileFacts::top_level` is optional (boxed when a file has dynamic statements); a
+/// load's symbols are `LoadSymbol`s (both names in one string); no statement ranges.
+const FORMAT: u32 = 7;
 
 /// The cache flags of `toolcheck check`.
 #[derive(clap::Args, Clone, Debug, Default)]

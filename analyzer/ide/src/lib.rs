@@ -267,7 +267,7 @@ impl AnalysisHost {
         let hash = content_hash(&text);
         let ws = Arc::make_mut(&mut self.ws);
         let kind = ws.files[i].kind;
-        let old_text = std::mem::replace(&mut ws.files[i].text, text);
+        let old_text = std::mem::replace(&mut ws.files_mut()[i].text, text);
         if self.hashes[i] != hash {
             let facts = match self.trees.get(&file) {
                 Some(tree) => {

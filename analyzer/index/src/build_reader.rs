@@ -40,6 +40,7 @@ pub fn read(text: &str) -> Option<FileFacts> {
         nest: 0,
         depth: 0,
         comments: Vec::new(),
+        statements: Vec::new(),
     };
     let mut facts = FileFacts::default();
     while r.pos < r.b.len() {
@@ -75,12 +76,11 @@ pub fn read(text: &str) -> Option<FileFacts> {
         }
     }
     if text.contains("toolcheck:") {
-        suppressions_from_comments(&r.comments, text, &mut facts);
+        suppressions_from_comments(&r.comments, text, &r.statements, &mut facts);
     }
     facts.loads = exact(facts.loads);
     facts.bindings = exact(facts.bindings);
     facts.calls = exact(facts.calls);
-    facts.statements = exact(facts.statements);
     Some(facts)
 }
 
@@ -93,6 +93,8 @@ struct Reader<'a> {
     /// Nested expressions being read, bounded so hostile nesting costs no stack.
     depth: u32,
     comments: Vec<TextRange>,
+    /// Ranges of the top-level statements read, for scoping suppression comments.
+    statements: Vec<TextRange>,
 }
 
 fn range(start: usize, end: usize) -> TextRange {
@@ -250,9 +252,7 @@ impl<'a> Reader<'a> {
             if too_deep(&value, 0) {
                 return None;
             }
-            facts
-                .statements
-                .push(range(start, value.range.end as usize));
+            self.statements.push(range(start, value.range.end as usize));
             facts.bindings.push(Binding {
                 name: name.to_string(),
                 name_range,
@@ -264,7 +264,7 @@ impl<'a> Reader<'a> {
         if too_deep(&e, 0) {
             return None;
         }
-        facts.statements.push(e.range);
+        self.statements.push(e.range);
         match e.kind {
             ExprKind::Call(call) => {
                 if call.func.dotted_name().as_deref() == Some("load") {

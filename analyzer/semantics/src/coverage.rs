@@ -355,7 +355,7 @@ fn targets_and_macros(inputs: Inputs<'_>) -> (Tally, Tally) {
             let loaded_from = facts[t.file.0 as usize]
                 .loads
                 .iter()
-                .find(|l| l.symbols.iter().any(|(local, ..)| local == callee));
+                .find(|l| l.symbols.iter().any(|s| s.local() == callee));
             let reason =
                 match loaded_from.and_then(|l| unreadable_load(ws, index, t.file, &l.module)) {
                     Some(repo) => format!(

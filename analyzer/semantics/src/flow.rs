@@ -1279,7 +1279,7 @@ impl<'a> Analyzer<'a> {
             && !f
                 .loads
                 .iter()
-                .any(|l| l.symbols.iter().any(|(local, _, _)| local == name))
+                .any(|l| l.symbols.iter().any(|s| s.local() == name))
     }
 
     /// A function loaded from a repository toolcheck cannot read whose contract it knows.
@@ -1289,12 +1289,13 @@ impl<'a> Analyzer<'a> {
         };
         let f = &self.facts[file.0 as usize];
         for l in &f.loads {
-            for (local, exported, _) in &l.symbols {
-                if local == n {
+            for s in &l.symbols {
+                let exported = s.exported();
+                if s.local() == n {
                     let cc = l.module.starts_with("@rules_cc//cc")
                         || l.module.starts_with("@bazel_tools//tools/cpp");
                     let invisible = self.env.resolve_load(file, &l.module).is_err();
-                    return match exported.as_str() {
+                    return match exported {
                         "find_cc_toolchain" | "find_cpp_toolchain" if cc && invisible => {
                             Some("find_cc_toolchain")
                         }

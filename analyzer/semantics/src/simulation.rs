@@ -467,8 +467,12 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                 flag_values,
                 constraint_values,
             } = &**d_configsetting;
-            let known = |v: &Option<Vec<(String, String)>>| match v {
-                Some(v) => Known::Known(v.clone()),
+            let known = |v: &Option<Vec<(SmolStr, SmolStr)>>| match v {
+                Some(v) => Known::Known(
+                    v.iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                ),
                 None => Known::Unknown,
             };
             (
@@ -1365,10 +1369,9 @@ fn rules_cc_rule<'a>(
         if !l.module.trim_start_matches('@').starts_with("rules_cc//cc") {
             return None;
         }
-        l.symbols.iter().find_map(|(local, exported, _)| {
-            (local.as_str() == target.kind.as_str()
-                && crate::builtin::is_cc_rule(exported.as_str()))
-            .then_some(exported.as_str())
+        l.symbols.iter().find_map(|s| {
+            (s.local() == target.kind.as_str() && crate::builtin::is_cc_rule(s.exported()))
+                .then_some(s.exported())
         })
     })
 }

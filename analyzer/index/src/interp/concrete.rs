@@ -346,10 +346,10 @@ impl<'a> Env<'a> {
     /// are shared in Starlark, so every reader of the global sees them.
     fn replay_mutations(&self, file: FileId, name: &str, bound_at: u32, v: Val, depth: u32) -> Val {
         let facts = &self.facts[file.0 as usize];
-        if self.ws.file(file).kind != FileKind::Bzl || facts.top_level.stmts.is_empty() {
+        if self.ws.file(file).kind != FileKind::Bzl || facts.top_level().stmts.is_empty() {
             return v;
         }
-        let body = &facts.top_level;
+        let body = facts.top_level();
         let mut scope: Scope = vec![(name.to_string(), v)];
         for stmt in body.stmts.iter().filter(|s| s.range.start > bound_at) {
             let mutated = match &stmt.kind {
@@ -450,7 +450,11 @@ impl<'a> Env<'a> {
             };
         }
         for load in &facts.loads {
-            if let Some((_, exported, _)) = load.symbols.iter().find(|(local, _, _)| local == name)
+            if let Some(exported) = load
+                .symbols
+                .iter()
+                .find(|s| s.local() == name)
+                .map(|s| s.exported())
             {
                 return match self.resolve_load(file, &load.module) {
                     Ok(target) => {

@@ -327,7 +327,7 @@ impl<'a> Env<'a> {
     /// macro calls, say) and returns what it created.
     pub fn run_top_level_statement(&self, build_file: FileId, index: usize) -> MacroOutcome {
         let previous = self.start_run(build_file);
-        let body = &self.facts[build_file.0 as usize].top_level;
+        let body = self.facts[build_file.0 as usize].top_level();
         let stmt = &body.stmts[index];
         let loc = Loc {
             file: build_file,
