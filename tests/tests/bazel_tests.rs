@@ -27,6 +27,11 @@
 //! error.
 //! An expectation key that is absent is not compared, except `error` and `undecided`: a run
 //! with neither must resolve without an error and without anything undecided.
+//!
+//! A scenario about Bzlmod names a module registry on disk with `"registry": "registry"`: that
+//! directory of the scenario is not part of the workspace; the runner fetches the workspace's
+//! modules from it (`toolcheck fetch --registry file://...`, into a cache of the run's own) before
+//! the runs, as a user without Bazel would.
 
 use std::path::Path;
 use std::process::Command;
@@ -35,12 +40,15 @@ use serde_json::Value;
 use toolcheck_tests::{repo_root, scratch_dir, toolcheck_bin};
 
 /// Copies the scenario's files (all but `expect.json`) to `to`.
-fn copy_workspace(from: &Path, to: &Path) {
+fn copy_workspace(from: &Path, to: &Path, skip: Option<&Path>) {
     let mut stack = vec![from.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).expect("scenario directory is readable") {
             let p = e.expect("directory entry").path();
             let rel = p.strip_prefix(from).expect("under the scenario");
+            if Some(rel) == skip {
+                continue;
+            }
             if p.is_dir() {
                 stack.push(p.clone());
                 std::fs::create_dir_all(to.join(rel)).expect("scratch directory");
@@ -176,7 +184,28 @@ fn run_scenario(dir: &Path) -> Result<usize, String> {
     let scratch = scratch_dir(&format!("bazel-tests-{name}"));
     let ws = scratch.join("ws");
     std::fs::create_dir_all(&ws).unwrap();
-    copy_workspace(dir, &ws);
+    let registry = expect["registry"].as_str().map(Path::new);
+    copy_workspace(dir, &ws, registry);
+    let cache = scratch.join("cache");
+    if let Some(registry) = registry {
+        let reg_dir = scratch.join("registry");
+        std::fs::create_dir_all(&reg_dir).unwrap();
+        copy_workspace(&dir.join(registry), &reg_dir, None);
+        let out = Command::new(toolcheck_bin())
+            .arg("fetch")
+            .arg(&ws)
+            .arg("--registry")
+            .arg(format!("file://{}", reg_dir.display()))
+            .env("TOOLCHECK_CACHE_DIR", &cache)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "{name}: toolcheck fetch from the scenario's registry failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
     let mut diffs = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         let what = format!(
@@ -185,6 +214,7 @@ fn run_scenario(dir: &Path) -> Result<usize, String> {
         );
         let version = run["bazel"].as_str().or(expect["bazel"].as_str()).unwrap();
         let mut cmd = Command::new(toolcheck_bin());
+        cmd.env("TOOLCHECK_CACHE_DIR", &cache);
         cmd.args(["resolve", "--format", "json", "--host", "linux-x86_64"])
             .args(["--bazel-version", version])
             .arg("--workspace")
