@@ -1,0 +1,7 @@
+def _impl(ctx):
+    return []
+
+use = rule(
+    implementation = _impl,
+    toolchains = ["//app:kind"],
+)
