@@ -6,25 +6,19 @@
 //! gone) is read without `--output-base`.
 //!
 //! Extraction is defensive: the SHA-256 of the archive is checked before anything is
-//! written; only regular files and directories are written, under relative paths made of
-//! plain components (no `..`, no absolute path, no drive prefix), and links are skipped, so
-//! nothing escapes the destination; the archive, each file and the whole extraction are
-//! bounded in size and entries; everything is written into a fresh temporary directory that
-//! is renamed into place only when complete, so a half-written directory is never used.
-//! Only `.tar.gz`/`.tgz` and `.tar` archives are read.
+//! written; the archive is bounded in size; entries are extracted by `toolcheck fetch`'s own
+//! extractor (`fetch::archive`: the same formats, path checks and limits as a download), with
+//! links left out rather than checked (one link out of an archive Bazel accepted must not cost
+//! the whole repository); everything is written into a fresh temporary directory that is renamed into
+//! place only when complete, so a half-written directory is never used.
 
 use std::fs;
-use std::io::{Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::fetch::integrity::{hex, sha256_hex, Algorithm, Integrity};
 
 /// The largest archive read from the repository cache.
 const MAX_ARCHIVE_BYTES: u64 = 512 * 1024 * 1024;
-/// The most bytes one extraction writes.
-const MAX_EXTRACTED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-/// The most entries one extraction writes.
-const MAX_ENTRIES: usize = 500_000;
 
 /// An archive the workspace pins by hash.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,39 +81,41 @@ pub fn materialize(cache: &Path, pinned: &Pinned, dest_root: &Path) -> Result<Pa
             pinned.sha256
         )));
     }
-    let name = pinned.file_name.to_ascii_lowercase();
-    let gz = name.ends_with(".tar.gz") || name.ends_with(".tgz");
-    if !gz && !name.ends_with(".tar") {
-        return Err(Failure::Bad(format!(
-            "'{}' is not a .tar.gz, .tgz or .tar archive, which is all toolcheck extracts",
-            pinned.file_name
-        )));
-    }
+    let format = crate::fetch::archive::format_of(&pinned.file_name, None).map_err(Failure::Bad)?;
     fs::create_dir_all(dest_root)
         .map_err(|e| Failure::Bad(format!("cannot create {}: {e}", dest_root.display())))?;
     let tmp = dest_root.join(format!(".tmp-{key}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&tmp);
-    let result = if gz {
-        extract_tar(
-            flate2::read::GzDecoder::new(&bytes[..]),
-            &pinned.strip_prefix,
-            &tmp,
-        )
-    } else {
-        extract_tar(&bytes[..], &pinned.strip_prefix, &tmp)
-    }
-    .and_then(|()| {
-        fs::write(tmp.join(".complete"), b"").map_err(|e| e.to_string())?;
-        match fs::rename(&tmp, &dest) {
-            Ok(()) => Ok(()),
-            // Another run finished first: use its copy.
-            Err(_) if dest.join(".complete").is_file() => {
-                let _ = fs::remove_dir_all(&tmp);
-                Ok(())
+    // The bytes whose hash was checked are the bytes extracted: a copy of them, not the
+    // cache file again (which another process could replace in between).
+    let verified = dest_root.join(format!(".tmp-{key}-{}.archive", std::process::id()));
+    let result = fs::create_dir_all(&tmp)
+        .and_then(|()| fs::write(&verified, &bytes))
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            crate::fetch::archive::extract(
+                &verified,
+                format,
+                &pinned.strip_prefix,
+                &tmp,
+                crate::fetch::archive::Limits::from_env(),
+                crate::fetch::archive::Links::Skip,
+            )
+            .map_err(|e| format!("{e:#}"))
+        })
+        .and_then(|()| {
+            fs::write(tmp.join(".complete"), b"").map_err(|e| e.to_string())?;
+            match fs::rename(&tmp, &dest) {
+                Ok(()) => Ok(()),
+                // Another run finished first: use its copy.
+                Err(_) if dest.join(".complete").is_file() => {
+                    let _ = fs::remove_dir_all(&tmp);
+                    Ok(())
+                }
+                Err(e) => Err(format!("cannot move the extraction into place: {e}")),
             }
-            Err(e) => Err(format!("cannot move the extraction into place: {e}")),
-        }
-    });
+        });
+    let _ = fs::remove_file(&verified);
     match result {
         Ok(()) => Ok(dest),
         Err(e) => {
@@ -131,81 +127,6 @@ pub fn materialize(cache: &Path, pinned: &Pinned, dest_root: &Path) -> Result<Pa
             )))
         }
     }
-}
-
-/// The relative path an archive entry is written to: `strip_prefix` removed, plain
-/// components only. `None` for entries to skip (outside the prefix, the prefix itself);
-/// `Err` for a path that tries to leave the destination.
-fn entry_path(raw: &Path, strip_prefix: &str) -> Result<Option<PathBuf>, String> {
-    let mut parts = Vec::new();
-    for c in raw.components() {
-        match c {
-            Component::Normal(p) => parts.push(p),
-            Component::CurDir => {}
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
-                return Err(format!("entry '{}' leaves the archive", raw.display()))
-            }
-        }
-    }
-    let prefix: Vec<&str> = strip_prefix.split('/').filter(|s| !s.is_empty()).collect();
-    if parts.len() <= prefix.len()
-        || parts
-            .iter()
-            .zip(&prefix)
-            .any(|(a, b)| *a != std::ffi::OsStr::new(b))
-    {
-        return Ok(None);
-    }
-    Ok(Some(parts[prefix.len()..].iter().collect()))
-}
-
-fn extract_tar(reader: impl Read, strip_prefix: &str, dest: &Path) -> Result<(), String> {
-    fs::create_dir_all(dest).map_err(|e| e.to_string())?;
-    let mut archive = tar::Archive::new(reader);
-    let (mut written, mut entries) = (0u64, 0usize);
-    for entry in archive.entries().map_err(|e| e.to_string())? {
-        let mut entry = entry.map_err(|e| e.to_string())?;
-        entries += 1;
-        if entries > MAX_ENTRIES {
-            return Err(format!("more than {MAX_ENTRIES} entries"));
-        }
-        let raw = entry.path().map_err(|e| e.to_string())?.into_owned();
-        let Some(rel) = entry_path(&raw, strip_prefix)? else {
-            continue;
-        };
-        let target = dest.join(&rel);
-        match entry.header().entry_type() {
-            tar::EntryType::Directory => {
-                fs::create_dir_all(&target).map_err(|e| e.to_string())?;
-            }
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                let size = entry.header().size().map_err(|e| e.to_string())?;
-                written = written.saturating_add(size);
-                if written > MAX_EXTRACTED_BYTES {
-                    return Err(format!("more than {MAX_EXTRACTED_BYTES} bytes"));
-                }
-                if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-                }
-                // `create_new`: an entry never overwrites one written before (a second entry
-                // of the same name would otherwise be a way to swap files after checks).
-                let mut out = fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&target)
-                    .map_err(|e| format!("{}: {e}", rel.display()))?;
-                let copied = std::io::copy(&mut (&mut entry).take(size), &mut out)
-                    .map_err(|e| e.to_string())?;
-                if copied != size {
-                    return Err(format!("'{}' is truncated", raw.display()));
-                }
-                out.flush().map_err(|e| e.to_string())?;
-            }
-            // Links (which could lead out of the destination), devices, FIFOs: skipped.
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -228,22 +149,5 @@ mod tests {
             Some(hex_pin)
         );
         assert_eq!(pinned_sha256(Some("abc"), Some("sha512-xx")), None);
-    }
-
-    #[test]
-    fn entry_paths_stay_inside_and_lose_the_prefix() {
-        let p = |s: &str, prefix: &str| entry_path(Path::new(s), prefix);
-        assert_eq!(
-            p("dep-1.0/BUILD", "dep-1.0"),
-            Ok(Some(PathBuf::from("BUILD")))
-        );
-        assert_eq!(
-            p("./dep-1.0/a/b", "dep-1.0/"),
-            Ok(Some(PathBuf::from("a/b")))
-        );
-        assert_eq!(p("other/BUILD", "dep-1.0"), Ok(None));
-        assert_eq!(p("dep-1.0", "dep-1.0"), Ok(None));
-        assert!(p("dep-1.0/../../etc/passwd", "dep-1.0").is_err());
-        assert!(p("/etc/passwd", "").is_err());
     }
 }

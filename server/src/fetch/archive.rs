@@ -94,6 +94,17 @@ pub fn format_of(url: &str, archive_type: Option<&str>) -> Result<Format, String
     }
 }
 
+/// What to do with an archive's links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Links {
+    /// Make them when they stay inside the extraction, refuse the archive otherwise (a
+    /// download: it must be usable as Bazel would extract it, and a link out is hostile).
+    Check,
+    /// Leave them out (an archive of Bazel's repository cache, read only for its sources:
+    /// one link out of it must not cost the whole repository).
+    Skip,
+}
+
 /// Extracts `archive` into `dest` (which must exist and be empty), keeping only the entries
 /// under `strip_prefix` and removing it from their paths.
 pub fn extract(
@@ -102,8 +113,10 @@ pub fn extract(
     strip_prefix: &str,
     dest: &Path,
     limits: Limits,
+    links: Links,
 ) -> anyhow::Result<()> {
     let mut sink = Sink {
+        links,
         dest: dest.to_path_buf(),
         strip: components(strip_prefix)
             .map_err(|e| anyhow::anyhow!("strip_prefix '{strip_prefix}': {e}"))?,
@@ -215,6 +228,7 @@ fn components(path: &str) -> Result<Vec<String>, String> {
 }
 
 struct Sink {
+    links: Links,
     dest: PathBuf,
     strip: Vec<String>,
     bytes: u64,
@@ -334,6 +348,7 @@ impl Sink {
                 out.flush()?;
                 set_executable(&path, executable)?;
             }
+            Kind::Symlink(_) | Kind::Hardlink(_) if self.links == Links::Skip => {}
             Kind::Symlink(target) => {
                 let depth = rel.len() - 1;
                 check_link_target(&target, depth).map_err(|e| {
@@ -545,7 +560,7 @@ mod tests {
         fs::write(&file, archive).unwrap();
         let out = dir.path().join("out");
         fs::create_dir(&out).unwrap();
-        let r = extract(&file, Format::TarGz, strip, &out, limits);
+        let r = extract(&file, Format::TarGz, strip, &out, limits, Links::Check);
         (dir, r)
     }
 
@@ -610,7 +625,7 @@ mod tests {
             fs::write(&file, bytes).unwrap();
             let out = dir.path().join("out");
             fs::create_dir(&out).unwrap();
-            extract(&file, format, "p-1", &out, Limits::default()).unwrap();
+            extract(&file, format, "p-1", &out, Limits::default(), Links::Check).unwrap();
             assert_eq!(
                 fs::read_to_string(out.join("MODULE.bazel")).unwrap(),
                 "module(name='p')"
@@ -624,7 +639,7 @@ mod tests {
             let out2 = dir.path().join("out2");
             fs::create_dir(&out2).unwrap();
             assert!(
-                extract(&cut, format, "p-1", &out2, Limits::default()).is_err(),
+                extract(&cut, format, "p-1", &out2, Limits::default(), Links::Check).is_err(),
                 "{name}"
             );
             // A tiny limit: the expansion stops there.
@@ -634,7 +649,7 @@ mod tests {
                 max_bytes: 10,
                 max_entries: 0,
             };
-            let e = extract(&file, format, "p-1", &out3, tiny).unwrap_err();
+            let e = extract(&file, format, "p-1", &out3, tiny, Links::Check).unwrap_err();
             assert!(format!("{e:#}").contains("size limit"), "{name}: {e:#}");
             assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 5, "{name}");
         }
@@ -708,7 +723,15 @@ mod tests {
         w.finish().unwrap();
         let out = dir.path().join("out");
         fs::create_dir(&out).unwrap();
-        extract(&file, Format::Zip, "top", &out, Limits::default()).unwrap();
+        extract(
+            &file,
+            Format::Zip,
+            "top",
+            &out,
+            Limits::default(),
+            Links::Check,
+        )
+        .unwrap();
         assert!(out.join("BUILD.bazel").is_file());
         assert!(!out.join("other").exists());
         let broken = dir.path().join("b.zip");
@@ -716,7 +739,15 @@ mod tests {
         fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
         let out2 = dir.path().join("out2");
         fs::create_dir(&out2).unwrap();
-        let e = extract(&broken, Format::Zip, "", &out2, Limits::default()).unwrap_err();
+        let e = extract(
+            &broken,
+            Format::Zip,
+            "",
+            &out2,
+            Limits::default(),
+            Links::Check,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("truncated"), "{e}");
     }
 

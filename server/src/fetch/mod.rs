@@ -20,7 +20,7 @@
 //! and writes only inside the cache; it never runs anything (patches are applied by
 //! [`patch`], not by `patch(1)`).
 
-mod archive;
+pub(crate) mod archive;
 pub(crate) mod bazel_cache;
 mod download;
 mod git_archive;
@@ -1250,6 +1250,7 @@ fn materialize_with(
             strip_prefix,
             &tmp,
             archive::Limits::from_env(),
+            archive::Links::Check,
         )?;
         for (name, text) in patches {
             patch::apply(&tmp, text, *patch_strip)
