@@ -120,6 +120,15 @@ impl<'a> LintContext<'a> {
         self.scope.is_none_or(|s| s == file)
     }
 
+    /// Where an rc-file flag is written: its file and the flag's range (`None` for a flag
+    /// from the command line).
+    pub fn rc_site(
+        &self,
+        flag: &toolcheck_index::bazelrc::FlagValue,
+    ) -> Option<(FileId, toolcheck_syntax::TextRange)> {
+        Some((self.ws.rc_files.get(flag.file?)?.1, flag.range))
+    }
+
     /// Whether targets declared in (or rules bound in) `file` can hold a label written in the
     /// scope. A label is written where its string literal is: in the BUILD file itself, or in
     /// a `.bzl` file it loads (a constant, a macro body). So for a BUILD file scope only its

@@ -56,10 +56,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     } else {
         "remote caching"
     };
-    let at = |fv: &FlagValue| {
-        let file = ctx.ws.rc_files.get(fv.file?)?.1;
-        ctx.in_scope(file).then_some((file, fv.range))
-    };
+    let at = |fv: &FlagValue| ctx.rc_site(fv).filter(|(file, _)| ctx.in_scope(*file));
     for env in &flags.action_env {
         if env.value.contains('=') || env.value.is_empty() {
             continue;

@@ -131,10 +131,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                                 .get(platform)
                                 .map(|t| (t.file, t.name_range))
                         })
-                        .or_else(|| {
-                            let fv = ctx.index.flags.remote_executor.as_ref()?;
-                            Some((ctx.ws.rc_files.get(fv.file?)?.1, fv.range))
-                        });
+                        .or_else(|| ctx.rc_site(ctx.index.flags.remote_executor.as_ref()?));
                     let Some((file, range)) = site else {
                         continue;
                     };

@@ -3,7 +3,7 @@
 //! so every action is sent to the executor's default image.
 
 use toolcheck_index::bazelrc::{FlagValue, RcFile};
-use toolcheck_semantics::remote::exec_properties;
+use toolcheck_semantics::remote::{exec_properties, host_platform};
 
 use crate::context::LintContext;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -56,11 +56,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     if !flags.remote_default_exec_properties.is_empty() {
         return;
     }
-    let Some(file) = executor
-        .file
-        .and_then(|i| ctx.ws.rc_files.get(i))
-        .map(|f| f.1)
-    else {
+    let Some((file, range)) = ctx.rc_site(executor) else {
         return;
     };
     if !ctx.in_scope(file) {
@@ -86,13 +82,8 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             _ => return,
         }
     }
-    let host = sim
-        .exec_platforms
-        .entries
-        .iter()
-        .find(|e| e.host)
-        .and_then(|e| e.label.as_ref())
-        .map_or_else(|| "the host platform".to_string(), |l| format!("`{l}`"));
+    let host =
+        host_platform(sim).map_or_else(|| "the host platform".to_string(), |l| format!("`{l}`"));
     let registered = sim
         .exec_platforms
         .entries
@@ -107,23 +98,19 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             registered + 1
         )
     };
-    let mut diag = Diagnostic::new(
+    let turned_on = match &config {
+        Some(name) => format!("config `{name}` turns on remote execution"),
+        None => "remote execution is turned on".to_string(),
+    };
+    acc.push(Diagnostic::new(
         CHECK.name,
         CHECK.default_severity,
         file,
-        executor.range,
+        range,
         format!(
-            "remote execution is turned on, but no execution platform has `exec_properties` and `--remote_default_exec_properties` is not set ({which}): actions run in the executor's default image, not the one the toolchains were chosen for; register a platform with the image, or set default properties"
+            "{turned_on}, but no execution platform has `exec_properties` and `--remote_default_exec_properties` is not set ({which}): actions run in the executor's default image, not the one the toolchains were chosen for; register a platform with the image, or set default properties"
         ),
-    );
-    if let Some(name) = config {
-        diag.message = diag.message.replacen(
-            "remote execution is turned on",
-            &format!("config `{name}` turns on remote execution"),
-            1,
-        );
-    }
-    acc.push(diag);
+    ));
 }
 
 /// The config whose rc line sets `flag` (`None` for a line without `:NAME`).
