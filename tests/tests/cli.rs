@@ -1945,6 +1945,20 @@ toolchain(name = \"image_gcc\", exec_compatible_with = [\"//plat:rbe_image\"], t
 // Bazel's built-in repositories and native rules
 // ---------------------------------------------------------------------------------------
 
+/// `resolve --target //:main` succeeds and picks the workspace's registered C++ toolchain
+/// (`//tc:cc_impl`) for `@bazel_tools//tools/cpp:toolchain_type`.
+fn resolves_main_to_the_registered_cc_toolchain(dir: &Path) -> Run {
+    let r = run(dir, &["resolve", "--target", "//:main"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
+        "{}",
+        r.stdout
+    );
+    r
+}
+
 /// A workspace with native C++, Java and test targets and a registered C++ toolchain for
 /// Linux, checked as on a 64-bit x86 Linux host.
 fn native_rules_workspace(name: &str, version: &str, bazelrc: &str) -> PathBuf {
@@ -2005,14 +2019,7 @@ java_binary(name = "app", main_class = "A", runtime_deps = [":lib"])
 #[test]
 fn native_cc_rules_resolve_the_cpp_toolchain_from_bazel_7() {
     let dir = native_rules_workspace("native-cc-7", "7.4.1\n", "");
-    let r = run(&dir, &["resolve", "--target", "//:main"]);
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
-        "{}",
-        r.stdout
-    );
+    let r = resolves_main_to_the_registered_cc_toolchain(&dir);
     assert!(
         !r.stderr.contains("does not resolve toolchains"),
         "{}",
@@ -2062,14 +2069,7 @@ fn native_cc_rules_before_bazel_7_explain_the_legacy_crosstool() {
         // Bazel 6 reads MODULE.bazel (and its registration) only with Bzlmod on.
         "common --enable_bzlmod\nbuild --incompatible_enable_cc_toolchain_resolution\n",
     );
-    let r = run(&dir, &["resolve", "--target", "//:main"]);
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
-        "{}",
-        r.stdout
-    );
+    resolves_main_to_the_registered_cc_toolchain(&dir);
 }
 
 /// Java rules request the Java toolchain type (binaries the runtime type too) from 5.0;
@@ -2540,14 +2540,7 @@ fn rules_cc_rules_from_an_unreadable_repository_request_the_cpp_type() {
             "load(\"@rules_cc//cc:cc_binary.bzl\", \"cc_binary\")\n\ncc_binary(name = \"main\", srcs = [\"main.cc\"])\n",
         )],
     );
-    let r = run(&dir, &["resolve", "--target", "//:main"]);
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("type @bazel_tools//tools/cpp:toolchain_type -> toolchain //tc:cc_impl"),
-        "{}",
-        r.stdout
-    );
+    resolves_main_to_the_registered_cc_toolchain(&dir);
 }
 
 /// `unpinned-container-image` on an execution platform a dependency defines and the main

@@ -73,16 +73,6 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if ctx.is_cancelled() {
             return;
         }
-        let binds_rule = ctx.facts[file.0 as usize].bindings.iter().any(|b| {
-            b.value
-                .as_call()
-                .and_then(|c| c.func.dotted_name())
-                .as_deref()
-                == Some("repository_rule")
-        });
-        if !binds_rule {
-            continue;
-        }
         for rule in repository_rules(&env, ctx.facts, file) {
             report(ctx, &rule, acc);
         }
