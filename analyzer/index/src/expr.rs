@@ -68,9 +68,6 @@ pub enum ExprKind {
     Unknown,
 }
 
-const _: () = assert!(std::mem::size_of::<Expr>() == 24);
-const _: () = assert!(std::mem::size_of::<Kwarg>() == 40);
-
 impl ExprKind {
     pub fn attr(object: Expr, name: Sym) -> ExprKind {
         ExprKind::Attr(Box::new((object, name)))
@@ -232,6 +229,13 @@ impl Expr {
     }
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
+            ExprKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// A string literal's interned value (a copy, no lookup).
+    pub fn as_sym(&self) -> Option<Sym> {
+        match self.kind {
             ExprKind::Str(s) => Some(s),
             _ => None,
         }
