@@ -78,9 +78,7 @@ pub fn read(text: &str) -> Option<FileFacts> {
     if text.contains("toolcheck:") {
         suppressions_from_comments(&r.comments, text, &r.statements, &mut facts);
     }
-    facts.loads = exact(facts.loads);
-    facts.bindings = exact(facts.bindings);
-    facts.calls = exact(facts.calls);
+    facts.shrink();
     Some(facts)
 }
 

@@ -10,19 +10,25 @@ use toolcheck_syntax::{
 };
 
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 
 use crate::expr::{lower_call, lower_expr, sym, Call, Expr, Sym};
 
+/// What lowering keeps of one file.
+///
+/// The lists a BUILD file nearly never has (syntax errors, bindings, functions, suppression
+/// comments) are [`ThinVec`]s: one word each, no allocation when empty, and facts hold one
+/// `FileFacts` per file of the workspace.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct FileFacts {
-    pub syntax_errors: Vec<SyntaxError>,
+    pub syntax_errors: ThinVec<SyntaxError>,
     pub loads: Vec<Load>,
-    pub bindings: Vec<Binding>,
-    pub functions: Vec<FuncDef>,
+    pub bindings: ThinVec<Binding>,
+    pub functions: ThinVec<FuncDef>,
     /// Top-level call statements in source order (targets in BUILD files, directives in
     /// MODULE.bazel and WORKSPACE).
     pub calls: Vec<TopCall>,
-    pub suppressions: Vec<Suppression>,
+    pub suppressions: ThinVec<Suppression>,
     /// Top-level code that can create targets toolcheck does not list (comprehensions,
     /// loops, conditionals): the package's target set is then open.
     pub has_dynamic_statements: bool,
@@ -46,6 +52,13 @@ static NO_TOP_LEVEL: crate::body::Body = crate::body::Body {
 };
 
 impl FileFacts {
+    /// Drops the spare capacity lowering left, once a file's facts are complete.
+    pub(crate) fn shrink(&mut self) {
+        self.loads = exact(std::mem::take(&mut self.loads));
+        self.calls = exact(std::mem::take(&mut self.calls));
+        self.bindings.shrink_to_fit();
+        self.functions.shrink_to_fit();
+    }
     /// The file's dynamic top-level statements (see the field); empty when there are none.
     pub fn top_level(&self) -> &crate::body::Body {
         self.top_level.as_deref().unwrap_or(&NO_TOP_LEVEL)
@@ -146,7 +159,7 @@ pub fn lower_file(
     errors: Vec<SyntaxError>,
 ) -> FileFacts {
     let mut facts = FileFacts {
-        syntax_errors: errors,
+        syntax_errors: errors.into(),
         ..FileFacts::default()
     };
     let Some(tree) = tree else { return facts };
@@ -175,10 +188,7 @@ pub fn lower_file(
     if text.contains("toolcheck:") {
         collect_suppressions(root, text, &statements, &mut facts);
     }
-    facts.loads = exact(facts.loads);
-    facts.bindings = exact(facts.bindings);
-    facts.functions = exact(facts.functions);
-    facts.calls = exact(facts.calls);
+    facts.shrink();
     facts
 }
 
@@ -289,7 +299,7 @@ fn mutates_global(stmt: Node<'_>, text: &str) -> bool {
     })
 }
 
-fn lower_assignment(node: Node<'_>, text: &str, out: &mut Vec<Binding>) {
+fn lower_assignment(node: Node<'_>, text: &str, out: &mut ThinVec<Binding>) {
     let (Some(left), Some(right)) = (field(node, "left"), field(node, "right")) else {
         return;
     };
