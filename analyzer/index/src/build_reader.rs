@@ -266,7 +266,7 @@ impl<'a> Reader<'a> {
         match e.kind {
             ExprKind::Call(call) => {
                 if call.func.dotted_name().as_deref() == Some("load") {
-                    facts.loads.extend(lower_load(&call, e.range));
+                    facts.loads.extend(lower_load(&call, e.range, self.text));
                 } else {
                     facts.calls.push(TopCall {
                         call: *call,
@@ -514,7 +514,7 @@ impl<'a> Reader<'a> {
         let mut kwargs = Vec::new();
         self.items(b')', |r| {
             if is_ident_start(r.peek()) && r.assignment_ahead() {
-                let (name, name_range) = r.ident()?;
+                let (name, _) = r.ident()?;
                 // `type` is a soft keyword (a statement only where a statement starts); rules
                 // commonly take a `type` attribute.
                 if is_keyword(name) && name != "type" {
@@ -525,7 +525,6 @@ impl<'a> Reader<'a> {
                 r.skip_ws();
                 kwargs.push(Kwarg {
                     name: sym(name),
-                    name_range,
                     value: r.expr()?,
                 });
             } else {

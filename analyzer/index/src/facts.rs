@@ -242,7 +242,7 @@ fn lower_top_call(call: Node<'_>, stmt: Node<'_>, text: &str, facts: &mut FileFa
         return;
     };
     if lowered.func.dotted_name().as_deref() == Some("load") {
-        if let Some(load) = lower_load(&lowered, TextRange::of(stmt)) {
+        if let Some(load) = lower_load(&lowered, TextRange::of(stmt), text) {
             facts.loads.push(load);
         }
         return;
@@ -253,7 +253,8 @@ fn lower_top_call(call: Node<'_>, stmt: Node<'_>, text: &str, facts: &mut FileFa
     });
 }
 
-pub(crate) fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
+/// `text` is the file's: a symbol bound as `alias = "symbol"` spans from the alias.
+pub(crate) fn lower_load(call: &Call, range: TextRange, text: &str) -> Option<Load> {
     let first = call.args.first()?;
     let module = first.as_sym()?;
     let mut symbols = Vec::with_capacity(call.args.len() - 1 + call.kwargs.len());
@@ -264,10 +265,11 @@ pub(crate) fn lower_load(call: &Call, range: TextRange) -> Option<Load> {
     }
     for kw in &call.kwargs {
         if let Some(s) = kw.value.as_str() {
+            let start = kw.name_start(text).unwrap_or(kw.value.range.start);
             symbols.push(LoadSymbol::new(
                 &kw.name,
                 s,
-                kw.name_range.cover(kw.value.range),
+                TextRange::new(start, kw.value.range.end),
             ));
         }
     }

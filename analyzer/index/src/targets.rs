@@ -374,7 +374,7 @@ mod tests {
     fn sizes_of_what_facts_and_units_hold_per_item() {
         use std::mem::size_of;
         assert_eq!(size_of::<crate::expr::Expr>(), 24);
-        assert_eq!(size_of::<crate::expr::Kwarg>(), 40);
+        assert_eq!(size_of::<crate::expr::Kwarg>(), 32);
         assert_eq!(size_of::<crate::expr::Call>(), 64);
         assert_eq!(size_of::<crate::facts::TopCall>(), 72);
         assert_eq!(size_of::<Option<crate::index::MacroCall>>(), 24);
