@@ -424,7 +424,21 @@ impl AnalysisHost {
         let mut read_host = false;
         let mut last: Option<ComputeKey> = None;
         for round in 0..MAX_COMPUTE_ROUNDS {
-            let globals = WorkspaceIndex::globals_only(&self.ws, &self.facts, version.major);
+            // The base was built from this very file table (a fork before any file changed):
+            // its layout is this one's.
+            let globals = match self
+                .base
+                .as_ref()
+                .filter(|b| Arc::ptr_eq(&b.ws.files, &self.ws.files))
+            {
+                Some(b) => WorkspaceIndex::globals_with_layout(
+                    &self.ws,
+                    &self.facts,
+                    version.major,
+                    &b.index,
+                ),
+                None => WorkspaceIndex::globals_only(&self.ws, &self.facts, version.major),
+            };
             let key = (
                 globals.instantiations.clone(),
                 globals.extension_usages.clone(),

@@ -662,6 +662,25 @@ impl WorkspaceIndex {
         )
     }
 
+    /// [`WorkspaceIndex::globals_only`] with the file layout of `same_files`, an index built
+    /// from the same file table: the layout depends on the files' repositories, paths and
+    /// kinds only, and a fork for another config or host would otherwise build a second copy
+    /// of it (a path map and a context per file) while the first is alive.
+    pub fn globals_with_layout(
+        ws: &Workspace,
+        facts: &[Arc<FileFacts>],
+        major_version: u32,
+        same_files: &WorkspaceIndex,
+    ) -> WorkspaceIndex {
+        Self::globals(
+            ws,
+            facts,
+            major_version,
+            same_files.contexts.clone(),
+            same_files.file_by_path.clone(),
+        )
+    }
+
     /// Adds the load edges, package units and rules to an index from
     /// [`WorkspaceIndex::globals_only`] of the same `ws` and `facts`.
     pub fn complete(self, ws: &Workspace, facts: &[Arc<FileFacts>]) -> WorkspaceIndex {
