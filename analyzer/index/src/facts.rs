@@ -74,7 +74,7 @@ impl FileFacts {
 pub struct Load {
     pub module: Sym,
     pub module_range: TextRange,
-    pub symbols: Vec<LoadSymbol>,
+    pub symbols: Box<[LoadSymbol]>,
     pub range: TextRange,
 }
 
@@ -276,7 +276,7 @@ pub(crate) fn lower_load(call: &Call, range: TextRange, text: &str) -> Option<Lo
     Some(Load {
         module,
         module_range: first.range,
-        symbols: exact(symbols),
+        symbols: exact(symbols).into_boxed_slice(),
         range,
     })
 }
