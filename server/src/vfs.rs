@@ -183,6 +183,9 @@ pub fn load_workspace(root: &Path, opts: LoadOptions) -> anyhow::Result<Workspac
         loader.load_fetched();
         loader.load_modules_from_repository_cache();
     }
+    // The file table lives as long as the analysis; growing it by pushes left up to half of
+    // its block unused (8 MB at 100,000 packages).
+    loader.ws.files_mut().shrink_to_fit();
     Ok(loader.ws)
 }
 
