@@ -17,7 +17,7 @@ use crate::expr::{Call, Expr, ExprKind};
 use crate::facts::FileFacts;
 use crate::interp::{Env, FileContext, Loc, Val, V};
 use crate::label::{
-    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern,
+    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern, Ustr,
 };
 use crate::module_version::ModuleVersion;
 use crate::targets::{PackageUnit, Targets};
@@ -217,8 +217,9 @@ pub enum Decl {
     OtherNative,
     /// A Starlark rule defined by `rule()`: its name where it is defined, and that file.
     StarlarkRule {
-        /// Inline: nearly every target of a real workspace is one, and rule names are short.
-        name: SmolStr,
+        /// Interned: nearly every target of a real workspace is one, and a workspace defines
+        /// few rules.
+        name: Ustr,
         file: FileId,
     },
     /// A macro or unknown callee: the target `name` probably exists, its kind is unknown.
@@ -276,7 +277,8 @@ pub struct ConfigSettingDecl {
 pub struct Target {
     pub label: Label,
     /// The rule kind as written (`toolchain`, `platform`, `cc_library`, `my_macro`).
-    pub kind: SmolStr,
+    /// Interned: a workspace has few kinds and every target names one.
+    pub kind: Ustr,
     pub file: FileId,
     /// The whole call statement.
     pub range: TextRange,
@@ -607,9 +609,9 @@ impl WorkspaceIndex {
         let mut build_dirs: FxHashSet<(RepoName, String)> = FxHashSet::default();
         for id in ws.file_ids() {
             let f = ws.file(id);
-            file_by_path.insert((f.repo.clone(), f.path.clone()), id);
+            file_by_path.insert((f.repo, f.path.clone()), id);
             if f.kind == FileKind::Build {
-                build_dirs.insert((f.repo.clone(), f.dir().to_string()));
+                build_dirs.insert((f.repo, f.dir().to_string()));
             }
         }
         // One context per slot, tombstones included, so that `contexts[id]` stays aligned
@@ -620,7 +622,7 @@ impl WorkspaceIndex {
             .map(|f| {
                 let mut dir = f.dir().to_string();
                 let package = loop {
-                    if build_dirs.contains(&(f.repo.clone(), dir.clone())) || dir.is_empty() {
+                    if build_dirs.contains(&(f.repo, dir.clone())) || dir.is_empty() {
                         break dir;
                     }
                     dir = dir
@@ -629,7 +631,7 @@ impl WorkspaceIndex {
                         .unwrap_or_default();
                 };
                 FileContext {
-                    repo: f.repo.clone(),
+                    repo: f.repo,
                     package,
                 }
             })
@@ -1095,11 +1097,11 @@ impl WorkspaceIndex {
             if !r.name.is_main() && (r.module_name.is_none() || !self.modes.bzlmod) {
                 let mut m = RepoMapping::default();
                 m.identity_fallback = true;
-                m.insert(r.name.as_str(), r.name.clone());
+                m.insert(r.name.as_str(), r.name);
                 if let Some(n) = &workspace_name {
                     m.insert(n.clone(), RepoName::main());
                 }
-                self.mappings.insert(r.name.clone(), m);
+                self.mappings.insert(r.name, m);
             }
         }
         main_mapping.insert("bazel_tools", RepoName::new("bazel_tools"));
@@ -1117,7 +1119,7 @@ impl WorkspaceIndex {
             ws.repos
                 .iter()
                 .find(|r| r.module_name.as_deref() == Some(name))
-                .map(|r| r.name.clone())
+                .map(|r| r.name)
                 .unwrap_or_else(|| RepoName::new(name))
         };
         // A repository a module extension (or `use_repo_rule`) creates: the one on disk or
@@ -1135,7 +1137,7 @@ impl WorkspaceIndex {
                             && matches!(n.as_bytes()[n.len() - name.len() - 1], b'~' | b'+')
                     })
                 })
-                .map(|r| r.name.clone())
+                .map(|r| r.name)
                 // Not there (yet): the name as written, which is what messages about an
                 // unreadable repository should show.
                 .unwrap_or_else(|| RepoName::new(name))
@@ -1168,7 +1170,7 @@ impl WorkspaceIndex {
             let bfs_index = self.modules.len();
             self.modules.push(Module {
                 name: name.clone(),
-                repo: repo.clone(),
+                repo,
                 file,
                 bfs_index,
                 depth,
@@ -1206,10 +1208,10 @@ impl WorkspaceIndex {
                 match callee.as_str() {
                     "module" => {
                         if let Some(n) = kw_str("name") {
-                            mapping.insert(n, repo.clone());
+                            mapping.insert(n, repo);
                         }
                         if let Some(n) = kw_str("repo_name") {
-                            mapping.insert(n, repo.clone());
+                            mapping.insert(n, repo);
                         }
                     }
                     "bazel_dep" => {
@@ -1238,15 +1240,15 @@ impl WorkspaceIndex {
                             None => Some(dep.clone()),
                         };
                         if let Some(a) = apparent {
-                            mapping.insert(a, dep_repo.clone());
+                            mapping.insert(a, dep_repo);
                         }
                         if ws.repo(&dep_repo).is_none() {
-                            self.invisible_repos.insert(dep_repo.clone());
+                            self.invisible_repos.insert(dep_repo);
                         }
                         if seen.insert(dep.clone()) {
                             let dep_file = self
                                 .file_by_path
-                                .get(&(dep_repo.clone(), "MODULE.bazel".to_string()))
+                                .get(&(dep_repo, "MODULE.bazel".to_string()))
                                 .copied();
                             queue.push_back((dep, dep_repo, dep_file, false, depth + 1));
                         }
@@ -1265,17 +1267,13 @@ impl WorkspaceIndex {
                             );
                             let r = find_ext_repo(&n, &expected);
                             if ws.repo(&r).is_none() {
-                                self.invisible_repos.insert(r.clone());
+                                self.invisible_repos.insert(r);
                             }
                             if let Some((bzl, rule)) =
                                 repo_rule_source(&facts[segment.0 as usize], c)
                             {
                                 // Computed under the name Bazel gives it, unless it is on disk.
-                                let canonical = if ws.repo(&r).is_some() {
-                                    r.clone()
-                                } else {
-                                    expected
-                                };
+                                let canonical = if ws.repo(&r).is_some() { r } else { expected };
                                 self.instantiations.push(crate::computed::Instantiation {
                                     name: n.clone(),
                                     canonical,
@@ -1287,9 +1285,9 @@ impl WorkspaceIndex {
                                         file: segment,
                                         range: call.range,
                                     },
-                                    context: repo.clone(),
+                                    context: repo,
                                     siblings: Arc::default(),
-                                    mapping_from: Some(repo.clone()),
+                                    mapping_from: Some(repo),
                                 });
                             }
                             mapping.insert(n, r);
@@ -1349,7 +1347,7 @@ impl WorkspaceIndex {
                             if let Some(n) = a.as_str() {
                                 let r = find_ext_repo(n, &expected(n));
                                 if ws.repo(&r).is_none() {
-                                    self.invisible_repos.insert(r.clone());
+                                    self.invisible_repos.insert(r);
                                 }
                                 mapping.insert(n, r);
                             }
@@ -1358,7 +1356,7 @@ impl WorkspaceIndex {
                             if let Some(n) = k.value.as_str() {
                                 let r = find_ext_repo(n, &expected(n));
                                 if ws.repo(&r).is_none() {
-                                    self.invisible_repos.insert(r.clone());
+                                    self.invisible_repos.insert(r);
                                 }
                                 mapping.insert(k.name.clone(), r);
                             }
@@ -1408,20 +1406,20 @@ impl WorkspaceIndex {
                 }
             };
             for (apparent, canonical) in o.siblings.iter() {
-                m.insert(apparent.clone(), canonical.clone());
+                m.insert(apparent.clone(), *canonical);
             }
-            m.insert(o.apparent.clone(), r.name.clone());
-            m.insert(r.name.as_str(), r.name.clone());
-            self.mappings.insert(r.name.clone(), m);
+            m.insert(o.apparent.clone(), r.name);
+            m.insert(r.name.as_str(), r.name);
+            self.mappings.insert(r.name, m);
         }
         // Repositories outside the resolved module graph (a module directory nobody depends
         // on, a WORKSPACE repository in bzlmod mode): their mapping is unknown, so names
         // resolve to repositories of the same name.
         for r in &ws.repos {
-            self.mappings.entry(r.name.clone()).or_insert_with(|| {
+            self.mappings.entry(r.name).or_insert_with(|| {
                 let mut m = RepoMapping::default();
                 m.identity_fallback = true;
-                m.insert(r.name.as_str(), r.name.clone());
+                m.insert(r.name.as_str(), r.name);
                 m
             });
         }
@@ -1488,7 +1486,7 @@ impl WorkspaceIndex {
                 let module = crate::computed::ModuleTags {
                     name: name.to_string(),
                     version: version.clone(),
-                    repo: repo.clone(),
+                    repo: *repo,
                     is_root,
                     tags,
                 };
@@ -1503,7 +1501,7 @@ impl WorkspaceIndex {
                     None => usages.push(crate::computed::ExtensionUsage {
                         bzl: bzl.clone(),
                         name: ext,
-                        owner: label.repo.clone(),
+                        owner: label.repo,
                         label,
                         modules: vec![module],
                         site: Loc {
@@ -1554,7 +1552,7 @@ impl WorkspaceIndex {
             else {
                 continue;
             };
-            let Some(&segment) = self.file_by_path.get(&(repo.clone(), path)) else {
+            let Some(&segment) = self.file_by_path.get(&(*repo, path)) else {
                 continue;
             };
             if stack.contains(&segment) || stack.len() > MAX_INCLUDE_DEPTH {
@@ -1719,7 +1717,7 @@ impl WorkspaceIndex {
                             if let Some(synthetic) =
                                 register_call(&e, call.call.func.range, call.range)
                             {
-                                let repo = env.label_context(e.loc.file).repo.clone();
+                                let repo = *env.label_context(e.loc.file).repo;
                                 let written_in = (!repo.is_main()).then(|| {
                                     let mapping = env.mapping(&repo).clone();
                                     (repo, mapping)
@@ -2035,13 +2033,13 @@ impl WorkspaceIndex {
                             V::Rule(rf, bi) => {
                                 let b = &facts[rf.0 as usize].bindings[bi];
                                 Decl::StarlarkRule {
-                                    name: SmolStr::new(&b.name),
+                                    name: Ustr::from(b.name.as_str()),
                                     file: rf,
                                 }
                             }
                             V::RuleDef(r) if r.kind == "rule" => match &r.exported {
                                 Some((file, name)) => Decl::StarlarkRule {
-                                    name: SmolStr::new(name),
+                                    name: Ustr::from(name.as_str()),
                                     file: *file,
                                 },
                                 None => {
@@ -2083,7 +2081,7 @@ impl WorkspaceIndex {
                         }
                     }
                     targets.push(Target {
-                        label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+                        label: Label::new(pkg.repo, pkg.path, name),
                         kind: kind.into(),
                         file: id,
                         range: call.range,
@@ -2319,12 +2317,12 @@ impl WorkspaceIndex {
 
     /// Resolves aliases (bounded; cycles and unknown `actual`s give `None`).
     pub fn resolve_alias(&self, label: &Label) -> Option<Label> {
-        let mut cur = label.clone();
+        let mut cur = *label;
         for _ in 0..64 {
             match self.targets.get(&cur).map(|t| &t.decl) {
                 Some(Decl::Alias { actual }) => {
                     match actual.known().and_then(|r| r.label.as_ref().ok()) {
-                        Some(next) => cur = next.clone(),
+                        Some(next) => cur = *next,
                         None => return None,
                     }
                 }
@@ -2580,7 +2578,7 @@ fn label_ref(env: &Env<'_>, file: FileId, val: &Val, use_site: TextRange) -> Opt
         }),
         V::Label(l) => Some(LabelRef {
             text: l.to_string(),
-            label: Ok(l.clone()),
+            label: Ok(*l),
             loc,
         }),
         _ => None,
@@ -3102,7 +3100,7 @@ fn macro_targets(
         created_name |= written_name;
         let decl = match e.rule {
             Some((rf, bi)) => Decl::StarlarkRule {
-                name: SmolStr::new(&env.facts[rf.0 as usize].bindings[bi].name),
+                name: Ustr::from(env.facts[rf.0 as usize].bindings[bi].name.as_str()),
                 file: rf,
             },
             None if NATIVE_KINDS.contains(&e.kind.as_str()) => lower_decl(
@@ -3117,7 +3115,7 @@ fn macro_targets(
             None => Decl::OtherNative,
         };
         targets.push(Target {
-            label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+            label: Label::new(pkg.repo, pkg.path, name),
             kind: e.kind.as_str().into(),
             file: id,
             range: call.range,
@@ -3132,10 +3130,9 @@ fn macro_targets(
     if !created_name && package.open {
         if let Some(k) = call.call.kwarg("name") {
             if let V::Str(name) = env.eval(id, &k.value).v {
-                let name = SmolStr::from(name);
                 if !targets.iter().any(|t| t.label.name == name) {
                     targets.push(Target {
-                        label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+                        label: Label::new(pkg.repo, pkg.path, name),
                         kind: callee.into(),
                         file: id,
                         range: call.range,

@@ -15,7 +15,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::index::{Package, Target};
 use crate::interp::Loc;
 use crate::interp::{Gap, MacroLimit};
-use crate::label::{Label, PackageId, RepoName, SmolStr};
+use crate::label::{Label, PackageId, RepoName, SmolStr, Ustr};
 use crate::workspace::FileId;
 
 /// What one BUILD file contributes to the index.
@@ -316,7 +316,7 @@ impl Targets {
     }
 
     /// The target names of [`package`](Self::package), in declaration order.
-    pub fn package_names(&self, id: &PackageId) -> Option<impl Iterator<Item = &SmolStr>> {
+    pub fn package_names(&self, id: &PackageId) -> Option<impl Iterator<Item = &Ustr>> {
         let unit = self.files_of(&id.repo, &id.path).last()?;
         Some(unit.targets.iter().map(|t| &t.label.name))
     }

@@ -453,6 +453,6 @@ impl Workspace {
     /// The package a BUILD file defines.
     pub fn package_of_build_file(&self, id: FileId) -> PackageId {
         let f = self.file(id);
-        PackageId::new(f.repo.clone(), f.dir())
+        PackageId::new(f.repo, f.dir())
     }
 }

@@ -339,7 +339,7 @@ impl<'a> Env<'a> {
                     Ok(l) => V::Label(l),
                     Err(_) => unknown_v(),
                 }),
-                Some(V::Label(l)) => V::Label(l.clone()),
+                Some(V::Label(l)) => V::Label(*l),
                 _ => unknown_v(),
             },
             "Label" => match args.get(0, "input").map(|v| &v.v) {
@@ -347,7 +347,7 @@ impl<'a> Env<'a> {
                     Ok(l) => V::Label(l),
                     Err(_) => unknown_v(),
                 },
-                Some(V::Label(l)) => V::Label(l.clone()),
+                Some(V::Label(l)) => V::Label(*l),
                 _ => unknown_v(),
             },
             "rule" | "aspect" | "module_extension" => {
