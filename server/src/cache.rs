@@ -41,7 +41,8 @@ const MAGIC: &[u8; 8] = b"TCFACTS\x01";
 /// 5: entries are the index crate's serde encoding (`cache_codec`).
 /// 7: `FileFacts::top_level` is optional (boxed when a file has dynamic statements); a
 /// load's symbols are `LoadSymbol`s (both names in one string); no statement ranges.
-const FORMAT: u32 = 7;
+/// 8: expressions are 24 bytes (interned strings, `ThinVec`s, shared operand boxes).
+const FORMAT: u32 = 8;
 
 /// The cache flags of `toolcheck check`.
 #[derive(clap::Args, Clone, Debug, Default)]

@@ -15,10 +15,10 @@
 //! two on every corpus file and generated workspace, and the `starlark` fuzz target compares
 //! them on every input the reader accepts.
 
-use smol_str::SmolStr;
+use thin_vec::ThinVec;
 use toolcheck_syntax::{exact, TextRange};
 
-use crate::expr::{Call, Expr, ExprKind, ExtExpr, Kwarg, MAX_EXPR_DEPTH};
+use crate::expr::{sym, Call, Expr, ExprKind, ExtExpr, Kwarg, MAX_EXPR_DEPTH};
 use crate::facts::{lower_load, suppressions_from_comments, Binding, FileFacts, TopCall};
 
 /// Reads a BUILD file's facts, or `None` when the file is outside the subset this reader
@@ -301,7 +301,7 @@ impl<'a> Reader<'a> {
             let right = self.unary()?;
             let r = TextRange::new(acc.range.start, right.range.end);
             acc = Expr {
-                kind: ExprKind::Add(Box::new(acc), Box::new(right)),
+                kind: ExprKind::Add(Box::new([acc, right])),
                 range: r,
             };
         }
@@ -347,7 +347,7 @@ impl<'a> Reader<'a> {
                     }
                     let whole = TextRange::new(e.range.start, r.end);
                     e = Expr {
-                        kind: ExprKind::Attr(Box::new(e), SmolStr::new(name)),
+                        kind: ExprKind::attr(e, sym(name)),
                         range: whole,
                     };
                 }
@@ -377,7 +377,7 @@ impl<'a> Reader<'a> {
                     "False" => ExprKind::Bool(false),
                     "None" => ExprKind::None,
                     n if is_keyword(n) => return None,
-                    n => ExprKind::Name(SmolStr::new(n)),
+                    n => ExprKind::Name(sym(n)),
                 };
                 Some(Expr { kind, range: r })
             }
@@ -436,9 +436,9 @@ impl<'a> Reader<'a> {
         let end = body_end + if triple { 3 } else { 1 };
         let body = &self.text[body_start..body_end];
         let value = if escaped {
-            SmolStr::from(toolcheck_syntax::unescape(body))
+            sym(&toolcheck_syntax::unescape(body))
         } else {
-            SmolStr::new(body)
+            sym(body)
         };
         self.pos = end;
         if matches!(self.next_significant().1, b'"' | b'\'') {
@@ -484,7 +484,7 @@ impl<'a> Reader<'a> {
             Some(())
         })?;
         Some(Expr {
-            kind: ExprKind::List(exact(items)),
+            kind: ExprKind::List(ThinVec::from(items)),
             range: range(start, self.pos),
         })
     }
@@ -505,7 +505,7 @@ impl<'a> Reader<'a> {
             Some(())
         })?;
         Some(Expr {
-            kind: ExprKind::Dict(exact(pairs)),
+            kind: ExprKind::Dict(ThinVec::from(pairs)),
             range: range(start, self.pos),
         })
     }
@@ -526,7 +526,7 @@ impl<'a> Reader<'a> {
                 r.pos += 1;
                 r.skip_ws();
                 kwargs.push(Kwarg {
-                    name: SmolStr::new(name),
+                    name: sym(name),
                     name_range,
                     value: r.expr()?,
                 });
@@ -558,13 +558,13 @@ fn too_deep(e: &Expr, depth: u32) -> bool {
     match &e.kind {
         ExprKind::List(items) => items.iter().any(|i| too_deep(i, d)),
         ExprKind::Dict(pairs) => pairs.iter().any(|(k, v)| too_deep(k, d) || too_deep(v, d)),
-        ExprKind::Attr(object, _) => too_deep(object, d),
+        ExprKind::Attr(a) => too_deep(&a.0, d),
         ExprKind::Call(c) => {
             too_deep(&c.func, d)
                 || c.args.iter().any(|a| too_deep(a, d))
                 || c.kwargs.iter().any(|k| too_deep(&k.value, d))
         }
-        ExprKind::Add(l, r) => too_deep(l, d) || too_deep(r, d),
+        ExprKind::Add(ops) => ops.iter().any(|o| too_deep(o, d)),
         ExprKind::Ext(x) => match &**x {
             ExtExpr::Unary { operand, .. } => too_deep(operand, d),
             _ => true,

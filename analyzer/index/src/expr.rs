@@ -5,7 +5,7 @@
 //! trees are what survives. Anything toolcheck does not model becomes [`ExprKind::Unknown`].
 
 use serde::{Deserialize, Serialize};
-use smol_str::SmolStr;
+use thin_vec::ThinVec;
 use toolcheck_syntax::{exact, field, named_children, node_text, string_value, Node, TextRange};
 
 /// Lowering gives up (yields `Unknown`) below this depth, so hostile nesting costs nothing.
@@ -17,51 +17,64 @@ pub struct Expr {
     pub range: TextRange,
 }
 
+/// An interned string: 8 bytes, equal strings share one copy for the life of the process.
+///
+/// Facts hold millions of strings (labels, attribute names, identifiers), most of them
+/// repeated across files (`name`, `deps`, `//visibility:public`, a library every package
+/// depends on). Interning keeps one copy of each and makes every [`ExprKind`] variant fit in
+/// 8 bytes. The table only grows: what it holds is bounded by the distinct strings the
+/// workspace (and, in the editor, its edits) ever contained.
+pub type Sym = ustr::Ustr;
+
+/// Interns a string (see [`Sym`]).
+pub fn sym(s: &str) -> Sym {
+    ustr::Ustr::from(s)
+}
+
+/// Every variant is at most 8 bytes of payload, so an [`Expr`] is 24 bytes: facts hold one
+/// per value written in every BUILD file. Sequences are [`ThinVec`]s (length and capacity
+/// live in the allocation; an empty one allocates nothing), and the operands of a binary
+/// form share one allocation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ExprKind {
-    /// Strings and names are [`SmolStr`]s: facts hold millions of them, most short enough to
-    /// live inline.
-    Str(SmolStr),
+    Str(Sym),
     Int(i64),
     Bool(bool),
     None,
-    List(Vec<Expr>),
-    Tuple(Vec<Expr>),
-    Dict(Vec<(Expr, Expr)>),
-    Name(SmolStr),
+    List(ThinVec<Expr>),
+    Tuple(ThinVec<Expr>),
+    Dict(ThinVec<(Expr, Expr)>),
+    Name(Sym),
     /// `object.attribute`.
-    Attr(Box<Expr>, SmolStr),
+    Attr(Box<(Expr, Sym)>),
     /// `object[index]`.
-    Index(Box<Expr>, Box<Expr>),
+    Index(Box<[Expr; 2]>),
     Call(Box<Call>),
     /// `left + right`.
-    Add(Box<Expr>, Box<Expr>),
-    /// `then if cond else otherwise`.
-    Cond {
-        then: Box<Expr>,
-        cond: Box<Expr>,
-        otherwise: Box<Expr>,
-    },
+    Add(Box<[Expr; 2]>),
+    /// `then if cond else otherwise`, in that order.
+    Cond(Box<[Expr; 3]>),
     /// `not x`.
     Not(Box<Expr>),
-    /// `a and b` (true) / `a or b` (false).
-    BoolOp {
-        and: bool,
-        left: Box<Expr>,
-        right: Box<Expr>,
-    },
-    /// `a == b` (true) / `a != b` (false).
-    Eq {
-        eq: bool,
-        left: Box<Expr>,
-        right: Box<Expr>,
-    },
-    /// `x in y`.
-    In(Box<Expr>, Box<Expr>),
+    /// `a and b` (true) / `a or b` (false): `[left, right]`.
+    BoolOp { and: bool, operands: Box<[Expr; 2]> },
+    /// `a == b` (true) / `a != b` (false): `[left, right]`.
+    Eq { eq: bool, operands: Box<[Expr; 2]> },
+    /// `x in y`: `[x, y]`.
+    In(Box<[Expr; 2]>),
     /// Forms only the macro evaluator needs (comprehensions, other operators, slices,
     /// lambdas), kept in one variant so analyses that do not care treat them as unknown.
     Ext(Box<ExtExpr>),
     Unknown,
+}
+
+const _: () = assert!(std::mem::size_of::<Expr>() == 24);
+const _: () = assert!(std::mem::size_of::<Kwarg>() == 40);
+
+impl ExprKind {
+    pub fn attr(object: Expr, name: Sym) -> ExprKind {
+        ExprKind::Attr(Box::new((object, name)))
+    }
 }
 
 /// Expressions beyond the common core (see [`ExprKind::Ext`]).
@@ -116,7 +129,7 @@ pub struct Call {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Kwarg {
-    pub name: SmolStr,
+    pub name: Sym,
     pub name_range: TextRange,
     pub value: Expr,
 }
@@ -155,18 +168,14 @@ impl Expr {
             ExprKind::Dict(pairs) => pairs
                 .iter()
                 .any(|(k, v)| k.mentions_lambda() || v.mentions_lambda()),
-            ExprKind::Attr(o, _) | ExprKind::Not(o) => o.mentions_lambda(),
-            ExprKind::Index(a, b) | ExprKind::Add(a, b) | ExprKind::In(a, b) => {
-                a.mentions_lambda() || b.mentions_lambda()
-            }
-            ExprKind::BoolOp { left, right, .. } | ExprKind::Eq { left, right, .. } => {
-                left.mentions_lambda() || right.mentions_lambda()
-            }
-            ExprKind::Cond {
-                then,
-                cond,
-                otherwise,
-            } => then.mentions_lambda() || cond.mentions_lambda() || otherwise.mentions_lambda(),
+            ExprKind::Attr(a) => a.0.mentions_lambda(),
+            ExprKind::Not(o) => o.mentions_lambda(),
+            ExprKind::Index(ops)
+            | ExprKind::Add(ops)
+            | ExprKind::In(ops)
+            | ExprKind::BoolOp { operands: ops, .. }
+            | ExprKind::Eq { operands: ops, .. } => any(&ops[..]),
+            ExprKind::Cond(parts) => any(&parts[..]),
             ExprKind::Call(c) => {
                 c.func.mentions_lambda()
                     || any(&c.args)
@@ -237,7 +246,7 @@ impl Expr {
     pub fn dotted_name(&self) -> Option<String> {
         match &self.kind {
             ExprKind::Name(n) => Some(n.to_string()),
-            ExprKind::Attr(obj, attr) => Some(format!("{}.{attr}", obj.dotted_name()?)),
+            ExprKind::Attr(a) => Some(format!("{}.{}", a.0.dotted_name()?, a.1)),
             _ => None,
         }
     }
@@ -248,11 +257,11 @@ pub fn lower_expr(node: Node<'_>, text: &str) -> Expr {
     lower_at(node, text, 0)
 }
 
-fn boxed(node: Option<Node<'_>>, text: &str, depth: u32, fallback: TextRange) -> Box<Expr> {
-    Box::new(match node {
+fn lower_or_unknown(node: Option<Node<'_>>, text: &str, depth: u32, fallback: TextRange) -> Expr {
+    match node {
         Some(n) => lower_at(n, text, depth + 1),
         None => Expr::unknown(fallback),
-    })
+    }
 }
 
 fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
@@ -262,7 +271,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
     }
     let kind = match node.kind() {
         "string" | "concatenated_string" => match string_value(node, text) {
-            Some(s) => ExprKind::Str(s.value.into()),
+            Some(s) => ExprKind::Str(sym(&s.value)),
             None => ExprKind::Unknown,
         },
         "integer" => node_text(node, text)
@@ -273,7 +282,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
         "true" => ExprKind::Bool(true),
         "false" => ExprKind::Bool(false),
         "none" => ExprKind::None,
-        "identifier" => ExprKind::Name(node_text(node, text).into()),
+        "identifier" => ExprKind::Name(sym(node_text(node, text))),
         "parenthesized_expression" => match node.named_child(0) {
             Some(inner) if node.named_child_count() == 1 => {
                 return lower_at(inner, text, depth + 1)
@@ -281,7 +290,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             _ => ExprKind::Unknown,
         },
         "list" | "tuple" | "expression_list" => {
-            let mut items = Vec::with_capacity(node.named_child_count());
+            let mut items = ThinVec::with_capacity(node.named_child_count());
             for child in named_children(node) {
                 if child.kind() == "comment" {
                     continue;
@@ -292,6 +301,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
                 }
                 items.push(lower_at(child, text, depth + 1));
             }
+            items.shrink_to_fit();
             if node.kind() == "list" {
                 ExprKind::List(items)
             } else {
@@ -299,34 +309,35 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             }
         }
         "dictionary" => {
-            let mut pairs = Vec::with_capacity(node.named_child_count());
+            let mut pairs = ThinVec::with_capacity(node.named_child_count());
             let mut complete = true;
             for child in named_children(node) {
                 match child.kind() {
                     "pair" => {
-                        let k = boxed(field(child, "key"), text, depth, range);
-                        let v = boxed(field(child, "value"), text, depth, range);
-                        pairs.push((*k, *v));
+                        let k = lower_or_unknown(field(child, "key"), text, depth, range);
+                        let v = lower_or_unknown(field(child, "value"), text, depth, range);
+                        pairs.push((k, v));
                     }
                     "comment" => {}
                     _ => complete = false,
                 }
             }
             if complete {
+                pairs.shrink_to_fit();
                 ExprKind::Dict(pairs)
             } else {
                 ExprKind::Unknown
             }
         }
         "attribute" => {
-            let obj = boxed(field(node, "object"), text, depth, range);
+            let obj = lower_or_unknown(field(node, "object"), text, depth, range);
             match field(node, "attribute") {
-                Some(a) => ExprKind::Attr(obj, node_text(a, text).into()),
+                Some(a) => ExprKind::attr(obj, sym(node_text(a, text))),
                 None => ExprKind::Unknown,
             }
         }
         "subscript" if field(node, "subscript").is_some_and(|s| s.kind() == "slice") => {
-            let object = *boxed(field(node, "value"), text, depth, range);
+            let object = lower_or_unknown(field(node, "value"), text, depth, range);
             let slice = field(node, "subscript").expect("checked");
             let mut parts: [Option<Expr>; 3] = [None, None, None];
             let mut part = 0;
@@ -351,9 +362,10 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
             }))
         }
         "subscript" => {
-            let value = boxed(field(node, "value"), text, depth, range);
-            let index = boxed(field(node, "subscript"), text, depth, range);
-            ExprKind::Index(value, index)
+            ExprKind::Index(Box::new([
+                lower_or_unknown(field(node, "value"), text, depth, range),
+                lower_or_unknown(field(node, "subscript"), text, depth, range),
+            ]))
         }
         "call" => match lower_call(node, text, depth) {
             Some(c) => ExprKind::Call(Box::new(c)),
@@ -361,14 +373,14 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
         },
         "binary_operator" => {
             let op = field(node, "operator").map(|o| o.kind());
-            let left = boxed(field(node, "left"), text, depth, range);
-            let right = boxed(field(node, "right"), text, depth, range);
+            let left = lower_or_unknown(field(node, "left"), text, depth, range);
+            let right = lower_or_unknown(field(node, "right"), text, depth, range);
             match op {
-                Some("+") => ExprKind::Add(left, right),
+                Some("+") => ExprKind::Add(Box::new([left, right])),
                 Some(op) => ExprKind::Ext(Box::new(ExtExpr::BinOp {
                     op: op.to_string(),
-                    left: *left,
-                    right: *right,
+                    left,
+                    right,
                 })),
                 None => ExprKind::Unknown,
             }
@@ -376,7 +388,7 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
         "unary_operator" => match field(node, "operator") {
             Some(op) => ExprKind::Ext(Box::new(ExtExpr::Unary {
                 op: op.kind().to_string(),
-                operand: *boxed(field(node, "argument"), text, depth, range),
+                operand: lower_or_unknown(field(node, "argument"), text, depth, range),
             })),
             None => ExprKind::Unknown,
         },
@@ -389,22 +401,27 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
                 .filter(|c| c.kind() != "comment")
                 .collect();
             if parts.len() == 3 {
-                ExprKind::Cond {
-                    then: boxed(Some(parts[0]), text, depth, range),
-                    cond: boxed(Some(parts[1]), text, depth, range),
-                    otherwise: boxed(Some(parts[2]), text, depth, range),
-                }
+                ExprKind::Cond(Box::new(
+                    [parts[0], parts[1], parts[2]].map(|p| lower_at(p, text, depth + 1)),
+                ))
             } else {
                 ExprKind::Unknown
             }
         }
-        "not_operator" => ExprKind::Not(boxed(field(node, "argument"), text, depth, range)),
+        "not_operator" => ExprKind::Not(Box::new(lower_or_unknown(
+            field(node, "argument"),
+            text,
+            depth,
+            range,
+        ))),
         "boolean_operator" => {
             let and = field(node, "operator").map(|o| o.kind()) == Some("and");
             ExprKind::BoolOp {
                 and,
-                left: boxed(field(node, "left"), text, depth, range),
-                right: boxed(field(node, "right"), text, depth, range),
+                operands: Box::new([
+                    lower_or_unknown(field(node, "left"), text, depth, range),
+                    lower_or_unknown(field(node, "right"), text, depth, range),
+                ]),
             }
         }
         "comparison_operator" => lower_comparison(node, text, depth).unwrap_or(ExprKind::Unknown),
@@ -424,25 +441,18 @@ fn lower_comparison(node: Node<'_>, text: &str, depth: u32) -> Option<ExprKind> 
     let between = text.get(operands[0].end_byte()..operands[1].start_byte())?;
     let op = Some(between.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|o| !o.is_empty() && !o.contains('#'));
-    let left = Box::new(lower_at(operands[0], text, depth + 1));
-    let right = Box::new(lower_at(operands[1], text, depth + 1));
+    let [left, right] = [operands[0], operands[1]].map(|o| lower_at(o, text, depth + 1));
     match op.as_deref()? {
-        "==" => Some(ExprKind::Eq {
-            eq: true,
-            left,
-            right,
+        "==" | "!=" => Some(ExprKind::Eq {
+            eq: op.as_deref() == Some("=="),
+            operands: Box::new([left, right]),
         }),
-        "!=" => Some(ExprKind::Eq {
-            eq: false,
-            left,
-            right,
-        }),
-        "in" => Some(ExprKind::In(left, right)),
+        "in" => Some(ExprKind::In(Box::new([left, right]))),
         op @ ("<" | "<=" | ">" | ">=" | "not in") => {
             Some(ExprKind::Ext(Box::new(ExtExpr::Compare {
                 op: op.to_string(),
-                left: *left,
-                right: *right,
+                left,
+                right,
             })))
         }
         _ => None,
@@ -536,7 +546,7 @@ pub fn lower_call(node: Node<'_>, text: &str, depth: u32) -> Option<Call> {
                     continue;
                 };
                 call_kwargs.push(Kwarg {
-                    name: node_text(name, text).into(),
+                    name: sym(node_text(name, text)),
                     name_range: TextRange::of(name),
                     value: lower_at(value, text, depth + 1),
                 });
@@ -588,7 +598,7 @@ fn lower_lambda(node: Node<'_>, text: &str, depth: u32, range: TextRange) -> Opt
             }
         }
     }
-    let body = *boxed(field(node, "body"), text, depth, range);
+    let body = lower_or_unknown(field(node, "body"), text, depth, range);
     let positional_params = params.len();
     Some(ExprKind::Ext(Box::new(ExtExpr::Lambda(
         std::sync::Arc::new(crate::facts::FuncDef {

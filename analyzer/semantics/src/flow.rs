@@ -373,8 +373,9 @@ fn is_pure_path(e: &Expr) -> bool {
     for _ in 0..16 {
         match &cur.kind {
             ExprKind::Name(_) => return true,
-            ExprKind::Attr(o, _) => cur = o,
-            ExprKind::Index(o, i) => {
+            ExprKind::Attr(a) => cur = &a.0,
+            ExprKind::Index(ops) => {
+                let [o, i] = &**ops;
                 if !matches!(
                     i.kind,
                     ExprKind::Str(_) | ExprKind::Name(_) | ExprKind::Int(_)
@@ -567,7 +568,8 @@ impl<'a> Analyzer<'a> {
                 Some(AV::Tc(s, _)) => Some((Place::Var(n.to_string()), *s)),
                 _ => None,
             },
-            ExprKind::Index(obj, key) => {
+            ExprKind::Index(ops) => {
+                let [obj, key] = &**ops;
                 let s = self.slot_of_access(fr, obj, key, st)?;
                 Some((Place::Slot(s), s))
             }
@@ -602,17 +604,18 @@ impl<'a> Analyzer<'a> {
             ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::None => {
                 self.global(fr.file, e)
             }
-            ExprKind::Attr(o, a) => {
+            ExprKind::Attr(attr) => {
+                let (o, a) = &**attr;
                 let o = self.pure(fr, o, st, depth + 1);
                 attr_of(o, a)
             }
-            ExprKind::Index(o, k) => match self.pure(fr, o, st, depth + 1) {
-                AV::ExecGroups(c) => match self.pure(fr, k, st, depth + 1) {
+            ExprKind::Index(ops) => match self.pure(fr, &ops[0], st, depth + 1) {
+                AV::ExecGroups(c) => match self.pure(fr, &ops[1], st, depth + 1) {
                     AV::Const(Val { v: V::Str(g), .. }) => AV::ExecGroup(c, g),
                     _ => AV::Unknown,
                 },
                 AV::Toolchains(c, g) => {
-                    let Some(ty) = self.key_label(fr, k, st, c) else {
+                    let Some(ty) = self.key_label(fr, &ops[1], st, c) else {
                         return AV::Unknown;
                     };
                     let info = SlotInfo {
@@ -625,9 +628,10 @@ impl<'a> Analyzer<'a> {
                         None => AV::Unknown,
                     }
                 }
-                other => index_of(other, self.pure(fr, k, st, depth + 1)),
+                other => index_of(other, self.pure(fr, &ops[1], st, depth + 1)),
             },
-            ExprKind::Eq { eq, left, right } => {
+            ExprKind::Eq { eq, operands } => {
+                let [left, right] = &**operands;
                 match (
                     self.pure(fr, left, st, depth + 1),
                     self.pure(fr, right, st, depth + 1),
@@ -712,7 +716,8 @@ impl<'a> Analyzer<'a> {
         }
         match &cond.kind {
             ExprKind::Not(e) => return self.assume(fr, e, !truth, st, depth + 1),
-            ExprKind::BoolOp { and, left, right } => {
+            ExprKind::BoolOp { and, operands } => {
+                let [left, right] = &**operands;
                 if *and == truth {
                     let s = self.assume(fr, left, truth, st, depth + 1);
                     return self.assume(fr, right, truth, s, depth + 1);
@@ -732,7 +737,8 @@ impl<'a> Analyzer<'a> {
         }
         let mut st = st;
         match &cond.kind {
-            ExprKind::Eq { eq, left, right } => {
+            ExprKind::Eq { eq, operands } => {
+                let [left, right] = &**operands;
                 let other = if is_none_literal(right) {
                     left
                 } else if is_none_literal(left) {
@@ -748,7 +754,8 @@ impl<'a> Analyzer<'a> {
                     st,
                 )
             }
-            ExprKind::In(key, container) => {
+            ExprKind::In(ops) => {
+                let [key, container] = &**ops;
                 if let AV::Toolchains(c, g) = self.pure(fr, container, &st, 0) {
                     if let Some(ty) = self.key_label(fr, key, &st, c) {
                         let s = self.slot_of(c, g, ty);
@@ -833,7 +840,8 @@ impl<'a> Analyzer<'a> {
             return st;
         }
         // Intern the slot of a direct access so that facts attach to it.
-        if let ExprKind::Index(obj, key) = &e.kind {
+        if let ExprKind::Index(ops) = &e.kind {
+            let [obj, key] = &**ops;
             if let AV::Toolchains(c, g) = self.pure(fr, obj, &st, 0) {
                 if let Some(ty) = self.key_label(fr, key, &st, c) {
                     self.slot_of(c, g, ty);
@@ -991,7 +999,8 @@ impl<'a> Analyzer<'a> {
                     AV::Const(v)
                 }
             }
-            ExprKind::Attr(obj, a) => {
+            ExprKind::Attr(attr) => {
+                let (obj, a) = &**attr;
                 let o = self.eval(fr, obj, st);
                 match o {
                     AV::Tc(s, _) => {
@@ -1006,7 +1015,8 @@ impl<'a> Analyzer<'a> {
                     o => attr_of(o, a),
                 }
             }
-            ExprKind::Index(obj, key) => {
+            ExprKind::Index(ops) => {
+                let [obj, key] = &**ops;
                 let o = self.eval(fr, obj, st);
                 let k = self.eval(fr, key, st);
                 match o {
@@ -1023,7 +1033,8 @@ impl<'a> Analyzer<'a> {
                     other => index_of(other, k),
                 }
             }
-            ExprKind::Add(l, r) => {
+            ExprKind::Add(ops) => {
+                let [l, r] = &**ops;
                 let a = self.eval(fr, l, st);
                 if matches!(a, AV::Tc(..)) {
                     self.deref(fr, l, &a, st);
@@ -1044,11 +1055,8 @@ impl<'a> Analyzer<'a> {
                     _ => AV::Unknown,
                 }
             }
-            ExprKind::Cond {
-                then,
-                cond,
-                otherwise,
-            } => {
+            ExprKind::Cond(parts) => {
+                let [then, cond, otherwise] = &**parts;
                 let c = self.eval(fr, cond, st);
                 if let AV::Const(v) = &c {
                     match truthiness(&v.v) {
@@ -1084,7 +1092,8 @@ impl<'a> Analyzer<'a> {
                     _ => AV::Unknown,
                 }
             }
-            ExprKind::BoolOp { and, left, right } => {
+            ExprKind::BoolOp { and, operands } => {
+                let [left, right] = &**operands;
                 let l = self.eval(fr, left, st);
                 if let AV::Const(v) = &l {
                     match (truthiness(&v.v), *and) {
@@ -1107,7 +1116,8 @@ impl<'a> Analyzer<'a> {
                 *st = self.join_state(s_right, s_skip);
                 out
             }
-            ExprKind::Eq { eq, left, right } => {
+            ExprKind::Eq { eq, operands } => {
+                let [left, right] = &**operands;
                 let a = self.eval(fr, left, st);
                 let b = self.eval(fr, right, st);
                 match (a, b) {
@@ -1120,7 +1130,8 @@ impl<'a> Analyzer<'a> {
                     _ => AV::Unknown,
                 }
             }
-            ExprKind::In(key, container) => {
+            ExprKind::In(ops) => {
+                let [key, container] = &**ops;
                 self.eval(fr, key, st);
                 let c = self.eval(fr, container, st);
                 match c {
@@ -1363,17 +1374,19 @@ impl<'a> Analyzer<'a> {
         // `"a/b".rsplit("/")`: a method of a value this domain knows concretely.
         let mut method_of: Option<(Val, &str)> = None;
         let callee = match &call.func.kind {
-            ExprKind::Attr(obj, _) => {
+            ExprKind::Attr(attr) => {
+                let (obj, _) = &**attr;
                 let o = self.eval(fr, obj, st);
-                if let (AV::Const(c), ExprKind::Attr(_, m)) = (&o, &call.func.kind) {
+                if let (AV::Const(c), ExprKind::Attr(a)) = (&o, &call.func.kind) {
                     if matches!(c.v, V::Str(_) | V::List(_) | V::Dict(_)) {
-                        method_of = Some((c.clone(), m.as_str()));
+                        method_of = Some((c.clone(), a.1.as_str()));
                     }
                 }
                 if matches!(o, AV::Tc(..)) {
                     self.deref(fr, obj, &o, st);
                     AV::Unknown
-                } else if let (AV::Actions, ExprKind::Attr(_, m)) = (&o, &call.func.kind) {
+                } else if let (AV::Actions, ExprKind::Attr(a)) = (&o, &call.func.kind) {
+                    let m = &a.1;
                     if m == "run" || m == "run_shell" {
                         // Bazel (`StarlarkActionFactory.run`/`registerStarlarkAction`) asks for
                         // `toolchain` when automatic exec groups are on, `exec_group` is unset
@@ -1430,7 +1443,8 @@ impl<'a> Analyzer<'a> {
                         return AV::Unknown;
                     }
                     AV::Unknown
-                } else if let ExprKind::Attr(_, m) = &call.func.kind {
+                } else if let ExprKind::Attr(attr) = &call.func.kind {
+                    let (_, m) = &**attr;
                     attr_of(o, m)
                 } else {
                     AV::Unknown
@@ -1888,8 +1902,9 @@ impl<'a> Analyzer<'a> {
             }
             Target::Other(e) => {
                 let obj = match &e.kind {
-                    ExprKind::Attr(o, _) => Some(o),
-                    ExprKind::Index(o, k) => {
+                    ExprKind::Attr(a) => Some(&a.0),
+                    ExprKind::Index(ops) => {
+                        let [o, k] = &**ops;
                         self.eval(fr, k, st);
                         Some(o)
                     }
@@ -2179,9 +2194,10 @@ fn is_feature_check(e: &Expr) -> bool {
         }
         match &e.kind {
             ExprKind::Name(x) if x == "bazel_features" => return true,
-            ExprKind::Attr(o, _) => stack.push(o),
+            ExprKind::Attr(a) => stack.push(&a.0),
             ExprKind::Not(x) => stack.push(x),
-            ExprKind::BoolOp { left, right, .. } => {
+            ExprKind::BoolOp { operands, .. } => {
+                let [left, right] = &**operands;
                 stack.push(left);
                 stack.push(right);
             }

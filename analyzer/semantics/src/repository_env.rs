@@ -354,8 +354,8 @@ impl Walk<'_, '_> {
     fn is_environ(&self, e: &Expr, frame: &Frame) -> bool {
         match &e.kind {
             ExprKind::Name(n) => frame.environ.contains(n.as_str()),
-            ExprKind::Attr(obj, attr) if attr == "environ" => {
-                matches!(&obj.kind, ExprKind::Attr(c, os) if os == "os" && self.is_ctx(c, frame))
+            ExprKind::Attr(a) if a.1 == "environ" => {
+                matches!(&a.0.kind, ExprKind::Attr(os) if os.1 == "os" && self.is_ctx(&os.0, frame))
             }
             _ => false,
         }
@@ -400,13 +400,13 @@ impl Walk<'_, '_> {
     /// from.
     fn expr(&mut self, e: &Expr, frame: &mut Frame, depth: usize) -> Taint {
         match &e.kind {
-            ExprKind::Index(obj, key) if self.is_environ(obj, frame) => {
-                let t = self.expr(key, frame, depth);
-                union(self.read(key, frame), t)
+            ExprKind::Index(ops) if self.is_environ(&ops[0], frame) => {
+                let t = self.expr(&ops[1], frame, depth);
+                union(self.read(&ops[1], frame), t)
             }
-            ExprKind::In(key, obj) if self.is_environ(obj, frame) => {
-                let t = self.expr(key, frame, depth);
-                union(self.read(key, frame), t)
+            ExprKind::In(ops) if self.is_environ(&ops[1], frame) => {
+                let t = self.expr(&ops[0], frame, depth);
+                union(self.read(&ops[0], frame), t)
             }
             ExprKind::Call(call) => self.call(call, frame, depth),
             ExprKind::Name(n) => frame.taint_of(n),
@@ -434,24 +434,18 @@ impl Walk<'_, '_> {
                     t = union(t, self.expr(v, frame, depth));
                 }
             }
-            ExprKind::Attr(obj, _) | ExprKind::Not(obj) => t = self.expr(obj, frame, depth),
-            ExprKind::Index(a, b)
-            | ExprKind::Add(a, b)
-            | ExprKind::In(a, b)
-            | ExprKind::BoolOp {
-                left: a, right: b, ..
+            ExprKind::Attr(a) => t = self.expr(&a.0, frame, depth),
+            ExprKind::Not(obj) => t = self.expr(obj, frame, depth),
+            ExprKind::Index(ops)
+            | ExprKind::Add(ops)
+            | ExprKind::In(ops)
+            | ExprKind::BoolOp { operands: ops, .. }
+            | ExprKind::Eq { operands: ops, .. } => {
+                t = self.expr(&ops[0], frame, depth);
+                t = union(t, self.expr(&ops[1], frame, depth));
             }
-            | ExprKind::Eq {
-                left: a, right: b, ..
-            } => {
-                t = self.expr(a, frame, depth);
-                t = union(t, self.expr(b, frame, depth));
-            }
-            ExprKind::Cond {
-                then,
-                cond,
-                otherwise,
-            } => {
+            ExprKind::Cond(parts) => {
+                let [then, cond, otherwise] = &**parts;
                 t = self.expr(then, frame, depth);
                 t = union(t, self.expr(cond, frame, depth));
                 t = union(t, self.expr(otherwise, frame, depth));
@@ -507,7 +501,8 @@ impl Walk<'_, '_> {
 
     fn call(&mut self, call: &Call, frame: &mut Frame, depth: usize) -> Taint {
         // `environ.get("X", default)`: a read.
-        if let ExprKind::Attr(obj, method) = &call.func.kind {
+        if let ExprKind::Attr(attr) = &call.func.kind {
+            let (obj, method) = &**attr;
             if method == "get" && self.is_environ(obj, frame) {
                 let mut t = Taint::new();
                 if let Some(key) = call.args.first() {
@@ -520,7 +515,7 @@ impl Walk<'_, '_> {
             }
         }
         let receiver = match &call.func.kind {
-            ExprKind::Attr(obj, _) => self.expr(obj, frame, depth),
+            ExprKind::Attr(a) => self.expr(&a.0, frame, depth),
             ExprKind::Name(_) => Taint::new(),
             _ => self.expr(&call.func, frame, depth),
         };
@@ -545,7 +540,8 @@ impl Walk<'_, '_> {
                 .chain(kwargs.iter())
                 .fold(star.clone(), |acc, t| union(acc, t.clone()))
         };
-        if let ExprKind::Attr(obj, method) = &call.func.kind {
+        if let ExprKind::Attr(attr) = &call.func.kind {
+            let (obj, method) = &**attr;
             if self.is_ctx(obj, frame) {
                 let method = method.as_str();
                 if method == "execute" {
@@ -729,7 +725,8 @@ fn returns(stmts: &[Stmt]) -> bool {
 fn base_name(e: &Expr) -> Option<&str> {
     match &e.kind {
         ExprKind::Name(n) => Some(n.as_str()),
-        ExprKind::Attr(obj, _) | ExprKind::Index(obj, _) => base_name(obj),
+        ExprKind::Attr(a) => base_name(&a.0),
+        ExprKind::Index(ops) => base_name(&ops[0]),
         _ => None,
     }
 }

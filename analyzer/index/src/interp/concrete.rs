@@ -363,7 +363,7 @@ impl<'a> Env<'a> {
                 } => Some(n.as_str()),
                 StmtKind::Expr(e) => match &e.kind {
                     ExprKind::Call(c) => match &c.func.kind {
-                        ExprKind::Attr(o, _) => root_name(o),
+                        ExprKind::Attr(a) => root_name(&a.0),
                         _ => None,
                     },
                     _ => None,
@@ -547,7 +547,8 @@ impl<'a> Env<'a> {
                 }
                 return self.lookup_global(file, n, loc, depth + 1);
             }
-            ExprKind::Attr(obj, attr) => {
+            ExprKind::Attr(a) => {
+                let (obj, attr) = &**a;
                 let o = self.eval_in(file, obj, scope, depth + 1);
                 if let Some(v) = value_attr(&o, attr) {
                     return Val { v, loc };
@@ -565,7 +566,8 @@ impl<'a> Env<'a> {
                     _ => V::Unknown(Unknown::Dynamic),
                 }
             }
-            ExprKind::Index(obj, idx) => {
+            ExprKind::Index(ops) => {
+                let [obj, idx] = &**ops;
                 // `TABLE[key]` in a macro: index the named value where it is stored instead
                 // of copying all of it (a large constant table indexed in a loop).
                 if let ExprKind::Name(n) = &obj.kind {
@@ -585,7 +587,8 @@ impl<'a> Env<'a> {
                     Err(v) => v,
                 }
             }
-            ExprKind::Add(l, r) => {
+            ExprKind::Add(ops) => {
+                let [l, r] = &**ops;
                 let l = self.eval_in(file, l, scope, depth + 1);
                 let r = self.eval_in(file, r, scope, depth + 1);
                 match (l.v, r.v) {
@@ -603,11 +606,8 @@ impl<'a> Env<'a> {
                     _ => V::Unknown(Unknown::Dynamic),
                 }
             }
-            ExprKind::Cond {
-                then,
-                cond,
-                otherwise,
-            } => {
+            ExprKind::Cond(parts) => {
+                let [then, cond, otherwise] = &**parts;
                 let c = self.eval_in(file, cond, scope, depth + 1);
                 match truthiness(&c.v) {
                     Some(true) => return self.eval_in(file, then, scope, depth + 1),
@@ -629,7 +629,8 @@ impl<'a> Env<'a> {
                     None => V::Unknown(Unknown::Dynamic),
                 }
             }
-            ExprKind::BoolOp { and, left, right } => {
+            ExprKind::BoolOp { and, operands } => {
+                let [left, right] = &**operands;
                 let l = self.eval_in(file, left, scope, depth + 1);
                 match (truthiness(&l.v), and) {
                     (Some(true), true) | (Some(false), false) => {
@@ -639,7 +640,8 @@ impl<'a> Env<'a> {
                     (None, _) => V::Unknown(Unknown::Dynamic),
                 }
             }
-            ExprKind::Eq { eq, left, right } => {
+            ExprKind::Eq { eq, operands } => {
+                let [left, right] = &**operands;
                 let l = self.eval_in(file, left, scope, depth + 1);
                 let r = self.eval_in(file, right, scope, depth + 1);
                 match veq(&l.v, &r.v) {
@@ -647,7 +649,8 @@ impl<'a> Env<'a> {
                     None => V::Unknown(Unknown::Dynamic),
                 }
             }
-            ExprKind::In(item, container) => {
+            ExprKind::In(ops) => {
+                let [item, container] = &**ops;
                 let i = self.eval_in(file, item, scope, depth + 1);
                 let c = self.eval_in(file, container, scope, depth + 1);
                 match contains(&c.v, &i.v) {
@@ -1137,7 +1140,8 @@ impl<'a> Env<'a> {
     ) -> Val {
         // Method calls on values: `"x".format(...)`, `list.index(...)`, `dict.get(...)`.
         let callee = match &call.func.kind {
-            ExprKind::Attr(obj, method) => {
+            ExprKind::Attr(a) => {
+                let (obj, method) = &**a;
                 let o = self.eval_in(file, obj, scope, depth + 1);
                 match &o.v {
                     V::Str(_) | V::List(_) | V::Dict(_) => {
@@ -1286,9 +1290,10 @@ impl<'a> Env<'a> {
         let ExprKind::Call(call) = &e.kind else {
             return false;
         };
-        let ExprKind::Attr(obj, m) = &call.func.kind else {
+        let ExprKind::Attr(a) = &call.func.kind else {
             return false;
         };
+        let (obj, m) = &**a;
         if !MUTATING_METHODS.contains(&m.as_str()) {
             return false;
         }
@@ -1831,7 +1836,8 @@ impl<'a> Env<'a> {
             file,
             range: e.range,
         };
-        if let ExprKind::Index(obj, key) = &e.kind {
+        if let ExprKind::Index(ops) = &e.kind {
+            let [obj, key] = &**ops;
             if let ExprKind::Name(var) = &obj.kind {
                 let k = self.eval_in(file, key, scope, depth + 1);
                 if let Some(cur) = get_var(scope, var).cloned() {

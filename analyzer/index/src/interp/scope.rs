@@ -30,9 +30,9 @@ pub(crate) fn assigned_names(stmts: &[Stmt], out: &mut Vec<String>) {
             }
             StmtKind::Expr(e) => {
                 if let ExprKind::Call(c) = &e.kind {
-                    if let ExprKind::Attr(obj, _) = &c.func.kind {
+                    if let ExprKind::Attr(a) = &c.func.kind {
                         if popped_key(e).is_none() {
-                            if let Some(n) = root_name(obj) {
+                            if let Some(n) = root_name(&a.0) {
                                 out.push(n.to_string());
                             }
                         }
@@ -60,13 +60,13 @@ pub(crate) fn method_call_on_name(e: &Expr) -> Option<(&str, &str, &Call)> {
     let ExprKind::Call(c) = &e.kind else {
         return None;
     };
-    let ExprKind::Attr(obj, m) = &c.func.kind else {
+    let ExprKind::Attr(a) = &c.func.kind else {
         return None;
     };
-    let ExprKind::Name(var) = &obj.kind else {
+    let ExprKind::Name(var) = &a.0.kind else {
         return None;
     };
-    Some((var, m, c))
+    Some((var.as_str(), a.1.as_str(), c))
 }
 
 /// `var.pop("key", ...)` written as a statement: `(var, key)`.
@@ -121,7 +121,8 @@ pub(crate) fn root_name(e: &Expr) -> Option<&str> {
     for _ in 0..64 {
         match &cur.kind {
             ExprKind::Name(n) => return Some(n),
-            ExprKind::Attr(o, _) | ExprKind::Index(o, _) => cur = o,
+            ExprKind::Attr(a) => cur = &a.0,
+            ExprKind::Index(ops) => cur = &ops[0],
             _ => return None,
         }
     }
