@@ -1359,7 +1359,7 @@ impl WorkspaceIndex {
                                 if ws.repo(&r).is_none() {
                                     self.invisible_repos.insert(r);
                                 }
-                                mapping.insert(k.name.clone(), r);
+                                mapping.insert(k.name, r);
                             }
                         }
                     }
