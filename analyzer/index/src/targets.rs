@@ -376,13 +376,13 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn sizes_of_what_facts_and_units_hold_per_item() {
         use std::mem::size_of;
-        assert_eq!(size_of::<crate::expr::Expr>(), 40);
-        assert_eq!(size_of::<crate::expr::Kwarg>(), 72);
-        assert_eq!(size_of::<crate::expr::Call>(), 80);
-        assert_eq!(size_of::<crate::facts::TopCall>(), 88);
+        assert_eq!(size_of::<crate::expr::Expr>(), 24);
+        assert_eq!(size_of::<crate::expr::Kwarg>(), 40);
+        assert_eq!(size_of::<crate::expr::Call>(), 64);
+        assert_eq!(size_of::<crate::facts::TopCall>(), 72);
         assert_eq!(size_of::<Option<crate::index::MacroCall>>(), 24);
         assert_eq!(size_of::<crate::label::Label>(), 24);
-        assert_eq!(size_of::<crate::index::Decl>(), 16);
-        assert_eq!(size_of::<crate::index::Target>(), 104);
+        assert_eq!(size_of::<crate::index::Decl>(), 24);
+        assert_eq!(size_of::<crate::index::Target>(), 112);
     }
 }
