@@ -218,7 +218,7 @@ impl WorkspaceIndex {
                         });
                         let id = label
                             .zip(path)
-                            .and_then(|(l, p)| self.file_by_path.get(&(l.repo, p)).copied())
+                            .and_then(|(l, p)| self.file_by_path.get(env.ws, l.repo, &p))
                             .filter(|id| !ws_removed(env, *id));
                         match id {
                             Some(id) => Some(GeneratedFile {
@@ -381,8 +381,8 @@ impl WorkspaceIndex {
         } else {
             format!("{}/{}", label.package, label.name)
         };
-        match self.file_by_path.get(&(label.repo, path)) {
-            Some(&id) if !ws_removed(env, id) => Ok(id),
+        match self.file_by_path.get(env.ws, label.repo, &path) {
+            Some(id) if !ws_removed(env, id) => Ok(id),
             _ if env.ws.repo(&label.repo).is_none() => Err(format!(
                 "'{bzl}' is in '@{}', which toolcheck cannot read",
                 label.repo.as_str()

@@ -21,7 +21,7 @@ use crate::label::{
 };
 use crate::module_version::ModuleVersion;
 use crate::targets::{PackageUnit, Targets};
-use crate::workspace::{FileId, Workspace};
+use crate::workspace::{FileId, FilesByPath, Workspace};
 
 /// A label as referenced somewhere, with where it was written and how it resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -541,7 +541,7 @@ pub struct WorkspaceIndex {
     pub modules: Vec<Module>,
     pub mappings: FxHashMap<RepoName, RepoMapping>,
     pub contexts: Arc<Vec<FileContext>>,
-    pub file_by_path: Arc<FxHashMap<(RepoName, String), FileId>>,
+    pub file_by_path: Arc<FilesByPath>,
     pub flags: BuildFlags,
     pub rc_files: Vec<RcFile>,
     pub modes: Modes,
@@ -605,12 +605,11 @@ const NATIVE_KINDS: &[&str] = &[
 impl WorkspaceIndex {
     /// Where each file sits: its package and repository, and files by path. Depends only on
     /// the set of files.
-    fn layout(ws: &Workspace) -> (Vec<FileContext>, FxHashMap<(RepoName, String), FileId>) {
-        let mut file_by_path = FxHashMap::default();
+    fn layout(ws: &Workspace) -> (Vec<FileContext>, FilesByPath) {
+        let file_by_path = FilesByPath::new(ws);
         let mut build_dirs: FxHashSet<(RepoName, String)> = FxHashSet::default();
         for id in ws.file_ids() {
             let f = ws.file(id);
-            file_by_path.insert((f.repo, f.path.clone()), id);
             if f.kind == FileKind::Build {
                 build_dirs.insert((f.repo, f.dir().to_string()));
             }
@@ -633,7 +632,7 @@ impl WorkspaceIndex {
                 };
                 FileContext {
                     repo: f.repo,
-                    package,
+                    package: Ustr::from(package.as_str()),
                 }
             })
             .collect();
@@ -709,15 +708,11 @@ impl WorkspaceIndex {
         facts: &[Arc<FileFacts>],
         major_version: u32,
         contexts: Arc<Vec<FileContext>>,
-        file_by_path: Arc<FxHashMap<(RepoName, String), FileId>>,
+        file_by_path: Arc<FilesByPath>,
     ) -> WorkspaceIndex {
         let (rc_files, flags) = crate::bazelrc::workspace_build_flags(ws);
 
-        let main_file = |name: &str| {
-            file_by_path
-                .get(&(RepoName::main(), name.to_string()))
-                .copied()
-        };
+        let main_file = |name: &str| file_by_path.get(ws, RepoName::main(), name);
         let root_module = main_file("MODULE.bazel");
         let modes = active_modes(|name| main_file(name).is_some(), &flags, major_version).0;
         // The file registrations and the module graph read WORKSPACE's calls from (they
@@ -1192,7 +1187,7 @@ impl WorkspaceIndex {
                 self.mappings.entry(repo).or_insert(mapping);
                 continue;
             };
-            for (segment, call) in self.module_calls(facts, &repo, file) {
+            for (segment, call) in self.module_calls(ws, facts, &repo, file) {
                 let Some(callee) = call.call.func.dotted_name() else {
                     continue;
                 };
@@ -1247,10 +1242,7 @@ impl WorkspaceIndex {
                             self.invisible_repos.insert(dep_repo);
                         }
                         if seen.insert(dep.clone()) {
-                            let dep_file = self
-                                .file_by_path
-                                .get(&(dep_repo, "MODULE.bazel".to_string()))
-                                .copied();
+                            let dep_file = self.file_by_path.get(ws, dep_repo, "MODULE.bazel");
                             queue.push_back((dep, dep_repo, dep_file, false, depth + 1));
                         }
                     }
@@ -1438,7 +1430,7 @@ impl WorkspaceIndex {
         usages: &mut Vec<crate::computed::ExtensionUsage>,
     ) {
         let ignore_dev = self.flags.ignore_dev_dependency.unwrap_or(false);
-        let calls = self.module_calls(facts, repo, file);
+        let calls = self.module_calls(ws, facts, repo, file);
         let mut segments: Vec<FileId> = Vec::new();
         for (seg, _) in &calls {
             if !segments.contains(seg) {
@@ -1522,17 +1514,19 @@ impl WorkspaceIndex {
     /// that would include itself again, is skipped.
     fn module_calls<'f>(
         &self,
+        ws: &Workspace,
         facts: &'f [Arc<FileFacts>],
         repo: &RepoName,
         file: FileId,
     ) -> Vec<(FileId, &'f crate::facts::TopCall)> {
         let mut out = Vec::new();
-        self.expand_module_calls(facts, repo, file, &mut vec![file], &mut out);
+        self.expand_module_calls(ws, facts, repo, file, &mut vec![file], &mut out);
         out
     }
 
     fn expand_module_calls<'f>(
         &self,
+        ws: &Workspace,
         facts: &'f [Arc<FileFacts>],
         repo: &RepoName,
         file: FileId,
@@ -1553,14 +1547,14 @@ impl WorkspaceIndex {
             else {
                 continue;
             };
-            let Some(&segment) = self.file_by_path.get(&(*repo, path)) else {
+            let Some(segment) = self.file_by_path.get(ws, *repo, &path) else {
                 continue;
             };
             if stack.contains(&segment) || stack.len() > MAX_INCLUDE_DEPTH {
                 continue;
             }
             stack.push(segment);
-            self.expand_module_calls(facts, repo, segment, stack, out);
+            self.expand_module_calls(ws, facts, repo, segment, stack, out);
             stack.pop();
         }
     }
@@ -1645,7 +1639,7 @@ impl WorkspaceIndex {
                     package: "",
                     mapping: &mapping,
                 };
-                for (segment, call) in self.module_calls(facts, &m.repo, file) {
+                for (segment, call) in self.module_calls(ws, facts, &m.repo, file) {
                     let dev = matches!(
                         call.call.kwarg("dev_dependency").map(|k| &k.value.kind),
                         Some(crate::expr::ExprKind::Bool(true))

@@ -326,7 +326,7 @@ impl<'a> Env<'a> {
         };
         Some(match name {
             "package_name" | "native.package_name" => {
-                package(&|b| V::Str(self.contexts[b.0 as usize].package.clone()))
+                package(&|b| V::Str(self.contexts[b.0 as usize].package.to_string()))
             }
             "repository_name" | "native.repository_name" => {
                 package(&|b| V::Str(format!("@{}", self.contexts[b.0 as usize].repo.as_str())))

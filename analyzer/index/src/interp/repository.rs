@@ -345,7 +345,7 @@ impl<'a> Env<'a> {
         } else {
             format!("{}/{}", label.package, label.name)
         };
-        let id = *self.file_by_path.get(&(label.repo, path))?;
+        let id = self.file_by_path.get(self.ws, label.repo, &path)?;
         if self.ws.is_removed(id) {
             return None;
         }
