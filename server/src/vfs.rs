@@ -484,7 +484,7 @@ impl Loader {
         for ((path, rel, kind), result) in found.into_iter().zip(read) {
             match result {
                 Ok((text, problem)) => {
-                    let id = self.ws.add_file(repo.clone(), rel, kind, text.into());
+                    let id = self.ws.add_file(*repo, rel, kind, text.into());
                     // A data file is only ever read as text by a repository rule; what is
                     // off with it (binary, too large) is no finding of its own.
                     if let Some(msg) = problem.filter(|_| kind != FileKind::Data) {
@@ -525,7 +525,7 @@ impl Loader {
             .map(|p| rel_path(p, Path::new("")))
             .unwrap_or_default();
         self.ws.repos.push(RepoInfo {
-            name: repo.clone(),
+            name: repo,
             root_display: canonical.display().to_string(),
             display_prefix,
             origin,

@@ -218,9 +218,9 @@ impl Analysis {
             let request = Request {
                 trace: false,
                 ..Request::new(
-                    p.clone(),
+                    *p,
                     vec![TypeRequest {
-                        toolchain_type: ty.clone(),
+                        toolchain_type: *ty,
                         mandatory: Known::Known(true),
                         ignore_if_invalid: false,
                     }],
@@ -237,13 +237,13 @@ impl Analysis {
             } else {
                 match g.toolchains.first() {
                     Some(tc) => Pick::Selected {
-                        toolchain: tc.toolchain.clone(),
-                        exec: g.exec_platform.clone(),
+                        toolchain: tc.toolchain,
+                        exec: g.exec_platform,
                     },
                     None => Pick::Undecided("no toolchain in the result".to_string()),
                 }
             };
-            out.push((p.clone(), pick));
+            out.push((*p, pick));
         }
         out
     }
@@ -323,9 +323,9 @@ impl Analysis {
                             let request = Request {
                                 trace: false,
                                 ..Request::new(
-                                    (*p).clone(),
+                                    *(*p),
                                     vec![TypeRequest {
-                                        toolchain_type: ty.clone(),
+                                        toolchain_type: ty,
                                         mandatory: Known::Known(true),
                                         ignore_if_invalid: false,
                                     }],
@@ -359,14 +359,14 @@ impl Analysis {
         let sim = self.simulation();
         // Walk the parent chain (bounded), collecting own values first.
         let mut values: Vec<(Label, Label, String)> = Vec::new();
-        let mut current = Some(t.label.clone());
+        let mut current = Some(t.label);
         let mut seen = Vec::new();
         let mut open = false;
         while let Some(label) = current.take() {
             if seen.contains(&label) || seen.len() > 64 {
                 break;
             }
-            seen.push(label.clone());
+            seen.push(label);
             let Some(Decl::Platform(d_platform)) =
                 self.index().targets.get(&label).map(|t| &t.decl)
             else {
@@ -389,8 +389,7 @@ impl Analysis {
                         let Some(v) = r.label.as_ref().ok().and_then(|l| sim.actual(l)) else {
                             continue;
                         };
-                        let Some(setting) = sim.model.values.get(&v).map(|cv| cv.setting.clone())
-                        else {
+                        let Some(setting) = sim.model.values.get(&v).map(|cv| cv.setting) else {
                             continue;
                         };
                         let setting = sim.actual(&setting).unwrap_or(setting);
@@ -420,14 +419,10 @@ impl Analysis {
                 continue;
             }
             if let Some(d) = &decl.default {
-                values.push((
-                    setting.clone(),
-                    d.clone(),
-                    "default of the setting".to_string(),
-                ));
+                values.push((*setting, *d, "default of the setting".to_string()));
             }
         }
-        values.sort_by(|a, b| a.0.cmp(&b.0));
+        values.sort_by_key(|a| a.0);
         if values.is_empty() {
             s.push_str("No constraint values.\n");
         }

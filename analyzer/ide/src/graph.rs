@@ -220,7 +220,7 @@ impl Analysis {
         let index = self.index();
         let sim = self.simulation();
         let model = &sim.model;
-        let host = sim.config.host_platform.clone();
+        let host = sim.config.host_platform;
 
         // Matrix rows: the platforms the checks resolve for, and Bazel's default target
         // platform (the host) when the workspace names none.
@@ -228,7 +228,7 @@ impl Analysis {
         let named = !self.workspace().settings.target_platforms.is_empty()
             || index.flags.platforms.is_some();
         if !named && !rows.contains(&host) {
-            rows.push(host.clone());
+            rows.push(host);
         }
 
         // Columns: the types of registered toolchains, the types the main repository's
@@ -246,7 +246,7 @@ impl Analysis {
                 .and_then(|l| model.toolchains.get(l))
                 .map(|tc| &tc.toolchain_type)
             {
-                types.insert(sim.actual(ty).unwrap_or_else(|| ty.clone()));
+                types.insert(sim.actual(ty).unwrap_or(*ty));
             }
         }
         for rule in &index.rules {
@@ -255,13 +255,13 @@ impl Analysis {
             }
             for req in rule.toolchains.iter().flatten() {
                 if let Ok(l) = &req.toolchain_type.label {
-                    types.insert(sim.actual(l).unwrap_or_else(|| l.clone()));
+                    types.insert(sim.actual(l).unwrap_or(*l));
                 }
             }
         }
         for t in index.targets.values() {
             if t.label.repo.is_main() && matches!(t.decl, Decl::ToolchainType) {
-                types.insert(t.label.clone());
+                types.insert(t.label);
             }
         }
         let types: Vec<Label> = types.into_iter().collect();
@@ -309,9 +309,7 @@ impl Analysis {
                 rank: i + 1,
                 label: e.label.as_ref().map(Label::to_string),
                 toolchain_type: tc.and_then(|tc| match &tc.toolchain_type {
-                    Known::Known(ty) => {
-                        Some(sim.actual(ty).unwrap_or_else(|| ty.clone()).to_string())
-                    }
+                    Known::Known(ty) => Some(sim.actual(ty).unwrap_or(*ty).to_string()),
                     Known::Unknown => None,
                 }),
                 implementation: tc
@@ -336,7 +334,7 @@ impl Analysis {
                 .chain(groups.flat_map(|g| g.toolchains.iter().flatten()));
             for req in reqs {
                 if let Ok(l) = &req.toolchain_type.label {
-                    let ty = sim.actual(l).unwrap_or_else(|| l.clone());
+                    let ty = sim.actual(l).unwrap_or(*l);
                     let loc = req.toolchain_type.loc;
                     requests.insert((loc.file, loc.range), ty);
                 }
@@ -375,7 +373,7 @@ impl Analysis {
             if d.check == "no-matching-toolchain" {
                 if let Some(ty) = requests.get(&(d.file, d.range)) {
                     type_marks
-                        .entry(ty.clone())
+                        .entry(*ty)
                         .or_default()
                         .push(mark(MarkRole::Subject));
                 }
@@ -399,9 +397,9 @@ impl Analysis {
                         // "elsewhere" part of the cell.
                         let res = resolver.resolve(&Request {
                             ..Request::new(
-                                p.clone(),
+                                *p,
                                 vec![TypeRequest {
-                                    toolchain_type: ty.clone(),
+                                    toolchain_type: *ty,
                                     mandatory: Known::Known(true),
                                     ignore_if_invalid: false,
                                 }],
@@ -518,9 +516,9 @@ impl Analysis {
             .filter(|l| l.repo.is_main())
             .cloned()
             .collect();
-        shown.extend(exec_rank.keys().map(|l| (*l).clone()));
+        shown.extend(exec_rank.keys().map(|l| *(*l)));
         shown.extend(rows.iter().cloned());
-        shown.insert(host.clone());
+        shown.insert(host);
         let mut values_shown: BTreeSet<Label> = BTreeSet::new();
         let platforms: Vec<GraphPlatform> = shown
             .iter()

@@ -489,7 +489,7 @@ impl AnalysisHost {
         use toolcheck_index::workspace::{RepoInfo, RepoOrigin};
         let mut changed = false;
         let wanted: rustc_hash::FxHashSet<RepoName> =
-            computed.repos.iter().map(|r| r.name.clone()).collect();
+            computed.repos.iter().map(|r| r.name).collect();
         // The files computed repositories have now, by repository and path (one pass over
         // the workspace, not one per file).
         let computed_repos: rustc_hash::FxHashSet<RepoName> = self
@@ -497,7 +497,7 @@ impl AnalysisHost {
             .repos
             .iter()
             .filter(|r| matches!(r.origin, RepoOrigin::Computed(_)))
-            .map(|r| r.name.clone())
+            .map(|r| r.name)
             .collect();
         let mut existing: rustc_hash::FxHashMap<RepoName, Vec<(String, FileId)>> =
             Default::default();
@@ -506,7 +506,7 @@ impl AnalysisHost {
                 let sf = self.ws.file(f);
                 if computed_repos.contains(&sf.repo) {
                     existing
-                        .entry(sf.repo.clone())
+                        .entry(sf.repo)
                         .or_default()
                         .push((sf.path.clone(), f));
                 }
@@ -518,7 +518,7 @@ impl AnalysisHost {
             .repos
             .iter()
             .filter(|r| matches!(r.origin, RepoOrigin::Computed(_)) && !wanted.contains(&r.name))
-            .map(|r| r.name.clone())
+            .map(|r| r.name)
             .collect();
         for repo in &stale {
             for (_, f) in existing.remove(repo).unwrap_or_default() {
@@ -541,7 +541,7 @@ impl AnalysisHost {
                 }
                 None => {
                     Arc::make_mut(&mut self.ws).repos.push(RepoInfo {
-                        name: repo.name.clone(),
+                        name: repo.name,
                         root_display: format!("@@{}", repo.name.as_str()),
                         display_prefix: String::new(),
                         origin,
@@ -575,7 +575,7 @@ impl AnalysisHost {
                     }
                     None => {
                         changed = true;
-                        self.add_file(repo.name.clone(), file.path.clone(), kind, text)
+                        self.add_file(repo.name, file.path.clone(), kind, text)
                     }
                 };
                 if self.ws.generated.get(&id) != Some(&file.source) {

@@ -274,7 +274,7 @@ impl Analysis {
                 .filter(|t| matches!(t.decl, Decl::Toolchain(_) | Decl::Platform(_)))
                 .collect(),
         };
-        out.sort_by(|a, b| a.label.cmp(&b.label));
+        out.sort_by_key(|a| a.label);
         out
     }
 
@@ -323,7 +323,7 @@ impl Analysis {
             .values()
             .filter(|t| t.file == call.file && t.range == call.range && t.macro_decl().is_some())
             .collect();
-        created.sort_by(|a, b| a.label.cmp(&b.label));
+        created.sort_by_key(|a| a.label);
         let mut s = format!(
             "Macro call declaring {} target(s) (evaluated by toolcheck):\n",
             created.len()
@@ -350,7 +350,7 @@ impl Analysis {
             Some(Subject::Ref(r)) => r.label.as_ref().ok().cloned(),
             Some(Subject::Decl(_)) | None => match self.registration_at(file, offset) {
                 Some((reg, _)) => match &reg.pattern {
-                    Ok(TargetPattern::Single(l)) => Some(l.clone()),
+                    Ok(TargetPattern::Single(l)) => Some(*l),
                     Ok(p) => {
                         return self
                             .registered_matches(p)
@@ -402,10 +402,10 @@ impl Analysis {
     ) -> Vec<FileRange> {
         let label: Label = match self.subject_at(file, offset) {
             Some(Subject::Ref(r)) => match &r.label {
-                Ok(l) => l.clone(),
+                Ok(l) => *l,
                 Err(_) => return Vec::new(),
             },
-            Some(Subject::Decl(t)) => t.label.clone(),
+            Some(Subject::Decl(t)) => t.label,
             None => return Vec::new(),
         };
         let mut out: Vec<FileRange> = self
@@ -513,11 +513,11 @@ impl Analysis {
         }
         let replace = TextRange::new(start as u32, offset);
         let here = self.workspace().file(file);
-        let (here_repo, here_pkg) = (here.repo.clone(), here.dir().to_owned());
+        let (here_repo, here_pkg) = (here.repo, here.dir().to_owned());
         let spell = RepoSpelling::new(self.index().mappings.get(&here_repo), &here_repo);
         let mut items: Vec<Completion> = Vec::new();
         let mut targets: Vec<&Target> = self.index().targets.values().collect();
-        targets.sort_by(|a, b| a.label.cmp(&b.label));
+        targets.sort_by_key(|a| a.label);
         for t in targets {
             let l = &t.label;
             // A repository this file cannot name: Bazel would reject the label.
@@ -577,7 +577,7 @@ impl Analysis {
         let release = requested_release(self.index());
         let first = items.len();
         for (package, name, declared) in declared_targets() {
-            let label = Label::new(platforms.clone(), package, name);
+            let label = Label::new(platforms, package, name);
             let kind = match platforms_layout(&label, release) {
                 Some(WellKnown::Setting) => "constraint_setting",
                 Some(WellKnown::Value { .. }) => "constraint_value",
@@ -616,7 +616,7 @@ impl Analysis {
                 r.label.as_ref().ok().and_then(|l| index.targets.get(l)),
             ) {
                 (_, Some(t)) => type_of(t).into_iter().collect(),
-                (Ok(l), None) => vec![l.clone()],
+                (Ok(l), None) => vec![*l],
                 _ => Vec::new(),
             },
             Some(Subject::Decl(t)) => type_of(t).into_iter().collect(),
@@ -743,7 +743,7 @@ impl Analysis {
 /// `toolchain`.
 fn type_of(t: &Target) -> Option<Label> {
     match &t.decl {
-        Decl::ToolchainType => Some(t.label.clone()),
+        Decl::ToolchainType => Some(t.label),
         Decl::Toolchain(tc) => match &tc.toolchain_type {
             RefOne::Known(r) => r.label.as_ref().ok().cloned(),
             _ => None,

@@ -161,7 +161,7 @@ pub struct PlatformOutcome {
 fn group_outcome(target_platform: &Label, res: &Resolution, i: usize) -> GroupOutcome {
     let g = &res.groups[i];
     let single = Resolution {
-        target_platform: target_platform.clone(),
+        target_platform: *target_platform,
         groups: vec![g.clone()],
     };
     GroupOutcome {
@@ -370,7 +370,7 @@ impl Analysis {
             .collect::<Result<Vec<_>, _>>()?;
         if platforms.is_empty() {
             // Bazel 7+: with no --platforms, the target platform is the host platform.
-            platforms.push(sim.config.host_platform.clone());
+            platforms.push(sim.config.host_platform);
         }
         // The rule whose `_use_auto_exec_groups` decides automatic exec groups (none for a
         // list of types, which resolves as a rule requesting them would, and for native rules).
@@ -439,8 +439,8 @@ impl Analysis {
                 let request = Request {
                     exec_groups: groups.clone(),
                     auto_exec_groups: aeg_on,
-                    forced_exec_platform: forced.clone(),
-                    ..Request::new(p.clone(), Vec::new())
+                    forced_exec_platform: forced,
+                    ..Request::new(p, Vec::new())
                 };
                 let res = resolver.resolve(&request);
                 let mut explanation = String::new();

@@ -48,7 +48,7 @@ fn host() -> AnalysisHost {
     );
     ws.add_file(RepoName::main(), "tc/BUILD", FileKind::Build, BUILD.into());
     ws.add_file(
-        cc.clone(),
+        cc,
         "MODULE.bazel",
         FileKind::Module,
         "module(name = \"rules_cc\", version = \"0.1.0\")\n".into(),
@@ -60,7 +60,7 @@ fn host() -> AnalysisHost {
         "toolchain_type(name = \"toolchain_type\")\n".into(),
     );
     ws.add_file(
-        tools.clone(),
+        tools,
         "MODULE.bazel",
         FileKind::Module,
         "module(name = \"tools\")\n".into(),

@@ -133,7 +133,7 @@ fn assert_same_as_fresh(host: &mut AnalysisHost) {
     for id in host.workspace().file_ids() {
         let f = host.workspace().file(id);
         if f.repo.is_main() {
-            ws.add_file(f.repo.clone(), f.path.clone(), f.kind, f.text.clone());
+            ws.add_file(f.repo, f.path.clone(), f.kind, f.text.clone());
         }
     }
     let fresh = findings(&AnalysisHost::new(ws).analysis());

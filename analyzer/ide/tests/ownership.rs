@@ -20,7 +20,7 @@ fn a_scoped_run_shows_the_dependency_findings_moved_to_the_file() {
     });
     let dep = RepoName::new("rules_dep");
     ws.add_file(
-        dep.clone(),
+        dep,
         "WORKSPACE",
         FileKind::Workspace,
         Arc::from("workspace(name = \"rules_dep\")\n"),

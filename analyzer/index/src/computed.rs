@@ -135,7 +135,7 @@ impl WorkspaceIndex {
         let mut seen: FxHashSet<RepoName> = FxHashSet::default();
         let mut unique: Vec<Instantiation> = Vec::new();
         for inst in all.into_iter().rev() {
-            if seen.insert(inst.canonical.clone()) {
+            if seen.insert(inst.canonical) {
                 unique.push(inst);
             }
         }
@@ -161,9 +161,7 @@ impl WorkspaceIndex {
             match self.run_instantiation(&env, &inst) {
                 Ok(Some(repo)) => out.repos.push(repo),
                 Ok(None) => {}
-                Err(why) => out
-                    .skipped
-                    .push((inst.site, why, Some(inst.canonical.clone()))),
+                Err(why) => out.skipped.push((inst.site, why, Some(inst.canonical))),
             }
         }
         out.read_host = env.read_host.get();
@@ -191,7 +189,7 @@ impl WorkspaceIndex {
             site: inst.site,
             partial,
             siblings: inst.siblings.clone(),
-            mapping_from: inst.mapping_from.clone(),
+            mapping_from: inst.mapping_from,
         };
         match rule {
             RuleRef::Native(kind) => {
@@ -208,7 +206,7 @@ impl WorkspaceIndex {
                     Some((_, v)) => {
                         let label = match &v.v {
                             V::Str(s) => call_ctx.resolve(s).ok(),
-                            V::Label(l) => Some(l.clone()),
+                            V::Label(l) => Some(*l),
                             _ => None,
                         };
                         let path = label.as_ref().map(|l| {
@@ -220,7 +218,7 @@ impl WorkspaceIndex {
                         });
                         let id = label
                             .zip(path)
-                            .and_then(|(l, p)| self.file_by_path.get(&(l.repo, p)).copied())
+                            .and_then(|(l, p)| self.file_by_path.get(env.ws, l.repo, &p))
                             .filter(|id| !ws_removed(env, *id));
                         match id {
                             Some(id) => Some(GeneratedFile {
@@ -255,7 +253,7 @@ impl WorkspaceIndex {
                 // Without a BUILD file given, the repository's files are the archive's.
                 let Some(file) = file else { return Ok(None) };
                 Ok(Some(ComputedRepo {
-                    name: inst.canonical.clone(),
+                    name: inst.canonical,
                     origin: origin(
                         &kind,
                         Some(format!("`{kind}` fetches files toolcheck does not see")),
@@ -330,7 +328,7 @@ impl WorkspaceIndex {
                     });
                 }
                 Ok(Some(ComputedRepo {
-                    name: inst.canonical.clone(),
+                    name: inst.canonical,
                     origin: origin(&binding.name, partial),
                     files,
                     incomplete: outcome.incomplete,
@@ -383,8 +381,8 @@ impl WorkspaceIndex {
         } else {
             format!("{}/{}", label.package, label.name)
         };
-        match self.file_by_path.get(&(label.repo.clone(), path)) {
-            Some(&id) if !ws_removed(env, id) => Ok(id),
+        match self.file_by_path.get(env.ws, label.repo, &path) {
+            Some(id) if !ws_removed(env, id) => Ok(id),
             _ if env.ws.repo(&label.repo).is_none() => Err(format!(
                 "'{bzl}' is in '@{}', which toolcheck cannot read",
                 label.repo.as_str()
@@ -525,11 +523,8 @@ impl WorkspaceIndex {
                 made.push(inst);
             }
         }
-        let siblings: Arc<Vec<(String, RepoName)>> = Arc::new(
-            made.iter()
-                .map(|i| (i.name.clone(), i.canonical.clone()))
-                .collect(),
-        );
+        let siblings: Arc<Vec<(String, RepoName)>> =
+            Arc::new(made.iter().map(|i| (i.name.clone(), i.canonical)).collect());
         for i in &mut made {
             i.siblings = siblings.clone();
         }
@@ -677,9 +672,9 @@ fn instantiation_of(
             complete: e.attrs_complete,
         },
         site: e.loc,
-        context: context.clone(),
+        context: *context,
         siblings: Arc::default(),
-        mapping_from: own_mapping.then(|| context.clone()),
+        mapping_from: own_mapping.then_some(*context),
     })
 }
 

@@ -57,9 +57,15 @@ pub enum ExprKind {
     /// `not x`.
     Not(Box<Expr>),
     /// `a and b` (true) / `a or b` (false): `[left, right]`.
-    BoolOp { and: bool, operands: Box<[Expr; 2]> },
+    BoolOp {
+        and: bool,
+        operands: Box<[Expr; 2]>,
+    },
     /// `a == b` (true) / `a != b` (false): `[left, right]`.
-    Eq { eq: bool, operands: Box<[Expr; 2]> },
+    Eq {
+        eq: bool,
+        operands: Box<[Expr; 2]>,
+    },
     /// `x in y`: `[x, y]`.
     In(Box<[Expr; 2]>),
     /// Forms only the macro evaluator needs (comprehensions, other operators, slices,
@@ -380,12 +386,10 @@ fn lower_at(node: Node<'_>, text: &str, depth: u32) -> Expr {
                 step,
             }))
         }
-        "subscript" => {
-            ExprKind::Index(Box::new([
-                lower_or_unknown(field(node, "value"), text, depth, range),
-                lower_or_unknown(field(node, "subscript"), text, depth, range),
-            ]))
-        }
+        "subscript" => ExprKind::Index(Box::new([
+            lower_or_unknown(field(node, "value"), text, depth, range),
+            lower_or_unknown(field(node, "subscript"), text, depth, range),
+        ])),
         "call" => match lower_call(node, text, depth) {
             Some(c) => ExprKind::Call(Box::new(c)),
             None => ExprKind::Unknown,

@@ -17,11 +17,11 @@ use crate::expr::{Call, Expr, ExprKind};
 use crate::facts::FileFacts;
 use crate::interp::{Env, FileContext, Loc, Val, V};
 use crate::label::{
-    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern,
+    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern, Ustr,
 };
 use crate::module_version::ModuleVersion;
 use crate::targets::{PackageUnit, Targets};
-use crate::workspace::{FileId, Workspace};
+use crate::workspace::{FileId, FilesByPath, Workspace};
 
 /// A label as referenced somewhere, with where it was written and how it resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -217,8 +217,9 @@ pub enum Decl {
     OtherNative,
     /// A Starlark rule defined by `rule()`: its name where it is defined, and that file.
     StarlarkRule {
-        /// Inline: nearly every target of a real workspace is one, and rule names are short.
-        name: SmolStr,
+        /// Interned: nearly every target of a real workspace is one, and a workspace defines
+        /// few rules.
+        name: Ustr,
         file: FileId,
     },
     /// A macro or unknown callee: the target `name` probably exists, its kind is unknown.
@@ -263,12 +264,13 @@ pub struct ToolchainDecl {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfigSettingDecl {
-    /// Inline strings in an exactly sized vector: nearly every package of a large workspace
-    /// declares a `config_setting`, and its pairs (`compilation_mode`/`opt`) are short. As
-    /// `String`s collected in place they cost about 240 bytes a setting.
-    pub values: Option<Vec<(SmolStr, SmolStr)>>,
-    pub define_values: Option<Vec<(SmolStr, SmolStr)>>,
-    pub flag_values: Option<Vec<(LabelRef, String)>>,
+    /// Interned strings in exactly sized slices: nearly every package of a large workspace
+    /// declares a `config_setting`, and its pairs (`compilation_mode`/`opt`) repeat. As
+    /// `String`s collected in place they cost about 240 bytes a setting, as inline strings
+    /// 48 bytes a pair; interned, 16.
+    pub values: Option<Box<[(Ustr, Ustr)]>>,
+    pub define_values: Option<Box<[(Ustr, Ustr)]>>,
+    pub flag_values: Option<Box<[(LabelRef, String)]>>,
     pub constraint_values: RefList,
 }
 
@@ -276,7 +278,8 @@ pub struct ConfigSettingDecl {
 pub struct Target {
     pub label: Label,
     /// The rule kind as written (`toolchain`, `platform`, `cc_library`, `my_macro`).
-    pub kind: SmolStr,
+    /// Interned: a workspace has few kinds and every target names one.
+    pub kind: Ustr,
     pub file: FileId,
     /// The whole call statement.
     pub range: TextRange,
@@ -538,7 +541,7 @@ pub struct WorkspaceIndex {
     pub modules: Vec<Module>,
     pub mappings: FxHashMap<RepoName, RepoMapping>,
     pub contexts: Arc<Vec<FileContext>>,
-    pub file_by_path: Arc<FxHashMap<(RepoName, String), FileId>>,
+    pub file_by_path: Arc<FilesByPath>,
     pub flags: BuildFlags,
     pub rc_files: Vec<RcFile>,
     pub modes: Modes,
@@ -602,14 +605,13 @@ const NATIVE_KINDS: &[&str] = &[
 impl WorkspaceIndex {
     /// Where each file sits: its package and repository, and files by path. Depends only on
     /// the set of files.
-    fn layout(ws: &Workspace) -> (Vec<FileContext>, FxHashMap<(RepoName, String), FileId>) {
-        let mut file_by_path = FxHashMap::default();
+    fn layout(ws: &Workspace) -> (Vec<FileContext>, FilesByPath) {
+        let file_by_path = FilesByPath::new(ws);
         let mut build_dirs: FxHashSet<(RepoName, String)> = FxHashSet::default();
         for id in ws.file_ids() {
             let f = ws.file(id);
-            file_by_path.insert((f.repo.clone(), f.path.clone()), id);
             if f.kind == FileKind::Build {
-                build_dirs.insert((f.repo.clone(), f.dir().to_string()));
+                build_dirs.insert((f.repo, f.dir().to_string()));
             }
         }
         // One context per slot, tombstones included, so that `contexts[id]` stays aligned
@@ -620,7 +622,7 @@ impl WorkspaceIndex {
             .map(|f| {
                 let mut dir = f.dir().to_string();
                 let package = loop {
-                    if build_dirs.contains(&(f.repo.clone(), dir.clone())) || dir.is_empty() {
+                    if build_dirs.contains(&(f.repo, dir.clone())) || dir.is_empty() {
                         break dir;
                     }
                     dir = dir
@@ -629,8 +631,8 @@ impl WorkspaceIndex {
                         .unwrap_or_default();
                 };
                 FileContext {
-                    repo: f.repo.clone(),
-                    package,
+                    repo: f.repo,
+                    package: Ustr::from(package.as_str()),
                 }
             })
             .collect();
@@ -725,15 +727,11 @@ impl WorkspaceIndex {
         facts: &[Arc<FileFacts>],
         major_version: u32,
         contexts: Arc<Vec<FileContext>>,
-        file_by_path: Arc<FxHashMap<(RepoName, String), FileId>>,
+        file_by_path: Arc<FilesByPath>,
     ) -> WorkspaceIndex {
         let (rc_files, flags) = crate::bazelrc::workspace_build_flags(ws);
 
-        let main_file = |name: &str| {
-            file_by_path
-                .get(&(RepoName::main(), name.to_string()))
-                .copied()
-        };
+        let main_file = |name: &str| file_by_path.get(ws, RepoName::main(), name);
         let root_module = main_file("MODULE.bazel");
         let modes = active_modes(|name| main_file(name).is_some(), &flags, major_version).0;
         // The file registrations and the module graph read WORKSPACE's calls from (they
@@ -1114,11 +1112,11 @@ impl WorkspaceIndex {
             if !r.name.is_main() && (r.module_name.is_none() || !self.modes.bzlmod) {
                 let mut m = RepoMapping::default();
                 m.identity_fallback = true;
-                m.insert(r.name.as_str(), r.name.clone());
+                m.insert(r.name.as_str(), r.name);
                 if let Some(n) = &workspace_name {
                     m.insert(n.clone(), RepoName::main());
                 }
-                self.mappings.insert(r.name.clone(), m);
+                self.mappings.insert(r.name, m);
             }
         }
         main_mapping.insert("bazel_tools", RepoName::new("bazel_tools"));
@@ -1136,7 +1134,7 @@ impl WorkspaceIndex {
             ws.repos
                 .iter()
                 .find(|r| r.module_name.as_deref() == Some(name))
-                .map(|r| r.name.clone())
+                .map(|r| r.name)
                 .unwrap_or_else(|| RepoName::new(name))
         };
         // A repository a module extension (or `use_repo_rule`) creates: the one on disk or
@@ -1154,7 +1152,7 @@ impl WorkspaceIndex {
                             && matches!(n.as_bytes()[n.len() - name.len() - 1], b'~' | b'+')
                     })
                 })
-                .map(|r| r.name.clone())
+                .map(|r| r.name)
                 // Not there (yet): the name as written, which is what messages about an
                 // unreadable repository should show.
                 .unwrap_or_else(|| RepoName::new(name))
@@ -1187,7 +1185,7 @@ impl WorkspaceIndex {
             let bfs_index = self.modules.len();
             self.modules.push(Module {
                 name: name.clone(),
-                repo: repo.clone(),
+                repo,
                 file,
                 bfs_index,
                 depth,
@@ -1208,7 +1206,7 @@ impl WorkspaceIndex {
                 self.mappings.entry(repo).or_insert(mapping);
                 continue;
             };
-            for (segment, call) in self.module_calls(facts, &repo, file) {
+            for (segment, call) in self.module_calls(ws, facts, &repo, file) {
                 let Some(callee) = call.call.func.dotted_name() else {
                     continue;
                 };
@@ -1225,10 +1223,10 @@ impl WorkspaceIndex {
                 match callee.as_str() {
                     "module" => {
                         if let Some(n) = kw_str("name") {
-                            mapping.insert(n, repo.clone());
+                            mapping.insert(n, repo);
                         }
                         if let Some(n) = kw_str("repo_name") {
-                            mapping.insert(n, repo.clone());
+                            mapping.insert(n, repo);
                         }
                     }
                     "bazel_dep" => {
@@ -1257,16 +1255,13 @@ impl WorkspaceIndex {
                             None => Some(dep.clone()),
                         };
                         if let Some(a) = apparent {
-                            mapping.insert(a, dep_repo.clone());
+                            mapping.insert(a, dep_repo);
                         }
                         if ws.repo(&dep_repo).is_none() {
-                            self.invisible_repos.insert(dep_repo.clone());
+                            self.invisible_repos.insert(dep_repo);
                         }
                         if seen.insert(dep.clone()) {
-                            let dep_file = self
-                                .file_by_path
-                                .get(&(dep_repo.clone(), "MODULE.bazel".to_string()))
-                                .copied();
+                            let dep_file = self.file_by_path.get(ws, dep_repo, "MODULE.bazel");
                             queue.push_back((dep, dep_repo, dep_file, false, depth + 1));
                         }
                     }
@@ -1284,17 +1279,13 @@ impl WorkspaceIndex {
                             );
                             let r = find_ext_repo(&n, &expected);
                             if ws.repo(&r).is_none() {
-                                self.invisible_repos.insert(r.clone());
+                                self.invisible_repos.insert(r);
                             }
                             if let Some((bzl, rule)) =
                                 repo_rule_source(&facts[segment.0 as usize], c)
                             {
                                 // Computed under the name Bazel gives it, unless it is on disk.
-                                let canonical = if ws.repo(&r).is_some() {
-                                    r.clone()
-                                } else {
-                                    expected
-                                };
+                                let canonical = if ws.repo(&r).is_some() { r } else { expected };
                                 self.instantiations.push(crate::computed::Instantiation {
                                     name: n.clone(),
                                     canonical,
@@ -1306,9 +1297,9 @@ impl WorkspaceIndex {
                                         file: segment,
                                         range: call.range,
                                     },
-                                    context: repo.clone(),
+                                    context: repo,
                                     siblings: Arc::default(),
-                                    mapping_from: Some(repo.clone()),
+                                    mapping_from: Some(repo),
                                 });
                             }
                             mapping.insert(n, r);
@@ -1368,7 +1359,7 @@ impl WorkspaceIndex {
                             if let Some(n) = a.as_str() {
                                 let r = find_ext_repo(n, &expected(n));
                                 if ws.repo(&r).is_none() {
-                                    self.invisible_repos.insert(r.clone());
+                                    self.invisible_repos.insert(r);
                                 }
                                 mapping.insert(n, r);
                             }
@@ -1377,9 +1368,9 @@ impl WorkspaceIndex {
                             if let Some(n) = k.value.as_str() {
                                 let r = find_ext_repo(n, &expected(n));
                                 if ws.repo(&r).is_none() {
-                                    self.invisible_repos.insert(r.clone());
+                                    self.invisible_repos.insert(r);
                                 }
-                                mapping.insert(k.name.clone(), r);
+                                mapping.insert(k.name, r);
                             }
                         }
                     }
@@ -1427,20 +1418,20 @@ impl WorkspaceIndex {
                 }
             };
             for (apparent, canonical) in o.siblings.iter() {
-                m.insert(apparent.clone(), canonical.clone());
+                m.insert(apparent.clone(), *canonical);
             }
-            m.insert(o.apparent.clone(), r.name.clone());
-            m.insert(r.name.as_str(), r.name.clone());
-            self.mappings.insert(r.name.clone(), m);
+            m.insert(o.apparent.clone(), r.name);
+            m.insert(r.name.as_str(), r.name);
+            self.mappings.insert(r.name, m);
         }
         // Repositories outside the resolved module graph (a module directory nobody depends
         // on, a WORKSPACE repository in bzlmod mode): their mapping is unknown, so names
         // resolve to repositories of the same name.
         for r in &ws.repos {
-            self.mappings.entry(r.name.clone()).or_insert_with(|| {
+            self.mappings.entry(r.name).or_insert_with(|| {
                 let mut m = RepoMapping::default();
                 m.identity_fallback = true;
-                m.insert(r.name.as_str(), r.name.clone());
+                m.insert(r.name.as_str(), r.name);
                 m
             });
         }
@@ -1458,7 +1449,7 @@ impl WorkspaceIndex {
         usages: &mut Vec<crate::computed::ExtensionUsage>,
     ) {
         let ignore_dev = self.flags.ignore_dev_dependency.unwrap_or(false);
-        let calls = self.module_calls(facts, repo, file);
+        let calls = self.module_calls(ws, facts, repo, file);
         let mut segments: Vec<FileId> = Vec::new();
         for (seg, _) in &calls {
             if !segments.contains(seg) {
@@ -1507,7 +1498,7 @@ impl WorkspaceIndex {
                 let module = crate::computed::ModuleTags {
                     name: name.to_string(),
                     version: version.clone(),
-                    repo: repo.clone(),
+                    repo: *repo,
                     is_root,
                     tags,
                 };
@@ -1522,7 +1513,7 @@ impl WorkspaceIndex {
                     None => usages.push(crate::computed::ExtensionUsage {
                         bzl: bzl.clone(),
                         name: ext,
-                        owner: label.repo.clone(),
+                        owner: label.repo,
                         label,
                         modules: vec![module],
                         site: Loc {
@@ -1542,17 +1533,19 @@ impl WorkspaceIndex {
     /// that would include itself again, is skipped.
     fn module_calls<'f>(
         &self,
+        ws: &Workspace,
         facts: &'f [Arc<FileFacts>],
         repo: &RepoName,
         file: FileId,
     ) -> Vec<(FileId, &'f crate::facts::TopCall)> {
         let mut out = Vec::new();
-        self.expand_module_calls(facts, repo, file, &mut vec![file], &mut out);
+        self.expand_module_calls(ws, facts, repo, file, &mut vec![file], &mut out);
         out
     }
 
     fn expand_module_calls<'f>(
         &self,
+        ws: &Workspace,
         facts: &'f [Arc<FileFacts>],
         repo: &RepoName,
         file: FileId,
@@ -1573,14 +1566,14 @@ impl WorkspaceIndex {
             else {
                 continue;
             };
-            let Some(&segment) = self.file_by_path.get(&(repo.clone(), path)) else {
+            let Some(segment) = self.file_by_path.get(ws, *repo, &path) else {
                 continue;
             };
             if stack.contains(&segment) || stack.len() > MAX_INCLUDE_DEPTH {
                 continue;
             }
             stack.push(segment);
-            self.expand_module_calls(facts, repo, segment, stack, out);
+            self.expand_module_calls(ws, facts, repo, segment, stack, out);
             stack.pop();
         }
     }
@@ -1665,7 +1658,7 @@ impl WorkspaceIndex {
                     package: "",
                     mapping: &mapping,
                 };
-                for (segment, call) in self.module_calls(facts, &m.repo, file) {
+                for (segment, call) in self.module_calls(ws, facts, &m.repo, file) {
                     let dev = matches!(
                         call.call.kwarg("dev_dependency").map(|k| &k.value.kind),
                         Some(crate::expr::ExprKind::Bool(true))
@@ -1738,7 +1731,7 @@ impl WorkspaceIndex {
                             if let Some(synthetic) =
                                 register_call(&e, call.call.func.range, call.range)
                             {
-                                let repo = env.label_context(e.loc.file).repo.clone();
+                                let repo = *env.label_context(e.loc.file).repo;
                                 let written_in = (!repo.is_main()).then(|| {
                                     let mapping = env.mapping(&repo).clone();
                                     (repo, mapping)
@@ -2054,13 +2047,13 @@ impl WorkspaceIndex {
                             V::Rule(rf, bi) => {
                                 let b = &facts[rf.0 as usize].bindings[bi];
                                 Decl::StarlarkRule {
-                                    name: SmolStr::new(&b.name),
+                                    name: Ustr::from(b.name.as_str()),
                                     file: rf,
                                 }
                             }
                             V::RuleDef(r) if r.kind == "rule" => match &r.exported {
                                 Some((file, name)) => Decl::StarlarkRule {
-                                    name: SmolStr::new(name),
+                                    name: Ustr::from(name.as_str()),
                                     file: *file,
                                 },
                                 None => {
@@ -2102,7 +2095,7 @@ impl WorkspaceIndex {
                         }
                     }
                     targets.push(Target {
-                        label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+                        label: Label::new(pkg.repo, pkg.path, name),
                         kind: kind.into(),
                         file: id,
                         range: call.range,
@@ -2154,7 +2147,7 @@ impl WorkspaceIndex {
             }
         };
         let mut unit = PackageUnit::new(pkg, package, targets, limits, gaps);
-        unit.build_settings = build_settings;
+        unit.build_settings = build_settings.into_boxed_slice();
         unit
     }
 
@@ -2338,12 +2331,12 @@ impl WorkspaceIndex {
 
     /// Resolves aliases (bounded; cycles and unknown `actual`s give `None`).
     pub fn resolve_alias(&self, label: &Label) -> Option<Label> {
-        let mut cur = label.clone();
+        let mut cur = *label;
         for _ in 0..64 {
             match self.targets.get(&cur).map(|t| &t.decl) {
                 Some(Decl::Alias { actual }) => {
                     match actual.known().and_then(|r| r.label.as_ref().ok()) {
-                        Some(next) => cur = next.clone(),
+                        Some(next) => cur = *next,
                         None => return None,
                     }
                 }
@@ -2599,7 +2592,7 @@ fn label_ref(env: &Env<'_>, file: FileId, val: &Val, use_site: TextRange) -> Opt
         }),
         V::Label(l) => Some(LabelRef {
             text: l.to_string(),
-            label: Ok(l.clone()),
+            label: Ok(*l),
             loc,
         }),
         _ => None,
@@ -2739,16 +2732,15 @@ fn ref_list_attr(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> R
     }
 }
 
-fn string_pairs(v: &Val) -> Option<Vec<(SmolStr, SmolStr)>> {
+fn string_pairs(v: &Val) -> Option<Box<[(Ustr, Ustr)]>> {
     match &v.v {
         V::Dict(pairs) => pairs
             .iter()
             .map(|(k, v)| match (&k.v, &v.v) {
-                (V::Str(a), V::Str(b)) => Some((SmolStr::new(a), SmolStr::new(b))),
+                (V::Str(a), V::Str(b)) => Some((Ustr::from(a.as_str()), Ustr::from(b.as_str()))),
                 _ => None,
             })
-            .collect::<Option<Vec<_>>>()
-            .map(toolcheck_syntax::exact),
+            .collect(),
         _ => None,
     }
 }
@@ -2839,11 +2831,11 @@ fn lower_decl(env: &Env<'_>, file: FileId, kind: &str, call: &Attrs<'_>) -> Decl
         },
         "config_setting" => {
             let pairs = |attr: &str| match call.get(env, file, attr) {
-                None => Some(Vec::new()),
+                None => Some(Box::default()),
                 Some((v, _)) => string_pairs(&v),
             };
             let flag_values = match call.get(env, file, "flag_values") {
-                None => Some(Vec::new()),
+                None => Some(Box::default()),
                 Some((v, range)) => match v.v {
                     V::Dict(pairs) => pairs
                         .iter()
@@ -3121,7 +3113,7 @@ fn macro_targets(
         created_name |= written_name;
         let decl = match e.rule {
             Some((rf, bi)) => Decl::StarlarkRule {
-                name: SmolStr::new(&env.facts[rf.0 as usize].bindings[bi].name),
+                name: Ustr::from(env.facts[rf.0 as usize].bindings[bi].name.as_str()),
                 file: rf,
             },
             None if NATIVE_KINDS.contains(&e.kind.as_str()) => lower_decl(
@@ -3136,7 +3128,7 @@ fn macro_targets(
             None => Decl::OtherNative,
         };
         targets.push(Target {
-            label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+            label: Label::new(pkg.repo, pkg.path, name),
             kind: e.kind.as_str().into(),
             file: id,
             range: call.range,
@@ -3151,10 +3143,9 @@ fn macro_targets(
     if !created_name && package.open {
         if let Some(k) = call.call.kwarg("name") {
             if let V::Str(name) = env.eval(id, &k.value).v {
-                let name = SmolStr::from(name);
                 if !targets.iter().any(|t| t.label.name == name) {
                     targets.push(Target {
-                        label: Label::new(pkg.repo.clone(), pkg.path.clone(), name),
+                        label: Label::new(pkg.repo, pkg.path, name),
                         kind: callee.into(),
                         file: id,
                         range: call.range,

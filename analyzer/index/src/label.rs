@@ -9,43 +9,53 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 pub use smol_str::SmolStr;
+pub use ustr::Ustr;
 
 /// A canonical repository name. The main repository is `""`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RepoName(pub SmolStr);
+///
+/// Interned ([`Ustr`]) like every part of a [`Label`]: the few repositories of a workspace
+/// are named in every label.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RepoName(pub Ustr);
 
 impl RepoName {
     pub fn main() -> RepoName {
-        RepoName(SmolStr::default())
+        RepoName(Ustr::default())
     }
-    pub fn new(name: impl Into<SmolStr>) -> RepoName {
-        RepoName(name.into())
+    pub fn new(name: impl AsRef<str>) -> RepoName {
+        RepoName(Ustr::from(name.as_ref()))
     }
     pub fn is_main(&self) -> bool {
         self.0.is_empty()
     }
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub fn as_str(&self) -> &'static str {
+        self.0.as_str()
     }
 }
 
 /// A fully resolved label: canonical repository, package path and target name.
 ///
-/// The parts are [`SmolStr`]s: a workspace holds a label for every target and reference,
-/// most parts fit inline (no allocation), and longer ones are shared on clone.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The parts are interned strings ([`Ustr`], 8 bytes each; a label is 24 bytes and `Copy`):
+/// a workspace holds a label for every target and reference, and the parts repeat (every
+/// target of a package repeats its repository and package, and names like `lib` or `test`
+/// recur in every package). Interned strings live as long as the process, which is what a
+/// workspace's names do anyway; the language server's memory grows only by names that were
+/// never seen before. Ordering and equality are those of the strings, field by field, as
+/// with owned strings; hashing uses the interner's precomputed hash (nothing's output
+/// follows hash order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label {
     pub repo: RepoName,
-    pub package: SmolStr,
-    pub name: SmolStr,
+    pub package: Ustr,
+    pub name: Ustr,
 }
 
 impl Label {
-    pub fn new(repo: RepoName, package: impl Into<SmolStr>, name: impl Into<SmolStr>) -> Label {
+    pub fn new(repo: RepoName, package: impl AsRef<str>, name: impl AsRef<str>) -> Label {
         Label {
             repo,
-            package: package.into(),
-            name: name.into(),
+            package: Ustr::from(package.as_ref()),
+            name: Ustr::from(name.as_ref()),
         }
     }
 
@@ -57,8 +67,8 @@ impl Label {
     /// The package this label belongs to.
     pub fn package_id(&self) -> PackageId {
         PackageId {
-            repo: self.repo.clone(),
-            path: self.package.clone(),
+            repo: self.repo,
+            path: self.package,
         }
     }
 }
@@ -73,18 +83,18 @@ impl fmt::Display for Label {
     }
 }
 
-/// A package: a repository and a path inside it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A package: a repository and a path inside it (interned, like a [`Label`]'s parts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PackageId {
     pub repo: RepoName,
-    pub path: SmolStr,
+    pub path: Ustr,
 }
 
 impl PackageId {
-    pub fn new(repo: RepoName, path: impl Into<SmolStr>) -> PackageId {
+    pub fn new(repo: RepoName, path: impl AsRef<str>) -> PackageId {
         PackageId {
             repo,
-            path: path.into(),
+            path: Ustr::from(path.as_ref()),
         }
     }
 }
@@ -284,11 +294,11 @@ impl RawLabel {
     /// Resolves against a package and repository mapping.
     pub fn resolve(&self, ctx: &LabelContext<'_>) -> Result<Label, LabelError> {
         let repo = match &self.repo {
-            RawRepo::Current => ctx.repo.clone(),
+            RawRepo::Current => *ctx.repo,
             RawRepo::Main => RepoName::main(),
             RawRepo::Canonical(n) => RepoName::new(n.clone()),
             RawRepo::Apparent(n) => match ctx.mapping.get(n) {
-                Some(r) => r.clone(),
+                Some(r) => r,
                 None => {
                     return Err(LabelError(format!(
                         "no repository visible as '@{n}' from {}",
@@ -298,14 +308,10 @@ impl RawLabel {
             },
         };
         let package = match &self.package {
-            Some(p) => SmolStr::from(p.as_str()),
-            None => SmolStr::from(ctx.package),
+            Some(p) => p.as_str(),
+            None => ctx.package,
         };
-        Ok(Label {
-            repo,
-            package,
-            name: SmolStr::from(self.name.as_str()),
-        })
+        Ok(Label::new(repo, package, &self.name))
     }
 }
 
@@ -324,7 +330,7 @@ impl RepoMapping {
     }
     pub fn get(&self, apparent: &str) -> Option<RepoName> {
         match self.map.get(apparent) {
-            Some(r) => Some(r.clone()),
+            Some(r) => Some(*r),
             None if self.identity_fallback => Some(RepoName::new(apparent)),
             None => None,
         }
@@ -343,12 +349,17 @@ pub struct LabelContext<'a> {
     pub mapping: &'a RepoMapping,
 }
 
-static MAIN: RepoName = RepoName(SmolStr::new_inline(""));
+/// The main repository's name as a `'static` reference (an interned string is made at run
+/// time, so it cannot be a plain `static`).
+fn main_repo() -> &'static RepoName {
+    static MAIN: std::sync::OnceLock<RepoName> = std::sync::OnceLock::new();
+    MAIN.get_or_init(RepoName::main)
+}
 
 impl<'a> LabelContext<'a> {
     pub fn main_root(mapping: &'a RepoMapping) -> LabelContext<'a> {
         LabelContext {
-            repo: &MAIN,
+            repo: main_repo(),
             package: "",
             mapping,
         }

@@ -15,7 +15,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::index::{Package, Target};
 use crate::interp::Loc;
 use crate::interp::{Gap, MacroLimit};
-use crate::label::{Label, PackageId, RepoName, SmolStr};
+use crate::label::{Label, PackageId, RepoName, SmolStr, Ustr};
 use crate::workspace::FileId;
 
 /// What one BUILD file contributes to the index.
@@ -25,17 +25,20 @@ pub struct PackageUnit {
     pub package: Package,
     /// The targets it declares, in declaration order, without duplicate names (the first
     /// declaration of a name wins).
-    pub targets: Vec<Target>,
+    ///
+    /// This and the other lists are boxed slices: a unit never grows after it is built, and
+    /// a slice is a word smaller than a vector (a workspace has a unit per package).
+    pub targets: Box<[Target]>,
     /// Macro calls whose evaluation was stopped by a bound.
-    pub eval_limits: Vec<MacroLimit>,
+    pub eval_limits: Box<[MacroLimit]>,
     /// Macro calls whose targets may be incomplete: the call, and why.
-    pub macro_gaps: Vec<(Loc, Gap)>,
+    pub macro_gaps: Box<[(Loc, Gap)]>,
     /// Indices into `targets`, sorted by name (a lookup table that does not copy the names).
-    by_name: Vec<u32>,
+    by_name: Box<[u32]>,
     /// The build settings (Starlark flags) the file declares with a plain rule call: target
     /// name and `build_setting_default` (`None` when it is not a literal string, bool or
     /// int). Per package rather than per target: few targets are flags.
-    pub build_settings: Vec<(SmolStr, Option<String>)>,
+    pub build_settings: Box<[(SmolStr, Option<String>)]>,
 }
 
 impl PackageUnit {
@@ -60,7 +63,7 @@ impl PackageUnit {
                 .filter_map(|(t, keep)| keep.then_some(t))
                 .collect(),
         );
-        let mut by_name: Vec<u32> = (0..targets.len() as u32).collect();
+        let mut by_name: Box<[u32]> = (0..targets.len() as u32).collect();
         by_name.sort_by(|&a, &b| {
             targets[a as usize]
                 .label
@@ -70,11 +73,11 @@ impl PackageUnit {
         PackageUnit {
             id,
             package,
-            targets,
-            eval_limits,
-            macro_gaps,
+            targets: targets.into_boxed_slice(),
+            eval_limits: eval_limits.into_boxed_slice(),
+            macro_gaps: macro_gaps.into_boxed_slice(),
             by_name,
-            build_settings: Vec::new(),
+            build_settings: Box::default(),
         }
     }
 
@@ -316,7 +319,7 @@ impl Targets {
     }
 
     /// The target names of [`package`](Self::package), in declaration order.
-    pub fn package_names(&self, id: &PackageId) -> Option<impl Iterator<Item = &SmolStr>> {
+    pub fn package_names(&self, id: &PackageId) -> Option<impl Iterator<Item = &Ustr>> {
         let unit = self.files_of(&id.repo, &id.path).last()?;
         Some(unit.targets.iter().map(|t| &t.label.name))
     }
@@ -378,6 +381,8 @@ mod tests {
         assert_eq!(size_of::<crate::expr::Call>(), 64);
         assert_eq!(size_of::<crate::facts::TopCall>(), 72);
         assert_eq!(size_of::<Option<crate::index::MacroCall>>(), 24);
-        assert_eq!(size_of::<crate::index::Target>(), 184);
+        assert_eq!(size_of::<crate::label::Label>(), 24);
+        assert_eq!(size_of::<crate::index::Decl>(), 24);
+        assert_eq!(size_of::<crate::index::Target>(), 112);
     }
 }

@@ -453,6 +453,115 @@ impl Workspace {
     /// The package a BUILD file defines.
     pub fn package_of_build_file(&self, id: FileId) -> PackageId {
         let f = self.file(id);
-        PackageId::new(f.repo.clone(), f.dir())
+        PackageId::new(f.repo, f.dir())
+    }
+}
+
+/// Every live file of a [`Workspace`] by repository and path (what `load()`, `include()`
+/// and generated files are found by).
+///
+/// Keyed by a hash of the repository and path, not by an owned copy of them: the file table
+/// holds the paths already, and a map of `(RepoName, String)` keys cost about 90 bytes a file
+/// (about 10 MB at 100,000 packages), this one about 20. A lookup checks the file it finds
+/// against the table it is given; a hash held by more than one file (a collision) keeps all
+/// of them. Ids are stable and a tombstone keeps its path, so any later state of the same
+/// workspace answers like the one the table was built from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FilesByPath {
+    one: rustc_hash::FxHashMap<u64, FileId>,
+    more: rustc_hash::FxHashMap<u64, Vec<FileId>>,
+}
+
+fn path_hash(repo: RepoName, path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    repo.as_str().hash(&mut h);
+    path.hash(&mut h);
+    h.finish()
+}
+
+impl FilesByPath {
+    pub fn new(ws: &Workspace) -> FilesByPath {
+        let mut table = FilesByPath::default();
+        for id in ws.file_ids() {
+            let f = ws.file(id);
+            let hash = path_hash(f.repo, &f.path);
+            if let Some(ids) = table.more.get_mut(&hash) {
+                ids.push(id);
+            } else if let Some(first) = table.one.remove(&hash) {
+                table.more.insert(hash, vec![first, id]);
+            } else {
+                table.one.insert(hash, id);
+            }
+        }
+        table
+    }
+
+    /// The file at `path` in `repo` (the last one in id order, should two share it).
+    pub fn get(&self, ws: &Workspace, repo: RepoName, path: &str) -> Option<FileId> {
+        let is = |id: &FileId| {
+            ws.files
+                .get(id.0 as usize)
+                .is_some_and(|f| f.repo == repo && f.path == path)
+        };
+        let hash = path_hash(repo, path);
+        match self.more.get(&hash) {
+            Some(ids) => ids.iter().rev().copied().find(is),
+            None => self.one.get(&hash).copied().filter(is),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace() -> (Workspace, FileId, FileId) {
+        let mut ws = Workspace::with_main_repo("/ws");
+        let other = RepoName::new("other");
+        let defs = ws.add_file(RepoName::main(), "lib/defs.bzl", FileKind::Bzl, "".into());
+        let theirs = ws.add_file(other, "lib/defs.bzl", FileKind::Bzl, "".into());
+        (ws, defs, theirs)
+    }
+
+    #[test]
+    fn files_by_path_finds_by_repository_and_path() {
+        let (ws, defs, theirs) = workspace();
+        let table = FilesByPath::new(&ws);
+        assert_eq!(table.get(&ws, RepoName::main(), "lib/defs.bzl"), Some(defs));
+        assert_eq!(
+            table.get(&ws, RepoName::new("other"), "lib/defs.bzl"),
+            Some(theirs)
+        );
+        assert_eq!(table.get(&ws, RepoName::main(), "lib/other.bzl"), None);
+        assert_eq!(table.get(&ws, RepoName::new("third"), "lib/defs.bzl"), None);
+        // An empty file table (or an older, shorter one) finds nothing and does not panic.
+        assert_eq!(
+            table.get(&Workspace::default(), RepoName::main(), "lib/defs.bzl"),
+            None
+        );
+    }
+
+    #[test]
+    fn files_by_path_checks_every_file_of_a_colliding_hash() {
+        let (ws, defs, theirs) = workspace();
+        // Two files under one hash, as a collision would put them: each path still finds
+        // its own file, and no other path is found through them.
+        let mut table = FilesByPath::default();
+        let hash = path_hash(RepoName::main(), "lib/defs.bzl");
+        table.more.insert(hash, vec![theirs, defs]);
+        assert_eq!(table.get(&ws, RepoName::main(), "lib/defs.bzl"), Some(defs));
+        table.more.insert(hash, vec![defs, theirs]);
+        assert_eq!(table.get(&ws, RepoName::main(), "lib/defs.bzl"), Some(defs));
+        table.more.insert(hash, vec![theirs]);
+        assert_eq!(table.get(&ws, RepoName::main(), "lib/defs.bzl"), None);
+    }
+
+    #[test]
+    fn files_by_path_skips_files_removed_before_it_was_built() {
+        let (mut ws, defs, _) = workspace();
+        ws.remove_file(defs);
+        let table = FilesByPath::new(&ws);
+        assert_eq!(table.get(&ws, RepoName::main(), "lib/defs.bzl"), None);
     }
 }

@@ -167,7 +167,7 @@ impl<'a> Covering<'a> {
         let mut packages: Vec<PackageId> = Vec::new();
         let f = ctx.ws.file(file);
         match f.kind {
-            FileKind::Build => packages.push(PackageId::new(f.repo.clone(), f.dir())),
+            FileKind::Build => packages.push(PackageId::new(f.repo, f.dir())),
             FileKind::Bzl => {
                 // The BUILD files that load it, through any chain of loads.
                 let dependents = self.dependents.get_or_init(|| {
@@ -191,7 +191,7 @@ impl<'a> Covering<'a> {
                 for l in loaders {
                     let lf = ctx.ws.file(l);
                     if lf.kind == FileKind::Build {
-                        packages.push(PackageId::new(lf.repo.clone(), lf.dir()));
+                        packages.push(PackageId::new(lf.repo, lf.dir()));
                     }
                 }
             }

@@ -40,7 +40,7 @@ impl PreparedSetting {
     /// Resolves `written` (through aliases) and evaluates everything but the platform part.
     pub fn new(model: &Model, config: &Config, written: &Label) -> PreparedSetting {
         let unknown = |cause| PreparedSetting {
-            written: written.clone(),
+            written: *written,
             config_part: SettingMatch::Unknown(cause),
             constraints: None,
         };
@@ -49,13 +49,13 @@ impl PreparedSetting {
             AliasOutcome::Unknown(c) => return unknown(c),
             AliasOutcome::Missing(m) => {
                 return unknown(UnknownCause::Invalid {
-                    target: written.clone(),
+                    target: *written,
                     message: m.message(),
                 })
             }
             AliasOutcome::Cycle(c) => {
                 return unknown(UnknownCause::Invalid {
-                    target: written.clone(),
+                    target: *written,
                     message: crate::platforms::cycle_message(&c),
                 })
             }
@@ -64,7 +64,7 @@ impl PreparedSetting {
             let cause = match target_kind(model, &label) {
                 Some(TargetKind::ConfigSetting) | None => UnknownCause::NotModelled { label },
                 Some(_) => UnknownCause::Invalid {
-                    target: written.clone(),
+                    target: *written,
                     message: format!("{label} does not provide ConfigMatchingProvider"),
                 },
             };
@@ -78,7 +78,7 @@ impl PreparedSetting {
                 }
             }
             Known::Unknown => verdict.add(Err(UnknownCause::Attribute {
-                target: Some(label.clone()),
+                target: Some(label),
                 attribute: "values",
             })),
         }
@@ -89,7 +89,7 @@ impl PreparedSetting {
                 }
             }
             Known::Unknown => verdict.add(Err(UnknownCause::Attribute {
-                target: Some(label.clone()),
+                target: Some(label),
                 attribute: "define_values",
             })),
         }
@@ -100,7 +100,7 @@ impl PreparedSetting {
                 }
             }
             Known::Unknown => verdict.add(Err(UnknownCause::Attribute {
-                target: Some(label.clone()),
+                target: Some(label),
                 attribute: "flag_values",
             })),
         }
@@ -114,7 +114,7 @@ impl PreparedSetting {
             )),
         };
         PreparedSetting {
-            written: written.clone(),
+            written: *written,
             config_part: verdict.finish(written),
             constraints,
         }
@@ -126,7 +126,7 @@ impl PreparedSetting {
             None => SettingMatch::Match,
             Some(list) => match has_all(target, list, defaults) {
                 Match::Yes => SettingMatch::Match,
-                Match::No(_) => SettingMatch::NoMatch(vec![self.written.clone()]),
+                Match::No(_) => SettingMatch::NoMatch(vec![self.written]),
                 Match::Unknown(c) => SettingMatch::Unknown(c),
             },
         };
@@ -183,7 +183,7 @@ impl Verdict {
     }
     fn finish(self, written: &Label) -> SettingMatch {
         if self.failed {
-            SettingMatch::NoMatch(vec![written.clone()])
+            SettingMatch::NoMatch(vec![*written])
         } else if let Some(c) = self.unknown {
             SettingMatch::Unknown(c)
         } else {
@@ -247,7 +247,7 @@ fn match_flag(
         }
         match model.build_setting_defaults.get(flag) {
             Some(Known::Known(v)) => Some(Ok(option_values_equal(v, expected))),
-            Some(Known::Unknown) => Some(Err(UnknownCause::Flag { flag: flag.clone() })),
+            Some(Known::Unknown) => Some(Err(UnknownCause::Flag { flag: *flag })),
             None => None,
         }
     };
@@ -257,7 +257,7 @@ fn match_flag(
     let flag = match resolve_alias(model, flag) {
         AliasOutcome::Target(l) => l,
         AliasOutcome::Unknown(c) => return Err(c),
-        _ => return Err(UnknownCause::Flag { flag: flag.clone() }),
+        _ => return Err(UnknownCause::Flag { flag: *flag }),
     };
     lookup(&flag).unwrap_or(Err(UnknownCause::Flag { flag }))
 }

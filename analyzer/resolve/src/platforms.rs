@@ -103,20 +103,16 @@ pub fn target_kind(model: &Model, label: &Label) -> Option<TargetKind> {
 /// package) or missing.
 pub fn absent(model: &Model, label: &Label) -> Result<UnknownCause, MissingTarget> {
     if model.repo_invisible(&label.repo) {
-        return Ok(UnknownCause::InvisibleRepo {
-            label: label.clone(),
-        });
+        return Ok(UnknownCause::InvisibleRepo { label: *label });
     }
     let pkg = label.package_id();
     if model.open_packages.contains(&pkg)
         || model.partial_repos.contains(&label.repo) && !model.has_package(&pkg)
     {
-        return Ok(UnknownCause::OpenPackage {
-            label: label.clone(),
-        });
+        return Ok(UnknownCause::OpenPackage { label: *label });
     }
     Err(MissingTarget {
-        label: label.clone(),
+        label: *label,
         package_exists: model.has_package(&pkg),
     })
 }
@@ -129,13 +125,13 @@ pub fn resolve_alias(model: &Model, label: &Label) -> AliasOutcome {
     // but for the well-known one of `@platforms`, whose actual is no alias).
     match model.targets.get(label) {
         Some(TargetKind::Alias(_)) => {}
-        Some(_) => return AliasOutcome::Target(label.clone()),
+        Some(_) => return AliasOutcome::Target(*label),
         None => {
             if let Some(WellKnown::Alias(actual)) = well_known(model, label) {
                 return AliasOutcome::Target(actual);
             }
             if target_kind(model, label).is_some() {
-                return AliasOutcome::Target(label.clone());
+                return AliasOutcome::Target(*label);
             }
         }
     }
@@ -145,23 +141,21 @@ pub fn resolve_alias(model: &Model, label: &Label) -> AliasOutcome {
     loop {
         if !seen.insert(current) {
             let start = chain.iter().position(|l| *l == current).unwrap_or(0);
-            return AliasOutcome::Cycle(chain[start..].iter().map(|l| (*l).clone()).collect());
+            return AliasOutcome::Cycle(chain[start..].iter().map(|l| *(*l)).collect());
         }
         chain.push(current);
         match model.targets.get(current) {
             Some(TargetKind::Alias(Known::Known(next))) => current = next,
             Some(TargetKind::Alias(Known::Unknown)) => {
-                return AliasOutcome::Unknown(UnknownCause::AliasActual {
-                    alias: current.clone(),
-                })
+                return AliasOutcome::Unknown(UnknownCause::AliasActual { alias: *current })
             }
-            Some(_) => return AliasOutcome::Target(current.clone()),
+            Some(_) => return AliasOutcome::Target(*current),
             None => {
                 if let Some(WellKnown::Alias(actual)) = well_known(model, current) {
                     return AliasOutcome::Target(actual);
                 }
                 if target_kind(model, current).is_some() {
-                    return AliasOutcome::Target(current.clone());
+                    return AliasOutcome::Target(*current);
                 }
                 return match absent(model, current) {
                     Ok(cause) => AliasOutcome::Unknown(cause),
@@ -179,11 +173,11 @@ pub fn resolve_or_cause(model: &Model, label: &Label) -> Result<Label, UnknownCa
         AliasOutcome::Target(l) => Ok(l),
         AliasOutcome::Unknown(c) => Err(c),
         AliasOutcome::Missing(m) => Err(UnknownCause::Invalid {
-            target: label.clone(),
+            target: *label,
             message: m.message(),
         }),
         AliasOutcome::Cycle(c) => Err(UnknownCause::Invalid {
-            target: label.clone(),
+            target: *label,
             message: cycle_message(&c),
         }),
     }
@@ -212,7 +206,7 @@ pub fn resolve_value(model: &Model, written: &Label) -> Result<ResolvedValue, Un
             // The setting may itself be referenced through an alias.
             let setting = resolve_or_cause(model, &cv.setting)?;
             Ok(ResolvedValue {
-                written: written.clone(),
+                written: *written,
                 value,
                 setting,
             })
@@ -220,14 +214,14 @@ pub fn resolve_value(model: &Model, written: &Label) -> Result<ResolvedValue, Un
         None => match target_kind(model, &value) {
             Some(TargetKind::ConstraintValue) => match well_known(model, &value) {
                 Some(WellKnown::Value { setting }) => Ok(ResolvedValue {
-                    written: written.clone(),
+                    written: *written,
                     value,
                     setting,
                 }),
                 _ => Err(UnknownCause::NotModelled { label: value }),
             },
             Some(_) => Err(UnknownCause::Invalid {
-                target: written.clone(),
+                target: *written,
                 message: format!(
                     "'{value}' does not have mandatory providers: 'ConstraintValueInfo'"
                 ),
@@ -325,15 +319,13 @@ impl ConstraintSet {
         if let Some(message) = duplicate_values(&list.values) {
             // Bazel rejects the target: no entry of it can be trusted.
             set.unknown = Some(UnknownCause::Invalid {
-                target: owner.clone(),
+                target: *owner,
                 message,
             });
             return set;
         }
         for v in &list.values {
-            set.values
-                .entry(v.setting.clone())
-                .or_insert_with(|| v.value.clone());
+            set.values.entry(v.setting).or_insert_with(|| v.value);
         }
         set
     }
@@ -385,7 +377,7 @@ impl PlatformConstraints {
     /// parent makes the platform invalid, an unknown list makes the affected settings unknown.
     pub fn compute(model: &Model, label: &Label) -> PlatformConstraints {
         let mut pc = PlatformConstraints {
-            label: label.clone(),
+            label: *label,
             entries: BTreeMap::new(),
             open: None,
             invalid: None,
@@ -399,9 +391,9 @@ impl PlatformConstraints {
             }
         };
         loop {
-            if !seen.insert(current.clone()) {
+            if !seen.insert(current) {
                 pc.invalid = Some(UnknownCause::Invalid {
-                    target: label.clone(),
+                    target: *label,
                     message: format!("cycle in the parents of platform {current}"),
                 });
                 return pc;
@@ -409,10 +401,10 @@ impl PlatformConstraints {
             let Some(platform) = model.platforms.get(&current) else {
                 let cause = match target_kind(model, &current) {
                     Some(TargetKind::Platform) | None => UnknownCause::NotModelled {
-                        label: current.clone(),
+                        label: current,
                     },
                     Some(_) => UnknownCause::Invalid {
-                        target: label.clone(),
+                        target: *label,
                         message: format!(
                             "Target {current} was referenced as a platform, but does not provide PlatformInfo"
                         ),
@@ -436,7 +428,7 @@ impl PlatformConstraints {
             );
             if let Some(message) = duplicate_values(&list.values) {
                 pc.invalid = Some(UnknownCause::Invalid {
-                    target: current.clone(),
+                    target: current,
                     message,
                 });
                 return pc;
@@ -444,8 +436,8 @@ impl PlatformConstraints {
             let certain = pc.open.is_none();
             for v in &list.values {
                 pc.entries
-                    .entry(v.setting.clone())
-                    .or_insert_with(|| (v.value.clone(), certain));
+                    .entry(v.setting)
+                    .or_insert_with(|| (v.value, certain));
             }
             // A constraint value that is missing or of the wrong kind fails the platform in
             // Bazel; toolcheck leaves the platform's facts open instead of failing every
@@ -457,7 +449,7 @@ impl PlatformConstraints {
             match &platform.parents {
                 Known::Unknown => {
                     pc.open.get_or_insert(UnknownCause::Attribute {
-                        target: Some(current.clone()),
+                        target: Some(current),
                         attribute: "parents",
                     });
                     return pc;
@@ -478,7 +470,7 @@ impl PlatformConstraints {
                     },
                     _ => {
                         pc.invalid = Some(UnknownCause::Invalid {
-                            target: current.clone(),
+                            target: current,
                             message: "in parents attribute of platform rule: parents attribute must have a single value".to_string(),
                         });
                         return pc;
@@ -504,9 +496,9 @@ impl PlatformConstraints {
     }
 
     fn open_cause(&self) -> UnknownCause {
-        self.open.clone().unwrap_or(UnknownCause::NotModelled {
-            label: self.label.clone(),
-        })
+        self.open
+            .clone()
+            .unwrap_or(UnknownCause::NotModelled { label: self.label })
     }
 
     /// The error that makes this platform unusable, if any.
@@ -519,11 +511,7 @@ impl PlatformConstraints {
     pub fn as_constraint_set(&self) -> ConstraintSet {
         let uncertain = self.entries.values().any(|(_, certain)| !certain);
         ConstraintSet {
-            values: self
-                .entries
-                .iter()
-                .map(|(s, (v, _))| (s.clone(), v.clone()))
-                .collect(),
+            values: self.entries.iter().map(|(s, (v, _))| (*s, *v)).collect(),
             unknown: self.invalid.clone().or_else(|| {
                 if uncertain || self.open.is_some() {
                     Some(self.open_cause())
@@ -540,11 +528,11 @@ fn outcome_cause(label: &Label, outcome: AliasOutcome) -> UnknownCause {
         AliasOutcome::Target(l) => UnknownCause::NotModelled { label: l },
         AliasOutcome::Unknown(c) => c,
         AliasOutcome::Missing(m) => UnknownCause::Invalid {
-            target: label.clone(),
+            target: *label,
             message: m.message(),
         },
         AliasOutcome::Cycle(c) => UnknownCause::Invalid {
-            target: label.clone(),
+            target: *label,
             message: cycle_message(&c),
         },
     }
@@ -573,14 +561,14 @@ impl Defaults {
                         Err(c) => DefaultValue::Unknown(c),
                     },
                 };
-                (label.clone(), lookup)
+                (*label, lookup)
             })
             .collect();
         Defaults {
             map,
             invisible: model.invisible_repos.clone(),
             visible: model.visible_repos.clone(),
-            well_known: model.well_known_platforms.clone(),
+            well_known: model.well_known_platforms,
         }
     }
 
@@ -601,13 +589,9 @@ impl Defaults {
                 &setting.repo,
             ) =>
             {
-                Lookup::Unknown(Cow::Owned(UnknownCause::InvisibleRepo {
-                    label: setting.clone(),
-                }))
+                Lookup::Unknown(Cow::Owned(UnknownCause::InvisibleRepo { label: *setting }))
             }
-            None => Lookup::Unknown(Cow::Owned(UnknownCause::NotModelled {
-                label: setting.clone(),
-            })),
+            None => Lookup::Unknown(Cow::Owned(UnknownCause::NotModelled { label: *setting })),
         }
     }
 }
@@ -630,7 +614,7 @@ pub fn has_all(platform: &PlatformConstraints, values: &ValueList, defaults: &De
     for v in &values.values {
         match platform.lookup(&v.setting, defaults) {
             Lookup::Value(x) if *x == v.value => {}
-            Lookup::Value(_) | Lookup::NoValue => missing.push(v.written.clone()),
+            Lookup::Value(_) | Lookup::NoValue => missing.push(v.written),
             Lookup::Unknown(c) => {
                 if unknown.is_none() {
                     unknown = Some(c.into_owned());
@@ -654,7 +638,7 @@ pub fn toolchain_matches(
     for (setting, value) in &toolchain.values {
         match platform.lookup(setting, defaults) {
             Lookup::Value(x) if x == value => {}
-            Lookup::Value(_) | Lookup::NoValue => mismatching.push(value.clone()),
+            Lookup::Value(_) | Lookup::NoValue => mismatching.push(*value),
             Lookup::Unknown(c) => {
                 if unknown.is_none() {
                     unknown = Some(c.into_owned());

@@ -83,7 +83,7 @@ pub fn platforms_layout(label: &Label, at_least: Option<&ModuleVersion>) -> Opti
             "incompatible" => Some(WellKnown::Value {
                 setting: Label {
                     name: "incompatible_setting".into(),
-                    ..label.clone()
+                    ..*label
                 },
             }),
             _ => None,
@@ -98,7 +98,7 @@ pub fn platforms_layout(label: &Label, at_least: Option<&ModuleVersion>) -> Opti
     if package == "os" && name == "macos" {
         return Some(WellKnown::Alias(Label {
             name: "osx".into(),
-            ..label.clone()
+            ..*label
         }));
     }
     if name == "srcs" {
@@ -111,7 +111,7 @@ pub fn platforms_layout(label: &Label, at_least: Option<&ModuleVersion>) -> Opti
         }
         let value = |name: &str| Label {
             name: name.into(),
-            ..label.clone()
+            ..*label
         };
         return Some(match name {
             "arm" => WellKnown::Alias(value("aarch32")),
@@ -124,7 +124,7 @@ pub fn platforms_layout(label: &Label, at_least: Option<&ModuleVersion>) -> Opti
     Some(WellKnown::Value {
         setting: Label {
             name: package.into(),
-            ..label.clone()
+            ..*label
         },
     })
 }

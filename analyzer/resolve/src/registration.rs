@@ -363,7 +363,7 @@ fn collect(
         expand(model, config, kind, p, &mut entries, &mut out);
         for e in entries {
             if let (Some(label), None) = (&e.label, &e.unknown) {
-                if !seen.insert(label.clone()) {
+                if !seen.insert(*label) {
                     continue;
                 }
             }
@@ -376,26 +376,25 @@ fn collect(
         let host = &config.host_platform;
         let (label, unknown) = match resolve_alias(model, host) {
             AliasOutcome::Target(l) => (l, None),
-            AliasOutcome::Unknown(c) => (host.clone(), Some(c)),
+            AliasOutcome::Unknown(c) => (*host, Some(c)),
             // A host platform the main repository lacks is Bazel's error
             // (PlatformLookupUtilTest: testPlatformLookup_targetDoesNotExist).
             AliasOutcome::Missing(m) if m.label.repo.is_main() => (
-                m.label.clone(),
+                m.label,
                 Some(UnknownCause::Invalid {
-                    target: host.clone(),
+                    target: *host,
                     message: m.message(),
                 }),
             ),
             // Host platforms live in generated repositories (`@local_config_platform`,
             // `@platforms//host`) whose constraints are detected at run time (spec §2.6).
-            AliasOutcome::Missing(m) => (
-                m.label.clone(),
-                Some(UnknownCause::NotModelled { label: m.label }),
-            ),
+            AliasOutcome::Missing(m) => {
+                (m.label, Some(UnknownCause::NotModelled { label: m.label }))
+            }
             AliasOutcome::Cycle(c) => (
-                host.clone(),
+                *host,
                 Some(UnknownCause::Invalid {
-                    target: host.clone(),
+                    target: *host,
                     message: crate::platforms::cycle_message(&c),
                 }),
             ),
@@ -467,7 +466,7 @@ fn expand(
                 }
                 AliasOutcome::Unknown(c) => {
                     if !excluded(p, written, written) {
-                        entries.push(entry(Some(written.clone()), Some(c)))
+                        entries.push(entry(Some(*written), Some(c)))
                     }
                 }
                 AliasOutcome::Missing(m) => error(missing_kind(&m), m.message()),
@@ -517,7 +516,7 @@ fn expand(
                 let mut matching: Vec<PackageId> = Vec::new();
                 model.each_package(&mut |pkg| {
                     if reg.pattern.matches_package(pkg) {
-                        matching.push(pkg.clone());
+                        matching.push(*pkg);
                     }
                 });
                 let mut packages: Vec<&PackageId> = matching
@@ -603,7 +602,7 @@ fn expand_package(
     names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     names.dedup();
     for name in names {
-        let label = Label::new(pkg.repo.clone(), pkg.path.clone(), name.clone());
+        let label = Label::new(pkg.repo, pkg.path, name.clone());
         // Exec-platform wildcards keep every target that provides PlatformInfo, and an alias
         // forwards its actual's providers: an alias to a platform is registered (Bazel 4.2.3
         // observed; the spec's §3.1 filter says the same for later versions). Bazel 4.x
@@ -627,7 +626,7 @@ fn expand_package(
                         }),
                         Some(_) => {}
                         None => entries.push(entry(
-                            Some(actual.clone()),
+                            Some(actual),
                             Some(UnknownCause::NotModelled { label: actual }),
                         )),
                     },
@@ -719,9 +718,9 @@ fn check_kind(model: &Model, kind: RegistrationKind, label: &Label) -> Checked {
                 Some(detail) => Checked::Error(RegistrationErrorKind::InvalidToolchain, detail),
                 None => Checked::Ok,
             },
-            (None, Some(TargetKind::Toolchain)) => Checked::Unknown(UnknownCause::NotModelled {
-                label: label.clone(),
-            }),
+            (None, Some(TargetKind::Toolchain)) => {
+                Checked::Unknown(UnknownCause::NotModelled { label: *label })
+            }
             _ => Checked::Error(
                 RegistrationErrorKind::NotAToolchain,
                 "target does not provide the DeclaredToolchainInfo provider".into(),
@@ -729,9 +728,9 @@ fn check_kind(model: &Model, kind: RegistrationKind, label: &Label) -> Checked {
         },
         RegistrationKind::ExecPlatforms => match (model.platforms.get(label), actual) {
             (Some(_), _) => Checked::Ok,
-            (None, Some(TargetKind::Platform)) => Checked::Unknown(UnknownCause::NotModelled {
-                label: label.clone(),
-            }),
+            (None, Some(TargetKind::Platform)) => {
+                Checked::Unknown(UnknownCause::NotModelled { label: *label })
+            }
             _ => Checked::Error(
                 RegistrationErrorKind::NotAPlatform,
                 format!(

@@ -482,17 +482,14 @@ impl<'m> Resolver<'m> {
         let mut cache: FxHashMap<Label, Arc<PlatformConstraints>> = FxHashMap::default();
         let mut platform = |label: &Label| -> Arc<PlatformConstraints> {
             cache
-                .entry(label.clone())
+                .entry(*label)
                 .or_insert_with(|| Arc::new(PlatformConstraints::compute(model, label)))
                 .clone()
         };
 
         let mut exec = Vec::new();
         for e in &exec_platforms.entries {
-            let label = e
-                .label
-                .clone()
-                .unwrap_or_else(|| config.host_platform.clone());
+            let label = e.label.unwrap_or(config.host_platform);
             let p = model.platforms.get(&label);
             let required = match p.map(|p| &p.required_settings) {
                 Some(Known::Known(list)) => Known::Known(
@@ -509,13 +506,13 @@ impl<'m> Resolver<'m> {
                 l.iter()
                     .map(|t| match resolve_alias(model, t) {
                         AliasOutcome::Target(x) => x,
-                        _ => t.clone(),
+                        _ => *t,
                     })
                     .collect()
             });
             exec.push(PreparedExec {
                 constraints: match &e.unknown {
-                    Some(c) => Arc::new(PlatformConstraints::unknown(label.clone(), c.clone())),
+                    Some(c) => Arc::new(PlatformConstraints::unknown(label, c.clone())),
                     None => platform(&label),
                 },
                 label,
@@ -537,14 +534,12 @@ impl<'m> Resolver<'m> {
                     let cause = unknown
                         .clone()
                         .unwrap_or_else(|| UnknownCause::NotModelled {
-                            label: label
-                                .clone()
-                                .unwrap_or_else(|| config.host_platform.clone()),
+                            label: (*label).unwrap_or(config.host_platform),
                         });
                     (
                         PreparedToolchain {
                             r: ToolchainRef {
-                                toolchain: label.clone(),
+                                toolchain: *label,
                                 implementation: None,
                             },
                             implementation_select: None,
@@ -616,7 +611,7 @@ impl<'m> Resolver<'m> {
         }
         let p = Arc::new(PlatformConstraints::compute(self.model, label));
         if let Ok(mut cache) = self.platform_cache.write() {
-            cache.insert(label.clone(), p.clone());
+            cache.insert(*label, p.clone());
         }
         p
     }
@@ -668,7 +663,7 @@ impl<'m> Resolver<'m> {
         }
         let c = Arc::new(c);
         if let Ok(mut cache) = self.target_caches.write() {
-            cache.insert(label.clone(), c.clone());
+            cache.insert(*label, c.clone());
         }
         c
     }
@@ -701,7 +696,7 @@ impl<'m> Resolver<'m> {
                         _ => Known::Unknown,
                     };
                     groups.push(GroupSpec {
-                        name: GroupName::Automatic(t.toolchain_type.clone()),
+                        name: GroupName::Automatic(t.toolchain_type),
                         types: vec![t.clone()],
                         exec_constraints,
                     });
@@ -722,7 +717,7 @@ impl<'m> Resolver<'m> {
             .map(|g| self.resolve_group(request, &g, selection))
             .collect();
         Resolution {
-            target_platform: request.target_platform.clone(),
+            target_platform: request.target_platform,
             groups,
         }
     }
@@ -767,7 +762,7 @@ impl<'m> Resolver<'m> {
             AliasOutcome::Target(l) => {
                 if !matches!(target_kind(self.model, &l), Some(TargetKind::Platform)) {
                     out.error = Some(ResolveError::InvalidTargetPlatform {
-                        platform: target_label.clone(),
+                        platform: *target_label,
                         message: format!(
                             "Target {l} was referenced as a platform, but does not provide PlatformInfo"
                         ),
@@ -777,7 +772,7 @@ impl<'m> Resolver<'m> {
             }
             AliasOutcome::Missing(m) => {
                 out.error = Some(ResolveError::InvalidTargetPlatform {
-                    platform: target_label.clone(),
+                    platform: *target_label,
                     message: m.message(),
                 });
                 return out;
@@ -788,7 +783,7 @@ impl<'m> Resolver<'m> {
         // the wrong kind or missing) fails as a target platform too.
         if let Some(UnknownCause::Invalid { message, .. }) = self.platform(target_label).invalid() {
             out.error = Some(ResolveError::InvalidTargetPlatform {
-                platform: target_label.clone(),
+                platform: *target_label,
                 message: message.clone(),
             });
             return out;
@@ -815,7 +810,7 @@ impl<'m> Resolver<'m> {
             },
         }) {
             out.error = Some(ResolveError::InvalidExecPlatform {
-                platform: platform.clone(),
+                platform: *platform,
                 message,
             });
             return out;
@@ -834,7 +829,7 @@ impl<'m> Resolver<'m> {
         // (resolve_execConstraints_invalid); `ValueList` keeps such a cause first.
         if let Some(UnknownCause::Invalid { target, message }) = &constraints.unknown {
             out.error = Some(ResolveError::InvalidConstraintValue {
-                label: target.clone(),
+                label: *target,
                 message: message.clone(),
             });
             return out;
@@ -846,9 +841,7 @@ impl<'m> Resolver<'m> {
                 emit!(
                     on,
                     out.trace,
-                    TraceEvent::ExecPlatformDuplicate {
-                        platform: e.label.clone(),
-                    }
+                    TraceEvent::ExecPlatformDuplicate { platform: e.label }
                 );
                 continue;
             }
@@ -862,7 +855,7 @@ impl<'m> Resolver<'m> {
             };
             if version.major >= 9 && e.allowed_unknown {
                 maybe.get_or_insert(UnknownCause::Attribute {
-                    target: Some(e.label.clone()),
+                    target: Some(e.label),
                     attribute: "allowed_toolchain_types",
                 });
             }
@@ -875,7 +868,7 @@ impl<'m> Resolver<'m> {
                                 on,
                                 out.trace,
                                 TraceEvent::ExecPlatformRejectedSettings {
-                                    platform: e.label.clone(),
+                                    platform: e.label,
                                     settings: settings.clone(),
                                 }
                             );
@@ -887,7 +880,7 @@ impl<'m> Resolver<'m> {
                     },
                     Known::Unknown => {
                         maybe.get_or_insert(UnknownCause::Attribute {
-                            target: Some(e.label.clone()),
+                            target: Some(e.label),
                             attribute: "required_settings",
                         });
                     }
@@ -899,7 +892,7 @@ impl<'m> Resolver<'m> {
                         on,
                         out.trace,
                         TraceEvent::ExecPlatformRemoved {
-                            platform: e.label.clone(),
+                            platform: e.label,
                             missing,
                         }
                     );
@@ -915,9 +908,7 @@ impl<'m> Resolver<'m> {
                     emit!(
                         on,
                         out.trace,
-                        TraceEvent::ExecPlatformKept {
-                            platform: e.label.clone(),
-                        }
+                        TraceEvent::ExecPlatformKept { platform: e.label }
                     );
                     Member::Yes
                 }
@@ -926,7 +917,7 @@ impl<'m> Resolver<'m> {
                         on,
                         out.trace,
                         TraceEvent::ExecPlatformUndecidable {
-                            platform: e.label.clone(),
+                            platform: e.label,
                             cause: cause.clone(),
                         }
                     );
@@ -955,14 +946,14 @@ impl<'m> Resolver<'m> {
                             on,
                             out.trace,
                             TraceEvent::TypeIgnored {
-                                requested: t.toolchain_type.clone(),
+                                requested: t.toolchain_type,
                                 reason: format!("{l} is not a toolchain_type"),
                             }
                         );
                         continue;
                     } else {
                         out.error = Some(ResolveError::InvalidToolchainType {
-                            requested: t.toolchain_type.clone(),
+                            requested: t.toolchain_type,
                             message: format!(
                                 "Target {l} was referenced as a toolchain type, but does not provide ToolchainTypeInfo"
                             ),
@@ -972,33 +963,33 @@ impl<'m> Resolver<'m> {
                 }
                 AliasOutcome::Missing(m) => {
                     out.error = Some(ResolveError::InvalidToolchainType {
-                        requested: t.toolchain_type.clone(),
+                        requested: t.toolchain_type,
                         message: m.message(),
                     });
                     return out;
                 }
-                AliasOutcome::Unknown(c) => (t.toolchain_type.clone(), Some(c)),
+                AliasOutcome::Unknown(c) => (t.toolchain_type, Some(c)),
                 AliasOutcome::Cycle(c) => {
                     out.error = Some(ResolveError::InvalidToolchainType {
-                        requested: t.toolchain_type.clone(),
+                        requested: t.toolchain_type,
                         message: crate::platforms::cycle_message(&c),
                     });
                     return out;
                 }
             };
-            if !seen_types.insert(label.clone()) {
+            if !seen_types.insert(label) {
                 continue;
             }
             if let Some(c) = &unknown {
                 out.undecidable.push(Undecidable {
                     question: Question::ToolchainType {
-                        requested: t.toolchain_type.clone(),
+                        requested: t.toolchain_type,
                     },
                     cause: c.clone(),
                 });
             }
             let mut state = TypeState {
-                requested: t.toolchain_type.clone(),
+                requested: t.toolchain_type,
                 label,
                 mandatory: t.mandatory.clone(),
                 unknown,
@@ -1013,11 +1004,7 @@ impl<'m> Resolver<'m> {
                 for (a, cell) in avail.iter().zip(&t.cells) {
                     if let (Member::Yes, Cell::Selected(idx)) = (&a.member, cell) {
                         if let Some(toolchain) = &self.prepared[*idx].r.toolchain {
-                            out.per_exec.push((
-                                t.label.clone(),
-                                a.exec.label.clone(),
-                                toolchain.clone(),
-                            ));
+                            out.per_exec.push((t.label, a.exec.label, *toolchain));
                         }
                     }
                 }
@@ -1052,24 +1039,24 @@ impl<'m> Resolver<'m> {
                 (Known::Known(true), false, _) => match &self.model.unseen_registrations {
                     Some(unseen) => out.undecidable.push(Undecidable {
                         question: Question::TypeResolves {
-                            toolchain_type: t.label.clone(),
+                            toolchain_type: t.label,
                         },
                         cause: unseen.clone(),
                     }),
-                    None => missing.push(t.label.clone()),
+                    None => missing.push(t.label),
                 },
                 (Known::Unknown, false, _) => out.undecidable.push(Undecidable {
                     question: Question::TypeResolves {
-                        toolchain_type: t.label.clone(),
+                        toolchain_type: t.label,
                     },
                     cause: UnknownCause::Mandatory {
-                        toolchain_type: t.label.clone(),
+                        toolchain_type: t.label,
                     },
                 }),
                 (Known::Known(true) | Known::Unknown, true, Some(cause)) => {
                     out.undecidable.push(Undecidable {
                         question: Question::TypeResolves {
-                            toolchain_type: t.label.clone(),
+                            toolchain_type: t.label,
                         },
                         cause,
                     })
@@ -1100,7 +1087,7 @@ impl<'m> Resolver<'m> {
                     on,
                     out.trace,
                     TraceEvent::ExecPlatformTypeNotAllowed {
-                        platform: a.exec.label.clone(),
+                        platform: a.exec.label,
                         toolchain_type: None,
                     }
                 );
@@ -1141,7 +1128,7 @@ impl<'m> Resolver<'m> {
         if let Some(forced) = &request.forced_exec_platform {
             let forced = match resolve_alias(self.model, forced) {
                 AliasOutcome::Target(l) => l,
-                _ => forced.clone(),
+                _ => *forced,
             };
             match avail.iter().position(|a| a.exec.label == forced) {
                 Some(i) if suit[i] == Tri::Yes => winner = Some((i, ExecChoice::Forced)),
@@ -1181,8 +1168,8 @@ impl<'m> Resolver<'m> {
                     });
                     return out;
                 }
-                let available: Vec<Label> = avail.iter().map(|a| a.exec.label.clone()).collect();
-                let type_labels: Vec<Label> = types.iter().map(|t| t.label.clone()).collect();
+                let available: Vec<Label> = avail.iter().map(|a| a.exec.label).collect();
+                let type_labels: Vec<Label> = types.iter().map(|t| t.label).collect();
                 out.error = Some(ResolveError::NoMatchingExecPlatform {
                     message: no_matching_exec_platform_message(
                         &type_labels,
@@ -1190,7 +1177,7 @@ impl<'m> Resolver<'m> {
                         &available,
                     ),
                     types: type_labels,
-                    target_platform: target_label.clone(),
+                    target_platform: *target_label,
                     available,
                 });
                 return out;
@@ -1219,7 +1206,7 @@ impl<'m> Resolver<'m> {
                             passed_over: candidates
                                 .iter()
                                 .filter(|&&e| e < w)
-                                .map(|&e| (avail[e].exec.label.clone(), hi[e]))
+                                .map(|&e| (avail[e].exec.label, hi[e]))
                                 .collect(),
                         }
                     };
@@ -1242,16 +1229,16 @@ impl<'m> Resolver<'m> {
         let Some((w, reason)) = winner else {
             return out;
         };
-        let platform = avail[w].exec.label.clone();
+        let platform = avail[w].exec.label;
         emit!(
             on,
             out.trace,
             TraceEvent::ExecPlatformChosen {
-                platform: platform.clone(),
+                platform,
                 reason: reason.clone(),
             }
         );
-        out.exec_platform = Some(platform.clone());
+        out.exec_platform = Some(platform);
         out.exec_choice = Some(reason);
 
         // 6. The toolchains on the chosen platform.
@@ -1259,38 +1246,36 @@ impl<'m> Resolver<'m> {
             match &t.cells[w] {
                 Cell::Selected(idx) => {
                     let p = &self.prepared[*idx];
-                    let Some(toolchain) = p.r.toolchain.clone() else {
+                    let Some(toolchain) = p.r.toolchain else {
                         continue;
                     };
-                    let mut implementation = p.r.implementation.clone();
+                    let mut implementation = p.r.implementation;
                     let mut unknown = UnknownCause::Attribute {
-                        target: Some(toolchain.clone()),
+                        target: Some(toolchain),
                         attribute: "toolchain",
                     };
                     match tcache.implementations.get(*idx) {
-                        Some(Some(Ok(chosen))) => implementation = Some(chosen.clone()),
+                        Some(Some(Ok(chosen))) => implementation = Some(*chosen),
                         Some(Some(Err(cause))) => unknown = cause.clone(),
                         _ => {}
                     }
                     if implementation.is_none() {
                         out.undecidable.push(Undecidable {
-                            question: Question::Implementation {
-                                toolchain: toolchain.clone(),
-                            },
+                            question: Question::Implementation { toolchain },
                             cause: unknown,
                         });
                     }
                     out.toolchains.push(SelectedToolchain {
-                        toolchain_type: t.label.clone(),
-                        requested: t.requested.clone(),
+                        toolchain_type: t.label,
+                        requested: t.requested,
                         toolchain,
                         implementation,
                     });
                 }
                 Cell::Undecidable { cause, .. } => out.undecidable.push(Undecidable {
                     question: Question::Toolchain {
-                        toolchain_type: t.label.clone(),
-                        exec_platform: platform.clone(),
+                        toolchain_type: t.label,
+                        exec_platform: platform,
                     },
                     cause: cause.clone(),
                 }),
@@ -1311,12 +1296,12 @@ impl<'m> Resolver<'m> {
             }
             if t.mandatory == Known::Unknown {
                 return UnknownCause::Mandatory {
-                    toolchain_type: t.label.clone(),
+                    toolchain_type: t.label,
                 };
             }
         }
         UnknownCause::NotModelled {
-            label: a.exec.label.clone(),
+            label: a.exec.label,
         }
     }
 
@@ -1354,13 +1339,13 @@ impl<'m> Resolver<'m> {
         on: bool,
         trace: &mut Vec<TraceEvent>,
     ) {
-        let ty = t.label.clone();
+        let ty = t.label;
         emit!(
             on,
             trace,
             TraceEvent::TypeStart {
-                toolchain_type: ty.clone(),
-                requested: t.requested.clone(),
+                toolchain_type: ty,
+                requested: t.requested,
                 mandatory: t.mandatory.as_known().copied(),
             }
         );
@@ -1373,8 +1358,8 @@ impl<'m> Resolver<'m> {
                         on,
                         trace,
                         TraceEvent::ExecPlatformTypeNotAllowed {
-                            platform: a.exec.label.clone(),
-                            toolchain_type: Some(ty.clone()),
+                            platform: a.exec.label,
+                            toolchain_type: Some(ty),
                         }
                     );
                 }
@@ -1422,7 +1407,7 @@ impl<'m> Resolver<'m> {
                             on,
                             trace,
                             TraceEvent::ToolchainRejectedSettings {
-                                toolchain_type: ty.clone(),
+                                toolchain_type: ty,
                                 toolchain: r.clone(),
                                 settings: settings.clone(),
                             }
@@ -1435,7 +1420,7 @@ impl<'m> Resolver<'m> {
             }
             if tc.opaque.is_none() && tc.use_target == Known::Unknown {
                 cond.get_or_insert(UnknownCause::Attribute {
-                    target: r.toolchain.clone(),
+                    target: r.toolchain,
                     attribute: "use_target_platform_constraints",
                 });
             }
@@ -1445,7 +1430,7 @@ impl<'m> Resolver<'m> {
                         on,
                         trace,
                         TraceEvent::ToolchainRejectedTarget {
-                            toolchain_type: ty.clone(),
+                            toolchain_type: ty,
                             toolchain: r.clone(),
                             mismatching: mismatching.clone(),
                         }
@@ -1462,7 +1447,7 @@ impl<'m> Resolver<'m> {
                     on,
                     trace,
                     TraceEvent::ToolchainCompatibleWithTarget {
-                        toolchain_type: ty.clone(),
+                        toolchain_type: ty,
                         toolchain: r.clone(),
                     }
                 ),
@@ -1470,7 +1455,7 @@ impl<'m> Resolver<'m> {
                     on,
                     trace,
                     TraceEvent::ToolchainUndecidable {
-                        toolchain_type: ty.clone(),
+                        toolchain_type: ty,
                         toolchain: r.clone(),
                         exec_platform: None,
                         cause: c.clone(),
@@ -1485,9 +1470,10 @@ impl<'m> Resolver<'m> {
                 // Exec-side verdicts are precomputed: per toolchain and exec platform, or per
                 // target platform for `use_target_platform_constraints`.
                 let unknown_exec = |c: Option<&UnknownCause>| {
-                    Match::Unknown(c.cloned().unwrap_or(UnknownCause::NotModelled {
-                        label: platform.clone(),
-                    }))
+                    Match::Unknown(
+                        c.cloned()
+                            .unwrap_or(UnknownCause::NotModelled { label: *platform }),
+                    )
                 };
                 let exec_match: std::borrow::Cow<'_, Match> = match (&tc.opaque, &tc.use_target) {
                     (Some(_), _) | (None, Known::Unknown) => {
@@ -1509,9 +1495,9 @@ impl<'m> Resolver<'m> {
                             on,
                             trace,
                             TraceEvent::ToolchainSkipped {
-                                toolchain_type: ty.clone(),
+                                toolchain_type: ty,
                                 toolchain: r.clone(),
-                                exec_platform: platform.clone(),
+                                exec_platform: *platform,
                                 selected: self.prepared[sel].r.clone(),
                             }
                         );
@@ -1530,9 +1516,9 @@ impl<'m> Resolver<'m> {
                             on,
                             trace,
                             TraceEvent::ToolchainSkipped {
-                                toolchain_type: ty.clone(),
+                                toolchain_type: ty,
                                 toolchain: r.clone(),
-                                exec_platform: platform.clone(),
+                                exec_platform: *platform,
                                 selected: self.prepared[sel].r.clone(),
                             }
                         );
@@ -1546,9 +1532,9 @@ impl<'m> Resolver<'m> {
                         on,
                         trace,
                         TraceEvent::ToolchainRejectedExec {
-                            toolchain_type: ty.clone(),
+                            toolchain_type: ty,
                             toolchain: r.clone(),
-                            exec_platform: platform.clone(),
+                            exec_platform: *platform,
                             mismatching,
                         }
                     ),
@@ -1560,9 +1546,9 @@ impl<'m> Resolver<'m> {
                             on,
                             trace,
                             TraceEvent::ToolchainSelected {
-                                toolchain_type: ty.clone(),
+                                toolchain_type: ty,
                                 toolchain: r.clone(),
-                                exec_platform: platform.clone(),
+                                exec_platform: *platform,
                             }
                         );
                     }
@@ -1572,9 +1558,7 @@ impl<'m> Resolver<'m> {
                         let c = match (cond.clone(), m) {
                             (Some(c), _) => c,
                             (None, Match::Unknown(c)) => c,
-                            (None, _) => UnknownCause::NotModelled {
-                                label: platform.clone(),
-                            },
+                            (None, _) => UnknownCause::NotModelled { label: *platform },
                         };
                         t.cells[i] = Cell::Undecidable {
                             first: Some(idx),
@@ -1586,9 +1570,9 @@ impl<'m> Resolver<'m> {
                             on,
                             trace,
                             TraceEvent::ToolchainUndecidable {
-                                toolchain_type: ty.clone(),
+                                toolchain_type: ty,
                                 toolchain: r.clone(),
-                                exec_platform: Some(platform.clone()),
+                                exec_platform: Some(*platform),
                                 cause: c,
                             }
                         );
@@ -1600,9 +1584,7 @@ impl<'m> Resolver<'m> {
                 emit!(
                     on,
                     trace,
-                    TraceEvent::AllExecPlatformsAssigned {
-                        toolchain_type: ty.clone(),
-                    }
+                    TraceEvent::AllExecPlatformsAssigned { toolchain_type: ty }
                 );
             }
         }
@@ -1624,10 +1606,7 @@ impl<'m> Resolver<'m> {
                     toolchain_type: ty,
                     selected: assigned
                         .iter()
-                        .map(|(i, idx)| (
-                            avail[*i].exec.label.clone(),
-                            self.prepared[*idx].r.clone()
-                        ))
+                        .map(|(i, idx)| (avail[*i].exec.label, self.prepared[*idx].r.clone()))
                         .collect(),
                 }
             );
@@ -1657,14 +1636,14 @@ fn prepare_toolchain(
             AliasOutcome::Missing(m) => (
                 None,
                 Some(UnknownCause::Invalid {
-                    target: label.clone(),
+                    target: *label,
                     message: m.message(),
                 }),
             ),
             AliasOutcome::Cycle(c) => (
                 None,
                 Some(UnknownCause::Invalid {
-                    target: label.clone(),
+                    target: *label,
                     message: crate::platforms::cycle_message(&c),
                 }),
             ),
@@ -1672,7 +1651,7 @@ fn prepare_toolchain(
         Known::Unknown => (
             None,
             Some(UnknownCause::Attribute {
-                target: Some(label.clone()),
+                target: Some(*label),
                 attribute: "toolchain_type",
             }),
         ),
@@ -1687,7 +1666,7 @@ fn prepare_toolchain(
         Known::Unknown => (
             Vec::new(),
             Some(UnknownCause::Attribute {
-                target: Some(label.clone()),
+                target: Some(*label),
                 attribute: "target_settings",
             }),
         ),
@@ -1697,7 +1676,7 @@ fn prepare_toolchain(
     };
     let prepared = PreparedToolchain {
         r: ToolchainRef {
-            toolchain: Some(label.clone()),
+            toolchain: Some(*label),
             implementation: tc.implementation.as_known().cloned(),
         },
         implementation_select: tc.implementation_select.as_ref().map(|branches| {
@@ -1708,7 +1687,7 @@ fn prepare_toolchain(
                         condition
                             .as_ref()
                             .map(|c| PreparedSetting::new(model, config, c)),
-                        value.clone(),
+                        *value,
                     )
                 })
                 .collect()
@@ -1758,12 +1737,12 @@ fn choose_branch(
         }
     }
     let select_cause = |message: &str| UnknownCause::Invalid {
-        target: toolchain.cloned().unwrap_or_else(|| target.label.clone()),
+        target: toolchain.cloned().unwrap_or(target.label),
         message: message.to_string(),
     };
     match (matched.as_slice(), default) {
-        ([one], _) => Ok((*one).clone()),
-        ([], Some(d)) => Ok(d.clone()),
+        ([one], _) => Ok(*(*one)),
+        ([], Some(d)) => Ok(*d),
         ([], None) => Err(select_cause(
             "no condition of the toolchain's select() matches and it has no default",
         )),

@@ -68,7 +68,7 @@ fn ten_thousand_packages() {
         };
         // Two target platforms per rule: 20,000 resolutions.
         for target in targets.iter().skip(p % 5).take(2) {
-            let mut request = Request::new(target.clone(), Vec::new());
+            let mut request = Request::new(*target, Vec::new());
             request.trace = false;
             request.exec_groups = vec![group.clone()];
             let res = resolver.resolve(&request);

@@ -217,8 +217,8 @@ pub fn model_builtin_toolchains(
     }
     let mut out = Vec::new();
     let mut add = |model: &mut Model, label: Label, tc: Toolchain| {
-        model.targets.insert(label.clone(), TargetKind::Toolchain);
-        model.toolchains.insert(label.clone(), tc);
+        model.targets.insert(label, TargetKind::Toolchain);
+        model.toolchains.insert(label, tc);
         // A workspace that registers the repository's toolchains itself (WORKSPACE's
         // `register_toolchains("@local_config_cc_toolchains//:all")`, or a dependency that
         // does, as rules_cc from Bazel 8) gets them where it registers them, through the
@@ -228,9 +228,9 @@ pub fn model_builtin_toolchains(
             let pkg = label.package_id();
             model
                 .packages
-                .entry(pkg.clone())
+                .entry(pkg)
                 .or_default()
-                .push(label.name.clone());
+                .push(toolcheck_index::label::SmolStr::new(label.name));
             // Toolchains the package may hold beyond those modelled (Windows' several, a
             // host toolcheck does not know) make it open: a wildcard over it may match more.
             if !complete(label.repo.as_str()) {
@@ -239,7 +239,7 @@ pub fn model_builtin_toolchains(
             model.invisible_repos.retain(|r| r != &label.repo);
             if let Some(visible) = &model.visible_repos {
                 let mut v = (**visible).clone();
-                v.insert(label.repo.clone());
+                v.insert(label.repo);
                 model.visible_repos = Some(std::sync::Arc::new(v));
             }
         }
@@ -260,7 +260,7 @@ pub fn model_builtin_toolchains(
         == Some("1");
     if cc_detection_off && !readable("local_config_cc_toolchains") {
         let cc = RepoName::new("local_config_cc_toolchains");
-        let pkg = Label::new(cc.clone(), "", "all").package_id();
+        let pkg = Label::new(cc, "", "all").package_id();
         model.packages.entry(pkg).or_default();
         model.invisible_repos.retain(|r| r != &cc);
         if let Some(visible) = &model.visible_repos {
@@ -298,10 +298,10 @@ pub fn model_builtin_toolchains(
                 tc.target_compatible_with = Known::Unknown;
             }
         }
-        add(model, Label::new(cc.clone(), "", &name), tc);
+        add(model, Label::new(cc, "", &name), tc);
         if let (true, Some(os)) = (unix, host_os) {
             // The stub for Android ARMv7 targets (it fails when used, but it is selected).
-            let platforms = |package: &str, name: &str| Label::new(os.repo.clone(), package, name);
+            let platforms = |package: &str, name: &str| Label::new(os.repo, package, name);
             let mut stub = Toolchain::new(
                 cpp_toolchain_type(),
                 Label::new(
@@ -380,10 +380,8 @@ fn model_local_config_shell(ws: &Workspace, index: &WorkspaceIndex, model: &mut 
         .registrations
         .iter()
         .filter_map(|r| match &r.pattern {
-            Ok(TargetPattern::Single(l)) => Some(l.repo.clone()),
-            Ok(TargetPattern::AllInPackage(p) | TargetPattern::Recursive(p)) => {
-                Some(p.repo.clone())
-            }
+            Ok(TargetPattern::Single(l)) => Some(l.repo),
+            Ok(TargetPattern::AllInPackage(p) | TargetPattern::Recursive(p)) => Some(p.repo),
             Err(_) => None,
         })
         .filter(|r| is_repo_named(r.as_str(), LOCAL_CONFIG_SHELL) && ws.repo(r).is_none())
@@ -399,8 +397,8 @@ fn model_local_config_shell(ws: &Workspace, index: &WorkspaceIndex, model: &mut 
         .modules
         .iter()
         .find(|m| m.name == "rules_shell")
-        .map(|m| m.repo.clone());
-    let mapping_of = rules_shell.clone().unwrap_or_else(RepoName::main);
+        .map(|m| m.repo);
+    let mapping_of = rules_shell.unwrap_or_else(RepoName::main);
     let resolve = |apparent: &str| {
         index
             .mappings
@@ -413,20 +411,17 @@ fn model_local_config_shell(ws: &Workspace, index: &WorkspaceIndex, model: &mut 
     let toolchain_type = Label::new(rules_shell, "shell", "toolchain_type");
     for repo in repos {
         for os in SH_CONFIG_OSES {
-            let label = Label::new(repo.clone(), "", format!("{os}_sh_toolchain"));
-            let mut tc = Toolchain::new(
-                toolchain_type.clone(),
-                Label::new(repo.clone(), "", format!("{os}_sh")),
-            );
+            let label = Label::new(repo, "", format!("{os}_sh_toolchain"));
+            let mut tc = Toolchain::new(toolchain_type, Label::new(repo, "", format!("{os}_sh")));
             tc.exec_compatible_with = Known::Known(Vec::new());
-            tc.target_compatible_with = Known::Known(vec![Label::new(platforms.clone(), "os", os)]);
-            model.targets.insert(label.clone(), TargetKind::Toolchain);
-            model.toolchains.insert(label.clone(), tc);
+            tc.target_compatible_with = Known::Known(vec![Label::new(platforms, "os", os)]);
+            model.targets.insert(label, TargetKind::Toolchain);
+            model.toolchains.insert(label, tc);
             model
                 .packages
                 .entry(label.package_id())
                 .or_default()
-                .push(label.name.clone());
+                .push(toolcheck_index::label::SmolStr::new(label.name));
         }
         model.invisible_repos.retain(|r| r != &repo);
         if let Some(visible) = &model.visible_repos {
@@ -471,7 +466,7 @@ pub fn model_unread_module(
     })?;
     let label = |ty: &Label| {
         Label::new(
-            m.repo.clone(),
+            m.repo,
             "",
             format!(
                 "MODULE.bazel ({} toolchains)",
@@ -486,10 +481,10 @@ pub fn model_unread_module(
             exec_compatible_with: Known::Unknown,
             target_compatible_with: Known::Unknown,
             implementation: Known::Unknown,
-            ..Toolchain::new(ty, l.clone())
+            ..Toolchain::new(ty, l)
         };
-        model.toolchains.insert(l.clone(), tc);
-        model.targets.insert(l.clone(), TargetKind::Toolchain);
+        model.toolchains.insert(l, tc);
+        model.targets.insert(l, TargetKind::Toolchain);
         out.push(l);
     }
     Some((m.bfs_index, m.depth, out))
@@ -621,9 +616,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            t.iter()
-                .map(|t| t.toolchain_type.clone())
-                .collect::<Vec<_>>(),
+            t.iter().map(|t| t.toolchain_type).collect::<Vec<_>>(),
             vec![java_toolchain_type(), java_runtime_toolchain_type()]
         );
         assert!(native_rule_request("genrule", v(7), None).is_none());

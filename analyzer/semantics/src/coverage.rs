@@ -477,23 +477,23 @@ fn repositories(inputs: Inputs<'_>, sim: &Simulation) -> Tally {
     } = inputs;
     let mut named: BTreeMap<RepoName, Vec<Option<Place>>> = BTreeMap::new();
     for r in &sim.model.invisible_repos {
-        named.entry(r.clone()).or_default();
+        named.entry(*r).or_default();
     }
     for r in &index.invisible_repos {
         if unreadable(ws, r) {
-            named.entry(r.clone()).or_default();
+            named.entry(*r).or_default();
         }
     }
     let mut note = |repo: &RepoName, place: Option<Place>| {
         if unreadable(ws, repo) {
-            named.entry(repo.clone()).or_default().push(place);
+            named.entry(*repo).or_default().push(place);
         }
     };
     let label_place = |label: &Result<Label, _>, file: FileId, range: TextRange| {
         label
             .as_ref()
             .ok()
-            .map(|l: &Label| (l.repo.clone(), Place { file, range }))
+            .map(|l: &Label| (l.repo, Place { file, range }))
     };
     for file in ws.file_ids() {
         let kind = ws.file(file).kind;

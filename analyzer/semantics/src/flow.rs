@@ -444,15 +444,12 @@ impl<'a> Analyzer<'a> {
         let info = &self.slots[s.0 as usize];
         let rule = self.contexts[info.ctx as usize];
         let reqs = requests_of(rule, info.group.as_deref()).ok_or(())?;
-        let want = self
-            .index
-            .resolve_alias(&info.ty)
-            .unwrap_or(info.ty.clone());
+        let want = self.index.resolve_alias(&info.ty).unwrap_or(info.ty);
         for r in reqs {
             let Ok(l) = &r.toolchain_type.label else {
                 return Err(());
             };
-            let l = self.index.resolve_alias(l).unwrap_or(l.clone());
+            let l = self.index.resolve_alias(l).unwrap_or(*l);
             if l == want {
                 return Ok(Some(r.mandatory));
             }

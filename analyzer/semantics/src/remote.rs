@@ -32,7 +32,7 @@ pub fn exec_properties(
     platform: &Label,
 ) -> Option<Vec<ExecProperty>> {
     let mut levels: Vec<&[ExecProperty]> = Vec::new();
-    let mut current = Some(sim.actual(platform).unwrap_or_else(|| platform.clone()));
+    let mut current = Some(sim.actual(platform).unwrap_or(*platform));
     let mut seen: Vec<Label> = Vec::new();
     while let Some(label) = current.take() {
         if seen.contains(&label) || seen.len() >= MAX_CHAIN {
@@ -108,7 +108,7 @@ pub fn remote_exec_platforms(
             continue;
         }
         if let Some(props) = exec_properties(index, sim, label).filter(|p| !p.is_empty()) {
-            out.push((label.clone(), props));
+            out.push((*label, props));
         }
     }
     out
@@ -151,9 +151,7 @@ impl<'m> Matcher<'m> {
     /// Whether `platform` satisfies `toolchain`'s constraints on `side`.
     pub fn matches(&self, toolchain: &Label, side: Side, platform: &Label) -> Match {
         let Some(tc) = self.model.toolchains.get(toolchain) else {
-            return Match::Unknown(UnknownCause::NotModelled {
-                label: toolchain.clone(),
-            });
+            return Match::Unknown(UnknownCause::NotModelled { label: *toolchain });
         };
         let (list, attribute) = match side {
             Side::Exec => (&tc.exec_compatible_with, "exec_compatible_with"),
@@ -164,7 +162,7 @@ impl<'m> Matcher<'m> {
         let pc = self
             .platforms
             .borrow_mut()
-            .entry(platform.clone())
+            .entry(*platform)
             .or_insert_with(|| std::rc::Rc::new(PlatformConstraints::compute(self.model, platform)))
             .clone();
         toolchain_matches(&set, &pc, &self.defaults)

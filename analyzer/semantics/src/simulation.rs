@@ -9,7 +9,7 @@ use toolcheck_index::index::{
     RuleDecl, RuleSwitch, Target, ToolchainDecl, TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
 use toolcheck_index::label::{Label, RepoName};
-use toolcheck_index::label::{PackageId, SmolStr};
+use toolcheck_index::label::{PackageId, SmolStr, Ustr};
 use toolcheck_index::targets::{PackageUnit, Targets};
 use toolcheck_index::workspace::Workspace;
 use toolcheck_resolve::model::{
@@ -141,7 +141,7 @@ pub fn implicit_test_exec_group(version: BazelVersion) -> bool {
 /// on the order.
 fn model_test_toolchains(model: &mut Model) -> Vec<Label> {
     let tools = RepoName::new("bazel_tools");
-    let l = |name: &str| Label::new(tools.clone(), "tools/test", name);
+    let l = |name: &str| Label::new(tools, "tools/test", name);
     let ty = default_test_toolchain_type();
     let flag = l("incompatible_use_default_test_toolchain");
     let toolchains = [
@@ -174,7 +174,7 @@ fn model_test_toolchains(model: &mut Model) -> Vec<Label> {
         if !declared {
             let setting_label = l(setting);
             model.config_settings.insert(
-                setting_label.clone(),
+                setting_label,
                 ConfigSetting {
                     values: Known::Known(
                         values
@@ -185,7 +185,7 @@ fn model_test_toolchains(model: &mut Model) -> Vec<Label> {
                     define_values: Known::Known(Vec::new()),
                     flag_values: Known::Known(
                         flag_value
-                            .map(|v| vec![(flag.clone(), v.to_string())])
+                            .map(|v| vec![(flag, v.to_string())])
                             .unwrap_or_default(),
                     ),
                     constraint_values: Known::Known(Vec::new()),
@@ -193,12 +193,12 @@ fn model_test_toolchains(model: &mut Model) -> Vec<Label> {
             );
             model
                 .targets
-                .insert(setting_label.clone(), TargetKind::ConfigSetting);
-            let mut tc = Toolchain::new(ty.clone(), l("empty_toolchain"));
+                .insert(setting_label, TargetKind::ConfigSetting);
+            let mut tc = Toolchain::new(ty, l("empty_toolchain"));
             tc.target_settings = Known::Known(vec![setting_label]);
             tc.use_target_platform_constraints = Known::Known(utpc);
-            model.toolchains.insert(label.clone(), tc);
-            model.targets.insert(label.clone(), TargetKind::Toolchain);
+            model.toolchains.insert(label, tc);
+            model.targets.insert(label, TargetKind::Toolchain);
         }
         if model.toolchains.contains_key(&label) {
             out.push(label);
@@ -278,13 +278,13 @@ fn model_host(
         .repos
         .iter()
         .find(|r| r.module_name.as_deref() == Some(PLATFORMS_MODULE))
-        .map(|r| r.name.clone())
+        .map(|r| r.name)
         .unwrap_or_else(|| RepoName::new(toolcheck_resolve::platforms_repo::PLATFORMS_REPO));
     let mut values = Vec::with_capacity(written.len());
     for text in &written {
         let platforms_label = || {
             let (package, name) = text.strip_prefix("@platforms//")?.split_once(':')?;
-            Some(Label::new(platforms_repo.clone(), package, name))
+            Some(Label::new(platforms_repo, package, name))
         };
         match main_ctx.resolve(text).ok().or_else(platforms_label) {
             Some(l) => values.push(l),
@@ -296,13 +296,13 @@ fn model_host(
         return HostSource::Unknown;
     }
     model.platforms.insert(
-        host.clone(),
+        *host,
         Platform {
             constraint_values: Known::Known(values.clone()),
             ..Platform::default()
         },
     );
-    model.targets.insert(host.clone(), TargetKind::Platform);
+    model.targets.insert(*host, TargetKind::Platform);
     if detected {
         HostSource::Detected(values)
     } else {
@@ -317,8 +317,8 @@ fn list(l: &RefList, seen: &mut FxHashSet<RepoName>) -> Known<Vec<Label>> {
             for r in items {
                 match &r.label {
                     Ok(label) => {
-                        seen.insert(label.repo.clone());
-                        out.push(label.clone());
+                        seen.insert(label.repo);
+                        out.push(*label);
                     }
                     Err(_) => return Known::Unknown,
                 }
@@ -334,8 +334,8 @@ fn one(r: &RefOne, seen: &mut FxHashSet<RepoName>) -> Option<Known<Label>> {
         RefOne::Absent => None,
         RefOne::Known(r) => Some(match &r.label {
             Ok(l) => {
-                seen.insert(l.repo.clone());
-                Known::Known(l.clone())
+                seen.insert(l.repo);
+                Known::Known(*l)
             }
             Err(_) => Known::Unknown,
         }),
@@ -435,9 +435,9 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                     .collect::<Option<Vec<_>>>()
             });
             for (condition, value) in implementation_select.iter().flatten() {
-                seen_repos.insert(value.repo.clone());
+                seen_repos.insert(value.repo);
                 if let Some(c) = condition {
-                    seen_repos.insert(c.repo.clone());
+                    seen_repos.insert(c.repo);
                 }
             }
             (
@@ -467,7 +467,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                 flag_values,
                 constraint_values,
             } = &**d_configsetting;
-            let known = |v: &Option<Vec<(SmolStr, SmolStr)>>| match v {
+            let known = |v: &Option<Box<[(Ustr, Ustr)]>>| match v {
                 Some(v) => Known::Known(
                     v.iter()
                         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -542,7 +542,7 @@ pub(crate) fn target_platforms(ws: &Workspace, index: &WorkspaceIndex) -> Vec<La
         .targets
         .values()
         .filter(|t| t.label.repo.is_main() && matches!(t.decl, Decl::Platform(_)))
-        .map(|t| t.label.clone())
+        .map(|t| t.label)
         .collect();
     if let Some(fv) = &index.flags.platforms {
         out.extend(fv.value.split(',').filter_map(|t| ctx.resolve(t).ok()));
@@ -594,7 +594,7 @@ impl TargetSource for IndexTargets {
     fn package(&self, pkg: &PackageId) -> Option<Vec<SmolStr>> {
         self.0
             .package_names(pkg)
-            .map(|names| names.cloned().collect())
+            .map(|names| names.map(SmolStr::new).collect())
     }
 
     fn has_package(&self, pkg: &PackageId) -> bool {
@@ -655,23 +655,23 @@ impl Simulation {
             let label = &t.label;
             match entry {
                 Entry::Setting(s) => {
-                    model.settings.insert(label.clone(), s);
+                    model.settings.insert(*label, s);
                 }
                 Entry::Value(v) => {
-                    model.values.insert(label.clone(), v);
+                    model.values.insert(*label, v);
                 }
                 Entry::Platform(p) => {
-                    model.platforms.insert(label.clone(), p);
+                    model.platforms.insert(*label, p);
                 }
                 Entry::Toolchain(tc) => {
-                    model.toolchains.insert(label.clone(), tc);
+                    model.toolchains.insert(*label, tc);
                 }
                 Entry::ConfigSetting(c) => {
-                    model.config_settings.insert(label.clone(), c);
+                    model.config_settings.insert(*label, c);
                 }
                 Entry::Plain => {}
             }
-            model.targets.insert(label.clone(), kind);
+            model.targets.insert(*label, kind);
         }
         model.external = External(Some(Arc::new(IndexTargets(index.targets.clone()))));
         // Starlark flags' defaults: what `config_setting(flag_values = ...)` compares with when
@@ -679,7 +679,7 @@ impl Simulation {
         // unknown).
         for unit in index.targets.units() {
             for (name, default) in &unit.build_settings {
-                let label = Label::new(unit.id.repo.clone(), unit.id.path.clone(), name.clone());
+                let label = Label::new(unit.id.repo, unit.id.path, name.clone());
                 let value = match default {
                     Some(v) => Known::Known(v.clone()),
                     None => Known::Unknown,
@@ -689,7 +689,7 @@ impl Simulation {
         }
         for (id, pkg) in index.packages() {
             if pkg.open {
-                model.open_packages.insert(id.clone());
+                model.open_packages.insert(*id);
             }
         }
         for r in &ws.repos {
@@ -697,7 +697,7 @@ impl Simulation {
                 .computed_origin(&r.name)
                 .is_some_and(|o| o.partial.is_some())
             {
-                model.partial_repos.insert(r.name.clone());
+                model.partial_repos.insert(r.name);
             }
         }
         // Registrations.
@@ -785,7 +785,7 @@ impl Simulation {
             );
         }
         let host = model_host(ws, &main_ctx, version, &host_platform, &mut model);
-        seen_repos.insert(host_platform.repo.clone());
+        seen_repos.insert(host_platform.repo);
         let config = Config {
             version,
             bzlmod: index.modes.bzlmod,
@@ -815,12 +815,10 @@ impl Simulation {
         for r in index.registrations.iter() {
             if let Ok(p) = &r.pattern {
                 match p {
-                    toolcheck_index::label::TargetPattern::Single(l) => {
-                        seen_repos.insert(l.repo.clone())
-                    }
+                    toolcheck_index::label::TargetPattern::Single(l) => seen_repos.insert(l.repo),
                     toolcheck_index::label::TargetPattern::AllInPackage(p)
                     | toolcheck_index::label::TargetPattern::Recursive(p) => {
-                        seen_repos.insert(p.repo.clone())
+                        seen_repos.insert(p.repo)
                     }
                 };
             }
@@ -841,7 +839,7 @@ impl Simulation {
         model.invisible_repos = invisible;
         // Any other repository toolcheck cannot read is invisible too: a rule's or a target's
         // `exec_compatible_with` may be the only place that names it.
-        model.visible_repos = Some(Arc::new(ws.repos.iter().map(|r| r.name.clone()).collect()));
+        model.visible_repos = Some(Arc::new(ws.repos.iter().map(|r| r.name).collect()));
         // The `platforms` module (or WORKSPACE repository), when unreadable: nearly every
         // workspace's platforms and toolchains are written with its `os` and `cpu` values.
         let platforms = RepoName::new(toolcheck_resolve::platforms_repo::PLATFORMS_REPO);
@@ -1069,7 +1067,7 @@ impl Simulation {
                     .find(|&j| reqs[j].as_ref().is_some_and(|earlier| earlier.covers(req)))?;
                 Some(Shadow {
                     by,
-                    toolchain_type: req.toolchain_type.clone(),
+                    toolchain_type: req.toolchain_type,
                 })
             })
             .collect()
@@ -1090,7 +1088,7 @@ fn type_requests(reqs: &[IndexTypeRequest]) -> Option<Vec<TypeRequest>> {
     reqs.iter()
         .map(|r| {
             r.toolchain_type.label.as_ref().ok().map(|l| TypeRequest {
-                toolchain_type: l.clone(),
+                toolchain_type: *l,
                 mandatory: match r.mandatory {
                     Some(m) => Known::Known(m),
                     None => Known::Unknown,
@@ -1129,7 +1127,7 @@ impl RuleResolutions {
                 .target_platforms
                 .iter()
                 .map(|p| {
-                    let request = sim.request(Some(rule), p.clone(), groups.clone())?;
+                    let request = sim.request(Some(rule), *p, groups.clone())?;
                     Some(resolver.resolve(&toolcheck_resolve::Request {
                         trace: false,
                         ..request
@@ -1290,7 +1288,7 @@ pub fn target_exec_groups(
                     for r in items {
                         if let Ok(l) = &r.label {
                             types.push(TypeRequest {
-                                toolchain_type: l.clone(),
+                                toolchain_type: *l,
                                 mandatory: Known::Known(false),
                                 // Make-variable providers are listed there too.
                                 ignore_if_invalid: true,

@@ -102,16 +102,14 @@ pub fn binding(
         out.incomplete = true;
         return out;
     };
-    let implementation = sim
-        .actual(implementation)
-        .unwrap_or_else(|| implementation.clone());
+    let implementation = sim.actual(implementation).unwrap_or(*implementation);
     out.host_probed = is_host_probed_repo(implementation.repo.0.as_str())
         && !(is_cc_configure_repo(implementation.repo.0.as_str()) && cc_detection_off(index));
     let Some(target) = index.targets.get(&implementation) else {
         out.incomplete = true;
         return out;
     };
-    out.implementation = Some((implementation.clone(), target.kind.to_string()));
+    out.implementation = Some((implementation, target.kind.to_string()));
     let attr = |t: &Target, name: &str| index.target_attr(ws, facts, t, name);
     match target.kind.as_str() {
         "cc_toolchain" => {
@@ -126,7 +124,7 @@ pub fn binding(
             let Some(config) = config else {
                 return out;
             };
-            out.config = Some(config.clone());
+            out.config = Some(config);
             let Some(ct) = index.targets.get(&config) else {
                 out.incomplete = true;
                 return out;

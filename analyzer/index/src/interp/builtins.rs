@@ -326,7 +326,7 @@ impl<'a> Env<'a> {
         };
         Some(match name {
             "package_name" | "native.package_name" => {
-                package(&|b| V::Str(self.contexts[b.0 as usize].package.clone()))
+                package(&|b| V::Str(self.contexts[b.0 as usize].package.to_string()))
             }
             "repository_name" | "native.repository_name" => {
                 package(&|b| V::Str(format!("@{}", self.contexts[b.0 as usize].repo.as_str())))
@@ -339,7 +339,7 @@ impl<'a> Env<'a> {
                     Ok(l) => V::Label(l),
                     Err(_) => unknown_v(),
                 }),
-                Some(V::Label(l)) => V::Label(l.clone()),
+                Some(V::Label(l)) => V::Label(*l),
                 _ => unknown_v(),
             },
             "Label" => match args.get(0, "input").map(|v| &v.v) {
@@ -347,7 +347,7 @@ impl<'a> Env<'a> {
                     Ok(l) => V::Label(l),
                     Err(_) => unknown_v(),
                 },
-                Some(V::Label(l)) => V::Label(l.clone()),
+                Some(V::Label(l)) => V::Label(*l),
                 _ => unknown_v(),
             },
             "rule" | "aspect" | "module_extension" => {

@@ -17,7 +17,7 @@ use crate::body::{Body, Stmt, StmtKind, Target as AssignTarget};
 use crate::expr::{Call, CompClause, Expr, ExprKind, ExtExpr};
 use crate::facts::{FileFacts, FuncDef};
 use crate::label::{LabelContext, RepoMapping, RepoName};
-use crate::workspace::{FileId, Workspace};
+use crate::workspace::{FileId, FilesByPath, Workspace};
 
 use super::bounds::{
     MAX_CALL_DEPTH, MAX_EVAL_DEPTH, MAX_LIST, MAX_NESTING, MAX_STRING, VALUE_STEP_BUDGET,
@@ -66,8 +66,9 @@ fn mutated_local(e: &Expr) -> Option<&str> {
 /// Where `load()` labels and `Label()` strings of a file resolve.
 pub struct FileContext {
     pub repo: RepoName,
-    /// The package of the file (nearest enclosing BUILD file's directory).
-    pub package: String,
+    /// The package of the file (nearest enclosing BUILD file's directory). Interned: the
+    /// files of a package share it, and labels hold the same string.
+    pub package: crate::label::Ustr,
 }
 
 /// What the evaluator reads (the workspace, every file's facts, how to find files) and the
@@ -75,7 +76,7 @@ pub struct FileContext {
 pub struct Env<'a> {
     pub ws: &'a Workspace,
     pub facts: &'a [Arc<FileFacts>],
-    pub file_by_path: &'a FxHashMap<(RepoName, String), FileId>,
+    pub file_by_path: &'a FilesByPath,
     pub contexts: &'a [FileContext],
     pub mappings: &'a FxHashMap<RepoName, RepoMapping>,
     /// Whether `hasattr(config_common, "toolchain_type")` holds (Bazel 6+).
@@ -148,7 +149,7 @@ impl<'a> Env<'a> {
     pub fn new(
         ws: &'a Workspace,
         facts: &'a [Arc<FileFacts>],
-        file_by_path: &'a FxHashMap<(RepoName, String), FileId>,
+        file_by_path: &'a FilesByPath,
         contexts: &'a [FileContext],
         mappings: &'a FxHashMap<RepoName, RepoMapping>,
         has_optional_toolchains: bool,
@@ -237,8 +238,7 @@ impl<'a> Env<'a> {
             format!("{}/{}", label.package, label.name)
         };
         self.file_by_path
-            .get(&(label.repo, path))
-            .copied()
+            .get(self.ws, label.repo, &path)
             .ok_or(Unknown::BrokenLoad)
     }
 

@@ -330,7 +330,7 @@ impl<'a> Env<'a> {
     /// a label string resolved where the rule is defined).
     fn path_label(&self, v: &Val, file: FileId) -> Option<Label> {
         match &v.v {
-            V::Label(l) => Some(l.clone()),
+            V::Label(l) => Some(*l),
             V::Str(s) if s.starts_with("//") || s.starts_with('@') || s.starts_with(':') => {
                 self.label_context(file).resolve(s).ok()
             }
@@ -345,7 +345,7 @@ impl<'a> Env<'a> {
         } else {
             format!("{}/{}", label.package, label.name)
         };
-        let id = *self.file_by_path.get(&(label.repo.clone(), path))?;
+        let id = self.file_by_path.get(self.ws, label.repo, &path)?;
         if self.ws.is_removed(id) {
             return None;
         }
@@ -529,7 +529,7 @@ impl<'a> Env<'a> {
                 }
             }
             "repository_ctx.path" | "module_ctx.path" => match args.get(0, "path") {
-                Some(Val { v: V::Label(l), .. }) => V::Label(l.clone()),
+                Some(Val { v: V::Label(l), .. }) => V::Label(*l),
                 Some(Val { v: V::Str(s), .. }) if repo_relative(s).is_some() => V::Str(s.clone()),
                 _ => unknown_v(),
             },

@@ -49,9 +49,9 @@ fn setting_of<'a>(ctx: &LintContext<'a>, value: &Label) -> Option<(Label, Label)
         Decl::ConstraintValue { setting } => {
             let s = setting.known()?.label.as_ref().ok()?;
             let s = resolve_target(ctx, s)
-                .map(|t| t.label.clone())
-                .unwrap_or_else(|| s.clone());
-            Some((s, target.label.clone()))
+                .map(|t| t.label)
+                .unwrap_or_else(|| *s);
+            Some((s, target.label))
         }
         _ => None,
     }

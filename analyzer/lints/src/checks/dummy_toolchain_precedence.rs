@@ -125,7 +125,7 @@ fn summarize(r: &toolcheck_resolve::Resolution, ty: &Label) -> Pick {
     if g.error.is_some() || !g.undecidable.is_empty() {
         return None;
     }
-    Some((g.exec_platform.clone(), selected(g, ty).cloned()))
+    Some((g.exec_platform, selected(g, ty).cloned()))
 }
 
 struct Hazard {
@@ -188,7 +188,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut with_picks: rustc_hash::FxHashMap<(Label, usize, bool), Pick> = Default::default();
     let mut optional_types: rustc_hash::FxHashMap<Label, bool> = Default::default();
     for &(label, source, tc, ref ty) in &candidates {
-        let ty = ty.clone();
+        let ty = *ty;
         let Some((file, range)) = registered_site(ctx, label, source) else {
             continue;
         };
@@ -196,7 +196,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let with = with_cell.get_or_init(|| sim.resolver());
-        let optional_somewhere = *optional_types.entry(ty.clone()).or_insert_with(|| {
+        let optional_somewhere = *optional_types.entry(ty).or_insert_with(|| {
             ctx.index.rules.iter().any(|r| {
                 r.toolchains
                     .iter()
@@ -207,9 +207,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let request = |platform: &Label, mandatory: bool| Request {
             trace: false,
             ..Request::new(
-                platform.clone(),
+                *platform,
                 vec![TypeRequest {
-                    toolchain_type: ty.clone(),
+                    toolchain_type: ty,
                     mandatory: Known::Known(mandatory),
                     ignore_if_invalid: false,
                 }],
@@ -223,10 +223,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 if !mandatory && !optional_somewhere {
                     continue;
                 }
-                let pick = with_picks
-                    .entry((ty.clone(), pi, mandatory))
-                    .or_insert_with(|| summarize(&with.resolve(&request(platform, mandatory)), &ty))
-                    .clone();
+                let pick = *with_picks.entry((ty, pi, mandatory)).or_insert_with(|| {
+                    summarize(&with.resolve(&request(platform, mandatory)), &ty)
+                });
                 if let Some((exec, Some(sel))) = pick {
                     if &sel == label {
                         picks.push((pi, mandatory, exec));
@@ -247,7 +246,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let stand_in = matches!(&tc.implementation, Known::Known(i) if looks_like_stand_in(ctx, i));
         let dropped = &catch_alls[&ty];
         let without = withouts
-            .entry(ty.clone())
+            .entry(ty)
             .or_insert_with(|| sim.resolver_without(|l| dropped.contains(l)));
         let mut hazards: Vec<Hazard> = Vec::new();
         let mut done_platform = usize::MAX;
@@ -275,7 +274,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 && (stand_in || exec_with != exec_without)
             {
                 hazards.push(Hazard {
-                    platform: platforms[pi].clone(),
+                    platform: platforms[pi],
                     exec_with,
                     exec_without,
                     lost: Some(lost),

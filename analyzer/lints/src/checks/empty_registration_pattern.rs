@@ -90,11 +90,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 .is_some_and(|f| writes_call(&ctx.ws.file(f).text, callee));
             let names = ctx.index.targets.package_names(id).into_iter().flatten();
             found |= names.into_iter().any(|name| {
-                let label = toolcheck_index::label::Label::new(
-                    id.repo.clone(),
-                    id.path.clone(),
-                    name.clone(),
-                );
+                let label = toolcheck_index::label::Label::new(id.repo, id.path, *name);
                 ctx.index
                     .targets
                     .get(&label)

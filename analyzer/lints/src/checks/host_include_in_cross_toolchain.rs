@@ -128,11 +128,11 @@ fn platforms_value(label: &Label) -> Option<(Label, Label)> {
     };
     let setting = Label {
         name: package.into(),
-        ..label.clone()
+        ..*label
     };
     let value = Label {
         name: name.into(),
-        ..label.clone()
+        ..*label
     };
     Some((setting, value))
 }
@@ -158,6 +158,6 @@ fn cross(ctx: &LintContext<'_>, toolchain: &Label) -> Option<(Label, Label)> {
     let (exec, target) = (resolved(exec), resolved(target));
     exec.iter().find_map(|(setting, ev)| {
         let (_, tv) = target.iter().find(|(s, _)| s == setting)?;
-        (tv != ev).then(|| (ev.clone(), tv.clone()))
+        (tv != ev).then_some((*ev, *tv))
     })
 }

@@ -72,7 +72,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let ty = sim.actual(ty).unwrap_or_else(|| ty.clone());
+        let ty = sim.actual(ty).unwrap_or(*ty);
         if !types.contains(&ty) {
             types.push(ty);
         }
@@ -89,9 +89,9 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 trace: false,
                 per_exec: true,
                 ..Request::new(
-                    target_platform.clone(),
+                    target_platform,
                     vec![TypeRequest {
-                        toolchain_type: ty.clone(),
+                        toolchain_type: *ty,
                         mandatory: Known::Known(false),
                         ignore_if_invalid: false,
                     }],
@@ -112,7 +112,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     let b = bindings
-                        .entry(toolchain.clone())
+                        .entry(*toolchain)
                         .or_insert_with(|| binding(ctx.ws, ctx.facts, ctx.index, sim, toolchain));
                     let Some(why) = host_bound(toolchain, b, on_host, || {
                         host.is_some_and(|h| {
@@ -138,7 +138,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                     if !ctx.in_scope(file) {
                         continue;
                     }
-                    reported.insert(toolchain.clone());
+                    reported.insert(*toolchain);
                     let message = if on_host {
                         format!(
                             "with remote execution, actions on the host platform `{platform}` run on the executor too (for target platform `{target_platform}`) and get '{toolchain}' for `{ty}`, but {why}"

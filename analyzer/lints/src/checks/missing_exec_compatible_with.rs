@@ -78,7 +78,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         let set: Vec<(Label, Label)> = set.values.into_iter().collect();
         if !distinct.iter().any(|(_, s)| *s == set) {
-            distinct.push((label.clone(), set));
+            distinct.push((*label, set));
         }
     }
     // A library's consumers have machines of every kind: with fewer than two kinds of
@@ -112,7 +112,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         // only describes the target: where it executes does not matter.
         let has_tools = match &tc.implementation {
             Known::Known(l) => {
-                let l = sim.actual(l).unwrap_or_else(|| l.clone());
+                let l = sim.actual(l).unwrap_or(*l);
                 ctx.index.implementation_has_tools(ctx.ws, ctx.facts, &l)
             }
             Known::Unknown => None,
@@ -131,7 +131,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if matrix && !ctx.index.library {
             let fixed = match &tc.implementation {
                 Known::Known(l) => {
-                    let l = sim.actual(l).unwrap_or_else(|| l.clone());
+                    let l = sim.actual(l).unwrap_or(*l);
                     same_on_every_host(ctx, &l.repo)
                 }
                 Known::Unknown => false,
@@ -239,11 +239,11 @@ impl<'a, 'b> Usage<'a, 'b> {
         let sim = ctx.simulation();
         let mut targets = sim.target_platforms.clone();
         if !targets.contains(&sim.config.host_platform) {
-            targets.push(sim.config.host_platform.clone());
+            targets.push(sim.config.host_platform);
         }
         Usage {
             ctx,
-            exec: distinct.iter().map(|(l, _)| l.clone()).collect(),
+            exec: distinct.iter().map(|(l, _)| *l).collect(),
             targets,
             resolver: std::cell::OnceCell::new(),
             by_type: Default::default(),
@@ -254,9 +254,9 @@ impl<'a, 'b> Usage<'a, 'b> {
     /// selects `toolchain` for `ty`, in order.
     fn picked_on(&self, ty: &Label, toolchain: &Label) -> Vec<usize> {
         let sim = self.ctx.simulation();
-        let ty = sim.actual(ty).unwrap_or_else(|| ty.clone());
+        let ty = sim.actual(ty).unwrap_or(*ty);
         let mut by_type = self.by_type.borrow_mut();
-        let picks = by_type.entry(ty.clone()).or_insert_with(|| {
+        let picks = by_type.entry(ty).or_insert_with(|| {
             let resolver = self.resolver.get_or_init(|| sim.resolver());
             let mut picks: FxHashMap<Label, Vec<usize>> = FxHashMap::default();
             // One resolution per target platform gives the pick on every execution platform;
@@ -268,9 +268,9 @@ impl<'a, 'b> Usage<'a, 'b> {
                     trace: false,
                     per_exec: true,
                     ..Request::new(
-                        target.clone(),
+                        *target,
                         vec![TypeRequest {
-                            toolchain_type: ty.clone(),
+                            toolchain_type: ty,
                             mandatory: Known::Known(false),
                             ignore_if_invalid: false,
                         }],
@@ -297,7 +297,7 @@ impl<'a, 'b> Usage<'a, 'b> {
                     let Some(i) = self.exec.iter().position(|e| e == exec) else {
                         continue;
                     };
-                    let on = picks.entry(toolchain.clone()).or_default();
+                    let on = picks.entry(*toolchain).or_default();
                     if !on.contains(&i) {
                         on.push(i);
                     }

@@ -98,13 +98,13 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 match &g.error {
                     Some(ResolveError::NoMatchingToolchains { types, .. }) => {
                         for t in types {
-                            missing.entry(t.clone()).or_default().push(p.clone());
+                            missing.entry(*t).or_default().push(*p);
                         }
                     }
                     Some(ResolveError::NoMatchingExecPlatform { types, message, .. })
                         if !no_exec.iter().any(|(q, _, _)| q == p) =>
                     {
-                        no_exec.push((p.clone(), types.clone(), message.clone()));
+                        no_exec.push((*p, types.clone(), message.clone()));
                     }
                     _ => {}
                 }

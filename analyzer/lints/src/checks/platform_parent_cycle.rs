@@ -44,7 +44,7 @@ fn parent_of<'a>(
     let PlatformDecl { parents, .. } = &**d_platform;
     let first = parents.known()?.first()?;
     let parent = first.label.as_ref().ok()?;
-    let parent = resolve_target(ctx, parent).map(|p| p.label.clone())?;
+    let parent = resolve_target(ctx, parent).map(|p| p.label)?;
     Some((first, parent))
 }
 
@@ -54,10 +54,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         .source_targets()
         .filter(|t| matches!(t.decl, Decl::Platform(_)));
     for t in platforms {
-        let mut chain = vec![t.label.clone()];
+        let mut chain = vec![t.label];
         let mut seen: FxHashSet<Label> = FxHashSet::default();
-        seen.insert(t.label.clone());
-        let mut cur = t.label.clone();
+        seen.insert(t.label);
+        let mut cur = t.label;
         // Bounded: a chain longer than the number of platforms must contain a cycle.
         while let Some((_, parent)) = parent_of(ctx, &cur) {
             if parent == t.label {
@@ -79,10 +79,10 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
                 ));
                 break;
             }
-            if !seen.insert(parent.clone()) {
+            if !seen.insert(parent) {
                 break;
             }
-            chain.push(parent.clone());
+            chain.push(parent);
             cur = parent;
         }
     }

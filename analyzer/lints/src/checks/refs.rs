@@ -218,11 +218,11 @@ pub(crate) fn resolve_target<'a>(
     ctx: &LintContext<'a>,
     label: &Label,
 ) -> Option<&'a toolcheck_index::index::Target> {
-    let mut cur = label.clone();
+    let mut cur = *label;
     for _ in 0..64 {
         let t = ctx.index.targets.get(&cur)?;
         match &t.decl {
-            Decl::Alias { actual } => cur = actual.known()?.label.as_ref().ok()?.clone(),
+            Decl::Alias { actual } => cur = *actual.known()?.label.as_ref().ok()?,
             _ => return Some(t),
         }
     }

@@ -63,13 +63,13 @@ fn list(text: &str) -> Known<Vec<Label>> {
 }
 
 fn add_target(model: &mut Model, label: &Label, kind: TargetKind) {
-    model.targets.insert(label.clone(), kind);
+    model.targets.insert(*label, kind);
     // Duplicates are harmless: the simulator sorts and deduplicates package contents.
     model
         .packages
         .entry(label.package_id())
         .or_default()
-        .push(label.name.clone());
+        .push(toolcheck_index::label::SmolStr::new(label.name));
 }
 
 fn pattern(text: &str) -> TargetPattern {
@@ -159,22 +159,17 @@ pub fn world(text: &str) -> World {
             "setting" => {
                 let setting = l(words[1]);
                 let eq = words.iter().position(|w| *w == "=").unwrap_or(words.len());
-                let pkg = setting.package.clone();
+                let pkg = setting.package;
                 let value = |n: &str| l(&format!("//{pkg}:{n}"));
                 let default = kw("default").map(value);
                 add_target(&mut model, &setting, TargetKind::ConstraintSetting);
                 model
                     .settings
-                    .insert(setting.clone(), ConstraintSetting { default });
+                    .insert(setting, ConstraintSetting { default });
                 for n in words.iter().skip(eq + 1) {
                     let v = value(n);
                     add_target(&mut model, &v, TargetKind::ConstraintValue);
-                    model.values.insert(
-                        v,
-                        ConstraintValue {
-                            setting: setting.clone(),
-                        },
-                    );
+                    model.values.insert(v, ConstraintValue { setting });
                 }
             }
             "platform" => {
