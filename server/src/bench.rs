@@ -122,7 +122,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     opts.settings.host_machine = Some(vfs::this_machine());
     let ws = vfs::load_workspace(&root, opts)?;
     let files = ws.files.len();
-    let bytes: usize = ws.files.iter().map(|f| f.text.len()).sum();
+    let bytes: usize = ws.files.iter().map(|f| f.text_len()).sum();
     phases.mark("load");
     let (mut host, cache_stats) = crate::cache::load_host(ws, args.cache_dir.as_deref(), &root, "");
     phases.mark("lower");
@@ -176,7 +176,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             let Some(file) = host.file_id(&main, &path) else {
                 continue;
             };
-            let original: Arc<str> = host.workspace().file(file).text.clone();
+            let original: Arc<str> = host.workspace().file(file).stored_text().to_shared();
             let mut to_file = Vec::new();
             let mut to_snapshot = Vec::new();
             let mut to_all = Vec::new();

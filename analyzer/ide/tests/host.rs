@@ -127,7 +127,7 @@ fn removing_an_unknown_file_is_a_no_op() {
     // A tombstone takes no text (and cancels nothing).
     host.set_file_text(ty, TYPE_BUILD.into());
     assert!(!after.is_cancelled());
-    assert_eq!(host.analysis().workspace().file(ty).text.as_ref(), "");
+    assert_eq!(host.analysis().workspace().file(ty).text().as_ref(), "");
 }
 
 #[test]

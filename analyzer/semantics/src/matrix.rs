@@ -177,7 +177,7 @@ pub fn hosts(ws: &Workspace, index: &WorkspaceIndex) -> Vec<PlannedHost> {
         if !main || !matches!(f.kind, FileKind::Build | FileKind::Bzl) {
             continue;
         }
-        for (os, why) in select_keys_on_host_os(&f.text) {
+        for (os, why) in select_keys_on_host_os(&f.text()) {
             add(os, format!("{} selects on {why}", ws.display_path(id)));
         }
     }

@@ -41,7 +41,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !ctx.in_scope(file) {
             continue;
         }
-        let text = &ctx.ws.file(file).text;
+        let text = &ctx.ws.file(file).text();
         for e in &ctx.facts[file.0 as usize].syntax_errors {
             // Point at the first line of the erroneous region: multi-line squiggles hide code.
             let mut range = e.range;
