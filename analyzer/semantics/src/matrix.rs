@@ -7,9 +7,9 @@
 //! evaluates every configuration and host this module plans (see `check_matrix` in
 //! `toolcheck_ide`); the host-dependent checks read the host list directly.
 
+use rayon::prelude::*;
 use toolcheck_index::bazelrc::{self, BuildFlags, RcFile, PLATFORM_CONFIG_NAMES};
 use toolcheck_index::index::WorkspaceIndex;
-use rayon::prelude::*;
 use toolcheck_index::workspace::{
     ConfigSelect, FileId, HostConstraints, HostMachine, RepoOrigin, Workspace,
 };
