@@ -192,9 +192,7 @@ impl FileText {
     /// agree).
     pub fn same_as(&self, text: &str) -> bool {
         match &self.0 {
-            Repr::Plain(t) => {
-                std::ptr::eq(t.as_ptr(), text.as_ptr()) && t.len() == text.len() || **t == *text
-            }
+            Repr::Plain(t) => **t == *text,
             Repr::Packed { len, .. } => *len as usize == text.len() && *self.read() == *text,
         }
     }
