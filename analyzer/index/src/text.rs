@@ -239,19 +239,26 @@ pub fn map_then_pack<T: Send>(
     mapped.into_iter().flatten().collect()
 }
 
-/// How many files from the start of `files` go into one chunk: at least one, and as many
-/// as keep the packable text under [`CHUNK_BYTES`].
+/// How much text of any kind one run maps, so that a workspace of few BUILD files (a
+/// ruleset of `.bzl` files) is still lowered in parallel.
+const MAX_RUN_BYTES: usize = 4 * CHUNK_BYTES;
+
+/// How many files from the start of `files` make one run (and one chunk): at least one, and
+/// as many as keep the packable text under [`CHUNK_BYTES`] and all text under
+/// [`MAX_RUN_BYTES`].
 fn run_len(files: &[SourceFile]) -> usize {
-    let mut bytes = 0;
+    let (mut packed, mut all) = (0, 0);
     for (i, f) in files.iter().enumerate() {
-        if !packable(f.kind) {
-            continue;
-        }
         let len = f.stored_text().len();
-        if bytes > 0 && bytes + len > CHUNK_BYTES {
+        let pack = packable(f.kind);
+        let chunk_full = pack && packed > 0 && packed + len > CHUNK_BYTES;
+        if i > 0 && (chunk_full || all + len > MAX_RUN_BYTES) {
             return i;
         }
-        bytes += len;
+        all += len;
+        if pack {
+            packed += len;
+        }
     }
     files.len()
 }
@@ -447,6 +454,24 @@ mod tests {
         map_then_pack(ws.files_mut(), |_, _| ());
         assert!(ws.files.iter().all(|f| !f.stored_text().is_packed()));
         assert_eq!(&*ws.files[0].text(), soup.as_str());
+    }
+
+    #[test]
+    fn runs_are_bounded_whatever_the_kinds() {
+        let mut ws = Workspace::with_main_repo("/ws");
+        for i in 0..200 {
+            ws.add_file(
+                RepoName::main(),
+                format!("r{i}.bzl"),
+                FileKind::Bzl,
+                Arc::from("x".repeat(CHUNK_BYTES / 8)),
+            );
+        }
+        // `.bzl` files are not packed, but a run still holds at most `MAX_RUN_BYTES` of them.
+        assert_eq!(run_len(&ws.files), 32);
+        let results = map_then_pack(ws.files_mut(), |i, f| (i, f.text_len()));
+        assert_eq!(results.len(), 200);
+        assert!(results.iter().enumerate().all(|(i, r)| *r == (i, CHUNK_BYTES / 8)));
     }
 
     #[test]
