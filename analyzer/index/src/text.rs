@@ -471,7 +471,10 @@ mod tests {
         assert_eq!(run_len(&ws.files), 32);
         let results = map_then_pack(ws.files_mut(), |i, f| (i, f.text_len()));
         assert_eq!(results.len(), 200);
-        assert!(results.iter().enumerate().all(|(i, r)| *r == (i, CHUNK_BYTES / 8)));
+        assert!(results
+            .iter()
+            .enumerate()
+            .all(|(i, r)| *r == (i, CHUNK_BYTES / 8)));
     }
 
     #[test]
