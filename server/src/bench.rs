@@ -126,6 +126,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     phases.mark("load");
     let (mut host, cache_stats) = crate::cache::load_host(ws, args.cache_dir.as_deref(), &root, "");
     phases.mark("lower");
+    // What the texts take once BUILD files are packed (`toolcheck_index::text`).
+    let stored_bytes: usize = (host.workspace().files.iter())
+        .map(|f| f.stored_text().stored_len())
+        .sum();
     let analysis = host.analysis();
     phases.mark("index");
     let config = LintConfig::default();
@@ -230,6 +234,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "root": root.display().to_string(),
         "files": files,
         "bytes": bytes,
+        "text_bytes_stored": stored_bytes,
         "diagnostics": diagnostics.len(),
         "cold_total_wall_ms": round(total_ms),
         "phases": Value::Object(phases.out.into_iter().collect()),

@@ -167,6 +167,18 @@ impl FileText {
         self.len() == 0
     }
 
+    /// The memory the text takes: its length when plain, its share of its chunk's
+    /// compressed bytes when packed (summed over a chunk's files, about the chunk's size).
+    pub fn stored_len(&self) -> usize {
+        match &self.0 {
+            Repr::Plain(t) => t.len(),
+            Repr::Packed { chunk, len, .. } => {
+                (chunk.compressed.len() as u64 * u64::from(*len) / chunk.raw_len.max(1) as u64)
+                    as usize
+            }
+        }
+    }
+
     /// Whether the text is kept compressed.
     pub fn is_packed(&self) -> bool {
         matches!(self.0, Repr::Packed { .. })
@@ -401,6 +413,15 @@ mod tests {
             })
             .sum();
         assert!(compressed * 3 < raw, "{compressed} of {raw} bytes");
+        let stored: usize = ws.files.iter().map(|f| f.stored_text().stored_len()).sum();
+        let plain: usize = ws
+            .files
+            .iter()
+            .filter(|f| f.kind != FileKind::Build)
+            .map(SourceFile::text_len)
+            .sum();
+        // Each file's share, rounded down: at most one byte short per file.
+        assert!(stored <= compressed + plain && stored + ws.files.len() >= compressed + plain);
         // Reading files out of order, from several threads, gives the same texts.
         let ids: Vec<usize> = (0..before.len()).rev().step_by(3).collect();
         ids.par_iter().for_each(|&i| {
