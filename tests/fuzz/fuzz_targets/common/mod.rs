@@ -236,7 +236,7 @@ pub fn exercise(ws: Workspace, seed: u64) {
         host.set_file_text(first, edited.clone());
         let incremental = host.analysis().diagnostics(&config);
         let mut fresh_ws = ws.clone();
-        fresh_ws.files_mut()[first.0 as usize].text = edited;
+        fresh_ws.files_mut()[first.0 as usize].set_stored_text(edited.into());
         let fresh = AnalysisHost::new(fresh_ws).analysis().diagnostics(&config);
         assert_eq!(
             incremental.len(),
