@@ -122,10 +122,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     opts.settings.host_machine = Some(vfs::this_machine());
     let ws = vfs::load_workspace(&root, opts)?;
     let files = ws.files.len();
-    let bytes: usize = ws.files.iter().map(|f| f.text.len()).sum();
+    let bytes: usize = ws.files.iter().map(|f| f.text_len()).sum();
     phases.mark("load");
     let (mut host, cache_stats) = crate::cache::load_host(ws, args.cache_dir.as_deref(), &root, "");
     phases.mark("lower");
+    // What the texts take once BUILD files are packed (`toolcheck_index::text`).
+    let stored_bytes: usize = (host.workspace().files.iter())
+        .map(|f| f.stored_text().stored_len())
+        .sum();
     let analysis = host.analysis();
     phases.mark("index");
     let config = LintConfig::default();
@@ -176,7 +180,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             let Some(file) = host.file_id(&main, &path) else {
                 continue;
             };
-            let original: Arc<str> = host.workspace().file(file).text.clone();
+            let original: Arc<str> = host.workspace().file(file).stored_text().to_shared();
             let mut to_file = Vec::new();
             let mut to_snapshot = Vec::new();
             let mut to_all = Vec::new();
@@ -230,6 +234,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "root": root.display().to_string(),
         "files": files,
         "bytes": bytes,
+        "text_bytes_stored": stored_bytes,
         "diagnostics": diagnostics.len(),
         "cold_total_wall_ms": round(total_ms),
         "phases": Value::Object(phases.out.into_iter().collect()),

@@ -180,7 +180,7 @@ pub fn load_host(
 pub fn text_hashes(ws: &Workspace) -> Vec<u128> {
     ws.files
         .par_iter()
-        .map(|f| hash128(f.text.as_bytes()))
+        .map(|f| hash128(f.text().as_bytes()))
         .collect()
 }
 

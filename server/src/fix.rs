@@ -156,7 +156,7 @@ pub fn plan(ws: &Workspace, root: &Path, diagnostics: &[Diagnostic], allow_unsaf
     'fixes: for (d, fix) in chosen {
         let here = place(
             &ws.display_path(d.file),
-            &ws.file(d.file).text,
+            &ws.file(d.file).text(),
             d.range.start,
         );
         // The same edits as a fix already taken (one root cause reported twice): done.
@@ -165,7 +165,7 @@ pub fn plan(ws: &Workspace, root: &Path, diagnostics: &[Diagnostic], allow_unsaf
             continue;
         }
         for e in &fix.edits {
-            let text = &ws.file(e.file).text;
+            let text = &ws.file(e.file).text();
             if !(text.is_char_boundary(e.range.start as usize)
                 && text.is_char_boundary(e.range.end as usize)
                 && e.range.start <= e.range.end)
@@ -236,7 +236,7 @@ pub fn plan(ws: &Workspace, root: &Path, diagnostics: &[Diagnostic], allow_unsaf
         }
     }
     for (file, mut list) in edits {
-        let old = ws.file(file).text.to_string();
+        let old = ws.file(file).text().to_string();
         let mut new = old.clone();
         list.sort_by_key(|(r, _)| std::cmp::Reverse((r.start, r.end)));
         for (r, text) in list {

@@ -78,10 +78,11 @@ pub fn load(dir: &Path, root: &Path, key: u128, ws: &Workspace) -> Option<Stored
     let summary = decode_summary(&mut r)?;
     let valid = |file: FileId, range: TextRange| {
         ws.files.get(file.0 as usize).is_some_and(|f| {
+            let text = f.text();
             !f.is_removed()
                 && range.start <= range.end
-                && f.text.is_char_boundary(range.start as usize)
-                && f.text.is_char_boundary(range.end as usize)
+                && text.is_char_boundary(range.start as usize)
+                && text.is_char_boundary(range.end as usize)
         })
     };
     diags

@@ -551,7 +551,7 @@ impl Loader {
                 continue;
             };
             let kind = self.ws.file(id).kind;
-            let facts = lower(kind, &self.ws.file(id).text);
+            let facts = lower(kind, &self.ws.file(id).text());
             for c in &facts.calls {
                 let s = |k: &str| kwarg_str(&c.call, k);
                 match c.call.func.dotted_name().as_deref() {
@@ -777,21 +777,22 @@ impl Loader {
         let (system, home) = crate::bazel_paths::user_rc_files(&env);
         let read = |p: Option<std::path::PathBuf>| p.and_then(|p| read_text_file(&p));
         let (system, home) = (read(system), read(home));
+        let rc_texts = self.rc_texts();
         let mut texts: Vec<&str> = Vec::new();
         texts.extend(system.as_deref());
-        texts.extend(self.rc_texts());
+        texts.extend(rc_texts.iter().map(|t| &**t));
         texts.extend(home.as_deref());
         let rc = crate::bazel_paths::rc_dirs(texts, &self.root);
         (env, rc)
     }
 
     /// The texts of the rc files read, in reading order.
-    fn rc_texts(&self) -> Vec<&str> {
+    fn rc_texts(&self) -> Vec<toolcheck_ide::Text> {
         self.ws
             .file_ids()
             .map(|id| self.ws.file(id))
             .filter(|f| f.kind == FileKind::Bazelrc)
-            .map(|f| &*f.text)
+            .map(|f| f.text())
             .collect()
     }
 
@@ -855,7 +856,7 @@ impl Loader {
             .file_ids()
             .map(|id| self.ws.file(id))
             .find(|f| f.repo.is_main() && f.path == "MODULE.bazel")
-            .map(|f| f.text.to_string())
+            .map(|f| f.text().to_string())
         else {
             return;
         };

@@ -110,7 +110,7 @@ impl Analysis {
                 );
             }
         }
-        if let Some(doc) = doc_comment(self.file_text(t.file), t.range.start) {
+        if let Some(doc) = doc_comment(&self.file_text(t.file), t.range.start) {
             let _ = write!(s, "\n{doc}\n");
         }
         let _ = write!(

@@ -20,7 +20,6 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use toolcheck_semantics::SemanticCache;
 
-use rayon::prelude::*;
 use toolcheck_index::facts::{lower_file, FileFacts};
 use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_syntax::ParseLimits;
@@ -37,6 +36,7 @@ pub use resolve::{
 };
 pub use toolcheck_index::index::active_modes;
 pub use toolcheck_index::label::{Label, RawLabel, RepoName};
+pub use toolcheck_index::text::{FileText, Text};
 pub use toolcheck_index::workspace::{
     AnalysisMode, ConfigMatrix, ConfigSelect, FileId, HostConstraints, HostMachine, LoadProblem,
     RepoInfo, RepoOrigin, Settings, SourceFile, Workspace,
@@ -169,43 +169,30 @@ struct ComputeMemo {
 const MAX_COMPUTE_ROUNDS: usize = 4;
 
 impl AnalysisHost {
-    /// Builds facts for every file in parallel.
+    /// Builds facts for every file in parallel. BUILD files' texts are packed afterwards
+    /// (`toolcheck_index::text`): nothing reads them again but findings and editors.
     pub fn new(ws: Workspace) -> AnalysisHost {
-        let (facts, hashes): (Vec<_>, Vec<_>) = ws
-            .files
-            .par_iter()
-            .map(|f| (Arc::new(lower(f.kind, &f.text)), content_hash(&f.text)))
-            .unzip();
-        AnalysisHost {
-            ws: Arc::new(ws),
-            facts,
-            hashes,
-            snapshot: None,
-            base: None,
-            dirty: Vec::new(),
-            structural: false,
-            trees: Default::default(),
-            revision: Default::default(),
-            settings_changed: false,
-            compute_memo: None,
-        }
+        AnalysisHost::with_cached_facts(ws, Vec::new())
     }
 
     /// Builds facts for every file, reusing precomputed ones (from a persistent cache keyed by
     /// content): `cached[i]`, when present, must be the facts of `ws.files[i]`'s text. The
-    /// missing ones are lowered in parallel.
-    pub fn with_cached_facts(ws: Workspace, cached: Vec<Option<Arc<FileFacts>>>) -> AnalysisHost {
-        let (facts, hashes): (Vec<_>, Vec<_>) = ws
-            .files
-            .par_iter()
-            .enumerate()
-            .map(|(i, f)| {
+    /// missing ones are lowered in parallel, and BUILD files' texts are packed as in
+    /// [`AnalysisHost::new`].
+    pub fn with_cached_facts(
+        mut ws: Workspace,
+        cached: Vec<Option<Arc<FileFacts>>>,
+    ) -> AnalysisHost {
+        let (facts, hashes): (Vec<_>, Vec<_>) =
+            toolcheck_index::text::map_then_pack(ws.files_mut(), |i, f| {
+                let text = f.text();
                 let facts = match cached.get(i) {
                     Some(Some(facts)) => facts.clone(),
-                    _ => Arc::new(lower(f.kind, &f.text)),
+                    _ => Arc::new(lower(f.kind, &text)),
                 };
-                (facts, content_hash(&f.text))
+                (facts, content_hash(&text))
             })
+            .into_iter()
             .unzip();
         AnalysisHost {
             ws: Arc::new(ws),
@@ -259,7 +246,7 @@ impl AnalysisHost {
             // A removed file has no text to set; adding it again revives it.
             return;
         }
-        if self.ws.files[i].text == text {
+        if self.ws.files[i].stored_text().same_as(&text) {
             // Nothing changed (an editor opening a file as it is on disk): snapshots stay
             // valid and the work they feed is not cancelled.
             return;
@@ -267,19 +254,20 @@ impl AnalysisHost {
         let hash = content_hash(&text);
         let ws = Arc::make_mut(&mut self.ws);
         let kind = ws.files[i].kind;
-        let old_text = std::mem::replace(&mut ws.files_mut()[i].text, text);
+        // An edited file stays plain: the editor reads it at every request.
+        let old_text = ws.files_mut()[i].set_stored_text(text.clone().into());
         if self.hashes[i] != hash {
             let facts = match self.trees.get(&file) {
                 Some(tree) => {
                     let (facts, tree) =
-                        lower_keeping_tree(kind, &ws.files[i].text, Some((&old_text, tree)));
+                        lower_keeping_tree(kind, &text, Some((&old_text.read(), tree)));
                     match tree {
                         Some(tree) => self.trees.insert(file, tree),
                         None => self.trees.remove(&file),
                     };
                     facts
                 }
-                None => lower(kind, &ws.files[i].text),
+                None => lower(kind, &text),
             };
             self.facts[i] = Arc::new(facts);
             self.hashes[i] = hash;
@@ -304,7 +292,7 @@ impl AnalysisHost {
             return;
         }
         let f = self.ws.file(file);
-        if let (_, Some(tree)) = lower_keeping_tree(f.kind, &f.text, None) {
+        if let (_, Some(tree)) = lower_keeping_tree(f.kind, &f.text(), None) {
             self.trees.insert(file, tree);
         }
     }
@@ -567,7 +555,7 @@ impl AnalysisHost {
                 let old = had.iter().find(|(p, _)| *p == file.path).map(|(_, id)| *id);
                 let id = match old {
                     Some(id) => {
-                        if self.ws.file(id).text != text {
+                        if !self.ws.file(id).stored_text().same_as(&text) {
                             self.set_file_text(id, text);
                             changed = true;
                         }
@@ -815,11 +803,12 @@ impl Analysis {
     pub fn bazel_version(&self) -> BazelVersion {
         self.inner.version
     }
-    pub fn file_text(&self, file: FileId) -> &str {
-        &self.inner.ws.file(file).text
+    /// A file's text (see [`toolcheck_index::text`]: hold it while reading).
+    pub fn file_text(&self, file: FileId) -> toolcheck_index::text::Text {
+        self.inner.ws.file(file).text()
     }
     pub fn line_index(&self, file: FileId) -> LineIndex {
-        LineIndex::new(self.file_text(file))
+        LineIndex::new(&self.file_text(file))
     }
     pub fn display_path(&self, file: FileId) -> String {
         self.inner.ws.display_path(file)

@@ -501,7 +501,7 @@ impl Analysis {
     /// Label completions inside the string literal at `offset`.
     pub fn completions(&self, file: FileId, offset: u32) -> Vec<Completion> {
         let text = self.file_text(file);
-        let Some((start, prefix)) = string_prefix(text, offset as usize) else {
+        let Some((start, prefix)) = string_prefix(&text, offset as usize) else {
             return Vec::new();
         };
         if !(prefix.is_empty()

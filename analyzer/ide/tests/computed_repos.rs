@@ -133,7 +133,7 @@ fn assert_same_as_fresh(host: &mut AnalysisHost) {
     for id in host.workspace().file_ids() {
         let f = host.workspace().file(id);
         if f.repo.is_main() {
-            ws.add_file(f.repo, f.path.clone(), f.kind, f.text.clone());
+            ws.add_file(f.repo, f.path.clone(), f.kind, f.stored_text().to_shared());
         }
     }
     let fresh = findings(&AnalysisHost::new(ws).analysis());
@@ -721,7 +721,7 @@ v = module_extension(implementation = _ext)
         let a = host.analysis();
         let text = host
             .file_id(&repo, "version.bzl")
-            .map(|id| a.workspace().file(id).text.to_string());
+            .map(|id| a.workspace().file(id).text().to_string());
         assert_eq!(text.as_deref(), want, "{pin:?}");
         let partial = a
             .workspace()
@@ -735,5 +735,5 @@ v = module_extension(implementation = _ext)
     let mut host = AnalysisHost::new(ws);
     let a = host.analysis();
     let id = host.file_id(&repo, "version.bzl").expect("written");
-    assert_eq!(&*a.workspace().file(id).text, "version = '9.0.0'");
+    assert_eq!(&*a.workspace().file(id).text(), "version = '9.0.0'");
 }

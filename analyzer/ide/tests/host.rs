@@ -127,7 +127,7 @@ fn removing_an_unknown_file_is_a_no_op() {
     // A tombstone takes no text (and cancels nothing).
     host.set_file_text(ty, TYPE_BUILD.into());
     assert!(!after.is_cancelled());
-    assert_eq!(host.analysis().workspace().file(ty).text.as_ref(), "");
+    assert_eq!(host.analysis().workspace().file(ty).text().as_ref(), "");
 }
 
 #[test]
@@ -234,4 +234,71 @@ fn setting_the_same_text_cancels_nothing() {
     assert!(!a.is_cancelled());
     host.set_file_text(ty, "toolchain_type(name = \"u\")\n".into());
     assert!(a.is_cancelled());
+}
+
+/// A host built from a loaded workspace packs its BUILD files' texts after lowering
+/// (`toolcheck_index::text`); every answer is the same as from plain texts, and an edit
+/// leaves the edited file plain.
+#[test]
+fn packed_build_texts_answer_like_plain_ones() {
+    let files = [
+        (
+            "MODULE.bazel",
+            FileKind::Module,
+            format!("{MODULE}register_toolchains(\"//bad:bad\")\n"),
+        ),
+        ("pkg/BUILD.bazel", FileKind::Build, TYPE_BUILD.to_string()),
+        ("other/BUILD.bazel", FileKind::Build, TC_BUILD.to_string()),
+        // Enough BUILD files for more than one chunk, one with a finding.
+        (
+            "bad/BUILD.bazel",
+            FileKind::Build,
+            "toolchain(\n    name = \"bad\",\n    toolchain = \":impl\",\n    toolchain_type = \"//gone:t\",\n)\n\nfilegroup(name = \"impl\")\n".to_string(),
+        ),
+    ]
+    .into_iter()
+    .chain((0..300).map(|i| {
+        (
+            Box::leak(format!("p{i}/BUILD.bazel").into_boxed_str()) as &str,
+            FileKind::Build,
+            format!("filegroup(name = \"f{i}\", srcs = [\"a{i}.txt\"])  # é\n"),
+        )
+    }));
+    let mut ws = Workspace::with_main_repo("");
+    let mut plain = AnalysisHost::new(Workspace::with_main_repo(""));
+    for (path, kind, text) in files {
+        ws.add_file(RepoName::main(), path, kind, text.as_str().into());
+        plain.add_file(RepoName::main(), path.into(), kind, text.as_str().into());
+    }
+    let mut packed = AnalysisHost::new(ws);
+    let a = packed.analysis();
+    let ws = a.workspace();
+    let build = |id: FileId| ws.file(id).kind == FileKind::Build;
+    assert!(ws
+        .file_ids()
+        .all(|id| ws.file(id).stored_text().is_packed() == build(id)));
+    for id in ws.file_ids() {
+        assert_eq!(&*a.file_text(id), &*plain.analysis().file_text(id));
+    }
+    assert_eq!(codes(&mut packed), codes(&mut plain));
+    let found = codes(&mut packed);
+    assert!(
+        found.contains(&("bad/BUILD.bazel".to_string(), "unresolved-label")),
+        "{found:?}"
+    );
+    // Editing a packed file: it is plain from then on, the others stay packed.
+    let bad = FileId(3);
+    let fixed: Arc<str> = TC_BUILD.replace("\"tc\"", "\"bad\"").into();
+    packed.set_file_text(bad, fixed.clone());
+    plain.set_file_text(bad, fixed.clone());
+    let a = packed.analysis();
+    assert!(!a.workspace().file(bad).stored_text().is_packed());
+    assert!(a.workspace().file(FileId(4)).stored_text().is_packed());
+    assert_eq!(&*a.file_text(bad), &*fixed);
+    assert_eq!(codes(&mut packed), codes(&mut plain));
+    // Setting the same text again changes nothing (no snapshot is cancelled).
+    let before = packed.analysis();
+    let same = packed.analysis().file_text(FileId(4)).to_string();
+    packed.set_file_text(FileId(4), same.into());
+    assert!(!before.is_cancelled());
 }

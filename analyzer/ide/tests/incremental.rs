@@ -119,7 +119,7 @@ fn observe(a: &Analysis) -> String {
         .file_ids()
         .find(|&f| ws.file(f).path == "toolchains/BUILD.bazel")
     {
-        if let Some(at) = ws.file(file).text.find("toolchain_type(name") {
+        if let Some(at) = ws.file(file).text().find("toolchain_type(name") {
             out += &format!("{:?}\n", a.hover(file, at as u32 + 2));
         }
     }

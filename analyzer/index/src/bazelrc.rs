@@ -310,7 +310,7 @@ pub fn workspace_build_flags(ws: &crate::workspace::Workspace) -> (Vec<RcFile>, 
     let rc_files: Vec<RcFile> = ws
         .rc_files
         .iter()
-        .map(|(_, id)| parse_rc(&ws.file(*id).text))
+        .map(|(_, id)| parse_rc(&ws.file(*id).text()))
         .collect();
     let flags = build_flags(
         &rc_files,

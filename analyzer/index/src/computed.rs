@@ -223,7 +223,7 @@ impl WorkspaceIndex {
                         match id {
                             Some(id) => Some(GeneratedFile {
                                 path: "BUILD.bazel".into(),
-                                text: Some(env.ws.file(id).text.clone()),
+                                text: Some(env.ws.file(id).stored_text().to_shared()),
                                 source: FileSource::Copied {
                                     from: id,
                                     at: inst.site,
@@ -683,13 +683,13 @@ fn instantiation_of(
 /// that wrote the file. `None` for a file that is not generated.
 pub fn source_of(ws: &Workspace, file: FileId, range: TextRange) -> Option<(FileId, TextRange)> {
     let source = ws.generated.get(&file)?;
-    let text = &ws.file(file).text;
+    let text = &ws.file(file).text();
     let line = LineIndex::new(text).line_of(range.start);
     let (target, target_line, call) = source.origin_of_line(line);
     let at_call = || Some((call.file, first_line(ws, call.file, call.range)));
     match target_line {
         Some(l) if !ws.is_removed(target) => {
-            let ttext = &ws.file(target).text;
+            let ttext = &ws.file(target).text();
             let index = LineIndex::new(ttext);
             if (l as usize) >= index.line_count() {
                 return at_call();
@@ -709,7 +709,7 @@ pub fn source_of(ws: &Workspace, file: FileId, range: TextRange) -> Option<(File
 
 /// The part of `range` on its first line (a multi-line call is shown at its first line).
 fn first_line(ws: &Workspace, file: FileId, range: TextRange) -> TextRange {
-    let text = &ws.file(file).text;
+    let text = &ws.file(file).text();
     let start = range.start as usize;
     let end = (range.end as usize).min(text.len());
     match text.get(start..end).and_then(|t| t.find('\n')) {

@@ -2118,7 +2118,7 @@ impl WorkspaceIndex {
                     // whatever is there, which may be wider than a byte).
                     let first = ws
                         .file(id)
-                        .text
+                        .text()
                         .get(range.start as usize..)
                         .and_then(|t| t.chars().next())
                         .map_or(0, char::len_utf8) as u32;
@@ -3012,7 +3012,7 @@ fn flag_list_parts<'v>(
 ) -> impl Iterator<Item = (&'v str, TextRange)> + 'v {
     let literal = ws
         .file(file)
-        .text
+        .text()
         .get(fv.range.start as usize..fv.range.end as usize)
         .is_some_and(|src| src.ends_with(fv.value.as_str()));
     let whole = fv.range;

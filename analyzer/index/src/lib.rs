@@ -16,6 +16,7 @@ pub mod module_version;
 pub mod targets;
 #[doc(hidden)]
 pub mod testing;
+pub mod text;
 pub mod workspace;
 
 /// The inline string type of facts, for the crates that build or read them.

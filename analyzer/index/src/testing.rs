@@ -30,8 +30,8 @@ pub fn indexed(files: &[(&str, &str)]) -> (Workspace, Vec<Arc<FileFacts>>, Works
         .files
         .iter()
         .map(|f| {
-            let p = parse(&f.text);
-            Arc::new(lower_file(p.tree.as_ref(), &f.text, f.kind, p.errors))
+            let p = parse(&f.text());
+            Arc::new(lower_file(p.tree.as_ref(), &f.text(), f.kind, p.errors))
         })
         .collect();
     let index = WorkspaceIndex::build(&ws, &facts, 8);

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use toolcheck_syntax::{FileKind, TextRange};
 
 use crate::label::{PackageId, RepoName};
+use crate::text::{FileText, Text};
 
 /// An opaque file handle. Paths are looked up through the [`Workspace`]. Stable: removing
 /// a file never changes another file's id.
@@ -60,7 +61,9 @@ pub struct SourceFile {
     /// Path relative to the repository root, with `/` separators.
     pub path: String,
     pub kind: FileKind,
-    pub text: Arc<str>,
+    /// Read through [`SourceFile::text`]; BUILD files are kept compressed after lowering
+    /// (see [`crate::text`]).
+    text: FileText,
     /// A tombstone: the file was removed, its slot is kept so that ids stay stable.
     removed: bool,
 }
@@ -76,6 +79,23 @@ impl SourceFile {
     /// Whether this slot is the tombstone of a removed file.
     pub fn is_removed(&self) -> bool {
         self.removed
+    }
+    /// The file's text: the one way to read it (decompressed when packed; hold the result
+    /// while reading rather than asking again for every line).
+    pub fn text(&self) -> Text {
+        self.text.read()
+    }
+    /// The text's length in bytes, without decompressing it.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+    /// The text as stored, plain or packed.
+    pub fn stored_text(&self) -> &FileText {
+        &self.text
+    }
+    /// Replaces the stored text and returns the old one.
+    pub fn set_stored_text(&mut self, text: FileText) -> FileText {
+        std::mem::replace(&mut self.text, text)
     }
 }
 
@@ -396,7 +416,7 @@ impl Workspace {
             repo,
             path,
             kind,
-            text,
+            text: text.into(),
             removed: false,
         };
         match tombstone {
@@ -420,7 +440,7 @@ impl Workspace {
         }
         let f = &mut self.files_mut()[id.0 as usize];
         f.removed = true;
-        f.text = Arc::from("");
+        f.text = FileText::default();
         self.tombstones += 1;
         self.generated.remove(&id);
         self.rc_files.retain(|(_, f)| *f != id);

@@ -81,7 +81,7 @@ pub(crate) fn apply(ctx: &LintContext<'_>, config: &LintConfig, diags: &mut Vec<
                         applicability: Applicability::Safe,
                         edits: vec![TextEdit {
                             file,
-                            range: comment_removal(&ctx.ws.file(file).text, s.comment),
+                            range: comment_removal(&ctx.ws.file(file).text(), s.comment),
                             new_text: String::new(),
                         }],
                     }

@@ -7,10 +7,11 @@
 //! evaluates every configuration and host this module plans (see `check_matrix` in
 //! `toolcheck_ide`); the host-dependent checks read the host list directly.
 
+use rayon::prelude::*;
 use toolcheck_index::bazelrc::{self, BuildFlags, RcFile, PLATFORM_CONFIG_NAMES};
 use toolcheck_index::index::WorkspaceIndex;
 use toolcheck_index::workspace::{
-    ConfigSelect, HostConstraints, HostMachine, RepoOrigin, Workspace,
+    ConfigSelect, FileId, HostConstraints, HostMachine, RepoOrigin, Workspace,
 };
 use toolcheck_syntax::FileKind;
 
@@ -169,15 +170,26 @@ pub fn hosts(ws: &Workspace, index: &WorkspaceIndex) -> Vec<PlannedHost> {
             }
         }
     }
-    for id in ws.file_ids() {
-        let f = ws.file(id);
-        let main = ws
-            .repo(&f.repo)
-            .is_some_and(|r| matches!(r.origin, RepoOrigin::Main));
-        if !main || !matches!(f.kind, FileKind::Build | FileKind::Bzl) {
-            continue;
-        }
-        for (os, why) in select_keys_on_host_os(&f.text) {
+    // Every BUILD and `.bzl` file of the main repository is read: in parallel (BUILD texts
+    // are kept compressed; each thread takes a contiguous run of ids, so it decompresses a
+    // chunk once), the hosts then added in file order as before.
+    let files: Vec<FileId> = ws
+        .file_ids()
+        .filter(|&id| {
+            let f = ws.file(id);
+            matches!(f.kind, FileKind::Build | FileKind::Bzl)
+                && ws
+                    .repo(&f.repo)
+                    .is_some_and(|r| matches!(r.origin, RepoOrigin::Main))
+        })
+        .collect();
+    let keys: Vec<(FileId, Vec<(&str, String)>)> = files
+        .par_iter()
+        .map(|&id| (id, select_keys_on_host_os(&ws.file(id).text())))
+        .filter(|(_, keys)| !keys.is_empty())
+        .collect();
+    for (id, keys) in keys {
+        for (os, why) in keys {
             add(os, format!("{} selects on {why}", ws.display_path(id)));
         }
     }

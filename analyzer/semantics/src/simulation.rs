@@ -856,7 +856,7 @@ impl Simulation {
                 .as_ref()
                 .is_some_and(|r| crate::coverage::is_builtin_repo(r.as_str()))
         }) {
-            let line = toolcheck_syntax::LineIndex::new(&ws.file(gap.loc.file).text)
+            let line = toolcheck_syntax::LineIndex::new(&ws.file(gap.loc.file).text())
                 .line_of(gap.loc.range.start)
                 + 1;
             model.unseen_registrations = Some(

@@ -33,7 +33,7 @@ fn unguarded(ws: &Workspace, facts: &[Arc<FileFacts>], index: &WorkspaceIndex) -
         .iter()
         .filter(|f| matches!(f.event.kind, EventKind::Unguarded { .. }))
         .map(|f| {
-            let text = &ws.file(f.event.file).text;
+            let text = &ws.file(f.event.file).text();
             text[f.event.range.start as usize..f.event.range.end as usize].to_string()
         })
         .collect();

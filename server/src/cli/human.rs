@@ -50,7 +50,8 @@ struct Cut<'a> {
 }
 
 fn cut<'a>(report: &Report<'a>, group: Group<'a>) -> Cut<'a> {
-    let text: &str = &report.ws.file(group.file).text;
+    let file_text = report.ws.file(group.file).text();
+    let text: &str = &file_text;
     let index = toolcheck_ide::LineIndex::new(text);
     let bytes = text.as_bytes();
     let first_line = group

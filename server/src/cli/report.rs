@@ -110,7 +110,8 @@ impl<'a> Report<'a> {
         let mut indexes = HashMap::new();
         let mut paths: HashMap<FileId, String> = HashMap::new();
         let mut locate = |file: FileId, range: TextRange| -> Location {
-            let text: &str = &ws.file(file).text;
+            let file_text = ws.file(file).text();
+            let text: &str = &file_text;
             let index = indexes.entry(file).or_insert_with(|| LineIndex::new(text));
             let len = text.len() as u32;
             let start = floor_char_boundary(text, range.start.min(len));

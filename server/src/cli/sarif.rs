@@ -118,7 +118,8 @@ fn physical_location(report: &Report<'_>, location: &Location) -> Value {
     let Some((file, range)) = location.span else {
         return physical;
     };
-    let text: &str = &report.ws.file(file).text;
+    let file_text = report.ws.file(file).text();
+    let text: &str = &file_text;
     let (start, end) = (range.start as usize, range.end as usize);
     if end - start <= MAX_SNIPPET {
         physical["region"]["snippet"] = json!({ "text": &text[start..end] });

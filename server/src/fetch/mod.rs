@@ -198,7 +198,7 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         ws.file_ids()
             .map(|id| ws.file(id))
             .find(|f| f.repo.is_main() && f.path == name)
-            .map(|f| f.text.to_string())
+            .map(|f| f.text().to_string())
     };
     let rc = RcOptions::read(&ws);
     let client = Client::new(Duration::from_secs(args.timeout.max(1)), args.offline);
@@ -358,7 +358,7 @@ impl RcOptions {
         // apply only with --config, which fetch does not take.
         const COMMANDS: [&str; 6] = ["common", "always", "build", "fetch", "sync", "mod"];
         for (_, id) in &ws.rc_files {
-            let rc = toolcheck_ide::bazelrc::parse_rc(&ws.file(*id).text);
+            let rc = toolcheck_ide::bazelrc::parse_rc(&ws.file(*id).text());
             for e in &rc.entries {
                 if e.config.is_some() || !COMMANDS.contains(&e.command.as_str()) {
                     continue;

@@ -233,7 +233,7 @@ impl Snap {
 
     /// The text of `file` as this snapshot saw it, for position conversions.
     pub(crate) fn rope(&self, file: FileId) -> Rope {
-        Rope::from_str(self.analysis.file_text(file))
+        Rope::from_str(&self.analysis.file_text(file))
     }
 }
 

@@ -349,7 +349,7 @@ impl<'a> Env<'a> {
         if self.ws.is_removed(id) {
             return None;
         }
-        Some((id, self.ws.file(id).text.clone()))
+        Some((id, self.ws.file(id).stored_text().to_shared()))
     }
 
     /// Records a generated file (a later write to the same path replaces it).

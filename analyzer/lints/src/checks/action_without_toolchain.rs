@@ -97,7 +97,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         reported.push(site);
-        let text = &ctx.ws.file(e.file).text;
+        let text = &ctx.ws.file(e.file).text();
         let ty = &analysis.slot(e.slot).ty;
         let what = snippet(text, e.range);
         let kind = if rule.is_aspect { "aspect" } else { "rule" };

@@ -76,18 +76,16 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
             RegistrationKind::Toolchain => "toolchain()",
             RegistrationKind::ExecutionPlatform => "platform()",
         };
-        // A matched package whose BUILD file writes the call that did not run here.
-        let mut written_not_run = false;
-        let callee = what.trim_end_matches(')');
+        // The matched packages' BUILD files, read only when nothing is found (their texts
+        // are kept compressed, and a `//...` pattern matches every package).
+        let mut build_files = Vec::new();
         for (id, pkg) in ctx.index.packages() {
             if !pattern.matches_package(id) {
                 continue;
             }
             matched_packages += 1;
             open |= pkg.open;
-            written_not_run |= pkg
-                .build_file
-                .is_some_and(|f| writes_call(&ctx.ws.file(f).text, callee));
+            build_files.extend(pkg.build_file);
             let names = ctx.index.targets.package_names(id).into_iter().flatten();
             found |= names.into_iter().any(|name| {
                 let label = toolcheck_index::label::Label::new(id.repo, id.path, *name);
@@ -108,6 +106,11 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if found || open {
             continue;
         }
+        // A matched package whose BUILD file writes the call that did not run here.
+        let callee = what.trim_end_matches(')');
+        let written_not_run = build_files
+            .iter()
+            .any(|&f| writes_call(&ctx.ws.file(f).text(), callee));
         // Two deliberate forms are notes, not warnings: a stand-in directory that another
         // environment overrides (tcmalloc's `@docker_toolchain`, replaced inside its CI
         // container by a system bazelrc toolcheck does not read), and a package whose calls

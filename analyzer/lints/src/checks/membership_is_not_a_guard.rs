@@ -46,7 +46,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let text = &ctx.ws.file(e.file).text;
+        let text = &ctx.ws.file(e.file).text();
         let what = snippet(text, e.range);
         let info = analysis.slot(e.slot);
         let mut d = Diagnostic::new(

@@ -41,8 +41,13 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !ctx.in_scope(file) {
             continue;
         }
-        let text = &ctx.ws.file(file).text;
-        for e in &ctx.facts[file.0 as usize].syntax_errors {
+        let errors = &ctx.facts[file.0 as usize].syntax_errors;
+        if errors.is_empty() {
+            // The text of a BUILD file is kept compressed: read only for an error.
+            continue;
+        }
+        let text = ctx.ws.file(file).text();
+        for e in errors {
             // Point at the first line of the erroneous region: multi-line squiggles hide code.
             let mut range = e.range;
             if let Some(nl) = text

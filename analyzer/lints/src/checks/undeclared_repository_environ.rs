@@ -189,7 +189,7 @@ fn decides_only_how(name: &str) -> bool {
 /// Adds `names` to a literal `environ` list, or adds `environ = [...]` after the
 /// implementation argument. `None` when the list is not written as a literal here.
 fn fix(ctx: &LintContext<'_>, rule: &RepositoryRuleEnv, names: &[&str]) -> Option<TextEdit> {
-    let text = &ctx.ws.file(rule.file).text;
+    let text = &ctx.ws.file(rule.file).text();
     let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
     match rule.call.kwarg("environ") {
         Some(k) => {

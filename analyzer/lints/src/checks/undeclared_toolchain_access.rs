@@ -73,7 +73,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         } else {
             declared.join(", ")
         };
-        let text = &ctx.ws.file(e.file).text;
+        let text = &ctx.ws.file(e.file).text();
         let d = Diagnostic::new(
             CHECK.name,
             CHECK.default_severity,

@@ -68,7 +68,7 @@ fn run(ctx: &LintContext<'_>, acc: &mut Vec<Diagnostic>) {
         let EventKind::Unguarded { member: None, pure } = e.kind else {
             continue;
         };
-        let text = &ctx.ws.file(e.file).text;
+        let text = &ctx.ws.file(e.file).text();
         let what = snippet(text, e.range);
         let info = analysis.slot(e.slot);
         let mut d = Diagnostic::new(

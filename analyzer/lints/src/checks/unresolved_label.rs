@@ -311,11 +311,8 @@ fn replace_label(
     text: &str,
     new: String,
 ) -> Option<Fix> {
-    let source = ctx
-        .ws
-        .file(file)
-        .text
-        .get(range.start as usize..range.end as usize)?;
+    let file_text = ctx.ws.file(file).text();
+    let source = file_text.get(range.start as usize..range.end as usize)?;
     let bytes = source.as_bytes();
     let quoted = bytes.len() >= 2
         && matches!(bytes[0], b'"' | b'\'')

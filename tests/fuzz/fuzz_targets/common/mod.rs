@@ -121,7 +121,7 @@ pub fn workspace(files: &[InFile]) -> Workspace {
 }
 
 fn check_range(ws: &Workspace, file: FileId, range: TextRange, what: &str) {
-    let text = &ws.file(file).text;
+    let text = &ws.file(file).text();
     assert!(
         range.start <= range.end && range.end as usize <= text.len(),
         "{what}: range {range:?} outside {} ({} bytes)",
@@ -191,7 +191,7 @@ pub fn exercise(ws: Workspace, seed: u64) {
             check_range(&ws, id, s.range, "symbol");
             check_range(&ws, id, s.focus_range, "symbol focus");
         }
-        for off in offsets(&ws.file(id).text, seed ^ u64::from(id.0)) {
+        for off in offsets(&ws.file(id).text(), seed ^ u64::from(id.0)) {
             if let Some(h) = analysis.hover(id, off) {
                 check_range(&ws, id, h.range, "hover");
             }
@@ -209,7 +209,7 @@ pub fn exercise(ws: Workspace, seed: u64) {
     let _ = analysis.resolve(&ResolveQuery::default());
     // Workspace symbols for a query taken from the first file's text at a seeded offset.
     if let Some(first) = ws.file_ids().next() {
-        let text = &ws.file(first).text;
+        let text = &ws.file(first).text();
         let at = offsets(text, seed).pop().unwrap_or(0) as usize;
         let query: String = text[text.floor_char_boundary(at)..]
             .chars()
@@ -226,7 +226,7 @@ pub fn exercise(ws: Workspace, seed: u64) {
     // workspace.
     let first = ws.file_ids().next().filter(|_| cross_check);
     if let Some(first) = first {
-        let old = ws.file(first).text.clone();
+        let old = ws.file(first).stored_text().to_shared();
         let cut = old.len() / 3;
         let cut = (0..=cut)
             .rev()
@@ -236,7 +236,7 @@ pub fn exercise(ws: Workspace, seed: u64) {
         host.set_file_text(first, edited.clone());
         let incremental = host.analysis().diagnostics(&config);
         let mut fresh_ws = ws.clone();
-        fresh_ws.files_mut()[first.0 as usize].text = edited;
+        fresh_ws.files_mut()[first.0 as usize].set_stored_text(edited.into());
         let fresh = AnalysisHost::new(fresh_ws).analysis().diagnostics(&config);
         assert_eq!(
             incremental.len(),
