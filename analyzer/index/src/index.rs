@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use toolcheck_syntax::{FileKind, TextRange};
 
 use crate::bazelrc::{BuildFlags, RcFile};
-use crate::expr::{Call, Expr, ExprKind};
+use crate::expr::{sym, Call, Expr, ExprKind, Sym};
 use crate::facts::FileFacts;
 use crate::interp::{Env, FileContext, Loc, Val, V};
 use crate::label::{
@@ -26,7 +26,8 @@ use crate::workspace::{FileId, FilesByPath, Workspace};
 /// A label as referenced somewhere, with where it was written and how it resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LabelRef {
-    pub text: String,
+    /// The label as written; interned (the literal's string is already in the table).
+    pub text: Sym,
     pub label: Result<Label, LabelError>,
     pub loc: Loc,
 }
@@ -1602,7 +1603,7 @@ impl WorkspaceIndex {
             for (part, range) in flag_list_parts(ws, file, fv) {
                 if !part.is_empty() {
                     self.flag_platforms.push(LabelRef {
-                        text: part.to_string(),
+                        text: sym(part),
                         label: main_ctx.resolve(part),
                         loc: Loc { file, range },
                     });
@@ -2586,12 +2587,12 @@ fn label_ref(env: &Env<'_>, file: FileId, val: &Val, use_site: TextRange) -> Opt
     };
     match &val.v {
         V::Str(s) => Some(LabelRef {
-            text: s.clone(),
+            text: sym(s),
             label: env.label_context(file).resolve(s),
             loc,
         }),
         V::Label(l) => Some(LabelRef {
-            text: l.to_string(),
+            text: sym(&l.to_string()),
             label: Ok(*l),
             loc,
         }),

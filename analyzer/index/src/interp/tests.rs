@@ -42,7 +42,7 @@ fn label(s: &str) -> Label {
 
 fn texts(l: &RefList) -> Option<Vec<String>> {
     l.known()
-        .map(|v| v.iter().map(|r| r.text.clone()).collect())
+        .map(|v| v.iter().map(|r| r.text.to_string()).collect())
 }
 
 #[test]
