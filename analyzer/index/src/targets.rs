@@ -16,7 +16,7 @@ use crate::index::{Package, Target};
 use crate::interp::Loc;
 use crate::interp::{Gap, MacroLimit};
 use crate::label::{Label, PackageId, RepoName, SmolStr, Ustr};
-use crate::workspace::FileId;
+use crate::workspace::{FileId, FileIdsByHash};
 
 /// What one BUILD file contributes to the index.
 #[derive(Debug, PartialEq)]
@@ -127,11 +127,9 @@ struct Layout {
     /// Every BUILD file, sorted by its package and then by file, so that the files of a
     /// package are adjacent and in file order.
     ordered: Vec<FileId>,
-    /// The BUILD file of each package hash held by exactly one file.
-    by_hash: FxHashMap<u64, FileId>,
-    /// The BUILD files of each hash held by more than one (a package with two BUILD files,
-    /// or a collision), in file order.
-    by_hash_multi: FxHashMap<u64, Vec<FileId>>,
+    /// The BUILD files of each package hash, in file order (more than one for a package with
+    /// two BUILD files, or a collision).
+    by_hash: FileIdsByHash,
     /// The BUILD files of each package that has more than one (a directory with both `BUILD`
     /// and `BUILD.bazel`), in file order: only their targets need an owner.
     shared: Vec<Vec<FileId>>,
@@ -145,14 +143,9 @@ impl Layout {
             let Some(u) = u else { continue };
             let file = FileId(i as u32);
             layout.ordered.push(file);
-            let hash = package_hash(&u.id.repo, &u.id.path);
-            if let Some(files) = layout.by_hash_multi.get_mut(&hash) {
-                files.push(file);
-            } else if let Some(first) = layout.by_hash.remove(&hash) {
-                layout.by_hash_multi.insert(hash, vec![first, file]);
-            } else {
-                layout.by_hash.insert(hash, file);
-            }
+            layout
+                .by_hash
+                .insert(package_hash(&u.id.repo, &u.id.path), file);
         }
         // Stable: the files of a package stay in file order.
         layout.ordered.sort_by(|a, b| id(a).cmp(id(b)));
@@ -167,14 +160,7 @@ impl Layout {
 
     /// The BUILD files whose package hashes to `hash`, in file order.
     fn files_with_hash(&self, hash: u64) -> &[FileId] {
-        match self.by_hash_multi.get(&hash) {
-            Some(files) => files,
-            None => self
-                .by_hash
-                .get(&hash)
-                .map(std::slice::from_ref)
-                .unwrap_or(&[]),
-        }
+        self.by_hash.get(hash)
     }
 }
 

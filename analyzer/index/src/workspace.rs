@@ -488,8 +488,36 @@ impl Workspace {
 /// workspace answers like the one the table was built from.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FilesByPath {
+    ids: FileIdsByHash,
+}
+
+/// File ids by a 64-bit hash, for tables that check each hit against what they were built
+/// from (instead of owning keys): nearly every hash names one file, kept inline; a few name
+/// several (a collision, a package with two BUILD files), in insertion order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct FileIdsByHash {
     one: rustc_hash::FxHashMap<u64, FileId>,
     more: rustc_hash::FxHashMap<u64, Vec<FileId>>,
+}
+
+impl FileIdsByHash {
+    pub(crate) fn insert(&mut self, hash: u64, id: FileId) {
+        if let Some(ids) = self.more.get_mut(&hash) {
+            ids.push(id);
+        } else if let Some(first) = self.one.remove(&hash) {
+            self.more.insert(hash, vec![first, id]);
+        } else {
+            self.one.insert(hash, id);
+        }
+    }
+
+    /// The ids inserted with `hash`, in insertion order.
+    pub(crate) fn get(&self, hash: u64) -> &[FileId] {
+        match self.more.get(&hash) {
+            Some(ids) => ids,
+            None => self.one.get(&hash).map(std::slice::from_ref).unwrap_or(&[]),
+        }
+    }
 }
 
 fn path_hash(repo: RepoName, path: &str) -> u64 {
@@ -505,14 +533,7 @@ impl FilesByPath {
         let mut table = FilesByPath::default();
         for id in ws.file_ids() {
             let f = ws.file(id);
-            let hash = path_hash(f.repo, &f.path);
-            if let Some(ids) = table.more.get_mut(&hash) {
-                ids.push(id);
-            } else if let Some(first) = table.one.remove(&hash) {
-                table.more.insert(hash, vec![first, id]);
-            } else {
-                table.one.insert(hash, id);
-            }
+            table.ids.insert(path_hash(f.repo, &f.path), id);
         }
         table
     }
@@ -524,11 +545,12 @@ impl FilesByPath {
                 .get(id.0 as usize)
                 .is_some_and(|f| f.repo == repo && f.path == path)
         };
-        let hash = path_hash(repo, path);
-        match self.more.get(&hash) {
-            Some(ids) => ids.iter().rev().copied().find(is),
-            None => self.one.get(&hash).copied().filter(is),
-        }
+        self.ids
+            .get(path_hash(repo, path))
+            .iter()
+            .rev()
+            .copied()
+            .find(is)
     }
 }
 
@@ -567,14 +589,24 @@ mod tests {
         let (ws, defs, theirs) = workspace();
         // Two files under one hash, as a collision would put them: each path still finds
         // its own file, and no other path is found through them.
-        let mut table = FilesByPath::default();
         let hash = path_hash(RepoName::main(), "lib/defs.bzl");
-        table.more.insert(hash, vec![theirs, defs]);
-        assert_eq!(table.get(&ws, RepoName::main(), "lib/defs.bzl"), Some(defs));
-        table.more.insert(hash, vec![defs, theirs]);
-        assert_eq!(table.get(&ws, RepoName::main(), "lib/defs.bzl"), Some(defs));
-        table.more.insert(hash, vec![theirs]);
-        assert_eq!(table.get(&ws, RepoName::main(), "lib/defs.bzl"), None);
+        let table = |ids: &[FileId]| {
+            let mut table = FilesByPath::default();
+            for &id in ids {
+                table.ids.insert(hash, id);
+            }
+            table
+        };
+        for ids in [[theirs, defs], [defs, theirs]] {
+            assert_eq!(
+                table(&ids).get(&ws, RepoName::main(), "lib/defs.bzl"),
+                Some(defs)
+            );
+        }
+        assert_eq!(
+            table(&[theirs]).get(&ws, RepoName::main(), "lib/defs.bzl"),
+            None
+        );
     }
 
     #[test]
