@@ -22,7 +22,8 @@ pub struct Expr {
 /// Facts hold millions of strings (labels, attribute names, identifiers), most of them
 /// repeated across files (`name`, `deps`, `//visibility:public`, a library every package
 /// depends on). Interning keeps one copy of each and makes every [`ExprKind`] variant fit in
-/// 8 bytes. The table only grows: what it holds is bounded by the distinct strings the
+/// 8 bytes. It is the one interned string of the index: label parts, rule kinds and label
+/// references are `Sym`s too (see [`crate::label::Label`]). The table only grows: what it holds is bounded by the distinct strings the
 /// workspace (and, in the editor, its edits) ever contained.
 pub type Sym = ustr::Ustr;
 

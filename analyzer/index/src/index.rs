@@ -17,7 +17,7 @@ use crate::expr::{sym, Call, Expr, ExprKind, Sym};
 use crate::facts::FileFacts;
 use crate::interp::{Env, FileContext, Loc, Val, V};
 use crate::label::{
-    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern, Ustr,
+    Label, LabelContext, LabelError, PackageId, RepoMapping, RepoName, SmolStr, TargetPattern,
 };
 use crate::module_version::ModuleVersion;
 use crate::targets::{PackageUnit, Targets};
@@ -220,7 +220,7 @@ pub enum Decl {
     StarlarkRule {
         /// Interned: nearly every target of a real workspace is one, and a workspace defines
         /// few rules.
-        name: Ustr,
+        name: Sym,
         file: FileId,
     },
     /// A macro or unknown callee: the target `name` probably exists, its kind is unknown.
@@ -269,8 +269,8 @@ pub struct ConfigSettingDecl {
     /// declares a `config_setting`, and its pairs (`compilation_mode`/`opt`) repeat. As
     /// `String`s collected in place they cost about 240 bytes a setting, as inline strings
     /// 48 bytes a pair; interned, 16.
-    pub values: Option<Box<[(Ustr, Ustr)]>>,
-    pub define_values: Option<Box<[(Ustr, Ustr)]>>,
+    pub values: Option<Box<[(Sym, Sym)]>>,
+    pub define_values: Option<Box<[(Sym, Sym)]>>,
     pub flag_values: Option<Box<[(LabelRef, String)]>>,
     pub constraint_values: RefList,
 }
@@ -280,7 +280,7 @@ pub struct Target {
     pub label: Label,
     /// The rule kind as written (`toolchain`, `platform`, `cc_library`, `my_macro`).
     /// Interned: a workspace has few kinds and every target names one.
-    pub kind: Ustr,
+    pub kind: Sym,
     pub file: FileId,
     /// The whole call statement.
     pub range: TextRange,
@@ -633,7 +633,7 @@ impl WorkspaceIndex {
                 };
                 FileContext {
                     repo: f.repo,
-                    package: Ustr::from(package.as_str()),
+                    package: sym(&package),
                 }
             })
             .collect();
@@ -2048,13 +2048,13 @@ impl WorkspaceIndex {
                             V::Rule(rf, bi) => {
                                 let b = &facts[rf.0 as usize].bindings[bi];
                                 Decl::StarlarkRule {
-                                    name: Ustr::from(b.name.as_str()),
+                                    name: sym(&b.name),
                                     file: rf,
                                 }
                             }
                             V::RuleDef(r) if r.kind == "rule" => match &r.exported {
                                 Some((file, name)) => Decl::StarlarkRule {
-                                    name: Ustr::from(name.as_str()),
+                                    name: sym(name),
                                     file: *file,
                                 },
                                 None => {
@@ -2733,12 +2733,12 @@ fn ref_list_attr(env: &Env<'_>, file: FileId, call: &Attrs<'_>, attr: &str) -> R
     }
 }
 
-fn string_pairs(v: &Val) -> Option<Box<[(Ustr, Ustr)]>> {
+fn string_pairs(v: &Val) -> Option<Box<[(Sym, Sym)]>> {
     match &v.v {
         V::Dict(pairs) => pairs
             .iter()
             .map(|(k, v)| match (&k.v, &v.v) {
-                (V::Str(a), V::Str(b)) => Some((Ustr::from(a.as_str()), Ustr::from(b.as_str()))),
+                (V::Str(a), V::Str(b)) => Some((sym(a), sym(b))),
                 _ => None,
             })
             .collect(),
@@ -3114,7 +3114,7 @@ fn macro_targets(
         created_name |= written_name;
         let decl = match e.rule {
             Some((rf, bi)) => Decl::StarlarkRule {
-                name: Ustr::from(env.facts[rf.0 as usize].bindings[bi].name.as_str()),
+                name: sym(&env.facts[rf.0 as usize].bindings[bi].name),
                 file: rf,
             },
             None if NATIVE_KINDS.contains(&e.kind.as_str()) => lower_decl(

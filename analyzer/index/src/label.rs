@@ -9,21 +9,22 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 pub use smol_str::SmolStr;
-pub use ustr::Ustr;
+
+use crate::expr::{sym, Sym};
 
 /// A canonical repository name. The main repository is `""`.
 ///
-/// Interned ([`Ustr`]) like every part of a [`Label`]: the few repositories of a workspace
+/// Interned ([`Sym`]) like every part of a [`Label`]: the few repositories of a workspace
 /// are named in every label.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RepoName(pub Ustr);
+pub struct RepoName(pub Sym);
 
 impl RepoName {
     pub fn main() -> RepoName {
-        RepoName(Ustr::default())
+        RepoName(Sym::default())
     }
     pub fn new(name: impl AsRef<str>) -> RepoName {
-        RepoName(Ustr::from(name.as_ref()))
+        RepoName(sym(name.as_ref()))
     }
     pub fn is_main(&self) -> bool {
         self.0.is_empty()
@@ -35,7 +36,7 @@ impl RepoName {
 
 /// A fully resolved label: canonical repository, package path and target name.
 ///
-/// The parts are interned strings ([`Ustr`], 8 bytes each; a label is 24 bytes and `Copy`):
+/// The parts are interned strings ([`Sym`], 8 bytes each; a label is 24 bytes and `Copy`):
 /// a workspace holds a label for every target and reference, and the parts repeat (every
 /// target of a package repeats its repository and package, and names like `lib` or `test`
 /// recur in every package). Interned strings live as long as the process, which is what a
@@ -46,16 +47,16 @@ impl RepoName {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label {
     pub repo: RepoName,
-    pub package: Ustr,
-    pub name: Ustr,
+    pub package: Sym,
+    pub name: Sym,
 }
 
 impl Label {
     pub fn new(repo: RepoName, package: impl AsRef<str>, name: impl AsRef<str>) -> Label {
         Label {
             repo,
-            package: Ustr::from(package.as_ref()),
-            name: Ustr::from(name.as_ref()),
+            package: sym(package.as_ref()),
+            name: sym(name.as_ref()),
         }
     }
 
@@ -87,14 +88,14 @@ impl fmt::Display for Label {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PackageId {
     pub repo: RepoName,
-    pub path: Ustr,
+    pub path: Sym,
 }
 
 impl PackageId {
     pub fn new(repo: RepoName, path: impl AsRef<str>) -> PackageId {
         PackageId {
             repo,
-            path: Ustr::from(path.as_ref()),
+            path: sym(path.as_ref()),
         }
     }
 }

@@ -12,10 +12,11 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
+use crate::expr::Sym;
 use crate::index::{Package, Target};
 use crate::interp::Loc;
 use crate::interp::{Gap, MacroLimit};
-use crate::label::{Label, PackageId, RepoName, SmolStr, Ustr};
+use crate::label::{Label, PackageId, RepoName, SmolStr};
 use crate::workspace::{FileId, FileIdsByHash};
 
 /// What one BUILD file contributes to the index.
@@ -305,7 +306,7 @@ impl Targets {
     }
 
     /// The target names of [`package`](Self::package), in declaration order.
-    pub fn package_names(&self, id: &PackageId) -> Option<impl Iterator<Item = &Ustr>> {
+    pub fn package_names(&self, id: &PackageId) -> Option<impl Iterator<Item = &Sym>> {
         let unit = self.files_of(&id.repo, &id.path).last()?;
         Some(unit.targets.iter().map(|t| &t.label.name))
     }

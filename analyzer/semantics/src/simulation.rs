@@ -4,12 +4,13 @@
 
 use rustc_hash::FxHashSet;
 use std::sync::Arc;
+use toolcheck_index::expr::Sym;
 use toolcheck_index::index::{
     ConfigSettingDecl, Decl, PlatformDecl, RefList, RefOne, RegistrationKind, RegistrationOrigin,
     RuleDecl, RuleSwitch, Target, ToolchainDecl, TypeRequest as IndexTypeRequest, WorkspaceIndex,
 };
 use toolcheck_index::label::{Label, RepoName};
-use toolcheck_index::label::{PackageId, SmolStr, Ustr};
+use toolcheck_index::label::{PackageId, SmolStr};
 use toolcheck_index::targets::{PackageUnit, Targets};
 use toolcheck_index::workspace::Workspace;
 use toolcheck_resolve::model::{
@@ -467,7 +468,7 @@ fn model_entry(t: &Target, seen_repos: &mut FxHashSet<RepoName>) -> Option<(Targ
                 flag_values,
                 constraint_values,
             } = &**d_configsetting;
-            let known = |v: &Option<Box<[(Ustr, Ustr)]>>| match v {
+            let known = |v: &Option<Box<[(Sym, Sym)]>>| match v {
                 Some(v) => Known::Known(
                     v.iter()
                         .map(|(k, v)| (k.to_string(), v.to_string()))

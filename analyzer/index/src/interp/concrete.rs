@@ -68,7 +68,7 @@ pub struct FileContext {
     pub repo: RepoName,
     /// The package of the file (nearest enclosing BUILD file's directory). Interned: the
     /// files of a package share it, and labels hold the same string.
-    pub package: crate::label::Ustr,
+    pub package: crate::expr::Sym,
 }
 
 /// What the evaluator reads (the workspace, every file's facts, how to find files) and the
