@@ -6,18 +6,17 @@
 //! added or removed. That keeps an incremental index update proportional to the edit: the
 //! new state copies a vector of pointers, not the targets.
 
-use std::hash::{Hash, Hasher};
 use std::ops::RangeBounds;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 
 use crate::expr::Sym;
 use crate::index::{Package, Target};
 use crate::interp::Loc;
 use crate::interp::{Gap, MacroLimit};
 use crate::label::{Label, PackageId, RepoName, SmolStr};
-use crate::workspace::{FileId, FileIdsByHash};
+use crate::workspace::{repo_path_hash, FileId, FileIdsByHash};
 
 /// What one BUILD file contributes to the index.
 #[derive(Debug, PartialEq)]
@@ -110,13 +109,6 @@ fn ownership(units: &[Option<Arc<PackageUnit>>], layout: &Layout) -> FxHashMap<F
     out
 }
 
-fn package_hash(repo: &RepoName, path: &str) -> u64 {
-    let mut h = FxHasher::default();
-    repo.as_str().hash(&mut h);
-    path.hash(&mut h);
-    h.finish()
-}
-
 /// Which BUILD files make up each package (normally one; a directory with both `BUILD` and
 /// `BUILD.bazel` has two, in file order). Depends only on the set of files.
 ///
@@ -146,7 +138,7 @@ impl Layout {
             layout.ordered.push(file);
             layout
                 .by_hash
-                .insert(package_hash(&u.id.repo, &u.id.path), file);
+                .insert(repo_path_hash(u.id.repo, &u.id.path), file);
         }
         // Stable: the files of a package stay in file order.
         layout.ordered.sort_by(|a, b| id(a).cmp(id(b)));
@@ -225,7 +217,7 @@ impl Targets {
         path: &'k str,
     ) -> impl Iterator<Item = &'a PackageUnit> + use<'a, 'k> {
         self.layout
-            .files_with_hash(package_hash(repo, path))
+            .files_with_hash(repo_path_hash(*repo, path))
             .iter()
             .filter_map(|f| self.unit(*f).map(|u| &**u))
             .filter(move |u| u.id.repo == *repo && u.id.path == path)

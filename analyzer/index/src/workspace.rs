@@ -520,7 +520,8 @@ impl FileIdsByHash {
     }
 }
 
-fn path_hash(repo: RepoName, path: &str) -> u64 {
+/// The key of a [`FileIdsByHash`] for a path (of a file or a package) in a repository.
+pub(crate) fn repo_path_hash(repo: RepoName, path: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     repo.as_str().hash(&mut h);
@@ -533,7 +534,7 @@ impl FilesByPath {
         let mut table = FilesByPath::default();
         for id in ws.file_ids() {
             let f = ws.file(id);
-            table.ids.insert(path_hash(f.repo, &f.path), id);
+            table.ids.insert(repo_path_hash(f.repo, &f.path), id);
         }
         table
     }
@@ -546,7 +547,7 @@ impl FilesByPath {
                 .is_some_and(|f| f.repo == repo && f.path == path)
         };
         self.ids
-            .get(path_hash(repo, path))
+            .get(repo_path_hash(repo, path))
             .iter()
             .rev()
             .copied()
@@ -589,7 +590,7 @@ mod tests {
         let (ws, defs, theirs) = workspace();
         // Two files under one hash, as a collision would put them: each path still finds
         // its own file, and no other path is found through them.
-        let hash = path_hash(RepoName::main(), "lib/defs.bzl");
+        let hash = repo_path_hash(RepoName::main(), "lib/defs.bzl");
         let table = |ids: &[FileId]| {
             let mut table = FilesByPath::default();
             for &id in ids {
