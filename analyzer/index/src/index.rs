@@ -2109,6 +2109,8 @@ impl WorkspaceIndex {
                 }
                 // Comprehensions (and loops) at the top level, in statement order after the
                 // plain calls (the order only matters for duplicate names).
+                // Read (for a BUILD file: decompressed) once for all its dynamic statements.
+                let text = (!ff.top_level().stmts.is_empty()).then(|| ws.file(id).text());
                 for si in 0..ff.top_level().stmts.len() {
                     let outcome = env.run_top_level_statement(id, si);
                     let range = ff.top_level().stmts[si].range;
@@ -2117,10 +2119,9 @@ impl WorkspaceIndex {
                     }
                     // The statement's first character stands for its callee (`[`, `for`, or
                     // whatever is there, which may be wider than a byte).
-                    let first = ws
-                        .file(id)
-                        .text()
-                        .get(range.start as usize..)
+                    let first = text
+                        .as_deref()
+                        .and_then(|t| t.get(range.start as usize..))
                         .and_then(|t| t.chars().next())
                         .map_or(0, char::len_utf8) as u32;
                     let stmt = crate::facts::TopCall {
